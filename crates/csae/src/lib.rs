@@ -22,7 +22,7 @@
 //! assert!(matches!(frame, MessageFrame::BsmFrame(_)));
 //! assert_eq!(encode(&frame).unwrap(), bytes);
 //! # fn hex_literal() -> Vec<u8> {
-//! #     let s = "0000c4cc4cc8cccd0e1f409ded61bf21a21d5e3b0b2f8e0000e0f8000fff7fffe7e80008100ff3e8ba0051e28";
+//! #     let s = "000000000000000000003d4be90965fb16704727e40000001f41f41fdfffc00b41cc02c0";
 //! #     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 //! # }
 //! ```
@@ -93,6 +93,8 @@ pub fn decode<T: roadcloud_per::Uper + roadcloud_per::AsnType>(bytes: &[u8]) -> 
 }
 
 /// Encodes a [`MessageFrame`] (or any other PDU type) to UPER octets.
-pub fn encode<T: roadcloud_per::Uper + roadcloud_per::AsnType>(value: &T) -> Result<Vec<u8>, Error> {
+pub fn encode<T: roadcloud_per::Uper + roadcloud_per::AsnType>(
+    value: &T,
+) -> Result<Vec<u8>, Error> {
     roadcloud_per::to_uper(value)
 }

@@ -220,7 +220,12 @@ impl Jer for MessageFrameExt {
             .map_err(|e| e.in_component("messageId"))?;
         let raw = jer::required(o, "value")?;
         let value = match raw.as_str() {
-            Some(_) if !matches!(Day2Message::value_from_jer(id, raw), Ok(Day2Message::Unknown { .. })) => {
+            Some(_)
+                if !matches!(
+                    Day2Message::value_from_jer(id, raw),
+                    Ok(Day2Message::Unknown { .. })
+                ) =>
+            {
                 let octets = jer::octets_from(raw, uper::Size::UNBOUNDED)?;
                 uper::decode_complete(&octets, |r| Day2Message::decode_value(id, r))
             }

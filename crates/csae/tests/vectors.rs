@@ -10,8 +10,18 @@ fn every_vector_decodes_to_its_value_and_reencodes_to_its_bytes() {
     for v in common::all() {
         let frame: MessageFrame =
             decode(&v.bytes).unwrap_or_else(|e| panic!("{}: decode failed: {e}", v.name));
-        assert_eq!(to_json(&frame), common::expected_json(&v), "{}: JSON differs", v.name);
-        assert_eq!(encode(&frame).unwrap(), v.bytes, "{}: re-encoding differs", v.name);
+        assert_eq!(
+            to_json(&frame),
+            common::expected_json(&v),
+            "{}: JSON differs",
+            v.name
+        );
+        assert_eq!(
+            encode(&frame).unwrap(),
+            v.bytes,
+            "{}: re-encoding differs",
+            v.name
+        );
     }
 }
 
@@ -29,7 +39,10 @@ fn every_vector_value_encodes_to_its_bytes_from_json() {
 
 #[test]
 fn sensor_sharing_decodes_through_the_frame_into_a_typed_value() {
-    let ssm: Vec<_> = common::all().into_iter().filter(|v| v.name.starts_with("ssm")).collect();
+    let ssm: Vec<_> = common::all()
+        .into_iter()
+        .filter(|v| v.name.starts_with("ssm"))
+        .collect();
     assert_eq!(ssm.len(), 2);
     for v in ssm {
         let MessageFrame::MsgFrameExt(ext) = decode(&v.bytes).unwrap() else {

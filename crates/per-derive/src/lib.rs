@@ -52,8 +52,12 @@ impl SizeSpec {
         let lo = self.lo;
         let ext = self.ext;
         match self.hi {
-            Some(hi) => quote!(::roadcloud_per::uper::Size { lo: #lo, hi: ::core::option::Option::Some(#hi), ext: #ext }),
-            None => quote!(::roadcloud_per::uper::Size { lo: #lo, hi: ::core::option::Option::None, ext: #ext }),
+            Some(hi) => {
+                quote!(::roadcloud_per::uper::Size { lo: #lo, hi: ::core::option::Option::Some(#hi), ext: #ext })
+            }
+            None => {
+                quote!(::roadcloud_per::uper::Size { lo: #lo, hi: ::core::option::Option::None, ext: #ext })
+            }
         }
     }
 }
@@ -155,7 +159,12 @@ fn parse_attrs(attrs: &[syn::Attribute]) -> syn::Result<Attrs> {
                                 hi: eval_int(hi)?,
                                 ext: true,
                             },
-                            _ => return Err(syn::Error::new(span, "expected integer(lo, hi[, ext])")),
+                            _ => {
+                                return Err(syn::Error::new(
+                                    span,
+                                    "expected integer(lo, hi[, ext])",
+                                ));
+                            }
                         },
                         "octets" => Codec::Octets(parse_size(&args, span)?),
                         "bits" => Codec::Bits(parse_size(&args, span)?),
@@ -286,7 +295,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         (Data::Struct(s), Some("sequence")) => expand_sequence(ident, &s.fields, attrs.extensible)?,
         (Data::Enum(e), Some("choice")) => expand_choice(ident, e, attrs.extensible)?,
         (Data::Enum(e), Some("enumerated")) => expand_enumerated(ident, e, attrs.extensible)?,
-        (Data::Struct(s), _) => expand_newtype(ident, &s.fields, attrs.codec.unwrap_or(Codec::Plain))?,
+        (Data::Struct(s), _) => {
+            expand_newtype(ident, &s.fields, attrs.codec.unwrap_or(Codec::Plain))?
+        }
         _ => {
             return Err(syn::Error::new(
                 input.span(),
@@ -304,10 +315,16 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
 fn expand_newtype(ident: &Ident, fields: &Fields, codec: Codec) -> syn::Result<TokenStream> {
     let Fields::Unnamed(f) = fields else {
-        return Err(syn::Error::new(fields.span(), "expected a one-field tuple struct"));
+        return Err(syn::Error::new(
+            fields.span(),
+            "expected a one-field tuple struct",
+        ));
     };
     if f.unnamed.len() != 1 {
-        return Err(syn::Error::new(fields.span(), "expected a one-field tuple struct"));
+        return Err(syn::Error::new(
+            fields.span(),
+            "expected a one-field tuple struct",
+        ));
     }
     let ty = &f.unnamed[0].ty;
     let p = quote!(::roadcloud_per);
@@ -341,7 +358,10 @@ struct Component<'a> {
 
 fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Result<TokenStream> {
     let Fields::Named(named) = fields else {
-        return Err(syn::Error::new(fields.span(), "a SEQUENCE needs named fields"));
+        return Err(syn::Error::new(
+            fields.span(),
+            "a SEQUENCE needs named fields",
+        ));
     };
     let mut comps = Vec::new();
     for f in &named.named {
@@ -352,10 +372,16 @@ fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Res
             None => (&f.ty, false),
         };
         if a.extension && !optional {
-            return Err(syn::Error::new(f.span(), "extension additions must be Option"));
+            return Err(syn::Error::new(
+                f.span(),
+                "extension additions must be Option",
+            ));
         }
         if a.extension && !extensible {
-            return Err(syn::Error::new(f.span(), "extension addition in a SEQUENCE that is not extensible"));
+            return Err(syn::Error::new(
+                f.span(),
+                "extension addition in a SEQUENCE that is not extensible",
+            ));
         }
         comps.push(Component {
             ident: fid,
@@ -367,9 +393,15 @@ fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Res
         });
     }
     let p = quote!(::roadcloud_per);
-    let root_opt: Vec<&Component> = comps.iter().filter(|c| !c.extension && c.optional).collect();
+    let root_opt: Vec<&Component> = comps
+        .iter()
+        .filter(|c| !c.extension && c.optional)
+        .collect();
     if root_opt.len() > 64 {
-        return Err(syn::Error::new(ident.span(), "more than 64 OPTIONAL components"));
+        return Err(syn::Error::new(
+            ident.span(),
+            "more than 64 OPTIONAL components",
+        ));
     }
     let n_opt = root_opt.len() as u32;
     let exts: Vec<&Component> = comps.iter().filter(|c| c.extension).collect();
@@ -390,7 +422,13 @@ fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Res
         let name = &c.name;
         let ty = c.inner_ty;
         let code = value_code(&c.codec, ty, &quote!(val), &quote!(x));
-        let (enc, dec, tj, fj, g) = (code.encode, code.decode, code.to_jer, code.from_jer, code.generate);
+        let (enc, dec, tj, fj, g) = (
+            code.encode,
+            code.decode,
+            code.to_jer,
+            code.from_jer,
+            code.generate,
+        );
         field_names.push(fid.clone());
         let names_str = name.as_str();
         if c.optional {
@@ -441,13 +479,21 @@ fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Res
             dec_root.push(quote! { let #fid = (#dec).map_err(|e| e.in_component(#names_str))?; });
         }
     }
-    let opt_presence: Vec<TokenStream> = root_opt
+    // The presence bit-map in one write (first OPTIONAL component in the highest bit).
+    let presence_bits: Vec<TokenStream> = root_opt
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let fid = c.ident;
-            quote!(w.write_bit(self.#fid.is_some());)
+            let shift = n_opt - 1 - i as u32;
+            quote!((u64::from(self.#fid.is_some()) << #shift))
         })
         .collect();
+    let opt_presence = if n_opt > 0 {
+        quote!(w.write_bits(#(#presence_bits)|*, #n_opt);)
+    } else {
+        quote!()
+    };
     let names: Vec<&str> = comps.iter().map(|c| c.name.as_str()).collect();
 
     let ext_bit_enc = if extensible {
@@ -503,7 +549,7 @@ fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Res
         impl #p::Uper for #ident {
             fn encode_uper(&self, w: &mut #p::BitWriter) -> #p::Result<()> {
                 #ext_bit_enc
-                #(#opt_presence)*
+                #opt_presence
                 #(#enc_root)*
                 #ext_tail_enc
                 ::core::result::Result::Ok(())
@@ -537,7 +583,11 @@ fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Res
     })
 }
 
-fn expand_choice(ident: &Ident, data: &syn::DataEnum, extensible: bool) -> syn::Result<TokenStream> {
+fn expand_choice(
+    ident: &Ident,
+    data: &syn::DataEnum,
+    extensible: bool,
+) -> syn::Result<TokenStream> {
     let p = quote!(::roadcloud_per);
     let mut root = 0u64;
     let mut ext = 0u64;
@@ -549,20 +599,40 @@ fn expand_choice(ident: &Ident, data: &syn::DataEnum, extensible: bool) -> syn::
     for (k, v) in data.variants.iter().enumerate() {
         let a = parse_attrs(&v.attrs)?;
         let Fields::Unnamed(f) = &v.fields else {
-            return Err(syn::Error::new(v.span(), "a CHOICE alternative holds one value"));
+            return Err(syn::Error::new(
+                v.span(),
+                "a CHOICE alternative holds one value",
+            ));
         };
         if f.unnamed.len() != 1 {
-            return Err(syn::Error::new(v.span(), "a CHOICE alternative holds one value"));
+            return Err(syn::Error::new(
+                v.span(),
+                "a CHOICE alternative holds one value",
+            ));
         }
         let fa = parse_attrs(&f.unnamed[0].attrs)?;
         let ty = &f.unnamed[0].ty;
         let vid = &v.ident;
         let name = a.name.unwrap_or_else(|| lower_camel(vid));
-        let code = value_code(&fa.codec.unwrap_or(Codec::Plain), ty, &quote!(val), &quote!(x));
-        let (enc, dec, tj, fj, g) = (code.encode, code.decode, code.to_jer, code.from_jer, code.generate);
+        let code = value_code(
+            &fa.codec.unwrap_or(Codec::Plain),
+            ty,
+            &quote!(val),
+            &quote!(x),
+        );
+        let (enc, dec, tj, fj, g) = (
+            code.encode,
+            code.decode,
+            code.to_jer,
+            code.from_jer,
+            code.generate,
+        );
         if a.extension {
             if !extensible {
-                return Err(syn::Error::new(v.span(), "extension alternative in a CHOICE that is not extensible"));
+                return Err(syn::Error::new(
+                    v.span(),
+                    "extension alternative in a CHOICE that is not extensible",
+                ));
             }
             let i = ext;
             ext += 1;
@@ -640,7 +710,11 @@ fn expand_choice(ident: &Ident, data: &syn::DataEnum, extensible: bool) -> syn::
     })
 }
 
-fn expand_enumerated(ident: &Ident, data: &syn::DataEnum, extensible: bool) -> syn::Result<TokenStream> {
+fn expand_enumerated(
+    ident: &Ident,
+    data: &syn::DataEnum,
+    extensible: bool,
+) -> syn::Result<TokenStream> {
     let p = quote!(::roadcloud_per);
     // Root indices follow the order of the values (X.691 14.1), not of the text.
     let mut root: Vec<(i64, &Ident, String)> = Vec::new();
@@ -648,14 +722,20 @@ fn expand_enumerated(ident: &Ident, data: &syn::DataEnum, extensible: bool) -> s
     for v in &data.variants {
         let a = parse_attrs(&v.attrs)?;
         if !matches!(v.fields, Fields::Unit) {
-            return Err(syn::Error::new(v.span(), "ENUMERATED variants carry no data"));
+            return Err(syn::Error::new(
+                v.span(),
+                "ENUMERATED variants carry no data",
+            ));
         }
         let name = a.name.unwrap_or_else(|| lower_camel(&v.ident));
         if a.extension {
             ext.push((&v.ident, name));
         } else {
             let Some((_, e)) = &v.discriminant else {
-                return Err(syn::Error::new(v.span(), "give each ENUMERATED variant its value: `Name = 3`"));
+                return Err(syn::Error::new(
+                    v.span(),
+                    "give each ENUMERATED variant its value: `Name = 3`",
+                ));
             };
             root.push((eval_int(e)?, &v.ident, name));
         }

@@ -66,7 +66,7 @@ impl<'a> BitReader<'a> {
     }
 
     /// Reads one bit.
-    #[inline]
+    #[inline(always)]
     pub fn read_bit(&mut self) -> Result<bool> {
         if self.pos >= self.end {
             return Err(self.end_error(1));
@@ -77,44 +77,76 @@ impl<'a> BitReader<'a> {
     }
 
     /// Reads `n` bits (at most 64) as an unsigned number, first bit most significant.
-    #[inline]
+    #[inline(always)]
     pub fn read_bits(&mut self, n: u32) -> Result<u64> {
         debug_assert!(n <= 64);
+        let shift = (self.pos & 7) as u32;
+        if n == 0 {
+            return Ok(0);
+        }
+        if n as usize <= self.end - self.pos && n + shift <= 64 {
+            let byte = self.pos >> 3;
+            let word = match self.data.get(byte..byte + 8) {
+                Some(w) => u64::from_be_bytes(w.try_into().expect("eight octets")),
+                None => self.padded_word(byte),
+            };
+            self.pos += n as usize;
+            return Ok((word << shift) >> (64 - n));
+        }
+        self.read_bits_slow(n)
+    }
+
+    /// The eight octets from `byte`, zero past the end of the input.
+    #[inline]
+    fn padded_word(&self, byte: usize) -> u64 {
+        let len = self.data.len();
+        if len >= 8 && byte < len {
+            // The input's last word, shifted so that `byte` leads.
+            let last = &self.data[len - 8..];
+            let w = u64::from_be_bytes(last.try_into().expect("eight octets"));
+            return w << ((byte - (len - 8)) * 8);
+        }
+        let mut buf = [0u8; 8];
+        let avail = &self.data[byte.min(self.data.len())..];
+        let k = avail.len().min(8);
+        buf[..k].copy_from_slice(&avail[..k]);
+        u64::from_be_bytes(buf)
+    }
+
+    /// Zero bits, fields that straddle nine octets, and errors.
+    #[cold]
+    #[inline(never)]
+    fn read_bits_slow(&mut self, n: u32) -> Result<u64> {
         if n as usize > self.remaining() {
             return Err(self.end_error(n as usize));
         }
         if n == 0 {
             return Ok(0);
         }
-        let byte = self.pos >> 3;
-        let shift = (self.pos & 7) as u32;
-        let value = if n + shift <= 64 && byte + 8 <= self.data.len() {
-            let word = u64::from_be_bytes(self.data[byte..byte + 8].try_into().unwrap());
-            (word << shift) >> (64 - n)
-        } else {
-            // Near the end of the buffer, or a field straddling nine octets.
-            let mut acc: u128 = 0;
-            for i in 0..9 {
-                acc = (acc << 8) | u128::from(*self.data.get(byte + i).unwrap_or(&0));
-            }
-            let v = acc >> (72 - shift - n);
-            (v & ((1u128 << n) - 1)) as u64
-        };
-        self.pos += n as usize;
-        Ok(value)
+        let hi = self.read_bits(n - 32)?;
+        let lo = self.read_bits(32)?;
+        Ok(hi << 32 | lo)
     }
 
     /// Reads `n` whole octets (not necessarily aligned) into `out`.
     pub fn read_octets_into(&mut self, n: usize, out: &mut Vec<u8>) -> Result<()> {
         let bits = n.checked_mul(8).ok_or_else(|| self.end_error(usize::MAX))?;
         self.ensure(bits)?;
+        if out.capacity() == 0 {
+            *out = Vec::with_capacity(n);
+        }
         if self.pos & 7 == 0 {
             let start = self.pos >> 3;
             out.extend_from_slice(&self.data[start..start + n]);
             self.pos += bits;
         } else {
             out.reserve(n);
-            for _ in 0..n {
+            let mut chunks = n / 4;
+            while chunks > 0 {
+                out.extend_from_slice(&(self.read_bits(32)? as u32).to_be_bytes());
+                chunks -= 1;
+            }
+            for _ in 0..n % 4 {
                 out.push(self.read_bits(8)? as u8);
             }
         }
@@ -129,7 +161,11 @@ impl<'a> BitReader<'a> {
             out.copy_from_slice(&self.data[start..start + out.len()]);
             self.pos += out.len() * 8;
         } else {
-            for b in out.iter_mut() {
+            let mut chunks = out.chunks_exact_mut(4);
+            for c in &mut chunks {
+                c.copy_from_slice(&(self.read_bits(32)? as u32).to_be_bytes());
+            }
+            for b in chunks.into_remainder() {
                 *b = self.read_bits(8)? as u8;
             }
         }
@@ -141,7 +177,7 @@ impl<'a> BitReader<'a> {
 #[derive(Debug, Default, Clone)]
 pub struct BitWriter {
     buf: Vec<u8>,
-    /// Pending bits, right-aligned; fewer than 8 between calls.
+    /// Pending bits, right-aligned; fewer than 32 between calls.
     acc: u64,
     nacc: u32,
 }
@@ -174,20 +210,33 @@ impl BitWriter {
     }
 
     /// Writes the low `n` bits (at most 64) of `value`, most significant first.
-    #[inline]
+    #[inline(always)]
     pub fn write_bits(&mut self, value: u64, n: u32) {
         debug_assert!(n <= 64);
-        if n > 56 {
-            self.write_bits(value >> 32, n - 32);
-            self.write_bits(value & 0xffff_ffff, 32);
-            return;
-        }
         if n == 0 {
             return;
         }
-        let masked = value & ((1u64 << n) - 1);
-        self.acc = (self.acc << n) | masked;
+        if n > 32 {
+            return self.write_bits_wide(value, n);
+        }
+        // Fewer than 32 bits are pending, so 63 at most after this: flush whole words.
+        self.acc = (self.acc << n) | (value & ((1u64 << n) - 1));
         self.nacc += n;
+        if self.nacc >= 32 {
+            self.nacc -= 32;
+            let word = (self.acc >> self.nacc) as u32;
+            self.buf.extend_from_slice(&word.to_be_bytes());
+            self.acc &= (1u64 << self.nacc) - 1;
+        }
+    }
+
+    #[inline(never)]
+    fn write_bits_wide(&mut self, value: u64, n: u32) {
+        self.write_bits(value >> 32, n - 32);
+        self.write_bits(value & 0xffff_ffff, 32);
+    }
+
+    fn flush_octets(&mut self) {
         while self.nacc >= 8 {
             self.nacc -= 8;
             self.buf.push((self.acc >> self.nacc) as u8);
@@ -197,10 +246,18 @@ impl BitWriter {
 
     /// Writes whole octets (aligned or not).
     pub fn write_octets(&mut self, bytes: &[u8]) {
+        self.flush_octets();
         if self.nacc == 0 {
             self.buf.extend_from_slice(bytes);
         } else {
-            for &b in bytes {
+            let mut chunks = bytes.chunks_exact(4);
+            for c in &mut chunks {
+                self.write_bits(
+                    u64::from(u32::from_be_bytes(c.try_into().expect("four octets"))),
+                    32,
+                );
+            }
+            for &b in chunks.remainder() {
                 self.write_bits(u64::from(b), 8);
             }
         }
@@ -214,6 +271,7 @@ impl BitWriter {
 
     /// The octets written, the last one padded with zero bits.
     pub fn into_bytes(mut self) -> Vec<u8> {
+        self.flush_octets();
         if self.nacc > 0 {
             self.buf.push((self.acc << (8 - self.nacc)) as u8);
         }

@@ -17,7 +17,10 @@ pub enum ErrorKind {
     /// A SIZE (number of octets, bits, characters or elements) outside its constraint.
     SizeOutOfRange { size: u64, lo: u32, hi: Option<u32> },
     /// The input ended before the component did.
-    UnexpectedEnd { needed_bits: u64, available_bits: u64 },
+    UnexpectedEnd {
+        needed_bits: u64,
+        available_bits: u64,
+    },
     /// A length that the remaining input cannot possibly hold (caught before allocating).
     LengthExceedsInput { length: u64, available_bits: u64 },
     /// Whole octets left over after the top-level value or inside an open type.
@@ -75,14 +78,23 @@ impl fmt::Display for ErrorKind {
                 write!(f, "alternative index {index} is not defined")
             }
             ErrorKind::UnknownExtension { index } => {
-                write!(f, "extension index {index} is not defined by this version of the standard")
+                write!(
+                    f,
+                    "extension index {index} is not defined by this version of the standard"
+                )
             }
             ErrorKind::InvalidLength => write!(f, "invalid length determinant"),
             ErrorKind::IntegerTooLarge { octets } => {
-                write!(f, "integer of {octets} octets is too large (at most 8 supported)")
+                write!(
+                    f,
+                    "integer of {octets} octets is too large (at most 8 supported)"
+                )
             }
             ErrorKind::InvalidCharacter { character } => {
-                write!(f, "character {character:?} is not allowed (IA5String takes 0..=127)")
+                write!(
+                    f,
+                    "character {character:?} is not allowed (IA5String takes 0..=127)"
+                )
             }
             ErrorKind::Json { expected } => write!(f, "expected {expected}"),
             ErrorKind::MissingComponent => write!(f, "required component is missing"),

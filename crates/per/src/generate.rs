@@ -57,7 +57,9 @@ pub fn bits(u: &mut Unstructured<'_>, s: Size) -> Result<BitString> {
 /// An IA5String within its SIZE.
 pub fn ia5(u: &mut Unstructured<'_>, s: Size) -> Result<String> {
     let n = size(u, s)?;
-    (0..n).map(|_| Ok(char::from(u.int_in_range(0u8..=127)?))).collect()
+    (0..n)
+        .map(|_| Ok(char::from(u.int_in_range(0u8..=127)?)))
+        .collect()
 }
 
 /// A SEQUENCE OF within its SIZE.

@@ -48,7 +48,7 @@ pub fn unhex(s: &str) -> Result<Vec<u8>> {
         }
     }
     let s = s.as_bytes();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(Error::new(ErrorKind::InvalidHex));
     }
     s.chunks(2)
@@ -94,7 +94,7 @@ pub fn octets_from(v: &Value, size: Size) -> Result<Vec<u8>> {
 /// A BIT STRING as `{"value": hex, "length": bits}`.
 pub fn bits_to(b: &BitString) -> Value {
     let mut m = Map::new();
-    m.insert("value".into(), Value::String(hex(b.as_bytes())));
+    m.insert("value".into(), Value::String(hex(&b.to_bytes())));
     m.insert("length".into(), Value::from(b.len()));
     Value::Object(m)
 }
@@ -103,14 +103,23 @@ pub fn bits_to(b: &BitString) -> Value {
 pub fn bits_from(v: &Value, size: Size) -> Result<BitString> {
     const SHAPE: &str = "an object {\"value\": hex, \"length\": bits}";
     let o = v.as_object().ok_or_else(|| expected(SHAPE))?;
-    let len = o.get("length").and_then(Value::as_u64).ok_or_else(|| expected(SHAPE))?;
-    let bytes = unhex(o.get("value").and_then(Value::as_str).ok_or_else(|| expected(SHAPE))?)?;
+    let len = o
+        .get("length")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| expected(SHAPE))?;
+    let bytes = unhex(
+        o.get("value")
+            .and_then(Value::as_str)
+            .ok_or_else(|| expected(SHAPE))?,
+    )?;
     if o.len() != 2 {
         return Err(expected(SHAPE));
     }
     let len = usize::try_from(len).map_err(|_| expected(SHAPE))?;
     if bytes.len() != len.div_ceil(8) {
-        return Err(expected("a hex value of exactly length/8 octets, rounded up"));
+        return Err(expected(
+            "a hex value of exactly length/8 octets, rounded up",
+        ));
     }
     check_size(len, size)?;
     BitString::from_bytes(&bytes, len).ok_or_else(|| expected(SHAPE))
@@ -171,7 +180,9 @@ pub fn choice(v: &Value) -> Result<(&str, &Value)> {
             let (k, x) = o.iter().next().expect("one member");
             Ok((k.as_str(), x))
         }
-        _ => Err(expected("an object with exactly one member, the chosen alternative")),
+        _ => Err(expected(
+            "an object with exactly one member, the chosen alternative",
+        )),
     }
 }
 

@@ -61,7 +61,7 @@ pub trait Generate: Sized {
 
 /// Encodes a complete top-level value (a PDU) to UPER octets.
 pub fn to_uper<T: Uper + AsnType>(value: &T) -> Result<Vec<u8>> {
-    uper::encode_complete(128, |w| value.encode_uper(w)).map_err(|e| e.in_component(T::NAME))
+    uper::encode_complete(1024, |w| value.encode_uper(w)).map_err(|e| e.in_component(T::NAME))
 }
 
 /// Decodes a complete top-level value (a PDU) from UPER octets: anything but padding after the

@@ -76,7 +76,7 @@ fn out_of_range(value: i128, lo: i64, hi: i64) -> Error {
 
 /// Decodes an INTEGER constrained to `lo..=hi` (10.5), extensible when `ext` (10.5.1: a bit,
 /// then an unconstrained whole number outside the root).
-#[inline]
+#[inline(always)]
 pub fn decode_integer(r: &mut BitReader<'_>, lo: i64, hi: i64, ext: bool) -> Result<i64> {
     let start = r.position();
     if ext && r.read_bit()? {
@@ -98,7 +98,7 @@ pub fn decode_integer(r: &mut BitReader<'_>, lo: i64, hi: i64, ext: bool) -> Res
 }
 
 /// Encodes an INTEGER constrained to `lo..=hi`, extensible when `ext`.
-#[inline]
+#[inline(always)]
 pub fn encode_integer(w: &mut BitWriter, value: i64, lo: i64, hi: i64, ext: bool) -> Result<()> {
     let in_root = value >= lo && value <= hi;
     if ext {
@@ -304,7 +304,10 @@ where
     if in_root && size.hi.is_some_and(|hi| hi < 65536) {
         let hi = size.hi.unwrap_or(0);
         if size.lo != hi {
-            w.write_bits((n - size.lo as usize) as u64, bits_for_span(u64::from(hi - size.lo)));
+            w.write_bits(
+                (n - size.lo as usize) as u64,
+                bits_for_span(u64::from(hi - size.lo)),
+            );
         }
         return write(w, 0, n);
     }
@@ -340,27 +343,56 @@ pub fn encode_octets(w: &mut BitWriter, bytes: &[u8], size: Size) -> Result<()> 
 }
 
 /// Decodes a BIT STRING with a SIZE constraint (clause 16).
+#[inline(always)]
 pub fn decode_bit_string(r: &mut BitReader<'_>, size: Size) -> Result<BitString> {
     let mut out = BitString::default();
-    decode_sized(r, size, 1, |r, n| {
-        let mut left = n;
-        while left > 0 {
-            let k = left.min(8);
-            let v = r.read_bits(k as u32)?;
-            out.push_bits(v as u8, k);
-            left -= k;
+    // Every root size of the message set fits one word: read it without the general machinery.
+    if let Some(hi) = size.hi.filter(|&hi| hi <= 64) {
+        let start = r.position();
+        if !(size.ext && r.read_bit()?) {
+            let span = u64::from(hi - size.lo);
+            let offset = r.read_bits(bits_for_span(span))?;
+            if offset > span {
+                return Err(Error::at_bit(
+                    ErrorKind::SizeOutOfRange {
+                        size: u64::from(size.lo) + offset,
+                        lo: size.lo,
+                        hi: size.hi,
+                    },
+                    start,
+                ));
+            }
+            out.read_from(r, size.lo as usize + offset as usize)?;
+            return Ok(out);
         }
-        Ok(())
-    })?;
+        // Outside the root: a general length follows the extension bit.
+        let total = decode_sized(r, Size::UNBOUNDED, 1, |r, n| out.read_from(r, n))?;
+        debug_assert_eq!(total, out.len());
+        return Ok(out);
+    }
+    decode_sized(r, size, 1, |r, n| out.read_from(r, n))?;
     Ok(out)
 }
 
 /// Encodes a BIT STRING with a SIZE constraint.
+#[inline(always)]
 pub fn encode_bit_string(w: &mut BitWriter, bits: &BitString, size: Size) -> Result<()> {
-    encode_sized(w, size, bits.len(), |w, a, b| {
-        for i in a..b {
-            w.write_bit(bits.get(i));
+    let n = bits.len();
+    let in_short_root = |hi: &u32| *hi <= 64 && n >= size.lo as usize && n <= *hi as usize;
+    if let Some(hi) = size.hi.filter(in_short_root) {
+        // In the root and at most one word: the same fields as encode_sized, inline.
+        if size.ext {
+            w.write_bit(false);
         }
+        w.write_bits(
+            (n - size.lo as usize) as u64,
+            bits_for_span(u64::from(hi - size.lo)),
+        );
+        bits.write_to(w, 0, n);
+        return Ok(());
+    }
+    encode_sized(w, size, bits.len(), |w, a, b| {
+        bits.write_to(w, a, b);
         Ok(())
     })
 }
@@ -368,23 +400,41 @@ pub fn encode_bit_string(w: &mut BitWriter, bits: &BitString, size: Size) -> Res
 /// Decodes an IA5String with a SIZE constraint and no alphabet constraint: 7 bits a character
 /// (30.5.3, UNALIGNED).
 pub fn decode_ia5(r: &mut BitReader<'_>, size: Size) -> Result<String> {
-    let mut out = String::new();
+    let mut out: Vec<u8> = Vec::new();
     decode_sized(r, size, 7, |r, n| {
-        out.reserve(n);
-        for _ in 0..n {
-            out.push(char::from(r.read_bits(7)? as u8));
+        reserve_exact(&mut out, n);
+        let mut left = n;
+        // Eight characters at a time: one 56-bit read.
+        while left > 0 {
+            let k = left.min(8);
+            let chunk = r.read_bits(7 * k as u32)?;
+            for j in (0..k).rev() {
+                out.push(((chunk >> (7 * j)) & 0x7f) as u8);
+            }
+            left -= k;
         }
         Ok(())
     })?;
-    Ok(out)
+    Ok(String::from_utf8(out).expect("7-bit characters are ASCII"))
+}
+
+/// Room for `n` more elements; the first call allocates exactly, avoiding the growth path.
+#[inline]
+fn reserve_exact<T>(v: &mut Vec<T>, n: usize) {
+    if v.capacity() == 0 {
+        *v = Vec::with_capacity(n);
+    } else {
+        v.reserve(n);
+    }
 }
 
 /// Encodes an IA5String with a SIZE constraint.
 pub fn encode_ia5(w: &mut BitWriter, s: &str, size: Size) -> Result<()> {
     check_ia5(s)?;
     encode_sized(w, size, s.len(), |w, a, b| {
-        for &c in &s.as_bytes()[a..b] {
-            w.write_bits(u64::from(c), 7);
+        for chunk in s.as_bytes()[a..b].chunks(8) {
+            let packed = chunk.iter().fold(0u64, |acc, &c| (acc << 7) | u64::from(c));
+            w.write_bits(packed, 7 * chunk.len() as u32);
         }
         Ok(())
     })
@@ -392,6 +442,9 @@ pub fn encode_ia5(w: &mut BitWriter, s: &str, size: Size) -> Result<()> {
 
 /// Checks that every character is in IA5 (0..=127).
 pub fn check_ia5(s: &str) -> Result<()> {
+    if s.is_ascii() {
+        return Ok(());
+    }
     match s.chars().find(|c| !c.is_ascii()) {
         Some(character) => Err(Error::new(ErrorKind::InvalidCharacter { character })),
         None => Ok(()),
@@ -405,7 +458,7 @@ where
 {
     let mut out: Vec<T> = Vec::new();
     decode_sized(r, size, 1, |r, n| {
-        out.reserve(n);
+        reserve_exact(&mut out, n);
         for _ in 0..n {
             let i = out.len();
             out.push(element(r).map_err(|e| e.in_element(i))?);
@@ -483,7 +536,7 @@ pub fn encode_open_type<F>(w: &mut BitWriter, inner: F) -> Result<()>
 where
     F: FnOnce(&mut BitWriter) -> Result<()>,
 {
-    let mut tmp = BitWriter::new();
+    let mut tmp = BitWriter::with_capacity(256);
     inner(&mut tmp)?;
     let mut bytes = tmp.into_bytes();
     if bytes.is_empty() {
@@ -510,7 +563,7 @@ pub enum Index {
 }
 
 /// Decodes a CHOICE index (clause 23) or ENUMERATED index (clause 14) among `root` entries.
-#[inline]
+#[inline(always)]
 pub fn decode_index(r: &mut BitReader<'_>, root: u64, ext: bool) -> Result<Index> {
     let start = r.position();
     if ext && r.read_bit()? {
@@ -518,13 +571,16 @@ pub fn decode_index(r: &mut BitReader<'_>, root: u64, ext: bool) -> Result<Index
     }
     let i = r.read_bits(bits_for_span(root - 1))?;
     if i >= root {
-        return Err(Error::at_bit(ErrorKind::UnknownAlternative { index: i }, start));
+        return Err(Error::at_bit(
+            ErrorKind::UnknownAlternative { index: i },
+            start,
+        ));
     }
     Ok(Index::Root(i))
 }
 
 /// Encodes a CHOICE or ENUMERATED index.
-#[inline]
+#[inline(always)]
 pub fn encode_index(w: &mut BitWriter, index: Index, root: u64, ext: bool) {
     match index {
         Index::Root(i) => {
@@ -543,7 +599,11 @@ pub fn encode_index(w: &mut BitWriter, index: Index, root: u64, ext: bool) {
 /// Decodes the extension additions of a SEQUENCE (19.7-19.9): the bit-map, then each present
 /// addition as an open type. `known` additions are handed to `addition(reader, i)`; later ones,
 /// from a newer version of the standard, are skipped.
-pub fn decode_extension_additions<F>(r: &mut BitReader<'_>, known: usize, mut addition: F) -> Result<()>
+pub fn decode_extension_additions<F>(
+    r: &mut BitReader<'_>,
+    known: usize,
+    mut addition: F,
+) -> Result<()>
 where
     F: FnMut(&mut BitReader<'_>, usize) -> Result<()>,
 {
@@ -633,15 +693,24 @@ mod tests {
 
     #[test]
     fn constrained_integers_use_minimum_bits() {
-        assert_eq!(roundtrip_int(312875000, -900000000, 900000001, false), (31, 312875000));
+        assert_eq!(
+            roundtrip_int(312875000, -900000000, 900000001, false),
+            (31, 312875000)
+        );
         assert_eq!(roundtrip_int(3, 0, 3, false), (2, 3));
         assert_eq!(roundtrip_int(5, 5, 5, false), (0, 5));
-        assert_eq!(roundtrip_int(-1, i64::from(i32::MIN), i64::from(i32::MAX), false).0, 32);
+        assert_eq!(
+            roundtrip_int(-1, i64::from(i32::MIN), i64::from(i32::MAX), false).0,
+            32
+        );
     }
 
     #[test]
     fn extensible_integers_outside_the_root() {
-        assert_eq!(roundtrip_int(4_294_967_296, 0, 4_294_967_295, true).1, 4_294_967_296);
+        assert_eq!(
+            roundtrip_int(4_294_967_296, 0, 4_294_967_295, true).1,
+            4_294_967_296
+        );
         assert_eq!(roundtrip_int(-129, 0, 127, true), (1 + 8 + 16, -129));
         assert_eq!(roundtrip_int(100, 0, 127, true), (8, 100));
     }
@@ -654,8 +723,12 @@ mod tests {
         let mut w = BitWriter::new();
         w.write_bits(1_800_000_002, 31);
         let bytes = w.into_bytes();
-        let e = decode_integer(&mut BitReader::new(&bytes), -900000000, 900000001, false).unwrap_err();
-        assert_eq!(e.to_string(), "value 900000002 out of range -900000000..900000001 at bit 0");
+        let e =
+            decode_integer(&mut BitReader::new(&bytes), -900000000, 900000001, false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "value 900000002 out of range -900000000..900000001 at bit 0"
+        );
     }
 
     #[test]
@@ -668,7 +741,11 @@ mod tests {
             let bytes = w.into_bytes();
             let mut r = BitReader::new(&bytes);
             assert!(r.read_bit().unwrap());
-            assert_eq!(decode_octets(&mut r, Size::UNBOUNDED).unwrap(), data, "n = {n}");
+            assert_eq!(
+                decode_octets(&mut r, Size::UNBOUNDED).unwrap(),
+                data,
+                "n = {n}"
+            );
         }
     }
 
@@ -676,9 +753,14 @@ mod tests {
     fn forged_lengths_fail_before_allocating() {
         // 4 x 16K elements claimed by a two-octet input.
         let bytes = [0xc4, 0x00];
-        let e = decode_seq_of(&mut BitReader::new(&bytes), Size::UNBOUNDED, |r| r.read_bit())
-            .unwrap_err();
-        assert!(matches!(e.kind(), ErrorKind::LengthExceedsInput { .. }), "{e}");
+        let e = decode_seq_of(&mut BitReader::new(&bytes), Size::UNBOUNDED, |r| {
+            r.read_bit()
+        })
+        .unwrap_err();
+        assert!(
+            matches!(e.kind(), ErrorKind::LengthExceedsInput { .. }),
+            "{e}"
+        );
     }
 
     #[test]
@@ -691,7 +773,10 @@ mod tests {
         let mut w = BitWriter::new();
         encode_bit_string(&mut w, &bits, size).unwrap();
         let bytes = w.into_bytes();
-        assert_eq!(decode_bit_string(&mut BitReader::new(&bytes), size).unwrap(), bits);
+        assert_eq!(
+            decode_bit_string(&mut BitReader::new(&bytes), size).unwrap(),
+            bits
+        );
     }
 
     #[test]
@@ -700,7 +785,10 @@ mod tests {
             let mut w = BitWriter::new();
             encode_normally_small(&mut w, n);
             let bytes = w.into_bytes();
-            assert_eq!(decode_normally_small(&mut BitReader::new(&bytes)).unwrap(), n);
+            assert_eq!(
+                decode_normally_small(&mut BitReader::new(&bytes)).unwrap(),
+                n
+            );
         }
     }
 }

@@ -36,7 +36,8 @@ pub fn all() -> Vec<Vector> {
             .collect();
         entries.sort();
         for p in entries {
-            let json: Value = roadcloud_per::serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            let json: Value =
+                roadcloud_per::serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
             let hex_path = p.with_extension("uper.hex");
             let bytes = unhex(&std::fs::read_to_string(&hex_path).unwrap());
             out.push(Vector {
@@ -46,7 +47,11 @@ pub fn all() -> Vec<Vector> {
             });
         }
     }
-    assert!(out.len() >= 14, "expected the 14 public vectors, found {}", out.len());
+    assert!(
+        out.len() >= 14,
+        "expected the 14 public vectors, found {}",
+        out.len()
+    );
     out
 }
 

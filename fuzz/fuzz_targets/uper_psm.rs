@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzzes the UPER decoder of `PersonalSafetyMessage`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| roadcloud_fuzz::uper_roundtrip::<roadcloud_csae::PersonalSafetyMessage>(data));

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of roadcloud, as CI does: formatting, lints, the test suites (unit,
+# integration, property and robustness tests) and the doc tests.
+#
+#   scripts/test.sh            # everything
+#   scripts/test.sh -E 'test(vectors)'   # extra arguments go to cargo nextest
+#
+# Needs the reference vectors in ../shared/reference/vectors (beside the repository), or
+# ROADCLOUD_VECTORS pointing at them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+vectors=${ROADCLOUD_VECTORS:-../shared/reference/vectors}
+if [ ! -d "$vectors/csae53-2020" ]; then
+  echo "error: reference vectors not found at $vectors; set ROADCLOUD_VECTORS to their folder" >&2
+  exit 1
+fi
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "installing cargo-nextest..." >&2
+  cargo install --locked cargo-nextest
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --profile ci -- -D warnings
+echo "== doc tests"
+cargo test --workspace --doc --profile ci
+echo "== cargo nextest"
+cargo nextest run --workspace --cargo-profile ci --no-fail-fast "$@"
