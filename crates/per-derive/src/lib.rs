@@ -547,6 +547,7 @@ fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Res
 
     Ok(quote! {
         impl #p::Uper for #ident {
+            #[inline]
             fn encode_uper(&self, w: &mut #p::BitWriter) -> #p::Result<()> {
                 #ext_bit_enc
                 #opt_presence
@@ -554,6 +555,7 @@ fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Res
                 #ext_tail_enc
                 ::core::result::Result::Ok(())
             }
+            #[inline]
             fn decode_uper(r: &mut #p::BitReader<'_>) -> #p::Result<Self> {
                 #ext_bit_dec
                 #presence_dec
@@ -669,11 +671,13 @@ fn expand_choice(
     let n = data.variants.len();
     Ok(quote! {
         impl #p::Uper for #ident {
+            #[inline]
             fn encode_uper(&self, w: &mut #p::BitWriter) -> #p::Result<()> {
                 const ROOT: u64 = #root;
                 const EXT: bool = #extensible;
                 match self { #(#enc_arms)* }
             }
+            #[inline]
             fn decode_uper(r: &mut #p::BitReader<'_>) -> #p::Result<Self> {
                 let start = r.position();
                 match #p::uper::decode_index(r, #root, #extensible)? {
