@@ -66,10 +66,13 @@ impl SizeSpec {
 #[derive(Clone)]
 enum Codec {
     Plain,
-    Integer { lo: i64, hi: i64, ext: bool },
-    Octets(SizeSpec),
-    Bits(SizeSpec),
-    Ia5(SizeSpec),
+    Integer {
+        lo: i64,
+        hi: i64,
+        ext: bool,
+    },
+    /// OCTET STRING, BIT STRING or IA5String: the runtime's `octets`, `bits` or `ia5` functions.
+    Sized(&'static str, SizeSpec),
     SeqOf(SizeSpec),
 }
 
@@ -166,9 +169,9 @@ fn parse_attrs(attrs: &[syn::Attribute]) -> syn::Result<Attrs> {
                                 ));
                             }
                         },
-                        "octets" => Codec::Octets(parse_size(&args, span)?),
-                        "bits" => Codec::Bits(parse_size(&args, span)?),
-                        "ia5" => Codec::Ia5(parse_size(&args, span)?),
+                        "octets" => Codec::Sized("octets", parse_size(&args, span)?),
+                        "bits" => Codec::Sized("bits", parse_size(&args, span)?),
+                        "ia5" => Codec::Sized("ia5", parse_size(&args, span)?),
                         _ => Codec::SeqOf(parse_size(&args, span)?),
                     });
                 }
@@ -243,34 +246,22 @@ fn value_code(codec: &Codec, ty: &Type, v: &TokenStream, x: &TokenStream) -> Val
             from_jer: quote!(#p::jer::integer_from(#x, #lo, #hi, #ext).and_then(<#ty as #p::AsnInt>::from_i64)),
             generate: quote!(#p::generate::integer(u, #lo, #hi, #ext).map(|n| <#ty as #p::AsnInt>::from_i64(n).unwrap_or_else(|_| <#ty as #p::AsnInt>::from_i64(#lo).expect("lower bound fits")))),
         },
-        Codec::Octets(s) => {
+        Codec::Sized(kind, s) => {
             let s = s.tokens();
+            let name = |fmt: &str| Ident::new(&fmt.replace('*', kind), Span::call_site());
+            let (enc, dec, to, from) = (
+                name("encode_*"),
+                name("decode_*"),
+                name("*_to"),
+                name("*_from"),
+            );
+            let gen_fn = name("*");
             ValueCode {
-                encode: quote!(#p::uper::encode_octets(w, &(#v)[..], #s)),
-                decode: quote!(#p::uper::decode_octets(r, #s)),
-                to_jer: quote!(#p::jer::octets_to(&(#v)[..])),
-                from_jer: quote!(#p::jer::octets_from(#x, #s)),
-                generate: quote!(#p::generate::octets(u, #s)),
-            }
-        }
-        Codec::Bits(s) => {
-            let s = s.tokens();
-            ValueCode {
-                encode: quote!(#p::uper::encode_bit_string(w, #v, #s)),
-                decode: quote!(#p::uper::decode_bit_string(r, #s)),
-                to_jer: quote!(#p::jer::bits_to(#v)),
-                from_jer: quote!(#p::jer::bits_from(#x, #s)),
-                generate: quote!(#p::generate::bits(u, #s)),
-            }
-        }
-        Codec::Ia5(s) => {
-            let s = s.tokens();
-            ValueCode {
-                encode: quote!(#p::uper::encode_ia5(w, #v, #s)),
-                decode: quote!(#p::uper::decode_ia5(r, #s)),
-                to_jer: quote!(#p::jer::ia5_to(#v)),
-                from_jer: quote!(#p::jer::ia5_from(#x, #s)),
-                generate: quote!(#p::generate::ia5(u, #s)),
+                encode: quote!(#p::uper::#enc(w, #v, #s)),
+                decode: quote!(#p::uper::#dec(r, #s)),
+                to_jer: quote!(#p::jer::#to(#v)),
+                from_jer: quote!(#p::jer::#from(#x, #s)),
+                generate: quote!(#p::generate::#gen_fn(u, #s)),
             }
         }
         Codec::SeqOf(s) => {

@@ -230,24 +230,7 @@ where
     let extended = size.ext && r.read_bit()?;
     let constrained = !extended && size.hi.is_some_and(|hi| hi < 65536);
     if constrained {
-        let hi = size.hi.unwrap_or(0);
-        let n = if size.lo == hi {
-            size.lo as usize
-        } else {
-            let span = u64::from(hi - size.lo);
-            let offset = r.read_bits(bits_for_span(span))?;
-            if offset > span {
-                return Err(Error::at_bit(
-                    ErrorKind::SizeOutOfRange {
-                        size: u64::from(size.lo) + offset,
-                        lo: size.lo,
-                        hi: size.hi,
-                    },
-                    start,
-                ));
-            }
-            size.lo as usize + offset as usize
-        };
+        let n = decode_constrained_length(r, size.lo, size.hi.unwrap_or(0), start)?;
         check_fits(r, n, min_unit_bits)?;
         read(r, n)?;
         return Ok(n);
@@ -273,6 +256,30 @@ where
         ));
     }
     Ok(total)
+}
+
+/// 11.9.4.1: a length constrained to `lo..=hi` (below 64K) as a constrained whole number;
+/// nothing at all when `lo == hi`.
+#[inline(always)]
+fn decode_constrained_length(
+    r: &mut BitReader<'_>,
+    lo: u32,
+    hi: u32,
+    start: usize,
+) -> Result<usize> {
+    let span = u64::from(hi - lo);
+    let offset = r.read_bits(bits_for_span(span))?;
+    if offset > span {
+        return Err(Error::at_bit(
+            ErrorKind::SizeOutOfRange {
+                size: u64::from(lo) + offset,
+                lo,
+                hi: Some(hi),
+            },
+            start,
+        ));
+    }
+    Ok(lo as usize + offset as usize)
 }
 
 #[inline]
@@ -344,25 +351,14 @@ pub fn encode_octets(w: &mut BitWriter, bytes: &[u8], size: Size) -> Result<()> 
 
 /// Decodes a BIT STRING with a SIZE constraint (clause 16).
 #[inline(always)]
-pub fn decode_bit_string(r: &mut BitReader<'_>, size: Size) -> Result<BitString> {
+pub fn decode_bits(r: &mut BitReader<'_>, size: Size) -> Result<BitString> {
     let mut out = BitString::default();
     // Every root size of the message set fits one word: read it without the general machinery.
     if let Some(hi) = size.hi.filter(|&hi| hi <= 64) {
         let start = r.position();
         if !(size.ext && r.read_bit()?) {
-            let span = u64::from(hi - size.lo);
-            let offset = r.read_bits(bits_for_span(span))?;
-            if offset > span {
-                return Err(Error::at_bit(
-                    ErrorKind::SizeOutOfRange {
-                        size: u64::from(size.lo) + offset,
-                        lo: size.lo,
-                        hi: size.hi,
-                    },
-                    start,
-                ));
-            }
-            out.read_from(r, size.lo as usize + offset as usize)?;
+            let n = decode_constrained_length(r, size.lo, hi, start)?;
+            out.read_from(r, n)?;
             return Ok(out);
         }
         // Outside the root: a general length follows the extension bit.
@@ -376,7 +372,7 @@ pub fn decode_bit_string(r: &mut BitReader<'_>, size: Size) -> Result<BitString>
 
 /// Encodes a BIT STRING with a SIZE constraint.
 #[inline(always)]
-pub fn encode_bit_string(w: &mut BitWriter, bits: &BitString, size: Size) -> Result<()> {
+pub fn encode_bits(w: &mut BitWriter, bits: &BitString, size: Size) -> Result<()> {
     let n = bits.len();
     let in_short_root = |hi: &u32| *hi <= 64 && n >= size.lo as usize && n <= *hi as usize;
     if let Some(hi) = size.hi.filter(in_short_root) {
@@ -771,10 +767,10 @@ mod tests {
             bits.push_bits(u8::from(i % 3 == 0), 1);
         }
         let mut w = BitWriter::new();
-        encode_bit_string(&mut w, &bits, size).unwrap();
+        encode_bits(&mut w, &bits, size).unwrap();
         let bytes = w.into_bytes();
         assert_eq!(
-            decode_bit_string(&mut BitReader::new(&bytes), size).unwrap(),
+            decode_bits(&mut BitReader::new(&bytes), size).unwrap(),
             bits
         );
     }
