@@ -304,20 +304,16 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     })
 }
 
-fn expand_newtype(ident: &Ident, fields: &Fields, codec: Codec) -> syn::Result<TokenStream> {
-    let Fields::Unnamed(f) = fields else {
-        return Err(syn::Error::new(
-            fields.span(),
-            "expected a one-field tuple struct",
-        ));
-    };
-    if f.unnamed.len() != 1 {
-        return Err(syn::Error::new(
-            fields.span(),
-            "expected a one-field tuple struct",
-        ));
+/// The one unnamed field of a newtype or CHOICE alternative.
+fn single_field<'a>(fields: &'a Fields, msg: &str) -> syn::Result<&'a syn::Field> {
+    match fields {
+        Fields::Unnamed(f) if f.unnamed.len() == 1 => Ok(&f.unnamed[0]),
+        _ => Err(syn::Error::new(fields.span(), msg)),
     }
-    let ty = &f.unnamed[0].ty;
+}
+
+fn expand_newtype(ident: &Ident, fields: &Fields, codec: Codec) -> syn::Result<TokenStream> {
+    let ty = &single_field(fields, "expected a one-field tuple struct")?.ty;
     let p = quote!(::roadcloud_per);
     let c = value_code(&codec, ty, &quote!(&self.0), &quote!(v));
     let (enc, dec, tj, fj, g) = (c.encode, c.decode, c.to_jer, c.from_jer, c.generate);
@@ -591,20 +587,9 @@ fn expand_choice(
     let mut gen_arms = Vec::new();
     for (k, v) in data.variants.iter().enumerate() {
         let a = parse_attrs(&v.attrs)?;
-        let Fields::Unnamed(f) = &v.fields else {
-            return Err(syn::Error::new(
-                v.span(),
-                "a CHOICE alternative holds one value",
-            ));
-        };
-        if f.unnamed.len() != 1 {
-            return Err(syn::Error::new(
-                v.span(),
-                "a CHOICE alternative holds one value",
-            ));
-        }
-        let fa = parse_attrs(&f.unnamed[0].attrs)?;
-        let ty = &f.unnamed[0].ty;
+        let field = single_field(&v.fields, "a CHOICE alternative holds one value")?;
+        let fa = parse_attrs(&field.attrs)?;
+        let ty = &field.ty;
         let vid = &v.ident;
         let name = a.name.unwrap_or_else(|| lower_camel(vid));
         let code = value_code(
