@@ -76,7 +76,7 @@ pub enum Day2Message {
     },
 }
 
-/// Expands `$body` once per known message type, binding the id, the variant and the type.
+/// Calls `$mac` with the list of known Day II messages: (id constant, variant, type).
 macro_rules! for_each_day2 {
     ($mac:ident) => {
         $mac! {
@@ -102,6 +102,11 @@ macro_rules! day2_impl {
                     $(Day2Message::$variant(_) => ExtMsgId::$id,)*
                     Day2Message::Unknown { message_id, .. } => *message_id,
                 }
+            }
+
+            /// Whether this version of the standard defines a message with id `id`.
+            pub fn is_known(id: ExtMsgId) -> bool {
+                matches!(id, $(ExtMsgId::$id)|*)
             }
 
             /// The ASN.1 name of the message type, or `None` for an unknown id.
@@ -220,15 +225,11 @@ impl Jer for MessageFrameExt {
             .map_err(|e| e.in_component("messageId"))?;
         let raw = jer::required(o, "value")?;
         let value = match raw.as_str() {
-            Some(_)
-                if !matches!(
-                    Day2Message::value_from_jer(id, raw),
-                    Ok(Day2Message::Unknown { .. })
-                ) =>
-            {
-                let octets = jer::octets_from(raw, uper::Size::UNBOUNDED)?;
-                uper::decode_complete(&octets, |r| Day2Message::decode_value(id, r))
-            }
+            // A known message given as the hex of its UPER octets, as the reference vectors do.
+            Some(_) if Day2Message::is_known(id) => jer::octets_from(raw, uper::Size::UNBOUNDED)
+                .and_then(|octets| {
+                    uper::decode_complete(&octets, |r| Day2Message::decode_value(id, r))
+                }),
             _ => Day2Message::value_from_jer(id, raw),
         }
         .map_err(|e: Error| e.in_component("value"))?;

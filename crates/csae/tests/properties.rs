@@ -97,3 +97,21 @@ fn common_bsm() -> Vec<u8> {
     let s = "07e22b43e78fc01436586607266425807c59c11b0f88170a0783e86a509c5c203e78d7587d57f7ff0ff02a59723b6790a47800058448100189800c62804180028fc00c7147b8bf9d70800958a512f0fffeb44100";
     roadcloud_per::jer::unhex(s).unwrap()
 }
+
+#[test]
+fn an_unknown_day2_message_id_keeps_its_octets() {
+    let frame = MessageFrame::MsgFrameExt(MessageFrameExt {
+        value: Day2Message::Unknown {
+            message_id: ExtMsgId(99),
+            octets: vec![0xde, 0xad, 0xbe, 0xef],
+        },
+    });
+    let bytes = encode(&frame).unwrap();
+    assert_eq!(decode::<MessageFrame>(&bytes).unwrap(), frame);
+    let json = to_json(&frame);
+    assert_eq!(
+        json.to_string(),
+        r#"{"msgFrameExt":{"messageId":99,"value":"deadbeef"}}"#
+    );
+    assert_eq!(from_json::<MessageFrame>(&json).unwrap(), frame);
+}
