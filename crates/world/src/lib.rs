@@ -1,0 +1,21 @@
+//! roadcloud's world model.
+//!
+//! Messages arrive in the standard's units (1e-7 degree, 0.02 m/s, 0.0125 degree, secMark in
+//! milliseconds of the minute). [`observe`] converts them once, at the edge, into
+//! [`Observation`]s in SI units in a local east-north frame around the zone's origin
+//! ([`geo::LocalFrame`]); everything after that speaks SI.
+
+#![warn(missing_docs)]
+
+pub mod geo;
+pub mod observe;
+pub mod time;
+pub mod tracks;
+pub mod units;
+
+pub use geo::{LocalFrame, Point};
+pub use observe::{
+    Motion, Observation, ObservationSource, ParticipantKind, observe_bsm, observe_rsm,
+};
+pub use time::{Millis, resolve_sec_mark};
+pub use tracks::{SourceKey, Track, TrackConfig, TrackId, Tracks, Update};

@@ -1,0 +1,219 @@
+//! From messages to observations: where the standard's units end.
+//!
+//! An [`Observation`] is one report of one road participant, in SI units in the zone's local
+//! frame, with the time it was generated and received. A vehicle's BSM gives one; an RSU's
+//! RSM gives one per detected participant.
+
+use crate::geo::{LocalFrame, Point};
+use crate::time::{Millis, resolve_sec_mark};
+use crate::units;
+use roadcloud_csae as csae;
+
+/// What kind of road user an observation is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParticipantKind {
+    /// A motor vehicle.
+    Vehicle,
+    /// A pedestrian.
+    Pedestrian,
+    /// A cyclist or other non-motorised vehicle.
+    Cyclist,
+    /// Not known.
+    Unknown,
+}
+
+impl ParticipantKind {
+    /// The lowercase name used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParticipantKind::Vehicle => "vehicle",
+            ParticipantKind::Pedestrian => "pedestrian",
+            ParticipantKind::Cyclist => "cyclist",
+            ParticipantKind::Unknown => "unknown",
+        }
+    }
+
+    /// From RSM's `ParticipantType`, refined by the `BasicVehicleClass` when present
+    /// (T/CSAE 53-2020 leaves pedestrians and cyclists to `otherTraveler-*` classes).
+    fn from_rsm(t: csae::ParticipantType, class: Option<u8>) -> Self {
+        match (t, class) {
+            (_, Some(82..=84 | 86)) => ParticipantKind::Pedestrian,
+            (_, Some(85)) => ParticipantKind::Cyclist,
+            (csae::ParticipantType::Motor, _) => ParticipantKind::Vehicle,
+            (csae::ParticipantType::NonMotor, _) => ParticipantKind::Cyclist,
+            (csae::ParticipantType::Pedestrian, _) => ParticipantKind::Pedestrian,
+            _ => ParticipantKind::Unknown,
+        }
+    }
+}
+
+/// Who reported an observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObservationSource {
+    /// The participant itself (a vehicle's BSM).
+    SelfReport {
+        /// The vehicle's temporary id (BSM `id`).
+        vehicle: [u8; 8],
+    },
+    /// A roadside unit's sensors (RSM).
+    Roadside {
+        /// The RSU's id (RSM `id`).
+        rsu: [u8; 8],
+        /// The RSU's local id of the participant (`ptcId`).
+        ptc_id: u16,
+        /// The participant's own id when the RSU knows it (`ParticipantData.id`), e.g. a
+        /// connected vehicle it also hears.
+        vehicle: Option<[u8; 8]>,
+    },
+}
+
+/// How a participant moves, SI units.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Motion {
+    /// Speed over ground, m/s; `None` when unavailable.
+    pub speed_mps: Option<f64>,
+    /// Heading, degrees clockwise from true north; `None` when unavailable.
+    pub heading_deg: Option<f64>,
+    /// Longitudinal acceleration, m/s², positive forward.
+    pub accel_long_mps2: Option<f64>,
+    /// Lateral acceleration, m/s², positive to the right.
+    pub accel_lat_mps2: Option<f64>,
+    /// Yaw rate, degrees/s, positive clockwise.
+    pub yaw_rate_dps: Option<f64>,
+}
+
+/// One report of one road participant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// Who reported it.
+    pub source: ObservationSource,
+    /// What it is.
+    pub kind: ParticipantKind,
+    /// `BasicVehicleClass`, when reported.
+    pub vehicle_class: Option<u8>,
+    /// Where it was, in the zone's local frame.
+    pub position: Point,
+    /// Elevation above the ellipsoid, metres.
+    pub elevation_m: Option<f64>,
+    /// How it moved.
+    pub motion: Motion,
+    /// Width, metres.
+    pub width_m: Option<f64>,
+    /// Length, metres.
+    pub length_m: Option<f64>,
+    /// When the sender measured it.
+    pub generated_at: Millis,
+    /// When roadcloud received it.
+    pub received_at: Millis,
+}
+
+/// Why a message gave no observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObserveError {
+    /// `secMark` is not a millisecond of a minute (60000 and above).
+    NoGenerationTime,
+}
+
+impl std::fmt::Display for ObserveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ObserveError::NoGenerationTime => write!(f, "secMark gives no generation time"),
+        }
+    }
+}
+
+impl std::error::Error for ObserveError {}
+
+fn position(frame: &LocalFrame, lat_1e7: i64, lon_1e7: i64) -> Point {
+    frame.to_local(
+        units::degrees_from_1e7(lat_1e7),
+        units::degrees_from_1e7(lon_1e7),
+    )
+}
+
+fn accel(a: &csae::AccelerationSet4Way) -> (Option<f64>, Option<f64>, Option<f64>) {
+    (
+        units::acceleration_mps2(a.long),
+        units::acceleration_mps2(a.lat),
+        Some(units::yaw_rate_dps(a.yaw)),
+    )
+}
+
+/// The observation a vehicle's BSM gives.
+pub fn observe_bsm(
+    frame: &LocalFrame,
+    bsm: &csae::BasicSafetyMessage,
+    received_at: Millis,
+) -> Result<Observation, ObserveError> {
+    let generated_at =
+        resolve_sec_mark(bsm.sec_mark.0, received_at).ok_or(ObserveError::NoGenerationTime)?;
+    let (accel_long_mps2, accel_lat_mps2, yaw_rate_dps) = accel(&bsm.accel_set);
+    Ok(Observation {
+        source: ObservationSource::SelfReport { vehicle: bsm.id },
+        kind: match bsm.vehicle_class.classification.0 {
+            82..=84 | 86 => ParticipantKind::Pedestrian,
+            85 => ParticipantKind::Cyclist,
+            _ => ParticipantKind::Vehicle,
+        },
+        vehicle_class: Some(bsm.vehicle_class.classification.0),
+        position: position(frame, bsm.pos.lat.0.into(), bsm.pos.long.0.into()),
+        elevation_m: bsm.pos.elevation.and_then(units::elevation_m),
+        motion: Motion {
+            speed_mps: units::speed_mps(bsm.speed),
+            heading_deg: units::heading_deg(bsm.heading),
+            accel_long_mps2,
+            accel_lat_mps2,
+            yaw_rate_dps,
+        },
+        width_m: units::size_cm_to_m(bsm.size.width.0),
+        length_m: units::size_cm_to_m(bsm.size.length.0),
+        generated_at,
+        received_at,
+    })
+}
+
+/// The observations an RSU's RSM gives, one per participant; a participant without a valid
+/// `secMark` is left out.
+pub fn observe_rsm(
+    frame: &LocalFrame,
+    rsm: &csae::RoadsideSafetyMessage,
+    received_at: Millis,
+) -> Vec<Observation> {
+    let ref_lat = i64::from(rsm.ref_pos.lat.0);
+    let ref_lon = i64::from(rsm.ref_pos.long.0);
+    rsm.participants
+        .0
+        .iter()
+        .filter_map(|p| {
+            let generated_at = resolve_sec_mark(p.sec_mark.0, received_at)?;
+            let (d_lon, d_lat) = units::offset_ll_1e7(&p.pos.offset_ll);
+            let class = p.vehicle_class.as_ref().map(|c| c.classification.0);
+            let (accel_long_mps2, accel_lat_mps2, yaw_rate_dps) = match &p.accel_set {
+                Some(a) => accel(a),
+                None => (None, None, None),
+            };
+            Some(Observation {
+                source: ObservationSource::Roadside {
+                    rsu: rsm.id,
+                    ptc_id: p.ptc_id,
+                    vehicle: p.id,
+                },
+                kind: ParticipantKind::from_rsm(p.ptc_type, class),
+                vehicle_class: class,
+                position: position(frame, ref_lat + d_lat, ref_lon + d_lon),
+                elevation_m: rsm.ref_pos.elevation.and_then(units::elevation_m),
+                motion: Motion {
+                    speed_mps: units::speed_mps(p.speed),
+                    heading_deg: units::heading_deg(p.heading),
+                    accel_long_mps2,
+                    accel_lat_mps2,
+                    yaw_rate_dps,
+                },
+                width_m: units::size_cm_to_m(p.size.width.0),
+                length_m: units::size_cm_to_m(p.size.length.0),
+                generated_at,
+                received_at,
+            })
+        })
+        .collect()
+}

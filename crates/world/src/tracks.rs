@@ -1,0 +1,388 @@
+//! Tracks: one per road participant, fused from every source that reports it.
+//!
+//! A vehicle's own BSMs and the detections of it by any number of RSUs become one [`Track`].
+//! Association, in order:
+//! 1. a BSM joins the track of its vehicle id;
+//! 2. an RSU detection joins the track its (RSU, `ptcId`) was bound to before, or the track of
+//!    the vehicle id the RSU reports with it;
+//! 3. otherwise it joins the nearest track of a compatible kind that passes the gates
+//!    (position, speed and heading, after predicting the track to the detection's time), and
+//!    the (RSU, `ptcId`) is bound to it;
+//! 4. otherwise it starts a track.
+//!
+//! The fused state is the mean of each source's latest report, all predicted to the newest
+//! report's time; a source that has not reported for `source_ttl_ms` drops out, and a track
+//! with no source left expires.
+
+use crate::geo::Point;
+use crate::observe::{Motion, Observation, ObservationSource, ParticipantKind};
+use crate::time::Millis;
+use std::collections::HashMap;
+
+/// Parameters of association and expiry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrackConfig {
+    /// A source's report counts for this long, milliseconds.
+    pub source_ttl_ms: Millis,
+    /// Position gate: metres between a detection and a predicted track.
+    pub gate_position_m: f64,
+    /// Speed gate: m/s between a detection and a track.
+    pub gate_speed_mps: f64,
+    /// Heading gate: degrees between a detection and a track (checked when both move faster
+    /// than 1 m/s; a standing object's heading means little).
+    pub gate_heading_deg: f64,
+}
+
+impl Default for TrackConfig {
+    fn default() -> Self {
+        TrackConfig {
+            source_ttl_ms: 1_000,
+            gate_position_m: 3.0,
+            gate_speed_mps: 3.0,
+            gate_heading_deg: 45.0,
+        }
+    }
+}
+
+/// A track's id, unique for the life of the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TrackId(pub u64);
+
+/// Which source a report came from: a vehicle itself, or one RSU's detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKey {
+    /// The vehicle's own BSMs.
+    Vehicle([u8; 8]),
+    /// One RSU's detections of one participant.
+    Roadside {
+        /// The RSU.
+        rsu: [u8; 8],
+        /// The RSU's participant id.
+        ptc_id: u16,
+    },
+}
+
+impl SourceKey {
+    fn of(o: &Observation) -> SourceKey {
+        match o.source {
+            ObservationSource::SelfReport { vehicle } => SourceKey::Vehicle(vehicle),
+            ObservationSource::Roadside { rsu, ptc_id, .. } => SourceKey::Roadside { rsu, ptc_id },
+        }
+    }
+}
+
+/// One road participant as roadcloud knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Track {
+    /// Its id.
+    pub id: TrackId,
+    /// The vehicle's own id, when it sends BSMs or an RSU reports it.
+    pub vehicle: Option<[u8; 8]>,
+    /// What it is.
+    pub kind: ParticipantKind,
+    /// `BasicVehicleClass`, when known.
+    pub vehicle_class: Option<u8>,
+    /// Fused position at `at`.
+    pub position: Point,
+    /// Fused motion.
+    pub motion: Motion,
+    /// Width, metres.
+    pub width_m: Option<f64>,
+    /// Length, metres.
+    pub length_m: Option<f64>,
+    /// The instant the fused state refers to (the newest report's generation time).
+    pub at: Millis,
+    /// When roadcloud last received a report of it.
+    pub updated_at: Millis,
+    /// The latest report of each source.
+    pub sources: HashMap<SourceKey, Observation>,
+}
+
+impl Track {
+    /// Whether its own vehicle reports it (BSM).
+    pub fn self_reported(&self) -> bool {
+        self.sources
+            .keys()
+            .any(|k| matches!(k, SourceKey::Vehicle(_)))
+    }
+
+    /// Whether an RSU detects it.
+    pub fn roadside_detected(&self) -> bool {
+        self.sources
+            .keys()
+            .any(|k| matches!(k, SourceKey::Roadside { .. }))
+    }
+
+    /// Where it will be at `t`, moving on with its speed, acceleration and yaw rate
+    /// (constant turn rate and acceleration).
+    pub fn predict(&self, t: Millis) -> Point {
+        predict(self.position, &self.motion, (t - self.at) as f64 / 1000.0)
+    }
+
+    fn fuse(&mut self) {
+        let newest = self
+            .sources
+            .values()
+            .map(|o| o.generated_at)
+            .max()
+            .unwrap_or(self.at);
+        let n = self.sources.len() as f64;
+        let (mut e, mut nn, mut speed, mut sv, mut hx, mut hy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for o in self.sources.values() {
+            let p = predict(
+                o.position,
+                &o.motion,
+                (newest - o.generated_at) as f64 / 1000.0,
+            );
+            e += p.east_m;
+            nn += p.north_m;
+            if let Some(s) = o.motion.speed_mps {
+                speed += s;
+                sv += 1.0;
+            }
+            if let Some(h) = o.motion.heading_deg {
+                let w = o.motion.speed_mps.unwrap_or(1.0).max(0.1);
+                hx += w * h.to_radians().sin();
+                hy += w * h.to_radians().cos();
+            }
+        }
+        self.position = Point {
+            east_m: e / n,
+            north_m: nn / n,
+        };
+        self.motion.speed_mps = (sv > 0.0).then(|| speed / sv);
+        self.motion.heading_deg =
+            (hx != 0.0 || hy != 0.0).then(|| hx.atan2(hy).to_degrees().rem_euclid(360.0));
+        // Acceleration and yaw rate: a vehicle knows its own best; otherwise the newest.
+        let best = self
+            .sources
+            .iter()
+            .max_by_key(|(k, o)| (matches!(k, SourceKey::Vehicle(_)), o.generated_at))
+            .map(|(_, o)| o.clone())
+            .expect("a track has a source");
+        self.motion.accel_long_mps2 = best.motion.accel_long_mps2;
+        self.motion.accel_lat_mps2 = best.motion.accel_lat_mps2;
+        self.motion.yaw_rate_dps = best.motion.yaw_rate_dps;
+        self.width_m = best.width_m.or(self.width_m);
+        self.length_m = best.length_m.or(self.length_m);
+        if best.vehicle_class.is_some() {
+            self.vehicle_class = best.vehicle_class;
+        }
+        if best.kind != ParticipantKind::Unknown {
+            self.kind = best.kind;
+        }
+        self.at = newest;
+    }
+}
+
+/// `p` moved on by `dt` seconds with `m` (constant turn rate and acceleration; a standing
+/// object stays put, and speed never turns negative).
+pub fn predict(p: Point, m: &Motion, dt: f64) -> Point {
+    let (Some(v0), Some(h0)) = (m.speed_mps, m.heading_deg) else {
+        return p;
+    };
+    let a = m.accel_long_mps2.unwrap_or(0.0);
+    // Time until a braking participant stops: it does not reverse.
+    let dt_move = if a < 0.0 { dt.min(v0 / -a) } else { dt };
+    let omega = m.yaw_rate_dps.unwrap_or(0.0).to_radians();
+    // Integrate in small steps: exact enough for the seconds that matter, and robust when
+    // the turn rate is near zero.
+    let steps = ((dt_move.abs() / 0.05).ceil() as usize).clamp(1, 200);
+    let h = dt_move / steps as f64;
+    let (mut e, mut n, mut v, mut th) = (p.east_m, p.north_m, v0, h0.to_radians());
+    for _ in 0..steps {
+        let v_mid = (v + 0.5 * a * h).max(0.0);
+        let th_mid = th + 0.5 * omega * h;
+        e += v_mid * th_mid.sin() * h;
+        n += v_mid * th_mid.cos() * h;
+        v = (v + a * h).max(0.0);
+        th += omega * h;
+    }
+    Point {
+        east_m: e,
+        north_m: n,
+    }
+}
+
+/// What an update did to the tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// A new track started.
+    Created(TrackId),
+    /// An existing track took the report.
+    Updated(TrackId),
+    /// The report was older than the source's latest one and was ignored.
+    Stale(TrackId),
+}
+
+/// Every live track, with association and expiry.
+#[derive(Debug, Default)]
+pub struct Tracks {
+    config: TrackConfig,
+    tracks: HashMap<TrackId, Track>,
+    by_source: HashMap<SourceKey, TrackId>,
+    by_vehicle: HashMap<[u8; 8], TrackId>,
+    next_id: u64,
+}
+
+impl Tracks {
+    /// No tracks yet.
+    pub fn new(config: TrackConfig) -> Self {
+        Tracks {
+            config,
+            ..Tracks::default()
+        }
+    }
+
+    /// The live tracks.
+    pub fn iter(&self) -> impl Iterator<Item = &Track> {
+        self.tracks.values()
+    }
+
+    /// A track by id.
+    pub fn get(&self, id: TrackId) -> Option<&Track> {
+        self.tracks.get(&id)
+    }
+
+    /// How many tracks are live.
+    pub fn len(&self) -> usize {
+        self.tracks.len()
+    }
+
+    /// Whether no track is live.
+    pub fn is_empty(&self) -> bool {
+        self.tracks.is_empty()
+    }
+
+    /// Takes one observation.
+    pub fn update(&mut self, o: Observation) -> Update {
+        let key = SourceKey::of(&o);
+        let vehicle = match o.source {
+            ObservationSource::SelfReport { vehicle } => Some(vehicle),
+            ObservationSource::Roadside { vehicle, .. } => vehicle,
+        };
+        let found = self
+            .by_source
+            .get(&key)
+            .or_else(|| vehicle.and_then(|v| self.by_vehicle.get(&v)))
+            .copied()
+            .filter(|id| self.tracks.contains_key(id))
+            .or_else(|| match key {
+                SourceKey::Roadside { .. } => self.nearest_gated(&o),
+                SourceKey::Vehicle(_) => None,
+            });
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let id = TrackId(self.next_id);
+                self.next_id += 1;
+                self.tracks.insert(
+                    id,
+                    Track {
+                        id,
+                        vehicle: None,
+                        kind: o.kind,
+                        vehicle_class: o.vehicle_class,
+                        position: o.position,
+                        motion: o.motion,
+                        width_m: o.width_m,
+                        length_m: o.length_m,
+                        at: o.generated_at,
+                        updated_at: o.received_at,
+                        sources: HashMap::new(),
+                    },
+                );
+                id
+            }
+        };
+        let track = self.tracks.get_mut(&id).expect("present");
+        if let Some(prev) = track.sources.get(&key)
+            && prev.generated_at > o.generated_at
+        {
+            return Update::Stale(id);
+        }
+        if let Some(v) = vehicle {
+            track.vehicle = Some(v);
+            self.by_vehicle.insert(v, id);
+        }
+        self.by_source.insert(key, id);
+        track.updated_at = track.updated_at.max(o.received_at);
+        track.sources.insert(key, o);
+        track.fuse();
+        if found.is_some() {
+            Update::Updated(id)
+        } else {
+            Update::Created(id)
+        }
+    }
+
+    fn nearest_gated(&self, o: &Observation) -> Option<TrackId> {
+        let c = &self.config;
+        self.tracks
+            .values()
+            .filter(|t| compatible(t.kind, o.kind))
+            // An RSU never reports one participant twice: skip tracks it already feeds.
+            .filter(|t| !t.sources.keys().any(|k| same_rsu(k, &o.source)))
+            .filter_map(|t| {
+                let d = t.predict(o.generated_at).distance_to(o.position);
+                let speed_ok = match (t.motion.speed_mps, o.motion.speed_mps) {
+                    (Some(a), Some(b)) => (a - b).abs() <= c.gate_speed_mps,
+                    _ => true,
+                };
+                let heading_ok = match (t.motion, o.motion) {
+                    (
+                        Motion {
+                            heading_deg: Some(a),
+                            speed_mps: Some(va),
+                            ..
+                        },
+                        Motion {
+                            heading_deg: Some(b),
+                            speed_mps: Some(vb),
+                            ..
+                        },
+                    ) if va > 1.0 && vb > 1.0 => angle_between(a, b) <= c.gate_heading_deg,
+                    _ => true,
+                };
+                (d <= c.gate_position_m && speed_ok && heading_ok).then_some((d, t.id))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, id)| id)
+    }
+
+    /// Drops sources silent for longer than the TTL at `now`, and tracks left with none.
+    /// Returns the ids of the tracks that expired.
+    pub fn expire(&mut self, now: Millis) -> Vec<TrackId> {
+        let ttl = self.config.source_ttl_ms;
+        let mut gone = Vec::new();
+        for t in self.tracks.values_mut() {
+            let before = t.sources.len();
+            t.sources.retain(|_, o| now - o.received_at <= ttl);
+            if t.sources.is_empty() {
+                gone.push(t.id);
+            } else if t.sources.len() != before {
+                t.fuse();
+            }
+        }
+        for id in &gone {
+            self.tracks.remove(id);
+        }
+        self.by_source.retain(|_, id| !gone.contains(id));
+        self.by_vehicle.retain(|_, id| !gone.contains(id));
+        gone
+    }
+}
+
+fn same_rsu(k: &SourceKey, s: &ObservationSource) -> bool {
+    matches!((k, s), (SourceKey::Roadside { rsu: a, .. }, ObservationSource::Roadside { rsu: b, .. }) if a == b)
+}
+
+fn compatible(a: ParticipantKind, b: ParticipantKind) -> bool {
+    a == b || a == ParticipantKind::Unknown || b == ParticipantKind::Unknown
+}
+
+/// The smaller angle between two headings, degrees.
+pub fn angle_between(a: f64, b: f64) -> f64 {
+    let d = (a - b).rem_euclid(360.0);
+    d.min(360.0 - d)
+}

@@ -1,0 +1,82 @@
+//! The standard's units, converted in one place. Each function names the data element of
+//! T/CSAE 53-2020 it reads and returns `None` for the value the standard reserves for
+//! "unavailable". Scales are applied by dividing by their exact integer inverse, so a value
+//! reads back as the decimal the standard means (625 x 0.02 m/s is exactly 12.5).
+
+use roadcloud_csae as csae;
+
+/// `Latitude`/`Longitude`: 1e-7 degree.
+pub fn degrees_from_1e7(v: i64) -> f64 {
+    v as f64 / 1e7
+}
+
+/// Degrees to `Latitude`/`Longitude` units (1e-7 degree), rounded.
+pub fn degrees_to_1e7(deg: f64) -> i64 {
+    (deg * 1e7).round() as i64
+}
+
+/// `Speed`: 0.02 m/s; 8191 means unavailable.
+pub fn speed_mps(s: csae::Speed) -> Option<f64> {
+    (s.0 != 8191).then(|| f64::from(s.0) / 50.0)
+}
+
+/// `Heading`: 0.0125 degree clockwise from true north, 0..=28799; 28800 means unavailable.
+pub fn heading_deg(h: csae::Heading) -> Option<f64> {
+    (h.0 < 28800).then(|| f64::from(h.0) / 80.0)
+}
+
+/// `Acceleration`: 0.01 m/s²; 2001 means unavailable.
+pub fn acceleration_mps2(a: csae::Acceleration) -> Option<f64> {
+    (a.0 != 2001).then(|| f64::from(a.0) / 100.0)
+}
+
+/// `YawRate`: 0.01 degree/s, positive clockwise (as the heading turns).
+pub fn yaw_rate_dps(y: csae::YawRate) -> f64 {
+    f64::from(y.0) / 100.0
+}
+
+/// `Elevation`: 0.1 m; -4096 means unknown.
+pub fn elevation_m(e: csae::Elevation) -> Option<f64> {
+    (e.0 != -4096).then(|| f64::from(e.0) / 10.0)
+}
+
+/// `VehicleWidth`/`VehicleLength`: centimetres; 0 means unavailable.
+pub fn size_cm_to_m(cm: u16) -> Option<f64> {
+    (cm != 0).then(|| f64::from(cm) / 100.0)
+}
+
+/// `VehicleHeight`: 5 cm.
+pub fn height_m(h: csae::VehicleHeight) -> f64 {
+    f64::from(h.0) / 20.0
+}
+
+/// A `PositionOffsetLL`'s east and north offsets, in 1e-7 degree (every variant uses that
+/// unit; they differ only in range).
+pub fn offset_ll_1e7(o: &csae::PositionOffsetLL) -> (i64, i64) {
+    use csae::PositionOffsetLL as P;
+    match o {
+        P::PositionLL1(p) => (p.lon.0.into(), p.lat.0.into()),
+        P::PositionLL2(p) => (p.lon.0.into(), p.lat.0.into()),
+        P::PositionLL3(p) => (p.lon.0.into(), p.lat.0.into()),
+        P::PositionLL4(p) => (p.lon.0.into(), p.lat.0.into()),
+        P::PositionLL5(p) => (p.lon.0.into(), p.lat.0.into()),
+        P::PositionLL6(p) => (p.lon.0.into(), p.lat.0.into()),
+        P::PositionLatLon(p) => (p.lon.0.into(), p.lat.0.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_values_are_none() {
+        assert_eq!(speed_mps(csae::Speed(8191)), None);
+        assert_eq!(speed_mps(csae::Speed(625)), Some(12.5));
+        assert_eq!(heading_deg(csae::Heading(28800)), None);
+        assert_eq!(heading_deg(csae::Heading(14400)), Some(180.0));
+        assert_eq!(acceleration_mps2(csae::Acceleration(2001)), None);
+        assert_eq!(elevation_m(csae::Elevation(-4096)), None);
+        assert_eq!(size_cm_to_m(0), None);
+    }
+}

@@ -1,0 +1,174 @@
+//! Association, fusion, expiry and prediction of tracks.
+
+use roadcloud_world::observe::{Motion, Observation, ObservationSource, ParticipantKind};
+use roadcloud_world::tracks::predict;
+use roadcloud_world::{Point, TrackConfig, Tracks, Update};
+
+const T0: i64 = 1_728_952_200_000;
+
+fn motion(speed: f64, heading: f64) -> Motion {
+    Motion {
+        speed_mps: Some(speed),
+        heading_deg: Some(heading),
+        accel_long_mps2: Some(0.0),
+        accel_lat_mps2: Some(0.0),
+        yaw_rate_dps: Some(0.0),
+    }
+}
+
+fn obs(source: ObservationSource, east: f64, north: f64, m: Motion, t: i64) -> Observation {
+    Observation {
+        source,
+        kind: ParticipantKind::Vehicle,
+        vehicle_class: Some(10),
+        position: Point {
+            east_m: east,
+            north_m: north,
+        },
+        elevation_m: None,
+        motion: m,
+        width_m: Some(1.8),
+        length_m: Some(4.5),
+        generated_at: t,
+        received_at: t + 20,
+    }
+}
+
+fn bsm(v: u8, east: f64, north: f64, t: i64) -> Observation {
+    obs(
+        ObservationSource::SelfReport { vehicle: [v; 8] },
+        east,
+        north,
+        motion(10.0, 0.0),
+        t,
+    )
+}
+
+fn rsm(rsu: u8, ptc: u16, east: f64, north: f64, t: i64) -> Observation {
+    obs(
+        ObservationSource::Roadside {
+            rsu: [rsu; 8],
+            ptc_id: ptc,
+            vehicle: None,
+        },
+        east,
+        north,
+        motion(10.2, 2.0),
+        t,
+    )
+}
+
+#[test]
+fn a_vehicle_reported_by_itself_and_two_rsus_is_one_track() {
+    let mut tracks = Tracks::new(TrackConfig::default());
+    let Update::Created(id) = tracks.update(bsm(1, 0.0, 0.0, T0)) else {
+        panic!()
+    };
+    // Two RSUs see it 50 ms later, a little off (sensor noise), where it has moved 0.5 m.
+    assert_eq!(
+        tracks.update(rsm(7, 101, 0.8, 0.3, T0 + 50)),
+        Update::Updated(id)
+    );
+    assert_eq!(
+        tracks.update(rsm(8, 5, -0.6, 0.9, T0 + 50)),
+        Update::Updated(id)
+    );
+    assert_eq!(tracks.len(), 1);
+    let t = tracks.get(id).unwrap();
+    assert_eq!(t.sources.len(), 3);
+    assert!(t.self_reported() && t.roadside_detected());
+    // Fused: the mean of the three, each at T0 + 50.
+    assert!(
+        (t.position.north_m - (0.5 + 0.3 + 0.9) / 3.0).abs() < 0.05,
+        "{:?}",
+        t.position
+    );
+    // The RSUs' participant ids stay bound: their next reports join without gating.
+    assert_eq!(
+        tracks.update(rsm(7, 101, 2.5, 1.3, T0 + 150)),
+        Update::Updated(id)
+    );
+}
+
+#[test]
+fn two_close_but_distinct_vehicles_stay_two() {
+    let mut tracks = Tracks::new(TrackConfig::default());
+    // Side by side in adjacent lanes, 3.5 m apart, both sending BSMs.
+    tracks.update(bsm(1, 0.0, 0.0, T0));
+    tracks.update(bsm(2, 3.5, 0.0, T0));
+    assert_eq!(tracks.len(), 2);
+    // One RSU detects both: each detection joins the nearer, never both the same.
+    let Update::Updated(a) = tracks.update(rsm(7, 1, 0.4, 0.1, T0)) else {
+        panic!()
+    };
+    let Update::Updated(b) = tracks.update(rsm(7, 2, 3.2, 0.1, T0)) else {
+        panic!()
+    };
+    assert_ne!(a, b);
+    // A detection far from both (a third, unequipped car) is a track of its own.
+    assert!(matches!(
+        tracks.update(rsm(7, 3, 0.0, 25.0, T0)),
+        Update::Created(_)
+    ));
+    // Two detections by one RSU of two participants close together are never merged.
+    assert!(matches!(
+        tracks.update(rsm(7, 4, 0.0, 26.5, T0)),
+        Update::Created(_)
+    ));
+    assert_eq!(tracks.len(), 4);
+}
+
+#[test]
+fn oncoming_traffic_does_not_pass_the_heading_gate() {
+    let mut tracks = Tracks::new(TrackConfig::default());
+    tracks.update(bsm(1, 0.0, 0.0, T0));
+    let mut o = rsm(7, 1, 0.5, 0.0, T0);
+    o.motion.heading_deg = Some(180.0);
+    assert!(matches!(tracks.update(o), Update::Created(_)));
+}
+
+#[test]
+fn sources_expire_and_then_the_track() {
+    let mut tracks = Tracks::new(TrackConfig::default());
+    let Update::Created(id) = tracks.update(bsm(1, 0.0, 0.0, T0)) else {
+        panic!()
+    };
+    tracks.update(rsm(7, 1, 0.0, 10.5, T0 + 1_000));
+    assert!(tracks.expire(T0 + 1_500).is_empty());
+    assert_eq!(tracks.get(id).unwrap().sources.len(), 1);
+    assert!(!tracks.get(id).unwrap().self_reported());
+    assert_eq!(tracks.expire(T0 + 2_100), vec![id]);
+    assert!(tracks.is_empty());
+}
+
+#[test]
+fn an_older_report_of_a_source_is_ignored() {
+    let mut tracks = Tracks::new(TrackConfig::default());
+    let Update::Created(id) = tracks.update(bsm(1, 0.0, 1.0, T0 + 100)) else {
+        panic!()
+    };
+    assert_eq!(tracks.update(bsm(1, 0.0, 0.0, T0)), Update::Stale(id));
+    assert_eq!(tracks.get(id).unwrap().position.north_m, 1.0);
+}
+
+#[test]
+fn prediction_uses_speed_acceleration_and_yaw_rate() {
+    let p = Point::default();
+    // Straight north at 10 m/s for 2 s.
+    let q = predict(p, &motion(10.0, 0.0), 2.0);
+    assert!((q.north_m - 20.0).abs() < 1e-9 && q.east_m.abs() < 1e-9);
+    // Braking at 5 m/s^2 from 10 m/s stops after 10 m and stays there.
+    let mut m = motion(10.0, 90.0);
+    m.accel_long_mps2 = Some(-5.0);
+    let q = predict(p, &m, 5.0);
+    assert!((q.east_m - 10.0).abs() < 1e-6, "{q:?}");
+    // Turning at 9 degree/s for 10 s at 10 m/s: a quarter circle of radius 63.66 m.
+    let mut m = motion(10.0, 0.0);
+    m.yaw_rate_dps = Some(9.0);
+    let q = predict(p, &m, 10.0);
+    let r = 10.0 / 9f64.to_radians();
+    assert!(
+        (q.east_m - r).abs() < 0.05 && (q.north_m - r).abs() < 0.05,
+        "{q:?} r={r}"
+    );
+}

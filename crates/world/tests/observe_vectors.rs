@@ -1,0 +1,79 @@
+//! Observations from the public BSM and RSM vectors: positions and units as the standard means.
+
+use roadcloud_csae::{MessageFrame, decode};
+use roadcloud_world::{LocalFrame, ObservationSource, ParticipantKind, observe_bsm, observe_rsm};
+use std::path::PathBuf;
+
+fn vector(name: &str) -> MessageFrame {
+    let dir = std::env::var_os("ROADCLOUD_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors")
+        });
+    let hex =
+        std::fs::read_to_string(dir.join("csae53-2020").join(format!("{name}.uper.hex"))).unwrap();
+    decode(&roadcloud_per_unhex(hex.trim())).unwrap()
+}
+
+fn roadcloud_per_unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The demo intersection node 310/1001.
+fn frame() -> LocalFrame {
+    LocalFrame::new(31.2866, 121.1655)
+}
+
+/// 2024-10-15 00:30:00 UTC, the minute the vectors were stamped in.
+const MINUTE: i64 = 1_728_952_200_000;
+
+#[test]
+fn bsm_gives_position_speed_heading_and_time_in_si() {
+    let MessageFrame::BsmFrame(bsm) = vector("bsm_01_passenger_car") else {
+        panic!()
+    };
+    let o = observe_bsm(&frame(), &bsm, MINUTE + 12_400).unwrap();
+    assert_eq!(o.source, ObservationSource::SelfReport { vehicle: bsm.id });
+    assert_eq!(o.kind, ParticipantKind::Vehicle);
+    // 312875000 and 1211655200 in 1e-7 degree: 0.0009 degree north (99.8 m), 0.00002 east.
+    assert!(
+        (o.position.north_m - 99.79).abs() < 0.05,
+        "{:?}",
+        o.position
+    );
+    assert!((o.position.east_m - 1.90).abs() < 0.05, "{:?}", o.position);
+    assert_eq!(o.motion.speed_mps, Some(12.5)); // 625 x 0.02 m/s
+    assert_eq!(o.motion.heading_deg, Some(180.0)); // 14400 x 0.0125 degree: southbound
+    assert_eq!(o.motion.accel_long_mps2, Some(-1.2)); // -120 x 0.01 m/s^2
+    assert_eq!(o.width_m, Some(1.85));
+    assert_eq!(o.length_m, Some(4.75));
+    assert_eq!(o.elevation_m, Some(4.6));
+    assert_eq!(o.generated_at, MINUTE + 12_345);
+}
+
+#[test]
+fn rsm_gives_one_observation_per_participant_at_its_offset() {
+    let MessageFrame::RsmFrame(rsm) = vector("rsm_01_three_participants") else {
+        panic!()
+    };
+    let obs = observe_rsm(&frame(), &rsm, MINUTE + 30_000);
+    assert_eq!(obs.len(), rsm.participants.0.len());
+    for (o, p) in obs.iter().zip(&rsm.participants.0) {
+        let ObservationSource::Roadside { rsu, ptc_id, .. } = o.source else {
+            panic!()
+        };
+        assert_eq!((rsu, ptc_id), (rsm.id, p.ptc_id));
+        let (d_lon, d_lat) = roadcloud_world::units::offset_ll_1e7(&p.pos.offset_ll);
+        let expect = frame().to_local(
+            (i64::from(rsm.ref_pos.lat.0) + d_lat) as f64 / 1e7,
+            (i64::from(rsm.ref_pos.long.0) + d_lon) as f64 / 1e7,
+        );
+        assert!(o.position.distance_to(expect) < 1e-9);
+        assert_eq!(o.motion.speed_mps, Some(f64::from(p.speed.0) / 50.0));
+    }
+    let kinds: Vec<_> = obs.iter().map(|o| o.kind).collect();
+    assert!(kinds.contains(&ParticipantKind::Pedestrian), "{kinds:?}");
+}
