@@ -319,9 +319,9 @@ fn expand_newtype(ident: &Ident, fields: &Fields, codec: Codec) -> syn::Result<T
     let (enc, dec, tj, fj, g) = (c.encode, c.decode, c.to_jer, c.from_jer, c.generate);
     Ok(quote! {
         impl #p::Uper for #ident {
-            #[inline]
+            #[inline(always)]
             fn encode_uper(&self, w: &mut #p::BitWriter) -> #p::Result<()> { #enc }
-            #[inline]
+            #[inline(always)]
             fn decode_uper(r: &mut #p::BitReader<'_>) -> #p::Result<Self> { (#dec).map(#ident) }
         }
         impl #p::Jer for #ident {
@@ -755,13 +755,13 @@ fn expand_enumerated(
             }
         }
         impl #p::Uper for #ident {
-            #[inline]
+            #[inline(always)]
             fn encode_uper(&self, w: &mut #p::BitWriter) -> #p::Result<()> {
                 let index = match self { #(#enc_arms)* };
                 #p::uper::encode_index(w, index, #n_root, #extensible);
                 ::core::result::Result::Ok(())
             }
-            #[inline]
+            #[inline(always)]
             fn decode_uper(r: &mut #p::BitReader<'_>) -> #p::Result<Self> {
                 let start = r.position();
                 ::core::result::Result::Ok(match #p::uper::decode_index(r, #n_root, #extensible)? {
