@@ -1,6 +1,11 @@
 //! `roadcloud`: the vehicle-road-cloud integration platform's command line.
 
+mod api;
 mod commands;
+
+// mimalloc: the allocator the codec benchmarks measure with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,13 +25,22 @@ struct Cli {
 enum Command {
     Decode(commands::codec::DecodeArgs),
     Encode(commands::codec::EncodeArgs),
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROADCLOUD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rumqttd=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let result = match cli.command {
         Command::Decode(args) => commands::codec::decode(&args),
         Command::Encode(args) => commands::codec::encode(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -186,7 +186,7 @@ pub fn observe_rsm(
         .iter()
         .filter_map(|p| {
             let generated_at = resolve_sec_mark(p.sec_mark.0, received_at)?;
-            let (d_lon, d_lat) = units::offset_ll_1e7(&p.pos.offset_ll);
+            let (lat, lon) = units::resolve_offset_ll(ref_lat, ref_lon, &p.pos.offset_ll);
             let class = p.vehicle_class.as_ref().map(|c| c.classification.0);
             let (accel_long_mps2, accel_lat_mps2, yaw_rate_dps) = match &p.accel_set {
                 Some(a) => accel(a),
@@ -200,7 +200,7 @@ pub fn observe_rsm(
                 },
                 kind: ParticipantKind::from_rsm(p.ptc_type, class),
                 vehicle_class: class,
-                position: position(frame, ref_lat + d_lat, ref_lon + d_lon),
+                position: position(frame, lat, lon),
                 elevation_m: rsm.ref_pos.elevation.and_then(units::elevation_m),
                 motion: Motion {
                     speed_mps: units::speed_mps(p.speed),

@@ -50,19 +50,21 @@ pub fn height_m(h: csae::VehicleHeight) -> f64 {
     f64::from(h.0) / 20.0
 }
 
-/// A `PositionOffsetLL`'s east and north offsets, in 1e-7 degree (every variant uses that
-/// unit; they differ only in range).
-pub fn offset_ll_1e7(o: &csae::PositionOffsetLL) -> (i64, i64) {
+/// The position a `PositionOffsetLL` gives relative to a reference position, all in 1e-7
+/// degree as (lat, lon). The six `position-LLn` forms are offsets of growing range in that unit;
+/// `position-LatLon` is an absolute position (DE_PositionOffsetLL, T/CSAE 53-2020).
+pub fn resolve_offset_ll(ref_lat: i64, ref_lon: i64, o: &csae::PositionOffsetLL) -> (i64, i64) {
     use csae::PositionOffsetLL as P;
-    match o {
-        P::PositionLL1(p) => (p.lon.0.into(), p.lat.0.into()),
-        P::PositionLL2(p) => (p.lon.0.into(), p.lat.0.into()),
-        P::PositionLL3(p) => (p.lon.0.into(), p.lat.0.into()),
-        P::PositionLL4(p) => (p.lon.0.into(), p.lat.0.into()),
-        P::PositionLL5(p) => (p.lon.0.into(), p.lat.0.into()),
-        P::PositionLL6(p) => (p.lon.0.into(), p.lat.0.into()),
-        P::PositionLatLon(p) => (p.lon.0.into(), p.lat.0.into()),
-    }
+    let (d_lat, d_lon): (i64, i64) = match o {
+        P::PositionLL1(p) => (p.lat.0.into(), p.lon.0.into()),
+        P::PositionLL2(p) => (p.lat.0.into(), p.lon.0.into()),
+        P::PositionLL3(p) => (p.lat.0.into(), p.lon.0.into()),
+        P::PositionLL4(p) => (p.lat.0.into(), p.lon.0.into()),
+        P::PositionLL5(p) => (p.lat.0.into(), p.lon.0.into()),
+        P::PositionLL6(p) => (p.lat.0.into(), p.lon.0.into()),
+        P::PositionLatLon(p) => return (p.lat.0.into(), p.lon.0.into()),
+    };
+    (ref_lat + d_lat, ref_lon + d_lon)
 }
 
 #[cfg(test)]

@@ -66,14 +66,33 @@ fn rsm_gives_one_observation_per_participant_at_its_offset() {
             panic!()
         };
         assert_eq!((rsu, ptc_id), (rsm.id, p.ptc_id));
-        let (d_lon, d_lat) = roadcloud_world::units::offset_ll_1e7(&p.pos.offset_ll);
-        let expect = frame().to_local(
-            (i64::from(rsm.ref_pos.lat.0) + d_lat) as f64 / 1e7,
-            (i64::from(rsm.ref_pos.long.0) + d_lon) as f64 / 1e7,
+        let (lat, lon) = roadcloud_world::units::resolve_offset_ll(
+            rsm.ref_pos.lat.0.into(),
+            rsm.ref_pos.long.0.into(),
+            &p.pos.offset_ll,
         );
+        let expect = frame().to_local(lat as f64 / 1e7, lon as f64 / 1e7);
         assert!(o.position.distance_to(expect) < 1e-9);
         assert_eq!(o.motion.speed_mps, Some(f64::from(p.speed.0) / 50.0));
     }
     let kinds: Vec<_> = obs.iter().map(|o| o.kind).collect();
     assert!(kinds.contains(&ParticipantKind::Pedestrian), "{kinds:?}");
+}
+
+#[test]
+fn position_latlon_is_absolute_not_an_offset() {
+    use roadcloud_csae::{
+        Latitude, Longitude, OffsetLLB12, PositionLL24B, PositionLLmD64b, PositionOffsetLL,
+    };
+    use roadcloud_world::units::resolve_offset_ll;
+    let abs = PositionOffsetLL::PositionLatLon(PositionLLmD64b {
+        lon: Longitude(1211655000),
+        lat: Latitude(312866000),
+    });
+    assert_eq!(resolve_offset_ll(1, 2, &abs), (312866000, 1211655000));
+    let rel = PositionOffsetLL::PositionLL1(PositionLL24B {
+        lon: OffsetLLB12(-5),
+        lat: OffsetLLB12(7),
+    });
+    assert_eq!(resolve_offset_ll(100, 200, &rel), (107, 195));
 }

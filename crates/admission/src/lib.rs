@@ -1,0 +1,302 @@
+//! Admission: what may enter the world model.
+//!
+//! A [`Frame`] is admitted when its topic is an uplink topic, its payload decodes as a
+//! `MessageFrame` of the kind the topic names, its sender matches the topic (a vehicle cannot
+//! publish as another vehicle or as an RSU), its generation time is within the configured
+//! window of the reception time (the minute wrap of `secMark` handled), and its sender is
+//! within its rate. Every rejection is counted per reason and per device.
+
+#![warn(missing_docs)]
+
+use roadcloud_csae::{Day2Message, MessageFrame};
+use roadcloud_transport::{DeviceId, DeviceKind, Encoding, Frame, MessageKind, Topic};
+use roadcloud_world::resolve_sec_mark;
+use std::collections::HashMap;
+
+/// Limits of admission.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdmissionConfig {
+    /// Oldest generation time accepted, milliseconds before reception.
+    pub max_age_ms: i64,
+    /// Furthest generation time accepted in the future (sender clock ahead), milliseconds.
+    pub max_future_ms: i64,
+    /// Sustained messages per second per device (a vehicle sends BSM at 10 Hz; an RSU
+    /// forwards many vehicles' BSMs, so RSUs get `rsu_rate_factor` times this).
+    pub rate_per_s: f64,
+    /// Messages a device may send at once above its rate.
+    pub burst: f64,
+    /// How many times a vehicle's rate an RSU may send.
+    pub rsu_rate_factor: f64,
+}
+
+impl Default for AdmissionConfig {
+    fn default() -> Self {
+        AdmissionConfig {
+            max_age_ms: 2_000,
+            max_future_ms: 500,
+            rate_per_s: 20.0,
+            burst: 40.0,
+            rsu_rate_factor: 50.0,
+        }
+    }
+}
+
+/// Why a frame was turned away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    /// The topic is not an uplink topic roadcloud takes.
+    Topic,
+    /// The payload does not decode.
+    Undecodable,
+    /// The frame is not the message its topic names.
+    WrongMessage,
+    /// The message's sender id is not the topic's device.
+    Spoofed,
+    /// Generated too long ago.
+    Stale,
+    /// Generated too far in the future.
+    Future,
+    /// No usable generation time (`secMark` 60000 and above).
+    NoTime,
+    /// Over the device's rate.
+    RateLimited,
+}
+
+impl Reason {
+    /// The name used in metrics and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Topic => "topic",
+            Reason::Undecodable => "undecodable",
+            Reason::WrongMessage => "wrong_message",
+            Reason::Spoofed => "spoofed",
+            Reason::Stale => "stale",
+            Reason::Future => "future",
+            Reason::NoTime => "no_time",
+            Reason::RateLimited => "rate_limited",
+        }
+    }
+
+    /// Every reason.
+    pub const ALL: [Reason; 8] = [
+        Reason::Topic,
+        Reason::Undecodable,
+        Reason::WrongMessage,
+        Reason::Spoofed,
+        Reason::Stale,
+        Reason::Future,
+        Reason::NoTime,
+        Reason::RateLimited,
+    ];
+}
+
+/// A rejection: why, and a detail for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Why.
+    pub reason: Reason,
+    /// What exactly (e.g. the decoder's error).
+    pub detail: String,
+}
+
+/// An admitted message.
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    /// Its topic.
+    pub topic: Topic,
+    /// The decoded frame.
+    pub message: MessageFrame,
+    /// When it was received, ms since the epoch.
+    pub received_at: i64,
+}
+
+/// What admission knows of one device.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceStats {
+    /// RSU or OBU.
+    pub kind: Option<DeviceKind>,
+    /// Messages admitted.
+    pub admitted: u64,
+    /// Rejections by reason.
+    pub rejected: HashMap<Reason, u64>,
+    /// When it last sent anything, ms since the epoch.
+    pub last_seen: i64,
+    /// Its last admitted message's kind.
+    pub last_message: Option<MessageKind>,
+    /// Token bucket: tokens left and when last refilled.
+    tokens: f64,
+    refilled_at: i64,
+}
+
+/// The admission stage.
+#[derive(Debug, Default)]
+pub struct Admission {
+    config: AdmissionConfig,
+    devices: HashMap<DeviceId, DeviceStats>,
+    /// Rejections whose sender is unknown (unparsable topic), by reason.
+    anonymous: HashMap<Reason, u64>,
+}
+
+fn reject(reason: Reason, detail: impl Into<String>) -> Rejection {
+    Rejection {
+        reason,
+        detail: detail.into(),
+    }
+}
+
+impl Admission {
+    /// An admission stage with `config`.
+    pub fn new(config: AdmissionConfig) -> Self {
+        Admission {
+            config,
+            ..Admission::default()
+        }
+    }
+
+    /// What is known of each device.
+    pub fn devices(&self) -> &HashMap<DeviceId, DeviceStats> {
+        &self.devices
+    }
+
+    /// Rejections by reason, all devices together.
+    pub fn rejections(&self) -> HashMap<Reason, u64> {
+        let mut out = self.anonymous.clone();
+        for d in self.devices.values() {
+            for (r, n) in &d.rejected {
+                *out.entry(*r).or_default() += n;
+            }
+        }
+        out
+    }
+
+    /// Admits or rejects one frame, counting the outcome.
+    pub fn admit(&mut self, frame: &Frame) -> Result<Admitted, Rejection> {
+        let topic = match Topic::parse(&frame.topic) {
+            Ok(t) => t,
+            Err(e) => {
+                *self.anonymous.entry(Reason::Topic).or_default() += 1;
+                return Err(reject(Reason::Topic, e.to_string()));
+            }
+        };
+        let result = self.check(&topic, frame);
+        let d = self.devices.entry(topic.device).or_default();
+        d.kind = Some(topic.kind);
+        d.last_seen = frame.received_at;
+        match &result {
+            Ok(_) => {
+                d.admitted += 1;
+                d.last_message = Some(topic.message);
+            }
+            Err(r) => *d.rejected.entry(r.reason).or_default() += 1,
+        }
+        result.map(|message| Admitted {
+            topic,
+            message,
+            received_at: frame.received_at,
+        })
+    }
+
+    fn check(&mut self, topic: &Topic, frame: &Frame) -> Result<MessageFrame, Rejection> {
+        self.take_token(topic, frame.received_at)?;
+        if topic.message == MessageKind::Heartbeat {
+            return Err(reject(
+                Reason::WrongMessage,
+                "heartbeats carry no MessageFrame",
+            ));
+        }
+        let message: MessageFrame = match topic.encoding {
+            Encoding::Uper => roadcloud_csae::decode(&frame.payload)
+                .map_err(|e| reject(Reason::Undecodable, e.to_string()))?,
+            Encoding::Json => {
+                let v: serde_json::Value = serde_json::from_slice(&frame.payload)
+                    .map_err(|e| reject(Reason::Undecodable, format!("not JSON: {e}")))?;
+                roadcloud_per::from_json(&v)
+                    .map_err(|e| reject(Reason::Undecodable, e.to_string()))?
+            }
+        };
+        let (sender, sec_mark) = match (&message, topic.message) {
+            (MessageFrame::BsmFrame(b), MessageKind::Bsm) => (Some(b.id), Some(b.sec_mark.0)),
+            (MessageFrame::RsmFrame(r), MessageKind::Rsm) => {
+                (Some(r.id), r.participants.0.first().map(|p| p.sec_mark.0))
+            }
+            (MessageFrame::RsiFrame(r), MessageKind::Rsi) => (Some(r.id), None),
+            (MessageFrame::SpatFrame(s), MessageKind::Spat) => (None, s.time_stamp.map(|t| t.0)),
+            (MessageFrame::MapFrame(_), MessageKind::Map) => (None, None),
+            (MessageFrame::MsgFrameExt(e), MessageKind::Vir) => match &e.value {
+                Day2Message::VehIntentionAndRequest(v) => (Some(v.id), Some(v.sec_mark.0)),
+                _ => {
+                    return Err(reject(
+                        Reason::WrongMessage,
+                        "topic VIR carries another Day II message",
+                    ));
+                }
+            },
+            _ => {
+                return Err(reject(
+                    Reason::WrongMessage,
+                    format!("topic {} carries another message", topic.message.as_str()),
+                ));
+            }
+        };
+        // An RSU forwards the BSMs of vehicles it hears, so only a vehicle's own BSM, and an
+        // RSU's own RSM and RSI, must carry the topic's id.
+        let must_match = !(topic.kind == DeviceKind::Rsu && topic.message == MessageKind::Bsm);
+        if let Some(id) = sender
+            && must_match
+            && id != topic.device.0
+        {
+            return Err(reject(
+                Reason::Spoofed,
+                format!(
+                    "message id {} is not the topic's {}",
+                    DeviceId(id),
+                    topic.device
+                ),
+            ));
+        }
+        if let Some(sm) = sec_mark {
+            let generated = resolve_sec_mark(sm, frame.received_at)
+                .ok_or_else(|| reject(Reason::NoTime, format!("secMark {sm}")))?;
+            let age = frame.received_at - generated;
+            if age > self.config.max_age_ms {
+                return Err(reject(
+                    Reason::Stale,
+                    format!("generated {age} ms before reception"),
+                ));
+            }
+            if -age > self.config.max_future_ms {
+                return Err(reject(
+                    Reason::Future,
+                    format!("generated {} ms after reception", -age),
+                ));
+            }
+        }
+        Ok(message)
+    }
+
+    fn take_token(&mut self, topic: &Topic, now: i64) -> Result<(), Rejection> {
+        let c = self.config;
+        let factor = if topic.kind == DeviceKind::Rsu {
+            c.rsu_rate_factor
+        } else {
+            1.0
+        };
+        let (rate, burst) = (c.rate_per_s * factor, c.burst * factor);
+        let d = self.devices.entry(topic.device).or_default();
+        if d.refilled_at == 0 {
+            d.tokens = burst;
+        } else {
+            let dt = (now - d.refilled_at).max(0) as f64 / 1000.0;
+            d.tokens = (d.tokens + dt * rate).min(burst);
+        }
+        d.refilled_at = now;
+        if d.tokens < 1.0 {
+            return Err(reject(
+                Reason::RateLimited,
+                format!("over {rate} messages/s"),
+            ));
+        }
+        d.tokens -= 1.0;
+        Ok(())
+    }
+}

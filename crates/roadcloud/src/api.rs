@@ -1,0 +1,218 @@
+//! The HTTP API: `/api/v1/...`, `/metrics`, `/healthz`.
+
+use crate::commands::serve::SharedWorld;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use roadcloud_admission::Reason;
+use roadcloud_world::{SourceKey, Track};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// The API's routes over the shared world.
+pub fn router(world: SharedWorld) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/participants", get(participants))
+        .route("/api/v1/participants/{id}", get(participant))
+        .route("/api/v1/devices", get(devices))
+        .route("/api/v1/stats", get(stats))
+        .with_state(world)
+}
+
+fn hex(id: &[u8; 8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The participant's public id: its vehicle id when known, else `track-N`.
+fn public_id(t: &Track) -> String {
+    t.vehicle
+        .as_ref()
+        .map(hex)
+        .unwrap_or_else(|| format!("track-{}", t.id.0))
+}
+
+fn participant_json(frame: &roadcloud_world::LocalFrame, t: &Track) -> Value {
+    let (lat, lon) = frame.to_wgs84(t.position);
+    let mut sources: Vec<String> = t
+        .sources
+        .keys()
+        .map(|k| match k {
+            SourceKey::Vehicle(_) => "self".to_string(),
+            SourceKey::Roadside { rsu, .. } => format!("rsu:{}", hex(rsu)),
+        })
+        .collect();
+    sources.sort();
+    json!({
+        "id": public_id(t),
+        "track": t.id.0,
+        "type": t.kind.as_str(),
+        "vehicle_class": t.vehicle_class,
+        "lat": lat,
+        "lon": lon,
+        "speed_mps": t.motion.speed_mps,
+        "heading_deg": t.motion.heading_deg,
+        "accel_mps2": t.motion.accel_long_mps2,
+        "yaw_rate_dps": t.motion.yaw_rate_dps,
+        "width_m": t.width_m,
+        "length_m": t.length_m,
+        "lane": Value::Null,
+        "sources": sources,
+        "fused": t.self_reported() && t.roadside_detected() || t.sources.len() > 1,
+        "at": t.at,
+        "updated_at": t.updated_at,
+    })
+}
+
+async fn participants(
+    State(world): State<SharedWorld>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let bbox = match q.get("bbox").map(|b| parse_bbox(b)).transpose() {
+        Ok(b) => b,
+        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
+    };
+    let w = world.read().expect("world lock");
+    let mut list: Vec<Value> = w
+        .tracks
+        .iter()
+        .map(|t| participant_json(&w.frame, t))
+        .filter(|p| match bbox {
+            Some([min_lon, min_lat, max_lon, max_lat]) => {
+                let (lat, lon) = (
+                    p["lat"].as_f64().unwrap_or(f64::NAN),
+                    p["lon"].as_f64().unwrap_or(f64::NAN),
+                );
+                lat >= min_lat && lat <= max_lat && lon >= min_lon && lon <= max_lon
+            }
+            None => true,
+        })
+        .collect();
+    list.sort_by_key(|p| p["track"].as_u64());
+    Json(json!({ "count": list.len(), "participants": list })).into_response()
+}
+
+fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("bbox must be minLon,minLat,maxLon,maxLat in degrees, got {s:?}"))?;
+    match v.as_slice() {
+        [a, b, c, d] if a <= c && b <= d => Ok([*a, *b, *c, *d]),
+        _ => Err(format!(
+            "bbox must be minLon,minLat,maxLon,maxLat with min <= max, got {s:?}"
+        )),
+    }
+}
+
+async fn participant(State(world): State<SharedWorld>, Path(id): Path<String>) -> Response {
+    let w = world.read().expect("world lock");
+    match w.tracks.iter().find(|t| public_id(t) == id) {
+        Some(t) => Json(participant_json(&w.frame, t)).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("no participant {id}")})),
+        )
+            .into_response(),
+    }
+}
+
+async fn devices(State(world): State<SharedWorld>) -> Json<Value> {
+    let w = world.read().expect("world lock");
+    let mut list: Vec<Value> = w
+        .admission
+        .devices()
+        .iter()
+        .map(|(id, d)| {
+            let rejected: serde_json::Map<String, Value> = d
+                .rejected
+                .iter()
+                .map(|(r, n)| (r.as_str().to_string(), json!(n)))
+                .collect();
+            json!({
+                "id": id.to_string(),
+                "kind": d.kind.map(|k| k.as_str()),
+                "admitted": d.admitted,
+                "rejected": rejected,
+                "last_seen": d.last_seen,
+                "last_message": d.last_message.map(|m| m.as_str()),
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    Json(json!({ "count": list.len(), "devices": list }))
+}
+
+async fn stats(State(world): State<SharedWorld>) -> Json<Value> {
+    let w = world.read().expect("world lock");
+    let rejected: serde_json::Map<String, Value> = w
+        .admission
+        .rejections()
+        .iter()
+        .map(|(r, n)| (r.as_str().to_string(), json!(n)))
+        .collect();
+    Json(json!({
+        "started_at": w.started_at,
+        "received": w.counters.received,
+        "admitted": w.counters.admitted,
+        "admitted_by_kind": w.counters.admitted_by_kind,
+        "rejected": rejected,
+        "observations": w.counters.observations,
+        "participants": w.tracks.len(),
+        "devices": w.admission.devices().len(),
+    }))
+}
+
+async fn metrics(State(world): State<SharedWorld>) -> Response {
+    let w = world.read().expect("world lock");
+    let mut out = String::new();
+    let c = &w.counters;
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_frames_received_total Frames received from devices."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_frames_received_total counter");
+    let _ = writeln!(out, "roadcloud_frames_received_total {}", c.received);
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_frames_admitted_total Frames admitted, by message kind."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_frames_admitted_total counter");
+    let mut kinds: Vec<_> = c.admitted_by_kind.iter().collect();
+    kinds.sort();
+    for (k, n) in kinds {
+        let _ = writeln!(
+            out,
+            "roadcloud_frames_admitted_total{{message=\"{k}\"}} {n}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_frames_rejected_total Frames rejected by admission, by reason."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_frames_rejected_total counter");
+    let rejected = w.admission.rejections();
+    for r in Reason::ALL {
+        let _ = writeln!(
+            out,
+            "roadcloud_frames_rejected_total{{reason=\"{}\"}} {}",
+            r.as_str(),
+            rejected.get(&r).copied().unwrap_or(0)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_participants Live tracked participants."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_participants gauge");
+    let _ = writeln!(out, "roadcloud_participants {}", w.tracks.len());
+    let _ = writeln!(out, "# HELP roadcloud_devices Devices seen since start.");
+    let _ = writeln!(out, "# TYPE roadcloud_devices gauge");
+    let _ = writeln!(out, "roadcloud_devices {}", w.admission.devices().len());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}

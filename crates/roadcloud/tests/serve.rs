@@ -1,0 +1,286 @@
+//! `roadcloud serve` end to end: a real MQTT client publishes to the embedded broker, and the
+//! HTTP API shows what the platform made of it.
+
+use roadcloud_csae::{DSecond, MessageFrame, decode, encode};
+use rumqttc::{Client, MqttOptions, QoS};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    mqtt: u16,
+    http: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start() -> Server {
+    let (mqtt, http) = (free_port(), free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args([
+            "serve",
+            "--mqtt-listen",
+            &format!("127.0.0.1:{mqtt}"),
+            "--http-listen",
+            &format!("127.0.0.1:{http}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start roadcloud serve");
+    let s = Server { child, mqtt, http };
+    wait_until(Duration::from_secs(20), || {
+        get(s.http, "/healthz").is_some_and(|(c, _)| c == 200)
+    });
+    s
+}
+
+/// A minimal HTTP GET: (status, body).
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n")?.1.to_string();
+    Some((status, body))
+}
+
+fn get_json(port: u16, path: &str) -> serde_json::Value {
+    let (status, body) = get(port, path).expect("HTTP answer");
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
+fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < limit, "timed out");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn vector(name: &str) -> MessageFrame {
+    let dir = std::env::var_os("ROADCLOUD_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors")
+        });
+    let hex = std::fs::read_to_string(dir.join(format!("csae53-2020/{name}.uper.hex"))).unwrap();
+    decode(&roadcloud_per::jer::unhex(hex.trim()).unwrap()).unwrap()
+}
+
+/// Milliseconds of the current UTC minute: the secMark of a message generated now.
+fn sec_mark_now() -> u16 {
+    (SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        % 60_000) as u16
+}
+
+/// A connected MQTT client whose event loop runs on its own thread.
+fn client(port: u16, name: &str) -> Client {
+    let mut o = MqttOptions::new(name, "127.0.0.1", port);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (c, mut conn) = Client::new(o, 100);
+    std::thread::spawn(move || for _ in conn.iter() {});
+    c
+}
+
+#[test]
+fn a_published_bsm_becomes_a_participant_with_correct_units() {
+    let s = start();
+    let MessageFrame::BsmFrame(mut bsm) = vector("bsm_01_passenger_car") else {
+        panic!()
+    };
+    let id = "5a1f3c7e00a1b2c3";
+    let c = client(s.mqtt, "obu-test");
+    // Publish the vector re-stamped to now, a few times (the first may race the subscription).
+    wait_until(Duration::from_secs(10), || {
+        bsm.sec_mark = DSecond(sec_mark_now());
+        let payload = encode(&MessageFrame::BsmFrame(bsm.clone())).unwrap();
+        c.publish(
+            format!("V2X/OBU/{id}/BSM/UP"),
+            QoS::AtLeastOnce,
+            false,
+            payload,
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        get_json(s.http, "/api/v1/participants")["count"] == 1
+    });
+    let p = get_json(s.http, &format!("/api/v1/participants/{id}"));
+    assert_eq!(p["type"], "vehicle");
+    assert!((p["lat"].as_f64().unwrap() - 31.2875).abs() < 1e-9, "{p}");
+    assert!((p["lon"].as_f64().unwrap() - 121.16552).abs() < 1e-9, "{p}");
+    assert_eq!(p["speed_mps"], 12.5);
+    assert_eq!(p["heading_deg"], 180.0);
+    assert_eq!(p["sources"], serde_json::json!(["self"]));
+    // Outside a bounding box it is not listed; inside it is.
+    let outside = get_json(s.http, "/api/v1/participants?bbox=121.0,31.0,121.1,31.1");
+    assert_eq!(outside["count"], 0);
+    let inside = get_json(
+        s.http,
+        "/api/v1/participants?bbox=121.16,31.28,121.17,31.29",
+    );
+    assert_eq!(inside["count"], 1);
+    assert_eq!(
+        get(s.http, "/api/v1/participants?bbox=nonsense").unwrap().0,
+        400
+    );
+    assert_eq!(
+        get(s.http, "/api/v1/participants/0000000000000000")
+            .unwrap()
+            .0,
+        404
+    );
+}
+
+#[test]
+fn bad_senders_are_rejected_counted_and_everyone_else_still_served() {
+    let s = start();
+    let MessageFrame::BsmFrame(mut bsm) = vector("bsm_01_passenger_car") else {
+        panic!()
+    };
+    let c = client(s.mqtt, "mixed");
+    let honest = "5a1f3c7e00a1b2c3";
+    let spoofer = "0102030405060708";
+    wait_until(Duration::from_secs(10), || {
+        bsm.sec_mark = DSecond(sec_mark_now());
+        let good = encode(&MessageFrame::BsmFrame(bsm.clone())).unwrap();
+        // Spoofed: vehicle 0102... publishes a BSM carrying another vehicle's id.
+        c.publish(
+            format!("V2X/OBU/{spoofer}/BSM/UP"),
+            QoS::AtLeastOnce,
+            false,
+            good.clone(),
+        )
+        .unwrap();
+        // Undecodable payload.
+        c.publish(
+            format!("V2X/OBU/{spoofer}/BSM/UP"),
+            QoS::AtLeastOnce,
+            false,
+            vec![0xff, 0x00],
+        )
+        .unwrap();
+        // Stale: generated 10 s ago.
+        let mut old = bsm.clone();
+        old.sec_mark = DSecond(((u32::from(sec_mark_now()) + 50_000) % 60_000) as u16);
+        let stale = encode(&MessageFrame::BsmFrame(old)).unwrap();
+        c.publish(
+            format!("V2X/OBU/{honest}/BSM/UP"),
+            QoS::AtLeastOnce,
+            false,
+            stale,
+        )
+        .unwrap();
+        c.publish(
+            format!("V2X/OBU/{honest}/BSM/UP"),
+            QoS::AtLeastOnce,
+            false,
+            good,
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let st = get_json(s.http, "/api/v1/stats");
+        st["rejected"]["spoofed"].as_u64() >= Some(1)
+            && st["rejected"]["undecodable"].as_u64() >= Some(1)
+            && st["rejected"]["stale"].as_u64() >= Some(1)
+            && st["participants"] == 1
+    });
+    let devices = get_json(s.http, "/api/v1/devices");
+    let spoof = devices["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == spoofer)
+        .unwrap();
+    assert!(
+        spoof["rejected"]["spoofed"].as_u64().unwrap() >= 1,
+        "{spoof}"
+    );
+    assert_eq!(spoof["admitted"], 0);
+    let (code, metrics) = get(s.http, "/metrics").unwrap();
+    assert_eq!(code, 200);
+    assert!(
+        metrics.contains("roadcloud_frames_rejected_total{reason=\"spoofed\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("roadcloud_participants 1"), "{metrics}");
+}
+
+#[test]
+fn a_vehicle_seen_by_two_rsus_is_one_participant_with_three_sources() {
+    let s = start();
+    let MessageFrame::BsmFrame(mut bsm) = vector("bsm_01_passenger_car") else {
+        panic!()
+    };
+    let MessageFrame::RsmFrame(mut rsm) = vector("rsm_01_three_participants") else {
+        panic!()
+    };
+    // Make the RSM's first participant the BSM vehicle: at the same place, same motion.
+    rsm.participants.0.truncate(1);
+    let p = &mut rsm.participants.0[0];
+    p.ptc_type = roadcloud_csae::ParticipantType::Motor;
+    p.vehicle_class = Some(bsm.vehicle_class.clone());
+    p.pos.offset_ll =
+        roadcloud_csae::PositionOffsetLL::PositionLatLon(roadcloud_csae::PositionLLmD64b {
+            lon: bsm.pos.long,
+            lat: bsm.pos.lat,
+        });
+    p.speed = bsm.speed;
+    p.heading = bsm.heading;
+    let c = client(s.mqtt, "rsus");
+    wait_until(Duration::from_secs(10), || {
+        let now = sec_mark_now();
+        bsm.sec_mark = DSecond(now);
+        c.publish(
+            "V2X/OBU/5a1f3c7e00a1b2c3/BSM/UP",
+            QoS::AtLeastOnce,
+            false,
+            encode(&MessageFrame::BsmFrame(bsm.clone())).unwrap(),
+        )
+        .unwrap();
+        for rsu in [[0x11u8; 8], [0x22u8; 8]] {
+            let mut r = rsm.clone();
+            r.id = rsu;
+            r.participants.0[0].sec_mark = DSecond(now);
+            let topic = format!(
+                "V2X/RSU/{}/RSM/UP",
+                rsu.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            );
+            c.publish(
+                topic,
+                QoS::AtLeastOnce,
+                false,
+                encode(&MessageFrame::RsmFrame(r)).unwrap(),
+            )
+            .unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let ps = get_json(s.http, "/api/v1/participants");
+        ps["count"] == 1 && ps["participants"][0]["sources"].as_array().map(Vec::len) == Some(3)
+    });
+}

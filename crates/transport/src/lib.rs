@@ -1,0 +1,47 @@
+//! roadcloud's ingress and egress.
+//!
+//! Devices talk to roadcloud over MQTT using the topic layout of [`topic`] (the Chinese
+//! RSU-to-centre convention for roadside units, an uplink/downlink pair per vehicle). The
+//! embedded broker ([`mqtt::EmbeddedBroker`]) lets `roadcloud serve` run with nothing else
+//! installed; every message that arrives becomes a [`Frame`] on a bounded channel.
+
+#![warn(missing_docs)]
+
+pub mod mqtt;
+pub mod topic;
+
+pub use topic::{DeviceId, DeviceKind, Encoding, MessageKind, Topic, TopicError};
+
+use bytes::Bytes;
+
+/// How a frame reached roadcloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// MQTT (embedded broker or an external one).
+    Mqtt,
+    /// UDP datagrams from an RSU.
+    Udp,
+    /// The HTTP API.
+    Http,
+}
+
+/// One message as it arrived, before decoding: what the codec stage takes.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// How it arrived.
+    pub transport: Transport,
+    /// The MQTT topic (for UDP and HTTP, the equivalent topic of the sender).
+    pub topic: String,
+    /// The payload: UPER octets, or JSON text when the topic ends in `/JSON`.
+    pub payload: Bytes,
+    /// When roadcloud received it, milliseconds since the Unix epoch.
+    pub received_at: i64,
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
