@@ -4,7 +4,7 @@
 use roadcloud_csae::{DSecond, MessageFrame, decode, encode};
 use rumqttc::{Client, MqttOptions, QoS};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -21,6 +21,7 @@ struct Server {
     child: Child,
     mqtt: u16,
     http: u16,
+    udp: u16,
 }
 
 impl Drop for Server {
@@ -30,8 +31,16 @@ impl Drop for Server {
     }
 }
 
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 fn start() -> Server {
-    let (mqtt, http) = (free_port(), free_port());
+    let (mqtt, http, udp) = (free_port(), free_port(), free_udp_port());
     let child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
         .args([
             "serve",
@@ -39,12 +48,19 @@ fn start() -> Server {
             &format!("127.0.0.1:{mqtt}"),
             "--http-listen",
             &format!("127.0.0.1:{http}"),
+            "--udp-listen",
+            &format!("127.0.0.1:{udp}"),
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start roadcloud serve");
-    let s = Server { child, mqtt, http };
+    let s = Server {
+        child,
+        mqtt,
+        http,
+        udp,
+    };
     wait_until(Duration::from_secs(20), || {
         get(s.http, "/healthz").is_some_and(|(c, _)| c == 200)
     });
@@ -283,4 +299,81 @@ fn a_vehicle_seen_by_two_rsus_is_one_participant_with_three_sources() {
         let ps = get_json(s.http, "/api/v1/participants");
         ps["count"] == 1 && ps["participants"][0]["sources"].as_array().map(Vec::len) == Some(3)
     });
+}
+
+#[test]
+fn json_topics_and_udp_datagrams_are_ingested_too() {
+    let s = start();
+    // A BSM in its JSON form on the /JSON topic.
+    let MessageFrame::BsmFrame(mut bsm) = vector("bsm_03_minimal") else {
+        panic!()
+    };
+    let c = client(s.mqtt, "json");
+    let id: String = bsm.id.iter().map(|b| format!("{b:02x}")).collect();
+    // An RSU sending its RSM over UDP.
+    let MessageFrame::RsmFrame(mut rsm) = vector("rsm_01_three_participants") else {
+        panic!()
+    };
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    wait_until(Duration::from_secs(10), || {
+        bsm.sec_mark = DSecond(sec_mark_now());
+        let json = roadcloud_per::to_json(&MessageFrame::BsmFrame(bsm.clone())).to_string();
+        c.publish(
+            format!("V2X/OBU/{id}/BSM/UP/JSON"),
+            QoS::AtLeastOnce,
+            false,
+            json,
+        )
+        .unwrap();
+        for p in &mut rsm.participants.0 {
+            p.sec_mark = DSecond(sec_mark_now());
+        }
+        let datagram = encode(&MessageFrame::RsmFrame(rsm.clone())).unwrap();
+        udp.send_to(&datagram, ("127.0.0.1", s.udp)).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let st = get_json(s.http, "/api/v1/stats");
+        st["admitted_by_kind"]["BSM"].as_u64() >= Some(1)
+            && st["admitted_by_kind"]["RSM"].as_u64() >= Some(1)
+    });
+    let ps = get_json(s.http, "/api/v1/participants");
+    assert!(
+        ps["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == id.as_str()),
+        "{ps}"
+    );
+    let rsu: String = rsm.id.iter().map(|b| format!("{b:02x}")).collect();
+    let devices = get_json(s.http, "/api/v1/devices");
+    assert!(
+        devices["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == rsu.as_str() && d["kind"] == "RSU"),
+        "{devices}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let mut s = start();
+    let pid = s.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let start = Instant::now();
+    loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -9,6 +9,7 @@
 
 pub mod mqtt;
 pub mod topic;
+pub mod udp;
 
 pub use topic::{DeviceId, DeviceKind, Encoding, MessageKind, Topic, TopicError};
 

@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// Where the embedded MQTT broker listens.
     #[arg(long, default_value = "0.0.0.0:1883")]
     pub mqtt_listen: SocketAddr,
+    /// Where RSUs send UDP datagrams of UPER MessageFrames, or `off`.
+    #[arg(long, default_value = "0.0.0.0:5555")]
+    pub udp_listen: ListenOrOff,
     /// Where the HTTP API listens.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
@@ -54,6 +57,22 @@ pub struct ServeArgs {
     /// How long a source's report keeps a track alive, milliseconds.
     #[arg(long, default_value_t = 1_000)]
     pub track_ttl_ms: i64,
+}
+
+/// A listen address, or `off`.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenOrOff(pub Option<SocketAddr>);
+
+impl std::str::FromStr for ListenOrOff {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "off" {
+            return Ok(ListenOrOff(None));
+        }
+        s.parse()
+            .map(|a| ListenOrOff(Some(a)))
+            .map_err(|e| format!("{e}: give ADDR:PORT, e.g. 0.0.0.0:5555, or off"))
+    }
 }
 
 /// Counters of the pipeline, for `/api/v1/stats` and `/metrics`.
@@ -166,9 +185,17 @@ async fn serve(args: ServeArgs) -> Result<()> {
         listen: args.mqtt_listen,
         ..BrokerSettings::default()
     };
-    let _broker =
-        EmbeddedBroker::start(&settings, frames_tx).context("cannot start the MQTT broker")?;
+    let _broker = EmbeddedBroker::start(&settings, frames_tx.clone())
+        .context("cannot start the MQTT broker")?;
     tracing::info!("MQTT broker listening on {}", args.mqtt_listen);
+    if let Some(addr) = args.udp_listen.0 {
+        let bound = roadcloud_transport::udp::listen(addr, frames_tx)
+            .await
+            .with_context(|| {
+                format!("cannot listen for UDP on {addr} (choose another address with --udp-listen, or off)")
+            })?;
+        tracing::info!("UDP listening on {bound}");
+    }
 
     tokio::spawn(ingest(frames_rx, world.clone()));
     tokio::spawn(expire(world.clone()));
@@ -186,8 +213,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
         args.http_listen
     );
     println!(
-        "roadcloud is serving: MQTT on {}, API on http://{}/api/v1/",
-        args.mqtt_listen, args.http_listen
+        "roadcloud is serving: MQTT on {}, UDP on {}, API on http://{}/api/v1/",
+        args.mqtt_listen,
+        args.udp_listen
+            .0
+            .map_or("off".to_string(), |a| a.to_string()),
+        args.http_listen
     );
     axum::serve(listener, api::router(world))
         .with_graceful_shutdown(shutdown_signal())

@@ -1,0 +1,71 @@
+//! UDP from roadside units: each datagram is one UPER `MessageFrame`, as many RSUs forward
+//! what they hear and see.
+//!
+//! A datagram has no topic, so the sender is taken from the message: an RSM's or RSI's `id`
+//! is the RSU's own, and the other messages are credited to the RSU that last sent an RSM or
+//! RSI from the same address. The frame then goes on with the topic the RSU would have used
+//! over MQTT, so admission treats both transports alike; a datagram from an address no RSU
+//! has identified itself from gets a topic that admission rejects and counts.
+
+use crate::topic::{DeviceId, DeviceKind, MessageKind, Topic};
+use crate::{Frame, Transport, now_millis};
+use bytes::Bytes;
+use roadcloud_csae::MessageFrame;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// The message kind of a frame and the RSU id it carries, if any.
+fn route(frame: &MessageFrame) -> (MessageKind, Option<DeviceId>) {
+    match frame {
+        MessageFrame::BsmFrame(_) => (MessageKind::Bsm, None),
+        MessageFrame::MapFrame(_) => (MessageKind::Map, None),
+        MessageFrame::RsmFrame(r) => (MessageKind::Rsm, Some(DeviceId(r.id))),
+        MessageFrame::SpatFrame(_) => (MessageKind::Spat, None),
+        MessageFrame::RsiFrame(r) => (MessageKind::Rsi, Some(DeviceId(r.id))),
+        MessageFrame::MsgFrameExt(_) => (MessageKind::Vir, None),
+    }
+}
+
+/// Binds `addr` and forwards each datagram as a [`Frame`] to `frames` from a spawned task.
+/// Returns the bound address.
+pub async fn listen(addr: SocketAddr, frames: mpsc::Sender<Frame>) -> std::io::Result<SocketAddr> {
+    let socket = UdpSocket::bind(addr).await?;
+    let local = socket.local_addr()?;
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65_536];
+        let mut senders: HashMap<SocketAddr, DeviceId> = HashMap::new();
+        loop {
+            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                continue;
+            };
+            let payload = Bytes::copy_from_slice(&buf[..n]);
+            let kind = match roadcloud_csae::decode::<MessageFrame>(&payload) {
+                Ok(frame) => {
+                    let (kind, id) = route(&frame);
+                    if let Some(id) = id {
+                        senders.insert(from, id);
+                    }
+                    kind
+                }
+                // Undecodable: still handed on, so admission counts it against the sender.
+                Err(_) => MessageKind::Bsm,
+            };
+            let topic = match senders.get(&from) {
+                Some(id) => Topic::uplink(DeviceKind::Rsu, *id, kind),
+                None => format!("V2X/RSU/unidentified/{}/UP", kind.as_str()),
+            };
+            let frame = Frame {
+                transport: Transport::Udp,
+                topic,
+                payload,
+                received_at: now_millis(),
+            };
+            if frames.send(frame).await.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(local)
+}
