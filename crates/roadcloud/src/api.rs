@@ -20,6 +20,8 @@ pub fn router(world: SharedWorld) -> Router {
         .route("/api/v1/participants", get(participants))
         .route("/api/v1/participants/{id}", get(participant))
         .route("/api/v1/devices", get(devices))
+        .route("/api/v1/intersections", get(intersections))
+        .route("/api/v1/events", get(events))
         .route("/api/v1/stats", get(stats))
         .with_state(world)
 }
@@ -215,4 +217,110 @@ async fn metrics(State(world): State<SharedWorld>) -> Response {
     let _ = writeln!(out, "# TYPE roadcloud_devices gauge");
     let _ = writeln!(out, "roadcloud_devices {}", w.admission.devices().len());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+fn latlon(frame: &roadcloud_world::LocalFrame, p: roadcloud_world::Point) -> Value {
+    let (lat, lon) = frame.to_wgs84(p);
+    json!([lat, lon])
+}
+
+async fn intersections(State(world): State<SharedWorld>) -> Json<Value> {
+    let w = world.read().expect("world lock");
+    let now = roadcloud_transport::now_millis();
+    let mut list: Vec<Value> = w
+        .intersections
+        .values()
+        .map(|x| {
+            let (lat, lon) = w.frame.to_wgs84(x.position);
+            let links: Vec<Value> = x
+                .links
+                .iter()
+                .map(|l| {
+                    json!({
+                        "name": l.name,
+                        "upstream": l.upstream.to_string(),
+                        "width_m": l.width_m,
+                        "speed_limit_mps": l.speed_limit_mps,
+                        "points": l.points.iter().map(|p| latlon(&w.frame, *p)).collect::<Vec<_>>(),
+                        "lanes": l.lanes.iter().map(|lane| json!({
+                            "id": lane.id,
+                            "width_m": lane.width_m,
+                            "maneuvers": lane.maneuvers,
+                            "speed_limit_mps": lane.speed_limit_mps,
+                            "points": lane.points.iter().map(|p| latlon(&w.frame, *p)).collect::<Vec<_>>(),
+                            "connects_to": lane.connects_to.iter().map(|c| json!({
+                                "remote": c.remote.to_string(),
+                                "lane": c.lane,
+                                "phase": c.phase,
+                            })).collect::<Vec<_>>(),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let signal = w.signals.get(&x.id).map(|s| {
+                json!({
+                    "generated_at": s.generated_at,
+                    "phases": s.phases.iter().map(|p| {
+                        let step = p.at(now);
+                        json!({
+                            "id": p.id,
+                            "light": step.map(|s| s.light),
+                            "likely_end": step.and_then(|s| s.likely_end),
+                            "time_to_change_s": step.and_then(|s| s.likely_end).map(|e| (e - now) as f64 / 1000.0),
+                        })
+                    }).collect::<Vec<_>>(),
+                })
+            });
+            json!({
+                "id": x.id.to_string(),
+                "name": x.name,
+                "lat": lat,
+                "lon": lon,
+                "links": links,
+                "signal": signal,
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    Json(json!({ "count": list.len(), "intersections": list }))
+}
+
+async fn events(State(world): State<SharedWorld>) -> Json<Value> {
+    let w = world.read().expect("world lock");
+    let mut list: Vec<Value> = w
+        .events
+        .values()
+        .map(|e| {
+            let (lat, lon) = w.frame.to_wgs84(e.position);
+            json!({
+                "kind": match e.kind {
+                    roadcloud_world::events::EventKind::Event => "event",
+                    roadcloud_world::events::EventKind::Sign => "sign",
+                },
+                "rsu": hex(&e.rsu),
+                "id": e.local_id,
+                "code": e.code,
+                "lat": lat,
+                "lon": lon,
+                "radius_m": e.radius_m,
+                "paths": e.paths.iter().map(|(pts, half_width_m)| json!({
+                    "points": pts.iter().map(|p| latlon(&w.frame, *p)).collect::<Vec<_>>(),
+                    "half_width_m": half_width_m,
+                })).collect::<Vec<_>>(),
+                "description": e.description,
+                "priority": e.priority,
+                "start": e.start,
+                "end": e.end,
+                "received_at": e.received_at,
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| {
+        (a["rsu"].as_str(), a["kind"].as_str(), a["id"].as_u64()).cmp(&(
+            b["rsu"].as_str(),
+            b["kind"].as_str(),
+            b["id"].as_u64(),
+        ))
+    });
+    Json(json!({ "count": list.len(), "events": list }))
 }

@@ -377,3 +377,78 @@ fn sigterm_stops_the_server_cleanly() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn map_spat_and_rsi_show_as_intersections_signals_and_events() {
+    let s = start();
+    let c = client(s.mqtt, "rsu-road");
+    let MessageFrame::MapFrame(map) = vector("map_01_anting_4arm") else {
+        panic!()
+    };
+    let MessageFrame::SpatFrame(mut spat) = vector("spat_01_anting_counting") else {
+        panic!()
+    };
+    let MessageFrame::RsiFrame(rsi) = vector("rsi_03_event_and_signs") else {
+        panic!()
+    };
+    let rsu: String = rsi.id.iter().map(|b| format!("{b:02x}")).collect();
+    wait_until(Duration::from_secs(10), || {
+        // Re-stamped to now: no minute of the year, the millisecond of this minute.
+        spat.moy = None;
+        spat.time_stamp = Some(DSecond(sec_mark_now()));
+        for i in &mut spat.intersections.0 {
+            i.moy = None;
+            i.time_stamp = spat.time_stamp;
+        }
+        for (kind, frame) in [
+            ("MAP", MessageFrame::MapFrame(map.clone())),
+            ("SPAT", MessageFrame::SpatFrame(spat.clone())),
+            ("RSI", MessageFrame::RsiFrame(rsi.clone())),
+        ] {
+            c.publish(
+                format!("V2X/RSU/{rsu}/{kind}/UP"),
+                QoS::AtLeastOnce,
+                false,
+                encode(&frame).unwrap(),
+            )
+            .unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let xs = get_json(s.http, "/api/v1/intersections");
+        let evs = get_json(s.http, "/api/v1/events");
+        xs["count"].as_u64() >= Some(1)
+            && xs["intersections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| !x["signal"].is_null())
+            && evs["count"] == 3
+    });
+    let xs = get_json(s.http, "/api/v1/intersections");
+    let x = xs["intersections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "310/1001")
+        .unwrap();
+    assert!((x["lat"].as_f64().unwrap() - 31.2866).abs() < 1e-9);
+    assert_eq!(x["links"].as_array().unwrap().len(), 4);
+    let phase1 = x["signal"]["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == 1)
+        .unwrap();
+    assert_eq!(phase1["light"], "permissive-green", "{phase1}");
+    let ttc = phase1["time_to_change_s"].as_f64().unwrap();
+    assert!(ttc > 0.0 && ttc <= 18.2, "{phase1}");
+    let evs = get_json(s.http, "/api/v1/events");
+    let works = evs["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "event")
+        .unwrap();
+    assert_eq!(works["code"], 401);
+    assert_eq!(works["radius_m"], 30.0);
+}

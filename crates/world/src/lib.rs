@@ -7,8 +7,11 @@
 
 #![warn(missing_docs)]
 
+pub mod events;
 pub mod geo;
+pub mod map;
 pub mod observe;
+pub mod signals;
 pub mod time;
 pub mod tracks;
 pub mod units;

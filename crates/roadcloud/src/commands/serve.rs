@@ -11,6 +11,9 @@ use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Reason};
 use roadcloud_csae::MessageFrame;
 use roadcloud_transport::mqtt::{BrokerSettings, EmbeddedBroker};
 use roadcloud_transport::{Frame, now_millis};
+use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
+use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
+use roadcloud_world::signals::{SignalState, signals_from_spat};
 use roadcloud_world::{LocalFrame, TrackConfig, Tracks, observe_bsm, observe_rsm};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -96,6 +99,12 @@ pub struct World {
     pub admission: Admission,
     /// The live tracks.
     pub tracks: Tracks,
+    /// Intersections from MAP, by node.
+    pub intersections: HashMap<NodeId, Intersection>,
+    /// Latest signal state from SPAT, by node.
+    pub signals: HashMap<NodeId, SignalState>,
+    /// Road events and signs from RSI, by (RSU, event or sign, local id).
+    pub events: HashMap<([u8; 8], EventKind, u8), RoadEvent>,
     /// Pipeline counters.
     pub counters: Counters,
     /// When the server started, ms since the epoch.
@@ -115,8 +124,26 @@ impl World {
                 .into_iter()
                 .collect(),
             MessageFrame::RsmFrame(r) => observe_rsm(&self.frame, r, a.received_at),
-            // MAP, SPAT, RSI and Day II messages enter the world in later work (issue 3).
-            _ => Vec::new(),
+            MessageFrame::MapFrame(m) => {
+                for x in intersections_from_map(&self.frame, m) {
+                    self.intersections.insert(x.id, x);
+                }
+                Vec::new()
+            }
+            MessageFrame::SpatFrame(sp) => {
+                for st in signals_from_spat(sp, a.received_at) {
+                    self.signals.insert(st.intersection, st);
+                }
+                Vec::new()
+            }
+            MessageFrame::RsiFrame(r) => {
+                for e in events_from_rsi(&self.frame, r, a.received_at) {
+                    self.events.insert((e.rsu, e.kind, e.local_id), e);
+                }
+                Vec::new()
+            }
+            // Day II messages (VIR) enter the applications in later work.
+            MessageFrame::MsgFrameExt(_) => Vec::new(),
         };
         for o in observations {
             self.counters.observations += 1;
@@ -174,6 +201,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
             source_ttl_ms: args.track_ttl_ms,
             ..TrackConfig::default()
         }),
+        intersections: HashMap::new(),
+        signals: HashMap::new(),
+        events: HashMap::new(),
         counters: Counters::default(),
         started_at: now_millis(),
     }));

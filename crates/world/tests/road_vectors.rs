@@ -1,0 +1,139 @@
+//! Intersections from MAP, signal state from SPAT and events from RSI, on the public vectors.
+
+use roadcloud_csae::{MessageFrame, decode};
+use roadcloud_world::LocalFrame;
+use roadcloud_world::events::{EventKind, events_from_rsi};
+use roadcloud_world::map::{NodeId, intersections_from_map};
+use roadcloud_world::signals::signals_from_spat;
+use std::path::PathBuf;
+
+fn vector(name: &str) -> MessageFrame {
+    let dir = std::env::var_os("ROADCLOUD_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors")
+        });
+    let hex = std::fs::read_to_string(dir.join(format!("csae53-2020/{name}.uper.hex"))).unwrap();
+    let bytes: Vec<u8> = (0..hex.trim().len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    decode(&bytes).unwrap()
+}
+
+fn frame() -> LocalFrame {
+    LocalFrame::new(31.2866, 121.1655)
+}
+
+/// 2024-10-15 00:30:00 UTC, minute 414750 of 2024.
+const MINUTE: i64 = 1_728_952_200_000;
+
+#[test]
+fn map_gives_the_intersection_its_links_lanes_and_connections() {
+    let MessageFrame::MapFrame(map) = vector("map_01_anting_4arm") else {
+        panic!()
+    };
+    let xs = intersections_from_map(&frame(), &map);
+    let x = xs
+        .iter()
+        .find(|x| {
+            x.id == NodeId {
+                region: 310,
+                id: 1001,
+            }
+        })
+        .expect("node 310/1001");
+    assert!(
+        x.position.east_m.abs() < 1e-9 && x.position.north_m.abs() < 1e-9,
+        "the origin"
+    );
+    assert_eq!(x.links.len(), 4);
+    assert!(x.links.iter().all(|l| l.lanes.len() == 3));
+    let north = &x.links[0];
+    assert_eq!(
+        north.upstream,
+        NodeId {
+            region: 310,
+            id: 1002
+        }
+    );
+    // 18000 x 1e-7 degree north of the node: about 199.6 m.
+    assert!(
+        (north.points[0].north_m - 199.57).abs() < 0.1,
+        "{:?}",
+        north.points
+    );
+    assert_eq!(north.speed_limit_mps, Some(833.0 / 50.0));
+    assert_eq!(north.width_m, 10.25);
+    let lane = &north.lanes[0];
+    assert_eq!((lane.id, lane.width_m), (1, Some(3.25)));
+    assert_eq!(
+        lane.connects_to[0].remote,
+        NodeId {
+            region: 310,
+            id: 1003
+        }
+    );
+    assert_eq!(lane.connects_to[0].phase, Some(2));
+}
+
+#[test]
+fn spat_gives_each_phase_its_light_and_absolute_times() {
+    let MessageFrame::SpatFrame(spat) = vector("spat_01_anting_counting") else {
+        panic!()
+    };
+    let s = &signals_from_spat(&spat, MINUTE + 12_450)[0];
+    assert_eq!(
+        s.intersection,
+        NodeId {
+            region: 310,
+            id: 1001
+        }
+    );
+    // moy 414750 + timeStamp 12400 ms.
+    assert_eq!(s.generated_at, MINUTE + 12_400);
+    let p1 = s.phases.iter().find(|p| p.id == 1).unwrap();
+    let now = p1.at(s.generated_at).unwrap();
+    assert_eq!(now.light, "permissive-green");
+    // Counting likelyEndTime 182 x 0.1 s after the timestamp.
+    assert_eq!(now.likely_end, Some(MINUTE + 12_400 + 18_200));
+    assert_eq!(p1.at(MINUTE + 12_400 + 19_000).unwrap().light, "yellow");
+    assert_eq!(p1.at(MINUTE + 12_400 + 25_000).unwrap().light, "red");
+}
+
+#[test]
+fn utc_timing_resolves_within_the_hour() {
+    let MessageFrame::SpatFrame(spat) = vector("spat_02_utc_timing") else {
+        panic!()
+    };
+    let s = &signals_from_spat(&spat, MINUTE + 12_450)[0];
+    for p in &s.phases {
+        for step in &p.steps {
+            if let (Some(a), Some(b)) = (step.start, step.likely_end) {
+                assert!(b >= a && (a - s.generated_at).abs() < 3_600_000, "{step:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn rsi_gives_events_and_signs_with_zones() {
+    let MessageFrame::RsiFrame(rsi) = vector("rsi_03_event_and_signs") else {
+        panic!()
+    };
+    let evs = events_from_rsi(&frame(), &rsi, MINUTE + 60_000);
+    let works = evs.iter().find(|e| e.kind == EventKind::Event).unwrap();
+    assert_eq!(works.code, 401);
+    assert_eq!(works.radius_m, Some(30.0));
+    assert_eq!(
+        works.description.as_deref(),
+        Some("Road works: right lane closed")
+    );
+    assert_eq!(works.paths[0].0.len(), 3);
+    assert_eq!(works.paths[0].1, 8.0);
+    // startTime 414150 is minute 414150 of 2024: ten hours before the vectors' minute.
+    assert_eq!(works.start, Some(MINUTE - 600 * 60_000));
+    let signs: Vec<_> = evs.iter().filter(|e| e.kind == EventKind::Sign).collect();
+    assert_eq!(signs.len(), 2);
+    assert_eq!(signs[0].code, 85);
+}
