@@ -3,22 +3,13 @@
 
 use bytes::Bytes;
 use roadcloud_admission::{Admission, AdmissionConfig, Reason};
-use roadcloud_csae::{BasicSafetyMessage, DSecond, MessageFrame, decode, encode};
+use roadcloud_csae::{BasicSafetyMessage, DSecond, MessageFrame, encode};
 use roadcloud_transport::{DeviceId, Frame, Transport};
-use std::path::PathBuf;
 
 const MINUTE: i64 = 1_728_952_200_000;
 
 fn bsm() -> BasicSafetyMessage {
-    let dir = std::env::var_os("ROADCLOUD_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors")
-        });
-    let hex =
-        std::fs::read_to_string(dir.join("csae53-2020/bsm_01_passenger_car.uper.hex")).unwrap();
-    let bytes = roadcloud_per::jer::unhex(hex.trim()).unwrap();
-    let MessageFrame::BsmFrame(b) = decode(&bytes).unwrap() else {
+    let MessageFrame::BsmFrame(b) = roadcloud_testkit::vector53("bsm_01_passenger_car") else {
         panic!()
     };
     b

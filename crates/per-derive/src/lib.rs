@@ -315,8 +315,13 @@ fn single_field<'a>(fields: &'a Fields, msg: &str) -> syn::Result<&'a syn::Field
 fn expand_newtype(ident: &Ident, fields: &Fields, codec: Codec) -> syn::Result<TokenStream> {
     let ty = &single_field(fields, "expected a one-field tuple struct")?.ty;
     let p = quote!(::roadcloud_per);
-    let c = value_code(&codec, ty, &quote!(&self.0), &quote!(v));
-    let (enc, dec, tj, fj, g) = (c.encode, c.decode, c.to_jer, c.from_jer, c.generate);
+    let ValueCode {
+        encode: enc,
+        decode: dec,
+        to_jer: tj,
+        from_jer: fj,
+        generate: g,
+    } = value_code(&codec, ty, &quote!(&self.0), &quote!(v));
     Ok(quote! {
         impl #p::Uper for #ident {
             #[inline(always)]
@@ -408,14 +413,13 @@ fn expand_sequence(ident: &Ident, fields: &Fields, extensible: bool) -> syn::Res
         let fid = c.ident;
         let name = &c.name;
         let ty = c.inner_ty;
-        let code = value_code(&c.codec, ty, &quote!(val), &quote!(x));
-        let (enc, dec, tj, fj, g) = (
-            code.encode,
-            code.decode,
-            code.to_jer,
-            code.from_jer,
-            code.generate,
-        );
+        let ValueCode {
+            encode: enc,
+            decode: dec,
+            to_jer: tj,
+            from_jer: fj,
+            generate: g,
+        } = value_code(&c.codec, ty, &quote!(val), &quote!(x));
         field_names.push(fid.clone());
         let names_str = name.as_str();
         if c.optional {
@@ -592,18 +596,17 @@ fn expand_choice(
         let ty = &field.ty;
         let vid = &v.ident;
         let name = a.name.unwrap_or_else(|| lower_camel(vid));
-        let code = value_code(
+        let ValueCode {
+            encode: enc,
+            decode: dec,
+            to_jer: tj,
+            from_jer: fj,
+            generate: g,
+        } = value_code(
             &fa.codec.unwrap_or(Codec::Plain),
             ty,
             &quote!(val),
             &quote!(x),
-        );
-        let (enc, dec, tj, fj, g) = (
-            code.encode,
-            code.decode,
-            code.to_jer,
-            code.from_jer,
-            code.generate,
         );
         if a.extension {
             if !extensible {

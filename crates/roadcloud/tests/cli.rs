@@ -17,11 +17,7 @@ fn roadcloud(args: &[&str], stdin: &[u8]) -> Output {
 }
 
 fn vectors() -> Vec<PathBuf> {
-    let dir = std::env::var_os("ROADCLOUD_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors")
-        });
+    let dir = roadcloud_testkit::vectors_dir();
     let mut out = Vec::new();
     for sub in ["csae53-2020", "csae157-2020"] {
         for e in std::fs::read_dir(dir.join(sub)).expect("reference vectors beside the repository")

@@ -1,11 +1,10 @@
 //! `roadcloud serve` end to end: a real MQTT client publishes to the embedded broker, and the
 //! HTTP API shows what the platform made of it.
 
-use roadcloud_csae::{DSecond, MessageFrame, decode, encode};
+use roadcloud_csae::{DSecond, MessageFrame, encode};
 use rumqttc::{Client, MqttOptions, QoS};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -97,13 +96,7 @@ fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool) {
 }
 
 fn vector(name: &str) -> MessageFrame {
-    let dir = std::env::var_os("ROADCLOUD_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors")
-        });
-    let hex = std::fs::read_to_string(dir.join(format!("csae53-2020/{name}.uper.hex"))).unwrap();
-    decode(&roadcloud_per::jer::unhex(hex.trim()).unwrap()).unwrap()
+    roadcloud_testkit::vector53(name)
 }
 
 /// Milliseconds of the current UTC minute: the secMark of a message generated now.

@@ -87,40 +87,58 @@ pub fn events_from_rsi(
         let at = |m: Option<csae::MinuteOfTheYear>| m.map(|m| resolve_moy(m.0, 0, received_at));
         t.map_or((None, None), |t| (at(t.start_time), at(t.end_time)))
     };
-    let mut out = Vec::new();
-    for e in rsi.rtes.iter().flat_map(|l| &l.0) {
-        let (start, end) = times(e.time_details.as_ref());
-        out.push(RoadEvent {
-            kind: EventKind::Event,
+    // What events and signs share: where, which paths, what text, how urgent, when.
+    let entry = |kind,
+                 local_id,
+                 code: u16,
+                 pos,
+                 paths_of,
+                 text: Option<&csae::Description>,
+                 prio: Option<csae::RSIPriority>,
+                 t| {
+        let (start, end) = times(t);
+        RoadEvent {
+            kind,
             rsu: rsi.id,
-            local_id: e.rte_id,
-            code: e.event_type.0,
-            position: here(e.event_pos.as_ref()),
-            radius_m: e.event_radius.map(|r| f64::from(r.0) / 10.0),
-            paths: paths(e.reference_paths.as_ref()),
-            description: e.description.as_ref().map(description),
-            priority: e.priority.map(|p| p.0[0]),
+            local_id,
+            code,
+            position: here(pos),
+            radius_m: None,
+            paths: paths(paths_of),
+            description: text.map(description),
+            priority: prio.map(|p| p.0[0]),
             start,
             end,
             received_at,
+        }
+    };
+    let mut out = Vec::new();
+    for e in rsi.rtes.iter().flat_map(|l| &l.0) {
+        out.push(RoadEvent {
+            radius_m: e.event_radius.map(|r| f64::from(r.0) / 10.0),
+            ..entry(
+                EventKind::Event,
+                e.rte_id,
+                e.event_type.0,
+                e.event_pos.as_ref(),
+                e.reference_paths.as_ref(),
+                e.description.as_ref(),
+                e.priority,
+                e.time_details.as_ref(),
+            )
         });
     }
     for s in rsi.rtss.iter().flat_map(|l| &l.0) {
-        let (start, end) = times(s.time_details.as_ref());
-        out.push(RoadEvent {
-            kind: EventKind::Sign,
-            rsu: rsi.id,
-            local_id: s.rts_id,
-            code: s.sign_type.0,
-            position: here(s.sign_pos.as_ref()),
-            radius_m: None,
-            paths: paths(s.reference_paths.as_ref()),
-            description: s.description.as_ref().map(description),
-            priority: s.priority.map(|p| p.0[0]),
-            start,
-            end,
-            received_at,
-        });
+        out.push(entry(
+            EventKind::Sign,
+            s.rts_id,
+            s.sign_type.0,
+            s.sign_pos.as_ref(),
+            s.reference_paths.as_ref(),
+            s.description.as_ref(),
+            s.priority,
+            s.time_details.as_ref(),
+        ));
     }
     out
 }

@@ -1,38 +1,18 @@
 //! Observations from the public BSM and RSM vectors: positions and units as the standard means.
 
-use roadcloud_csae::{MessageFrame, decode};
+use roadcloud_csae::MessageFrame;
 use roadcloud_world::{LocalFrame, ObservationSource, ParticipantKind, observe_bsm, observe_rsm};
-use std::path::PathBuf;
-
-fn vector(name: &str) -> MessageFrame {
-    let dir = std::env::var_os("ROADCLOUD_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors")
-        });
-    let hex =
-        std::fs::read_to_string(dir.join("csae53-2020").join(format!("{name}.uper.hex"))).unwrap();
-    decode(&roadcloud_per_unhex(hex.trim())).unwrap()
-}
-
-fn roadcloud_per_unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 /// The demo intersection node 310/1001.
 fn frame() -> LocalFrame {
     LocalFrame::new(31.2866, 121.1655)
 }
 
-/// 2024-10-15 00:30:00 UTC, the minute the vectors were stamped in.
-const MINUTE: i64 = 1_728_952_200_000;
+const MINUTE: i64 = roadcloud_testkit::VECTORS_MINUTE;
 
 #[test]
 fn bsm_gives_position_speed_heading_and_time_in_si() {
-    let MessageFrame::BsmFrame(bsm) = vector("bsm_01_passenger_car") else {
+    let MessageFrame::BsmFrame(bsm) = roadcloud_testkit::vector53("bsm_01_passenger_car") else {
         panic!()
     };
     let o = observe_bsm(&frame(), &bsm, MINUTE + 12_400).unwrap();
@@ -56,7 +36,8 @@ fn bsm_gives_position_speed_heading_and_time_in_si() {
 
 #[test]
 fn rsm_gives_one_observation_per_participant_at_its_offset() {
-    let MessageFrame::RsmFrame(rsm) = vector("rsm_01_three_participants") else {
+    let MessageFrame::RsmFrame(rsm) = roadcloud_testkit::vector53("rsm_01_three_participants")
+    else {
         panic!()
     };
     let obs = observe_rsm(&frame(), &rsm, MINUTE + 30_000);

@@ -1,36 +1,20 @@
 //! Intersections from MAP, signal state from SPAT and events from RSI, on the public vectors.
 
-use roadcloud_csae::{MessageFrame, decode};
+use roadcloud_csae::MessageFrame;
 use roadcloud_world::LocalFrame;
 use roadcloud_world::events::{EventKind, events_from_rsi};
 use roadcloud_world::map::{NodeId, intersections_from_map};
 use roadcloud_world::signals::signals_from_spat;
-use std::path::PathBuf;
-
-fn vector(name: &str) -> MessageFrame {
-    let dir = std::env::var_os("ROADCLOUD_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors")
-        });
-    let hex = std::fs::read_to_string(dir.join(format!("csae53-2020/{name}.uper.hex"))).unwrap();
-    let bytes: Vec<u8> = (0..hex.trim().len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
-    decode(&bytes).unwrap()
-}
 
 fn frame() -> LocalFrame {
     LocalFrame::new(31.2866, 121.1655)
 }
 
-/// 2024-10-15 00:30:00 UTC, minute 414750 of 2024.
-const MINUTE: i64 = 1_728_952_200_000;
+const MINUTE: i64 = roadcloud_testkit::VECTORS_MINUTE;
 
 #[test]
 fn map_gives_the_intersection_its_links_lanes_and_connections() {
-    let MessageFrame::MapFrame(map) = vector("map_01_anting_4arm") else {
+    let MessageFrame::MapFrame(map) = roadcloud_testkit::vector53("map_01_anting_4arm") else {
         panic!()
     };
     let xs = intersections_from_map(&frame(), &map);
@@ -79,7 +63,8 @@ fn map_gives_the_intersection_its_links_lanes_and_connections() {
 
 #[test]
 fn spat_gives_each_phase_its_light_and_absolute_times() {
-    let MessageFrame::SpatFrame(spat) = vector("spat_01_anting_counting") else {
+    let MessageFrame::SpatFrame(spat) = roadcloud_testkit::vector53("spat_01_anting_counting")
+    else {
         panic!()
     };
     let s = &signals_from_spat(&spat, MINUTE + 12_450)[0];
@@ -103,7 +88,7 @@ fn spat_gives_each_phase_its_light_and_absolute_times() {
 
 #[test]
 fn utc_timing_resolves_within_the_hour() {
-    let MessageFrame::SpatFrame(spat) = vector("spat_02_utc_timing") else {
+    let MessageFrame::SpatFrame(spat) = roadcloud_testkit::vector53("spat_02_utc_timing") else {
         panic!()
     };
     let s = &signals_from_spat(&spat, MINUTE + 12_450)[0];
@@ -118,7 +103,7 @@ fn utc_timing_resolves_within_the_hour() {
 
 #[test]
 fn rsi_gives_events_and_signs_with_zones() {
-    let MessageFrame::RsiFrame(rsi) = vector("rsi_03_event_and_signs") else {
+    let MessageFrame::RsiFrame(rsi) = roadcloud_testkit::vector53("rsi_03_event_and_signs") else {
         panic!()
     };
     let evs = events_from_rsi(&frame(), &rsi, MINUTE + 60_000);
