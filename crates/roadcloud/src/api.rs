@@ -12,10 +12,17 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::fmt::Write;
 
+/// The OpenAPI description of every route below.
+const OPENAPI: &str = include_str!("openapi.json");
+
 /// The API's routes over the shared world.
 pub fn router(world: SharedWorld) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
         .route("/metrics", get(metrics))
         .route("/api/v1/participants", get(participants))
         .route("/api/v1/participants/{id}", get(participant))

@@ -445,3 +445,21 @@ fn map_spat_and_rsi_show_as_intersections_signals_and_events() {
     assert_eq!(works["code"], 401);
     assert_eq!(works["radius_m"], 30.0);
 }
+
+#[test]
+fn every_route_the_openapi_document_describes_is_served() {
+    let s = start();
+    let doc = get_json(s.http, "/api/v1/openapi.json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert!(paths.len() >= 9, "{paths:?}");
+    for p in paths {
+        // Every documented path answers; a path parameter gets an id that does not exist.
+        let concrete = p.replace("{id}", "0000000000000000");
+        let (code, body) = get(s.http, &concrete).unwrap();
+        let expected = if p.contains("{id}") { 404 } else { 200 };
+        assert_eq!(code, expected, "{p}: {body}");
+    }
+    // And an undocumented path does not.
+    assert_eq!(get(s.http, "/api/v1/nothing").unwrap().0, 404);
+}
