@@ -154,26 +154,27 @@ impl World {
 
 /// Logs rejections at most once a second per reason, with how many were folded in.
 struct RejectionLog {
+    /// Per reason: when it was last logged, and how many were suppressed since.
     last: HashMap<Reason, (Instant, u64)>,
 }
 
 impl RejectionLog {
     fn note(&mut self, reason: Reason, topic: &str, detail: &str) {
         let now = Instant::now();
-        let entry = self
-            .last
-            .entry(reason)
-            .or_insert((now - Duration::from_secs(2), 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(1) {
-            tracing::warn!(
-                reason = reason.as_str(),
-                topic,
-                suppressed = entry.1,
-                "rejected: {detail}"
-            );
-            *entry = (now, 0);
-        } else {
-            entry.1 += 1;
+        match self.last.get_mut(&reason) {
+            Some((at, suppressed)) if now.duration_since(*at) < Duration::from_secs(1) => {
+                *suppressed += 1;
+            }
+            entry => {
+                let suppressed = entry.map_or(0, |(_, n)| *n);
+                tracing::warn!(
+                    reason = reason.as_str(),
+                    topic,
+                    suppressed,
+                    "rejected: {detail}"
+                );
+                self.last.insert(reason, (now, 0));
+            }
         }
     }
 }
