@@ -39,6 +39,10 @@ fn free_udp_port() -> u16 {
 }
 
 fn start() -> Server {
+    start_with(&[])
+}
+
+fn start_with(extra: &[&str]) -> Server {
     let (mqtt, http, udp) = (free_port(), free_port(), free_udp_port());
     let child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
         .args([
@@ -50,6 +54,7 @@ fn start() -> Server {
             "--udp-listen",
             &format!("127.0.0.1:{udp}"),
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -381,9 +386,16 @@ fn map_spat_and_rsi_show_as_intersections_signals_and_events() {
     let MessageFrame::SpatFrame(mut spat) = vector("spat_01_anting_counting") else {
         panic!()
     };
-    let MessageFrame::RsiFrame(rsi) = vector("rsi_03_event_and_signs") else {
+    let MessageFrame::RsiFrame(mut rsi) = vector("rsi_03_event_and_signs") else {
         panic!()
     };
+    // The vector's events ended in October 2024; open-ended ones stand until they expire.
+    for e in rsi.rtes.iter_mut().flat_map(|l| l.0.iter_mut()) {
+        e.time_details = None;
+    }
+    for t in rsi.rtss.iter_mut().flat_map(|l| l.0.iter_mut()) {
+        t.time_details = None;
+    }
     let rsu: String = rsi.id.iter().map(|b| format!("{b:02x}")).collect();
     wait_until(Duration::from_secs(10), || {
         // Re-stamped to now: no minute of the year, the millisecond of this minute.
@@ -462,4 +474,75 @@ fn every_route_the_openapi_document_describes_is_served() {
     }
     // And an undocumented path does not.
     assert_eq!(get(s.http, "/api/v1/nothing").unwrap().0, 404);
+}
+
+#[test]
+fn signal_state_and_events_expire_when_their_senders_fall_silent() {
+    let s = start_with(&["--signal-ttl-ms", "500", "--event-ttl-ms", "500"]);
+    let c = client(s.mqtt, "rsu-silent");
+    let MessageFrame::SpatFrame(mut spat) = vector("spat_01_anting_counting") else {
+        panic!()
+    };
+    let MessageFrame::RsiFrame(mut rsi) = vector("rsi_02_speed_limit_sign") else {
+        panic!()
+    };
+    for t in rsi.rtss.iter_mut().flat_map(|l| l.0.iter_mut()) {
+        t.time_details = None;
+    }
+    let MessageFrame::MapFrame(map) = vector("map_01_anting_4arm") else {
+        panic!()
+    };
+    c.publish(
+        format!(
+            "V2X/RSU/{}/MAP/UP",
+            rsi.id
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ),
+        QoS::AtLeastOnce,
+        false,
+        encode(&MessageFrame::MapFrame(map)).unwrap(),
+    )
+    .unwrap();
+    let rsu: String = rsi.id.iter().map(|b| format!("{b:02x}")).collect();
+    let mut published = Instant::now();
+    wait_until(Duration::from_secs(10), || {
+        spat.moy = None;
+        spat.time_stamp = Some(DSecond(sec_mark_now()));
+        c.publish(
+            format!("V2X/RSU/{rsu}/SPAT/UP"),
+            QoS::AtLeastOnce,
+            false,
+            encode(&MessageFrame::SpatFrame(spat.clone())).unwrap(),
+        )
+        .unwrap();
+        c.publish(
+            format!("V2X/RSU/{rsu}/RSI/UP"),
+            QoS::AtLeastOnce,
+            false,
+            encode(&MessageFrame::RsiFrame(rsi.clone())).unwrap(),
+        )
+        .unwrap();
+        published = Instant::now();
+        std::thread::sleep(Duration::from_millis(50));
+        let st = get_json(s.http, "/api/v1/stats");
+        st["admitted_by_kind"]["SPAT"].as_u64() >= Some(1)
+            && get_json(s.http, "/api/v1/events")["count"].as_u64() >= Some(1)
+    });
+    // Silent now: within a second both are gone.
+    let signal_of_1001 = || {
+        let xs = get_json(s.http, "/api/v1/intersections");
+        xs["intersections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == "310/1001")
+            .map(|x| x["signal"].clone())
+    };
+    wait_until(Duration::from_secs(3), || {
+        get_json(s.http, "/api/v1/events")["count"] == 0
+            && signal_of_1001().is_some_and(|sig| sig.is_null())
+    });
+    assert!(published.elapsed() >= Duration::from_millis(500));
 }

@@ -60,6 +60,14 @@ pub struct ServeArgs {
     /// How long a source's report keeps a track alive, milliseconds.
     #[arg(long, default_value_t = 1_000)]
     pub track_ttl_ms: i64,
+    /// How long an intersection's signal state stands without a new SPAT, milliseconds
+    /// (RSUs send SPAT several times a second; a silent controller's state must not linger).
+    #[arg(long, default_value_t = 5_000)]
+    pub signal_ttl_ms: i64,
+    /// How long an RSI event or sign stands without being announced again, milliseconds
+    /// (an event whose end time has passed goes at once).
+    #[arg(long, default_value_t = 60_000)]
+    pub event_ttl_ms: i64,
 }
 
 /// A listen address, or `off`.
@@ -229,7 +237,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
 
     tokio::spawn(ingest(frames_rx, world.clone()));
-    tokio::spawn(expire(world.clone()));
+    tokio::spawn(expire(world.clone(), args.signal_ttl_ms, args.event_ttl_ms));
 
     let listener = tokio::net::TcpListener::bind(args.http_listen)
         .await
@@ -277,12 +285,18 @@ async fn ingest(mut frames: mpsc::Receiver<Frame>, world: SharedWorld) {
     }
 }
 
-async fn expire(world: SharedWorld) {
+async fn expire(world: SharedWorld, signal_ttl_ms: i64, event_ttl_ms: i64) {
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     loop {
         tick.tick().await;
         let now = now_millis();
-        world.write().expect("world lock").tracks.expire(now);
+        let mut w = world.write().expect("world lock");
+        w.tracks.expire(now);
+        w.signals
+            .retain(|_, s| now - s.received_at <= signal_ttl_ms);
+        w.events.retain(|_, e| {
+            now - e.received_at <= event_ttl_ms && e.end.is_none_or(|end| end > now)
+        });
     }
 }
 
