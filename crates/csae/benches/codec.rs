@@ -4,7 +4,6 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use roadcloud_csae::{MessageFrame, decode, encode};
 use std::hint::black_box;
-use std::path::PathBuf;
 
 /// The vectors measured, one per message type.
 const VECTORS: &[(&str, &str)] = &[
@@ -16,20 +15,9 @@ const VECTORS: &[(&str, &str)] = &[
     ("SSM", "csae157-2020/ssm_01_rsu_sensor_sharing"),
 ];
 
-fn vector(name: &str) -> Vec<u8> {
-    let dir = std::env::var_os("ROADCLOUD_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors")
-        });
-    let text = std::fs::read_to_string(dir.join(format!("{name}.uper.hex")))
-        .unwrap_or_else(|e| panic!("vector {name}: {e}"));
-    roadcloud_per::jer::unhex(text.trim()).expect("hex")
-}
-
 fn codec(c: &mut Criterion) {
     for (kind, name) in VECTORS {
-        let bytes = vector(name);
+        let bytes = roadcloud_testkit::vector_bytes(name);
         let frame: MessageFrame = decode(&bytes).unwrap();
         let mut g = c.benchmark_group(*kind);
         g.throughput(Throughput::Elements(1));

@@ -2,6 +2,7 @@
 //! HTTP API shows what the platform made of it.
 
 use roadcloud_csae::{DSecond, MessageFrame, encode};
+use roadcloud_transport::DeviceId;
 use rumqttc::{Client, MqttOptions, QoS};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
@@ -111,6 +112,17 @@ fn sec_mark_now() -> u16 {
         .unwrap()
         .as_millis()
         % 60_000) as u16
+}
+
+/// Re-stamps a SPAT to now: no minute of the year, the millisecond of this minute, at the
+/// frame and at every intersection.
+fn restamp_spat(spat: &mut roadcloud_csae::Spat) {
+    spat.moy = None;
+    spat.time_stamp = Some(DSecond(sec_mark_now()));
+    for i in &mut spat.intersections.0 {
+        i.moy = None;
+        i.time_stamp = spat.time_stamp;
+    }
 }
 
 /// A connected MQTT client whose event loop runs on its own thread.
@@ -281,10 +293,7 @@ fn a_vehicle_seen_by_two_rsus_is_one_participant_with_three_sources() {
             let mut r = rsm.clone();
             r.id = rsu;
             r.participants.0[0].sec_mark = DSecond(now);
-            let topic = format!(
-                "V2X/RSU/{}/RSM/UP",
-                rsu.iter().map(|b| format!("{b:02x}")).collect::<String>()
-            );
+            let topic = format!("V2X/RSU/{}/RSM/UP", DeviceId(rsu));
             c.publish(
                 topic,
                 QoS::AtLeastOnce,
@@ -307,7 +316,7 @@ fn json_topics_and_udp_datagrams_are_ingested_too() {
         panic!()
     };
     let c = client(s.mqtt, "json");
-    let id: String = bsm.id.iter().map(|b| format!("{b:02x}")).collect();
+    let id = DeviceId(bsm.id).to_string();
     // An RSU sending its RSM over UDP.
     let MessageFrame::RsmFrame(mut rsm) = vector("rsm_01_three_participants") else {
         panic!()
@@ -342,7 +351,7 @@ fn json_topics_and_udp_datagrams_are_ingested_too() {
             .any(|p| p["id"] == id.as_str()),
         "{ps}"
     );
-    let rsu: String = rsm.id.iter().map(|b| format!("{b:02x}")).collect();
+    let rsu = DeviceId(rsm.id).to_string();
     let devices = get_json(s.http, "/api/v1/devices");
     assert!(
         devices["devices"]
@@ -396,15 +405,10 @@ fn map_spat_and_rsi_show_as_intersections_signals_and_events() {
     for t in rsi.rtss.iter_mut().flat_map(|l| l.0.iter_mut()) {
         t.time_details = None;
     }
-    let rsu: String = rsi.id.iter().map(|b| format!("{b:02x}")).collect();
+    let rsu = DeviceId(rsi.id).to_string();
     wait_until(Duration::from_secs(10), || {
         // Re-stamped to now: no minute of the year, the millisecond of this minute.
-        spat.moy = None;
-        spat.time_stamp = Some(DSecond(sec_mark_now()));
-        for i in &mut spat.intersections.0 {
-            i.moy = None;
-            i.time_stamp = spat.time_stamp;
-        }
+        restamp_spat(&mut spat);
         for (kind, frame) in [
             ("MAP", MessageFrame::MapFrame(map.clone())),
             ("SPAT", MessageFrame::SpatFrame(spat.clone())),
@@ -492,24 +496,17 @@ fn signal_state_and_events_expire_when_their_senders_fall_silent() {
     let MessageFrame::MapFrame(map) = vector("map_01_anting_4arm") else {
         panic!()
     };
+    let rsu = DeviceId(rsi.id).to_string();
     c.publish(
-        format!(
-            "V2X/RSU/{}/MAP/UP",
-            rsi.id
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        ),
+        format!("V2X/RSU/{rsu}/MAP/UP"),
         QoS::AtLeastOnce,
         false,
         encode(&MessageFrame::MapFrame(map)).unwrap(),
     )
     .unwrap();
-    let rsu: String = rsi.id.iter().map(|b| format!("{b:02x}")).collect();
     let mut published = Instant::now();
     wait_until(Duration::from_secs(10), || {
-        spat.moy = None;
-        spat.time_stamp = Some(DSecond(sec_mark_now()));
+        restamp_spat(&mut spat);
         c.publish(
             format!("V2X/RSU/{rsu}/SPAT/UP"),
             QoS::AtLeastOnce,

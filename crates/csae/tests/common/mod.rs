@@ -1,22 +1,14 @@
-//! The public reference vectors in `../shared/reference/vectors` (beside the repository), or
-//! wherever `ROADCLOUD_VECTORS` points.
+//! The public reference vectors, all of them with their JSON (the folder comes from
+//! `roadcloud_testkit::vectors_dir`).
 
 #![allow(dead_code)]
 
 use roadcloud_per::serde_json::Value;
-use std::path::PathBuf;
 
 pub struct Vector {
     pub name: String,
     pub bytes: Vec<u8>,
     pub json: Value,
-}
-
-pub fn vectors_dir() -> PathBuf {
-    match std::env::var_os("ROADCLOUD_VECTORS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/vectors"),
-    }
 }
 
 pub fn unhex(s: &str) -> Vec<u8> {
@@ -25,7 +17,7 @@ pub fn unhex(s: &str) -> Vec<u8> {
 
 /// Every vector of both folders; panics (failing the test) if the folder is missing or empty.
 pub fn all() -> Vec<Vector> {
-    let dir = vectors_dir();
+    let dir = roadcloud_testkit::vectors_dir();
     let mut out = Vec::new();
     for sub in ["csae53-2020", "csae157-2020"] {
         let d = dir.join(sub);
