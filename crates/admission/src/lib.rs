@@ -11,7 +11,7 @@
 use roadcloud_csae::{Day2Message, MessageFrame};
 use roadcloud_transport::{DeviceId, DeviceKind, Encoding, Frame, MessageKind, Topic};
 use roadcloud_world::resolve_sec_mark;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Limits of admission.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,6 +27,8 @@ pub struct AdmissionConfig {
     pub burst: f64,
     /// How many times a vehicle's rate an RSU may send.
     pub rsu_rate_factor: f64,
+    /// How long a device may stay silent before it counts as offline, milliseconds.
+    pub offline_after_ms: i64,
 }
 
 impl Default for AdmissionConfig {
@@ -37,6 +39,7 @@ impl Default for AdmissionConfig {
             rate_per_s: 20.0,
             burst: 40.0,
             rsu_rate_factor: 50.0,
+            offline_after_ms: 10_000,
         }
     }
 }
@@ -108,6 +111,8 @@ pub struct Admitted {
     pub message: MessageFrame,
     /// When it was received, ms since the epoch.
     pub received_at: i64,
+    /// Whether its sender was offline (never heard from, or silent too long) until now.
+    pub came_online: bool,
 }
 
 /// What admission knows of one device.
@@ -123,9 +128,22 @@ pub struct DeviceStats {
     pub last_seen: i64,
     /// Its last admitted message's kind.
     pub last_message: Option<MessageKind>,
+    /// Whether it counts as online: admitted recently (see [`Admission::expire`]).
+    pub online: bool,
+    /// Admitted messages per second over the last full second.
+    rate_per_s: f64,
+    /// The second being counted: when it began and how many so far.
+    window: (i64, u32),
     /// Token bucket: tokens left and when last refilled.
     tokens: f64,
     refilled_at: i64,
+}
+
+impl DeviceStats {
+    /// Admitted messages per second, over the last counted second.
+    pub fn rate_per_s(&self) -> f64 {
+        self.rate_per_s
+    }
 }
 
 /// The admission stage.
@@ -178,14 +196,27 @@ impl Admission {
                 return Err(reject(Reason::Topic, e.to_string()));
             }
         };
-        let result = self.check(&topic, frame);
+        let config = self.config;
         let d = self.devices.entry(topic.device).or_default();
+        let result = check(&config, d, &topic, frame);
         d.kind = Some(topic.kind);
         d.last_seen = frame.received_at;
+        let mut came_online = false;
         match &result {
             Ok(_) => {
                 d.admitted += 1;
                 d.last_message = Some(topic.message);
+                came_online = !d.online;
+                d.online = true;
+                let (start, n) = d.window;
+                let elapsed = frame.received_at - start;
+                if elapsed >= 1_000 {
+                    // A window that ended long ago says the rate was low, not n per second.
+                    d.rate_per_s = f64::from(n) * 1_000.0 / elapsed as f64;
+                    d.window = (frame.received_at, 1);
+                } else {
+                    d.window.1 += 1;
+                }
             }
             Err(r) => *d.rejected.entry(r.reason).or_default() += 1,
         }
@@ -193,110 +224,134 @@ impl Admission {
             topic,
             message,
             received_at: frame.received_at,
+            came_online,
         })
     }
 
-    fn check(&mut self, topic: &Topic, frame: &Frame) -> Result<MessageFrame, Rejection> {
-        self.take_token(topic, frame.received_at)?;
-        if topic.message == MessageKind::Heartbeat {
-            return Err(reject(
-                Reason::WrongMessage,
-                "heartbeats carry no MessageFrame",
-            ));
-        }
-        let message: MessageFrame = match topic.encoding {
-            Encoding::Uper => roadcloud_csae::decode(&frame.payload)
-                .map_err(|e| reject(Reason::Undecodable, e.to_string()))?,
-            Encoding::Json => {
-                let v: serde_json::Value = serde_json::from_slice(&frame.payload)
-                    .map_err(|e| reject(Reason::Undecodable, format!("not JSON: {e}")))?;
-                roadcloud_per::from_json(&v)
-                    .map_err(|e| reject(Reason::Undecodable, e.to_string()))?
-            }
-        };
-        let (sender, sec_mark) = match (&message, topic.message) {
-            (MessageFrame::BsmFrame(b), MessageKind::Bsm) => (Some(b.id), Some(b.sec_mark.0)),
-            (MessageFrame::RsmFrame(r), MessageKind::Rsm) => {
-                (Some(r.id), r.participants.0.first().map(|p| p.sec_mark.0))
-            }
-            (MessageFrame::RsiFrame(r), MessageKind::Rsi) => (Some(r.id), None),
-            (MessageFrame::SpatFrame(s), MessageKind::Spat) => (None, s.time_stamp.map(|t| t.0)),
-            (MessageFrame::MapFrame(_), MessageKind::Map) => (None, None),
-            (MessageFrame::MsgFrameExt(e), MessageKind::Vir) => match &e.value {
-                Day2Message::VehIntentionAndRequest(v) => (Some(v.id), Some(v.sec_mark.0)),
-                _ => {
-                    return Err(reject(
-                        Reason::WrongMessage,
-                        "topic VIR carries another Day II message",
-                    ));
+    /// Lets time pass to `now`: devices silent for longer than `offline_after_ms` go
+    /// offline. Returns them.
+    pub fn expire(&mut self, now: i64) -> Vec<(DeviceId, DeviceKind)> {
+        let after = self.config.offline_after_ms;
+        let mut gone = Vec::new();
+        for (id, d) in &mut self.devices {
+            if d.online && now - d.last_seen > after {
+                d.online = false;
+                if let Some(kind) = d.kind {
+                    gone.push((*id, kind));
                 }
-            },
+            }
+        }
+        gone
+    }
+}
+
+fn check(
+    config: &AdmissionConfig,
+    d: &mut DeviceStats,
+    topic: &Topic,
+    frame: &Frame,
+) -> Result<MessageFrame, Rejection> {
+    take_token(config, d, topic, frame.received_at)?;
+    if topic.message == MessageKind::Heartbeat {
+        return Err(reject(
+            Reason::WrongMessage,
+            "heartbeats carry no MessageFrame",
+        ));
+    }
+    let message: MessageFrame = match topic.encoding {
+        Encoding::Uper => roadcloud_csae::decode(&frame.payload)
+            .map_err(|e| reject(Reason::Undecodable, e.to_string()))?,
+        Encoding::Json => {
+            let v: serde_json::Value = serde_json::from_slice(&frame.payload)
+                .map_err(|e| reject(Reason::Undecodable, format!("not JSON: {e}")))?;
+            roadcloud_per::from_json(&v).map_err(|e| reject(Reason::Undecodable, e.to_string()))?
+        }
+    };
+    let (sender, sec_mark) = match (&message, topic.message) {
+        (MessageFrame::BsmFrame(b), MessageKind::Bsm) => (Some(b.id), Some(b.sec_mark.0)),
+        (MessageFrame::RsmFrame(r), MessageKind::Rsm) => {
+            (Some(r.id), r.participants.0.first().map(|p| p.sec_mark.0))
+        }
+        (MessageFrame::RsiFrame(r), MessageKind::Rsi) => (Some(r.id), None),
+        (MessageFrame::SpatFrame(s), MessageKind::Spat) => (None, s.time_stamp.map(|t| t.0)),
+        (MessageFrame::MapFrame(_), MessageKind::Map) => (None, None),
+        (MessageFrame::MsgFrameExt(e), MessageKind::Vir) => match &e.value {
+            Day2Message::VehIntentionAndRequest(v) => (Some(v.id), Some(v.sec_mark.0)),
             _ => {
                 return Err(reject(
                     Reason::WrongMessage,
-                    format!("topic {} carries another message", topic.message.as_str()),
+                    "topic VIR carries another Day II message",
                 ));
             }
-        };
-        // An RSU forwards the BSMs of vehicles it hears, so only a vehicle's own BSM, and an
-        // RSU's own RSM and RSI, must carry the topic's id.
-        let must_match = !(topic.kind == DeviceKind::Rsu && topic.message == MessageKind::Bsm);
-        if let Some(id) = sender
-            && must_match
-            && id != topic.device.0
-        {
+        },
+        _ => {
             return Err(reject(
-                Reason::Spoofed,
-                format!(
-                    "message id {} is not the topic's {}",
-                    DeviceId(id),
-                    topic.device
-                ),
+                Reason::WrongMessage,
+                format!("topic {} carries another message", topic.message.as_str()),
             ));
         }
-        if let Some(sm) = sec_mark {
-            let generated = resolve_sec_mark(sm, frame.received_at)
-                .ok_or_else(|| reject(Reason::NoTime, format!("secMark {sm}")))?;
-            let age = frame.received_at - generated;
-            if age > self.config.max_age_ms {
-                return Err(reject(
-                    Reason::Stale,
-                    format!("generated {age} ms before reception"),
-                ));
-            }
-            if -age > self.config.max_future_ms {
-                return Err(reject(
-                    Reason::Future,
-                    format!("generated {} ms after reception", -age),
-                ));
-            }
-        }
-        Ok(message)
+    };
+    // An RSU forwards the BSMs of vehicles it hears, so only a vehicle's own BSM, and an
+    // RSU's own RSM and RSI, must carry the topic's id.
+    let must_match = !(topic.kind == DeviceKind::Rsu && topic.message == MessageKind::Bsm);
+    if let Some(id) = sender
+        && must_match
+        && id != topic.device.0
+    {
+        return Err(reject(
+            Reason::Spoofed,
+            format!(
+                "message id {} is not the topic's {}",
+                DeviceId(id),
+                topic.device
+            ),
+        ));
     }
+    if let Some(sm) = sec_mark {
+        let generated = resolve_sec_mark(sm, frame.received_at)
+            .ok_or_else(|| reject(Reason::NoTime, format!("secMark {sm}")))?;
+        let age = frame.received_at - generated;
+        if age > config.max_age_ms {
+            return Err(reject(
+                Reason::Stale,
+                format!("generated {age} ms before reception"),
+            ));
+        }
+        if -age > config.max_future_ms {
+            return Err(reject(
+                Reason::Future,
+                format!("generated {} ms after reception", -age),
+            ));
+        }
+    }
+    Ok(message)
+}
 
-    fn take_token(&mut self, topic: &Topic, now: i64) -> Result<(), Rejection> {
-        let c = self.config;
-        let factor = if topic.kind == DeviceKind::Rsu {
-            c.rsu_rate_factor
-        } else {
-            1.0
-        };
-        let (rate, burst) = (c.rate_per_s * factor, c.burst * factor);
-        let d = self.devices.entry(topic.device).or_default();
-        if d.refilled_at == 0 {
-            d.tokens = burst;
-        } else {
-            let dt = (now - d.refilled_at).max(0) as f64 / 1000.0;
-            d.tokens = (d.tokens + dt * rate).min(burst);
-        }
-        d.refilled_at = now;
-        if d.tokens < 1.0 {
-            return Err(reject(
-                Reason::RateLimited,
-                format!("over {rate} messages/s"),
-            ));
-        }
-        d.tokens -= 1.0;
-        Ok(())
+fn take_token(
+    c: &AdmissionConfig,
+    d: &mut DeviceStats,
+    topic: &Topic,
+    now: i64,
+) -> Result<(), Rejection> {
+    let factor = if topic.kind == DeviceKind::Rsu {
+        c.rsu_rate_factor
+    } else {
+        1.0
+    };
+    let (rate, burst) = (c.rate_per_s * factor, c.burst * factor);
+    if d.refilled_at == 0 {
+        d.tokens = burst;
+    } else {
+        let dt = (now - d.refilled_at).max(0) as f64 / 1000.0;
+        d.tokens = (d.tokens + dt * rate).min(burst);
     }
+    d.refilled_at = now;
+    if d.tokens < 1.0 {
+        return Err(reject(
+            Reason::RateLimited,
+            format!("over {rate} messages/s"),
+        ));
+    }
+    d.tokens -= 1.0;
+    Ok(())
 }

@@ -1,13 +1,13 @@
 //! The HTTP API: `/api/v1/...`, `/metrics`, `/healthz`.
 
-use crate::commands::serve::SharedWorld;
+use crate::commands::serve::AppState;
+use crate::{live, views};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use roadcloud_admission::Reason;
-use roadcloud_world::{SourceKey, Track};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -15,8 +15,8 @@ use std::fmt::Write;
 /// The OpenAPI description of every route below.
 const OPENAPI: &str = include_str!("openapi.json");
 
-/// The API's routes over the shared world.
-pub fn router(world: SharedWorld) -> Router {
+/// The API's routes over the shared world and the store.
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route(
@@ -30,66 +30,27 @@ pub fn router(world: SharedWorld) -> Router {
         .route("/api/v1/intersections", get(intersections))
         .route("/api/v1/events", get(events))
         .route("/api/v1/stats", get(stats))
-        .with_state(world)
-}
-
-fn hex(id: &[u8; 8]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The participant's public id: its vehicle id when known, else `track-N`.
-fn public_id(t: &Track) -> String {
-    t.vehicle
-        .as_ref()
-        .map(hex)
-        .unwrap_or_else(|| format!("track-{}", t.id.0))
-}
-
-fn participant_json(frame: &roadcloud_world::LocalFrame, t: &Track) -> Value {
-    let (lat, lon) = frame.to_wgs84(t.position);
-    let mut sources: Vec<String> = t
-        .sources
-        .keys()
-        .map(|k| match k {
-            SourceKey::Vehicle(_) => "self".to_string(),
-            SourceKey::Roadside { rsu, .. } => format!("rsu:{}", hex(rsu)),
-        })
-        .collect();
-    sources.sort();
-    json!({
-        "id": public_id(t),
-        "track": t.id.0,
-        "type": t.kind.as_str(),
-        "vehicle_class": t.vehicle_class,
-        "lat": lat,
-        "lon": lon,
-        "speed_mps": t.motion.speed_mps,
-        "heading_deg": t.motion.heading_deg,
-        "accel_mps2": t.motion.accel_long_mps2,
-        "yaw_rate_dps": t.motion.yaw_rate_dps,
-        "width_m": t.width_m,
-        "length_m": t.length_m,
-        "lane": Value::Null,
-        "sources": sources,
-        "fused": t.self_reported() && t.roadside_detected() || t.sources.len() > 1,
-        "at": t.at,
-        "updated_at": t.updated_at,
-    })
+        .route("/api/v1/live", get(live::handler))
+        .route("/api/v1/history/trajectories/{id}", get(history_trajectory))
+        .route("/api/v1/history/events", get(history_events))
+        .route("/api/v1/history/devices", get(history_devices))
+        .with_state(state)
 }
 
 async fn participants(
-    State(world): State<SharedWorld>,
+    State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let bbox = match q.get("bbox").map(|b| parse_bbox(b)).transpose() {
         Ok(b) => b,
         Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
     };
-    let w = world.read().expect("world lock");
-    let mut list: Vec<Value> = w
+    let w = state.world.read().expect("world lock");
+    let p = &w.pipeline;
+    let mut list: Vec<Value> = p
         .tracks
         .iter()
-        .map(|t| participant_json(&w.frame, t))
+        .map(|t| views::participant(&p.frame, t))
         .filter(|p| match bbox {
             Some([min_lon, min_lat, max_lon, max_lat]) => {
                 let (lat, lon) = (
@@ -119,10 +80,11 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
     }
 }
 
-async fn participant(State(world): State<SharedWorld>, Path(id): Path<String>) -> Response {
-    let w = world.read().expect("world lock");
-    match w.tracks.iter().find(|t| public_id(t) == id) {
-        Some(t) => Json(participant_json(&w.frame, t)).into_response(),
+async fn participant(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let w = state.world.read().expect("world lock");
+    let p = &w.pipeline;
+    match p.tracks.iter().find(|t| views::public_id(t) == id) {
+        Some(t) => Json(views::participant(&p.frame, t)).into_response(),
         None => (
             StatusCode::NOT_FOUND,
             Json(json!({"error": format!("no participant {id}")})),
@@ -131,9 +93,10 @@ async fn participant(State(world): State<SharedWorld>, Path(id): Path<String>) -
     }
 }
 
-async fn devices(State(world): State<SharedWorld>) -> Json<Value> {
-    let w = world.read().expect("world lock");
-    let mut list: Vec<Value> = w
+async fn devices(State(state): State<AppState>) -> Json<Value> {
+    let w = state.world.read().expect("world lock");
+    let p = &w.pipeline;
+    let mut list: Vec<Value> = p
         .admission
         .devices()
         .iter()
@@ -150,6 +113,8 @@ async fn devices(State(world): State<SharedWorld>) -> Json<Value> {
                 "rejected": rejected,
                 "last_seen": d.last_seen,
                 "last_message": d.last_message.map(|m| m.as_str()),
+                "online": d.online,
+                "rate_per_s": d.rate_per_s(),
             })
         })
         .collect();
@@ -157,9 +122,10 @@ async fn devices(State(world): State<SharedWorld>) -> Json<Value> {
     Json(json!({ "count": list.len(), "devices": list }))
 }
 
-async fn stats(State(world): State<SharedWorld>) -> Json<Value> {
-    let w = world.read().expect("world lock");
-    let rejected: serde_json::Map<String, Value> = w
+async fn stats(State(state): State<AppState>) -> Json<Value> {
+    let w = state.world.read().expect("world lock");
+    let p = &w.pipeline;
+    let rejected: serde_json::Map<String, Value> = p
         .admission
         .rejections()
         .iter()
@@ -167,20 +133,39 @@ async fn stats(State(world): State<SharedWorld>) -> Json<Value> {
         .collect();
     Json(json!({
         "started_at": w.started_at,
-        "received": w.counters.received,
-        "admitted": w.counters.admitted,
-        "admitted_by_kind": w.counters.admitted_by_kind,
+        "received": p.counters.received,
+        "admitted": p.counters.admitted,
+        "admitted_by_kind": p.counters.admitted_by_kind,
         "rejected": rejected,
-        "observations": w.counters.observations,
-        "participants": w.tracks.len(),
-        "devices": w.admission.devices().len(),
+        "observations": p.counters.observations,
+        "participants": p.tracks.len(),
+        "devices": p.admission.devices().len(),
+        "ingest_latency_ms": {
+            "count": p.latency.total(),
+            "p50": p.latency.percentile_ms(50.0),
+            "p99": p.latency.percentile_ms(99.0),
+            "p999": p.latency.percentile_ms(99.9),
+        },
+        "stored": stored_json(&state),
     }))
 }
 
-async fn metrics(State(world): State<SharedWorld>) -> Response {
-    let w = world.read().expect("world lock");
+fn stored_json(state: &AppState) -> Value {
+    let c = state.store.stored().counts();
+    json!({
+        "trajectories": c.trajectories,
+        "events": c.events,
+        "device_status": c.device_status,
+        "advisories": c.advisories,
+        "last_commit_at": state.store.stored().last_commit_at.load(std::sync::atomic::Ordering::Acquire),
+    })
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let w = state.world.read().expect("world lock");
+    let p = &w.pipeline;
     let mut out = String::new();
-    let c = &w.counters;
+    let c = &p.counters;
     let _ = writeln!(
         out,
         "# HELP roadcloud_frames_received_total Frames received from devices."
@@ -205,7 +190,7 @@ async fn metrics(State(world): State<SharedWorld>) -> Response {
         "# HELP roadcloud_frames_rejected_total Frames rejected by admission, by reason."
     );
     let _ = writeln!(out, "# TYPE roadcloud_frames_rejected_total counter");
-    let rejected = w.admission.rejections();
+    let rejected = p.admission.rejections();
     for r in Reason::ALL {
         let _ = writeln!(
             out,
@@ -219,108 +204,33 @@ async fn metrics(State(world): State<SharedWorld>) -> Response {
         "# HELP roadcloud_participants Live tracked participants."
     );
     let _ = writeln!(out, "# TYPE roadcloud_participants gauge");
-    let _ = writeln!(out, "roadcloud_participants {}", w.tracks.len());
+    let _ = writeln!(out, "roadcloud_participants {}", p.tracks.len());
     let _ = writeln!(out, "# HELP roadcloud_devices Devices seen since start.");
     let _ = writeln!(out, "# TYPE roadcloud_devices gauge");
-    let _ = writeln!(out, "roadcloud_devices {}", w.admission.devices().len());
+    let _ = writeln!(out, "roadcloud_devices {}", p.admission.devices().len());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 
-fn latlon(frame: &roadcloud_world::LocalFrame, p: roadcloud_world::Point) -> Value {
-    let (lat, lon) = frame.to_wgs84(p);
-    json!([lat, lon])
-}
-
-async fn intersections(State(world): State<SharedWorld>) -> Json<Value> {
-    let w = world.read().expect("world lock");
+async fn intersections(State(state): State<AppState>) -> Json<Value> {
+    let w = state.world.read().expect("world lock");
+    let p = &w.pipeline;
     let now = roadcloud_transport::now_millis();
-    let mut list: Vec<Value> = w
+    let mut list: Vec<Value> = p
         .intersections
         .values()
-        .map(|x| {
-            let (lat, lon) = w.frame.to_wgs84(x.position);
-            let links: Vec<Value> = x
-                .links
-                .iter()
-                .map(|l| {
-                    json!({
-                        "name": l.name,
-                        "upstream": l.upstream.to_string(),
-                        "width_m": l.width_m,
-                        "speed_limit_mps": l.speed_limit_mps,
-                        "points": l.points.iter().map(|p| latlon(&w.frame, *p)).collect::<Vec<_>>(),
-                        "lanes": l.lanes.iter().map(|lane| json!({
-                            "id": lane.id,
-                            "width_m": lane.width_m,
-                            "maneuvers": lane.maneuvers,
-                            "speed_limit_mps": lane.speed_limit_mps,
-                            "points": lane.points.iter().map(|p| latlon(&w.frame, *p)).collect::<Vec<_>>(),
-                            "connects_to": lane.connects_to.iter().map(|c| json!({
-                                "remote": c.remote.to_string(),
-                                "lane": c.lane,
-                                "phase": c.phase,
-                            })).collect::<Vec<_>>(),
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            let signal = w.signals.get(&x.id).map(|s| {
-                json!({
-                    "generated_at": s.generated_at,
-                    "phases": s.phases.iter().map(|p| {
-                        let step = p.at(now);
-                        json!({
-                            "id": p.id,
-                            "light": step.map(|s| s.light),
-                            "likely_end": step.and_then(|s| s.likely_end),
-                            "time_to_change_s": step.and_then(|s| s.likely_end).map(|e| (e - now) as f64 / 1000.0),
-                        })
-                    }).collect::<Vec<_>>(),
-                })
-            });
-            json!({
-                "id": x.id.to_string(),
-                "name": x.name,
-                "lat": lat,
-                "lon": lon,
-                "links": links,
-                "signal": signal,
-            })
-        })
+        .map(|x| views::intersection(p, x, now))
         .collect();
     list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     Json(json!({ "count": list.len(), "intersections": list }))
 }
 
-async fn events(State(world): State<SharedWorld>) -> Json<Value> {
-    let w = world.read().expect("world lock");
-    let mut list: Vec<Value> = w
+async fn events(State(state): State<AppState>) -> Json<Value> {
+    let w = state.world.read().expect("world lock");
+    let p = &w.pipeline;
+    let mut list: Vec<Value> = p
         .events
         .values()
-        .map(|e| {
-            let (lat, lon) = w.frame.to_wgs84(e.position);
-            json!({
-                "kind": match e.kind {
-                    roadcloud_world::events::EventKind::Event => "event",
-                    roadcloud_world::events::EventKind::Sign => "sign",
-                },
-                "rsu": hex(&e.rsu),
-                "id": e.local_id,
-                "code": e.code,
-                "lat": lat,
-                "lon": lon,
-                "radius_m": e.radius_m,
-                "paths": e.paths.iter().map(|(pts, half_width_m)| json!({
-                    "points": pts.iter().map(|p| latlon(&w.frame, *p)).collect::<Vec<_>>(),
-                    "half_width_m": half_width_m,
-                })).collect::<Vec<_>>(),
-                "description": e.description,
-                "priority": e.priority,
-                "start": e.start,
-                "end": e.end,
-                "received_at": e.received_at,
-            })
-        })
+        .map(|e| views::event(&p.frame, e))
         .collect();
     list.sort_by(|a, b| {
         (a["rsu"].as_str(), a["kind"].as_str(), a["id"].as_u64()).cmp(&(
@@ -330,4 +240,123 @@ async fn events(State(world): State<SharedWorld>) -> Json<Value> {
         ))
     });
     Json(json!({ "count": list.len(), "events": list }))
+}
+
+/// An error answer: a status and a message saying what to do.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+/// `from`, `to` (ms since the epoch) and `limit` of a history query.
+struct Window {
+    from: i64,
+    to: i64,
+    limit: u32,
+}
+
+fn window(q: &HashMap<String, String>) -> Result<Window, ApiError> {
+    let num = |k: &str, default: i64| -> Result<i64, ApiError> {
+        match q.get(k) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| {
+                ApiError(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "{k} must be an integer (ms since the epoch for from and to), got {v:?}"
+                    ),
+                )
+            }),
+        }
+    };
+    Ok(Window {
+        from: num("from", 0)?,
+        to: num("to", i64::MAX)?,
+        limit: num("limit", 1_000)?.clamp(1, 100_000) as u32,
+    })
+}
+
+/// Runs a store query off the async threads.
+async fn query<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&roadcloud_store::Store) -> roadcloud_store::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| internal(e.to_string()))?
+        .map_err(|e| internal(e.to_string()))
+}
+
+async fn history_trajectory(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let w = window(&q)?;
+    let id2 = id.clone();
+    let points = query(&state, move |s| s.trajectory(&id2, w.from, w.to, w.limit)).await?;
+    Ok(Json(json!({
+        "participant": id,
+        "count": points.len(),
+        "points": points.iter().map(|p| json!({
+            "at": p.at,
+            "type": p.kind,
+            "lat": p.lat,
+            "lon": p.lon,
+            "speed_mps": p.speed_mps,
+            "heading_deg": p.heading_deg,
+            "lane": p.lane,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+async fn history_events(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let w = window(&q)?;
+    let list = query(&state, move |s| s.events(w.from, w.to, w.limit)).await?;
+    Ok(Json(json!({
+        "count": list.len(),
+        "events": list.iter().map(|e| json!({
+            "change": e.change,
+            "at": e.at,
+            "kind": e.kind,
+            "rsu": e.rsu,
+            "id": e.local_id,
+            "code": e.code,
+            "lat": e.lat,
+            "lon": e.lon,
+            "radius_m": e.radius_m,
+            "description": e.description,
+            "start": e.start,
+            "end": e.end,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+async fn history_devices(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let w = window(&q)?;
+    let device = q.get("device").cloned();
+    let list = query(&state, move |s| {
+        s.device_status(device.as_deref(), w.from, w.to, w.limit)
+    })
+    .await?;
+    Ok(Json(json!({
+        "count": list.len(),
+        "changes": list.iter().map(|d| json!({
+            "device": d.device,
+            "kind": d.kind,
+            "status": d.status,
+            "at": d.at,
+        })).collect::<Vec<_>>(),
+    })))
 }

@@ -2,12 +2,15 @@
 
 mod api;
 mod commands;
+mod live;
+mod settings;
+mod views;
 
 // mimalloc: the allocator the codec benchmarks measure with.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// roadcloud: a vehicle-road-cloud integration platform for C-V2X pilot zones.
@@ -29,7 +32,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ROADCLOUD_LOG")
@@ -40,7 +47,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => commands::codec::decode(&args),
         Command::Encode(args) => commands::codec::encode(&args),
-        Command::Serve(args) => commands::serve::run(&args),
+        Command::Serve(args) => match &args.config {
+            Some(path) => {
+                let sub = matches
+                    .subcommand_matches("serve")
+                    .expect("serve was matched");
+                settings::merge(&args, sub, path).and_then(|a| commands::serve::run(&a))
+            }
+            None => commands::serve::run(&args),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,138 +1,15 @@
 //! `roadcloud serve` end to end: a real MQTT client publishes to the embedded broker, and the
 //! HTTP API shows what the platform made of it.
 
+mod common;
+
+use common::*;
 use roadcloud_csae::{DSecond, MessageFrame, encode};
 use roadcloud_transport::DeviceId;
-use rumqttc::{Client, MqttOptions, QoS};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    mqtt: u16,
-    http: u16,
-    udp: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start() -> Server {
-    start_with(&[])
-}
-
-fn start_with(extra: &[&str]) -> Server {
-    let (mqtt, http, udp) = (free_port(), free_port(), free_udp_port());
-    let child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
-        .args([
-            "serve",
-            "--mqtt-listen",
-            &format!("127.0.0.1:{mqtt}"),
-            "--http-listen",
-            &format!("127.0.0.1:{http}"),
-            "--udp-listen",
-            &format!("127.0.0.1:{udp}"),
-        ])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start roadcloud serve");
-    let s = Server {
-        child,
-        mqtt,
-        http,
-        udp,
-    };
-    wait_until(Duration::from_secs(20), || {
-        get(s.http, "/healthz").is_some_and(|(c, _)| c == 200)
-    });
-    s
-}
-
-/// A minimal HTTP GET: (status, body).
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let status = text.split(' ').nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n")?.1.to_string();
-    Some((status, body))
-}
-
-fn get_json(port: u16, path: &str) -> serde_json::Value {
-    let (status, body) = get(port, path).expect("HTTP answer");
-    assert_eq!(status, 200, "{path}: {body}");
-    serde_json::from_str(&body).expect("JSON")
-}
-
-fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < limit, "timed out");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn vector(name: &str) -> MessageFrame {
-    roadcloud_testkit::vector53(name)
-}
-
-/// Milliseconds of the current UTC minute: the secMark of a message generated now.
-fn sec_mark_now() -> u16 {
-    (SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-        % 60_000) as u16
-}
-
-/// Re-stamps a SPAT to now: no minute of the year, the millisecond of this minute, at the
-/// frame and at every intersection.
-fn restamp_spat(spat: &mut roadcloud_csae::Spat) {
-    spat.moy = None;
-    spat.time_stamp = Some(DSecond(sec_mark_now()));
-    for i in &mut spat.intersections.0 {
-        i.moy = None;
-        i.time_stamp = spat.time_stamp;
-    }
-}
-
-/// A connected MQTT client whose event loop runs on its own thread.
-fn client(port: u16, name: &str) -> Client {
-    let mut o = MqttOptions::new(name, "127.0.0.1", port);
-    o.set_keep_alive(Duration::from_secs(5));
-    let (c, mut conn) = Client::new(o, 100);
-    std::thread::spawn(move || for _ in conn.iter() {});
-    c
-}
+use rumqttc::QoS;
+use std::net::UdpSocket;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 #[test]
 fn a_published_bsm_becomes_a_participant_with_correct_units() {

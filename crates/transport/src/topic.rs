@@ -20,12 +20,21 @@ pub struct DeviceId(pub [u8; 8]);
 impl DeviceId {
     /// From 16 hex digits (either case).
     pub fn parse(s: &str) -> Option<DeviceId> {
-        if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        fn nibble(b: u8) -> Option<u8> {
+            match b {
+                b'0'..=b'9' => Some(b - b'0'),
+                b'a'..=b'f' => Some(b - b'a' + 10),
+                b'A'..=b'F' => Some(b - b'A' + 10),
+                _ => None,
+            }
+        }
+        let s = s.as_bytes();
+        if s.len() != 16 {
             return None;
         }
         let mut id = [0u8; 8];
         for (i, b) in id.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+            *b = (nibble(s[2 * i])? << 4) | nibble(s[2 * i + 1])?;
         }
         Some(DeviceId(id))
     }

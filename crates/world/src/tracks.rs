@@ -17,7 +17,7 @@
 use crate::geo::Point;
 use crate::observe::{Motion, Observation, ObservationSource, ParticipantKind};
 use crate::time::Millis;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Parameters of association and expiry.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,23 +94,24 @@ pub struct Track {
     pub at: Millis,
     /// When roadcloud last received a report of it.
     pub updated_at: Millis,
-    /// The latest report of each source.
-    pub sources: HashMap<SourceKey, Observation>,
+    /// The latest report of each source (a handful at most: a list beats a map here, in
+    /// time and in memory).
+    pub sources: Vec<(SourceKey, Observation)>,
 }
 
 impl Track {
     /// Whether its own vehicle reports it (BSM).
     pub fn self_reported(&self) -> bool {
         self.sources
-            .keys()
-            .any(|k| matches!(k, SourceKey::Vehicle(_)))
+            .iter()
+            .any(|(k, _)| matches!(k, SourceKey::Vehicle(_)))
     }
 
     /// Whether an RSU detects it.
     pub fn roadside_detected(&self) -> bool {
         self.sources
-            .keys()
-            .any(|k| matches!(k, SourceKey::Roadside { .. }))
+            .iter()
+            .any(|(k, _)| matches!(k, SourceKey::Roadside { .. }))
     }
 
     /// Where it will be at `t`, moving on with its speed, acceleration and yaw rate
@@ -120,15 +121,30 @@ impl Track {
     }
 
     fn fuse(&mut self) {
+        // One source (the common case): its report is the state.
+        if let [(_, o)] = self.sources.as_slice() {
+            self.position = o.position;
+            self.motion = o.motion;
+            self.width_m = o.width_m.or(self.width_m);
+            self.length_m = o.length_m.or(self.length_m);
+            if o.vehicle_class.is_some() {
+                self.vehicle_class = o.vehicle_class;
+            }
+            if o.kind != ParticipantKind::Unknown {
+                self.kind = o.kind;
+            }
+            self.at = o.generated_at;
+            return;
+        }
         let newest = self
             .sources
-            .values()
-            .map(|o| o.generated_at)
+            .iter()
+            .map(|(_, o)| o.generated_at)
             .max()
             .unwrap_or(self.at);
         let n = self.sources.len() as f64;
         let (mut e, mut nn, mut speed, mut sv, mut hx, mut hy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for o in self.sources.values() {
+        for (_, o) in &self.sources {
             let p = predict(
                 o.position,
                 &o.motion,
@@ -158,18 +174,19 @@ impl Track {
             .sources
             .iter()
             .max_by_key(|(k, o)| (matches!(k, SourceKey::Vehicle(_)), o.generated_at))
-            .map(|(_, o)| o.clone())
+            .map(|(_, o)| (o.motion, o.width_m, o.length_m, o.vehicle_class, o.kind))
             .expect("a track has a source");
-        self.motion.accel_long_mps2 = best.motion.accel_long_mps2;
-        self.motion.accel_lat_mps2 = best.motion.accel_lat_mps2;
-        self.motion.yaw_rate_dps = best.motion.yaw_rate_dps;
-        self.width_m = best.width_m.or(self.width_m);
-        self.length_m = best.length_m.or(self.length_m);
-        if best.vehicle_class.is_some() {
-            self.vehicle_class = best.vehicle_class;
+        let (motion, width_m, length_m, vehicle_class, kind) = best;
+        self.motion.accel_long_mps2 = motion.accel_long_mps2;
+        self.motion.accel_lat_mps2 = motion.accel_lat_mps2;
+        self.motion.yaw_rate_dps = motion.yaw_rate_dps;
+        self.width_m = width_m.or(self.width_m);
+        self.length_m = length_m.or(self.length_m);
+        if vehicle_class.is_some() {
+            self.vehicle_class = vehicle_class;
         }
-        if best.kind != ParticipantKind::Unknown {
-            self.kind = best.kind;
+        if kind != ParticipantKind::Unknown {
+            self.kind = kind;
         }
         self.at = newest;
     }
@@ -261,9 +278,13 @@ impl Tracks {
             ObservationSource::SelfReport { vehicle } => Some(vehicle),
             ObservationSource::Roadside { vehicle, .. } => vehicle,
         };
-        let found = self
-            .by_source
-            .get(&key)
+        // A vehicle's own reports are found by its id alone; `by_source` holds the roadside
+        // sources.
+        let bound = match key {
+            SourceKey::Vehicle(_) => None,
+            SourceKey::Roadside { .. } => self.by_source.get(&key),
+        };
+        let found = bound
             .or_else(|| vehicle.and_then(|v| self.by_vehicle.get(&v)))
             .copied()
             .filter(|id| self.tracks.contains_key(id))
@@ -289,25 +310,34 @@ impl Tracks {
                         length_m: o.length_m,
                         at: o.generated_at,
                         updated_at: o.received_at,
-                        sources: HashMap::new(),
+                        sources: Vec::with_capacity(1),
                     },
                 );
                 id
             }
         };
         let track = self.tracks.get_mut(&id).expect("present");
-        if let Some(prev) = track.sources.get(&key)
-            && prev.generated_at > o.generated_at
+        let slot = track.sources.iter().position(|(k, _)| *k == key);
+        if let Some(i) = slot
+            && track.sources[i].1.generated_at > o.generated_at
         {
             return Update::Stale(id);
         }
-        if let Some(v) = vehicle {
+        // The indexes change only when a source or a vehicle id joins the track.
+        if let Some(v) = vehicle
+            && track.vehicle != Some(v)
+        {
             track.vehicle = Some(v);
             self.by_vehicle.insert(v, id);
         }
-        self.by_source.insert(key, id);
+        if slot.is_none() && matches!(key, SourceKey::Roadside { .. }) {
+            self.by_source.insert(key, id);
+        }
         track.updated_at = track.updated_at.max(o.received_at);
-        track.sources.insert(key, o);
+        match slot {
+            Some(i) => track.sources[i].1 = o,
+            None => track.sources.push((key, o)),
+        }
         track.fuse();
         if found.is_some() {
             Update::Updated(id)
@@ -322,7 +352,7 @@ impl Tracks {
             .values()
             .filter(|t| compatible(t.kind, o.kind))
             // An RSU never reports one participant twice: skip tracks it already feeds.
-            .filter(|t| !t.sources.keys().any(|k| same_rsu(k, &o.source)))
+            .filter(|t| !t.sources.iter().any(|(k, _)| same_rsu(k, &o.source)))
             .filter_map(|t| {
                 let d = t.predict(o.generated_at).distance_to(o.position);
                 let speed_ok = match (t.motion.speed_mps, o.motion.speed_mps) {
@@ -357,18 +387,21 @@ impl Tracks {
         let mut gone = Vec::new();
         for t in self.tracks.values_mut() {
             let before = t.sources.len();
-            t.sources.retain(|_, o| now - o.received_at <= ttl);
+            t.sources.retain(|(_, o)| now - o.received_at <= ttl);
             if t.sources.is_empty() {
                 gone.push(t.id);
             } else if t.sources.len() != before {
                 t.fuse();
             }
         }
-        for id in &gone {
-            self.tracks.remove(id);
+        if !gone.is_empty() {
+            for id in &gone {
+                self.tracks.remove(id);
+            }
+            let gone_set: rustc_hash::FxHashSet<TrackId> = gone.iter().copied().collect();
+            self.by_source.retain(|_, id| !gone_set.contains(id));
+            self.by_vehicle.retain(|_, id| !gone_set.contains(id));
         }
-        self.by_source.retain(|_, id| !gone.contains(id));
-        self.by_vehicle.retain(|_, id| !gone.contains(id));
         gone
     }
 }

@@ -1,47 +1,76 @@
 //! `roadcloud serve`: the platform in one process.
 //!
 //! ```text
-//! embedded MQTT broker -> Frame channel (bounded) -> admission -> world (tracks) -> HTTP API
+//! MQTT (embedded broker or external) --\
+//! UDP from RSUs -----------------------+-> Frame channel (bounded) -> pipeline (admission, world)
+//!                                                                          |
+//!                         journal every 100 ms: live feed (WebSocket), store (SQLite, WAL)
+//!                                                                          |
+//!                                                   HTTP API reads the world and the store
 //! ```
 
-use crate::api;
+use crate::{api, live};
 use anyhow::{Context, Result};
 use clap::Args;
-use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Reason};
-use roadcloud_csae::MessageFrame;
-use roadcloud_transport::mqtt::{BrokerSettings, EmbeddedBroker};
+use roadcloud_admission::{AdmissionConfig, Reason};
+use roadcloud_pipeline::{Pipeline, PipelineConfig};
+use roadcloud_store::{Store, Writer};
+use roadcloud_transport::mqtt::{BrokerSettings, EmbeddedBroker, ExternalBroker, MqttLink};
 use roadcloud_transport::{Frame, now_millis};
-use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
-use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
-use roadcloud_world::signals::{SignalState, signals_from_spat};
-use roadcloud_world::{LocalFrame, TrackConfig, Tracks, observe_bsm, observe_rsm};
+use roadcloud_world::TrackConfig;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
-/// Run the platform: embedded MQTT broker, admission, world model and HTTP API.
+/// Run the platform: MQTT (embedded broker, or a client of an external one), UDP from RSUs,
+/// admission, the world model, the store and the HTTP API.
 ///
-/// Devices publish to the embedded broker on the topics of the RSU-to-centre convention
+/// Devices publish on the topics of the RSU-to-centre convention
 /// (V2X/RSU/{rsuId}/{BSM|RSM|SPAT|MAP|RSI}/UP, V2X/OBU/{vehicleId}/{BSM|VIR}/UP; append /JSON
 /// for the JSON form). The live world is at http://HTTP_LISTEN/api/v1/participants.
 ///
-/// Example:
+/// Every setting can also come from a TOML file (--config), keyed by the flag's name:
+///   http-listen = "0.0.0.0:8080"
+/// A flag on the command line wins over the file.
+///
+/// Examples:
 ///   roadcloud serve --mqtt-listen 0.0.0.0:1883 --http-listen 127.0.0.1:8080
+///   roadcloud serve --config roadcloud.toml
+///   roadcloud serve --broker mqtt://127.0.0.1:1883 --data-dir /var/lib/roadcloud
 ///   mosquitto_pub -h 127.0.0.1 -t V2X/OBU/5a1f3c7e00a1b2c3/BSM/UP/JSON -f bsm.json
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 #[command(verbatim_doc_comment)]
 pub struct ServeArgs {
-    /// Where the embedded MQTT broker listens.
+    /// Read settings from this TOML file (keys are the flags' names, e.g. http-listen).
+    #[arg(long, value_name = "FILE")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Where the embedded MQTT broker listens, or `off` (no broker: UDP or --broker only).
     #[arg(long, default_value = "0.0.0.0:1883")]
-    pub mqtt_listen: SocketAddr,
+    pub mqtt_listen: ListenOrOff,
+    /// Use this external MQTT broker (mqtt://HOST:PORT) instead of the embedded one.
+    #[arg(long, value_name = "URL")]
+    pub broker: Option<String>,
     /// Where RSUs send UDP datagrams of UPER MessageFrames, or `off`.
     #[arg(long, default_value = "0.0.0.0:5555")]
     pub udp_listen: ListenOrOff,
     /// Where the HTTP API listens.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
+    /// Where the database (roadcloud.db, SQLite in WAL mode) is kept.
+    #[arg(long, default_value = "roadcloud-data", value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// How long stored events, device changes, trajectories and advisories are kept, hours.
+    #[arg(long, default_value_t = 168.0)]
+    pub retention_hours: f64,
+    /// How often each participant's position is stored, milliseconds (1000: 1 Hz).
+    #[arg(long, default_value_t = 1_000)]
+    pub trajectory_interval_ms: u64,
     /// Latitude of the zone origin, degrees (the local east-north frame's centre).
     #[arg(long, default_value_t = 31.2866)]
     pub origin_lat: f64,
@@ -68,10 +97,13 @@ pub struct ServeArgs {
     /// (an event whose end time has passed goes at once).
     #[arg(long, default_value_t = 60_000)]
     pub event_ttl_ms: i64,
+    /// How long a device may stay silent before it is stored as offline, milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub device_offline_ms: i64,
 }
 
 /// A listen address, or `off`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenOrOff(pub Option<SocketAddr>);
 
 impl std::str::FromStr for ListenOrOff {
@@ -86,35 +118,55 @@ impl std::str::FromStr for ListenOrOff {
     }
 }
 
-/// Counters of the pipeline, for `/api/v1/stats` and `/metrics`.
-#[derive(Debug, Default, Clone)]
-pub struct Counters {
-    /// Frames received, by transport.
-    pub received: u64,
-    /// Frames admitted.
-    pub admitted: u64,
-    /// Frames admitted by message kind.
-    pub admitted_by_kind: HashMap<&'static str, u64>,
-    /// Observations applied to the tracks.
-    pub observations: u64,
+impl std::fmt::Display for ListenOrOff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(a) => write!(f, "{a}"),
+            None => f.write_str("off"),
+        }
+    }
 }
 
-/// Everything the pipeline writes and the API reads.
+impl Serialize for ListenOrOff {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ListenOrOff {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl ServeArgs {
+    fn pipeline_config(&self) -> PipelineConfig {
+        PipelineConfig {
+            origin_lat: self.origin_lat,
+            origin_lon: self.origin_lon,
+            admission: AdmissionConfig {
+                max_age_ms: self.max_age_ms,
+                max_future_ms: self.max_future_ms,
+                rate_per_s: self.rate_per_s,
+                burst: self.rate_per_s * 2.0,
+                offline_after_ms: self.device_offline_ms,
+                ..AdmissionConfig::default()
+            },
+            tracks: TrackConfig {
+                source_ttl_ms: self.track_ttl_ms,
+                ..TrackConfig::default()
+            },
+            signal_ttl_ms: self.signal_ttl_ms,
+            event_ttl_ms: self.event_ttl_ms,
+        }
+    }
+}
+
+/// The world as the API sees it: the pipeline, and when the server started.
 pub struct World {
-    /// The zone's frame.
-    pub frame: LocalFrame,
-    /// Admission state and per-device statistics.
-    pub admission: Admission,
-    /// The live tracks.
-    pub tracks: Tracks,
-    /// Intersections from MAP, by node.
-    pub intersections: HashMap<NodeId, Intersection>,
-    /// Latest signal state from SPAT, by node.
-    pub signals: HashMap<NodeId, SignalState>,
-    /// Road events and signs from RSI, by (RSU, event or sign, local id).
-    pub events: HashMap<([u8; 8], EventKind, u8), RoadEvent>,
-    /// Pipeline counters.
-    pub counters: Counters,
+    /// The pipeline's state: admission, tracks, intersections, signals, events.
+    pub pipeline: Pipeline,
     /// When the server started, ms since the epoch.
     pub started_at: i64,
 }
@@ -122,42 +174,15 @@ pub struct World {
 /// The world, shared between the pipeline (the single writer) and the API.
 pub type SharedWorld = Arc<RwLock<World>>;
 
-impl World {
-    fn apply(&mut self, a: Admitted) {
-        self.counters.admitted += 1;
-        let kind = a.topic.message.as_str();
-        *self.counters.admitted_by_kind.entry(kind).or_default() += 1;
-        let observations = match &a.message {
-            MessageFrame::BsmFrame(b) => observe_bsm(&self.frame, b, a.received_at)
-                .into_iter()
-                .collect(),
-            MessageFrame::RsmFrame(r) => observe_rsm(&self.frame, r, a.received_at),
-            MessageFrame::MapFrame(m) => {
-                for x in intersections_from_map(&self.frame, m) {
-                    self.intersections.insert(x.id, x);
-                }
-                Vec::new()
-            }
-            MessageFrame::SpatFrame(sp) => {
-                for st in signals_from_spat(sp, a.received_at) {
-                    self.signals.insert(st.intersection, st);
-                }
-                Vec::new()
-            }
-            MessageFrame::RsiFrame(r) => {
-                for e in events_from_rsi(&self.frame, r, a.received_at) {
-                    self.events.insert((e.rsu, e.kind, e.local_id), e);
-                }
-                Vec::new()
-            }
-            // Day II messages (VIR) enter the applications in later work.
-            MessageFrame::MsgFrameExt(_) => Vec::new(),
-        };
-        for o in observations {
-            self.counters.observations += 1;
-            self.tracks.update(o);
-        }
-    }
+/// What the HTTP handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The live world.
+    pub world: SharedWorld,
+    /// The store.
+    pub store: Arc<Store>,
+    /// The live feed: every 100 ms, what changed, as JSON text.
+    pub live: broadcast::Sender<Arc<str>>,
 }
 
 /// Logs rejections at most once a second per reason, with how many were folded in.
@@ -197,36 +222,42 @@ pub fn run(args: &ServeArgs) -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
+    let (store, writer, store_thread) = Store::open(&args.data_dir).with_context(|| {
+        format!(
+            "cannot open the store in {} (choose another place with --data-dir)",
+            args.data_dir.display()
+        )
+    })?;
+    let store = Arc::new(store);
+    tracing::info!("storing in {}", store.path().display());
     let world: SharedWorld = Arc::new(RwLock::new(World {
-        frame: LocalFrame::new(args.origin_lat, args.origin_lon),
-        admission: Admission::new(AdmissionConfig {
-            max_age_ms: args.max_age_ms,
-            max_future_ms: args.max_future_ms,
-            rate_per_s: args.rate_per_s,
-            burst: args.rate_per_s * 2.0,
-            ..AdmissionConfig::default()
-        }),
-        tracks: Tracks::new(TrackConfig {
-            source_ttl_ms: args.track_ttl_ms,
-            ..TrackConfig::default()
-        }),
-        intersections: HashMap::new(),
-        signals: HashMap::new(),
-        events: HashMap::new(),
-        counters: Counters::default(),
+        pipeline: Pipeline::new(args.pipeline_config()),
         started_at: now_millis(),
     }));
 
-    // Bounded: when the world falls behind, the broker link waits instead of queueing
+    // Bounded: when the world falls behind, the MQTT link waits instead of queueing
     // without limit.
     let (frames_tx, frames_rx) = mpsc::channel::<Frame>(16_384);
-    let settings = BrokerSettings {
-        listen: args.mqtt_listen,
-        ..BrokerSettings::default()
+    let mqtt = match (&args.broker, args.mqtt_listen.0) {
+        (Some(url), _) => {
+            let b = ExternalBroker::connect(url, "roadcloud", frames_tx.clone())
+                .await
+                .context("cannot use the external MQTT broker")?;
+            tracing::info!("reading uplinks from the MQTT broker at {url}");
+            Some(MqttLink::External(b))
+        }
+        (None, Some(listen)) => {
+            let settings = BrokerSettings {
+                listen,
+                ..BrokerSettings::default()
+            };
+            let b = EmbeddedBroker::start(&settings, frames_tx.clone())
+                .context("cannot start the MQTT broker")?;
+            tracing::info!("MQTT broker listening on {listen}");
+            Some(MqttLink::Embedded(b))
+        }
+        (None, None) => None,
     };
-    let _broker = EmbeddedBroker::start(&settings, frames_tx.clone())
-        .context("cannot start the MQTT broker")?;
-    tracing::info!("MQTT broker listening on {}", args.mqtt_listen);
     if let Some(addr) = args.udp_listen.0 {
         let bound = roadcloud_transport::udp::listen(addr, frames_tx)
             .await
@@ -234,10 +265,24 @@ async fn serve(args: ServeArgs) -> Result<()> {
                 format!("cannot listen for UDP on {addr} (choose another address with --udp-listen, or off)")
             })?;
         tracing::info!("UDP listening on {bound}");
+    } else {
+        drop(frames_tx);
     }
+    // Downlinks (advisories) go out through it; kept alive for the server's life.
+    let _mqtt = Arc::new(Mutex::new(mqtt));
 
-    tokio::spawn(ingest(frames_rx, world.clone()));
-    tokio::spawn(expire(world.clone(), args.signal_ttl_ms, args.event_ttl_ms));
+    let (live_tx, _) = broadcast::channel::<Arc<str>>(64);
+    let ingest_task = tokio::spawn(ingest(frames_rx, world.clone()));
+    let tick_task = tokio::spawn(tick(
+        world.clone(),
+        live_tx.clone(),
+        writer,
+        Duration::from_millis(args.trajectory_interval_ms.max(100)),
+    ));
+    tokio::spawn(retain(
+        store.clone(),
+        (args.retention_hours * 3_600_000.0) as i64,
+    ));
 
     let listener = tokio::net::TcpListener::bind(args.http_listen)
         .await
@@ -247,22 +292,32 @@ async fn serve(args: ServeArgs) -> Result<()> {
                 args.http_listen
             )
         })?;
-    tracing::info!(
-        "HTTP API on http://{}/api/v1/participants",
-        args.http_listen
-    );
+    let transports = match (&args.broker, args.mqtt_listen.0) {
+        (Some(url), _) => format!("MQTT via {url}"),
+        (None, Some(a)) => format!("MQTT on {a}"),
+        (None, None) => "MQTT off".to_string(),
+    };
     println!(
-        "roadcloud is serving: MQTT on {}, UDP on {}, API on http://{}/api/v1/",
-        args.mqtt_listen,
-        args.udp_listen
-            .0
-            .map_or("off".to_string(), |a| a.to_string()),
-        args.http_listen
+        "roadcloud is serving: {transports}, UDP on {}, API on http://{}/api/v1/, data in {}",
+        args.udp_listen,
+        args.http_listen,
+        args.data_dir.display()
     );
-    axum::serve(listener, api::router(world))
+    let state = AppState {
+        world,
+        store,
+        live: live_tx,
+    };
+    axum::serve(listener, api::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("HTTP server failed")?;
+    ingest_task.abort();
+    // The last records reach the disk before the process ends: the writer thread stops
+    // once the tick task's handle to it is gone, after its last commit.
+    tick_task.abort();
+    let _ = tick_task.await;
+    let _ = tokio::task::spawn_blocking(move || store_thread.join()).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -276,27 +331,83 @@ async fn ingest(mut frames: mpsc::Receiver<Frame>, world: SharedWorld) {
     while frames.recv_many(&mut batch, 256).await > 0 {
         let mut w = world.write().expect("world lock");
         for f in batch.drain(..) {
-            w.counters.received += 1;
-            match w.admission.admit(&f) {
-                Ok(a) => w.apply(a),
-                Err(r) => log.note(r.reason, &f.topic, &r.detail),
+            if let Err(r) = w.pipeline.ingest(&f) {
+                log.note(r.reason, &f.topic, &r.detail);
+            }
+        }
+        w.pipeline.finish_batch(now_micros());
+    }
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// Every 100 ms: lets time pass in the world, and hands what changed to the live feed and
+/// the store; every `sample_every`, stores each live participant's position.
+async fn tick(
+    world: SharedWorld,
+    live_tx: broadcast::Sender<Arc<str>>,
+    writer: Writer,
+    sample_every: Duration,
+) {
+    let mut interval = tokio::time::interval(Duration::from_millis(100));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_look = now_millis();
+    let mut next_sample = Instant::now();
+    loop {
+        interval.tick().await;
+        let now = now_millis();
+        let sample = Instant::now() >= next_sample;
+        if sample {
+            next_sample += sample_every;
+        }
+        let (update, mut records) = {
+            let mut w = world.write().expect("world lock");
+            w.pipeline.expire(now);
+            let journal = w.pipeline.take_journal();
+            let update = (live_tx.receiver_count() > 0)
+                .then(|| live::update(&w.pipeline, &journal, last_look, now));
+            let mut records = live::records(&w.pipeline, &journal);
+            if sample {
+                records.extend(live::trajectory_samples(
+                    &w.pipeline,
+                    now - sample_every.as_millis() as i64,
+                ));
+            }
+            (update, records)
+        };
+        last_look = now;
+        if let Some(u) = update {
+            let _ = live_tx.send(u.into());
+        }
+        if !records.is_empty() {
+            // Waits while the store's queue is full: the disk sets the pace, nothing is
+            // dropped.
+            let w = writer.clone();
+            let result =
+                tokio::task::spawn_blocking(move || w.write(std::mem::take(&mut records))).await;
+            if !matches!(result, Ok(Ok(()))) {
+                tracing::error!("the store has stopped; records are no longer kept");
             }
         }
     }
 }
 
-async fn expire(world: SharedWorld, signal_ttl_ms: i64, event_ttl_ms: i64) {
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+/// Every minute, deletes what is older than the retention.
+async fn retain(store: Arc<Store>, retention_ms: i64) {
+    let mut interval = tokio::time::interval(Duration::from_secs(60));
     loop {
-        tick.tick().await;
-        let now = now_millis();
-        let mut w = world.write().expect("world lock");
-        w.tracks.expire(now);
-        w.signals
-            .retain(|_, s| now - s.received_at <= signal_ttl_ms);
-        w.events.retain(|_, e| {
-            now - e.received_at <= event_ttl_ms && e.end.is_none_or(|end| end > now)
-        });
+        interval.tick().await;
+        let s = store.clone();
+        let before = now_millis() - retention_ms;
+        match tokio::task::spawn_blocking(move || s.prune(before)).await {
+            Ok(Ok(n)) if n > 0 => tracing::info!("retention: deleted {n} stored rows"),
+            Ok(Err(e)) => tracing::error!("retention: {e}"),
+            _ => {}
+        }
     }
 }
 

@@ -1,0 +1,88 @@
+//! The in-process pipeline's throughput: UPER BSMs through admission (decode, sender, time
+//! window, rate) into the tracks, as `roadcloud serve` runs them, one writer.
+//!
+//! `cargo bench -p roadcloud-pipeline` prints BSMs per second (criterion's `thrpt`).
+
+use bytes::Bytes;
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use roadcloud_csae::{BasicSafetyMessage, MessageFrame};
+use roadcloud_pipeline::{Pipeline, PipelineConfig};
+use roadcloud_transport::{DeviceId, DeviceKind, Frame, MessageKind, Topic, Transport};
+
+// The allocator `roadcloud serve` runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Vehicles in the zone; each sends one BSM per step, as at 10 Hz.
+const VEHICLES: usize = 5_000;
+
+fn vehicles() -> Vec<BasicSafetyMessage> {
+    let MessageFrame::BsmFrame(template) = roadcloud_testkit::vector53("bsm_01_passenger_car")
+    else {
+        panic!("the BSM vector is a BSM")
+    };
+    (0..VEHICLES)
+        .map(|i| {
+            let mut b = template.clone();
+            b.id = (0x5000_0000_0000_0000_u64 + i as u64).to_be_bytes();
+            // Spread over a 2 km square so association sees a realistic scene.
+            b.pos.lat.0 = 312_866_000 + ((i % 70) as i32) * 2_700;
+            b.pos.long.0 = 1_211_655_000 + ((i / 70) as i32) * 3_000;
+            b
+        })
+        .collect()
+}
+
+/// One 10 Hz step of every vehicle at `t`: stamped and moved on, encoded as a device sends it.
+fn step(vehicles: &mut [BasicSafetyMessage], t: i64) -> Vec<Frame> {
+    vehicles
+        .iter_mut()
+        .map(|b| {
+            b.sec_mark.0 = (t % 60_000) as u16;
+            b.pos.lat.0 += 10;
+            Frame {
+                transport: Transport::Mqtt,
+                topic: Topic::uplink(DeviceKind::Obu, DeviceId(b.id), MessageKind::Bsm),
+                payload: Bytes::from(
+                    roadcloud_csae::encode(&MessageFrame::BsmFrame(b.clone())).expect("encodes"),
+                ),
+                received_at: t,
+            }
+        })
+        .collect()
+}
+
+fn pipeline(c: &mut Criterion) {
+    let mut vehicles = vehicles();
+    let mut t = roadcloud_transport::now_millis();
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Elements(VEHICLES as u64));
+    // A world that already tracks every vehicle: the steady state of a busy zone.
+    let mut p = Pipeline::new(PipelineConfig::default());
+    for f in step(&mut vehicles, t) {
+        p.ingest(&f).expect("admitted");
+    }
+    g.bench_function("bsm_5000_vehicles", |b| {
+        b.iter_batched(
+            || {
+                // Each step 100 ms later, as at 10 Hz.
+                t += 100;
+                (step(&mut vehicles, t), t)
+            },
+            |(frames, t)| {
+                for f in &frames {
+                    let _ = p.ingest(f);
+                }
+                p.finish_batch(t * 1_000);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let admitted = p.counters.admitted;
+    let received = p.counters.received;
+    g.finish();
+    assert_eq!(admitted, received, "every BSM of the bench is admitted");
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);

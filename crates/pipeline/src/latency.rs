@@ -1,0 +1,104 @@
+//! A fixed-bucket latency histogram: 0.1 ms buckets up to 2 s, and one above.
+//!
+//! Generation times in C-V2X messages have millisecond resolution (`secMark`), so finer
+//! buckets would only pretend; a fixed array keeps recording allocation-free and O(1).
+
+/// Bucket width, microseconds.
+const BUCKET_US: i64 = 100;
+/// Buckets below the overflow bucket (0 to 2 s).
+const BUCKETS: usize = 20_000;
+
+/// Counts of latencies, 0.1 ms resolution.
+#[derive(Clone)]
+pub struct LatencyHistogram {
+    counts: Box<[u64]>,
+    total: u64,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram {
+            counts: vec![0; BUCKETS + 1].into_boxed_slice(),
+            total: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for LatencyHistogram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LatencyHistogram")
+            .field("total", &self.total)
+            .field("p50_ms", &self.percentile_ms(50.0))
+            .field("p99_ms", &self.percentile_ms(99.0))
+            .finish()
+    }
+}
+
+impl LatencyHistogram {
+    /// Counts one latency, microseconds (negative ones, from a sender clock ahead, count as 0).
+    pub fn record_us(&mut self, us: i64) {
+        let i = (us.max(0) / BUCKET_US) as usize;
+        self.counts[i.min(BUCKETS)] += 1;
+        self.total += 1;
+    }
+
+    /// How many were counted.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The latency below which `p` percent of the counted ones fall, milliseconds (the upper
+    /// edge of its bucket; 2000 means beyond the histogram), or `None` when empty.
+    pub fn percentile_ms(&self, p: f64) -> Option<f64> {
+        if self.total == 0 {
+            return None;
+        }
+        let rank = ((p / 100.0) * self.total as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, n) in self.counts.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return Some(((i.min(BUCKETS - 1) as i64 + 1) * BUCKET_US) as f64 / 1000.0);
+            }
+        }
+        Some((BUCKETS as i64 * BUCKET_US) as f64 / 1000.0)
+    }
+
+    /// The counts gained since `earlier`, a copy of this histogram taken before.
+    pub fn since(&self, earlier: &LatencyHistogram) -> LatencyHistogram {
+        LatencyHistogram {
+            counts: self
+                .counts
+                .iter()
+                .zip(earlier.counts.iter())
+                .map(|(a, b)| a.saturating_sub(*b))
+                .collect(),
+            total: self.total.saturating_sub(earlier.total),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_bucket_upper_edges() {
+        let mut h = LatencyHistogram::default();
+        assert_eq!(h.percentile_ms(99.0), None);
+        for us in [50, 150, 950, 1_050, 4_999] {
+            h.record_us(us);
+        }
+        h.record_us(-3);
+        h.record_us(10_000_000);
+        assert_eq!(h.total(), 7);
+        assert_eq!(h.percentile_ms(0.0), Some(0.1));
+        assert_eq!(h.percentile_ms(50.0), Some(1.0));
+        assert_eq!(h.percentile_ms(85.0), Some(5.0));
+        assert_eq!(h.percentile_ms(100.0), Some(2000.0));
+        let before = h.clone();
+        h.record_us(2_000);
+        let d = h.since(&before);
+        assert_eq!((d.total(), d.percentile_ms(100.0)), (1, Some(2.1)));
+    }
+}

@@ -1,0 +1,323 @@
+//! The in-process pipeline: a [`Frame`] goes through admission and into the world model.
+//!
+//! ```text
+//! Frame -> Admission (decode, sender, time window, rate) -> observe -> Tracks / MAP / SPAT / RSI
+//!                                                        \-> Journal (for the store and the live feed)
+//! ```
+//!
+//! [`Pipeline`] holds everything one writer owns. It does no I/O and reads no clock except
+//! through the times it is given, so a benchmark or a test drives it exactly as the server does.
+//! What changed since the last look is kept in a [`Journal`] that the server drains to the
+//! store and to the live feed.
+
+#![warn(missing_docs)]
+
+mod latency;
+
+pub use latency::LatencyHistogram;
+
+use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Rejection};
+use roadcloud_csae::MessageFrame;
+use roadcloud_transport::{DeviceId, DeviceKind, Frame};
+use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
+use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
+use roadcloud_world::signals::{SignalState, signals_from_spat};
+use roadcloud_world::{LocalFrame, Millis, TrackConfig, TrackId, Tracks, observe_bsm, observe_rsm};
+use rustc_hash::FxHashMap as HashMap;
+
+/// Settings of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PipelineConfig {
+    /// Latitude of the zone origin, degrees.
+    pub origin_lat: f64,
+    /// Longitude of the zone origin, degrees.
+    pub origin_lon: f64,
+    /// Admission limits.
+    pub admission: AdmissionConfig,
+    /// Association and expiry of tracks.
+    pub tracks: TrackConfig,
+    /// How long a signal state stands without a new SPAT, milliseconds.
+    pub signal_ttl_ms: Millis,
+    /// How long an RSI event stands without being announced again, milliseconds.
+    pub event_ttl_ms: Millis,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            origin_lat: 31.2866,
+            origin_lon: 121.1655,
+            admission: AdmissionConfig::default(),
+            tracks: TrackConfig::default(),
+            signal_ttl_ms: 5_000,
+            event_ttl_ms: 60_000,
+        }
+    }
+}
+
+/// Counters of the pipeline, for the API and metrics.
+#[derive(Debug, Default, Clone)]
+pub struct Counters {
+    /// Frames received.
+    pub received: u64,
+    /// Frames admitted.
+    pub admitted: u64,
+    /// Frames admitted by message kind.
+    pub admitted_by_kind: HashMap<&'static str, u64>,
+    /// Observations applied to the tracks.
+    pub observations: u64,
+}
+
+/// How an event or a device changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// First seen (an event announced, a device heard from).
+    Appeared,
+    /// Announced again with different content.
+    Changed,
+    /// Ended, expired, or fell silent.
+    Ended,
+}
+
+impl Change {
+    /// The name used in the store and the live feed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Appeared => "appeared",
+            Change::Changed => "changed",
+            Change::Ended => "ended",
+        }
+    }
+}
+
+/// An event or sign that appeared, changed or ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventChange {
+    /// What happened to it.
+    pub change: Change,
+    /// The event as it stands (as it last stood, when it ended).
+    pub event: RoadEvent,
+    /// When.
+    pub at: Millis,
+}
+
+/// A device that came online or went offline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceChange {
+    /// Which.
+    pub device: DeviceId,
+    /// RSU or OBU.
+    pub kind: DeviceKind,
+    /// Online (true) or offline.
+    pub online: bool,
+    /// When.
+    pub at: Millis,
+}
+
+/// What changed since the journal was last taken. (Tracks created or updated are those
+/// whose `updated_at` is later than the last look; a journal entry per BSM would cost more
+/// than the look.)
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Journal {
+    /// Tracks that expired.
+    pub tracks_removed: Vec<TrackId>,
+    /// Intersections whose MAP or signal state changed.
+    pub intersections_touched: rustc_hash::FxHashSet<NodeId>,
+    /// Events and signs that appeared, changed or ended.
+    pub events: Vec<EventChange>,
+    /// Devices that came online or went offline.
+    pub devices: Vec<DeviceChange>,
+}
+
+/// The key of an event: its RSU, whether event or sign, and its id there.
+pub type EventKey = ([u8; 8], EventKind, u8);
+
+/// Everything the pipeline's single writer owns.
+pub struct Pipeline {
+    config: PipelineConfig,
+    /// The zone's frame.
+    pub frame: LocalFrame,
+    /// Admission state and per-device statistics.
+    pub admission: Admission,
+    /// The live tracks.
+    pub tracks: Tracks,
+    /// Intersections from MAP.
+    pub intersections: HashMap<NodeId, Intersection>,
+    /// Latest signal state from SPAT.
+    pub signals: HashMap<NodeId, SignalState>,
+    /// Road events and signs from RSI.
+    pub events: HashMap<EventKey, RoadEvent>,
+    /// Counters.
+    pub counters: Counters,
+    /// Ingest latency: from a BSM's generation to the end of the batch that applied it.
+    pub latency: LatencyHistogram,
+    journal: Journal,
+    /// Generation times of the BSMs of the batch in progress.
+    batch_generated: Vec<Millis>,
+}
+
+impl Pipeline {
+    /// An empty world with `config`.
+    pub fn new(config: PipelineConfig) -> Self {
+        Pipeline {
+            config,
+            frame: LocalFrame::new(config.origin_lat, config.origin_lon),
+            admission: Admission::new(config.admission),
+            tracks: Tracks::new(config.tracks),
+            intersections: HashMap::default(),
+            signals: HashMap::default(),
+            events: HashMap::default(),
+            counters: Counters::default(),
+            latency: LatencyHistogram::default(),
+            journal: Journal::default(),
+            batch_generated: Vec::new(),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    /// Takes one frame: admits it and applies it, or counts its rejection.
+    pub fn ingest(&mut self, frame: &Frame) -> Result<(), Rejection> {
+        self.counters.received += 1;
+        let a = self.admission.admit(frame)?;
+        if a.came_online {
+            self.journal.devices.push(DeviceChange {
+                device: a.topic.device,
+                kind: a.topic.kind,
+                online: true,
+                at: a.received_at,
+            });
+        }
+        self.apply(a);
+        Ok(())
+    }
+
+    /// Ends a batch of [`ingest`](Self::ingest) calls at `now_us` (microseconds since the
+    /// epoch): what it applied is visible from now, so its latency is counted now.
+    pub fn finish_batch(&mut self, now_us: i64) {
+        for g in self.batch_generated.drain(..) {
+            self.latency.record_us(now_us - g * 1_000);
+        }
+    }
+
+    fn apply(&mut self, a: Admitted) {
+        self.counters.admitted += 1;
+        *self
+            .counters
+            .admitted_by_kind
+            .entry(a.topic.message.as_str())
+            .or_default() += 1;
+        let observations = match &a.message {
+            // The common case, without a list for its one observation.
+            MessageFrame::BsmFrame(b) => {
+                if let Ok(o) = observe_bsm(&self.frame, b, a.received_at) {
+                    self.batch_generated.push(o.generated_at);
+                    self.counters.observations += 1;
+                    self.tracks.update(o);
+                }
+                return;
+            }
+            MessageFrame::RsmFrame(r) => observe_rsm(&self.frame, r, a.received_at),
+            MessageFrame::MapFrame(m) => {
+                for x in intersections_from_map(&self.frame, m) {
+                    self.journal.intersections_touched.insert(x.id);
+                    self.intersections.insert(x.id, x);
+                }
+                Vec::new()
+            }
+            MessageFrame::SpatFrame(sp) => {
+                for st in signals_from_spat(sp, a.received_at) {
+                    self.journal.intersections_touched.insert(st.intersection);
+                    self.signals.insert(st.intersection, st);
+                }
+                Vec::new()
+            }
+            MessageFrame::RsiFrame(r) => {
+                for e in events_from_rsi(&self.frame, r, a.received_at) {
+                    self.put_event(e, a.received_at);
+                }
+                Vec::new()
+            }
+            // Day II messages (VIR) enter the applications in later work.
+            MessageFrame::MsgFrameExt(_) => Vec::new(),
+        };
+        for o in observations {
+            self.counters.observations += 1;
+            self.tracks.update(o);
+        }
+    }
+
+    fn put_event(&mut self, e: RoadEvent, at: Millis) {
+        let key = (e.rsu, e.kind, e.local_id);
+        let change = match self.events.get(&key) {
+            None => Some(Change::Appeared),
+            // The same announcement repeated (RSUs repeat RSI several times a second).
+            Some(old) if same_content(old, &e) => None,
+            Some(_) => Some(Change::Changed),
+        };
+        if let Some(change) = change {
+            self.journal.events.push(EventChange {
+                change,
+                event: e.clone(),
+                at,
+            });
+        }
+        self.events.insert(key, e);
+    }
+
+    /// Lets time pass to `now`: tracks whose sources fell silent, signal states without a new
+    /// SPAT, events past their end or no longer announced, and silent devices go.
+    pub fn expire(&mut self, now: Millis) {
+        let removed = self.tracks.expire(now);
+        self.journal.tracks_removed.extend(removed);
+        let signal_ttl = self.config.signal_ttl_ms;
+        let touched = &mut self.journal.intersections_touched;
+        self.signals.retain(|id, s| {
+            let keep = now - s.received_at <= signal_ttl;
+            if !keep {
+                touched.insert(*id);
+            }
+            keep
+        });
+        let event_ttl = self.config.event_ttl_ms;
+        let ended = &mut self.journal.events;
+        self.events.retain(|_, e| {
+            let keep = now - e.received_at <= event_ttl && e.end.is_none_or(|end| end > now);
+            if !keep {
+                ended.push(EventChange {
+                    change: Change::Ended,
+                    event: e.clone(),
+                    at: now,
+                });
+            }
+            keep
+        });
+        for (device, kind) in self.admission.expire(now) {
+            self.journal.devices.push(DeviceChange {
+                device,
+                kind,
+                online: false,
+                at: now,
+            });
+        }
+    }
+
+    /// Takes what changed since the last call.
+    pub fn take_journal(&mut self) -> Journal {
+        std::mem::take(&mut self.journal)
+    }
+}
+
+fn same_content(a: &RoadEvent, b: &RoadEvent) -> bool {
+    a.code == b.code
+        && a.position == b.position
+        && a.radius_m == b.radius_m
+        && a.paths == b.paths
+        && a.description == b.description
+        && a.priority == b.priority
+        && a.start == b.start
+        && a.end == b.end
+}

@@ -1,0 +1,154 @@
+//! The JSON form of what the world holds, one function per thing: the API, the live feed
+//! and the store all show a participant, an intersection or an event the same way.
+
+use roadcloud_pipeline::Pipeline;
+use roadcloud_world::events::{EventKind, RoadEvent};
+use roadcloud_world::map::Intersection;
+use roadcloud_world::{LocalFrame, Point, SourceKey, Track};
+use serde_json::{Value, json};
+
+/// An 8-octet id as 16 lowercase hex digits, as in the topics.
+pub fn hex(id: &[u8; 8]) -> String {
+    roadcloud_transport::DeviceId(*id).to_string()
+}
+
+/// The participant's public id: its vehicle id when known, else `track-N`.
+pub fn public_id(t: &Track) -> String {
+    t.vehicle
+        .as_ref()
+        .map(hex)
+        .unwrap_or_else(|| format!("track-{}", t.id.0))
+}
+
+/// `[lat, lon]` in degrees.
+pub fn latlon(frame: &LocalFrame, p: Point) -> Value {
+    let (lat, lon) = frame.to_wgs84(p);
+    json!([lat, lon])
+}
+
+/// `self` and `rsu:{id}` for each source, sorted.
+pub fn sources(t: &Track) -> Vec<String> {
+    let mut sources: Vec<String> = t
+        .sources
+        .iter()
+        .map(|(k, _)| match k {
+            SourceKey::Vehicle(_) => "self".to_string(),
+            SourceKey::Roadside { rsu, .. } => format!("rsu:{}", hex(rsu)),
+        })
+        .collect();
+    sources.sort();
+    sources
+}
+
+/// A participant.
+pub fn participant(frame: &LocalFrame, t: &Track) -> Value {
+    let (lat, lon) = frame.to_wgs84(t.position);
+    json!({
+        "id": public_id(t),
+        "track": t.id.0,
+        "type": t.kind.as_str(),
+        "vehicle_class": t.vehicle_class,
+        "lat": lat,
+        "lon": lon,
+        "speed_mps": t.motion.speed_mps,
+        "heading_deg": t.motion.heading_deg,
+        "accel_mps2": t.motion.accel_long_mps2,
+        "yaw_rate_dps": t.motion.yaw_rate_dps,
+        "width_m": t.width_m,
+        "length_m": t.length_m,
+        "lane": Value::Null,
+        "sources": sources(t),
+        "fused": t.sources.len() > 1,
+        "at": t.at,
+        "updated_at": t.updated_at,
+    })
+}
+
+/// `event` or `sign`.
+pub fn event_kind(k: EventKind) -> &'static str {
+    match k {
+        EventKind::Event => "event",
+        EventKind::Sign => "sign",
+    }
+}
+
+/// A road event or sign.
+pub fn event(frame: &LocalFrame, e: &RoadEvent) -> Value {
+    let (lat, lon) = frame.to_wgs84(e.position);
+    json!({
+        "kind": event_kind(e.kind),
+        "rsu": hex(&e.rsu),
+        "id": e.local_id,
+        "code": e.code,
+        "lat": lat,
+        "lon": lon,
+        "radius_m": e.radius_m,
+        "paths": e.paths.iter().map(|(pts, half_width_m)| json!({
+            "points": pts.iter().map(|p| latlon(frame, *p)).collect::<Vec<_>>(),
+            "half_width_m": half_width_m,
+        })).collect::<Vec<_>>(),
+        "description": e.description,
+        "priority": e.priority,
+        "start": e.start,
+        "end": e.end,
+        "received_at": e.received_at,
+    })
+}
+
+/// An intersection's signal state at `now`, or null.
+pub fn signal(p: &Pipeline, x: &roadcloud_world::map::NodeId, now: i64) -> Value {
+    match p.signals.get(x) {
+        Some(s) => json!({
+            "generated_at": s.generated_at,
+            "phases": s.phases.iter().map(|ph| {
+                let step = ph.at(now);
+                json!({
+                    "id": ph.id,
+                    "light": step.map(|s| s.light),
+                    "likely_end": step.and_then(|s| s.likely_end),
+                    "time_to_change_s": step.and_then(|s| s.likely_end).map(|e| (e - now) as f64 / 1000.0),
+                })
+            }).collect::<Vec<_>>(),
+        }),
+        None => Value::Null,
+    }
+}
+
+/// An intersection with its links and lanes, and its signal state at `now`.
+pub fn intersection(p: &Pipeline, x: &Intersection, now: i64) -> Value {
+    let frame = &p.frame;
+    let (lat, lon) = frame.to_wgs84(x.position);
+    let links: Vec<Value> = x
+        .links
+        .iter()
+        .map(|l| {
+            json!({
+                "name": l.name,
+                "upstream": l.upstream.to_string(),
+                "width_m": l.width_m,
+                "speed_limit_mps": l.speed_limit_mps,
+                "points": l.points.iter().map(|p| latlon(frame, *p)).collect::<Vec<_>>(),
+                "lanes": l.lanes.iter().map(|lane| json!({
+                    "id": lane.id,
+                    "width_m": lane.width_m,
+                    "maneuvers": lane.maneuvers,
+                    "speed_limit_mps": lane.speed_limit_mps,
+                    "points": lane.points.iter().map(|p| latlon(frame, *p)).collect::<Vec<_>>(),
+                    "connects_to": lane.connects_to.iter().map(|c| json!({
+                        "remote": c.remote.to_string(),
+                        "lane": c.lane,
+                        "phase": c.phase,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "id": x.id.to_string(),
+        "name": x.name,
+        "lat": lat,
+        "lon": lon,
+        "links": links,
+        "signal": signal(p, &x.id, now),
+    })
+}

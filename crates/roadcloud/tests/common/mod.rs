@@ -1,0 +1,153 @@
+//! Helpers of the end-to-end tests: a `roadcloud serve` child process on free ports, a tiny
+//! HTTP client, MQTT clients, and vectors re-stamped to now.
+
+#![allow(dead_code)]
+
+use roadcloud_csae::{DSecond, MessageFrame};
+use rumqttc::{Client, MqttOptions};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Server {
+    pub child: Child,
+    pub mqtt: u16,
+    pub http: u16,
+    pub udp: u16,
+    /// The data directory, removed with the server unless it was given.
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn start() -> Server {
+    start_with(&[])
+}
+
+pub fn start_with(extra: &[&str]) -> Server {
+    let temp = tempfile::tempdir().expect("a temporary data directory");
+    let dir = temp.path().to_path_buf();
+    let mut s = start_in(&dir, extra);
+    s._temp = Some(temp);
+    s
+}
+
+/// Starts a server whose data directory is `dir` (kept when the server goes).
+pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
+    let (mqtt, http, udp) = (free_port(), free_port(), free_udp_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args([
+            "serve",
+            "--mqtt-listen",
+            &format!("127.0.0.1:{mqtt}"),
+            "--http-listen",
+            &format!("127.0.0.1:{http}"),
+            "--udp-listen",
+            &format!("127.0.0.1:{udp}"),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start roadcloud serve");
+    let s = Server {
+        child,
+        mqtt,
+        http,
+        udp,
+        data_dir: dir.to_path_buf(),
+        _temp: None,
+    };
+    wait_until(Duration::from_secs(20), || {
+        get(s.http, "/healthz").is_some_and(|(c, _)| c == 200)
+    });
+    s
+}
+
+/// A minimal HTTP GET: (status, body).
+pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n")?.1.to_string();
+    Some((status, body))
+}
+
+pub fn get_json(port: u16, path: &str) -> serde_json::Value {
+    let (status, body) = get(port, path).expect("HTTP answer");
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
+pub fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < limit, "timed out");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub fn vector(name: &str) -> MessageFrame {
+    roadcloud_testkit::vector53(name)
+}
+
+/// Milliseconds of the current UTC minute: the secMark of a message generated now.
+pub fn sec_mark_now() -> u16 {
+    (SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        % 60_000) as u16
+}
+
+/// Re-stamps a SPAT to now: no minute of the year, the millisecond of this minute, at the
+/// frame and at every intersection.
+pub fn restamp_spat(spat: &mut roadcloud_csae::Spat) {
+    spat.moy = None;
+    spat.time_stamp = Some(DSecond(sec_mark_now()));
+    for i in &mut spat.intersections.0 {
+        i.moy = None;
+        i.time_stamp = spat.time_stamp;
+    }
+}
+
+/// A connected MQTT client whose event loop runs on its own thread.
+pub fn client(port: u16, name: &str) -> Client {
+    let mut o = MqttOptions::new(name, "127.0.0.1", port);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (c, mut conn) = Client::new(o, 100);
+    std::thread::spawn(move || for _ in conn.iter() {});
+    c
+}
