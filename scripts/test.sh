@@ -16,6 +16,17 @@ if [ ! -d "$vectors/csae53-2020" ]; then
   exit 1
 fi
 
+# Real components the tests run against: Mosquitto (the external-broker tests).
+need_apt=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]} (Debian packages)..." >&2
+  sudo_=""
+  [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q "${need_apt[@]}" >/dev/null
+fi
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "installing cargo-nextest..." >&2
   cargo install --locked cargo-nextest

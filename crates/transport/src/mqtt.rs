@@ -201,6 +201,8 @@ impl ExternalBroker {
         options.set_max_packet_size(64 * 1024, 64 * 1024);
         options.set_clean_session(true);
         let (client, mut events) = rumqttc::AsyncClient::new(options, 1_024);
+        // Acknowledgements and downlinks go out at once, not after Nagle's delay.
+        events.network_options.set_tcp_nodelay(true);
         // The first connection decides whether the address is right.
         loop {
             match events.poll().await {

@@ -56,21 +56,23 @@ pub fn start_with(extra: &[&str]) -> Server {
     s
 }
 
-/// Starts a server whose data directory is `dir` (kept when the server goes).
+/// Starts a server whose data directory is `dir` (kept when the server goes). Listen
+/// addresses are free loopback ports unless `extra` gives them.
 pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
     let (mqtt, http, udp) = (free_port(), free_port(), free_udp_port());
+    let mut args: Vec<String> = vec!["serve".into()];
+    for (flag, value) in [
+        ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
+        ("--http-listen", format!("127.0.0.1:{http}")),
+        ("--udp-listen", format!("127.0.0.1:{udp}")),
+        ("--data-dir", dir.display().to_string()),
+    ] {
+        if !extra.contains(&flag) {
+            args.extend([flag.to_string(), value]);
+        }
+    }
     let child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
-        .args([
-            "serve",
-            "--mqtt-listen",
-            &format!("127.0.0.1:{mqtt}"),
-            "--http-listen",
-            &format!("127.0.0.1:{http}"),
-            "--udp-listen",
-            &format!("127.0.0.1:{udp}"),
-            "--data-dir",
-        ])
-        .arg(dir)
+        .args(&args)
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -150,4 +152,82 @@ pub fn client(port: u16, name: &str) -> Client {
     let (c, mut conn) = Client::new(o, 100);
     std::thread::spawn(move || for _ in conn.iter() {});
     c
+}
+
+/// The MAP, SPAT and RSI vectors of one roadside unit, ready to publish: the RSI's events and
+/// signs made open-ended (the vector's ended in October 2024). Returns the RSU's id too.
+pub fn road_vectors() -> (
+    String,
+    roadcloud_csae::MapData,
+    roadcloud_csae::Spat,
+    roadcloud_csae::RoadSideInformation,
+) {
+    let MessageFrame::MapFrame(map) = vector("map_01_anting_4arm") else {
+        panic!("the MAP vector is a MAP")
+    };
+    let MessageFrame::SpatFrame(spat) = vector("spat_01_anting_counting") else {
+        panic!("the SPAT vector is a SPAT")
+    };
+    let MessageFrame::RsiFrame(mut rsi) = vector("rsi_03_event_and_signs") else {
+        panic!("the RSI vector is an RSI")
+    };
+    for e in rsi.rtes.iter_mut().flat_map(|l| l.0.iter_mut()) {
+        e.time_details = None;
+    }
+    for t in rsi.rtss.iter_mut().flat_map(|l| l.0.iter_mut()) {
+        t.time_details = None;
+    }
+    (
+        roadcloud_transport::DeviceId(rsi.id).to_string(),
+        map,
+        spat,
+        rsi,
+    )
+}
+
+/// Publishes an RSU's MAP, SPAT (re-stamped to now) and RSI once, without waiting.
+pub fn publish_road(
+    c: &Client,
+    rsu: &str,
+    map: &roadcloud_csae::MapData,
+    spat: &mut roadcloud_csae::Spat,
+    rsi: &roadcloud_csae::RoadSideInformation,
+) {
+    restamp_spat(spat);
+    for (kind, frame) in [
+        ("MAP", MessageFrame::MapFrame(map.clone())),
+        ("SPAT", MessageFrame::SpatFrame(spat.clone())),
+        ("RSI", MessageFrame::RsiFrame(rsi.clone())),
+    ] {
+        // Never blocks: a test's server may be gone (killed on purpose); callers that need
+        // the message publish again until they see its effect.
+        let _ = c.try_publish(
+            format!("V2X/RSU/{rsu}/{kind}/UP"),
+            rumqttc::QoS::AtLeastOnce,
+            false,
+            roadcloud_csae::encode(&frame).unwrap(),
+        );
+    }
+}
+
+/// Vehicle `n`'s id in hex, as in its topic.
+pub fn vehicle_id(n: u64) -> String {
+    roadcloud_transport::DeviceId((0x5a00_0000_0000_0000 | n).to_be_bytes()).to_string()
+}
+
+/// Publishes vehicle `n`'s BSM, generated now, `n` × 10 m north of the vector's position,
+/// without waiting.
+pub fn publish_bsm(c: &Client, n: u64) {
+    let MessageFrame::BsmFrame(mut bsm) = vector("bsm_01_passenger_car") else {
+        panic!("the BSM vector is a BSM")
+    };
+    bsm.id = (0x5a00_0000_0000_0000 | n).to_be_bytes();
+    bsm.sec_mark = DSecond(sec_mark_now());
+    bsm.pos.lat.0 += (n as i32) * 900;
+    let _ = c.try_publish(
+        format!("V2X/OBU/{}/BSM/UP", vehicle_id(n)),
+        rumqttc::QoS::AtMostOnce,
+        false,
+        roadcloud_csae::encode(&MessageFrame::BsmFrame(bsm)).unwrap(),
+    );
 }

@@ -1,0 +1,129 @@
+//! roadcloud as a client of a real Mosquitto: devices publish to Mosquitto, roadcloud
+//! (`--broker mqtt://...`, its own broker off) reads every uplink from it.
+//!
+//! Needs the `mosquitto` binary (Debian package `mosquitto`; `scripts/test.sh` installs it),
+//! found on PATH, in /usr/sbin, or at $MOSQUITTO.
+
+mod common;
+
+use common::*;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn mosquitto_binary() -> PathBuf {
+    let candidates = std::env::var_os("MOSQUITTO")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(
+            std::env::var_os("PATH")
+                .map(|p| {
+                    std::env::split_paths(&p)
+                        .map(|d| d.join("mosquitto"))
+                        .collect()
+                })
+                .unwrap_or_else(Vec::new),
+        )
+        .chain([PathBuf::from("/usr/sbin/mosquitto")]);
+    for c in candidates {
+        if c.is_file() {
+            return c;
+        }
+    }
+    panic!("mosquitto not found: install it (apt-get install mosquitto) or set MOSQUITTO");
+}
+
+/// A Mosquitto on a free loopback port, stopped when dropped.
+struct Mosquitto {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mosquitto() -> Mosquitto {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let conf = dir.path().join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+    )
+    .unwrap();
+    let child = Command::new(mosquitto_binary())
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mosquitto");
+    wait_until(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    Mosquitto {
+        child,
+        port,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn devices_publishing_to_mosquitto_reach_the_world() {
+    let broker = mosquitto();
+    let s = start_with(&[
+        "--broker",
+        &format!("mqtt://127.0.0.1:{}", broker.port),
+        "--mqtt-listen",
+        "off",
+    ]);
+    // The embedded broker is off: nothing listens on its port.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", s.mqtt)).is_err());
+    let c = client(broker.port, "devices");
+    let (rsu, map, mut spat, rsi) = road_vectors();
+    wait_until(Duration::from_secs(15), || {
+        for n in 0..3 {
+            publish_bsm(&c, n);
+        }
+        publish_road(&c, &rsu, &map, &mut spat, &rsi);
+        std::thread::sleep(Duration::from_millis(100));
+        get_json(s.http, "/api/v1/participants")["count"] == 3
+            && get_json(s.http, "/api/v1/intersections")["count"].as_u64() >= Some(1)
+            && get_json(s.http, "/api/v1/events")["count"] == 3
+    });
+    // Positions and units as the vectors give them: vehicle 2 is 2 × 900e-7 degrees north of
+    // the BSM vector's 31.2875 N, 121.16552 E, at 12.5 m/s.
+    let p = get_json(s.http, &format!("/api/v1/participants/{}", vehicle_id(2)));
+    assert!((p["lat"].as_f64().unwrap() - 31.28768).abs() < 1e-9, "{p}");
+    assert!((p["lon"].as_f64().unwrap() - 121.16552).abs() < 1e-9, "{p}");
+    assert_eq!(p["speed_mps"], 12.5);
+    let devices = get_json(s.http, "/api/v1/devices");
+    assert_eq!(devices["count"], 4, "{devices}");
+}
+
+#[test]
+fn a_broker_that_is_not_there_is_a_clear_error() {
+    let port = free_port();
+    let out = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args([
+            "serve",
+            "--broker",
+            &format!("mqtt://127.0.0.1:{port}"),
+            "--http-listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--udp-listen",
+            "off",
+            "--data-dir",
+        ])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot connect to the MQTT broker"), "{err}");
+}
