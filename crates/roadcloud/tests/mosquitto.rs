@@ -22,7 +22,7 @@ fn mosquitto_binary() -> PathBuf {
                         .map(|d| d.join("mosquitto"))
                         .collect()
                 })
-                .unwrap_or_else(Vec::new),
+                .unwrap_or_default(),
         )
         .chain([PathBuf::from("/usr/sbin/mosquitto")]);
     for c in candidates {
