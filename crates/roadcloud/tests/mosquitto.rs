@@ -20,7 +20,7 @@ fn mosquitto_binary() -> PathBuf {
                 .map(|p| {
                     std::env::split_paths(&p)
                         .map(|d| d.join("mosquitto"))
-                        .collect()
+                        .collect::<Vec<_>>()
                 })
                 .unwrap_or_default(),
         )
