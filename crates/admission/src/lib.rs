@@ -11,7 +11,9 @@
 use roadcloud_csae::{Day2Message, MessageFrame};
 use roadcloud_transport::{DeviceId, DeviceKind, Encoding, Frame, MessageKind, Topic};
 use roadcloud_world::resolve_sec_mark;
-use rustc_hash::FxHashMap as HashMap;
+/// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
+/// process, so no one can precompute colliding ids to slow a map down.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Limits of admission.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -64,6 +64,27 @@ impl LatencyHistogram {
         Some((BUCKETS as i64 * BUCKET_US) as f64 / 1000.0)
     }
 
+    /// The non-empty buckets: (index, count); bucket `i` holds latencies from `i` × 0.1 ms
+    /// up to (`i` + 1) × 0.1 ms, and the last (index 20000) everything from 2 s.
+    pub fn buckets(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (i, *n))
+    }
+
+    /// A histogram from [`buckets`](Self::buckets)' output (out-of-range indexes count in the
+    /// last bucket).
+    pub fn from_buckets(buckets: impl IntoIterator<Item = (usize, u64)>) -> Self {
+        let mut h = LatencyHistogram::default();
+        for (i, n) in buckets {
+            h.counts[i.min(BUCKETS)] += n;
+            h.total += n;
+        }
+        h
+    }
+
     /// The counts gained since `earlier`, a copy of this histogram taken before.
     pub fn since(&self, earlier: &LatencyHistogram) -> LatencyHistogram {
         LatencyHistogram {
@@ -100,5 +121,8 @@ mod tests {
         h.record_us(2_000);
         let d = h.since(&before);
         assert_eq!((d.total(), d.percentile_ms(100.0)), (1, Some(2.1)));
+        let again = LatencyHistogram::from_buckets(h.buckets());
+        assert_eq!(again.total(), h.total());
+        assert_eq!(again.percentile_ms(85.0), h.percentile_ms(85.0));
     }
 }

@@ -23,7 +23,9 @@ use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
 use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
 use roadcloud_world::signals::{SignalState, signals_from_spat};
 use roadcloud_world::{LocalFrame, Millis, TrackConfig, TrackId, Tracks, observe_bsm, observe_rsm};
-use rustc_hash::FxHashMap as HashMap;
+/// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
+/// process, so no one can precompute colliding ids to slow a map down.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,7 +124,7 @@ pub struct Journal {
     /// Tracks that expired.
     pub tracks_removed: Vec<TrackId>,
     /// Intersections whose MAP or signal state changed.
-    pub intersections_touched: rustc_hash::FxHashSet<NodeId>,
+    pub intersections_touched: std::collections::HashSet<NodeId, foldhash::fast::RandomState>,
     /// Events and signs that appeared, changed or ended.
     pub events: Vec<EventChange>,
     /// Devices that came online or went offline.

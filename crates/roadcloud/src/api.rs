@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/intersections", get(intersections))
         .route("/api/v1/events", get(events))
         .route("/api/v1/stats", get(stats))
+        .route("/api/v1/stats/latency", get(latency))
         .route("/api/v1/live", get(live::handler))
         .route("/api/v1/history/trajectories/{id}", get(history_trajectory))
         .route("/api/v1/history/events", get(history_events))
@@ -147,6 +148,16 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
             "p999": p.latency.percentile_ms(99.9),
         },
         "stored": stored_json(&state),
+    }))
+}
+
+async fn latency(State(state): State<AppState>) -> Json<Value> {
+    let w = state.world.read().expect("world lock");
+    let h = &w.pipeline.latency;
+    Json(json!({
+        "bucket_ms": 0.1,
+        "count": h.total(),
+        "buckets": h.buckets().map(|(i, n)| json!([i, n])).collect::<Vec<_>>(),
     }))
 }
 

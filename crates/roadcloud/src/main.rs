@@ -29,6 +29,7 @@ enum Command {
     Decode(commands::codec::DecodeArgs),
     Encode(commands::codec::EncodeArgs),
     Serve(commands::serve::ServeArgs),
+    Bench(commands::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
             }
             None => commands::serve::run(&args),
         },
+        Command::Bench(args) => commands::bench::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -73,5 +75,41 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         super::Cli::command().debug_assert();
+    }
+
+    /// The documented example config holds every setting, and its values are the defaults.
+    #[test]
+    fn the_example_config_is_the_defaults() {
+        use clap::FromArgMatches;
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../roadcloud.example.toml");
+        let parse = |argv: &[&str]| {
+            let m = super::Cli::command().try_get_matches_from(argv).unwrap();
+            let super::Command::Serve(args) = super::Cli::from_arg_matches(&m).unwrap().command
+            else {
+                panic!("serve")
+            };
+            (args, m)
+        };
+        let (defaults, _) = parse(&["roadcloud", "serve"]);
+        let (args, m) = parse(&["roadcloud", "serve", "--config", example]);
+        let merged = super::settings::merge(
+            &args,
+            m.subcommand_matches("serve").unwrap(),
+            args.config.as_ref().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(format!("{merged:?}"), format!("{defaults:?}"));
+        let text = std::fs::read_to_string(example).unwrap();
+        let keys: Vec<String> = toml::Table::try_from(&defaults)
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        for k in keys {
+            assert!(
+                text.contains(&format!("{k} =")),
+                "{k} is not in the example"
+            );
+        }
     }
 }

@@ -151,6 +151,14 @@ async fn forward(mut rx: LinkRx, frames: mpsc::Sender<Frame>) {
                     return; // roadcloud is shutting down
                 }
             }
+            // The router parks a link whose buffer filled up; it resumes when told the link
+            // has caught up (what rumqttd's own network links do).
+            Ok(Some(Notification::Unschedule)) => {
+                if let Err(e) = rx.wake().await {
+                    tracing::error!("embedded broker link closed: {e}");
+                    return;
+                }
+            }
             Ok(_) => {}
             Err(e) => {
                 tracing::error!("embedded broker link closed: {e}");

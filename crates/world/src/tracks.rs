@@ -17,7 +17,9 @@
 use crate::geo::Point;
 use crate::observe::{Motion, Observation, ObservationSource, ParticipantKind};
 use crate::time::Millis;
-use rustc_hash::FxHashMap as HashMap;
+/// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
+/// process, so no one can precompute colliding ids to slow a map down.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Parameters of association and expiry.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -398,7 +400,8 @@ impl Tracks {
             for id in &gone {
                 self.tracks.remove(id);
             }
-            let gone_set: rustc_hash::FxHashSet<TrackId> = gone.iter().copied().collect();
+            let gone_set: std::collections::HashSet<TrackId, foldhash::fast::RandomState> =
+                gone.iter().copied().collect();
             self.by_source.retain(|_, id| !gone_set.contains(id));
             self.by_vehicle.retain(|_, id| !gone_set.contains(id));
         }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# roadcloud's MQTT ingest against plain brokers, one after the other, on this machine:
+#   1. roadcloud serve (embedded broker) ingesting the load into its world model;
+#   2. Mosquitto (Debian package) relaying the same load to a subscriber that does nothing
+#      but count and time what arrives;
+#   3. nats-server (Debian package) doing the same through its MQTT listener.
+# The load is `roadcloud bench`: N vehicles publishing UPER BSMs at 10 Hz, QoS 0.
+#
+#   bench/mqtt/compare.sh                         # 5,000 vehicles (50,000 msgs/s), 20 s each
+#   bench/mqtt/compare.sh --vehicles 10000 --seconds 10
+#   RATES="5000 7500 10000 12500" bench/mqtt/compare.sh --seconds 10   # a ramp of fleet sizes
+#
+# Installs mosquitto and nats-server with apt when missing. Extra arguments go to every
+# `roadcloud bench` run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+for pkg in mosquitto nats-server; do
+  if ! command -v "$pkg" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$pkg" ] && [ ! -x "/usr/bin/$pkg" ]; then
+    echo "installing $pkg (Debian package)..." >&2
+    sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q "$pkg" >/dev/null
+  fi
+done
+export PATH="$PATH:/usr/sbin"
+
+cargo build --release -q
+bin=target/release/roadcloud
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+fleets=${RATES:-5000}
+results=()
+for vehicles in $fleets; do
+  # 1. roadcloud
+  mqtt=$(free_port); http=$(free_port)
+  $bin serve --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
+    --data-dir "$work/data-$vehicles" >"$work/roadcloud.log" 2>&1 &
+  pid=$!; pids+=("$pid"); wait_port "$http"
+  results+=("$($bin bench --broker "mqtt://127.0.0.1:$mqtt" --api "http://127.0.0.1:$http" \
+    --vehicles "$vehicles" --label roadcloud --json "$@")")
+  stop "$pid"
+
+  # 2. Mosquitto, Nagle off towards the subscriber as roadcloud's link has no network hop.
+  port=$(free_port)
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 0\n' \
+    "$port" >"$work/mosquitto.conf"
+  mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+  pid=$!; pids+=("$pid"); wait_port "$port"
+  results+=("$($bin bench --broker "mqtt://127.0.0.1:$port" --subscribe --vehicles "$vehicles" \
+    --label mosquitto --json "$@")")
+  stop "$pid"
+
+  # 3. nats-server's MQTT listener (it needs JetStream).
+  port=$(free_port); nport=$(free_port)
+  printf 'listen: 127.0.0.1:%s\njetstream { store_dir: "%s/js" }\nmqtt { listen: 127.0.0.1:%s }\nserver_name: bench\n' \
+    "$nport" "$work" "$port" >"$work/nats.conf"
+  nats-server -c "$work/nats.conf" >"$work/nats.log" 2>&1 &
+  pid=$!; pids+=("$pid"); wait_port "$port"
+  results+=("$($bin bench --broker "mqtt://127.0.0.1:$port" --subscribe --vehicles "$vehicles" \
+    --label nats-server --json "$@")")
+  stop "$pid"
+done
+
+printf '%s\n' "${results[@]}" | tee "${RESULTS_JSON:-/dev/null}" | python3 bench/mqtt/table.py

@@ -1,0 +1,376 @@
+//! `roadcloud bench`: drives an MQTT broker with a simulated fleet and measures what arrives.
+//!
+//! Two ways to measure:
+//! - against a running `roadcloud serve` (the default): the server counts what it admitted and
+//!   keeps an ingest latency histogram (BSM generation to world update), read through its API
+//!   before and after the run;
+//! - `--subscribe`: against any broker (Mosquitto, nats-server's MQTT listener, ...), this
+//!   command also subscribes to every uplink and measures delivery and latency itself, the
+//!   same way (generation time, from the BSM's secMark, to receipt).
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use roadcloud_pipeline::LatencyHistogram;
+use roadcloud_sim::Fleet;
+use roadcloud_transport::mqtt::parse_broker_url;
+use roadcloud_transport::now_millis;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Drive an MQTT broker with N simulated vehicles sending BSM, and measure the sustained
+/// message rate, loss and ingest latency.
+///
+/// Each vehicle publishes a UPER BSM to V2X/OBU/{id}/BSM/UP at --rate-hz, spread evenly in
+/// time over --connections MQTT connections (QoS 0). Against roadcloud (default) the figures
+/// come from the server's API (admitted messages; latency from each BSM's generation to the
+/// world update). With --subscribe the bench subscribes to the broker itself and measures
+/// delivery, for brokers that are not roadcloud.
+///
+/// Examples:
+///   roadcloud serve &  roadcloud bench --vehicles 5000 --seconds 20
+///   roadcloud bench --broker mqtt://127.0.0.1:1884 --subscribe --label mosquitto
+///   bench/mqtt/compare.sh     (roadcloud, Mosquitto and nats-server, side by side)
+#[derive(Args, Debug, Clone)]
+#[command(verbatim_doc_comment)]
+pub struct BenchArgs {
+    /// The broker devices publish to.
+    #[arg(long, default_value = "mqtt://127.0.0.1:1883")]
+    pub broker: String,
+    /// The roadcloud API to read figures from (ignored with --subscribe).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub api: String,
+    /// Measure delivery by subscribing to the broker instead of asking roadcloud.
+    #[arg(long)]
+    pub subscribe: bool,
+    /// Simulated vehicles.
+    #[arg(long, default_value_t = 5_000)]
+    pub vehicles: usize,
+    /// BSMs per second per vehicle.
+    #[arg(long, default_value_t = 10.0)]
+    pub rate_hz: f64,
+    /// Measured seconds (after the warm-up).
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+    /// Seconds of load before measuring.
+    #[arg(long, default_value_t = 3)]
+    pub warmup_seconds: u64,
+    /// MQTT connections the vehicles share.
+    #[arg(long, default_value_t = 8)]
+    pub connections: usize,
+    /// Zone origin latitude, degrees.
+    #[arg(long, default_value_t = 31.2866)]
+    pub origin_lat: f64,
+    /// Zone origin longitude, degrees.
+    #[arg(long, default_value_t = 121.1655)]
+    pub origin_lon: f64,
+    /// Name of the system under test in the result line.
+    #[arg(long, default_value = "roadcloud")]
+    pub label: String,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs the bench and prints the result.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    if args.vehicles == 0 || args.rate_hz <= 0.0 || args.connections == 0 {
+        bail!("--vehicles, --rate-hz and --connections must be positive");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(bench(args.clone()))?;
+    if args.json {
+        println!("{result}");
+    } else {
+        print_table(&[result]);
+    }
+    Ok(())
+}
+
+/// Prints results as a table, one line each.
+pub fn print_table(results: &[Value]) {
+    println!(
+        "{:<12} {:>8} {:>9} {:>9} {:>11} {:>8} {:>7} {:>7} {:>7} {:>8}",
+        "system",
+        "offered",
+        "sent/s",
+        "deliv/s",
+        "lost",
+        "loss%",
+        "p50ms",
+        "p90ms",
+        "p99ms",
+        "p99.9ms"
+    );
+    for r in results {
+        let ms = |k: &str| {
+            r["latency_ms"][k]
+                .as_f64()
+                .map_or("-".to_string(), |v| format!("{v:.1}"))
+        };
+        println!(
+            "{:<12} {:>8} {:>9.0} {:>9.0} {:>11} {:>8.3} {:>7} {:>7} {:>7} {:>8}",
+            r["system"].as_str().unwrap_or("?"),
+            r["offered_per_s"],
+            r["sent_per_s"].as_f64().unwrap_or(0.0),
+            r["delivered_per_s"].as_f64().unwrap_or(0.0),
+            r["lost"],
+            r["loss_percent"].as_f64().unwrap_or(0.0),
+            ms("p50"),
+            ms("p90"),
+            ms("p99"),
+            ms("p999"),
+        );
+    }
+}
+
+/// What the system under test reports: messages delivered so far and the latency histogram.
+struct Reading {
+    delivered: u64,
+    latency: LatencyHistogram,
+}
+
+/// Reads the counters of roadcloud's API or of the bench's own subscriber.
+enum Meter {
+    Api(String),
+    Subscriber(Arc<SubscriberState>),
+}
+
+#[derive(Default)]
+struct SubscriberState {
+    delivered: AtomicU64,
+    latency: std::sync::Mutex<LatencyHistogram>,
+}
+
+impl Meter {
+    async fn read(&self) -> Result<Reading> {
+        match self {
+            Meter::Subscriber(s) => Ok(Reading {
+                delivered: s.delivered.load(Ordering::Acquire),
+                latency: s.latency.lock().expect("latency lock").clone(),
+            }),
+            Meter::Api(base) => {
+                let base = base.clone();
+                tokio::task::spawn_blocking(move || -> Result<Reading> {
+                    let stats = http_get_json(&base, "/api/v1/stats")?;
+                    let lat = http_get_json(&base, "/api/v1/stats/latency")?;
+                    let buckets = lat["buckets"]
+                        .as_array()
+                        .context("latency buckets missing")?
+                        .iter()
+                        .filter_map(|b| Some((b[0].as_u64()? as usize, b[1].as_u64()?)));
+                    Ok(Reading {
+                        delivered: stats["admitted_by_kind"]["BSM"].as_u64().unwrap_or(0),
+                        latency: LatencyHistogram::from_buckets(buckets),
+                    })
+                })
+                .await?
+            }
+        }
+    }
+}
+
+/// A plain HTTP/1.1 GET of JSON (the bench needs nothing more than this).
+fn http_get_json(base: &str, path: &str) -> Result<Value> {
+    use std::io::{Read, Write};
+    let hostport = base
+        .strip_prefix("http://")
+        .context("--api must start with http://")?
+        .trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(hostport).with_context(|| {
+        format!("cannot reach the roadcloud API at {base} (is roadcloud serve running? see --api)")
+    })?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut text = String::new();
+    s.read_to_string(&mut text)?;
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .context("malformed HTTP answer")?;
+    if !head.starts_with("HTTP/1.1 200") {
+        bail!("{base}{path}: {}", head.lines().next().unwrap_or(""));
+    }
+    // axum answers with a content length, not chunks, for these JSON bodies.
+    serde_json::from_str(body).with_context(|| format!("{base}{path}: not JSON"))
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+async fn connect(broker: &str, id: &str) -> Result<(AsyncClient, rumqttc::EventLoop)> {
+    let (host, port) = parse_broker_url(broker)?;
+    let mut o = MqttOptions::new(id, host, port);
+    o.set_keep_alive(Duration::from_secs(30));
+    o.set_max_packet_size(64 * 1024, 64 * 1024);
+    let (client, mut events) = AsyncClient::new(o, 4_096);
+    events.network_options.set_tcp_nodelay(true);
+    loop {
+        match events.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => return Ok((client, events)),
+            Ok(_) => {}
+            Err(e) => {
+                bail!("cannot connect to {broker}: {e} (is the broker running? see --broker)")
+            }
+        }
+    }
+}
+
+async fn bench(args: BenchArgs) -> Result<Value> {
+    let meter = if args.subscribe {
+        let state = Arc::new(SubscriberState::default());
+        let (client, mut events) = connect(&args.broker, "roadcloud-bench-sub").await?;
+        client
+            .subscribe("V2X/+/+/+/UP", QoS::AtMostOnce)
+            .await
+            .context("cannot subscribe")?;
+        let s = state.clone();
+        tokio::spawn(async move {
+            while let Ok(ev) = events.poll().await {
+                if let Event::Incoming(Packet::Publish(p)) = ev {
+                    let now_us = now_micros();
+                    if let Ok(roadcloud_csae::MessageFrame::BsmFrame(b)) =
+                        roadcloud_csae::decode(&p.payload)
+                        && let Some(g) =
+                            roadcloud_world::resolve_sec_mark(b.sec_mark.0, now_us / 1_000)
+                    {
+                        s.latency
+                            .lock()
+                            .expect("latency lock")
+                            .record_us(now_us - g * 1_000);
+                    }
+                    s.delivered.fetch_add(1, Ordering::AcqRel);
+                }
+            }
+        });
+        // Let the subscription settle before the first publish.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Meter::Subscriber(state)
+    } else {
+        Meter::Api(args.api.clone())
+    };
+
+    let start_reading = meter.read().await?;
+    let sent = Arc::new(AtomicU64::new(0));
+    let total = Duration::from_secs(args.warmup_seconds + args.seconds);
+    let started = Instant::now();
+    let start_ms = now_millis();
+    let mut tasks = Vec::new();
+    for c in 0..args.connections {
+        let (client, mut events) = connect(&args.broker, &format!("roadcloud-bench-{c}")).await?;
+        tokio::spawn(async move { while events.poll().await.is_ok() {} });
+        // Vehicles c, c + C, c + 2C, ... publish on connection c.
+        let mine: Vec<usize> = (c..args.vehicles).step_by(args.connections).collect();
+        let sent = sent.clone();
+        let args = args.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
+            let per_s = mine.len() as f64 * args.rate_hz;
+            let mut tick = tokio::time::interval(Duration::from_millis(5));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let (mut due, mut cursor) = (0.0_f64, 0usize);
+            let mut last = Instant::now();
+            while started.elapsed() < total {
+                tick.tick().await;
+                let now = Instant::now();
+                due += per_s * now.duration_since(last).as_secs_f64();
+                last = now;
+                while due >= 1.0 {
+                    due -= 1.0;
+                    let i = mine[cursor];
+                    cursor = (cursor + 1) % mine.len();
+                    let now_ms = now_millis();
+                    let (topic, frame) = fleet.bsm(i, (now_ms - start_ms) as f64 / 1000.0, now_ms);
+                    let payload = roadcloud_csae::encode(&frame).expect("a valid BSM");
+                    if client
+                        .publish(topic, QoS::AtMostOnce, false, payload)
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    sent.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total.as_secs())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} s  {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(format!("{} warm-up", args.label));
+    let mut measured_from: Option<(Reading, u64, Instant)> = None;
+    let mut last_sent = 0;
+    while started.elapsed() < total {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let s = sent.load(Ordering::Relaxed);
+        bar.set_position(started.elapsed().as_secs().min(total.as_secs()));
+        bar.set_message(format!("{} msgs/s sent", s - last_sent));
+        last_sent = s;
+        if measured_from.is_none() && started.elapsed() >= Duration::from_secs(args.warmup_seconds)
+        {
+            measured_from = Some((meter.read().await?, s, Instant::now()));
+            bar.set_prefix(format!("{} measuring", args.label));
+        }
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let (from, sent_from, measure_start) = match measured_from {
+        Some(m) => m,
+        None => (meter.read().await?, 0, started),
+    };
+    let measured_s = measure_start.elapsed().as_secs_f64();
+    let sent_total = sent.load(Ordering::Relaxed);
+    let at_end = meter.read().await?;
+    // Let what is in flight arrive before counting the lost.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let drained = meter.read().await?;
+    bar.finish_and_clear();
+
+    let delivered_total = drained.delivered - start_reading.delivered;
+    let lost = sent_total.saturating_sub(delivered_total);
+    let latency = at_end.latency.since(&from.latency);
+    let offered = (args.vehicles as f64 * args.rate_hz).round() as u64;
+    Ok(json!({
+        "system": args.label,
+        "vehicles": args.vehicles,
+        "rate_hz": args.rate_hz,
+        "connections": args.connections,
+        "offered_per_s": offered,
+        "measured_s": measured_s,
+        "sent": sent_total,
+        "sent_per_s": (sent_total - sent_from) as f64 / measured_s,
+        "delivered": delivered_total,
+        "delivered_per_s": (at_end.delivered - from.delivered) as f64 / measured_s,
+        "lost": lost,
+        "loss_percent": if sent_total > 0 { 100.0 * lost as f64 / sent_total as f64 } else { 0.0 },
+        "latency_ms": {
+            "count": latency.total(),
+            "p50": latency.percentile_ms(50.0),
+            "p90": latency.percentile_ms(90.0),
+            "p99": latency.percentile_ms(99.0),
+            "p999": latency.percentile_ms(99.9),
+        },
+    }))
+}
