@@ -217,8 +217,7 @@ impl Pipeline {
             MessageFrame::BsmFrame(b) => {
                 if let Ok(o) = observe_bsm(&self.frame, b, a.received_at) {
                     self.batch_generated.push(o.generated_at);
-                    self.counters.observations += 1;
-                    self.tracks.update(o);
+                    self.observe(o);
                 }
                 return;
             }
@@ -247,9 +246,13 @@ impl Pipeline {
             MessageFrame::MsgFrameExt(_) => Vec::new(),
         };
         for o in observations {
-            self.counters.observations += 1;
-            self.tracks.update(o);
+            self.observe(o);
         }
+    }
+
+    fn observe(&mut self, o: roadcloud_world::Observation) {
+        self.counters.observations += 1;
+        self.tracks.update(o);
     }
 
     fn put_event(&mut self, e: RoadEvent, at: Millis) {

@@ -48,20 +48,18 @@ async fn participants(
     };
     let w = state.world.read().expect("world lock");
     let p = &w.pipeline;
+    // Filter on the position first: only the participants listed are turned into JSON.
     let mut list: Vec<Value> = p
         .tracks
         .iter()
-        .map(|t| views::participant(&p.frame, t))
-        .filter(|p| match bbox {
+        .filter(|t| match bbox {
             Some([min_lon, min_lat, max_lon, max_lat]) => {
-                let (lat, lon) = (
-                    p["lat"].as_f64().unwrap_or(f64::NAN),
-                    p["lon"].as_f64().unwrap_or(f64::NAN),
-                );
+                let (lat, lon) = p.frame.to_wgs84(t.position);
                 lat >= min_lat && lat <= max_lat && lon >= min_lon && lon <= max_lon
             }
             None => true,
         })
+        .map(|t| views::participant(&p.frame, t))
         .collect();
     list.sort_by_key(|p| p["track"].as_u64());
     Json(json!({ "count": list.len(), "participants": list })).into_response()

@@ -14,7 +14,7 @@
 
 #![warn(missing_docs)]
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -279,16 +279,6 @@ impl Writer {
         }
         self.tx.send(batch).map_err(|e| e.0)
     }
-
-    /// Queues a batch unless the queue is full; gives it back then.
-    pub fn try_write(&self, batch: Vec<Record>) -> std::result::Result<(), Vec<Record>> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        self.tx.try_send(batch).map_err(|e| match e {
-            mpsc::TrySendError::Full(b) | mpsc::TrySendError::Disconnected(b) => b,
-        })
-    }
 }
 
 impl Store {
@@ -460,21 +450,6 @@ impl Store {
                 .collect()
             },
             "cannot read the participants",
-        )
-    }
-
-    /// The newest advisory's JSON of a target, if any (for tests and the API).
-    pub fn last_advisory(&self, target: &str) -> Result<Option<String>> {
-        self.read(
-            |c| {
-                c.query_row(
-                    "SELECT json FROM advisories WHERE target = ?1 ORDER BY at DESC LIMIT 1",
-                    [target],
-                    |r| r.get(0),
-                )
-                .optional()
-            },
-            "cannot read the advisories",
         )
     }
 

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use roadcloud_pipeline::LatencyHistogram;
 use roadcloud_sim::Fleet;
 use roadcloud_transport::mqtt::parse_broker_url;
-use roadcloud_transport::now_millis;
+use roadcloud_transport::{now_micros, now_millis};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -203,12 +203,6 @@ fn http_get_json(base: &str, path: &str) -> Result<Value> {
     }
     // axum answers with a content length, not chunks, for these JSON bodies.
     serde_json::from_str(body).with_context(|| format!("{base}{path}: not JSON"))
-}
-
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
 }
 
 async fn connect(broker: &str, id: &str) -> Result<(AsyncClient, rumqttc::EventLoop)> {

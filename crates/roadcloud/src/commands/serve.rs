@@ -16,13 +16,13 @@ use roadcloud_admission::{AdmissionConfig, Reason};
 use roadcloud_pipeline::{Pipeline, PipelineConfig};
 use roadcloud_store::{Store, Writer};
 use roadcloud_transport::mqtt::{BrokerSettings, EmbeddedBroker, ExternalBroker, MqttLink};
-use roadcloud_transport::{Frame, now_millis};
+use roadcloud_transport::{Frame, now_micros, now_millis};
 use roadcloud_world::TrackConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
 
@@ -269,7 +269,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         drop(frames_tx);
     }
     // Downlinks (advisories) go out through it; kept alive for the server's life.
-    let _mqtt = Arc::new(Mutex::new(mqtt));
+    let _mqtt = mqtt;
 
     let (live_tx, _) = broadcast::channel::<Arc<str>>(64);
     let ingest_task = tokio::spawn(ingest(frames_rx, world.clone()));
@@ -337,12 +337,6 @@ async fn ingest(mut frames: mpsc::Receiver<Frame>, world: SharedWorld) {
         }
         w.pipeline.finish_batch(now_micros());
     }
-}
-
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
 }
 
 /// Every 100 ms: lets time pass in the world, and hands what changed to the live feed and
