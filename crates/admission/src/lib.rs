@@ -117,6 +117,33 @@ pub struct Admitted {
     pub came_online: bool,
 }
 
+/// A frame through the stateless half of admission ([`decode`]): its topic, and its message
+/// or why it cannot be one. The stateful half ([`Admission::admit_decoded`]) takes it from
+/// there; the two can run on different threads.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The frame's topic.
+    pub topic: Topic,
+    /// When it was received, ms since the epoch.
+    pub received_at: i64,
+    /// The message and its `secMark`, if it has one, or why it is turned away.
+    pub message: Result<(MessageFrame, Option<u16>), Rejection>,
+}
+
+/// The stateless half of admission: the topic parses, the payload decodes as the message
+/// the topic names, and its sender matches the topic. It fails only for a topic that names
+/// no device (nothing to count the rejection against); every other rejection travels in
+/// [`Decoded::message`] to be counted by [`Admission::admit_decoded`].
+pub fn decode(frame: &Frame) -> Result<Decoded, Rejection> {
+    let topic = Topic::parse(&frame.topic).map_err(|e| reject(Reason::Topic, e.to_string()))?;
+    let message = decode_message(&topic, frame);
+    Ok(Decoded {
+        topic,
+        received_at: frame.received_at,
+        message,
+    })
+}
+
 /// What admission knows of one device.
 #[derive(Debug, Clone, Default)]
 pub struct DeviceStats {
@@ -189,20 +216,35 @@ impl Admission {
         out
     }
 
-    /// Admits or rejects one frame, counting the outcome.
+    /// Admits or rejects one frame, counting the outcome: [`decode`], then
+    /// [`admit_decoded`](Self::admit_decoded).
     pub fn admit(&mut self, frame: &Frame) -> Result<Admitted, Rejection> {
-        let topic = match Topic::parse(&frame.topic) {
-            Ok(t) => t,
-            Err(e) => {
-                *self.anonymous.entry(Reason::Topic).or_default() += 1;
-                return Err(reject(Reason::Topic, e.to_string()));
-            }
-        };
+        let decoded = decode(frame).inspect_err(|r| self.count_anonymous(r))?;
+        self.admit_decoded(decoded)
+    }
+
+    /// Counts a rejection of [`decode`] that names no device.
+    pub fn count_anonymous(&mut self, r: &Rejection) {
+        *self.anonymous.entry(r.reason).or_default() += 1;
+    }
+
+    /// The stateful half of admission: the sender's rate, and the generation time's window.
+    /// Counts the outcome, including a rejection [`decode`] found.
+    pub fn admit_decoded(&mut self, decoded: Decoded) -> Result<Admitted, Rejection> {
+        let Decoded {
+            topic,
+            received_at,
+            message,
+        } = decoded;
         let config = self.config;
         let d = self.devices.entry(topic.device).or_default();
-        let result = check(&config, d, &topic, frame);
+        // The rate is checked first, so a flooding device is counted as such whatever it
+        // sends.
+        let result = take_token(&config, d, &topic, received_at)
+            .and(message)
+            .and_then(|(m, sec_mark)| check_time(&config, sec_mark, received_at).map(|_| m));
         d.kind = Some(topic.kind);
-        d.last_seen = frame.received_at;
+        d.last_seen = received_at;
         let mut came_online = false;
         match &result {
             Ok(_) => {
@@ -211,11 +253,11 @@ impl Admission {
                 came_online = !d.online;
                 d.online = true;
                 let (start, n) = d.window;
-                let elapsed = frame.received_at - start;
+                let elapsed = received_at - start;
                 if elapsed >= 1_000 {
                     // A window that ended long ago says the rate was low, not n per second.
                     d.rate_per_s = f64::from(n) * 1_000.0 / elapsed as f64;
-                    d.window = (frame.received_at, 1);
+                    d.window = (received_at, 1);
                 } else {
                     d.window.1 += 1;
                 }
@@ -225,7 +267,7 @@ impl Admission {
         result.map(|message| Admitted {
             topic,
             message,
-            received_at: frame.received_at,
+            received_at,
             came_online,
         })
     }
@@ -247,13 +289,7 @@ impl Admission {
     }
 }
 
-fn check(
-    config: &AdmissionConfig,
-    d: &mut DeviceStats,
-    topic: &Topic,
-    frame: &Frame,
-) -> Result<MessageFrame, Rejection> {
-    take_token(config, d, topic, frame.received_at)?;
+fn decode_message(topic: &Topic, frame: &Frame) -> Result<(MessageFrame, Option<u16>), Rejection> {
     if topic.message == MessageKind::Heartbeat {
         return Err(reject(
             Reason::WrongMessage,
@@ -309,10 +345,18 @@ fn check(
             ),
         ));
     }
+    Ok((message, sec_mark))
+}
+
+fn check_time(
+    config: &AdmissionConfig,
+    sec_mark: Option<u16>,
+    received_at: i64,
+) -> Result<(), Rejection> {
     if let Some(sm) = sec_mark {
-        let generated = resolve_sec_mark(sm, frame.received_at)
+        let generated = resolve_sec_mark(sm, received_at)
             .ok_or_else(|| reject(Reason::NoTime, format!("secMark {sm}")))?;
-        let age = frame.received_at - generated;
+        let age = received_at - generated;
         if age > config.max_age_ms {
             return Err(reject(
                 Reason::Stale,
@@ -326,7 +370,7 @@ fn check(
             ));
         }
     }
-    Ok(message)
+    Ok(())
 }
 
 fn take_token(

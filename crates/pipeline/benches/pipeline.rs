@@ -78,6 +78,49 @@ fn pipeline(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    // As `roadcloud serve` runs it: one thread decodes (the stateless half of admission),
+    // the single writer admits and updates the world, batches of 256 between them over a
+    // bounded channel.
+    g.bench_function("bsm_5000_vehicles_decode_thread", |b| {
+        b.iter_batched(
+            || {
+                t += 100;
+                (step(&mut vehicles, t), t)
+            },
+            |(frames, t)| {
+                std::thread::scope(|s| {
+                    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<_>>(8);
+                    let frames = &frames;
+                    s.spawn(move || {
+                        for chunk in frames.chunks(256) {
+                            let batch = chunk.iter().map(roadcloud_admission::decode).collect();
+                            if tx.send(batch).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    for batch in rx {
+                        for d in batch {
+                            let _ = p.ingest_decoded(d);
+                        }
+                    }
+                });
+                p.finish_batch(t * 1_000);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    // The decoding alone, to see how the pipeline's time splits.
+    let frames = step(&mut vehicles, t);
+    g.bench_function("decode_5000_bsm", |b| {
+        b.iter(|| {
+            for f in &frames {
+                std::hint::black_box(
+                    roadcloud_csae::decode::<MessageFrame>(&f.payload).expect("decodes"),
+                );
+            }
+        })
+    });
     let admitted = p.counters.admitted;
     let received = p.counters.received;
     g.finish();

@@ -16,13 +16,16 @@ mod latency;
 
 pub use latency::LatencyHistogram;
 
-use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Rejection};
+use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection};
 use roadcloud_csae::MessageFrame;
 use roadcloud_transport::{DeviceId, DeviceKind, Frame};
 use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
 use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
 use roadcloud_world::signals::{SignalState, signals_from_spat};
-use roadcloud_world::{LocalFrame, Millis, TrackConfig, TrackId, Tracks, observe_bsm, observe_rsm};
+use roadcloud_world::{
+    LaneIndex, LocalFrame, Millis, ParticipantKind, TrackConfig, TrackId, Tracks, Update,
+    observe_bsm, observe_rsm,
+};
 /// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
 /// process, so no one can precompute colliding ids to slow a map down.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
@@ -145,6 +148,8 @@ pub struct Pipeline {
     pub tracks: Tracks,
     /// Intersections from MAP.
     pub intersections: HashMap<NodeId, Intersection>,
+    /// Their lanes, for lane matching.
+    pub lanes: LaneIndex,
     /// Latest signal state from SPAT.
     pub signals: HashMap<NodeId, SignalState>,
     /// Road events and signs from RSI.
@@ -167,6 +172,7 @@ impl Pipeline {
             admission: Admission::new(config.admission),
             tracks: Tracks::new(config.tracks),
             intersections: HashMap::default(),
+            lanes: LaneIndex::default(),
             signals: HashMap::default(),
             events: HashMap::default(),
             counters: Counters::default(),
@@ -183,8 +189,16 @@ impl Pipeline {
 
     /// Takes one frame: admits it and applies it, or counts its rejection.
     pub fn ingest(&mut self, frame: &Frame) -> Result<(), Rejection> {
+        self.ingest_decoded(roadcloud_admission::decode(frame))
+    }
+
+    /// Takes one frame through [`roadcloud_admission::decode`] (the stateless half of
+    /// admission, which another thread may run): admits it and applies it, or counts its
+    /// rejection.
+    pub fn ingest_decoded(&mut self, decoded: Result<Decoded, Rejection>) -> Result<(), Rejection> {
         self.counters.received += 1;
-        let a = self.admission.admit(frame)?;
+        let decoded = decoded.inspect_err(|r| self.admission.count_anonymous(r))?;
+        let a = self.admission.admit_decoded(decoded)?;
         if a.came_online {
             self.journal.devices.push(DeviceChange {
                 device: a.topic.device,
@@ -223,9 +237,18 @@ impl Pipeline {
             }
             MessageFrame::RsmFrame(r) => observe_rsm(&self.frame, r, a.received_at),
             MessageFrame::MapFrame(m) => {
+                let mut changed = false;
                 for x in intersections_from_map(&self.frame, m) {
-                    self.journal.intersections_touched.insert(x.id);
-                    self.intersections.insert(x.id, x);
+                    // RSUs repeat their MAP every second; the lanes are rebuilt only when
+                    // it says something new.
+                    if self.intersections.get(&x.id) != Some(&x) {
+                        changed = true;
+                        self.journal.intersections_touched.insert(x.id);
+                        self.intersections.insert(x.id, x);
+                    }
+                }
+                if changed {
+                    self.lanes = LaneIndex::new(self.intersections.values());
                 }
                 Vec::new()
             }
@@ -252,7 +275,22 @@ impl Pipeline {
 
     fn observe(&mut self, o: roadcloud_world::Observation) {
         self.counters.observations += 1;
-        self.tracks.update(o);
+        let (Update::Created(id) | Update::Updated(id)) = self.tracks.update(o) else {
+            return;
+        };
+        // Pedestrians walk on pavements and crossings, not in lanes.
+        if !self.lanes.is_empty()
+            && let Some(t) = self.tracks.get(id)
+            && t.kind != ParticipantKind::Pedestrian
+        {
+            // A standing participant's heading says nothing of its lane's direction.
+            let heading = t
+                .motion
+                .heading_deg
+                .filter(|_| t.motion.speed_mps.is_some_and(|v| v > 1.0));
+            let lane = self.lanes.locate(t.position, heading);
+            self.tracks.set_lane(id, lane);
+        }
     }
 
     fn put_event(&mut self, e: RoadEvent, at: Millis) {

@@ -82,7 +82,16 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
 async fn participant(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let w = state.world.read().expect("world lock");
     let p = &w.pipeline;
-    match p.tracks.iter().find(|t| views::public_id(t) == id) {
+    // `{vehicle id in hex}` or `track-{n}`, as views::public_id writes them.
+    let found = match id.strip_prefix("track-") {
+        Some(n) => n
+            .parse()
+            .ok()
+            .and_then(|n| p.tracks.get(roadcloud_world::TrackId(n)))
+            .filter(|t| t.vehicle.is_none()),
+        None => roadcloud_transport::DeviceId::parse(&id).and_then(|d| p.tracks.by_vehicle(d.0)),
+    };
+    match found {
         Some(t) => Json(views::participant(&p.frame, t)).into_response(),
         None => (
             StatusCode::NOT_FOUND,

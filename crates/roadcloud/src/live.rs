@@ -108,7 +108,7 @@ pub fn trajectory_samples(p: &Pipeline, since: Millis) -> Vec<Record> {
                 lon,
                 speed_mps: t.motion.speed_mps,
                 heading_deg: t.motion.heading_deg,
-                lane: None,
+                lane: t.lane.as_ref().map(|m| views::lane_id(&m.lane)),
             })
         })
         .collect()

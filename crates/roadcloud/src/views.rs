@@ -4,7 +4,7 @@
 use roadcloud_pipeline::Pipeline;
 use roadcloud_world::events::{EventKind, RoadEvent};
 use roadcloud_world::map::Intersection;
-use roadcloud_world::{LocalFrame, Point, SourceKey, Track};
+use roadcloud_world::{LaneMatch, LaneRef, LocalFrame, Point, SourceKey, Track};
 use serde_json::{Value, json};
 
 /// An 8-octet id as 16 lowercase hex digits, as in the topics.
@@ -24,6 +24,26 @@ pub fn public_id(t: &Track) -> String {
 pub fn latlon(frame: &LocalFrame, p: Point) -> Value {
     let (lat, lon) = frame.to_wgs84(p);
     json!([lat, lon])
+}
+
+/// A lane's id: `{node}:{upstream node}:{lane}` (e.g. `310/1001:310/1002:2`), which names
+/// the intersection, the approach and the lane.
+pub fn lane_id(l: &LaneRef) -> String {
+    format!("{}:{}:{}", l.node, l.upstream, l.lane)
+}
+
+/// A participant's matched lane.
+pub fn lane(m: &LaneMatch) -> Value {
+    json!({
+        "id": lane_id(&m.lane),
+        "intersection": m.lane.node.to_string(),
+        "upstream": m.lane.upstream.to_string(),
+        "lane": m.lane.lane,
+        "offset_m": m.offset_m,
+        "to_stop_line_m": m.to_stop_line_m,
+        "against": m.against,
+        "speed_limit_mps": m.speed_limit_mps,
+    })
 }
 
 /// `self` and `rsu:{id}` for each source, sorted.
@@ -56,7 +76,7 @@ pub fn participant(frame: &LocalFrame, t: &Track) -> Value {
         "yaw_rate_dps": t.motion.yaw_rate_dps,
         "width_m": t.width_m,
         "length_m": t.length_m,
-        "lane": Value::Null,
+        "lane": t.lane.as_ref().map(lane),
         "sources": sources(t),
         "fused": t.sources.len() > 1,
         "at": t.at,
@@ -130,6 +150,10 @@ pub fn intersection(p: &Pipeline, x: &Intersection, now: i64) -> Value {
                 "points": l.points.iter().map(|p| latlon(frame, *p)).collect::<Vec<_>>(),
                 "lanes": l.lanes.iter().map(|lane| json!({
                     "id": lane.id,
+                    // The centre line lane matching uses: the MAP's own points, or derived
+                    // from the link's (see roadcloud_world::lanes).
+                    "centre_line": p.lanes.geometry(&LaneRef { node: x.id, upstream: l.upstream, lane: lane.id })
+                        .map(|g| g.centre.iter().map(|p| latlon(frame, *p)).collect::<Vec<_>>()),
                     "width_m": lane.width_m,
                     "maneuvers": lane.maneuvers,
                     "speed_limit_mps": lane.speed_limit_mps,

@@ -7,6 +7,7 @@ use common::*;
 use roadcloud_csae::{DSecond, MessageFrame, encode};
 use roadcloud_transport::DeviceId;
 use rumqttc::QoS;
+use serde_json::Value;
 use std::net::UdpSocket;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -307,6 +308,26 @@ fn map_spat_and_rsi_show_as_intersections_signals_and_events() {
         .unwrap();
     assert_eq!(works["code"], 401);
     assert_eq!(works["radius_m"], 30.0);
+    // With MAP known, a vehicle is matched to its lane: the BSM vector's car drives south in
+    // the left-turn lane of the north approach.
+    let mut car = Value::Null;
+    wait_until(Duration::from_secs(10), || {
+        publish_bsm(&c, 0);
+        std::thread::sleep(Duration::from_millis(100));
+        car = get_json(s.http, &format!("/api/v1/participants/{}", vehicle_id(0)));
+        !car["lane"].is_null()
+    });
+    assert_eq!(car["lane"]["id"], "310/1001:310/1002:1", "{car}");
+    assert!(
+        (car["lane"]["to_stop_line_m"].as_f64().unwrap() - 80.0).abs() < 1.0,
+        "{car}"
+    );
+    let lanes = &x["links"][0]["lanes"];
+    assert_eq!(
+        lanes[0]["centre_line"].as_array().unwrap().len(),
+        3,
+        "{lanes}"
+    );
 }
 
 #[test]

@@ -7,6 +7,10 @@
 
 #![warn(missing_docs)]
 
+pub mod roadside;
+
+pub use roadside::{Rsu, rsus, spat};
+
 use roadcloud_csae as csae;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
 

@@ -16,6 +16,9 @@ use std::net::SocketAddr;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
+/// How many sender addresses are remembered at most.
+const MAX_SENDERS: usize = 65_536;
+
 /// The message kind of a frame and the RSU id it carries, if any.
 fn route(frame: &MessageFrame) -> (MessageKind, Option<DeviceId>) {
     match frame {
@@ -45,6 +48,12 @@ pub async fn listen(addr: SocketAddr, frames: mpsc::Sender<Frame>) -> std::io::R
                 Ok(frame) => {
                     let (kind, id) = route(&frame);
                     if let Some(id) = id {
+                        // Source addresses can be forged: the map stays bounded, and an
+                        // RSU forgotten when it fills names itself again with its next
+                        // RSM or RSI.
+                        if senders.len() >= MAX_SENDERS && !senders.contains_key(&from) {
+                            senders.clear();
+                        }
                         senders.insert(from, id);
                     }
                     kind

@@ -9,16 +9,20 @@
 
 pub mod events;
 pub mod geo;
+pub mod lanes;
 pub mod map;
 pub mod observe;
 pub mod signals;
+pub mod tiles;
 pub mod time;
 pub mod tracks;
 pub mod units;
 
 pub use geo::{LocalFrame, Point};
+pub use lanes::{LaneIndex, LaneMatch, LaneRef};
 pub use observe::{
     Motion, Observation, ObservationSource, ParticipantKind, observe_bsm, observe_rsm,
 };
+pub use tiles::{TileGrid, TileId};
 pub use time::{Millis, resolve_sec_mark};
-pub use tracks::{SourceKey, Track, TrackConfig, TrackId, Tracks, Update};
+pub use tracks::{SourceKey, TileView, Track, TrackConfig, TrackId, Tracks, Update};

@@ -15,7 +15,9 @@
 //! with no source left expires.
 
 use crate::geo::Point;
+use crate::lanes::LaneMatch;
 use crate::observe::{Motion, Observation, ObservationSource, ParticipantKind};
+use crate::tiles::{TileGrid, TileId};
 use crate::time::Millis;
 /// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
 /// process, so no one can precompute colliding ids to slow a map down.
@@ -33,6 +35,10 @@ pub struct TrackConfig {
     /// Heading gate: degrees between a detection and a track (checked when both move faster
     /// than 1 m/s; a standing object's heading means little).
     pub gate_heading_deg: f64,
+    /// Side of a tile, metres.
+    pub tile_size_m: f64,
+    /// How far beyond its border a tile's view reaches into its neighbours, metres.
+    pub mirror_margin_m: f64,
 }
 
 impl Default for TrackConfig {
@@ -42,6 +48,8 @@ impl Default for TrackConfig {
             gate_position_m: 3.0,
             gate_speed_mps: 3.0,
             gate_heading_deg: 45.0,
+            tile_size_m: 250.0,
+            mirror_margin_m: 50.0,
         }
     }
 }
@@ -99,6 +107,10 @@ pub struct Track {
     /// The latest report of each source (a handful at most: a list beats a map here, in
     /// time and in memory).
     pub sources: Vec<(SourceKey, Observation)>,
+    /// The tile its position lies in.
+    pub tile: TileId,
+    /// The lane it drives in, when MAP knows one there (see [`crate::lanes`]).
+    pub lane: Option<LaneMatch>,
 }
 
 impl Track {
@@ -234,13 +246,36 @@ pub enum Update {
     Stale(TrackId),
 }
 
-/// Every live track, with association and expiry.
+/// What one tile's applications see: the tile's own tracks, and read-only mirrors of the
+/// neighbours' tracks within the mirror margin of its border.
+#[derive(Debug, Clone, Default)]
+pub struct TileView<'a> {
+    /// The tile.
+    pub tile: Option<TileId>,
+    /// Tracks whose position lies in the tile.
+    pub own: Vec<&'a Track>,
+    /// Tracks of neighbouring tiles near the border.
+    pub mirrored: Vec<&'a Track>,
+}
+
+impl<'a> TileView<'a> {
+    /// Every track the tile sees, its own first.
+    pub fn all(&self) -> impl Iterator<Item = &'a Track> + '_ {
+        self.own.iter().chain(&self.mirrored).copied()
+    }
+}
+
+/// Every live track, with association and expiry, indexed by tile.
 #[derive(Debug, Default)]
 pub struct Tracks {
     config: TrackConfig,
+    grid: TileGrid,
     tracks: HashMap<TrackId, Track>,
     by_source: HashMap<SourceKey, TrackId>,
     by_vehicle: HashMap<[u8; 8], TrackId>,
+    by_tile: std::collections::HashMap<TileId, Vec<TrackId>, foldhash::fast::RandomState>,
+    /// Tracks merged into others since the last [`Tracks::expire`].
+    merged_away: Vec<TrackId>,
     next_id: u64,
 }
 
@@ -249,8 +284,14 @@ impl Tracks {
     pub fn new(config: TrackConfig) -> Self {
         Tracks {
             config,
+            grid: TileGrid::new(config.tile_size_m),
             ..Tracks::default()
         }
+    }
+
+    /// The tile grid.
+    pub fn grid(&self) -> &TileGrid {
+        &self.grid
     }
 
     /// The live tracks.
@@ -261,6 +302,65 @@ impl Tracks {
     /// A track by id.
     pub fn get(&self, id: TrackId) -> Option<&Track> {
         self.tracks.get(&id)
+    }
+
+    /// The track of a vehicle, by its id.
+    pub fn by_vehicle(&self, vehicle: [u8; 8]) -> Option<&Track> {
+        self.by_vehicle
+            .get(&vehicle)
+            .and_then(|id| self.tracks.get(id))
+    }
+
+    /// Tiles with at least one track.
+    pub fn tiles(&self) -> impl Iterator<Item = TileId> + '_ {
+        self.by_tile.keys().copied()
+    }
+
+    /// The tracks whose position lies in `tile`.
+    pub fn in_tile(&self, tile: TileId) -> impl Iterator<Item = &Track> {
+        self.by_tile
+            .get(&tile)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.tracks.get(id))
+    }
+
+    /// The tracks within `radius_m` of `p` (at their last reported position).
+    pub fn near(&self, p: Point, radius_m: f64) -> impl Iterator<Item = &Track> {
+        self.grid
+            .tiles_near(p, radius_m)
+            .flat_map(move |t| self.in_tile(t))
+            .filter(move |t| t.position.distance_to(p) <= radius_m)
+    }
+
+    /// What `tile`'s applications see: its tracks and the neighbours' near its border.
+    pub fn view(&self, tile: TileId) -> TileView<'_> {
+        let margin = self.config.mirror_margin_m;
+        let (sw, ne) = self.grid.bounds(tile);
+        let centre = Point {
+            east_m: (sw.east_m + ne.east_m) / 2.0,
+            north_m: (sw.north_m + ne.north_m) / 2.0,
+        };
+        let mirrored = self
+            .grid
+            .tiles_near(centre, self.grid.size_m() / 2.0 + margin)
+            .skip(1)
+            .flat_map(|t| self.in_tile(t))
+            .filter(|t| self.grid.within(tile, t.position, margin))
+            .collect();
+        TileView {
+            tile: Some(tile),
+            own: self.in_tile(tile).collect(),
+            mirrored,
+        }
+    }
+
+    /// Sets the lane a track drives in (lane matching needs MAP, which the tracks do not
+    /// hold).
+    pub fn set_lane(&mut self, id: TrackId, lane: Option<LaneMatch>) {
+        if let Some(t) = self.tracks.get_mut(&id) {
+            t.lane = lane;
+        }
     }
 
     /// How many tracks are live.
@@ -299,6 +399,8 @@ impl Tracks {
             None => {
                 let id = TrackId(self.next_id);
                 self.next_id += 1;
+                let tile = self.grid.tile_of(o.position);
+                self.by_tile.entry(tile).or_default().push(id);
                 self.tracks.insert(
                     id,
                     Track {
@@ -313,6 +415,8 @@ impl Tracks {
                         at: o.generated_at,
                         updated_at: o.received_at,
                         sources: Vec::with_capacity(1),
+                        tile,
+                        lane: None,
                     },
                 );
                 id
@@ -341,6 +445,22 @@ impl Tracks {
             None => track.sources.push((key, o)),
         }
         track.fuse();
+        let roadside_only = !track.self_reported();
+        self.retile(id);
+        // A roadside-only track may be a participant another track already follows (the
+        // RSU saw it before its own BSMs arrived, or before another RSU did): once the two
+        // pass the gates, they become one.
+        if roadside_only
+            && let Some(o) = self.tracks[&id]
+                .sources
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, o)| o.clone())
+            && let Some(into) = self.nearest_gated(&o)
+            && self.merge(id, into)
+        {
+            return Update::Updated(into);
+        }
         if found.is_some() {
             Update::Updated(id)
         } else {
@@ -348,10 +468,78 @@ impl Tracks {
         }
     }
 
+    /// Puts a track in the tile its position now lies in.
+    fn retile(&mut self, id: TrackId) {
+        let Some(track) = self.tracks.get_mut(&id) else {
+            return;
+        };
+        let tile = self.grid.tile_of(track.position);
+        if tile != track.tile {
+            let old = std::mem::replace(&mut track.tile, tile);
+            self.move_tile(id, old, tile);
+        }
+    }
+
+    /// Moves every source of track `from` into track `into` and drops `from`, unless they
+    /// cannot be one participant: an RSU feeds both (it tells its participants apart), or
+    /// they carry different vehicle ids.
+    fn merge(&mut self, from: TrackId, into: TrackId) -> bool {
+        let (Some(a), Some(b)) = (self.tracks.get(&from), self.tracks.get(&into)) else {
+            return false;
+        };
+        let shared_rsu = a.sources.iter().any(|(ka, _)| {
+            b.sources.iter().any(|(kb, _)| match (ka, kb) {
+                (SourceKey::Roadside { rsu: x, .. }, SourceKey::Roadside { rsu: y, .. }) => x == y,
+                _ => false,
+            })
+        });
+        let other_vehicle = matches!((a.vehicle, b.vehicle), (Some(x), Some(y)) if x != y);
+        if from == into || shared_rsu || other_vehicle {
+            return false;
+        }
+        let a = self.tracks.remove(&from).expect("present");
+        self.remove_from_tile(from, a.tile);
+        for (k, _) in &a.sources {
+            if matches!(k, SourceKey::Roadside { .. }) {
+                self.by_source.insert(*k, into);
+            }
+        }
+        if let Some(v) = a.vehicle {
+            self.by_vehicle.insert(v, into);
+        }
+        let b = self.tracks.get_mut(&into).expect("present");
+        b.vehicle = b.vehicle.or(a.vehicle);
+        b.updated_at = b.updated_at.max(a.updated_at);
+        b.sources.extend(a.sources);
+        b.fuse();
+        self.retile(into);
+        self.merged_away.push(from);
+        true
+    }
+
+    fn move_tile(&mut self, id: TrackId, from: TileId, to: TileId) {
+        self.remove_from_tile(id, from);
+        self.by_tile.entry(to).or_default().push(id);
+    }
+
+    fn remove_from_tile(&mut self, id: TrackId, tile: TileId) {
+        if let Some(ids) = self.by_tile.get_mut(&tile) {
+            if let Some(i) = ids.iter().position(|x| *x == id) {
+                ids.swap_remove(i);
+            }
+            if ids.is_empty() {
+                self.by_tile.remove(&tile);
+            }
+        }
+    }
+
     fn nearest_gated(&self, o: &Observation) -> Option<TrackId> {
         let c = &self.config;
-        self.tracks
-            .values()
+        // Tracks are found by the tiles around the detection; a track that moved since its
+        // last report stays within reach, as the search adds what a fast vehicle covers in
+        // the source TTL.
+        let reach = c.gate_position_m + 60.0 * c.source_ttl_ms as f64 / 1000.0;
+        self.near(o.position, reach)
             .filter(|t| compatible(t.kind, o.kind))
             // An RSU never reports one participant twice: skip tracks it already feeds.
             .filter(|t| !t.sources.iter().any(|(k, _)| same_rsu(k, &o.source)))
@@ -383,19 +571,36 @@ impl Tracks {
     }
 
     /// Drops sources silent for longer than the TTL at `now`, and tracks left with none.
-    /// Returns the ids of the tracks that expired.
+    /// Returns the ids of the tracks that are gone: expired, or merged into another since
+    /// the last call.
     pub fn expire(&mut self, now: Millis) -> Vec<TrackId> {
         let ttl = self.config.source_ttl_ms;
+        let merged = std::mem::take(&mut self.merged_away);
         let mut gone = Vec::new();
+        let mut moved = Vec::new();
         for t in self.tracks.values_mut() {
             let before = t.sources.len();
             t.sources.retain(|(_, o)| now - o.received_at <= ttl);
             if t.sources.is_empty() {
-                gone.push(t.id);
+                gone.push((t.id, t.tile));
             } else if t.sources.len() != before {
                 t.fuse();
+                let tile = self.grid.tile_of(t.position);
+                if tile != t.tile {
+                    moved.push((t.id, std::mem::replace(&mut t.tile, tile), tile));
+                }
             }
         }
+        for (id, from, to) in moved {
+            self.move_tile(id, from, to);
+        }
+        let mut gone: Vec<TrackId> = gone
+            .into_iter()
+            .map(|(id, tile)| {
+                self.remove_from_tile(id, tile);
+                id
+            })
+            .collect();
         if !gone.is_empty() {
             for id in &gone {
                 self.tracks.remove(id);
@@ -405,6 +610,7 @@ impl Tracks {
             self.by_source.retain(|_, id| !gone_set.contains(id));
             self.by_vehicle.retain(|_, id| !gone_set.contains(id));
         }
+        gone.extend(merged);
         gone
     }
 }

@@ -2,7 +2,7 @@
 
 use roadcloud_world::observe::{Motion, Observation, ObservationSource, ParticipantKind};
 use roadcloud_world::tracks::predict;
-use roadcloud_world::{Point, TrackConfig, Tracks, Update};
+use roadcloud_world::{Point, TileId, TrackConfig, Tracks, Update};
 
 const T0: i64 = 1_728_952_200_000;
 
@@ -171,4 +171,63 @@ fn prediction_uses_speed_acceleration_and_yaw_rate() {
         (q.east_m - r).abs() < 0.05 && (q.north_m - r).abs() < 0.05,
         "{q:?} r={r}"
     );
+}
+
+#[test]
+fn tracks_move_between_tiles_and_border_tracks_are_mirrored_to_the_neighbour() {
+    let mut tracks = Tracks::new(TrackConfig {
+        tile_size_m: 100.0,
+        mirror_margin_m: 20.0,
+        ..TrackConfig::default()
+    });
+    let west = TileId { east: 0, north: 0 };
+    let east = TileId { east: 1, north: 0 };
+    // One vehicle 5 m west of the border, one deep inside the west tile.
+    tracks.update(bsm(1, 95.0, 50.0, T0));
+    tracks.update(bsm(2, 30.0, 50.0, T0));
+    let v = tracks.view(east);
+    assert!(v.own.is_empty());
+    assert_eq!(v.mirrored.len(), 1, "only the one near the border");
+    assert_eq!(v.mirrored[0].vehicle, Some([1; 8]));
+    assert_eq!(tracks.view(west).own.len(), 2);
+    // It crosses the border: now the east tile's own, mirrored back to the west.
+    tracks.update(bsm(1, 101.0, 50.0, T0 + 100));
+    assert_eq!(tracks.in_tile(east).count(), 1);
+    assert_eq!(tracks.in_tile(west).count(), 1);
+    let back = tracks.view(west);
+    assert_eq!((back.own.len(), back.mirrored.len()), (1, 1));
+    // A roadside detection of it, reported from across the border, still joins its track.
+    let r = tracks.update(rsm(9, 1, 99.5, 50.5, T0 + 100));
+    assert!(matches!(r, Update::Updated(_)), "{r:?}");
+    assert_eq!(tracks.len(), 2);
+    // Expiry empties the tiles.
+    tracks.expire(T0 + 10_000);
+    assert_eq!(tracks.tiles().count(), 0);
+}
+
+#[test]
+fn a_roadside_track_seen_before_the_vehicle_reported_itself_merges_into_its_track() {
+    let mut tracks = Tracks::new(TrackConfig::default());
+    // The RSU sees the car first: a roadside-only track.
+    let Update::Created(early) = tracks.update(rsm(9, 4, 0.3, 0.0, T0)) else {
+        panic!("a new track")
+    };
+    // Its first BSM starts its own track (a BSM joins by id alone).
+    let Update::Created(own) = tracks.update(bsm(1, 0.0, 1.0, T0 + 100)) else {
+        panic!("a new track")
+    };
+    assert_eq!(tracks.len(), 2);
+    // The RSU's next detection passes the gates of the BSM track: the two become one.
+    let r = tracks.update(rsm(9, 4, 0.2, 2.1, T0 + 200));
+    assert_eq!(r, Update::Updated(own));
+    assert_eq!(tracks.len(), 1);
+    let t = tracks.get(own).unwrap();
+    assert!(t.self_reported() && t.roadside_detected());
+    // Later detections go straight to it; the merged track is reported gone once.
+    assert_eq!(
+        tracks.update(rsm(9, 4, 0.2, 3.1, T0 + 300)),
+        Update::Updated(own)
+    );
+    assert_eq!(tracks.expire(T0 + 300), vec![early]);
+    assert!(tracks.expire(T0 + 400).is_empty());
 }

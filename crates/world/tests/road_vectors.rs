@@ -1,10 +1,10 @@
 //! Intersections from MAP, signal state from SPAT and events from RSI, on the public vectors.
 
 use roadcloud_csae::MessageFrame;
-use roadcloud_world::LocalFrame;
 use roadcloud_world::events::{EventKind, events_from_rsi};
 use roadcloud_world::map::{NodeId, intersections_from_map};
 use roadcloud_world::signals::signals_from_spat;
+use roadcloud_world::{LaneIndex, LocalFrame, ParticipantKind, observe_bsm, observe_rsm};
 
 fn frame() -> LocalFrame {
     LocalFrame::new(31.2866, 121.1655)
@@ -121,4 +121,52 @@ fn rsi_gives_events_and_signs_with_zones() {
     let signs: Vec<_> = evs.iter().filter(|e| e.kind == EventKind::Sign).collect();
     assert_eq!(signs.len(), 2);
     assert_eq!(signs[0].code, 85);
+}
+
+#[test]
+fn vehicles_of_the_vectors_match_the_lanes_of_the_map() {
+    let MessageFrame::MapFrame(map) = roadcloud_testkit::vector53("map_01_anting_4arm") else {
+        panic!()
+    };
+    let lanes = LaneIndex::new(&intersections_from_map(&frame(), &map));
+    let node = |id| NodeId { region: 310, id };
+    // The BSM's car drives south on the north approach, 1.9 m east of the link's centre
+    // line: the leftmost lane, the left-turn lane.
+    let MessageFrame::BsmFrame(bsm) = roadcloud_testkit::vector53("bsm_01_passenger_car") else {
+        panic!()
+    };
+    let car = observe_bsm(&frame(), &bsm, MINUTE + 10_000).expect("observes");
+    let m = lanes
+        .locate(car.position, car.motion.heading_deg)
+        .expect("on a lane");
+    assert_eq!(
+        (m.lane.node, m.lane.upstream, m.lane.lane),
+        (node(1001), node(1002), 1)
+    );
+    assert!(!m.against);
+    assert!((m.to_stop_line_m - 80.0).abs() < 1.0, "{m:?}");
+    assert_eq!(m.speed_limit_mps, Some(833.0 * 0.02));
+    // The RSM's motor vehicle drives west on the east approach, 3.3 m right of its centre
+    // line: the rightmost lane. Its pedestrian stands in the intersection: no lane.
+    let MessageFrame::RsmFrame(rsm) = roadcloud_testkit::vector53("rsm_01_three_participants")
+    else {
+        panic!()
+    };
+    let seen = observe_rsm(&frame(), &rsm, MINUTE + 10_000);
+    let motor = seen
+        .iter()
+        .find(|o| o.kind == ParticipantKind::Vehicle)
+        .unwrap();
+    let m = lanes
+        .locate(motor.position, motor.motion.heading_deg)
+        .expect("on a lane");
+    assert_eq!(
+        (m.lane.node, m.lane.upstream, m.lane.lane),
+        (node(1001), node(1003), 3)
+    );
+    let walker = seen
+        .iter()
+        .find(|o| o.kind == ParticipantKind::Pedestrian)
+        .unwrap();
+    assert_eq!(lanes.locate(walker.position, None), None);
 }

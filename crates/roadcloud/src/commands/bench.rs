@@ -21,14 +21,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Drive an MQTT broker with N simulated vehicles sending BSM, and measure the sustained
-/// message rate, loss and ingest latency.
+/// Drive an MQTT broker with N simulated vehicles sending BSM and RSUs sending RSM and SPAT,
+/// and measure the sustained message rate, loss and ingest latency.
 ///
 /// Each vehicle publishes a UPER BSM to V2X/OBU/{id}/BSM/UP at --rate-hz, spread evenly in
-/// time over --connections MQTT connections (QoS 0). Against roadcloud (default) the figures
-/// come from the server's API (admitted messages; latency from each BSM's generation to the
-/// world update). With --subscribe the bench subscribes to the broker itself and measures
-/// delivery, for brokers that are not roadcloud.
+/// time over --connections MQTT connections (QoS 0). Each of --rsus roadside units publishes,
+/// at --rsu-rate-hz over one more connection, an RSM of the vehicles its camera sees (within
+/// 150 m) and a SPAT of its intersection. Against roadcloud (default) the figures come from
+/// the server's API (admitted messages; latency from each BSM's generation to the world
+/// update). With --subscribe the bench subscribes to the broker itself and measures delivery,
+/// for brokers that are not roadcloud.
 ///
 /// Examples:
 ///   roadcloud serve &  roadcloud bench --vehicles 5000 --seconds 20
@@ -52,6 +54,12 @@ pub struct BenchArgs {
     /// BSMs per second per vehicle.
     #[arg(long, default_value_t = 10.0)]
     pub rate_hz: f64,
+    /// Simulated roadside units, each sending RSM and SPAT.
+    #[arg(long, default_value_t = 20)]
+    pub rsus: usize,
+    /// RSM and SPAT per second per RSU.
+    #[arg(long, default_value_t = 10.0)]
+    pub rsu_rate_hz: f64,
     /// Measured seconds (after the warm-up).
     #[arg(long, default_value_t = 20)]
     pub seconds: u64,
@@ -169,7 +177,7 @@ impl Meter {
                         .iter()
                         .filter_map(|b| Some((b[0].as_u64()? as usize, b[1].as_u64()?)));
                     Ok(Reading {
-                        delivered: stats["admitted_by_kind"]["BSM"].as_u64().unwrap_or(0),
+                        delivered: stats["admitted"].as_u64().unwrap_or(0),
                         latency: LatencyHistogram::from_buckets(buckets),
                     })
                 })
@@ -302,6 +310,38 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         }));
     }
 
+    if args.rsus > 0 && args.rsu_rate_hz > 0.0 {
+        let (client, mut events) = connect(&args.broker, "roadcloud-bench-rsus").await?;
+        tokio::spawn(async move { while events.poll().await.is_ok() {} });
+        let sent = sent.clone();
+        let args = args.clone();
+        tasks.push(tokio::spawn(async move {
+            let fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
+            let mut units = roadcloud_sim::rsus(args.rsus);
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rsu_rate_hz));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            while started.elapsed() < total {
+                tick.tick().await;
+                let now_ms = now_millis();
+                let t_s = (now_ms - start_ms) as f64 / 1000.0;
+                for r in &mut units {
+                    let spat = roadcloud_sim::spat(r, now_ms);
+                    for (topic, frame) in fleet.rsm(r, t_s, now_ms).into_iter().chain([spat]) {
+                        let payload = roadcloud_csae::encode(&frame).expect("a valid message");
+                        if client
+                            .publish(topic, QoS::AtMostOnce, false, payload)
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                        sent.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
@@ -345,12 +385,15 @@ async fn bench(args: BenchArgs) -> Result<Value> {
     let delivered_total = drained.delivered - start_reading.delivered;
     let lost = sent_total.saturating_sub(delivered_total);
     let latency = at_end.latency.since(&from.latency);
-    let offered = (args.vehicles as f64 * args.rate_hz).round() as u64;
+    // RSMs go out only when an RSU sees someone: the offered rate counts them all.
+    let offered = (args.vehicles as f64 * args.rate_hz + 2.0 * args.rsus as f64 * args.rsu_rate_hz)
+        .round() as u64;
     Ok(json!({
         "system": args.label,
         "vehicles": args.vehicles,
         "rate_hz": args.rate_hz,
         "connections": args.connections,
+        "rsus": args.rsus,
         "offered_per_s": offered,
         "measured_s": measured_s,
         "sent": sent_total,

@@ -12,7 +12,7 @@
 use crate::{api, live};
 use anyhow::{Context, Result};
 use clap::Args;
-use roadcloud_admission::{AdmissionConfig, Reason};
+use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection};
 use roadcloud_pipeline::{Pipeline, PipelineConfig};
 use roadcloud_store::{Store, Writer};
 use roadcloud_transport::mqtt::{BrokerSettings, EmbeddedBroker, ExternalBroker, MqttLink};
@@ -83,6 +83,12 @@ pub struct ServeArgs {
     /// Latest message accepted, milliseconds a sender's clock may run ahead.
     #[arg(long, default_value_t = 500)]
     pub max_future_ms: i64,
+    /// Side of a map tile, metres (the unit the applications evaluate and a cluster shards).
+    #[arg(long, default_value_t = 250.0)]
+    pub tile_size_m: f64,
+    /// How far a tile's view reaches across its border into its neighbours, metres.
+    #[arg(long, default_value_t = 50.0)]
+    pub mirror_margin_m: f64,
     /// Sustained messages per second per vehicle (RSUs get 50 times this).
     #[arg(long, default_value_t = 20.0)]
     pub rate_per_s: f64,
@@ -155,6 +161,8 @@ impl ServeArgs {
             },
             tracks: TrackConfig {
                 source_ttl_ms: self.track_ttl_ms,
+                tile_size_m: self.tile_size_m,
+                mirror_margin_m: self.mirror_margin_m,
                 ..TrackConfig::default()
             },
             signal_ttl_ms: self.signal_ttl_ms,
@@ -272,7 +280,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let _mqtt = mqtt;
 
     let (live_tx, _) = broadcast::channel::<Arc<str>>(64);
-    let ingest_task = tokio::spawn(ingest(frames_rx, world.clone()));
+    let (decoded_tx, decoded_rx) = mpsc::channel::<DecodedBatch>(8);
+    let decode_task = tokio::spawn(decode(frames_rx, decoded_tx));
+    let ingest_task = tokio::spawn(ingest(decoded_rx, world.clone()));
     let tick_task = tokio::spawn(tick(
         world.clone(),
         live_tx.clone(),
@@ -312,6 +322,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("HTTP server failed")?;
+    decode_task.abort();
     ingest_task.abort();
     // The last records reach the disk before the process ends: the writer thread stops
     // once the tick task's handle to it is gone, after its last commit.
@@ -322,17 +333,41 @@ async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-async fn ingest(mut frames: mpsc::Receiver<Frame>, world: SharedWorld) {
+/// Frames per batch through the decode and world stages.
+const BATCH: usize = 256;
+
+/// A batch of frames through the stateless half of admission, each with its topic for the
+/// log.
+type DecodedBatch = Vec<(Result<Decoded, Rejection>, String)>;
+
+/// The stateless half of admission (topic, decoding, sender), one batch at a time, handed to
+/// the world stage: the two run on different cores.
+async fn decode(mut frames: mpsc::Receiver<Frame>, decoded: mpsc::Sender<DecodedBatch>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while frames.recv_many(&mut batch, BATCH).await > 0 {
+        let out: DecodedBatch = batch
+            .drain(..)
+            .map(|f| (roadcloud_admission::decode(&f), f.topic))
+            .collect();
+        // Bounded: when the world falls behind, decoding waits, then the frame channel
+        // fills, then the MQTT link waits.
+        if decoded.send(out).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The world stage, the single writer: admission's stateful half and the world update,
+/// one lock per batch.
+async fn ingest(mut decoded: mpsc::Receiver<DecodedBatch>, world: SharedWorld) {
     let mut log = RejectionLog {
         last: HashMap::new(),
     };
-    let mut batch = Vec::with_capacity(256);
-    // Take frames in batches: one lock per batch, not per message.
-    while frames.recv_many(&mut batch, 256).await > 0 {
+    while let Some(batch) = decoded.recv().await {
         let mut w = world.write().expect("world lock");
-        for f in batch.drain(..) {
-            if let Err(r) = w.pipeline.ingest(&f) {
-                log.note(r.reason, &f.topic, &r.detail);
+        for (d, topic) in batch {
+            if let Err(r) = w.pipeline.ingest_decoded(d) {
+                log.note(r.reason, &topic, &r.detail);
             }
         }
         w.pipeline.finish_batch(now_micros());
