@@ -110,6 +110,27 @@ fn pipeline(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    // The single writer alone (admission's stateful half and the world), frames decoded
+    // beforehand: the ceiling of the two-stage pipeline.
+    g.bench_function("bsm_5000_vehicles_writer_only", |b| {
+        b.iter_batched(
+            || {
+                t += 100;
+                let decoded: Vec<_> = step(&mut vehicles, t)
+                    .iter()
+                    .map(roadcloud_admission::decode)
+                    .collect();
+                (decoded, t)
+            },
+            |(decoded, t)| {
+                for d in decoded {
+                    let _ = p.ingest_decoded(d);
+                }
+                p.finish_batch(t * 1_000);
+            },
+            BatchSize::PerIteration,
+        )
+    });
     // The decoding alone, to see how the pipeline's time splits.
     let frames = step(&mut vehicles, t);
     g.bench_function("decode_5000_bsm", |b| {

@@ -18,7 +18,7 @@ pub use latency::LatencyHistogram;
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection};
 use roadcloud_csae::MessageFrame;
-use roadcloud_transport::{DeviceId, DeviceKind, Frame};
+use roadcloud_transport::{DeviceId, DeviceKind, Frame, MessageKind};
 use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
 use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
 use roadcloud_world::signals::{SignalState, signals_from_spat};
@@ -67,10 +67,21 @@ pub struct Counters {
     pub received: u64,
     /// Frames admitted.
     pub admitted: u64,
-    /// Frames admitted by message kind.
-    pub admitted_by_kind: HashMap<&'static str, u64>,
+    /// Frames admitted by message kind, indexed by [`MessageKind::index`].
+    pub admitted_by_kind: [u64; MessageKind::ALL.len()],
     /// Observations applied to the tracks.
     pub observations: u64,
+}
+
+impl Counters {
+    /// Frames admitted per message kind (`BSM`, `RSM`, ...), kinds never admitted left out.
+    pub fn admitted_by_kind(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        MessageKind::ALL
+            .iter()
+            .zip(self.admitted_by_kind)
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| (k.as_str(), n))
+    }
 }
 
 /// How an event or a device changed.
@@ -221,11 +232,7 @@ impl Pipeline {
 
     fn apply(&mut self, a: Admitted) {
         self.counters.admitted += 1;
-        *self
-            .counters
-            .admitted_by_kind
-            .entry(a.topic.message.as_str())
-            .or_default() += 1;
+        self.counters.admitted_by_kind[a.topic.message.index()] += 1;
         let observations = match &a.message {
             // The common case, without a list for its one observation.
             MessageFrame::BsmFrame(b) => {

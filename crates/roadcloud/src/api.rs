@@ -143,7 +143,7 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
         "started_at": w.started_at,
         "received": p.counters.received,
         "admitted": p.counters.admitted,
-        "admitted_by_kind": p.counters.admitted_by_kind,
+        "admitted_by_kind": p.counters.admitted_by_kind().collect::<std::collections::BTreeMap<_, _>>(),
         "rejected": rejected,
         "observations": p.counters.observations,
         "participants": p.tracks.len(),
@@ -195,9 +195,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
         "# HELP roadcloud_frames_admitted_total Frames admitted, by message kind."
     );
     let _ = writeln!(out, "# TYPE roadcloud_frames_admitted_total counter");
-    let mut kinds: Vec<_> = c.admitted_by_kind.iter().collect();
-    kinds.sort();
-    for (k, n) in kinds {
+    for (k, n) in c.admitted_by_kind() {
         let _ = writeln!(
             out,
             "roadcloud_frames_admitted_total{{message=\"{k}\"}} {n}"

@@ -88,6 +88,22 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// Every kind, in the order of [`MessageKind::index`].
+    pub const ALL: [MessageKind; 7] = [
+        MessageKind::Bsm,
+        MessageKind::Rsm,
+        MessageKind::Spat,
+        MessageKind::Map,
+        MessageKind::Rsi,
+        MessageKind::Vir,
+        MessageKind::Heartbeat,
+    ];
+
+    /// Its position in [`MessageKind::ALL`], for counters kept in an array.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     fn parse(s: &str) -> Option<MessageKind> {
         Some(match s {
             "BSM" => MessageKind::Bsm,

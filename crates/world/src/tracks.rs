@@ -386,43 +386,40 @@ impl Tracks {
             SourceKey::Vehicle(_) => None,
             SourceKey::Roadside { .. } => self.by_source.get(&key),
         };
+        // The indexes only ever name live tracks (expiry and merging keep them so).
         let found = bound
             .or_else(|| vehicle.and_then(|v| self.by_vehicle.get(&v)))
             .copied()
-            .filter(|id| self.tracks.contains_key(id))
             .or_else(|| match key {
                 SourceKey::Roadside { .. } => self.nearest_gated(&o),
                 SourceKey::Vehicle(_) => None,
             });
-        let id = match found {
-            Some(id) => id,
-            None => {
-                let id = TrackId(self.next_id);
-                self.next_id += 1;
-                let tile = self.grid.tile_of(o.position);
-                self.by_tile.entry(tile).or_default().push(id);
-                self.tracks.insert(
-                    id,
-                    Track {
-                        id,
-                        vehicle: None,
-                        kind: o.kind,
-                        vehicle_class: o.vehicle_class,
-                        position: o.position,
-                        motion: o.motion,
-                        width_m: o.width_m,
-                        length_m: o.length_m,
-                        at: o.generated_at,
-                        updated_at: o.received_at,
-                        sources: Vec::with_capacity(1),
-                        tile,
-                        lane: None,
-                    },
-                );
-                id
+        let id = found.unwrap_or_else(|| {
+            let id = TrackId(self.next_id);
+            self.next_id += 1;
+            id
+        });
+        let mut created = false;
+        let track = self.tracks.entry(id).or_insert_with(|| {
+            created = true;
+            let tile = self.grid.tile_of(o.position);
+            self.by_tile.entry(tile).or_default().push(id);
+            Track {
+                id,
+                vehicle: None,
+                kind: o.kind,
+                vehicle_class: o.vehicle_class,
+                position: o.position,
+                motion: o.motion,
+                width_m: o.width_m,
+                length_m: o.length_m,
+                at: o.generated_at,
+                updated_at: o.received_at,
+                sources: Vec::with_capacity(1),
+                tile,
+                lane: None,
             }
-        };
-        let track = self.tracks.get_mut(&id).expect("present");
+        });
         let slot = track.sources.iter().position(|(k, _)| *k == key);
         if let Some(i) = slot
             && track.sources[i].1.generated_at > o.generated_at
@@ -446,7 +443,11 @@ impl Tracks {
         }
         track.fuse();
         let roadside_only = !track.self_reported();
-        self.retile(id);
+        let tile = self.grid.tile_of(track.position);
+        if tile != track.tile {
+            let old = std::mem::replace(&mut track.tile, tile);
+            self.move_tile(id, old, tile);
+        }
         // A roadside-only track may be a participant another track already follows (the
         // RSU saw it before its own BSMs arrived, or before another RSU did): once the two
         // pass the gates, they become one.
@@ -461,10 +462,10 @@ impl Tracks {
         {
             return Update::Updated(into);
         }
-        if found.is_some() {
-            Update::Updated(id)
-        } else {
+        if created {
             Update::Created(id)
+        } else {
+            Update::Updated(id)
         }
     }
 
