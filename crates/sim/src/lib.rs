@@ -7,15 +7,15 @@
 
 #![warn(missing_docs)]
 
+pub mod messages;
 pub mod roadside;
 
+pub use messages::{Detection, VehicleFlags, VehicleState, sec_mark};
+use roadcloud_world::{LocalFrame, Point};
 pub use roadside::{Rsu, rsus, spat};
 
 use roadcloud_csae as csae;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
-
-/// Metres per degree of latitude (WGS-84 mean, good to 0.5 % in China).
-const M_PER_DEG_LAT: f64 = 111_132.0;
 
 /// One simulated vehicle.
 #[derive(Debug, Clone)]
@@ -59,15 +59,9 @@ impl Vehicle {
 /// A synthetic fleet around a zone origin.
 #[derive(Debug, Clone)]
 pub struct Fleet {
-    origin_lat: f64,
-    origin_lon: f64,
+    frame: LocalFrame,
     /// The vehicles.
     pub vehicles: Vec<Vehicle>,
-}
-
-/// The secMark of an instant: milliseconds within its UTC minute (DE_DSecond).
-pub fn sec_mark(t_ms: i64) -> u16 {
-    t_ms.rem_euclid(60_000) as u16
 }
 
 impl Fleet {
@@ -89,17 +83,9 @@ impl Fleet {
             })
             .collect();
         Fleet {
-            origin_lat,
-            origin_lon,
+            frame: LocalFrame::new(origin_lat, origin_lon),
             vehicles,
         }
-    }
-
-    fn to_1e7(&self, east_m: f64, north_m: f64) -> (i32, i32) {
-        let lat = self.origin_lat + north_m / M_PER_DEG_LAT;
-        let m_per_deg_lon = M_PER_DEG_LAT * self.origin_lat.to_radians().cos();
-        let lon = self.origin_lon + east_m / m_per_deg_lon;
-        ((lat * 1e7).round() as i32, (lon * 1e7).round() as i32)
     }
 
     /// Vehicle `i`'s BSM at `t_s` seconds into the run, generated at `now_ms` (ms since the
@@ -107,57 +93,19 @@ impl Fleet {
     pub fn bsm(&mut self, i: usize, t_s: f64, now_ms: i64) -> (String, csae::MessageFrame) {
         let v = self.vehicles[i].clone();
         let pose = v.pose(t_s);
-        let (lat, lon) = self.to_1e7(pose.east_m, pose.north_m);
-        let centripetal = v.speed_mps * v.speed_mps / v.radius_m;
-        let yaw_dps = -(v.speed_mps / v.radius_m).to_degrees();
-        let bsm = csae::BasicSafetyMessage {
-            msg_cnt: csae::MsgCount(v.msg_count),
-            id: v.id,
-            sec_mark: csae::DSecond(sec_mark(now_ms)),
-            time_confidence: None,
-            pos: csae::Position3D {
-                lat: csae::Latitude(lat),
-                long: csae::Longitude(lon),
-                elevation: Some(csae::Elevation(40)),
-            },
-            pos_accuracy: None,
-            pos_confidence: None,
-            transmission: csae::TransmissionState::ForwardGears,
-            // DE_Speed: 0.02 m/s. DE_Heading: 0.0125 degree.
-            speed: csae::Speed((v.speed_mps / 0.02).round() as u16),
-            heading: csae::Heading(((pose.heading_deg / 0.0125).round() as u16) % 28_800),
-            angle: None,
-            motion_cfd: None,
-            // DE_Acceleration: 0.01 m/s²; DE_YawRate: 0.01 degree/s. The centripetal
-            // acceleration points left, lateral acceleration is positive to the right.
-            accel_set: csae::AccelerationSet4Way {
-                long: csae::Acceleration(0),
-                lat: csae::Acceleration((-centripetal * 100.0).round() as i16),
-                vert: csae::VerticalAcceleration(0),
-                yaw: csae::YawRate((yaw_dps * 100.0).round() as i16),
-            },
-            brakes: csae::BrakeSystemStatus {
-                brake_padel: None,
-                wheel_brakes: None,
-                traction: None,
-                abs: None,
-                scs: None,
-                brake_boost: None,
-                aux_brakes: None,
-            },
-            // DE_VehicleWidth, DE_VehicleLength: cm.
-            size: csae::VehicleSize {
-                width: csae::VehicleWidth(180),
-                length: csae::VehicleLength(460),
-                height: None,
-            },
-            vehicle_class: csae::VehicleClassification {
-                classification: csae::BasicVehicleClass(10),
-                fuel_type: None,
-            },
-            safety_ext: None,
-            emergency_ext: None,
+        let state = VehicleState {
+            yaw_rate_dps: -(v.speed_mps / v.radius_m).to_degrees(),
+            ..VehicleState::car(
+                v.id,
+                Point {
+                    east_m: pose.east_m,
+                    north_m: pose.north_m,
+                },
+                pose.heading_deg,
+                v.speed_mps,
+            )
         };
+        let bsm = messages::bsm(&self.frame, &state, v.msg_count, now_ms);
         self.vehicles[i].msg_count = (v.msg_count + 1) % 128;
         (
             Topic::uplink(DeviceKind::Obu, DeviceId(v.id), MessageKind::Bsm),

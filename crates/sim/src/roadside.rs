@@ -2,9 +2,11 @@
 //! reports the vehicles it sees in RSM, and controls the signals of the intersection it
 //! stands at, which it announces in SPAT.
 
-use crate::{Fleet, sec_mark};
+use crate::Fleet;
+use crate::messages::{self, Detection};
 use roadcloud_csae as csae;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
+use roadcloud_world::Point;
 
 /// How far an RSU's camera sees, metres.
 const RANGE_M: f64 = 150.0;
@@ -96,55 +98,26 @@ impl Fleet {
         }
         seen.sort_by(|a, b| a.0.total_cmp(&b.0));
         seen.truncate(MAX_PARTICIPANTS);
-        let (ref_lat, ref_lon) = self.to_1e7(rsu.east_m, rsu.north_m);
-        let participants = seen
+        let detections: Vec<Detection> = seen
             .iter()
-            .map(|&(_, i, p)| {
-                let v = &self.vehicles[i];
-                let (lat, lon) = self.to_1e7(p.east_m, p.north_m);
-                csae::ParticipantData {
-                    ptc_type: csae::ParticipantType::Motor,
-                    ptc_id: (i % 65_536) as u16,
-                    source: csae::SourceType::Video,
-                    id: None,
-                    sec_mark: csae::DSecond(sec_mark(now_ms)),
-                    // Position-LL6: 24-bit offsets, up to 0.84 degree from the reference.
-                    pos: csae::PositionOffsetLLV {
-                        offset_ll: csae::PositionOffsetLL::PositionLL6(csae::PositionLL48B {
-                            lon: csae::OffsetLLB24(lon - ref_lon),
-                            lat: csae::OffsetLLB24(lat - ref_lat),
-                        }),
-                        offset_v: None,
-                    },
-                    pos_confidence: csae::PositionConfidenceSet {
-                        pos: csae::PositionConfidence::A1m,
-                        elevation: None,
-                    },
-                    transmission: None,
-                    speed: csae::Speed((v.speed_mps / 0.02).round() as u16),
-                    heading: csae::Heading(((p.heading_deg / 0.0125).round() as u16) % 28_800),
-                    angle: None,
-                    motion_cfd: None,
-                    accel_set: None,
-                    size: csae::VehicleSize {
-                        width: csae::VehicleWidth(180),
-                        length: csae::VehicleLength(460),
-                        height: None,
-                    },
-                    vehicle_class: None,
-                }
+            .map(|&(_, i, p)| Detection {
+                kind: csae::ParticipantType::Motor,
+                ptc_id: (i % 65_536) as u16,
+                position: Point {
+                    east_m: p.east_m,
+                    north_m: p.north_m,
+                },
+                heading_deg: p.heading_deg,
+                speed_mps: self.vehicles[i].speed_mps,
+                size_m: (1.8, 4.6),
             })
             .collect();
-        let rsm = csae::RoadsideSafetyMessage {
-            msg_cnt: rsu.next_count(),
-            id: rsu.id,
-            ref_pos: csae::Position3D {
-                lat: csae::Latitude(ref_lat),
-                long: csae::Longitude(ref_lon),
-                elevation: None,
-            },
-            participants: csae::ParticipantList(participants),
+        let at = Point {
+            east_m: rsu.east_m,
+            north_m: rsu.north_m,
         };
+        let count = rsu.next_count().0;
+        let rsm = messages::rsm(&self.frame, rsu.id, at, &detections, count, now_ms);
         Some((
             Topic::uplink(DeviceKind::Rsu, DeviceId(rsu.id), MessageKind::Rsm),
             csae::MessageFrame::RsmFrame(rsm),
@@ -156,49 +129,15 @@ impl Fleet {
 /// green, 3 s yellow, 30 s red, the second phase half a cycle later), with countdown timing
 /// relative to the SPAT's timestamp.
 pub fn spat(rsu: &mut Rsu, now_ms: i64) -> (String, csae::MessageFrame) {
-    let phases = [1u8, 2]
+    let phases: Vec<_> = [1u8, 2]
         .into_iter()
         .map(|id| {
             let (light, end) = light(id, now_ms);
-            // TimeMark: 0.1 s.
-            let tenths = |ms: i64| csae::TimeMark(((ms + 99) / 100).clamp(0, 36_000) as u16);
-            csae::Phase {
-                id: csae::PhaseID(id),
-                phase_states: csae::PhaseStateList(vec![csae::PhaseState {
-                    light,
-                    timing: Some(csae::TimeChangeDetails::Counting(csae::TimeCountingDown {
-                        start_time: csae::TimeMark(0),
-                        min_end_time: None,
-                        max_end_time: None,
-                        likely_end_time: tenths(end - now_ms),
-                        time_confidence: None,
-                        next_start_time: None,
-                        next_duration: None,
-                    })),
-                }]),
-            }
+            (id, light, end - now_ms)
         })
         .collect();
-    let spat = csae::Spat {
-        msg_cnt: rsu.next_count(),
-        moy: None,
-        time_stamp: Some(csae::DSecond(sec_mark(now_ms))),
-        name: None,
-        intersections: csae::IntersectionStateList(vec![csae::IntersectionState {
-            intersection_id: csae::NodeReferenceID {
-                region: Some(csae::RoadRegulatorID(310)),
-                id: csae::NodeID(rsu.node),
-            },
-            status: csae::IntersectionStatusObject(csae::BitString::with_bits(
-                16,
-                &[csae::IntersectionStatusObject::FIXED_TIME_OPERATION],
-            )),
-            moy: None,
-            time_stamp: None,
-            time_confidence: None,
-            phases: csae::PhaseList(phases),
-        }]),
-    };
+    let count = rsu.next_count().0;
+    let spat = messages::spat((310, rsu.node), &phases, count, now_ms);
     (
         Topic::uplink(DeviceKind::Rsu, DeviceId(rsu.id), MessageKind::Spat),
         csae::MessageFrame::SpatFrame(spat),

@@ -21,7 +21,8 @@ pub mod units;
 pub use geo::{LocalFrame, Point};
 pub use lanes::{LaneIndex, LaneMatch, LaneRef};
 pub use observe::{
-    Motion, Observation, ObservationSource, ParticipantKind, observe_bsm, observe_rsm,
+    Motion, Observation, ObservationSource, ParticipantKind, VehicleStatus, observe_bsm,
+    observe_rsm,
 };
 pub use tiles::{TileGrid, TileId};
 pub use time::{Millis, resolve_sec_mark};

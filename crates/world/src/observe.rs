@@ -82,6 +82,80 @@ pub struct Motion {
     pub yaw_rate_dps: Option<f64>,
 }
 
+/// What a vehicle says of its own state in its BSM: brakes (DF_BrakeSystemStatus), events
+/// (DE_VehicleEventFlags), lights (DE_ExteriorLights) and emergency use
+/// (DF_VehicleEmergencyExtensions). Roadside detections know none of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VehicleStatus {
+    /// The brake pedal is pressed.
+    pub brake_pedal: bool,
+    /// `eventHardBraking`.
+    pub hard_braking: bool,
+    /// ABS engaged, or `eventABSactivated`.
+    pub abs_active: bool,
+    /// Traction control engaged, or `eventTractionControlLoss`.
+    pub traction_active: bool,
+    /// Stability control engaged, or `eventStabilityControlactivated`.
+    pub stability_active: bool,
+    /// Hazard lights on (`hazardSignalOn`, or `eventHazardLights`).
+    pub hazard_lights: bool,
+    /// `eventDisabledVehicle`, `eventFlatTire` or `eventAirBagDeployment`.
+    pub disabled: bool,
+    /// Left turn signal on.
+    pub left_turn_signal: bool,
+    /// Right turn signal on.
+    pub right_turn_signal: bool,
+    /// An emergency vehicle on an emergency response: `responseType` emergency or pursuit,
+    /// or siren or light bar in use.
+    pub emergency: bool,
+}
+
+impl VehicleStatus {
+    /// What a BSM says.
+    pub fn of_bsm(bsm: &csae::BasicSafetyMessage) -> Self {
+        use csae::{ExteriorLights as L, VehicleEventFlags as E};
+        let b = &bsm.brakes;
+        let ext = bsm.safety_ext.as_ref();
+        let event = |bit| {
+            ext.and_then(|x| x.events.as_ref())
+                .is_some_and(|e| e.0.len() > bit && e.0.get(bit))
+        };
+        let light = |bit| {
+            ext.and_then(|x| x.lights.as_ref())
+                .is_some_and(|l| l.0.len() > bit && l.0.get(bit))
+        };
+        let emergency = bsm.emergency_ext.as_ref().is_some_and(|e| {
+            matches!(
+                e.response_type,
+                Some(csae::ResponseType::Emergency | csae::ResponseType::Pursuit)
+            ) || e.siren_use == Some(csae::SirenInUse::InUse)
+                || e.lights_use == Some(csae::LightbarInUse::InUse)
+        });
+        VehicleStatus {
+            brake_pedal: b.brake_padel == Some(csae::BrakePedalStatus::On),
+            hard_braking: event(E::EVENT_HARD_BRAKING),
+            abs_active: b.abs == Some(csae::AntiLockBrakeStatus::Engaged)
+                || event(E::EVENT_ABS_ACTIVATED),
+            traction_active: b.traction == Some(csae::TractionControlStatus::Engaged)
+                || event(E::EVENT_TRACTION_CONTROL_LOSS),
+            stability_active: b.scs == Some(csae::StabilityControlStatus::Engaged)
+                || event(E::EVENT_STABILITY_CONTROLACTIVATED),
+            hazard_lights: light(L::HAZARD_SIGNAL_ON) || event(E::EVENT_HAZARD_LIGHTS),
+            disabled: event(E::EVENT_DISABLED_VEHICLE)
+                || event(E::EVENT_FLAT_TIRE)
+                || event(E::EVENT_AIR_BAG_DEPLOYMENT),
+            left_turn_signal: light(L::LEFT_TURN_SIGNAL_ON),
+            right_turn_signal: light(L::RIGHT_TURN_SIGNAL_ON),
+            emergency,
+        }
+    }
+
+    /// Whether ABS, traction or stability control is at work: the vehicle is losing grip.
+    pub fn control_loss(&self) -> bool {
+        self.abs_active || self.traction_active || self.stability_active
+    }
+}
+
 /// One report of one road participant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
@@ -101,6 +175,8 @@ pub struct Observation {
     pub width_m: Option<f64>,
     /// Length, metres.
     pub length_m: Option<f64>,
+    /// The vehicle's own state (BSM only; default for detections).
+    pub status: VehicleStatus,
     /// When the sender measured it.
     pub generated_at: Millis,
     /// When roadcloud received it.
@@ -167,6 +243,7 @@ pub fn observe_bsm(
         },
         width_m: units::size_cm_to_m(bsm.size.width.0),
         length_m: units::size_cm_to_m(bsm.size.length.0),
+        status: VehicleStatus::of_bsm(bsm),
         generated_at,
         received_at,
     })
@@ -211,6 +288,7 @@ pub fn observe_rsm(
                 },
                 width_m: units::size_cm_to_m(p.size.width.0),
                 length_m: units::size_cm_to_m(p.size.length.0),
+                status: VehicleStatus::default(),
                 generated_at,
                 received_at,
             })

@@ -31,7 +31,7 @@ pub struct TileGrid {
 
 impl Default for TileGrid {
     fn default() -> Self {
-        TileGrid::new(250.0)
+        TileGrid::new(300.0)
     }
 }
 
@@ -42,7 +42,7 @@ impl TileGrid {
             size_m: if size_m.is_finite() {
                 size_m.max(1.0)
             } else {
-                250.0
+                300.0
             },
         }
     }

@@ -16,7 +16,7 @@
 
 use crate::geo::Point;
 use crate::lanes::LaneMatch;
-use crate::observe::{Motion, Observation, ObservationSource, ParticipantKind};
+use crate::observe::{Motion, Observation, ObservationSource, ParticipantKind, VehicleStatus};
 use crate::tiles::{TileGrid, TileId};
 use crate::time::Millis;
 /// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
@@ -48,8 +48,8 @@ impl Default for TrackConfig {
             gate_position_m: 3.0,
             gate_speed_mps: 3.0,
             gate_heading_deg: 45.0,
-            tile_size_m: 250.0,
-            mirror_margin_m: 50.0,
+            tile_size_m: 300.0,
+            mirror_margin_m: 300.0,
         }
     }
 }
@@ -100,6 +100,8 @@ pub struct Track {
     pub width_m: Option<f64>,
     /// Length, metres.
     pub length_m: Option<f64>,
+    /// What the vehicle says of its own state (its latest BSM), when it sends BSMs.
+    pub status: VehicleStatus,
     /// The instant the fused state refers to (the newest report's generation time).
     pub at: Millis,
     /// When roadcloud last received a report of it.
@@ -147,6 +149,7 @@ impl Track {
             if o.kind != ParticipantKind::Unknown {
                 self.kind = o.kind;
             }
+            self.status = o.status;
             self.at = o.generated_at;
             return;
         }
@@ -188,9 +191,19 @@ impl Track {
             .sources
             .iter()
             .max_by_key(|(k, o)| (matches!(k, SourceKey::Vehicle(_)), o.generated_at))
-            .map(|(_, o)| (o.motion, o.width_m, o.length_m, o.vehicle_class, o.kind))
+            .map(|(_, o)| {
+                (
+                    o.motion,
+                    o.width_m,
+                    o.length_m,
+                    o.vehicle_class,
+                    o.kind,
+                    o.status,
+                )
+            })
             .expect("a track has a source");
-        let (motion, width_m, length_m, vehicle_class, kind) = best;
+        let (motion, width_m, length_m, vehicle_class, kind, status) = best;
+        self.status = status;
         self.motion.accel_long_mps2 = motion.accel_long_mps2;
         self.motion.accel_lat_mps2 = motion.accel_lat_mps2;
         self.motion.yaw_rate_dps = motion.yaw_rate_dps;
@@ -413,6 +426,7 @@ impl Tracks {
                 motion: o.motion,
                 width_m: o.width_m,
                 length_m: o.length_m,
+                status: o.status,
                 at: o.generated_at,
                 updated_at: o.received_at,
                 sources: Vec::with_capacity(1),

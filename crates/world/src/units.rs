@@ -50,6 +50,26 @@ pub fn height_m(h: csae::VehicleHeight) -> f64 {
     f64::from(h.0) / 20.0
 }
 
+/// The other way, for devices roadcloud simulates: m/s to `Speed` (0.02 m/s, 0..=8190).
+pub fn speed_from_mps(v: f64) -> csae::Speed {
+    csae::Speed((v * 50.0).round().clamp(0.0, 8190.0) as u16)
+}
+
+/// Degrees (any) to `Heading` (0.0125 degree, 0..=28799).
+pub fn heading_from_deg(h: f64) -> csae::Heading {
+    csae::Heading(((h.rem_euclid(360.0) * 80.0).round() as u16) % 28_800)
+}
+
+/// m/s² to `Acceleration` (0.01 m/s², -2000..=2000).
+pub fn acceleration_from_mps2(a: f64) -> csae::Acceleration {
+    csae::Acceleration((a * 100.0).round().clamp(-2000.0, 2000.0) as i16)
+}
+
+/// Degrees/s to `YawRate` (0.01 degree/s, -32767..=32767).
+pub fn yaw_rate_from_dps(y: f64) -> csae::YawRate {
+    csae::YawRate((y * 100.0).round().clamp(-32767.0, 32767.0) as i16)
+}
+
 /// The position a `PositionOffsetLL` gives relative to a reference position, all in 1e-7
 /// degree as (lat, lon). The six `position-LLn` forms are offsets of growing range in that unit;
 /// `position-LatLon` is an absolute position (DE_PositionOffsetLL, T/CSAE 53-2020).

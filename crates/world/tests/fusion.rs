@@ -29,6 +29,7 @@ fn obs(source: ObservationSource, east: f64, north: f64, m: Motion, t: i64) -> O
         motion: m,
         width_m: Some(1.8),
         length_m: Some(4.5),
+        status: Default::default(),
         generated_at: t,
         received_at: t + 20,
     }

@@ -84,10 +84,12 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 500)]
     pub max_future_ms: i64,
     /// Side of a map tile, metres (the unit the applications evaluate and a cluster shards).
-    #[arg(long, default_value_t = 250.0)]
+    #[arg(long, default_value_t = 300.0)]
     pub tile_size_m: f64,
-    /// How far a tile's view reaches across its border into its neighbours, metres.
-    #[arg(long, default_value_t = 50.0)]
+    /// How far a tile's view reaches across its border into its neighbours, metres: at
+    /// least the longest range of the applications (300 m by default), so a vehicle near a
+    /// border sees what lies beyond it.
+    #[arg(long, default_value_t = 300.0)]
     pub mirror_margin_m: f64,
     /// Sustained messages per second per vehicle (RSUs get 50 times this).
     #[arg(long, default_value_t = 20.0)]

@@ -1,0 +1,111 @@
+//! ICW, intersection collision warning (T/CSAE 53-2020): two vehicles on crossing paths will
+//! reach the crossing point at nearly the same time.
+//!
+//! Principle: time to intersection. Each vehicle's path is its heading line; where the two
+//! lines cross (headings `min_angle_deg` to `180 - min_angle_deg` apart), each vehicle's
+//! time to the crossing point at its speed is computed. When both arrive within `horizon_s`
+//! and within `time_gap_s` of each other, the host is warned, with the time to the crossing
+//! point as time to collision; alerted below `ttc_alert_s`.
+
+use crate::scene::{Scene, SceneParticipant};
+use crate::{Advisory, App, Severity, plugin};
+use roadcloud_world::tracks::angle_between;
+use serde::{Deserialize, Serialize};
+
+/// ICW's parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Params {
+    /// How far to look for crossing traffic, metres.
+    pub range_m: f64,
+    /// Smallest angle between paths that counts as crossing, degrees.
+    pub min_angle_deg: f64,
+    /// How far ahead in time to look, seconds.
+    pub horizon_s: f64,
+    /// Arrival times this close count as a conflict, seconds.
+    pub time_gap_s: f64,
+    /// Time to the crossing point below which to alert, seconds.
+    pub ttc_alert_s: f64,
+    /// Speed below which a vehicle is not on its way, m/s.
+    pub min_speed_mps: f64,
+    /// How long an advisory stands, milliseconds.
+    pub valid_ms: i64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            range_m: 150.0,
+            min_angle_deg: 45.0,
+            horizon_s: 6.0,
+            time_gap_s: 2.0,
+            ttc_alert_s: 2.5,
+            min_speed_mps: 2.0,
+            valid_ms: 1_000,
+        }
+    }
+}
+
+pub(crate) fn app() -> Box<dyn App> {
+    plugin("ICW", "intersection collision warning", evaluate)
+}
+
+/// Distances along each heading line to where the two lines cross, metres (None when they
+/// are parallel or the crossing lies behind either).
+pub(crate) fn crossing(a: &SceneParticipant, b: &SceneParticipant) -> Option<(f64, f64)> {
+    let (ha, hb) = (a.heading_deg?.to_radians(), b.heading_deg?.to_radians());
+    let (ua, ub) = ((ha.sin(), ha.cos()), (hb.sin(), hb.cos()));
+    let denom = ua.0 * ub.1 - ua.1 * ub.0;
+    if denom.abs() < 1e-6 {
+        return None;
+    }
+    let (de, dn) = (
+        b.position.east_m - a.position.east_m,
+        b.position.north_m - a.position.north_m,
+    );
+    // a + s * ua = b + t * ub
+    let s = (de * ub.1 - dn * ub.0) / denom;
+    let t = (de * ua.1 - dn * ua.0) / denom;
+    (s >= 0.0 && t >= 0.0).then_some((s, t))
+}
+
+fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    for (hv, target) in scene.targets() {
+        if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
+            continue;
+        }
+        for rv in scene.around(hv, p.range_m) {
+            if !rv.is_vehicle() || rv.speed_mps < p.min_speed_mps {
+                continue;
+            }
+            let (Some(h1), Some(h2)) = (hv.heading_deg, rv.heading_deg) else {
+                continue;
+            };
+            let angle = angle_between(h1, h2);
+            if angle < p.min_angle_deg || angle > 180.0 - p.min_angle_deg {
+                continue;
+            }
+            let Some((s_hv, s_rv)) = crossing(hv, rv) else {
+                continue;
+            };
+            let (t_hv, t_rv) = (s_hv / hv.speed_mps, s_rv / rv.speed_mps);
+            if t_hv > p.horizon_s || t_rv > p.horizon_s || (t_hv - t_rv).abs() > p.time_gap_s {
+                continue;
+            }
+            let severity = if t_hv <= p.ttc_alert_s {
+                Severity::Alert
+            } else {
+                Severity::Warning
+            };
+            out.push(
+                Advisory::new("ICW", severity, hv, target, scene, p.valid_ms)
+                    .about(rv.as_other())
+                    .ttc(t_hv)
+                    .distance(s_hv)
+                    .detail(format!(
+                        "crossing vehicle: you reach the conflict point in {t_hv:.1} s, it in {t_rv:.1} s"
+                    )),
+            );
+        }
+    }
+}

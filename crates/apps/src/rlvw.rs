@@ -1,0 +1,99 @@
+//! RLVW, red light violation warning (T/CSAE 53-2020): at its speed the host will cross the
+//! stop line on red.
+//!
+//! Principle: stopping distance against the signal at arrival. The host's lane (MAP) gives the
+//! distance to the stop line and the phase that governs it (the lane's connection), SPAT gives
+//! that phase's state at the host's arrival time (its speed and acceleration, within
+//! `horizon_s`). When the light will be red or yellow on arrival and the host is not already
+//! braking enough to stop (deceleration needed `v²/2d` above what it brakes now), it is
+//! warned; alerted when the deceleration needed exceeds `comfort_decel_mps2`, so that only a
+//! hard stop avoids the violation.
+
+use crate::scene::{Light, Scene};
+use crate::{Advisory, App, Severity, plugin};
+use roadcloud_world::Millis;
+use serde::{Deserialize, Serialize};
+
+/// RLVW's parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Params {
+    /// How far ahead in time to look, seconds.
+    pub horizon_s: f64,
+    /// Deceleration a driver brakes with comfortably, m/s².
+    pub comfort_decel_mps2: f64,
+    /// The host's speed below which there is no warning, m/s.
+    pub min_speed_mps: f64,
+    /// How long an advisory stands, milliseconds.
+    pub valid_ms: i64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            horizon_s: 6.0,
+            comfort_decel_mps2: 3.0,
+            min_speed_mps: 3.0,
+            valid_ms: 1_000,
+        }
+    }
+}
+
+pub(crate) fn app() -> Box<dyn App> {
+    plugin("RLVW", "red light violation warning", evaluate)
+}
+
+/// Seconds to cover `d` metres from speed `v` with acceleration `a` (None if it stops first).
+pub(crate) fn time_to_cover(d: f64, v: f64, a: f64) -> Option<f64> {
+    if d <= 0.0 {
+        return Some(0.0);
+    }
+    if a.abs() < 1e-6 {
+        return (v > 0.0).then(|| d / v);
+    }
+    let disc = v * v + 2.0 * a * d;
+    (disc >= 0.0).then(|| (-v + disc.sqrt()) / a)
+}
+
+fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    for (hv, target) in scene.targets() {
+        let Some(lane) = hv.lane.filter(|l| !l.against) else {
+            continue;
+        };
+        if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
+            continue;
+        }
+        let d = lane.to_stop_line_m;
+        let Some(t) = time_to_cover(d, hv.speed_mps, hv.accel_mps2).filter(|t| *t <= p.horizon_s)
+        else {
+            continue;
+        };
+        let arrival = scene.now + (t * 1000.0) as Millis;
+        let Some((phase, light, light_name)) = scene.signal_for(&lane, arrival) else {
+            continue;
+        };
+        if !matches!(light, Light::Stop | Light::Yellow) {
+            continue;
+        }
+        let needed = hv.speed_mps * hv.speed_mps / (2.0 * d.max(0.1));
+        // Already braking at least as hard as needed: it will stop.
+        if -hv.accel_mps2 >= needed {
+            continue;
+        }
+        let severity = if needed > p.comfort_decel_mps2 {
+            Severity::Alert
+        } else {
+            Severity::Warning
+        };
+        out.push(
+            Advisory::new("RLVW", severity, hv, target, scene, p.valid_ms)
+                .ttc(t)
+                .distance(d)
+                .detail(format!(
+                    "{} on phase {phase} when reaching the stop line in {t:.1} s ({d:.0} m); \
+                     stopping needs {needed:.1} m/s²",
+                    light_name
+                )),
+        );
+    }
+}

@@ -1,0 +1,448 @@
+//! What an application sees: one tile's participants predicted to one instant, with the
+//! lanes, signal states and road events around them, and the geometry the scenarios share.
+
+use roadcloud_world::events::{EventKind, RoadEvent};
+use roadcloud_world::lanes::{LaneIndex, LaneMatch};
+use roadcloud_world::map::{Intersection, Lane, NodeId};
+use roadcloud_world::signals::{PhaseStep, SignalState};
+use roadcloud_world::tracks::{TileView, angle_between};
+use roadcloud_world::{Millis, ParticipantKind, Point, Track};
+
+/// The maps the pipeline keeps (the same hasher as the world's).
+pub type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Who an advisory is about: a vehicle by its id, a participant only roadside units see,
+/// or an RSI event or sign.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ParticipantId {
+    /// A vehicle's 8-octet id.
+    Vehicle([u8; 8]),
+    /// A track without a vehicle id (`track-N`).
+    Track(u64),
+    /// An RSI event or sign: its RSU, kind and id there.
+    Rsi {
+        /// The announcing RSU.
+        rsu: [u8; 8],
+        /// Sign (true) or event.
+        sign: bool,
+        /// Its id there.
+        id: u8,
+    },
+}
+
+fn hex(id: &[u8; 8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl std::fmt::Display for ParticipantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParticipantId::Vehicle(v) => f.write_str(&hex(v)),
+            ParticipantId::Track(n) => write!(f, "track-{n}"),
+            ParticipantId::Rsi { rsu, sign, id } => write!(
+                f,
+                "{}:{}:{id}",
+                if *sign { "sign" } else { "event" },
+                hex(rsu)
+            ),
+        }
+    }
+}
+
+/// A participant as the applications see it: predicted to the scene's instant.
+#[derive(Debug, Clone)]
+pub struct SceneParticipant<'a> {
+    /// Its track.
+    pub track: &'a Track,
+    /// Its id.
+    pub id: ParticipantId,
+    /// Where it is at the scene's instant.
+    pub position: Point,
+    /// Speed, m/s (0 when unknown).
+    pub speed_mps: f64,
+    /// Heading at the scene's instant, degrees clockwise from north.
+    pub heading_deg: Option<f64>,
+    /// Longitudinal acceleration, m/s² (0 when unknown).
+    pub accel_mps2: f64,
+    /// Its lane, when matched.
+    pub lane: Option<LaneMatch>,
+    /// Whether it lies in the tile (a mirrored neighbour's participant is seen, never
+    /// advised: its own tile does that).
+    pub own: bool,
+    /// When the scene's instant is, for prediction.
+    now: Millis,
+}
+
+impl SceneParticipant<'_> {
+    /// The vehicle an advisory about it can go to: a vehicle of this tile that reports
+    /// itself (only those have a downlink).
+    pub fn target(&self) -> Option<[u8; 8]> {
+        (self.own && self.track.self_reported())
+            .then_some(self.track.vehicle)
+            .flatten()
+    }
+
+    /// Where it will be `dt_s` seconds after the scene's instant.
+    pub fn predict(&self, dt_s: f64) -> Point {
+        self.track
+            .predict(self.now + (dt_s * 1000.0).round() as Millis)
+    }
+
+    /// Whether it is a motor vehicle.
+    pub fn is_vehicle(&self) -> bool {
+        self.track.kind == ParticipantKind::Vehicle
+    }
+
+    /// Whether it is a pedestrian or a cyclist.
+    pub fn is_vulnerable(&self) -> bool {
+        matches!(
+            self.track.kind,
+            ParticipantKind::Pedestrian | ParticipantKind::Cyclist
+        )
+    }
+
+    /// Its length, metres (a passenger car's 4.5 m when unknown).
+    pub fn length_m(&self) -> f64 {
+        self.track.length_m.unwrap_or(4.5)
+    }
+
+    /// Its width, metres (1.8 m when unknown).
+    pub fn width_m(&self) -> f64 {
+        self.track.width_m.unwrap_or(1.8)
+    }
+
+    /// The other participant as an advisory names it.
+    pub fn as_other(&self) -> crate::Other {
+        crate::Other {
+            id: self.id.clone(),
+            kind: self.track.kind.as_str(),
+            position: self.position,
+        }
+    }
+}
+
+/// Where `rv` is seen from `hv`: metres ahead along `hv`'s heading, metres to its right,
+/// and the angle between their headings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Relative {
+    /// Metres ahead (negative: behind).
+    pub ahead_m: f64,
+    /// Metres to the right (negative: left).
+    pub right_m: f64,
+    /// Degrees between the headings (0: same direction, 180: oncoming); 0 when `rv` has
+    /// none.
+    pub heading_diff_deg: f64,
+}
+
+/// `rv` in `hv`'s frame; None when `hv` has no heading.
+pub fn relative(hv: &SceneParticipant, rv: &SceneParticipant) -> Option<Relative> {
+    let h = hv.heading_deg?.to_radians();
+    let (de, dn) = (
+        rv.position.east_m - hv.position.east_m,
+        rv.position.north_m - hv.position.north_m,
+    );
+    Some(Relative {
+        ahead_m: de * h.sin() + dn * h.cos(),
+        right_m: de * h.cos() - dn * h.sin(),
+        heading_diff_deg: rv
+            .heading_deg
+            .map_or(0.0, |r| angle_between(hv.heading_deg.unwrap_or(r), r)),
+    })
+}
+
+/// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane: the same
+/// MAP lane when both are matched, else within `half_width_m` of `hv`'s heading line and
+/// heading within 30 degrees of it. None otherwise.
+pub fn gap_ahead(hv: &SceneParticipant, rv: &SceneParticipant, half_width_m: f64) -> Option<f64> {
+    let r = relative(hv, rv)?;
+    if r.ahead_m <= 0.0 || r.heading_diff_deg > 30.0 {
+        return None;
+    }
+    let same_lane = match (&hv.lane, &rv.lane) {
+        (Some(a), Some(b)) => a.lane == b.lane,
+        _ => r.right_m.abs() <= half_width_m,
+    };
+    same_lane.then(|| r.ahead_m - (hv.length_m() + rv.length_m()) / 2.0)
+}
+
+/// When a follower closes a `gap_m` to a leader, seconds, within `horizon_s`: both move on
+/// with their speeds and accelerations, and a braking participant stops rather than reverses
+/// (the enhanced time to collision, which unlike gap over closing speed sees a leader brake).
+pub fn time_to_close(
+    gap_m: f64,
+    follower: (f64, f64),
+    leader: (f64, f64),
+    horizon_s: f64,
+) -> Option<f64> {
+    if gap_m <= 0.0 {
+        return Some(0.0);
+    }
+    let travelled = |(v, a): (f64, f64), t: f64| {
+        // Distance covered in t with v, a, stopping at 0.
+        let t_stop = if a < 0.0 { v / -a } else { f64::INFINITY };
+        let t = t.min(t_stop);
+        v * t + 0.5 * a * t * t
+    };
+    let step = 0.05;
+    let steps = (horizon_s / step).ceil() as usize;
+    (1..=steps)
+        .map(|i| i as f64 * step)
+        .find(|&t| gap_m + travelled(leader, t) - travelled(follower, t) <= 0.0)
+}
+
+/// When two participants come closest within `horizon_s` (each moving on with its speed,
+/// acceleration and yaw rate), and how close, metres: (seconds from now, distance).
+pub fn closest_approach(
+    a: &SceneParticipant,
+    b: &SceneParticipant,
+    horizon_s: f64,
+    step_s: f64,
+) -> (f64, f64) {
+    let steps = (horizon_s / step_s).ceil().max(0.0) as usize;
+    (0..=steps)
+        .map(|i| {
+            let t = i as f64 * step_s;
+            (t, a.predict(t).distance_to(b.predict(t)))
+        })
+        .min_by(|x, y| x.1.total_cmp(&y.1))
+        .unwrap_or((0.0, a.position.distance_to(b.position)))
+}
+
+/// Distance from `p` to a polyline, metres.
+pub fn distance_to_polyline(p: Point, line: &[Point]) -> f64 {
+    match line {
+        [] => f64::INFINITY,
+        [only] => only.distance_to(p),
+        _ => line
+            .windows(2)
+            .map(|w| distance_to_segment(p, w[0], w[1]))
+            .fold(f64::INFINITY, f64::min),
+    }
+}
+
+fn distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
+    let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
+    let len2 = de * de + dn * dn;
+    if len2 == 0.0 {
+        return a.distance_to(p);
+    }
+    let t = (((p.east_m - a.east_m) * de + (p.north_m - a.north_m) * dn) / len2).clamp(0.0, 1.0);
+    p.distance_to(Point {
+        east_m: a.east_m + t * de,
+        north_m: a.north_m + t * dn,
+    })
+}
+
+/// Whether a participant at `p` heading `heading_deg` lies in an RSI event's or sign's zone:
+/// within its radius of its position, or within the half width of one of its reference paths
+/// while travelling along it (a reference path runs in the direction of the traffic it is
+/// for, DF_ReferencePath; heading within 90 degrees of the path's nearest segment).
+pub fn in_zone(e: &RoadEvent, p: Point, heading_deg: Option<f64>) -> bool {
+    e.radius_m.is_some_and(|r| e.position.distance_to(p) <= r)
+        || e.paths.iter().any(|(line, half)| {
+            let nearest = line.windows(2).min_by(|a, b| {
+                distance_to_segment(p, a[0], a[1]).total_cmp(&distance_to_segment(p, b[0], b[1]))
+            });
+            let along = match (nearest, heading_deg) {
+                (Some(w), Some(h)) => {
+                    let dir = (w[1].east_m - w[0].east_m)
+                        .atan2(w[1].north_m - w[0].north_m)
+                        .to_degrees();
+                    angle_between(h, dir) <= 90.0
+                }
+                _ => true,
+            };
+            along && distance_to_polyline(p, line) <= *half
+        })
+}
+
+/// How far ahead along its heading `hv` enters `e`'s zone, metres, looking `range_m` ahead in
+/// steps of `step_m`; 0 when it is inside already.
+pub fn distance_to_zone(
+    hv: &SceneParticipant,
+    e: &RoadEvent,
+    range_m: f64,
+    step_m: f64,
+) -> Option<f64> {
+    let h = hv.heading_deg.unwrap_or(0.0).to_radians();
+    let steps = (range_m / step_m).ceil() as usize;
+    (0..=steps).map(|i| i as f64 * step_m).find(|d| {
+        in_zone(
+            e,
+            Point {
+                east_m: hv.position.east_m + d * h.sin(),
+                north_m: hv.position.north_m + d * h.cos(),
+            },
+            hv.heading_deg,
+        )
+    })
+}
+
+/// One tile's world at one instant, as every application sees it.
+pub struct Scene<'a> {
+    /// The instant every participant is predicted to, ms since the epoch.
+    pub now: Millis,
+    /// The participants: the tile's own, then its neighbours' near the border.
+    pub participants: Vec<SceneParticipant<'a>>,
+    /// Lanes, for matching positions.
+    pub lanes: &'a LaneIndex,
+    /// Intersections from MAP.
+    pub intersections: &'a Map<NodeId, Intersection>,
+    /// Signal state from SPAT.
+    pub signals: &'a Map<NodeId, SignalState>,
+    /// RSI events and signs in force.
+    pub events: Vec<&'a RoadEvent>,
+}
+
+impl<'a> Scene<'a> {
+    /// The scene of a tile view at `now`.
+    pub fn new(
+        now: Millis,
+        view: &TileView<'a>,
+        lanes: &'a LaneIndex,
+        intersections: &'a Map<NodeId, Intersection>,
+        signals: &'a Map<NodeId, SignalState>,
+        events: impl IntoIterator<Item = &'a RoadEvent>,
+    ) -> Self {
+        let own = view.own.iter().map(|t| (t, true));
+        let mirrored = view.mirrored.iter().map(|t| (t, false));
+        let participants = own
+            .chain(mirrored)
+            .map(|(t, own)| participant(t, own, now))
+            .collect();
+        Scene {
+            now,
+            participants,
+            lanes,
+            intersections,
+            signals,
+            events: events
+                .into_iter()
+                .filter(|e| e.start.is_none_or(|s| s <= now) && e.end.is_none_or(|x| x > now))
+                .collect(),
+        }
+    }
+
+    /// The participants an advisory can go to, with their vehicle ids.
+    pub fn targets(&self) -> impl Iterator<Item = (&SceneParticipant<'a>, [u8; 8])> {
+        self.participants
+            .iter()
+            .filter_map(|p| p.target().map(|id| (p, id)))
+    }
+
+    /// The participants other than `hv` within `range_m` of it.
+    pub fn around<'s>(
+        &'s self,
+        hv: &'s SceneParticipant<'a>,
+        range_m: f64,
+    ) -> impl Iterator<Item = &'s SceneParticipant<'a>> {
+        self.participants.iter().filter(move |p| {
+            p.track.id != hv.track.id && p.position.distance_to(hv.position) <= range_m
+        })
+    }
+
+    /// The MAP lane a match names.
+    pub fn lane(&self, m: &LaneMatch) -> Option<&'a Lane> {
+        self.intersections
+            .get(&m.lane.node)?
+            .links
+            .iter()
+            .find(|l| l.upstream == m.lane.upstream)?
+            .lanes
+            .iter()
+            .find(|l| l.id == m.lane.lane)
+    }
+
+    /// The signal phase that governs a lane (the phase of its first connection that names
+    /// one) and its state at `t`, when SPAT says what it will be then (None past the last
+    /// state SPAT gives an end for, except that red follows yellow, as GB 14886 sequences
+    /// them): the phase, the light's class and its name.
+    pub fn signal_for(&self, m: &LaneMatch, t: Millis) -> Option<(u8, Light, &'static str)> {
+        let lane = self.lane(m)?;
+        let phase_id = lane.connects_to.iter().find_map(|c| c.phase)?;
+        let phase = self
+            .signals
+            .get(&m.lane.node)?
+            .phases
+            .iter()
+            .find(|p| p.id == phase_id)?;
+        let step = phase
+            .steps
+            .iter()
+            .find(|s| s.start.is_none_or(|st| st <= t) && s.likely_end.is_none_or(|e| e > t));
+        match step {
+            Some(s) => Some((phase_id, Light::of(s), s.light)),
+            None => match phase.steps.last() {
+                Some(last) if Light::of(last) == Light::Yellow => {
+                    Some((phase_id, Light::Stop, "red"))
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// The phase's states in order (current first), for looking ahead.
+    pub fn phase_steps(&self, m: &LaneMatch) -> Option<&'a [PhaseStep]> {
+        let lane = self.lane(m)?;
+        let phase_id = lane.connects_to.iter().find_map(|c| c.phase)?;
+        self.signals
+            .get(&m.lane.node)?
+            .phases
+            .iter()
+            .find(|p| p.id == phase_id)
+            .map(|p| p.steps.as_slice())
+    }
+
+    /// The events or signs of `kind` in force.
+    pub fn rsi(&self, kind: EventKind) -> impl Iterator<Item = &'a RoadEvent> + '_ {
+        self.events.iter().copied().filter(move |e| e.kind == kind)
+    }
+}
+
+fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a> {
+    let dt = (now - t.at) as f64 / 1000.0;
+    let speed0 = t.motion.speed_mps.unwrap_or(0.0);
+    let accel = t.motion.accel_long_mps2.unwrap_or(0.0);
+    SceneParticipant {
+        track: t,
+        id: match t.vehicle {
+            Some(v) => ParticipantId::Vehicle(v),
+            None => ParticipantId::Track(t.id.0),
+        },
+        position: t.predict(now),
+        speed_mps: (speed0 + accel * dt.max(0.0)).max(0.0),
+        heading_deg: t
+            .motion
+            .heading_deg
+            .map(|h| (h + t.motion.yaw_rate_dps.unwrap_or(0.0) * dt).rem_euclid(360.0)),
+        accel_mps2: accel,
+        lane: t.lane,
+        own,
+        now,
+    }
+}
+
+/// The light of a phase step in the three classes the scenarios need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Light {
+    /// May go (`permissive-green`, `protected-green`, `flashing-green`).
+    Go,
+    /// Yellow: stop if you can.
+    Yellow,
+    /// Must stop (`red`, `flashing-red`).
+    Stop,
+    /// Dark, unavailable or flashing yellow: no guidance.
+    Unknown,
+}
+
+impl Light {
+    /// The class of a step's light (its name as the standard spells it).
+    pub fn of(step: &PhaseStep) -> Light {
+        match step.light {
+            "permissive-green" | "protected-green" | "flashing-green" => Light::Go,
+            "yellow" => Light::Yellow,
+            "red" | "flashing-red" => Light::Stop,
+            _ => Light::Unknown,
+        }
+    }
+}

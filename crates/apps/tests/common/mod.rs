@@ -1,0 +1,182 @@
+//! A zone for scenario tests: devices send messages as they would (UPER MessageFrames on
+//! their topics), the pipeline admits them into the world, and the applications evaluate
+//! each tile's scene.
+
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use roadcloud_apps::{Advisory, Registry, Scene, Severity};
+use roadcloud_csae::{LightState, MessageFrame};
+use roadcloud_pipeline::{Pipeline, PipelineConfig};
+use roadcloud_sim::messages::{self, Detection, VehicleState};
+use roadcloud_transport::{DeviceId, DeviceKind, Frame, MessageKind, Topic, Transport};
+use roadcloud_world::{LocalFrame, Millis, Point};
+
+/// The RSU of the test intersection.
+pub const RSU: [u8; 8] = *b"RSU-AT01";
+
+pub fn p(east_m: f64, north_m: f64) -> Point {
+    Point { east_m, north_m }
+}
+
+/// A vehicle id from a number.
+pub fn id(n: u8) -> [u8; 8] {
+    [0x5a, 0, 0, 0, 0, 0, 0, n]
+}
+
+pub struct Zone {
+    pub pipeline: Pipeline,
+    pub frame: LocalFrame,
+    pub now: Millis,
+}
+
+impl Zone {
+    /// An empty zone around the MAP vector's intersection (node 310/1001 at the origin).
+    pub fn new() -> Zone {
+        let pipeline = Pipeline::new(PipelineConfig::default());
+        let frame = pipeline.frame;
+        Zone {
+            pipeline,
+            frame,
+            now: roadcloud_transport::now_millis(),
+        }
+    }
+
+    /// With the MAP vector: node 310/1001 at the origin, four approaches of three lanes
+    /// (lane 1 left turn, 2 straight, 3 straight and right), 60 km/h.
+    pub fn with_map() -> Zone {
+        let mut z = Zone::new();
+        let MessageFrame::MapFrame(map) = roadcloud_testkit::vector53("map_01_anting_4arm") else {
+            panic!("a MAP")
+        };
+        z.send(
+            DeviceKind::Rsu,
+            RSU,
+            MessageKind::Map,
+            MessageFrame::MapFrame(map),
+        );
+        z
+    }
+
+    pub fn send(&mut self, kind: DeviceKind, device: [u8; 8], m: MessageKind, frame: MessageFrame) {
+        let f = Frame {
+            transport: Transport::Mqtt,
+            topic: Topic::uplink(kind, DeviceId(device), m),
+            payload: Bytes::from(roadcloud_csae::encode(&frame).expect("encodes")),
+            received_at: self.now,
+        };
+        self.pipeline.ingest(&f).expect("admitted");
+    }
+
+    /// A vehicle reports itself.
+    pub fn vehicle(&mut self, v: VehicleState) {
+        let bsm = messages::bsm(&self.frame, &v, 0, self.now);
+        self.send(
+            DeviceKind::Obu,
+            v.id,
+            MessageKind::Bsm,
+            MessageFrame::BsmFrame(bsm),
+        );
+    }
+
+    /// The RSU's camera sees a pedestrian.
+    pub fn pedestrian(&mut self, ptc_id: u16, at: Point, heading_deg: f64, speed_mps: f64) {
+        let d = Detection {
+            kind: roadcloud_csae::ParticipantType::Pedestrian,
+            ptc_id,
+            position: at,
+            heading_deg,
+            speed_mps,
+            size_m: (0.5, 0.5),
+        };
+        let rsm = messages::rsm(&self.frame, RSU, p(0.0, 0.0), &[d], 0, self.now);
+        self.send(
+            DeviceKind::Rsu,
+            RSU,
+            MessageKind::Rsm,
+            MessageFrame::RsmFrame(rsm),
+        );
+    }
+
+    /// The intersection's signals: (phase, light, ms until it changes).
+    pub fn signals(&mut self, phases: &[(u8, LightState, Millis)]) {
+        let spat = messages::spat((310, 1001), phases, 0, self.now);
+        self.send(
+            DeviceKind::Rsu,
+            RSU,
+            MessageKind::Spat,
+            MessageFrame::SpatFrame(spat),
+        );
+    }
+
+    /// An RSI vector, its time details dropped (they name a day long past).
+    pub fn rsi(&mut self, name: &str) {
+        let MessageFrame::RsiFrame(mut rsi) = roadcloud_testkit::vector53(name) else {
+            panic!("an RSI")
+        };
+        for e in rsi.rtes.iter_mut().flat_map(|l| l.0.iter_mut()) {
+            e.time_details = None;
+        }
+        for s in rsi.rtss.iter_mut().flat_map(|l| l.0.iter_mut()) {
+            s.time_details = None;
+        }
+        let id = rsi.id;
+        self.send(
+            DeviceKind::Rsu,
+            id,
+            MessageKind::Rsi,
+            MessageFrame::RsiFrame(rsi),
+        );
+    }
+
+    /// What application `app` (alone) advises, over every tile.
+    pub fn advisories(&self, app: &str) -> Vec<Advisory> {
+        let mut registry = Registry::new();
+        for a in roadcloud_apps::all() {
+            registry
+                .configure(a.id(), Some(a.id() == app), None)
+                .unwrap();
+        }
+        let p = &self.pipeline;
+        let mut out = Vec::new();
+        for tile in p.tracks.tiles() {
+            let view = p.tracks.view(tile);
+            let scene = Scene::new(
+                self.now,
+                &view,
+                &p.lanes,
+                &p.intersections,
+                &p.signals,
+                p.events.values(),
+            );
+            registry.evaluate(&scene, &mut out);
+        }
+        out
+    }
+}
+
+/// One case of a scenario table: a name, how the zone is set up, and the severity the
+/// target vehicle must get (None: no advisory of the application at all).
+pub struct Case {
+    pub name: &'static str,
+    pub setup: fn() -> Zone,
+    pub expect: Option<Severity>,
+}
+
+/// Runs a table: each case's advisories of `app` for vehicle 1.
+pub fn run(app: &str, cases: &[Case]) {
+    let mut failed = Vec::new();
+    for c in cases {
+        let zone = (c.setup)();
+        let got = zone.advisories(app);
+        let mine: Vec<&Advisory> = got.iter().filter(|a| a.target == id(1)).collect();
+        let severity = mine.iter().map(|a| a.severity).max();
+        if severity != c.expect {
+            failed.push(format!(
+                "{app} / {}: expected {:?}, got {:?} {:#?}",
+                c.name, c.expect, severity, mine
+            ));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}

@@ -1,0 +1,792 @@
+//! Each application against a table of situations, built from messages as devices send them:
+//! cases that must warn (with the severity they must reach) and the near misses that must
+//! not. The intersection is the MAP vector's (node 310/1001 at the origin); driving south
+//! on its north approach, lane 1 (left turn) lies at east +3.5 m, lane 2 (straight, phase 1)
+//! at +0.125 m and lane 3 at -3.375 m; the stop line is 20 m north of the node.
+
+mod common;
+
+use common::*;
+use roadcloud_apps::Severity::{self, Alert, Info, Warning};
+use roadcloud_csae::LightState;
+use roadcloud_sim::messages::{VehicleFlags, VehicleState};
+
+const SOUTH: f64 = 180.0;
+const NORTH: f64 = 0.0;
+
+fn car(n: u8, east: f64, north: f64, heading: f64, speed: f64) -> VehicleState {
+    VehicleState::car(id(n), p(east, north), heading, speed)
+}
+
+fn with(v: VehicleState, f: impl FnOnce(&mut VehicleState)) -> VehicleState {
+    let mut v = v;
+    f(&mut v);
+    v
+}
+
+fn flags(f: VehicleFlags) -> impl FnOnce(&mut VehicleState) {
+    move |v| v.flags = f
+}
+
+fn zone(map: bool, vehicles: &[VehicleState]) -> Zone {
+    let mut z = if map { Zone::with_map() } else { Zone::new() };
+    for v in vehicles {
+        z.vehicle(*v);
+    }
+    z
+}
+
+fn case(name: &'static str, expect: Option<Severity>, setup: fn() -> Zone) -> Case {
+    Case {
+        name,
+        setup,
+        expect,
+    }
+}
+
+#[test]
+fn fcw() {
+    run(
+        "FCW",
+        &[
+            case(
+                "closing on a slower car in the lane, 1.5-2.7 s",
+                Some(Warning),
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 0.125, 100.0, SOUTH, 15.0),
+                            car(2, 0.125, 80.0, SOUTH, 5.0),
+                        ],
+                    )
+                },
+            ),
+            case("closing fast, under 1.5 s", Some(Alert), || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 100.0, SOUTH, 20.0),
+                        car(2, 0.125, 88.0, SOUTH, 5.0),
+                    ],
+                )
+            }),
+            case("without MAP: the heading corridor", Some(Warning), || {
+                zone(
+                    false,
+                    &[car(1, 0.0, 0.0, NORTH, 15.0), car(2, 0.5, 20.0, NORTH, 5.0)],
+                )
+            }),
+            case(
+                "near miss: the slower car is in the next lane",
+                None,
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 0.125, 100.0, SOUTH, 15.0),
+                            car(2, -3.375, 80.0, SOUTH, 5.0),
+                        ],
+                    )
+                },
+            ),
+            case("near miss: the car ahead is faster", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 100.0, SOUTH, 15.0),
+                        car(2, 0.125, 80.0, SOUTH, 16.0),
+                    ],
+                )
+            }),
+            case("near miss: far enough (more than 2.7 s)", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 150.0, SOUTH, 15.0),
+                        car(2, 0.125, 80.0, SOUTH, 5.0),
+                    ],
+                )
+            }),
+            case("near miss: the host stands", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 100.0, SOUTH, 0.0),
+                        car(2, 0.125, 95.0, SOUTH, 0.0),
+                    ],
+                )
+            }),
+        ],
+    );
+}
+
+#[test]
+fn ebw() {
+    let braking = VehicleFlags {
+        hard_braking: true,
+        brake: true,
+        ..VehicleFlags::default()
+    };
+    let _ = braking;
+    run(
+        "EBW",
+        &[
+            case("a car 50 m ahead brakes hard", Some(Warning), || {
+                let b = with(car(2, 0.125, 100.0, SOUTH, 15.0), |v| {
+                    v.accel_mps2 = -6.0;
+                    v.flags.hard_braking = true;
+                });
+                zone(true, &[car(1, 0.125, 150.0, SOUTH, 15.0), b])
+            }),
+            case("it brakes hard close ahead: alert", Some(Alert), || {
+                let b = with(car(2, 0.125, 125.0, SOUTH, 15.0), |v| v.accel_mps2 = -7.0);
+                zone(true, &[car(1, 0.125, 150.0, SOUTH, 15.0), b])
+            }),
+            case("near miss: braking in the next lane", None, || {
+                let b = with(car(2, -3.375, 100.0, SOUTH, 15.0), |v| v.accel_mps2 = -6.0);
+                zone(true, &[car(1, 0.125, 150.0, SOUTH, 15.0), b])
+            }),
+            case("near miss: gentle braking ahead", None, || {
+                let b = with(car(2, 0.125, 100.0, SOUTH, 15.0), |v| v.accel_mps2 = -1.5);
+                zone(true, &[car(1, 0.125, 150.0, SOUTH, 15.0), b])
+            }),
+            case("near miss: the braking car is behind", None, || {
+                let b = with(car(2, 0.125, 180.0, SOUTH, 15.0), |v| v.accel_mps2 = -6.0);
+                zone(true, &[car(1, 0.125, 150.0, SOUTH, 15.0), b])
+            }),
+        ],
+    );
+}
+
+#[test]
+fn avw() {
+    run(
+        "AVW",
+        &[
+            case("a car stopped mid-link ahead", Some(Warning), || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 250.0, SOUTH, 15.0),
+                        car(2, 0.125, 150.0, SOUTH, 0.0),
+                    ],
+                )
+            }),
+            case("hazard lights on, still moving", Some(Warning), || {
+                let b = with(
+                    car(2, 0.125, 150.0, SOUTH, 8.0),
+                    flags(VehicleFlags {
+                        hazard: true,
+                        ..VehicleFlags::default()
+                    }),
+                );
+                zone(true, &[car(1, 0.125, 250.0, SOUTH, 15.0), b])
+            }),
+            case("near miss: queueing at the stop line", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 150.0, SOUTH, 15.0),
+                        car(2, 0.125, 30.0, SOUTH, 0.0),
+                    ],
+                )
+            }),
+            case("near miss: stopped in another lane", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 250.0, SOUTH, 15.0),
+                        car(2, -3.375, 150.0, SOUTH, 0.0),
+                    ],
+                )
+            }),
+            case("near miss: the host crawls too", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 250.0, SOUTH, 4.0),
+                        car(2, 0.125, 150.0, SOUTH, 0.0),
+                    ],
+                )
+            }),
+        ],
+    );
+}
+
+#[test]
+fn clw() {
+    let slipping = || {
+        flags(VehicleFlags {
+            abs: true,
+            ..VehicleFlags::default()
+        })
+    };
+    let _ = slipping;
+    run(
+        "CLW",
+        &[
+            case("ABS engaged ahead in the next lane", Some(Warning), || {
+                let b = with(car(2, -3.375, 150.0, SOUTH, 12.0), |v| v.flags.abs = true);
+                zone(true, &[car(1, 0.125, 250.0, SOUTH, 15.0), b])
+            }),
+            case("near miss: ABS engaged behind", None, || {
+                let b = with(car(2, 0.125, 280.0, SOUTH, 12.0), |v| v.flags.abs = true);
+                zone(true, &[car(1, 0.125, 250.0, SOUTH, 15.0), b])
+            }),
+            case("near miss: nobody loses grip", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 250.0, SOUTH, 15.0),
+                        car(2, 0.125, 150.0, SOUTH, 12.0),
+                    ],
+                )
+            }),
+        ],
+    );
+}
+
+#[test]
+fn hlw() {
+    run(
+        "HLW",
+        &[
+            case(
+                "driving south into the road works' path",
+                Some(Warning),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 280.0, SOUTH, 15.0)]);
+                    z.rsi("rsi_01_roadworks");
+                    z
+                },
+            ),
+            case("far enough that it is information", Some(Info), || {
+                let mut z = zone(false, &[car(1, 0.0, 600.0, SOUTH, 10.0)]);
+                z.rsi("rsi_01_roadworks");
+                z
+            }),
+            case(
+                "near miss: driving away from it, south of the node",
+                None,
+                || {
+                    let mut z = zone(true, &[car(1, -0.125, -50.0, SOUTH, 15.0)]);
+                    z.rsi("rsi_01_roadworks");
+                    z
+                },
+            ),
+            case("near miss: no event announced", None, || {
+                zone(true, &[car(1, 0.125, 280.0, SOUTH, 15.0)])
+            }),
+        ],
+    );
+}
+
+#[test]
+fn ivs() {
+    run(
+        "IVS",
+        &[
+            case(
+                "northbound on the south approach, in the sign's path",
+                Some(Info),
+                || {
+                    let mut z = zone(false, &[car(1, 0.0, -300.0, NORTH, 15.0)]);
+                    z.rsi("rsi_02_speed_limit_sign");
+                    z
+                },
+            ),
+            case("near miss: southbound, the other direction", None, || {
+                let mut z = zone(false, &[car(1, 0.0, -200.0, SOUTH, 15.0)]);
+                z.rsi("rsi_02_speed_limit_sign");
+                z
+            }),
+        ],
+    );
+}
+
+#[test]
+fn slw() {
+    run(
+        "SLW",
+        &[
+            case("72 km/h in a 60 km/h lane", Some(Warning), || {
+                zone(true, &[car(1, 0.125, 150.0, SOUTH, 20.0)])
+            }),
+            case(
+                "68 km/h under the RSI sign's 60, no MAP",
+                Some(Warning),
+                || {
+                    let mut z = zone(false, &[car(1, 0.0, -250.0, NORTH, 19.0)]);
+                    z.rsi("rsi_02_speed_limit_sign");
+                    z
+                },
+            ),
+            case("near miss: 58 km/h", None, || {
+                zone(true, &[car(1, 0.125, 150.0, SOUTH, 16.0)])
+            }),
+            case("near miss: within the tolerance", None, || {
+                let mut z = zone(false, &[car(1, 0.0, -250.0, NORTH, 17.5)]);
+                z.rsi("rsi_02_speed_limit_sign");
+                z
+            }),
+            case("near miss: no limit known", None, || {
+                zone(false, &[car(1, 0.0, 150.0, SOUTH, 30.0)])
+            }),
+        ],
+    );
+}
+
+#[test]
+fn rlvw() {
+    run(
+        "RLVW",
+        &[
+            case("red for 10 s, 40 m out at 15 m/s", Some(Warning), || {
+                let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 15.0)]);
+                z.signals(&[(1, LightState::Red, 10_000), (2, LightState::Red, 10_000)]);
+                z
+            }),
+            case(
+                "stopping needs more than a comfortable brake",
+                Some(Alert),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 45.0, SOUTH, 15.0)]);
+                    z.signals(&[(1, LightState::Red, 10_000)]);
+                    z
+                },
+            ),
+            case("green now but red on arrival", Some(Warning), || {
+                let mut z = zone(true, &[car(1, 0.125, 90.0, SOUTH, 15.0)]);
+                z.signals(&[(1, LightState::Yellow, 1_000)]);
+                z
+            }),
+            case("near miss: green through arrival", None, || {
+                let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 15.0)]);
+                z.signals(&[(1, LightState::ProtectedGreen, 10_000)]);
+                z
+            }),
+            case("near miss: already braking to stop", None, || {
+                let b = with(car(1, 0.125, 60.0, SOUTH, 15.0), |v| v.accel_mps2 = -4.0);
+                let mut z = zone(true, &[b]);
+                z.signals(&[(1, LightState::Red, 10_000)]);
+                z
+            }),
+            case("near miss: red ends before arrival", None, || {
+                let mut z = zone(true, &[car(1, 0.125, 80.0, SOUTH, 15.0)]);
+                z.signals(&[(1, LightState::Red, 2_000)]);
+                z
+            }),
+            case(
+                "near miss: the left-turn lane's phase is green",
+                None,
+                || {
+                    let mut z = zone(true, &[car(1, 3.5, 60.0, SOUTH, 15.0)]);
+                    z.signals(&[
+                        (1, LightState::Red, 10_000),
+                        (2, LightState::ProtectedGreen, 10_000),
+                    ]);
+                    z
+                },
+            ),
+        ],
+    );
+}
+
+#[test]
+fn glosa() {
+    run(
+        "GLOSA",
+        &[
+            case("green for 15 s, 100 m out", Some(Info), || {
+                let mut z = zone(true, &[car(1, 0.125, 120.0, SOUTH, 10.0)]);
+                z.signals(&[(1, LightState::ProtectedGreen, 15_000)]);
+                z
+            }),
+            case(
+                "red for 8 s: slow down to arrive on green",
+                Some(Info),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 120.0, SOUTH, 14.0)]);
+                    z.signals(&[(1, LightState::Red, 8_000)]);
+                    z
+                },
+            ),
+            case("near miss: red for 30 s, no useful speed", None, || {
+                let mut z = zone(true, &[car(1, 0.125, 120.0, SOUTH, 10.0)]);
+                z.signals(&[(1, LightState::Red, 30_000)]);
+                z
+            }),
+            case("near miss: no SPAT", None, || {
+                zone(true, &[car(1, 0.125, 120.0, SOUTH, 10.0)])
+            }),
+        ],
+    );
+}
+
+#[test]
+fn vrucw() {
+    run(
+        "VRUCW",
+        &[
+            case(
+                "a pedestrian crossing in front, 2.5 s",
+                Some(Warning),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
+                    z.pedestrian(7, p(-3.5, 35.0), 90.0, 1.4);
+                    z
+                },
+            ),
+            case("closer: under 2 s", Some(Alert), || {
+                let mut z = zone(true, &[car(1, 0.125, 50.0, SOUTH, 10.0)]);
+                z.pedestrian(7, p(-2.1, 35.0), 90.0, 1.4);
+                z
+            }),
+            case("near miss: walking along the pavement", None, || {
+                let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
+                z.pedestrian(7, p(-9.0, 40.0), SOUTH, 1.4);
+                z
+            }),
+            case("near miss: behind the car", None, || {
+                let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
+                z.pedestrian(7, p(-3.5, 75.0), 90.0, 1.4);
+                z
+            }),
+        ],
+    );
+}
+
+#[test]
+fn icw() {
+    run(
+        "ICW",
+        &[
+            case(
+                "southbound and westbound reach the crossing together",
+                Some(Warning),
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 0.125, 45.0, SOUTH, 12.0),
+                            car(2, 40.0, -0.125, 270.0, 12.0),
+                        ],
+                    )
+                },
+            ),
+            case("both under 2.5 s", Some(Alert), || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 25.0, SOUTH, 12.0),
+                        car(2, 25.0, -0.125, 270.0, 12.0),
+                    ],
+                )
+            }),
+            case("near miss: the crossing car waits", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 45.0, SOUTH, 12.0),
+                        car(2, 30.0, -0.125, 270.0, 0.0),
+                    ],
+                )
+            }),
+            case("near miss: it arrives long after", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 25.0, SOUTH, 12.0),
+                        car(2, 120.0, -0.125, 270.0, 12.0),
+                    ],
+                )
+            }),
+            case("near miss: the same direction", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 45.0, SOUTH, 12.0),
+                        car(2, -3.375, 45.0, SOUTH, 12.0),
+                    ],
+                )
+            }),
+        ],
+    );
+}
+
+#[test]
+fn lta() {
+    run(
+        "LTA",
+        &[
+            case(
+                "in the left-turn lane, oncoming 4 s away",
+                Some(Warning),
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 3.5, 30.0, SOUTH, 3.0),
+                            car(2, -0.125, -50.0, NORTH, 12.0),
+                        ],
+                    )
+                },
+            ),
+            case(
+                "left signal without MAP, at the intersection",
+                Some(Warning),
+                || {
+                    let a = with(car(1, 0.0, 10.0, SOUTH, 3.0), |v| {
+                        v.flags.left_signal = true
+                    });
+                    let mut z = zone(true, &[a, car(2, -3.0, -40.0, NORTH, 12.0)]);
+                    // Without a lane match (the host is past the stop line), the node's position
+                    // is the reference.
+                    let _ = &mut z;
+                    z
+                },
+            ),
+            case("near miss: oncoming far away", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 3.5, 30.0, SOUTH, 3.0),
+                        car(2, -0.125, -150.0, NORTH, 12.0),
+                    ],
+                )
+            }),
+            case("near miss: going straight", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 30.0, SOUTH, 3.0),
+                        car(2, -0.125, -50.0, NORTH, 12.0),
+                    ],
+                )
+            }),
+            case(
+                "near miss: the other car leaves the intersection",
+                None,
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 3.5, 30.0, SOUTH, 3.0),
+                            car(2, 3.0, 60.0, NORTH, 12.0),
+                        ],
+                    )
+                },
+            ),
+        ],
+    );
+}
+
+#[test]
+fn bsw_lcw() {
+    run(
+        "BSW/LCW",
+        &[
+            case(
+                "a car beside and behind in the next lane: BSW",
+                Some(Info),
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 0.125, 100.0, SOUTH, 15.0),
+                            car(2, -3.375, 104.0, SOUTH, 15.0),
+                        ],
+                    )
+                },
+            ),
+            case("signalling right towards it: LCW", Some(Warning), || {
+                let a = with(car(1, 0.125, 100.0, SOUTH, 15.0), |v| {
+                    v.flags.right_signal = true
+                });
+                zone(true, &[a, car(2, -3.375, 104.0, SOUTH, 15.0)])
+            }),
+            case(
+                "signalling right, a fast car coming up behind: LCW",
+                Some(Warning),
+                || {
+                    let a = with(car(1, 0.125, 100.0, SOUTH, 12.0), |v| {
+                        v.flags.right_signal = true
+                    });
+                    zone(true, &[a, car(2, -3.375, 130.0, SOUTH, 22.0)])
+                },
+            ),
+            case(
+                "near miss: the next lane's car is well behind",
+                None,
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 0.125, 100.0, SOUTH, 15.0),
+                            car(2, -3.375, 140.0, SOUTH, 15.0),
+                        ],
+                    )
+                },
+            ),
+            case(
+                "near miss: signalling the other way: still only BSW",
+                Some(Info),
+                || {
+                    let a = with(car(1, 0.125, 100.0, SOUTH, 15.0), |v| {
+                        v.flags.left_signal = true
+                    });
+                    zone(true, &[a, car(2, -3.375, 104.0, SOUTH, 15.0)])
+                },
+            ),
+        ],
+    );
+}
+
+#[test]
+fn dnpw() {
+    run(
+        "DNPW",
+        &[
+            case("signalling left, oncoming 5 s away", Some(Warning), || {
+                let a = with(car(1, 0.0, 0.0, NORTH, 15.0), |v| {
+                    v.flags.left_signal = true
+                });
+                zone(false, &[a, car(2, -3.5, 150.0, SOUTH, 15.0)])
+            }),
+            case("near miss: no signal", None, || {
+                zone(
+                    false,
+                    &[
+                        car(1, 0.0, 0.0, NORTH, 15.0),
+                        car(2, -3.5, 150.0, SOUTH, 15.0),
+                    ],
+                )
+            }),
+            case("near miss: oncoming too far to matter", None, || {
+                let a = with(car(1, 0.0, 0.0, NORTH, 15.0), |v| {
+                    v.flags.left_signal = true
+                });
+                zone(false, &[a, car(2, -3.5, 295.0, SOUTH, 10.0)])
+            }),
+        ],
+    );
+}
+
+#[test]
+fn tjw() {
+    run(
+        "TJW",
+        &[
+            case("three crawling cars 150 m ahead", Some(Warning), || {
+                zone(
+                    false,
+                    &[
+                        car(1, 0.0, 300.0, SOUTH, 15.0),
+                        car(2, 0.0, 150.0, SOUTH, 1.0),
+                        car(3, 0.0, 140.0, SOUTH, 1.0),
+                        car(4, 0.0, 130.0, SOUTH, 0.5),
+                    ],
+                )
+            }),
+            case("near miss: only two", None, || {
+                zone(
+                    false,
+                    &[
+                        car(1, 0.0, 300.0, SOUTH, 15.0),
+                        car(2, 0.0, 150.0, SOUTH, 1.0),
+                        car(3, 0.0, 140.0, SOUTH, 1.0),
+                    ],
+                )
+            }),
+            case("near miss: the host is in the jam", None, || {
+                zone(
+                    false,
+                    &[
+                        car(1, 0.0, 160.0, SOUTH, 1.0),
+                        car(2, 0.0, 150.0, SOUTH, 1.0),
+                        car(3, 0.0, 140.0, SOUTH, 1.0),
+                        car(4, 0.0, 130.0, SOUTH, 0.5),
+                    ],
+                )
+            }),
+        ],
+    );
+}
+
+#[test]
+fn evw() {
+    fn ambulance(north: f64, speed: f64, on_call: bool) -> VehicleState {
+        with(car(2, 0.0, north, NORTH, speed), |v| {
+            v.class = 65;
+            v.flags.emergency = on_call;
+        })
+    }
+    run(
+        "EVW",
+        &[
+            case(
+                "an ambulance on a call coming up from behind",
+                Some(Warning),
+                || {
+                    zone(
+                        false,
+                        &[car(1, 0.0, 0.0, NORTH, 10.0), ambulance(-150.0, 20.0, true)],
+                    )
+                },
+            ),
+            case("close behind: alert", Some(Alert), || {
+                zone(
+                    false,
+                    &[car(1, 0.0, 0.0, NORTH, 10.0), ambulance(-50.0, 20.0, true)],
+                )
+            }),
+            case("near miss: not on a call", None, || {
+                zone(
+                    false,
+                    &[
+                        car(1, 0.0, 0.0, NORTH, 10.0),
+                        ambulance(-150.0, 20.0, false),
+                    ],
+                )
+            }),
+            case("near miss: it drives away ahead", None, || {
+                zone(
+                    false,
+                    &[car(1, 0.0, 0.0, NORTH, 10.0), ambulance(100.0, 20.0, true)],
+                )
+            }),
+        ],
+    );
+}
+
+#[test]
+fn every_application_is_registered_and_can_be_switched_and_reparameterised() {
+    let mut r = roadcloud_apps::Registry::new();
+    let ids: Vec<String> = r
+        .describe()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "FCW", "ICW", "LTA", "BSW/LCW", "DNPW", "EBW", "AVW", "CLW", "HLW", "SLW", "RLVW",
+            "VRUCW", "GLOSA", "IVS", "TJW", "EVW"
+        ]
+    );
+    r.configure("fcw", Some(false), None).unwrap();
+    assert_eq!(r.enabled("FCW"), Some(false));
+    r.configure(
+        "BSW-LCW",
+        None,
+        Some(&serde_json::json!({"closing_s": 4.0})),
+    )
+    .unwrap();
+    let e = r
+        .configure("FCW", Some(true), Some(&serde_json::json!({"ttc_warn": 1})))
+        .unwrap_err();
+    assert!(e.contains("ttc_warning_s"), "{e}");
+    assert_eq!(r.enabled("FCW"), Some(false), "nothing changes on an error");
+    assert!(r.configure("XYZ", Some(true), None).is_err());
+}

@@ -1,0 +1,302 @@
+//! Messages as devices send them, built from a participant's state in SI units in the zone's
+//! local frame: the one place the simulator converts to the standard's units (through
+//! `roadcloud_world::units`, the inverse of what roadcloud reads).
+
+use roadcloud_csae as csae;
+use roadcloud_world::{LocalFrame, Millis, Point, units};
+
+/// A vehicle's state, as its OBU reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VehicleState {
+    /// Its 8-octet id.
+    pub id: [u8; 8],
+    /// Where it is, local frame.
+    pub position: Point,
+    /// Heading, degrees clockwise from north.
+    pub heading_deg: f64,
+    /// Speed, m/s.
+    pub speed_mps: f64,
+    /// Longitudinal acceleration, m/s².
+    pub accel_mps2: f64,
+    /// Yaw rate, degrees/s clockwise.
+    pub yaw_rate_dps: f64,
+    /// `BasicVehicleClass` (10 passenger car, 60.. emergency).
+    pub class: u8,
+    /// Width and length, metres.
+    pub size_m: (f64, f64),
+    /// What it says of itself.
+    pub flags: VehicleFlags,
+}
+
+/// What a vehicle says of its state: lights, brakes, events, emergency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VehicleFlags {
+    /// Left turn signal on.
+    pub left_signal: bool,
+    /// Right turn signal on.
+    pub right_signal: bool,
+    /// Hazard lights on.
+    pub hazard: bool,
+    /// Brake pedal pressed.
+    pub brake: bool,
+    /// `eventHardBraking`.
+    pub hard_braking: bool,
+    /// ABS engaged.
+    pub abs: bool,
+    /// `eventDisabledVehicle`.
+    pub disabled: bool,
+    /// On an emergency call: siren and light bar in use.
+    pub emergency: bool,
+}
+
+impl VehicleState {
+    /// A passenger car at `position` driving `heading_deg` at `speed_mps`.
+    pub fn car(id: [u8; 8], position: Point, heading_deg: f64, speed_mps: f64) -> Self {
+        VehicleState {
+            id,
+            position,
+            heading_deg,
+            speed_mps,
+            accel_mps2: 0.0,
+            yaw_rate_dps: 0.0,
+            class: 10,
+            size_m: (1.8, 4.6),
+            flags: VehicleFlags::default(),
+        }
+    }
+}
+
+/// Latitude and longitude, 1e-7 degree, of a local point.
+pub fn to_1e7(frame: &LocalFrame, p: Point) -> (i32, i32) {
+    let (lat, lon) = frame.to_wgs84(p);
+    (
+        units::degrees_to_1e7(lat) as i32,
+        units::degrees_to_1e7(lon) as i32,
+    )
+}
+
+/// The secMark of an instant: milliseconds within its UTC minute (DE_DSecond).
+pub fn sec_mark(t_ms: Millis) -> u16 {
+    t_ms.rem_euclid(60_000) as u16
+}
+
+fn size(m: (f64, f64)) -> csae::VehicleSize {
+    // DE_VehicleWidth, DE_VehicleLength: centimetres.
+    csae::VehicleSize {
+        width: csae::VehicleWidth((m.0 * 100.0).round().clamp(0.0, 1023.0) as u16),
+        length: csae::VehicleLength((m.1 * 100.0).round().clamp(0.0, 4095.0) as u16),
+        height: None,
+    }
+}
+
+/// The BSM a vehicle in state `v` sends at `now_ms`.
+pub fn bsm(
+    frame: &LocalFrame,
+    v: &VehicleState,
+    msg_count: u8,
+    now_ms: Millis,
+) -> csae::BasicSafetyMessage {
+    let (lat, lon) = to_1e7(frame, v.position);
+    let f = v.flags;
+    let bits = |set: &[(bool, usize)], len| {
+        let on: Vec<usize> = set.iter().filter(|(b, _)| *b).map(|(_, i)| *i).collect();
+        csae::BitString::with_bits(len, &on)
+    };
+    let events = bits(
+        &[
+            (f.hazard, csae::VehicleEventFlags::EVENT_HAZARD_LIGHTS),
+            (f.hard_braking, csae::VehicleEventFlags::EVENT_HARD_BRAKING),
+            (f.abs, csae::VehicleEventFlags::EVENT_ABS_ACTIVATED),
+            (f.disabled, csae::VehicleEventFlags::EVENT_DISABLED_VEHICLE),
+        ],
+        13,
+    );
+    let lights = bits(
+        &[
+            (f.left_signal, csae::ExteriorLights::LEFT_TURN_SIGNAL_ON),
+            (f.right_signal, csae::ExteriorLights::RIGHT_TURN_SIGNAL_ON),
+            (f.hazard, csae::ExteriorLights::HAZARD_SIGNAL_ON),
+        ],
+        9,
+    );
+    let any_event = f.hazard || f.hard_braking || f.abs || f.disabled;
+    let any_light = f.left_signal || f.right_signal || f.hazard;
+    csae::BasicSafetyMessage {
+        msg_cnt: csae::MsgCount(msg_count % 128),
+        id: v.id,
+        sec_mark: csae::DSecond(sec_mark(now_ms)),
+        time_confidence: None,
+        pos: csae::Position3D {
+            lat: csae::Latitude(lat),
+            long: csae::Longitude(lon),
+            elevation: None,
+        },
+        pos_accuracy: None,
+        pos_confidence: None,
+        transmission: csae::TransmissionState::ForwardGears,
+        speed: units::speed_from_mps(v.speed_mps),
+        heading: units::heading_from_deg(v.heading_deg),
+        angle: None,
+        motion_cfd: None,
+        accel_set: csae::AccelerationSet4Way {
+            long: units::acceleration_from_mps2(v.accel_mps2),
+            lat: csae::Acceleration(0),
+            vert: csae::VerticalAcceleration(0),
+            yaw: units::yaw_rate_from_dps(v.yaw_rate_dps),
+        },
+        brakes: csae::BrakeSystemStatus {
+            brake_padel: Some(if f.brake || f.hard_braking {
+                csae::BrakePedalStatus::On
+            } else {
+                csae::BrakePedalStatus::Off
+            }),
+            wheel_brakes: None,
+            traction: None,
+            abs: f.abs.then_some(csae::AntiLockBrakeStatus::Engaged),
+            scs: None,
+            brake_boost: None,
+            aux_brakes: None,
+        },
+        size: size(v.size_m),
+        vehicle_class: csae::VehicleClassification {
+            classification: csae::BasicVehicleClass(v.class),
+            fuel_type: None,
+        },
+        safety_ext: (any_event || any_light).then(|| csae::VehicleSafetyExtensions {
+            events: any_event.then_some(csae::VehicleEventFlags(events)),
+            path_history: None,
+            path_prediction: None,
+            lights: any_light.then_some(csae::ExteriorLights(lights)),
+        }),
+        emergency_ext: f.emergency.then_some(csae::VehicleEmergencyExtensions {
+            response_type: Some(csae::ResponseType::Emergency),
+            siren_use: Some(csae::SirenInUse::InUse),
+            lights_use: Some(csae::LightbarInUse::InUse),
+        }),
+    }
+}
+
+/// A participant a roadside unit's sensors detect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detection {
+    /// What it is.
+    pub kind: csae::ParticipantType,
+    /// The RSU's id for it.
+    pub ptc_id: u16,
+    /// Where it is, local frame.
+    pub position: Point,
+    /// Heading, degrees.
+    pub heading_deg: f64,
+    /// Speed, m/s.
+    pub speed_mps: f64,
+    /// Width and length, metres.
+    pub size_m: (f64, f64),
+}
+
+/// The RSM an RSU at `rsu_position` sends at `now_ms` of what it detects (at most 16, as
+/// DF_ParticipantList allows).
+pub fn rsm(
+    frame: &LocalFrame,
+    rsu: [u8; 8],
+    rsu_position: Point,
+    detections: &[Detection],
+    msg_count: u8,
+    now_ms: Millis,
+) -> csae::RoadsideSafetyMessage {
+    let (ref_lat, ref_lon) = to_1e7(frame, rsu_position);
+    let participants = detections
+        .iter()
+        .take(16)
+        .map(|d| {
+            let (lat, lon) = to_1e7(frame, d.position);
+            csae::ParticipantData {
+                ptc_type: d.kind,
+                ptc_id: d.ptc_id,
+                source: csae::SourceType::Video,
+                id: None,
+                sec_mark: csae::DSecond(sec_mark(now_ms)),
+                // Position-LL6: 24-bit offsets, up to 0.84 degree from the reference.
+                pos: csae::PositionOffsetLLV {
+                    offset_ll: csae::PositionOffsetLL::PositionLL6(csae::PositionLL48B {
+                        lon: csae::OffsetLLB24(lon - ref_lon),
+                        lat: csae::OffsetLLB24(lat - ref_lat),
+                    }),
+                    offset_v: None,
+                },
+                pos_confidence: csae::PositionConfidenceSet {
+                    pos: csae::PositionConfidence::A1m,
+                    elevation: None,
+                },
+                transmission: None,
+                speed: units::speed_from_mps(d.speed_mps),
+                heading: units::heading_from_deg(d.heading_deg),
+                angle: None,
+                motion_cfd: None,
+                accel_set: None,
+                size: size(d.size_m),
+                vehicle_class: None,
+            }
+        })
+        .collect();
+    csae::RoadsideSafetyMessage {
+        msg_cnt: csae::MsgCount(msg_count % 128),
+        id: rsu,
+        ref_pos: csae::Position3D {
+            lat: csae::Latitude(ref_lat),
+            long: csae::Longitude(ref_lon),
+            elevation: None,
+        },
+        participants: csae::ParticipantList(participants),
+    }
+}
+
+/// The SPAT of intersection `node` (region, id) at `now_ms`: each phase's current light and
+/// the milliseconds until it ends, as countdown timing (0.1 s) relative to the timestamp.
+pub fn spat(
+    node: (u16, u16),
+    phases: &[(u8, csae::LightState, Millis)],
+    msg_count: u8,
+    now_ms: Millis,
+) -> csae::Spat {
+    let phases = phases
+        .iter()
+        .map(|&(id, light, remaining_ms)| csae::Phase {
+            id: csae::PhaseID(id),
+            phase_states: csae::PhaseStateList(vec![csae::PhaseState {
+                light,
+                timing: Some(csae::TimeChangeDetails::Counting(csae::TimeCountingDown {
+                    start_time: csae::TimeMark(0),
+                    min_end_time: None,
+                    max_end_time: None,
+                    // TimeMark: 0.1 s, rounded up so the light never ends early.
+                    likely_end_time: csae::TimeMark(
+                        ((remaining_ms + 99) / 100).clamp(0, 36_000) as u16
+                    ),
+                    time_confidence: None,
+                    next_start_time: None,
+                    next_duration: None,
+                })),
+            }]),
+        })
+        .collect();
+    csae::Spat {
+        msg_cnt: csae::MsgCount(msg_count % 128),
+        moy: None,
+        time_stamp: Some(csae::DSecond(sec_mark(now_ms))),
+        name: None,
+        intersections: csae::IntersectionStateList(vec![csae::IntersectionState {
+            intersection_id: csae::NodeReferenceID {
+                region: Some(csae::RoadRegulatorID(node.0)),
+                id: csae::NodeID(node.1),
+            },
+            status: csae::IntersectionStatusObject(csae::BitString::with_bits(
+                16,
+                &[csae::IntersectionStatusObject::FIXED_TIME_OPERATION],
+            )),
+            moy: None,
+            time_stamp: None,
+            time_confidence: None,
+            phases: csae::PhaseList(phases),
+        }]),
+    }
+}
