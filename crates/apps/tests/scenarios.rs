@@ -123,12 +123,6 @@ fn fcw() {
 
 #[test]
 fn ebw() {
-    let braking = VehicleFlags {
-        hard_braking: true,
-        brake: true,
-        ..VehicleFlags::default()
-    };
-    let _ = braking;
     run(
         "EBW",
         &[
@@ -216,13 +210,6 @@ fn avw() {
 
 #[test]
 fn clw() {
-    let slipping = || {
-        flags(VehicleFlags {
-            abs: true,
-            ..VehicleFlags::default()
-        })
-    };
-    let _ = slipping;
     run(
         "CLW",
         &[
@@ -533,20 +520,13 @@ fn lta() {
                     )
                 },
             ),
-            case(
-                "left signal without MAP, at the intersection",
-                Some(Warning),
-                || {
-                    let a = with(car(1, 0.0, 10.0, SOUTH, 3.0), |v| {
-                        v.flags.left_signal = true
-                    });
-                    let mut z = zone(true, &[a, car(2, -3.0, -40.0, NORTH, 12.0)]);
-                    // Without a lane match (the host is past the stop line), the node's position
-                    // is the reference.
-                    let _ = &mut z;
-                    z
-                },
-            ),
+            case("left signal, in the intersection", Some(Warning), || {
+                let a = with(car(1, 0.0, 10.0, SOUTH, 3.0), |v| {
+                    v.flags.left_signal = true
+                });
+                // Past the stop line there is no lane: the node's position is the reference.
+                zone(true, &[a, car(2, -3.0, -40.0, NORTH, 12.0)])
+            }),
             case("near miss: oncoming far away", None, || {
                 zone(
                     true,
