@@ -7,7 +7,7 @@
 //! the host must be moving at `min_speed_mps` or more. A vehicle waiting at a stop line is
 //! normal traffic, not abnormal.
 
-use crate::scene::{Scene, gap_ahead};
+use crate::scene::{Scene, gap_ahead, near};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -47,11 +47,19 @@ pub(crate) fn app() -> Box<dyn App> {
 }
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    // Only the abnormal ones are worth the geometry.
+    let abnormal = scene.select(|rv| {
+        let s = rv.track.status;
+        rv.is_vehicle() && (s.hazard_lights || s.disabled || rv.speed_mps < p.slow_mps)
+    });
+    if abnormal.is_empty() {
+        return;
+    }
     for (hv, target) in scene.targets() {
         if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
             continue;
         }
-        for rv in scene.around(hv, p.range_m).filter(|rv| rv.is_vehicle()) {
+        for rv in near(hv, &abnormal, p.range_m) {
             let s = rv.track.status;
             let queueing = rv.lane.is_some_and(|l| l.to_stop_line_m <= p.queue_m);
             let why = if s.hazard_lights {

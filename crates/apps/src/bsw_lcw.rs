@@ -53,7 +53,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         }
         let status = hv.track.status;
         let half = hv.length_m() / 2.0;
-        for rv in scene.around(hv, 60.0).filter(|rv| rv.is_vehicle()) {
+        for rv in scene.around_where(hv, 60.0, |rv| rv.is_vehicle()) {
             let Some(r) = relative(hv, rv) else { continue };
             if r.heading_diff_deg > 30.0 {
                 continue;

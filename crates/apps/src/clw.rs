@@ -4,7 +4,7 @@
 //! `lateral_m` of its heading line), whose ABS, traction control or stability control is at
 //! work (DF_BrakeSystemStatus engaged, or the matching DE_VehicleEventFlags).
 
-use crate::scene::{Scene, relative};
+use crate::scene::{Scene, near, relative};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -35,14 +35,15 @@ pub(crate) fn app() -> Box<dyn App> {
 }
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    let slipping = scene.select(|rv| rv.track.status.control_loss());
+    if slipping.is_empty() {
+        return;
+    }
     for (hv, target) in scene.targets() {
         if !hv.is_vehicle() {
             continue;
         }
-        for rv in scene.around(hv, p.range_m) {
-            if !rv.track.status.control_loss() {
-                continue;
-            }
+        for rv in near(hv, &slipping, p.range_m) {
             let Some(r) = relative(hv, rv) else { continue };
             if r.ahead_m <= 0.0 || r.right_m.abs() > p.lateral_m {
                 continue;

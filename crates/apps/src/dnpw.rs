@@ -61,7 +61,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         {
             continue;
         }
-        for rv in scene.around(hv, p.range_m).filter(|rv| rv.is_vehicle()) {
+        for rv in scene.around_where(hv, p.range_m, |rv| rv.is_vehicle()) {
             let Some(r) = relative(hv, rv) else { continue };
             let left = -r.right_m;
             if r.heading_diff_deg < 150.0

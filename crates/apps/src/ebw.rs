@@ -5,7 +5,7 @@
 //! `eventHardBraking`, or decelerates at `hard_decel_mps2` or more, warns the vehicles behind
 //! it; an alert when the host would close the gap within `ttc_alert_s`.
 
-use crate::scene::{Scene, gap_ahead, time_to_close};
+use crate::scene::{Scene, gap_ahead, near, time_to_close};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -45,15 +45,19 @@ pub(crate) fn app() -> Box<dyn App> {
 }
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    let braking = scene.select(|rv| {
+        rv.is_vehicle()
+            && rv.speed_mps >= 0.5
+            && (rv.track.status.hard_braking || rv.accel_mps2 <= -p.hard_decel_mps2)
+    });
+    if braking.is_empty() {
+        return;
+    }
     for (hv, target) in scene.targets() {
         if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
             continue;
         }
-        for rv in scene.around(hv, p.range_m).filter(|rv| rv.is_vehicle()) {
-            let braking = rv.track.status.hard_braking || rv.accel_mps2 <= -p.hard_decel_mps2;
-            if !braking || rv.speed_mps < 0.5 {
-                continue;
-            }
+        for rv in near(hv, &braking, p.range_m) {
             let Some(gap) = gap_ahead(hv, rv, p.lane_half_width_m) else {
                 continue;
             };

@@ -6,7 +6,7 @@
 //! closer to the host (its distance in `look_ahead_s` smaller than now). Alert within
 //! `alert_m`.
 
-use crate::scene::Scene;
+use crate::scene::{Scene, near};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -40,11 +40,12 @@ pub(crate) fn app() -> Box<dyn App> {
 }
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    let on_call = scene.select(|ev| ev.track.status.emergency);
+    if on_call.is_empty() {
+        return;
+    }
     for (hv, target) in scene.targets() {
-        for ev in scene.around(hv, p.range_m) {
-            if !ev.track.status.emergency {
-                continue;
-            }
+        for ev in near(hv, &on_call, p.range_m) {
             let d = hv.position.distance_to(ev.position);
             let later = hv
                 .predict(p.look_ahead_s)

@@ -53,8 +53,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         }
         // The vehicle directly ahead: the nearest in the lane.
         let ahead = scene
-            .around(hv, p.range_m)
-            .filter(|rv| rv.is_vehicle())
+            .around_where(hv, p.range_m, |rv| rv.is_vehicle())
             .filter_map(|rv| gap_ahead(hv, rv, p.lane_half_width_m).map(|g| (g, rv)))
             .min_by(|a, b| a.0.total_cmp(&b.0));
         let Some((gap, rv)) = ahead else { continue };

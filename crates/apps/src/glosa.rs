@@ -33,7 +33,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             min_speed_mps: 5.0,
-            max_speed_mps: 60.0 / 3.6,
+            max_speed_mps: 16.7,
             range_m: 300.0,
             assumed_green_s: 5.0,
             valid_ms: 1_000,

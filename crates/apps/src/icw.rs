@@ -9,7 +9,6 @@
 
 use crate::scene::{Scene, SceneParticipant};
 use crate::{Advisory, App, Severity, plugin};
-use roadcloud_world::tracks::angle_between;
 use serde::{Deserialize, Serialize};
 
 /// ICW's parameters.
@@ -70,19 +69,19 @@ pub(crate) fn crossing(a: &SceneParticipant, b: &SceneParticipant) -> Option<(f6
 }
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    let max_cos = p.min_angle_deg.to_radians().cos();
     for (hv, target) in scene.targets() {
         if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
             continue;
         }
-        for rv in scene.around(hv, p.range_m) {
-            if !rv.is_vehicle() || rv.speed_mps < p.min_speed_mps {
-                continue;
-            }
-            let (Some(h1), Some(h2)) = (hv.heading_deg, rv.heading_deg) else {
+        let moving =
+            |rv: &crate::SceneParticipant| rv.is_vehicle() && rv.speed_mps >= p.min_speed_mps;
+        for rv in scene.around_where(hv, p.range_m, moving) {
+            // Crossing: |cos| of the angle between the headings at most cos(min_angle).
+            let Some(cos) = hv.heading_cos(rv) else {
                 continue;
             };
-            let angle = angle_between(h1, h2);
-            if angle < p.min_angle_deg || angle > 180.0 - p.min_angle_deg {
+            if cos.abs() > max_cos {
                 continue;
             }
             let Some((s_hv, s_rv)) = crossing(hv, rv) else {

@@ -71,7 +71,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
                 .find(|x| x.position.distance_to(hv.position) <= p.approach_m),
         };
         let Some(node) = node else { continue };
-        for rv in scene.around(hv, p.range_m).filter(|rv| rv.is_vehicle()) {
+        for rv in scene.around_where(hv, p.range_m, |rv| rv.is_vehicle() && rv.speed_mps >= 1.0) {
             let Some(r) = relative(hv, rv) else { continue };
             if r.heading_diff_deg < p.oncoming_deg || rv.speed_mps < 1.0 {
                 continue;

@@ -69,6 +69,8 @@ pub struct SceneParticipant<'a> {
     /// Whether it lies in the tile (a mirrored neighbour's participant is seen, never
     /// advised: its own tile does that).
     pub own: bool,
+    /// Its heading as a unit vector (east, north), computed once for every comparison.
+    dir: Option<(f64, f64)>,
     /// When the scene's instant is, for prediction.
     now: Millis,
 }
@@ -111,6 +113,13 @@ impl SceneParticipant<'_> {
         self.track.width_m.unwrap_or(1.8)
     }
 
+    /// The cosine of the angle between its heading and `other`'s (1 same direction, -1
+    /// oncoming), without trigonometry; None when either has no heading.
+    pub fn heading_cos(&self, other: &SceneParticipant) -> Option<f64> {
+        let ((s1, c1), (s2, c2)) = (self.dir?, other.dir?);
+        Some(s1 * s2 + c1 * c2)
+    }
+
     /// The other participant as an advisory names it.
     pub fn as_other(&self) -> crate::Other {
         crate::Other {
@@ -136,34 +145,56 @@ pub struct Relative {
 
 /// `rv` in `hv`'s frame; None when `hv` has no heading.
 pub fn relative(hv: &SceneParticipant, rv: &SceneParticipant) -> Option<Relative> {
-    let h = hv.heading_deg?.to_radians();
+    let (s, c) = hv.dir?;
     let (de, dn) = (
         rv.position.east_m - hv.position.east_m,
         rv.position.north_m - hv.position.north_m,
     );
     Some(Relative {
-        ahead_m: de * h.sin() + dn * h.cos(),
-        right_m: de * h.cos() - dn * h.sin(),
+        ahead_m: de * s + dn * c,
+        right_m: de * c - dn * s,
         heading_diff_deg: rv
             .heading_deg
             .map_or(0.0, |r| angle_between(hv.heading_deg.unwrap_or(r), r)),
     })
 }
 
+/// The participants of `selected` other than `hv` within `range_m` of it.
+pub fn near<'s, 'a>(
+    hv: &'s SceneParticipant<'a>,
+    selected: &'s [&'s SceneParticipant<'a>],
+    range_m: f64,
+) -> impl Iterator<Item = &'s SceneParticipant<'a>> {
+    let r2 = range_m * range_m;
+    selected
+        .iter()
+        .copied()
+        .filter(move |p| p.track.id != hv.track.id && p.position.distance2_to(hv.position) <= r2)
+}
+
 /// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane: the same
 /// MAP lane when both are matched, else within `half_width_m` of `hv`'s heading line and
 /// heading within 30 degrees of it. None otherwise.
 pub fn gap_ahead(hv: &SceneParticipant, rv: &SceneParticipant, half_width_m: f64) -> Option<f64> {
-    let r = relative(hv, rv)?;
-    if r.ahead_m <= 0.0 || r.heading_diff_deg > 30.0 {
+    let (s, c) = hv.dir?;
+    let (de, dn) = (
+        rv.position.east_m - hv.position.east_m,
+        rv.position.north_m - hv.position.north_m,
+    );
+    let ahead_m = de * s + dn * c;
+    // cos 30 degrees; a participant without heading is taken to go the same way.
+    if ahead_m <= 0.0 || hv.heading_cos(rv).is_some_and(|cos| cos < COS_30) {
         return None;
     }
     let same_lane = match (&hv.lane, &rv.lane) {
         (Some(a), Some(b)) => a.lane == b.lane,
-        _ => r.right_m.abs() <= half_width_m,
+        _ => (de * c - dn * s).abs() <= half_width_m,
     };
-    same_lane.then(|| r.ahead_m - (hv.length_m() + rv.length_m()) / 2.0)
+    same_lane.then(|| ahead_m - (hv.length_m() + rv.length_m()) / 2.0)
 }
+
+/// cos 30 degrees: the heading gate of "the same direction".
+const COS_30: f64 = 0.866_025_403_784_438_6;
 
 /// When a follower closes a `gap_m` to a leader, seconds, within `horizon_s`: both move on
 /// with their speeds and accelerations, and a braking participant stops rather than reverses
@@ -292,6 +323,103 @@ pub struct Scene<'a> {
     pub signals: &'a Map<NodeId, SignalState>,
     /// RSI events and signs in force.
     pub events: Vec<&'a RoadEvent>,
+    /// The participants that are advised this time (indexes into `participants`).
+    targets: Vec<u32>,
+    /// Participants by cell, for neighbour searches.
+    grid: Grid,
+}
+
+/// Side of the cells of the scene's neighbour index, metres.
+const CELL_M: f64 = 50.0;
+
+fn cell_of(p: Point) -> (i32, i32) {
+    (
+        (p.east_m / CELL_M).floor() as i32,
+        (p.north_m / CELL_M).floor() as i32,
+    )
+}
+
+/// The participants' indexes sorted by cell (row by row), with where each cell starts: a
+/// row's cells are one slice, so a search walks a few slices and hashes nothing.
+#[derive(Debug, Default)]
+struct Grid {
+    /// The south-west cell.
+    origin: (i32, i32),
+    /// Cells east-west and north-south.
+    size: (i32, i32),
+    /// `starts[c]..starts[c + 1]` is cell c's part of `order`.
+    starts: Vec<u32>,
+    order: Vec<u32>,
+}
+
+impl Grid {
+    /// Cells in either direction at most; a scene spread wider gets coarser cells' worth of
+    /// candidates, never an unbounded grid.
+    const MAX_SIDE: i32 = 256;
+
+    fn new(points: impl Iterator<Item = Point> + Clone) -> Grid {
+        let cells: Vec<(i32, i32)> = points.map(cell_of).collect();
+        let Some(&first) = cells.first() else {
+            return Grid::default();
+        };
+        let (mut lo, mut hi) = (first, first);
+        for &(e, n) in &cells {
+            lo = (lo.0.min(e), lo.1.min(n));
+            hi = (hi.0.max(e), hi.1.max(n));
+        }
+        let size = (
+            (hi.0 - lo.0 + 1).min(Self::MAX_SIDE),
+            (hi.1 - lo.1 + 1).min(Self::MAX_SIDE),
+        );
+        let index = |(e, n): (i32, i32)| {
+            let x = (e - lo.0).clamp(0, size.0 - 1);
+            let y = (n - lo.1).clamp(0, size.1 - 1);
+            (y * size.0 + x) as usize
+        };
+        let mut starts = vec![0u32; (size.0 * size.1) as usize + 1];
+        for &c in &cells {
+            starts[index(c) + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; cells.len()];
+        for (i, &c) in cells.iter().enumerate() {
+            let k = index(c);
+            order[next[k] as usize] = i as u32;
+            next[k] += 1;
+        }
+        Grid {
+            origin: lo,
+            size,
+            starts,
+            order,
+        }
+    }
+
+    /// The indexes in the cells from `lo` to `hi` (inclusive), row by row.
+    fn within(&self, lo: (i32, i32), hi: (i32, i32)) -> impl Iterator<Item = u32> + '_ {
+        // Clamped as the participants were: a query beyond the grid still reaches the
+        // border cells that hold whatever lies beyond (the caller checks distances).
+        let (w, h) = self.size;
+        let (o0, o1) = self.origin;
+        let (x0, x1, y0, y1) = if w > 0 && h > 0 {
+            (
+                (lo.0 - o0).clamp(0, w - 1),
+                (hi.0 - o0).clamp(0, w - 1),
+                (lo.1 - o1).clamp(0, h - 1),
+                (hi.1 - o1).clamp(0, h - 1),
+            )
+        } else {
+            (0, -1, 0, -1)
+        };
+        (y0..=y1).filter(move |_| x0 <= x1).flat_map(move |y| {
+            let a = self.starts[(y * w + x0) as usize] as usize;
+            let b = self.starts[(y * w + x1) as usize + 1] as usize;
+            self.order[a..b].iter().copied()
+        })
+    }
 }
 
 impl<'a> Scene<'a> {
@@ -306,13 +434,22 @@ impl<'a> Scene<'a> {
     ) -> Self {
         let own = view.own.iter().map(|t| (t, true));
         let mirrored = view.mirrored.iter().map(|t| (t, false));
-        let participants = own
+        let participants: Vec<SceneParticipant<'a>> = own
             .chain(mirrored)
             .map(|(t, own)| participant(t, own, now))
+            .collect();
+        let grid = Grid::new(participants.iter().map(|p| p.position));
+        let targets = participants
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.target().is_some())
+            .map(|(i, _)| i as u32)
             .collect();
         Scene {
             now,
             participants,
+            targets,
+            grid,
             lanes,
             intersections,
             signals,
@@ -323,11 +460,21 @@ impl<'a> Scene<'a> {
         }
     }
 
-    /// The participants an advisory can go to, with their vehicle ids.
+    /// Advises only the vehicles for which `keep` holds (e.g. those whose own report woke
+    /// the applications: the others were advised when they last reported).
+    pub fn only_targets(mut self, keep: impl Fn(&Track) -> bool) -> Self {
+        let participants = &self.participants;
+        self.targets
+            .retain(|&i| keep(participants[i as usize].track));
+        self
+    }
+
+    /// The participants an advisory goes to this time, with their vehicle ids.
     pub fn targets(&self) -> impl Iterator<Item = (&SceneParticipant<'a>, [u8; 8])> {
-        self.participants
-            .iter()
-            .filter_map(|p| p.target().map(|id| (p, id)))
+        self.targets.iter().filter_map(|&i| {
+            let p = &self.participants[i as usize];
+            p.target().map(|id| (p, id))
+        })
     }
 
     /// The participants other than `hv` within `range_m` of it.
@@ -336,9 +483,44 @@ impl<'a> Scene<'a> {
         hv: &'s SceneParticipant<'a>,
         range_m: f64,
     ) -> impl Iterator<Item = &'s SceneParticipant<'a>> {
-        self.participants.iter().filter(move |p| {
-            p.track.id != hv.track.id && p.position.distance_to(hv.position) <= range_m
-        })
+        self.around_where(hv, range_m, |_| true)
+    }
+
+    /// The participants other than `hv` within `range_m` of it for which `keep` holds
+    /// (tested first: a cheap test saves the distance).
+    pub fn around_where<'s>(
+        &'s self,
+        hv: &'s SceneParticipant<'a>,
+        range_m: f64,
+        keep: impl Fn(&SceneParticipant<'a>) -> bool + 's,
+    ) -> impl Iterator<Item = &'s SceneParticipant<'a>> {
+        let r2 = range_m * range_m;
+        let (lo, hi) = (
+            cell_of(Point {
+                east_m: hv.position.east_m - range_m,
+                north_m: hv.position.north_m - range_m,
+            }),
+            cell_of(Point {
+                east_m: hv.position.east_m + range_m,
+                north_m: hv.position.north_m + range_m,
+            }),
+        );
+        self.grid
+            .within(lo, hi)
+            .map(|i| &self.participants[i as usize])
+            .filter(move |p| {
+                keep(p) && p.track.id != hv.track.id && p.position.distance2_to(hv.position) <= r2
+            })
+    }
+
+    /// The participants for which `keep` holds: for conditions that are rare (an emergency
+    /// vehicle, a skid, a hard brake), one pass over the scene and then only these are
+    /// compared with each vehicle, not every neighbour of every vehicle.
+    pub fn select(
+        &self,
+        keep: impl Fn(&SceneParticipant<'a>) -> bool,
+    ) -> Vec<&SceneParticipant<'a>> {
+        self.participants.iter().filter(|p| keep(p)).collect()
     }
 
     /// The MAP lane a match names.
@@ -403,21 +585,26 @@ fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a>
     let dt = (now - t.at) as f64 / 1000.0;
     let speed0 = t.motion.speed_mps.unwrap_or(0.0);
     let accel = t.motion.accel_long_mps2.unwrap_or(0.0);
+    let turn_deg = t.motion.yaw_rate_dps.unwrap_or(0.0) * dt;
+    let heading_deg = t
+        .motion
+        .heading_deg
+        .map(|h| (h + turn_deg).rem_euclid(360.0));
+    let dir = heading_deg.map(|h| h.to_radians().sin_cos());
+    let position = t.predict(now);
     SceneParticipant {
         track: t,
         id: match t.vehicle {
             Some(v) => ParticipantId::Vehicle(v),
             None => ParticipantId::Track(t.id.0),
         },
-        position: t.predict(now),
+        position,
         speed_mps: (speed0 + accel * dt.max(0.0)).max(0.0),
-        heading_deg: t
-            .motion
-            .heading_deg
-            .map(|h| (h + t.motion.yaw_rate_dps.unwrap_or(0.0) * dt).rem_euclid(360.0)),
+        heading_deg,
         accel_mps2: accel,
         lane: t.lane,
         own,
+        dir,
         now,
     }
 }

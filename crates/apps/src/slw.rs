@@ -27,7 +27,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            tolerance_mps: 5.0 / 3.6,
+            tolerance_mps: 1.4,
             speed_limit_sign_types: vec![85],
             valid_ms: 1_000,
         }

@@ -5,7 +5,7 @@
 //! a host approaching at `min_speed_mps` or more is warned, with the distance to the jam's
 //! tail (the nearest slow vehicle).
 
-use crate::scene::{Scene, gap_ahead};
+use crate::scene::{Scene, gap_ahead, near};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -45,13 +45,15 @@ pub(crate) fn app() -> Box<dyn App> {
 }
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    let slow = scene.select(|rv| rv.is_vehicle() && rv.speed_mps < p.jam_speed_mps);
+    if slow.len() < p.min_vehicles {
+        return;
+    }
     for (hv, target) in scene.targets() {
         if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
             continue;
         }
-        let jammed: Vec<(f64, &crate::SceneParticipant)> = scene
-            .around(hv, p.range_m)
-            .filter(|rv| rv.is_vehicle() && rv.speed_mps < p.jam_speed_mps)
+        let jammed: Vec<(f64, &crate::SceneParticipant)> = near(hv, &slow, p.range_m)
             .filter_map(|rv| gap_ahead(hv, rv, p.lane_half_width_m).map(|g| (g, rv)))
             .collect();
         if jammed.len() < p.min_vehicles {

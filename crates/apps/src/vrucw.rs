@@ -6,7 +6,7 @@
 //! width) the time to that moment is the time to collision. Warning below `ttc_warning_s`,
 //! alert below `ttc_alert_s`.
 
-use crate::scene::{Scene, closest_approach};
+use crate::scene::{Scene, closest_approach, near};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -49,11 +49,15 @@ pub(crate) fn app() -> Box<dyn App> {
 }
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    let vulnerable = scene.select(|o| o.is_vulnerable());
+    if vulnerable.is_empty() {
+        return;
+    }
     for (hv, target) in scene.targets() {
         if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
             continue;
         }
-        for vru in scene.around(hv, p.range_m).filter(|o| o.is_vulnerable()) {
+        for vru in near(hv, &vulnerable, p.range_m) {
             let (t, d) = closest_approach(hv, vru, p.horizon_s, 0.1);
             if d > hv.width_m() / 2.0 + p.conflict_m || t > p.ttc_warning_s {
                 continue;

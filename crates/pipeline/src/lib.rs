@@ -3,6 +3,7 @@
 //! ```text
 //! Frame -> Admission (decode, sender, time window, rate) -> observe -> Tracks / MAP / SPAT / RSI
 //!                                                        \-> Journal (for the store and the live feed)
+//! evaluate: the tiles that changed -> Scene -> applications -> advisory gate -> advisories
 //! ```
 //!
 //! [`Pipeline`] holds everything one writer owns. It does no I/O and reads no clock except
@@ -17,13 +18,15 @@ mod latency;
 pub use latency::LatencyHistogram;
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection};
+use roadcloud_apps::gate::AdvisoryGate;
+use roadcloud_apps::{Advisory, Registry, Scene};
 use roadcloud_csae::MessageFrame;
 use roadcloud_transport::{DeviceId, DeviceKind, Frame, MessageKind};
 use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
 use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
 use roadcloud_world::signals::{SignalState, signals_from_spat};
 use roadcloud_world::{
-    LaneIndex, LocalFrame, Millis, ParticipantKind, TrackConfig, TrackId, Tracks, Update,
+    LaneIndex, LocalFrame, Millis, ParticipantKind, TileId, TrackConfig, TrackId, Tracks, Update,
     observe_bsm, observe_rsm,
 };
 /// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
@@ -45,6 +48,8 @@ pub struct PipelineConfig {
     pub signal_ttl_ms: Millis,
     /// How long an RSI event stands without being announced again, milliseconds.
     pub event_ttl_ms: Millis,
+    /// How often a standing advisory is sent again, milliseconds.
+    pub advisory_repeat_ms: Millis,
 }
 
 impl Default for PipelineConfig {
@@ -56,6 +61,7 @@ impl Default for PipelineConfig {
             tracks: TrackConfig::default(),
             signal_ttl_ms: 5_000,
             event_ttl_ms: 60_000,
+            advisory_repeat_ms: 1_000,
         }
     }
 }
@@ -143,6 +149,8 @@ pub struct Journal {
     pub events: Vec<EventChange>,
     /// Devices that came online or went offline.
     pub devices: Vec<DeviceChange>,
+    /// Advisories sent.
+    pub advisories: Vec<Advisory>,
 }
 
 /// The key of an event: its RSU, whether event or sign, and its id there.
@@ -169,6 +177,15 @@ pub struct Pipeline {
     pub counters: Counters,
     /// Ingest latency: from a BSM's generation to the end of the batch that applied it.
     pub latency: LatencyHistogram,
+    /// The applications.
+    pub apps: Registry,
+    /// Advisories sent, by scenario.
+    pub advisories_sent: std::collections::BTreeMap<&'static str, u64>,
+    gate: AdvisoryGate,
+    /// Vehicles that reported themselves since the applications last looked, by tile.
+    dirty: HashMap<TileId, Vec<TrackId>>,
+    /// The tiles of `dirty`, in the order they first had a vehicle waiting, and since when.
+    dirty_order: std::collections::VecDeque<(TileId, Millis)>,
     journal: Journal,
     /// Generation times of the BSMs of the batch in progress.
     batch_generated: Vec<Millis>,
@@ -188,6 +205,11 @@ impl Pipeline {
             events: HashMap::default(),
             counters: Counters::default(),
             latency: LatencyHistogram::default(),
+            apps: Registry::new(),
+            advisories_sent: Default::default(),
+            gate: AdvisoryGate::new(config.advisory_repeat_ms),
+            dirty: Default::default(),
+            dirty_order: Default::default(),
             journal: Journal::default(),
             batch_generated: Vec::new(),
         }
@@ -285,6 +307,15 @@ impl Pipeline {
         let (Update::Created(id) | Update::Updated(id)) = self.tracks.update(o) else {
             return;
         };
+        if let Some(t) = self.tracks.get(id)
+            && t.self_reported()
+        {
+            let waiting = self.dirty.entry(t.tile).or_default();
+            if waiting.is_empty() {
+                self.dirty_order.push_back((t.tile, t.updated_at));
+            }
+            waiting.push(id);
+        }
         // Pedestrians walk on pavements and crossings, not in lanes.
         if !self.lanes.is_empty()
             && let Some(t) = self.tracks.get(id)
@@ -321,6 +352,7 @@ impl Pipeline {
     /// Lets time pass to `now`: tracks whose sources fell silent, signal states without a new
     /// SPAT, events past their end or no longer announced, and silent devices go.
     pub fn expire(&mut self, now: Millis) {
+        self.gate.expire(now);
         let removed = self.tracks.expire(now);
         self.journal.tracks_removed.extend(removed);
         let signal_ttl = self.config.signal_ttl_ms;
@@ -353,6 +385,61 @@ impl Pipeline {
                 at: now,
             });
         }
+    }
+
+    /// Runs the applications that are on, as at `now`, for every vehicle that reported
+    /// itself since the last call (its report is the change that wakes them; the world
+    /// around it is its tile's view), and returns the advisories that say something new
+    /// (see [`AdvisoryGate`]); they are also kept in the journal for the store and the live
+    /// feed.
+    pub fn evaluate(&mut self, now: Millis) -> Vec<Advisory> {
+        self.evaluate_until(now, 0, || false)
+    }
+
+    /// As [`evaluate`](Self::evaluate), tile by tile in the order their vehicles reported,
+    /// taking only tiles whose first vehicle has waited `settle_ms` (so that a busy tile's
+    /// scene is built once for many vehicles, not once for each), until `stop` says so
+    /// (asked after each tile); the tiles left wait for the next call. The server gives the
+    /// applications a slice of time after each batch so that ingest latency stays bounded
+    /// however busy the zone.
+    pub fn evaluate_until(
+        &mut self,
+        now: Millis,
+        settle_ms: Millis,
+        mut stop: impl FnMut() -> bool,
+    ) -> Vec<Advisory> {
+        let mut out = Vec::new();
+        while let Some(&(tile, since)) = self.dirty_order.front() {
+            if now - since < settle_ms {
+                break;
+            }
+            self.dirty_order.pop_front();
+            let Some(mut woke) = self.dirty.remove(&tile) else {
+                continue;
+            };
+            woke.sort_unstable();
+            woke.dedup();
+            let view = self.tracks.view(tile);
+            let scene = Scene::new(
+                now,
+                &view,
+                &self.lanes,
+                &self.intersections,
+                &self.signals,
+                self.events.values(),
+            )
+            .only_targets(|t| woke.binary_search(&t.id).is_ok());
+            self.apps.evaluate(&scene, &mut out);
+            if stop() {
+                break;
+            }
+        }
+        out.retain(|a| self.gate.admit(a));
+        for a in &out {
+            *self.advisories_sent.entry(a.scenario).or_default() += 1;
+        }
+        self.journal.advisories.extend(out.iter().cloned());
+        out
     }
 
     /// Takes what changed since the last call.

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use roadcloud_admission::Reason;
+use roadcloud_store::AdvisoryQuery;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -35,6 +36,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/history/trajectories/{id}", get(history_trajectory))
         .route("/api/v1/history/events", get(history_events))
         .route("/api/v1/history/devices", get(history_devices))
+        .route("/api/v1/apps", get(apps))
+        .route("/api/v1/apps/{id}", get(app).put(configure_app))
+        .route("/api/v1/advisories", get(advisories))
         .with_state(state)
 }
 
@@ -155,6 +159,7 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
             "p999": p.latency.percentile_ms(99.9),
         },
         "stored": stored_json(&state),
+        "advisories_sent": p.advisories_sent,
     }))
 }
 
@@ -199,6 +204,17 @@ async fn metrics(State(state): State<AppState>) -> Response {
         let _ = writeln!(
             out,
             "roadcloud_frames_admitted_total{{message=\"{k}\"}} {n}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_advisories_sent_total Advisories sent to vehicles, by scenario."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_advisories_sent_total counter");
+    for (k, n) in &p.advisories_sent {
+        let _ = writeln!(
+            out,
+            "roadcloud_advisories_sent_total{{scenario=\"{k}\"}} {n}"
         );
     }
     let _ = writeln!(
@@ -375,4 +391,117 @@ async fn history_devices(
             "at": d.at,
         })).collect::<Vec<_>>(),
     })))
+}
+
+/// Each application with its state and how many advisories it sent.
+fn apps_json(p: &roadcloud_pipeline::Pipeline) -> Vec<Value> {
+    p.apps
+        .describe()
+        .into_iter()
+        .map(|mut a| {
+            // BSW/LCW sends as BSW or LCW.
+            let id = a["id"].as_str().unwrap_or_default().to_string();
+            let sent: u64 = id
+                .split('/')
+                .map(|s| p.advisories_sent.get(s).copied().unwrap_or(0))
+                .sum();
+            a["advisories_sent"] = json!(sent);
+            a
+        })
+        .collect()
+}
+
+async fn apps(State(state): State<AppState>) -> Json<Value> {
+    let w = state.world.read().expect("world lock");
+    let list = apps_json(&w.pipeline);
+    Json(json!({"count": list.len(), "apps": list}))
+}
+
+fn find_app(p: &roadcloud_pipeline::Pipeline, id: &str) -> Result<Value, ApiError> {
+    let wanted = id.replace('-', "/");
+    apps_json(p)
+        .into_iter()
+        .find(|a| {
+            a["id"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case(&wanted))
+        })
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                format!("no application {id} (see /api/v1/apps)"),
+            )
+        })
+}
+
+async fn app(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let w = state.world.read().expect("world lock");
+    find_app(&w.pipeline, &id).map(Json)
+}
+
+/// `PUT /api/v1/apps/{id}` with `{"enabled": bool, "params": {...}}`, either optional.
+async fn configure_app(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let bad = |e: String| ApiError(StatusCode::BAD_REQUEST, e);
+    let v: Value =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("the body must be JSON: {e}")))?;
+    let Value::Object(o) = &v else {
+        return Err(bad(
+            "the body must be a JSON object: {\"enabled\": bool, \"params\": {...}}".into(),
+        ));
+    };
+    if let Some(k) = o.keys().find(|k| *k != "enabled" && *k != "params") {
+        return Err(bad(format!("unknown key {k}: give enabled and/or params")));
+    }
+    let enabled = match o.get("enabled") {
+        None => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(x) => return Err(bad(format!("enabled must be true or false, not {x}"))),
+    };
+    let mut w = state.world.write().expect("world lock");
+    find_app(&w.pipeline, &id)?;
+    w.pipeline
+        .apps
+        .configure(&id, enabled, o.get("params"))
+        .map_err(bad)?;
+    let app = find_app(&w.pipeline, &id)?;
+    tracing::info!(
+        app = id,
+        enabled = app["enabled"].as_bool(),
+        "application configured"
+    );
+    Ok(Json(app))
+}
+
+async fn advisories(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let w = window(&q)?;
+    let bbox = q
+        .get("bbox")
+        .map(|b| parse_bbox(b))
+        .transpose()
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?
+        .map(|b| (b[0], b[1], b[2], b[3]));
+    let query_ = AdvisoryQuery {
+        scenario: q.get("scenario").map(|s| s.to_ascii_uppercase()),
+        target: q.get("vehicle").map(|s| s.to_ascii_lowercase()),
+        from: w.from,
+        to: w.to,
+        bbox,
+        limit: w.limit,
+    };
+    let list = query(&state, move |s| s.advisories(&query_)).await?;
+    let items: Vec<Value> = list
+        .iter()
+        .map(|a| serde_json::from_str(&a.json).unwrap_or(Value::Null))
+        .collect();
+    Ok(Json(json!({"count": items.len(), "advisories": items})))
 }

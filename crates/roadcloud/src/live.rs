@@ -2,8 +2,8 @@
 //!
 //! A client first gets a `snapshot` of the whole world, then an `update` every 100 ms with the
 //! participants that changed (keyed by `track`), the tracks that went (`removed`), the
-//! intersections whose MAP or signal state changed, and events that appeared, changed or
-//! ended. A client too slow for the feed gets a fresh snapshot instead of the updates it missed.
+//! intersections whose MAP or signal state changed, events that appeared, changed or
+//! ended, and the advisories sent. A client too slow for the feed gets a fresh snapshot instead of the updates it missed.
 
 use crate::commands::serve::AppState;
 use crate::views;
@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use roadcloud_pipeline::{Journal, Pipeline};
-use roadcloud_store::{DeviceStatus, EventRecord, Record, TrajectoryPoint};
+use roadcloud_store::{AdvisoryRecord, DeviceStatus, EventRecord, Record, TrajectoryPoint};
 use roadcloud_transport::now_millis;
 use roadcloud_world::Millis;
 use serde_json::{Value, json};
@@ -59,6 +59,7 @@ pub fn update(p: &Pipeline, j: &Journal, since: Millis, now: Millis) -> String {
         "removed": j.tracks_removed.iter().map(|t| t.0).collect::<Vec<_>>(),
         "intersections": intersections,
         "events": events,
+        "advisories": j.advisories.iter().map(|a| views::advisory(&p.frame, a)).collect::<Vec<_>>(),
     })
     .to_string()
 }
@@ -90,7 +91,18 @@ pub fn records(p: &Pipeline, j: &Journal) -> Vec<Record> {
             at: d.at,
         })
     });
-    events.chain(devices).collect()
+    let advisories = j.advisories.iter().map(|a| {
+        let (lat, lon) = p.frame.to_wgs84(a.position);
+        Record::Advisory(AdvisoryRecord {
+            scenario: a.scenario.to_string(),
+            target: views::hex(&a.target),
+            at: a.at,
+            lat,
+            lon,
+            json: views::advisory(&p.frame, a).to_string(),
+        })
+    });
+    events.chain(devices).chain(advisories).collect()
 }
 
 /// One trajectory sample of each participant reported since `since`.

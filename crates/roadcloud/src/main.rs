@@ -53,7 +53,7 @@ fn main() -> ExitCode {
                 let sub = matches
                     .subcommand_matches("serve")
                     .expect("serve was matched");
-                settings::merge(&args, sub, path).and_then(|a| commands::serve::run(&a))
+                settings::merge(&args, sub, path, &["apps"]).and_then(|a| commands::serve::run(&a))
             }
             None => commands::serve::run(&args),
         },
@@ -96,6 +96,7 @@ mod tests {
             &args,
             m.subcommand_matches("serve").unwrap(),
             args.config.as_ref().unwrap(),
+            &["apps"],
         )
         .unwrap();
         assert_eq!(format!("{merged:?}"), format!("{defaults:?}"));

@@ -12,11 +12,13 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// `args` (parsed with their defaults) with every key of the TOML file `path` that was not
-/// given on the command line put in.
+/// given on the command line put in, and the tables named in `tables` (settings without a
+/// flag).
 pub fn merge<T: Serialize + DeserializeOwned + clap::Args>(
     args: &T,
     matches: &ArgMatches,
     path: &Path,
+    tables: &[&str],
 ) -> Result<T> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
@@ -29,6 +31,12 @@ pub fn merge<T: Serialize + DeserializeOwned + clap::Args>(
         .filter(|k| k != "config")
         .collect();
     for (key, value) in file {
+        // Settings that are tables (e.g. `[apps.FCW]`) have no flag: the file alone sets
+        // them.
+        if value.is_table() && tables.contains(&key.as_str()) {
+            merged.insert(key, value);
+            continue;
+        }
         if !known.contains(&key) {
             bail!(
                 "{}: unknown setting {key:?}; the settings are: {}",

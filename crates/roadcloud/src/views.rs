@@ -84,6 +84,32 @@ pub fn participant(frame: &LocalFrame, t: &Track) -> Value {
     })
 }
 
+/// An advisory as it is published to the vehicle and stored (docs/apps.md).
+pub fn advisory(frame: &LocalFrame, a: &roadcloud_apps::Advisory) -> Value {
+    let (lat, lon) = frame.to_wgs84(a.position);
+    json!({
+        "scenario": a.scenario,
+        "severity": a.severity.as_str(),
+        "target": hex(&a.target),
+        "lat": lat,
+        "lon": lon,
+        "others": a.others.iter().map(|o| {
+            let (lat, lon) = frame.to_wgs84(o.position);
+            json!({"id": o.id.to_string(), "type": o.kind, "lat": lat, "lon": lon})
+        }).collect::<Vec<_>>(),
+        "ttc_s": a.ttc_s.map(round2),
+        "distance_m": a.distance_m.map(round2),
+        "advised_speed_mps": a.advised_speed_mps.map(|(min, max)| json!({"min": round2(min), "max": round2(max)})),
+        "at": a.at,
+        "expires_at": a.expires_at,
+        "detail": a.detail,
+    })
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 /// `event` or `sign`.
 pub fn event_kind(k: EventKind) -> &'static str {
     match k {

@@ -137,7 +137,8 @@ fn settings_come_from_the_config_file_and_flags_win() {
         &config,
         format!(
             "mqtt-listen = \"127.0.0.1:{mqtt}\"\nhttp-listen = \"127.0.0.1:{file_http}\"\n\
-             udp-listen = \"off\"\ndata-dir = \"{}\"\nrate-per-s = 5.0\n",
+             udp-listen = \"off\"\ndata-dir = \"{}\"\nrate-per-s = 5.0\n\
+             [apps.FCW]\nttc_warning_s = 3.0\n[apps.\"BSW/LCW\"]\nenabled = false\n",
             dir.path().join("data").display()
         ),
     )
@@ -154,6 +155,20 @@ fn settings_come_from_the_config_file_and_flags_win() {
         get(flag_http, "/healthz").is_some_and(|(c, _)| c == 200)
     });
     assert!(get(file_http, "/healthz").is_none(), "the flag wins");
+    // The applications' tables are in force.
+    let apps = get_json(flag_http, "/api/v1/apps");
+    let app = |id: &str| {
+        apps["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(app("FCW")["params"]["ttc_warning_s"], 3.0);
+    assert_eq!(app("FCW")["enabled"], true);
+    assert_eq!(app("BSW/LCW")["enabled"], false);
     // The file's MQTT address and rate limit are in force: a burst of 30 BSMs from one
     // vehicle gets 10 through (burst = 2 × 5/s) and the rest rate-limited.
     let c = client(mqtt, "config-test");
@@ -183,6 +198,22 @@ fn settings_come_from_the_config_file_and_flags_win() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("unknown setting \"http_listen\"") && err.contains("http-listen"),
+        "{err}"
+    );
+    // So is an application's unknown parameter.
+    std::fs::write(&config, "[apps.FCW]\nttc = 3.0\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .args(["--mqtt-listen", "off", "--udp-listen", "off"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data2"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[apps.FCW]") && err.contains("ttc_warning_s"),
         "{err}"
     );
 }

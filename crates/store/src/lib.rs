@@ -138,6 +138,23 @@ pub struct AdvisoryRecord {
     pub json: String,
 }
 
+/// A query of stored advisories.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdvisoryQuery {
+    /// Only this scenario (`FCW`, ...).
+    pub scenario: Option<String>,
+    /// Only for this vehicle (hex id).
+    pub target: Option<String>,
+    /// From, ms since the epoch.
+    pub from: Millis,
+    /// To, ms since the epoch.
+    pub to: Millis,
+    /// Only within (min_lon, min_lat, max_lon, max_lat), degrees.
+    pub bbox: Option<(f64, f64, f64, f64)>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// Anything the store keeps.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -433,6 +450,40 @@ impl Store {
                 .collect()
             },
             "cannot read the device status changes",
+        )
+    }
+
+    /// Advisories between `from` and `to` (newest first), optionally of one scenario, for
+    /// one vehicle, or in a box `(min_lon, min_lat, max_lon, max_lat)`.
+    pub fn advisories(&self, q: &AdvisoryQuery) -> Result<Vec<AdvisoryRecord>> {
+        let bbox = q.bbox.unwrap_or((-180.0, -90.0, 180.0, 90.0));
+        self.read(
+            |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT scenario, target, at, lat, lon, json FROM advisories
+                     WHERE at BETWEEN ?1 AND ?2 AND (?3 IS NULL OR scenario = ?3)
+                       AND (?4 IS NULL OR target = ?4)
+                       AND lon BETWEEN ?5 AND ?7 AND lat BETWEEN ?6 AND ?8
+                     ORDER BY at DESC, rowid DESC LIMIT ?9",
+                )?;
+                st.query_map(
+                    params![
+                        q.from, q.to, q.scenario, q.target, bbox.0, bbox.1, bbox.2, bbox.3, q.limit
+                    ],
+                    |r| {
+                        Ok(AdvisoryRecord {
+                            scenario: r.get(0)?,
+                            target: r.get(1)?,
+                            at: r.get(2)?,
+                            lat: r.get(3)?,
+                            lon: r.get(4)?,
+                            json: r.get(5)?,
+                        })
+                    },
+                )?
+                .collect()
+            },
+            "cannot read the advisories",
         )
     }
 

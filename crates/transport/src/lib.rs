@@ -11,7 +11,10 @@ pub mod mqtt;
 pub mod topic;
 pub mod udp;
 
-pub use topic::{DeviceId, DeviceKind, Encoding, MessageKind, Topic, TopicError};
+pub use topic::{
+    DeviceId, DeviceKind, Encoding, MessageKind, Topic, TopicError, rsu_downlink_topic,
+    vehicle_advice_topic,
+};
 
 use bytes::Bytes;
 

@@ -229,9 +229,28 @@ pub fn predict(p: Point, m: &Motion, dt: f64) -> Point {
     // Time until a braking participant stops: it does not reverse.
     let dt_move = if a < 0.0 { dt.min(v0 / -a) } else { dt };
     let omega = m.yaw_rate_dps.unwrap_or(0.0).to_radians();
-    // Integrate in small steps: exact enough for the seconds that matter, and robust when
-    // the turn rate is near zero.
-    let steps = ((dt_move.abs() / 0.05).ceil() as usize).clamp(1, 200);
+    let turn = omega * dt_move;
+    if turn.abs() <= 0.5 {
+        // Up to about 30 degrees of turn: the path is an arc, and its chord runs along the
+        // mean heading with length arc x sinc(turn / 2). Closed form, one sine and cosine
+        // (exact at constant speed; with acceleration the arc is slightly uneven, which over
+        // so short a turn moves the end by millimetres).
+        let d = v0 * dt_move + 0.5 * a * dt_move * dt_move;
+        let half = turn / 2.0;
+        let chord = if half.abs() < 1e-6 {
+            d
+        } else {
+            d * half.sin() / half
+        };
+        let (s, c) = (h0.to_radians() + half).sin_cos();
+        return Point {
+            east_m: p.east_m + chord * s,
+            north_m: p.north_m + chord * c,
+        };
+    }
+    // Turning: integrate in small steps, exact enough for the seconds that matter, and
+    // robust when the turn rate is small.
+    let steps = ((dt_move.abs() / 0.1).ceil() as usize).clamp(1, 100);
     let h = dt_move / steps as f64;
     let (mut e, mut n, mut v, mut th) = (p.east_m, p.north_m, v0, h0.to_radians());
     for _ in 0..steps {
@@ -640,6 +659,8 @@ fn compatible(a: ParticipantKind, b: ParticipantKind) -> bool {
 
 /// The smaller angle between two headings, degrees.
 pub fn angle_between(a: f64, b: f64) -> f64 {
-    let d = (a - b).rem_euclid(360.0);
+    let d = (a - b).abs();
+    // Headings lie in [0, 360): the remainder (a division) is needed only for others.
+    let d = if d < 360.0 { d } else { d.rem_euclid(360.0) };
     d.min(360.0 - d)
 }

@@ -9,14 +9,14 @@
 //!                                                   HTTP API reads the world and the store
 //! ```
 
-use crate::{api, live};
-use anyhow::{Context, Result};
+use crate::{api, live, views};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection};
 use roadcloud_pipeline::{Pipeline, PipelineConfig};
 use roadcloud_store::{Store, Writer};
 use roadcloud_transport::mqtt::{BrokerSettings, EmbeddedBroker, ExternalBroker, MqttLink};
-use roadcloud_transport::{Frame, now_micros, now_millis};
+use roadcloud_transport::{DeviceId, Frame, now_micros, now_millis, vehicle_advice_topic};
 use roadcloud_world::TrackConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -108,6 +108,24 @@ pub struct ServeArgs {
     /// How long a device may stay silent before it is stored as offline, milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub device_offline_ms: i64,
+    /// How long the applications may run after each batch of messages, milliseconds: they
+    /// take the tiles whose vehicles reported first, and the rest wait for the next batch,
+    /// so ingest latency stays bounded however busy the zone.
+    #[arg(long, default_value_t = 2.0)]
+    pub apps_slice_ms: f64,
+    /// How long a tile's first reporting vehicle waits for the others before the
+    /// applications look at the tile, milliseconds: one scene serves them all.
+    #[arg(long, default_value_t = 20)]
+    pub apps_settle_ms: i64,
+    /// How often a condition that stands is advised again, milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    pub advisory_repeat_ms: i64,
+    /// The applications' settings, from the config file only: a table per application id
+    /// (`[apps.FCW]`, `[apps."BSW/LCW"]`) with `enabled` and any of its parameters
+    /// (docs/apps.md).
+    #[arg(skip)]
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub apps: toml::Table,
 }
 
 /// A listen address, or `off`.
@@ -169,7 +187,29 @@ impl ServeArgs {
             },
             signal_ttl_ms: self.signal_ttl_ms,
             event_ttl_ms: self.event_ttl_ms,
+            advisory_repeat_ms: self.advisory_repeat_ms,
         }
+    }
+
+    /// The pipeline, with the applications configured as the config file says.
+    fn pipeline(&self) -> Result<Pipeline> {
+        let mut p = Pipeline::new(self.pipeline_config());
+        for (id, settings) in &self.apps {
+            let mut settings = match serde_json::to_value(settings)? {
+                serde_json::Value::Object(m) => m,
+                _ => bail!("[apps.{id}] must be a table"),
+            };
+            let enabled = match settings.remove("enabled") {
+                None => None,
+                Some(serde_json::Value::Bool(b)) => Some(b),
+                Some(v) => bail!("[apps.{id}] enabled must be true or false, not {v}"),
+            };
+            let params = (!settings.is_empty()).then(|| serde_json::Value::Object(settings));
+            p.apps
+                .configure(id, enabled, params.as_ref())
+                .map_err(|e| anyhow::anyhow!("[apps.{id}]: {e}"))?;
+        }
+        Ok(p)
     }
 }
 
@@ -241,7 +281,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let store = Arc::new(store);
     tracing::info!("storing in {}", store.path().display());
     let world: SharedWorld = Arc::new(RwLock::new(World {
-        pipeline: Pipeline::new(args.pipeline_config()),
+        pipeline: args.pipeline()?,
         started_at: now_millis(),
     }));
 
@@ -278,13 +318,18 @@ async fn serve(args: ServeArgs) -> Result<()> {
     } else {
         drop(frames_tx);
     }
-    // Downlinks (advisories) go out through it; kept alive for the server's life.
-    let _mqtt = mqtt;
 
     let (live_tx, _) = broadcast::channel::<Arc<str>>(64);
     let (decoded_tx, decoded_rx) = mpsc::channel::<DecodedBatch>(8);
     let decode_task = tokio::spawn(decode(frames_rx, decoded_tx));
-    let ingest_task = tokio::spawn(ingest(decoded_rx, world.clone()));
+    // Advisories go out on the vehicles' downlinks as soon as the world stage finds them.
+    let ingest_task = tokio::spawn(ingest(
+        decoded_rx,
+        world.clone(),
+        mqtt,
+        Duration::from_secs_f64(args.apps_slice_ms.max(0.1) / 1000.0),
+        args.apps_settle_ms.max(0),
+    ));
     let tick_task = tokio::spawn(tick(
         world.clone(),
         live_tx.clone(),
@@ -360,19 +405,58 @@ async fn decode(mut frames: mpsc::Receiver<Frame>, decoded: mpsc::Sender<Decoded
 }
 
 /// The world stage, the single writer: admission's stateful half and the world update,
-/// one lock per batch.
-async fn ingest(mut decoded: mpsc::Receiver<DecodedBatch>, world: SharedWorld) {
+/// one lock per batch; then the applications for the vehicles that reported, for at most
+/// `apps_slice`, and their advisories out on the vehicles' downlinks (JSON).
+async fn ingest(
+    mut decoded: mpsc::Receiver<DecodedBatch>,
+    world: SharedWorld,
+    mut mqtt: Option<MqttLink>,
+    apps_slice: Duration,
+    apps_settle_ms: i64,
+) {
     let mut log = RejectionLog {
         last: HashMap::new(),
     };
-    while let Some(batch) = decoded.recv().await {
-        let mut w = world.write().expect("world lock");
-        for (d, topic) in batch {
-            if let Err(r) = w.pipeline.ingest_decoded(d) {
-                log.note(r.reason, &topic, &r.detail);
+    loop {
+        // Wait for frames; when none come, the applications still finish what waits.
+        let batch = match tokio::time::timeout(Duration::from_millis(10), decoded.recv()).await {
+            Ok(Some(batch)) => batch,
+            Ok(None) => return,
+            Err(_) => Vec::new(),
+        };
+        let advisories = {
+            let mut w = world.write().expect("world lock");
+            let had_frames = !batch.is_empty();
+            for (d, topic) in batch {
+                if let Err(r) = w.pipeline.ingest_decoded(d) {
+                    log.note(r.reason, &topic, &r.detail);
+                }
+            }
+            if had_frames {
+                w.pipeline.finish_batch(now_micros());
+            }
+            let started = Instant::now();
+            let advisories = w.pipeline.evaluate_until(now_millis(), apps_settle_ms, || {
+                started.elapsed() >= apps_slice
+            });
+            let frame = w.pipeline.frame;
+            advisories
+                .iter()
+                .map(|a| {
+                    (
+                        vehicle_advice_topic(DeviceId(a.target)),
+                        views::advisory(&frame, a).to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        if let Some(link) = mqtt.as_mut() {
+            for (topic, json) in advisories {
+                if let Err(e) = link.publish(topic, json.into_bytes()) {
+                    tracing::warn!("advisory not published: {e}");
+                }
             }
         }
-        w.pipeline.finish_batch(now_micros());
     }
 }
 

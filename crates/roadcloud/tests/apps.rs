@@ -1,0 +1,165 @@
+//! The applications end to end: vehicles publish BSMs over MQTT, the vehicle at risk receives
+//! the advisory on its downlink topic, the API lists and stores it, and an application can be
+//! switched off through the API.
+
+mod common;
+
+use common::*;
+use roadcloud_csae::MessageFrame;
+use roadcloud_sim::messages::{VehicleState, bsm};
+use roadcloud_world::{LocalFrame, Point};
+use rumqttc::{Event, MqttOptions, Packet, QoS};
+use serde_json::Value;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const FOLLOWER: [u8; 8] = [0x5a, 0xfc, 0, 0, 0, 0, 0, 1];
+const LEADER: [u8; 8] = [0x5a, 0xfc, 0, 0, 0, 0, 0, 2];
+
+fn hex(id: &[u8; 8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A follower at 15 m/s closing on a leader at 5 m/s 20 m ahead, both northbound: a time to
+/// collision near 1.5 s, as they would report it now.
+fn publish_closing_pair(c: &rumqttc::Client) {
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let now = roadcloud_transport::now_millis();
+    for v in [
+        VehicleState::car(
+            FOLLOWER,
+            Point {
+                east_m: 500.0,
+                north_m: 500.0,
+            },
+            0.0,
+            15.0,
+        ),
+        VehicleState::car(
+            LEADER,
+            Point {
+                east_m: 500.0,
+                north_m: 520.0,
+            },
+            0.0,
+            5.0,
+        ),
+    ] {
+        let payload =
+            roadcloud_csae::encode(&MessageFrame::BsmFrame(bsm(&frame, &v, 0, now))).unwrap();
+        let _ = c.try_publish(
+            format!("V2X/OBU/{}/BSM/UP", hex(&v.id)),
+            QoS::AtMostOnce,
+            false,
+            payload,
+        );
+    }
+}
+
+#[test]
+fn the_vehicle_at_risk_gets_the_advisory_on_its_downlink_and_the_api_keeps_it() {
+    let s = start();
+    // The follower's OBU listens on its downlink.
+    let (tx, rx) = mpsc::channel::<Value>();
+    let mut o = MqttOptions::new("obu-follower", "127.0.0.1", s.mqtt);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (obu, mut conn) = rumqttc::Client::new(o, 100);
+    obu.subscribe(
+        format!("V2X/OBU/{}/ADVICE/DOWN", hex(&FOLLOWER)),
+        QoS::AtLeastOnce,
+    )
+    .unwrap();
+    std::thread::spawn(move || {
+        for ev in conn.iter() {
+            if let Ok(Event::Incoming(Packet::Publish(p))) = ev
+                && let Ok(v) = serde_json::from_slice(&p.payload)
+                && tx.send(v).is_err()
+            {
+                return;
+            }
+        }
+    });
+    let vehicles = client(s.mqtt, "vehicles");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let advisory = loop {
+        assert!(Instant::now() < deadline, "no advisory arrived");
+        publish_closing_pair(&vehicles);
+        if let Ok(v) = rx.recv_timeout(Duration::from_millis(100))
+            && v["scenario"] == "FCW"
+        {
+            break v;
+        }
+    };
+    assert_eq!(advisory["target"], hex(&FOLLOWER));
+    assert_eq!(advisory["others"][0]["id"], hex(&LEADER));
+    let ttc = advisory["ttc_s"].as_f64().unwrap();
+    assert!(ttc > 0.5 && ttc < 2.7, "{advisory}");
+    assert!(advisory["expires_at"].as_i64() > advisory["at"].as_i64());
+    assert!(["warning", "alert"].contains(&advisory["severity"].as_str().unwrap()));
+    // The leader is not at risk: nothing for it.
+    // Stored, and listed by scenario and vehicle.
+    let mut listed = Value::Null;
+    wait_until(Duration::from_secs(5), || {
+        listed = get_json(
+            s.http,
+            &format!("/api/v1/advisories?scenario=FCW&vehicle={}", hex(&FOLLOWER)),
+        );
+        listed["count"].as_u64() >= Some(1)
+    });
+    assert_eq!(listed["advisories"][0]["scenario"], "FCW");
+    let other = get_json(
+        s.http,
+        &format!("/api/v1/advisories?vehicle={}", hex(&LEADER)),
+    );
+    assert!(
+        other["advisories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["scenario"] != "FCW"),
+        "{other}"
+    );
+
+    // Switched off through the API, FCW stays silent while the others run on.
+    let (status, body) =
+        request(s.http, "PUT", "/api/v1/apps/FCW", r#"{"enabled": false}"#).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let apps = get_json(s.http, "/api/v1/apps");
+    let fcw = apps["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "FCW")
+        .unwrap();
+    assert_eq!(fcw["enabled"], false);
+    assert!(fcw["advisories_sent"].as_u64() >= Some(1));
+    let icw = apps["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "ICW")
+        .unwrap();
+    assert_eq!(icw["enabled"], true);
+    // Let what was in flight arrive, then expect nothing more.
+    std::thread::sleep(Duration::from_millis(300));
+    while rx.try_recv().is_ok() {}
+    let quiet_until = Instant::now() + Duration::from_millis(1_500);
+    while Instant::now() < quiet_until {
+        publish_closing_pair(&vehicles);
+        if let Ok(v) = rx.recv_timeout(Duration::from_millis(100)) {
+            assert_ne!(v["scenario"], "FCW", "FCW is off: {v}");
+        }
+    }
+    // A wrong parameter is refused with the names of the right ones.
+    let (status, body) = request(
+        s.http,
+        "PUT",
+        "/api/v1/apps/FCW",
+        r#"{"params": {"ttc": 3}}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 400);
+    assert!(body.contains("ttc_warning_s"), "{body}");
+    let (status, _) = request(s.http, "PUT", "/api/v1/apps/NOPE", r#"{"enabled": true}"#).unwrap();
+    assert_eq!(status, 404);
+}
