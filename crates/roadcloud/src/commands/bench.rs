@@ -231,6 +231,25 @@ async fn connect(broker: &str, id: &str) -> Result<(AsyncClient, rumqttc::EventL
     }
 }
 
+/// Publishes one frame as a device does (UPER, QoS 0) and counts it; false once the
+/// connection is gone.
+async fn publish(
+    client: &AsyncClient,
+    topic: String,
+    frame: &roadcloud_csae::MessageFrame,
+    sent: &AtomicU64,
+) -> bool {
+    let payload = roadcloud_csae::encode(frame).expect("the simulator builds valid messages");
+    let ok = client
+        .publish(topic, QoS::AtMostOnce, false, payload)
+        .await
+        .is_ok();
+    if ok {
+        sent.fetch_add(1, Ordering::Relaxed);
+    }
+    ok
+}
+
 async fn bench(args: BenchArgs) -> Result<Value> {
     let meter = if args.subscribe {
         let state = Arc::new(SubscriberState::default());
@@ -296,15 +315,9 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                     cursor = (cursor + 1) % mine.len();
                     let now_ms = now_millis();
                     let (topic, frame) = fleet.bsm(i, (now_ms - start_ms) as f64 / 1000.0, now_ms);
-                    let payload = roadcloud_csae::encode(&frame).expect("a valid BSM");
-                    if client
-                        .publish(topic, QoS::AtMostOnce, false, payload)
-                        .await
-                        .is_err()
-                    {
+                    if !publish(&client, topic, &frame, &sent).await {
                         return;
                     }
-                    sent.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }));
@@ -327,15 +340,9 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 for r in &mut units {
                     let spat = roadcloud_sim::spat(r, now_ms);
                     for (topic, frame) in fleet.rsm(r, t_s, now_ms).into_iter().chain([spat]) {
-                        let payload = roadcloud_csae::encode(&frame).expect("a valid message");
-                        if client
-                            .publish(topic, QoS::AtMostOnce, false, payload)
-                            .await
-                            .is_err()
-                        {
+                        if !publish(&client, topic, &frame, &sent).await {
                             return;
                         }
-                        sent.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
