@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # roadcloud's MQTT ingest against plain brokers, one after the other, on this machine:
-#   1. roadcloud serve (embedded broker) ingesting the load into its world model;
+#   1. roadcloud serve (embedded broker) ingesting the load into its world model and running
+#      the applications on every report, then the same with --no-apps (label rc-no-apps);
 #   2. Mosquitto (Debian package) relaying the same load to a subscriber that does nothing
 #      but count and time what arrives;
 #   3. nats-server (Debian package) doing the same through its MQTT listener.
-# The load is `roadcloud bench`: N vehicles publishing UPER BSMs at 10 Hz, QoS 0.
+# The load is `roadcloud bench`: N vehicles publishing UPER BSMs at 10 Hz and 20 RSUs
+# publishing RSM and SPAT at 10 Hz, QoS 0.
 #
 #   bench/mqtt/compare.sh                         # 5,000 vehicles (50,000 msgs/s), 20 s each
 #   bench/mqtt/compare.sh --vehicles 10000 --seconds 10
@@ -45,6 +47,16 @@ for vehicles in $fleets; do
   pid=$!; pids+=("$pid"); wait_port "$http"
   results+=("$($bin bench --broker "mqtt://127.0.0.1:$mqtt" --api "http://127.0.0.1:$http" \
     --vehicles "$vehicles" --label roadcloud --json "$@")")
+  stop "$pid"
+
+  # 1b. roadcloud without the applications: ingest and the world alone, what a broker's
+  # relay compares with.
+  mqtt=$(free_port); http=$(free_port)
+  $bin serve --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
+    --no-apps --data-dir "$work/data-noapps-$vehicles" >"$work/roadcloud.log" 2>&1 &
+  pid=$!; pids+=("$pid"); wait_port "$http"
+  results+=("$($bin bench --broker "mqtt://127.0.0.1:$mqtt" --api "http://127.0.0.1:$http" \
+    --vehicles "$vehicles" --label rc-no-apps --json "$@")")
   stop "$pid"
 
   # 2. Mosquitto, Nagle off towards the subscriber as roadcloud's link has no network hop.

@@ -182,8 +182,9 @@ pub struct Pipeline {
     /// Advisories sent, by scenario.
     pub advisories_sent: std::collections::BTreeMap<&'static str, u64>,
     gate: AdvisoryGate,
-    /// Vehicles that reported themselves since the applications last looked, by tile.
-    dirty: HashMap<TileId, Vec<TrackId>>,
+    /// Vehicles that reported themselves since the applications last looked, by tile (a
+    /// set: however long the applications wait, it holds each vehicle once).
+    dirty: HashMap<TileId, std::collections::HashSet<TrackId, foldhash::fast::RandomState>>,
     /// The tiles of `dirty`, in the order they first had a vehicle waiting, and since when.
     dirty_order: std::collections::VecDeque<(TileId, Millis)>,
     journal: Journal,
@@ -314,7 +315,7 @@ impl Pipeline {
             if waiting.is_empty() {
                 self.dirty_order.push_back((t.tile, t.updated_at));
             }
-            waiting.push(id);
+            waiting.insert(id);
         }
         // Pedestrians walk on pavements and crossings, not in lanes.
         if !self.lanes.is_empty()
@@ -414,11 +415,9 @@ impl Pipeline {
                 break;
             }
             self.dirty_order.pop_front();
-            let Some(mut woke) = self.dirty.remove(&tile) else {
+            let Some(woke) = self.dirty.remove(&tile) else {
                 continue;
             };
-            woke.sort_unstable();
-            woke.dedup();
             let view = self.tracks.view(tile);
             let scene = Scene::new(
                 now,
@@ -428,7 +427,7 @@ impl Pipeline {
                 &self.signals,
                 self.events.values(),
             )
-            .only_targets(|t| woke.binary_search(&t.id).is_ok());
+            .only_targets(|t| woke.contains(&t.id));
             self.apps.evaluate(&scene, &mut out);
             if stop() {
                 break;

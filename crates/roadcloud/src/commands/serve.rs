@@ -108,6 +108,10 @@ pub struct ServeArgs {
     /// How long a device may stay silent before it is stored as offline, milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub device_offline_ms: i64,
+    /// Run without the applications: ingest, world, store and API only (to measure them
+    /// alone, or where another system gives the advice).
+    #[arg(long)]
+    pub no_apps: bool,
     /// How long the applications may run after each batch of messages, milliseconds: they
     /// take the tiles whose vehicles reported first, and the rest wait for the next batch,
     /// so ingest latency stays bounded however busy the zone.
@@ -327,7 +331,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         decoded_rx,
         world.clone(),
         mqtt,
-        Duration::from_secs_f64(args.apps_slice_ms.max(0.1) / 1000.0),
+        (!args.no_apps).then(|| Duration::from_secs_f64(args.apps_slice_ms.max(0.1) / 1000.0)),
         args.apps_settle_ms.max(0),
     ));
     let tick_task = tokio::spawn(tick(
@@ -405,13 +409,14 @@ async fn decode(mut frames: mpsc::Receiver<Frame>, decoded: mpsc::Sender<Decoded
 }
 
 /// The world stage, the single writer: admission's stateful half and the world update,
-/// one lock per batch; then the applications for the vehicles that reported, for at most
-/// `apps_slice`, and their advisories out on the vehicles' downlinks (JSON).
+/// one lock per batch; then, when no batch waits, the applications for the vehicles that
+/// reported, for at most `apps_slice`, and their advisories out on the vehicles' downlinks
+/// (JSON).
 async fn ingest(
     mut decoded: mpsc::Receiver<DecodedBatch>,
     world: SharedWorld,
     mut mqtt: Option<MqttLink>,
-    apps_slice: Duration,
+    apps_slice: Option<Duration>,
     apps_settle_ms: i64,
 ) {
     let mut log = RejectionLog {
@@ -435,6 +440,11 @@ async fn ingest(
             if had_frames {
                 w.pipeline.finish_batch(now_micros());
             }
+            // Ingest first: while batches wait, the applications wait (their vehicles stay
+            // noted), so an overload delays advisories instead of dropping messages.
+            let Some(apps_slice) = apps_slice.filter(|_| decoded.is_empty()) else {
+                continue;
+            };
             let started = Instant::now();
             let advisories = w.pipeline.evaluate_until(now_millis(), apps_settle_ms, || {
                 started.elapsed() >= apps_slice
