@@ -182,9 +182,9 @@ pub struct Pipeline {
     /// Advisories sent, by scenario.
     pub advisories_sent: std::collections::BTreeMap<&'static str, u64>,
     gate: AdvisoryGate,
-    /// Vehicles that reported themselves since the applications last looked, by tile (a
-    /// set: however long the applications wait, it holds each vehicle once).
-    dirty: HashMap<TileId, std::collections::HashSet<TrackId, foldhash::fast::RandomState>>,
+    /// Vehicles that reported themselves since the applications last looked, by tile (each
+    /// once, however long the applications wait: the track's `awaiting_apps` flag).
+    dirty: HashMap<TileId, Vec<TrackId>>,
     /// The tiles of `dirty`, in the order they first had a vehicle waiting, and since when.
     dirty_order: std::collections::VecDeque<(TileId, Millis)>,
     journal: Journal,
@@ -308,14 +308,15 @@ impl Pipeline {
         let (Update::Created(id) | Update::Updated(id)) = self.tracks.update(o) else {
             return;
         };
-        if let Some(t) = self.tracks.get(id)
-            && t.self_reported()
-        {
-            let waiting = self.dirty.entry(t.tile).or_default();
+        // Once per vehicle until the applications have looked (the track keeps the flag):
+        // the common report costs no more than this lookup.
+        if let Some(tile) = self.tracks.note_report(id) {
+            let since = self.tracks.get(id).map_or(0, |t| t.updated_at);
+            let waiting = self.dirty.entry(tile).or_default();
             if waiting.is_empty() {
-                self.dirty_order.push_back((t.tile, t.updated_at));
+                self.dirty_order.push_back((tile, since));
             }
-            waiting.insert(id);
+            waiting.push(id);
         }
         // Pedestrians walk on pavements and crossings, not in lanes.
         if !self.lanes.is_empty()
@@ -427,8 +428,9 @@ impl Pipeline {
                 &self.signals,
                 self.events.values(),
             )
-            .only_targets(|t| woke.contains(&t.id));
+            .only_targets(|t| t.awaiting_apps);
             self.apps.evaluate(&scene, &mut out);
+            self.tracks.clear_reports(&woke);
             if stop() {
                 break;
             }

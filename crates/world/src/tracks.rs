@@ -113,6 +113,8 @@ pub struct Track {
     pub tile: TileId,
     /// The lane it drives in, when MAP knows one there (see [`crate::lanes`]).
     pub lane: Option<LaneMatch>,
+    /// Whether it reported itself since the applications last looked at it.
+    pub awaiting_apps: bool,
 }
 
 impl Track {
@@ -387,6 +389,27 @@ impl Tracks {
         }
     }
 
+    /// Notes that a track's vehicle reported itself, for the applications: the tile to look
+    /// at, the first time since they last looked (None after that, or for a track no vehicle
+    /// reports).
+    pub fn note_report(&mut self, id: TrackId) -> Option<TileId> {
+        let t = self.tracks.get_mut(&id)?;
+        if t.awaiting_apps || !t.self_reported() {
+            return None;
+        }
+        t.awaiting_apps = true;
+        Some(t.tile)
+    }
+
+    /// The applications have looked at these tracks.
+    pub fn clear_reports(&mut self, ids: &[TrackId]) {
+        for id in ids {
+            if let Some(t) = self.tracks.get_mut(id) {
+                t.awaiting_apps = false;
+            }
+        }
+    }
+
     /// Sets the lane a track drives in (lane matching needs MAP, which the tracks do not
     /// hold).
     pub fn set_lane(&mut self, id: TrackId, lane: Option<LaneMatch>) {
@@ -451,6 +474,7 @@ impl Tracks {
                 sources: Vec::with_capacity(1),
                 tile,
                 lane: None,
+                awaiting_apps: false,
             }
         });
         let slot = track.sources.iter().position(|(k, _)| *k == key);
