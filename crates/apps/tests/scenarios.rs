@@ -41,6 +41,15 @@ fn case(name: &'static str, expect: Option<Severity>, setup: fn() -> Zone) -> Ca
         name,
         setup,
         expect,
+        ttc_s: None,
+    }
+}
+
+/// A case whose advisory must also give a time to collision between `lo` and `hi` seconds.
+fn timed(name: &'static str, expect: Severity, ttc_s: (f64, f64), setup: fn() -> Zone) -> Case {
+    Case {
+        ttc_s: Some(ttc_s),
+        ..case(name, Some(expect), setup)
     }
 }
 
@@ -49,9 +58,11 @@ fn fcw() {
     run(
         "FCW",
         &[
-            case(
+            // Gap 20 - 4.6 = 15.4 m, closing at 10 m/s: 1.54 s.
+            timed(
                 "closing on a slower car in the lane, 1.5-2.7 s",
-                Some(Warning),
+                Warning,
+                (1.5, 1.6),
                 || {
                     zone(
                         true,
@@ -62,7 +73,8 @@ fn fcw() {
                     )
                 },
             ),
-            case("closing fast, under 1.5 s", Some(Alert), || {
+            // Gap 7.4 m, closing at 15 m/s: 0.49 s.
+            timed("closing fast, under 1.5 s", Alert, (0.45, 0.55), || {
                 zone(
                     true,
                     &[
@@ -329,11 +341,17 @@ fn rlvw() {
     run(
         "RLVW",
         &[
-            case("red for 10 s, 40 m out at 15 m/s", Some(Warning), || {
-                let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 15.0)]);
-                z.signals(&[(1, LightState::Red, 10_000), (2, LightState::Red, 10_000)]);
-                z
-            }),
+            // 40 m at 15 m/s: the stop line in 2.67 s.
+            timed(
+                "red for 10 s, 40 m out at 15 m/s",
+                Warning,
+                (2.6, 2.7),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 15.0)]);
+                    z.signals(&[(1, LightState::Red, 10_000), (2, LightState::Red, 10_000)]);
+                    z
+                },
+            ),
             case(
                 "stopping needs more than a comfortable brake",
                 Some(Alert),
@@ -416,9 +434,11 @@ fn vrucw() {
     run(
         "VRUCW",
         &[
-            case(
+            // The car reaches the pedestrian's line as it gets there, in about 2.5 s.
+            timed(
                 "a pedestrian crossing in front, 2.5 s",
-                Some(Warning),
+                Warning,
+                (2.0, 2.8),
                 || {
                     let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
                     z.pedestrian(7, p(-3.5, 35.0), 90.0, 1.4);
@@ -449,9 +469,11 @@ fn icw() {
     run(
         "ICW",
         &[
-            case(
+            // The host is 45.1 m from the crossing point at 12 m/s: 3.76 s.
+            timed(
                 "southbound and westbound reach the crossing together",
-                Some(Warning),
+                Warning,
+                (3.7, 3.8),
                 || {
                     zone(
                         true,

@@ -161,6 +161,9 @@ pub struct Case {
     pub name: &'static str,
     pub setup: fn() -> Zone,
     pub expect: Option<Severity>,
+    /// The time to collision the advisory must give, seconds (lowest, highest), when the
+    /// case states one.
+    pub ttc_s: Option<(f64, f64)>,
 }
 
 /// Runs a table: each case's advisories of `app` for vehicle 1.
@@ -176,6 +179,15 @@ pub fn run(app: &str, cases: &[Case]) {
                 "{app} / {}: expected {:?}, got {:?} {:#?}",
                 c.name, c.expect, severity, mine
             ));
+        }
+        if let Some((lo, hi)) = c.ttc_s {
+            let ttc = mine.iter().find_map(|a| a.ttc_s);
+            if !ttc.is_some_and(|t| (lo..=hi).contains(&t)) {
+                failed.push(format!(
+                    "{app} / {}: time to collision {ttc:?}, expected {lo}-{hi} s",
+                    c.name
+                ));
+            }
         }
     }
     assert!(failed.is_empty(), "{}", failed.join("\n"));

@@ -27,15 +27,20 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
 
 /// Run the platform: MQTT (embedded broker, or a client of an external one), UDP from RSUs,
-/// admission, the world model, the store and the HTTP API.
+/// admission, the world model, the 16 Day-1 cooperative applications, the store and the
+/// HTTP API.
 ///
 /// Devices publish on the topics of the RSU-to-centre convention
 /// (V2X/RSU/{rsuId}/{BSM|RSM|SPAT|MAP|RSI}/UP, V2X/OBU/{vehicleId}/{BSM|VIR}/UP; append /JSON
-/// for the JSON form). The live world is at http://HTTP_LISTEN/api/v1/participants.
+/// for the JSON form). Advisories go to V2X/OBU/{vehicleId}/ADVICE/DOWN as JSON. The live
+/// world is at http://HTTP_LISTEN/api/v1/participants, the applications at /api/v1/apps.
 ///
 /// Every setting can also come from a TOML file (--config), keyed by the flag's name:
 ///   http-listen = "0.0.0.0:8080"
-/// A flag on the command line wins over the file.
+/// A flag on the command line wins over the file. Each application's switch and parameters
+/// come from its table there (docs/apps.md):
+///   [apps.FCW]
+///   ttc_warning_s = 3.0
 ///
 /// Examples:
 ///   roadcloud serve --mqtt-listen 0.0.0.0:1883 --http-listen 127.0.0.1:8080
