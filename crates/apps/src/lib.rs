@@ -285,14 +285,25 @@ impl Registry {
         }
     }
 
-    fn entry_mut(&mut self, id: &str) -> Result<&mut Entry, String> {
-        // `BSW-LCW` for `BSW/LCW`, where a slash cannot stand (a URL path).
-        let id = id.replace('-', "/");
+    /// The id of the application `name` names: case-insensitive, and `BSW-LCW` for
+    /// `BSW/LCW`, where a slash cannot stand (a URL path).
+    pub fn id_of(&self, name: &str) -> Result<&'static str, String> {
+        let wanted = name.replace('-', "/");
         let known: Vec<&'static str> = self.entries.iter().map(|e| e.app.id()).collect();
-        self.entries
+        known
+            .iter()
+            .copied()
+            .find(|id| id.eq_ignore_ascii_case(&wanted))
+            .ok_or_else(|| format!("no application {wanted} (known: {})", known.join(", ")))
+    }
+
+    fn entry_mut(&mut self, name: &str) -> Result<&mut Entry, String> {
+        let id = self.id_of(name)?;
+        Ok(self
+            .entries
             .iter_mut()
-            .find(|e| e.app.id().eq_ignore_ascii_case(&id))
-            .ok_or_else(|| format!("no application {id} (known: {})", known.join(", ")))
+            .find(|e| e.app.id() == id)
+            .expect("id_of names a registered application"))
     }
 
     /// Switches an application on or off and changes some of its parameters; nothing

@@ -4,7 +4,7 @@
 use roadcloud_world::events::{EventKind, RoadEvent};
 use roadcloud_world::lanes::{LaneIndex, LaneMatch};
 use roadcloud_world::map::{Intersection, Lane, NodeId};
-use roadcloud_world::signals::{PhaseStep, SignalState};
+use roadcloud_world::signals::{Phase, PhaseStep, SignalState};
 use roadcloud_world::tracks::{TileView, angle_between};
 use roadcloud_world::{Millis, ParticipantKind, Point, Track};
 
@@ -271,19 +271,23 @@ fn distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
 pub fn in_zone(e: &RoadEvent, p: Point, heading_deg: Option<f64>) -> bool {
     e.radius_m.is_some_and(|r| e.position.distance_to(p) <= r)
         || e.paths.iter().any(|(line, half)| {
-            let nearest = line.windows(2).min_by(|a, b| {
-                distance_to_segment(p, a[0], a[1]).total_cmp(&distance_to_segment(p, b[0], b[1]))
-            });
-            let along = match (nearest, heading_deg) {
-                (Some(w), Some(h)) => {
+            // The nearest segment, found once: its distance is the path's, and its direction
+            // the one to travel along.
+            let nearest = line
+                .windows(2)
+                .map(|w| (distance_to_segment(p, w[0], w[1]), w))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            let (distance, along) = match nearest {
+                Some((d, w)) => {
                     let dir = (w[1].east_m - w[0].east_m)
                         .atan2(w[1].north_m - w[0].north_m)
                         .to_degrees();
-                    angle_between(h, dir) <= 90.0
+                    (d, heading_deg.is_none_or(|h| angle_between(h, dir) <= 90.0))
                 }
-                _ => true,
+                // A path of one point: its distance, in no direction.
+                None => (distance_to_polyline(p, line), true),
             };
-            along && distance_to_polyline(p, line) <= *half
+            along && distance <= *half
         })
 }
 
@@ -357,7 +361,7 @@ impl Grid {
     /// candidates, never an unbounded grid.
     const MAX_SIDE: i32 = 256;
 
-    fn new(points: impl Iterator<Item = Point> + Clone) -> Grid {
+    fn new(points: impl Iterator<Item = Point>) -> Grid {
         let cells: Vec<(i32, i32)> = points.map(cell_of).collect();
         let Some(&first) = cells.first() else {
             return Grid::default();
@@ -477,15 +481,6 @@ impl<'a> Scene<'a> {
         })
     }
 
-    /// The participants other than `hv` within `range_m` of it.
-    pub fn around<'s>(
-        &'s self,
-        hv: &'s SceneParticipant<'a>,
-        range_m: f64,
-    ) -> impl Iterator<Item = &'s SceneParticipant<'a>> {
-        self.around_where(hv, range_m, |_| true)
-    }
-
     /// The participants other than `hv` within `range_m` of it for which `keep` holds
     /// (tested first: a cheap test saves the distance).
     pub fn around_where<'s>(
@@ -540,14 +535,8 @@ impl<'a> Scene<'a> {
     /// state SPAT gives an end for, except that red follows yellow, as GB 14886 sequences
     /// them): the phase, the light's class and its name.
     pub fn signal_for(&self, m: &LaneMatch, t: Millis) -> Option<(u8, Light, &'static str)> {
-        let lane = self.lane(m)?;
-        let phase_id = lane.connects_to.iter().find_map(|c| c.phase)?;
-        let phase = self
-            .signals
-            .get(&m.lane.node)?
-            .phases
-            .iter()
-            .find(|p| p.id == phase_id)?;
+        let phase = self.phase(m)?;
+        let phase_id = phase.id;
         let step = phase
             .steps
             .iter()
@@ -565,14 +554,18 @@ impl<'a> Scene<'a> {
 
     /// The phase's states in order (current first), for looking ahead.
     pub fn phase_steps(&self, m: &LaneMatch) -> Option<&'a [PhaseStep]> {
-        let lane = self.lane(m)?;
-        let phase_id = lane.connects_to.iter().find_map(|c| c.phase)?;
+        self.phase(m).map(|p| p.steps.as_slice())
+    }
+
+    /// The signal phase that governs a lane: the phase of its first connection that names
+    /// one, as SPAT last gave it.
+    fn phase(&self, m: &LaneMatch) -> Option<&'a Phase> {
+        let phase_id = self.lane(m)?.connects_to.iter().find_map(|c| c.phase)?;
         self.signals
             .get(&m.lane.node)?
             .phases
             .iter()
             .find(|p| p.id == phase_id)
-            .map(|p| p.steps.as_slice())
     }
 
     /// The events or signs of `kind` in force.

@@ -310,8 +310,7 @@ impl Pipeline {
         };
         // Once per vehicle until the applications have looked (the track keeps the flag):
         // the common report costs no more than this lookup.
-        if let Some(tile) = self.tracks.note_report(id) {
-            let since = self.tracks.get(id).map_or(0, |t| t.updated_at);
+        if let Some((tile, since)) = self.tracks.note_report(id) {
             let waiting = self.dirty.entry(tile).or_default();
             if waiting.is_empty() {
                 self.dirty_order.push_back((tile, since));

@@ -417,21 +417,15 @@ async fn apps(State(state): State<AppState>) -> Json<Value> {
     Json(json!({"count": list.len(), "apps": list}))
 }
 
-fn find_app(p: &roadcloud_pipeline::Pipeline, id: &str) -> Result<Value, ApiError> {
-    let wanted = id.replace('-', "/");
-    apps_json(p)
+fn find_app(p: &roadcloud_pipeline::Pipeline, name: &str) -> Result<Value, ApiError> {
+    let id = p
+        .apps
+        .id_of(name)
+        .map_err(|e| ApiError(StatusCode::NOT_FOUND, format!("{e}; see /api/v1/apps")))?;
+    Ok(apps_json(p)
         .into_iter()
-        .find(|a| {
-            a["id"]
-                .as_str()
-                .is_some_and(|x| x.eq_ignore_ascii_case(&wanted))
-        })
-        .ok_or_else(|| {
-            ApiError(
-                StatusCode::NOT_FOUND,
-                format!("no application {id} (see /api/v1/apps)"),
-            )
-        })
+        .find(|a| a["id"] == id)
+        .expect("every registered application is listed"))
 }
 
 async fn app(

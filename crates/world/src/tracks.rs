@@ -292,13 +292,6 @@ pub struct TileView<'a> {
     pub mirrored: Vec<&'a Track>,
 }
 
-impl<'a> TileView<'a> {
-    /// Every track the tile sees, its own first.
-    pub fn all(&self) -> impl Iterator<Item = &'a Track> + '_ {
-        self.own.iter().chain(&self.mirrored).copied()
-    }
-}
-
 /// Every live track, with association and expiry, indexed by tile.
 #[derive(Debug, Default)]
 pub struct Tracks {
@@ -390,15 +383,15 @@ impl Tracks {
     }
 
     /// Notes that a track's vehicle reported itself, for the applications: the tile to look
-    /// at, the first time since they last looked (None after that, or for a track no vehicle
-    /// reports).
-    pub fn note_report(&mut self, id: TrackId) -> Option<TileId> {
+    /// at and when the report came, the first time since they last looked (None after that,
+    /// or for a track no vehicle reports).
+    pub fn note_report(&mut self, id: TrackId) -> Option<(TileId, Millis)> {
         let t = self.tracks.get_mut(&id)?;
         if t.awaiting_apps || !t.self_reported() {
             return None;
         }
         t.awaiting_apps = true;
-        Some(t.tile)
+        Some((t.tile, t.updated_at))
     }
 
     /// The applications have looked at these tracks.
