@@ -313,15 +313,22 @@ fn decode_message(topic: &Topic, frame: &Frame) -> Result<(MessageFrame, Option<
         (MessageFrame::RsiFrame(r), MessageKind::Rsi) => (Some(r.id), None),
         (MessageFrame::SpatFrame(s), MessageKind::Spat) => (None, s.time_stamp.map(|t| t.0)),
         (MessageFrame::MapFrame(_), MessageKind::Map) => (None, None),
-        (MessageFrame::MsgFrameExt(e), MessageKind::Vir) => match &e.value {
-            Day2Message::VehIntentionAndRequest(v) => (Some(v.id), Some(v.sec_mark.0)),
-            _ => {
-                return Err(reject(
-                    Reason::WrongMessage,
-                    "topic VIR carries another Day II message",
-                ));
+        (MessageFrame::MsgFrameExt(e), kind @ (MessageKind::Vir | MessageKind::Psm)) => {
+            match (&e.value, kind) {
+                (Day2Message::VehIntentionAndRequest(v), MessageKind::Vir) => {
+                    (Some(v.id), Some(v.sec_mark.0))
+                }
+                (Day2Message::PersonalSafety(p), MessageKind::Psm) => {
+                    (Some(p.id), Some(p.sec_mark.0))
+                }
+                _ => {
+                    return Err(reject(
+                        Reason::WrongMessage,
+                        format!("topic {} carries another Day II message", kind.as_str()),
+                    ));
+                }
             }
-        },
+        }
         _ => {
             return Err(reject(
                 Reason::WrongMessage,
@@ -329,9 +336,10 @@ fn decode_message(topic: &Topic, frame: &Frame) -> Result<(MessageFrame, Option<
             ));
         }
     };
-    // An RSU forwards the BSMs of vehicles it hears, so only a vehicle's own BSM, and an
-    // RSU's own RSM and RSI, must carry the topic's id.
-    let must_match = !(topic.kind == DeviceKind::Rsu && topic.message == MessageKind::Bsm);
+    // An RSU forwards the BSMs and PSMs of those it hears, so only a device's own BSM or PSM,
+    // and an RSU's own RSM and RSI, must carry the topic's id.
+    let must_match = !(topic.kind == DeviceKind::Rsu
+        && matches!(topic.message, MessageKind::Bsm | MessageKind::Psm));
     if let Some(id) = sender
         && must_match
         && id != topic.device.0

@@ -93,6 +93,7 @@ mod tests {
             ttc_s: Some(2.0),
             distance_m: Some(20.0),
             advised_speed_mps: None,
+            reported_at: at - 20,
             at,
             expires_at: at + 1_000,
             detail: String::new(),

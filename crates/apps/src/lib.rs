@@ -93,6 +93,10 @@ pub struct Advisory {
     pub distance_m: Option<f64>,
     /// Advised speed band, m/s (GLOSA; the limit for SLW).
     pub advised_speed_mps: Option<(f64, f64)>,
+    /// The generation time of the target's newest report it rests on, ms since the epoch
+    /// (what the vehicle can match to its own BSMs; the delay of the advice is measured from
+    /// it).
+    pub reported_at: Millis,
     /// The instant it refers to, ms since the epoch.
     pub at: Millis,
     /// When it no longer holds unless renewed, ms since the epoch.
@@ -133,6 +137,7 @@ impl Advisory {
             ttc_s: None,
             distance_m: None,
             advised_speed_mps: None,
+            reported_at: hv.track.at,
             at: scene.now,
             expires_at: scene.now + valid_ms,
             detail: String::new(),

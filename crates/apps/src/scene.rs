@@ -76,10 +76,11 @@ pub struct SceneParticipant<'a> {
 }
 
 impl SceneParticipant<'_> {
-    /// The vehicle an advisory about it can go to: a vehicle of this tile that reports
-    /// itself (only those have a downlink).
+    /// The vehicle an advisory about it can go to: a motor vehicle of this tile that reports
+    /// itself (only those have a downlink; the Day-1 scenarios advise drivers, and a
+    /// pedestrian's or cyclist's own messages, PSM, make them seen, not advised).
     pub fn target(&self) -> Option<[u8; 8]> {
-        (self.own && self.track.self_reported())
+        (self.own && self.is_vehicle() && self.track.self_reported())
             .then_some(self.track.vehicle)
             .flatten()
     }

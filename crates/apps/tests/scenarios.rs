@@ -445,6 +445,15 @@ fn vrucw() {
                     z
                 },
             ),
+            case(
+                "a pedestrian whose phone sends PSM, crossing in front",
+                Some(Warning),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
+                    z.walker(id(9), p(-3.5, 35.0), 90.0, 1.4);
+                    z
+                },
+            ),
             case("closer: under 2 s", Some(Alert), || {
                 let mut z = zone(true, &[car(1, 0.125, 50.0, SOUTH, 10.0)]);
                 z.pedestrian(7, p(-2.1, 35.0), 90.0, 1.4);

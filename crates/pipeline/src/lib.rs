@@ -4,6 +4,7 @@
 //! Frame -> Admission (decode, sender, time window, rate) -> observe -> Tracks / MAP / SPAT / RSI
 //!                                                        \-> Journal (for the store and the live feed)
 //! evaluate: the tiles that changed -> Scene -> applications -> advisory gate -> advisories
+//!                                                                              \-> RSI relay -> RSU downlinks
 //! ```
 //!
 //! [`Pipeline`] holds everything one writer owns. It does no I/O and reads no clock except
@@ -14,8 +15,10 @@
 #![warn(missing_docs)]
 
 mod latency;
+mod relay;
 
 pub use latency::LatencyHistogram;
+pub use relay::{RelayConfig, RsuDownlink};
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection};
 use roadcloud_apps::gate::AdvisoryGate;
@@ -26,8 +29,8 @@ use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
 use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
 use roadcloud_world::signals::{SignalState, signals_from_spat};
 use roadcloud_world::{
-    LaneIndex, LocalFrame, Millis, ParticipantKind, TileId, TrackConfig, TrackId, Tracks, Update,
-    observe_bsm, observe_rsm,
+    LaneIndex, LocalFrame, Millis, ParticipantKind, Point, TileId, TrackConfig, TrackId, Tracks,
+    Update, observe_bsm, observe_psm, observe_rsm, units,
 };
 /// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
 /// process, so no one can precompute colliding ids to slow a map down.
@@ -48,8 +51,11 @@ pub struct PipelineConfig {
     pub signal_ttl_ms: Millis,
     /// How long an RSI event stands without being announced again, milliseconds.
     pub event_ttl_ms: Millis,
-    /// How often a standing advisory is sent again, milliseconds.
+    /// How often a standing advisory is sent again, milliseconds (and zone-wide
+    /// information to an RSU).
     pub advisory_repeat_ms: Millis,
+    /// Zone-wide information to RSUs.
+    pub relay: RelayConfig,
 }
 
 impl Default for PipelineConfig {
@@ -62,6 +68,7 @@ impl Default for PipelineConfig {
             signal_ttl_ms: 5_000,
             event_ttl_ms: 60_000,
             advisory_repeat_ms: 1_000,
+            relay: RelayConfig::default(),
         }
     }
 }
@@ -182,6 +189,10 @@ pub struct Pipeline {
     /// Advisories sent, by scenario.
     pub advisories_sent: std::collections::BTreeMap<&'static str, u64>,
     gate: AdvisoryGate,
+    /// Where each RSU is (the reference position of its latest RSM or RSI).
+    pub rsus: HashMap<DeviceId, Point>,
+    relay: relay::RsiRelay,
+    downlinks: Vec<RsuDownlink>,
     /// Vehicles that reported themselves since the applications last looked, by tile (each
     /// once, however long the applications wait: the track's `awaiting_apps` flag).
     dirty: HashMap<TileId, Vec<TrackId>>,
@@ -209,6 +220,9 @@ impl Pipeline {
             apps: Registry::new(),
             advisories_sent: Default::default(),
             gate: AdvisoryGate::new(config.advisory_repeat_ms),
+            rsus: HashMap::default(),
+            relay: relay::RsiRelay::new(config.relay),
+            downlinks: Vec::new(),
             dirty: Default::default(),
             dirty_order: Default::default(),
             journal: Journal::default(),
@@ -265,7 +279,10 @@ impl Pipeline {
                 }
                 return;
             }
-            MessageFrame::RsmFrame(r) => observe_rsm(&self.frame, r, a.received_at),
+            MessageFrame::RsmFrame(r) => {
+                self.locate_rsu(&a.topic, &r.ref_pos);
+                observe_rsm(&self.frame, r, a.received_at)
+            }
             MessageFrame::MapFrame(m) => {
                 let mut changed = false;
                 for x in intersections_from_map(&self.frame, m) {
@@ -290,16 +307,36 @@ impl Pipeline {
                 Vec::new()
             }
             MessageFrame::RsiFrame(r) => {
+                self.locate_rsu(&a.topic, &r.ref_pos);
                 for e in events_from_rsi(&self.frame, r, a.received_at) {
                     self.put_event(e, a.received_at);
                 }
                 Vec::new()
             }
-            // Day II messages (VIR) enter the applications in later work.
-            MessageFrame::MsgFrameExt(_) => Vec::new(),
+            MessageFrame::MsgFrameExt(e) => match &e.value {
+                roadcloud_csae::Day2Message::PersonalSafety(p) => {
+                    observe_psm(&self.frame, p, a.received_at)
+                        .into_iter()
+                        .collect()
+                }
+                // The other Day II messages (VIR, ...) enter the applications in later work.
+                _ => Vec::new(),
+            },
         };
         for o in observations {
             self.observe(o);
+        }
+    }
+
+    /// An RSU's position, from the reference position of what it sends about its
+    /// surroundings (the RSU is at their centre).
+    fn locate_rsu(&mut self, topic: &roadcloud_transport::Topic, at: &roadcloud_csae::Position3D) {
+        if topic.kind == DeviceKind::Rsu {
+            let p = self.frame.to_local(
+                units::degrees_from_1e7(at.lat.0.into()),
+                units::degrees_from_1e7(at.long.0.into()),
+            );
+            self.rsus.insert(topic.device, p);
         }
     }
 
@@ -378,7 +415,18 @@ impl Pipeline {
             }
             keep
         });
-        for (device, kind) in self.admission.expire(now) {
+        let offline = self.admission.expire(now);
+        let gone: Vec<DeviceId> = offline
+            .iter()
+            .filter(|(_, k)| *k == DeviceKind::Rsu)
+            .map(|(d, _)| *d)
+            .collect();
+        for d in &gone {
+            self.rsus.remove(d);
+        }
+        self.relay
+            .expire(now, self.config.advisory_repeat_ms, &gone);
+        for (device, kind) in offline {
             self.journal.devices.push(DeviceChange {
                 device,
                 kind,
@@ -438,8 +486,23 @@ impl Pipeline {
         for a in &out {
             *self.advisories_sent.entry(a.scenario).or_default() += 1;
         }
+        let downlinks = self.relay.relay(
+            &out,
+            &self.events,
+            &self.rsus,
+            &self.frame,
+            now,
+            self.config.advisory_repeat_ms,
+        );
+        self.downlinks.extend(downlinks);
         self.journal.advisories.extend(out.iter().cloned());
         out
+    }
+
+    /// Takes the RSIs that zone-wide advisories (hazards, signs, jams) called for since the
+    /// last call, for the RSUs' downlinks (see [`RelayConfig`]).
+    pub fn take_downlinks(&mut self) -> Vec<RsuDownlink> {
+        std::mem::take(&mut self.downlinks)
     }
 
     /// Takes what changed since the last call.

@@ -100,6 +100,7 @@ pub fn advisory(frame: &LocalFrame, a: &roadcloud_apps::Advisory) -> Value {
         "ttc_s": a.ttc_s.map(round2),
         "distance_m": a.distance_m.map(round2),
         "advised_speed_mps": a.advised_speed_mps.map(|(min, max)| json!({"min": round2(min), "max": round2(max)})),
+        "reported_at": a.reported_at,
         "at": a.at,
         "expires_at": a.expires_at,
         "detail": a.detail,

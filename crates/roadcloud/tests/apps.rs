@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use roadcloud_csae::MessageFrame;
-use roadcloud_sim::messages::{VehicleState, bsm};
+use roadcloud_sim::messages::{Detection, VehicleState, bsm, rsm};
 use roadcloud_world::{LocalFrame, Point};
 use rumqttc::{Event, MqttOptions, Packet, QoS};
 use serde_json::Value;
@@ -162,4 +162,104 @@ fn the_vehicle_at_risk_gets_the_advisory_on_its_downlink_and_the_api_keeps_it() 
     assert!(body.contains("ttc_warning_s"), "{body}");
     let (status, _) = request(s.http, "PUT", "/api/v1/apps/NOPE", r#"{"enabled": true}"#).unwrap();
     assert_eq!(status, 404);
+}
+
+/// A car 280 m north of the MAP vector's node, driving south towards the road works that
+/// RSU-AT01 announces; a second RSU stands 400 m north, a third 3 km away.
+#[test]
+fn rsus_near_a_hazard_get_it_on_their_downlink_as_rsi() {
+    let s = start();
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let north_rsu = *b"RSU-N002";
+    let far_rsu = *b"RSU-F003";
+    let (tx, rx) = mpsc::channel::<(String, Vec<u8>)>();
+    let mut o = MqttOptions::new("rsus", "127.0.0.1", s.mqtt);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (rsus, mut conn) = rumqttc::Client::new(o, 100);
+    rsus.subscribe("V2X/RSU/+/RSI/DOWN", QoS::AtLeastOnce)
+        .unwrap();
+    std::thread::spawn(move || {
+        for ev in conn.iter() {
+            if let Ok(Event::Incoming(Packet::Publish(p))) = ev
+                && tx.send((p.topic, p.payload.to_vec())).is_err()
+            {
+                return;
+            }
+        }
+    });
+    let MessageFrame::RsiFrame(mut works) = vector("rsi_01_roadworks") else {
+        panic!("an RSI")
+    };
+    // The vector's time details name a day long past.
+    for e in works.rtes.iter_mut().flat_map(|l| l.0.iter_mut()) {
+        e.time_details = None;
+    }
+    let devices = client(s.mqtt, "devices");
+    let publish = |topic: String, m: MessageFrame| {
+        let _ = devices.try_publish(
+            topic,
+            QoS::AtMostOnce,
+            false,
+            roadcloud_csae::encode(&m).unwrap(),
+        );
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut north_m = 280.0;
+    let (topic, payload) = loop {
+        assert!(Instant::now() < deadline, "no RSI arrived");
+        let now = roadcloud_transport::now_millis();
+        publish(
+            format!("V2X/RSU/{}/RSI/UP", hex(&works.id)),
+            MessageFrame::RsiFrame(works.clone()),
+        );
+        for (rsu, north) in [(north_rsu, 400.0), (far_rsu, 3_000.0)] {
+            let at = Point {
+                east_m: 10.0,
+                north_m: north,
+            };
+            let pole = Detection {
+                kind: roadcloud_csae::ParticipantType::Pedestrian,
+                ptc_id: 1,
+                position: at,
+                heading_deg: 0.0,
+                speed_mps: 0.0,
+                size_m: (0.5, 0.5),
+            };
+            publish(
+                format!("V2X/RSU/{}/RSM/UP", hex(&rsu)),
+                MessageFrame::RsmFrame(rsm(&frame, rsu, at, &[pole], 0, now)),
+            );
+        }
+        let car = VehicleState::car(
+            FOLLOWER,
+            Point {
+                east_m: 0.125,
+                north_m,
+            },
+            180.0,
+            15.0,
+        );
+        north_m -= 1.5;
+        publish(
+            format!("V2X/OBU/{}/BSM/UP", hex(&FOLLOWER)),
+            MessageFrame::BsmFrame(bsm(&frame, &car, 0, now)),
+        );
+        if let Ok(got) = rx.recv_timeout(Duration::from_millis(100)) {
+            break got;
+        }
+    };
+    assert_eq!(topic, format!("V2X/RSU/{}/RSI/DOWN", hex(&north_rsu)));
+    let MessageFrame::RsiFrame(rsi) = roadcloud_csae::decode(&payload).unwrap() else {
+        panic!("an RSI")
+    };
+    assert_eq!(rsi.id, north_rsu);
+    let rte = &rsi.rtes.as_ref().unwrap().0[0];
+    assert_eq!(rte.event_type, works.rtes.as_ref().unwrap().0[0].event_type);
+    // Nothing for the announcing RSU nor for the far one.
+    let until = Instant::now() + Duration::from_millis(500);
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        if let Ok((topic, _)) = rx.recv_timeout(left) {
+            assert_eq!(topic, format!("V2X/RSU/{}/RSI/DOWN", hex(&north_rsu)));
+        }
+    }
 }

@@ -176,6 +176,58 @@ pub fn bsm(
     }
 }
 
+/// The PSM (T/CSAE 157-2020) the device `id` of the pedestrian or cyclist (`non-motor`)
+/// `who` sends at `now_ms`.
+pub fn psm(
+    frame: &LocalFrame,
+    id: [u8; 8],
+    who: &Detection,
+    msg_count: u8,
+    now_ms: Millis,
+) -> csae::PersonalSafetyMessage {
+    let (lat, lon) = to_1e7(frame, who.position);
+    let cyclist = who.kind == csae::ParticipantType::NonMotor;
+    csae::PersonalSafetyMessage {
+        msg_cnt: csae::MsgCount(msg_count % 128),
+        id,
+        sec_mark: csae::DSecond(sec_mark(now_ms)),
+        time_confidence: None,
+        pos: csae::Position3D {
+            lat: csae::Latitude(lat),
+            long: csae::Longitude(lon),
+            elevation: None,
+        },
+        // DE_SemiMajorAxisAccuracy 0.05 m: a phone's GNSS, about 3 m.
+        pos_accuracy: csae::PositionalAccuracy {
+            semi_major: csae::SemiMajorAxisAccuracy(60),
+            semi_minor: csae::SemiMinorAxisAccuracy(60),
+            orientation: csae::SemiMajorAxisOrientation(0),
+        },
+        speed: units::speed_from_mps(who.speed_mps),
+        heading: units::heading_from_deg(who.heading_deg),
+        accel_set: None,
+        path_history: None,
+        path_planning: None,
+        // 0.1 m: half the larger side.
+        overall_radius: (who.size_m.0.max(who.size_m.1) * 5.0)
+            .round()
+            .clamp(0.0, 200.0) as u8,
+        non_motor_data: csae::NonMotorData {
+            basic_type: if cyclist {
+                csae::PersonalDeviceUserType::Apedalcyclist
+            } else {
+                csae::PersonalDeviceUserType::Apedestrian
+            },
+            propulsion: None,
+            cluster_size: None,
+            attachment: None,
+            personal_ext: None,
+            road_worker_ext: None,
+            personal_req: None,
+        },
+    }
+}
+
 /// A participant a roadside unit's sensors detect.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Detection {

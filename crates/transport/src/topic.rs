@@ -83,19 +83,23 @@ pub enum MessageKind {
     Rsi,
     /// Vehicle intention and request (Day II).
     Vir,
+    /// Personal safety message (Day II): a pedestrian's or cyclist's device, or an RSU
+    /// forwarding one it hears.
+    Psm,
     /// RSU heartbeat.
     Heartbeat,
 }
 
 impl MessageKind {
     /// Every kind, in the order of [`MessageKind::index`].
-    pub const ALL: [MessageKind; 7] = [
+    pub const ALL: [MessageKind; 8] = [
         MessageKind::Bsm,
         MessageKind::Rsm,
         MessageKind::Spat,
         MessageKind::Map,
         MessageKind::Rsi,
         MessageKind::Vir,
+        MessageKind::Psm,
         MessageKind::Heartbeat,
     ];
 
@@ -112,6 +116,7 @@ impl MessageKind {
             "MAP" => MessageKind::Map,
             "RSI" => MessageKind::Rsi,
             "VIR" => MessageKind::Vir,
+            "PSM" => MessageKind::Psm,
             "HB" => MessageKind::Heartbeat,
             _ => return None,
         })
@@ -126,6 +131,7 @@ impl MessageKind {
             MessageKind::Map => "MAP",
             MessageKind::Rsi => "RSI",
             MessageKind::Vir => "VIR",
+            MessageKind::Psm => "PSM",
             MessageKind::Heartbeat => "HB",
         }
     }
@@ -202,7 +208,10 @@ impl Topic {
         let device = DeviceId::parse(id).ok_or(TopicError::DeviceId)?;
         let message = MessageKind::parse(msg).ok_or(TopicError::Message)?;
         let allowed = match kind {
-            DeviceKind::Obu => matches!(message, MessageKind::Bsm | MessageKind::Vir),
+            DeviceKind::Obu => matches!(
+                message,
+                MessageKind::Bsm | MessageKind::Vir | MessageKind::Psm
+            ),
             DeviceKind::Rsu => !matches!(message, MessageKind::Vir),
         };
         if !allowed {

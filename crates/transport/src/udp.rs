@@ -27,7 +27,10 @@ fn route(frame: &MessageFrame) -> (MessageKind, Option<DeviceId>) {
         MessageFrame::RsmFrame(r) => (MessageKind::Rsm, Some(DeviceId(r.id))),
         MessageFrame::SpatFrame(_) => (MessageKind::Spat, None),
         MessageFrame::RsiFrame(r) => (MessageKind::Rsi, Some(DeviceId(r.id))),
-        MessageFrame::MsgFrameExt(_) => (MessageKind::Vir, None),
+        MessageFrame::MsgFrameExt(e) => match e.value {
+            roadcloud_csae::Day2Message::PersonalSafety(_) => (MessageKind::Psm, None),
+            _ => (MessageKind::Vir, None),
+        },
     }
 }
 

@@ -22,7 +22,7 @@ pub use geo::{LocalFrame, Point};
 pub use lanes::{LaneIndex, LaneMatch, LaneRef};
 pub use observe::{
     Motion, Observation, ObservationSource, ParticipantKind, VehicleStatus, observe_bsm,
-    observe_rsm,
+    observe_psm, observe_rsm,
 };
 pub use tiles::{TileGrid, TileId};
 pub use time::{Millis, resolve_sec_mark};

@@ -249,6 +249,47 @@ pub fn observe_bsm(
     })
 }
 
+/// The observation a pedestrian's or cyclist's own PSM gives (T/CSAE 157-2020): a
+/// self-report, as a vehicle's BSM is, of a vulnerable road user.
+pub fn observe_psm(
+    frame: &LocalFrame,
+    psm: &csae::PersonalSafetyMessage,
+    received_at: Millis,
+) -> Result<Observation, ObserveError> {
+    use csae::PersonalDeviceUserType as T;
+    let generated_at =
+        resolve_sec_mark(psm.sec_mark.0, received_at).ok_or(ObserveError::NoGenerationTime)?;
+    let (accel_long_mps2, accel_lat_mps2, yaw_rate_dps) = match &psm.accel_set {
+        Some(a) => accel(a),
+        None => (None, None, None),
+    };
+    // `overallRadius`: 0.1 m; the device's user fills a circle of it.
+    let diameter_m = (psm.overall_radius > 0).then(|| f64::from(psm.overall_radius) / 5.0);
+    Ok(Observation {
+        source: ObservationSource::SelfReport { vehicle: psm.id },
+        kind: match psm.non_motor_data.basic_type {
+            T::Apedestrian | T::Aroadworker => ParticipantKind::Pedestrian,
+            T::Apedalcyclist => ParticipantKind::Cyclist,
+            T::Unavailable | T::AnANIMAL => ParticipantKind::Unknown,
+        },
+        vehicle_class: None,
+        position: position(frame, psm.pos.lat.0.into(), psm.pos.long.0.into()),
+        elevation_m: psm.pos.elevation.and_then(units::elevation_m),
+        motion: Motion {
+            speed_mps: units::speed_mps(psm.speed),
+            heading_deg: units::heading_deg(psm.heading),
+            accel_long_mps2,
+            accel_lat_mps2,
+            yaw_rate_dps,
+        },
+        width_m: diameter_m,
+        length_m: diameter_m,
+        status: VehicleStatus::default(),
+        generated_at,
+        received_at,
+    })
+}
+
 /// The observations an RSU's RSM gives, one per participant; a participant without a valid
 /// `secMark` is left out.
 pub fn observe_rsm(

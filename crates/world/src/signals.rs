@@ -95,6 +95,11 @@ pub fn resolve_moy(moy: u32, ms: u16, received_at: Millis) -> Millis {
         .expect("three candidates")
 }
 
+/// The `MinuteOfTheYear` (UTC) of an instant: the inverse of [`resolve_moy`].
+pub fn minute_of_year(t: Millis) -> u32 {
+    ((t - year_start(t)) / 60_000) as u32
+}
+
 /// The absolute time of a `TimeMark` (0.1 s within the UTC hour) nearest `near`.
 fn resolve_time_mark(mark: u16, near: Millis) -> Option<Millis> {
     if mark >= 36_000 {
@@ -178,6 +183,7 @@ mod tests {
         // 2024-10-15 00:30 UTC is minute 414750 of 2024 (the vectors' timestamp).
         let t = 1_728_952_200_000;
         assert_eq!(resolve_moy(414_750, 0, t + 5_000), t);
+        assert_eq!(minute_of_year(t + 59_999), 414_750);
         // Received just after New Year, generated in the last minute of the old year.
         let ny2025 = days_from_civil(2025, 1, 1) * 86_400_000;
         assert_eq!(

@@ -87,6 +87,56 @@ pub fn resolve_offset_ll(ref_lat: i64, ref_lon: i64, o: &csae::PositionOffsetLL)
     (ref_lat + d_lat, ref_lon + d_lon)
 }
 
+/// The shortest `PositionOffsetLL` that takes a reference position to a position, both in
+/// 1e-7 degree as (lat, lon): the inverse of [`resolve_offset_ll`]. Offsets beyond the widest
+/// form (`position-LL6`, 24 bits, about ±90 km) are written as `position-LatLon`.
+pub fn offset_ll(ref_lat: i64, ref_lon: i64, lat: i64, lon: i64) -> csae::PositionOffsetLL {
+    use csae::PositionOffsetLL as P;
+    let (d_lat, d_lon) = (lat - ref_lat, lon - ref_lon);
+    let fits = |bits: u32| {
+        let half = 1i64 << (bits - 1);
+        (-half..half).contains(&d_lat) && (-half..half).contains(&d_lon)
+    };
+    // Each cast below is checked by `fits` for its form's width.
+    let (la, lo) = (d_lat as i32, d_lon as i32);
+    if fits(12) {
+        P::PositionLL1(csae::PositionLL24B {
+            lon: csae::OffsetLLB12(lo as i16),
+            lat: csae::OffsetLLB12(la as i16),
+        })
+    } else if fits(14) {
+        P::PositionLL2(csae::PositionLL28B {
+            lon: csae::OffsetLLB14(lo as i16),
+            lat: csae::OffsetLLB14(la as i16),
+        })
+    } else if fits(16) {
+        P::PositionLL3(csae::PositionLL32B {
+            lon: csae::OffsetLLB16(lo as i16),
+            lat: csae::OffsetLLB16(la as i16),
+        })
+    } else if fits(18) {
+        P::PositionLL4(csae::PositionLL36B {
+            lon: csae::OffsetLLB18(lo),
+            lat: csae::OffsetLLB18(la),
+        })
+    } else if fits(22) {
+        P::PositionLL5(csae::PositionLL44B {
+            lon: csae::OffsetLLB22(lo),
+            lat: csae::OffsetLLB22(la),
+        })
+    } else if fits(24) {
+        P::PositionLL6(csae::PositionLL48B {
+            lon: csae::OffsetLLB24(lo),
+            lat: csae::OffsetLLB24(la),
+        })
+    } else {
+        P::PositionLatLon(csae::PositionLLmD64b {
+            lon: csae::Longitude(lon.clamp(-1_799_999_999, 1_800_000_001) as i32),
+            lat: csae::Latitude(lat.clamp(-900_000_000, 900_000_001) as i32),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +150,34 @@ mod tests {
         assert_eq!(acceleration_mps2(csae::Acceleration(2001)), None);
         assert_eq!(elevation_m(csae::Elevation(-4096)), None);
         assert_eq!(size_cm_to_m(0), None);
+    }
+
+    #[test]
+    fn offsets_take_the_shortest_form_and_resolve_back() {
+        let r = (312_866_000_i64, 1_211_655_000_i64);
+        for (d_lat, d_lon, form) in [
+            (0, 0, 1),
+            (2_047, -2_048, 1),
+            (2_048, 0, 2),
+            (-8_192, 8_191, 2),
+            (30_000, -1, 3),
+            (100_000, 5, 4),
+            (-2_000_000, 5, 5),
+            (8_000_000, -8_000_000, 6),
+            (9_000_000, 0, 7),
+        ] {
+            let o = offset_ll(r.0, r.1, r.0 + d_lat, r.1 + d_lon);
+            let got = match o {
+                csae::PositionOffsetLL::PositionLL1(_) => 1,
+                csae::PositionOffsetLL::PositionLL2(_) => 2,
+                csae::PositionOffsetLL::PositionLL3(_) => 3,
+                csae::PositionOffsetLL::PositionLL4(_) => 4,
+                csae::PositionOffsetLL::PositionLL5(_) => 5,
+                csae::PositionOffsetLL::PositionLL6(_) => 6,
+                csae::PositionOffsetLL::PositionLatLon(_) => 7,
+            };
+            assert_eq!(got, form, "({d_lat}, {d_lon})");
+            assert_eq!(resolve_offset_ll(r.0, r.1, &o), (r.0 + d_lat, r.1 + d_lon));
+        }
     }
 }

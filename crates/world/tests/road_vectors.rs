@@ -1,10 +1,10 @@
 //! Intersections from MAP, signal state from SPAT and events from RSI, on the public vectors.
 
 use roadcloud_csae::MessageFrame;
-use roadcloud_world::events::{EventKind, events_from_rsi};
+use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi, rsi_announcing};
 use roadcloud_world::map::{NodeId, intersections_from_map};
 use roadcloud_world::signals::signals_from_spat;
-use roadcloud_world::{LaneIndex, LocalFrame, ParticipantKind, observe_bsm, observe_rsm};
+use roadcloud_world::{LaneIndex, LocalFrame, ParticipantKind, Point, observe_bsm, observe_rsm};
 
 fn frame() -> LocalFrame {
     LocalFrame::new(31.2866, 121.1655)
@@ -121,6 +121,51 @@ fn rsi_gives_events_and_signs_with_zones() {
     let signs: Vec<_> = evs.iter().filter(|e| e.kind == EventKind::Sign).collect();
     assert_eq!(signs.len(), 2);
     assert_eq!(signs[0].code, 85);
+}
+
+#[test]
+fn events_announced_again_by_another_rsu_read_back_the_same() {
+    let MessageFrame::RsiFrame(rsi) = roadcloud_testkit::vector53("rsi_03_event_and_signs") else {
+        panic!()
+    };
+    let now = MINUTE + 60_000;
+    let evs = events_from_rsi(&frame(), &rsi, now);
+    let items: Vec<(u8, &RoadEvent)> = evs.iter().zip(10..).map(|(e, id)| (id, e)).collect();
+    // Another RSU 400 m east announces them relative to its own position.
+    let rsu = *b"RSU-B002";
+    let at = Point {
+        east_m: 400.0,
+        north_m: 20.0,
+    };
+    let out = rsi_announcing(&frame(), rsu, at, &items, 127, now);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].msg_cnt.0, 127);
+    let m = MessageFrame::RsiFrame(out[0].clone());
+    let back = roadcloud_csae::decode(&roadcloud_csae::encode(&m).unwrap()).unwrap();
+    let MessageFrame::RsiFrame(back) = back else {
+        panic!()
+    };
+    let again = events_from_rsi(&frame(), &back, now);
+    assert_eq!(again.len(), evs.len());
+    for (a, (id, e)) in again.iter().zip(&items) {
+        assert_eq!(
+            (a.rsu, a.local_id, a.kind, a.code),
+            (rsu, *id, e.kind, e.code)
+        );
+        // 1e-7 degree is about a centimetre.
+        assert!(a.position.distance_to(e.position) < 0.02);
+        assert_eq!(a.radius_m, e.radius_m);
+        assert_eq!(a.description, e.description);
+        assert_eq!(
+            (a.start, a.end, a.priority, a.source),
+            (e.start, e.end, e.priority, e.source)
+        );
+        assert_eq!(a.paths.len(), e.paths.len());
+        for ((pa, wa), (pe, we)) in a.paths.iter().zip(&e.paths) {
+            assert_eq!(wa, we);
+            assert!(pa.iter().zip(pe).all(|(x, y)| x.distance_to(*y) < 0.02));
+        }
+    }
 }
 
 #[test]

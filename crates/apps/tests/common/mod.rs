@@ -79,6 +79,47 @@ impl Zone {
         );
     }
 
+    /// RSU `rsu`, standing at `at`, reports what its camera sees: one pedestrian waiting at
+    /// its pole (an RSM lists at least one participant).
+    pub fn rsu_at(&mut self, rsu: [u8; 8], at: Point) {
+        let d = Detection {
+            kind: roadcloud_csae::ParticipantType::Pedestrian,
+            ptc_id: 1,
+            position: at,
+            heading_deg: 0.0,
+            speed_mps: 0.0,
+            size_m: (0.5, 0.5),
+        };
+        let rsm = messages::rsm(&self.frame, rsu, at, &[d], 0, self.now);
+        self.send(
+            DeviceKind::Rsu,
+            rsu,
+            MessageKind::Rsm,
+            MessageFrame::RsmFrame(rsm),
+        );
+    }
+
+    /// A pedestrian's phone reports its holder (PSM).
+    pub fn walker(&mut self, device: [u8; 8], at: Point, heading_deg: f64, speed_mps: f64) {
+        let who = Detection {
+            kind: roadcloud_csae::ParticipantType::Pedestrian,
+            ptc_id: 0,
+            position: at,
+            heading_deg,
+            speed_mps,
+            size_m: (0.5, 0.5),
+        };
+        let psm = messages::psm(&self.frame, device, &who, 0, self.now);
+        self.send(
+            DeviceKind::Obu,
+            device,
+            MessageKind::Psm,
+            MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+                value: roadcloud_csae::Day2Message::PersonalSafety(psm),
+            }),
+        );
+    }
+
     /// The RSU's camera sees a pedestrian.
     pub fn pedestrian(&mut self, ptc_id: u16, at: Point, heading_deg: f64, speed_mps: f64) {
         let d = Detection {

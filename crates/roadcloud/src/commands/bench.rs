@@ -4,6 +4,8 @@
 //! - against a running `roadcloud serve` (the default): the server counts what it admitted and
 //!   keeps an ingest latency histogram (BSM generation to world update), read through its API
 //!   before and after the run;
+//!   and subscribes to the vehicles' downlinks to measure the advice's delay end to end (from
+//!   the BSM an advisory rests on, its `reported_at`, to the advisory's arrival);
 //! - `--subscribe`: against any broker (Mosquitto, nats-server's MQTT listener, ...), this
 //!   command also subscribes to every uplink and measures delivery and latency itself, the
 //!   same way (generation time, from the BSM's secMark, to receipt).
@@ -29,7 +31,9 @@ use std::time::{Duration, Instant};
 /// at --rsu-rate-hz over one more connection, an RSM of the vehicles its camera sees (within
 /// 150 m) and a SPAT of its intersection. Against roadcloud (default) the figures come from
 /// the server's API (admitted messages; latency from each BSM's generation to the world
-/// update). With --subscribe the bench subscribes to the broker itself and measures delivery,
+/// update), and the bench listens on every V2X/OBU/+/ADVICE/DOWN for the end-to-end delay of
+/// the advice (from the generation of the report an advisory rests on, its reported_at, to
+/// its arrival here). With --subscribe the bench subscribes to the broker itself and measures delivery,
 /// for brokers that are not roadcloud.
 ///
 /// Examples:
@@ -104,6 +108,50 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// The advisories that reached the vehicles' downlinks, and their delay.
+#[derive(Default)]
+struct AdviceState {
+    latency: std::sync::Mutex<LatencyHistogram>,
+}
+
+/// Listens on every vehicle's downlink and records each advisory's delay from the report it
+/// rests on.
+async fn listen_to_advice(broker: &str) -> Result<Arc<AdviceState>> {
+    let state = Arc::new(AdviceState::default());
+    let (client, mut events) = connect(broker, "roadcloud-bench-advice").await?;
+    client
+        .subscribe("V2X/OBU/+/ADVICE/DOWN", QoS::AtMostOnce)
+        .await
+        .context("cannot subscribe to the downlinks")?;
+    let s = state.clone();
+    tokio::spawn(async move {
+        while let Ok(ev) = events.poll().await {
+            if let Event::Incoming(Packet::Publish(p)) = ev {
+                let now_us = now_micros();
+                if let Ok(a) = serde_json::from_slice::<Value>(&p.payload)
+                    && let Some(reported) = a["reported_at"].as_i64()
+                {
+                    s.latency
+                        .lock()
+                        .expect("latency lock")
+                        .record_us(now_us - reported * 1_000);
+                }
+            }
+        }
+    });
+    Ok(state)
+}
+
+fn percentiles(h: &LatencyHistogram) -> Value {
+    json!({
+        "count": h.total(),
+        "p50": h.percentile_ms(50.0),
+        "p90": h.percentile_ms(90.0),
+        "p99": h.percentile_ms(99.0),
+        "p999": h.percentile_ms(99.9),
+    })
+}
+
 /// Prints results as a table, one line each.
 pub fn print_table(results: &[Value]) {
     println!(
@@ -128,16 +176,30 @@ pub fn print_table(results: &[Value]) {
         println!(
             "{:<12} {:>8} {:>9.0} {:>9.0} {:>11} {:>8.3} {:>7} {:>7} {:>7} {:>8}",
             r["system"].as_str().unwrap_or("?"),
-            r["offered_per_s"],
+            r["offered_per_s"].as_u64().unwrap_or(0),
             r["sent_per_s"].as_f64().unwrap_or(0.0),
             r["delivered_per_s"].as_f64().unwrap_or(0.0),
-            r["lost"],
+            r["lost"].as_u64().unwrap_or(0),
             r["loss_percent"].as_f64().unwrap_or(0.0),
             ms("p50"),
             ms("p90"),
             ms("p99"),
             ms("p999"),
         );
+    }
+    for r in results {
+        let a = &r["advice_latency_ms"];
+        if a["count"].as_u64().is_some_and(|n| n > 0) {
+            println!(
+                "{:<12} advisories received {}: BSM to advisory p50 {:.1} p90 {:.1} p99 {:.1} p99.9 {:.1} ms",
+                r["system"].as_str().unwrap_or("?"),
+                a["count"],
+                a["p50"].as_f64().unwrap_or(f64::NAN),
+                a["p90"].as_f64().unwrap_or(f64::NAN),
+                a["p99"].as_f64().unwrap_or(f64::NAN),
+                a["p999"].as_f64().unwrap_or(f64::NAN),
+            );
+        }
     }
 }
 
@@ -284,6 +346,16 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         Meter::Api(args.api.clone())
     };
 
+    let advice = if args.subscribe {
+        None
+    } else {
+        Some(listen_to_advice(&args.broker).await?)
+    };
+    let advice_reading = || {
+        advice.as_ref().map_or_else(LatencyHistogram::default, |a| {
+            a.latency.lock().expect("latency lock").clone()
+        })
+    };
     let start_reading = meter.read().await?;
     let sent = Arc::new(AtomicU64::new(0));
     let total = Duration::from_secs(args.warmup_seconds + args.seconds);
@@ -361,6 +433,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
     );
     bar.set_prefix(format!("{} warm-up", args.label));
     let mut measured_from: Option<(Reading, u64, Instant)> = None;
+    let mut advice_from = LatencyHistogram::default();
     let mut last_sent = 0;
     while started.elapsed() < total {
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -371,6 +444,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         if measured_from.is_none() && started.elapsed() >= Duration::from_secs(args.warmup_seconds)
         {
             measured_from = Some((meter.read().await?, s, Instant::now()));
+            advice_from = advice_reading();
             bar.set_prefix(format!("{} measuring", args.label));
         }
     }
@@ -384,6 +458,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
     let measured_s = measure_start.elapsed().as_secs_f64();
     let sent_total = sent.load(Ordering::Relaxed);
     let at_end = meter.read().await?;
+    let advice_latency = advice_reading().since(&advice_from);
     // Let what is in flight arrive before counting the lost.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let drained = meter.read().await?;
@@ -409,12 +484,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         "delivered_per_s": (at_end.delivered - from.delivered) as f64 / measured_s,
         "lost": lost,
         "loss_percent": if sent_total > 0 { 100.0 * lost as f64 / sent_total as f64 } else { 0.0 },
-        "latency_ms": {
-            "count": latency.total(),
-            "p50": latency.percentile_ms(50.0),
-            "p90": latency.percentile_ms(90.0),
-            "p99": latency.percentile_ms(99.0),
-            "p999": latency.percentile_ms(99.9),
-        },
+        "latency_ms": percentiles(&latency),
+        "advice_latency_ms": percentiles(&advice_latency),
     }))
 }

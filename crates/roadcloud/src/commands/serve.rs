@@ -13,10 +13,13 @@ use crate::{api, live, views};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection};
-use roadcloud_pipeline::{Pipeline, PipelineConfig};
+use roadcloud_csae::MessageFrame;
+use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig};
 use roadcloud_store::{Store, Writer};
 use roadcloud_transport::mqtt::{BrokerSettings, EmbeddedBroker, ExternalBroker, MqttLink};
-use roadcloud_transport::{DeviceId, Frame, now_micros, now_millis, vehicle_advice_topic};
+use roadcloud_transport::{
+    DeviceId, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic, vehicle_advice_topic,
+};
 use roadcloud_world::TrackConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -129,6 +132,14 @@ pub struct ServeArgs {
     /// How often a condition that stands is advised again, milliseconds.
     #[arg(long, default_value_t = 1_000)]
     pub advisory_repeat_ms: i64,
+    /// RSUs within this distance of a hazard, sign or jam that vehicles are advised of get it
+    /// on their downlink as RSI (`V2X/RSU/{rsuId}/RSI/DOWN`) to broadcast, metres; 0: none.
+    #[arg(long, default_value_t = 500.0)]
+    pub rsi_relay_radius_m: f64,
+    /// The RSI `eventType` a traffic jam is announced with: T/CSAE 53-2020 takes event types
+    /// from GB/T 29100-2012; give the code your zone's devices use.
+    #[arg(long, default_value_t = 707)]
+    pub jam_event_type: u16,
     /// The applications' settings, from the config file only: a table per application id
     /// (`[apps.FCW]`, `[apps."BSW/LCW"]`) with `enabled` and any of its parameters
     /// (docs/apps.md).
@@ -197,6 +208,11 @@ impl ServeArgs {
             signal_ttl_ms: self.signal_ttl_ms,
             event_ttl_ms: self.event_ttl_ms,
             advisory_repeat_ms: self.advisory_repeat_ms,
+            relay: RelayConfig {
+                radius_m: self.rsi_relay_radius_m,
+                jam_event_type: self.jam_event_type,
+                ..RelayConfig::default()
+            },
         }
     }
 
@@ -416,7 +432,7 @@ async fn decode(mut frames: mpsc::Receiver<Frame>, decoded: mpsc::Sender<Decoded
 /// The world stage, the single writer: admission's stateful half and the world update,
 /// one lock per batch; then, when no batch waits, the applications for the vehicles that
 /// reported, for at most `apps_slice`, and their advisories out on the vehicles' downlinks
-/// (JSON).
+/// (JSON), and the RSIs they call for on the RSUs' downlinks (UPER).
 async fn ingest(
     mut decoded: mpsc::Receiver<DecodedBatch>,
     world: SharedWorld,
@@ -455,20 +471,27 @@ async fn ingest(
                 started.elapsed() >= apps_slice
             });
             let frame = w.pipeline.frame;
-            advisories
+            let mut out: Vec<(String, Vec<u8>)> = advisories
                 .iter()
                 .map(|a| {
                     (
                         vehicle_advice_topic(DeviceId(a.target)),
-                        views::advisory(&frame, a).to_string(),
+                        views::advisory(&frame, a).to_string().into_bytes(),
                     )
                 })
-                .collect::<Vec<_>>()
+                .collect();
+            for d in w.pipeline.take_downlinks() {
+                match roadcloud_csae::encode(&MessageFrame::RsiFrame(d.rsi)) {
+                    Ok(uper) => out.push((rsu_downlink_topic(d.rsu, MessageKind::Rsi), uper)),
+                    Err(e) => tracing::warn!("RSI for RSU {} not encoded: {e}", d.rsu),
+                }
+            }
+            out
         };
         if let Some(link) = mqtt.as_mut() {
-            for (topic, json) in advisories {
-                if let Err(e) = link.publish(topic, json.into_bytes()) {
-                    tracing::warn!("advisory not published: {e}");
+            for (topic, payload) in advisories {
+                if let Err(e) = link.publish(topic, payload) {
+                    tracing::warn!("downlink not published: {e}");
                 }
             }
         }
