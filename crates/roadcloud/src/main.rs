@@ -29,6 +29,7 @@ enum Command {
     Decode(commands::codec::DecodeArgs),
     Encode(commands::codec::EncodeArgs),
     Serve(commands::serve::ServeArgs),
+    Demo(commands::demo::DemoArgs),
     Bench(commands::bench::BenchArgs),
 }
 
@@ -56,6 +57,18 @@ fn main() -> ExitCode {
                 settings::merge(&args, sub, path, &["apps"]).and_then(|a| commands::serve::run(&a))
             }
             None => commands::serve::run(&args),
+        },
+        Command::Demo(mut args) => match &args.serve.config {
+            Some(path) => {
+                let sub = matches
+                    .subcommand_matches("demo")
+                    .expect("demo was matched");
+                settings::merge(&args.serve, sub, path, &["apps"]).and_then(|serve| {
+                    args.serve = serve;
+                    commands::demo::run(&args)
+                })
+            }
+            None => commands::demo::run(&args),
         },
         Command::Bench(args) => commands::bench::run(&args),
     };

@@ -8,11 +8,14 @@
 #![warn(missing_docs)]
 
 pub mod messages;
+pub mod network;
 pub mod roadside;
+pub mod zone;
 
 pub use messages::{Detection, VehicleFlags, VehicleState, sec_mark};
 use roadcloud_world::{LocalFrame, Point};
 pub use roadside::{Rsu, rsus, spat};
+pub use zone::{Script, Zone, ZoneConfig};
 
 use roadcloud_csae as csae;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};

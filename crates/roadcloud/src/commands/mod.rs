@@ -2,4 +2,5 @@
 
 pub mod bench;
 pub mod codec;
+pub mod demo;
 pub mod serve;

@@ -296,7 +296,8 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     runtime.block_on(serve(args.clone()))
 }
 
-async fn serve(args: ServeArgs) -> Result<()> {
+/// Runs the platform until stopped (what `run` and `demo` block on).
+pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     let (store, writer, store_thread) = Store::open(&args.data_dir).with_context(|| {
         format!(
             "cannot open the store in {} (choose another place with --data-dir)",

@@ -49,9 +49,18 @@ pub fn start() -> Server {
 }
 
 pub fn start_with(extra: &[&str]) -> Server {
+    launch_temp("serve", extra)
+}
+
+/// `roadcloud demo`: the platform with the simulated zone, in a temporary data directory.
+pub fn start_demo(extra: &[&str]) -> Server {
+    launch_temp("demo", extra)
+}
+
+fn launch_temp(command: &str, extra: &[&str]) -> Server {
     let temp = tempfile::tempdir().expect("a temporary data directory");
     let dir = temp.path().to_path_buf();
-    let mut s = start_in(&dir, extra);
+    let mut s = launch(command, &dir, extra);
     s._temp = Some(temp);
     s
 }
@@ -59,8 +68,12 @@ pub fn start_with(extra: &[&str]) -> Server {
 /// Starts a server whose data directory is `dir` (kept when the server goes). Listen
 /// addresses are free loopback ports unless `extra` gives them.
 pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
+    launch("serve", dir, extra)
+}
+
+fn launch(command: &str, dir: &Path, extra: &[&str]) -> Server {
     let (mqtt, http, udp) = (free_port(), free_port(), free_udp_port());
-    let mut args: Vec<String> = vec!["serve".into()];
+    let mut args: Vec<String> = vec![command.into()];
     for (flag, value) in [
         ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
         ("--http-listen", format!("127.0.0.1:{http}")),
@@ -77,7 +90,7 @@ pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start roadcloud serve");
+        .expect("start roadcloud");
     let s = Server {
         child,
         mqtt,

@@ -1,0 +1,81 @@
+//! The built-in zone end to end, in process: its devices' messages go through the codec,
+//! admission and the world as they would over MQTT, and every scripted situation must bring
+//! its application's advisory.
+
+use bytes::Bytes;
+use roadcloud_apps::{Advisory, ParticipantId};
+use roadcloud_pipeline::{Pipeline, PipelineConfig};
+use roadcloud_sim::{Script, Zone, ZoneConfig};
+use roadcloud_transport::{Frame, Transport};
+use std::collections::BTreeMap;
+
+/// Runs the zone for `seconds` at 10 Hz; returns it and every advisory sent.
+fn run(seconds: u32) -> (Zone, Pipeline, Vec<Advisory>) {
+    let mut zone = Zone::anting(ZoneConfig::default());
+    let mut pipeline = Pipeline::new(PipelineConfig::default());
+    let mut now = roadcloud_transport::now_millis();
+    let mut sent = Vec::new();
+    for _ in 0..seconds * 10 {
+        now += 100;
+        zone.step(0.1, now);
+        for (topic, message) in zone.messages(now) {
+            let frame = Frame {
+                transport: Transport::Mqtt,
+                topic: topic.clone(),
+                payload: Bytes::from(roadcloud_csae::encode(&message).expect("encodes")),
+                received_at: now,
+            };
+            if let Err(r) = pipeline.ingest(&frame) {
+                panic!("{topic} rejected: {r:?}");
+            }
+        }
+        pipeline.expire(now);
+        sent.extend(pipeline.evaluate(now));
+    }
+    (zone, pipeline, sent)
+}
+
+#[test]
+fn every_scripted_situation_brings_its_advisory() {
+    let (zone, pipeline, sent) = run(150);
+    assert_eq!(pipeline.intersections.len(), 4, "the four junctions' MAP");
+    assert!(
+        zone.vehicles() > 30,
+        "traffic: {} vehicles",
+        zone.vehicles()
+    );
+    let scripted = zone.scripted();
+    assert!(scripted.len() >= Script::ALL.len(), "{scripted:?}");
+    let mut missing = Vec::new();
+    for &(script, actor) in scripted.iter().take(Script::ALL.len()) {
+        // BSW/LCW advisories are BSW or LCW.
+        let ids: &[&str] = match script.scenario() {
+            "BSW/LCW" => &["BSW", "LCW"],
+            s => &[s],
+        };
+        // About the scripted one: it is advised, or it is what another is advised of.
+        let about = |a: &Advisory| {
+            a.target == actor
+                || a.others
+                    .iter()
+                    .any(|o| o.id == ParticipantId::Vehicle(actor))
+        };
+        if !sent.iter().any(|a| ids.contains(&a.scenario) && about(a)) {
+            missing.push(script);
+        }
+    }
+    let counts = sent
+        .iter()
+        .fold(BTreeMap::<&str, usize>::new(), |mut m, a| {
+            *m.entry(a.scenario).or_default() += 1;
+            m
+        });
+    assert!(
+        missing.is_empty(),
+        "no advisory about {missing:?}; sent {counts:?}"
+    );
+    // And the zone's standing features: road works, the sign, signals, queues.
+    for s in ["HLW", "IVS", "GLOSA", "TJW"] {
+        assert!(counts.contains_key(s), "no {s}; sent {counts:?}");
+    }
+}

@@ -1,0 +1,56 @@
+//! `roadcloud demo` from the outside: the simulated zone's devices publish over MQTT, the
+//! platform fills with participants, intersections and events, and its applications advise.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+#[test]
+fn the_demo_shows_the_zone_busy_and_advised() {
+    let s = start_demo(&["--script-every-s", "4"]);
+    // Within a minute: traffic, the four intersections with signals, the RSI, and
+    // advisories of the standing features and of several scripted situations.
+    let mut stats = Value::Null;
+    let mut scenarios = BTreeSet::new();
+    wait_until(Duration::from_secs(60), || {
+        stats = get_json(s.http, "/api/v1/stats");
+        scenarios = stats["advisories_sent"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        ["GLOSA", "HLW", "IVS", "FCW", "EBW", "RLVW"]
+            .iter()
+            .all(|k| scenarios.contains(*k))
+    });
+    assert!(stats["participants"].as_u64() > Some(30), "{stats}");
+    assert!(
+        stats["rejected"].as_object().is_some_and(|r| r.is_empty()),
+        "{stats}"
+    );
+    let x = get_json(s.http, "/api/v1/intersections");
+    let nodes = x["intersections"].as_array().unwrap();
+    assert_eq!(nodes.len(), 4, "{x}");
+    assert!(
+        nodes.iter().all(|n| n["signal"]["phases"]
+            .as_array()
+            .is_some_and(|p| p.len() == 4)),
+        "{x}"
+    );
+    let events = get_json(s.http, "/api/v1/events");
+    assert_eq!(events["count"], 2, "{events}");
+    // Pedestrians and cyclists are there too, seen by the cameras or by their phones.
+    let mut kinds = BTreeSet::new();
+    wait_until(Duration::from_secs(30), || {
+        let p = get_json(s.http, "/api/v1/participants");
+        kinds = p["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x["type"].as_str().map(str::to_string))
+            .collect();
+        kinds.contains("vehicle") && kinds.contains("pedestrian")
+    });
+}

@@ -1,0 +1,840 @@
+//! The built-in zone's traffic: vehicles that follow their lanes and obey the signals,
+//! pedestrians on the crossings, cyclists at the kerb, and the roadside units that watch them,
+//! all reporting as devices do (BSM, PSM, RSM, SPAT, MAP, RSI). Among ordinary traffic,
+//! [`Script`]ed situations come in turn, each one that an application must warn of.
+//!
+//! Vehicles follow the Intelligent Driver Model (Treiber, Hennecke and Helbing, 2000): a
+//! stopped leader, a red or yellow light they can stop for, or a pedestrian in their lane is
+//! something to stop behind. Roadside cameras see everyone within [`CAMERA_RANGE_M`], with
+//! position noise and a fixed processing latency.
+
+use crate::messages::{self, Detection, VehicleFlags, VehicleState};
+use crate::network::{self, Flow, LANE_WIDTH_M, Network, STOP_LINE_M};
+use roadcloud_csae as csae;
+use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
+use roadcloud_world::events::{EventKind, RoadEvent, rsi_announcing};
+use roadcloud_world::{Millis, Point};
+
+/// How far an RSU's camera sees, metres.
+pub const CAMERA_RANGE_M: f64 = 150.0;
+/// How old a camera's detections are when its RSM goes out, milliseconds.
+pub const CAMERA_LATENCY_MS: Millis = 100;
+/// Standard deviation of a camera's position error, metres.
+pub const CAMERA_NOISE_M: f64 = 0.3;
+/// DF_ParticipantList holds at most 16 participants (T/CSAE 53-2020).
+const MAX_PARTICIPANTS: usize = 16;
+
+/// A situation among ordinary traffic that an application must warn of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    /// A driver who does not see the queue ahead until late (FCW).
+    Distracted,
+    /// A vehicle that brakes hard in front of followers (EBW).
+    HardBrake,
+    /// A vehicle that breaks down in its lane, hazard lights on (AVW).
+    Breakdown,
+    /// A vehicle whose ABS engages on a slippery patch (CLW).
+    Skid,
+    /// A driver who runs the red light (RLVW).
+    RedRunner,
+    /// A driver well above the limit on the 40 km/h road (SLW).
+    Speeder,
+    /// An ambulance on call, lights and siren, through the reds (EVW).
+    Emergency,
+    /// A driver signalling to change lanes with a car beside it (BSW/LCW).
+    LaneChange,
+    /// A pedestrian crossing against the light in front of traffic (VRUCW).
+    Jaywalker,
+}
+
+impl Script {
+    /// Every script, in the order they come.
+    pub const ALL: [Script; 9] = [
+        Script::Distracted,
+        Script::HardBrake,
+        Script::Breakdown,
+        Script::Skid,
+        Script::RedRunner,
+        Script::Speeder,
+        Script::Emergency,
+        Script::LaneChange,
+        Script::Jaywalker,
+    ];
+
+    /// The application that must warn of it.
+    pub fn scenario(self) -> &'static str {
+        match self {
+            Script::Distracted => "FCW",
+            Script::HardBrake => "EBW",
+            Script::Breakdown => "AVW",
+            Script::Skid => "CLW",
+            Script::RedRunner => "RLVW",
+            Script::Speeder => "SLW",
+            Script::Emergency => "EVW",
+            Script::LaneChange => "BSW/LCW",
+            Script::Jaywalker => "VRUCW",
+        }
+    }
+}
+
+/// How much traffic, and how often something happens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZoneConfig {
+    /// Vehicles on each direction of each road, at most.
+    pub vehicles_per_flow: usize,
+    /// Share of vehicles that send BSM; the others only the cameras see.
+    pub equipped_share: f64,
+    /// A scripted situation every this many seconds.
+    pub script_every_s: f64,
+    /// Seed of the random choices (the same seed, the same traffic).
+    pub seed: u64,
+}
+
+impl Default for ZoneConfig {
+    fn default() -> Self {
+        ZoneConfig {
+            vehicles_per_flow: 10,
+            equipped_share: 0.7,
+            script_every_s: 12.0,
+            seed: 2026,
+        }
+    }
+}
+
+/// SplitMix64: small, fast and good enough to vary traffic reproducibly.
+#[derive(Debug, Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Standard normal (Box-Muller).
+    fn normal(&mut self) -> f64 {
+        let u = self.unit().max(1e-12);
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * self.unit()).cos()
+    }
+}
+
+/// A vehicle of the zone.
+#[derive(Debug, Clone)]
+struct Car {
+    serial: u32,
+    id: [u8; 8],
+    flow: Flow,
+    lane: f64,
+    s: f64,
+    v: f64,
+    a: f64,
+    v0: f64,
+    equipped: bool,
+    class: u8,
+    script: Option<Script>,
+    age_s: f64,
+    flags: VehicleFlags,
+    msg: u8,
+    /// Parked (broken down) until this age, seconds.
+    stopped_until_s: f64,
+}
+
+/// A pedestrian or cyclist.
+#[derive(Debug, Clone)]
+struct Walker {
+    serial: u32,
+    id: [u8; 8],
+    position: Point,
+    heading_deg: f64,
+    speed_mps: f64,
+    left_m: f64,
+    cyclist: bool,
+    /// Carries a phone that sends PSM.
+    phone: bool,
+    msg: u8,
+}
+
+/// The zone, moving.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    /// The road network.
+    pub network: Network,
+    config: ZoneConfig,
+    rng: Rng,
+    cars: Vec<Car>,
+    walkers: Vec<Walker>,
+    serial: u32,
+    t_s: f64,
+    next_script_s: f64,
+    scripts_started: usize,
+    /// Each scripted situation started, with the id of the one it is about.
+    scripted: Vec<(Script, [u8; 8])>,
+    steps: u64,
+    rsu_msg: Vec<u8>,
+}
+
+impl Zone {
+    /// The Anting zone, empty, its traffic to come.
+    pub fn anting(config: ZoneConfig) -> Zone {
+        let network = Network::anting();
+        let rsus = network.junctions.len();
+        Zone {
+            network,
+            config,
+            rng: Rng(config.seed),
+            cars: Vec::new(),
+            walkers: Vec::new(),
+            serial: 0,
+            t_s: 0.0,
+            next_script_s: config.script_every_s / 2.0,
+            scripts_started: 0,
+            scripted: Vec::new(),
+            steps: 0,
+            rsu_msg: vec![0; rsus],
+        }
+    }
+
+    /// Vehicles in the zone now.
+    pub fn vehicles(&self) -> usize {
+        self.cars.len()
+    }
+
+    /// Pedestrians and cyclists in the zone now.
+    pub fn walkers(&self) -> usize {
+        self.walkers.len()
+    }
+
+    /// The scripted situations started so far, in order, each with the device id of the
+    /// vehicle or pedestrian it is about.
+    pub fn scripted(&self) -> &[(Script, [u8; 8])] {
+        &self.scripted
+    }
+
+    fn next_serial(&mut self) -> u32 {
+        self.serial += 1;
+        self.serial
+    }
+
+    /// Moves everything on by `dt_s` seconds; `now_ms` is the time the signals show.
+    pub fn step(&mut self, dt_s: f64, now_ms: Millis) {
+        self.t_s += dt_s;
+        self.steps += 1;
+        self.drive(dt_s, now_ms);
+        self.walk(dt_s);
+        self.spawn(now_ms);
+    }
+
+    fn drive(&mut self, dt_s: f64, now_ms: Millis) {
+        let accel: Vec<f64> = (0..self.cars.len())
+            .map(|i| self.acceleration(i, now_ms))
+            .collect();
+        for (c, a) in self.cars.iter_mut().zip(accel) {
+            c.age_s += dt_s;
+            c.a = a;
+            let v = (c.v + a * dt_s).max(0.0);
+            c.s += (c.v + v) / 2.0 * dt_s;
+            c.v = v;
+        }
+        let network = &self.network;
+        self.cars.retain(|c| {
+            c.s < network.length_m(c.flow)
+                && !(c.script == Some(Script::Breakdown)
+                    && c.age_s > c.stopped_until_s
+                    && c.stopped_until_s > 0.0)
+        });
+    }
+
+    /// What vehicle `i` does now: IDM towards its desired speed, behind what it must stop
+    /// for, and its script.
+    fn acceleration(&mut self, i: usize, now_ms: Millis) -> f64 {
+        // IDM parameters: max acceleration, comfortable deceleration, time gap, jam gap.
+        const A: f64 = 1.5;
+        const B: f64 = 2.0;
+        const T: f64 = 1.3;
+        const S0: f64 = 2.5;
+        let c = &self.cars[i];
+        let script = c.script;
+        // The nearest obstacle ahead in the lane: (gap, its speed).
+        let mut obstacle: Option<(f64, f64)> = None;
+        let mut consider = |gap: f64, v: f64| {
+            if obstacle.is_none_or(|(g, _)| gap < g) {
+                obstacle = Some((gap, v));
+            }
+        };
+        for o in &self.cars {
+            if o.serial != c.serial
+                && o.flow == c.flow
+                && (o.lane - c.lane).abs() < 0.6
+                && o.s > c.s
+            {
+                consider(o.s - c.s - 4.6, o.v);
+            }
+        }
+        // Signals, unless this driver ignores them.
+        let ignores_lights = matches!(script, Some(Script::RedRunner | Script::Emergency));
+        if !ignores_lights {
+            let phase = self.network.straight_phase(c.flow);
+            for (j, stop) in self.network.stops(c.flow) {
+                let d = stop - c.s - 2.5;
+                if !(-1.0..=150.0).contains(&d) {
+                    continue;
+                }
+                let (light, _) = self.network.light(j, phase, now_ms);
+                let must_stop = match light {
+                    csae::LightState::ProtectedGreen | csae::LightState::PermissiveGreen => false,
+                    // On yellow, stop if it can be done comfortably.
+                    csae::LightState::Yellow => c.v * c.v / (2.0 * 3.0) < d,
+                    _ => d > 0.0 || c.v < 1.0,
+                };
+                if must_stop {
+                    consider(d.max(0.1), 0.0);
+                }
+                break;
+            }
+        }
+        // Pedestrians in the lane ahead.
+        for w in &self.walkers {
+            let ahead = self.along_lane(c, w.position);
+            if let Some(gap) = ahead {
+                consider(gap - 2.5, 0.0);
+            }
+        }
+        let v0 = c.v0;
+        let (age, v) = (c.age_s, c.v);
+        let accel = |obstacle: Option<(f64, f64)>, v0: f64| {
+            let free = 1.0 - (v / v0.max(0.1)).powi(4);
+            let interaction = obstacle.map_or(0.0, |(gap, vl)| {
+                let s_star = S0 + (v * T + v * (v - vl) / (2.0 * (A * B).sqrt())).max(0.0);
+                (s_star / gap.max(0.1)).powi(2)
+            });
+            (A * (free - interaction)).clamp(-9.0, A)
+        };
+        let c = &mut self.cars[i];
+        match script {
+            Some(Script::Distracted) => {
+                // Sees the obstacle only once the time to reach it is under 1.6 s.
+                let late = obstacle.filter(|&(gap, vl)| v > vl && gap / (v - vl) < 1.6);
+                return if late.is_some() {
+                    -7.0
+                } else {
+                    accel(None, v0)
+                };
+            }
+            Some(Script::HardBrake) if (12.0..16.0).contains(&age) => {
+                c.flags.hard_braking = v > 0.5;
+                c.flags.brake = true;
+                return if v > 0.0 { -6.5 } else { 0.0 };
+            }
+            Some(Script::HardBrake) => {
+                c.flags.hard_braking = false;
+                c.flags.brake = false;
+            }
+            Some(Script::Breakdown) if age >= 15.0 => {
+                if c.stopped_until_s == 0.0 && v < 0.1 {
+                    c.stopped_until_s = age + 40.0;
+                }
+                c.flags.hazard = true;
+                c.flags.disabled = v < 0.5;
+                return if v > 0.0 { -3.0 } else { 0.0 };
+            }
+            Some(Script::Skid) => {
+                c.flags.abs = (10.0..14.0).contains(&age);
+                if c.flags.abs {
+                    c.flags.brake = true;
+                    return -4.0;
+                }
+                c.flags.brake = false;
+            }
+            Some(Script::LaneChange) => {
+                // Signals right for ten seconds; the car beside keeps it in its lane.
+                c.flags.right_signal = (3.0..13.0).contains(&age);
+            }
+            _ => {}
+        }
+        let a = accel(obstacle, c.v0);
+        c.flags.brake = a < -1.0;
+        a
+    }
+
+    /// How far ahead of car `c`, in its lane, point `p` lies (when it does, within 60 m).
+    fn along_lane(&self, c: &Car, p: Point) -> Option<f64> {
+        let (de, dn) = self.network.direction(c.flow);
+        let here = self.network.lane_point(c.flow, c.lane, c.s);
+        let (x, y) = (p.east_m - here.east_m, p.north_m - here.north_m);
+        let ahead = x * de + y * dn;
+        let lateral = x * dn - y * de;
+        (ahead > 0.0 && ahead < 60.0 && lateral.abs() < LANE_WIDTH_M * 0.6).then_some(ahead)
+    }
+
+    fn walk(&mut self, dt_s: f64) {
+        for w in &mut self.walkers {
+            let d = w.speed_mps * dt_s;
+            let h = w.heading_deg.to_radians();
+            w.position.east_m += d * h.sin();
+            w.position.north_m += d * h.cos();
+            w.left_m -= d;
+        }
+        self.walkers.retain(|w| w.left_m > 0.0);
+    }
+
+    fn spawn(&mut self, now_ms: Millis) {
+        // Ordinary traffic: each flow keeps up to its share, entering when the entry is clear.
+        for f in self.network.flows() {
+            let here = self.cars.iter().filter(|c| c.flow == f).count();
+            if here >= self.config.vehicles_per_flow || self.rng.unit() > 0.08 {
+                continue;
+            }
+            let lane = if self.rng.unit() < 0.5 { 2.0 } else { 3.0 };
+            if self
+                .cars
+                .iter()
+                .any(|c| c.flow == f && (c.lane - lane).abs() < 0.6 && c.s < 25.0)
+            {
+                continue;
+            }
+            let limit = self.network.roads[f.road].limit_mps;
+            let v0 = limit * (0.85 + 0.2 * self.rng.unit());
+            let equipped = self.rng.unit() < self.config.equipped_share;
+            self.add_car(f, lane, 0.0, v0, equipped, None);
+        }
+        // Pedestrians cross with their light: along a road whose straight phase is green.
+        if self.steps.is_multiple_of(50) {
+            let j = (self.rng.next() % self.network.junctions.len() as u64) as usize;
+            for (phase, crossing_ns) in [(3u8, true), (1u8, false)] {
+                let (light, end) = self.network.light(j, phase, now_ms);
+                if light == csae::LightState::ProtectedGreen && end - now_ms > 15_000 {
+                    let phone = self.rng.unit() < 0.3;
+                    self.add_crossing(j, crossing_ns, phone);
+                    break;
+                }
+            }
+        }
+        // A cyclist at the kerb now and then.
+        if self.steps % 120 == 60 {
+            let flows = self.network.flows();
+            let f = flows[(self.rng.next() % flows.len() as u64) as usize];
+            let serial = self.next_serial();
+            let position =
+                self.network
+                    .point(f, 0.0, f64::from(network::LANES) * LANE_WIDTH_M + 1.0);
+            self.walkers.push(Walker {
+                serial,
+                id: walker_id(serial),
+                position,
+                heading_deg: self.network.heading_deg(f),
+                speed_mps: 4.5,
+                left_m: self.network.length_m(f),
+                cyclist: true,
+                phone: false,
+                msg: 0,
+            });
+        }
+        if self.t_s >= self.next_script_s {
+            self.next_script_s += self.config.script_every_s;
+            let script = Script::ALL[self.scripts_started % Script::ALL.len()];
+            self.scripts_started += 1;
+            self.start(script, now_ms);
+            let actor = self
+                .cars
+                .iter()
+                .rev()
+                .find(|c| c.script == Some(script))
+                .map(|c| c.id);
+            let actor = actor.or_else(|| self.walkers.last().map(|w| w.id));
+            if let Some(id) = actor {
+                self.scripted.push((script, id));
+            }
+        }
+    }
+
+    fn add_car(
+        &mut self,
+        flow: Flow,
+        lane: f64,
+        s: f64,
+        v0: f64,
+        equipped: bool,
+        script: Option<Script>,
+    ) {
+        let serial = self.next_serial();
+        let mut id = [0x5a, 0x11, 0, 0, 0, 0, 0, 0];
+        id[4..].copy_from_slice(&serial.to_be_bytes());
+        self.cars.push(Car {
+            serial,
+            id,
+            flow,
+            lane,
+            s,
+            v: v0 * 0.8,
+            a: 0.0,
+            v0,
+            equipped,
+            class: if script == Some(Script::Emergency) {
+                60
+            } else {
+                10
+            },
+            script,
+            age_s: 0.0,
+            flags: VehicleFlags {
+                emergency: script == Some(Script::Emergency),
+                ..VehicleFlags::default()
+            },
+            msg: 0,
+            stopped_until_s: 0.0,
+        });
+    }
+
+    /// A pedestrian crossing an arm of junction `j`: an arm of its north-south road when
+    /// `crossing_ns`, else of its east-west road.
+    fn add_crossing(&mut self, j: usize, crossing_ns: bool, phone: bool) {
+        let c = self.network.junctions[j].centre;
+        let half = f64::from(network::LANES) * LANE_WIDTH_M + 2.0;
+        // The crossing lies just inside the stop line, on a random arm.
+        let side = if self.rng.unit() < 0.5 { 1.0 } else { -1.0 };
+        let d = STOP_LINE_M - 4.0;
+        let (start, heading) = if crossing_ns {
+            // Across a north-south road, on its north or south arm, walking east or west.
+            (
+                Point {
+                    east_m: c.east_m - side * half,
+                    north_m: c.north_m + side * d,
+                },
+                if side > 0.0 { 90.0 } else { 270.0 },
+            )
+        } else {
+            (
+                Point {
+                    east_m: c.east_m + side * d,
+                    north_m: c.north_m + side * half,
+                },
+                if side > 0.0 { 180.0 } else { 0.0 },
+            )
+        };
+        let serial = self.next_serial();
+        self.walkers.push(Walker {
+            serial,
+            id: walker_id(serial),
+            position: start,
+            heading_deg: heading,
+            speed_mps: 1.3 + 0.3 * self.rng.unit(),
+            left_m: 2.0 * half,
+            cyclist: false,
+            phone,
+            msg: 0,
+        });
+    }
+
+    fn start(&mut self, script: Script, now_ms: Millis) {
+        let flows = self.network.flows();
+        // Boyuan Rd eastbound and westbound carry most scripts; the speeder takes Moyu Rd.
+        let main = flows[self.scripts_started % 2];
+        let limit = |z: &Zone, f: Flow| z.network.roads[f.road].limit_mps;
+        match script {
+            Script::Speeder => {
+                let moyu = flows[2 + self.scripts_started % 2];
+                let v0 = limit(self, moyu) * 1.6;
+                self.add_car(moyu, 2.0, 0.0, v0, true, Some(script));
+            }
+            Script::HardBrake | Script::Skid => {
+                let v0 = limit(self, main);
+                self.add_car(main, 2.0, 60.0, v0, true, Some(script));
+                self.add_car(main, 2.0, 30.0, v0, true, None);
+                self.add_car(main, 2.0, 0.0, v0, true, None);
+            }
+            Script::LaneChange => {
+                let v0 = limit(self, main);
+                self.add_car(main, 2.0, 10.0, v0, true, Some(script));
+                self.add_car(main, 3.0, 5.0, v0, true, None);
+                let n = self.cars.len();
+                self.cars[n - 1].v = self.cars[n - 2].v;
+                self.cars[n - 1].v0 = self.cars[n - 2].v0;
+            }
+            Script::Jaywalker => {
+                // Across Boyuan Rd east of the first junction, while its traffic has green.
+                let j = (self.rng.next() % self.network.junctions.len() as u64) as usize;
+                let c = self.network.junctions[j].centre;
+                let serial = self.next_serial();
+                let half = f64::from(network::LANES) * LANE_WIDTH_M + 2.0;
+                let ns_green =
+                    self.network.light(j, 1, now_ms).0 == csae::LightState::ProtectedGreen;
+                // Cross the road whose traffic flows now, 40 m out from the junction.
+                let (position, heading) = if ns_green {
+                    (
+                        Point {
+                            east_m: c.east_m - half,
+                            north_m: c.north_m + 45.0,
+                        },
+                        90.0,
+                    )
+                } else {
+                    (
+                        Point {
+                            east_m: c.east_m - 45.0,
+                            north_m: c.north_m - half,
+                        },
+                        0.0,
+                    )
+                };
+                self.walkers.push(Walker {
+                    serial,
+                    id: walker_id(serial),
+                    position,
+                    heading_deg: heading,
+                    speed_mps: 1.4,
+                    left_m: 2.0 * half,
+                    cyclist: false,
+                    phone: true,
+                    msg: 0,
+                });
+            }
+            _ => {
+                let hurry = if script == Script::Emergency {
+                    1.25
+                } else {
+                    1.0
+                };
+                let v0 = limit(self, main) * hurry;
+                self.add_car(main, 2.0, 0.0, v0, true, Some(script));
+            }
+        }
+    }
+
+    /// What the zone's devices send at `now_ms` after the last step: every equipped
+    /// vehicle's BSM, every phone's PSM, and each RSU's RSM and SPAT; each RSU's MAP and RSI
+    /// once a second. Topics as the RSU-to-centre convention has them.
+    pub fn messages(&mut self, now_ms: Millis) -> Vec<(String, csae::MessageFrame)> {
+        let frame = self.network.frame;
+        let mut out = Vec::new();
+        for c in &mut self.cars {
+            if !c.equipped {
+                continue;
+            }
+            let state = VehicleState {
+                id: c.id,
+                position: self.network.lane_point(c.flow, c.lane, c.s),
+                heading_deg: self.network.heading_deg(c.flow),
+                speed_mps: c.v,
+                accel_mps2: c.a,
+                yaw_rate_dps: 0.0,
+                class: c.class,
+                size_m: (1.8, 4.6),
+                flags: c.flags,
+            };
+            c.msg = (c.msg + 1) % 128;
+            out.push((
+                Topic::uplink(DeviceKind::Obu, DeviceId(c.id), MessageKind::Bsm),
+                csae::MessageFrame::BsmFrame(messages::bsm(&frame, &state, c.msg, now_ms)),
+            ));
+        }
+        for w in &mut self.walkers {
+            if !w.phone {
+                continue;
+            }
+            w.msg = (w.msg + 1) % 128;
+            let psm = messages::psm(&frame, w.id, &detection(w), w.msg, now_ms);
+            out.push((
+                Topic::uplink(DeviceKind::Obu, DeviceId(w.id), MessageKind::Psm),
+                csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
+                    value: csae::Day2Message::PersonalSafety(psm),
+                }),
+            ));
+        }
+        let once_a_second = self.steps % 10 == 1;
+        for j in 0..self.network.junctions.len() {
+            let rsu = self.network.junctions[j].rsu;
+            let at = self.rsu_position(j);
+            let topic = |m| Topic::uplink(DeviceKind::Rsu, DeviceId(rsu), m);
+            for rsm in self.rsm(j, now_ms) {
+                out.push((topic(MessageKind::Rsm), csae::MessageFrame::RsmFrame(rsm)));
+            }
+            let phases: Vec<(u8, csae::LightState, Millis)> = network::PLAN
+                .iter()
+                .map(|&(p, ..)| {
+                    let (light, end) = self.network.light(j, p, now_ms);
+                    (p, light, end - now_ms)
+                })
+                .collect();
+            let node = (network::REGION, self.network.junctions[j].node);
+            let count = self.next_rsu_count(j);
+            out.push((
+                topic(MessageKind::Spat),
+                csae::MessageFrame::SpatFrame(messages::spat(node, &phases, count, now_ms)),
+            ));
+            if once_a_second {
+                let count = self.next_rsu_count(j);
+                out.push((
+                    topic(MessageKind::Map),
+                    csae::MessageFrame::MapFrame(self.network.map(j, count)),
+                ));
+                let events = self.announcements(j, now_ms);
+                if !events.is_empty() {
+                    let items: Vec<(u8, &RoadEvent)> =
+                        events.iter().map(|e| (e.local_id, e)).collect();
+                    let count = self.next_rsu_count(j);
+                    for rsi in rsi_announcing(&frame, rsu, at, &items, count, now_ms) {
+                        out.push((topic(MessageKind::Rsi), csae::MessageFrame::RsiFrame(rsi)));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn next_rsu_count(&mut self, j: usize) -> u8 {
+        let c = self.rsu_msg[j];
+        self.rsu_msg[j] = (c + 1) % 128;
+        c
+    }
+
+    /// Where junction `j`'s RSU stands: on a pole at its north-east corner.
+    pub fn rsu_position(&self, j: usize) -> Point {
+        let c = self.network.junctions[j].centre;
+        Point {
+            east_m: c.east_m + 14.0,
+            north_m: c.north_m + 14.0,
+        }
+    }
+
+    /// What junction `j`'s camera sees, as RSMs of at most 16 participants, nearest first:
+    /// positions with noise, as they were [`CAMERA_LATENCY_MS`] ago.
+    fn rsm(&mut self, j: usize, now_ms: Millis) -> Vec<csae::RoadsideSafetyMessage> {
+        let at = self.rsu_position(j);
+        let seen_at = now_ms - CAMERA_LATENCY_MS;
+        let back_s = CAMERA_LATENCY_MS as f64 / 1_000.0;
+        let mut seen: Vec<(f64, Detection)> = Vec::new();
+        for c in &self.cars {
+            let p = self
+                .network
+                .lane_point(c.flow, c.lane, (c.s - c.v * back_s).max(0.0));
+            seen.push((
+                p.distance_to(at),
+                Detection {
+                    kind: csae::ParticipantType::Motor,
+                    ptc_id: (c.serial % 65_536) as u16,
+                    position: p,
+                    heading_deg: self.network.heading_deg(c.flow),
+                    speed_mps: c.v,
+                    size_m: (1.8, 4.6),
+                },
+            ));
+        }
+        for w in &self.walkers {
+            let mut d = detection(w);
+            let h = w.heading_deg.to_radians();
+            d.position.east_m -= w.speed_mps * back_s * h.sin();
+            d.position.north_m -= w.speed_mps * back_s * h.cos();
+            seen.push((d.position.distance_to(at), d));
+        }
+        seen.retain(|(d, _)| *d <= CAMERA_RANGE_M);
+        seen.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let rsu = self.network.junctions[j].rsu;
+        let mut out = Vec::new();
+        let noisy: Vec<Detection> = seen
+            .into_iter()
+            .map(|(_, mut d)| {
+                d.position.east_m += CAMERA_NOISE_M * self.rng.normal();
+                d.position.north_m += CAMERA_NOISE_M * self.rng.normal();
+                d
+            })
+            .collect();
+        for chunk in noisy.chunks(MAX_PARTICIPANTS) {
+            let count = self.next_rsu_count(j);
+            out.push(messages::rsm(
+                &self.network.frame,
+                rsu,
+                at,
+                chunk,
+                count,
+                seen_at,
+            ));
+        }
+        out
+    }
+
+    /// The events and signs junction `j`'s RSU announces: junction 2003's, on Moyu Rd, the
+    /// road works 200 m east of it and the 40 km/h school-zone sign where Moyu Rd enters the
+    /// zone from the west.
+    fn announcements(&self, j: usize, now_ms: Millis) -> Vec<RoadEvent> {
+        let moyu_east = Flow {
+            road: 1,
+            forward: true,
+        };
+        let node = self.network.junctions[j].node;
+        let half = f64::from(network::LANES) * LANE_WIDTH_M / 2.0;
+        let event = |kind, local_id, code, s: f64, radius_m, text: &str| RoadEvent {
+            kind,
+            rsu: self.network.junctions[j].rsu,
+            local_id,
+            code,
+            position: self.network.point(moyu_east, s, half),
+            radius_m,
+            paths: vec![(
+                vec![
+                    self.network.point(moyu_east, s - 80.0, half),
+                    self.network.point(moyu_east, s + 20.0, half),
+                ],
+                half + 0.5,
+            )],
+            source: (kind == EventKind::Event).then_some(csae::EventSource::Government),
+            description: Some(text.to_string()),
+            priority: None,
+            start: None,
+            end: None,
+            received_at: now_ms,
+        };
+        if node != 2003 {
+            return Vec::new();
+        }
+        vec![
+            // eventType 401: road works (GB/T 29100, as in the public vectors); 500 m along
+            // Moyu Rd eastbound is 200 m east of junction 2003.
+            event(
+                EventKind::Event,
+                1,
+                401,
+                500.0,
+                Some(30.0),
+                "Road works: right lane closed",
+            ),
+            // signType 85: speed limit (GB 5768.2).
+            event(
+                EventKind::Sign,
+                2,
+                85,
+                150.0,
+                None,
+                "Speed limit 40 km/h (school)",
+            ),
+        ]
+    }
+}
+
+fn walker_id(serial: u32) -> [u8; 8] {
+    let mut id = [0x50, 0x45, 0x44, 0, 0, 0, 0, 0];
+    id[4..].copy_from_slice(&serial.to_be_bytes());
+    id
+}
+
+fn detection(w: &Walker) -> Detection {
+    Detection {
+        kind: if w.cyclist {
+            csae::ParticipantType::NonMotor
+        } else {
+            csae::ParticipantType::Pedestrian
+        },
+        ptc_id: (w.serial % 65_536) as u16,
+        position: w.position,
+        heading_deg: w.heading_deg,
+        speed_mps: w.speed_mps,
+        size_m: if w.cyclist { (0.6, 1.8) } else { (0.5, 0.5) },
+    }
+}
