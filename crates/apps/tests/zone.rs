@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 fn run(seconds: u32) -> (Zone, Pipeline, Vec<Advisory>) {
     let mut zone = Zone::anting(ZoneConfig::default());
     let mut pipeline = Pipeline::new(PipelineConfig::default());
-    let mut now = roadcloud_transport::now_millis();
+    // A fixed start (2026-11-28 00:00 UTC): the signals' plan runs on absolute time, so the
+    // same start gives the same run; ZONE_START_OFFSET_MS shifts it, to try other timings.
+    let mut now = 1_795_824_000_000
+        + std::env::var("ZONE_START_OFFSET_MS").map_or(0, |v| v.parse::<i64>().unwrap());
     let mut sent = Vec::new();
     for _ in 0..seconds * 10 {
         now += 100;

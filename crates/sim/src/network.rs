@@ -239,6 +239,11 @@ impl Network {
         }
     }
 
+    /// The left-turn phase of flow `f`'s approaches.
+    pub fn left_phase(&self, f: Flow) -> u8 {
+        self.straight_phase(f) + 1
+    }
+
     /// The MAP an intersection's RSU sends: its node with its four approaches.
     pub fn map(&self, junction: usize, msg_count: u8) -> csae::MapData {
         let j = &self.junctions[junction];
@@ -282,10 +287,7 @@ impl Network {
             let straight = self.neighbour(junction, f, true);
             // Turning left from flow f leads onto the crossing road's flow to the left.
             let (left_node, right_node) = self.turn_targets(junction, f);
-            let (straight_phase, left_phase) = match self.roads[f.road].axis {
-                Axis::NorthSouth => (1, 2),
-                Axis::EastWest => (3, 4),
-            };
+            let (straight_phase, left_phase) = (self.straight_phase(f), self.left_phase(f));
             let maneuvers =
                 |bits: &[usize]| csae::AllowedManeuvers(csae::BitString::with_bits(12, bits));
             let connection =

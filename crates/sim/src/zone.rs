@@ -21,6 +21,9 @@ pub const CAMERA_RANGE_M: f64 = 150.0;
 pub const CAMERA_LATENCY_MS: Millis = 100;
 /// Standard deviation of a camera's position error, metres.
 pub const CAMERA_NOISE_M: f64 = 0.3;
+/// How far ahead a driver notices a pedestrian in the lane, metres: late, as the accident
+/// record has it, which is why VRUCW exists.
+const NOTICE_M: f64 = 30.0;
 /// DF_ParticipantList holds at most 16 participants (T/CSAE 53-2020).
 const MAX_PARTICIPANTS: usize = 16;
 
@@ -364,14 +367,15 @@ impl Zone {
         a
     }
 
-    /// How far ahead of car `c`, in its lane, point `p` lies (when it does, within 60 m).
+    /// How far ahead of car `c`, in its lane, point `p` lies, when it does within the
+    /// [`NOTICE_M`] a driver takes to notice someone stepping into the lane.
     fn along_lane(&self, c: &Car, p: Point) -> Option<f64> {
         let (de, dn) = self.network.direction(c.flow);
         let here = self.network.lane_point(c.flow, c.lane, c.s);
         let (x, y) = (p.east_m - here.east_m, p.north_m - here.north_m);
         let ahead = x * de + y * dn;
         let lateral = x * dn - y * de;
-        (ahead > 0.0 && ahead < 60.0 && lateral.abs() < LANE_WIDTH_M * 0.6).then_some(ahead)
+        (ahead > 0.0 && ahead < NOTICE_M && lateral.abs() < LANE_WIDTH_M * 0.6).then_some(ahead)
     }
 
     fn walk(&mut self, dt_s: f64) {
@@ -424,7 +428,7 @@ impl Zone {
             let serial = self.next_serial();
             let position =
                 self.network
-                    .point(f, 0.0, f64::from(network::LANES) * LANE_WIDTH_M + 1.0);
+                    .point(f, 0.0, f64::from(network::LANES) * LANE_WIDTH_M + 1.5);
             self.walkers.push(Walker {
                 serial,
                 id: walker_id(serial),
@@ -539,6 +543,26 @@ impl Zone {
         let main = flows[self.scripts_started % 2];
         let limit = |z: &Zone, f: Flow| z.network.roads[f.road].limit_mps;
         match script {
+            Script::RedRunner => {
+                // Straight on from the left-turn lane, empty of other traffic so no queue
+                // holds it, on a road where it will reach its first stop line on red.
+                let red_on_arrival = |f: Flow| {
+                    let v0 = limit(self, f);
+                    let (j, stop) = self.network.stops(f)[0];
+                    let arrive = now_ms + (stop / v0 * 1_000.0) as Millis;
+                    let phase = self.network.left_phase(f);
+                    [arrive - 2_000, arrive + 3_000]
+                        .iter()
+                        .all(|&t| self.network.light(j, phase, t).0 == csae::LightState::Red)
+                };
+                let f = flows
+                    .iter()
+                    .copied()
+                    .find(|&f| red_on_arrival(f))
+                    .unwrap_or(main);
+                let v0 = limit(self, f);
+                self.add_car(f, 1.0, 0.0, v0, true, Some(script));
+            }
             Script::Speeder => {
                 let moyu = flows[2 + self.scripts_started % 2];
                 let v0 = limit(self, moyu) * 1.6;
@@ -559,38 +583,38 @@ impl Zone {
                 self.cars[n - 1].v0 = self.cars[n - 2].v0;
             }
             Script::Jaywalker => {
-                // Across Boyuan Rd east of the first junction, while its traffic has green.
-                let j = (self.rng.next() % self.network.junctions.len() as u64) as usize;
-                let c = self.network.junctions[j].centre;
-                let serial = self.next_serial();
-                let half = f64::from(network::LANES) * LANE_WIDTH_M + 2.0;
-                let ns_green =
-                    self.network.light(j, 1, now_ms).0 == csae::LightState::ProtectedGreen;
-                // Cross the road whose traffic flows now, 40 m out from the junction.
-                let (position, heading) = if ns_green {
-                    (
-                        Point {
-                            east_m: c.east_m - half,
-                            north_m: c.north_m + 45.0,
-                        },
-                        90.0,
-                    )
-                } else {
-                    (
-                        Point {
-                            east_m: c.east_m - 45.0,
-                            north_m: c.north_m - half,
-                        },
-                        0.0,
-                    )
+                // Steps off the kerb ahead of a car coming at speed, to cross its road while its
+                // traffic has green.
+                let Some(c) = self
+                    .cars
+                    .iter()
+                    .filter(|c| c.equipped && c.script.is_none() && c.v > 6.0)
+                    .find(|c| {
+                        // Nothing else to stop for before the crossing, and road enough.
+                        let reach = c.s + c.v * 5.0;
+                        reach < self.network.length_m(c.flow)
+                            && self
+                                .network
+                                .stops(c.flow)
+                                .iter()
+                                .all(|&(_, stop)| stop < c.s || stop > reach)
+                    })
+                else {
+                    return;
                 };
+                let kerb = f64::from(network::LANES) * LANE_WIDTH_M + 1.0;
+                // Where it reaches the car's lane as the car gets there.
+                let walk_s = (kerb - (c.lane - 0.5) * LANE_WIDTH_M) / 1.4;
+                let position = self.network.point(c.flow, c.s + c.v * walk_s, kerb);
+                let heading_deg = (self.network.heading_deg(c.flow) + 270.0).rem_euclid(360.0);
+                let serial = self.next_serial();
                 self.walkers.push(Walker {
                     serial,
                     id: walker_id(serial),
                     position,
-                    heading_deg: heading,
+                    heading_deg,
                     speed_mps: 1.4,
-                    left_m: 2.0 * half,
+                    left_m: 2.0 * kerb,
                     cyclist: false,
                     phone: true,
                     msg: 0,
