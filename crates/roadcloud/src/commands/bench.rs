@@ -52,6 +52,12 @@ pub struct BenchArgs {
     /// Measure delivery by subscribing to the broker instead of asking roadcloud.
     #[arg(long)]
     pub subscribe: bool,
+    /// Where the traffic comes from: `circles`, synthetic vehicles driving circles around
+    /// the origin (BSM only, any number), or `zone`, the demo's simulated zone (its
+    /// vehicles, pedestrians, RSUs and signals, all its messages; --vehicles spread over its
+    /// 8 traffic directions, --rate-hz, --rsus and --rsu-rate-hz do not apply).
+    #[arg(long, value_enum, default_value_t = Traffic::Circles)]
+    pub traffic: Traffic,
     /// Simulated vehicles.
     #[arg(long, default_value_t = 5_000)]
     pub vehicles: usize,
@@ -88,6 +94,15 @@ pub struct BenchArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// Where the bench's traffic comes from.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Traffic {
+    /// Synthetic vehicles on circles.
+    Circles,
+    /// The demo's simulated zone.
+    Zone,
 }
 
 /// Runs the bench and prints the result.
@@ -312,6 +327,43 @@ async fn publish(
     ok
 }
 
+/// The demo zone stepped at 10 Hz, its messages published over `--connections`
+/// connections in turn.
+async fn zone_traffic(
+    args: &BenchArgs,
+    started: Instant,
+    total: Duration,
+    sent: Arc<AtomicU64>,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let mut clients = Vec::new();
+    for c in 0..args.connections {
+        let (client, mut events) = connect(&args.broker, &format!("roadcloud-bench-{c}")).await?;
+        tokio::spawn(async move { while events.poll().await.is_ok() {} });
+        clients.push(client);
+    }
+    let config = roadcloud_sim::ZoneConfig {
+        vehicles_per_flow: args.vehicles.div_ceil(8),
+        ..roadcloud_sim::ZoneConfig::default()
+    };
+    Ok(tokio::spawn(async move {
+        let mut zone = roadcloud_sim::Zone::anting(config);
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut next = 0;
+        while started.elapsed() < total {
+            tick.tick().await;
+            let now = now_millis();
+            zone.step(0.1, now);
+            for (topic, frame) in zone.messages(now) {
+                next = (next + 1) % clients.len();
+                if !publish(&clients[next], topic, &frame, &sent).await {
+                    return;
+                }
+            }
+        }
+    }))
+}
+
 async fn bench(args: BenchArgs) -> Result<Value> {
     let meter = if args.subscribe {
         let state = Arc::new(SubscriberState::default());
@@ -362,7 +414,10 @@ async fn bench(args: BenchArgs) -> Result<Value> {
     let started = Instant::now();
     let start_ms = now_millis();
     let mut tasks = Vec::new();
-    for c in 0..args.connections {
+    if args.traffic == Traffic::Zone {
+        tasks.push(zone_traffic(&args, started, total, sent.clone()).await?);
+    }
+    for c in (0..args.connections).filter(|_| args.traffic == Traffic::Circles) {
         let (client, mut events) = connect(&args.broker, &format!("roadcloud-bench-{c}")).await?;
         tokio::spawn(async move { while events.poll().await.is_ok() {} });
         // Vehicles c, c + C, c + 2C, ... publish on connection c.
@@ -395,7 +450,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         }));
     }
 
-    if args.rsus > 0 && args.rsu_rate_hz > 0.0 {
+    if args.traffic == Traffic::Circles && args.rsus > 0 && args.rsu_rate_hz > 0.0 {
         let (client, mut events) = connect(&args.broker, "roadcloud-bench-rsus").await?;
         tokio::spawn(async move { while events.poll().await.is_ok() {} });
         let sent = sent.clone();
@@ -467,9 +522,14 @@ async fn bench(args: BenchArgs) -> Result<Value> {
     let delivered_total = drained.delivered - start_reading.delivered;
     let lost = sent_total.saturating_sub(delivered_total);
     let latency = at_end.latency.since(&from.latency);
-    // RSMs go out only when an RSU sees someone: the offered rate counts them all.
-    let offered = (args.vehicles as f64 * args.rate_hz + 2.0 * args.rsus as f64 * args.rsu_rate_hz)
-        .round() as u64;
+    // RSMs go out only when an RSU sees someone: the offered rate counts them all. The
+    // zone's traffic varies: what it sent is what it offered.
+    let offered = match args.traffic {
+        Traffic::Circles => (args.vehicles as f64 * args.rate_hz
+            + 2.0 * args.rsus as f64 * args.rsu_rate_hz)
+            .round() as u64,
+        Traffic::Zone => ((sent_total - sent_from) as f64 / measured_s).round() as u64,
+    };
     Ok(json!({
         "system": args.label,
         "vehicles": args.vehicles,

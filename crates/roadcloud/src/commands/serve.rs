@@ -126,8 +126,10 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 2.0)]
     pub apps_slice_ms: f64,
     /// How long a tile's first reporting vehicle waits for the others before the
-    /// applications look at the tile, milliseconds: one scene serves them all.
-    #[arg(long, default_value_t = 20)]
+    /// applications look at the tile, milliseconds: one scene then serves them all, at the
+    /// cost of that much delay. 0: none; under load the tiles wait for the applications'
+    /// slice anyway, and scenes serve many vehicles without it.
+    #[arg(long, default_value_t = 0)]
     pub apps_settle_ms: i64,
     /// How often a condition that stands is advised again, milliseconds.
     #[arg(long, default_value_t = 1_000)]
