@@ -27,6 +27,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q "${need_apt[@]}" >/dev/null
 fi
 
+# Eclipse SUMO for the co-simulation tests (PyPI eclipse-sumo 1.28.0 in a venv; sets
+# SUMO_HOME). Python's venv module comes from Debian's python3-venv.
+if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+  sudo_=""
+  [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q python3-venv >/dev/null
+fi
+# shellcheck source=sumo.sh
+source scripts/sumo.sh
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "installing cargo-nextest..." >&2
   cargo install --locked cargo-nextest

@@ -6,8 +6,14 @@
 //! time to the crossing point at its speed is computed. When both arrive within `horizon_s`
 //! and within `time_gap_s` of each other, the host is warned, with the time to the crossing
 //! point as time to collision; alerted below `ttc_alert_s`.
+//!
+//! A vehicle that will stop before the crossing point is not on its way to it: one braking
+//! hard enough to stop short of it (its deceleration, not its speed alone), or one whose
+//! signal (SPAT, through its MAP lane) will show red or yellow when it reaches its stop line
+//! and that it can stop for at `stop_decel_mps2`. At a signalised junction the conflicts left are
+//! those of a vehicle that cannot or does not stop; the red-light runner itself is RLVW's.
 
-use crate::scene::{Scene, SceneParticipant};
+use crate::scene::{Light, Scene, SceneParticipant};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +33,10 @@ pub struct Params {
     pub ttc_alert_s: f64,
     /// Speed below which a vehicle is not on its way, m/s.
     pub min_speed_mps: f64,
+    /// Whether a vehicle that its signal stops before the crossing is left out.
+    pub respect_signals: bool,
+    /// Deceleration at which a vehicle can still stop for red or yellow, m/s².
+    pub stop_decel_mps2: f64,
     /// How long an advisory stands, milliseconds.
     pub valid_ms: i64,
 }
@@ -40,6 +50,8 @@ impl Default for Params {
             time_gap_s: 2.0,
             ttc_alert_s: 2.5,
             min_speed_mps: 2.0,
+            respect_signals: true,
+            stop_decel_mps2: 3.0,
             valid_ms: 1_000,
         }
     }
@@ -68,6 +80,31 @@ pub(crate) fn crossing(a: &SceneParticipant, b: &SceneParticipant) -> Option<(f6
     (s >= 0.0 && t >= 0.0).then_some((s, t))
 }
 
+/// Whether `v`, `s_m` from the crossing point, will stop before it: braking to a stop short of
+/// it, or held by its signal.
+fn stops_before(p: &Params, scene: &Scene, v: &SceneParticipant, s_m: f64) -> bool {
+    let speed = v.speed_mps.max(0.1);
+    if v.accel_mps2 < -0.5 && speed * speed / (2.0 * -v.accel_mps2) < s_m {
+        return true;
+    }
+    if !p.respect_signals {
+        return false;
+    }
+    let Some(lane) = v.lane.as_ref().filter(|l| !l.against) else {
+        return false;
+    };
+    let to_stop = lane.to_stop_line_m;
+    // Only a stop line between it and the crossing holds it back.
+    if to_stop < 0.0 || to_stop > s_m {
+        return false;
+    }
+    let arrival = scene.now + (to_stop / speed * 1_000.0) as i64;
+    matches!(
+        scene.signal_for(lane, arrival),
+        Some((_, Light::Stop | Light::Yellow, _))
+    ) && speed * speed / (2.0 * p.stop_decel_mps2) <= to_stop
+}
+
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
     let max_cos = p.min_angle_deg.to_radians().cos();
     for (hv, target) in scene.targets() {
@@ -89,6 +126,9 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             };
             let (t_hv, t_rv) = (s_hv / hv.speed_mps, s_rv / rv.speed_mps);
             if t_hv > p.horizon_s || t_rv > p.horizon_s || (t_hv - t_rv).abs() > p.time_gap_s {
+                continue;
+            }
+            if stops_before(p, scene, hv, s_hv) || stops_before(p, scene, rv, s_rv) {
                 continue;
             }
             let severity = if t_hv <= p.ttc_alert_s {

@@ -511,6 +511,45 @@ fn icw() {
                     ],
                 )
             }),
+            case(
+                "near miss: the crossing car has red and time to stop",
+                None,
+                || {
+                    // 40 m from its stop line at 12 m/s: it stops at 1.8 m/s².
+                    let mut z = zone(
+                        true,
+                        &[
+                            car(1, 0.125, 45.0, SOUTH, 12.0),
+                            car(2, 60.0, -0.125, 270.0, 12.0),
+                        ],
+                    );
+                    // Phase 1 (north approach, straight) green, phase 3 (east approach) red.
+                    z.signals(&[
+                        (1, LightState::ProtectedGreen, 20_000),
+                        (3, LightState::Red, 20_000),
+                    ]);
+                    z
+                },
+            ),
+            case(
+                "the crossing car has red but brakes too late for it",
+                Some(Alert),
+                || {
+                    let mut z = zone(
+                        true,
+                        &[
+                            car(1, 0.125, 25.0, SOUTH, 12.0),
+                            car(2, 25.0, -0.125, 270.0, 12.0),
+                        ],
+                    );
+                    // Red from now on, but it is 5 m from its stop line at 12 m/s.
+                    z.signals(&[
+                        (1, LightState::ProtectedGreen, 20_000),
+                        (3, LightState::Red, 20_000),
+                    ]);
+                    z
+                },
+            ),
             case("near miss: it arrives long after", None, || {
                 zone(
                     true,

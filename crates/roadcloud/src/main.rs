@@ -31,6 +31,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     Demo(commands::demo::DemoArgs),
     Bench(commands::bench::BenchArgs),
+    Sim(commands::sumo::SimArgs),
+    Eval(commands::sumo::EvalArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +73,8 @@ fn main() -> ExitCode {
             None => commands::demo::run(&args),
         },
         Command::Bench(args) => commands::bench::run(&args),
+        Command::Sim(args) => commands::sumo::sim(&args),
+        Command::Eval(args) => commands::sumo::eval(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,3 +4,4 @@ pub mod bench;
 pub mod codec;
 pub mod demo;
 pub mod serve;
+pub mod sumo;

@@ -1,0 +1,564 @@
+//! `roadcloud sim sumo` and `roadcloud eval`: Eclipse SUMO co-simulation. SUMO's vehicles
+//! become OBUs sending BSM, its signalised junctions RSUs sending MAP, SPAT and RSM of its
+//! pedestrians, all over MQTT to roadcloud; the advisories that come back are collected, and
+//! `eval` compares them with the conflicts SUMO's SSM device records.
+
+use crate::commands::serve::{self, ServeArgs};
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use roadcloud_sumo::bridge::{Bridge, device_id};
+use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file};
+use roadcloud_sumo::eval::{self, Criteria, Received};
+use roadcloud_sumo::net::Net;
+use roadcloud_transport::mqtt::parse_broker_url;
+use roadcloud_transport::now_millis;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Simulators that drive roadcloud.
+#[derive(Args, Debug, Clone)]
+pub struct SimArgs {
+    #[command(subcommand)]
+    pub command: SimCommand,
+}
+
+/// A simulator.
+#[derive(Subcommand, Debug, Clone)]
+pub enum SimCommand {
+    Sumo(SumoArgs),
+}
+
+/// Co-simulate with Eclipse SUMO: SUMO runs the traffic, roadcloud hears it as devices.
+///
+/// Starts $SUMO_HOME/bin/sumo on the scenario and drives it over TraCI at 10 Hz (one step of
+/// 0.1 s at a time). Each vehicle becomes an OBU publishing BSM (its centre, speed, heading,
+/// acceleration, yaw rate, blinkers and brake light); each signalised junction an RSU
+/// publishing MAP (derived from the network: lanes with their shapes, connections and signal
+/// groups), SPAT (the traffic light's state, each signal group's time to change) and RSM of
+/// the pedestrians within 150 m. The network must be placed at real coordinates (netconvert
+/// --proj.utm): positions are geographic. The advisories that come back on the vehicles'
+/// downlinks are counted (and written with --advisories-out).
+///
+/// Without --broker, roadcloud runs in this process (embedded broker, a temporary store,
+/// API on --http-listen).
+///
+/// Examples:
+///   source scripts/sumo.sh
+///   roadcloud sim sumo --sumocfg scenarios/anting-grid/anting-grid.sumocfg
+///   roadcloud sim sumo --net my.net.xml --routes my.rou.xml --speed 0 --seconds 300
+///   roadcloud sim sumo --sumocfg x.sumocfg --broker mqtt://127.0.0.1:1883
+#[derive(Args, Debug, Clone)]
+#[command(verbatim_doc_comment)]
+pub struct SumoArgs {
+    #[command(flatten)]
+    pub cosim: CosimArgs,
+}
+
+/// What a co-simulation runs on.
+#[derive(Args, Debug, Clone)]
+pub struct CosimArgs {
+    /// The SUMO configuration (.sumocfg).
+    #[arg(long, required_unless_present = "net", conflicts_with_all = ["net", "routes"])]
+    pub sumocfg: Option<PathBuf>,
+    /// A SUMO network (.net.xml), with --routes, instead of --sumocfg.
+    #[arg(long, requires = "routes")]
+    pub net: Option<PathBuf>,
+    /// Route files (comma separated), with --net.
+    #[arg(long)]
+    pub routes: Option<String>,
+    /// Where SUMO is installed (scripts/sumo.sh installs it and sets SUMO_HOME).
+    #[arg(long, env = "SUMO_HOME")]
+    pub sumo_home: PathBuf,
+    /// A roadcloud broker to publish to, instead of running roadcloud in this process.
+    #[arg(long, value_name = "URL")]
+    pub broker: Option<String>,
+    /// The API address of the roadcloud run in this process.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub http_listen: SocketAddr,
+    /// Simulated seconds per wall second: 1 is real time, 0 as fast as it goes. Messages
+    /// carry the wall-clock time they are sent at, so roadcloud's own timing (advisory
+    /// repeats, track expiry, latency) stays in wall time: evaluate at real time, and run
+    /// faster to measure the co-simulation's throughput.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Stop after this many simulated seconds (default: when SUMO has nothing left).
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    /// Write each advisory received, with the simulation time it arrived, as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    pub advisories_out: Option<PathBuf>,
+}
+
+/// Evaluate roadcloud's collision warnings against SUMO's conflicts.
+///
+/// Runs the co-simulation (as `roadcloud sim sumo`) with SUMO's SSM device on every vehicle
+/// (TTC and DRAC, thresholds 4 s and 3 m/s²), then compares the FCW and ICW advisories the
+/// vehicles received with the conflicts SSM recorded (each pair and begin time once):
+/// conflicts whose minimum TTC was under --critical-ttc-s, and which of them the pair was
+/// warned of at least --lead-s before the minimum-TTC moment; advisories with no conflict of
+/// their pair within --window-s. Prints the table and writes a report with plots to
+/// --report-dir; --report-json writes the figures for scripts.
+///
+/// Examples:
+///   source scripts/sumo.sh
+///   roadcloud eval --sumocfg scenarios/anting-grid/anting-grid.sumocfg --speed 0
+///   roadcloud eval --sumocfg x.sumocfg --seconds 120 --report-json eval.json
+#[derive(Args, Debug, Clone)]
+#[command(verbatim_doc_comment)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub cosim: CosimArgs,
+    /// Where the report (report.md, SVG plots, ssm.xml, advisories.jsonl) goes.
+    #[arg(long, default_value = "eval-report")]
+    pub report_dir: PathBuf,
+    /// Write the figures as JSON here too.
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Conflicts with a minimum TTC below this are critical, seconds.
+    #[arg(long, default_value_t = 2.0)]
+    pub critical_ttc_s: f64,
+    /// A warning must come this long before the minimum-TTC moment, seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub lead_s: f64,
+    /// How far from a conflict a warning may be and still be about it, seconds.
+    #[arg(long, default_value_t = 2.0)]
+    pub window_s: f64,
+}
+
+/// What a co-simulation did.
+struct Outcome {
+    sim_s: f64,
+    wall_s: f64,
+    sumo_s: f64,
+    steps: u64,
+    max_vehicles: usize,
+    published: u64,
+    /// Advisories received: simulation time, the advisory.
+    advisories: Vec<(f64, Value)>,
+    /// SUMO ids by device id.
+    ids: HashMap<[u8; 8], String>,
+}
+
+/// `roadcloud sim sumo`.
+pub fn sim(args: &SimArgs) -> Result<()> {
+    let SimCommand::Sumo(a) = &args.command;
+    let runtime = runtime()?;
+    let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let out = runtime.block_on(cosimulate(&a.cosim, None, scratch.path()))?;
+    println!(
+        "simulated {:.1} s in {:.1} s ({:.2}x real time; SUMO's own share {:.1} s), {} steps, up to {} vehicles, {} messages published",
+        out.sim_s,
+        out.wall_s,
+        out.sim_s / out.wall_s.max(1e-9),
+        out.sumo_s,
+        out.steps,
+        out.max_vehicles,
+        out.published
+    );
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, a) in &out.advisories {
+        *by.entry(a["scenario"].as_str().unwrap_or("?").to_string())
+            .or_default() += 1;
+    }
+    println!("advisories received: {} {by:?}", out.advisories.len());
+    Ok(())
+}
+
+/// `roadcloud eval`.
+pub fn eval(args: &EvalArgs) -> Result<()> {
+    std::fs::create_dir_all(&args.report_dir).with_context(|| {
+        format!(
+            "cannot create the report directory {}",
+            args.report_dir.display()
+        )
+    })?;
+    let ssm = std::fs::canonicalize(&args.report_dir)?.join("ssm.xml");
+    let runtime = runtime()?;
+    let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let mut cosim = args.cosim.clone();
+    cosim.advisories_out = Some(
+        cosim
+            .advisories_out
+            .clone()
+            .unwrap_or_else(|| args.report_dir.join("advisories.jsonl")),
+    );
+    let out = runtime.block_on(cosimulate(&cosim, Some(ssm.clone()), scratch.path()))?;
+    let xml = std::fs::read_to_string(&ssm)
+        .with_context(|| format!("SUMO wrote no SSM output at {}", ssm.display()))?;
+    let conflicts = roadcloud_sumo::ssm::read(&xml).map_err(anyhow::Error::msg)?;
+    let sumo_id = |hex: &str| -> Option<String> {
+        let id = roadcloud_transport::DeviceId::parse(hex)?;
+        out.ids.get(&id.0).cloned()
+    };
+    let received: Vec<Received> = out
+        .advisories
+        .iter()
+        .filter_map(|(t, a)| {
+            Some(Received {
+                at_s: *t,
+                scenario: a["scenario"].as_str()?.to_string(),
+                target: sumo_id(a["target"].as_str()?)?,
+                other: a["others"][0]["id"].as_str().and_then(sumo_id),
+            })
+        })
+        .collect();
+    let criteria = Criteria {
+        critical_ttc_s: args.critical_ttc_s,
+        lead_s: args.lead_s,
+        window_s: args.window_s,
+    };
+    let r = eval::evaluate(&conflicts, &received, criteria);
+    let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1} %", 100.0 * v));
+    let sec = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2} s"));
+    let mut table = String::new();
+    table += &format!(
+        "scenario: {}\nsimulated {:.0} s ({:.2}x real time), up to {} vehicles\n\n",
+        args.cosim
+            .sumocfg
+            .as_deref()
+            .or(args.cosim.net.as_deref())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        out.sim_s,
+        out.sim_s / out.wall_s.max(1e-9),
+        out.max_vehicles
+    );
+    table += "| figure | value |\n| --- | --- |\n";
+    table += &format!(
+        "| SSM conflicts (TTC < 4 s, pair and begin once) | {} |\n",
+        r.conflicts
+    );
+    table += &format!(
+        "| critical (min TTC < {} s) | {} |\n",
+        criteria.critical_ttc_s, r.critical
+    );
+    for ((lo, hi), (n, w)) in eval::BINS.iter().zip(&r.by_severity) {
+        table += &format!("| ... min TTC {lo}-{hi} s: warned / conflicts | {w} / {n} |\n");
+    }
+    table += &format!(
+        "| warned at least {} s ahead | {} |\n| recall | {} |\n",
+        criteria.lead_s,
+        r.warned,
+        pct(r.recall)
+    );
+    table += &format!(
+        "| lead time p10 / p50 / p90 | {} / {} / {} |\n",
+        sec(r.lead_percentile(10.0)),
+        sec(r.lead_percentile(50.0)),
+        sec(r.lead_percentile(90.0))
+    );
+    table += &format!(
+        "| FCW and ICW advisories | {} |\n| ... with no conflict of the pair within {} s | {} |\n| precision | {} |\n",
+        r.advisories,
+        criteria.window_s,
+        r.unbacked,
+        pct(r.precision)
+    );
+    print!("{table}");
+    let recall_bars: Vec<(String, f64)> = eval::BINS
+        .iter()
+        .zip(&r.by_severity)
+        .map(|((lo, hi), (n, w))| {
+            (
+                format!("{lo}-{hi} s ({n})"),
+                if *n > 0 { *w as f64 / *n as f64 } else { 0.0 },
+            )
+        })
+        .collect();
+    std::fs::write(
+        args.report_dir.join("recall_by_severity.svg"),
+        eval::bar_chart(
+            "Recall by conflict severity (minimum TTC)",
+            "share warned in time",
+            &recall_bars,
+            1.0,
+        ),
+    )?;
+    let mut hist = [0usize; 6];
+    for t in &r.lead_times_s {
+        hist[((t / 1.0).floor() as usize).min(5)] += 1;
+    }
+    let lead_bars: Vec<(String, f64)> = hist
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                if i < 5 {
+                    format!("{i}-{} s", i + 1)
+                } else {
+                    "5+ s".into()
+                },
+                *n as f64,
+            )
+        })
+        .collect();
+    let most = hist.iter().copied().max().unwrap_or(0).max(1) as f64;
+    std::fs::write(
+        args.report_dir.join("lead_times.svg"),
+        eval::bar_chart(
+            "Lead time of the first warning before the minimum-TTC moment",
+            "conflicts",
+            &lead_bars,
+            most,
+        ),
+    )?;
+    std::fs::write(
+        args.report_dir.join("report.md"),
+        format!(
+            "# roadcloud eval\n\n{table}\n![recall](recall_by_severity.svg)\n\n![lead times](lead_times.svg)\n"
+        ),
+    )?;
+    let figures = json!({
+        "simulated_s": out.sim_s,
+        "wall_s": out.wall_s,
+        "conflicts": r.conflicts,
+        "critical": r.critical,
+        "conflicts_by_severity": eval::BINS.iter().zip(&r.by_severity).map(|((lo, hi), (n, w))| {
+            json!({"min_ttc_from_s": lo, "min_ttc_to_s": hi, "conflicts": n, "warned": w})
+        }).collect::<Vec<_>>(),
+        "warned": r.warned,
+        "recall": r.recall,
+        "lead_time_s": {
+            "count": r.lead_times_s.len(),
+            "p10": r.lead_percentile(10.0),
+            "p50": r.lead_percentile(50.0),
+            "p90": r.lead_percentile(90.0),
+        },
+        "advisories": r.advisories,
+        "advisories_without_conflict": r.unbacked,
+        "precision": r.precision,
+        "advisories_by_scenario": out.advisories.iter().fold(BTreeMap::<String, usize>::new(), |mut m, (_, a)| {
+            *m.entry(a["scenario"].as_str().unwrap_or("?").to_string()).or_default() += 1;
+            m
+        }),
+    });
+    if let Some(path) = &args.report_json {
+        std::fs::write(path, serde_json::to_string_pretty(&figures)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    println!("report in {}", args.report_dir.display());
+    Ok(())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// A `.sumocfg` for a network and routes given alone.
+fn config_for(args: &CosimArgs, scratch: &Path) -> Result<PathBuf> {
+    if let Some(c) = &args.sumocfg {
+        return Ok(c.clone());
+    }
+    let (Some(net), Some(routes)) = (&args.net, &args.routes) else {
+        bail!("give --sumocfg, or --net and --routes");
+    };
+    let abs =
+        |p: &Path| std::fs::canonicalize(p).with_context(|| format!("no file {}", p.display()));
+    let routes: Vec<String> = routes
+        .split(',')
+        .map(|r| abs(Path::new(r)).map(|p| p.display().to_string()))
+        .collect::<Result<_>>()?;
+    let path = scratch.join("scenario.sumocfg");
+    std::fs::write(
+        &path,
+        format!(
+            "<configuration><input><net-file value=\"{}\"/><route-files value=\"{}\"/></input></configuration>\n",
+            abs(net)?.display(),
+            routes.join(",")
+        ),
+    )?;
+    Ok(path)
+}
+
+/// Runs SUMO against roadcloud (in this process unless --broker) and collects the
+/// advisories.
+async fn cosimulate(args: &CosimArgs, ssm: Option<PathBuf>, scratch: &Path) -> Result<Outcome> {
+    let config = config_for(args, scratch)?;
+    let net = Net::read(&net_file(&config)?)?;
+    let (host, port) = match &args.broker {
+        Some(url) => parse_broker_url(url)?,
+        None => {
+            let mqtt = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+            #[derive(Parser)]
+            struct Embedded {
+                #[command(flatten)]
+                serve: ServeArgs,
+            }
+            let data = scratch.join("roadcloud-data");
+            let e = Embedded::try_parse_from([
+                "serve".to_string(),
+                "--mqtt-listen".into(),
+                mqtt.to_string(),
+                "--http-listen".into(),
+                args.http_listen.to_string(),
+                "--udp-listen".into(),
+                "off".into(),
+                "--data-dir".into(),
+                data.display().to_string(),
+                // Faster than real time, each vehicle sends 10 BSMs per simulated second in
+                // less than a wall second: the rate limit scales with the speed.
+                "--rate-per-s".into(),
+                if args.speed > 0.0 {
+                    (20.0 * args.speed.max(1.0)).to_string()
+                } else {
+                    "1e9".to_string()
+                },
+            ])?;
+            tokio::spawn(async move {
+                if let Err(e) = serve::serve(e.serve).await {
+                    eprintln!("error: roadcloud: {e:#}");
+                    std::process::exit(1);
+                }
+            });
+            ("127.0.0.1".to_string(), mqtt.port())
+        }
+    };
+    // The vehicles' downlinks, read as their OBUs would.
+    let sim_time = Arc::new(AtomicU64::new(0f64.to_bits()));
+    let advisories: Arc<Mutex<Vec<(f64, Value)>>> = Arc::default();
+    let client = connect(&host, port, "roadcloud-sumo-bridge").await?;
+    let (listener, mut events) = {
+        let mut o = MqttOptions::new("roadcloud-sumo-obus", host.clone(), port);
+        o.set_keep_alive(Duration::from_secs(30));
+        o.set_max_packet_size(1 << 20, 1 << 20);
+        AsyncClient::new(o, 1_024)
+    };
+    listener
+        .subscribe("V2X/OBU/+/ADVICE/DOWN", QoS::AtMostOnce)
+        .await?;
+    {
+        let (sim_time, advisories) = (sim_time.clone(), advisories.clone());
+        tokio::spawn(async move {
+            loop {
+                match events.poll().await {
+                    Ok(Event::Incoming(Packet::Publish(p))) => {
+                        if let Ok(a) = serde_json::from_slice::<Value>(&p.payload) {
+                            let t = f64::from_bits(sim_time.load(Ordering::Acquire));
+                            advisories.lock().expect("advisories").push((t, a));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
+        });
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(String, Vec<u8>)>>(4);
+    let options = SumoOptions {
+        sumo_home: args.sumo_home.clone(),
+        config: config.clone(),
+        step_s: 0.1,
+        ssm_file: ssm,
+        extra: Vec::new(),
+    };
+    let (speed, limit) = (args.speed, args.seconds);
+    let clock = sim_time.clone();
+    let driver = tokio::task::spawn_blocking(move || -> Result<Outcome> {
+        let mut bridge = Bridge::new(net);
+        let mut sumo = Sumo::start(&options)?;
+        let started = Instant::now();
+        let (mut steps, mut max_vehicles, mut sumo_s) = (0u64, 0usize, 0.0);
+        let mut ids = HashMap::new();
+        let mut sim_s;
+        loop {
+            let t0 = Instant::now();
+            let s = sumo.step()?;
+            sumo_s += t0.elapsed().as_secs_f64();
+            steps += 1;
+            sim_s = s.time_s;
+            clock.store(sim_s.to_bits(), Ordering::Release);
+            max_vehicles = max_vehicles.max(s.vehicles.len());
+            for v in &s.vehicles {
+                ids.entry(device_id(&v.id)).or_insert_with(|| v.id.clone());
+            }
+            let batch: Vec<(String, Vec<u8>)> = bridge
+                .messages(&s, sumo.step_s(), now_millis(), steps % 10 == 1)
+                .into_iter()
+                .filter_map(|(topic, m)| Some((topic, roadcloud_csae::encode(&m).ok()?)))
+                .collect();
+            if tx.blocking_send(batch).is_err() {
+                bail!("the MQTT link closed");
+            }
+            if s.done || limit.is_some_and(|l| sim_s >= l - 1e-9) {
+                break;
+            }
+            if speed > 0.0 {
+                let due = Duration::from_secs_f64(sim_s / speed);
+                if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+        let wall_s = started.elapsed().as_secs_f64();
+        sumo.close()?;
+        Ok(Outcome {
+            sim_s,
+            wall_s,
+            sumo_s,
+            steps,
+            max_vehicles,
+            published: 0,
+            advisories: Vec::new(),
+            ids,
+        })
+    });
+    let mut published = 0u64;
+    while let Some(batch) = rx.recv().await {
+        for (topic, payload) in batch {
+            client
+                .publish(topic, QoS::AtMostOnce, false, payload)
+                .await
+                .context("cannot publish to the broker")?;
+            published += 1;
+        }
+    }
+    let mut out = driver.await??;
+    // The last advisories on their way.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    out.published = published;
+    out.advisories = std::mem::take(&mut *advisories.lock().expect("advisories"));
+    if let Some(path) = &args.advisories_out {
+        let mut text = String::new();
+        for (t, a) in &out.advisories {
+            text += &json!({"sim_s": t, "advisory": a}).to_string();
+            text.push('\n');
+        }
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(out)
+}
+
+/// An MQTT client, once the broker answers (roadcloud in this process starts beside it).
+async fn connect(host: &str, port: u16, id: &str) -> Result<AsyncClient> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut o = MqttOptions::new(id, host, port);
+        o.set_keep_alive(Duration::from_secs(30));
+        o.set_max_packet_size(1 << 20, 1 << 20);
+        let (client, mut events) = AsyncClient::new(o, 4_096);
+        let ok = loop {
+            match events.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => break true,
+                Ok(_) => {}
+                Err(_) => break false,
+            }
+        };
+        if ok {
+            tokio::spawn(async move { while events.poll().await.is_ok() {} });
+            return Ok(client);
+        }
+        if Instant::now() > deadline {
+            bail!("cannot connect to the MQTT broker at {host}:{port}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,294 @@
+//! SUMO's state as devices would report it: each vehicle an OBU sending BSM, each
+//! signalised junction an RSU sending MAP, SPAT (from the traffic light's state) and RSM of
+//! the pedestrians its camera sees.
+
+use crate::net::{Junction, Net};
+use roadcloud_csae as csae;
+use roadcloud_sim::messages::{self, Detection, VehicleFlags, VehicleState};
+use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
+use roadcloud_world::{LocalFrame, Millis, Point};
+use std::collections::HashMap;
+
+/// The MAP region of the nodes the bridge derives from a SUMO network.
+pub const REGION: u16 = 310;
+/// How far an RSU's camera sees pedestrians, metres.
+pub const CAMERA_RANGE_M: f64 = 150.0;
+
+/// A vehicle as SUMO has it after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VehicleSample {
+    /// SUMO's id.
+    pub id: String,
+    /// Front bumper, network coordinates (SUMO's reference point).
+    pub x: f64,
+    /// Its y.
+    pub y: f64,
+    /// Speed, m/s.
+    pub speed_mps: f64,
+    /// Heading, degrees clockwise from north.
+    pub angle_deg: f64,
+    /// Acceleration, m/s².
+    pub accel_mps2: f64,
+    /// Length, metres.
+    pub length_m: f64,
+    /// Width, metres.
+    pub width_m: f64,
+    /// SUMO's vehicle class (`passenger`, `emergency`, ...).
+    pub class: String,
+    /// SUMO's signal bits (0 right blinker, 1 left, 2 hazard, 3 brake light).
+    pub signals: i32,
+}
+
+/// A pedestrian as SUMO has it after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonSample {
+    /// SUMO's id.
+    pub id: String,
+    /// Position, network coordinates.
+    pub x: f64,
+    /// Its y.
+    pub y: f64,
+    /// Speed, m/s.
+    pub speed_mps: f64,
+    /// Heading, degrees clockwise from north.
+    pub angle_deg: f64,
+}
+
+/// A traffic light's state after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalSample {
+    /// The traffic light's id (the junction's, as netconvert names them).
+    pub tls: String,
+    /// One character per controlled link (`rRyYgGoOus`).
+    pub state: String,
+    /// When it switches next, simulation seconds.
+    pub next_switch_s: f64,
+    /// The index of the program's phase it is in.
+    pub phase: usize,
+}
+
+/// A SUMO vehicle's 8-octet device id: `S` and seven octets of the FNV-1a hash of its id.
+pub fn device_id(sumo_id: &str) -> [u8; 8] {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in sumo_id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut id = h.to_be_bytes();
+    id[0] = b'S';
+    id
+}
+
+/// The RSU of a signalised junction: `RSU` and the node number.
+pub fn rsu_id(j: &Junction) -> [u8; 8] {
+    let mut id = *b"RSU\0\0\0\0\0";
+    id[3..7].copy_from_slice(&u32::from(j.node).to_be_bytes());
+    id
+}
+
+/// The light a SUMO signal character shows.
+pub fn light(c: char) -> csae::LightState {
+    match c {
+        'G' => csae::LightState::ProtectedGreen,
+        'g' | 's' => csae::LightState::PermissiveGreen,
+        'y' | 'Y' => csae::LightState::Yellow,
+        'r' | 'R' | 'u' => csae::LightState::Red,
+        'o' => csae::LightState::FlashingYellow,
+        'O' => csae::LightState::Dark,
+        _ => csae::LightState::Unavailable,
+    }
+}
+
+/// Turns SUMO's state into the messages devices send.
+pub struct Bridge {
+    net: Net,
+    /// The frame positions go through (around the network's signalised junctions).
+    pub frame: LocalFrame,
+    previous_angle: HashMap<String, f64>,
+    msg_count: HashMap<[u8; 8], u8>,
+}
+
+impl Bridge {
+    /// A bridge for network `net`.
+    pub fn new(net: Net) -> Bridge {
+        let (mut lat, mut lon, mut n) = (0.0, 0.0, 0.0);
+        for j in net.junctions.values() {
+            let (a, o) = net.to_wgs84(j.x, j.y);
+            lat += a;
+            lon += o;
+            n += 1.0;
+        }
+        let frame = LocalFrame::new(lat / f64::max(n, 1.0), lon / f64::max(n, 1.0));
+        Bridge {
+            net,
+            frame,
+            previous_angle: HashMap::new(),
+            msg_count: HashMap::new(),
+        }
+    }
+
+    /// The network.
+    pub fn net(&self) -> &Net {
+        &self.net
+    }
+
+    fn local(&self, x: f64, y: f64) -> Point {
+        let (lat, lon) = self.net.to_wgs84(x, y);
+        self.frame.to_local(lat, lon)
+    }
+
+    fn next_count(&mut self, device: [u8; 8]) -> u8 {
+        let c = self.msg_count.entry(device).or_default();
+        *c = (*c + 1) % 128;
+        *c
+    }
+
+    /// A traffic light's signal groups as SPAT phases: each group's light and the time until
+    /// it changes (to the program's next phase, and on through the phases that keep it).
+    fn spat_phases(&self, s: &SignalSample, sim_s: f64) -> Vec<(u8, csae::LightState, Millis)> {
+        let groups = self.net.signal_groups(&s.tls);
+        let program = self.net.programs.get(&s.tls);
+        let state = s.state.as_bytes();
+        let mut out: Vec<(u8, csae::LightState, Millis)> = Vec::new();
+        for (i, &g) in groups.iter().enumerate() {
+            if g > 16 || out.iter().any(|p| p.0 == g) {
+                continue;
+            }
+            let Some(&c) = state.get(i) else { continue };
+            let mut remaining = (s.next_switch_s - sim_s).max(0.0);
+            if let Some(p) = program.filter(|p| !p.is_empty()) {
+                for k in 1..p.len() {
+                    let (duration, next) = &p[(s.phase + k) % p.len()];
+                    if next.as_bytes().get(i) != Some(&c) {
+                        break;
+                    }
+                    remaining += duration;
+                }
+            }
+            out.push((g, light(c as char), (remaining * 1_000.0) as Millis));
+        }
+        out.sort_by_key(|p| p.0);
+        out
+    }
+
+    /// What the devices send after `step` (of `dt_s` seconds), at `now_ms`: every
+    /// vehicle's BSM, every RSU's SPAT and RSM, and, with `with_map`, every RSU's MAP.
+    pub fn messages(
+        &mut self,
+        step: &crate::cosim::Step,
+        dt_s: f64,
+        now_ms: Millis,
+        with_map: bool,
+    ) -> Vec<(String, csae::MessageFrame)> {
+        let (vehicles, persons, signals) = (&step.vehicles, &step.persons, &step.signals);
+        let sim_s = step.time_s;
+        let mut out = Vec::with_capacity(vehicles.len() + 3 * signals.len());
+        let mut seen = HashMap::with_capacity(vehicles.len());
+        for v in vehicles {
+            let id = device_id(&v.id);
+            // SUMO places a vehicle by its front bumper; a BSM by its centre.
+            let h = v.angle_deg.to_radians();
+            let centre = self.local(
+                v.x - h.sin() * v.length_m / 2.0,
+                v.y - h.cos() * v.length_m / 2.0,
+            );
+            let yaw_rate_dps = self.previous_angle.get(&v.id).map_or(0.0, |a| {
+                ((v.angle_deg - a + 540.0).rem_euclid(360.0) - 180.0) / dt_s.max(1e-3)
+            });
+            seen.insert(v.id.clone(), v.angle_deg);
+            let emergency = v.class == "emergency";
+            let state = VehicleState {
+                id,
+                position: centre,
+                heading_deg: v.angle_deg,
+                speed_mps: v.speed_mps,
+                accel_mps2: v.accel_mps2,
+                yaw_rate_dps,
+                // BasicVehicleClass: 10 passenger car, 60 emergency (as the demo zone's).
+                class: if emergency { 60 } else { 10 },
+                size_m: (v.width_m, v.length_m),
+                flags: VehicleFlags {
+                    right_signal: v.signals & 1 != 0,
+                    left_signal: v.signals & 2 != 0,
+                    hazard: v.signals & 4 != 0,
+                    brake: v.signals & 8 != 0,
+                    hard_braking: v.accel_mps2 < -4.0,
+                    emergency,
+                    ..VehicleFlags::default()
+                },
+            };
+            let count = self.next_count(id);
+            out.push((
+                Topic::uplink(DeviceKind::Obu, DeviceId(id), MessageKind::Bsm),
+                csae::MessageFrame::BsmFrame(messages::bsm(&self.frame, &state, count, now_ms)),
+            ));
+        }
+        self.previous_angle = seen;
+        let walkers: Vec<(u16, Point, &PersonSample)> = persons
+            .iter()
+            .map(|p| {
+                let ptc = (u32::from_be_bytes(device_id(&p.id)[4..].try_into().expect("4"))
+                    % 65_535) as u16;
+                (ptc, self.local(p.x, p.y), p)
+            })
+            .collect();
+        let junctions: Vec<Junction> = self.net.signalised().into_iter().cloned().collect();
+        for j in &junctions {
+            let rsu = rsu_id(j);
+            let at = self.local(j.x, j.y);
+            let topic = |m| Topic::uplink(DeviceKind::Rsu, DeviceId(rsu), m);
+            if with_map {
+                let count = self.next_count(rsu);
+                out.push((
+                    topic(MessageKind::Map),
+                    csae::MessageFrame::MapFrame(self.net.map(j, REGION, count)),
+                ));
+            }
+            if let Some(s) = signals.iter().find(|s| s.tls == j.id) {
+                let phases = self.spat_phases(s, sim_s);
+                if !phases.is_empty() {
+                    let count = self.next_count(rsu);
+                    let node = (REGION, j.node);
+                    out.push((
+                        topic(MessageKind::Spat),
+                        csae::MessageFrame::SpatFrame(messages::spat(node, &phases, count, now_ms)),
+                    ));
+                }
+            }
+            let mut seen: Vec<(f64, Detection)> = walkers
+                .iter()
+                .map(|&(ptc_id, p, s)| {
+                    (
+                        p.distance_to(at),
+                        Detection {
+                            kind: csae::ParticipantType::Pedestrian,
+                            ptc_id,
+                            position: p,
+                            heading_deg: s.angle_deg,
+                            speed_mps: s.speed_mps,
+                            size_m: (0.5, 0.5),
+                        },
+                    )
+                })
+                .filter(|(d, _)| *d <= CAMERA_RANGE_M)
+                .collect();
+            seen.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let detections: Vec<Detection> = seen.into_iter().map(|(_, d)| d).collect();
+            for chunk in detections.chunks(16) {
+                let count = self.next_count(rsu);
+                out.push((
+                    topic(MessageKind::Rsm),
+                    csae::MessageFrame::RsmFrame(messages::rsm(
+                        &self.frame,
+                        rsu,
+                        at,
+                        chunk,
+                        count,
+                        now_ms,
+                    )),
+                ));
+            }
+        }
+        out
+    }
+}

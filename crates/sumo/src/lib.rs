@@ -1,0 +1,13 @@
+//! roadcloud's bridge to Eclipse SUMO: [`traci`] drives SUMO step by step, [`net`] reads its
+//! network (projection, MAP), [`bridge`] turns its vehicles, pedestrians and traffic lights
+//! into the messages devices send, and [`ssm`] reads the conflicts its SSM device records,
+//! for [`eval`]uating roadcloud's warnings against them.
+
+#![warn(missing_docs)]
+
+pub mod bridge;
+pub mod cosim;
+pub mod eval;
+pub mod net;
+pub mod ssm;
+pub mod traci;

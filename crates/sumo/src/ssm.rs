@@ -1,0 +1,118 @@
+//! The conflicts SUMO's SSM device records (`--device.ssm.file`): for each encounter of two
+//! vehicles whose time to collision fell under its threshold, when it began and ended and
+//! when and how low the TTC got.
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+/// One conflict between two vehicles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// When it began, simulation seconds.
+    pub begin_s: f64,
+    /// When it ended.
+    pub end_s: f64,
+    /// The vehicle whose device recorded it.
+    pub ego: String,
+    /// The other vehicle.
+    pub foe: String,
+    /// The lowest time to collision, seconds, and when.
+    pub min_ttc: Option<(f64, f64)>,
+}
+
+impl Conflict {
+    /// The pair, in a fixed order: SUMO writes each conflict from both sides.
+    pub fn pair(&self) -> (&str, &str) {
+        if self.ego <= self.foe {
+            (&self.ego, &self.foe)
+        } else {
+            (&self.foe, &self.ego)
+        }
+    }
+}
+
+/// Reads an SSM output file's conflicts, each pair and begin once.
+pub fn read(xml: &str) -> Result<Vec<Conflict>, String> {
+    let mut reader = Reader::from_str(xml);
+    let mut out: Vec<Conflict> = Vec::new();
+    let mut current: Option<Conflict> = None;
+    loop {
+        let ev = reader
+            .read_event()
+            .map_err(|e| format!("SSM output is not XML: {e}"))?;
+        let e = match &ev {
+            Event::Start(e) | Event::Empty(e) => e,
+            Event::End(e) if e.name().as_ref() == "conflict" => {
+                if let Some(c) = current.take() {
+                    out.push(c);
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let attr = |k: &str| -> Option<String> {
+            e.attributes().filter_map(Result::ok).find_map(|a| {
+                (a.key.as_ref() == k).then(|| {
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map(|v| v.into_owned())
+                        .unwrap_or_default()
+                })
+            })
+        };
+        let num = |k: &str| attr(k).and_then(|v| v.parse::<f64>().ok());
+        match e.name().as_ref() {
+            "conflict" => {
+                current = Some(Conflict {
+                    begin_s: num("begin").unwrap_or(0.0),
+                    end_s: num("end").unwrap_or(0.0),
+                    ego: attr("ego").unwrap_or_default(),
+                    foe: attr("foe").unwrap_or_default(),
+                    min_ttc: None,
+                });
+            }
+            "minTTC" => {
+                if let (Some(c), Some(t), Some(v)) = (current.as_mut(), num("time"), num("value"))
+                    // SUMO writes NA (not a number) when the TTC never applied.
+                    && v.is_finite()
+                {
+                    c.min_ttc = Some((t, v));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Counted once per pair and begin time: SUMO writes both sides.
+    out.sort_by(|a, b| {
+        a.pair()
+            .cmp(&b.pair())
+            .then(a.begin_s.total_cmp(&b.begin_s))
+    });
+    out.dedup_by(|b, a| a.pair() == b.pair() && (a.begin_s - b.begin_s).abs() < 1e-6);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_pair_and_begin_counts_once() {
+        let xml = r#"<SSMLog>
+    <conflict begin="39.80" end="48.60" ego="49" foe="17">
+        <minTTC time="40.40" position="759.47,738.92" type="11" value="2.83" speed="16.18"/>
+    </conflict>
+    <conflict begin="39.80" end="48.60" ego="17" foe="49">
+        <minTTC time="40.40" position="759.47,738.92" type="11" value="2.83" speed="16.18"/>
+    </conflict>
+    <conflict begin="7.80" end="51.40" ego="9" foe="13">
+        <minTTC time="NA" position="NA" type="NA" value="NA" speed="NA"/>
+    </conflict>
+</SSMLog>"#;
+        let c = read(xml).unwrap();
+        assert_eq!(c.len(), 2);
+        let c49 = c.iter().find(|c| c.pair() == ("17", "49")).unwrap();
+        assert_eq!(c49.min_ttc, Some((40.4, 2.83)));
+        assert_eq!(c.iter().find(|c| c.ego == "9").unwrap().min_ttc, None);
+    }
+}

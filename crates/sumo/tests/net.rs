@@ -1,0 +1,76 @@
+//! The bundled scenario's network: its projection takes junctions back to the longitudes and
+//! latitudes they were drawn at, and its signalised junctions make MAPs the world reads.
+
+use roadcloud_sumo::bridge::REGION;
+use roadcloud_sumo::net::Net;
+use roadcloud_world::map::intersections_from_map;
+use roadcloud_world::{LaneIndex, LocalFrame};
+use std::path::PathBuf;
+
+fn scenario(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios/anting-grid")
+        .join(file)
+}
+
+#[test]
+fn junctions_go_back_to_where_they_were_drawn() {
+    let net = Net::read(&scenario("anting-grid.net.xml")).unwrap();
+    assert_eq!((net.utm.zone, net.utm.south), (51, false));
+    // The plain node file gives each node's longitude (x) and latitude (y).
+    let nodes = std::fs::read_to_string(scenario("grid.nod.xml")).unwrap();
+    let mut checked = 0;
+    for line in nodes.lines().filter(|l| l.contains("<node ")) {
+        let attr = |k: &str| {
+            let at = line.find(&format!(" {k}=\"")).unwrap() + k.len() + 3;
+            line[at..].split('"').next().unwrap().to_string()
+        };
+        let j = &net.junctions[&attr("id")];
+        let (lat, lon) = net.to_wgs84(j.x, j.y);
+        let (want_lon, want_lat): (f64, f64) =
+            (attr("x").parse().unwrap(), attr("y").parse().unwrap());
+        // 1e-6 degree is about 0.1 m.
+        assert!(
+            (lat - want_lat).abs() < 1e-6 && (lon - want_lon).abs() < 1e-6,
+            "{} {lat} {lon}",
+            j.id
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, net.junctions.len());
+}
+
+#[test]
+fn signalised_junctions_make_maps_the_world_reads() {
+    let net = Net::read(&scenario("anting-grid.net.xml")).unwrap();
+    let signalised = net.signalised();
+    assert_eq!(signalised.len(), 9);
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let mut nodes = Vec::new();
+    for j in &signalised {
+        let groups = net.signal_groups(&j.id);
+        assert!(
+            !groups.is_empty() && groups.iter().all(|g| *g <= 16),
+            "{}: {groups:?}",
+            j.id
+        );
+        let map = net.map(j, REGION, 0);
+        let bytes = roadcloud_csae::encode(&map).unwrap();
+        let map: roadcloud_csae::MapData = roadcloud_csae::decode(&bytes).unwrap();
+        nodes.extend(intersections_from_map(&frame, &map));
+    }
+    assert_eq!(nodes.len(), 9);
+    // Every inner junction has four approaches of three vehicle lanes with their phases.
+    for x in &nodes {
+        assert_eq!(x.links.len(), 4, "{:?}", x.id);
+        for l in &x.links {
+            assert_eq!(l.lanes.len(), 3, "{:?}", x.id);
+            assert!(
+                l.lanes
+                    .iter()
+                    .all(|lane| lane.connects_to.iter().all(|c| c.phase.is_some()))
+            );
+        }
+    }
+    assert!(!LaneIndex::new(nodes.iter()).is_empty());
+}
