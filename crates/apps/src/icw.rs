@@ -7,6 +7,15 @@
 //! and within `time_gap_s` of each other, the host is warned, with the time to the crossing
 //! point as time to collision; alerted below `ttc_alert_s`.
 //!
+//! Where MAP knows the junction, the crossing must be at it: two vehicles matched to lanes
+//! must approach the same intersection, and one not matched to a lane (in the junction's box)
+//! must be within `box_radius_m` of the intersection the other approaches; heading lines that
+//! cross elsewhere (two approaches to different junctions of a grid, a turning vehicle's
+//! tangent) are no conflict.
+//!
+//! A vehicle turning faster than `max_yaw_rate_dps` is on a curve: its heading line is not
+//! its path, and the conflicts of turning vehicles are LTA's.
+//!
 //! A vehicle that will stop before the crossing point is not on its way to it: one braking
 //! hard enough to stop short of it (its deceleration, not its speed alone), or one whose
 //! signal (SPAT, through its MAP lane) will show red or yellow when it reaches its stop line
@@ -37,6 +46,10 @@ pub struct Params {
     pub respect_signals: bool,
     /// Deceleration at which a vehicle can still stop for red or yellow, m/s².
     pub stop_decel_mps2: f64,
+    /// How far from an intersection's centre a vehicle off its lanes is in its box, metres.
+    pub box_radius_m: f64,
+    /// Yaw rate above which a vehicle is turning, degrees per second.
+    pub max_yaw_rate_dps: f64,
     /// How long an advisory stands, milliseconds.
     pub valid_ms: i64,
 }
@@ -52,6 +65,8 @@ impl Default for Params {
             min_speed_mps: 2.0,
             respect_signals: true,
             stop_decel_mps2: 3.0,
+            box_radius_m: 30.0,
+            max_yaw_rate_dps: 6.0,
             valid_ms: 1_000,
         }
     }
@@ -105,14 +120,40 @@ fn stops_before(p: &Params, scene: &Scene, v: &SceneParticipant, s_m: f64) -> bo
     ) && speed * speed / (2.0 * p.stop_decel_mps2) <= to_stop
 }
 
+/// Whether the two can meet at one junction, as far as MAP tells (see the module's doc).
+fn same_junction(p: &Params, scene: &Scene, a: &SceneParticipant, b: &SceneParticipant) -> bool {
+    let in_box = |v: &SceneParticipant, node| {
+        scene
+            .intersections
+            .get(node)
+            .is_some_and(|x| x.position.distance_to(v.position) <= p.box_radius_m)
+    };
+    match (&a.lane, &b.lane) {
+        (Some(la), Some(lb)) => la.lane.node == lb.lane.node,
+        (Some(la), None) => in_box(b, &la.lane.node),
+        (None, Some(lb)) => in_box(a, &lb.lane.node),
+        (None, None) => true,
+    }
+}
+
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
     let max_cos = p.min_angle_deg.to_radians().cos();
     for (hv, target) in scene.targets() {
         if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
             continue;
         }
-        let moving =
-            |rv: &crate::SceneParticipant| rv.is_vehicle() && rv.speed_mps >= p.min_speed_mps;
+        let turning = |v: &SceneParticipant| {
+            v.track
+                .motion
+                .yaw_rate_dps
+                .is_some_and(|y| y.abs() > p.max_yaw_rate_dps)
+        };
+        if turning(hv) {
+            continue;
+        }
+        let moving = |rv: &crate::SceneParticipant| {
+            rv.is_vehicle() && rv.speed_mps >= p.min_speed_mps && !turning(rv)
+        };
         for rv in scene.around_where(hv, p.range_m, moving) {
             // Crossing: |cos| of the angle between the headings at most cos(min_angle).
             let Some(cos) = hv.heading_cos(rv) else {
@@ -128,7 +169,10 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             if t_hv > p.horizon_s || t_rv > p.horizon_s || (t_hv - t_rv).abs() > p.time_gap_s {
                 continue;
             }
-            if stops_before(p, scene, hv, s_hv) || stops_before(p, scene, rv, s_rv) {
+            if !same_junction(p, scene, hv, rv)
+                || stops_before(p, scene, hv, s_hv)
+                || stops_before(p, scene, rv, s_rv)
+            {
                 continue;
             }
             let severity = if t_hv <= p.ttc_alert_s {

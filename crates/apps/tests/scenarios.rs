@@ -550,6 +550,33 @@ fn icw() {
                     z
                 },
             ),
+            case(
+                "near miss: the lines cross, but not at the junction the host approaches",
+                None,
+                || {
+                    // Westbound on a street 30 m north of the node, off the MAP's lanes.
+                    zone(
+                        true,
+                        &[
+                            car(1, 0.125, 60.0, SOUTH, 12.0),
+                            car(2, 40.0, 30.0, 270.0, 12.0),
+                        ],
+                    )
+                },
+            ),
+            case(
+                "near miss: the host is turning, its heading line is not its path",
+                None,
+                || {
+                    zone(
+                        true,
+                        &[
+                            with(car(1, 0.125, 45.0, SOUTH, 12.0), |v| v.yaw_rate_dps = 15.0),
+                            car(2, 40.0, -0.125, 270.0, 12.0),
+                        ],
+                    )
+                },
+            ),
             case("near miss: it arrives long after", None, || {
                 zone(
                     true,

@@ -53,11 +53,16 @@ pub struct BenchArgs {
     #[arg(long)]
     pub subscribe: bool,
     /// Where the traffic comes from: `circles`, synthetic vehicles driving circles around
-    /// the origin (BSM only, any number), or `zone`, the demo's simulated zone (its
-    /// vehicles, pedestrians, RSUs and signals, all its messages; --vehicles spread over its
-    /// 8 traffic directions, --rate-hz, --rsus and --rsu-rate-hz do not apply).
+    /// the origin (BSM only, any number); `zone`, the demo's simulated zone (its vehicles,
+    /// pedestrians, RSUs and signals, all its messages; --vehicles spread over its 8 traffic
+    /// directions); `sumo`, a SUMO scenario (--sumocfg) co-simulated in real time, as
+    /// `roadcloud sim sumo` does. With zone and sumo, --rate-hz, --rsus and --rsu-rate-hz do
+    /// not apply.
     #[arg(long, value_enum, default_value_t = Traffic::Circles)]
     pub traffic: Traffic,
+    /// The SUMO scenario for --traffic sumo (SUMO from SUMO_HOME).
+    #[arg(long, value_name = "FILE", required_if_eq("traffic", "sumo"))]
+    pub sumocfg: Option<std::path::PathBuf>,
     /// Simulated vehicles.
     #[arg(long, default_value_t = 5_000)]
     pub vehicles: usize,
@@ -103,6 +108,8 @@ pub enum Traffic {
     Circles,
     /// The demo's simulated zone.
     Zone,
+    /// A SUMO scenario.
+    Sumo,
 }
 
 /// Runs the bench and prints the result.
@@ -414,8 +421,36 @@ async fn bench(args: BenchArgs) -> Result<Value> {
     let started = Instant::now();
     let start_ms = now_millis();
     let mut tasks = Vec::new();
-    if args.traffic == Traffic::Zone {
-        tasks.push(zone_traffic(&args, started, total, sent.clone()).await?);
+    let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
+    match args.traffic {
+        Traffic::Zone => tasks.push(zone_traffic(&args, started, total, sent.clone()).await?),
+        Traffic::Sumo => {
+            let cosim = crate::commands::sumo::CosimArgs {
+                sumocfg: args.sumocfg.clone(),
+                net: None,
+                routes: None,
+                sumo_home: std::env::var_os("SUMO_HOME")
+                    .context("--traffic sumo needs SUMO_HOME (source scripts/sumo.sh)")?
+                    .into(),
+                broker: Some(args.broker.clone()),
+                http_listen: ([127, 0, 0, 1], 0).into(),
+                speed: 1.0,
+                seconds: Some(total.as_secs_f64()),
+                advisories_out: None,
+            };
+            let run = crate::commands::sumo::cosimulate(
+                cosim,
+                None,
+                scratch.path().to_path_buf(),
+                Some(sent.clone()),
+            );
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = run.await {
+                    eprintln!("error: SUMO traffic: {e:#}");
+                }
+            }));
+        }
+        Traffic::Circles => {}
     }
     for c in (0..args.connections).filter(|_| args.traffic == Traffic::Circles) {
         let (client, mut events) = connect(&args.broker, &format!("roadcloud-bench-{c}")).await?;
@@ -528,7 +563,9 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         Traffic::Circles => (args.vehicles as f64 * args.rate_hz
             + 2.0 * args.rsus as f64 * args.rsu_rate_hz)
             .round() as u64,
-        Traffic::Zone => ((sent_total - sent_from) as f64 / measured_s).round() as u64,
+        Traffic::Zone | Traffic::Sumo => {
+            ((sent_total - sent_from) as f64 / measured_s).round() as u64
+        }
     };
     Ok(json!({
         "system": args.label,

@@ -132,7 +132,7 @@ pub struct EvalArgs {
 }
 
 /// What a co-simulation did.
-struct Outcome {
+pub(crate) struct Outcome {
     sim_s: f64,
     wall_s: f64,
     sumo_s: f64,
@@ -150,7 +150,12 @@ pub fn sim(args: &SimArgs) -> Result<()> {
     let SimCommand::Sumo(a) = &args.command;
     let runtime = runtime()?;
     let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
-    let out = runtime.block_on(cosimulate(&a.cosim, None, scratch.path()))?;
+    let out = runtime.block_on(cosimulate(
+        a.cosim.clone(),
+        None,
+        scratch.path().to_path_buf(),
+        None,
+    ))?;
     println!(
         "simulated {:.1} s in {:.1} s ({:.2}x real time; SUMO's own share {:.1} s), {} steps, up to {} vehicles, {} messages published",
         out.sim_s,
@@ -188,7 +193,12 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             .clone()
             .unwrap_or_else(|| args.report_dir.join("advisories.jsonl")),
     );
-    let out = runtime.block_on(cosimulate(&cosim, Some(ssm.clone()), scratch.path()))?;
+    let out = runtime.block_on(cosimulate(
+        cosim,
+        Some(ssm.clone()),
+        scratch.path().to_path_buf(),
+        None,
+    ))?;
     let xml = std::fs::read_to_string(&ssm)
         .with_context(|| format!("SUMO wrote no SSM output at {}", ssm.display()))?;
     let conflicts = roadcloud_sumo::ssm::read(&xml).map_err(anyhow::Error::msg)?;
@@ -381,8 +391,14 @@ fn config_for(args: &CosimArgs, scratch: &Path) -> Result<PathBuf> {
 
 /// Runs SUMO against roadcloud (in this process unless --broker) and collects the
 /// advisories.
-async fn cosimulate(args: &CosimArgs, ssm: Option<PathBuf>, scratch: &Path) -> Result<Outcome> {
-    let config = config_for(args, scratch)?;
+pub(crate) async fn cosimulate(
+    args: CosimArgs,
+    ssm: Option<PathBuf>,
+    scratch: PathBuf,
+    sent: Option<Arc<AtomicU64>>,
+) -> Result<Outcome> {
+    let args = &args;
+    let config = config_for(args, &scratch)?;
     let net = Net::read(&net_file(&config)?)?;
     let (host, port) = match &args.broker {
         Some(url) => parse_broker_url(url)?,
@@ -519,6 +535,9 @@ async fn cosimulate(args: &CosimArgs, ssm: Option<PathBuf>, scratch: &Path) -> R
                 .await
                 .context("cannot publish to the broker")?;
             published += 1;
+            if let Some(sent) = &sent {
+                sent.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
     let mut out = driver.await??;
