@@ -40,7 +40,7 @@ fn run(seconds: u32) -> (Zone, Pipeline, Vec<Advisory>) {
 
 #[test]
 fn every_scripted_situation_brings_its_advisory() {
-    let (zone, pipeline, sent) = run(150);
+    let (zone, pipeline, sent) = run(170);
     assert_eq!(pipeline.intersections.len(), 4, "the four junctions' MAP");
     assert!(
         zone.vehicles() > 30,

@@ -48,11 +48,15 @@ pub enum Script {
     LaneChange,
     /// A pedestrian crossing against the light in front of traffic (VRUCW).
     Jaywalker,
+    /// A driver in the left-turn lane, signalling left, with oncoming traffic (LTA).
+    LeftTurn,
+    /// A driver signalling to overtake through the oncoming lane, a car coming in it (DNPW).
+    Overtake,
 }
 
 impl Script {
     /// Every script, in the order they come.
-    pub const ALL: [Script; 9] = [
+    pub const ALL: [Script; 11] = [
         Script::Distracted,
         Script::HardBrake,
         Script::Breakdown,
@@ -62,6 +66,8 @@ impl Script {
         Script::Emergency,
         Script::LaneChange,
         Script::Jaywalker,
+        Script::LeftTurn,
+        Script::Overtake,
     ];
 
     /// The application that must warn of it.
@@ -76,6 +82,8 @@ impl Script {
             Script::Emergency => "EVW",
             Script::LaneChange => "BSW/LCW",
             Script::Jaywalker => "VRUCW",
+            Script::LeftTurn => "LTA",
+            Script::Overtake => "DNPW",
         }
     }
 }
@@ -284,7 +292,12 @@ impl Zone {
         // Signals, unless this driver ignores them.
         let ignores_lights = matches!(script, Some(Script::RedRunner | Script::Emergency));
         if !ignores_lights {
-            let phase = self.network.straight_phase(c.flow);
+            // Lane 1 turns left: its own phase.
+            let phase = if c.lane < 1.5 {
+                self.network.left_phase(c.flow)
+            } else {
+                self.network.straight_phase(c.flow)
+            };
             for (j, stop) in self.network.stops(c.flow) {
                 let d = stop - c.s - 2.5;
                 if !(-1.0..=150.0).contains(&d) {
@@ -356,6 +369,7 @@ impl Zone {
                 }
                 c.flags.brake = false;
             }
+            Some(Script::LeftTurn | Script::Overtake) => c.flags.left_signal = true,
             Some(Script::LaneChange) => {
                 // Signals right for ten seconds; the car beside keeps it in its lane.
                 c.flags.right_signal = (3.0..13.0).contains(&age);
@@ -459,6 +473,23 @@ impl Zone {
         }
     }
 
+    /// Among the roads' directions, the first whose vehicle entering now reaches its first
+    /// stop line (at its speed limit, give or take 2 s) when `when` holds there.
+    fn arriving_when(
+        &self,
+        now_ms: Millis,
+        when: impl Fn(&Zone, Flow, usize, Millis) -> bool,
+    ) -> Option<Flow> {
+        self.network.flows().into_iter().find(|&f| {
+            let v0 = self.network.roads[f.road].limit_mps;
+            let (j, stop) = self.network.stops(f)[0];
+            let arrive = now_ms + (stop / v0 * 1_000.0) as Millis;
+            [arrive - 2_000, arrive + 3_000]
+                .iter()
+                .all(|&t| when(self, f, j, t))
+        })
+    }
+
     fn add_car(
         &mut self,
         flow: Flow,
@@ -546,19 +577,10 @@ impl Zone {
             Script::RedRunner => {
                 // Straight on from the left-turn lane, empty of other traffic so no queue
                 // holds it, on a road where it will reach its first stop line on red.
-                let red_on_arrival = |f: Flow| {
-                    let v0 = limit(self, f);
-                    let (j, stop) = self.network.stops(f)[0];
-                    let arrive = now_ms + (stop / v0 * 1_000.0) as Millis;
-                    let phase = self.network.left_phase(f);
-                    [arrive - 2_000, arrive + 3_000]
-                        .iter()
-                        .all(|&t| self.network.light(j, phase, t).0 == csae::LightState::Red)
-                };
-                let f = flows
-                    .iter()
-                    .copied()
-                    .find(|&f| red_on_arrival(f))
+                let f = self
+                    .arriving_when(now_ms, |z, f, j, t| {
+                        z.network.light(j, z.network.left_phase(f), t).0 == csae::LightState::Red
+                    })
                     .unwrap_or(main);
                 let v0 = limit(self, f);
                 self.add_car(f, 1.0, 0.0, v0, true, Some(script));
@@ -567,6 +589,38 @@ impl Zone {
                 let moyu = flows[2 + self.scripts_started % 2];
                 let v0 = limit(self, moyu) * 1.6;
                 self.add_car(moyu, 2.0, 0.0, v0, true, Some(script));
+            }
+            Script::LeftTurn => {
+                // To wait in the left-turn lane while the oncoming straight traffic has green.
+                let f = self
+                    .arriving_when(now_ms, |z, f, j, t| {
+                        z.network.light(j, z.network.straight_phase(f), t).0
+                            == csae::LightState::ProtectedGreen
+                    })
+                    .unwrap_or(main);
+                let v0 = limit(self, f);
+                self.add_car(f, 1.0, 0.0, v0, true, Some(script));
+                // And a car coming the other way, 300 m from that junction.
+                let oncoming = Flow {
+                    forward: !f.forward,
+                    ..f
+                };
+                let junction = self.network.stops(f)[0].1 + STOP_LINE_M;
+                let s = self.network.length_m(oncoming) - junction - 300.0;
+                self.add_car(oncoming, 2.0, s.max(0.0), v0, true, None);
+            }
+            Script::Overtake => {
+                // On the road's inner lane, meeting a car in the oncoming inner lane.
+                let oncoming = Flow {
+                    forward: !main.forward,
+                    ..main
+                };
+                let v0 = limit(self, main);
+                self.add_car(main, 1.0, 0.0, v0, true, Some(script));
+                // Just past the far side of the first junction, 260 m ahead, coming on.
+                let first = self.network.stops(main)[0].1;
+                let s = self.network.length_m(oncoming) - first - 2.0 * STOP_LINE_M;
+                self.add_car(oncoming, 1.0, s, v0, true, None);
             }
             Script::HardBrake | Script::Skid => {
                 let v0 = limit(self, main);

@@ -15,7 +15,8 @@ use std::time::Duration;
 /// (RSM, some with phones sending PSM), MAP, SPAT, road works and a speed-limit sign (RSI),
 /// and every few seconds a situation an application must warn of (a distracted driver, hard
 /// braking, a breakdown, a skid, a red-light runner, a speeder, an ambulance, a lane change
-/// into a blind spot, a jaywalker).
+/// into a blind spot, a jaywalker, a left turn across oncoming traffic, an overtaking into
+/// the oncoming lane).
 ///
 /// The simulated devices publish to the platform's MQTT broker exactly as real ones do. Takes
 /// every flag of `serve`; the zone's origin is serve's default. Runs until stopped (Ctrl-C).
