@@ -14,7 +14,7 @@ source ../../scripts/sumo.sh
   --proj.utm --sidewalks.guess --crossings.guess --tls.default-type static \
   --output.street-names false -o anting-grid.net.xml
 python3 "$SUMO_HOME/tools/randomTrips.py" -n anting-grid.net.xml -o cars.trips.xml \
-  --seed 42 --begin 0 --end 600 --period 0.6 --fringe-factor 10 --min-distance 300 \
+  --seed 42 --begin 0 --end 600 --period 0.5 --fringe-factor 10 --min-distance 300 \
   --trip-attributes 'type="car"' --additional-file vtypes.add.xml --validate >/dev/null
 python3 "$SUMO_HOME/tools/randomTrips.py" -n anting-grid.net.xml -o walks.trips.xml \
   --seed 43 --begin 0 --end 600 --period 4 --pedestrians --max-distance 600 \
