@@ -437,6 +437,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 speed: 1.0,
                 seconds: Some(total.as_secs_f64()),
                 advisories_out: None,
+                apps_config: None,
             };
             let run = crate::commands::sumo::cosimulate(
                 cosim,

@@ -93,6 +93,10 @@ pub struct CosimArgs {
     /// Write each advisory received, with the simulation time it arrived, as JSON lines.
     #[arg(long, value_name = "FILE")]
     pub advisories_out: Option<PathBuf>,
+    /// The applications' settings for the roadcloud run in this process: a config file's
+    /// `[apps.ID]` tables (as `roadcloud serve --config` reads them).
+    #[arg(long, value_name = "FILE")]
+    pub apps_config: Option<PathBuf>,
 }
 
 /// Evaluate roadcloud's collision warnings against SUMO's conflicts.
@@ -410,7 +414,7 @@ pub(crate) async fn cosimulate(
                 serve: ServeArgs,
             }
             let data = scratch.join("roadcloud-data");
-            let e = Embedded::try_parse_from([
+            let mut e = Embedded::try_parse_from([
                 "serve".to_string(),
                 "--mqtt-listen".into(),
                 mqtt.to_string(),
@@ -429,6 +433,16 @@ pub(crate) async fn cosimulate(
                     "1e9".to_string()
                 },
             ])?;
+            if let Some(path) = &args.apps_config {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let table: toml::Table = text
+                    .parse()
+                    .with_context(|| format!("{} is not TOML", path.display()))?;
+                if let Some(toml::Value::Table(apps)) = table.get("apps") {
+                    e.serve.apps = apps.clone();
+                }
+            }
             tokio::spawn(async move {
                 if let Err(e) = serve::serve(e.serve).await {
                     eprintln!("error: roadcloud: {e:#}");
