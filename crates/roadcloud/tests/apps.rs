@@ -217,14 +217,7 @@ fn rsus_near_a_hazard_get_it_on_their_downlink_as_rsi() {
                 east_m: 10.0,
                 north_m: north,
             };
-            let pole = Detection {
-                kind: roadcloud_csae::ParticipantType::Pedestrian,
-                ptc_id: 1,
-                position: at,
-                heading_deg: 0.0,
-                speed_mps: 0.0,
-                size_m: (0.5, 0.5),
-            };
+            let pole = Detection::pedestrian(1, at, 0.0, 0.0);
             publish(
                 format!("V2X/RSU/{}/RSM/UP", hex(&rsu)),
                 MessageFrame::RsmFrame(rsm(&frame, rsu, at, &[pole], 0, now)),

@@ -75,6 +75,16 @@ pub fn to_1e7(frame: &LocalFrame, p: Point) -> (i32, i32) {
     )
 }
 
+/// A local point as a `Position3D` (no elevation).
+fn position3d(frame: &LocalFrame, p: Point) -> csae::Position3D {
+    let (lat, lon) = to_1e7(frame, p);
+    csae::Position3D {
+        lat: csae::Latitude(lat),
+        long: csae::Longitude(lon),
+        elevation: None,
+    }
+}
+
 /// The secMark of an instant: milliseconds within its UTC minute (DE_DSecond).
 pub fn sec_mark(t_ms: Millis) -> u16 {
     t_ms.rem_euclid(60_000) as u16
@@ -96,7 +106,6 @@ pub fn bsm(
     msg_count: u8,
     now_ms: Millis,
 ) -> csae::BasicSafetyMessage {
-    let (lat, lon) = to_1e7(frame, v.position);
     let f = v.flags;
     let bits = |set: &[(bool, usize)], len| {
         let on: Vec<usize> = set.iter().filter(|(b, _)| *b).map(|(_, i)| *i).collect();
@@ -126,11 +135,7 @@ pub fn bsm(
         id: v.id,
         sec_mark: csae::DSecond(sec_mark(now_ms)),
         time_confidence: None,
-        pos: csae::Position3D {
-            lat: csae::Latitude(lat),
-            long: csae::Longitude(lon),
-            elevation: None,
-        },
+        pos: position3d(frame, v.position),
         pos_accuracy: None,
         pos_confidence: None,
         transmission: csae::TransmissionState::ForwardGears,
@@ -185,18 +190,13 @@ pub fn psm(
     msg_count: u8,
     now_ms: Millis,
 ) -> csae::PersonalSafetyMessage {
-    let (lat, lon) = to_1e7(frame, who.position);
     let cyclist = who.kind == csae::ParticipantType::NonMotor;
     csae::PersonalSafetyMessage {
         msg_cnt: csae::MsgCount(msg_count % 128),
         id,
         sec_mark: csae::DSecond(sec_mark(now_ms)),
         time_confidence: None,
-        pos: csae::Position3D {
-            lat: csae::Latitude(lat),
-            long: csae::Longitude(lon),
-            elevation: None,
-        },
+        pos: position3d(frame, who.position),
         // DE_SemiMajorAxisAccuracy 0.05 m: a phone's GNSS, about 3 m.
         pos_accuracy: csae::PositionalAccuracy {
             semi_major: csae::SemiMajorAxisAccuracy(60),
@@ -243,6 +243,20 @@ pub struct Detection {
     pub speed_mps: f64,
     /// Width and length, metres.
     pub size_m: (f64, f64),
+}
+
+impl Detection {
+    /// A pedestrian (0.5 m by 0.5 m), as a camera or the person's phone reports one.
+    pub fn pedestrian(ptc_id: u16, position: Point, heading_deg: f64, speed_mps: f64) -> Self {
+        Detection {
+            kind: csae::ParticipantType::Pedestrian,
+            ptc_id,
+            position,
+            heading_deg,
+            speed_mps,
+            size_m: (0.5, 0.5),
+        }
+    }
 }
 
 /// The RSM an RSU at `rsu_position` sends at `now_ms` of what it detects (at most 16, as

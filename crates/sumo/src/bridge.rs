@@ -260,14 +260,7 @@ impl Bridge {
                 .map(|&(ptc_id, p, s)| {
                     (
                         p.distance_to(at),
-                        Detection {
-                            kind: csae::ParticipantType::Pedestrian,
-                            ptc_id,
-                            position: p,
-                            heading_deg: s.angle_deg,
-                            speed_mps: s.speed_mps,
-                            size_m: (0.5, 0.5),
-                        },
+                        Detection::pedestrian(ptc_id, p, s.angle_deg, s.speed_mps),
                     )
                 })
                 .filter(|(d, _)| *d <= CAMERA_RANGE_M)

@@ -82,14 +82,7 @@ impl Zone {
     /// RSU `rsu`, standing at `at`, reports what its camera sees: one pedestrian waiting at
     /// its pole (an RSM lists at least one participant).
     pub fn rsu_at(&mut self, rsu: [u8; 8], at: Point) {
-        let d = Detection {
-            kind: roadcloud_csae::ParticipantType::Pedestrian,
-            ptc_id: 1,
-            position: at,
-            heading_deg: 0.0,
-            speed_mps: 0.0,
-            size_m: (0.5, 0.5),
-        };
+        let d = Detection::pedestrian(1, at, 0.0, 0.0);
         let rsm = messages::rsm(&self.frame, rsu, at, &[d], 0, self.now);
         self.send(
             DeviceKind::Rsu,
@@ -101,14 +94,7 @@ impl Zone {
 
     /// A pedestrian's phone reports its holder (PSM).
     pub fn walker(&mut self, device: [u8; 8], at: Point, heading_deg: f64, speed_mps: f64) {
-        let who = Detection {
-            kind: roadcloud_csae::ParticipantType::Pedestrian,
-            ptc_id: 0,
-            position: at,
-            heading_deg,
-            speed_mps,
-            size_m: (0.5, 0.5),
-        };
+        let who = Detection::pedestrian(0, at, heading_deg, speed_mps);
         let psm = messages::psm(&self.frame, device, &who, 0, self.now);
         self.send(
             DeviceKind::Obu,
@@ -122,14 +108,7 @@ impl Zone {
 
     /// The RSU's camera sees a pedestrian.
     pub fn pedestrian(&mut self, ptc_id: u16, at: Point, heading_deg: f64, speed_mps: f64) {
-        let d = Detection {
-            kind: roadcloud_csae::ParticipantType::Pedestrian,
-            ptc_id,
-            position: at,
-            heading_deg,
-            speed_mps,
-            size_m: (0.5, 0.5),
-        };
+        let d = Detection::pedestrian(ptc_id, at, heading_deg, speed_mps);
         let rsm = messages::rsm(&self.frame, RSU, p(0.0, 0.0), &[d], 0, self.now);
         self.send(
             DeviceKind::Rsu,

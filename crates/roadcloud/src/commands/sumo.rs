@@ -149,6 +149,17 @@ pub(crate) struct Outcome {
     ids: HashMap<[u8; 8], String>,
 }
 
+impl Outcome {
+    /// The advisories received, counted by scenario.
+    fn by_scenario(&self) -> BTreeMap<&str, usize> {
+        let mut by = BTreeMap::new();
+        for (_, a) in &self.advisories {
+            *by.entry(a["scenario"].as_str().unwrap_or("?")).or_default() += 1;
+        }
+        by
+    }
+}
+
 /// `roadcloud sim sumo`.
 pub fn sim(args: &SimArgs) -> Result<()> {
     let SimCommand::Sumo(a) = &args.command;
@@ -170,12 +181,11 @@ pub fn sim(args: &SimArgs) -> Result<()> {
         out.max_vehicles,
         out.published
     );
-    let mut by: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, a) in &out.advisories {
-        *by.entry(a["scenario"].as_str().unwrap_or("?").to_string())
-            .or_default() += 1;
-    }
-    println!("advisories received: {} {by:?}", out.advisories.len());
+    println!(
+        "advisories received: {} {:?}",
+        out.advisories.len(),
+        out.by_scenario()
+    );
     Ok(())
 }
 
@@ -347,10 +357,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         "advisories": r.advisories,
         "advisories_without_conflict": r.unbacked,
         "precision": r.precision,
-        "advisories_by_scenario": out.advisories.iter().fold(BTreeMap::<String, usize>::new(), |mut m, (_, a)| {
-            *m.entry(a["scenario"].as_str().unwrap_or("?").to_string()).or_default() += 1;
-            m
-        }),
+        "advisories_by_scenario": out.by_scenario(),
     });
     if let Some(path) = &args.report_json {
         std::fs::write(path, serde_json::to_string_pretty(&figures)? + "\n")
