@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/events", get(events))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/stats/latency", get(latency))
+        .route("/api/v1/stats/series", get(series))
         .route("/api/v1/live", get(live::handler))
         .route("/api/v1/history/trajectories/{id}", get(history_trajectory))
         .route("/api/v1/history/events", get(history_events))
@@ -171,6 +172,13 @@ async fn latency(State(state): State<AppState>) -> Json<Value> {
         "count": h.total(),
         "buckets": h.buckets().map(|(i, n)| json!([i, n])).collect::<Vec<_>>(),
     }))
+}
+
+/// The last ten minutes, a sample a second (crate::series).
+async fn series(State(state): State<AppState>) -> Json<Value> {
+    let s = state.series.lock().expect("series lock");
+    let samples: Vec<&crate::series::Sample> = s.samples().collect();
+    Json(json!({"interval_ms": 1000, "count": samples.len(), "samples": samples}))
 }
 
 fn stored_json(state: &AppState) -> Value {

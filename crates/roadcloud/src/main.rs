@@ -3,8 +3,10 @@
 mod api;
 mod commands;
 mod live;
+mod series;
 mod settings;
 mod views;
+mod web;
 
 // mimalloc: the allocator the codec benchmarks measure with.
 #[global_allocator]

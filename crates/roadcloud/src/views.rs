@@ -84,6 +84,31 @@ pub fn participant(frame: &LocalFrame, t: &Track) -> Value {
     })
 }
 
+/// A participant as the web map draws it, one array (`/api/v1/live?view=map`):
+/// `[track, id, type, lat, lon, heading_deg, speed_mps, source, length_m, width_m]`, where
+/// source is `self` (its own reports), `roadside` (one RSU's perception) or `fused` (more
+/// than one source). Positions to 1e-7 degree (1 cm), as the standard's `Latitude` unit.
+pub fn participant_row(frame: &LocalFrame, t: &Track) -> Value {
+    let (lat, lon) = frame.to_wgs84(t.position);
+    let source = match t.sources.as_slice() {
+        [(SourceKey::Vehicle(_), _)] => "self",
+        [] | [_] => "roadside",
+        _ => "fused",
+    };
+    json!([
+        t.id.0,
+        public_id(t),
+        t.kind.as_str(),
+        round_to(lat, 1e7),
+        round_to(lon, 1e7),
+        t.motion.heading_deg.map(|h| round_to(h, 10.0)),
+        t.motion.speed_mps.map(|v| round_to(v, 100.0)),
+        source,
+        t.length_m.map(|l| round_to(l, 100.0)),
+        t.width_m.map(|w| round_to(w, 100.0)),
+    ])
+}
+
 /// An advisory as it is published to the vehicle and stored (docs/apps.md).
 pub fn advisory(frame: &LocalFrame, a: &roadcloud_apps::Advisory) -> Value {
     let (lat, lon) = frame.to_wgs84(a.position);
@@ -108,7 +133,12 @@ pub fn advisory(frame: &LocalFrame, a: &roadcloud_apps::Advisory) -> Value {
 }
 
 fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    round_to(x, 100.0)
+}
+
+/// `x` rounded to 1/`per_unit`.
+fn round_to(x: f64, per_unit: f64) -> f64 {
+    (x * per_unit).round() / per_unit
 }
 
 /// `event` or `sign`.

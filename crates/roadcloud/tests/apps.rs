@@ -13,49 +13,6 @@ use serde_json::Value;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const FOLLOWER: [u8; 8] = [0x5a, 0xfc, 0, 0, 0, 0, 0, 1];
-const LEADER: [u8; 8] = [0x5a, 0xfc, 0, 0, 0, 0, 0, 2];
-
-fn hex(id: &[u8; 8]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A follower at 15 m/s closing on a leader at 5 m/s 20 m ahead, both northbound: a time to
-/// collision near 1.5 s, as they would report it now.
-fn publish_closing_pair(c: &rumqttc::Client) {
-    let frame = LocalFrame::new(31.2866, 121.1655);
-    let now = roadcloud_transport::now_millis();
-    for v in [
-        VehicleState::car(
-            FOLLOWER,
-            Point {
-                east_m: 500.0,
-                north_m: 500.0,
-            },
-            0.0,
-            15.0,
-        ),
-        VehicleState::car(
-            LEADER,
-            Point {
-                east_m: 500.0,
-                north_m: 520.0,
-            },
-            0.0,
-            5.0,
-        ),
-    ] {
-        let payload =
-            roadcloud_csae::encode(&MessageFrame::BsmFrame(bsm(&frame, &v, 0, now))).unwrap();
-        let _ = c.try_publish(
-            format!("V2X/OBU/{}/BSM/UP", hex(&v.id)),
-            QoS::AtMostOnce,
-            false,
-            payload,
-        );
-    }
-}
-
 #[test]
 fn the_vehicle_at_risk_gets_the_advisory_on_its_downlink_and_the_api_keeps_it() {
     let s = start();

@@ -417,3 +417,34 @@ fn signal_state_and_events_expire_when_their_senders_fall_silent() {
     });
     assert!(published.elapsed() >= Duration::from_millis(500));
 }
+
+#[test]
+fn the_stats_series_has_a_sample_a_second_of_what_came_in() {
+    let s = start();
+    let c = client(s.mqtt, "series-test");
+    wait_until(Duration::from_secs(15), || {
+        publish_bsm(&c, 3);
+        std::thread::sleep(Duration::from_millis(100));
+        get_json(s.http, "/api/v1/stats/series")["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["admitted_per_s"].as_f64() > Some(0.0) && x["participants"] == 1)
+    });
+    let series = get_json(s.http, "/api/v1/stats/series");
+    assert_eq!(series["interval_ms"], 1000);
+    let samples = series["samples"].as_array().unwrap();
+    assert_eq!(series["count"].as_u64(), Some(samples.len() as u64));
+    for pair in samples.windows(2) {
+        let gap = pair[1]["at"].as_i64().unwrap() - pair[0]["at"].as_i64().unwrap();
+        assert!((900..=1_500).contains(&gap), "a sample a second: {gap} ms");
+    }
+    let busy = samples
+        .iter()
+        .find(|x| x["admitted_per_s"].as_f64() > Some(0.0))
+        .unwrap();
+    // At most 10 BSMs a second from one vehicle, and their latency measured.
+    assert!(busy["admitted_per_s"].as_f64().unwrap() <= 12.0, "{busy}");
+    assert!(busy["ingest_p99_ms"].as_f64().is_some(), "{busy}");
+    assert_eq!(busy["rejected_per_s"], 0.0);
+}

@@ -19,7 +19,8 @@ use std::time::Duration;
 /// the oncoming lane).
 ///
 /// The simulated devices publish to the platform's MQTT broker exactly as real ones do. Takes
-/// every flag of `serve`; the zone's origin is serve's default. Runs until stopped (Ctrl-C).
+/// every flag of `serve`; the zone's origin is serve's default. Watch it on the web map at
+/// http://HTTP_LISTEN/ (http://127.0.0.1:8080/ by default). Runs until stopped (Ctrl-C).
 ///
 /// Examples:
 ///   roadcloud demo
@@ -69,8 +70,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     runtime.spawn(simulate(broker, config));
     println!(
         "roadcloud demo: a simulated zone near Anting, Jiading (4 intersections, 8 traffic directions); \
-         watch it at http://{}/api/v1/participants and http://{}/api/v1/advisories",
-        args.serve.http_listen, args.serve.http_listen
+         open the web map at {}",
+        serve::map_address(args.serve.http_listen)
     );
     runtime.block_on(serve::serve(args.serve.clone()))
 }

@@ -9,7 +9,8 @@
 //!                                                   HTTP API reads the world and the store
 //! ```
 
-use crate::{api, live, views};
+use crate::series::Series;
+use crate::{api, live, views, web};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection};
@@ -25,9 +26,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 /// Run the platform: MQTT (embedded broker, or a client of an external one), UDP from RSUs,
 /// admission, the world model, the 16 Day-1 cooperative applications, the store and the
@@ -35,8 +36,9 @@ use tokio::sync::{broadcast, mpsc};
 ///
 /// Devices publish on the topics of the RSU-to-centre convention
 /// (V2X/RSU/{rsuId}/{BSM|RSM|SPAT|MAP|RSI}/UP, V2X/OBU/{vehicleId}/{BSM|VIR}/UP; append /JSON
-/// for the JSON form). Advisories go to V2X/OBU/{vehicleId}/ADVICE/DOWN as JSON. The live
-/// world is at http://HTTP_LISTEN/api/v1/participants, the applications at /api/v1/apps.
+/// for the JSON form). Advisories go to V2X/OBU/{vehicleId}/ADVICE/DOWN as JSON. The web map
+/// is at http://HTTP_LISTEN/, the live world at /api/v1/participants, the applications at
+/// /api/v1/apps.
 ///
 /// Every setting can also come from a TOML file (--config), keyed by the flag's name:
 ///   http-listen = "0.0.0.0:8080"
@@ -258,8 +260,10 @@ pub struct AppState {
     pub world: SharedWorld,
     /// The store.
     pub store: Arc<Store>,
-    /// The live feed: every 100 ms, what changed, as JSON text.
-    pub live: broadcast::Sender<Arc<str>>,
+    /// The live feed: every 100 ms, what changed, as JSON text, in each view.
+    pub live: live::Feeds,
+    /// The last ten minutes' rates and latency, a sample a second.
+    pub series: Arc<Mutex<Series>>,
 }
 
 /// Logs rejections at most once a second per reason, with how many were folded in.
@@ -347,7 +351,8 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         drop(frames_tx);
     }
 
-    let (live_tx, _) = broadcast::channel::<Arc<str>>(64);
+    let feeds = live::Feeds::new(64);
+    let series = Arc::new(Mutex::new(Series::new(600)));
     let (decoded_tx, decoded_rx) = mpsc::channel::<DecodedBatch>(8);
     let decode_task = tokio::spawn(decode(frames_rx, decoded_tx));
     // Advisories go out on the vehicles' downlinks as soon as the world stage finds them.
@@ -360,7 +365,8 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     ));
     let tick_task = tokio::spawn(tick(
         world.clone(),
-        live_tx.clone(),
+        feeds.clone(),
+        series.clone(),
         writer,
         Duration::from_millis(args.trajectory_interval_ms.max(100)),
     ));
@@ -383,17 +389,20 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         (None, None) => "MQTT off".to_string(),
     };
     println!(
-        "roadcloud is serving: {transports}, UDP on {}, API on http://{}/api/v1/, data in {}",
+        "roadcloud is serving: {transports}, UDP on {}, API on http://{}/api/v1/, data in {}\n\
+         web map: {}",
         args.udp_listen,
         args.http_listen,
-        args.data_dir.display()
+        args.data_dir.display(),
+        map_address(args.http_listen),
     );
     let state = AppState {
         world,
         store,
-        live: live_tx,
+        live: feeds,
+        series,
     };
-    axum::serve(listener, api::router(state))
+    axum::serve(listener, api::router(state).merge(web::router()))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("HTTP server failed")?;
@@ -502,10 +511,12 @@ async fn ingest(
 }
 
 /// Every 100 ms: lets time pass in the world, and hands what changed to the live feed and
-/// the store; every `sample_every`, stores each live participant's position.
+/// the store; every second, samples the rates for the charts; every `sample_every`, stores
+/// each live participant's position.
 async fn tick(
     world: SharedWorld,
-    live_tx: broadcast::Sender<Arc<str>>,
+    feeds: live::Feeds,
+    series: Arc<Mutex<Series>>,
     writer: Writer,
     sample_every: Duration,
 ) {
@@ -513,6 +524,7 @@ async fn tick(
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_look = now_millis();
     let mut next_sample = Instant::now();
+    let mut next_series = Instant::now();
     loop {
         interval.tick().await;
         let now = now_millis();
@@ -520,12 +532,16 @@ async fn tick(
         if sample {
             next_sample += sample_every;
         }
-        let (update, mut records) = {
+        let mut records = {
             let mut w = world.write().expect("world lock");
             w.pipeline.expire(now);
             let journal = w.pipeline.take_journal();
-            let update = (live_tx.receiver_count() > 0)
-                .then(|| live::update(&w.pipeline, &journal, last_look, now));
+            feeds.publish(&w.pipeline, &journal, last_look, now);
+            if Instant::now() >= next_series {
+                // From now, not from the last due time: after a stall, no burst of samples.
+                next_series = Instant::now() + Duration::from_secs(1);
+                series.lock().expect("series lock").sample(&w.pipeline, now);
+            }
             let mut records = live::records(&w.pipeline, &journal);
             if sample {
                 records.extend(live::trajectory_samples(
@@ -533,12 +549,9 @@ async fn tick(
                     now - sample_every.as_millis() as i64,
                 ));
             }
-            (update, records)
+            records
         };
         last_look = now;
-        if let Some(u) = update {
-            let _ = live_tx.send(u.into());
-        }
         if !records.is_empty() {
             // Waits while the store's queue is full: the disk sets the pace, nothing is
             // dropped.
@@ -550,6 +563,17 @@ async fn tick(
             }
         }
     }
+}
+
+/// The web map's address for a listen address: a wildcard is reached on the loopback.
+pub(crate) fn map_address(listen: SocketAddr) -> String {
+    let host = match listen.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_string(),
+        ip if ip.is_unspecified() => "[::1]".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    format!("http://{host}:{}/", listen.port())
 }
 
 /// Every minute, deletes what is older than the retention.

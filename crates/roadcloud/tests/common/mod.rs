@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use roadcloud_csae::{DSecond, MessageFrame};
 use rumqttc::{Client, MqttOptions};
 use std::io::{Read, Write};
@@ -72,7 +74,14 @@ pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
 }
 
 fn launch(command: &str, dir: &Path, extra: &[&str]) -> Server {
-    let (mqtt, http, udp) = (free_port(), free_port(), free_udp_port());
+    // A port `extra` gives is the server's; the others are free ones.
+    let given = |flag: &str| {
+        let i = extra.iter().position(|a| *a == flag)?;
+        extra.get(i + 1)?.rsplit(':').next()?.parse::<u16>().ok()
+    };
+    let mqtt = given("--mqtt-listen").unwrap_or_else(free_port);
+    let http = given("--http-listen").unwrap_or_else(free_port);
+    let udp = given("--udp-listen").unwrap_or_else(free_udp_port);
     let mut args: Vec<String> = vec![command.into()];
     for (flag, value) in [
         ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
@@ -250,4 +259,52 @@ pub fn publish_bsm(c: &Client, n: u64) {
         false,
         roadcloud_csae::encode(&MessageFrame::BsmFrame(bsm)).unwrap(),
     );
+}
+
+/// The follower of [`publish_closing_pair`].
+pub const FOLLOWER: [u8; 8] = [0x5a, 0xfc, 0, 0, 0, 0, 0, 1];
+/// Its leader.
+pub const LEADER: [u8; 8] = [0x5a, 0xfc, 0, 0, 0, 0, 0, 2];
+
+/// An 8-octet id in hex, as in the topics.
+pub fn hex(id: &[u8; 8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A follower at 15 m/s closing on a leader at 5 m/s 20 m ahead, both northbound: a time to
+/// collision near 1.5 s, as they would report it now.
+pub fn publish_closing_pair(c: &rumqttc::Client) {
+    let frame = roadcloud_world::LocalFrame::new(31.2866, 121.1655);
+    let now = roadcloud_transport::now_millis();
+    for v in [
+        roadcloud_sim::messages::VehicleState::car(
+            FOLLOWER,
+            roadcloud_world::Point {
+                east_m: 500.0,
+                north_m: 500.0,
+            },
+            0.0,
+            15.0,
+        ),
+        roadcloud_sim::messages::VehicleState::car(
+            LEADER,
+            roadcloud_world::Point {
+                east_m: 500.0,
+                north_m: 520.0,
+            },
+            0.0,
+            5.0,
+        ),
+    ] {
+        let payload = roadcloud_csae::encode(&MessageFrame::BsmFrame(
+            roadcloud_sim::messages::bsm(&frame, &v, 0, now),
+        ))
+        .unwrap();
+        let _ = c.try_publish(
+            format!("V2X/OBU/{}/BSM/UP", hex(&v.id)),
+            rumqttc::QoS::AtMostOnce,
+            false,
+            payload,
+        );
+    }
 }
