@@ -97,7 +97,18 @@ async fn main() {
         frame_ms.push(s["frameMs"].as_f64().unwrap_or(0.0));
         drawn.push(s["drawn"].as_f64().unwrap_or(0.0));
     }
-    let shot = b.screenshot(&format!("fps-{vehicles}")).await;
+    let flags: String = args
+        .iter()
+        .skip(3)
+        .map(|f| f.trim_start_matches('-'))
+        .collect::<Vec<_>>()
+        .join("-");
+    let shot = b
+        .screenshot(&format!(
+            "fps-{vehicles}-{rate_hz}hz{}{flags}",
+            if flags.is_empty() { "" } else { "-" }
+        ))
+        .await;
     b.close().await;
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);

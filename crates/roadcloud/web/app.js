@@ -594,6 +594,7 @@ function start() {
     for (const el of document.querySelectorAll(".advisory .name")) el.textContent = scenarioName(el.dataset.scenario);
     refreshApps();
     renderLog();
+    if (model.selected != null) select(model.selected, false);
   });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("device-filter").addEventListener("input", renderDevices);

@@ -153,6 +153,7 @@ impl Browser {
         let png = self.client.screenshot().await.expect("a screenshot");
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/webmap");
         std::fs::create_dir_all(&dir).unwrap();
+        let dir = dir.canonicalize().unwrap();
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
         println!("screenshot: {}", path.display());
