@@ -47,10 +47,8 @@ impl View {
 /// The live feed's two views, each built only while somebody listens to it.
 #[derive(Clone)]
 pub struct Feeds {
-    /// `view=full`.
-    pub full: broadcast::Sender<Arc<str>>,
-    /// `view=map`.
-    pub map: broadcast::Sender<Arc<str>>,
+    full: broadcast::Sender<Arc<str>>,
+    map: broadcast::Sender<Arc<str>>,
 }
 
 impl Feeds {

@@ -91,10 +91,9 @@ function connect() {
 
 function setConnection(state) {
   const el = $("conn");
-  const wasOpen = el.dataset.state === "open";
   el.dataset.state = state;
-  const key = state === "open" ? "connected" : wasOpen || el.dataset.everOpen ? "reconnecting" : "connecting";
   if (state === "open") el.dataset.everOpen = "1";
+  const key = state === "open" ? "connected" : el.dataset.everOpen ? "reconnecting" : "connecting";
   $("conn-text").dataset.i18n = key;
   $("conn-text").textContent = t(key);
 }
@@ -122,11 +121,11 @@ function apply(msg) {
   } else {
     for (const c of msg.events || []) {
       putEvent(c.event, c.change);
-      log({ kind: "road", at: msg.at, text: `${t(c.event.kind)} ${c.event.code ?? ""} ${readable(c.event.description) ?? ""} — ${t(c.change)} (RSU ${c.event.rsu})` });
+      log(roadEntry(msg.at, c.event, c.change));
     }
   }
   for (const d of msg.devices || []) {
-    log({ kind: "device", at: d.at, text: `${d.kind.toUpperCase()} ${d.device}: ${t(d.status)}` });
+    log(deviceEntry(d));
   }
   for (const a of msg.advisories || []) putAdvisory(a, true);
 }
@@ -448,6 +447,16 @@ function log(entry) {
   logDirty = true;
 }
 
+/** A log entry of a road event or sign that appeared, changed or ended (live or stored). */
+function roadEntry(at, e, change) {
+  return { kind: "road", at, text: `${t(e.kind)} ${e.code ?? ""} ${readable(e.description) ?? ""} — ${t(change)} (RSU ${e.rsu})` };
+}
+
+/** A log entry of a device that came online or went offline (live or stored). */
+function deviceEntry(d) {
+  return { kind: "device", at: d.at, text: `${d.kind.toUpperCase()} ${d.device}: ${t(d.status)}` };
+}
+
 function addScenarioOption(s) {
   const select = $("log-scenario");
   if ([...select.options].some((o) => o.value === s)) return;
@@ -485,10 +494,10 @@ async function loadHistory() {
   ]);
   const old = [];
   for (const e of events?.events || []) {
-    old.push({ kind: "road", at: e.at, text: `${t(e.kind)} ${e.code ?? ""} ${readable(e.description) ?? ""} — ${t(e.change)} (RSU ${e.rsu})` });
+    old.push(roadEntry(e.at, e, e.change));
   }
   for (const d of changes?.changes || []) {
-    old.push({ kind: "device", at: d.at, text: `${d.kind.toUpperCase()} ${d.device}: ${t(d.status)}` });
+    old.push(deviceEntry(d));
   }
   for (const a of advisories?.advisories || []) {
     if (!a) continue;

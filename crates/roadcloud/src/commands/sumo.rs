@@ -306,7 +306,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     )?;
     let mut hist = [0usize; 6];
     for t in &r.lead_times_s {
-        hist[((t / 1.0).floor() as usize).min(5)] += 1;
+        hist[(t.floor() as usize).min(5)] += 1;
     }
     let lead_bars: Vec<(String, f64)> = hist
         .iter()
