@@ -354,9 +354,9 @@ export class MapView {
     if (!this.sprites || this.sprites.dpr !== dpr) this.sprites = buildSprites(dpr);
     // Small participants are stamped as pixels from pre-drawn sprites straight into the
     // overlay's image, which goes to the canvas in one putImageData: a software canvas (no
-    // GPU in many control-room PCs and in headless tests) takes about 10 us per drawImage
-    // or path, far too slow for thousands a frame. Only participants large enough to show
-    // their outline to scale are paths, one per colour.
+    // GPU in many control-room PCs and in headless tests) pays for every drawImage or path,
+    // far too much for thousands a frame (docs/webmap.md). Only participants large enough to
+    // show their outline to scale are paths, one per colour.
     const pixels = this.pixels, pw = this.overlay.width, ph = this.overlay.height;
     pixels.fill(0);
     const outlines = new Map();
