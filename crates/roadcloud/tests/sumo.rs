@@ -56,19 +56,20 @@ fn a_short_cosimulation_brings_advisories_back() {
     assert!(received > 0, "{text}");
 }
 
-#[test]
-fn the_evaluation_writes_its_report_and_the_counts_add_up() {
+/// Runs `roadcloud eval` on `sumocfg` for `seconds` simulated and checks that the report's
+/// figures add up; returns the JSON figures.
+fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("eval.json");
     let http = format!("127.0.0.1:{}", free_port());
     let out = roadcloud(&[
         "eval",
         "--sumocfg",
-        scenario().to_str().unwrap(),
+        sumocfg.to_str().unwrap(),
         "--speed",
         "2",
         "--seconds",
-        "60",
+        seconds,
         "--http-listen",
         &http,
         "--report-dir",
@@ -86,29 +87,66 @@ fn the_evaluation_writes_its_report_and_the_counts_add_up() {
         "report.md",
         "recall_by_severity.svg",
         "lead_times.svg",
+        "recall_by_application.svg",
+        "precision_by_application.svg",
+        "lead_times_FCW.svg",
         "ssm.xml",
         "advisories.jsonl",
+        "advisory_lanes.jsonl",
     ] {
         assert!(dir.path().join(f).exists(), "no {f}");
     }
     let e: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    let n = |k: &str| e[k].as_u64().unwrap_or_else(|| panic!("{k} in {e}"));
-    assert!(n("conflicts") > 0, "{e}");
-    assert!(
-        n("critical") <= n("conflicts") && n("warned") <= n("critical"),
+    let n = |v: &Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}"));
+    assert_eq!(e["partial"], false, "{e}");
+    assert!(n(&e, "warned") <= n(&e, "critical"), "{e}");
+    assert!(n(&e, "warned_all") <= n(&e, "critical_all"), "{e}");
+    let apps = e["applications"].as_object().expect("applications");
+    let (mut critical, mut warned, mut advisories, mut unbacked) = (0, 0, 0, 0);
+    for (id, a) in apps {
+        assert!(n(a, "warned") <= n(a, "critical"), "{id}: {a}");
+        assert!(
+            n(a, "advisories_without_conflict") <= n(a, "advisories"),
+            "{id}: {a}"
+        );
+        // Severity bins, where the application's situations have a TTC, hold them all.
+        let bins = a["conflicts_by_severity"].as_array().unwrap();
+        if !bins.is_empty() {
+            let sum: u64 = bins.iter().map(|b| b["conflicts"].as_u64().unwrap()).sum();
+            assert_eq!(sum, n(a, "critical"), "{id}: {a}");
+        }
+        if let Some(p) = a["precision"].as_f64() {
+            let want = 1.0 - n(a, "advisories_without_conflict") as f64 / n(a, "advisories") as f64;
+            assert!((p - want).abs() < 1e-9, "{id}: {a}");
+        }
+        critical += n(a, "critical");
+        warned += n(a, "warned");
+        advisories += n(a, "advisories");
+        unbacked += n(a, "advisories_without_conflict");
+        // Every advisory of the application the vehicles received is counted.
+        assert_eq!(
+            n(a, "advisories"),
+            e["advisories_by_scenario"][id.as_str()]
+                .as_u64()
+                .unwrap_or(0),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        (critical, warned, advisories, unbacked),
+        (
+            n(&e, "critical"),
+            n(&e, "warned"),
+            n(&e, "advisories"),
+            n(&e, "advisories_without_conflict")
+        ),
         "{e}"
     );
-    let bins: u64 = e["conflicts_by_severity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["conflicts"].as_u64().unwrap())
-        .sum();
-    assert_eq!(bins, n("critical"), "{e}");
-    assert!(n("advisories_without_conflict") <= n("advisories"), "{e}");
     if let Some(p) = e["precision"].as_f64() {
-        let want = 1.0 - n("advisories_without_conflict") as f64 / n("advisories") as f64;
-        assert!((p - want).abs() < 1e-9, "{e}");
+        assert!(
+            (p - (1.0 - unbacked as f64 / advisories as f64)).abs() < 1e-9,
+            "{e}"
+        );
     }
     // Every advisory the vehicles received was written down.
     let lines = std::fs::read_to_string(dir.path().join("advisories.jsonl")).unwrap();
@@ -120,4 +158,224 @@ fn the_evaluation_writes_its_report_and_the_counts_add_up() {
         .sum();
     assert_eq!(lines.lines().count() as u64, by);
     assert!(by > 0);
+    e
+}
+
+fn bundled(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(name)
+        .join(format!("{name}.sumocfg"))
+}
+
+/// Each application named has advisories in the report.
+fn warns(e: &Value, apps: &[&str]) {
+    for id in apps {
+        assert!(
+            e["applications"][id]["advisories"].as_u64().unwrap_or(0) > 0,
+            "{id} sent no advisory: {e}"
+        );
+    }
+}
+
+#[test]
+fn the_evaluation_of_the_grid_adds_up() {
+    let e = evaluate_briefly(&scenario(), "60");
+    assert!(e["conflicts"].as_u64().unwrap() > 0, "{e}");
+    warns(&e, &["FCW", "ICW"]);
+}
+
+#[test]
+fn the_evaluation_of_the_arterial_adds_up() {
+    let e = evaluate_briefly(&bundled("arterial"), "60");
+    assert!(e["conflicts"].as_u64().unwrap() > 0, "{e}");
+    warns(&e, &["FCW", "EBW"]);
+}
+
+#[test]
+fn the_evaluation_of_the_motorway_adds_up() {
+    let e = evaluate_briefly(&bundled("motorway"), "60");
+    warns(&e, &["EBW", "LCW"]);
+}
+
+#[test]
+fn the_scenario_end_time_ends_the_run() {
+    // The grid's network and routes, ending at 12 s.
+    let dir = tempfile::tempdir().unwrap();
+    let grid = scenario().parent().unwrap().canonicalize().unwrap();
+    let cfg = dir.path().join("short.sumocfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "<configuration><input><net-file value=\"{0}/anting-grid.net.xml\"/>\
+             <route-files value=\"{0}/cars.rou.xml\"/></input>\
+             <time><begin value=\"0\"/><end value=\"12\"/></time></configuration>\n",
+            grid.display()
+        ),
+    )
+    .unwrap();
+    let http = format!("127.0.0.1:{}", free_port());
+    let out = roadcloud(&[
+        "sim",
+        "sumo",
+        "--sumocfg",
+        cfg.to_str().unwrap(),
+        "--speed",
+        "0",
+        "--http-listen",
+        &http,
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("simulated 12.0 s"), "{text}");
+}
+
+/// The SUMO processes whose parent is `pid`.
+fn sumo_children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...
+        let Some((comm, rest)) = stat.split_once(") ") else {
+            continue;
+        };
+        let ppid = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        if comm.ends_with("(sumo") && ppid == Some(pid) {
+            out.push(child);
+        }
+    }
+    out
+}
+
+/// Whether process `pid` is still there (and not a zombie).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.split_once(") ").is_some_and(|(_, r)| !r.starts_with('Z')))
+}
+
+/// A roadcloud child process, killed if a test ends before it does.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts roadcloud with `args` and waits until its SUMO runs: (roadcloud, SUMO's pid).
+fn start_cosimulation(args: &[&str]) -> (Running, u32) {
+    assert!(
+        std::env::var_os("SUMO_HOME").is_some(),
+        "SUMO_HOME must be set"
+    );
+    let child = Running(
+        Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("roadcloud runs"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(&sumo) = sumo_children(child.0.id()).first() {
+            return (child, sumo);
+        }
+        assert!(std::time::Instant::now() < deadline, "SUMO did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Waits up to `limit` for `child` to exit.
+fn wait_for(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn sigterm_stops_the_evaluation_with_a_partial_report_and_sumo_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("eval.json");
+    let http = format!("127.0.0.1:{}", free_port());
+    let (mut child, sumo) = start_cosimulation(&[
+        "eval",
+        "--sumocfg",
+        scenario().to_str().unwrap(),
+        "--speed",
+        "1",
+        "--http-listen",
+        &http,
+        "--report-dir",
+        dir.path().to_str().unwrap(),
+        "--report-json",
+        json.to_str().unwrap(),
+    ]);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let sent = std::time::Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // "Within a second" is the aim; the bound here leaves room for a loaded CI machine.
+    let status = wait_for(&mut child.0, std::time::Duration::from_secs(10))
+        .expect("roadcloud eval went on after SIGTERM");
+    eprintln!("stopped {:?} after SIGTERM", sent.elapsed());
+    assert!(
+        !status.success(),
+        "an interrupted evaluation says so in its status"
+    );
+    assert!(!alive(sumo), "SUMO ({sumo}) was left behind");
+    let e: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(e["partial"], true, "{e}");
+    assert_eq!(e["interrupted_by"], "SIGTERM", "{e}");
+    let simulated = e["simulated_s"].as_f64().unwrap();
+    assert!(simulated > 1.0 && simulated < 60.0, "{e}");
+    let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(report.contains("partial"), "{report}");
+}
+
+#[test]
+fn sumo_does_not_outlive_a_killed_roadcloud() {
+    let http = format!("127.0.0.1:{}", free_port());
+    let (mut child, sumo) = start_cosimulation(&[
+        "sim",
+        "sumo",
+        "--sumocfg",
+        scenario().to_str().unwrap(),
+        "--speed",
+        "1",
+        "--http-listen",
+        &http,
+    ]);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    child.0.kill().unwrap(); // SIGKILL: roadcloud cannot clean up
+    child.0.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while alive(sumo) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!alive(sumo), "SUMO ({sumo}) outlived roadcloud");
 }

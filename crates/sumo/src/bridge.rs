@@ -37,6 +37,10 @@ pub struct VehicleSample {
     pub class: String,
     /// SUMO's signal bits (0 right blinker, 1 left, 2 hazard, 3 brake light).
     pub signals: i32,
+    /// The lane it is on (`edge_index`, or `:junction_...` inside a junction).
+    pub lane: String,
+    /// Its front bumper's distance from the lane's start, metres.
+    pub lane_pos_m: f64,
 }
 
 /// A pedestrian as SUMO has it after a step.

@@ -6,6 +6,7 @@ use crate::traci::{Client, Value, ids};
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,7 +27,7 @@ pub struct SumoOptions {
 }
 
 /// The vehicle variables the bridge subscribes to.
-const VEHICLE_VARS: [u8; 8] = [
+const VEHICLE_VARS: [u8; 10] = [
     ids::VAR_POSITION,
     ids::VAR_SPEED,
     ids::VAR_ANGLE,
@@ -35,6 +36,8 @@ const VEHICLE_VARS: [u8; 8] = [
     ids::VAR_WIDTH,
     ids::VAR_VEHICLECLASS,
     ids::VAR_SIGNALS,
+    ids::VAR_LANE_ID,
+    ids::VAR_LANEPOSITION,
 ];
 
 /// What one step brought.
@@ -51,6 +54,33 @@ pub struct Step {
     /// Nothing is left to simulate.
     pub done: bool,
 }
+
+/// How long [`Sumo::close`] waits for SUMO to write its outputs and exit.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// Has the kernel end SUMO when the thread that started it ends, whatever ends it (a
+/// `kill -9` of roadcloud included): a co-simulation never leaves SUMO behind.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut Command) {
+    let parent = std::process::id();
+    // SAFETY: runs in the child between fork and exec, where only async-signal-safe calls
+    // are allowed; prctl is a plain system call.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // roadcloud ended before the line above took effect.
+            if libc::getppid() as u32 != parent {
+                return Err(io::Error::other("roadcloud ended while starting SUMO"));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_cmd: &mut Command) {}
 
 /// A running SUMO.
 pub struct Sumo {
@@ -77,6 +107,47 @@ pub fn net_file(config: &Path) -> io::Result<PathBuf> {
         .and_then(|v| v.split('"').next())
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "<net-file> without a value"))?;
     Ok(config.parent().unwrap_or(Path::new(".")).join(value))
+}
+
+/// The simulated time span a `.sumocfg` sets (`<time>`: `<begin value=..>`, `<end
+/// value=..>`), seconds: (begin, end), each None when the file leaves it to SUMO's default
+/// (begin 0, no end).
+pub fn scenario_span(config: &Path) -> io::Result<(Option<f64>, Option<f64>)> {
+    let text = std::fs::read_to_string(config)?;
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut begin, mut end) = (None, None);
+    loop {
+        let ev = reader.read_event().map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not XML: {e}", config.display()),
+            )
+        })?;
+        let e = match &ev {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => e,
+            quick_xml::events::Event::Eof => break,
+            _ => continue,
+        };
+        let slot = match e.name().as_ref() {
+            "begin" => &mut begin,
+            "end" => &mut end,
+            _ => continue,
+        };
+        *slot = e
+            .attributes()
+            .filter_map(Result::ok)
+            .find(|a| a.key.as_ref() == "value")
+            .and_then(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()?
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+            // SUMO takes a negative end as "no end".
+            .filter(|v| *v >= 0.0);
+    }
+    Ok((begin, end))
 }
 
 fn free_port() -> io::Result<u16> {
@@ -106,7 +177,11 @@ impl Sumo {
             .env("SUMO_HOME", &options.sumo_home)
             .env("PROJ_DATA", options.sumo_home.join("data/proj"))
             .stdin(Stdio::null())
-            .stdout(Stdio::null());
+            .stdout(Stdio::null())
+            // Its own process group: a Ctrl-C at the terminal goes to roadcloud, which ends
+            // SUMO itself after writing what ran, not to SUMO in the middle of a step.
+            .process_group(0);
+        die_with_parent(&mut cmd);
         if let Some(f) = &options.ssm_file {
             cmd.args(["--device.ssm.probability", "1"])
                 .args(["--device.ssm.measures", "TTC DRAC"])
@@ -293,10 +368,11 @@ impl Sumo {
         self.step_s
     }
 
-    /// Ends the simulation (SUMO writes its outputs) and waits for SUMO to exit.
+    /// Ends the simulation (SUMO writes its outputs) and waits for SUMO to exit, ending it
+    /// after [`CLOSE_WAIT`] if it has not.
     pub fn close(mut self) -> io::Result<()> {
         let closed = self.client.close();
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + CLOSE_WAIT;
         while self.child.try_wait()?.is_none() {
             if Instant::now() > deadline {
                 let _ = self.child.kill();
@@ -337,5 +413,10 @@ fn vehicle(id: &str, vars: &HashMap<u8, Value>) -> VehicleSample {
             _ => String::new(),
         },
         signals: f(ids::VAR_SIGNALS) as i32,
+        lane: match vars.get(&ids::VAR_LANE_ID) {
+            Some(Value::Str(s)) => s.clone(),
+            _ => String::new(),
+        },
+        lane_pos_m: f(ids::VAR_LANEPOSITION),
     }
 }

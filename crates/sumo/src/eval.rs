@@ -1,11 +1,20 @@
-//! roadcloud's collision warnings against SUMO's conflicts: which conflicts were warned of,
-//! how early, and which warnings had no conflict behind them.
+//! roadcloud's warnings against what happened in SUMO, application by application: which
+//! situations each warned of and how early, and which of its warnings had nothing behind
+//! them.
 //!
-//! A conflict is critical when its minimum TTC is under [`Criteria::critical_ttc_s`]; it was
-//! warned of when the vehicles of the pair received a warning about each other (FCW, ICW)
-//! at least [`Criteria::lead_s`] before the minimum-TTC moment (and not more than
-//! [`Criteria::window_s`] before the conflict began). A warning is backed when SUMO recorded
-//! a conflict (TTC under its threshold, 4 s) of that pair within [`Criteria::window_s`] of it.
+//! Every application's ground truth becomes [`Situation`]s: SSM's conflicts (car-following
+//! ones for FCW, crossing ones for ICW, or for LTA when one of the pair turned left) and the
+//! bridge's own [`crate::truth::Event`]s (EBW, RLVW, LCW, VRUCW). A situation is critical
+//! when it is one a driver must be warned of (for SSM's and pedestrian encounters: a minimum
+//! TTC under [`Criteria::critical_ttc_s`]); it was warned of when its target received the
+//! application's advisory about it between [`Situation::from_s`] and
+//! [`Situation::deadline_s`]. An advisory is backed when its target had a situation of that
+//! application around it (from `from_s` to `until_s`) or, for advisories about another
+//! vehicle, any SSM conflict with that vehicle within [`Criteria::window_s`].
+
+use crate::ssm::{Conflict, Encounter};
+use crate::truth::{Event, Movement};
+use std::collections::HashMap;
 
 /// A warning as a vehicle received it.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,101 +50,364 @@ impl Default for Criteria {
     }
 }
 
-/// The scenarios measured: warnings about another vehicle.
-pub const SCENARIOS: [&str; 2] = ["FCW", "ICW"];
+/// The applications evaluated, in the report's order.
+pub const SCENARIOS: [&str; 7] = ["FCW", "ICW", "LTA", "LCW", "EBW", "RLVW", "VRUCW"];
 
-/// Critical conflicts by severity: minimum TTC under 1 s, 1 to 1.5 s, 1.5 s to the limit.
+/// The host speed from which a forward collision warning system must operate: ISO
+/// 15623:2013 (adopted as GB/T 33577-2017) requires the minimum operating speed V_min to be
+/// at most 11.1 m/s (40 km/h); car-following conflicts of a slower follower lie outside the
+/// range the standard requires and are counted apart, m/s.
+pub const FCW_MIN_SPEED_MPS: f64 = 11.1;
+
+/// How long before entering its junction a red-light runner may be warned, seconds (RLVW
+/// looks that far ahead).
+pub const RLVW_AHEAD_S: f64 = 8.0;
+/// How long after a hard braking began its follower may still be warned in time, seconds
+/// (a driver's brake reaction time to brake lights).
+pub const EBW_REACTION_S: f64 = 1.0;
+/// How long before a lane change its LCW may come, seconds.
+pub const LCW_AHEAD_S: f64 = 5.0;
+
+/// Critical situations by severity: minimum TTC under 1 s, 1 to 1.5 s, 1.5 s to the limit.
 pub const BINS: [(f64, f64); 3] = [(0.0, 1.0), (1.0, 1.5), (1.5, 2.0)];
+
+/// Something an application should warn of, in one form for all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Situation {
+    /// The application.
+    pub scenario: &'static str,
+    /// The vehicle to warn (for SSM's conflicts, either of the pair).
+    pub target: String,
+    /// The vehicle it is about; None when the advisory's other party cannot be told (a
+    /// pedestrian seen by a camera, a red light).
+    pub other: Option<String>,
+    /// Whether a warning to `other` about `target` counts too (SSM's pairs).
+    pub either_way: bool,
+    /// From when an advisory is about it.
+    pub from_s: f64,
+    /// The latest a warning helps.
+    pub deadline_s: f64,
+    /// Until when an advisory is about it.
+    pub until_s: f64,
+    /// The moment lead times are measured to.
+    pub key_s: f64,
+    /// The minimum TTC, when the situation has one.
+    pub ttc_s: Option<f64>,
+    /// Whether a driver must be warned of it.
+    pub critical: bool,
+    /// Whether it lies in the operating range the application's standard requires.
+    pub in_range: bool,
+}
+
+impl Situation {
+    fn concerns(&self, w: &Received) -> bool {
+        let other = w.other.as_deref();
+        let direct = w.target == self.target
+            && self
+                .other
+                .as_deref()
+                .is_none_or(|o| other.is_none_or(|x| x == o));
+        let reverse = self.either_way
+            && self.other.as_deref() == Some(w.target.as_str())
+            && other == Some(self.target.as_str());
+        direct || reverse
+    }
+}
+
+/// Which way a vehicle turned nearest to `t`: its junction entry within 8 s of `t`.
+fn turn_at(movements: &HashMap<String, Vec<Movement>>, vehicle: &str, t: f64) -> Option<char> {
+    movements
+        .get(vehicle)?
+        .iter()
+        .filter(|m| (m.at_s - t).abs() <= 8.0)
+        .min_by(|a, b| (a.at_s - t).abs().total_cmp(&(b.at_s - t).abs()))
+        .map(|m| m.dir)
+}
+
+/// The situations of SSM's conflicts and the bridge's events.
+pub fn situations(
+    conflicts: &[Conflict],
+    events: &[Event],
+    movements: &HashMap<String, Vec<Movement>>,
+    k: Criteria,
+) -> Vec<Situation> {
+    let mut out = Vec::new();
+    for c in conflicts {
+        let Some((t_min, ttc)) = c.min_ttc else {
+            continue;
+        };
+        let scenario = match c.encounter {
+            Encounter::Following => "FCW",
+            Encounter::Crossing => {
+                let left = |v: &str| turn_at(movements, v, t_min).is_some_and(|d| d == 'l');
+                if left(&c.ego) || left(&c.foe) {
+                    "LTA"
+                } else {
+                    "ICW"
+                }
+            }
+            // Merges at junctions and encounters SSM does not classify: no application of
+            // their own; they count in `recall_all`.
+            Encounter::Merging | Encounter::Other => "",
+        };
+        let (target, other) = match &c.follower {
+            Some((f, _)) if *f == c.foe => (c.foe.clone(), c.ego.clone()),
+            _ => (c.ego.clone(), c.foe.clone()),
+        };
+        out.push(Situation {
+            scenario,
+            target,
+            other: Some(other),
+            either_way: true,
+            from_s: c.begin_s - k.window_s,
+            deadline_s: t_min - k.lead_s,
+            until_s: c.end_s + k.window_s,
+            key_s: t_min,
+            ttc_s: Some(ttc),
+            critical: ttc < k.critical_ttc_s,
+            in_range: scenario != "FCW"
+                || c.follower
+                    .as_ref()
+                    .is_none_or(|(_, v)| *v >= FCW_MIN_SPEED_MPS),
+        });
+    }
+    for e in events {
+        let (from_s, deadline_s, until_s, ttc_s, critical) = match e.scenario {
+            "EBW" => (
+                e.begin_s - 0.5,
+                e.begin_s + EBW_REACTION_S,
+                e.end_s + k.window_s,
+                None,
+                true,
+            ),
+            "RLVW" => (
+                e.at_s - RLVW_AHEAD_S,
+                e.at_s - k.lead_s,
+                e.at_s + k.window_s,
+                None,
+                true,
+            ),
+            "LCW" => (
+                e.at_s - LCW_AHEAD_S,
+                e.at_s - k.lead_s,
+                e.at_s + k.window_s,
+                None,
+                true,
+            ),
+            _ => (
+                e.begin_s - k.window_s,
+                e.at_s - k.lead_s,
+                e.end_s + k.window_s,
+                Some(e.measure),
+                e.measure < k.critical_ttc_s,
+            ),
+        };
+        out.push(Situation {
+            scenario: e.scenario,
+            target: e.target.clone(),
+            // A pedestrian's advisory names a camera's track, not SUMO's person.
+            other: e.other.clone().filter(|_| e.scenario != "VRUCW"),
+            either_way: false,
+            from_s,
+            deadline_s,
+            until_s,
+            key_s: e.at_s,
+            ttc_s,
+            critical,
+            in_range: true,
+        });
+    }
+    out
+}
+
+/// One application's figures.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppReport {
+    /// The application.
+    pub scenario: &'static str,
+    /// Critical situations in its operating range.
+    pub critical: usize,
+    /// Of them, warned of in time.
+    pub warned: usize,
+    /// Critical situations outside its operating range, and how many of them were warned.
+    pub out_of_range: (usize, usize),
+    /// Per severity bin (for situations with a TTC): (critical, warned in time).
+    pub by_severity: Vec<(usize, usize)>,
+    /// Lead times of the first warning before the key moment, seconds, sorted.
+    pub lead_times_s: Vec<f64>,
+    /// Its advisories.
+    pub advisories: usize,
+    /// Of them, with nothing behind them.
+    pub unbacked: usize,
+}
+
+impl AppReport {
+    /// `warned / critical`.
+    pub fn recall(&self) -> Option<f64> {
+        (self.critical > 0).then(|| self.warned as f64 / self.critical as f64)
+    }
+
+    /// `1 - unbacked / advisories`.
+    pub fn precision(&self) -> Option<f64> {
+        (self.advisories > 0).then(|| 1.0 - self.unbacked as f64 / self.advisories as f64)
+    }
+
+    /// The `p`-th percentile of the lead times, seconds.
+    pub fn lead_percentile(&self, p: f64) -> Option<f64> {
+        percentile(&self.lead_times_s, p)
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    let n = sorted.len();
+    (n > 0).then(|| {
+        let i = ((p / 100.0) * (n as f64 - 1.0)).round() as usize;
+        sorted[i.min(n - 1)]
+    })
+}
 
 /// The figures.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Report {
-    /// Conflicts SUMO recorded (pair and begin once).
+    /// Conflicts SUMO's SSM recorded (pair and begin once).
     pub conflicts: usize,
-    /// Of them, critical.
-    pub critical: usize,
-    /// Critical and warned of in time.
-    pub warned: usize,
-    /// `warned / critical`.
-    pub recall: Option<f64>,
-    /// Per severity bin: (critical, warned in time).
-    pub by_severity: Vec<(usize, usize)>,
-    /// Lead times of the critical conflicts' first warnings (before the minimum-TTC moment),
-    /// seconds, sorted.
-    pub lead_times_s: Vec<f64>,
-    /// Warnings (FCW, ICW) about another vehicle.
-    pub advisories: usize,
-    /// Of them, with no conflict of their pair near them.
-    pub unbacked: usize,
-    /// `1 - unbacked / advisories`.
-    pub precision: Option<f64>,
+    /// Per application.
+    pub apps: Vec<AppReport>,
+    /// Every critical situation, in range or not, and SSM's critical conflicts of kinds no
+    /// application covers (merges): how many, and how many were warned by any application.
+    pub all: (usize, usize),
 }
 
 impl Report {
-    /// The `p`-th percentile of the lead times, seconds.
-    pub fn lead_percentile(&self, p: f64) -> Option<f64> {
-        let n = self.lead_times_s.len();
-        (n > 0).then(|| {
-            let i = ((p / 100.0) * (n as f64 - 1.0)).round() as usize;
-            self.lead_times_s[i.min(n - 1)]
-        })
+    /// Critical situations in range, all applications.
+    pub fn critical(&self) -> usize {
+        self.apps.iter().map(|a| a.critical).sum()
+    }
+
+    /// Of them, warned in time.
+    pub fn warned(&self) -> usize {
+        self.apps.iter().map(|a| a.warned).sum()
+    }
+
+    /// All applications' advisories.
+    pub fn advisories(&self) -> usize {
+        self.apps.iter().map(|a| a.advisories).sum()
+    }
+
+    /// Of them, with nothing behind them.
+    pub fn unbacked(&self) -> usize {
+        self.apps.iter().map(|a| a.unbacked).sum()
+    }
+
+    /// All applications together, situations in range: warned / critical.
+    pub fn recall(&self) -> Option<f64> {
+        let c = self.critical();
+        (c > 0).then(|| self.warned() as f64 / c as f64)
+    }
+
+    /// Every critical situation: warned / critical.
+    pub fn recall_all(&self) -> Option<f64> {
+        (self.all.0 > 0).then(|| self.all.1 as f64 / self.all.0 as f64)
+    }
+
+    /// All applications together: 1 - unbacked / advisories.
+    pub fn precision(&self) -> Option<f64> {
+        let n = self.advisories();
+        (n > 0).then(|| 1.0 - self.unbacked() as f64 / n as f64)
     }
 }
 
-fn same_pair(c: &crate::ssm::Conflict, a: &str, b: &str) -> bool {
-    (c.ego == a && c.foe == b) || (c.ego == b && c.foe == a)
-}
-
-/// Compares `received` warnings with `conflicts`.
-pub fn evaluate(conflicts: &[crate::ssm::Conflict], received: &[Received], k: Criteria) -> Report {
-    let warnings: Vec<&Received> = received
-        .iter()
-        .filter(|r| SCENARIOS.contains(&r.scenario.as_str()) && r.other.is_some())
-        .collect();
-    let mut r = Report {
+/// Compares `received` warnings with the situations.
+pub fn evaluate(
+    conflicts: &[Conflict],
+    situations: &[Situation],
+    received: &[Received],
+    k: Criteria,
+) -> Report {
+    let mut report = Report {
         conflicts: conflicts.len(),
-        by_severity: vec![(0, 0); BINS.len()],
-        advisories: warnings.len(),
         ..Report::default()
     };
-    for c in conflicts {
-        let Some((t_min, ttc)) = c.min_ttc.filter(|(_, v)| *v < k.critical_ttc_s) else {
-            continue;
-        };
-        r.critical += 1;
-        let first = warnings
-            .iter()
-            .filter(|w| same_pair(c, &w.target, w.other.as_deref().unwrap_or("")))
-            .filter(|w| w.at_s >= c.begin_s - k.window_s && w.at_s <= t_min)
+    // The first in-time warning of a situation among warnings `ws`, with its lead time.
+    let first = |s: &Situation, ws: &[&Received]| -> Option<f64> {
+        ws.iter()
+            .filter(|w| s.concerns(w) && w.at_s >= s.from_s && w.at_s <= s.key_s.max(s.deadline_s))
             .map(|w| w.at_s)
-            .reduce(f64::min);
-        let in_time = first.is_some_and(|t| t_min - t >= k.lead_s);
-        if let Some(t) = first {
-            r.lead_times_s.push(t_min - t);
-        }
-        if in_time {
-            r.warned += 1;
-        }
-        if let Some(bin) = BINS.iter().position(|(lo, hi)| (*lo..*hi).contains(&ttc)) {
-            r.by_severity[bin].0 += 1;
-            r.by_severity[bin].1 += usize::from(in_time);
-        }
-    }
-    r.lead_times_s.sort_by(f64::total_cmp);
-    r.unbacked = warnings
+            .reduce(f64::min)
+    };
+    let pair_warnings: Vec<&Received> = received
         .iter()
-        .filter(|w| {
-            let other = w.other.as_deref().unwrap_or("");
-            !conflicts.iter().any(|c| {
-                same_pair(c, &w.target, other)
-                    && w.at_s >= c.begin_s - k.window_s
-                    && w.at_s <= c.end_s + k.window_s
+        .filter(|w| SCENARIOS.contains(&w.scenario.as_str()) && w.other.is_some())
+        .collect();
+    for scenario in SCENARIOS {
+        let ws: Vec<&Received> = received.iter().filter(|w| w.scenario == scenario).collect();
+        let mine: Vec<&Situation> = situations
+            .iter()
+            .filter(|s| s.scenario == scenario)
+            .collect();
+        let mut a = AppReport {
+            scenario,
+            advisories: ws.len(),
+            ..AppReport::default()
+        };
+        let with_ttc = mine.iter().any(|s| s.ttc_s.is_some());
+        if with_ttc {
+            a.by_severity = vec![(0, 0); BINS.len()];
+        }
+        for s in mine.iter().filter(|s| s.critical) {
+            let t = first(s, &ws);
+            let in_time = t.is_some_and(|t| t <= s.deadline_s);
+            if !s.in_range {
+                a.out_of_range.0 += 1;
+                a.out_of_range.1 += usize::from(in_time);
+                continue;
+            }
+            a.critical += 1;
+            a.warned += usize::from(in_time);
+            if let Some(t) = t {
+                a.lead_times_s.push(s.key_s - t);
+            }
+            if let Some(bin) = s
+                .ttc_s
+                .and_then(|v| BINS.iter().position(|(lo, hi)| (*lo..*hi).contains(&v)))
+            {
+                a.by_severity[bin].0 += 1;
+                a.by_severity[bin].1 += usize::from(in_time);
+            }
+        }
+        a.lead_times_s.sort_by(f64::total_cmp);
+        a.unbacked = ws
+            .iter()
+            .filter(|w| {
+                let own = mine
+                    .iter()
+                    .any(|s| s.concerns(w) && w.at_s >= s.from_s && w.at_s <= s.until_s);
+                let any_conflict = w.other.as_deref().is_some_and(|o| {
+                    conflicts.iter().any(|c| {
+                        ((c.ego == w.target && c.foe == o) || (c.foe == w.target && c.ego == o))
+                            && w.at_s >= c.begin_s - k.window_s
+                            && w.at_s <= c.end_s + k.window_s
+                    })
+                });
+                !own && !any_conflict
             })
-        })
-        .count();
-    r.recall = (r.critical > 0).then(|| r.warned as f64 / r.critical as f64);
-    r.precision = (r.advisories > 0).then(|| 1.0 - r.unbacked as f64 / r.advisories as f64);
-    r
+            .count();
+        report.apps.push(a);
+    }
+    // Every critical situation, by any application's warning of the pair (or target).
+    for s in situations.iter().filter(|s| s.critical) {
+        report.all.0 += 1;
+        let ws: Vec<&Received> = if s.scenario.is_empty() {
+            pair_warnings.clone()
+        } else {
+            received
+                .iter()
+                .filter(|w| w.scenario == s.scenario)
+                .collect()
+        };
+        report.all.1 += usize::from(first(s, &ws).is_some_and(|t| t <= s.deadline_s));
+    }
+    report
 }
 
 /// An SVG bar chart: `bars` of (label, value), values scaled to `max`.
@@ -187,47 +459,96 @@ pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)], max: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssm::Conflict;
 
-    fn conflict(a: &str, b: &str, begin: f64, t_min: f64, ttc: f64) -> Conflict {
+    fn conflict(a: &str, b: &str, begin: f64, t_min: f64, ttc: f64, kind: Encounter) -> Conflict {
         Conflict {
             begin_s: begin,
             end_s: t_min + 2.0,
             ego: a.into(),
             foe: b.into(),
             min_ttc: Some((t_min, ttc)),
+            encounter: kind,
+            follower: None,
         }
     }
 
-    fn warn(at: f64, target: &str, other: &str) -> Received {
+    fn warn(at: f64, scenario: &str, target: &str, other: Option<&str>) -> Received {
         Received {
             at_s: at,
-            scenario: "FCW".into(),
+            scenario: scenario.into(),
             target: target.into(),
-            other: Some(other.into()),
+            other: other.map(Into::into),
         }
     }
 
     #[test]
     fn warned_in_time_late_or_not_at_all_and_warnings_without_a_conflict() {
+        use Encounter::*;
+        let mut slow = conflict("i", "j", 50.0, 52.0, 1.0, Following);
+        slow.follower = Some(("j".into(), 4.0)); // a queue: outside FCW's range
         let conflicts = [
-            conflict("a", "b", 10.0, 14.0, 0.8), // warned 3 s ahead
-            conflict("c", "d", 20.0, 22.0, 1.2), // warned 0.5 s ahead: too late
-            conflict("e", "f", 30.0, 33.0, 1.8), // not warned
-            conflict("g", "h", 40.0, 41.0, 3.0), // not critical
+            conflict("a", "b", 10.0, 14.0, 0.8, Following), // warned 3 s ahead
+            conflict("c", "d", 20.0, 22.0, 1.2, Following), // warned 0.5 s ahead: too late
+            conflict("e", "f", 30.0, 33.0, 1.8, Crossing),  // not warned
+            conflict("g", "h", 40.0, 41.0, 3.0, Following), // not critical
+            slow,
         ];
         let received = [
-            warn(11.0, "b", "a"),
-            warn(21.5, "c", "d"),
-            warn(41.0, "g", "h"),
-            warn(70.0, "x", "y"), // nothing behind it
+            warn(11.0, "FCW", "b", Some("a")),
+            warn(21.5, "FCW", "c", Some("d")),
+            warn(41.0, "FCW", "g", Some("h")),
+            warn(70.0, "FCW", "x", Some("y")), // nothing behind it
+            warn(31.0, "FCW", "e", Some("f")), // the wrong application, but a real conflict
         ];
-        let r = evaluate(&conflicts, &received, Criteria::default());
-        assert_eq!((r.conflicts, r.critical, r.warned), (4, 3, 1));
-        assert_eq!(r.by_severity, vec![(1, 1), (1, 0), (1, 0)]);
-        assert_eq!(r.lead_times_s, vec![0.5, 3.0]);
-        assert_eq!((r.advisories, r.unbacked), (4, 1));
-        assert_eq!(r.recall, Some(1.0 / 3.0));
-        assert_eq!(r.precision, Some(0.75));
+        let k = Criteria::default();
+        let s = situations(&conflicts, &[], &HashMap::new(), k);
+        let r = evaluate(&conflicts, &s, &received, k);
+        let fcw = &r.apps[0];
+        assert_eq!(fcw.scenario, "FCW");
+        assert_eq!((fcw.critical, fcw.warned, fcw.out_of_range), (2, 1, (1, 0)));
+        assert_eq!(fcw.by_severity, vec![(1, 1), (1, 0), (0, 0)]);
+        assert_eq!(fcw.lead_times_s, vec![0.5, 3.0]);
+        assert_eq!((fcw.advisories, fcw.unbacked), (5, 1));
+        let icw = &r.apps[1];
+        assert_eq!((icw.critical, icw.warned), (1, 0));
+        assert_eq!(r.recall(), Some(1.0 / 3.0));
+        assert_eq!(r.all, (4, 1));
+        assert_eq!(r.precision(), Some(0.8));
+    }
+
+    #[test]
+    fn crossings_with_a_left_turn_are_lta_and_events_match_their_target() {
+        let conflicts = [conflict("a", "b", 10.0, 12.0, 1.5, Encounter::Crossing)];
+        let movements = HashMap::from([(
+            "b".to_string(),
+            vec![Movement {
+                at_s: 11.0,
+                junction: "J".into(),
+                dir: 'l',
+            }],
+        )]);
+        let events = [Event {
+            scenario: "RLVW",
+            target: "r".into(),
+            other: None,
+            begin_s: 30.0,
+            end_s: 30.0,
+            at_s: 30.0,
+            measure: 8.0,
+        }];
+        let k = Criteria::default();
+        let s = situations(&conflicts, &events, &movements, k);
+        assert_eq!(s[0].scenario, "LTA");
+        let received = [
+            warn(9.0, "LTA", "a", Some("b")),
+            warn(27.0, "RLVW", "r", None), // 3 s ahead of entering on red
+            warn(50.0, "RLVW", "q", None), // nothing behind it
+        ];
+        let r = evaluate(&conflicts, &s, &received, k);
+        let lta = r.apps.iter().find(|a| a.scenario == "LTA").unwrap();
+        let rlvw = r.apps.iter().find(|a| a.scenario == "RLVW").unwrap();
+        assert_eq!((lta.critical, lta.warned), (1, 1));
+        assert_eq!((rlvw.critical, rlvw.warned, rlvw.unbacked), (1, 1, 1));
+        assert_eq!(rlvw.lead_times_s, vec![3.0]);
     }
 }

@@ -1,7 +1,8 @@
 //! roadcloud's bridge to Eclipse SUMO: [`traci`] drives SUMO step by step, [`net`] reads its
 //! network (projection, MAP), [`bridge`] turns its vehicles, pedestrians and traffic lights
 //! into the messages devices send, and [`ssm`] reads the conflicts its SSM device records,
-//! for [`eval`]uating roadcloud's warnings against them.
+//! and [`truth`] what happened that SSM does not record, for [`eval`]uating roadcloud's
+//! warnings against them.
 
 #![warn(missing_docs)]
 
@@ -11,3 +12,4 @@ pub mod eval;
 pub mod net;
 pub mod ssm;
 pub mod traci;
+pub mod truth;

@@ -103,6 +103,8 @@ pub struct Connection {
     pub signal: Option<(String, u16)>,
     /// Its direction: `s` straight, `l` left, `r` right, `t` turn, ...
     pub dir: char,
+    /// The first internal lane it runs through inside the junction, when it has one.
+    pub via: Option<String>,
 }
 
 /// A junction.
@@ -302,6 +304,7 @@ impl Net {
                             .then(|| Some((get("tl").to_string(), get("linkIndex").parse().ok()?)))
                             .flatten(),
                         dir: get("dir").chars().next().unwrap_or('s'),
+                        via: Some(get("via").to_string()).filter(|v| !v.is_empty()),
                     });
                 }
                 _ => {}

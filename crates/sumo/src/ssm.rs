@@ -18,6 +18,37 @@ pub struct Conflict {
     pub foe: String,
     /// The lowest time to collision, seconds, and when.
     pub min_ttc: Option<(f64, f64)>,
+    /// What kind of encounter it was at the lowest TTC.
+    pub encounter: Encounter,
+    /// For a car-following conflict, the follower and its speed at the lowest TTC, m/s.
+    pub follower: Option<(String, f64)>,
+}
+
+/// The kind of an encounter, from SSM's encounter type codes (SUMO's MSDevice_SSM
+/// `EncounterType`: 1-3 following, 5-8 merging, 9-11 crossing, 12-17 in a conflict area).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encounter {
+    /// One vehicle behind the other in a lane (a rear-end conflict).
+    Following,
+    /// Paths that join (a merge at a junction).
+    Merging,
+    /// Paths that cross, or both in the area where they cross.
+    Crossing,
+    /// Anything else, or not recorded.
+    #[default]
+    Other,
+}
+
+impl Encounter {
+    /// The kind of SSM's code `code`.
+    pub fn of_code(code: u32) -> Encounter {
+        match code {
+            1..=3 => Encounter::Following,
+            5..=8 => Encounter::Merging,
+            9..=17 => Encounter::Crossing,
+            _ => Encounter::Other,
+        }
+    }
 }
 
 impl Conflict {
@@ -69,6 +100,8 @@ pub fn read(xml: &str) -> Result<Vec<Conflict>, String> {
                     ego: attr("ego").unwrap_or_default(),
                     foe: attr("foe").unwrap_or_default(),
                     min_ttc: None,
+                    encounter: Encounter::Other,
+                    follower: None,
                 });
             }
             "minTTC" => {
@@ -77,6 +110,14 @@ pub fn read(xml: &str) -> Result<Vec<Conflict>, String> {
                     && v.is_finite()
                 {
                     c.min_ttc = Some((t, v));
+                    let code = num("type").map_or(0, |c| c as u32);
+                    c.encounter = Encounter::of_code(code);
+                    // Type 2: the device's vehicle (ego) follows; `speed` is its own.
+                    if code == 2
+                        && let Some(speed) = num("speed")
+                    {
+                        c.follower = Some((c.ego.clone(), speed));
+                    }
                 }
             }
             _ => {}
@@ -88,7 +129,14 @@ pub fn read(xml: &str) -> Result<Vec<Conflict>, String> {
             .cmp(&b.pair())
             .then(a.begin_s.total_cmp(&b.begin_s))
     });
-    out.dedup_by(|b, a| a.pair() == b.pair() && (a.begin_s - b.begin_s).abs() < 1e-6);
+    // The follower's speed is on the follower's side of the record.
+    out.dedup_by(|b, a| {
+        let same = a.pair() == b.pair() && (a.begin_s - b.begin_s).abs() < 1e-6;
+        if same && a.follower.is_none() {
+            a.follower = b.follower.take();
+        }
+        same
+    });
     Ok(out)
 }
 
@@ -105,14 +153,24 @@ mod tests {
     <conflict begin="39.80" end="48.60" ego="17" foe="49">
         <minTTC time="40.40" position="759.47,738.92" type="11" value="2.83" speed="16.18"/>
     </conflict>
+    <conflict begin="12.00" end="14.00" ego="3" foe="4">
+        <minTTC time="13.00" position="1,1" type="3" value="1.20" speed="5.00"/>
+    </conflict>
+    <conflict begin="12.00" end="14.00" ego="4" foe="3">
+        <minTTC time="13.00" position="1,1" type="2" value="1.20" speed="9.50"/>
+    </conflict>
     <conflict begin="7.80" end="51.40" ego="9" foe="13">
         <minTTC time="NA" position="NA" type="NA" value="NA" speed="NA"/>
     </conflict>
 </SSMLog>"#;
         let c = read(xml).unwrap();
-        assert_eq!(c.len(), 2);
+        assert_eq!(c.len(), 3);
+        let c34 = c.iter().find(|c| c.pair() == ("3", "4")).unwrap();
+        assert_eq!(c34.encounter, Encounter::Following);
+        assert_eq!(c34.follower, Some(("4".to_string(), 9.5)));
         let c49 = c.iter().find(|c| c.pair() == ("17", "49")).unwrap();
         assert_eq!(c49.min_ttc, Some((40.4, 2.83)));
+        assert_eq!(c49.encounter, Encounter::Crossing);
         assert_eq!(c.iter().find(|c| c.ego == "9").unwrap().min_ttc, None);
     }
 }

@@ -46,6 +46,10 @@ pub mod ids {
     pub const VAR_WIDTH: u8 = 0x4d;
     /// Signals (blinkers, brake light), a bit set.
     pub const VAR_SIGNALS: u8 = 0x5b;
+    /// Vehicle variable: the lane it is on.
+    pub const VAR_LANE_ID: u8 = 0x51;
+    /// Vehicle variable: its front bumper's distance from its lane's start, m.
+    pub const VAR_LANEPOSITION: u8 = 0x56;
     /// Simulation time, seconds.
     pub const VAR_TIME: u8 = 0x66;
     /// Acceleration, m/s².

@@ -3,5 +3,6 @@
 pub mod bench;
 pub mod codec;
 pub mod demo;
+mod eval_report;
 pub mod serve;
 pub mod sumo;

@@ -7,9 +7,10 @@ use crate::commands::serve::{self, ServeArgs};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use roadcloud_sumo::bridge::{Bridge, device_id};
-use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file};
+use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_span};
 use roadcloud_sumo::eval::{self, Criteria, Received};
 use roadcloud_sumo::net::Net;
+use roadcloud_sumo::truth::{Found, Truth};
 use roadcloud_transport::mqtt::parse_broker_url;
 use roadcloud_transport::now_millis;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -17,7 +18,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -87,7 +88,8 @@ pub struct CosimArgs {
     /// faster to measure the co-simulation's throughput.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
-    /// Stop after this many simulated seconds (default: when SUMO has nothing left).
+    /// Stop after this many simulated seconds (default: at the scenario's <end> time, or
+    /// when SUMO has nothing left). SIGINT or SIGTERM stop it at once, SUMO with it.
     #[arg(long)]
     pub seconds: Option<f64>,
     /// Write each advisory received, with the simulation time it arrived, as JSON lines.
@@ -137,21 +139,25 @@ pub struct EvalArgs {
 
 /// What a co-simulation did.
 pub(crate) struct Outcome {
-    sim_s: f64,
-    wall_s: f64,
+    pub(crate) sim_s: f64,
+    pub(crate) wall_s: f64,
     sumo_s: f64,
     steps: u64,
-    max_vehicles: usize,
+    pub(crate) max_vehicles: usize,
     published: u64,
     /// Advisories received: simulation time, the advisory.
     advisories: Vec<(f64, Value)>,
     /// SUMO ids by device id.
     ids: HashMap<[u8; 8], String>,
+    /// The signal that stopped the run before its end, if one did.
+    pub(crate) interrupted: Option<&'static str>,
+    /// What happened that SSM does not record (when evaluating): events and movements.
+    truth: Found,
 }
 
 impl Outcome {
     /// The advisories received, counted by scenario.
-    fn by_scenario(&self) -> BTreeMap<&str, usize> {
+    pub(crate) fn by_scenario(&self) -> BTreeMap<&str, usize> {
         let mut by = BTreeMap::new();
         for (_, a) in &self.advisories {
             *by.entry(a["scenario"].as_str().unwrap_or("?")).or_default() += 1;
@@ -186,7 +192,10 @@ pub fn sim(args: &SimArgs) -> Result<()> {
         out.advisories.len(),
         out.by_scenario()
     );
-    Ok(())
+    match out.interrupted {
+        Some(signal) => bail!("interrupted by {signal} at {:.1} s simulated", out.sim_s),
+        None => Ok(()),
+    }
 }
 
 /// `roadcloud eval`.
@@ -237,134 +246,56 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         lead_s: args.lead_s,
         window_s: args.window_s,
     };
-    let r = eval::evaluate(&conflicts, &received, criteria);
-    let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1} %", 100.0 * v));
-    let sec = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2} s"));
-    let mut table = String::new();
-    table += &format!(
-        "scenario: {}\nsimulated {:.0} s ({:.2}x real time), up to {} vehicles\n\n",
-        args.cosim
-            .sumocfg
-            .as_deref()
-            .or(args.cosim.net.as_deref())
-            .map(|p| p.display().to_string())
-            .unwrap_or_default(),
-        out.sim_s,
-        out.sim_s / out.wall_s.max(1e-9),
-        out.max_vehicles
+    let situations = eval::situations(
+        &conflicts,
+        &out.truth.events,
+        &out.truth.movements,
+        criteria,
     );
-    table += "| figure | value |\n| --- | --- |\n";
-    table += &format!(
-        "| SSM conflicts (TTC < 4 s, pair and begin once) | {} |\n",
-        r.conflicts
-    );
-    table += &format!(
-        "| critical (min TTC < {} s) | {} |\n",
-        criteria.critical_ttc_s, r.critical
-    );
-    for ((lo, hi), (n, w)) in eval::BINS.iter().zip(&r.by_severity) {
-        table += &format!("| ... min TTC {lo}-{hi} s: warned / conflicts | {w} / {n} |\n");
-    }
-    table += &format!(
-        "| warned at least {} s ahead | {} |\n| recall | {} |\n",
-        criteria.lead_s,
-        r.warned,
-        pct(r.recall)
-    );
-    table += &format!(
-        "| lead time p10 / p50 / p90 | {} / {} / {} |\n",
-        sec(r.lead_percentile(10.0)),
-        sec(r.lead_percentile(50.0)),
-        sec(r.lead_percentile(90.0))
-    );
-    table += &format!(
-        "| FCW and ICW advisories | {} |\n| ... with no conflict of the pair within {} s | {} |\n| precision | {} |\n",
-        r.advisories,
-        criteria.window_s,
-        r.unbacked,
-        pct(r.precision)
-    );
-    print!("{table}");
-    let recall_bars: Vec<(String, f64)> = eval::BINS
-        .iter()
-        .zip(&r.by_severity)
-        .map(|((lo, hi), (n, w))| {
-            (
-                format!("{lo}-{hi} s ({n})"),
-                if *n > 0 { *w as f64 / *n as f64 } else { 0.0 },
-            )
+    // What SUMO had as the lanes of an advisory's target and other when it arrived: to see
+    // why an advisory had nothing behind it.
+    let lanes_path = args.report_dir.join("advisory_lanes.jsonl");
+    let mut lanes = String::new();
+    for w in &received {
+        let lane = |v: &str| out.truth.lanes.at(v, w.at_s).unwrap_or("").to_string();
+        lanes += &json!({
+            "sim_s": w.at_s,
+            "scenario": w.scenario,
+            "target": w.target,
+            "target_lane": lane(&w.target),
+            "other": w.other,
+            "other_lane": w.other.as_deref().map(lane),
         })
-        .collect();
-    std::fs::write(
-        args.report_dir.join("recall_by_severity.svg"),
-        eval::bar_chart(
-            "Recall by conflict severity (minimum TTC)",
-            "share warned in time",
-            &recall_bars,
-            1.0,
-        ),
-    )?;
-    let mut hist = [0usize; 6];
-    for t in &r.lead_times_s {
-        hist[(t.floor() as usize).min(5)] += 1;
+        .to_string();
+        lanes.push('\n');
     }
-    let lead_bars: Vec<(String, f64)> = hist
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            (
-                if i < 5 {
-                    format!("{i}-{} s", i + 1)
-                } else {
-                    "5+ s".into()
-                },
-                *n as f64,
-            )
-        })
-        .collect();
-    let most = hist.iter().copied().max().unwrap_or(0).max(1) as f64;
-    std::fs::write(
-        args.report_dir.join("lead_times.svg"),
-        eval::bar_chart(
-            "Lead time of the first warning before the minimum-TTC moment",
-            "conflicts",
-            &lead_bars,
-            most,
-        ),
-    )?;
-    std::fs::write(
-        args.report_dir.join("report.md"),
-        format!(
-            "# roadcloud eval\n\n{table}\n![recall](recall_by_severity.svg)\n\n![lead times](lead_times.svg)\n"
-        ),
-    )?;
-    let figures = json!({
-        "simulated_s": out.sim_s,
-        "wall_s": out.wall_s,
-        "conflicts": r.conflicts,
-        "critical": r.critical,
-        "conflicts_by_severity": eval::BINS.iter().zip(&r.by_severity).map(|((lo, hi), (n, w))| {
-            json!({"min_ttc_from_s": lo, "min_ttc_to_s": hi, "conflicts": n, "warned": w})
-        }).collect::<Vec<_>>(),
-        "warned": r.warned,
-        "recall": r.recall,
-        "lead_time_s": {
-            "count": r.lead_times_s.len(),
-            "p10": r.lead_percentile(10.0),
-            "p50": r.lead_percentile(50.0),
-            "p90": r.lead_percentile(90.0),
-        },
-        "advisories": r.advisories,
-        "advisories_without_conflict": r.unbacked,
-        "precision": r.precision,
-        "advisories_by_scenario": out.by_scenario(),
-    });
-    if let Some(path) = &args.report_json {
-        std::fs::write(path, serde_json::to_string_pretty(&figures)? + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    std::fs::write(&lanes_path, lanes)
+        .with_context(|| format!("cannot write {}", lanes_path.display()))?;
+    let r = eval::evaluate(&conflicts, &situations, &received, criteria);
+    let scenario = args
+        .cosim
+        .sumocfg
+        .as_deref()
+        .or(args.cosim.net.as_deref())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let report = super::eval_report::Written {
+        scenario: &scenario,
+        out: &out,
+        report: &r,
+        criteria,
+    };
+    print!("{}", report.table());
+    report.write(&args.report_dir, args.report_json.as_deref())?;
     println!("report in {}", args.report_dir.display());
-    Ok(())
+    match out.interrupted {
+        Some(signal) => bail!(
+            "interrupted by {signal} at {:.1} s simulated: the report in {} covers what ran (marked partial)",
+            out.sim_s,
+            args.report_dir.display()
+        ),
+        None => Ok(()),
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -497,16 +428,30 @@ pub(crate) async fn cosimulate(
         ssm_file: ssm,
         extra: Vec::new(),
     };
-    let (speed, limit) = (args.speed, args.seconds);
+    // The scenario's own end stands unless --seconds ends it sooner.
+    let (_, end) =
+        scenario_span(&config).with_context(|| format!("cannot read {}", config.display()))?;
+    let limit = match (args.seconds, end) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let speed = args.speed;
+    let stop = stop_on_signal();
     let clock = sim_time.clone();
     let driver = tokio::task::spawn_blocking(move || -> Result<Outcome> {
+        let mut truth = options.ssm_file.is_some().then(|| Truth::new(&net));
         let mut bridge = Bridge::new(net);
         let mut sumo = Sumo::start(&options)?;
         let started = Instant::now();
         let (mut steps, mut max_vehicles, mut sumo_s) = (0u64, 0usize, 0.0);
         let mut ids = HashMap::new();
-        let mut sim_s;
+        let mut sim_s = 0.0;
+        let mut interrupted = None;
         loop {
+            if let Some(signal) = stop.get() {
+                interrupted = Some(signal);
+                break;
+            }
             let t0 = Instant::now();
             let s = sumo.step()?;
             sumo_s += t0.elapsed().as_secs_f64();
@@ -514,6 +459,9 @@ pub(crate) async fn cosimulate(
             sim_s = s.time_s;
             clock.store(sim_s.to_bits(), Ordering::Release);
             max_vehicles = max_vehicles.max(s.vehicles.len());
+            if let Some(truth) = truth.as_mut() {
+                truth.step(&s);
+            }
             for v in &s.vehicles {
                 ids.entry(device_id(&v.id)).or_insert_with(|| v.id.clone());
             }
@@ -530,8 +478,12 @@ pub(crate) async fn cosimulate(
             }
             if speed > 0.0 {
                 let due = Duration::from_secs_f64(sim_s / speed);
-                if let Some(wait) = due.checked_sub(started.elapsed()) {
-                    std::thread::sleep(wait);
+                // In slices, so that a signal is heard at once even when running slowly.
+                while let Some(wait) = due.checked_sub(started.elapsed()) {
+                    if stop.get().is_some() {
+                        break;
+                    }
+                    std::thread::sleep(wait.min(Duration::from_millis(50)));
                 }
             }
         }
@@ -546,6 +498,8 @@ pub(crate) async fn cosimulate(
             published: 0,
             advisories: Vec::new(),
             ids,
+            interrupted,
+            truth: truth.map(Truth::finish).unwrap_or_default(),
         })
     });
     let mut published = 0u64;
@@ -562,8 +516,10 @@ pub(crate) async fn cosimulate(
         }
     }
     let mut out = driver.await??;
-    // The last advisories on their way.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // The last advisories on their way (not when told to stop: then at once).
+    if out.interrupted.is_none() {
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+    }
     out.published = published;
     out.advisories = std::mem::take(&mut *advisories.lock().expect("advisories"));
     if let Some(path) = &args.advisories_out {
@@ -575,6 +531,42 @@ pub(crate) async fn cosimulate(
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(out)
+}
+
+/// Set by the first SIGINT or SIGTERM: the co-simulation stops at its next step.
+#[derive(Clone, Default)]
+struct Stop(Arc<AtomicBool>, Arc<std::sync::OnceLock<&'static str>>);
+
+impl Stop {
+    /// The signal that asked to stop, once one has.
+    fn get(&self) -> Option<&'static str> {
+        self.0
+            .load(Ordering::Acquire)
+            .then(|| self.1.get().copied().unwrap_or("a signal"))
+    }
+}
+
+/// Listens for SIGINT and SIGTERM (a terminal's Ctrl-C, `timeout`, a service manager, a CI
+/// runner) for the rest of the run.
+fn stop_on_signal() -> Stop {
+    let stop = Stop::default();
+    let s = stop.clone();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        let name = tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        };
+        let _ = s.1.set(name);
+        s.0.store(true, Ordering::Release);
+    });
+    stop
 }
 
 /// An MQTT client, once the broker answers (roadcloud in this process starts beside it).

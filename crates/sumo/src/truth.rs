@@ -1,0 +1,400 @@
+//! What really happened in SUMO, for the applications SUMO's SSM device does not measure:
+//! hard braking ahead of a close follower (EBW), entering a junction on red (RLVW), lane
+//! changes into an occupied gap (LCW), vehicles and pedestrians on collision course (VRUCW),
+//! and which way a vehicle turned at a junction (to tell LTA's crossings from ICW's).
+//!
+//! [`Truth`] watches every step of the co-simulation (exact positions, lanes and signal
+//! states, not what the devices report) and writes [`Event`]s; [`crate::eval`] compares the
+//! advisories with them. Each definition, and why, is in docs/sumo.md ("Ground truth").
+
+use crate::cosim::Step;
+use crate::net::Net;
+use std::collections::{HashMap, HashSet};
+
+/// Deceleration above which a leader brakes hard, m/s² (EBW's ground truth; the bridge's
+/// BSM sets `hardBraking` at the same value).
+pub const HARD_BRAKING_MPS2: f64 = 4.0;
+/// Time headway within which a follower is endangered by its leader's hard braking, s.
+pub const EBW_HEADWAY_S: f64 = 3.0;
+/// A lane change is into an occupied gap when the new follower is within this time gap, s.
+pub const LCW_TIME_GAP_S: f64 = 1.0;
+/// ... or closes on the changer within this time to collision, s.
+pub const LCW_TTC_S: f64 = 3.0;
+/// Pedestrian and vehicle are on collision course when, both keeping their velocity, the
+/// pedestrian comes within the vehicle's half length and this margin of its centre, m.
+pub const VRU_MARGIN_M: f64 = 1.0;
+/// How far ahead a pedestrian encounter is looked for, s.
+pub const VRU_HORIZON_S: f64 = 4.0;
+
+/// A situation an application should have warned of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The scenario that warns of it (`EBW`, `RLVW`, `LCW`, `VRUCW`).
+    pub scenario: &'static str,
+    /// The SUMO id of the vehicle to be warned.
+    pub target: String,
+    /// What it is about: the other vehicle, or the pedestrian (a pedestrian's advisory
+    /// names a roadside track, so VRUCW is matched by its target alone).
+    pub other: Option<String>,
+    /// When it began, simulation seconds.
+    pub begin_s: f64,
+    /// When it ended.
+    pub end_s: f64,
+    /// The moment it came to a head: the lowest TTC, the junction entered, the lane
+    /// changed, the braking began.
+    pub at_s: f64,
+    /// Its measure at `at_s` (TTC s, deceleration m/s², time gap s), for the report.
+    pub measure: f64,
+}
+
+/// A vehicle entering a junction: where, which way, and the light it had.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Movement {
+    /// Simulation seconds.
+    pub at_s: f64,
+    /// The junction's id.
+    pub junction: String,
+    /// SUMO's direction (`s`, `l`, `r`, `t`, ...).
+    pub dir: char,
+}
+
+/// A connection through a junction: the junction, SUMO's direction, and the traffic light
+/// and link index that control it.
+type Through = (String, char, Option<(String, u16)>);
+
+/// Ongoing pedestrian encounter of a (vehicle, person) pair.
+#[derive(Debug, Clone)]
+struct Encounter {
+    begin_s: f64,
+    last_s: f64,
+    min_ttc: (f64, f64),
+}
+
+/// Watches the steps of a co-simulation and collects the [`Event`]s.
+pub struct Truth {
+    /// `(from lane, via lane)` -> the connection's junction, direction and signal.
+    via: HashMap<(String, String), Through>,
+    lane_of: HashMap<String, String>,
+    braking: HashSet<String>,
+    ebw_open: HashMap<(String, String), usize>,
+    vru: HashMap<(String, String), Encounter>,
+    events: Vec<Event>,
+    movements: HashMap<String, Vec<Movement>>,
+    lanes: Lanes,
+}
+
+/// Every vehicle's lanes over time: (from when, lane), in order.
+#[derive(Debug, Clone, Default)]
+pub struct Lanes(HashMap<String, Vec<(f64, String)>>);
+
+impl Lanes {
+    /// The lane `vehicle` was on at `t`.
+    pub fn at(&self, vehicle: &str, t: f64) -> Option<&str> {
+        let history = self.0.get(vehicle)?;
+        let i = history.partition_point(|(from, _)| *from <= t);
+        history.get(i.checked_sub(1)?).map(|(_, l)| l.as_str())
+    }
+}
+
+/// What [`Truth`] found in a run.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    /// The events, in time order.
+    pub events: Vec<Event>,
+    /// Each vehicle's junction entries.
+    pub movements: HashMap<String, Vec<Movement>>,
+    /// Each vehicle's lanes over time.
+    pub lanes: Lanes,
+}
+
+impl Truth {
+    /// For network `net`.
+    pub fn new(net: &Net) -> Truth {
+        let via = net
+            .connections
+            .iter()
+            .filter_map(|c| {
+                let via = c.via.clone()?;
+                let junction = net
+                    .lanes
+                    .get(&c.from_lane)
+                    .and_then(|l| net.edges.get(&l.edge))
+                    .map(|e| e.1.clone())?;
+                Some((
+                    (c.from_lane.clone(), via),
+                    (junction, c.dir, c.signal.clone()),
+                ))
+            })
+            .collect();
+        Truth {
+            via,
+            lane_of: HashMap::new(),
+            braking: HashSet::new(),
+            ebw_open: HashMap::new(),
+            vru: HashMap::new(),
+            events: Vec::new(),
+            movements: HashMap::new(),
+            lanes: Lanes::default(),
+        }
+    }
+
+    /// Takes one step's state.
+    pub fn step(&mut self, s: &Step) {
+        let t = s.time_s;
+        // Vehicles by lane, from the back (SUMO's lane position is the front bumper's).
+        let mut by_lane: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, v) in s.vehicles.iter().enumerate() {
+            by_lane.entry(v.lane.as_str()).or_default().push(i);
+        }
+        for list in by_lane.values_mut() {
+            list.sort_by(|a, b| {
+                s.vehicles[*a]
+                    .lane_pos_m
+                    .total_cmp(&s.vehicles[*b].lane_pos_m)
+            });
+        }
+        // The vehicle right behind `i` on its lane.
+        let follower = |i: usize, lane: &str, pos: f64| -> Option<usize> {
+            by_lane
+                .get(lane)?
+                .iter()
+                .copied()
+                .rfind(|&k| k != i && s.vehicles[k].lane_pos_m < pos)
+        };
+
+        // EBW: a leader starts braking harder than 4 m/s² with a follower within 3 s.
+        let mut braking_now = HashSet::new();
+        for (i, v) in s.vehicles.iter().enumerate() {
+            if v.accel_mps2 > -HARD_BRAKING_MPS2 {
+                continue;
+            }
+            braking_now.insert(v.id.clone());
+            let Some(f) = follower(i, &v.lane, v.lane_pos_m) else {
+                continue;
+            };
+            let fv = &s.vehicles[f];
+            let gap = v.lane_pos_m - v.length_m - fv.lane_pos_m;
+            let key = (fv.id.clone(), v.id.clone());
+            if let Some(&k) = self.ebw_open.get(&key) {
+                self.events[k].end_s = t;
+                continue;
+            }
+            if fv.speed_mps > 1.0 && gap / fv.speed_mps < EBW_HEADWAY_S {
+                self.ebw_open.insert(key, self.events.len());
+                self.events.push(Event {
+                    scenario: "EBW",
+                    target: fv.id.clone(),
+                    other: Some(v.id.clone()),
+                    begin_s: t,
+                    end_s: t,
+                    at_s: t,
+                    measure: -v.accel_mps2,
+                });
+            }
+        }
+        self.ebw_open
+            .retain(|(_, leader), _| braking_now.contains(leader));
+        self.braking = braking_now;
+
+        // Lane changes, junction entries.
+        let states: HashMap<&str, &str> = s
+            .signals
+            .iter()
+            .map(|g| (g.tls.as_str(), g.state.as_str()))
+            .collect();
+        let mut lanes_now = HashMap::with_capacity(s.vehicles.len());
+        for (i, v) in s.vehicles.iter().enumerate() {
+            lanes_now.insert(v.id.clone(), v.lane.clone());
+            let before = self.lane_of.get(&v.id);
+            if before != Some(&v.lane) {
+                self.lanes
+                    .0
+                    .entry(v.id.clone())
+                    .or_default()
+                    .push((t, v.lane.clone()));
+            }
+            let Some(before) = before else { continue };
+            if *before == v.lane {
+                continue;
+            }
+            if let Some((junction, dir, signal)) = self.via.get(&(before.clone(), v.lane.clone())) {
+                self.movements
+                    .entry(v.id.clone())
+                    .or_default()
+                    .push(Movement {
+                        at_s: t,
+                        junction: junction.clone(),
+                        dir: *dir,
+                    });
+                // RLVW: in on red (SUMO's 'r' and 'R'; 'u' is red-yellow, about to go).
+                let red = signal.as_ref().is_some_and(|(tls, link)| {
+                    states
+                        .get(tls.as_str())
+                        .and_then(|st| st.as_bytes().get(usize::from(*link)))
+                        .is_some_and(|c| matches!(c, b'r' | b'R'))
+                });
+                if red {
+                    self.events.push(Event {
+                        scenario: "RLVW",
+                        target: v.id.clone(),
+                        other: None,
+                        begin_s: t,
+                        end_s: t,
+                        at_s: t,
+                        measure: v.speed_mps,
+                    });
+                }
+                continue;
+            }
+            // LCW: a change between lanes of one edge, the new follower too close.
+            let (Some((e0, _)), Some((e1, _))) = (before.rsplit_once('_'), v.lane.rsplit_once('_'))
+            else {
+                continue;
+            };
+            if e0 != e1 || e0.starts_with(':') {
+                continue;
+            }
+            let Some(f) = follower(i, &v.lane, v.lane_pos_m) else {
+                continue;
+            };
+            let fv = &s.vehicles[f];
+            let gap = v.lane_pos_m - v.length_m - fv.lane_pos_m;
+            let time_gap = if fv.speed_mps > 0.1 {
+                gap / fv.speed_mps
+            } else {
+                f64::INFINITY
+            };
+            let closing = fv.speed_mps - v.speed_mps;
+            let ttc = if closing > 0.0 {
+                gap / closing
+            } else {
+                f64::INFINITY
+            };
+            if time_gap < LCW_TIME_GAP_S || ttc < LCW_TTC_S {
+                self.events.push(Event {
+                    scenario: "LCW",
+                    target: v.id.clone(),
+                    other: Some(fv.id.clone()),
+                    begin_s: t,
+                    end_s: t,
+                    at_s: t,
+                    measure: time_gap.min(ttc),
+                });
+            }
+        }
+        self.lane_of = lanes_now;
+
+        // VRUCW: vehicle and pedestrian on collision course within the horizon.
+        let mut seen = HashSet::new();
+        for v in &s.vehicles {
+            if v.speed_mps < 1.0 {
+                continue;
+            }
+            let h = v.angle_deg.to_radians();
+            let (cx, cy) = (
+                v.x - h.sin() * v.length_m / 2.0,
+                v.y - h.cos() * v.length_m / 2.0,
+            );
+            let (vx, vy) = (h.sin() * v.speed_mps, h.cos() * v.speed_mps);
+            for p in &s.persons {
+                let (dx, dy) = (p.x - cx, p.y - cy);
+                let reach = v.speed_mps * VRU_HORIZON_S + 10.0;
+                if dx * dx + dy * dy > reach * reach {
+                    continue;
+                }
+                let a = p.angle_deg.to_radians();
+                let (rx, ry) = (a.sin() * p.speed_mps - vx, a.cos() * p.speed_mps - vy);
+                let Some(ttc) = time_to_within(
+                    (dx, dy),
+                    (rx, ry),
+                    v.length_m / 2.0 + VRU_MARGIN_M,
+                    VRU_HORIZON_S,
+                ) else {
+                    continue;
+                };
+                let key = (v.id.clone(), p.id.clone());
+                seen.insert(key.clone());
+                let e = self.vru.entry(key).or_insert(Encounter {
+                    begin_s: t,
+                    last_s: t,
+                    min_ttc: (t, ttc),
+                });
+                e.last_s = t;
+                if ttc < e.min_ttc.1 {
+                    e.min_ttc = (t, ttc);
+                }
+            }
+        }
+        let ended: Vec<(String, String)> = self
+            .vru
+            .keys()
+            .filter(|k| !seen.contains(*k))
+            .cloned()
+            .collect();
+        for k in ended {
+            if let Some(e) = self.vru.remove(&k) {
+                self.close_vru(k, e);
+            }
+        }
+    }
+
+    fn close_vru(&mut self, (vehicle, person): (String, String), e: Encounter) {
+        self.events.push(Event {
+            scenario: "VRUCW",
+            target: vehicle,
+            other: Some(person),
+            begin_s: e.begin_s,
+            end_s: e.last_s,
+            at_s: e.min_ttc.0,
+            measure: e.min_ttc.1,
+        });
+    }
+
+    /// What was found, once the run is over (encounters still open end with it).
+    pub fn finish(mut self) -> Found {
+        let open: Vec<_> = self.vru.drain().collect();
+        for (k, e) in open {
+            self.close_vru(k, e);
+        }
+        self.events.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+        Found {
+            events: self.events,
+            movements: self.movements,
+            lanes: self.lanes,
+        }
+    }
+}
+
+/// When a point at `d` moving with `v` relative to the origin first comes within `r` of it,
+/// within `horizon_s`; 0 when it is within already.
+fn time_to_within(d: (f64, f64), v: (f64, f64), r: f64, horizon_s: f64) -> Option<f64> {
+    let c = d.0 * d.0 + d.1 * d.1 - r * r;
+    if c <= 0.0 {
+        return Some(0.0);
+    }
+    let a = v.0 * v.0 + v.1 * v.1;
+    let b = 2.0 * (d.0 * v.0 + d.1 * v.1);
+    let disc = b * b - 4.0 * a * c;
+    if a == 0.0 || disc < 0.0 || b >= 0.0 {
+        return None;
+    }
+    let t = (-b - disc.sqrt()) / (2.0 * a);
+    (t <= horizon_s).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_to_within_a_radius() {
+        // 10 m away, closing at 5 m/s, radius 2: 1.6 s.
+        let t = time_to_within((10.0, 0.0), (-5.0, 0.0), 2.0, 4.0).unwrap();
+        assert!((t - 1.6).abs() < 1e-9);
+        // Moving away, passing wide, too late.
+        assert_eq!(time_to_within((10.0, 0.0), (5.0, 0.0), 2.0, 4.0), None);
+        assert_eq!(time_to_within((10.0, 5.0), (-5.0, 0.0), 2.0, 4.0), None);
+        assert_eq!(time_to_within((30.0, 0.0), (-5.0, 0.0), 2.0, 4.0), None);
+        assert_eq!(time_to_within((1.0, 0.0), (5.0, 0.0), 2.0, 4.0), Some(0.0));
+    }
+}
