@@ -21,8 +21,9 @@ pub struct Params {
     pub queue_m: f64,
     /// How far ahead to look, metres.
     pub range_m: f64,
-    /// Half the lane's width where MAP does not give lanes, metres.
-    pub lane_half_width_m: f64,
+    /// Where MAP does not give both lanes, how far from the path the other vehicle took the
+    /// host may be and still drive in its lane, metres (see `scene::gap_ahead`).
+    pub path_tolerance_m: f64,
     /// The host's speed below which there is no warning, m/s.
     pub min_speed_mps: f64,
     /// How long an advisory stands, milliseconds.
@@ -35,7 +36,7 @@ impl Default for Params {
             slow_mps: 2.0,
             queue_m: 60.0,
             range_m: 200.0,
-            lane_half_width_m: 1.8,
+            path_tolerance_m: 1.2,
             min_speed_mps: 8.0,
             valid_ms: 1_000,
         }
@@ -71,7 +72,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             } else {
                 continue;
             };
-            let Some(gap) = gap_ahead(hv, rv, p.lane_half_width_m) else {
+            let Some(gap) = gap_ahead(hv, rv, p.path_tolerance_m) else {
                 continue;
             };
             out.push(

@@ -3,7 +3,9 @@
 //!
 //! Principle: a vehicle ahead in the lane (up to `range_m`, not only the nearest) that reports
 //! `eventHardBraking`, or decelerates at `hard_decel_mps2` or more, warns the vehicles behind
-//! it; an alert when the host would close the gap within `ttc_alert_s`.
+//! it when they would reach it within `max_headway_s` at their speed (farther back, a driver
+//! has the time to see the brake lights ahead and brake in turn); an alert when the host would
+//! close the gap within `ttc_alert_s`.
 
 use crate::scene::{Scene, gap_ahead, near, time_to_close};
 use crate::{Advisory, App, Severity, plugin};
@@ -17,8 +19,12 @@ pub struct Params {
     pub hard_decel_mps2: f64,
     /// How far ahead to look, metres.
     pub range_m: f64,
-    /// Half the lane's width where MAP does not give lanes, metres.
-    pub lane_half_width_m: f64,
+    /// Where MAP does not give both lanes, how far from the path the other vehicle took the
+    /// host may be and still drive in its lane, metres (see `scene::gap_ahead`).
+    pub path_tolerance_m: f64,
+    /// Only vehicles that would reach the braking vehicle within this at their speed are
+    /// warned (a time headway), seconds.
+    pub max_headway_s: f64,
     /// Time to collision below which to alert, seconds.
     pub ttc_alert_s: f64,
     /// The host's speed below which there is no warning, m/s.
@@ -32,7 +38,8 @@ impl Default for Params {
         Params {
             hard_decel_mps2: 4.0,
             range_m: 200.0,
-            lane_half_width_m: 1.8,
+            path_tolerance_m: 1.2,
+            max_headway_s: 3.0,
             ttc_alert_s: 2.7,
             min_speed_mps: 3.0,
             valid_ms: 1_000,
@@ -58,7 +65,9 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             continue;
         }
         for rv in near(hv, &braking, p.range_m) {
-            let Some(gap) = gap_ahead(hv, rv, p.lane_half_width_m) else {
+            let Some(gap) = gap_ahead(hv, rv, p.path_tolerance_m)
+                .filter(|g| *g <= p.max_headway_s * hv.speed_mps)
+            else {
                 continue;
             };
             let ttc = time_to_close(

@@ -3,7 +3,8 @@
 //!
 //! Principle: the gap to the nearest vehicle ahead in the lane and the enhanced time to
 //! collision ([`time_to_close`]: both keep their speed and acceleration, a braking leader
-//! stops). Warning below `ttc_warning_s`, alert below `ttc_alert_s`; 2.7 s is the warning
+//! stops; a leader decelerating less than `leader_braking_mps2` is taken as keeping its
+//! speed). Warning below `ttc_warning_s`, alert below `ttc_alert_s`; 2.7 s is the warning
 //! threshold of the CAMP/NHTSA FCW test procedure, 1.5 s leaves a normal driver's reaction
 //! and a hard brake.
 
@@ -19,12 +20,17 @@ pub struct Params {
     pub ttc_warning_s: f64,
     /// Time to collision below which to alert, seconds.
     pub ttc_alert_s: f64,
-    /// Half the lane's width where MAP does not give lanes, metres.
-    pub lane_half_width_m: f64,
+    /// Where MAP does not give both lanes, how far from the path the other vehicle took the
+    /// host may be and still drive in its lane, metres (see `scene::gap_ahead`).
+    pub path_tolerance_m: f64,
     /// How far ahead to look, metres.
     pub range_m: f64,
     /// The host's speed below which there is no warning (queues, parking), m/s.
     pub min_speed_mps: f64,
+    /// A leader's deceleration below this is taken as none, m/s²: speed keeping varies by
+    /// a metre per second squared or two from moment to moment, and one report's reading
+    /// of it carried on to a stop announces collisions that a second later are gone.
+    pub leader_braking_mps2: f64,
     /// How long an advisory stands, milliseconds.
     pub valid_ms: i64,
 }
@@ -34,9 +40,10 @@ impl Default for Params {
         Params {
             ttc_warning_s: 2.7,
             ttc_alert_s: 1.5,
-            lane_half_width_m: 1.8,
+            path_tolerance_m: 1.2,
             range_m: 150.0,
             min_speed_mps: 3.0,
+            leader_braking_mps2: 2.5,
             valid_ms: 1_000,
         }
     }
@@ -54,13 +61,18 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         // The vehicle directly ahead: the nearest in the lane.
         let ahead = scene
             .around_where(hv, p.range_m, |rv| rv.is_vehicle())
-            .filter_map(|rv| gap_ahead(hv, rv, p.lane_half_width_m).map(|g| (g, rv)))
+            .filter_map(|rv| gap_ahead(hv, rv, p.path_tolerance_m).map(|g| (g, rv)))
             .min_by(|a, b| a.0.total_cmp(&b.0));
         let Some((gap, rv)) = ahead else { continue };
+        let leader_accel = if rv.accel_mps2 < 0.0 && rv.accel_mps2 > -p.leader_braking_mps2 {
+            0.0
+        } else {
+            rv.accel_mps2
+        };
         let Some(ttc) = time_to_close(
             gap,
             (hv.speed_mps, hv.accel_mps2),
-            (rv.speed_mps, rv.accel_mps2),
+            (rv.speed_mps, leader_accel),
             p.ttc_warning_s,
         ) else {
             continue;

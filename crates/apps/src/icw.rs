@@ -19,7 +19,9 @@
 //! A vehicle that will stop before the crossing point is not on its way to it: one braking
 //! hard enough to stop short of it (its deceleration, not its speed alone), or one whose
 //! signal (SPAT, through its MAP lane) will show red or yellow when it reaches its stop line
-//! and that it can stop for at `stop_decel_mps2`. At a signalised junction the conflicts left are
+//! and that it can stop for at `stop_decel_mps2`, or whose MAP lane gives way at its stop
+//! line (DE_AllowedManeuvers `yieldAllwaysRequired` or `goWithHalt`: a minor road at an
+//! unsignalised junction) and that can stop there at `stop_decel_mps2`. At a signalised junction the conflicts left are
 //! those of a vehicle that cannot or does not stop; the red-light runner itself is RLVW's.
 
 use crate::scene::{Light, Scene, SceneParticipant};
@@ -60,7 +62,7 @@ impl Default for Params {
             range_m: 150.0,
             min_angle_deg: 45.0,
             horizon_s: 6.0,
-            time_gap_s: 2.0,
+            time_gap_s: 1.0,
             ttc_alert_s: 2.5,
             min_speed_mps: 2.0,
             respect_signals: true,
@@ -95,8 +97,14 @@ pub(crate) fn crossing(a: &SceneParticipant, b: &SceneParticipant) -> Option<(f6
     (s >= 0.0 && t >= 0.0).then_some((s, t))
 }
 
+/// DE_AllowedManeuvers bits 8 (`yieldAllwaysRequired`) and 9 (`goWithHalt`): the lane
+/// gives way at its stop line (a minor road's give-way or stop sign).
+const GIVES_WAY: u16 = (1 << 8) | (1 << 9);
+
 /// Whether `v`, `s_m` from the crossing point, will stop before it: braking to a stop short of
-/// it, or held by its signal.
+/// it, held by its signal, or on a lane that gives way (MAP's maneuvers) with room to stop
+/// at `stop_decel_mps2`: a driver who must give way and can is taken to (the one who cannot
+/// stop, or is already past the line, is still a conflict).
 fn stops_before(p: &Params, scene: &Scene, v: &SceneParticipant, s_m: f64) -> bool {
     let speed = v.speed_mps.max(0.1);
     if v.accel_mps2 < -0.5 && speed * speed / (2.0 * -v.accel_mps2) < s_m {
@@ -113,11 +121,18 @@ fn stops_before(p: &Params, scene: &Scene, v: &SceneParticipant, s_m: f64) -> bo
     if to_stop < 0.0 || to_stop > s_m {
         return false;
     }
+    let can_stop = speed * speed / (2.0 * p.stop_decel_mps2) <= to_stop;
+    let gives_way = scene
+        .lane(lane)
+        .and_then(|l| l.maneuvers)
+        .is_some_and(|m| m & GIVES_WAY != 0);
     let arrival = scene.now + (to_stop / speed * 1_000.0) as i64;
-    matches!(
-        scene.signal_for(lane, arrival),
-        Some((_, Light::Stop | Light::Yellow, _))
-    ) && speed * speed / (2.0 * p.stop_decel_mps2) <= to_stop
+    can_stop
+        && (gives_way
+            || matches!(
+                scene.signal_for(lane, arrival),
+                Some((_, Light::Stop | Light::Yellow, _))
+            ))
 }
 
 /// Whether the two can meet at one junction, as far as MAP tells (see the module's doc).

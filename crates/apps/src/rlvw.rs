@@ -4,10 +4,13 @@
 //! Principle: stopping distance against the signal at arrival. The host's lane (MAP) gives the
 //! distance to the stop line and the phase that governs it (the lane's connection), SPAT gives
 //! that phase's state at the host's arrival time (its speed and acceleration, within
-//! `horizon_s`). When the light will be red or yellow on arrival and the host is not already
-//! braking enough to stop (deceleration needed `v²/2d` above what it brakes now), it is
-//! warned; alerted when the deceleration needed exceeds `comfort_decel_mps2`, so that only a
-//! hard stop avoids the violation.
+//! `horizon_s`). When the light will be red on arrival (arriving on yellow is allowed to a
+//! vehicle that cannot stop safely) and the host is not already braking enough to stop
+//! (deceleration needed `v²/2d` above what it brakes now), it is at risk of running the red
+//! once the deceleration needed reaches `min_needed_decel_mps2`: farther out, a driver who
+//! has not braked yet is not late (measured on SUMO traffic, advisories to drivers who then
+//! stopped normally were most of RLVW's). It is warned, and alerted when the deceleration
+//! needed exceeds `comfort_decel_mps2`, so that only a hard stop avoids the violation.
 
 use crate::scene::{Light, Scene};
 use crate::{Advisory, App, Severity, plugin};
@@ -22,6 +25,9 @@ pub struct Params {
     pub horizon_s: f64,
     /// Deceleration a driver brakes with comfortably, m/s².
     pub comfort_decel_mps2: f64,
+    /// The deceleration needed to stop at the line from which a driver who is not braking
+    /// enough is at risk, m/s².
+    pub min_needed_decel_mps2: f64,
     /// The host's speed below which there is no warning, m/s.
     pub min_speed_mps: f64,
     /// How long an advisory stands, milliseconds.
@@ -33,6 +39,7 @@ impl Default for Params {
         Params {
             horizon_s: 6.0,
             comfort_decel_mps2: 3.0,
+            min_needed_decel_mps2: 2.0,
             min_speed_mps: 3.0,
             valid_ms: 1_000,
         }
@@ -72,12 +79,13 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         let Some((phase, light, light_name)) = scene.signal_for(&lane, arrival) else {
             continue;
         };
-        if !matches!(light, Light::Stop | Light::Yellow) {
+        if light != Light::Stop {
             continue;
         }
         let needed = hv.speed_mps * hv.speed_mps / (2.0 * d.max(0.1));
-        // Already braking at least as hard as needed: it will stop.
-        if -hv.accel_mps2 >= needed {
+        // Already braking at least as hard as needed: it will stop. Not yet needing much:
+        // not late yet.
+        if -hv.accel_mps2 >= needed || needed < p.min_needed_decel_mps2 {
             continue;
         }
         let severity = if needed > p.comfort_decel_mps2 {

@@ -173,10 +173,20 @@ pub fn near<'s, 'a>(
         .filter(move |p| p.track.id != hv.track.id && p.position.distance2_to(hv.position) <= r2)
 }
 
-/// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane: the same
-/// MAP lane when both are matched, else within `half_width_m` of `hv`'s heading line and
-/// heading within 30 degrees of it. None otherwise.
-pub fn gap_ahead(hv: &SceneParticipant, rv: &SceneParticipant, half_width_m: f64) -> Option<f64> {
+/// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane, None
+/// otherwise. `rv` must be ahead along `hv`'s heading and head within 30 degrees of it; it is
+/// in `hv`'s lane when MAP matches both to the same lane. Where MAP does not tell (either is
+/// off MAP's lanes, or they are on different links, as on both sides of a node), `rv` is in
+/// the lane when `hv` is on the path `rv` took ([`on_path_of`]): the applications do not
+/// guess a vehicle ahead from headings alone; or `rv` is on the path `hv`'s own trail
+/// says it is on ([`on_predicted_path`]: a stopped vehicle has no path to offer). When
+/// neither path reaches, the evidence is too weak and the answer is None.
+/// `path_tolerance_m` is how far from a path a vehicle may be.
+pub fn gap_ahead(
+    hv: &SceneParticipant,
+    rv: &SceneParticipant,
+    path_tolerance_m: f64,
+) -> Option<f64> {
     let (s, c) = hv.dir?;
     let (de, dn) = (
         rv.position.east_m - hv.position.east_m,
@@ -188,10 +198,87 @@ pub fn gap_ahead(hv: &SceneParticipant, rv: &SceneParticipant, half_width_m: f64
         return None;
     }
     let same_lane = match (&hv.lane, &rv.lane) {
-        (Some(a), Some(b)) => a.lane == b.lane,
-        _ => (de * c - dn * s).abs() <= half_width_m,
+        (Some(a), Some(b)) if a.lane == b.lane => true,
+        // Side by side on one link: another lane.
+        (Some(a), Some(b)) if a.lane.node == b.lane.node && a.lane.upstream == b.lane.upstream => {
+            false
+        }
+        _ => {
+            on_path_of(hv.position, rv, path_tolerance_m)
+                || on_predicted_path(hv, rv.position, path_tolerance_m)
+        }
     };
     same_lane.then(|| ahead_m - (hv.length_m() + rv.length_m()) / 2.0)
+}
+
+/// Whether `p` lies on the path `hv` is on: its own trail's curvature carried forward from
+/// where it is, within `tolerance_m`, at most [`PATH_REACH`] times as far ahead as the trail
+/// reaches back (the history is the evidence of the road's shape; it tells little beyond
+/// its own length). A trail shorter than [`MIN_PATH_M`] tells nothing.
+pub fn on_predicted_path(hv: &SceneParticipant, p: Point, tolerance_m: f64) -> bool {
+    let trail: Vec<Point> = hv.track.trail.points().collect();
+    let (Some(&first), Some(&last)) = (trail.first(), trail.last()) else {
+        return false;
+    };
+    let length_m: f64 = trail.windows(2).map(|w| w[0].distance_to(w[1])).sum();
+    if length_m < MIN_PATH_M || trail.len() < 3 {
+        return false;
+    }
+    // Headings of the trail's first and last segments, and the curvature between them.
+    let bearing = |a: Point, b: Point| (b.east_m - a.east_m).atan2(b.north_m - a.north_m);
+    let h0 = bearing(first, trail[1]);
+    let h1 = bearing(trail[trail.len() - 2], last);
+    let turn =
+        (h1 - h0 + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU) - std::f64::consts::PI;
+    let curvature = turn / length_m;
+    // `p` in the frame of the trail's end: metres ahead along its last heading and right.
+    let (sin, cos) = h1.sin_cos();
+    let (de, dn) = (
+        p.east_m - hv.position.east_m,
+        p.north_m - hv.position.north_m,
+    );
+    let ahead = de * sin + dn * cos;
+    let right = de * cos - dn * sin;
+    // Clockwise (positive) curvature bends the path to the right: y = k x² / 2.
+    ahead > 0.0
+        && ahead <= PATH_REACH * length_m
+        && (right - curvature * ahead * ahead / 2.0).abs() <= tolerance_m
+}
+
+/// The shortest trail that says where a vehicle's road goes, metres.
+pub const MIN_PATH_M: f64 = 20.0;
+/// How many times its own length a trail is carried forward.
+pub const PATH_REACH: f64 = 2.0;
+
+/// Whether `p` lies on the path `rv` took to where it is now (its [`Trail`], then its
+/// position): within `tolerance_m` of it, beside a segment of it rather than beyond its
+/// oldest end (a path that does not reach back to `p` says nothing about it).
+///
+/// [`Trail`]: roadcloud_world::Trail
+pub fn on_path_of(p: Point, rv: &SceneParticipant, tolerance_m: f64) -> bool {
+    let path: Vec<Point> = rv
+        .track
+        .trail
+        .points()
+        .chain(std::iter::once(rv.position))
+        .collect();
+    path.windows(2).any(|w| {
+        let (a, b) = (w[0], w[1]);
+        let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
+        let len2 = de * de + dn * dn;
+        if len2 == 0.0 {
+            return false;
+        }
+        let t = ((p.east_m - a.east_m) * de + (p.north_m - a.north_m) * dn) / len2;
+        if !(0.0..=1.0).contains(&t) {
+            return false;
+        }
+        let foot = Point {
+            east_m: a.east_m + t * de,
+            north_m: a.north_m + t * dn,
+        };
+        foot.distance2_to(p) <= tolerance_m * tolerance_m
+    })
 }
 
 /// cos 30 degrees: the heading gate of "the same direction".

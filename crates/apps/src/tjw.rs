@@ -19,8 +19,9 @@ pub struct Params {
     pub min_vehicles: usize,
     /// How far ahead to look, metres.
     pub range_m: f64,
-    /// Half the lane's width where MAP does not give lanes, metres.
-    pub lane_half_width_m: f64,
+    /// Where MAP does not give both lanes, how far from the path the other vehicle took the
+    /// host may be and still drive in its lane, metres (see `scene::gap_ahead`).
+    pub path_tolerance_m: f64,
     /// The host's speed below which there is no warning (it is in the jam), m/s.
     pub min_speed_mps: f64,
     /// How long an advisory stands, milliseconds.
@@ -33,7 +34,7 @@ impl Default for Params {
             jam_speed_mps: 3.0,
             min_vehicles: 3,
             range_m: 300.0,
-            lane_half_width_m: 1.8,
+            path_tolerance_m: 1.2,
             min_speed_mps: 8.0,
             valid_ms: 2_000,
         }
@@ -54,7 +55,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             continue;
         }
         let jammed: Vec<(f64, &crate::SceneParticipant)> = near(hv, &slow, p.range_m)
-            .filter_map(|rv| gap_ahead(hv, rv, p.lane_half_width_m).map(|g| (g, rv)))
+            .filter_map(|rv| gap_ahead(hv, rv, p.path_tolerance_m).map(|g| (g, rv)))
             .collect();
         if jammed.len() < p.min_vehicles {
             continue;

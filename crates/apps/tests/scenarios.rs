@@ -138,8 +138,8 @@ fn ebw() {
     run(
         "EBW",
         &[
-            case("a car 50 m ahead brakes hard", Some(Warning), || {
-                let b = with(car(2, 0.125, 100.0, SOUTH, 15.0), |v| {
+            case("a car 40 m ahead brakes hard", Some(Warning), || {
+                let b = with(car(2, 0.125, 110.0, SOUTH, 15.0), |v| {
                     v.accel_mps2 = -6.0;
                     v.flags.hard_braking = true;
                 });
@@ -151,6 +151,10 @@ fn ebw() {
             }),
             case("near miss: braking in the next lane", None, || {
                 let b = with(car(2, -3.375, 100.0, SOUTH, 15.0), |v| v.accel_mps2 = -6.0);
+                zone(true, &[car(1, 0.125, 150.0, SOUTH, 15.0), b])
+            }),
+            case("near miss: 80 m ahead, over 3 s away", None, || {
+                let b = with(car(2, 0.125, 70.0, SOUTH, 15.0), |v| v.accel_mps2 = -6.0);
                 zone(true, &[car(1, 0.125, 150.0, SOUTH, 15.0), b])
             }),
             case("near miss: gentle braking ahead", None, || {
@@ -361,9 +365,23 @@ fn rlvw() {
                     z
                 },
             ),
-            case("green now but red on arrival", Some(Warning), || {
-                let mut z = zone(true, &[car(1, 0.125, 90.0, SOUTH, 15.0)]);
+            case("yellow now, red on arrival 50 m out", Some(Warning), || {
+                let mut z = zone(true, &[car(1, 0.125, 70.0, SOUTH, 15.0)]);
                 z.signals(&[(1, LightState::Yellow, 1_000)]);
+                z
+            }),
+            case(
+                "near miss: red on arrival 70 m out, not late to brake yet",
+                None,
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 90.0, SOUTH, 15.0)]);
+                    z.signals(&[(1, LightState::Red, 10_000)]);
+                    z
+                },
+            ),
+            case("near miss: arriving on yellow", None, || {
+                let mut z = zone(true, &[car(1, 0.125, 50.0, SOUTH, 15.0)]);
+                z.signals(&[(1, LightState::Yellow, 3_000)]);
                 z
             }),
             case("near miss: green through arrival", None, || {
@@ -502,6 +520,26 @@ fn icw() {
                     ],
                 )
             }),
+            case(
+                "near miss: the crossing car must give way and can stop",
+                None,
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 45.0, SOUTH, 12.0)]);
+                    z.give_way(p(50.0, -0.125), 270.0);
+                    z.vehicle(car(2, 50.0, -0.125, 270.0, 12.0));
+                    z
+                },
+            ),
+            case(
+                "it must give way but is too close to stop",
+                Some(Warning),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 30.0, SOUTH, 12.0)]);
+                    z.give_way(p(25.0, -0.125), 270.0);
+                    z.vehicle(car(2, 25.0, -0.125, 270.0, 12.0));
+                    z
+                },
+            ),
             case("near miss: the crossing car waits", None, || {
                 zone(
                     true,

@@ -477,7 +477,21 @@ impl Pipeline {
             )
             .only_targets(|t| t.awaiting_apps);
             self.apps.evaluate(&scene, &mut out);
-            self.tracks.clear_reports(&woke);
+            // A vehicle that crossed into another tile after it reported waits there: this
+            // tile's scene did not hold it.
+            let (here, moved): (Vec<TrackId>, Vec<TrackId>) = woke
+                .into_iter()
+                .partition(|id| self.tracks.get(*id).is_none_or(|t| t.tile == tile));
+            self.tracks.clear_reports(&here);
+            for id in moved {
+                if let Some(t) = self.tracks.get(id) {
+                    let waiting = self.dirty.entry(t.tile).or_default();
+                    if waiting.is_empty() {
+                        self.dirty_order.push_back((t.tile, since));
+                    }
+                    waiting.push(id);
+                }
+            }
             if stop() {
                 break;
             }

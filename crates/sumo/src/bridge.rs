@@ -1,6 +1,7 @@
-//! SUMO's state as devices would report it: each vehicle an OBU sending BSM, each
-//! signalised junction an RSU sending MAP, SPAT (from the traffic light's state) and RSM of
-//! the pedestrians its camera sees.
+//! SUMO's state as devices would report it: each vehicle an OBU sending BSM, each junction a
+//! road leads into an RSU sending MAP of the road sections that end there, RSM of the
+//! pedestrians its camera sees and, at a signalised junction, SPAT (from the traffic light's
+//! state).
 
 use crate::net::{Junction, Net};
 use roadcloud_csae as csae;
@@ -83,7 +84,7 @@ pub fn device_id(sumo_id: &str) -> [u8; 8] {
     id
 }
 
-/// The RSU of a signalised junction: `RSU` and the node number.
+/// The RSU of a junction: `RSU` and the node number.
 pub fn rsu_id(j: &Junction) -> [u8; 8] {
     let mut id = *b"RSU\0\0\0\0\0";
     id[3..7].copy_from_slice(&u32::from(j.node).to_be_bytes());
@@ -176,7 +177,8 @@ impl Bridge {
     }
 
     /// What the devices send after `step` (of `dt_s` seconds), at `now_ms`: every
-    /// vehicle's BSM, every RSU's SPAT and RSM, and, with `with_map`, every RSU's MAP.
+    /// vehicle's BSM, every RSU's RSM and (signalised junctions') SPAT, and, with
+    /// `with_map`, every RSU's MAP.
     pub fn messages(
         &mut self,
         step: &crate::cosim::Step,
@@ -236,7 +238,10 @@ impl Bridge {
                 (ptc, self.local(p.x, p.y), p)
             })
             .collect();
-        let junctions: Vec<Junction> = self.net.signalised().into_iter().cloned().collect();
+        // An RSU at every junction a road leads into: its MAP covers the road sections that
+        // end there, its camera the pedestrians around it, and at a signalised junction it
+        // sends SPAT too.
+        let junctions: Vec<Junction> = self.net.mapped().into_iter().cloned().collect();
         for j in &junctions {
             let rsu = rsu_id(j);
             let at = self.local(j.x, j.y);

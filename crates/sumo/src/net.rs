@@ -105,6 +105,10 @@ pub struct Connection {
     pub dir: char,
     /// The first internal lane it runs through inside the junction, when it has one.
     pub via: Option<String>,
+    /// SUMO's link state: `M` major (priority), `m` minor (gives way), `s` stop, `w` all-way
+    /// stop, `=` equal, `o`/`O` signal off, and for a traffic light's links its current
+    /// light (`G`, `g`, `r`, ...).
+    pub state: char,
 }
 
 /// A junction.
@@ -139,6 +143,20 @@ pub struct Net {
     pub connections: Vec<Connection>,
     /// Each traffic light's program: its phases' durations, seconds, and states.
     pub programs: HashMap<String, Vec<(f64, String)>>,
+}
+
+/// At most `max` points of a lane's shape: all of them when they fit, else the first, the
+/// last and evenly spaced ones between (MAP's `PointList` holds 2 to 31 points).
+fn lane_points(shape: &[(f64, f64)], max: usize) -> impl Iterator<Item = &(f64, f64)> {
+    let n = shape.len();
+    let keep = n.min(max.max(2));
+    (0..keep).map(move |k| {
+        &shape[if keep < 2 {
+            0
+        } else {
+            k * (n - 1) / (keep - 1)
+        }]
+    })
 }
 
 /// Why a network could not be read.
@@ -305,6 +323,7 @@ impl Net {
                             .flatten(),
                         dir: get("dir").chars().next().unwrap_or('s'),
                         via: Some(get("via").to_string()).filter(|v| !v.is_empty()),
+                        state: get("state").chars().next().unwrap_or('M'),
                     });
                 }
                 _ => {}
@@ -358,6 +377,31 @@ impl Net {
         v
     }
 
+    /// The junctions some road (an edge with a lane for vehicles) leads into, in node order:
+    /// MAP nodes whose links, together, cover every road section of the network (T/CSAE
+    /// 53-2020 MAP describes links between nodes, not only intersections).
+    pub fn mapped(&self) -> Vec<&Junction> {
+        let mut v: Vec<&Junction> = self
+            .junctions
+            .values()
+            .filter(|j| !self.road_lanes_into(&j.id).is_empty())
+            .collect();
+        v.sort_by_key(|j| j.node);
+        v
+    }
+
+    /// The lanes for vehicles of the edges that end at junction `id`, by edge id then index.
+    fn road_lanes_into(&self, id: &str) -> Vec<&Lane> {
+        let mut v: Vec<&Lane> = self
+            .lanes
+            .values()
+            .filter(|l| !l.sidewalk && l.shape.len() >= 2)
+            .filter(|l| self.edges.get(&l.edge).is_some_and(|e| e.1 == id))
+            .collect();
+        v.sort_by(|a, b| a.edge.cmp(&b.edge).then(a.index.cmp(&b.index)));
+        v
+    }
+
     /// The MAP an RSU at signalised junction `j` sends: its node and the lanes that enter
     /// it, each with its own centre line (SUMO's lane shape), its connections and, for
     /// signalised ones, the phase: the link's signal group ([`Net::signal_groups`]), as the
@@ -381,31 +425,26 @@ impl Net {
                 },
             }
         };
-        // Lanes entering this junction, grouped by edge.
-        let mut by_edge: HashMap<&str, Vec<&Connection>> = HashMap::new();
-        for c in &self.connections {
-            let Some(lane) = self.lanes.get(&c.from_lane) else {
-                continue;
-            };
-            if lane.sidewalk || self.edges.get(&lane.edge).is_none_or(|e| e.1 != j.id) {
-                continue;
+        // Lanes entering this junction, grouped by edge, with their connections (a road that
+        // ends here, at the network's edge, has lanes without any).
+        let mut by_edge: Vec<(&str, Vec<&Lane>)> = Vec::new();
+        for l in self.road_lanes_into(&j.id) {
+            match by_edge.last_mut() {
+                Some((e, lanes)) if *e == l.edge => lanes.push(l),
+                _ => by_edge.push((l.edge.as_str(), vec![l])),
             }
-            by_edge.entry(lane.edge.as_str()).or_default().push(c);
         }
         let node_of = |junction: &str| self.junctions.get(junction).map_or(0, |j| j.node);
-        let mut edges: Vec<&str> = by_edge.keys().copied().collect();
-        edges.sort();
         let mut links = Vec::new();
-        for edge in edges {
-            let conns = &by_edge[edge];
+        for (edge, edge_lanes) in by_edge {
             let (from, _) = &self.edges[edge];
-            let mut lane_ids: Vec<&str> = conns.iter().map(|c| c.from_lane.as_str()).collect();
-            lane_ids.sort();
-            lane_ids.dedup();
-            let lanes: Vec<csae::Lane> = lane_ids
+            let conns: Vec<&Connection> = self
+                .connections
                 .iter()
-                .filter_map(|id| self.lanes.get(*id))
-                .filter(|l| l.shape.len() >= 2)
+                .filter(|c| edge_lanes.iter().any(|l| l.id == c.from_lane))
+                .collect();
+            let lanes: Vec<csae::Lane> = edge_lanes
+                .iter()
                 .map(|l| {
                     let connects: Vec<csae::Connection> = conns
                         .iter()
@@ -443,6 +482,17 @@ impl Net {
                             _ => None,
                         })
                         .collect();
+                    // A lane all of whose connections give way (SUMO's minor links) or stop
+                    // gives way at its line: DE_AllowedManeuvers `yieldAllwaysRequired` (8),
+                    // and `goWithHalt` (9) for a stop.
+                    let own: Vec<&&Connection> =
+                        conns.iter().filter(|c| c.from_lane == l.id).collect();
+                    if !own.is_empty() && own.iter().all(|c| matches!(c.state, 'm' | 's' | 'w')) {
+                        bits.push(8);
+                        if own.iter().all(|c| matches!(c.state, 's' | 'w')) {
+                            bits.push(9);
+                        }
+                    }
                     bits.sort_unstable();
                     bits.dedup();
                     csae::Lane {
@@ -456,11 +506,12 @@ impl Net {
                             .then_some(csae::ConnectsToList(connects)),
                         speed_limits: None,
                         points: Some(csae::PointList(
-                            l.shape.iter().take(31).map(point).collect(),
+                            lane_points(&l.shape, 31).map(point).collect(),
                         )),
                     }
                 })
                 .collect();
+            let lane_ids: Vec<&str> = edge_lanes.iter().map(|l| l.id.as_str()).collect();
             if lanes.is_empty() {
                 continue;
             }

@@ -14,7 +14,8 @@ use std::collections::{HashMap, HashSet};
 /// Deceleration above which a leader brakes hard, m/s² (EBW's ground truth; the bridge's
 /// BSM sets `hardBraking` at the same value).
 pub const HARD_BRAKING_MPS2: f64 = 4.0;
-/// Time headway within which a follower is endangered by its leader's hard braking, s.
+/// Time headway within which a vehicle behind (directly or with others between) is
+/// endangered by a hard braking ahead in its lane, s.
 pub const EBW_HEADWAY_S: f64 = 3.0;
 /// A lane change is into an occupied gap when the new follower is within this time gap, s.
 pub const LCW_TIME_GAP_S: f64 = 1.0;
@@ -162,24 +163,31 @@ impl Truth {
                 .rfind(|&k| k != i && s.vehicles[k].lane_pos_m < pos)
         };
 
-        // EBW: a leader starts braking harder than 4 m/s² with a follower within 3 s.
+        // EBW: a vehicle brakes harder than 4 m/s² with vehicles behind it within 3 s.
         let mut braking_now = HashSet::new();
         for (i, v) in s.vehicles.iter().enumerate() {
             if v.accel_mps2 > -HARD_BRAKING_MPS2 {
                 continue;
             }
             braking_now.insert(v.id.clone());
-            let Some(f) = follower(i, &v.lane, v.lane_pos_m) else {
+            // Every vehicle behind in the lane within the headway (hidden ones too).
+            let Some(lane) = by_lane.get(v.lane.as_str()) else {
                 continue;
             };
-            let fv = &s.vehicles[f];
-            let gap = v.lane_pos_m - v.length_m - fv.lane_pos_m;
-            let key = (fv.id.clone(), v.id.clone());
-            if let Some(&k) = self.ebw_open.get(&key) {
-                self.events[k].end_s = t;
-                continue;
-            }
-            if fv.speed_mps > 1.0 && gap / fv.speed_mps < EBW_HEADWAY_S {
+            for &f in lane.iter().rev() {
+                let fv = &s.vehicles[f];
+                if f == i || fv.lane_pos_m >= v.lane_pos_m {
+                    continue;
+                }
+                let gap = v.lane_pos_m - v.length_m - fv.lane_pos_m;
+                if fv.speed_mps <= 1.0 || gap / fv.speed_mps >= EBW_HEADWAY_S {
+                    continue;
+                }
+                let key = (fv.id.clone(), v.id.clone());
+                if let Some(&k) = self.ebw_open.get(&key) {
+                    self.events[k].end_s = t;
+                    continue;
+                }
                 self.ebw_open.insert(key, self.events.len());
                 self.events.push(Event {
                     scenario: "EBW",
@@ -291,25 +299,24 @@ impl Truth {
                 continue;
             }
             let h = v.angle_deg.to_radians();
-            let (cx, cy) = (
-                v.x - h.sin() * v.length_m / 2.0,
-                v.y - h.cos() * v.length_m / 2.0,
+            let (sin, cos) = h.sin_cos();
+            let (cx, cy) = (v.x - sin * v.length_m / 2.0, v.y - cos * v.length_m / 2.0);
+            let body = (
+                v.length_m / 2.0 + VRU_MARGIN_M,
+                v.width_m / 2.0 + VRU_MARGIN_M,
             );
-            let (vx, vy) = (h.sin() * v.speed_mps, h.cos() * v.speed_mps);
             for p in &s.persons {
                 let (dx, dy) = (p.x - cx, p.y - cy);
                 let reach = v.speed_mps * VRU_HORIZON_S + 10.0;
                 if dx * dx + dy * dy > reach * reach {
                     continue;
                 }
+                // In the vehicle's frame: metres ahead and to the right, and how they change.
                 let a = p.angle_deg.to_radians();
-                let (rx, ry) = (a.sin() * p.speed_mps - vx, a.cos() * p.speed_mps - vy);
-                let Some(ttc) = time_to_within(
-                    (dx, dy),
-                    (rx, ry),
-                    v.length_m / 2.0 + VRU_MARGIN_M,
-                    VRU_HORIZON_S,
-                ) else {
+                let (pvx, pvy) = (a.sin() * p.speed_mps, a.cos() * p.speed_mps);
+                let ahead = (dx * sin + dy * cos, (pvx * sin + pvy * cos) - v.speed_mps);
+                let right = (dx * cos - dy * sin, pvx * cos - pvy * sin);
+                let Some(ttc) = time_to_body(ahead, right, body, VRU_HORIZON_S) else {
                     continue;
                 };
                 let key = (v.id.clone(), p.id.clone());
@@ -365,21 +372,26 @@ impl Truth {
     }
 }
 
-/// When a point at `d` moving with `v` relative to the origin first comes within `r` of it,
-/// within `horizon_s`; 0 when it is within already.
-fn time_to_within(d: (f64, f64), v: (f64, f64), r: f64, horizon_s: f64) -> Option<f64> {
-    let c = d.0 * d.0 + d.1 * d.1 - r * r;
-    if c <= 0.0 {
-        return Some(0.0);
-    }
-    let a = v.0 * v.0 + v.1 * v.1;
-    let b = 2.0 * (d.0 * v.0 + d.1 * v.1);
-    let disc = b * b - 4.0 * a * c;
-    if a == 0.0 || disc < 0.0 || b >= 0.0 {
-        return None;
-    }
-    let t = (-b - disc.sqrt()) / (2.0 * a);
-    (t <= horizon_s).then_some(t)
+/// When a point `ahead` (metres, m/s) and `right` of a body's centre first lies within the
+/// body's half length and half width `body`, within `horizon_s`; 0 when it is within now.
+fn time_to_body(
+    ahead: (f64, f64),
+    right: (f64, f64),
+    body: (f64, f64),
+    horizon_s: f64,
+) -> Option<f64> {
+    // The interval of time each coordinate is within its half extent.
+    let within = |(x, v): (f64, f64), half: f64| -> Option<(f64, f64)> {
+        if v.abs() < 1e-9 {
+            return (x.abs() <= half).then_some((0.0, f64::INFINITY));
+        }
+        let (t1, t2) = ((-half - x) / v, (half - x) / v);
+        Some((t1.min(t2), t1.max(t2)))
+    };
+    let (a0, a1) = within(ahead, body.0)?;
+    let (r0, r1) = within(right, body.1)?;
+    let (from, to) = (a0.max(r0).max(0.0), a1.min(r1));
+    (from <= to && from <= horizon_s).then_some(from)
 }
 
 #[cfg(test)]
@@ -387,14 +399,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn time_to_within_a_radius() {
-        // 10 m away, closing at 5 m/s, radius 2: 1.6 s.
-        let t = time_to_within((10.0, 0.0), (-5.0, 0.0), 2.0, 4.0).unwrap();
-        assert!((t - 1.6).abs() < 1e-9);
-        // Moving away, passing wide, too late.
-        assert_eq!(time_to_within((10.0, 0.0), (5.0, 0.0), 2.0, 4.0), None);
-        assert_eq!(time_to_within((10.0, 5.0), (-5.0, 0.0), 2.0, 4.0), None);
-        assert_eq!(time_to_within((30.0, 0.0), (-5.0, 0.0), 2.0, 4.0), None);
-        assert_eq!(time_to_within((1.0, 0.0), (5.0, 0.0), 2.0, 4.0), Some(0.0));
+    fn time_to_the_body() {
+        // A pedestrian 10 m ahead on the centre line, the vehicle closing at 5 m/s; half
+        // length 2.75 m: 1.45 s.
+        let t = time_to_body((10.0, -5.0), (0.0, 0.0), (2.75, 1.4), 4.0).unwrap();
+        assert!((t - 1.45).abs() < 1e-9);
+        // Walking across from 3 m right at 1.5 m/s: in the path from 1.07 s, the front
+        // there at 1.45 s.
+        let t = time_to_body((10.0, -5.0), (3.0, -1.5), (2.75, 1.4), 4.0).unwrap();
+        assert!((t - 1.45).abs() < 1e-9, "{t}");
+        // On the pavement 4 m to the side, walking along: never.
+        assert_eq!(
+            time_to_body((10.0, -5.0), (4.0, 0.0), (2.75, 1.4), 4.0),
+            None
+        );
+        // Behind, the vehicle driving away; too far ahead for the horizon.
+        assert_eq!(
+            time_to_body((-10.0, -5.0), (0.0, 0.0), (2.75, 1.4), 4.0),
+            None
+        );
+        assert_eq!(
+            time_to_body((40.0, -5.0), (0.0, 0.0), (2.75, 1.4), 4.0),
+            None
+        );
+        assert_eq!(
+            time_to_body((1.0, 0.0), (0.5, 0.0), (2.75, 1.4), 4.0),
+            Some(0.0)
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The bundled scenario's network: its projection takes junctions back to the longitudes and
-//! latitudes they were drawn at, and its signalised junctions make MAPs the world reads.
+//! latitudes they were drawn at, its signalised junctions make MAPs the world reads, and the
+//! MAPs of all junctions cover every road section of each bundled scenario.
 
 use roadcloud_sumo::bridge::REGION;
 use roadcloud_sumo::net::Net;
@@ -73,4 +74,46 @@ fn signalised_junctions_make_maps_the_world_reads() {
         }
     }
     assert!(!LaneIndex::new(nodes.iter()).is_empty());
+}
+
+/// Every road lane of a bundled network: lane matching on the MAPs its RSUs send finds each
+/// lane's middle in that lane, heading its way.
+fn every_road_section_is_mapped(name: &str) {
+    let net = Net::read(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../scenarios")
+            .join(name)
+            .join(format!("{name}.net.xml")),
+    )
+    .unwrap();
+    let bridge = roadcloud_sumo::bridge::Bridge::new(net.clone());
+    let frame = bridge.frame;
+    let mut nodes = Vec::new();
+    for j in net.mapped() {
+        let bytes = roadcloud_csae::encode(&net.map(j, REGION, 0)).unwrap();
+        let map: roadcloud_csae::MapData = roadcloud_csae::decode(&bytes).unwrap();
+        nodes.extend(intersections_from_map(&frame, &map));
+    }
+    let index = LaneIndex::new(nodes.iter());
+    let mut checked = 0;
+    for lane in net.lanes.values().filter(|l| !l.sidewalk) {
+        let (a, b) = (lane.shape[0], lane.shape[lane.shape.len() - 1]);
+        let mid = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+        let (lat, lon) = net.to_wgs84(mid.0, mid.1);
+        let heading = (b.0 - a.0).atan2(b.1 - a.1).to_degrees().rem_euclid(360.0);
+        let m = index
+            .locate(frame.to_local(lat, lon), Some(heading))
+            .unwrap_or_else(|| panic!("{name}: lane {} is on no MAP lane", lane.id));
+        assert_eq!(m.lane.lane, lane.index + 1, "{name}: {}", lane.id);
+        assert!(!m.against, "{name}: {}", lane.id);
+        checked += 1;
+    }
+    assert!(checked > 10, "{name}: {checked} lanes");
+}
+
+#[test]
+fn every_road_section_of_the_bundled_scenarios_is_mapped() {
+    for name in ["anting-grid", "arterial", "motorway"] {
+        every_road_section_is_mapped(name);
+    }
 }

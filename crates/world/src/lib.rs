@@ -26,4 +26,4 @@ pub use observe::{
 };
 pub use tiles::{TileGrid, TileId};
 pub use time::{Millis, resolve_sec_mark};
-pub use tracks::{SourceKey, TileView, Track, TrackConfig, TrackId, Tracks, Update};
+pub use tracks::{SourceKey, TileView, Track, TrackConfig, TrackId, Tracks, Trail, Update};

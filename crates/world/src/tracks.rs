@@ -115,6 +115,46 @@ pub struct Track {
     pub lane: Option<LaneMatch>,
     /// Whether it reported itself since the applications last looked at it.
     pub awaiting_apps: bool,
+    /// Where it has been: its path, for telling what drives in its lane where no MAP does.
+    pub trail: Trail,
+}
+
+/// A participant's recent path: its fused positions, one at least [`Trail::SPACING_M`] from
+/// the next, the newest [`Trail::POINTS`] of them (about a hundred metres), oldest first.
+///
+/// Where no MAP gives lanes, a vehicle drives in another's lane when it is on the path the
+/// other took, not when their headings merely agree: the path is the evidence (as a BSM's
+/// `pathHistory` is an OBU's, T/CSAE 53-2020 DF_PathHistory).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trail {
+    points: std::collections::VecDeque<Point>,
+}
+
+impl Trail {
+    /// Metres between kept points.
+    pub const SPACING_M: f64 = 3.0;
+    /// Points kept.
+    pub const POINTS: usize = 32;
+
+    /// Notes a position.
+    pub fn push(&mut self, p: Point) {
+        if self
+            .points
+            .back()
+            .is_some_and(|last| last.distance2_to(p) < Self::SPACING_M * Self::SPACING_M)
+        {
+            return;
+        }
+        if self.points.len() == Self::POINTS {
+            self.points.pop_front();
+        }
+        self.points.push_back(p);
+    }
+
+    /// The points, oldest first.
+    pub fn points(&self) -> impl DoubleEndedIterator<Item = Point> + ExactSizeIterator + '_ {
+        self.points.iter().copied()
+    }
 }
 
 impl Track {
@@ -468,6 +508,7 @@ impl Tracks {
                 tile,
                 lane: None,
                 awaiting_apps: false,
+                trail: Trail::default(),
             }
         });
         let slot = track.sources.iter().position(|(k, _)| *k == key);
@@ -492,6 +533,8 @@ impl Tracks {
             None => track.sources.push((key, o)),
         }
         track.fuse();
+        let at = track.position;
+        track.trail.push(at);
         let roadside_only = !track.self_reported();
         let tile = self.grid.tile_of(track.position);
         if tile != track.tile {

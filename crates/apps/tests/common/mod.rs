@@ -28,7 +28,14 @@ pub struct Zone {
     pub pipeline: Pipeline,
     pub frame: LocalFrame,
     pub now: Millis,
+    /// The vehicles that have reported, with the path they came along.
+    seen: std::collections::HashSet<[u8; 8]>,
 }
+
+/// Seconds of a vehicle's past a scenario gives it when it first reports: a vehicle on the
+/// road has come from somewhere, and its track's path is the applications' evidence of its
+/// lane where MAP gives none.
+pub const HISTORY_S: u32 = 10;
 
 impl Zone {
     /// An empty zone around the MAP vector's intersection (node 310/1001 at the origin).
@@ -39,6 +46,7 @@ impl Zone {
             pipeline,
             frame,
             now: roadcloud_transport::now_millis(),
+            seen: std::collections::HashSet::new(),
         }
     }
 
@@ -58,18 +66,70 @@ impl Zone {
         z
     }
 
+    /// Marks the lanes of the approach through `at` heading `heading_deg` as giving way at
+    /// their stop line (DE_AllowedManeuvers bit 8, `yieldAllwaysRequired`), as MAP would
+    /// for a minor road.
+    pub fn give_way(&mut self, at: Point, heading_deg: f64) {
+        let m = self
+            .pipeline
+            .lanes
+            .locate(at, Some(heading_deg))
+            .expect("a lane there");
+        let x = self
+            .pipeline
+            .intersections
+            .get_mut(&m.lane.node)
+            .expect("its intersection");
+        for link in x.links.iter_mut().filter(|l| l.upstream == m.lane.upstream) {
+            for lane in &mut link.lanes {
+                lane.maneuvers = Some(lane.maneuvers.unwrap_or(0) | 1 << 8);
+            }
+        }
+    }
+
     pub fn send(&mut self, kind: DeviceKind, device: [u8; 8], m: MessageKind, frame: MessageFrame) {
+        self.send_at(kind, device, m, frame, self.now);
+    }
+
+    fn send_at(
+        &mut self,
+        kind: DeviceKind,
+        device: [u8; 8],
+        m: MessageKind,
+        frame: MessageFrame,
+        received_at: Millis,
+    ) {
         let f = Frame {
             transport: Transport::Mqtt,
             topic: Topic::uplink(kind, DeviceId(device), m),
             payload: Bytes::from(roadcloud_csae::encode(&frame).expect("encodes")),
-            received_at: self.now,
+            received_at,
         };
         self.pipeline.ingest(&f).expect("admitted");
     }
 
-    /// A vehicle reports itself.
+    /// A vehicle reports itself; the first time, with the [`HISTORY_S`] seconds it drove
+    /// straight at its speed to get there (one BSM a second, each received when sent).
     pub fn vehicle(&mut self, v: VehicleState) {
+        if self.seen.insert(v.id) && v.speed_mps > 0.0 {
+            let (s, c) = v.heading_deg.to_radians().sin_cos();
+            for k in (1..=HISTORY_S).rev() {
+                let back = v.speed_mps * f64::from(k);
+                let then = self.now - Millis::from(k) * 1_000;
+                let past = VehicleState {
+                    position: p(v.position.east_m - back * s, v.position.north_m - back * c),
+                    ..v
+                };
+                let bsm = messages::bsm(&self.frame, &past, 0, then);
+                self.send_at(
+                    DeviceKind::Obu,
+                    v.id,
+                    MessageKind::Bsm,
+                    MessageFrame::BsmFrame(bsm),
+                    then,
+                );
+            }
+        }
         let bsm = messages::bsm(&self.frame, &v, 0, self.now);
         self.send(
             DeviceKind::Obu,

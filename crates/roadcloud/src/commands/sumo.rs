@@ -1,7 +1,8 @@
 //! `roadcloud sim sumo` and `roadcloud eval`: Eclipse SUMO co-simulation. SUMO's vehicles
 //! become OBUs sending BSM, its signalised junctions RSUs sending MAP, SPAT and RSM of its
 //! pedestrians, all over MQTT to roadcloud; the advisories that come back are collected, and
-//! `eval` compares them with the conflicts SUMO's SSM device records.
+//! `eval` compares them with the conflicts SUMO's SSM device records and the bridge's own
+//! ground truth (`roadcloud_sumo::truth`).
 
 use crate::commands::serve::{self, ServeArgs};
 use anyhow::{Context, Result, bail};
@@ -101,20 +102,27 @@ pub struct CosimArgs {
     pub apps_config: Option<PathBuf>,
 }
 
-/// Evaluate roadcloud's collision warnings against SUMO's conflicts.
+/// Evaluate roadcloud's warnings against what happened in SUMO, application by application.
 ///
 /// Runs the co-simulation (as `roadcloud sim sumo`) with SUMO's SSM device on every vehicle
-/// (TTC and DRAC, thresholds 4 s and 3 m/s²), then compares the FCW and ICW advisories the
-/// vehicles received with the conflicts SSM recorded (each pair and begin time once):
-/// conflicts whose minimum TTC was under --critical-ttc-s, and which of them the pair was
-/// warned of at least --lead-s before the minimum-TTC moment; advisories with no conflict of
-/// their pair within --window-s. Prints the table and writes a report with plots to
-/// --report-dir; --report-json writes the figures for scripts.
+/// (TTC and DRAC, thresholds 4 s and 3 m/s²) and watches SUMO's exact state for what SSM does
+/// not record: hard braking ahead of close followers (EBW), entries on red (RLVW), lane
+/// changes into occupied gaps (LCW), pedestrians on collision course (VRUCW), and which way
+/// vehicles turn (SSM's crossing conflicts with a left turner are LTA's, the others ICW's;
+/// car-following ones FCW's). For each application: critical situations (minimum TTC under
+/// --critical-ttc-s where there is one), which of them its advisory reached the target in
+/// time (at least --lead-s before the minimum-TTC moment), and its advisories with nothing
+/// behind them within --window-s. FCW's car-following conflicts below 11.1 m/s lie outside
+/// the operating range ISO 15623 requires and are counted apart (recall_all keeps them).
+/// Prints the tables and writes a report with plots to --report-dir; --report-json writes
+/// the figures (all applications together at the top, each in "applications"). Stops at the
+/// scenario's <end>; on SIGINT or SIGTERM, at once, with the report of what ran marked
+/// partial, and exit status 1. The ground truth is defined in docs/sumo.md.
 ///
 /// Examples:
 ///   source scripts/sumo.sh
-///   roadcloud eval --sumocfg scenarios/anting-grid/anting-grid.sumocfg --speed 0
-///   roadcloud eval --sumocfg x.sumocfg --seconds 120 --report-json eval.json
+///   roadcloud eval --sumocfg scenarios/anting-grid/anting-grid.sumocfg --seconds 180
+///   roadcloud eval --sumocfg scenarios/motorway/motorway.sumocfg --report-json eval.json
 #[derive(Args, Debug, Clone)]
 #[command(verbatim_doc_comment)]
 pub struct EvalArgs {
