@@ -4,7 +4,7 @@
 //! Principle: the gap to the nearest vehicle ahead in the lane and the enhanced time to
 //! collision ([`time_to_close`]: both keep their speed and acceleration, a braking leader
 //! stops; a leader decelerating less than `leader_braking_mps2` is taken as keeping its
-//! speed). Warning below `ttc_warning_s`, alert below `ttc_alert_s`; 2.7 s is the warning
+//! speed, and the host's acceleration counts only when it brakes). Warning below `ttc_warning_s`, alert below `ttc_alert_s`; 2.7 s is the warning
 //! threshold of the CAMP/NHTSA FCW test procedure, 1.5 s leaves a normal driver's reaction
 //! and a hard brake.
 
@@ -69,9 +69,13 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         } else {
             rv.accel_mps2
         };
+        // The host's own acceleration is taken only when it brakes: a driver speeding up
+        // behind a car speeds up to a gap, not into it, and carrying a moment's
+        // acceleration on made most of FCW's warnings on the motorway scenario (median TTC
+        // 2.5 s at 17 m with SSM seeing no conflict).
         let Some(ttc) = time_to_close(
             gap,
-            (hv.speed_mps, hv.accel_mps2),
+            (hv.speed_mps, hv.accel_mps2.min(0.0)),
             (rv.speed_mps, leader_accel),
             p.ttc_warning_s,
         ) else {

@@ -379,3 +379,64 @@ fn sumo_does_not_outlive_a_killed_roadcloud() {
     }
     assert!(!alive(sumo), "SUMO ({sumo}) outlived roadcloud");
 }
+
+#[test]
+fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("eval.json");
+    let http = format!("127.0.0.1:{}", free_port());
+    let out = roadcloud(&[
+        "eval",
+        "--sumocfg",
+        scenario().to_str().unwrap(),
+        "--speed",
+        "2",
+        "--seconds",
+        "40",
+        "--respond",
+        "--equipped",
+        "0.3",
+        "--http-listen",
+        &http,
+        "--report-dir",
+        dir.path().to_str().unwrap(),
+        "--report-json",
+        json.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("closed loop, 30 % of vehicles equipped"),
+        "{text}"
+    );
+    let e: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let c = &e["closed_loop"];
+    assert_eq!(c["equipped"], 0.3, "{e}");
+    // Both runs cover the same simulated time; SUMO alone wrote its own SSM output.
+    assert_eq!(
+        c["without_roadcloud"]["simulated_s"], c["with_roadcloud"]["simulated_s"],
+        "{c}"
+    );
+    assert!(dir.path().join("ssm-without-roadcloud.xml").exists());
+    // Drivers heard advisories and reacted to some.
+    assert!(
+        c["with_roadcloud"]["reactions"].as_u64().unwrap() > 0,
+        "{c}"
+    );
+    let severe = |k: &str| c[k]["severe_conflicts"].as_u64().unwrap();
+    assert!(
+        severe("with_roadcloud") <= e["conflicts"].as_u64().unwrap(),
+        "{e}"
+    );
+    if severe("without_roadcloud") > 0 {
+        let want = 1.0 - severe("with_roadcloud") as f64 / severe("without_roadcloud") as f64;
+        assert!(
+            (c["severe_conflict_reduction"].as_f64().unwrap() - want).abs() < 1e-9,
+            "{c}"
+        );
+    }
+}

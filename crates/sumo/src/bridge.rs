@@ -111,6 +111,9 @@ pub struct Bridge {
     pub frame: LocalFrame,
     previous_angle: HashMap<String, f64>,
     msg_count: HashMap<[u8; 8], u8>,
+    /// The share of vehicles that carry an OBU (1: all); the others send nothing
+    /// ([`crate::respond::equipped`] picks them).
+    pub equipped: f64,
 }
 
 impl Bridge {
@@ -129,6 +132,7 @@ impl Bridge {
             frame,
             previous_angle: HashMap::new(),
             msg_count: HashMap::new(),
+            equipped: 1.0,
         }
     }
 
@@ -191,6 +195,9 @@ impl Bridge {
         let mut out = Vec::with_capacity(vehicles.len() + 3 * signals.len());
         let mut seen = HashMap::with_capacity(vehicles.len());
         for v in vehicles {
+            if !crate::respond::equipped(&v.id, self.equipped) {
+                continue;
+            }
             let id = device_id(&v.id);
             // SUMO places a vehicle by its front bumper; a BSM by its centre.
             let h = v.angle_deg.to_radians();

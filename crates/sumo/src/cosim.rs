@@ -51,6 +51,8 @@ pub struct Step {
     pub persons: Vec<PersonSample>,
     /// Traffic lights.
     pub signals: Vec<SignalSample>,
+    /// Vehicles that collided in this step (SUMO counts each party).
+    pub colliding: u32,
     /// Nothing is left to simulate.
     pub done: bool,
 }
@@ -223,6 +225,7 @@ impl Sumo {
                 ids::VAR_ARRIVED_VEHICLES_IDS,
                 ids::VAR_MIN_EXPECTED_VEHICLES,
                 ids::VAR_TIME,
+                ids::VAR_COLLIDING_VEHICLES_NUMBER,
             ],
         )?;
         let tls = match client
@@ -264,6 +267,10 @@ impl Sumo {
                     if let Some(t) = vars.get(&ids::VAR_TIME).and_then(Value::as_f64) {
                         self.time_s = t;
                     }
+                    step.colliding = vars
+                        .get(&ids::VAR_COLLIDING_VEHICLES_NUMBER)
+                        .and_then(Value::as_f64)
+                        .map_or(0, |n| n.max(0.0) as u32);
                     expected = vars
                         .get(&ids::VAR_MIN_EXPECTED_VEHICLES)
                         .and_then(Value::as_f64)
@@ -361,6 +368,12 @@ impl Sumo {
                 })
             })
             .collect())
+    }
+
+    /// Has vehicles slow down: (SUMO id, speed m/s, over seconds). Those that have left are
+    /// skipped.
+    pub fn slow_down(&mut self, orders: &[(&str, f64, f64)]) -> io::Result<usize> {
+        self.client.slow_down_many(orders)
     }
 
     /// The step length, seconds.

@@ -10,6 +10,7 @@ pub mod bridge;
 pub mod cosim;
 pub mod eval;
 pub mod net;
+pub mod respond;
 pub mod ssm;
 pub mod traci;
 pub mod truth;

@@ -58,6 +58,12 @@ pub mod ids {
     pub const VAR_DEPARTED_VEHICLES_IDS: u8 = 0x74;
     /// Vehicles that arrived in the last step.
     pub const VAR_ARRIVED_VEHICLES_IDS: u8 = 0x7a;
+    /// Set vehicle variable (command).
+    pub const SET_VEHICLE: u8 = 0xc4;
+    /// Vehicle: slow down to a speed over a duration.
+    pub const CMD_SLOWDOWN: u8 = 0x14;
+    /// Simulation variable: vehicles involved in collisions this step.
+    pub const VAR_COLLIDING_VEHICLES_NUMBER: u8 = 0x80;
     /// Expected number of vehicles still to come or running.
     pub const VAR_MIN_EXPECTED_VEHICLES: u8 = 0x7d;
     /// A traffic light's state string (one of `rRyYgGoOus` per controlled link).
@@ -361,6 +367,47 @@ impl Client {
             out.insert(k, v);
         }
         Ok(out)
+    }
+
+    /// Has each vehicle of `orders` (id, speed m/s, duration s) slow down to the speed over
+    /// the duration, in one message. A vehicle that has left is skipped (SUMO's refusal of
+    /// it is not an error here); the number of orders SUMO took is returned.
+    pub fn slow_down_many(&mut self, orders: &[(&str, f64, f64)]) -> io::Result<usize> {
+        if orders.is_empty() {
+            return Ok(0);
+        }
+        const TYPE_COMPOUND: u8 = 0x0f;
+        const TYPE_DOUBLE: u8 = 0x0b;
+        let mut m = Message::default();
+        for (id, speed, duration) in orders {
+            let mut c = vec![ids::CMD_SLOWDOWN];
+            string(&mut c, id);
+            c.push(TYPE_COMPOUND);
+            c.extend(2i32.to_be_bytes());
+            c.push(TYPE_DOUBLE);
+            c.extend(speed.to_be_bytes());
+            c.push(TYPE_DOUBLE);
+            c.extend(duration.to_be_bytes());
+            m.command(ids::SET_VEHICLE, &c);
+        }
+        let buf = self.exchange(&m)?;
+        let mut r = Reader { buf: &buf, at: 0 };
+        let mut taken = 0;
+        for _ in orders {
+            let start = r.at;
+            let len = r.command_len()?;
+            let id = r.u8()?;
+            let result = r.u8()?;
+            r.at = start + len;
+            if id != ids::SET_VEHICLE {
+                return Err(bad(format!(
+                    "TraCI answered {id:#04x} to {:#04x}",
+                    ids::SET_VEHICLE
+                )));
+            }
+            taken += usize::from(result == 0);
+        }
+        Ok(taken)
     }
 
     /// Ends the simulation; SUMO writes its outputs and exits.

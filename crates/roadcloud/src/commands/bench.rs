@@ -438,6 +438,8 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 seconds: Some(total.as_secs_f64()),
                 advisories_out: None,
                 apps_config: None,
+                equipped: 1.0,
+                respond: false,
             };
             let run = crate::commands::sumo::cosimulate(
                 cosim,

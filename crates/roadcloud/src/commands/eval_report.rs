@@ -18,6 +18,35 @@ pub(crate) struct Written<'a> {
     pub report: &'a Report,
     /// What counted.
     pub criteria: Criteria,
+    /// With `--respond`: the run with drivers heeding roadcloud against SUMO alone.
+    pub closed_loop: Option<ClosedLoop>,
+}
+
+/// The closed loop's figures: the road with roadcloud (drivers heeding its advisories) and
+/// without it.
+pub(crate) struct ClosedLoop {
+    /// The share of vehicles equipped.
+    pub equipped: f64,
+    /// How long the run without roadcloud went, simulated seconds.
+    pub without_simulated_s: f64,
+    /// Conflicts with a minimum TTC under 1.5 s, without roadcloud.
+    pub severe_without: usize,
+    /// ... and with it.
+    pub severe_with: usize,
+    /// Vehicles in collisions without roadcloud.
+    pub colliding_without: u64,
+    /// ... and with it.
+    pub colliding_with: u64,
+    /// Drivers' reactions to advisories.
+    pub reactions: usize,
+}
+
+impl ClosedLoop {
+    /// How many fewer severe conflicts with roadcloud, as a share of those without.
+    pub fn reduction(&self) -> Option<f64> {
+        (self.severe_without > 0)
+            .then(|| 1.0 - self.severe_with as f64 / self.severe_without as f64)
+    }
 }
 
 /// A plot's file suffix, its severity bins and its lead times.
@@ -115,6 +144,26 @@ impl Written<'_> {
                 pct(a.precision()),
             );
         }
+        if let Some(c) = &self.closed_loop {
+            let _ = writeln!(
+                t,
+                "\n| closed loop, {:.0} % of vehicles equipped | without roadcloud | with roadcloud |\n| --- | --- | --- |\n\
+                 | conflicts with minimum TTC < {} s | {} | {} ({} fewer) |\n\
+                 | vehicles in collisions | {} | {} |\n\
+                 | drivers' reactions to advisories | - | {} |\n\
+                 | simulated | {:.0} s | {:.0} s |",
+                100.0 * c.equipped,
+                super::sumo::SEVERE_TTC_S,
+                c.severe_without,
+                c.severe_with,
+                pct(c.reduction()),
+                c.colliding_without,
+                c.colliding_with,
+                c.reactions,
+                c.without_simulated_s,
+                self.out.sim_s,
+            );
+        }
         let _ = writeln!(
             t,
             "\ncritical: minimum TTC under {} s (SSM, pedestrians), or as the application's ground truth defines it (docs/sumo.md); in time: at least {} s before the minimum-TTC moment; nothing behind: no situation of the application, nor an SSM conflict of the pair, within {} s",
@@ -171,6 +220,23 @@ impl Written<'_> {
             "precision": r.precision(),
             "applications": apps,
             "advisories_by_scenario": self.out.by_scenario(),
+            "vehicles_in_collisions": self.out.colliding,
+            "closed_loop": self.closed_loop.as_ref().map(|c| json!({
+                "equipped": c.equipped,
+                "severe_ttc_s": super::sumo::SEVERE_TTC_S,
+                "without_roadcloud": {
+                    "simulated_s": c.without_simulated_s,
+                    "severe_conflicts": c.severe_without,
+                    "vehicles_in_collisions": c.colliding_without,
+                },
+                "with_roadcloud": {
+                    "simulated_s": self.out.sim_s,
+                    "severe_conflicts": c.severe_with,
+                    "vehicles_in_collisions": c.colliding_with,
+                    "reactions": c.reactions,
+                },
+                "severe_conflict_reduction": c.reduction(),
+            })),
         })
     }
 

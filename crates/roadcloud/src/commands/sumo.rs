@@ -11,6 +11,7 @@ use roadcloud_sumo::bridge::{Bridge, device_id};
 use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_span};
 use roadcloud_sumo::eval::{self, Criteria, Received};
 use roadcloud_sumo::net::Net;
+use roadcloud_sumo::respond::Responder;
 use roadcloud_sumo::truth::{Found, Truth};
 use roadcloud_transport::mqtt::parse_broker_url;
 use roadcloud_transport::now_millis;
@@ -100,6 +101,25 @@ pub struct CosimArgs {
     /// `[apps.ID]` tables (as `roadcloud serve --config` reads them).
     #[arg(long, value_name = "FILE")]
     pub apps_config: Option<PathBuf>,
+    /// The share of SUMO's vehicles that carry an OBU (send BSM, receive advisories), 0 to
+    /// 1; which ones is drawn from their ids, the same in every run.
+    #[arg(long, default_value_t = 1.0, value_parser = share)]
+    pub equipped: f64,
+    /// Closed loop: SUMO's drivers heed the advisories they receive, after a reaction time
+    /// of 1 to 1.5 s drawn per driver, braking on an alert (4 m/s²) and slowing on a warning
+    /// (2.5 m/s²) for 1.5 s, through TraCI. `roadcloud eval --respond` also runs the scenario
+    /// without roadcloud and compares conflicts and collisions.
+    #[arg(long)]
+    pub respond: bool,
+}
+
+fn share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not a share between 0 and 1"))
+    }
 }
 
 /// Evaluate roadcloud's warnings against what happened in SUMO, application by application.
@@ -161,6 +181,10 @@ pub(crate) struct Outcome {
     pub(crate) interrupted: Option<&'static str>,
     /// What happened that SSM does not record (when evaluating): events and movements.
     truth: Found,
+    /// Vehicles that collided, as SUMO counts them (each party of a collision).
+    pub(crate) colliding: u64,
+    /// Drivers' reactions to advisories carried out (closed loop).
+    pub(crate) reactions: usize,
 }
 
 impl Outcome {
@@ -200,6 +224,10 @@ pub fn sim(args: &SimArgs) -> Result<()> {
         out.advisories.len(),
         out.by_scenario()
     );
+    println!(
+        "vehicles in collisions: {}; drivers' reactions to advisories: {}",
+        out.colliding, out.reactions
+    );
     match out.interrupted {
         Some(signal) => bail!("interrupted by {signal} at {:.1} s simulated", out.sim_s),
         None => Ok(()),
@@ -217,6 +245,19 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     let ssm = std::fs::canonicalize(&args.report_dir)?.join("ssm.xml");
     let runtime = runtime()?;
     let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
+    // The closed loop's reference: the same scenario without roadcloud (SUMO alone, as
+    // fast as it goes).
+    let without = if args.cosim.respond {
+        let path = std::fs::canonicalize(&args.report_dir)?.join("ssm-without-roadcloud.xml");
+        let config = config_for(&args.cosim, scratch.path())?;
+        let (sim_s, colliding) = runtime.block_on(sumo_alone(&args.cosim, &config, &path))?;
+        let xml = std::fs::read_to_string(&path)
+            .with_context(|| format!("SUMO wrote no SSM output at {}", path.display()))?;
+        let conflicts = roadcloud_sumo::ssm::read(&xml).map_err(anyhow::Error::msg)?;
+        Some((sim_s, conflicts, colliding))
+    } else {
+        None
+    };
     let mut cosim = args.cosim.clone();
     cosim.advisories_out = Some(
         cosim
@@ -287,11 +328,28 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         .or(args.cosim.net.as_deref())
         .map(|p| p.display().to_string())
         .unwrap_or_default();
+    let closed_loop = without.map(|(sim_s, before, colliding)| {
+        let severe = |c: &[roadcloud_sumo::ssm::Conflict]| {
+            c.iter()
+                .filter(|c| c.min_ttc.is_some_and(|(_, v)| v < SEVERE_TTC_S))
+                .count()
+        };
+        super::eval_report::ClosedLoop {
+            equipped: args.cosim.equipped,
+            without_simulated_s: sim_s,
+            severe_without: severe(&before),
+            severe_with: severe(&conflicts),
+            colliding_without: colliding,
+            colliding_with: out.colliding,
+            reactions: out.reactions,
+        }
+    });
     let report = super::eval_report::Written {
         scenario: &scenario,
         out: &out,
         report: &r,
         criteria,
+        closed_loop,
     };
     print!("{}", report.table());
     report.write(&args.report_dir, args.report_json.as_deref())?;
@@ -304,6 +362,43 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         ),
         None => Ok(()),
     }
+}
+
+/// Conflicts with a minimum TTC under this count in the closed loop's comparison, seconds.
+pub(crate) const SEVERE_TTC_S: f64 = 1.5;
+
+/// SUMO alone on the scenario, with SSM, to the same end as the co-simulation: (simulated
+/// seconds, vehicles in collisions).
+async fn sumo_alone(args: &CosimArgs, config: &Path, ssm: &Path) -> Result<(f64, u64)> {
+    let (_, end) =
+        scenario_span(config).with_context(|| format!("cannot read {}", config.display()))?;
+    let limit = match (args.seconds, end) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let options = SumoOptions {
+        sumo_home: args.sumo_home.clone(),
+        config: config.to_path_buf(),
+        step_s: 0.1,
+        ssm_file: Some(ssm.to_path_buf()),
+        extra: Vec::new(),
+    };
+    let stop = stop_on_signal();
+    tokio::task::spawn_blocking(move || -> Result<(f64, u64)> {
+        let mut sumo = Sumo::start(&options)?;
+        let (mut sim_s, mut colliding) = (0.0, 0u64);
+        while stop.get().is_none() {
+            let s = sumo.step()?;
+            sim_s = s.time_s;
+            colliding += u64::from(s.colliding);
+            if s.done || limit.is_some_and(|l| sim_s >= l - 1e-9) {
+                break;
+            }
+        }
+        sumo.close()?;
+        Ok((sim_s, colliding))
+    })
+    .await?
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -411,14 +506,27 @@ pub(crate) async fn cosimulate(
     listener
         .subscribe("V2X/OBU/+/ADVICE/DOWN", QoS::AtMostOnce)
         .await?;
+    // Advisories as the drivers hear them, for the closed loop: (time, target, scenario,
+    // severity).
+    let (heard_tx, heard) = std::sync::mpsc::channel::<(f64, String, String, String)>();
     {
         let (sim_time, advisories) = (sim_time.clone(), advisories.clone());
+        let respond = args.respond;
         tokio::spawn(async move {
             loop {
                 match events.poll().await {
                     Ok(Event::Incoming(Packet::Publish(p))) => {
                         if let Ok(a) = serde_json::from_slice::<Value>(&p.payload) {
                             let t = f64::from_bits(sim_time.load(Ordering::Acquire));
+                            if respond {
+                                let text = |k: &str| a[k].as_str().unwrap_or("").to_string();
+                                let _ = heard_tx.send((
+                                    t,
+                                    text("target"),
+                                    text("scenario"),
+                                    text("severity"),
+                                ));
+                            }
                             advisories.lock().expect("advisories").push((t, a));
                         }
                     }
@@ -443,16 +551,19 @@ pub(crate) async fn cosimulate(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    let speed = args.speed;
+    let (speed, equipped) = (args.speed, args.equipped);
     let stop = stop_on_signal();
     let clock = sim_time.clone();
     let driver = tokio::task::spawn_blocking(move || -> Result<Outcome> {
         let mut truth = options.ssm_file.is_some().then(|| Truth::new(&net));
         let mut bridge = Bridge::new(net);
+        bridge.equipped = equipped;
+        let mut responder = Responder::default();
+        let mut colliding = 0u64;
         let mut sumo = Sumo::start(&options)?;
         let started = Instant::now();
         let (mut steps, mut max_vehicles, mut sumo_s) = (0u64, 0usize, 0.0);
-        let mut ids = HashMap::new();
+        let mut ids: HashMap<[u8; 8], String> = HashMap::new();
         let mut sim_s = 0.0;
         let mut interrupted = None;
         loop {
@@ -467,6 +578,29 @@ pub(crate) async fn cosimulate(
             sim_s = s.time_s;
             clock.store(sim_s.to_bits(), Ordering::Release);
             max_vehicles = max_vehicles.max(s.vehicles.len());
+            colliding += u64::from(s.colliding);
+            // The closed loop: drivers heed what they heard, after their reaction time.
+            while let Ok((t, target, scenario, severity)) = heard.try_recv() {
+                let sumo_id = roadcloud_transport::DeviceId::parse(&target)
+                    .and_then(|d| ids.get(&d.0))
+                    .cloned();
+                if let Some(v) = sumo_id {
+                    responder.advise(t, &v, &scenario, &severity);
+                }
+            }
+            let speeds: HashMap<&str, f64> = s
+                .vehicles
+                .iter()
+                .map(|v| (v.id.as_str(), v.speed_mps))
+                .collect();
+            let orders = responder.due(s.time_s, &speeds);
+            if !orders.is_empty() {
+                let orders: Vec<(&str, f64, f64)> = orders
+                    .iter()
+                    .map(|(v, s, d)| (v.as_str(), *s, *d))
+                    .collect();
+                sumo.slow_down(&orders)?;
+            }
             if let Some(truth) = truth.as_mut() {
                 truth.step(&s);
             }
@@ -508,6 +642,8 @@ pub(crate) async fn cosimulate(
             ids,
             interrupted,
             truth: truth.map(Truth::finish).unwrap_or_default(),
+            colliding,
+            reactions: responder.reactions,
         })
     });
     let mut published = 0u64;
