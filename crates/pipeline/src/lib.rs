@@ -284,19 +284,7 @@ impl Pipeline {
                 observe_rsm(&self.frame, r, a.received_at)
             }
             MessageFrame::MapFrame(m) => {
-                let mut changed = false;
-                for x in intersections_from_map(&self.frame, m) {
-                    // RSUs repeat their MAP every second; the lanes are rebuilt only when
-                    // it says something new.
-                    if self.intersections.get(&x.id) != Some(&x) {
-                        changed = true;
-                        self.journal.intersections_touched.insert(x.id);
-                        self.intersections.insert(x.id, x);
-                    }
-                }
-                if changed {
-                    self.lanes = LaneIndex::new(self.intersections.values());
-                }
+                self.add_map(m);
                 Vec::new()
             }
             MessageFrame::SpatFrame(sp) => {
@@ -337,6 +325,24 @@ impl Pipeline {
                 units::degrees_from_1e7(at.long.0.into()),
             );
             self.rsus.insert(topic.device, p);
+        }
+    }
+
+    /// Takes a MAP's nodes and links into the zone's lanes, as an RSU's MAP or a road
+    /// network file gives them (a node already known is replaced).
+    pub fn add_map(&mut self, m: &roadcloud_csae::MapData) {
+        let mut changed = false;
+        for x in intersections_from_map(&self.frame, m) {
+            // RSUs repeat their MAP every second; the lanes are rebuilt only when it says
+            // something new.
+            if self.intersections.get(&x.id) != Some(&x) {
+                changed = true;
+                self.journal.intersections_touched.insert(x.id);
+                self.intersections.insert(x.id, x);
+            }
+        }
+        if changed {
+            self.lanes = LaneIndex::new(self.intersections.values());
         }
     }
 

@@ -448,3 +448,22 @@ fn the_stats_series_has_a_sample_a_second_of_what_came_in() {
     assert!(busy["ingest_p99_ms"].as_f64().is_some(), "{busy}");
     assert_eq!(busy["rejected_per_s"], 0.0);
 }
+
+#[test]
+fn a_road_network_file_gives_lanes_where_no_rsu_sends_map() {
+    let net = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios/motorway/motorway.net.xml");
+    let s = start_with(&["--road-network", net.to_str().unwrap()]);
+    let x = get_json(s.http, "/api/v1/intersections");
+    let nodes = x["intersections"].as_array().expect("a list");
+    // The merge, the diverge, the motorway's end and the off-ramp's: every junction a road
+    // leads into.
+    assert_eq!(nodes.len(), 4, "{x}");
+    let lanes: usize = nodes
+        .iter()
+        .flat_map(|n| n["links"].as_array().unwrap())
+        .map(|l| l["lanes"].as_array().unwrap().len())
+        .sum();
+    // 3 + 1 into the merge, 4 into the diverge, 3 to the end, 1 to the off-ramp's end.
+    assert_eq!(lanes, 12, "{x}");
+}

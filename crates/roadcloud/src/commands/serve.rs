@@ -75,6 +75,11 @@ pub struct ServeArgs {
     /// Where the database (roadcloud.db, SQLite in WAL mode) is kept.
     #[arg(long, default_value = "roadcloud-data", value_name = "DIR")]
     pub data_dir: PathBuf,
+    /// Lanes for the places no RSU's MAP covers: the zone's road network as a SUMO network
+    /// (.net.xml, placed with netconvert --proj.utm; netconvert makes one from OpenDRIVE or
+    /// OpenStreetMap). Every road section becomes a MAP link, as an RSU would send it.
+    #[arg(long, value_name = "FILE")]
+    pub road_network: Option<PathBuf>,
     /// How long stored events, device changes, trajectories and advisories are kept, hours.
     #[arg(long, default_value_t = 168.0)]
     pub retention_hours: f64,
@@ -312,8 +317,13 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     })?;
     let store = Arc::new(store);
     tracing::info!("storing in {}", store.path().display());
+    let mut pipeline = args.pipeline()?;
+    if let Some(path) = &args.road_network {
+        let nodes = road_network(&mut pipeline, path)?;
+        tracing::info!("lanes of {nodes} nodes from {}", path.display());
+    }
     let world: SharedWorld = Arc::new(RwLock::new(World {
-        pipeline: args.pipeline()?,
+        pipeline,
         started_at: now_millis(),
     }));
 
@@ -415,6 +425,22 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     let _ = tokio::task::spawn_blocking(move || store_thread.join()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Takes the MAP of every node of a SUMO road network into the pipeline's lanes; the number
+/// of nodes.
+fn road_network(pipeline: &mut Pipeline, path: &std::path::Path) -> Result<usize> {
+    let net = roadcloud_sumo::net::Net::read(path).with_context(|| {
+        format!(
+            "cannot take lanes from {} (a SUMO .net.xml)",
+            path.display()
+        )
+    })?;
+    let nodes = net.mapped();
+    for j in &nodes {
+        pipeline.add_map(&net.map(j, roadcloud_sumo::bridge::REGION, 0));
+    }
+    Ok(nodes.len())
 }
 
 /// Frames per batch through the decode and world stages.
