@@ -14,6 +14,17 @@ fn scenario() -> PathBuf {
         .join("../../scenarios/anting-grid/anting-grid.sumocfg")
 }
 
+/// The standard output of a run that must have succeeded.
+fn succeeded(out: &std::process::Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
 fn roadcloud(args: &[&str]) -> std::process::Output {
     assert!(
         std::env::var_os("SUMO_HOME").is_some(),
@@ -40,12 +51,7 @@ fn a_short_cosimulation_brings_advisories_back() {
         "--http-listen",
         &http,
     ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = succeeded(&out);
     assert!(text.contains("simulated 40.0 s"), "{text}");
     let received: usize = text
         .split("advisories received: ")
@@ -56,13 +62,13 @@ fn a_short_cosimulation_brings_advisories_back() {
     assert!(received > 0, "{text}");
 }
 
-/// Runs `roadcloud eval` on `sumocfg` for `seconds` simulated and checks that the report's
-/// figures add up; returns the JSON figures.
-fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str) -> Value {
+/// Runs `roadcloud eval` on `sumocfg` for `seconds` simulated (and `extra` flags) and checks
+/// that the report's figures add up; returns the JSON figures and what it printed.
+fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str, extra: &[&str]) -> (Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("eval.json");
     let http = format!("127.0.0.1:{}", free_port());
-    let out = roadcloud(&[
+    let mut args = vec![
         "eval",
         "--sumocfg",
         sumocfg.to_str().unwrap(),
@@ -76,13 +82,9 @@ fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str) -> Value {
         dir.path().to_str().unwrap(),
         "--report-json",
         json.to_str().unwrap(),
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ];
+    args.extend(extra);
+    let text = succeeded(&roadcloud(&args));
     for f in [
         "report.md",
         "recall_by_severity.svg",
@@ -158,7 +160,10 @@ fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str) -> Value {
         .sum();
     assert_eq!(lines.lines().count() as u64, by);
     assert!(by > 0);
-    e
+    if e["closed_loop"].is_object() {
+        assert!(dir.path().join("ssm-without-roadcloud.xml").exists());
+    }
+    (e, text)
 }
 
 fn bundled(name: &str) -> PathBuf {
@@ -180,21 +185,21 @@ fn warns(e: &Value, apps: &[&str]) {
 
 #[test]
 fn the_evaluation_of_the_grid_adds_up() {
-    let e = evaluate_briefly(&scenario(), "60");
+    let (e, _) = evaluate_briefly(&scenario(), "60", &[]);
     assert!(e["conflicts"].as_u64().unwrap() > 0, "{e}");
     warns(&e, &["FCW", "ICW"]);
 }
 
 #[test]
 fn the_evaluation_of_the_arterial_adds_up() {
-    let e = evaluate_briefly(&bundled("arterial"), "60");
+    let (e, _) = evaluate_briefly(&bundled("arterial"), "60", &[]);
     assert!(e["conflicts"].as_u64().unwrap() > 0, "{e}");
     warns(&e, &["FCW", "EBW"]);
 }
 
 #[test]
 fn the_evaluation_of_the_motorway_adds_up() {
-    let e = evaluate_briefly(&bundled("motorway"), "60");
+    let (e, _) = evaluate_briefly(&bundled("motorway"), "60", &[]);
     warns(&e, &["EBW", "LCW"]);
 }
 
@@ -225,12 +230,7 @@ fn the_scenario_end_time_ends_the_run() {
         "--http-listen",
         &http,
     ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = succeeded(&out);
     assert!(text.contains("simulated 12.0 s"), "{text}");
 }
 
@@ -382,38 +382,11 @@ fn sumo_does_not_outlive_a_killed_roadcloud() {
 
 #[test]
 fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("eval.json");
-    let http = format!("127.0.0.1:{}", free_port());
-    let out = roadcloud(&[
-        "eval",
-        "--sumocfg",
-        scenario().to_str().unwrap(),
-        "--speed",
-        "2",
-        "--seconds",
-        "40",
-        "--respond",
-        "--equipped",
-        "0.3",
-        "--http-listen",
-        &http,
-        "--report-dir",
-        dir.path().to_str().unwrap(),
-        "--report-json",
-        json.to_str().unwrap(),
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (e, text) = evaluate_briefly(&scenario(), "40", &["--respond", "--equipped", "0.3"]);
     assert!(
         text.contains("closed loop, 30 % of vehicles equipped"),
         "{text}"
     );
-    let e: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let c = &e["closed_loop"];
     assert_eq!(c["equipped"], 0.3, "{e}");
     // Both runs cover the same simulated time; SUMO alone wrote its own SSM output.
@@ -421,7 +394,6 @@ fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
         c["without_roadcloud"]["simulated_s"], c["with_roadcloud"]["simulated_s"],
         "{c}"
     );
-    assert!(dir.path().join("ssm-without-roadcloud.xml").exists());
     // Drivers heard advisories and reacted to some.
     assert!(
         c["with_roadcloud"]["reactions"].as_u64().unwrap() > 0,

@@ -180,15 +180,13 @@ pub fn situations(
                 None,
                 true,
             ),
-            "RLVW" => (
-                e.at_s - RLVW_AHEAD_S,
-                e.at_s - k.lead_s,
-                e.at_s + k.window_s,
-                None,
-                true,
-            ),
-            "LCW" => (
-                e.at_s - LCW_AHEAD_S,
+            "RLVW" | "LCW" => (
+                e.at_s
+                    - if e.scenario == "RLVW" {
+                        RLVW_AHEAD_S
+                    } else {
+                        LCW_AHEAD_S
+                    },
                 e.at_s - k.lead_s,
                 e.at_s + k.window_s,
                 None,

@@ -364,18 +364,24 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     }
 }
 
+/// When a run on `config` stops, simulated seconds: the scenario's own end, unless --seconds
+/// ends it sooner (None: when SUMO has nothing left).
+fn run_limit(args: &CosimArgs, config: &Path) -> Result<Option<f64>> {
+    let (_, end) =
+        scenario_span(config).with_context(|| format!("cannot read {}", config.display()))?;
+    Ok(match (args.seconds, end) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}
+
 /// Conflicts with a minimum TTC under this count in the closed loop's comparison, seconds.
 pub(crate) const SEVERE_TTC_S: f64 = 1.5;
 
 /// SUMO alone on the scenario, with SSM, to the same end as the co-simulation: (simulated
 /// seconds, vehicles in collisions).
 async fn sumo_alone(args: &CosimArgs, config: &Path, ssm: &Path) -> Result<(f64, u64)> {
-    let (_, end) =
-        scenario_span(config).with_context(|| format!("cannot read {}", config.display()))?;
-    let limit = match (args.seconds, end) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    let limit = run_limit(args, config)?;
     let options = SumoOptions {
         sumo_home: args.sumo_home.clone(),
         config: config.to_path_buf(),
@@ -544,13 +550,7 @@ pub(crate) async fn cosimulate(
         ssm_file: ssm,
         extra: Vec::new(),
     };
-    // The scenario's own end stands unless --seconds ends it sooner.
-    let (_, end) =
-        scenario_span(&config).with_context(|| format!("cannot read {}", config.display()))?;
-    let limit = match (args.seconds, end) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    let limit = run_limit(args, &config)?;
     let (speed, equipped) = (args.speed, args.equipped);
     let stop = stop_on_signal();
     let clock = sim_time.clone();
