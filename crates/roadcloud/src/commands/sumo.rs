@@ -295,12 +295,18 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         lead_s: args.lead_s,
         window_s: args.window_s,
     };
-    let situations = eval::situations(
+    let mut situations = eval::situations(
         &conflicts,
         &out.truth.events,
         &out.truth.movements,
         criteria,
     );
+    // With a share of vehicles equipped, only what an equipped vehicle could be warned of
+    // counts.
+    let equipped = |v: &str| roadcloud_sumo::respond::equipped(v, args.cosim.equipped);
+    situations.retain(|s| {
+        equipped(&s.target) || (s.either_way && s.other.as_deref().is_some_and(equipped))
+    });
     // What SUMO had as the lanes of an advisory's target and other when it arrived: to see
     // why an advisory had nothing behind it.
     let lanes_path = args.report_dir.join("advisory_lanes.jsonl");
