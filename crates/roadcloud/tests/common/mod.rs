@@ -274,14 +274,18 @@ pub fn hex(id: &[u8; 8]) -> String {
 /// A follower at 15 m/s closing on a leader at 5 m/s 20 m ahead, both northbound: a time to
 /// collision near 1.5 s, as they would report it now.
 pub fn publish_closing_pair(c: &rumqttc::Client) {
+    static START: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
     let frame = roadcloud_world::LocalFrame::new(31.2866, 121.1655);
     let now = roadcloud_transport::now_millis();
+    // Both drive north (15 m/s from the first call on), 20 m apart: each track gets the path
+    // that tells the applications, without MAP, that one is ahead of the other in its lane.
+    let north_m = 500.0 + 15.0 * (now - *START.get_or_init(|| now)) as f64 / 1000.0;
     for v in [
         roadcloud_sim::messages::VehicleState::car(
             FOLLOWER,
             roadcloud_world::Point {
                 east_m: 500.0,
-                north_m: 500.0,
+                north_m,
             },
             0.0,
             15.0,
@@ -290,7 +294,7 @@ pub fn publish_closing_pair(c: &rumqttc::Client) {
             LEADER,
             roadcloud_world::Point {
                 east_m: 500.0,
-                north_m: 520.0,
+                north_m: north_m + 20.0,
             },
             0.0,
             5.0,
