@@ -21,8 +21,9 @@
 //! signal (SPAT, through its MAP lane) will show red or yellow when it reaches its stop line
 //! and that it can stop for at `stop_decel_mps2`, or whose MAP lane gives way at its stop
 //! line (DE_AllowedManeuvers `yieldAllwaysRequired` or `goWithHalt`: a minor road at an
-//! unsignalised junction) and that can stop there at `stop_decel_mps2`. At a signalised junction the conflicts left are
-//! those of a vehicle that cannot or does not stop; the red-light runner itself is RLVW's.
+//! unsignalised junction) and that can stop there at `stop_decel_mps2`. The conflicts left
+//! are those of a vehicle that cannot or does not stop; the red-light runner itself is
+//! RLVW's.
 
 use crate::scene::{Light, Scene, SceneParticipant};
 use crate::{Advisory, App, Severity, plugin};

@@ -107,7 +107,7 @@ pub fn light(c: char) -> csae::LightState {
 /// Turns SUMO's state into the messages devices send.
 pub struct Bridge {
     net: Net,
-    /// The frame positions go through (around the network's signalised junctions).
+    /// The frame positions go through (around the network's junctions).
     pub frame: LocalFrame,
     previous_angle: HashMap<String, f64>,
     msg_count: HashMap<[u8; 8], u8>,

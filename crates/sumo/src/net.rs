@@ -402,10 +402,10 @@ impl Net {
         v
     }
 
-    /// The MAP an RSU at signalised junction `j` sends: its node and the lanes that enter
-    /// it, each with its own centre line (SUMO's lane shape), its connections and, for
-    /// signalised ones, the phase: the link's signal group ([`Net::signal_groups`]), as the
-    /// bridge's SPAT numbers them.
+    /// The MAP an RSU at junction `j` sends: its node and the lanes of the roads that end
+    /// there, each with its own centre line (SUMO's lane shape), its connections, whether it
+    /// gives way and, for signalised ones, the phase: the link's signal group
+    /// ([`Net::signal_groups`]), as the bridge's SPAT numbers them.
     pub fn map(&self, j: &Junction, region: u16, msg_count: u8) -> csae::MapData {
         let node_ref = |id: u16| csae::NodeReferenceID {
             region: Some(csae::RoadRegulatorID(region)),

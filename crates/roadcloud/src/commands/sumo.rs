@@ -1,5 +1,5 @@
 //! `roadcloud sim sumo` and `roadcloud eval`: Eclipse SUMO co-simulation. SUMO's vehicles
-//! become OBUs sending BSM, its signalised junctions RSUs sending MAP, SPAT and RSM of its
+//! become OBUs sending BSM, its junctions RSUs sending MAP, SPAT and RSM of its
 //! pedestrians, all over MQTT to roadcloud; the advisories that come back are collected, and
 //! `eval` compares them with the conflicts SUMO's SSM device records and the bridge's own
 //! ground truth (`roadcloud_sumo::truth`).
@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -41,10 +41,12 @@ pub enum SimCommand {
 ///
 /// Starts $SUMO_HOME/bin/sumo on the scenario and drives it over TraCI at 10 Hz (one step of
 /// 0.1 s at a time). Each vehicle becomes an OBU publishing BSM (its centre, speed, heading,
-/// acceleration, yaw rate, blinkers and brake light); each signalised junction an RSU
-/// publishing MAP (derived from the network: lanes with their shapes, connections and signal
-/// groups), SPAT (the traffic light's state, each signal group's time to change) and RSM of
-/// the pedestrians within 150 m. The network must be placed at real coordinates (netconvert
+/// acceleration, yaw rate, blinkers and brake light); each junction a road leads into an RSU
+/// publishing MAP of the road sections that end there (derived from the network: lanes with
+/// their shapes, connections, give-way and signal groups), RSM of the pedestrians within
+/// 150 m and, at a signalised junction, SPAT (the traffic light's state, each signal group's
+/// time to change). With --equipped only a share of the vehicles send; with --respond their
+/// drivers heed the advisories. The network must be placed at real coordinates (netconvert
 /// --proj.utm): positions are geographic. The advisories that come back on the vehicles'
 /// downlinks are counted (and written with --advisories-out).
 ///
@@ -683,16 +685,14 @@ pub(crate) async fn cosimulate(
     Ok(out)
 }
 
-/// Set by the first SIGINT or SIGTERM: the co-simulation stops at its next step.
+/// Set by the first SIGINT or SIGTERM (its name): the co-simulation stops at its next step.
 #[derive(Clone, Default)]
-struct Stop(Arc<AtomicBool>, Arc<std::sync::OnceLock<&'static str>>);
+struct Stop(Arc<std::sync::OnceLock<&'static str>>);
 
 impl Stop {
     /// The signal that asked to stop, once one has.
     fn get(&self) -> Option<&'static str> {
-        self.0
-            .load(Ordering::Acquire)
-            .then(|| self.1.get().copied().unwrap_or("a signal"))
+        self.0.get().copied()
     }
 }
 
@@ -713,8 +713,7 @@ fn stop_on_signal() -> Stop {
             _ = int.recv() => "SIGINT",
             _ = term.recv() => "SIGTERM",
         };
-        let _ = s.1.set(name);
-        s.0.store(true, Ordering::Release);
+        let _ = s.0.set(name);
     });
     stop
 }
