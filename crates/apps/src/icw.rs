@@ -13,8 +13,9 @@
 //! cross elsewhere (two approaches to different junctions of a grid, a turning vehicle's
 //! tangent) are no conflict.
 //!
-//! A vehicle turning faster than `max_yaw_rate_dps` is on a curve: its heading line is not
-//! its path, and the conflicts of turning vehicles are LTA's.
+//! A vehicle turning faster than `max_yaw_rate_dps` is on a curve, and one with a turn signal
+//! on is about to turn: its heading line is not its path, and the conflicts of turning
+//! vehicles are LTA's.
 //!
 //! A vehicle that will stop before the crossing point is not on its way to it: one braking
 //! hard enough to stop short of it (its deceleration, not its speed alone), or one whose
@@ -158,11 +159,16 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
             continue;
         }
+        // On a curve, or about to turn (its blinker on, DE_ExteriorLights): its heading
+        // line is not its path.
         let turning = |v: &SceneParticipant| {
-            v.track
-                .motion
-                .yaw_rate_dps
-                .is_some_and(|y| y.abs() > p.max_yaw_rate_dps)
+            let status = v.track.status;
+            status.left_turn_signal
+                || status.right_turn_signal
+                || v.track
+                    .motion
+                    .yaw_rate_dps
+                    .is_some_and(|y| y.abs() > p.max_yaw_rate_dps)
         };
         if turning(hv) {
             continue;

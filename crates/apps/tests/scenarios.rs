@@ -540,6 +540,12 @@ fn icw() {
                     z
                 },
             ),
+            case("near miss: the crossing car signals a turn", None, || {
+                let turner = with(car(2, 40.0, -0.125, 270.0, 12.0), |v| {
+                    v.flags.right_signal = true
+                });
+                zone(true, &[car(1, 0.125, 45.0, SOUTH, 12.0), turner])
+            }),
             case("near miss: the crossing car waits", None, || {
                 zone(
                     true,
