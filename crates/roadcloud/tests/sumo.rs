@@ -187,14 +187,15 @@ fn warns(e: &Value, apps: &[&str]) {
 fn the_evaluation_of_the_grid_adds_up() {
     let (e, _) = evaluate_briefly(&scenario(), "60", &[]);
     assert!(e["conflicts"].as_u64().unwrap() > 0, "{e}");
-    warns(&e, &["FCW", "ICW"]);
+    // ICW warns a few times a minute here: too few to require in 60 s.
+    warns(&e, &["FCW", "LTA", "EBW", "VRUCW"]);
 }
 
 #[test]
 fn the_evaluation_of_the_arterial_adds_up() {
     let (e, _) = evaluate_briefly(&bundled("arterial"), "60", &[]);
     assert!(e["conflicts"].as_u64().unwrap() > 0, "{e}");
-    warns(&e, &["FCW", "EBW"]);
+    warns(&e, &["FCW", "LTA", "EBW", "VRUCW"]);
 }
 
 #[test]
