@@ -22,7 +22,7 @@ pub const LCW_TIME_GAP_S: f64 = 1.0;
 /// ... or closes on the changer within this time to collision, s.
 pub const LCW_TTC_S: f64 = 3.0;
 /// Pedestrian and vehicle are on collision course when, both keeping their velocity, the
-/// pedestrian comes within the vehicle's half length and this margin of its centre, m.
+/// pedestrian comes within this margin of the vehicle's body (its length by its width), m.
 pub const VRU_MARGIN_M: f64 = 1.0;
 /// How far ahead a pedestrian encounter is looked for, s.
 pub const VRU_HORIZON_S: f64 = 4.0;
@@ -48,7 +48,7 @@ pub struct Event {
     pub measure: f64,
 }
 
-/// A vehicle entering a junction: where, which way, and the light it had.
+/// A vehicle entering a junction: when, where and which way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Movement {
     /// Simulation seconds.
@@ -76,7 +76,6 @@ pub struct Truth {
     /// `(from lane, via lane)` -> the connection's junction, direction and signal.
     via: HashMap<(String, String), Through>,
     lane_of: HashMap<String, String>,
-    braking: HashSet<String>,
     ebw_open: HashMap<(String, String), usize>,
     vru: HashMap<(String, String), Encounter>,
     events: Vec<Event>,
@@ -130,7 +129,6 @@ impl Truth {
         Truth {
             via,
             lane_of: HashMap::new(),
-            braking: HashSet::new(),
             ebw_open: HashMap::new(),
             vru: HashMap::new(),
             events: Vec::new(),
@@ -202,7 +200,6 @@ impl Truth {
         }
         self.ebw_open
             .retain(|(_, leader), _| braking_now.contains(leader));
-        self.braking = braking_now;
 
         // Lane changes, junction entries.
         let states: HashMap<&str, &str> = s
