@@ -4,9 +4,9 @@
 //! Principle: the gap to the nearest vehicle ahead in the lane and the enhanced time to
 //! collision ([`time_to_close`]: both keep their speed and acceleration, a braking leader
 //! stops; a leader decelerating less than `leader_braking_mps2` is taken as keeping its
-//! speed, and the host's acceleration counts only when it brakes). Warning below `ttc_warning_s`, alert below `ttc_alert_s`; 2.7 s is the warning
-//! threshold of the CAMP/NHTSA FCW test procedure, 1.5 s leaves a normal driver's reaction
-//! and a hard brake.
+//! speed, and the host's acceleration counts only when it brakes). Warning below
+//! `ttc_warning_s`, alert below `ttc_alert_s`; 2.7 s is the warning threshold of the
+//! CAMP/NHTSA FCW test procedure, 1.5 s leaves a normal driver's reaction and a hard brake.
 
 use crate::scene::{Scene, gap_ahead, time_to_close};
 use crate::{Advisory, App, Severity, plugin};

@@ -13,8 +13,7 @@
 //! turning into it; measured on SUMO traffic, where turning drivers wait for their gap, the
 //! advisories to waiting drivers had no conflict behind them (docs/apps.md).
 
-use crate::rlvw::time_to_cover;
-use crate::scene::{Scene, relative};
+use crate::scene::{Scene, relative, time_to_cover};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 

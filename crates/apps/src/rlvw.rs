@@ -12,7 +12,7 @@
 //! stopped normally were most of RLVW's). It is warned, and alerted when the deceleration
 //! needed exceeds `comfort_decel_mps2`, so that only a hard stop avoids the violation.
 
-use crate::scene::{Light, Scene};
+use crate::scene::{Light, Scene, time_to_cover};
 use crate::{Advisory, App, Severity, plugin};
 use roadcloud_world::Millis;
 use serde::{Deserialize, Serialize};
@@ -48,18 +48,6 @@ impl Default for Params {
 
 pub(crate) fn app() -> Box<dyn App> {
     plugin("RLVW", "red light violation warning", evaluate)
-}
-
-/// Seconds to cover `d` metres from speed `v` with acceleration `a` (None if it stops first).
-pub(crate) fn time_to_cover(d: f64, v: f64, a: f64) -> Option<f64> {
-    if d <= 0.0 {
-        return Some(0.0);
-    }
-    if a.abs() < 1e-6 {
-        return (v > 0.0).then(|| d / v);
-    }
-    let disc = v * v + 2.0 * a * d;
-    (disc >= 0.0).then(|| (-v + disc.sqrt()) / a)
 }
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {

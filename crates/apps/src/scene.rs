@@ -216,18 +216,29 @@ pub fn gap_ahead(
 /// reaches back (the history is the evidence of the road's shape; it tells little beyond
 /// its own length). A trail shorter than [`MIN_PATH_M`] tells nothing.
 pub fn on_predicted_path(hv: &SceneParticipant, p: Point, tolerance_m: f64) -> bool {
-    let trail: Vec<Point> = hv.track.trail.points().collect();
-    let (Some(&first), Some(&last)) = (trail.first(), trail.last()) else {
+    // Called for every pair a scene compares: read the trail in place, not into a copy.
+    let trail = &hv.track.trail;
+    let n = trail.len();
+    let (Some(first), Some(second), Some(before_last), Some(last)) = (
+        trail.get(0),
+        trail.get(1),
+        trail.get(n.wrapping_sub(2)),
+        trail.get(n.wrapping_sub(1)),
+    ) else {
         return false;
     };
-    let length_m: f64 = trail.windows(2).map(|w| w[0].distance_to(w[1])).sum();
-    if length_m < MIN_PATH_M || trail.len() < 3 {
+    let length_m: f64 = trail
+        .points()
+        .zip(trail.points().skip(1))
+        .map(|(a, b)| a.distance_to(b))
+        .sum();
+    if length_m < MIN_PATH_M || n < 3 {
         return false;
     }
     // Headings of the trail's first and last segments, and the curvature between them.
     let bearing = |a: Point, b: Point| (b.east_m - a.east_m).atan2(b.north_m - a.north_m);
-    let h0 = bearing(first, trail[1]);
-    let h1 = bearing(trail[trail.len() - 2], last);
+    let h0 = bearing(first, second);
+    let h1 = bearing(before_last, last);
     let turn =
         (h1 - h0 + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU) - std::f64::consts::PI;
     let curvature = turn / length_m;
@@ -256,14 +267,8 @@ pub const PATH_REACH: f64 = 2.0;
 ///
 /// [`Trail`]: roadcloud_world::Trail
 pub fn on_path_of(p: Point, rv: &SceneParticipant, tolerance_m: f64) -> bool {
-    let path: Vec<Point> = rv
-        .track
-        .trail
-        .points()
-        .chain(std::iter::once(rv.position))
-        .collect();
-    path.windows(2).any(|w| {
-        let (a, b) = (w[0], w[1]);
+    let path = || rv.track.trail.points().chain(std::iter::once(rv.position));
+    path().zip(path().skip(1)).any(|(a, b)| {
         let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
         let len2 = de * de + dn * dn;
         if len2 == 0.0 {
@@ -307,6 +312,18 @@ pub fn time_to_close(
     (1..=steps)
         .map(|i| i as f64 * step)
         .find(|&t| gap_m + travelled(leader, t) - travelled(follower, t) <= 0.0)
+}
+
+/// Seconds to cover `d` metres from speed `v` with acceleration `a` (None if it stops first).
+pub fn time_to_cover(d: f64, v: f64, a: f64) -> Option<f64> {
+    if d <= 0.0 {
+        return Some(0.0);
+    }
+    if a.abs() < 1e-6 {
+        return (v > 0.0).then(|| d / v);
+    }
+    let disc = v * v + 2.0 * a * d;
+    (disc >= 0.0).then(|| (-v + disc.sqrt()) / a)
 }
 
 /// When two participants come closest within `horizon_s` (each moving on with its speed,

@@ -151,6 +151,21 @@ impl Trail {
         self.points.push_back(p);
     }
 
+    /// How many points it keeps now.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether it has no point yet.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Its `i`-th point, oldest first.
+    pub fn get(&self, i: usize) -> Option<Point> {
+        self.points.get(i).copied()
+    }
+
     /// The points, oldest first.
     pub fn points(&self) -> impl DoubleEndedIterator<Item = Point> + ExactSizeIterator + '_ {
         self.points.iter().copied()
