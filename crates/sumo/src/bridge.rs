@@ -107,6 +107,10 @@ pub fn light(c: char) -> csae::LightState {
 /// Turns SUMO's state into the messages devices send.
 pub struct Bridge {
     net: Net,
+    /// The junctions with an RSU: every junction a road leads into ([`Net::mapped`]). Its
+    /// MAP covers the road sections that end there, its camera the pedestrians around it,
+    /// and at a signalised junction it sends SPAT too.
+    rsus: Vec<Junction>,
     /// The frame positions go through (around the network's junctions).
     pub frame: LocalFrame,
     previous_angle: HashMap<String, f64>,
@@ -128,6 +132,7 @@ impl Bridge {
         }
         let frame = LocalFrame::new(lat / f64::max(n, 1.0), lon / f64::max(n, 1.0));
         Bridge {
+            rsus: net.mapped().into_iter().cloned().collect(),
             net,
             frame,
             previous_angle: HashMap::new(),
@@ -245,11 +250,9 @@ impl Bridge {
                 (ptc, self.local(p.x, p.y), p)
             })
             .collect();
-        // An RSU at every junction a road leads into: its MAP covers the road sections that
-        // end there, its camera the pedestrians around it, and at a signalised junction it
-        // sends SPAT too.
-        let junctions: Vec<Junction> = self.net.mapped().into_iter().cloned().collect();
-        for j in &junctions {
+        // Out of `self` while its RSUs count their messages.
+        let rsus = std::mem::take(&mut self.rsus);
+        for j in &rsus {
             let rsu = rsu_id(j);
             let at = self.local(j.x, j.y);
             let topic = |m| Topic::uplink(DeviceKind::Rsu, DeviceId(rsu), m);
@@ -298,6 +301,7 @@ impl Bridge {
                 ));
             }
         }
+        self.rsus = rsus;
         out
     }
 }

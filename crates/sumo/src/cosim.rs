@@ -111,13 +111,12 @@ pub fn net_file(config: &Path) -> io::Result<PathBuf> {
     Ok(config.parent().unwrap_or(Path::new(".")).join(value))
 }
 
-/// The simulated time span a `.sumocfg` sets (`<time>`: `<begin value=..>`, `<end
-/// value=..>`), seconds: (begin, end), each None when the file leaves it to SUMO's default
-/// (begin 0, no end).
-pub fn scenario_span(config: &Path) -> io::Result<(Option<f64>, Option<f64>)> {
+/// When the simulation a `.sumocfg` sets ends (`<time>`'s `<end value=..>`), simulated
+/// seconds; None when the file leaves it to SUMO's default (no end).
+pub fn scenario_end(config: &Path) -> io::Result<Option<f64>> {
     let text = std::fs::read_to_string(config)?;
     let mut reader = quick_xml::Reader::from_str(&text);
-    let (mut begin, mut end) = (None, None);
+    let mut end = None;
     loop {
         let ev = reader.read_event().map_err(|e| {
             io::Error::new(
@@ -130,12 +129,10 @@ pub fn scenario_span(config: &Path) -> io::Result<(Option<f64>, Option<f64>)> {
             quick_xml::events::Event::Eof => break,
             _ => continue,
         };
-        let slot = match e.name().as_ref() {
-            "begin" => &mut begin,
-            "end" => &mut end,
-            _ => continue,
-        };
-        *slot = e
+        if e.name().as_ref() != "end" {
+            continue;
+        }
+        end = e
             .attributes()
             .filter_map(Result::ok)
             .find(|a| a.key.as_ref() == "value")
@@ -149,7 +146,7 @@ pub fn scenario_span(config: &Path) -> io::Result<(Option<f64>, Option<f64>)> {
             // SUMO takes a negative end as "no end".
             .filter(|v| *v >= 0.0);
     }
-    Ok((begin, end))
+    Ok(end)
 }
 
 fn free_port() -> io::Result<u16> {

@@ -8,7 +8,7 @@ use crate::commands::serve::{self, ServeArgs};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use roadcloud_sumo::bridge::{Bridge, device_id};
-use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_span};
+use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_end};
 use roadcloud_sumo::eval::{self, Criteria, Received};
 use roadcloud_sumo::net::Net;
 use roadcloud_sumo::respond::Responder;
@@ -375,8 +375,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
 /// When a run on `config` stops, simulated seconds: the scenario's own end, unless --seconds
 /// ends it sooner (None: when SUMO has nothing left).
 fn run_limit(args: &CosimArgs, config: &Path) -> Result<Option<f64>> {
-    let (_, end) =
-        scenario_span(config).with_context(|| format!("cannot read {}", config.display()))?;
+    let end = scenario_end(config).with_context(|| format!("cannot read {}", config.display()))?;
     Ok(match (args.seconds, end) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
