@@ -1,33 +1,40 @@
 //! ICW, intersection collision warning (T/CSAE 53-2020): two vehicles on crossing paths will
-//! reach the crossing point at nearly the same time.
+//! be at the crossing point at the same time.
 //!
-//! Principle: time to intersection. Each vehicle's path is its heading line; where the two
-//! lines cross (headings `min_angle_deg` to `180 - min_angle_deg` apart), each vehicle's
-//! time to the crossing point at its speed is computed. When both arrive within `horizon_s`
-//! and within `time_gap_s` of each other, the host is warned, with the time to the crossing
-//! point as time to collision; alerted below `ttc_alert_s`.
+//! Principle: time to collision along predicted paths. Each vehicle's path follows its MAP lane,
+//! the connection it will take across the intersection (its turn signal, its lane's one way,
+//! or straight on: [`roadcloud_world::paths`]) and the lane beyond. Where the host's path first
+//! meets the other's, crossing at `min_angle_deg` or more or merging into one lane, each
+//! vehicle occupies the conflict area from when its front reaches it until its rear has left,
+//! at its present speed; when the two occupancies overlap (each widened by `time_gap_s`)
+//! within `horizon_s`, the host is warned, with the time until both are in it as time to
+//! collision, and alerted below `ttc_alert_s`. That is the conflict SUMO's SSM measures for
+//! crossing and merging encounters, predicted the same way (docs/apps.md).
 //!
-//! Where MAP knows the junction, the crossing must be at it: two vehicles matched to lanes
-//! must approach the same intersection, and one not matched to a lane (in the junction's box)
-//! must be within `box_radius_m` of the intersection the other approaches; heading lines that
-//! cross elsewhere (two approaches to different junctions of a grid, a turning vehicle's
-//! tangent) are no conflict.
+//! Where MAP does not place a vehicle, its path is its heading line, unless it turns faster
+//! than `max_yaw_rate_dps` or signals a turn (then its heading line is not its path, and it
+//! has none); two heading lines cross anywhere, so a crossing counts only at one junction as
+//! far as MAP tells: two vehicles matched to lanes must approach the same intersection, one
+//! not matched to a lane must be within `box_radius_m` of the intersection the other
+//! approaches.
 //!
-//! A vehicle turning faster than `max_yaw_rate_dps` is on a curve, and one with a turn signal
-//! on is about to turn: its heading line is not its path, and the conflicts of turning
-//! vehicles are LTA's.
-//!
-//! A vehicle that will stop before the crossing point is not on its way to it: one braking
-//! hard enough to stop short of it (its deceleration, not its speed alone), or one whose
-//! signal (SPAT, through its MAP lane) will show red or yellow when it reaches its stop line
-//! and that it can stop for at `stop_decel_mps2`, or whose MAP lane gives way at its stop
-//! line (DE_AllowedManeuvers `yieldAllwaysRequired` or `goWithHalt`: a minor road at an
-//! unsignalised junction) and that can stop there at `stop_decel_mps2`. The conflicts left
-//! are those of a vehicle that cannot or does not stop; the red-light runner itself is
+//! A host turning left across an oncoming vehicle is LTA's. A vehicle that will stop before
+//! the conflict point is not on its way to it: one braking hard enough to stop short of it,
+//! or one whose signal (SPAT, through its MAP lane) will show red or yellow when it reaches
+//! its stop line and that it can stop for at `stop_decel_mps2`, or whose MAP lane gives way
+//! at its stop line (DE_AllowedManeuvers `yieldAllwaysRequired` or `goWithHalt`: a minor road
+//! at an unsignalised junction) and that can stop there at `stop_decel_mps2`. The conflicts
+//! left are those of a vehicle that cannot or does not stop; the red-light runner itself is
 //! RLVW's.
 
-use crate::scene::{Light, Scene, SceneParticipant};
+use crate::scene::{Light, Scene, SceneParticipant, meeting_times};
 use crate::{Advisory, App, Severity, plugin};
+use roadcloud_world::Turn;
+use roadcloud_world::paths::Path;
+use std::borrow::Cow;
+
+/// Headings more than about 150 degrees apart are oncoming: cos 150°.
+const ONCOMING_COS: f64 = 0.866;
 use serde::{Deserialize, Serialize};
 
 /// ICW's parameters.
@@ -36,13 +43,14 @@ use serde::{Deserialize, Serialize};
 pub struct Params {
     /// How far to look for crossing traffic, metres.
     pub range_m: f64,
-    /// Smallest angle between paths that counts as crossing, degrees.
+    /// Smallest angle at which paths cross to count (merging paths always do), degrees.
     pub min_angle_deg: f64,
-    /// How far ahead in time to look, seconds.
+    /// Time to collision within which to warn, seconds.
     pub horizon_s: f64,
-    /// Arrival times this close count as a conflict, seconds.
+    /// How much each vehicle's occupancy of the conflict area is widened, seconds: two that
+    /// miss each other by less are a conflict.
     pub time_gap_s: f64,
-    /// Time to the crossing point below which to alert, seconds.
+    /// Time to collision below which to alert, seconds.
     pub ttc_alert_s: f64,
     /// Speed below which a vehicle is not on its way, m/s.
     pub min_speed_mps: f64,
@@ -50,6 +58,8 @@ pub struct Params {
     pub respect_signals: bool,
     /// Deceleration at which a vehicle can still stop for red or yellow, m/s².
     pub stop_decel_mps2: f64,
+    /// Deceleration above which a vehicle facing yellow is slowing down to stop, m/s².
+    pub slowing_mps2: f64,
     /// How far from an intersection's centre a vehicle off its lanes is in its box, metres.
     pub box_radius_m: f64,
     /// Yaw rate above which a vehicle is turning, degrees per second.
@@ -63,12 +73,13 @@ impl Default for Params {
         Params {
             range_m: 150.0,
             min_angle_deg: 45.0,
-            horizon_s: 6.0,
-            time_gap_s: 1.0,
+            horizon_s: 4.5,
+            time_gap_s: 0.5,
             ttc_alert_s: 2.5,
             min_speed_mps: 2.0,
             respect_signals: true,
             stop_decel_mps2: 3.0,
+            slowing_mps2: 1.0,
             box_radius_m: 30.0,
             max_yaw_rate_dps: 6.0,
             valid_ms: 1_000,
@@ -78,25 +89,6 @@ impl Default for Params {
 
 pub(crate) fn app() -> Box<dyn App> {
     plugin("ICW", "intersection collision warning", evaluate)
-}
-
-/// Distances along each heading line to where the two lines cross, metres (None when they
-/// are parallel or the crossing lies behind either).
-pub(crate) fn crossing(a: &SceneParticipant, b: &SceneParticipant) -> Option<(f64, f64)> {
-    let (ha, hb) = (a.heading_deg?.to_radians(), b.heading_deg?.to_radians());
-    let (ua, ub) = ((ha.sin(), ha.cos()), (hb.sin(), hb.cos()));
-    let denom = ua.0 * ub.1 - ua.1 * ub.0;
-    if denom.abs() < 1e-6 {
-        return None;
-    }
-    let (de, dn) = (
-        b.position.east_m - a.position.east_m,
-        b.position.north_m - a.position.north_m,
-    );
-    // a + s * ua = b + t * ub
-    let s = (de * ub.1 - dn * ub.0) / denom;
-    let t = (de * ua.1 - dn * ua.0) / denom;
-    (s >= 0.0 && t >= 0.0).then_some((s, t))
 }
 
 /// DE_AllowedManeuvers bits 8 (`yieldAllwaysRequired`) and 9 (`goWithHalt`): the lane
@@ -129,12 +121,16 @@ fn stops_before(p: &Params, scene: &Scene, v: &SceneParticipant, s_m: f64) -> bo
         .and_then(|l| l.maneuvers)
         .is_some_and(|m| m & GIVES_WAY != 0);
     let arrival = scene.now + (to_stop / speed * 1_000.0) as i64;
-    can_stop
-        && (gives_way
-            || matches!(
-                scene.signal_for(lane, arrival),
-                Some((_, Light::Stop | Light::Yellow, _))
-            ))
+    // Red when it gets there holds a driver who can stop; yellow only one already slowing
+    // down for it: at yellow, a driver who can go on goes on (measured on the grid, 180 s:
+    // taking every driver who could stop at yellow to stop hid four of its five critical
+    // crossing conflicts, each behind a driver who went on at yellow).
+    let held = match scene.signal_for(lane, arrival) {
+        Some((_, Light::Stop, _)) => true,
+        Some((_, Light::Yellow, _)) => v.accel_mps2 < -p.slowing_mps2,
+        _ => false,
+    };
+    can_stop && (gives_way || held)
 }
 
 /// Whether the two can meet at one junction, as far as MAP tells (see the module's doc).
@@ -153,62 +149,91 @@ fn same_junction(p: &Params, scene: &Scene, a: &SceneParticipant, b: &SceneParti
     }
 }
 
+/// A vehicle's path: along MAP where MAP places it; else, where nothing does, its heading line
+/// if it is not turning (on a curve, or its blinker on: DE_ExteriorLights), for want of
+/// anything better; else none.
+fn path_of<'s>(
+    p: &Params,
+    scene: &'s Scene,
+    v: &'s SceneParticipant,
+) -> Option<(Cow<'s, Path>, bool)> {
+    if let Some(path) = scene.path(v) {
+        return Some((Cow::Borrowed(path), true));
+    }
+    let status = v.track.status;
+    let turning = status.left_turn_signal
+        || status.right_turn_signal
+        || v.track
+            .motion
+            .yaw_rate_dps
+            .is_some_and(|y| y.abs() > p.max_yaw_rate_dps);
+    if turning || v.lane.is_some() {
+        return None;
+    }
+    let length_m = v.speed_mps * p.horizon_s + v.length_m();
+    Some((
+        Cow::Owned(Path::straight(v.position, v.heading_deg?, length_m)),
+        false,
+    ))
+}
+
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
-    let max_cos = p.min_angle_deg.to_radians().cos();
+    let moving = |rv: &SceneParticipant| rv.is_vehicle() && rv.speed_mps >= p.min_speed_mps;
     for (hv, target) in scene.targets() {
-        if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
+        if !moving(hv) {
             continue;
         }
-        // On a curve, or about to turn (its blinker on, DE_ExteriorLights): its heading
-        // line is not its path.
-        let turning = |v: &SceneParticipant| {
-            let status = v.track.status;
-            status.left_turn_signal
-                || status.right_turn_signal
-                || v.track
-                    .motion
-                    .yaw_rate_dps
-                    .is_some_and(|y| y.abs() > p.max_yaw_rate_dps)
-        };
-        if turning(hv) {
+        let Some((hv_path, hv_mapped)) = path_of(p, scene, hv) else {
             continue;
-        }
-        let moving = |rv: &crate::SceneParticipant| {
-            rv.is_vehicle() && rv.speed_mps >= p.min_speed_mps && !turning(rv)
         };
         for rv in scene.around_where(hv, p.range_m, moving) {
-            // Crossing: |cos| of the angle between the headings at most cos(min_angle).
-            let Some(cos) = hv.heading_cos(rv) else {
+            let Some((rv_path, rv_mapped)) = path_of(p, scene, rv) else {
                 continue;
             };
-            if cos.abs() > max_cos {
-                continue;
-            }
-            let Some((s_hv, s_rv)) = crossing(hv, rv) else {
+            let Some(m) = hv_path.meets(&rv_path) else {
                 continue;
             };
-            let (t_hv, t_rv) = (s_hv / hv.speed_mps, s_rv / rv.speed_mps);
-            if t_hv > p.horizon_s || t_rv > p.horizon_s || (t_hv - t_rv).abs() > p.time_gap_s {
+            if !m.merge && m.angle_deg < p.min_angle_deg {
                 continue;
             }
-            if !same_junction(p, scene, hv, rv)
-                || stops_before(p, scene, hv, s_hv)
-                || stops_before(p, scene, rv, s_rv)
+            // A host turning left across an oncoming vehicle is LTA's to assist.
+            if hv_path.turn == Some(Turn::Left)
+                && hv.heading_cos(rv).is_some_and(|c| c < -ONCOMING_COS)
             {
                 continue;
             }
-            let severity = if t_hv <= p.ttc_alert_s {
+            // Heading lines cross anywhere: only at a junction MAP knows of (when it knows of
+            // any) is their crossing a conflict.
+            let both_mapped = hv_mapped && rv_mapped;
+            if !both_mapped && !same_junction(p, scene, hv, rv) {
+                continue;
+            }
+            let Some(t) = meeting_times(hv, rv, &m, p.time_gap_s) else {
+                continue;
+            };
+            if t.ttc_s > p.horizon_s
+                || stops_before(p, scene, hv, m.s_m)
+                || stops_before(p, scene, rv, m.other_s_m)
+            {
+                continue;
+            }
+            let severity = if t.ttc_s <= p.ttc_alert_s {
                 Severity::Alert
             } else {
                 Severity::Warning
             };
+            let (what, t_hv, t_rv) = (
+                if m.merge { "merging" } else { "crossing" },
+                t.host_arrives_s,
+                t.other_arrives_s,
+            );
             out.push(
                 Advisory::new("ICW", severity, hv, target, scene, p.valid_ms)
                     .about(rv.as_other())
-                    .ttc(t_hv)
-                    .distance(s_hv)
+                    .ttc(t.ttc_s)
+                    .distance(m.s_m)
                     .detail(format!(
-                        "crossing vehicle: you reach the conflict point in {t_hv:.1} s, it in {t_rv:.1} s"
+                        "{what} vehicle: you reach the conflict point in {t_hv:.1} s, it in {t_rv:.1} s"
                     )),
             );
         }

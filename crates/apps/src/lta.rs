@@ -1,20 +1,33 @@
 //! LTA, left turn assist (T/CSAE 53-2020): the host turns left across oncoming traffic that
-//! will reach the intersection too soon.
+//! will be where the turn crosses its path too soon.
 //!
-//! Principle: gap acceptance. The host intends to turn left when its MAP lane allows a left
-//! turn and not straight on, or its left turn signal is on; it is near the intersection (within
-//! `approach_m` of its stop line, or without a lane within `approach_m` of the intersection's
-//! reference point). An oncoming vehicle (headings at least `oncoming_deg` apart) approaching
-//! the same intersection that will reach its reference point within `gap_s` is a conflict
-//! when it gets there while the host could be crossing its path: not before the host could
-//! get there accelerating at `turn_accel_mps2` (less a second), nor after the host, going on
-//! as it goes, has had `clear_s` to clear the oncoming lanes. The host must be moving (at
-//! least `min_speed_mps`): a driver waiting to turn sees the oncoming traffic and is not
-//! turning into it; measured on SUMO traffic, where turning drivers wait for their gap, the
-//! advisories to waiting drivers had no conflict behind them (docs/apps.md).
+//! Principle: conflict on the turn's path. Where MAP gives the host a path across its
+//! intersection ([`crate::scene::Scene::path`]) that turns left, and it is within `approach_m`
+//! of its stop line or past it, each oncoming vehicle (headings at least `oncoming_deg` apart)
+//! whose own path crosses the turn is a conflict when it reaches the crossing point within
+//! `gap_s` and is there while the host could be: the host from when its front could reach the
+//! point, speeding up into the turn at `turn_accel_mps2`, to when its rear has left it going on
+//! as it goes, the oncoming vehicle at its speed, either occupancy widened by `time_gap_s`.
+//!
+//! Without such a path (no MAP beyond the stop line, or a lane whose way on is not known), gap
+//! acceptance at the intersection's reference point: the host intends to turn left when its
+//! MAP lane allows a left turn and not straight on, or its left turn signal is on; it is near
+//! the intersection (within `approach_m` of its stop line, or without a lane within
+//! `approach_m` of the intersection's reference point). An oncoming vehicle approaching the
+//! same intersection that will reach its reference point within `gap_s` is a conflict when it
+//! gets there while the host could be crossing its path: not before the host could get there
+//! accelerating at `turn_accel_mps2` (less a second), nor after the host, going on as it goes,
+//! has had `clear_s` to clear the oncoming lanes.
+//!
+//! Either way the host must be moving (at least `min_speed_mps`): a driver waiting to turn
+//! sees the oncoming traffic and is not turning into it; measured on SUMO traffic, where
+//! turning drivers wait for their gap, the advisories to waiting drivers had no conflict
+//! behind them (docs/apps.md).
 
-use crate::scene::{Scene, relative, time_to_cover};
+use crate::scene::{Scene, SceneParticipant, relative, time_to_cover};
 use crate::{Advisory, App, Severity, plugin};
+use roadcloud_world::Turn;
+use roadcloud_world::paths::Path;
 use serde::{Deserialize, Serialize};
 
 /// LTA's parameters.
@@ -34,9 +47,12 @@ pub struct Params {
     pub min_speed_mps: f64,
     /// The acceleration a turning driver may take to get across first, m/s².
     pub turn_accel_mps2: f64,
-    /// The time the host needs from reaching the intersection's centre to clear the
-    /// oncoming lanes, seconds.
+    /// Without a path across the intersection: the time the host needs from reaching the
+    /// intersection's centre to clear the oncoming lanes, seconds.
     pub clear_s: f64,
+    /// Along paths: how much the host's and the oncoming vehicle's occupancies of the
+    /// crossing point may miss each other and still be a conflict, seconds.
+    pub time_gap_s: f64,
     /// How long an advisory stands, milliseconds.
     pub valid_ms: i64,
 }
@@ -51,6 +67,7 @@ impl Default for Params {
             min_speed_mps: 2.0,
             turn_accel_mps2: 2.0,
             clear_s: 3.0,
+            time_gap_s: 1.0,
             valid_ms: 1_000,
         }
     }
@@ -64,9 +81,70 @@ pub(crate) fn app() -> Box<dyn App> {
 const STRAIGHT: u16 = 1 << 0;
 const LEFT: u16 = 1 << 1;
 
+/// The host's left turn along its predicted path ([`Scene::path`]): the oncoming vehicles
+/// whose paths it crosses and that will be at the crossing point while it could be.
+fn along_path(
+    p: &Params,
+    scene: &Scene,
+    hv: &SceneParticipant,
+    path: &Path,
+    target: [u8; 8],
+    out: &mut Vec<Advisory>,
+) {
+    let oncoming = |rv: &SceneParticipant| {
+        rv.is_vehicle()
+            && rv.speed_mps >= 1.0
+            && relative(hv, rv).is_some_and(|r| r.heading_diff_deg >= p.oncoming_deg)
+    };
+    for rv in scene.around_where(hv, p.range_m, oncoming) {
+        let Some(m) = scene.path(rv).and_then(|r| path.meets(r)) else {
+            continue;
+        };
+        if m.merge {
+            continue;
+        }
+        // The host is at the crossing from when its front could reach it, speeding up into
+        // the turn, until its rear leaves it going on as it goes; the oncoming vehicle at its
+        // speed.
+        let reach_hv = hv.length_m() / 2.0 + rv.width_m() / 2.0;
+        let reach_rv = rv.length_m() / 2.0 + hv.width_m() / 2.0;
+        let soonest = time_to_cover((m.s_m - reach_hv).max(0.0), hv.speed_mps, p.turn_accel_mps2)
+            .unwrap_or(0.0);
+        let latest = time_to_cover(m.s_m + reach_hv, hv.speed_mps, hv.accel_mps2.max(0.0))
+            .unwrap_or(f64::INFINITY);
+        let (arrives, leaves) = (
+            (m.other_s_m - reach_rv) / rv.speed_mps,
+            (m.other_s_m + reach_rv) / rv.speed_mps,
+        );
+        if arrives > p.gap_s || leaves < soonest - p.time_gap_s || arrives > latest + p.time_gap_s {
+            continue;
+        }
+        let t = arrives.max(0.0);
+        out.push(
+            Advisory::new("LTA", Severity::Warning, hv, target, scene, p.valid_ms)
+                .about(rv.as_other())
+                .ttc(t)
+                .distance(m.s_m)
+                .detail(format!(
+                    "oncoming vehicle reaches your turn's path in {t:.1} s: do not turn left yet"
+                )),
+        );
+    }
+}
+
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
     for (hv, target) in scene.targets() {
         if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
+            continue;
+        }
+        // Along its path where MAP gives one across the intersection, turning left there.
+        if let Some(path) = scene
+            .path(hv)
+            .filter(|path| path.turn == Some(Turn::Left) && path.lanes().len() > 1)
+        {
+            if hv.lane.is_none_or(|m| m.to_stop_line_m <= p.approach_m) {
+                along_path(p, scene, hv, path, target, out);
+            }
             continue;
         }
         let lane_left = hv

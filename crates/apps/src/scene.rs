@@ -4,6 +4,7 @@
 use roadcloud_world::events::{EventKind, RoadEvent};
 use roadcloud_world::lanes::{LaneIndex, LaneMatch};
 use roadcloud_world::map::{Intersection, Lane, NodeId};
+use roadcloud_world::paths::{Meeting, Path, Signal, Start};
 use roadcloud_world::signals::{Phase, PhaseStep, SignalState};
 use roadcloud_world::tracks::{TileView, angle_between};
 use roadcloud_world::{Millis, ParticipantKind, Point, Track};
@@ -71,6 +72,8 @@ pub struct SceneParticipant<'a> {
     pub own: bool,
     /// Its heading as a unit vector (east, north), computed once for every comparison.
     dir: Option<(f64, f64)>,
+    /// Its path along MAP lanes, computed when an application first asks ([`Scene::path`]).
+    path: std::sync::OnceLock<Option<Path>>,
     /// When the scene's instant is, for prediction.
     now: Millis,
 }
@@ -438,6 +441,60 @@ pub struct Scene<'a> {
     grid: Grid,
 }
 
+/// Two vehicles' times at the place where their paths meet ([`Path::meets`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeetingTimes {
+    /// When the first of them would be in the conflict area while the other is too: the time
+    /// to collision, seconds (0 when both are in it already).
+    pub ttc_s: f64,
+    /// When the host's front reaches the conflict area, seconds.
+    pub host_arrives_s: f64,
+    /// When the other's front reaches it, seconds.
+    pub other_arrives_s: f64,
+}
+
+/// When `hv` and `rv`, driving on at their present speeds along paths that meet at `m`
+/// (`m.s_m` along the host's), would be in the conflict area together: each occupies it from
+/// when its front reaches it to when its rear has left it, the area being as long as the
+/// other is wide at a crossing and as long as the other at a merge. This is the prediction
+/// SUMO's SSM makes for crossing and merging conflicts (constant speeds along the vehicles'
+/// routes). `margin_s` widens both occupancies, for what the prediction cannot know (the
+/// speed's noise, a driver's hesitation). None when one will have left before the other
+/// arrives.
+pub fn meeting_times(
+    hv: &SceneParticipant,
+    rv: &SceneParticipant,
+    m: &Meeting,
+    margin_s: f64,
+) -> Option<MeetingTimes> {
+    let occupies = |v: &SceneParticipant, s_m: f64, other: &SceneParticipant| {
+        let speed = v.speed_mps.max(0.1);
+        let reach = v.length_m() / 2.0
+            + if m.merge {
+                other.length_m() / 2.0
+            } else {
+                other.width_m() / 2.0
+            };
+        ((s_m - reach) / speed, (s_m + reach) / speed)
+    };
+    let (a0, a1) = occupies(hv, m.s_m, rv);
+    let (b0, b1) = occupies(rv, m.other_s_m, hv);
+    if a0 > b1 + margin_s || b0 > a1 + margin_s {
+        return None;
+    }
+    Some(MeetingTimes {
+        ttc_s: a0.max(b0).max(0.0),
+        host_arrives_s: a0.max(0.0),
+        other_arrives_s: b0.max(0.0),
+    })
+}
+
+/// How far ahead in time a predicted path reaches, seconds: the longest horizon of the
+/// applications that use paths.
+pub const PATH_HORIZON_S: f64 = 8.0;
+/// The shortest predicted path, metres: a slow vehicle's still reaches across its junction.
+pub const PATH_MIN_M: f64 = 40.0;
+
 /// Side of the cells of the scene's neighbour index, metres.
 const CELL_M: f64 = 50.0;
 
@@ -623,6 +680,32 @@ impl<'a> Scene<'a> {
         self.participants.iter().filter(|p| keep(p)).collect()
     }
 
+    /// A vehicle's predicted path along MAP lanes and across its next intersection
+    /// ([`roadcloud_world::paths`]), [`PATH_HORIZON_S`] long at its speed (at least
+    /// [`PATH_MIN_M`]); None where MAP does not place it (then an application falls back on
+    /// what it knows without lanes, or stays silent). Computed once per scene.
+    pub fn path<'s>(&self, v: &'s SceneParticipant<'a>) -> Option<&'s Path> {
+        v.path
+            .get_or_init(|| {
+                let start = match (v.lane, v.track.last_lane) {
+                    (Some(m), _) if !m.against => Start::InLane(m),
+                    (Some(_), _) => return None,
+                    (None, Some(last)) => Start::Leaving(last),
+                    (None, None) => return None,
+                };
+                let status = v.track.status;
+                let signal = match (status.left_turn_signal, status.right_turn_signal) {
+                    (true, false) => Some(Signal::Left),
+                    (false, true) => Some(Signal::Right),
+                    // Both: hazard lights, which say nothing of the way.
+                    _ => None,
+                };
+                let length_m = (v.speed_mps * PATH_HORIZON_S).max(PATH_MIN_M);
+                self.lanes.path(v.position, start, signal, length_m)
+            })
+            .as_ref()
+    }
+
     /// The MAP lane a match names.
     pub fn lane(&self, m: &LaneMatch) -> Option<&'a Lane> {
         self.intersections
@@ -703,6 +786,7 @@ fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a>
         lane: t.lane,
         own,
         dir,
+        path: std::sync::OnceLock::new(),
         now,
     }
 }

@@ -496,11 +496,12 @@ fn icw() {
     run(
         "ICW",
         &[
-            // The host is 45.1 m from the crossing point at 12 m/s: 3.76 s.
+            // The host is 45.1 m from the crossing point at 12 m/s; its front reaches the
+            // crossing car's path 2.25 + 0.9 m earlier: 3.50 s.
             timed(
                 "southbound and westbound reach the crossing together",
                 Warning,
-                (3.7, 3.8),
+                (3.45, 3.55),
                 || {
                     zone(
                         true,
@@ -534,7 +535,7 @@ fn icw() {
                 "it must give way but is too close to stop",
                 Some(Warning),
                 || {
-                    let mut z = zone(true, &[car(1, 0.125, 30.0, SOUTH, 12.0)]);
+                    let mut z = zone(true, &[car(1, 0.125, 35.0, SOUTH, 12.0)]);
                     z.give_way(p(25.0, -0.125), 270.0);
                     z.vehicle(car(2, 25.0, -0.125, 270.0, 12.0));
                     z
@@ -576,6 +577,37 @@ fn icw() {
                 },
             ),
             case(
+                "the crossing car has yellow and time to stop, but does not slow down",
+                Some(Warning),
+                || {
+                    let mut z = zone(
+                        true,
+                        &[
+                            car(1, 0.125, 45.0, SOUTH, 12.0),
+                            car(2, 55.0, -0.125, 270.0, 12.0),
+                        ],
+                    );
+                    z.signals(&[
+                        (1, LightState::ProtectedGreen, 20_000),
+                        (3, LightState::Yellow, 20_000),
+                    ]);
+                    z
+                },
+            ),
+            case(
+                "near miss: the crossing car has yellow and slows down for it",
+                None,
+                || {
+                    let slowing = with(car(2, 55.0, -0.125, 270.0, 12.0), |v| v.accel_mps2 = -1.1);
+                    let mut z = zone(true, &[car(1, 0.125, 45.0, SOUTH, 12.0), slowing]);
+                    z.signals(&[
+                        (1, LightState::ProtectedGreen, 20_000),
+                        (3, LightState::Yellow, 20_000),
+                    ]);
+                    z
+                },
+            ),
+            case(
                 "the crossing car has red but brakes too late for it",
                 Some(Alert),
                 || {
@@ -609,11 +641,11 @@ fn icw() {
                 },
             ),
             case(
-                "near miss: the host is turning, its heading line is not its path",
+                "near miss: no MAP, the host is turning, its heading line is not its path",
                 None,
                 || {
                     zone(
-                        true,
+                        false,
                         &[
                             with(car(1, 0.125, 45.0, SOUTH, 12.0), |v| v.yaw_rate_dps = 15.0),
                             car(2, 40.0, -0.125, 270.0, 12.0),

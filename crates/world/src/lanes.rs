@@ -66,8 +66,47 @@ pub struct LaneGeometry {
     pub width_m: f64,
     /// Speed limit, m/s.
     pub speed_limit_mps: Option<f64>,
+    /// Where it leads across its intersection: the downstream lanes MAP connects it to
+    /// (DF_Connection `remoteIntersection` and `connectingLane`: the lane of the link from this
+    /// intersection to the remote one), each with the way the movement turns. Only
+    /// connections to lanes whose geometry is known are kept.
+    pub connections: Vec<(LaneRef, Turn)>,
+    /// The ways MAP says it goes where the lanes it connects to are not known (from
+    /// DE_AllowedManeuvers: bit 0 straight, 1 left, 2 right, 3 U-turn); empty where MAP says
+    /// nothing of where it leads (the end of the mapped road).
+    pub ways_beyond: Vec<Turn>,
     /// Metres from each point of `centre` to its end.
-    to_end_m: Vec<f64>,
+    pub(crate) to_end_m: Vec<f64>,
+}
+
+/// Which way a movement across an intersection turns, from the directions in which its lanes
+/// meet (MAP's DF_ConnectingLane `maneuver` is optional, and the geometry is always there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// Within 30 degrees of straight on.
+    Straight,
+    /// To the left (right-hand traffic: across the oncoming lanes).
+    Left,
+    /// To the right.
+    Right,
+    /// Back, more than 150 degrees.
+    UTurn,
+}
+
+impl Turn {
+    /// The turn from heading `from_deg` to heading `to_deg` (degrees clockwise from north).
+    pub fn between(from_deg: f64, to_deg: f64) -> Turn {
+        let d = (to_deg - from_deg + 540.0).rem_euclid(360.0) - 180.0;
+        if d.abs() <= 30.0 {
+            Turn::Straight
+        } else if d.abs() >= 150.0 {
+            Turn::UTurn
+        } else if d < 0.0 {
+            Turn::Left
+        } else {
+            Turn::Right
+        }
+    }
 }
 
 impl LaneGeometry {
@@ -81,8 +120,25 @@ impl LaneGeometry {
             centre,
             width_m,
             speed_limit_mps,
+            connections: Vec::new(),
+            ways_beyond: Vec::new(),
             to_end_m,
         }
+    }
+
+    /// The direction of travel at its start and at its end, degrees clockwise from north.
+    pub fn end_headings_deg(&self) -> (f64, f64) {
+        let dir = |a: Point, b: Point| {
+            (b.east_m - a.east_m)
+                .atan2(b.north_m - a.north_m)
+                .to_degrees()
+                .rem_euclid(360.0)
+        };
+        let n = self.centre.len();
+        (
+            dir(self.centre[0], self.centre[1]),
+            dir(self.centre[n - 2], self.centre[n - 1]),
+        )
     }
 }
 
@@ -100,6 +156,7 @@ impl LaneIndex {
     /// The lanes of `intersections`.
     pub fn new<'a>(intersections: impl IntoIterator<Item = &'a Intersection>) -> Self {
         let mut index = LaneIndex::default();
+        let mut connects = Vec::new();
         for x in intersections {
             for link in &x.links {
                 let share = link.width_m / link.lanes.len().max(1) as f64;
@@ -131,8 +188,45 @@ impl LaneIndex {
                         width,
                         lane.speed_limit_mps.or(link.speed_limit_mps),
                     ));
+                    connects.push((x.id, link.upstream, lane));
                 }
             }
+        }
+        // Connections once every lane is known: a downstream lane may come in a later MAP.
+        for (node, upstream, lane) in connects {
+            let from = LaneRef {
+                node,
+                upstream,
+                lane: lane.id,
+            };
+            let Some(&i) = index.by_ref.get(&from) else {
+                continue;
+            };
+            let (_, end_deg) = index.lanes[i].end_headings_deg();
+            let connections: Vec<(LaneRef, Turn)> = lane
+                .connects_to
+                .iter()
+                .filter_map(|c| {
+                    // The connecting lane lies on the link from this node to the remote one.
+                    let down = LaneRef {
+                        node: c.remote,
+                        upstream: node,
+                        lane: c.lane?,
+                    };
+                    let (start_deg, _) = index.geometry(&down)?.end_headings_deg();
+                    Some((down, Turn::between(end_deg, start_deg)))
+                })
+                .collect();
+            if connections.is_empty() {
+                let bits = lane.maneuvers.unwrap_or(0);
+                index.lanes[i].ways_beyond = [Turn::Straight, Turn::Left, Turn::Right, Turn::UTurn]
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(bit, _)| bits & (1 << bit) != 0)
+                    .map(|(_, t)| t)
+                    .collect();
+            }
+            index.lanes[i].connections = connections;
         }
         index
     }

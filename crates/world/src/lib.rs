@@ -12,6 +12,7 @@ pub mod geo;
 pub mod lanes;
 pub mod map;
 pub mod observe;
+pub mod paths;
 pub mod signals;
 pub mod tiles;
 pub mod time;
@@ -19,7 +20,7 @@ pub mod tracks;
 pub mod units;
 
 pub use geo::{LocalFrame, Point};
-pub use lanes::{LaneIndex, LaneMatch, LaneRef};
+pub use lanes::{LaneIndex, LaneMatch, LaneRef, Turn};
 pub use observe::{
     Motion, Observation, ObservationSource, ParticipantKind, VehicleStatus, observe_bsm,
     observe_psm, observe_rsm,

@@ -15,7 +15,7 @@
 //! with no source left expires.
 
 use crate::geo::Point;
-use crate::lanes::LaneMatch;
+use crate::lanes::{LaneMatch, LaneRef};
 use crate::observe::{Motion, Observation, ObservationSource, ParticipantKind, VehicleStatus};
 use crate::tiles::{TileGrid, TileId};
 use crate::time::Millis;
@@ -113,6 +113,9 @@ pub struct Track {
     pub tile: TileId,
     /// The lane it drives in, when MAP knows one there (see [`crate::lanes`]).
     pub lane: Option<LaneMatch>,
+    /// The lane it drove in last: in an intersection, where no lane is matched, the lane it
+    /// came from, whose connections it is on (see [`crate::paths`]).
+    pub last_lane: Option<LaneRef>,
     /// Whether it reported itself since the applications last looked at it.
     pub awaiting_apps: bool,
     /// Where it has been: its path, for telling what drives in its lane where no MAP does.
@@ -462,6 +465,9 @@ impl Tracks {
     /// hold).
     pub fn set_lane(&mut self, id: TrackId, lane: Option<LaneMatch>) {
         if let Some(t) = self.tracks.get_mut(&id) {
+            if let Some(m) = lane.filter(|m| !m.against) {
+                t.last_lane = Some(m.lane);
+            }
             t.lane = lane;
         }
     }
@@ -522,6 +528,7 @@ impl Tracks {
                 sources: Vec::with_capacity(1),
                 tile,
                 lane: None,
+                last_lane: None,
                 awaiting_apps: false,
                 trail: Trail::default(),
             }
