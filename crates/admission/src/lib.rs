@@ -104,13 +104,27 @@ pub struct Rejection {
     pub detail: String,
 }
 
+/// What an admitted uplink carries.
+#[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "nearly every uplink is a message; boxing it would cost an allocation each"
+)]
+pub enum Uplink {
+    /// A standard message.
+    Message(MessageFrame),
+    /// An RSU's heartbeat (`V2X/RSU/{id}/HB/UP`): it says the RSU is alive and changes
+    /// nothing in the world. Its payload, which no standard defines, is not read.
+    Heartbeat,
+}
+
 /// An admitted message.
 #[derive(Debug, Clone)]
 pub struct Admitted {
     /// Its topic.
     pub topic: Topic,
-    /// The decoded frame.
-    pub message: MessageFrame,
+    /// What it carries.
+    pub message: Uplink,
     /// When it was received, ms since the epoch.
     pub received_at: i64,
     /// Whether its sender was offline (never heard from, or silent too long) until now.
@@ -127,7 +141,7 @@ pub struct Decoded {
     /// When it was received, ms since the epoch.
     pub received_at: i64,
     /// The message and its `secMark`, if it has one, or why it is turned away.
-    pub message: Result<(MessageFrame, Option<u16>), Rejection>,
+    pub message: Result<(Uplink, Option<u16>), Rejection>,
 }
 
 /// The stateless half of admission: the topic parses, the payload decodes as the message
@@ -289,13 +303,22 @@ impl Admission {
     }
 }
 
-fn decode_message(topic: &Topic, frame: &Frame) -> Result<(MessageFrame, Option<u16>), Rejection> {
+fn decode_message(topic: &Topic, frame: &Frame) -> Result<(Uplink, Option<u16>), Rejection> {
     if topic.message == MessageKind::Heartbeat {
-        return Err(reject(
-            Reason::WrongMessage,
-            "heartbeats carry no MessageFrame",
-        ));
+        // The topic layout gives heartbeats to RSUs only; what they carry has no time to
+        // check (the rate limit still applies).
+        return match topic.kind {
+            DeviceKind::Rsu => Ok((Uplink::Heartbeat, None)),
+            DeviceKind::Obu => Err(reject(
+                Reason::WrongMessage,
+                "only roadside units send heartbeats",
+            )),
+        };
     }
+    decode_frame(topic, frame).map(|(m, sec_mark)| (Uplink::Message(m), sec_mark))
+}
+
+fn decode_frame(topic: &Topic, frame: &Frame) -> Result<(MessageFrame, Option<u16>), Rejection> {
     let message: MessageFrame = match topic.encoding {
         Encoding::Uper => roadcloud_csae::decode(&frame.payload)
             .map_err(|e| reject(Reason::Undecodable, e.to_string()))?,

@@ -2,7 +2,7 @@
 //! away and counted; everyone else keeps getting through.
 
 use bytes::Bytes;
-use roadcloud_admission::{Admission, AdmissionConfig, Reason};
+use roadcloud_admission::{Admission, AdmissionConfig, Reason, Uplink};
 use roadcloud_csae::{BasicSafetyMessage, DSecond, MessageFrame, encode};
 use roadcloud_transport::{DeviceId, Frame, Transport};
 
@@ -112,4 +112,32 @@ fn a_flood_from_one_device_is_limited_and_others_still_get_through() {
         })
         .count();
     assert_eq!(later as f64, config.rate_per_s);
+}
+
+#[test]
+fn an_rsu_heartbeat_is_admitted_and_keeps_it_online() {
+    let mut a = Admission::new(AdmissionConfig::default());
+    let rsu = DeviceId([7; 8]);
+    let hb = |at| Frame {
+        transport: Transport::Mqtt,
+        topic: format!("V2X/RSU/{rsu}/HB/UP"),
+        payload: Bytes::from_static(b"anything"),
+        received_at: at,
+    };
+    let first = a.admit(&hb(MINUTE)).expect("admitted");
+    assert!(matches!(first.message, Uplink::Heartbeat));
+    assert!(first.came_online);
+    // Heartbeats every 5 s keep it online past the 10 s of silence that would end it.
+    for k in 1..=4 {
+        a.admit(&hb(MINUTE + k * 5_000)).unwrap();
+        assert!(a.expire(MINUTE + k * 5_000 + 1).is_empty());
+    }
+    assert!(a.devices()[&rsu].online);
+    assert_eq!(a.expire(MINUTE + 40_000).len(), 1);
+    // A vehicle has no heartbeat topic.
+    let obu = Frame {
+        topic: format!("V2X/OBU/{rsu}/HB/UP"),
+        ..hb(MINUTE)
+    };
+    assert!(a.admit(&obu).is_err());
 }

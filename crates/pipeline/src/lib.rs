@@ -20,7 +20,7 @@ mod relay;
 pub use latency::LatencyHistogram;
 pub use relay::{RelayConfig, RsuDownlink};
 
-use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection};
+use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection, Uplink};
 use roadcloud_apps::gate::AdvisoryGate;
 use roadcloud_apps::{Advisory, Registry, Scene};
 use roadcloud_csae::MessageFrame;
@@ -270,7 +270,12 @@ impl Pipeline {
     fn apply(&mut self, a: Admitted) {
         self.counters.admitted += 1;
         self.counters.admitted_by_kind[a.topic.message.index()] += 1;
-        let observations = match &a.message {
+        let message = match &a.message {
+            Uplink::Message(m) => m,
+            // A heartbeat keeps its RSU online (admission saw it), and changes nothing else.
+            Uplink::Heartbeat => return,
+        };
+        let observations = match message {
             // The common case, without a list for its one observation.
             MessageFrame::BsmFrame(b) => {
                 if let Ok(o) = observe_bsm(&self.frame, b, a.received_at) {

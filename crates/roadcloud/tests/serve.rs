@@ -242,6 +242,36 @@ fn json_topics_and_udp_datagrams_are_ingested_too() {
 }
 
 #[test]
+fn an_rsu_that_only_sends_heartbeats_is_online() {
+    let s = start();
+    let rsu = DeviceId([0x4b; 8]).to_string();
+    let c = client(s.mqtt, "heartbeat");
+    wait_until(Duration::from_secs(10), || {
+        c.publish(
+            format!("V2X/RSU/{rsu}/HB/UP"),
+            QoS::AtLeastOnce,
+            false,
+            "alive",
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let devices = get_json(s.http, "/api/v1/devices");
+        devices["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == rsu.as_str() && d["kind"] == "RSU" && d["online"] == true)
+    });
+    let st = get_json(s.http, "/api/v1/stats");
+    assert!(st["admitted_by_kind"]["HB"].as_u64() >= Some(1), "{st}");
+    assert_eq!(
+        st["rejected"]["wrong_message"].as_u64().unwrap_or(0),
+        0,
+        "{st}"
+    );
+}
+
+#[test]
 fn sigterm_stops_the_server_cleanly() {
     let mut s = start();
     let pid = s.child.id().to_string();
