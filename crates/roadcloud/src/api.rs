@@ -161,6 +161,7 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
         },
         "stored": stored_json(&state),
         "advisories_sent": p.advisories_sent,
+        "exposure": state.exposure,
     }))
 }
 

@@ -497,3 +497,48 @@ fn a_road_network_file_gives_lanes_where_no_rsu_sends_map() {
     // 3 + 1 into the merge, 4 into the diverge, 3 to the end, 1 to the off-ramp's end.
     assert_eq!(lanes, 12, "{x}");
 }
+
+#[test]
+fn serving_the_network_without_tls_or_authentication_is_refused_unless_insecure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mqtt, http) = (free_port(), free_port());
+    let out = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args(["serve", "--mqtt-listen", &format!("0.0.0.0:{mqtt}")])
+        .args(["--http-listen", &format!("127.0.0.1:{http}")])
+        .args(["--udp-listen", "off", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("--mqtt-listen 0.0.0.0:{mqtt}")),
+        "{err}"
+    );
+    assert!(err.contains("--insecure"), "{err}");
+    // Nothing was bound or written before the refusal.
+    assert!(std::net::TcpListener::bind(("0.0.0.0", mqtt)).is_ok());
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+
+    // With --insecure it starts, and says so.
+    let s = start_with(&[
+        "--mqtt-listen",
+        &format!("0.0.0.0:{mqtt}"),
+        "--udp-listen",
+        "off",
+        "--insecure",
+    ]);
+    let exposure = &get_json(s.http, "/api/v1/stats")["exposure"];
+    assert_eq!(exposure["mode"], "insecure", "{exposure}");
+    assert_eq!(
+        exposure["exposed"],
+        serde_json::json!([format!("--mqtt-listen 0.0.0.0:{mqtt}")])
+    );
+    // The defaults are loopback: protected.
+    drop(s);
+    let s = start();
+    assert_eq!(
+        get_json(s.http, "/api/v1/stats")["exposure"]["mode"],
+        "protected"
+    );
+}

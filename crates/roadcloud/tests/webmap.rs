@@ -66,6 +66,17 @@ async fn the_map_shows_the_zone_live_and_switches_applications_through_the_api()
     })
     .await;
 
+    // The header says how the platform is reachable: here on loopback only.
+    b.wait_for("the exposure badge", Duration::from_secs(10), || async {
+        b.eval(
+            "const e = document.getElementById('exposure'); \
+             return !e.hidden && e.dataset.mode + ':' + e.textContent;",
+        )
+        .await
+            == json!("protected:loopback only")
+    })
+    .await;
+
     // Every participant the API knows is drawn: the road vectors' RSU adds no participants,
     // the two vehicles are the zone.
     b.wait_for(

@@ -613,12 +613,30 @@ function start() {
   connect();
   loadHistory();
   refreshApps();
+  showExposure();
   setInterval(refreshHeader, 500);
   setInterval(refreshPanel, 2000);
   setInterval(() => {
     if (model.selected != null) select(model.selected, false);
   }, 1000);
   requestAnimationFrame(frame);
+}
+
+// How the platform is reachable (`exposure` in /api/v1/stats): an --insecure platform says
+// so in the header, always.
+async function showExposure() {
+  const r = await fetchJson("/api/v1/stats");
+  const e = r && r.exposure;
+  if (!e) return;
+  const el = $("exposure");
+  const insecure = e.mode === "insecure";
+  el.dataset.mode = e.mode;
+  el.dataset.i18n = insecure ? "exposureInsecure" : "exposureProtected";
+  el.textContent = t(el.dataset.i18n);
+  el.title = insecure
+    ? `${t("exposureInsecureTitle")} ${e.exposed.join(", ")}`
+    : t("exposureProtectedTitle");
+  el.hidden = false;
 }
 
 start();

@@ -13,6 +13,7 @@ use crate::series::Series;
 use crate::{api, live, views, web};
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use roadcloud_access::{Exposure, Listener};
 use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection};
 use roadcloud_csae::MessageFrame;
 use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig};
@@ -40,15 +41,19 @@ use tokio::sync::mpsc;
 /// is at http://HTTP_LISTEN/, the live world at /api/v1/participants, the applications at
 /// /api/v1/apps.
 ///
+/// Listening beyond loopback (e.g. 0.0.0.0) without TLS and authentication is refused
+/// unless --insecure is given.
+///
 /// Every setting can also come from a TOML file (--config), keyed by the flag's name:
-///   http-listen = "0.0.0.0:8080"
+///   http-listen = "127.0.0.1:9090"
 /// A flag on the command line wins over the file. Each application's switch and parameters
 /// come from its table there (docs/apps.md):
 ///   [apps.FCW]
 ///   ttc_warning_s = 3.0
 ///
 /// Examples:
-///   roadcloud serve --mqtt-listen 0.0.0.0:1883 --http-listen 127.0.0.1:8080
+///   roadcloud serve --mqtt-listen 127.0.0.1:1883 --http-listen 127.0.0.1:8080
+///   roadcloud serve --mqtt-listen 0.0.0.0:1883 --insecure    (a lab: no TLS, no authentication)
 ///   roadcloud serve --config roadcloud.toml
 ///   roadcloud serve --broker mqtt://127.0.0.1:1883 --data-dir /var/lib/roadcloud
 ///   mosquitto_pub -h 127.0.0.1 -t V2X/OBU/5a1f3c7e00a1b2c3/BSM/UP/JSON -f bsm.json
@@ -61,13 +66,13 @@ pub struct ServeArgs {
     #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Where the embedded MQTT broker listens, or `off` (no broker: UDP or --broker only).
-    #[arg(long, default_value = "0.0.0.0:1883")]
+    #[arg(long, default_value = "127.0.0.1:1883")]
     pub mqtt_listen: ListenOrOff,
     /// Use this external MQTT broker (mqtt://HOST:PORT) instead of the embedded one.
     #[arg(long, value_name = "URL")]
     pub broker: Option<String>,
     /// Where RSUs send UDP datagrams of UPER MessageFrames, or `off`.
-    #[arg(long, default_value = "0.0.0.0:5555")]
+    #[arg(long, default_value = "127.0.0.1:5555")]
     pub udp_listen: ListenOrOff,
     /// Where the HTTP API listens.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -123,6 +128,12 @@ pub struct ServeArgs {
     /// How long a device may stay silent before it is stored as offline, milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub device_offline_ms: i64,
+    /// Listen beyond loopback without TLS or authentication, for labs: anyone on the network
+    /// can then read every vehicle, invent one and switch applications off. Without it,
+    /// `serve` refuses to listen on anything but loopback unsecured. Named in the log and on
+    /// the web map's header.
+    #[arg(long)]
+    pub insecure: bool,
     /// Run without the applications: ingest, world, store and API only (to measure them
     /// alone, or where another system gives the advice).
     #[arg(long)]
@@ -196,6 +207,33 @@ impl<'de> Deserialize<'de> for ListenOrOff {
 }
 
 impl ServeArgs {
+    /// The network listeners these settings open (none of them secured yet).
+    fn listeners(&self) -> Vec<Listener> {
+        let mut out = Vec::new();
+        if self.broker.is_none()
+            && let Some(addr) = self.mqtt_listen.0
+        {
+            out.push(Listener {
+                flag: "--mqtt-listen",
+                addr,
+                secured: false,
+            });
+        }
+        if let Some(addr) = self.udp_listen.0 {
+            out.push(Listener {
+                flag: "--udp-listen",
+                addr,
+                secured: false,
+            });
+        }
+        out.push(Listener {
+            flag: "--http-listen",
+            addr: self.http_listen,
+            secured: false,
+        });
+        out
+    }
+
     fn pipeline_config(&self) -> PipelineConfig {
         PipelineConfig {
             origin_lat: self.origin_lat,
@@ -269,6 +307,8 @@ pub struct AppState {
     pub live: live::Feeds,
     /// The last ten minutes' rates and latency, a sample a second.
     pub series: Arc<Mutex<Series>>,
+    /// How the platform is reachable (shown by the API and the web map).
+    pub exposure: Exposure,
 }
 
 /// Logs rejections at most once a second per reason, with how many were folded in.
@@ -309,6 +349,15 @@ pub fn run(args: &ServeArgs) -> Result<()> {
 
 /// Runs the platform until stopped (what `run` and `demo` block on).
 pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
+    // Before anything binds: refuse to be open to the network by accident.
+    let exposure = Exposure::check(&args.listeners(), args.insecure)?;
+    if let Exposure::Insecure { exposed } = &exposure {
+        tracing::warn!(
+            "--insecure: listening without TLS or authentication on {}; anyone who can reach \
+             these addresses can read every vehicle and send as any device",
+            exposed.join(", ")
+        );
+    }
     let (store, writer, store_thread) = Store::open(&args.data_dir).with_context(|| {
         format!(
             "cannot open the store in {} (choose another place with --data-dir)",
@@ -411,6 +460,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         store,
         live: feeds,
         series,
+        exposure,
     };
     axum::serve(listener, api::router(state).merge(web::router()))
         .with_graceful_shutdown(shutdown_signal())
