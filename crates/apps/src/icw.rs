@@ -20,8 +20,9 @@
 //!
 //! A host turning left across an oncoming vehicle is LTA's. A vehicle that will stop before
 //! the conflict point is not on its way to it: one braking hard enough to stop short of it,
-//! or one whose signal (SPAT, through its MAP lane) will show red or yellow when it reaches
-//! its stop line and that it can stop for at `stop_decel_mps2`, or whose MAP lane gives way
+//! or one whose signal (SPAT, through its MAP lane) will show red when it reaches its stop
+//! line and that can stop for it at `stop_decel_mps2` (for yellow, only one that is already
+//! slowing down by more than `slowing_mps2`), or whose MAP lane gives way
 //! at its stop line (DE_AllowedManeuvers `yieldAllwaysRequired` or `goWithHalt`: a minor road
 //! at an unsignalised junction) and that can stop there at `stop_decel_mps2`. The conflicts
 //! left are those of a vehicle that cannot or does not stop; the red-light runner itself is
@@ -31,11 +32,11 @@ use crate::scene::{Light, Scene, SceneParticipant, meeting_times};
 use crate::{Advisory, App, Severity, plugin};
 use roadcloud_world::Turn;
 use roadcloud_world::paths::Path;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 /// Headings more than about 150 degrees apart are oncoming: cos 150°.
 const ONCOMING_COS: f64 = 0.866;
-use serde::{Deserialize, Serialize};
 
 /// ICW's parameters.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -122,9 +123,8 @@ fn stops_before(p: &Params, scene: &Scene, v: &SceneParticipant, s_m: f64) -> bo
         .is_some_and(|m| m & GIVES_WAY != 0);
     let arrival = scene.now + (to_stop / speed * 1_000.0) as i64;
     // Red when it gets there holds a driver who can stop; yellow only one already slowing
-    // down for it: at yellow, a driver who can go on goes on (measured on the grid, 180 s:
-    // taking every driver who could stop at yellow to stop hid four of its five critical
-    // crossing conflicts, each behind a driver who went on at yellow).
+    // down for it: at yellow, a driver who can go on usually does (SUMO's drivers do), and
+    // one who will stop is braking by then.
     let held = match scene.signal_for(lane, arrival) {
         Some((_, Light::Stop, _)) => true,
         Some((_, Light::Yellow, _)) => v.accel_mps2 < -p.slowing_mps2,
@@ -177,7 +177,13 @@ fn path_of<'s>(
     ))
 }
 
+/// Whether a path turns at its junction.
+fn turns(path: &Path) -> bool {
+    matches!(path.turn, Some(Turn::Left | Turn::Right | Turn::UTurn))
+}
+
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    let max_cos = p.min_angle_deg.to_radians().cos();
     let moving = |rv: &SceneParticipant| rv.is_vehicle() && rv.speed_mps >= p.min_speed_mps;
     for (hv, target) in scene.targets() {
         if !moving(hv) {
@@ -190,6 +196,14 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             let Some((rv_path, rv_mapped)) = path_of(p, scene, rv) else {
                 continue;
             };
+            // Two paths that do not turn, heading the same way or opposite ways, do not cross:
+            // a cheap test that spares most pairs the walk along both paths.
+            if !turns(&hv_path)
+                && !turns(&rv_path)
+                && hv.heading_cos(rv).is_some_and(|c| c.abs() > max_cos)
+            {
+                continue;
+            }
             let Some(m) = hv_path.meets(&rv_path) else {
                 continue;
             };
