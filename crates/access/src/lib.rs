@@ -24,6 +24,13 @@ pub struct Listener {
     pub secured: bool,
 }
 
+impl std::fmt::Display for Listener {
+    /// As the user set it: `--mqtt-listen 0.0.0.0:1883`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.flag, self.addr)
+    }
+}
+
 impl Listener {
     /// Whether anyone beyond this machine can reach it: any address but a loopback one
     /// (`0.0.0.0` and `::` are every interface).
@@ -55,11 +62,7 @@ pub struct Refusal {
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list: Vec<String> = self
-            .exposed
-            .iter()
-            .map(|l| format!("{} {}", l.flag, l.addr))
-            .collect();
+        let list: Vec<String> = self.exposed.iter().map(Listener::to_string).collect();
         write!(
             f,
             "refusing to listen beyond this machine without TLS and authentication ({}): \
@@ -87,10 +90,7 @@ impl Exposure {
         match (exposed.is_empty(), insecure) {
             (true, _) => Ok(Exposure::Protected),
             (false, true) => Ok(Exposure::Insecure {
-                exposed: exposed
-                    .iter()
-                    .map(|l| format!("{} {}", l.flag, l.addr))
-                    .collect(),
+                exposed: exposed.iter().map(Listener::to_string).collect(),
             }),
             (false, false) => Err(Refusal { exposed }),
         }

@@ -387,9 +387,7 @@ pub fn in_zone(e: &RoadEvent, p: Point, heading_deg: Option<f64>) -> bool {
                 .min_by(|a, b| a.0.total_cmp(&b.0));
             let (distance, along) = match nearest {
                 Some((d, w)) => {
-                    let dir = (w[1].east_m - w[0].east_m)
-                        .atan2(w[1].north_m - w[0].north_m)
-                        .to_degrees();
+                    let dir = w[0].heading_to_deg(w[1]);
                     (d, heading_deg.is_none_or(|h| angle_between(h, dir) <= 90.0))
                 }
                 // A path of one point: its distance, in no direction.

@@ -308,6 +308,17 @@ impl Report {
         (self.all.0 > 0).then(|| self.all.1 as f64 / self.all.0 as f64)
     }
 
+    /// Every application's lead times together, sorted, seconds.
+    pub fn lead_times_s(&self) -> Vec<f64> {
+        let mut all: Vec<f64> = self
+            .apps
+            .iter()
+            .flat_map(|a| a.lead_times_s.iter().copied())
+            .collect();
+        all.sort_by(f64::total_cmp);
+        all
+    }
+
     /// All applications together: 1 - unbacked / advisories.
     pub fn precision(&self) -> Option<f64> {
         let n = self.advisories();

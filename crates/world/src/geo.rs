@@ -22,6 +22,14 @@ impl Point {
         self.distance2_to(other).sqrt()
     }
 
+    /// The direction from here to `other`, degrees clockwise from north in [0, 360).
+    pub fn heading_to_deg(self, other: Point) -> f64 {
+        (other.east_m - self.east_m)
+            .atan2(other.north_m - self.north_m)
+            .to_degrees()
+            .rem_euclid(360.0)
+    }
+
     /// The square of the distance to `other`, m², for comparisons without a root.
     pub fn distance2_to(self, other: Point) -> f64 {
         let (de, dn) = (self.east_m - other.east_m, self.north_m - other.north_m);

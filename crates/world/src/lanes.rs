@@ -128,16 +128,10 @@ impl LaneGeometry {
 
     /// The direction of travel at its start and at its end, degrees clockwise from north.
     pub fn end_headings_deg(&self) -> (f64, f64) {
-        let dir = |a: Point, b: Point| {
-            (b.east_m - a.east_m)
-                .atan2(b.north_m - a.north_m)
-                .to_degrees()
-                .rem_euclid(360.0)
-        };
         let n = self.centre.len();
         (
-            dir(self.centre[0], self.centre[1]),
-            dir(self.centre[n - 2], self.centre[n - 1]),
+            self.centre[0].heading_to_deg(self.centre[1]),
+            self.centre[n - 2].heading_to_deg(self.centre[n - 1]),
         )
     }
 }
@@ -293,7 +287,7 @@ impl LaneIndex {
             if distance > g.width_m / 2.0 + LATERAL_TOLERANCE_M {
                 continue;
             }
-            let lane_heading_deg = de.atan2(dn).to_degrees().rem_euclid(360.0);
+            let lane_heading_deg = a.heading_to_deg(b);
             let against = match heading_deg {
                 Some(h) => {
                     let off = angle_between(h, lane_heading_deg);

@@ -15,6 +15,7 @@
 
 use crate::geo::Point;
 use crate::lanes::{LaneGeometry, LaneIndex, LaneMatch, LaneRef, Turn};
+use crate::tracks::angle_between;
 
 /// Points on the curve across an intersection.
 const CURVE_SEGMENTS: usize = 8;
@@ -145,14 +146,11 @@ impl Path {
                     if s_m >= limit {
                         break;
                     }
-                    let angle =
-                        |p: Point, q: Point| (q.east_m - p.east_m).atan2(q.north_m - p.north_m);
-                    let diff = (angle(a, b) - angle(c, d)).to_degrees().rem_euclid(360.0);
                     return Some(Meeting {
                         s_m,
                         other_s_m: other.s_m[j] + v * (other.s_m[j + 1] - other.s_m[j]),
                         merge: false,
-                        angle_deg: diff.min(360.0 - diff),
+                        angle_deg: angle_between(a.heading_to_deg(b), c.heading_to_deg(d)),
                     });
                 }
             }

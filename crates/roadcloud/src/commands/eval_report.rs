@@ -195,12 +195,6 @@ impl Written<'_> {
                 )
             })
             .collect();
-        let mut all_leads: Vec<f64> = r
-            .apps
-            .iter()
-            .flat_map(|a| a.lead_times_s.iter().copied())
-            .collect();
-        all_leads.sort_by(f64::total_cmp);
         json!({
             "scenario": self.scenario,
             "simulated_s": self.out.sim_s,
@@ -214,7 +208,7 @@ impl Written<'_> {
             "critical_all": r.all.0,
             "warned_all": r.all.1,
             "recall_all": r.recall_all(),
-            "lead_time_s": lead_json(&all_leads),
+            "lead_time_s": lead_json(&r.lead_times_s()),
             "advisories": r.advisories(),
             "advisories_without_conflict": r.unbacked(),
             "precision": r.precision(),
@@ -293,21 +287,16 @@ impl Written<'_> {
                 s.1 += x.1;
             }
         }
-        let mut leads: Vec<f64> = r
-            .apps
-            .iter()
-            .flat_map(|a| a.lead_times_s.iter().copied())
-            .collect();
-        leads.sort_by(f64::total_cmp);
-        let plots: Vec<Plot> = std::iter::once(("".to_string(), severity.as_slice(), leads))
-            .chain(r.apps.iter().map(|a| {
-                (
-                    format!("_{}", a.scenario),
-                    a.by_severity.as_slice(),
-                    a.lead_times_s.clone(),
-                )
-            }))
-            .collect();
+        let plots: Vec<Plot> =
+            std::iter::once(("".to_string(), severity.as_slice(), r.lead_times_s()))
+                .chain(r.apps.iter().map(|a| {
+                    (
+                        format!("_{}", a.scenario),
+                        a.by_severity.as_slice(),
+                        a.lead_times_s.clone(),
+                    )
+                }))
+                .collect();
         for (suffix, by, leads) in plots {
             let who = if suffix.is_empty() {
                 "all applications".to_string()

@@ -209,29 +209,22 @@ impl<'de> Deserialize<'de> for ListenOrOff {
 impl ServeArgs {
     /// The network listeners these settings open (none of them secured yet).
     fn listeners(&self) -> Vec<Listener> {
-        let mut out = Vec::new();
-        if self.broker.is_none()
-            && let Some(addr) = self.mqtt_listen.0
-        {
-            out.push(Listener {
-                flag: "--mqtt-listen",
-                addr,
+        // With an external broker, --mqtt-listen opens nothing.
+        let mqtt = self.mqtt_listen.0.filter(|_| self.broker.is_none());
+        [
+            ("--mqtt-listen", mqtt),
+            ("--udp-listen", self.udp_listen.0),
+            ("--http-listen", Some(self.http_listen)),
+        ]
+        .into_iter()
+        .filter_map(|(flag, addr)| {
+            Some(Listener {
+                flag,
+                addr: addr?,
                 secured: false,
-            });
-        }
-        if let Some(addr) = self.udp_listen.0 {
-            out.push(Listener {
-                flag: "--udp-listen",
-                addr,
-                secured: false,
-            });
-        }
-        out.push(Listener {
-            flag: "--http-listen",
-            addr: self.http_listen,
-            secured: false,
-        });
-        out
+            })
+        })
+        .collect()
     }
 
     fn pipeline_config(&self) -> PipelineConfig {
