@@ -1,7 +1,9 @@
 //! The HTTP API: `/api/v1/...`, `/metrics`, `/healthz`.
 
+use crate::auth::{self, Caller};
 use crate::commands::serve::AppState;
 use crate::{live, views};
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -40,7 +42,78 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/apps", get(apps))
         .route("/api/v1/apps/{id}", get(app).put(configure_app))
         .route("/api/v1/advisories", get(advisories))
+        .route("/api/v1/audit", get(audit))
+        .route("/api/v1/login", axum::routing::post(auth::login))
+        .route("/api/v1/whoami", get(auth::whoami))
+        .route("/api/v1/registry/devices", get(registry_devices))
         .with_state(state)
+}
+
+/// `/healthz` and `/metrics` alone, for `--monitor-listen` (no login there).
+pub fn monitor_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// `GET /api/v1/audit?after=SEQ&limit=N`: the latest changes operators made, newest first.
+async fn audit(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let after = q
+        .get("after")
+        .map_or(Ok(0), |a| a.parse::<i64>())
+        .map_err(|_| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                "after must be a sequence number".into(),
+            )
+        })?;
+    let limit = q
+        .get("limit")
+        .map_or(Ok(100), |a| a.parse::<u32>())
+        .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "limit must be a number".into()))?;
+    let entries = state
+        .registry
+        .audit_log(after, limit.min(1_000))
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let list: Vec<Value> = entries
+        .into_iter()
+        .map(|e| {
+            json!({
+                "seq": e.seq, "at": e.at, "actor": e.actor, "source": e.source,
+                "action": e.action, "target": e.target,
+                "detail": e.detail.and_then(|d| serde_json::from_str::<Value>(&d).ok()),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "count": list.len(), "entries": list })))
+}
+
+/// `GET /api/v1/registry/devices` (admin): the device registry, without secrets.
+async fn registry_devices(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let devices = state
+        .registry
+        .devices()
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let list: Vec<Value> = devices
+        .iter()
+        .map(|d| {
+            json!({
+                "identity": d.identity.to_string(),
+                "kind": d.identity.class,
+                "id": d.identity.id.to_string(),
+                "may_send": d.may_send.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+                "position": d.position.map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
+                "enabled": d.enabled,
+                "password": d.password_hash.is_some(),
+                "certificate_sha256": d.certificate_sha256,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "count": list.len(), "devices": list })))
 }
 
 async fn participants(
@@ -249,6 +322,64 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let _ = writeln!(out, "# HELP roadcloud_devices Devices seen since start.");
     let _ = writeln!(out, "# TYPE roadcloud_devices gauge");
     let _ = writeln!(out, "roadcloud_devices {}", p.admission.devices().len());
+    drop(w);
+    if let Some(b) = &state.broker {
+        use std::sync::atomic::Ordering::Relaxed;
+        let _ = writeln!(
+            out,
+            "# HELP roadcloud_mqtt_refused_total MQTT clients refused at the TLS handshake or CONNECT, by reason."
+        );
+        let _ = writeln!(out, "# TYPE roadcloud_mqtt_refused_total counter");
+        for (r, n) in b.refused() {
+            let _ = writeln!(
+                out,
+                "roadcloud_mqtt_refused_total{{reason=\"{}\"}} {n}",
+                r.as_str()
+            );
+        }
+        for (name, kind, help, v) in [
+            (
+                "roadcloud_mqtt_connected",
+                "gauge",
+                "MQTT clients connected.",
+                b.connected.load(Relaxed) as u64,
+            ),
+            (
+                "roadcloud_mqtt_admitted_total",
+                "counter",
+                "MQTT clients admitted.",
+                b.admitted.load(Relaxed),
+            ),
+            (
+                "roadcloud_mqtt_publish_denied_total",
+                "counter",
+                "PUBLISH packets the topic ACL dropped.",
+                b.publish_denied.load(Relaxed),
+            ),
+            (
+                "roadcloud_mqtt_subscribe_denied_total",
+                "counter",
+                "SUBSCRIBE filters the topic ACL refused.",
+                b.subscribe_denied.load(Relaxed),
+            ),
+            (
+                "roadcloud_mqtt_downlinks_dropped_total",
+                "counter",
+                "Downlinks dropped for a client that did not read them.",
+                b.downlinks_dropped.load(Relaxed),
+            ),
+            (
+                "roadcloud_mqtt_disconnected_revoked_total",
+                "counter",
+                "Connections closed because their device was disabled.",
+                b.disconnected_revoked.load(Relaxed),
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {v}");
+        }
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 
@@ -448,6 +579,7 @@ async fn app(
 /// `PUT /api/v1/apps/{id}` with `{"enabled": bool, "params": {...}}`, either optional.
 async fn configure_app(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
@@ -474,11 +606,29 @@ async fn configure_app(
         .configure(&id, enabled, o.get("params"))
         .map_err(bad)?;
     let app = find_app(&w.pipeline, &id)?;
+    drop(w);
     tracing::info!(
         app = id,
         enabled = app["enabled"].as_bool(),
+        by = caller.name(),
         "application configured"
     );
+    // Who changed what, when and from where: kept before the change is confirmed.
+    let action = if o.contains_key("params") {
+        "app.configure"
+    } else {
+        "app.switch"
+    };
+    state
+        .registry
+        .audit(
+            caller.name(),
+            &caller.source,
+            action,
+            &id,
+            Some(&v.to_string()),
+        )
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(app))
 }
 

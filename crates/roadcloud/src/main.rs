@@ -1,6 +1,7 @@
 //! `roadcloud`: the vehicle-road-cloud integration platform's command line.
 
 mod api;
+mod auth;
 mod commands;
 mod live;
 mod series;
@@ -35,6 +36,9 @@ enum Command {
     Bench(commands::bench::BenchArgs),
     Sim(commands::sumo::SimArgs),
     Eval(commands::sumo::EvalArgs),
+    Pki(commands::access::PkiArgs),
+    Devices(commands::access::DevicesArgs),
+    Users(commands::access::UsersArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,7 +50,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ROADCLOUD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rumqttd=warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -77,6 +81,9 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench::run(&args),
         Command::Sim(args) => commands::sumo::sim(&args),
         Command::Eval(args) => commands::sumo::eval(&args),
+        Command::Pki(args) => commands::access::pki(&args),
+        Command::Devices(args) => commands::access::devices(&args),
+        Command::Users(args) => commands::access::users(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

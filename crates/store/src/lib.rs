@@ -4,7 +4,8 @@
 //! - road events and signs as they appear, change and end ([`EventRecord`]),
 //! - device status changes, online and offline ([`DeviceStatus`]),
 //! - trajectories sampled at 1 Hz ([`TrajectoryPoint`]),
-//! - advisories ([`AdvisoryRecord`]).
+//! - advisories ([`AdvisoryRecord`]),
+//! - who may get in: the device registry, operator accounts, the audit log ([`registry`]).
 //!
 //! Writes go through one [`Writer`] thread, which commits a transaction per batch and only then
 //! counts the rows as stored ([`Stored`]): a count the API reports is durable, since a
@@ -13,6 +14,10 @@
 //! writer.
 
 #![warn(missing_docs)]
+
+pub mod registry;
+
+pub use registry::{AuditEntry, Registry};
 
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};

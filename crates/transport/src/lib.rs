@@ -1,9 +1,10 @@
 //! roadcloud's ingress and egress.
 //!
 //! Devices talk to roadcloud over MQTT using the topic layout of [`topic`] (the Chinese
-//! RSU-to-centre convention for roadside units, an uplink/downlink pair per vehicle). The
-//! embedded broker ([`mqtt::EmbeddedBroker`]) lets `roadcloud serve` run with nothing else
-//! installed; every message that arrives becomes a [`Frame`] on a bounded channel.
+//! RSU-to-centre convention for roadside units, an uplink/downlink pair per vehicle), or send
+//! UDP datagrams ([`udp`]). Every message that arrives, by whatever way, becomes a [`Frame`]
+//! on a bounded channel; what roadcloud sends back goes through a [`Downlinks`] sink (its own
+//! MQTT front end, or an external broker, [`mqtt`]).
 
 #![warn(missing_docs)]
 
@@ -41,6 +42,24 @@ pub struct Frame {
     /// When roadcloud received it, milliseconds since the Unix epoch.
     pub received_at: i64,
 }
+
+/// Where downlinks go: advisories to vehicles, RSIs to RSUs.
+pub trait Downlinks: Send {
+    /// Publishes `payload` on `topic`. Does not wait: fails when the way out is full.
+    fn publish(&mut self, topic: String, payload: Vec<u8>) -> Result<(), DownlinkError>;
+}
+
+/// Why a downlink was not sent.
+#[derive(Debug)]
+pub struct DownlinkError(pub String);
+
+impl std::fmt::Display for DownlinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DownlinkError {}
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_millis() -> i64 {

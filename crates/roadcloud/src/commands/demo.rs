@@ -43,6 +43,13 @@ pub struct DemoArgs {
 
 /// Runs the platform and the simulated zone until stopped.
 pub fn run(args: &DemoArgs) -> Result<()> {
+    if args.serve.tls_files().is_some() {
+        bail!(
+            "the demo's simulated devices connect without credentials, on loopback: run it \
+             without --pki/--tls-*, or secure a real zone with `roadcloud serve --pki DIR` \
+             (docs/security.md)"
+        );
+    }
     let broker = match (&args.serve.broker, args.serve.mqtt_listen.0) {
         (Some(url), _) => parse_broker_url(url)?,
         (None, Some(a)) => {
@@ -71,7 +78,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     println!(
         "roadcloud demo: a simulated zone near Anting, Jiading (4 intersections, 8 traffic directions); \
          open the web map at {}",
-        serve::map_address(args.serve.http_listen)
+        serve::map_address(args.serve.http_listen, false)
     );
     runtime.block_on(serve::serve(args.serve.clone()))
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod access;
 pub mod bench;
 pub mod codec;
 pub mod demo;

@@ -10,17 +10,22 @@
 //! ```
 
 use crate::series::Series;
-use crate::{api, live, views, web};
+use crate::{api, auth, live, views, web};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use roadcloud_access::{Exposure, Listener};
+use roadcloud_access::{Gatekeeper, OpenGate, RegistryGate};
 use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection};
+use roadcloud_broker::{BrokerConfig, BrokerStats};
 use roadcloud_csae::MessageFrame;
 use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig};
+use roadcloud_store::Registry;
 use roadcloud_store::{Store, Writer};
-use roadcloud_transport::mqtt::{BrokerSettings, EmbeddedBroker, ExternalBroker, MqttLink};
+use roadcloud_tls::TlsFiles;
+use roadcloud_transport::mqtt::ExternalBroker;
 use roadcloud_transport::{
-    DeviceId, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic, vehicle_advice_topic,
+    DeviceId, Downlinks, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic,
+    vehicle_advice_topic,
 };
 use roadcloud_world::TrackConfig;
 use serde::{Deserialize, Serialize};
@@ -41,6 +46,9 @@ use tokio::sync::mpsc;
 /// is at http://HTTP_LISTEN/, the live world at /api/v1/participants, the applications at
 /// /api/v1/apps.
 ///
+/// With --pki DIR (from `roadcloud pki init`), MQTT speaks TLS and lets in only the
+/// registry's devices (a client certificate from the zone's CA, or a password), each on its
+/// own topics; the API and web map speak HTTPS and ask operators to log in (docs/security.md).
 /// Listening beyond loopback (e.g. 0.0.0.0) without TLS and authentication is refused
 /// unless --insecure is given.
 ///
@@ -53,6 +61,7 @@ use tokio::sync::mpsc;
 ///
 /// Examples:
 ///   roadcloud serve --mqtt-listen 127.0.0.1:1883 --http-listen 127.0.0.1:8080
+///   roadcloud serve --pki pki --mqtt-listen 0.0.0.0:8883 --http-listen 0.0.0.0:8443
 ///   roadcloud serve --mqtt-listen 0.0.0.0:1883 --insecure    (a lab: no TLS, no authentication)
 ///   roadcloud serve --config roadcloud.toml
 ///   roadcloud serve --broker mqtt://127.0.0.1:1883 --data-dir /var/lib/roadcloud
@@ -128,6 +137,27 @@ pub struct ServeArgs {
     /// How long a device may stay silent before it is stored as offline, milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub device_offline_ms: i64,
+    /// The zone's PKI folder (`roadcloud pki init`): its CA checks devices' client
+    /// certificates, its server certificate serves MQTT over TLS and HTTPS, and devices and
+    /// operators must authenticate. Same as the four --tls-* files below.
+    #[arg(long, value_name = "DIR")]
+    pub pki: Option<PathBuf>,
+    /// Your own CA certificate (PEM) for devices' client certificates, instead of --pki.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"], conflicts_with = "pki")]
+    pub tls_ca: Option<PathBuf>,
+    /// Your own server certificate chain (PEM), instead of --pki.
+    #[arg(long, value_name = "FILE", requires = "tls_ca")]
+    pub tls_cert: Option<PathBuf>,
+    /// Your own server private key (PEM), instead of --pki.
+    #[arg(long, value_name = "FILE", requires = "tls_ca")]
+    pub tls_key: Option<PathBuf>,
+    /// Your CA's certificate revocation list (PEM), optional.
+    #[arg(long, value_name = "FILE", requires = "tls_ca")]
+    pub tls_crl: Option<PathBuf>,
+    /// Where /healthz and /metrics are also served, plain HTTP without login, for
+    /// monitoring (keep it on a management network), or `off`.
+    #[arg(long, default_value = "off")]
+    pub monitor_listen: ListenOrOff,
     /// Listen beyond loopback without TLS or authentication, for labs: anyone on the network
     /// can then read every vehicle, invent one and switch applications off. Without it,
     /// `serve` refuses to listen on anything but loopback unsecured. Named in the log and on
@@ -207,21 +237,38 @@ impl<'de> Deserialize<'de> for ListenOrOff {
 }
 
 impl ServeArgs {
-    /// The network listeners these settings open (none of them secured yet).
+    /// The TLS files, from --pki or the --tls-* flags; `None` without TLS.
+    pub(crate) fn tls_files(&self) -> Option<TlsFiles> {
+        match (&self.pki, &self.tls_ca, &self.tls_cert, &self.tls_key) {
+            (Some(dir), ..) => Some(TlsFiles::in_pki_dir(dir)),
+            (None, Some(ca), Some(cert), Some(key)) => Some(TlsFiles {
+                ca: ca.clone(),
+                cert: cert.clone(),
+                key: key.clone(),
+                crl: self.tls_crl.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The network listeners these settings open; with TLS, MQTT and HTTP are secured
+    /// (TLS, and only authenticated devices and operators).
     fn listeners(&self) -> Vec<Listener> {
+        let secured = self.tls_files().is_some();
         // With an external broker, --mqtt-listen opens nothing.
         let mqtt = self.mqtt_listen.0.filter(|_| self.broker.is_none());
         [
-            ("--mqtt-listen", mqtt),
-            ("--udp-listen", self.udp_listen.0),
-            ("--http-listen", Some(self.http_listen)),
+            ("--mqtt-listen", mqtt, secured),
+            ("--udp-listen", self.udp_listen.0, false),
+            ("--http-listen", Some(self.http_listen), secured),
+            ("--monitor-listen", self.monitor_listen.0, true),
         ]
         .into_iter()
-        .filter_map(|(flag, addr)| {
+        .filter_map(|(flag, addr, secured)| {
             Some(Listener {
                 flag,
                 addr: addr?,
-                secured: false,
+                secured,
             })
         })
         .collect()
@@ -302,6 +349,12 @@ pub struct AppState {
     pub series: Arc<Mutex<Series>>,
     /// How the platform is reachable (shown by the API and the web map).
     pub exposure: Exposure,
+    /// The device registry, operator accounts and the audit log.
+    pub registry: Arc<Registry>,
+    /// Whether operators must log in (the API is served over TLS).
+    pub auth_required: bool,
+    /// The MQTT front end's counters, when it runs.
+    pub broker: Option<Arc<BrokerStats>>,
 }
 
 /// Logs rejections at most once a second per reason, with how many were folded in.
@@ -372,23 +425,50 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     // Bounded: when the world falls behind, the MQTT link waits instead of queueing
     // without limit.
     let (frames_tx, frames_rx) = mpsc::channel::<Frame>(16_384);
-    let mqtt = match (&args.broker, args.mqtt_listen.0) {
+    let registry = Arc::new(
+        Registry::open(&args.data_dir)
+            .with_context(|| format!("cannot open the registry in {}", args.data_dir.display()))?,
+    );
+    let tls = args.tls_files();
+    let mut broker_stats = None;
+    let mqtt: Option<Box<dyn Downlinks>> = match (&args.broker, args.mqtt_listen.0) {
         (Some(url), _) => {
             let b = ExternalBroker::connect(url, "roadcloud", frames_tx.clone())
                 .await
                 .context("cannot use the external MQTT broker")?;
             tracing::info!("reading uplinks from the MQTT broker at {url}");
-            Some(MqttLink::External(b))
+            Some(Box::new(b))
         }
         (None, Some(listen)) => {
-            let settings = BrokerSettings {
-                listen,
-                ..BrokerSettings::default()
+            let mut config = BrokerConfig::new(listen);
+            let gate: Arc<dyn Gatekeeper> = match &tls {
+                Some(files) => {
+                    config.tls = Some(files.mqtt_server_config().context(
+                        "cannot set up MQTT over TLS (check --pki, or --tls-ca, --tls-cert and --tls-key)",
+                    )?);
+                    let gate = Arc::new(RegistryGate::new(registry.devices()?));
+                    if gate.is_empty() {
+                        tracing::warn!(
+                            "the device registry is empty: no device can connect; register \
+                             them with `roadcloud pki issue` or `roadcloud devices add`"
+                        );
+                    }
+                    tokio::spawn(reload_registry(registry.clone(), gate.clone()));
+                    gate
+                }
+                None => Arc::new(OpenGate),
             };
-            let b = EmbeddedBroker::start(&settings, frames_tx.clone())
-                .context("cannot start the MQTT broker")?;
-            tracing::info!("MQTT broker listening on {listen}");
-            Some(MqttLink::Embedded(b))
+            let b = roadcloud_broker::start(config, gate, frames_tx.clone())
+                .await
+                .context("cannot start the MQTT front end")?;
+            let scheme = if tls.is_some() {
+                "MQTT over TLS"
+            } else {
+                "MQTT"
+            };
+            tracing::info!("{scheme} listening on {}", b.local_addr());
+            broker_stats = Some(b.stats().clone());
+            Some(Box::new(b))
         }
         (None, None) => None,
     };
@@ -437,16 +517,18 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         })?;
     let transports = match (&args.broker, args.mqtt_listen.0) {
         (Some(url), _) => format!("MQTT via {url}"),
+        (None, Some(a)) if tls.is_some() => format!("MQTT over TLS on {a}"),
         (None, Some(a)) => format!("MQTT on {a}"),
         (None, None) => "MQTT off".to_string(),
     };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "roadcloud is serving: {transports}, UDP on {}, API on http://{}/api/v1/, data in {}\n\
+        "roadcloud is serving: {transports}, UDP on {}, API on {scheme}://{}/api/v1/, data in {}\n\
          web map: {}",
         args.udp_listen,
         args.http_listen,
         args.data_dir.display(),
-        map_address(args.http_listen),
+        map_address(args.http_listen, tls.is_some()),
     );
     let state = AppState {
         world,
@@ -454,11 +536,44 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         live: feeds,
         series,
         exposure,
+        registry,
+        auth_required: tls.is_some(),
+        broker: broker_stats,
     };
-    axum::serve(listener, api::router(state).merge(web::router()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("HTTP server failed")?;
+    if let Some(addr) = args.monitor_listen.0 {
+        let monitor = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!(
+                "cannot listen on {addr} (choose another address with --monitor-listen, or off)"
+            )
+        })?;
+        tracing::info!("/healthz and /metrics also on http://{addr}/");
+        tokio::spawn(
+            axum::serve(monitor, api::monitor_router(state.clone()))
+                .with_graceful_shutdown(shutdown_signal())
+                .into_future(),
+        );
+    }
+    let app = api::router(state.clone())
+        .merge(web::router())
+        .layer(axum::middleware::from_fn_with_state(state, auth::layer))
+        .into_make_service_with_connect_info::<auth::ClientAddr>();
+    match &tls {
+        Some(files) => {
+            let config = files
+                .https_server_config()
+                .context("cannot set up HTTPS (check --pki, or --tls-cert and --tls-key)")?;
+            let listener = roadcloud_tls::TlsListener::new(listener, config)
+                .context("cannot start the HTTPS listener")?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .context("HTTPS server failed")?;
+        }
+        None => axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("HTTP server failed")?,
+    }
     decode_task.abort();
     ingest_task.abort();
     // The last records reach the disk before the process ends: the writer thread stops
@@ -517,7 +632,7 @@ async fn decode(mut frames: mpsc::Receiver<Frame>, decoded: mpsc::Sender<Decoded
 async fn ingest(
     mut decoded: mpsc::Receiver<DecodedBatch>,
     world: SharedWorld,
-    mut mqtt: Option<MqttLink>,
+    mut mqtt: Option<Box<dyn Downlinks>>,
     apps_slice: Option<Duration>,
     apps_settle_ms: i64,
 ) {
@@ -634,15 +749,42 @@ async fn tick(
     }
 }
 
+/// Every two seconds, reloads the device registry into the gate when it has changed (the
+/// command line changes it beside a running `serve`); a device disabled there is refused at
+/// its next CONNECT and disconnected within seconds.
+async fn reload_registry(registry: Arc<Registry>, gate: Arc<RegistryGate>) {
+    let mut seen = registry.devices_version().ok();
+    let mut interval = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        interval.tick().await;
+        let r = registry.clone();
+        let reloaded = tokio::task::spawn_blocking(move || {
+            let v = r.devices_version()?;
+            Ok::<_, roadcloud_store::Error>((v, r.devices()?))
+        })
+        .await;
+        match reloaded {
+            Ok(Ok((v, devices))) if Some(v) != seen => {
+                seen = Some(v);
+                gate.replace(devices);
+                tracing::info!("device registry reloaded: {} devices", gate.len());
+            }
+            Ok(Err(e)) => tracing::error!("cannot reload the device registry: {e}"),
+            _ => {}
+        }
+    }
+}
+
 /// The web map's address for a listen address: a wildcard is reached on the loopback.
-pub(crate) fn map_address(listen: SocketAddr) -> String {
+pub(crate) fn map_address(listen: SocketAddr, tls: bool) -> String {
     let host = match listen.ip() {
         ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_string(),
         ip if ip.is_unspecified() => "[::1]".to_string(),
         std::net::IpAddr::V6(ip) => format!("[{ip}]"),
         ip => ip.to_string(),
     };
-    format!("http://{host}:{}/", listen.port())
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}:{}/", listen.port())
 }
 
 /// Every minute, deletes what is older than the retention.

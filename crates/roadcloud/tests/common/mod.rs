@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod tls;
 
 use roadcloud_csae::{DSecond, MessageFrame};
 use rumqttc::{Client, MqttOptions};
@@ -274,13 +275,25 @@ pub fn hex(id: &[u8; 8]) -> String {
 /// A follower at 15 m/s closing on a leader at 5 m/s 20 m ahead, both northbound: a time to
 /// collision near 1.5 s, as they would report it now.
 pub fn publish_closing_pair(c: &rumqttc::Client) {
+    for (id, payload) in closing_pair() {
+        let _ = c.try_publish(
+            format!("V2X/OBU/{}/BSM/UP", hex(&id)),
+            rumqttc::QoS::AtMostOnce,
+            false,
+            payload,
+        );
+    }
+}
+
+/// The BSMs (UPER) of [`publish_closing_pair`]'s follower and leader, as of now.
+pub fn closing_pair() -> Vec<([u8; 8], Vec<u8>)> {
     static START: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
     let frame = roadcloud_world::LocalFrame::new(31.2866, 121.1655);
     let now = roadcloud_transport::now_millis();
     // Both drive north (15 m/s from the first call on), 20 m apart: each track gets the path
     // that tells the applications, without MAP, that one is ahead of the other in its lane.
     let north_m = 500.0 + 15.0 * (now - *START.get_or_init(|| now)) as f64 / 1000.0;
-    for v in [
+    [
         roadcloud_sim::messages::VehicleState::car(
             FOLLOWER,
             roadcloud_world::Point {
@@ -299,16 +312,14 @@ pub fn publish_closing_pair(c: &rumqttc::Client) {
             0.0,
             5.0,
         ),
-    ] {
+    ]
+    .into_iter()
+    .map(|v| {
         let payload = roadcloud_csae::encode(&MessageFrame::BsmFrame(
             roadcloud_sim::messages::bsm(&frame, &v, 0, now),
         ))
         .unwrap();
-        let _ = c.try_publish(
-            format!("V2X/OBU/{}/BSM/UP", hex(&v.id)),
-            rumqttc::QoS::AtMostOnce,
-            false,
-            payload,
-        );
-    }
+        (v.id, payload)
+    })
+    .collect()
 }

@@ -1,0 +1,368 @@
+//! One client connection: CONNECT and the gate, then packets both ways until it closes.
+//! MQTT 3.1.1 (OASIS, 2014) clause numbers are cited where a rule comes from.
+
+use crate::router::{Command, ConnectionId};
+use crate::{Shared, still_admitted};
+use bytes::{Bytes, BytesMut};
+use roadcloud_access::{ConnectRefusal, Hello, PresentedCertificate, Principal};
+use roadcloud_transport::{Frame, Transport, now_millis};
+use rumqttc::mqttbytes::v4::{
+    ConnAck, ConnectReturnCode, Packet, PubAck, PubComp, PubRec, SubAck, SubscribeReasonCode,
+    UnsubAck,
+};
+use rumqttc::mqttbytes::{Error as PacketError, QoS, valid_filter};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// How often a connected client's admission is looked at again when the gate has changed.
+const RECHECK: Duration = Duration::from_secs(2);
+
+/// How long a write to a client may take before the client counts as gone.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a connection ends (for the debug log).
+enum End {
+    Closed,
+    Error(String),
+}
+
+/// Serves one connection until it closes.
+pub(crate) async fn run<S>(
+    mut stream: S,
+    peer: SocketAddr,
+    certificate: Option<PresentedCertificate>,
+    shared: &Shared,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let mut buf = BytesMut::new();
+    let connect = tokio::time::timeout(
+        shared.config.connect_timeout,
+        read_packet(&mut stream, &mut buf, shared.config.max_packet_size),
+    )
+    .await;
+    let connect = match connect {
+        Ok(Ok(Some(Packet::Connect(c)))) => c,
+        Ok(Ok(_)) | Ok(Err(_)) => {
+            shared.stats.refuse(
+                ConnectRefusal::Protocol,
+                peer,
+                "the first packet is not an MQTT 3.1.1 CONNECT",
+            );
+            return;
+        }
+        Err(_) => {
+            shared
+                .stats
+                .refuse(ConnectRefusal::Protocol, peer, "no CONNECT in time");
+            return;
+        }
+    };
+    let admitted = {
+        let (username, password) = match &connect.login {
+            Some(l) => (Some(l.username.clone()), Some(l.password.clone())),
+            None => (None, None),
+        };
+        let gate = shared.gate.clone();
+        let client_id = connect.client_id.clone();
+        let decide = move || {
+            gate.admit(&Hello {
+                client_id: &client_id,
+                username: username.as_deref(),
+                password: password.as_deref(),
+                certificate: certificate.as_ref(),
+            })
+        };
+        // A password costs an Argon2 hash: off the async threads.
+        if connect.login.is_some() {
+            tokio::task::spawn_blocking(decide)
+                .await
+                .unwrap_or(Err(ConnectRefusal::WrongPassword))
+        } else {
+            decide()
+        }
+    };
+    let principal = match admitted {
+        Ok(p) => p,
+        Err(reason) => {
+            let code = match reason {
+                ConnectRefusal::WrongPassword | ConnectRefusal::NoCredentials => {
+                    ConnectReturnCode::BadUserNamePassword
+                }
+                _ => ConnectReturnCode::NotAuthorized,
+            };
+            let who = connect
+                .login
+                .as_ref()
+                .map_or(connect.client_id.as_str(), |l| l.username.as_str());
+            shared
+                .stats
+                .refuse(reason, peer, &format!("{who}: {}", reason.as_str()));
+            let _ = write_packet(&mut stream, &Packet::ConnAck(ConnAck::new(code, false))).await;
+            return;
+        }
+    };
+    if write_packet(
+        &mut stream,
+        &Packet::ConnAck(ConnAck::new(ConnectReturnCode::Success, false)),
+    )
+    .await
+    .is_err()
+    {
+        return;
+    }
+    shared.stats.admitted.fetch_add(1, Ordering::Relaxed);
+    shared.stats.connected.fetch_add(1, Ordering::AcqRel);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let end = session(
+        &mut stream,
+        &mut buf,
+        id,
+        &principal,
+        connect.keep_alive,
+        shared,
+    )
+    .await;
+    shared.stats.connected.fetch_sub(1, Ordering::AcqRel);
+    let _ = shared.router.send(Command::Closed { connection: id }).await;
+    if let End::Error(e) = end {
+        tracing::debug!(%peer, "MQTT connection closed: {e}");
+    }
+}
+
+/// The connected part: packets from the client, downlinks to it, the keep-alive and the
+/// gate's second thoughts.
+async fn session<S>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    id: ConnectionId,
+    principal: &Principal,
+    keep_alive_s: u16,
+    shared: &Shared,
+) -> End
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let (outbox_tx, mut outbox) = mpsc::channel::<Bytes>(shared.config.outbox_packets.max(1));
+    // §3.1.2.10: a server closes a connection silent for one and a half keep-alives.
+    let keep_alive = (keep_alive_s > 0).then(|| Duration::from_millis(keep_alive_s as u64 * 1_500));
+    let far = Duration::from_secs(86_400 * 365);
+    let mut deadline = Instant::now() + keep_alive.unwrap_or(far);
+    let mut generation = shared.gate.generation();
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        // Packets already in the buffer first.
+        loop {
+            let packet = match Packet::read(buf, shared.config.max_packet_size) {
+                Ok(p) => p,
+                Err(PacketError::InsufficientBytes(_)) => break,
+                Err(e) => return End::Error(format!("malformed packet: {e}")),
+            };
+            deadline = Instant::now() + keep_alive.unwrap_or(far);
+            match handle(packet, stream, id, principal, &outbox_tx, shared).await {
+                Ok(true) => {}
+                Ok(false) => return End::Closed,
+                Err(e) => return End::Error(e),
+            }
+        }
+        // An idle connection keeps no buffer.
+        if buf.is_empty() && buf.capacity() > 0 {
+            *buf = BytesMut::new();
+        }
+        tokio::select! {
+            read = read_more(stream, buf) => match read {
+                Ok(0) => return End::Closed,
+                Ok(_) => {}
+                Err(e) => return End::Error(e.to_string()),
+            },
+            Some(packet) = outbox.recv() => {
+                if let Err(e) = write_downlinks(stream, packet, &mut outbox).await {
+                    return End::Error(e);
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                return End::Error("keep-alive expired".into());
+            }
+            _ = recheck.tick() => {
+                let now = shared.gate.generation();
+                if now != generation {
+                    generation = now;
+                    if !still_admitted(shared, principal) {
+                        shared.stats.disconnected_revoked.fetch_add(1, Ordering::Relaxed);
+                        return End::Error("device disabled or removed".into());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Handles one packet from the client; `Ok(false)` when the client disconnects.
+async fn handle<S>(
+    packet: Packet,
+    stream: &mut S,
+    id: ConnectionId,
+    principal: &Principal,
+    outbox: &mpsc::Sender<Bytes>,
+    shared: &Shared,
+) -> Result<bool, String>
+where
+    S: AsyncWrite + Unpin,
+{
+    match packet {
+        Packet::Publish(p) => {
+            let allowed = principal.may_publish(&p.topic);
+            if allowed {
+                let frame = Frame {
+                    transport: Transport::Mqtt,
+                    topic: p.topic,
+                    payload: p.payload,
+                    received_at: now_millis(),
+                };
+                // Bounded: when the pipeline falls behind, this client waits.
+                if shared.uplinks.send(frame).await.is_err() {
+                    return Ok(false); // roadcloud is shutting down
+                }
+            } else {
+                shared.stats.publish_denied.fetch_add(1, Ordering::Relaxed);
+            }
+            // §3.3.4: QoS 1 and 2 are acknowledged either way, as brokers do for a publish
+            // their ACL drops, so a client does not retry it for ever; nothing is delivered.
+            let ack = match p.qos {
+                QoS::AtMostOnce => None,
+                QoS::AtLeastOnce => Some(Packet::PubAck(PubAck::new(p.pkid))),
+                QoS::ExactlyOnce => Some(Packet::PubRec(PubRec::new(p.pkid))),
+            };
+            if let Some(ack) = ack {
+                write_packet(stream, &ack).await?;
+            }
+        }
+        Packet::PubRel(r) => write_packet(stream, &Packet::PubComp(PubComp::new(r.pkid))).await?,
+        Packet::Subscribe(s) => {
+            let mut codes = Vec::with_capacity(s.filters.len());
+            for f in s.filters {
+                // §3.8.3: an invalid filter, or one the ACL does not allow, fails (0x80).
+                if valid_filter(&f.path) && principal.may_subscribe(&f.path) {
+                    shared
+                        .router
+                        .send(Command::Subscribe {
+                            connection: id,
+                            filter: f.path,
+                            outbox: outbox.clone(),
+                        })
+                        .await
+                        .map_err(|_| "router stopped".to_string())?;
+                    // Downlinks go out at QoS 0 (advisories are repeated while they stand).
+                    codes.push(SubscribeReasonCode::Success(QoS::AtMostOnce));
+                } else {
+                    shared
+                        .stats
+                        .subscribe_denied
+                        .fetch_add(1, Ordering::Relaxed);
+                    codes.push(SubscribeReasonCode::Failure);
+                }
+            }
+            write_packet(stream, &Packet::SubAck(SubAck::new(s.pkid, codes))).await?;
+        }
+        Packet::Unsubscribe(u) => {
+            for filter in u.topics {
+                let _ = shared
+                    .router
+                    .send(Command::Unsubscribe {
+                        connection: id,
+                        filter,
+                    })
+                    .await;
+            }
+            write_packet(stream, &Packet::UnsubAck(UnsubAck::new(u.pkid))).await?;
+        }
+        Packet::PingReq => write_packet(stream, &Packet::PingResp).await?,
+        Packet::Disconnect => return Ok(false),
+        // §3.1.0: a second CONNECT is a protocol violation.
+        Packet::Connect(_) => return Err("second CONNECT".into()),
+        // Acknowledgements of nothing we sent at QoS > 0, and server-to-client packets.
+        _ => {}
+    }
+    Ok(true)
+}
+
+/// Reads at least one more octet into `buf`; 0 at end of stream.
+async fn read_more<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+) -> std::io::Result<usize> {
+    if buf.capacity() - buf.len() < 1_024 {
+        buf.reserve(4_096);
+    }
+    stream.read_buf(buf).await
+}
+
+/// Reads one packet (the CONNECT); `None` at end of stream.
+async fn read_packet<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    max_size: usize,
+) -> Result<Option<Packet>, String> {
+    loop {
+        match Packet::read(buf, max_size) {
+            Ok(p) => return Ok(Some(p)),
+            Err(PacketError::InsufficientBytes(_)) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        if read_more(stream, buf).await.map_err(|e| e.to_string())? == 0 {
+            return Ok(None);
+        }
+    }
+}
+
+async fn write_packet<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    packet: &Packet,
+) -> Result<(), String> {
+    let mut out = BytesMut::with_capacity(packet.size() + 5);
+    packet
+        .write(&mut out, usize::MAX)
+        .map_err(|e| e.to_string())?;
+    write_all(stream, &out).await
+}
+
+/// Writes `first` and whatever else waits in the outbox, then flushes once.
+async fn write_downlinks<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    first: Bytes,
+    outbox: &mut mpsc::Receiver<Bytes>,
+) -> Result<(), String> {
+    let mut next = Some(first);
+    let mut n = 0;
+    while let Some(p) = next.take() {
+        tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&p))
+            .await
+            .map_err(|_| "write timed out".to_string())?
+            .map_err(|e| e.to_string())?;
+        n += 1;
+        if n < 64 {
+            next = outbox.try_recv().ok();
+        }
+    }
+    tokio::time::timeout(WRITE_TIMEOUT, stream.flush())
+        .await
+        .map_err(|_| "write timed out".to_string())?
+        .map_err(|e| e.to_string())
+}
+
+async fn write_all<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8]) -> Result<(), String> {
+    tokio::time::timeout(WRITE_TIMEOUT, async {
+        stream.write_all(bytes).await?;
+        stream.flush().await
+    })
+    .await
+    .map_err(|_| "write timed out".to_string())?
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,423 @@
+//! `roadcloud pki`, `roadcloud devices` and `roadcloud users`: who may get in (issue 14).
+//!
+//! They write the registry in the data directory's database, beside a running `serve`
+//! (which reloads the device registry within seconds), and each change goes to the audit
+//! log as done by `cli`.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use roadcloud_access::device::parse_messages;
+use roadcloud_access::secret::{hash_password, new_token, sha256_hex};
+use roadcloud_access::{Device, Identity, Role};
+use roadcloud_store::Registry;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// The data directory, as `serve` takes it.
+#[derive(Args, Debug, Clone)]
+pub struct DataDir {
+    /// Where the database (roadcloud.db) is kept: the same as `serve --data-dir`.
+    #[arg(long, default_value = "roadcloud-data", value_name = "DIR")]
+    pub data_dir: PathBuf,
+}
+
+impl DataDir {
+    fn open(&self) -> Result<Registry> {
+        Registry::open(&self.data_dir).with_context(|| {
+            format!(
+                "cannot open the registry in {} (choose it with --data-dir)",
+                self.data_dir.display()
+            )
+        })
+    }
+}
+
+fn audit(r: &Registry, action: &str, target: &str, detail: Option<String>) -> Result<()> {
+    r.audit("cli", "cli", action, target, detail.as_deref())?;
+    Ok(())
+}
+
+fn password_from_stdin() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("cannot read the password from standard input")?;
+    let p = s.trim_end_matches(['\r', '\n']).to_string();
+    if p.len() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    Ok(p)
+}
+
+/// A zone's private PKI: a CA, roadcloud's server certificate, a certificate per device.
+///
+/// Examples:
+///   roadcloud pki init --dir pki --name rc.zone.example --name 10.0.0.5
+///   roadcloud pki issue --dir pki --device obu:5a1f3c7e00a1b2c3
+///   roadcloud pki revoke --dir pki --device obu:5a1f3c7e00a1b2c3
+///   roadcloud serve --pki pki --mqtt-listen 0.0.0.0:8883 --http-listen 0.0.0.0:8443
+#[derive(Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct PkiArgs {
+    #[command(subcommand)]
+    command: PkiCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum PkiCommand {
+    /// Create the CA (DIR/ca.crt), the server certificate and an empty revocation list.
+    Init {
+        /// The PKI folder.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// A DNS name or IP address the server certificate is for (repeat for several).
+        #[arg(long = "name", value_name = "NAME", default_values = ["localhost", "127.0.0.1"])]
+        names: Vec<String>,
+    },
+    /// Issue a device's client certificate (DIR/devices/{ID}.crt and .key) and register the
+    /// device (enabled, with that certificate).
+    Issue {
+        /// The PKI folder.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The device: obu:ID, rsu:ID or vru:ID (ID: 16 hex digits).
+        #[arg(long, value_name = "KIND:ID")]
+        device: Identity,
+        /// How long the certificate is valid, days.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Revoke a device's certificate (on the revocation list from serve's next start) and
+    /// disable the device (refused from its next CONNECT, disconnected within seconds).
+    Revoke {
+        /// The PKI folder.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The device: obu:ID, rsu:ID or vru:ID.
+        #[arg(long, value_name = "KIND:ID")]
+        device: Identity,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+/// Runs `roadcloud pki`.
+pub fn pki(args: &PkiArgs) -> Result<()> {
+    match &args.command {
+        PkiCommand::Init { dir, names } => {
+            roadcloud_tls::pki::init(dir, names)?;
+            println!(
+                "created the zone's CA ({}) and a server certificate for {}",
+                dir.join(roadcloud_tls::pki::CA_CERT).display(),
+                names.join(", ")
+            );
+        }
+        PkiCommand::Issue {
+            dir,
+            device,
+            days,
+            data,
+        } => {
+            let registry = data.open()?;
+            let issued = roadcloud_tls::pki::issue(dir, device, *days)?;
+            let mut d = registry
+                .device(device)?
+                .unwrap_or_else(|| Device::new(*device));
+            d.certificate_sha256 = Some(issued.sha256.clone());
+            d.enabled = true;
+            registry.put_device(&d)?;
+            audit(
+                &registry,
+                "device.certificate",
+                &device.to_string(),
+                Some(format!("{{\"sha256\":\"{}\"}}", issued.sha256)),
+            )?;
+            println!(
+                "issued {} ({}) and registered {device}",
+                issued.cert.display(),
+                issued.key.display()
+            );
+        }
+        PkiCommand::Revoke { dir, device, data } => {
+            let registry = data.open()?;
+            roadcloud_tls::pki::revoke(dir, device)?;
+            if let Some(mut d) = registry.device(device)? {
+                d.enabled = false;
+                registry.put_device(&d)?;
+            }
+            audit(&registry, "device.revoke", &device.to_string(), None)?;
+            println!("revoked the certificate of {device} and disabled it");
+        }
+    }
+    Ok(())
+}
+
+/// The device registry: which devices may connect, and what each may send.
+///
+/// Examples:
+///   roadcloud devices add rsu:5253552d41543031 --position 31.2866,121.1655
+///   echo 's3cret-pass' | roadcloud devices add obu:5a1f3c7e00a1b2c3 --password-stdin
+///   roadcloud devices disable obu:5a1f3c7e00a1b2c3
+///   roadcloud devices list
+///   roadcloud devices export-acl --format mosquitto > acl.conf
+#[derive(Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct DevicesArgs {
+    #[command(subcommand)]
+    command: DevicesCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum DevicesCommand {
+    /// Register a device, or change a registered one.
+    Add {
+        /// The device: obu:ID, rsu:ID or vru:ID (ID: 16 hex digits).
+        device: Identity,
+        /// The messages it may send, as topic segments (default: its kind's, docs/topics.md).
+        #[arg(long, value_name = "LIST")]
+        may_send: Option<String>,
+        /// Where an RSU stands: LAT,LON in degrees.
+        #[arg(long, value_name = "LAT,LON")]
+        position: Option<String>,
+        /// Read its MQTT password from standard input (for a device without a client
+        /// certificate; its MQTT user name is KIND:ID).
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Let a disabled device connect again.
+    Enable {
+        /// The device.
+        device: Identity,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Refuse a device from its next CONNECT, and disconnect it within seconds.
+    Disable {
+        /// The device.
+        device: Identity,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List the registered devices.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Write the registry's topic ACL for an external broker to standard output.
+    ExportAcl {
+        /// The broker's ACL format.
+        #[arg(long, value_enum)]
+        format: AclFormat,
+        /// The user name roadcloud connects to the broker with.
+        #[arg(long, default_value = "roadcloud")]
+        roadcloud_user: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+/// An external broker's ACL format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum AclFormat {
+    /// Mosquitto's acl_file (with `use_identity_as_username true` for certificates).
+    Mosquitto,
+}
+
+fn parse_position(s: &str) -> Result<(f64, f64)> {
+    let bad = || anyhow::anyhow!("--position must be LAT,LON in degrees, e.g. 31.2866,121.1655");
+    let (lat, lon) = s.split_once(',').ok_or_else(bad)?;
+    let (lat, lon): (f64, f64) = (
+        lat.trim().parse().map_err(|_| bad())?,
+        lon.trim().parse().map_err(|_| bad())?,
+    );
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(bad());
+    }
+    Ok((lat, lon))
+}
+
+fn set_enabled(data: &DataDir, device: &Identity, enabled: bool) -> Result<()> {
+    let registry = data.open()?;
+    let Some(mut d) = registry.device(device)? else {
+        bail!("{device} is not registered (roadcloud devices list shows who is)");
+    };
+    d.enabled = enabled;
+    registry.put_device(&d)?;
+    let action = if enabled {
+        "device.enable"
+    } else {
+        "device.disable"
+    };
+    audit(&registry, action, &device.to_string(), None)?;
+    println!("{device} {}", if enabled { "enabled" } else { "disabled" });
+    Ok(())
+}
+
+/// Runs `roadcloud devices`.
+pub fn devices(args: &DevicesArgs) -> Result<()> {
+    match &args.command {
+        DevicesCommand::Add {
+            device,
+            may_send,
+            position,
+            password_stdin,
+            data,
+        } => {
+            let registry = data.open()?;
+            let mut d = registry
+                .device(device)?
+                .unwrap_or_else(|| Device::new(*device));
+            if let Some(m) = may_send {
+                d.may_send = parse_messages(m).map_err(anyhow::Error::msg)?;
+            }
+            if let Some(p) = position {
+                d.position = Some(parse_position(p)?);
+            }
+            if *password_stdin {
+                d.password_hash = Some(hash_password(&password_from_stdin()?)?);
+            }
+            registry.put_device(&d)?;
+            audit(&registry, "device.add", &device.to_string(), None)?;
+            println!("registered {device}");
+        }
+        DevicesCommand::Enable { device, data } => set_enabled(data, device, true)?,
+        DevicesCommand::Disable { device, data } => set_enabled(data, device, false)?,
+        DevicesCommand::List { data } => {
+            for d in data.open()?.devices()? {
+                let m: Vec<&str> = d.may_send.iter().map(|m| m.as_str()).collect();
+                println!(
+                    "{}\t{}\tmay send {}\t{}{}",
+                    d.identity,
+                    if d.enabled { "enabled" } else { "disabled" },
+                    m.join(","),
+                    if d.certificate_sha256.is_some() {
+                        "certificate"
+                    } else {
+                        ""
+                    },
+                    if d.password_hash.is_some() {
+                        " password"
+                    } else {
+                        ""
+                    },
+                );
+            }
+        }
+        DevicesCommand::ExportAcl {
+            format: AclFormat::Mosquitto,
+            roadcloud_user,
+            data,
+        } => print!(
+            "{}",
+            mosquitto_acl(&data.open()?.devices()?, roadcloud_user)
+        ),
+    }
+    Ok(())
+}
+
+/// The registry as a Mosquitto `acl_file`: each enabled device writes its own uplinks of the
+/// messages it may send and reads its own downlinks; roadcloud reads every uplink and writes
+/// every downlink; nobody else gets anything (Mosquitto denies what no line allows).
+pub fn mosquitto_acl(devices: &[Device], roadcloud_user: &str) -> String {
+    let mut out = String::from(
+        "# Generated by `roadcloud devices export-acl --format mosquitto`: the device registry's\n\
+         # topic ACL. Devices authenticate with client certificates (use_identity_as_username\n\
+         # true: the CN is KIND:ID) or as user KIND:ID with a password.\n\n",
+    );
+    out += &format!(
+        "user {roadcloud_user}\ntopic read V2X/+/+/+/UP\ntopic read V2X/+/+/+/UP/JSON\ntopic write V2X/+/+/+/DOWN\n"
+    );
+    for d in devices.iter().filter(|d| d.enabled) {
+        let prefix = d.topic_prefix();
+        out += &format!("\nuser {}\n", d.identity);
+        for m in &d.may_send {
+            out += &format!(
+                "topic write {prefix}{0}/UP\ntopic write {prefix}{0}/UP/JSON\n",
+                m.as_str()
+            );
+        }
+        out += &format!("topic read {prefix}+/DOWN\n");
+    }
+    out
+}
+
+/// Operator accounts for the API and the web map.
+///
+/// Examples:
+///   roadcloud users add --name ana --role operator          (prints an API token)
+///   echo 'a long passphrase' | roadcloud users add --name ana --role operator --password-stdin
+///   curl --cacert pki/ca.crt -H "Authorization: Bearer TOKEN" https://127.0.0.1:8443/api/v1/apps
+#[derive(Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct UsersArgs {
+    #[command(subcommand)]
+    command: UsersCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum UsersCommand {
+    /// Create a user (or change its role and password), and print a new API token for it on
+    /// the last line.
+    Add {
+        /// The user name.
+        #[arg(long)]
+        name: String,
+        /// viewer (reads), operator (also switches applications and changes parameters) or
+        /// admin (also devices and users).
+        #[arg(long)]
+        role: Role,
+        /// Read a password for the web map's login from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List the users and their roles.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+/// Runs `roadcloud users`.
+pub fn users(args: &UsersArgs) -> Result<()> {
+    match &args.command {
+        UsersCommand::Add {
+            name,
+            role,
+            password_stdin,
+            data,
+        } => {
+            if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                bail!("a user name is one word without spaces");
+            }
+            let registry = data.open()?;
+            let hash = if *password_stdin {
+                Some(hash_password(&password_from_stdin()?)?)
+            } else {
+                registry.user_password(name)?.and_then(|(_, h)| h)
+            };
+            registry.put_user(name, *role, hash.as_deref())?;
+            let token = new_token()?;
+            registry.add_token(name, &sha256_hex(token.as_bytes()))?;
+            audit(
+                &registry,
+                "user.add",
+                name,
+                Some(format!("{{\"role\":\"{role}\"}}")),
+            )?;
+            eprintln!("user {name} ({role}) added; its API token (shown once):");
+            println!("{token}");
+        }
+        UsersCommand::List { data } => {
+            for u in data.open()?.users()? {
+                println!("{}\t{}", u.name, u.role);
+            }
+        }
+    }
+    Ok(())
+}

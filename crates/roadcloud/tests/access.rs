@@ -1,0 +1,538 @@
+//! Only the zone's own devices and operators get in (issue 14), against a real
+//! `roadcloud serve --pki` with real MQTT clients over TLS and HTTPS:
+//! - a device with a valid certificate, or its password, gets in and its vehicle appears;
+//!   without credentials, with another CA's certificate, a revoked one or a wrong password
+//!   it is refused, and `/metrics` counts each reason;
+//! - the topic ACL: another device's uplink, `#`, `V2X/#` and other devices' downlinks get
+//!   nothing through and nothing back, while a device's own downlink brings its advisory;
+//! - operators: anonymous requests are refused, a viewer cannot switch an application off,
+//!   an operator can, and the audit log says who did;
+//! - a device revoked while connected is disconnected;
+//! - the outsider attacks of the issue, replayed: none succeeds.
+
+mod common;
+
+use common::tls::*;
+use common::*;
+use roadcloud_csae::{DSecond, MessageFrame};
+use rumqttc::{Packet, QoS, SubscribeReasonCode};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+/// Vehicle `n`'s BSM, generated now, on its own uplink topic.
+fn bsm_of(n: u64) -> (String, Vec<u8>) {
+    let MessageFrame::BsmFrame(mut bsm) = vector("bsm_01_passenger_car") else {
+        panic!("the BSM vector is a BSM")
+    };
+    bsm.id = (0x5a00_0000_0000_0000 | n).to_be_bytes();
+    bsm.sec_mark = DSecond(sec_mark_now());
+    bsm.pos.lat.0 += (n as i32) * 900;
+    (
+        format!("V2X/OBU/{}/BSM/UP", vehicle_id(n)),
+        roadcloud_csae::encode(&MessageFrame::BsmFrame(bsm)).unwrap(),
+    )
+}
+
+fn participants(s: &SecureServer, token: &str) -> Value {
+    let (status, body) = https(
+        s.https,
+        &s.ca,
+        "GET",
+        "/api/v1/participants",
+        Some(token),
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn has_participant(s: &SecureServer, token: &str, id: &str) -> bool {
+    participants(s, token)["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == id)
+}
+
+fn metric(s: &SecureServer, line_start: &str) -> u64 {
+    let (_, body) = get(s.monitor, "/metrics").expect("metrics");
+    body.lines()
+        .find_map(|l| l.strip_prefix(line_start)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {line_start} in /metrics"))
+}
+
+fn refused(s: &SecureServer, reason: &str) -> u64 {
+    metric(
+        s,
+        &format!("roadcloud_mqtt_refused_total{{reason=\"{reason}\"}}"),
+    )
+}
+
+/// Publishes (QoS 1) `topic` repeatedly until `done`, for at most `limit`.
+fn publish_until(
+    c: &rumqttc::Client,
+    limit: Duration,
+    mut next: impl FnMut() -> (String, Vec<u8>),
+    mut done: impl FnMut() -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        let (topic, payload) = next();
+        c.publish(topic, QoS::AtLeastOnce, false, payload).unwrap();
+        if done() {
+            return;
+        }
+        assert!(start.elapsed() < limit, "timed out");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Waits for the SUBACK of the next subscription: its return codes.
+fn suback(rx: &Receiver<Packet>) -> Vec<SubscribeReasonCode> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if let Ok(Packet::SubAck(a)) = rx.recv_timeout(left) {
+            return a.return_codes;
+        }
+    }
+    panic!("no SUBACK")
+}
+
+/// Whether a PUBLISH arrives within `wait`.
+fn receives_publish(rx: &Receiver<Packet>, wait: Duration) -> Option<rumqttc::Publish> {
+    let deadline = Instant::now() + wait;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(Packet::Publish(p)) => return Some(p),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// TLS trusting `ca`, with the client certificate and key `cert`.
+fn certified<'a>(ca: &'a Path, cert: &'a (PathBuf, PathBuf)) -> Credentials<'a> {
+    Credentials {
+        ca: Some(ca),
+        cert: Some((&cert.0, &cert.1)),
+        login: None,
+    }
+}
+
+fn issue(pki: &Path, data: &Path, device: &str) -> (PathBuf, PathBuf) {
+    roadcloud(
+        &[
+            "pki",
+            "issue",
+            "--dir",
+            &pki.display().to_string(),
+            "--device",
+            device,
+            "--data-dir",
+            &data.display().to_string(),
+        ],
+        None,
+    );
+    let id = device.split_once(':').unwrap().1;
+    (
+        pki.join(format!("devices/{id}.crt")),
+        pki.join(format!("devices/{id}.key")),
+    )
+}
+
+#[test]
+fn only_the_zones_devices_and_operators_get_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pki, data) = (dir.path().join("pki"), dir.path().join("data"));
+    let (other_pki, other_data) = (dir.path().join("other-pki"), dir.path().join("other-data"));
+    roadcloud(&["pki", "init", "--dir", &pki.display().to_string()], None);
+    roadcloud(
+        &["pki", "init", "--dir", &other_pki.display().to_string()],
+        None,
+    );
+    let (a, b, c, d) = (0xa1, 0xa2, 0xa3, 0xa4);
+    let obu = |n: u64| format!("obu:{}", vehicle_id(n));
+    let a_cert = issue(&pki, &data, &obu(a));
+    let b_cert = issue(&pki, &data, &obu(b));
+    let d_cert = issue(&pki, &data, &obu(d));
+    // The same identity as A, from another zone's CA.
+    let foreign = issue(&other_pki, &other_data, &obu(a));
+    // C has no certificate: a password.
+    roadcloud(
+        &[
+            "devices",
+            "add",
+            &obu(c),
+            "--password-stdin",
+            "--data-dir",
+            &data.display().to_string(),
+        ],
+        Some("c-password-1"),
+    );
+    // An RSU that forwards the BSMs it hears, and the follower of a closing pair.
+    let rsu = "rsu:5253552d41543031";
+    let rsu_cert = issue(&pki, &data, rsu);
+    let follower = format!("obu:{}", hex(&FOLLOWER));
+    let follower_cert = issue(&pki, &data, &follower);
+    // D is revoked before the server starts: its certificate is on the CA's list.
+    roadcloud(
+        &[
+            "pki",
+            "revoke",
+            "--dir",
+            &pki.display().to_string(),
+            "--device",
+            &obu(d),
+            "--data-dir",
+            &data.display().to_string(),
+        ],
+        None,
+    );
+    let viewer = add_user(&data, "vic", "viewer", None);
+    let operator = add_user(&data, "olga", "operator", Some("olga-password-1"));
+
+    let s = serve_secured(&pki, &data);
+
+    // A device with its certificate gets in, and its vehicle appears.
+    let (a_client, a_rx) = mqtt_connect(s.mqtt, "a", &certified(&s.ca, &a_cert)).unwrap();
+    publish_until(
+        &a_client,
+        Duration::from_secs(15),
+        || bsm_of(a),
+        || has_participant(&s, &viewer, &vehicle_id(a)),
+    );
+    // So does a device with its password.
+    let (c_client, _c_rx) = mqtt_connect(
+        s.mqtt,
+        "c",
+        &Credentials {
+            ca: Some(&s.ca),
+            cert: None,
+            login: Some((&obu(c), "c-password-1")),
+        },
+    )
+    .unwrap();
+    publish_until(
+        &c_client,
+        Duration::from_secs(15),
+        || bsm_of(c),
+        || has_participant(&s, &viewer, &vehicle_id(c)),
+    );
+
+    // Refused: no credentials, a wrong password, another CA's certificate, a revoked one,
+    // and plain MQTT on the TLS port. Each is counted under its reason.
+    assert!(
+        mqtt_connect(
+            s.mqtt,
+            "anon",
+            &Credentials {
+                ca: Some(&s.ca),
+                cert: None,
+                login: None
+            }
+        )
+        .is_err()
+    );
+    assert!(
+        mqtt_connect(
+            s.mqtt,
+            "guess",
+            &Credentials {
+                ca: Some(&s.ca),
+                cert: None,
+                login: Some((&obu(c), "guess-guess"))
+            },
+        )
+        .is_err()
+    );
+    assert!(mqtt_connect(s.mqtt, "foreign", &certified(&s.ca, &foreign)).is_err());
+    assert!(mqtt_connect(s.mqtt, "revoked", &certified(&s.ca, &d_cert)).is_err());
+    assert!(
+        mqtt_connect(
+            s.mqtt,
+            "plain",
+            &Credentials {
+                ca: None,
+                cert: None,
+                login: None
+            }
+        )
+        .is_err()
+    );
+    wait_until(Duration::from_secs(5), || {
+        refused(&s, "no_credentials") >= 1
+            && refused(&s, "wrong_password") >= 1
+            && refused(&s, "untrusted_certificate") >= 2
+            && refused(&s, "tls_handshake") >= 1
+    });
+
+    // The topic ACL. A may not read `#`, `V2X/#`, uplinks or B's downlink; its own, yes.
+    let b_id = vehicle_id(b);
+    a_client
+        .subscribe_many([
+            rumqttc::SubscribeFilter::new("#".into(), QoS::AtMostOnce),
+            rumqttc::SubscribeFilter::new("V2X/#".into(), QoS::AtMostOnce),
+            rumqttc::SubscribeFilter::new("V2X/+/+/+/UP".into(), QoS::AtMostOnce),
+            rumqttc::SubscribeFilter::new(format!("V2X/OBU/{b_id}/ADVICE/DOWN"), QoS::AtMostOnce),
+            rumqttc::SubscribeFilter::new(
+                format!("V2X/OBU/{}/ADVICE/DOWN", hex(&FOLLOWER)),
+                QoS::AtMostOnce,
+            ),
+        ])
+        .unwrap();
+    assert_eq!(suback(&a_rx), vec![SubscribeReasonCode::Failure; 5]);
+    a_client
+        .subscribe(
+            format!("V2X/OBU/{}/ADVICE/DOWN", vehicle_id(a)),
+            QoS::AtMostOnce,
+        )
+        .unwrap();
+    assert_eq!(
+        suback(&a_rx),
+        vec![SubscribeReasonCode::Success(QoS::AtMostOnce)]
+    );
+    // A posing as B on B's uplink: dropped.
+    for _ in 0..5 {
+        let (topic, payload) = bsm_of(b);
+        assert!(topic.contains(&b_id));
+        a_client
+            .publish(topic, QoS::AtLeastOnce, false, payload)
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    wait_until(Duration::from_secs(5), || {
+        metric(&s, "roadcloud_mqtt_publish_denied_total") >= 5
+    });
+    assert!(
+        !has_participant(&s, &viewer, &b_id),
+        "B appeared from A's publishes"
+    );
+
+    // The follower of a closing pair (forwarded by the RSU) gets its FCW on its own
+    // downlink; A, listening, gets nothing of B's uplinks or anyone's advisories.
+    let (f_client, f_rx) =
+        mqtt_connect(s.mqtt, "follower", &certified(&s.ca, &follower_cert)).unwrap();
+    f_client
+        .subscribe(
+            format!("V2X/OBU/{}/ADVICE/DOWN", hex(&FOLLOWER)),
+            QoS::AtMostOnce,
+        )
+        .unwrap();
+    assert_eq!(
+        suback(&f_rx),
+        vec![SubscribeReasonCode::Success(QoS::AtMostOnce)]
+    );
+    let (rsu_client, _rsu_rx) = mqtt_connect(s.mqtt, "rsu", &certified(&s.ca, &rsu_cert)).unwrap();
+    let (b_client, b_rx) = mqtt_connect(s.mqtt, "b", &certified(&s.ca, &b_cert)).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let advisory = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no advisory reached the follower"
+        );
+        for (_, payload) in closing_pair() {
+            rsu_client
+                .publish(
+                    format!("V2X/RSU/{}/BSM/UP", &rsu[4..]),
+                    QoS::AtMostOnce,
+                    false,
+                    payload,
+                )
+                .unwrap();
+        }
+        let (topic, payload) = bsm_of(b);
+        b_client
+            .publish(topic, QoS::AtMostOnce, false, payload)
+            .unwrap();
+        if let Some(p) = receives_publish(&f_rx, Duration::from_millis(100)) {
+            break p;
+        }
+    };
+    assert_eq!(
+        advisory.topic,
+        format!("V2X/OBU/{}/ADVICE/DOWN", hex(&FOLLOWER))
+    );
+    assert!(
+        receives_publish(&a_rx, Duration::from_secs(2)).is_none(),
+        "A received a message not its own"
+    );
+    publish_until(
+        &b_client,
+        Duration::from_secs(15),
+        || bsm_of(b),
+        || has_participant(&s, &viewer, &b_id),
+    );
+
+    // Operators: anonymous is refused, a viewer cannot switch FCW off, an operator can and
+    // the audit log says so.
+    let put = |token: Option<&str>| {
+        https(
+            s.https,
+            &s.ca,
+            "PUT",
+            "/api/v1/apps/FCW",
+            token,
+            r#"{"enabled": false}"#,
+        )
+        .0
+    };
+    assert_eq!(put(None), 401);
+    assert_eq!(put(Some(&viewer)), 403);
+    assert_eq!(
+        https(s.https, &s.ca, "GET", "/api/v1/apps", None, "").0,
+        401
+    );
+    assert_eq!(
+        https(
+            s.https,
+            &s.ca,
+            "GET",
+            "/api/v1/registry/devices",
+            Some(&operator),
+            ""
+        )
+        .0,
+        403
+    );
+    // The operator logs in with the password, as the web map does.
+    let (status, body) = https(
+        s.https,
+        &s.ca,
+        "POST",
+        "/api/v1/login",
+        None,
+        r#"{"name": "olga", "password": "olga-password-1"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let login: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(login["role"], "operator");
+    let session = login["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        https(
+            s.https,
+            &s.ca,
+            "POST",
+            "/api/v1/login",
+            None,
+            r#"{"name": "olga", "password": "nope"}"#
+        )
+        .0,
+        401
+    );
+    assert_eq!(put(Some(&session)), 200);
+    let (status, body) = https(s.https, &s.ca, "GET", "/api/v1/audit", Some(&viewer), "");
+    assert_eq!(status, 200, "{body}");
+    let audit: Value = serde_json::from_str(&body).unwrap();
+    let switched = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "app.switch")
+        .unwrap_or_else(|| panic!("no app.switch in {audit}"));
+    assert_eq!(switched["actor"], "olga");
+    assert_eq!(switched["target"], "FCW");
+    assert_eq!(switched["source"], "127.0.0.1");
+    assert_eq!(switched["detail"]["enabled"], false);
+
+    // B revoked while connected: disconnected within seconds, refused when it comes back.
+    roadcloud(
+        &[
+            "pki",
+            "revoke",
+            "--dir",
+            &pki.display().to_string(),
+            "--device",
+            &obu(b),
+            "--data-dir",
+            &data.display().to_string(),
+        ],
+        None,
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "B stayed connected after its revocation"
+        );
+        if let Ok(Packet::Disconnect) = b_rx.recv_timeout(Duration::from_millis(200)) {
+            break;
+        }
+    }
+    assert!(metric(&s, "roadcloud_mqtt_disconnected_revoked_total") >= 1);
+    assert!(mqtt_connect(s.mqtt, "b-again", &certified(&s.ca, &b_cert)).is_err());
+    wait_until(Duration::from_secs(5), || {
+        refused(&s, "disabled_device") >= 1
+    });
+    drop(c_client);
+}
+
+/// The attacks under "Why" in issue 14, by an outsider with a plain MQTT client and curl
+/// and no credentials, against a secured server: none succeeds.
+#[test]
+fn the_outsider_attacks_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pki, data) = (dir.path().join("pki"), dir.path().join("data"));
+    roadcloud(&["pki", "init", "--dir", &pki.display().to_string()], None);
+    let insider = issue(&pki, &data, &format!("obu:{}", vehicle_id(7)));
+    let viewer = add_user(&data, "vic", "viewer", None);
+    let s = serve_secured(&pki, &data);
+    let (ic, _irx) = mqtt_connect(
+        s.mqtt,
+        "insider",
+        &Credentials {
+            ca: Some(&s.ca),
+            cert: Some((&insider.0, &insider.1)),
+            login: None,
+        },
+    )
+    .unwrap();
+    publish_until(
+        &ic,
+        Duration::from_secs(15),
+        || bsm_of(7),
+        || has_participant(&s, &viewer, &vehicle_id(7)),
+    );
+    // 1. Subscribing to `#` to read every vehicle: no connection at all, TLS or not.
+    for creds in [
+        Credentials {
+            ca: None,
+            cert: None,
+            login: None,
+        },
+        Credentials {
+            ca: Some(&s.ca),
+            cert: None,
+            login: None,
+        },
+        Credentials {
+            ca: Some(&s.ca),
+            cert: None,
+            login: Some(("obu:5a00000000000007", "x")),
+        },
+    ] {
+        assert!(mqtt_connect(s.mqtt, "outsider", &creds).is_err());
+    }
+    // 2. Publishing a BSM under a fresh vehicle id: refused at CONNECT, so no participant.
+    assert!(!has_participant(&s, &viewer, &vehicle_id(99)));
+    // 3. Switching FCW off with curl: refused, and FCW stays on.
+    let (status, _) = https(
+        s.https,
+        &s.ca,
+        "PUT",
+        "/api/v1/apps/FCW",
+        None,
+        r#"{"enabled": false}"#,
+    );
+    assert_eq!(status, 401);
+    let (_, body) = https(s.https, &s.ca, "GET", "/api/v1/apps/FCW", Some(&viewer), "");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["enabled"],
+        true,
+        "{body}"
+    );
+    // And plain HTTP on the HTTPS port gets no answer.
+    assert!(get(s.https, "/api/v1/apps").is_none_or(|(c, _)| c != 200));
+}

@@ -1,0 +1,121 @@
+//! rustls server configurations from PEM files.
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio_rustls::rustls::server::WebPkiClientVerifier;
+use tokio_rustls::rustls::{self, RootCertStore, ServerConfig};
+
+/// Why TLS could not be set up.
+#[derive(Debug)]
+pub struct TlsError(pub String);
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+/// The files a TLS server needs (PEM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The CA whose certificates clients present (devices' client certificates).
+    pub ca: PathBuf,
+    /// The server's certificate chain.
+    pub cert: PathBuf,
+    /// The server's private key.
+    pub key: PathBuf,
+    /// The CA's revocation list, if any.
+    pub crl: Option<PathBuf>,
+}
+
+impl TlsFiles {
+    /// The files `roadcloud pki init` writes in `dir`.
+    pub fn in_pki_dir(dir: &Path) -> TlsFiles {
+        let crl = dir.join(crate::pki::CRL);
+        TlsFiles {
+            ca: dir.join(crate::pki::CA_CERT),
+            cert: dir.join(crate::pki::SERVER_CERT),
+            key: dir.join(crate::pki::SERVER_KEY),
+            crl: crl.exists().then_some(crl),
+        }
+    }
+
+    fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| {
+                TlsError(format!(
+                    "cannot read certificates from {}: {e}",
+                    path.display()
+                ))
+            })?;
+        if certs.is_empty() {
+            return Err(TlsError(format!("no certificate in {}", path.display())));
+        }
+        Ok(certs)
+    }
+
+    fn key(&self) -> Result<PrivateKeyDer<'static>, TlsError> {
+        PrivateKeyDer::from_pem_file(&self.key).map_err(|e| {
+            TlsError(format!(
+                "cannot read the private key {}: {e}",
+                self.key.display()
+            ))
+        })
+    }
+
+    fn builder() -> Result<rustls::ConfigBuilder<ServerConfig, rustls::WantsVerifier>, TlsError> {
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError(format!("TLS versions: {e}")))
+    }
+
+    /// For MQTT: clients may present a certificate from the CA (checked against the
+    /// revocation list); clients without one go on to log in with a password at CONNECT.
+    pub fn mqtt_server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
+        let mut roots = RootCertStore::empty();
+        for c in Self::certs(&self.ca)? {
+            roots
+                .add(c)
+                .map_err(|e| TlsError(format!("CA certificate {}: {e}", self.ca.display())))?;
+        }
+        let mut verifier = WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::new(rustls::crypto::ring::default_provider()),
+        )
+        .allow_unauthenticated();
+        if let Some(crl) = &self.crl {
+            let crls = CertificateRevocationListDer::pem_file_iter(crl)
+                .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| {
+                    TlsError(format!(
+                        "cannot read the revocation list {}: {e}",
+                        crl.display()
+                    ))
+                })?;
+            verifier = verifier.with_crls(crls);
+        }
+        let verifier = verifier
+            .build()
+            .map_err(|e| TlsError(format!("client certificate verifier: {e}")))?;
+        let config = Self::builder()?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(Self::certs(&self.cert)?, self.key()?)
+            .map_err(|e| TlsError(format!("server certificate {}: {e}", self.cert.display())))?;
+        Ok(Arc::new(config))
+    }
+
+    /// For HTTPS: no client certificates (operators log in with a token or password).
+    pub fn https_server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
+        let mut config = Self::builder()?
+            .with_no_client_auth()
+            .with_single_cert(Self::certs(&self.cert)?, self.key()?)
+            .map_err(|e| TlsError(format!("server certificate {}: {e}", self.cert.display())))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
+}
