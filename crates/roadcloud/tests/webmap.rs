@@ -337,3 +337,102 @@ async fn the_demo_zone_is_drawn_live() {
     b.assert_no_console_errors().await;
     b.close().await;
 }
+
+/// With logins required (serve --pki): the map asks to log in, a wrong password is said so,
+/// an operator logs in over HTTPS, the header names the user and says the platform is
+/// secured, the operator switches FCW off, and the event log shows who did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_logs_in_switches_an_application_and_the_log_says_who() {
+    use common::tls::*;
+    let dir = tempfile::tempdir().unwrap();
+    let (pki, data) = (dir.path().join("pki"), dir.path().join("data"));
+    roadcloud(&["pki", "init", "--dir", &pki.display().to_string()], None);
+    add_user(&data, "olga", "operator", Some("olga-password-1"));
+    let s = serve_secured(&pki, &data);
+    // The zone's CA is private: this browser is told to accept its server certificate.
+    let b = Browser::start_with(&["--ignore-certificate-errors"]).await;
+    b.client
+        .goto(&format!("https://localhost:{}/", s.https))
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#login:not([hidden]) #login-name"))
+        .await
+        .expect("the login form");
+    let fill = |css: &'static str, text: &'static str| {
+        let c = b.client.clone();
+        async move {
+            c.find(Locator::Css(css))
+                .await
+                .unwrap()
+                .send_keys(text)
+                .await
+                .unwrap();
+        }
+    };
+    fill("#login-name", "olga").await;
+    fill("#login-password", "wrong-password").await;
+    b.click("#login-submit").await;
+    b.wait_for("the login error", Duration::from_secs(10), || async {
+        b.eval("const e = document.getElementById('login-error'); return !e.hidden;")
+            .await
+            == true
+    })
+    .await;
+    b.eval("document.getElementById('login-password').value = ''; return null;")
+        .await;
+    fill("#login-password", "olga-password-1").await;
+    b.screenshot("login").await;
+    b.click("#login-submit").await;
+    b.wait_for(
+        "the live feed after login",
+        Duration::from_secs(15),
+        || async { b.stats().await["connected"] == true },
+    )
+    .await;
+    // The refused requests before logging in were logged as failed loads; from here on
+    // nothing may fail.
+    b.console().await;
+    b.wait_for("the header", Duration::from_secs(10), || async {
+        b.eval(
+            "const u = document.getElementById('user'), e = document.getElementById('exposure'); \
+             return !u.hidden && u.textContent + '|' + e.dataset.mode;",
+        )
+        .await
+            == json!("olga (operator)|secured")
+    })
+    .await;
+    b.click("#tabs button[data-tab='apps']").await;
+    let sw = b
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("input.app-switch[data-app='FCW']"))
+        .await
+        .expect("the FCW switch");
+    sw.click().await.unwrap();
+    b.wait_for("FCW off in the API", Duration::from_secs(10), || async {
+        // Anonymous reads are refused: ask as the page does, with its session cookie.
+        b.eval(
+            "return fetch('/api/v1/apps/FCW').then(r => r.json()).then(a => a.enabled === false);",
+        )
+        .await
+            == true
+    })
+    .await;
+    b.click("#tabs button[data-tab='events']").await;
+    b.wait_for("the change in the event log", Duration::from_secs(10), || async {
+        b.eval(
+            "return [...document.querySelectorAll('#event-log li.audit')] \
+               .some(li => li.textContent.includes('app.switch FCW') && li.textContent.includes('olga'));",
+        )
+        .await
+            == true
+    })
+    .await;
+    b.screenshot("login-audit").await;
+    b.assert_no_console_errors().await;
+    b.close().await;
+}

@@ -452,6 +452,26 @@ function roadEntry(at, e, change) {
   return { kind: "road", at, text: `${t(e.kind)} ${e.code ?? ""} ${readable(e.description) ?? ""} — ${t(change)} (RSU ${e.rsu})` };
 }
 
+/** A log entry of a change an operator made (the audit log). */
+function auditEntry(e) {
+  const detail = e.detail == null ? "" : ` ${JSON.stringify(e.detail)}`;
+  return { kind: "audit", at: e.at, text: `${e.action} ${e.target}${detail} — ${t("auditBy")} ${e.actor} ${t("auditFrom")} ${e.source}` };
+}
+
+/** The audit log's newest sequence number seen. */
+let auditSeq = 0;
+
+/** Adds the changes operators made since the last look to the event log. */
+async function pollAudit() {
+  const r = await fetchJson(`/api/v1/audit?after=${auditSeq}&limit=200`);
+  if (!r) return;
+  // Newest first from the API; the log takes them oldest first.
+  for (const e of [...r.entries].reverse()) {
+    auditSeq = Math.max(auditSeq, e.seq);
+    log(auditEntry(e));
+  }
+}
+
 /** A log entry of a device that came online or went offline (live or stored). */
 function deviceEntry(d) {
   return { kind: "device", at: d.at, text: `${d.kind.toUpperCase()} ${d.device}: ${t(d.status)}` };
@@ -465,7 +485,12 @@ function addScenarioOption(s) {
 
 function renderLog() {
   logDirty = false;
-  const show = { advisory: $("log-advisories").checked, road: $("log-road").checked, device: $("log-devices").checked };
+  const show = {
+    advisory: $("log-advisories").checked,
+    road: $("log-road").checked,
+    device: $("log-devices").checked,
+    audit: $("log-audit").checked,
+  };
   const scenario = $("log-scenario").value;
   const q = $("log-filter").value.trim().toLowerCase();
   const items = logEntries
@@ -588,8 +613,55 @@ function frame() {
   requestAnimationFrame(frame);
 }
 
-function start() {
+/**
+ * Who is looking: with logins required (serve --pki) and no valid session, the login form
+ * instead of the map; after logging in (the server sets the session cookie), the page
+ * starts over. Returns whether the map may start.
+ */
+async function authenticate() {
+  let r;
+  try {
+    r = await fetch("/api/v1/whoami");
+  } catch (_) {
+    return true; // the server is away; the map shows it and reconnects
+  }
+  if (r.ok) {
+    const me = await r.json();
+    if (me.name) {
+      $("user").textContent = `${me.name} (${me.role})`;
+      $("user").hidden = false;
+    }
+    loginRequired = me.login_required;
+    return true;
+  }
+  if (r.status !== 401) return true;
+  $("login").hidden = false;
+  $("login-name").focus();
+  $("login-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const error = $("login-error");
+    try {
+      const res = await fetch("/api/v1/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ name: $("login-name").value, password: $("login-password").value }),
+      });
+      const body = await res.json();
+      if (!res.ok) throw new Error(body.error || res.statusText);
+      location.reload();
+    } catch (e) {
+      error.textContent = `${t("loginFailed")} ${e.message}`;
+      error.hidden = false;
+    }
+  });
+  return false;
+}
+
+let loginRequired = false;
+
+async function start() {
   translatePage();
+  if (!(await authenticate())) return;
   view.resize();
   new ResizeObserver(() => view.resize()).observe($("map"));
   view.onSelect = (p) => select(p ? p.track : null, false);
@@ -607,13 +679,15 @@ function start() {
   });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("device-filter").addEventListener("input", renderDevices);
-  for (const id of ["log-advisories", "log-road", "log-devices", "log-scenario", "log-filter"]) {
+  for (const id of ["log-advisories", "log-road", "log-devices", "log-audit", "log-scenario", "log-filter"]) {
     $(id).addEventListener(id === "log-filter" ? "input" : "change", renderLog);
   }
   connect();
   loadHistory();
+  pollAudit();
   refreshApps();
   showExposure();
+  setInterval(pollAudit, 3000);
   setInterval(refreshHeader, 500);
   setInterval(refreshPanel, 2000);
   setInterval(() => {
@@ -629,13 +703,12 @@ async function showExposure() {
   const e = r && r.exposure;
   if (!e) return;
   const el = $("exposure");
-  const insecure = e.mode === "insecure";
-  el.dataset.mode = e.mode;
-  el.dataset.i18n = insecure ? "exposureInsecure" : "exposureProtected";
+  const mode = e.mode === "insecure" ? "insecure" : loginRequired ? "secured" : "protected";
+  el.dataset.mode = mode;
+  el.dataset.i18n = { insecure: "exposureInsecure", secured: "exposureSecured", protected: "exposureProtected" }[mode];
   el.textContent = t(el.dataset.i18n);
-  el.title = insecure
-    ? `${t("exposureInsecureTitle")} ${e.exposed.join(", ")}`
-    : t("exposureProtectedTitle");
+  el.title =
+    mode === "insecure" ? `${t("exposureInsecureTitle")} ${e.exposed.join(", ")}` : t(`${el.dataset.i18n}Title`);
   el.hidden = false;
 }
 

@@ -24,6 +24,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Browser {
+        Browser::start_with(&[]).await
+    }
+
+    /// With extra Chromium flags.
+    pub async fn start_with(extra_args: &[&str]) -> Browser {
         let chromium = std::env::var("ROADCLOUD_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
         let chromedriver =
             std::env::var("ROADCLOUD_CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
@@ -45,21 +50,29 @@ impl Browser {
             .spawn()
             .expect("start chromedriver");
         let profile = tempfile::tempdir().unwrap();
+        // As root in a container, without a GPU, and with no traffic to the internet (this
+        // machine's network refuses it).
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1600,1000",
+        ]
+        .iter()
+        .chain(extra_args)
+        .map(|a| a.to_string())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium,
-                // As root in a container, without a GPU, and with no traffic to the internet
-                // (this machine's network refuses it).
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1600,1000",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            }),
+            json!({ "binary": chromium, "args": args }),
         );
         caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         let url = format!("http://127.0.0.1:{port}");
