@@ -14,47 +14,10 @@ mod common;
 
 use common::tls::*;
 use common::*;
-use roadcloud_csae::{DSecond, MessageFrame};
 use rumqttc::{Packet, QoS, SubscribeReasonCode};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
-
-/// Vehicle `n`'s BSM, generated now, on its own uplink topic.
-fn bsm_of(n: u64) -> (String, Vec<u8>) {
-    let MessageFrame::BsmFrame(mut bsm) = vector("bsm_01_passenger_car") else {
-        panic!("the BSM vector is a BSM")
-    };
-    bsm.id = (0x5a00_0000_0000_0000 | n).to_be_bytes();
-    bsm.sec_mark = DSecond(sec_mark_now());
-    bsm.pos.lat.0 += (n as i32) * 900;
-    (
-        format!("V2X/OBU/{}/BSM/UP", vehicle_id(n)),
-        roadcloud_csae::encode(&MessageFrame::BsmFrame(bsm)).unwrap(),
-    )
-}
-
-fn participants(s: &SecureServer, token: &str) -> Value {
-    let (status, body) = https(
-        s.https,
-        &s.ca,
-        "GET",
-        "/api/v1/participants",
-        Some(token),
-        "",
-    );
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
-
-fn has_participant(s: &SecureServer, token: &str, id: &str) -> bool {
-    participants(s, token)["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["id"] == id)
-}
 
 fn metric(s: &SecureServer, line_start: &str) -> u64 {
     let (_, body) = get(s.monitor, "/metrics").expect("metrics");
@@ -70,25 +33,6 @@ fn refused(s: &SecureServer, reason: &str) -> u64 {
     )
 }
 
-/// Publishes (QoS 1) `topic` repeatedly until `done`, for at most `limit`.
-fn publish_until(
-    c: &rumqttc::Client,
-    limit: Duration,
-    mut next: impl FnMut() -> (String, Vec<u8>),
-    mut done: impl FnMut() -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        let (topic, payload) = next();
-        c.publish(topic, QoS::AtLeastOnce, false, payload).unwrap();
-        if done() {
-            return;
-        }
-        assert!(start.elapsed() < limit, "timed out");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 /// Waits for the SUBACK of the next subscription: its return codes.
 fn suback(rx: &Receiver<Packet>) -> Vec<SubscribeReasonCode> {
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -98,49 +42,6 @@ fn suback(rx: &Receiver<Packet>) -> Vec<SubscribeReasonCode> {
         }
     }
     panic!("no SUBACK")
-}
-
-/// Whether a PUBLISH arrives within `wait`.
-fn receives_publish(rx: &Receiver<Packet>, wait: Duration) -> Option<rumqttc::Publish> {
-    let deadline = Instant::now() + wait;
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match rx.recv_timeout(left) {
-            Ok(Packet::Publish(p)) => return Some(p),
-            Ok(_) => {}
-            Err(_) => return None,
-        }
-    }
-    None
-}
-
-/// TLS trusting `ca`, with the client certificate and key `cert`.
-fn certified<'a>(ca: &'a Path, cert: &'a (PathBuf, PathBuf)) -> Credentials<'a> {
-    Credentials {
-        ca: Some(ca),
-        cert: Some((&cert.0, &cert.1)),
-        login: None,
-    }
-}
-
-fn issue(pki: &Path, data: &Path, device: &str) -> (PathBuf, PathBuf) {
-    roadcloud(
-        &[
-            "pki",
-            "issue",
-            "--dir",
-            &pki.display().to_string(),
-            "--device",
-            device,
-            "--data-dir",
-            &data.display().to_string(),
-        ],
-        None,
-    );
-    let id = device.split_once(':').unwrap().1;
-    (
-        pki.join(format!("devices/{id}.crt")),
-        pki.join(format!("devices/{id}.key")),
-    )
 }
 
 #[test]
@@ -194,7 +95,7 @@ fn only_the_zones_devices_and_operators_get_in() {
     let viewer = add_user(&data, "vic", "viewer", None);
     let operator = add_user(&data, "olga", "operator", Some("olga-password-1"));
 
-    let s = serve_secured(&pki, &data);
+    let s = serve_secured(&pki, &data, &[]);
 
     // A device with its certificate gets in, and its vehicle appears.
     let (a_client, a_rx) = mqtt_connect(s.mqtt, "a", &certified(&s.ca, &a_cert)).unwrap();
@@ -478,7 +379,7 @@ fn the_outsider_attacks_fail() {
     roadcloud(&["pki", "init", "--dir", &pki.display().to_string()], None);
     let insider = issue(&pki, &data, &format!("obu:{}", vehicle_id(7)));
     let viewer = add_user(&data, "vic", "viewer", None);
-    let s = serve_secured(&pki, &data);
+    let s = serve_secured(&pki, &data, &[]);
     let (ic, _irx) = mqtt_connect(
         s.mqtt,
         "insider",

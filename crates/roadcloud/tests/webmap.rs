@@ -348,7 +348,7 @@ async fn an_operator_logs_in_switches_an_application_and_the_log_says_who() {
     let (pki, data) = (dir.path().join("pki"), dir.path().join("data"));
     roadcloud(&["pki", "init", "--dir", &pki.display().to_string()], None);
     add_user(&data, "olga", "operator", Some("olga-password-1"));
-    let s = serve_secured(&pki, &data);
+    let s = serve_secured(&pki, &data, &[]);
     // The zone's CA is private: this browser is told to accept its server certificate.
     let b = Browser::start_with(&["--ignore-certificate-errors"]).await;
     b.client

@@ -5,7 +5,7 @@ use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyD
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio_rustls::rustls::server::WebPkiClientVerifier;
-use tokio_rustls::rustls::{self, RootCertStore, ServerConfig};
+use tokio_rustls::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
 
 /// Why TLS could not be set up.
 #[derive(Debug)]
@@ -30,17 +30,23 @@ pub struct TlsFiles {
     pub key: PathBuf,
     /// The CA's revocation list, if any.
     pub crl: Option<PathBuf>,
+    /// roadcloud's own client certificate and key, for an external broker over TLS.
+    pub client: Option<(PathBuf, PathBuf)>,
 }
 
 impl TlsFiles {
     /// The files `roadcloud pki init` writes in `dir`.
     pub fn in_pki_dir(dir: &Path) -> TlsFiles {
         let crl = dir.join(crate::pki::CRL);
+        let client = dir.join(crate::pki::CLIENT_CERT);
         TlsFiles {
             ca: dir.join(crate::pki::CA_CERT),
             cert: dir.join(crate::pki::SERVER_CERT),
             key: dir.join(crate::pki::SERVER_KEY),
             crl: crl.exists().then_some(crl),
+            client: client
+                .exists()
+                .then(|| (client, dir.join(crate::pki::CLIENT_KEY))),
         }
     }
 
@@ -60,12 +66,43 @@ impl TlsFiles {
     }
 
     fn key(&self) -> Result<PrivateKeyDer<'static>, TlsError> {
-        PrivateKeyDer::from_pem_file(&self.key).map_err(|e| {
+        Self::key_at(&self.key)
+    }
+
+    fn key_at(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+        PrivateKeyDer::from_pem_file(path).map_err(|e| {
             TlsError(format!(
                 "cannot read the private key {}: {e}",
-                self.key.display()
+                path.display()
             ))
         })
+    }
+
+    fn roots(&self) -> Result<RootCertStore, TlsError> {
+        let mut roots = RootCertStore::empty();
+        for c in Self::certs(&self.ca)? {
+            roots
+                .add(c)
+                .map_err(|e| TlsError(format!("CA certificate {}: {e}", self.ca.display())))?;
+        }
+        Ok(roots)
+    }
+
+    /// For roadcloud as a client of an external broker over TLS: trusts the CA, presents
+    /// roadcloud's client certificate when there is one.
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>, TlsError> {
+        let builder =
+            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| TlsError(format!("TLS versions: {e}")))?
+                .with_root_certificates(self.roots()?);
+        let config = match &self.client {
+            Some((cert, key)) => builder
+                .with_client_auth_cert(Self::certs(cert)?, Self::key_at(key)?)
+                .map_err(|e| TlsError(format!("client certificate {}: {e}", cert.display())))?,
+            None => builder.with_no_client_auth(),
+        };
+        Ok(Arc::new(config))
     }
 
     fn builder() -> Result<rustls::ConfigBuilder<ServerConfig, rustls::WantsVerifier>, TlsError> {
@@ -77,14 +114,8 @@ impl TlsFiles {
     /// For MQTT: clients may present a certificate from the CA (checked against the
     /// revocation list); clients without one go on to log in with a password at CONNECT.
     pub fn mqtt_server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
-        let mut roots = RootCertStore::empty();
-        for c in Self::certs(&self.ca)? {
-            roots
-                .add(c)
-                .map_err(|e| TlsError(format!("CA certificate {}: {e}", self.ca.display())))?;
-        }
         let mut verifier = WebPkiClientVerifier::builder_with_provider(
-            Arc::new(roots),
+            Arc::new(self.roots()?),
             Arc::new(rustls::crypto::ring::default_provider()),
         )
         .allow_unauthenticated();

@@ -4,6 +4,7 @@
 //! | --- | --- |
 //! | `ca.crt`, `ca.key` | the zone's CA (ECDSA P-256, ten years) |
 //! | `server.crt`, `server.key` | roadcloud's server certificate, for MQTT over TLS and HTTPS |
+//! | `client.crt`, `client.key` | roadcloud's client certificate (CN `roadcloud`), for an external broker |
 //! | `devices/{id}.crt`, `devices/{id}.key` | a device's client certificate, subject CN `{kind}:{id}` |
 //! | `crl.pem`, `revoked.txt` | the CA's revocation list, and what it lists |
 //!
@@ -29,6 +30,10 @@ pub const CA_KEY: &str = "ca.key";
 pub const SERVER_CERT: &str = "server.crt";
 /// The server key's file name.
 pub const SERVER_KEY: &str = "server.key";
+/// roadcloud's own client certificate (for an external broker's TLS listener).
+pub const CLIENT_CERT: &str = "client.crt";
+/// Its key.
+pub const CLIENT_KEY: &str = "client.key";
 /// The revocation list's file name.
 pub const CRL: &str = "crl.pem";
 /// What the revocation list lists: a line per certificate, `serial-hex identity unix-time`.
@@ -125,11 +130,35 @@ pub fn init(dir: &Path, names: &[String]) -> Result<(), TlsError> {
         .signed_by(&server_key, &issuer)
         .map_err(err("server certificate"))?;
 
+    let client_key = KeyPair::generate().map_err(err("client key"))?;
+    let client = client_params("roadcloud", 825)?;
+    let client_cert = client
+        .signed_by(&client_key, &issuer)
+        .map_err(err("client certificate"))?;
+
     write(&dir.join(CA_KEY), &issuer.key().serialize_pem(), true)?;
+    write(&dir.join(CLIENT_KEY), &client_key.serialize_pem(), true)?;
+    write(&dir.join(CLIENT_CERT), &client_cert.pem(), false)?;
     write(&dir.join(CA_CERT), &ca_cert.pem(), false)?;
     write(&dir.join(SERVER_KEY), &server_key.serialize_pem(), true)?;
     write(&dir.join(SERVER_CERT), &server_cert.pem(), false)?;
     write_crl(dir, &issuer, &[])
+}
+
+/// A client certificate's parameters: subject CN `cn`, valid `days`.
+fn client_params(cn: &str, days: i64) -> Result<CertificateParams, TlsError> {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "roadcloud zone");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.serial_number = Some(random_serial()?);
+    params.use_authority_key_identifier_extension = true;
+    validity(&mut params, days);
+    Ok(params)
 }
 
 fn load_issuer(dir: &Path) -> Result<Issuer<'static, KeyPair>, TlsError> {
@@ -159,20 +188,7 @@ pub fn device_cert_path(dir: &Path, identity: &Identity) -> PathBuf {
 pub fn issue(dir: &Path, identity: &Identity, days: i64) -> Result<Issued, TlsError> {
     let issuer = load_issuer(dir)?;
     let key = KeyPair::generate().map_err(err("device key"))?;
-    let mut params = CertificateParams::default();
-    params.distinguished_name = DistinguishedName::new();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, identity.to_string());
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "roadcloud zone device");
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.serial_number = Some(random_serial()?);
-    params.use_authority_key_identifier_extension = true;
-    validity(&mut params, days);
-    let cert = params
+    let cert = client_params(&identity.to_string(), days)?
         .signed_by(&key, &issuer)
         .map_err(err("device certificate"))?;
     std::fs::create_dir_all(dir.join("devices"))
@@ -273,6 +289,8 @@ mod tests {
         let files = crate::TlsFiles::in_pki_dir(dir.path());
         files.mqtt_server_config().unwrap();
         files.https_server_config().unwrap();
+        assert!(files.client.is_some());
+        files.client_config().unwrap();
         revoke(dir.path(), &id).unwrap();
         revoke(dir.path(), &id).unwrap(); // listed once
         let listed = std::fs::read_to_string(dir.path().join(REVOKED)).unwrap();

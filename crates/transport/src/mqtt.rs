@@ -29,36 +29,68 @@ pub struct ExternalBroker {
 
 /// `mqtt://HOST:PORT` (port 1883 when left out) as host and port.
 pub fn parse_broker_url(url: &str) -> Result<(String, u16), BrokerError> {
+    match parse_url(url)? {
+        (host, port, false) => Ok((host, port)),
+        (_, _, true) => Err(BrokerError(format!(
+            "broker address {url:?}: this command speaks plain MQTT only; give mqtt://HOST:PORT"
+        ))),
+    }
+}
+
+/// `mqtt://HOST:PORT` (port 1883 when left out) or `mqtts://HOST:PORT` (MQTT over TLS, port
+/// 8883 when left out) as host, port and whether it is TLS.
+pub fn parse_url(url: &str) -> Result<(String, u16, bool), BrokerError> {
     let bad = || {
         BrokerError(format!(
-            "broker address {url:?} is not of the form mqtt://HOST:PORT (e.g. mqtt://127.0.0.1:1883)"
+            "broker address {url:?} is not of the form mqtt://HOST:PORT or mqtts://HOST:PORT \
+             (e.g. mqtt://127.0.0.1:1883)"
         ))
     };
-    let rest = url.strip_prefix("mqtt://").ok_or_else(bad)?;
+    let (rest, tls, default_port) =
+        match (url.strip_prefix("mqtt://"), url.strip_prefix("mqtts://")) {
+            (Some(r), _) => (r, false, 1883),
+            (_, Some(r)) => (r, true, 8883),
+            _ => return Err(bad()),
+        };
     let rest = rest.trim_end_matches('/');
     let (host, port) = match rest.rsplit_once(':') {
         Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad())?),
-        None => (rest, 1883),
+        None => (rest, default_port),
     };
     if host.is_empty() || host.contains('/') {
         return Err(bad());
     }
-    Ok((host.trim_matches(['[', ']']).to_string(), port))
+    Ok((host.trim_matches(['[', ']']).to_string(), port, tls))
 }
 
 impl ExternalBroker {
-    /// Connects to the broker at `url` (`mqtt://HOST:PORT`) as `client_id`, subscribes to
-    /// every uplink at QoS 1, and forwards what arrives to `frames`. The connection is kept up
-    /// in the background: after a broker restart roadcloud reconnects and subscribes again.
+    /// Connects to the broker at `url` (`mqtt://HOST:PORT`, or `mqtts://HOST:PORT` with
+    /// `tls`: the CA to trust and roadcloud's client certificate) as `client_id`, subscribes
+    /// to every uplink at QoS 1, and forwards what arrives to `frames`. The connection is kept
+    /// up in the background: after a broker restart roadcloud reconnects and subscribes again.
     /// Fails when the first connection cannot be made.
     pub async fn connect(
         url: &str,
         client_id: &str,
+        tls: Option<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>,
         frames: mpsc::Sender<Frame>,
     ) -> Result<ExternalBroker, BrokerError> {
         use rumqttc::{Event, MqttOptions, Packet, QoS};
-        let (host, port) = parse_broker_url(url)?;
+        let (host, port, wants_tls) = parse_url(url)?;
         let mut options = MqttOptions::new(client_id, host, port);
+        match (wants_tls, tls) {
+            (true, Some(config)) => {
+                options.set_transport(rumqttc::Transport::tls_with_config(
+                    rumqttc::TlsConfiguration::Rustls(config),
+                ));
+            }
+            (true, None) => {
+                return Err(BrokerError(format!(
+                    "{url} is MQTT over TLS: give --pki (its CA and roadcloud's client certificate)"
+                )));
+            }
+            (false, _) => {}
+        }
         options.set_keep_alive(std::time::Duration::from_secs(30));
         options.set_max_packet_size(64 * 1024, 64 * 1024);
         options.set_clean_session(true);
@@ -149,9 +181,19 @@ mod tests {
             parse_broker_url("mqtt://[::1]:1883").unwrap(),
             ("::1".to_string(), 1883)
         );
-        for bad in ["127.0.0.1:1883", "mqtt://", "mqtt://h:x", "tcp://h:1"] {
+        for bad in [
+            "127.0.0.1:1883",
+            "mqtt://",
+            "mqtt://h:x",
+            "tcp://h:1",
+            "mqtts://h:1",
+        ] {
             let e = parse_broker_url(bad).unwrap_err().to_string();
             assert!(e.contains("mqtt://HOST:PORT"), "{e}");
         }
+        assert_eq!(
+            super::parse_url("mqtts://broker.local").unwrap(),
+            ("broker.local".to_string(), 8883, true)
+        );
     }
 }

@@ -77,7 +77,8 @@ pub struct ServeArgs {
     /// Where the embedded MQTT broker listens, or `off` (no broker: UDP or --broker only).
     #[arg(long, default_value = "127.0.0.1:1883")]
     pub mqtt_listen: ListenOrOff,
-    /// Use this external MQTT broker (mqtt://HOST:PORT) instead of the embedded one.
+    /// Use this external MQTT broker (mqtt://HOST:PORT, or mqtts://HOST:PORT with --pki:
+    /// its CA and roadcloud's client certificate) instead of roadcloud's own front end.
     #[arg(long, value_name = "URL")]
     pub broker: Option<String>,
     /// Where RSUs send UDP datagrams of UPER MessageFrames, or `off`.
@@ -246,6 +247,7 @@ impl ServeArgs {
                 cert: cert.clone(),
                 key: key.clone(),
                 crl: self.tls_crl.clone(),
+                client: None,
             }),
             _ => None,
         }
@@ -433,7 +435,15 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     let mut broker_stats = None;
     let mqtt: Option<Box<dyn Downlinks>> = match (&args.broker, args.mqtt_listen.0) {
         (Some(url), _) => {
-            let b = ExternalBroker::connect(url, "roadcloud", frames_tx.clone())
+            let client_tls = match &tls {
+                Some(files) => Some(
+                    files
+                        .client_config()
+                        .context("cannot set up TLS towards the external broker (check --pki)")?,
+                ),
+                None => None,
+            };
+            let b = ExternalBroker::connect(url, "roadcloud", client_tls, frames_tx.clone())
                 .await
                 .context("cannot use the external MQTT broker")?;
             tracing::info!("reading uplinks from the MQTT broker at {url}");

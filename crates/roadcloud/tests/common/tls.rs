@@ -1,15 +1,21 @@
 //! Helpers of the access tests: the roadcloud command line on a data directory, a
 //! `serve --pki` on free ports, an HTTPS client and MQTT clients over TLS.
 
-use super::{free_port, free_udp_port, wait_until};
-use rumqttc::{Client, ConnectionError, Event, MqttOptions, Packet, TlsConfiguration, Transport};
+use super::{free_port, free_udp_port, sec_mark_now, vector, vehicle_id, wait_until};
+use roadcloud_csae::{DSecond, MessageFrame};
+use rumqttc::{
+    Client, ConnectionError, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
+use std::time::Instant;
 
 /// Runs `roadcloud ARGS` (with `stdin` on its standard input); its standard output.
 /// Panics with its error output when it fails.
@@ -72,24 +78,25 @@ impl Drop for SecureServer {
     }
 }
 
-/// Starts `roadcloud serve --pki PKI --data-dir DATA` on free loopback ports.
-pub fn serve_secured(pki: &Path, data: &Path) -> SecureServer {
+/// Starts `roadcloud serve --pki PKI --data-dir DATA EXTRA` on free loopback ports.
+pub fn serve_secured(pki: &Path, data: &Path, extra: &[&str]) -> SecureServer {
     let (mqtt, https, monitor, udp) = (free_port(), free_port(), free_port(), free_udp_port());
+    let mut args: Vec<String> = vec!["serve".into(), "--pki".into(), pki.display().to_string()];
+    for (flag, value) in [
+        ("--data-dir", data.display().to_string()),
+        ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
+        ("--http-listen", format!("127.0.0.1:{https}")),
+        ("--monitor-listen", format!("127.0.0.1:{monitor}")),
+        ("--udp-listen", format!("127.0.0.1:{udp}")),
+    ] {
+        // A flag `extra` gives is its own.
+        if !extra.contains(&flag) {
+            args.extend([flag.to_string(), value]);
+        }
+    }
     let child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
-        .args(["serve", "--pki"])
-        .arg(pki)
-        .arg("--data-dir")
-        .arg(data)
-        .args([
-            "--mqtt-listen",
-            &format!("127.0.0.1:{mqtt}"),
-            "--http-listen",
-            &format!("127.0.0.1:{https}"),
-            "--monitor-listen",
-            &format!("127.0.0.1:{monitor}"),
-            "--udp-listen",
-            &format!("127.0.0.1:{udp}"),
-        ])
+        .args(&args)
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -243,4 +250,101 @@ pub fn mqtt_connect(
 
 fn describe(e: &ConnectionError) -> String {
     format!("{e:?}")
+}
+
+/// Vehicle `n`'s BSM, generated now, on its own uplink topic.
+pub fn bsm_of(n: u64) -> (String, Vec<u8>) {
+    let MessageFrame::BsmFrame(mut bsm) = vector("bsm_01_passenger_car") else {
+        panic!("the BSM vector is a BSM")
+    };
+    bsm.id = (0x5a00_0000_0000_0000 | n).to_be_bytes();
+    bsm.sec_mark = DSecond(sec_mark_now());
+    bsm.pos.lat.0 += (n as i32) * 900;
+    (
+        format!("V2X/OBU/{}/BSM/UP", vehicle_id(n)),
+        roadcloud_csae::encode(&MessageFrame::BsmFrame(bsm)).unwrap(),
+    )
+}
+
+pub fn participants(s: &SecureServer, token: &str) -> Value {
+    let (status, body) = https(
+        s.https,
+        &s.ca,
+        "GET",
+        "/api/v1/participants",
+        Some(token),
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+pub fn has_participant(s: &SecureServer, token: &str, id: &str) -> bool {
+    participants(s, token)["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == id)
+}
+
+/// Publishes (QoS 1) `topic` repeatedly until `done`, for at most `limit`.
+pub fn publish_until(
+    c: &rumqttc::Client,
+    limit: Duration,
+    mut next: impl FnMut() -> (String, Vec<u8>),
+    mut done: impl FnMut() -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        let (topic, payload) = next();
+        c.publish(topic, QoS::AtLeastOnce, false, payload).unwrap();
+        if done() {
+            return;
+        }
+        assert!(start.elapsed() < limit, "timed out");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Whether a PUBLISH arrives within `wait`.
+pub fn receives_publish(rx: &Receiver<Packet>, wait: Duration) -> Option<rumqttc::Publish> {
+    let deadline = Instant::now() + wait;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(Packet::Publish(p)) => return Some(p),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// TLS trusting `ca`, with the client certificate and key `cert`.
+pub fn certified<'a>(ca: &'a Path, cert: &'a (PathBuf, PathBuf)) -> Credentials<'a> {
+    Credentials {
+        ca: Some(ca),
+        cert: Some((&cert.0, &cert.1)),
+        login: None,
+    }
+}
+
+pub fn issue(pki: &Path, data: &Path, device: &str) -> (PathBuf, PathBuf) {
+    roadcloud(
+        &[
+            "pki",
+            "issue",
+            "--dir",
+            &pki.display().to_string(),
+            "--device",
+            device,
+            "--data-dir",
+            &data.display().to_string(),
+        ],
+        None,
+    );
+    let id = device.split_once(':').unwrap().1;
+    (
+        pki.join(format!("devices/{id}.crt")),
+        pki.join(format!("devices/{id}.key")),
+    )
 }
