@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # roadcloud's MQTT ingest against plain brokers, one after the other, on this machine:
-#   1. roadcloud serve (embedded broker) ingesting the load into its world model and running
+#   1. roadcloud serve (its own MQTT front end) ingesting the load into its world model and running
 #      the applications on every report, then the same with --no-apps (label rc-no-apps);
 #   2. Mosquitto (Debian package) relaying the same load to a subscriber that does nothing
 #      but count and time what arrives;

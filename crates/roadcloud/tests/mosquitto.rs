@@ -82,7 +82,7 @@ fn devices_publishing_to_mosquitto_reach_the_world() {
         "--mqtt-listen",
         "off",
     ]);
-    // The embedded broker is off: nothing listens on its port.
+    // roadcloud's own MQTT front end is off: nothing listens on its port.
     assert!(std::net::TcpStream::connect(("127.0.0.1", s.mqtt)).is_err());
     let c = client(broker.port, "devices");
     let (rsu, map, mut spat, rsi) = road_vectors();

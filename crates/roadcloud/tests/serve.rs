@@ -1,4 +1,4 @@
-//! `roadcloud serve` end to end: a real MQTT client publishes to the embedded broker, and the
+//! `roadcloud serve` end to end: a real MQTT client publishes to its MQTT front end, and the
 //! HTTP API shows what the platform made of it.
 
 mod common;

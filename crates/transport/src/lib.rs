@@ -22,7 +22,7 @@ use bytes::Bytes;
 /// How a frame reached roadcloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
-    /// MQTT (embedded broker or an external one).
+    /// MQTT (roadcloud's front end or an external broker).
     Mqtt,
     /// UDP datagrams from an RSU.
     Udp,

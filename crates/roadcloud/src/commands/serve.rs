@@ -1,7 +1,7 @@
 //! `roadcloud serve`: the platform in one process.
 //!
 //! ```text
-//! MQTT (embedded broker or external) --\
+//! MQTT (front end or external) -------\
 //! UDP from RSUs -----------------------+-> Frame channel (bounded) -> pipeline (admission, world)
 //!                                                                          |
 //!                         journal every 100 ms: live feed (WebSocket), store (SQLite, WAL)
@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-/// Run the platform: MQTT (embedded broker, or a client of an external one), UDP from RSUs,
+/// Run the platform: MQTT (its own front end, or a client of an external broker), UDP from RSUs,
 /// admission, the world model, the 16 Day-1 cooperative applications, the store and the
 /// HTTP API.
 ///

@@ -50,7 +50,7 @@ pub enum SimCommand {
 /// --proj.utm): positions are geographic. The advisories that come back on the vehicles'
 /// downlinks are counted (and written with --advisories-out).
 ///
-/// Without --broker, roadcloud runs in this process (embedded broker, a temporary store,
+/// Without --broker, roadcloud runs in this process (its MQTT front end, a temporary store,
 /// API on --http-listen).
 ///
 /// Examples:
