@@ -5,11 +5,11 @@ import sys
 rows = [json.loads(line) for line in sys.stdin if line.strip()]
 cols = ["system", "vehicles", "offered/s", "sent/s", "deliv/s", "lost", "loss%",
         "p50ms", "p90ms", "p99ms", "p99.9ms"]
-print("{:<12} {:>8} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>8}".format(*cols))
+print("{:<16} {:>8} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>8}".format(*cols))
 for r in rows:
     lat = r["latency_ms"]
     ms = lambda v: "-" if v is None else "%.1f" % v
-    print("{:<12} {:>8} {:>9} {:>9.0f} {:>9.0f} {:>9} {:>7.3f} {:>7} {:>7} {:>7} {:>8}".format(
+    print("{:<16} {:>8} {:>9} {:>9.0f} {:>9.0f} {:>9} {:>7.3f} {:>7} {:>7} {:>7} {:>8}".format(
         r["system"], r["vehicles"], r["offered_per_s"], r["sent_per_s"], r["delivered_per_s"],
         r["lost"], r["loss_percent"], ms(lat["p50"]), ms(lat["p90"]), ms(lat["p99"]),
         ms(lat["p999"])))

@@ -20,9 +20,6 @@ use tokio::time::Instant;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// How often a connected client's admission is looked at again when the gate has changed.
-const RECHECK: Duration = Duration::from_secs(2);
-
 /// How long a write to a client may take before the client counts as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -149,14 +146,17 @@ async fn session<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let (outbox_tx, mut outbox) = mpsc::channel::<Bytes>(shared.config.outbox_packets.max(1));
+    // The downlink outbox exists from the first SUBSCRIBE on: a device that only publishes
+    // (most of a zone's connections, most of the time) holds none.
+    let mut outbox: Option<(mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>)> = None;
     // §3.1.2.10: a server closes a connection silent for one and a half keep-alives.
     let keep_alive = (keep_alive_s > 0).then(|| Duration::from_millis(keep_alive_s as u64 * 1_500));
     let far = Duration::from_secs(86_400 * 365);
-    let mut deadline = Instant::now() + keep_alive.unwrap_or(far);
-    let mut generation = shared.gate.generation();
-    let mut recheck = tokio::time::interval(RECHECK);
-    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // One timer per connection, moved on as packets arrive.
+    let expiry = tokio::time::sleep(keep_alive.unwrap_or(far));
+    tokio::pin!(expiry);
+    let mut last_packet = Instant::now();
+    let mut generations = shared.generations.clone();
     loop {
         // Packets already in the buffer first.
         loop {
@@ -165,8 +165,8 @@ where
                 Err(PacketError::InsufficientBytes(_)) => break,
                 Err(e) => return End::Error(format!("malformed packet: {e}")),
             };
-            deadline = Instant::now() + keep_alive.unwrap_or(far);
-            match handle(packet, stream, id, principal, &outbox_tx, shared).await {
+            last_packet = Instant::now();
+            match handle(packet, stream, id, principal, &mut outbox, shared).await {
                 Ok(true) => {}
                 Ok(false) => return End::Closed,
                 Err(e) => return End::Error(e),
@@ -182,25 +182,38 @@ where
                 Ok(_) => {}
                 Err(e) => return End::Error(e.to_string()),
             },
-            Some(packet) = outbox.recv() => {
-                if let Err(e) = write_downlinks(stream, packet, &mut outbox).await {
+            Some(packet) = next_downlink(&mut outbox) => {
+                if let Some((_, rx)) = outbox.as_mut()
+                    && let Err(e) = write_downlinks(stream, packet, rx).await
+                {
                     return End::Error(e);
                 }
             }
-            _ = tokio::time::sleep_until(deadline) => {
-                return End::Error("keep-alive expired".into());
+            _ = &mut expiry => {
+                // The timer was set from an earlier packet: move it on, or end.
+                let due = last_packet + keep_alive.unwrap_or(far);
+                if Instant::now() >= due {
+                    return End::Error("keep-alive expired".into());
+                }
+                expiry.as_mut().reset(due);
             }
-            _ = recheck.tick() => {
-                let now = shared.gate.generation();
-                if now != generation {
-                    generation = now;
-                    if !still_admitted(shared, principal) {
-                        shared.stats.disconnected_revoked.fetch_add(1, Ordering::Relaxed);
-                        return End::Error("device disabled or removed".into());
-                    }
+            Ok(()) = generations.changed() => {
+                if !still_admitted(shared, principal) {
+                    shared.stats.disconnected_revoked.fetch_add(1, Ordering::Relaxed);
+                    return End::Error("device disabled or removed".into());
                 }
             }
         }
+    }
+}
+
+/// The next downlink waiting in the outbox; never, without one.
+async fn next_downlink(
+    outbox: &mut Option<(mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>)>,
+) -> Option<Bytes> {
+    match outbox {
+        Some((_, rx)) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -210,7 +223,7 @@ async fn handle<S>(
     stream: &mut S,
     id: ConnectionId,
     principal: &Principal,
-    outbox: &mpsc::Sender<Bytes>,
+    outbox: &mut Option<(mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>)>,
     shared: &Shared,
 ) -> Result<bool, String>
 where
@@ -250,12 +263,15 @@ where
             for f in s.filters {
                 // §3.8.3: an invalid filter, or one the ACL does not allow, fails (0x80).
                 if valid_filter(&f.path) && principal.may_subscribe(&f.path) {
+                    let (tx, _) = outbox
+                        .get_or_insert_with(|| mpsc::channel(shared.config.outbox_packets.max(1)));
+                    let tx = tx.clone();
                     shared
                         .router
                         .send(Command::Subscribe {
                             connection: id,
                             filter: f.path,
-                            outbox: outbox.clone(),
+                            outbox: tx,
                         })
                         .await
                         .map_err(|_| "router stopped".to_string())?;

@@ -134,6 +134,8 @@ struct Shared {
     stats: Arc<BrokerStats>,
     /// Connections open now, including those not yet admitted.
     open: AtomicUsize,
+    /// The gate's generation: connections look at their admission again when it changes.
+    generations: tokio::sync::watch::Receiver<u64>,
 }
 
 /// A running front end.
@@ -191,6 +193,8 @@ pub async fn start(
     let stats = Arc::new(BrokerStats::default());
     let (router_tx, router_rx) = mpsc::channel(65_536);
     tokio::spawn(router::run(router_rx, stats.clone()));
+    let (generation_tx, generations) = tokio::sync::watch::channel(gate.generation());
+    tokio::spawn(watch_gate(gate.clone(), generation_tx));
     let shared = Arc::new(Shared {
         config,
         gate,
@@ -198,6 +202,7 @@ pub async fn start(
         router: router_tx.clone(),
         stats: stats.clone(),
         open: AtomicUsize::new(0),
+        generations,
     });
     tokio::spawn(accept(listener, shared));
     Ok(BrokerHandle {
@@ -205,6 +210,20 @@ pub async fn start(
         stats,
         local_addr,
     })
+}
+
+/// Every second, passes a change of the gate's generation on to the connections (one timer
+/// for all of them, instead of one each).
+async fn watch_gate(gate: Arc<dyn Gatekeeper>, tx: tokio::sync::watch::Sender<u64>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let now = gate.generation();
+        tx.send_if_modified(|g| std::mem::replace(g, now) != now);
+        if tx.is_closed() {
+            return;
+        }
+    }
 }
 
 /// Accepts connections until the runtime stops; each gets its own task.

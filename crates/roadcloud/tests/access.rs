@@ -94,6 +94,7 @@ fn only_the_zones_devices_and_operators_get_in() {
     );
     let viewer = add_user(&data, "vic", "viewer", None);
     let operator = add_user(&data, "olga", "operator", Some("olga-password-1"));
+    let admin = add_user(&data, "adam", "admin", None);
 
     let s = serve_secured(&pki, &data, &[]);
 
@@ -106,7 +107,7 @@ fn only_the_zones_devices_and_operators_get_in() {
         || has_participant(&s, &viewer, &vehicle_id(a)),
     );
     // So does a device with its password.
-    let (c_client, _c_rx) = mqtt_connect(
+    let (c_client, c_rx) = mqtt_connect(
         s.mqtt,
         "c",
         &Credentials {
@@ -337,6 +338,36 @@ fn only_the_zones_devices_and_operators_get_in() {
     assert_eq!(switched["target"], "FCW");
     assert_eq!(switched["source"], "127.0.0.1");
     assert_eq!(switched["detail"]["enabled"], false);
+
+    // The registry through the API: an operator may not change it, an admin disables C, C
+    // is disconnected within seconds, and the audit log has it.
+    let c_path = format!("/api/v1/registry/devices/{}", obu(c));
+    let disable = r#"{"enabled": false}"#;
+    assert_eq!(
+        https(s.https, &s.ca, "PUT", &c_path, Some(&operator), disable).0,
+        403
+    );
+    let (status, body) = https(s.https, &s.ca, "PUT", &c_path, Some(&admin), disable);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["enabled"],
+        false
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "C stayed connected after being disabled"
+        );
+        if let Ok(Packet::Disconnect) = c_rx.recv_timeout(Duration::from_millis(200)) {
+            break;
+        }
+    }
+    let (_, body) = https(s.https, &s.ca, "GET", "/api/v1/audit", Some(&viewer), "");
+    assert!(
+        body.contains("device.put") && body.contains("adam"),
+        "{body}"
+    );
 
     // B revoked while connected: disconnected within seconds, refused when it comes back.
     roadcloud(

@@ -15,3 +15,5 @@ pub mod pki;
 
 pub use config::{TlsError, TlsFiles};
 pub use listener::TlsListener;
+/// The rustls this crate builds its configurations with.
+pub use tokio_rustls::rustls;

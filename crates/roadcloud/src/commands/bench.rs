@@ -15,7 +15,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use roadcloud_pipeline::LatencyHistogram;
 use roadcloud_sim::Fleet;
-use roadcloud_transport::mqtt::parse_broker_url;
+use roadcloud_transport::mqtt::parse_url;
 use roadcloud_transport::{now_micros, now_millis};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::{Value, json};
@@ -39,6 +39,9 @@ use std::time::{Duration, Instant};
 /// Examples:
 ///   roadcloud serve &  roadcloud bench --vehicles 5000 --seconds 20
 ///   roadcloud bench --broker mqtt://127.0.0.1:1884 --subscribe --label mosquitto
+///   roadcloud bench --broker mqtts://localhost:8883 --pki pki --data-dir roadcloud-data \
+///       --api http://127.0.0.1:9100      (over TLS; the API read on serve's --monitor-listen)
+///   roadcloud bench --storm 10000 --broker mqtts://localhost:8883 --pki pki
 ///   bench/mqtt/compare.sh     (roadcloud, Mosquitto and nats-server, side by side)
 #[derive(Args, Debug, Clone)]
 #[command(verbatim_doc_comment)]
@@ -99,6 +102,67 @@ pub struct BenchArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// The zone's PKI (`roadcloud pki init`), for --broker mqtts://: the bench trusts its CA
+    /// and issues and registers (in --data-dir, the server's) a certificate per connection.
+    /// As the topic ACL lets a device publish only on its own topics, the vehicles' BSMs then
+    /// go out as an RSU's forwards (V2X/RSU/{rsuId}/BSM/UP, one bench RSU per connection),
+    /// each simulated RSU has its own connection, and no advisories are listened to.
+    #[arg(long, value_name = "DIR")]
+    pub pki: Option<std::path::PathBuf>,
+    /// The server's data directory, where --pki registers the bench's devices.
+    #[arg(long, value_name = "DIR", default_value = "roadcloud-data")]
+    pub data_dir: std::path::PathBuf,
+    /// Instead of traffic, a connection storm: open this many idle MQTT connections at once
+    /// (CONNECT, nothing published), report how long until all are CONNACKed, and hold them
+    /// for --seconds (to read the server's memory meanwhile).
+    #[arg(long, value_name = "N")]
+    pub storm: Option<usize>,
+}
+
+/// TLS towards the broker: the CA to trust, and a device certificate per connection.
+struct BenchTls {
+    pki: std::path::PathBuf,
+    registry: roadcloud_store::Registry,
+}
+
+impl BenchTls {
+    fn new(args: &BenchArgs) -> Result<Option<BenchTls>> {
+        let Some(pki) = &args.pki else {
+            return Ok(None);
+        };
+        let registry = roadcloud_store::Registry::open(&args.data_dir)
+            .with_context(|| format!("cannot open the registry in {}", args.data_dir.display()))?;
+        Ok(Some(BenchTls {
+            pki: pki.clone(),
+            registry,
+        }))
+    }
+
+    /// A client configuration presenting a new certificate for `identity`, registered.
+    fn device(&self, identity: &Identity) -> Result<Arc<roadcloud_tls::rustls::ClientConfig>> {
+        let issued = roadcloud_tls::pki::issue(&self.pki, identity, 7)?;
+        let mut d = roadcloud_access::Device::new(*identity);
+        d.certificate_sha256 = Some(issued.sha256.clone());
+        self.registry.put_device(&d)?;
+        let mut files = roadcloud_tls::TlsFiles::in_pki_dir(&self.pki);
+        files.client = Some((issued.cert, issued.key));
+        Ok(files.client_config()?)
+    }
+
+    /// roadcloud's own client certificate (for a subscriber on a broker that is not roadcloud).
+    fn own(&self) -> Result<Arc<roadcloud_tls::rustls::ClientConfig>> {
+        Ok(roadcloud_tls::TlsFiles::in_pki_dir(&self.pki).client_config()?)
+    }
+}
+
+use roadcloud_access::Identity;
+
+/// The identity of the bench's RSU `n` (its connection `n`'s).
+fn bench_rsu(n: usize) -> Identity {
+    Identity {
+        class: roadcloud_access::DeviceClass::Rsu,
+        id: roadcloud_transport::DeviceId((0x6265_6e63_6800_0000 | n as u64).to_be_bytes()),
+    }
 }
 
 /// Where the bench's traffic comes from.
@@ -140,7 +204,7 @@ struct AdviceState {
 /// rests on.
 async fn listen_to_advice(broker: &str) -> Result<Arc<AdviceState>> {
     let state = Arc::new(AdviceState::default());
-    let (client, mut events) = connect(broker, "roadcloud-bench-advice").await?;
+    let (client, mut events) = connect(broker, "roadcloud-bench-advice", None).await?;
     client
         .subscribe("V2X/OBU/+/ADVICE/DOWN", QoS::AtMostOnce)
         .await
@@ -297,13 +361,27 @@ fn http_get_json(base: &str, path: &str) -> Result<Value> {
     serde_json::from_str(body).with_context(|| format!("{base}{path}: not JSON"))
 }
 
-async fn connect(broker: &str, id: &str) -> Result<(AsyncClient, rumqttc::EventLoop)> {
-    let (host, port) = parse_broker_url(broker)?;
+async fn connect(
+    broker: &str,
+    id: &str,
+    tls: Option<Arc<roadcloud_tls::rustls::ClientConfig>>,
+) -> Result<(AsyncClient, rumqttc::EventLoop)> {
+    let (host, port, wants_tls) = parse_url(broker)?;
     let mut o = MqttOptions::new(id, host, port);
+    match (wants_tls, tls) {
+        (true, Some(config)) => o.set_transport(rumqttc::Transport::tls_with_config(
+            rumqttc::TlsConfiguration::Rustls(config),
+        )),
+        (true, None) => bail!("{broker} is MQTT over TLS: give --pki"),
+        (false, _) => &mut o,
+    };
     o.set_keep_alive(Duration::from_secs(30));
     o.set_max_packet_size(64 * 1024, 64 * 1024);
     let (client, mut events) = AsyncClient::new(o, 4_096);
     events.network_options.set_tcp_nodelay(true);
+    // In a connection storm the server may take seconds to answer everyone; a device would
+    // wait rather than give up after rumqttc's default 5 s.
+    events.network_options.set_connection_timeout(60);
     loop {
         match events.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => return Ok((client, events)),
@@ -313,6 +391,99 @@ async fn connect(broker: &str, id: &str) -> Result<(AsyncClient, rumqttc::EventL
             }
         }
     }
+}
+
+/// [`connect`], retrying for a few seconds while the server has not yet reloaded the
+/// registry that holds a certificate just issued.
+async fn connect_registered(
+    broker: &str,
+    id: &str,
+    tls: Option<Arc<roadcloud_tls::rustls::ClientConfig>>,
+) -> Result<(AsyncClient, rumqttc::EventLoop)> {
+    let started = Instant::now();
+    loop {
+        match connect(broker, id, tls.clone()).await {
+            Ok(c) => return Ok(c),
+            Err(_) if tls.is_some() && started.elapsed() < Duration::from_secs(6) => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Opens `n` idle connections at once and measures how long until each is CONNACKed (or
+/// refused), then holds them for `--seconds`.
+async fn storm(args: &BenchArgs, n: usize, tls: Option<&BenchTls>) -> Result<Value> {
+    // One device for all of them (each connection its own client id), as the reconnecting
+    // OBUs of a zone would present theirs.
+    let config = match tls {
+        Some(t) => Some(t.device(&bench_rsu(0xff_fff0))?),
+        None => None,
+    };
+    if config.is_some() {
+        // Let the server reload the registry with the certificate just issued.
+        connect_registered(&args.broker, "roadcloud-storm-probe", config.clone()).await?;
+    }
+    let started = Instant::now();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Duration, String>>(n.max(1));
+    for i in 0..n {
+        let tx = tx.clone();
+        let broker = args.broker.clone();
+        let config = config.clone();
+        let hold = Duration::from_secs(args.seconds);
+        tokio::spawn(async move {
+            let result = connect(&broker, &format!("roadcloud-storm-{i}"), config).await;
+            match result {
+                Ok((_client, mut events)) => {
+                    let _ = tx.send(Ok(started.elapsed())).await;
+                    // Idle: only the keep-alive's pings, until the hold ends.
+                    let _ =
+                        tokio::time::timeout(hold, async { while events.poll().await.is_ok() {} })
+                            .await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string())).await;
+                }
+            }
+        });
+    }
+    drop(tx);
+    let (mut acked, mut failed, mut last, mut first_error) = (0usize, 0usize, Duration::ZERO, None);
+    let deadline = Duration::from_secs(120);
+    while acked + failed < n {
+        match tokio::time::timeout(deadline.saturating_sub(started.elapsed()), rx.recv()).await {
+            Ok(Some(Ok(at))) => {
+                acked += 1;
+                last = last.max(at);
+            }
+            Ok(Some(Err(e))) => {
+                failed += 1;
+                first_error.get_or_insert(e);
+            }
+            _ => break,
+        }
+    }
+    let result = json!({
+        "system": args.label,
+        "storm_connections": n,
+        "connacked": acked,
+        "failed": failed,
+        "all_connacked_s": (acked == n).then_some(last.as_secs_f64()),
+        "last_connack_s": last.as_secs_f64(),
+        "first_error": first_error,
+        "tls": tls.is_some(),
+    });
+    if !args.quiet {
+        eprintln!(
+            "{}: {acked} of {n} connections CONNACKed, the last after {:.2} s; holding them {} s",
+            args.label,
+            last.as_secs_f64(),
+            args.seconds
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    Ok(result)
 }
 
 /// Publishes one frame as a device does (UPER, QoS 0) and counts it; false once the
@@ -344,7 +515,8 @@ async fn zone_traffic(
 ) -> Result<tokio::task::JoinHandle<()>> {
     let mut clients = Vec::new();
     for c in 0..args.connections {
-        let (client, mut events) = connect(&args.broker, &format!("roadcloud-bench-{c}")).await?;
+        let (client, mut events) =
+            connect(&args.broker, &format!("roadcloud-bench-{c}"), None).await?;
         tokio::spawn(async move { while events.poll().await.is_ok() {} });
         clients.push(client);
     }
@@ -372,9 +544,42 @@ async fn zone_traffic(
 }
 
 async fn bench(args: BenchArgs) -> Result<Value> {
+    let tls = BenchTls::new(&args)?;
+    if let Some(n) = args.storm {
+        return storm(&args, n, tls.as_ref()).await;
+    }
+    if tls.is_some() && args.traffic != Traffic::Circles {
+        bail!("--pki drives the circles traffic only");
+    }
+    // Under --pki every connection is a device with its own certificate: all are issued and
+    // registered before the run, and the server's registry reload awaited once.
+    let rsu_units = roadcloud_sim::rsus(args.rsus);
+    let (vehicle_tls, rsu_tls) = match &tls {
+        Some(t) => {
+            let vehicles = (0..args.connections)
+                .map(|c| t.device(&bench_rsu(c)).map(Some))
+                .collect::<Result<Vec<_>>>()?;
+            let rsus = rsu_units
+                .iter()
+                .map(|u| {
+                    t.device(&Identity {
+                        class: roadcloud_access::DeviceClass::Rsu,
+                        id: roadcloud_transport::DeviceId(u.id),
+                    })
+                    .map(Some)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if let Some(last) = rsus.last().or(vehicles.last()) {
+                connect_registered(&args.broker, "roadcloud-bench-probe", last.clone()).await?;
+            }
+            (vehicles, rsus)
+        }
+        None => (vec![None; args.connections], vec![None]),
+    };
     let meter = if args.subscribe {
         let state = Arc::new(SubscriberState::default());
-        let (client, mut events) = connect(&args.broker, "roadcloud-bench-sub").await?;
+        let own = tls.as_ref().map(BenchTls::own).transpose()?;
+        let (client, mut events) = connect(&args.broker, "roadcloud-bench-sub", own).await?;
         client
             .subscribe("V2X/+/+/+/UP", QoS::AtMostOnce)
             .await
@@ -405,7 +610,8 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         Meter::Api(args.api.clone())
     };
 
-    let advice = if args.subscribe {
+    // Under the topic ACL a device reads only its own downlink: no advice to listen to.
+    let advice = if args.subscribe || tls.is_some() {
         None
     } else {
         Some(listen_to_advice(&args.broker).await?)
@@ -456,7 +662,13 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         Traffic::Circles => {}
     }
     for c in (0..args.connections).filter(|_| args.traffic == Traffic::Circles) {
-        let (client, mut events) = connect(&args.broker, &format!("roadcloud-bench-{c}")).await?;
+        let config = vehicle_tls[c].clone();
+        // Under the ACL, connection c is a bench RSU forwarding the BSMs it hears.
+        let forward_topic = config
+            .is_some()
+            .then(|| format!("V2X/RSU/{}/BSM/UP", bench_rsu(c).id));
+        let (client, mut events) =
+            connect(&args.broker, &format!("roadcloud-bench-{c}"), config).await?;
         tokio::spawn(async move { while events.poll().await.is_ok() {} });
         // Vehicles c, c + C, c + 2C, ... publish on connection c.
         let mine: Vec<usize> = (c..args.vehicles).step_by(args.connections).collect();
@@ -480,6 +692,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                     cursor = (cursor + 1) % mine.len();
                     let now_ms = now_millis();
                     let (topic, frame) = fleet.bsm(i, (now_ms - start_ms) as f64 / 1000.0, now_ms);
+                    let topic = forward_topic.clone().unwrap_or(topic);
                     if !publish(&client, topic, &frame, &sent).await {
                         return;
                     }
@@ -489,29 +702,39 @@ async fn bench(args: BenchArgs) -> Result<Value> {
     }
 
     if args.traffic == Traffic::Circles && args.rsus > 0 && args.rsu_rate_hz > 0.0 {
-        let (client, mut events) = connect(&args.broker, "roadcloud-bench-rsus").await?;
-        tokio::spawn(async move { while events.poll().await.is_ok() {} });
-        let sent = sent.clone();
-        let args = args.clone();
-        tasks.push(tokio::spawn(async move {
-            let fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
-            let mut units = roadcloud_sim::rsus(args.rsus);
-            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rsu_rate_hz));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-            while started.elapsed() < total {
-                tick.tick().await;
-                let now_ms = now_millis();
-                let t_s = (now_ms - start_ms) as f64 / 1000.0;
-                for r in &mut units {
-                    let spat = roadcloud_sim::spat(r, now_ms);
-                    for (topic, frame) in fleet.rsm(r, t_s, now_ms).into_iter().chain([spat]) {
-                        if !publish(&client, topic, &frame, &sent).await {
-                            return;
+        // One connection for all the RSUs; under the ACL, one each (a device publishes only
+        // on its own topics).
+        let groups: Vec<Vec<roadcloud_sim::Rsu>> = match &tls {
+            Some(_) => rsu_units.into_iter().map(|u| vec![u]).collect(),
+            None => vec![rsu_units],
+        };
+        for (g, (units, config)) in groups.into_iter().zip(rsu_tls).enumerate() {
+            let (client, mut events) =
+                connect(&args.broker, &format!("roadcloud-bench-rsus-{g}"), config).await?;
+            tokio::spawn(async move { while events.poll().await.is_ok() {} });
+            let sent = sent.clone();
+            let args = args.clone();
+            tasks.push(tokio::spawn(async move {
+                let fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
+                let mut units = units;
+                let mut tick =
+                    tokio::time::interval(Duration::from_secs_f64(1.0 / args.rsu_rate_hz));
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+                while started.elapsed() < total {
+                    tick.tick().await;
+                    let now_ms = now_millis();
+                    let t_s = (now_ms - start_ms) as f64 / 1000.0;
+                    for r in &mut units {
+                        let spat = roadcloud_sim::spat(r, now_ms);
+                        for (topic, frame) in fleet.rsm(r, t_s, now_ms).into_iter().chain([spat]) {
+                            if !publish(&client, topic, &frame, &sent).await {
+                                return;
+                            }
                         }
                     }
                 }
-            }
-        }));
+            }));
+        }
     }
 
     let bar = if args.quiet {

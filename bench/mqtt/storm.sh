@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# A connection storm, as a zone's OBUs reconnecting together after a cell outage: N idle MQTT
+# connections opened at once (CONNECT, nothing published) against
+#   1. roadcloud serve (its MQTT front end), plain MQTT;
+#   2. roadcloud serve --pki: MQTT over TLS with a client certificate per connection checked
+#      against the zone's CA and the device registry;
+#   3. Mosquitto, plain;
+#   4. Mosquitto over TLS with client certificates (require_certificate), no ACL.
+# For each: seconds until all N are CONNACKed (`roadcloud bench --storm N`), and the server's
+# resident memory before and while it holds them, per connection.
+#
+#   bench/mqtt/storm.sh              # 10,000 connections
+#   N=3000 bench/mqtt/storm.sh
+#
+# Installs mosquitto with apt when missing. The client side runs on the same machine.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+  echo "installing mosquitto (Debian package)..." >&2
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q mosquitto >/dev/null
+fi
+export PATH="$PATH:/usr/sbin"
+n=${N:-10000}
+# Each side holds N sockets.
+ulimit -n "$(( n + 1000 > $(ulimit -Hn) ? $(ulimit -Hn) : n + 1000 ))" 2>/dev/null || true
+
+cargo build --release -q
+bin=target/release/roadcloud
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+"$bin" pki init --dir "$work/pki" >/dev/null
+
+# storm LABEL PID BROKER [bench flags...]: runs the storm against the server PID.
+storm() {
+  local label=$1 pid=$2 broker=$3; shift 3
+  local before; before=$(rss_kb "$pid")
+  "$bin" bench --storm "$n" --broker "$broker" --seconds 8 --label "$label" --json --quiet "$@" \
+    >"$work/storm.json" &
+  local bench=$!
+  # Sample the server's memory while the connections are held.
+  local peak=0
+  while kill -0 "$bench" 2>/dev/null; do
+    local now; now=$(rss_kb "$pid" || echo 0)
+    [ "${now:-0}" -gt "$peak" ] && peak=$now
+    sleep 0.5
+  done
+  wait "$bench" || true
+  python3 - "$work/storm.json" "$before" "$peak" "$n" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+before, peak, n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+all_s = r["all_connacked_s"]
+print(f'{r["system"]:<16} {r["connacked"]:>7}/{n:<7} {("%.2f" % all_s) if all_s is not None else "not all":>9} s '
+      f'{before/1024:>8.1f} MB -> {peak/1024:>8.1f} MB {((peak-before)*1024/max(r["connacked"],1))/1024:>8.1f} KB/conn'
+      + (f'   first error: {r["first_error"]}' if r["first_error"] else ''))
+PY
+}
+
+printf '%-16s %15s %11s %27s %13s\n' system connacked all_in rss per_conn
+
+# 1. roadcloud, plain
+mqtt=$(free_port); http=$(free_port)
+"$bin" serve --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
+  --data-dir "$work/data-plain" >"$work/rc.log" 2>&1 &
+pid=$!; pids+=("$pid"); wait_port "$mqtt"; sleep 1
+storm roadcloud "$pid" "mqtt://127.0.0.1:$mqtt"
+stop "$pid"
+
+# 2. roadcloud, TLS with client certificates
+mqtt=$(free_port); http=$(free_port)
+"$bin" serve --pki "$work/pki" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
+  --udp-listen off --data-dir "$work/data-tls" >"$work/rc-tls.log" 2>&1 &
+pid=$!; pids+=("$pid"); wait_port "$mqtt"; sleep 1
+storm roadcloud-tls "$pid" "mqtts://localhost:$mqtt" --pki "$work/pki" --data-dir "$work/data-tls"
+stop "$pid"
+
+# 3. Mosquitto, plain
+port=$(free_port)
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\n' "$port" \
+  >"$work/mosquitto.conf"
+mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+pid=$!; pids+=("$pid"); wait_port "$port"; sleep 1
+storm mosquitto "$pid" "mqtt://127.0.0.1:$port"
+stop "$pid"
+
+# 4. Mosquitto, TLS with client certificates
+port=$(free_port)
+printf 'listener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\nuse_identity_as_username true\nallow_anonymous false\npersistence false\nmax_connections -1\nuser root\n' \
+  "$port" "$work/pki/ca.crt" "$work/pki/server.crt" "$work/pki/server.key" >"$work/mosquitto-tls.conf"
+mosquitto -c "$work/mosquitto-tls.conf" >"$work/mosquitto-tls.log" 2>&1 &
+pid=$!; pids+=("$pid"); wait_port "$port"; sleep 1
+storm mosquitto-tls "$pid" "mqtts://localhost:$port" --pki "$work/pki" --data-dir "$work/data-mq"
+stop "$pid"
