@@ -74,7 +74,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     #[serde(skip)]
     pub config: Option<PathBuf>,
-    /// Where the embedded MQTT broker listens, or `off` (no broker: UDP or --broker only).
+    /// Where roadcloud's MQTT front end listens (over TLS with --pki: 8883 by convention), or
+    /// `off` (UDP or --broker only).
     #[arg(long, default_value = "127.0.0.1:1883")]
     pub mqtt_listen: ListenOrOff,
     /// Use this external MQTT broker (mqtt://HOST:PORT, or mqtts://HOST:PORT with --pki:
@@ -263,6 +264,8 @@ impl ServeArgs {
             ("--mqtt-listen", mqtt, secured),
             ("--udp-listen", self.udp_listen.0, false),
             ("--http-listen", Some(self.http_listen), secured),
+            // Counts and latencies only, never a position or an id: issue 14 lets health and
+            // metrics stay open on an address of their own.
             ("--monitor-listen", self.monitor_listen.0, true),
         ]
         .into_iter()
