@@ -79,19 +79,7 @@ fn only_the_zones_devices_and_operators_get_in() {
     let follower = format!("obu:{}", hex(&FOLLOWER));
     let follower_cert = issue(&pki, &data, &follower);
     // D is revoked before the server starts: its certificate is on the CA's list.
-    roadcloud(
-        &[
-            "pki",
-            "revoke",
-            "--dir",
-            &pki.display().to_string(),
-            "--device",
-            &obu(d),
-            "--data-dir",
-            &data.display().to_string(),
-        ],
-        None,
-    );
+    revoke(&pki, &data, &obu(d));
     let viewer = add_user(&data, "vic", "viewer", None);
     let operator = add_user(&data, "olga", "operator", Some("olga-password-1"));
     let admin = add_user(&data, "adam", "admin", None);
@@ -229,30 +217,7 @@ fn only_the_zones_devices_and_operators_get_in() {
     );
     let (rsu_client, _rsu_rx) = mqtt_connect(s.mqtt, "rsu", &certified(&s.ca, &rsu_cert)).unwrap();
     let (b_client, b_rx) = mqtt_connect(s.mqtt, "b", &certified(&s.ca, &b_cert)).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let advisory = loop {
-        assert!(
-            Instant::now() < deadline,
-            "no advisory reached the follower"
-        );
-        for (_, payload) in closing_pair() {
-            rsu_client
-                .publish(
-                    format!("V2X/RSU/{}/BSM/UP", &rsu[4..]),
-                    QoS::AtMostOnce,
-                    false,
-                    payload,
-                )
-                .unwrap();
-        }
-        let (topic, payload) = bsm_of(b);
-        b_client
-            .publish(topic, QoS::AtMostOnce, false, payload)
-            .unwrap();
-        if let Some(p) = receives_publish(&f_rx, Duration::from_millis(100)) {
-            break p;
-        }
-    };
+    let advisory = follower_advised(&rsu_client, &rsu[4..], &b_client, b, &f_rx);
     assert_eq!(
         advisory.topic,
         format!("V2X/OBU/{}/ADVICE/DOWN", hex(&FOLLOWER))
@@ -370,19 +335,7 @@ fn only_the_zones_devices_and_operators_get_in() {
     );
 
     // B revoked while connected: disconnected within seconds, refused when it comes back.
-    roadcloud(
-        &[
-            "pki",
-            "revoke",
-            "--dir",
-            &pki.display().to_string(),
-            "--device",
-            &obu(b),
-            "--data-dir",
-            &data.display().to_string(),
-        ],
-        None,
-    );
+    revoke(&pki, &data, &obu(b));
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         assert!(

@@ -249,30 +249,7 @@ fn the_generated_acl_holds_on_mosquitto() {
     let (rsu_client, _r) = mqtt_connect(port, "rsu", &certified(&s.ca, &rsu_cert)).unwrap();
     let (b_client, _b) = mqtt_connect(port, "b", &certified(&s.ca, &b_cert)).unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    let advisory = loop {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no advisory reached the follower"
-        );
-        for (_, payload) in closing_pair() {
-            rsu_client
-                .publish(
-                    format!("V2X/RSU/{rsu}/BSM/UP"),
-                    QoS::AtMostOnce,
-                    false,
-                    payload,
-                )
-                .unwrap();
-        }
-        let (topic, payload) = bsm_of(b);
-        b_client
-            .publish(topic, QoS::AtMostOnce, false, payload)
-            .unwrap();
-        if let Some(p) = receives_publish(&f_rx, Duration::from_millis(100)) {
-            break p;
-        }
-    };
+    let advisory = follower_advised(&rsu_client, rsu, &b_client, b, &f_rx);
     assert_eq!(
         advisory.topic,
         format!("V2X/OBU/{}/ADVICE/DOWN", hex(&FOLLOWER))

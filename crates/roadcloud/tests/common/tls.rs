@@ -348,3 +348,56 @@ pub fn issue(pki: &Path, data: &Path, device: &str) -> (PathBuf, PathBuf) {
         pki.join(format!("devices/{id}.key")),
     )
 }
+
+/// `roadcloud pki revoke` of `device` (`KIND:ID`).
+pub fn revoke(pki: &Path, data: &Path, device: &str) {
+    roadcloud(
+        &[
+            "pki",
+            "revoke",
+            "--dir",
+            &pki.display().to_string(),
+            "--device",
+            device,
+            "--data-dir",
+            &data.display().to_string(),
+        ],
+        None,
+    );
+}
+
+/// Until the follower's client (`follower`, subscribed to its downlink) receives an
+/// advisory: the RSU `rsu_id` forwards the closing pair's BSMs, and vehicle `b` publishes
+/// its own BSM on `b_client`, every 100 ms. The advisory, within 15 s.
+pub fn follower_advised(
+    rsu_client: &Client,
+    rsu_id: &str,
+    b_client: &Client,
+    b: u64,
+    follower: &Receiver<Packet>,
+) -> rumqttc::Publish {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "no advisory reached the follower"
+        );
+        for (_, payload) in super::closing_pair() {
+            rsu_client
+                .publish(
+                    format!("V2X/RSU/{rsu_id}/BSM/UP"),
+                    QoS::AtMostOnce,
+                    false,
+                    payload,
+                )
+                .unwrap();
+        }
+        let (topic, payload) = bsm_of(b);
+        b_client
+            .publish(topic, QoS::AtMostOnce, false, payload)
+            .unwrap();
+        if let Some(p) = receives_publish(follower, Duration::from_millis(100)) {
+            return p;
+        }
+    }
+}
