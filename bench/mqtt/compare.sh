@@ -28,25 +28,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-for pkg in mosquitto nats-server; do
-  if ! command -v "$pkg" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$pkg" ] && [ ! -x "/usr/bin/$pkg" ]; then
-    echo "installing $pkg (Debian package)..." >&2
-    sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q "$pkg" >/dev/null
-  fi
-done
-export PATH="$PATH:/usr/sbin"
-
-cargo build --release -q
-bin=target/release/roadcloud
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# shellcheck source=common.sh
+source bench/mqtt/common.sh
+need_packages mosquitto nats-server
 
 fleets=${RATES:-5000}
 results=()

@@ -16,27 +16,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
-  echo "installing mosquitto (Debian package)..." >&2
-  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q mosquitto >/dev/null
-fi
-export PATH="$PATH:/usr/sbin"
 n=${N:-10000}
 # Each side holds N sockets.
 ulimit -n "$(( n + 1000 > $(ulimit -Hn) ? $(ulimit -Hn) : n + 1000 ))" 2>/dev/null || true
-
-cargo build --release -q
-bin=target/release/roadcloud
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+# shellcheck source=common.sh
+source bench/mqtt/common.sh
+need_packages mosquitto
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 "$bin" pki init --dir "$work/pki" >/dev/null
 
