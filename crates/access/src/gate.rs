@@ -134,6 +134,13 @@ impl Gatekeeper for OpenGate {
 pub struct RegistryGate {
     devices: ArcSwap<HashMap<Identity, Arc<Device>>>,
     generation: AtomicU64,
+    /// Per device, the password hash last verified and the SHA-256 of the password that
+    /// matched it: a device reconnecting with the same password costs a SHA-256, not another
+    /// Argon2 (a zone's password devices reconnecting together after an outage would
+    /// otherwise cost tens of milliseconds of CPU each).
+    verified: std::sync::Mutex<HashMap<Identity, (String, String)>>,
+    /// Argon2 verifications run so far.
+    argon2_runs: AtomicU64,
 }
 
 impl RegistryGate {
@@ -153,6 +160,12 @@ impl RegistryGate {
             .collect();
         self.devices.store(Arc::new(map));
         self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many Argon2 password verifications it has run (the others were answered from the
+    /// last verified password).
+    pub fn argon2_runs(&self) -> u64 {
+        self.argon2_runs.load(Ordering::Relaxed)
     }
 
     /// How many devices it knows.
@@ -203,10 +216,23 @@ impl Gatekeeper for RegistryGate {
             return Err(ConnectRefusal::NoCredentials);
         };
         let device = self.enabled(user)?;
-        match &device.password_hash {
-            Some(phc) if verify_password(password.as_bytes(), phc) => Ok(Principal::Device(device)),
-            _ => Err(ConnectRefusal::WrongPassword),
+        let Some(phc) = &device.password_hash else {
+            return Err(ConnectRefusal::WrongPassword);
+        };
+        let digest = crate::secret::sha256_hex(password.as_bytes());
+        let lock = || self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if lock()
+            .get(&device.identity)
+            .is_some_and(|(h, d)| h == phc && *d == digest)
+        {
+            return Ok(Principal::Device(device));
         }
+        self.argon2_runs.fetch_add(1, Ordering::Relaxed);
+        if !verify_password(password.as_bytes(), phc) {
+            return Err(ConnectRefusal::WrongPassword);
+        }
+        lock().insert(device.identity, (phc.clone(), digest));
+        Ok(Principal::Device(device))
     }
 
     fn still_admitted(&self, principal: &Principal) -> bool {
@@ -317,6 +343,29 @@ mod tests {
         ] {
             assert_eq!(g.admit(&h).unwrap_err(), want, "{h:?}");
         }
+    }
+
+    #[test]
+    fn a_password_verified_once_is_checked_fast_and_a_wrong_one_still_fails() {
+        let g = registry();
+        let ok = hello(Some("rsu:0000000000000002"), Some("s3cret"), None);
+        for _ in 0..10 {
+            assert!(g.admit(&ok).is_ok());
+        }
+        assert_eq!(g.argon2_runs(), 1);
+        let wrong = hello(Some("rsu:0000000000000002"), Some("s3creT"), None);
+        assert_eq!(g.admit(&wrong).unwrap_err(), ConnectRefusal::WrongPassword);
+        // A new password in the registry: the old one no longer admits.
+        let mut d = (*g
+            .devices
+            .load()
+            .get(&"rsu:0000000000000002".parse().unwrap())
+            .unwrap()
+            .clone())
+        .clone();
+        d.password_hash = Some(hash_password("n3w").unwrap());
+        g.replace([d]);
+        assert_eq!(g.admit(&ok).unwrap_err(), ConnectRefusal::WrongPassword);
     }
 
     #[test]

@@ -76,8 +76,11 @@ pub(crate) async fn run<S>(
                 certificate: certificate.as_ref(),
             })
         };
-        // A password costs an Argon2 hash: off the async threads.
+        // A password may cost an Argon2 hash: off the async threads, a core at a time.
         if connect.login.is_some() {
+            let Ok(_permit) = shared.password_checks.acquire().await else {
+                return;
+            };
             tokio::task::spawn_blocking(decide)
                 .await
                 .unwrap_or(Err(ConnectRefusal::WrongPassword))

@@ -136,6 +136,9 @@ struct Shared {
     open: AtomicUsize,
     /// The gate's generation: connections look at their admission again when it changes.
     generations: tokio::sync::watch::Receiver<u64>,
+    /// Password checks (Argon2, tens of milliseconds of CPU each) running at once: at most
+    /// one per core, so a flood of CONNECTs with passwords cannot take every core.
+    password_checks: tokio::sync::Semaphore,
 }
 
 /// A running front end.
@@ -203,6 +206,9 @@ pub async fn start(
         stats: stats.clone(),
         open: AtomicUsize::new(0),
         generations,
+        password_checks: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        ),
     });
     tokio::spawn(accept(listener, shared));
     Ok(BrokerHandle {

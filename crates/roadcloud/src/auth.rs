@@ -55,6 +55,56 @@ impl Caller {
     }
 }
 
+/// Failed logins per client address: after [`LoginThrottle::MAX_FAILURES`] within
+/// [`LoginThrottle::WINDOW`], the address is refused (HTTP 429) until the window has passed,
+/// so guessing a password costs far more than Argon2 alone makes it.
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures:
+        std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (u32, std::time::Instant)>>,
+}
+
+impl LoginThrottle {
+    /// Failures allowed within the window.
+    pub const MAX_FAILURES: u32 = 5;
+    /// How long failures are remembered.
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut std::collections::HashMap<std::net::IpAddr, (u32, std::time::Instant)>) -> T,
+    ) -> T {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget what is past the window, so the table stays as small as the recent attempts.
+        if m.len() > 1_024 {
+            m.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
+        }
+        f(&mut m)
+    }
+
+    fn blocked(&self, ip: std::net::IpAddr) -> bool {
+        self.with(|m| {
+            m.get(&ip).is_some_and(|(n, since)| {
+                *n >= Self::MAX_FAILURES && since.elapsed() < Self::WINDOW
+            })
+        })
+    }
+
+    fn failed(&self, ip: std::net::IpAddr) {
+        self.with(|m| {
+            let e = m.entry(ip).or_insert((0, std::time::Instant::now()));
+            if e.1.elapsed() >= Self::WINDOW {
+                *e = (0, std::time::Instant::now());
+            }
+            e.0 += 1;
+        });
+    }
+
+    fn succeeded(&self, ip: std::net::IpAddr) {
+        self.with(|m| m.remove(&ip));
+    }
+}
+
 /// The cookie the web map's login sets.
 const COOKIE: &str = "roadcloud_token";
 
@@ -155,6 +205,12 @@ pub async fn login(
     ConnectInfo(ClientAddr(addr)): ConnectInfo<ClientAddr>,
     Json(login): Json<Login>,
 ) -> Response {
+    if state.logins.blocked(addr.ip()) {
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed logins from this address: wait a minute",
+        );
+    }
     let registry = state.registry.clone();
     let checked = tokio::task::spawn_blocking(move || {
         let (operator, hash) = registry.user_password(&login.name).ok()??;
@@ -164,8 +220,10 @@ pub async fn login(
     .ok()
     .flatten();
     let Some(operator) = checked else {
+        state.logins.failed(addr.ip());
         return refuse(StatusCode::UNAUTHORIZED, "wrong user name or password");
     };
+    state.logins.succeeded(addr.ip());
     let token = match new_token() {
         Ok(t) => t,
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),

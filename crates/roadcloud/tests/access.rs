@@ -363,6 +363,7 @@ fn the_outsider_attacks_fail() {
     roadcloud(&["pki", "init", "--dir", &pki.display().to_string()], None);
     let insider = issue(&pki, &data, &format!("obu:{}", vehicle_id(7)));
     let viewer = add_user(&data, "vic", "viewer", None);
+    add_user(&data, "olga", "operator", Some("olga-password-1"));
     let s = serve_secured(&pki, &data, &[]);
     let (ic, _irx) = mqtt_connect(
         s.mqtt,
@@ -418,6 +419,16 @@ fn the_outsider_attacks_fail() {
         true,
         "{body}"
     );
+    // 4. Guessing an operator's password: five tries a minute, then even the right one is
+    // refused from that address for the rest of the minute.
+    let login = |password: &str| {
+        let body = format!(r#"{{"name": "olga", "password": "{password}"}}"#);
+        https(s.https, &s.ca, "POST", "/api/v1/login", None, &body).0
+    };
+    for guess in ["123456", "password", "olga", "operator", "roadcloud"] {
+        assert_eq!(login(guess), 401);
+    }
+    assert_eq!(login("olga-password-1"), 429);
     // And plain HTTP on the HTTPS port gets no answer.
     assert!(get(s.https, "/api/v1/apps").is_none_or(|(c, _)| c != 200));
 }

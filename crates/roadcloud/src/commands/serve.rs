@@ -360,6 +360,8 @@ pub struct AppState {
     pub auth_required: bool,
     /// The MQTT front end's counters, when it runs.
     pub broker: Option<Arc<BrokerStats>>,
+    /// Failed logins per client address.
+    pub logins: Arc<auth::LoginThrottle>,
 }
 
 /// Logs rejections at most once a second per reason, with how many were folded in.
@@ -552,6 +554,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         registry,
         auth_required: tls.is_some(),
         broker: broker_stats,
+        logins: Arc::default(),
     };
     if let Some(addr) = args.monitor_listen.0 {
         let monitor = tokio::net::TcpListener::bind(addr).await.with_context(|| {
