@@ -7,7 +7,8 @@
 #   3. Mosquitto, plain;
 #   4. Mosquitto over TLS with client certificates (require_certificate), no ACL.
 # For each: seconds until all N are CONNACKed (`roadcloud bench --storm N`), and the server's
-# resident memory before and while it holds them, per connection.
+# resident memory before, at its peak, and at the end of holding them idle for 8 s, each per
+# connection (the peak includes what the handshakes needed for a moment).
 #
 #   bench/mqtt/storm.sh              # 10,000 connections
 #   N=3000 bench/mqtt/storm.sh
@@ -33,26 +34,30 @@ storm() {
   "$bin" bench --storm "$n" --broker "$broker" --seconds 8 --label "$label" --json --quiet "$@" \
     >"$work/storm.json" &
   local bench=$!
-  # Sample the server's memory while the connections are held.
-  local peak=0
+  # Sample the server's memory while the connections are held: its peak (with what the
+  # handshakes needed for a moment), and at the end of the hold (idle connections only).
+  # "Held" is the sample a second before the bench lets them go.
+  local peak=0 held=0 s1=0 s2=0
   while kill -0 "$bench" 2>/dev/null; do
     local now; now=$(rss_kb "$pid" || echo 0)
     [ "${now:-0}" -gt "$peak" ] && peak=$now
+    held=$s1; s1=$s2; s2=${now:-0}
     sleep 0.5
   done
   wait "$bench" || true
-  python3 - "$work/storm.json" "$before" "$peak" "$n" <<'PY'
+  python3 - "$work/storm.json" "$before" "$peak" "$held" "$n" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-before, peak, n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+before, peak, held, n = (int(x) for x in sys.argv[2:6])
 all_s = r["all_connacked_s"]
+per = lambda kb: (kb - before) / max(r["connacked"], 1)
 print(f'{r["system"]:<16} {r["connacked"]:>7}/{n:<7} {("%.2f" % all_s) if all_s is not None else "not all":>9} s '
-      f'{before/1024:>8.1f} MB -> {peak/1024:>8.1f} MB {((peak-before)*1024/max(r["connacked"],1))/1024:>8.1f} KB/conn'
+      f'{before/1024:>7.1f} MB {peak/1024:>7.1f} MB {per(peak):>7.1f} KB {held/1024:>7.1f} MB {per(held):>7.1f} KB'
       + (f'   first error: {r["first_error"]}' if r["first_error"] else ''))
 PY
 }
 
-printf '%-16s %15s %11s %27s %13s\n' system connacked all_in rss per_conn
+printf '%-16s %15s %11s %10s %10s %10s %10s %10s\n' system connacked all_in rss_before peak peak/conn held held/conn
 
 # 1. roadcloud, plain
 mqtt=$(free_port); http=$(free_port)

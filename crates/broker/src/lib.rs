@@ -255,17 +255,25 @@ async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
         shared.open.fetch_add(1, Ordering::AcqRel);
         let _ = tcp.set_nodelay(true);
         let s = shared.clone();
-        tokio::spawn(async move {
-            match s.config.tls.clone() {
-                None => connection::run(tcp, peer, None, &s).await,
-                Some(tls) => {
-                    if let Some((stream, cert)) = tls::handshake(tcp, peer, tls, &s).await {
+        // Each mode its own task, sized for its own state: a plain connection does not carry
+        // room for TLS, and the handshake's state lives on the heap only while it runs.
+        match s.config.tls.clone() {
+            None => {
+                tokio::spawn(async move {
+                    connection::run(tcp, peer, None, &s).await;
+                    s.open.fetch_sub(1, Ordering::AcqRel);
+                });
+            }
+            Some(tls) => {
+                tokio::spawn(async move {
+                    let handshake = Box::pin(tls::handshake(tcp, peer, tls, &s)).await;
+                    if let Some((stream, cert)) = handshake {
                         connection::run(stream, peer, cert, &s).await;
                     }
-                }
+                    s.open.fetch_sub(1, Ordering::AcqRel);
+                });
             }
-            s.open.fetch_sub(1, Ordering::AcqRel);
-        });
+        }
     }
 }
 

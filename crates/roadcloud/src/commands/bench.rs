@@ -413,7 +413,7 @@ async fn connect_registered(
 }
 
 /// Opens `n` idle connections at once and measures how long until each is CONNACKed (or
-/// refused), then holds them for `--seconds`.
+/// refused), then holds them all for `--seconds`.
 async fn storm(args: &BenchArgs, n: usize, tls: Option<&BenchTls>) -> Result<Value> {
     // One device for all of them (each connection its own client id), as the reconnecting
     // OBUs of a zone would present theirs.
@@ -427,20 +427,24 @@ async fn storm(args: &BenchArgs, n: usize, tls: Option<&BenchTls>) -> Result<Val
     }
     let started = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Duration, String>>(n.max(1));
+    // Every connection is held until the bench lets them all go together, --seconds after
+    // the last CONNACK: the server's memory is then read with all of them open.
+    let (release_tx, release) = tokio::sync::watch::channel(false);
     for i in 0..n {
         let tx = tx.clone();
         let broker = args.broker.clone();
         let config = config.clone();
-        let hold = Duration::from_secs(args.seconds);
+        let mut release = release.clone();
         tokio::spawn(async move {
             let result = connect(&broker, &format!("roadcloud-storm-{i}"), config).await;
             match result {
                 Ok((_client, mut events)) => {
                     let _ = tx.send(Ok(started.elapsed())).await;
-                    // Idle: only the keep-alive's pings, until the hold ends.
-                    let _ =
-                        tokio::time::timeout(hold, async { while events.poll().await.is_ok() {} })
-                            .await;
+                    // Idle: only the keep-alive's pings, until released.
+                    tokio::select! {
+                        _ = async { while events.poll().await.is_ok() {} } => {}
+                        _ = release.wait_for(|go| *go) => {}
+                    }
                 }
                 Err(e) => {
                     let _ = tx.send(Err(e.to_string())).await;
@@ -483,6 +487,7 @@ async fn storm(args: &BenchArgs, n: usize, tls: Option<&BenchTls>) -> Result<Val
         );
     }
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    let _ = release_tx.send(true);
     Ok(result)
 }
 
