@@ -1,8 +1,8 @@
 //! One client connection: CONNECT and the gate, then packets both ways until it closes.
 //! MQTT 3.1.1 (OASIS, 2014) clause numbers are cited where a rule comes from.
 
+use crate::Shared;
 use crate::router::{Command, ConnectionId};
-use crate::{Shared, still_admitted};
 use bytes::{Bytes, BytesMut};
 use roadcloud_access::{ConnectRefusal, Hello, PresentedCertificate, Principal};
 use roadcloud_transport::{Frame, Transport, now_millis};
@@ -201,7 +201,7 @@ where
                 expiry.as_mut().reset(due);
             }
             Ok(()) = generations.changed() => {
-                if !still_admitted(shared, principal) {
+                if !shared.gate.still_admitted(principal) {
                     shared.stats.disconnected_revoked.fetch_add(1, Ordering::Relaxed);
                     return End::Error("device disabled or removed".into());
                 }

@@ -5,9 +5,9 @@
 //! passes (issue 14, items 1 and 2):
 //! - at the TLS handshake, the client certificate's chain (the zone's CA, its revocation
 //!   list), then at CONNECT who the client is ([`Gatekeeper`]);
-//! - at PUBLISH, whether the client may send on that topic ([`Principal::may_publish`]):
+//! - at PUBLISH, whether the client may send on that topic ([`roadcloud_access::Principal::may_publish`]):
 //!   what it may is handed to the pipeline as a [`Frame`], the rest is dropped and counted;
-//! - at SUBSCRIBE, whether the client may read that filter ([`Principal::may_subscribe`]):
+//! - at SUBSCRIBE, whether the client may read that filter ([`roadcloud_access::Principal::may_subscribe`]):
 //!   a refused filter gets the SUBACK failure code and nothing is ever delivered on it.
 //!
 //! Uplinks are never relayed to other clients: only roadcloud reads them. Downlinks are what
@@ -16,7 +16,7 @@
 //!
 //! Each connection is one task (its socket, its read buffer, a small outbox); the
 //! subscriptions are owned by one router task that takes typed messages from a bounded inbox
-//! ([`router`]). An idle connection holds a few kilobytes.
+//! (the `router` module). An idle connection holds a few kilobytes.
 
 #![warn(missing_docs)]
 
@@ -26,7 +26,8 @@ mod tls;
 
 pub use tls::peer_certificate;
 
-use roadcloud_access::{ConnectRefusal, Gatekeeper, Principal};
+use roadcloud_access::{ConnectRefusal, Gatekeeper};
+pub use roadcloud_transport::mqtt::BrokerError;
 use roadcloud_transport::{DownlinkError, Downlinks, Frame};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -64,18 +65,6 @@ impl BrokerConfig {
         }
     }
 }
-
-/// Why the front end could not start.
-#[derive(Debug)]
-pub struct BrokerError(String);
-
-impl std::fmt::Display for BrokerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BrokerError {}
 
 /// What the front end has done, for `/metrics`.
 #[derive(Debug, Default)]
@@ -275,9 +264,4 @@ async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
             }
         }
     }
-}
-
-/// Whether `principal` may go on; asked when the gate's generation has changed.
-fn still_admitted(shared: &Shared, principal: &Principal) -> bool {
-    shared.gate.still_admitted(principal)
 }

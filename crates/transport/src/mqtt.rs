@@ -10,9 +10,9 @@ use tokio::sync::mpsc;
 /// `/JSON` (downlink topics end in `/DOWN` and are not read back).
 pub const UPLINK_FILTERS: [&str; 2] = ["V2X/+/+/+/UP", "V2X/+/+/+/UP/JSON"];
 
-/// Why the broker could not start.
+/// Why a broker could not be started (roadcloud's front end) or reached (an external one).
 #[derive(Debug)]
-pub struct BrokerError(String);
+pub struct BrokerError(pub String);
 
 impl std::fmt::Display for BrokerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -83,24 +83,16 @@ fn launch(command: &str, dir: &Path, extra: &[&str]) -> Server {
     let mqtt = given("--mqtt-listen").unwrap_or_else(free_port);
     let http = given("--http-listen").unwrap_or_else(free_port);
     let udp = given("--udp-listen").unwrap_or_else(free_udp_port);
-    let mut args: Vec<String> = vec![command.into()];
-    for (flag, value) in [
-        ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
-        ("--http-listen", format!("127.0.0.1:{http}")),
-        ("--udp-listen", format!("127.0.0.1:{udp}")),
-        ("--data-dir", dir.display().to_string()),
-    ] {
-        if !extra.contains(&flag) {
-            args.extend([flag.to_string(), value]);
-        }
-    }
-    let child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
-        .args(&args)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start roadcloud");
+    let child = spawn_roadcloud(
+        vec![command.into()],
+        [
+            ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
+            ("--http-listen", format!("127.0.0.1:{http}")),
+            ("--udp-listen", format!("127.0.0.1:{udp}")),
+            ("--data-dir", dir.display().to_string()),
+        ],
+        extra,
+    );
     let s = Server {
         child,
         mqtt,
@@ -113,6 +105,27 @@ fn launch(command: &str, dir: &Path, extra: &[&str]) -> Server {
         get(s.http, "/healthz").is_some_and(|(c, _)| c == 200)
     });
     s
+}
+
+/// Starts `roadcloud ARGS DEFAULTS EXTRA`: each of `defaults` (a flag and its value) unless
+/// `extra` gives that flag itself.
+pub fn spawn_roadcloud<const N: usize>(
+    mut args: Vec<String>,
+    defaults: [(&str, String); N],
+    extra: &[&str],
+) -> Child {
+    for (flag, value) in defaults {
+        if !extra.contains(&flag) {
+            args.extend([flag.to_string(), value]);
+        }
+    }
+    Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args(&args)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start roadcloud")
 }
 
 /// A minimal HTTP GET: (status, body).

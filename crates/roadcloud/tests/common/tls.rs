@@ -81,26 +81,17 @@ impl Drop for SecureServer {
 /// Starts `roadcloud serve --pki PKI --data-dir DATA EXTRA` on free loopback ports.
 pub fn serve_secured(pki: &Path, data: &Path, extra: &[&str]) -> SecureServer {
     let (mqtt, https, monitor, udp) = (free_port(), free_port(), free_port(), free_udp_port());
-    let mut args: Vec<String> = vec!["serve".into(), "--pki".into(), pki.display().to_string()];
-    for (flag, value) in [
-        ("--data-dir", data.display().to_string()),
-        ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
-        ("--http-listen", format!("127.0.0.1:{https}")),
-        ("--monitor-listen", format!("127.0.0.1:{monitor}")),
-        ("--udp-listen", format!("127.0.0.1:{udp}")),
-    ] {
-        // A flag `extra` gives is its own.
-        if !extra.contains(&flag) {
-            args.extend([flag.to_string(), value]);
-        }
-    }
-    let child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
-        .args(&args)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start roadcloud");
+    let child = super::spawn_roadcloud(
+        vec!["serve".into(), "--pki".into(), pki.display().to_string()],
+        [
+            ("--data-dir", data.display().to_string()),
+            ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
+            ("--http-listen", format!("127.0.0.1:{https}")),
+            ("--monitor-listen", format!("127.0.0.1:{monitor}")),
+            ("--udp-listen", format!("127.0.0.1:{udp}")),
+        ],
+        extra,
+    );
     let s = SecureServer {
         child,
         mqtt,
@@ -329,19 +320,7 @@ pub fn certified<'a>(ca: &'a Path, cert: &'a (PathBuf, PathBuf)) -> Credentials<
 }
 
 pub fn issue(pki: &Path, data: &Path, device: &str) -> (PathBuf, PathBuf) {
-    roadcloud(
-        &[
-            "pki",
-            "issue",
-            "--dir",
-            &pki.display().to_string(),
-            "--device",
-            device,
-            "--data-dir",
-            &data.display().to_string(),
-        ],
-        None,
-    );
+    pki_command("issue", pki, data, device);
     let id = device.split_once(':').unwrap().1;
     (
         pki.join(format!("devices/{id}.crt")),
@@ -351,10 +330,15 @@ pub fn issue(pki: &Path, data: &Path, device: &str) -> (PathBuf, PathBuf) {
 
 /// `roadcloud pki revoke` of `device` (`KIND:ID`).
 pub fn revoke(pki: &Path, data: &Path, device: &str) {
+    pki_command("revoke", pki, data, device);
+}
+
+/// `roadcloud pki VERB --dir PKI --device DEVICE --data-dir DATA`.
+fn pki_command(verb: &str, pki: &Path, data: &Path, device: &str) {
     roadcloud(
         &[
             "pki",
-            "revoke",
+            verb,
             "--dir",
             &pki.display().to_string(),
             "--device",
