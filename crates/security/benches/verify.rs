@@ -1,0 +1,95 @@
+//! Signature verifications per second per core, SM2 and P-256, and a signed message through
+//! the whole verifier. `bench/security/speed.sh` runs this beside `openssl speed`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use roadcloud_security::crypto::{Algorithm, Signer, SigningKey, signing_input};
+use roadcloud_security::pki::{DeviceRole, ZonePki};
+use roadcloud_security::profile::AID_BSM;
+use roadcloud_security::sign::{Header, SignerForm, sign};
+use roadcloud_security::time::time64_from_unix_ms;
+use roadcloud_security::trust::TrustStore;
+use std::hint::black_box;
+
+fn signatures(c: &mut Criterion) {
+    let mut g = c.benchmark_group("verify");
+    g.throughput(Throughput::Elements(1));
+    let message =
+        signing_input(roadcloud_security::asn::HashAlgorithm::Sha256, b"tbs", b"").expect("hash");
+    for algorithm in [Algorithm::Sm2, Algorithm::EcdsaP256] {
+        let key = SigningKey::generate(algorithm);
+        let signature = key.sign(&message);
+        let verifying = key.verifying_key();
+        assert!(verifying.verify(&message, &signature));
+        let name = match algorithm {
+            Algorithm::Sm2 => "sm2_rustcrypto",
+            Algorithm::EcdsaP256 => "p256_ring",
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| assert!(verifying.verify(black_box(&message), black_box(&signature))))
+        });
+    }
+    // P-256 through RustCrypto, to compare with ring (module docs of `crypto`).
+    {
+        use p256::ecdsa::signature::{Signer as _, Verifier as _};
+        let key = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).expect("key");
+        let signature: p256::ecdsa::Signature = key.sign(&message);
+        let verifying = *key.verifying_key();
+        g.bench_function("p256_rustcrypto", |b| {
+            b.iter(|| {
+                verifying
+                    .verify(black_box(&message), black_box(&signature))
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn messages(c: &mut Criterion) {
+    let mut g = c.benchmark_group("signed_bsm");
+    g.throughput(Throughput::Elements(1));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    for algorithm in [Algorithm::Sm2, Algorithm::EcdsaP256] {
+        let dir = std::env::temp_dir().join(format!(
+            "roadcloud-bench-{}-{}",
+            algorithm.as_str(),
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let pki = ZonePki::init(&dir, algorithm, None, now).expect("pki");
+        let store = TrustStore::load_dir(&dir).expect("store");
+        let car = pki
+            .issue_device("car", DeviceRole::Obu, None, now, false)
+            .expect("car");
+        let header = Header {
+            generation_time: time64_from_unix_ms(now),
+            generation_location: None,
+        };
+        let payload = [0x5au8; 60];
+        let full = sign(&payload, AID_BSM, header, &car, SignerForm::Certificate);
+        store.verify(&full, now).expect("learned");
+        let by_digest = sign(&payload, AID_BSM, header, &car, SignerForm::Digest);
+        g.bench_function(format!("{}_by_digest", algorithm.as_str()), |b| {
+            b.iter(|| store.verify(black_box(&by_digest), now).expect("verifies"))
+        });
+        g.bench_function(format!("{}_sign", algorithm.as_str()), |b| {
+            b.iter(|| {
+                sign(
+                    black_box(&payload),
+                    AID_BSM,
+                    header,
+                    &car,
+                    SignerForm::Digest,
+                )
+            })
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    g.finish();
+}
+
+criterion_group!(benches, signatures, messages);
+criterion_main!(benches);
