@@ -5,12 +5,21 @@
 //! publish as another vehicle or as an RSU), its generation time is within the configured
 //! window of the reception time (the minute wrap of `secMark` handled), and its sender is
 //! within its rate. Every rejection is counted per reason and per device.
+//!
+//! With a [`Security`] policy ([`decode_secured`]), a UPER payload must be a signed message
+//! (IEEE 1609.2 `SignedData`, YD/T 3957-2021 §6.4) that the zone's trust store verifies, under
+//! an AID its topic's message may come under, its claims (emergency status, position) within
+//! what its certificate permits; the same signed message twice is a replay. Unsigned payloads,
+//! and JSON topics, pass only when the policy allows unsigned input (`--allow-unsigned`).
 
 #![warn(missing_docs)]
 
 use roadcloud_csae::{Day2Message, MessageFrame};
+use roadcloud_security::profile;
+use roadcloud_security::trust::{Failure, TrustStore};
 use roadcloud_transport::{DeviceId, DeviceKind, Encoding, Frame, MessageKind, Topic};
 use roadcloud_world::resolve_sec_mark;
+use std::sync::Arc;
 /// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
 /// process, so no one can precompute colliding ids to slow a map down.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
@@ -65,6 +74,24 @@ pub enum Reason {
     NoTime,
     /// Over the device's rate.
     RateLimited,
+    /// Not signed, where signatures are required.
+    Unsigned,
+    /// The signature does not verify.
+    BadSignature,
+    /// Signed by the digest of a certificate never seen.
+    UnknownSigner,
+    /// The signer's certificate does not chain to the zone's roots.
+    UntrustedChain,
+    /// Outside the certificate's validity, or past the message's expiry.
+    Expired,
+    /// The signer's certificate is revoked.
+    Revoked,
+    /// The certificate does not permit the message or what it claims.
+    NotPermitted,
+    /// The same signed message again.
+    Replayed,
+    /// The message's position is outside the certificate's region.
+    OutsideRegion,
 }
 
 impl Reason {
@@ -79,11 +106,35 @@ impl Reason {
             Reason::Future => "future",
             Reason::NoTime => "no_time",
             Reason::RateLimited => "rate_limited",
+            Reason::Unsigned => "unsigned",
+            Reason::BadSignature => "bad_signature",
+            Reason::UnknownSigner => "unknown_signer",
+            Reason::UntrustedChain => "untrusted_chain",
+            Reason::Expired => "expired",
+            Reason::Revoked => "revoked",
+            Reason::NotPermitted => "not_permitted",
+            Reason::Replayed => "replayed",
+            Reason::OutsideRegion => "outside_region",
+        }
+    }
+
+    /// The reason of a verification failure.
+    pub fn of_failure(f: &Failure) -> Reason {
+        match f {
+            Failure::Unsigned => Reason::Unsigned,
+            Failure::Malformed(_) => Reason::Undecodable,
+            Failure::BadSignature => Reason::BadSignature,
+            Failure::UnknownSigner(_) => Reason::UnknownSigner,
+            Failure::UntrustedChain(_) => Reason::UntrustedChain,
+            Failure::Expired => Reason::Expired,
+            Failure::Revoked => Reason::Revoked,
+            Failure::NotPermitted(_) => Reason::NotPermitted,
+            Failure::OutsideRegion => Reason::OutsideRegion,
         }
     }
 
     /// Every reason.
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 17] = [
         Reason::Topic,
         Reason::Undecodable,
         Reason::WrongMessage,
@@ -92,6 +143,15 @@ impl Reason {
         Reason::Future,
         Reason::NoTime,
         Reason::RateLimited,
+        Reason::Unsigned,
+        Reason::BadSignature,
+        Reason::UnknownSigner,
+        Reason::UntrustedChain,
+        Reason::Expired,
+        Reason::Revoked,
+        Reason::NotPermitted,
+        Reason::Replayed,
+        Reason::OutsideRegion,
     ];
 }
 
@@ -142,6 +202,28 @@ pub struct Decoded {
     pub received_at: i64,
     /// The message and its `secMark`, if it has one, or why it is turned away.
     pub message: Result<(Uplink, Option<u16>), Rejection>,
+    /// Its signature, when it came signed and verified.
+    pub signature: Option<Signed>,
+}
+
+/// What admission keeps of a verified signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signed {
+    /// What tells this signed message from every other (its signature's `s`), for replays.
+    pub fingerprint: u128,
+    /// The AID it was signed under.
+    pub psid: u64,
+    /// The signer certificate's HashedId8.
+    pub signer: [u8; 8],
+}
+
+/// What admission asks of signatures (module docs).
+#[derive(Debug, Clone)]
+pub struct Security {
+    /// The zone's trust store.
+    pub store: Arc<TrustStore>,
+    /// Whether unsigned payloads and JSON topics are admitted (`--allow-unsigned`).
+    pub allow_unsigned: bool,
 }
 
 /// The stateless half of admission: the topic parses, the payload decodes as the message
@@ -150,12 +232,127 @@ pub struct Decoded {
 /// [`Decoded::message`] to be counted by [`Admission::admit_decoded`].
 pub fn decode(frame: &Frame) -> Result<Decoded, Rejection> {
     let topic = Topic::parse(&frame.topic).map_err(|e| reject(Reason::Topic, e.to_string()))?;
-    let message = decode_message(&topic, frame);
+    let message = decode_message(&topic, frame.payload.as_ref());
     Ok(Decoded {
         topic,
         received_at: frame.received_at,
         message,
+        signature: None,
     })
+}
+
+/// [`decode`] under a [`Security`] policy: a UPER payload is verified first (module docs);
+/// verification is the costly part, and stateless, so it runs on the decoding threads.
+pub fn decode_secured(frame: &Frame, security: &Security) -> Result<Decoded, Rejection> {
+    let topic = Topic::parse(&frame.topic).map_err(|e| reject(Reason::Topic, e.to_string()))?;
+    let mut signature = None;
+    let message = if topic.message == MessageKind::Heartbeat {
+        decode_message(&topic, &frame.payload)
+    } else {
+        match topic.encoding {
+            Encoding::Json if security.allow_unsigned => decode_message(&topic, &frame.payload),
+            Encoding::Json => Err(reject(
+                Reason::Unsigned,
+                "JSON uplinks are unsigned; send signed UPER, or run with --allow-unsigned",
+            )),
+            Encoding::Uper => verify_and_decode(&topic, frame, security).map(|(m, s)| {
+                signature = s;
+                m
+            }),
+        }
+    };
+    Ok(Decoded {
+        topic,
+        received_at: frame.received_at,
+        message,
+        signature,
+    })
+}
+
+/// Whether a payload looks like a 1609.2 SPDU (protocol version 3, then a CHOICE tag) rather
+/// than a bare `MessageFrame`.
+fn looks_signed(payload: &[u8]) -> bool {
+    payload.len() > 2 && payload[0] == 3 && payload[1] & 0xC0 == 0x80
+}
+
+type Message = (Uplink, Option<u16>);
+
+fn verify_and_decode(
+    topic: &Topic,
+    frame: &Frame,
+    security: &Security,
+) -> Result<(Message, Option<Signed>), Rejection> {
+    let verified = match security.store.verify(&frame.payload, frame.received_at) {
+        Ok(v) => v,
+        Err(Failure::Unsigned | Failure::Malformed(_)) if security.allow_unsigned => {
+            return decode_message(topic, &frame.payload).map(|m| (m, None));
+        }
+        Err(Failure::Malformed(_)) if !looks_signed(&frame.payload) => {
+            return Err(reject(
+                Reason::Unsigned,
+                "not a signed message; sign it (IEEE 1609.2), or run with --allow-unsigned",
+            ));
+        }
+        Err(f) => return Err(reject(Reason::of_failure(&f), f.to_string())),
+    };
+    let kind = match topic.message {
+        MessageKind::Bsm => profile::Message::Bsm,
+        MessageKind::Map => profile::Message::Map,
+        MessageKind::Spat => profile::Message::Spat,
+        MessageKind::Rsi => profile::Message::Rsi,
+        MessageKind::Rsm => profile::Message::Rsm,
+        _ => profile::Message::Day2,
+    };
+    if !kind.allows(verified.psid) {
+        return Err(reject(
+            Reason::NotPermitted,
+            format!(
+                "{} is not sent under AID {}",
+                topic.message.as_str(),
+                verified.psid
+            ),
+        ));
+    }
+    let message = decode_message(topic, &verified.payload)?;
+    if let (Uplink::Message(frame), _) = &message {
+        // Claims the certificate must back (YD/T 3707 AIDs; 1609.2 5.2.4.3.x consistency).
+        if let MessageFrame::BsmFrame(b) = frame
+            && !profile::may_claim_emergency(verified.psid)
+            && roadcloud_world::VehicleStatus::of_bsm(b).emergency
+        {
+            return Err(reject(
+                Reason::NotPermitted,
+                "claims an emergency vehicle's status without a special-vehicle AID",
+            ));
+        }
+        if let Some((lat, lon)) = position(frame)
+            && !verified.position_allowed(lat, lon)
+        {
+            return Err(reject(
+                Reason::OutsideRegion,
+                "the message's position is outside its certificate's region",
+            ));
+        }
+    }
+    Ok((
+        message,
+        Some(Signed {
+            fingerprint: verified.fingerprint,
+            psid: verified.psid,
+            signer: verified.signer.digest,
+        }),
+    ))
+}
+
+/// Where a message says it (or its sender) is, 1e-7 degree.
+fn position(frame: &MessageFrame) -> Option<(i32, i32)> {
+    let p = match frame {
+        MessageFrame::BsmFrame(b) => &b.pos,
+        MessageFrame::RsmFrame(r) => &r.ref_pos,
+        MessageFrame::RsiFrame(r) => &r.ref_pos,
+        _ => return None,
+    };
+    Some((p.lat.0, p.long.0))
 }
 
 /// What admission knows of one device.
@@ -190,12 +387,50 @@ impl DeviceStats {
 }
 
 /// The admission stage.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Admission {
     config: AdmissionConfig,
     devices: HashMap<DeviceId, DeviceStats>,
     /// Rejections whose sender is unknown (unparsable topic), by reason.
     anonymous: HashMap<Reason, u64>,
+    /// Signed messages admitted lately, to drop replays.
+    replays: ReplayWindow,
+    /// Messages admitted with a verified signature.
+    verified: u64,
+    /// Messages admitted without one (unsigned input allowed, or heartbeats).
+    unverified: u64,
+}
+
+/// The fingerprints of the signed messages admitted in the last two windows: a replay older
+/// than that fails the generation-time window instead.
+#[derive(Debug, Default)]
+struct ReplayWindow {
+    current: std::collections::HashSet<u128, foldhash::fast::RandomState>,
+    previous: std::collections::HashSet<u128, foldhash::fast::RandomState>,
+    started_at: i64,
+    window_ms: i64,
+}
+
+impl ReplayWindow {
+    fn rotate(&mut self, now: i64) {
+        if now - self.started_at >= self.window_ms {
+            self.previous = std::mem::take(&mut self.current);
+            if now - self.started_at >= 2 * self.window_ms {
+                self.previous.clear();
+            }
+            self.started_at = now;
+        }
+    }
+
+    fn seen(&mut self, fingerprint: u128, now: i64) -> bool {
+        self.rotate(now);
+        self.current.contains(&fingerprint) || self.previous.contains(&fingerprint)
+    }
+
+    fn remember(&mut self, fingerprint: u128, now: i64) {
+        self.rotate(now);
+        self.current.insert(fingerprint);
+    }
 }
 
 fn reject(reason: Reason, detail: impl Into<String>) -> Rejection {
@@ -205,13 +440,31 @@ fn reject(reason: Reason, detail: impl Into<String>) -> Rejection {
     }
 }
 
+impl Default for Admission {
+    fn default() -> Self {
+        Admission::new(AdmissionConfig::default())
+    }
+}
+
 impl Admission {
     /// An admission stage with `config`.
     pub fn new(config: AdmissionConfig) -> Self {
         Admission {
             config,
-            ..Admission::default()
+            devices: HashMap::default(),
+            anonymous: HashMap::default(),
+            replays: ReplayWindow {
+                window_ms: config.max_age_ms + config.max_future_ms,
+                ..ReplayWindow::default()
+            },
+            verified: 0,
+            unverified: 0,
         }
+    }
+
+    /// Messages admitted with a verified signature, and without one.
+    pub fn verified(&self) -> (u64, u64) {
+        (self.verified, self.unverified)
     }
 
     /// What is known of each device.
@@ -249,8 +502,22 @@ impl Admission {
             topic,
             received_at,
             message,
+            signature,
         } = decoded;
         let config = self.config;
+        // A replay is checked before the rate, so it costs the replaying device its tokens
+        // too; it is remembered only once admitted, so a rejected copy does not shadow the
+        // original.
+        let replayed = message.is_ok()
+            && signature.is_some_and(|s| self.replays.seen(s.fingerprint, received_at));
+        let message = if replayed {
+            Err(reject(
+                Reason::Replayed,
+                "the same signed message was already admitted",
+            ))
+        } else {
+            message
+        };
         let d = self.devices.entry(topic.device).or_default();
         // The rate is checked first, so a flooding device is counted as such whatever it
         // sends.
@@ -263,6 +530,13 @@ impl Admission {
         match &result {
             Ok(_) => {
                 d.admitted += 1;
+                match signature {
+                    Some(s) => {
+                        self.replays.remember(s.fingerprint, received_at);
+                        self.verified += 1;
+                    }
+                    None => self.unverified += 1,
+                }
                 d.last_message = Some(topic.message);
                 came_online = !d.online;
                 d.online = true;
@@ -303,7 +577,7 @@ impl Admission {
     }
 }
 
-fn decode_message(topic: &Topic, frame: &Frame) -> Result<(Uplink, Option<u16>), Rejection> {
+fn decode_message(topic: &Topic, payload: &[u8]) -> Result<(Uplink, Option<u16>), Rejection> {
     if topic.message == MessageKind::Heartbeat {
         // The topic layout gives heartbeats to RSUs only; what they carry has no time to
         // check (the rate limit still applies).
@@ -315,15 +589,15 @@ fn decode_message(topic: &Topic, frame: &Frame) -> Result<(Uplink, Option<u16>),
             )),
         };
     }
-    decode_frame(topic, frame).map(|(m, sec_mark)| (Uplink::Message(m), sec_mark))
+    decode_frame(topic, payload).map(|(m, sec_mark)| (Uplink::Message(m), sec_mark))
 }
 
-fn decode_frame(topic: &Topic, frame: &Frame) -> Result<(MessageFrame, Option<u16>), Rejection> {
+fn decode_frame(topic: &Topic, payload: &[u8]) -> Result<(MessageFrame, Option<u16>), Rejection> {
     let message: MessageFrame = match topic.encoding {
-        Encoding::Uper => roadcloud_csae::decode(&frame.payload)
+        Encoding::Uper => roadcloud_csae::decode(payload)
             .map_err(|e| reject(Reason::Undecodable, e.to_string()))?,
         Encoding::Json => {
-            let v: serde_json::Value = serde_json::from_slice(&frame.payload)
+            let v: serde_json::Value = serde_json::from_slice(payload)
                 .map_err(|e| reject(Reason::Undecodable, format!("not JSON: {e}")))?;
             roadcloud_per::from_json(&v).map_err(|e| reject(Reason::Undecodable, e.to_string()))?
         }

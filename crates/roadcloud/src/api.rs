@@ -43,6 +43,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/apps/{id}", get(app).put(configure_app))
         .route("/api/v1/advisories", get(advisories))
         .route("/api/v1/audit", get(audit))
+        .route("/api/v1/v2x", get(v2x))
+        .route("/api/v1/v2x/crl", axum::routing::post(push_crl))
         .route("/api/v1/login", axum::routing::post(auth::login))
         .route("/api/v1/whoami", get(auth::whoami))
         .route("/api/v1/registry/devices", get(registry_devices))
@@ -315,7 +317,63 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
         "stored": stored_json(&state),
         "advisories_sent": p.advisories_sent,
         "exposure": state.exposure,
+        "signatures": signatures_json(&state, p),
     }))
+}
+
+/// What admission asks of signatures and how much it verified (shown on the web map's
+/// header and in /api/v1/stats).
+fn signatures_json(state: &AppState, p: &roadcloud_pipeline::Pipeline) -> Value {
+    let (verified, unverified) = p.admission.verified();
+    let all = verified + unverified;
+    json!({
+        "required": !state.security.allow_unsigned,
+        "verified": verified,
+        "unverified": unverified,
+        "verified_share": if all == 0 { Value::Null } else { json!(verified as f64 / all as f64) },
+        "certificates": state.security.store.len(),
+        "revoked": state.security.store.revoked_count(),
+    })
+}
+
+/// `GET /api/v1/v2x`: the trust store: whether signatures are required, the certificates it
+/// holds, how many are revoked, and what it has checked.
+async fn v2x(State(state): State<AppState>) -> Json<Value> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let c = &state.security.store.counters;
+    let w = state.world.read().expect("world lock");
+    let mut v = signatures_json(&state, &w.pipeline);
+    v["signatures_checked"] = json!(c.signatures_checked.load(Relaxed));
+    v["certificates_learned"] = json!(c.certificates_learned.load(Relaxed));
+    v["certificate_cache_hits"] = json!(c.certificate_cache_hits.load(Relaxed));
+    Json(v)
+}
+
+/// `POST /api/v1/v2x/crl` with a signed CRL (IEEE 1609.2 `SecuredCrl`, COER octets) as the
+/// body: taken at once, no restart; operators and admins only, and audited.
+async fn push_crl(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let revoked = state.security.store.load_crl(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("CRL not taken ({}): {e}", e.as_str()),
+        )
+    })?;
+    tracing::info!(by = caller.name(), revoked, "CRL taken");
+    state
+        .registry
+        .audit(
+            caller.name(),
+            &caller.source,
+            "v2x.crl",
+            "crl",
+            Some(&format!("{revoked} revoked")),
+        )
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(Json(json!({ "revoked": revoked })))
 }
 
 async fn latency(State(state): State<AppState>) -> Json<Value> {
@@ -392,6 +450,47 @@ async fn metrics(State(state): State<AppState>) -> Response {
             r.as_str(),
             rejected.get(&r).copied().unwrap_or(0)
         );
+    }
+    let (verified, unverified) = p.admission.verified();
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        let store = &state.security.store;
+        for (name, kind, help, v) in [
+            (
+                "roadcloud_messages_verified_total",
+                "counter",
+                "Messages admitted with a verified signature.",
+                verified,
+            ),
+            (
+                "roadcloud_messages_unverified_total",
+                "counter",
+                "Messages admitted without one (--allow-unsigned, heartbeats).",
+                unverified,
+            ),
+            (
+                "roadcloud_signatures_checked_total",
+                "counter",
+                "Signatures checked: messages, certificates and CRLs.",
+                store.counters.signatures_checked.load(Relaxed),
+            ),
+            (
+                "roadcloud_v2x_certificates",
+                "gauge",
+                "Certificates in the trust store (roots, CAs and devices' seen so far).",
+                store.len() as u64,
+            ),
+            (
+                "roadcloud_v2x_revoked",
+                "gauge",
+                "Certificates revoked by the loaded CRLs.",
+                store.revoked_count() as u64,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {v}");
+        }
     }
     let _ = writeln!(
         out,

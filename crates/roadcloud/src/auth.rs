@@ -114,7 +114,7 @@ fn public(path: &str) -> bool {
 
 /// The role a request needs.
 fn needed(method: &Method, path: &str) -> Role {
-    if path.starts_with("/api/v1/registry") {
+    if path.starts_with("/api/v1/registry") || path == "/api/v1/v2x/crl" {
         Role::Admin
     } else if method == Method::GET || method == Method::HEAD {
         Role::Viewer

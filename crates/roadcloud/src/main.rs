@@ -39,6 +39,8 @@ enum Command {
     Pki(commands::access::PkiArgs),
     Devices(commands::access::DevicesArgs),
     Users(commands::access::UsersArgs),
+    Sign(commands::v2x::SignArgs),
+    Verify(commands::v2x::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +58,8 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Decode(args) => commands::codec::decode(&args),
+        Command::Sign(args) => commands::v2x::sign_one(&args),
+        Command::Verify(args) => commands::v2x::verify_one(&args),
         Command::Encode(args) => commands::codec::encode(&args),
         Command::Serve(args) => match &args.config {
             Some(path) => {

@@ -112,6 +112,7 @@ fn a_broker_that_is_not_there_is_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
         .args([
             "serve",
+            "--allow-unsigned",
             "--broker",
             &format!("mqtt://127.0.0.1:{port}"),
             "--http-listen",

@@ -505,7 +505,12 @@ fn serving_the_network_without_tls_or_authentication_is_refused_unless_insecure(
     let dir = tempfile::tempdir().unwrap();
     let (mqtt, http) = (free_port(), free_port());
     let out = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
-        .args(["serve", "--mqtt-listen", &format!("0.0.0.0:{mqtt}")])
+        .args([
+            "serve",
+            "--allow-unsigned",
+            "--mqtt-listen",
+            &format!("0.0.0.0:{mqtt}"),
+        ])
         .args(["--http-listen", &format!("127.0.0.1:{http}")])
         .args(["--udp-listen", "off", "--data-dir"])
         .arg(dir.path())

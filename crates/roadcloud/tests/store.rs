@@ -144,7 +144,7 @@ fn settings_come_from_the_config_file_and_flags_win() {
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
-        .args(["serve", "--config"])
+        .args(["serve", "--allow-unsigned", "--config"])
         .arg(&config)
         .args(["--http-listen", &format!("127.0.0.1:{flag_http}")])
         .stdout(Stdio::null())
@@ -190,7 +190,7 @@ fn settings_come_from_the_config_file_and_flags_win() {
     // An unknown key is an error that names it and lists the right ones.
     std::fs::write(&config, "http_listen = \"127.0.0.1:1\"\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
-        .args(["serve", "--config"])
+        .args(["serve", "--allow-unsigned", "--config"])
         .arg(&config)
         .output()
         .unwrap();
@@ -203,7 +203,7 @@ fn settings_come_from_the_config_file_and_flags_win() {
     // So is an application's unknown parameter.
     std::fs::write(&config, "[apps.FCW]\nttc = 3.0\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
-        .args(["serve", "--config"])
+        .args(["serve", "--allow-unsigned", "--config"])
         .arg(&config)
         .args(["--mqtt-listen", "off", "--udp-listen", "off"])
         .arg("--data-dir")

@@ -710,6 +710,15 @@ async function showExposure() {
   el.title =
     mode === "insecure" ? `${t("exposureInsecureTitle")} ${e.exposed.join(", ")}` : t(`${el.dataset.i18n}Title`);
   el.hidden = false;
+  // Whether messages must be signed (`signatures` in /api/v1/stats): --allow-unsigned says so.
+  const s = r.signatures;
+  if (!s) return;
+  const sig = $("signing");
+  sig.dataset.mode = s.required ? "secured" : "insecure";
+  sig.dataset.i18n = s.required ? "signingRequired" : "signingAllowUnsigned";
+  sig.textContent = t(sig.dataset.i18n);
+  sig.title = t(`${sig.dataset.i18n}Title`);
+  sig.hidden = false;
 }
 
 start();

@@ -10,11 +10,13 @@
 pub mod messages;
 pub mod network;
 pub mod roadside;
+pub mod signing;
 pub mod zone;
 
 pub use messages::{Detection, VehicleFlags, VehicleState, sec_mark};
 use roadcloud_world::{LocalFrame, Point};
 pub use roadside::{Rsu, rsus, spat};
+pub use signing::DeviceKeys;
 pub use zone::{Script, Zone, ZoneConfig};
 
 use roadcloud_csae as csae;

@@ -1,5 +1,5 @@
-//! UDP from roadside units: each datagram is one UPER `MessageFrame`, as many RSUs forward
-//! what they hear and see.
+//! UDP from roadside units: each datagram is one UPER `MessageFrame`, signed (an IEEE 1609.2
+//! `Ieee1609Dot2Data` carrying it) or not, as many RSUs forward what they hear and see.
 //!
 //! A datagram has no topic, so the sender is taken from the message: an RSM's or RSI's `id`
 //! is the RSU's own, and the other messages are credited to the RSU that last sent an RSM or
@@ -11,6 +11,7 @@ use crate::topic::{DeviceId, DeviceKind, MessageKind, Topic};
 use crate::{Frame, Transport, now_millis};
 use bytes::Bytes;
 use roadcloud_csae::MessageFrame;
+use roadcloud_security::asn::Ieee1609Dot2Data;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use tokio::net::UdpSocket;
@@ -47,7 +48,14 @@ pub async fn listen(addr: SocketAddr, frames: mpsc::Sender<Frame>) -> std::io::R
                 continue;
             };
             let payload = Bytes::copy_from_slice(&buf[..n]);
-            let kind = match roadcloud_csae::decode::<MessageFrame>(&payload) {
+            // A signed message (IEEE 1609.2) is routed by the message it carries; admission
+            // verifies it.
+            let spdu = roadcloud_security::oer::from_coer::<Ieee1609Dot2Data>(&payload).ok();
+            let inner = spdu
+                .as_ref()
+                .and_then(Ieee1609Dot2Data::signed_payload)
+                .unwrap_or(&payload);
+            let kind = match roadcloud_csae::decode::<MessageFrame>(inner) {
                 Ok(frame) => {
                     let (kind, id) = route(&frame);
                     if let Some(id) = id {

@@ -65,6 +65,8 @@ pub struct PkiArgs {
 
 #[derive(Subcommand, Debug)]
 enum PkiCommand {
+    /// The V2X side: certificates that sign messages (IEEE 1609.2 / YD/T 3957-2021).
+    V2x(crate::commands::v2x::V2xArgs),
     /// Create the CA (DIR/ca.crt), the server certificate and an empty revocation list.
     Init {
         /// The PKI folder.
@@ -106,6 +108,7 @@ enum PkiCommand {
 /// Runs `roadcloud pki`.
 pub fn pki(args: &PkiArgs) -> Result<()> {
     match &args.command {
+        PkiCommand::V2x(v2x) => crate::commands::v2x::v2x(v2x)?,
         PkiCommand::Init { dir, names } => {
             roadcloud_tls::pki::init(dir, names)?;
             println!(

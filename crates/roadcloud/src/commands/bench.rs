@@ -14,7 +14,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use roadcloud_pipeline::LatencyHistogram;
-use roadcloud_sim::Fleet;
+use roadcloud_security::pki::ZonePki;
+use roadcloud_sim::{DeviceKeys, Fleet};
 use roadcloud_transport::mqtt::parse_url;
 use roadcloud_transport::{now_micros, now_millis};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -109,6 +110,12 @@ pub struct BenchArgs {
     /// each simulated RSU has its own connection, and no advisories are listened to.
     #[arg(long, value_name = "DIR")]
     pub pki: Option<std::path::PathBuf>,
+    /// The zone's V2X PKI folder (`roadcloud pki v2x init`; the server runs with
+    /// --v2x-trust on it): each bench device gets a certificate and signs what it sends, by
+    /// digest with the full certificate once a second. Without it, messages go unsigned (the
+    /// server must then run with --allow-unsigned).
+    #[arg(long, value_name = "DIR")]
+    pub v2x_pki: Option<std::path::PathBuf>,
     /// The server's data directory, where --pki registers the bench's devices.
     #[arg(long, value_name = "DIR", default_value = "roadcloud-data")]
     pub data_dir: std::path::PathBuf,
@@ -498,8 +505,19 @@ async fn publish(
     topic: String,
     frame: &roadcloud_csae::MessageFrame,
     sent: &AtomicU64,
+    keys: Option<&mut DeviceKeys>,
 ) -> bool {
-    let payload = roadcloud_csae::encode(frame).expect("the simulator builds valid messages");
+    // Signed as the device would sign it (--v2x-pki), else the bare MessageFrame.
+    let payload = match keys {
+        Some(k) => match k.sign(&topic, frame, now_millis()) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: cannot sign: {e}");
+                return false;
+            }
+        },
+        None => roadcloud_csae::encode(frame).expect("the simulator builds valid messages"),
+    };
     let ok = client
         .publish(topic, QoS::AtMostOnce, false, payload)
         .await
@@ -508,6 +526,16 @@ async fn publish(
         sent.fetch_add(1, Ordering::Relaxed);
     }
     ok
+}
+
+/// The devices' keys when --v2x-pki names the zone's PKI: one set per publishing task, each
+/// task signing for its own devices.
+fn device_keys(args: &BenchArgs) -> Result<Option<DeviceKeys>> {
+    args.v2x_pki
+        .as_ref()
+        .map(|dir| ZonePki::open(dir).map(DeviceKeys::new))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("cannot open the V2X PKI (--v2x-pki): {e}"))
 }
 
 /// The demo zone stepped at 10 Hz, its messages published over `--connections`
@@ -529,6 +557,7 @@ async fn zone_traffic(
         vehicles_per_flow: args.vehicles.div_ceil(8),
         ..roadcloud_sim::ZoneConfig::default()
     };
+    let mut keys = device_keys(args)?;
     Ok(tokio::spawn(async move {
         let mut zone = roadcloud_sim::Zone::anting(config);
         let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -540,7 +569,7 @@ async fn zone_traffic(
             zone.step(0.1, now);
             for (topic, frame) in zone.messages(now) {
                 next = (next + 1) % clients.len();
-                if !publish(&clients[next], topic, &frame, &sent).await {
+                if !publish(&clients[next], topic, &frame, &sent, keys.as_mut()).await {
                     return;
                 }
             }
@@ -644,6 +673,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                     .context("--traffic sumo needs SUMO_HOME (source scripts/sumo.sh)")?
                     .into(),
                 broker: Some(args.broker.clone()),
+                v2x_pki: args.v2x_pki.clone(),
                 http_listen: ([127, 0, 0, 1], 0).into(),
                 speed: 1.0,
                 seconds: Some(total.as_secs_f64()),
@@ -679,6 +709,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         let mine: Vec<usize> = (c..args.vehicles).step_by(args.connections).collect();
         let sent = sent.clone();
         let args = args.clone();
+        let mut keys = device_keys(&args)?;
         tasks.push(tokio::spawn(async move {
             let mut fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
             let per_s = mine.len() as f64 * args.rate_hz;
@@ -698,7 +729,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                     let now_ms = now_millis();
                     let (topic, frame) = fleet.bsm(i, (now_ms - start_ms) as f64 / 1000.0, now_ms);
                     let topic = forward_topic.clone().unwrap_or(topic);
-                    if !publish(&client, topic, &frame, &sent).await {
+                    if !publish(&client, topic, &frame, &sent, keys.as_mut()).await {
                         return;
                     }
                 }
@@ -719,6 +750,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
             tokio::spawn(async move { while events.poll().await.is_ok() {} });
             let sent = sent.clone();
             let args = args.clone();
+            let mut keys = device_keys(&args)?;
             tasks.push(tokio::spawn(async move {
                 let fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
                 let mut units = units;
@@ -732,7 +764,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                     for r in &mut units {
                         let spat = roadcloud_sim::spat(r, now_ms);
                         for (topic, frame) in fleet.rsm(r, t_s, now_ms).into_iter().chain([spat]) {
-                            if !publish(&client, topic, &frame, &sent).await {
+                            if !publish(&client, topic, &frame, &sent, keys.as_mut()).await {
                                 return;
                             }
                         }

@@ -66,7 +66,7 @@ pub struct EncodeArgs {
     binary: bool,
 }
 
-fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>> {
+pub(crate) fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>> {
     match path {
         Some(p) if p.as_os_str() != "-" => {
             std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
@@ -81,7 +81,7 @@ fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>> {
     }
 }
 
-fn parse_hex(text: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn parse_hex(text: &[u8]) -> Result<Vec<u8>> {
     let digits: String = text
         .iter()
         .filter(|b| !b.is_ascii_whitespace())
@@ -94,7 +94,7 @@ fn parse_hex(text: &[u8]) -> Result<Vec<u8>> {
     })
 }
 
-fn looks_like_hex(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like_hex(bytes: &[u8]) -> bool {
     bytes.iter().any(|b| !b.is_ascii_whitespace())
         && bytes
             .iter()

@@ -4,7 +4,9 @@
 use crate::commands::serve::{self, ServeArgs};
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use roadcloud_sim::{Zone, ZoneConfig};
+use roadcloud_security::crypto::Algorithm;
+use roadcloud_security::pki::ZonePki;
+use roadcloud_sim::{DeviceKeys, Zone, ZoneConfig};
 use roadcloud_transport::mqtt::parse_broker_url;
 use roadcloud_transport::now_millis;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
@@ -18,8 +20,11 @@ use std::time::Duration;
 /// into a blind spot, a jaywalker, a left turn across oncoming traffic, an overtaking into
 /// the oncoming lane).
 ///
-/// The simulated devices publish to the platform's MQTT broker exactly as real ones do. Takes
-/// every flag of `serve`; the zone's origin is serve's default. Watch it on the web map at
+/// The simulated devices publish to the platform's MQTT broker exactly as real ones do, each
+/// message signed (IEEE 1609.2 / YD/T 3957-2021, SM2) under a certificate from the zone's V2X
+/// PKI, which the demo makes in DATA_DIR/v2x on its first start (or takes from --v2x-trust,
+/// which must then be a `roadcloud pki v2x init` folder). Takes every flag of `serve`; the
+/// zone's origin is serve's default. Watch it on the web map at
 /// http://HTTP_LISTEN/ (http://127.0.0.1:8080/ by default). Runs until stopped (Ctrl-C).
 ///
 /// Examples:
@@ -64,6 +69,23 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             "the demo's devices talk MQTT: give --mqtt-listen ADDR:PORT or --broker mqtt://HOST:PORT"
         ),
     };
+    let mut serve_args = args.serve.clone();
+    let v2x = serve_args
+        .v2x_trust
+        .clone()
+        .unwrap_or_else(|| serve_args.data_dir.join("v2x"));
+    if !v2x.join("roots").exists() {
+        ZonePki::init(&v2x, Algorithm::Sm2, None, now_millis())
+            .map_err(|e| anyhow::anyhow!("cannot make the demo zone's V2X PKI: {e}"))?;
+        println!(
+            "roadcloud demo: made the zone's V2X PKI in {}",
+            v2x.display()
+        );
+    }
+    let keys = ZonePki::open(&v2x)
+        .map(DeviceKeys::new)
+        .map_err(|e| anyhow::anyhow!("cannot sign the demo's messages: {e}"))?;
+    serve_args.v2x_trust = Some(v2x);
     let config = ZoneConfig {
         vehicles_per_flow: args.vehicles_per_flow,
         script_every_s: args.script_every_s.max(1.0),
@@ -74,17 +96,17 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.spawn(simulate(broker, config));
+    runtime.spawn(simulate(broker, config, keys));
     println!(
         "roadcloud demo: a simulated zone near Anting, Jiading (4 intersections, 8 traffic directions); \
          open the web map at {}",
         serve::map_address(args.serve.http_listen, false)
     );
-    runtime.block_on(serve::serve(args.serve.clone()))
+    runtime.block_on(serve::serve(serve_args))
 }
 
-/// Steps the zone at 10 Hz and publishes what its devices send.
-async fn simulate((host, port): (String, u16), config: ZoneConfig) {
+/// Steps the zone at 10 Hz and publishes what its devices send, signed.
+async fn simulate((host, port): (String, u16), config: ZoneConfig, mut keys: DeviceKeys) {
     let mut options = MqttOptions::new("roadcloud-demo-zone", host, port);
     options.set_keep_alive(Duration::from_secs(30));
     options.set_max_packet_size(64 * 1024, 64 * 1024);
@@ -105,10 +127,10 @@ async fn simulate((host, port): (String, u16), config: ZoneConfig) {
         let now = now_millis();
         zone.step(0.1, now);
         for (topic, message) in zone.messages(now) {
-            let payload = match roadcloud_csae::encode(&message) {
+            let payload = match keys.sign(&topic, &message, now) {
                 Ok(p) => p,
                 Err(e) => {
-                    tracing::warn!("the simulator built a message it cannot encode: {e}");
+                    tracing::warn!("the simulator built a message it cannot sign: {e}");
                     continue;
                 }
             };

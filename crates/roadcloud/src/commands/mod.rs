@@ -7,3 +7,4 @@ pub mod demo;
 mod eval_report;
 pub mod serve;
 pub mod sumo;
+pub mod v2x;

@@ -15,10 +15,11 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use roadcloud_access::{Exposure, Listener};
 use roadcloud_access::{Gatekeeper, OpenGate, RegistryGate};
-use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection};
+use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection, Security};
 use roadcloud_broker::{BrokerConfig, BrokerStats};
 use roadcloud_csae::MessageFrame;
 use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig};
+use roadcloud_security::trust::TrustStore;
 use roadcloud_store::Registry;
 use roadcloud_store::{Store, Writer};
 use roadcloud_tls::TlsFiles;
@@ -160,6 +161,18 @@ pub struct ServeArgs {
     /// monitoring (keep it on a management network), or `off`.
     #[arg(long, default_value = "off")]
     pub monitor_listen: ListenOrOff,
+    /// The zone's V2X trust folder (`roadcloud pki v2x init DIR` makes a test zone's): its
+    /// root certificates (roots/), the CA certificates it publishes (certs/) and its CRLs
+    /// (crl/, taken again whenever they change). Every UPER uplink must then be a message
+    /// signed under it (IEEE 1609.2 / YD/T 3957-2021, SM2 or ECDSA P-256).
+    #[arg(long, value_name = "DIR")]
+    pub v2x_trust: Option<PathBuf>,
+    /// Admit unsigned messages too (bare UPER MessageFrames, and the JSON topics), for labs
+    /// and devices without V2X certificates; signed ones must still verify. Without
+    /// --v2x-trust, nothing can be signed, so `serve` needs one of the two. Named in the log
+    /// and on the web map's header.
+    #[arg(long)]
+    pub allow_unsigned: bool,
     /// Listen beyond loopback without TLS or authentication, for labs: anyone on the network
     /// can then read every vehicle, invent one and switch applications off. Without it,
     /// `serve` refuses to listen on anything but loopback unsecured. Named in the log and on
@@ -362,6 +375,8 @@ pub struct AppState {
     pub broker: Option<Arc<BrokerStats>>,
     /// Failed logins per client address.
     pub logins: Arc<auth::LoginThrottle>,
+    /// What admission asks of signatures, and the zone's trust store.
+    pub security: Arc<Security>,
 }
 
 /// Logs rejections at most once a second per reason, with how many were folded in.
@@ -419,6 +434,10 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     })?;
     let store = Arc::new(store);
     tracing::info!("storing in {}", store.path().display());
+    let security = Arc::new(security(&args)?);
+    if let Some(dir) = &args.v2x_trust {
+        tokio::spawn(reload_crls(dir.clone(), security.store.clone()));
+    }
     let mut pipeline = args.pipeline()?;
     if let Some(path) = &args.road_network {
         let nodes = road_network(&mut pipeline, path)?;
@@ -501,7 +520,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     let feeds = live::Feeds::new(64);
     let series = Arc::new(Mutex::new(Series::new(600)));
     let (decoded_tx, decoded_rx) = mpsc::channel::<DecodedBatch>(8);
-    let decode_task = tokio::spawn(decode(frames_rx, decoded_tx));
+    decode(frames_rx, decoded_tx, security.clone())?;
     // Advisories go out on the vehicles' downlinks as soon as the world stage finds them.
     let ingest_task = tokio::spawn(ingest(
         decoded_rx,
@@ -555,6 +574,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         auth_required: tls.is_some(),
         broker: broker_stats,
         logins: Arc::default(),
+        security,
     };
     if let Some(addr) = args.monitor_listen.0 {
         let monitor = tokio::net::TcpListener::bind(addr).await.with_context(|| {
@@ -590,7 +610,6 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
             .await
             .context("HTTP server failed")?,
     }
-    decode_task.abort();
     ingest_task.abort();
     // The last records reach the disk before the process ends: the writer thread stops
     // once the tick task's handle to it is gone, after its last commit.
@@ -624,19 +643,116 @@ const BATCH: usize = 256;
 /// log.
 type DecodedBatch = Vec<(Result<Decoded, Rejection>, String)>;
 
-/// The stateless half of admission (topic, decoding, sender), one batch at a time, handed to
-/// the world stage: the two run on different cores.
-async fn decode(mut frames: mpsc::Receiver<Frame>, decoded: mpsc::Sender<DecodedBatch>) {
-    let mut batch = Vec::with_capacity(BATCH);
-    while frames.recv_many(&mut batch, BATCH).await > 0 {
-        let out: DecodedBatch = batch
-            .drain(..)
-            .map(|f| (roadcloud_admission::decode(&f), f.topic))
-            .collect();
-        // Bounded: when the world falls behind, decoding waits, then the frame channel
-        // fills, then the MQTT link waits.
-        if decoded.send(out).await.is_err() {
-            return;
+/// The stateless half of admission (topic, signature, decoding, sender), one batch at a time,
+/// handed to the world stage. It runs on a thread of its own, and each batch is spread over
+/// every core: verifying signatures is the costliest step of ingest (docs/security.md), and
+/// the batch keeps its order, so each device's messages reach the world in the order they
+/// came.
+fn decode(
+    mut frames: mpsc::Receiver<Frame>,
+    decoded: mpsc::Sender<DecodedBatch>,
+    security: Arc<Security>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    std::thread::Builder::new()
+        .name("decode".into())
+        .spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            while frames.blocking_recv_many(&mut batch, BATCH) > 0 {
+                let out: DecodedBatch = batch
+                    .par_iter()
+                    .map(|f| {
+                        (
+                            roadcloud_admission::decode_secured(f, &security),
+                            f.topic.clone(),
+                        )
+                    })
+                    .collect();
+                batch.clear();
+                // Bounded: when the world falls behind, decoding waits, then the frame
+                // channel fills, then the MQTT link waits.
+                if decoded.blocking_send(out).is_err() {
+                    return;
+                }
+            }
+        })
+        .context("cannot start the decoding thread")?;
+    Ok(())
+}
+
+/// What admission asks of signatures, from --v2x-trust and --allow-unsigned.
+fn security(args: &ServeArgs) -> Result<Security> {
+    let store = match &args.v2x_trust {
+        Some(dir) => {
+            let store = TrustStore::load_dir(dir).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot take the V2X trust anchors from {}: {e}",
+                    dir.display()
+                )
+            })?;
+            tracing::info!(
+                "verifying signed messages against {} ({} certificates, {} revoked)",
+                dir.display(),
+                store.len(),
+                store.revoked_count()
+            );
+            store
+        }
+        None if args.allow_unsigned => TrustStore::new(),
+        None => bail!(
+            "signed messages are required, and no trust anchors were given: pass the zone's \
+             V2X trust folder with --v2x-trust DIR (make a test zone's with `roadcloud pki v2x \
+             init DIR`), or admit unsigned messages with --allow-unsigned (labs only)"
+        ),
+    };
+    if args.allow_unsigned {
+        tracing::warn!(
+            "--allow-unsigned: unsigned messages are admitted; any device that can publish \
+             can say anything, unverified"
+        );
+    }
+    Ok(Security {
+        store: Arc::new(store),
+        allow_unsigned: args.allow_unsigned,
+    })
+}
+
+/// Takes the zone's CRLs again whenever a file in `dir/crl` changes (a CA publishes a new
+/// one, `roadcloud pki v2x revoke`): a revoked certificate is refused within seconds,
+/// without a restart.
+async fn reload_crls(dir: PathBuf, store: Arc<TrustStore>) {
+    let crl_dir = dir.join("crl");
+    let mut seen: HashMap<PathBuf, std::time::SystemTime> = HashMap::new();
+    let mut every = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        every.tick().await;
+        let Ok(entries) = std::fs::read_dir(&crl_dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.extension().is_none_or(|x| x != "coer") {
+                continue;
+            }
+            let Ok(modified) = e.metadata().and_then(|m| m.modified()) else {
+                continue;
+            };
+            let first = !seen.contains_key(&path);
+            if seen.get(&path) == Some(&modified) {
+                continue;
+            }
+            seen.insert(path.clone(), modified);
+            if first {
+                // Taken at start by TrustStore::load_dir.
+                continue;
+            }
+            match std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|b| store.load_crl(&b).map_err(|e| e.to_string()))
+            {
+                Ok(n) => tracing::info!("CRL {} taken: {n} certificates revoked", path.display()),
+                Err(e) => tracing::warn!("CRL {} not taken: {e}", path.display()),
+            }
         }
     }
 }

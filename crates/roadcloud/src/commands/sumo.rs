@@ -7,6 +7,9 @@
 use crate::commands::serve::{self, ServeArgs};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use roadcloud_security::crypto::Algorithm;
+use roadcloud_security::pki::ZonePki;
+use roadcloud_sim::DeviceKeys;
 use roadcloud_sumo::bridge::{Bridge, device_id};
 use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_end};
 use roadcloud_sumo::eval::{self, Criteria, Received};
@@ -83,6 +86,12 @@ pub struct CosimArgs {
     /// A roadcloud broker to publish to, instead of running roadcloud in this process.
     #[arg(long, value_name = "URL")]
     pub broker: Option<String>,
+    /// With --broker: the zone's V2X PKI folder (`roadcloud pki v2x init`) whose CAs issue
+    /// the simulated devices' certificates, so they sign what they send; without it they send
+    /// unsigned messages (the platform must then run with --allow-unsigned). Without --broker
+    /// the embedded platform and its devices share a test zone's PKI made for the run.
+    #[arg(long, value_name = "DIR", requires = "broker")]
+    pub v2x_pki: Option<PathBuf>,
     /// The API address of the roadcloud run in this process.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
@@ -468,6 +477,11 @@ pub(crate) async fn cosimulate(
                 serve: ServeArgs,
             }
             let data = scratch.join("roadcloud-data");
+            let v2x = scratch.join("v2x");
+            if !v2x.join("roots").exists() {
+                ZonePki::init(&v2x, Algorithm::Sm2, None, now_millis())
+                    .map_err(|e| anyhow::anyhow!("cannot make the run's V2X PKI: {e}"))?;
+            }
             let mut e = Embedded::try_parse_from([
                 "serve".to_string(),
                 "--mqtt-listen".into(),
@@ -478,6 +492,8 @@ pub(crate) async fn cosimulate(
                 "off".into(),
                 "--data-dir".into(),
                 data.display().to_string(),
+                "--v2x-trust".into(),
+                v2x.display().to_string(),
                 // Faster than real time, each vehicle sends 10 BSMs per simulated second in
                 // less than a wall second: the rate limit scales with the speed.
                 "--rate-per-s".into(),
@@ -561,6 +577,14 @@ pub(crate) async fn cosimulate(
     let (speed, equipped) = (args.speed, args.equipped);
     let stop = stop_on_signal();
     let clock = sim_time.clone();
+    // The simulated devices' keys: the embedded platform's PKI, or the one --v2x-pki names.
+    let mut keys = match (&args.broker, &args.v2x_pki) {
+        (None, _) => Some(scratch.join("v2x")),
+        (Some(_), dir) => dir.clone(),
+    }
+    .map(|dir| ZonePki::open(&dir).map(DeviceKeys::new))
+    .transpose()
+    .map_err(|e| anyhow::anyhow!("cannot open the V2X PKI: {e}"))?;
     let driver = tokio::task::spawn_blocking(move || -> Result<Outcome> {
         let mut truth = options.ssm_file.is_some().then(|| Truth::new(&net));
         let mut bridge = Bridge::new(net);
@@ -614,10 +638,17 @@ pub(crate) async fn cosimulate(
             for v in &s.vehicles {
                 ids.entry(device_id(&v.id)).or_insert_with(|| v.id.clone());
             }
+            let now = now_millis();
             let batch: Vec<(String, Vec<u8>)> = bridge
-                .messages(&s, sumo.step_s(), now_millis(), steps % 10 == 1)
+                .messages(&s, sumo.step_s(), now, steps % 10 == 1)
                 .into_iter()
-                .filter_map(|(topic, m)| Some((topic, roadcloud_csae::encode(&m).ok()?)))
+                .filter_map(|(topic, m)| {
+                    let payload = match keys.as_mut() {
+                        Some(k) => k.sign(&topic, &m, now).ok()?,
+                        None => roadcloud_csae::encode(&m).ok()?,
+                    };
+                    Some((topic, payload))
+                })
                 .collect();
             if tx.blocking_send(batch).is_err() {
                 bail!("the MQTT link closed");

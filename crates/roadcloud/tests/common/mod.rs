@@ -108,7 +108,8 @@ fn launch(command: &str, dir: &Path, extra: &[&str]) -> Server {
 }
 
 /// Starts `roadcloud ARGS DEFAULTS EXTRA`: each of `defaults` (a flag and its value) unless
-/// `extra` gives that flag itself.
+/// `extra` gives that flag itself. `serve` admits unsigned messages (`--allow-unsigned`, as
+/// most tests send them) unless `extra` gives the zone's trust with `--v2x-trust`.
 pub fn spawn_roadcloud<const N: usize>(
     mut args: Vec<String>,
     defaults: [(&str, String); N],
@@ -118,6 +119,13 @@ pub fn spawn_roadcloud<const N: usize>(
         if !extra.contains(&flag) {
             args.extend([flag.to_string(), value]);
         }
+    }
+    if args.first().is_some_and(|a| a == "serve")
+        && !extra
+            .iter()
+            .any(|a| *a == "--v2x-trust" || *a == "--allow-unsigned")
+    {
+        args.push("--allow-unsigned".into());
     }
     Command::new(env!("CARGO_BIN_EXE_roadcloud"))
         .args(&args)

@@ -12,6 +12,20 @@ pub struct Ieee1609Dot2Data {
     pub content: Ieee1609Dot2Content,
 }
 
+impl Ieee1609Dot2Data {
+    /// The payload a signed message carries (unsecured data inside signed data), without
+    /// verifying anything: for routing a datagram before admission verifies it.
+    pub fn signed_payload(&self) -> Option<&[u8]> {
+        let Ieee1609Dot2Content::SignedData(s) = &self.content else {
+            return None;
+        };
+        match &s.tbs_data.payload.data.as_deref()?.content {
+            Ieee1609Dot2Content::UnsecuredData(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
 /// The only `protocolVersion` 1609.2 defines.
 pub const PROTOCOL_VERSION: u8 = 3;
 

@@ -1,0 +1,238 @@
+//! Signed messages end to end (issue 15): `serve --v2x-trust` admits what the zone's
+//! certificates sign, over MQTT and UDP, and turns away every other message for its reason,
+//! counted in /metrics; a certificate revoked while it runs is refused from the CRL on.
+
+mod common;
+
+use common::*;
+use roadcloud_csae::{DSecond, MessageFrame, encode};
+use roadcloud_security::asn::{
+    CircularRegion, GeographicRegion, Latitude, Longitude, TwoDLocation,
+};
+use roadcloud_security::crypto::Algorithm;
+use roadcloud_security::pki::{DeviceRole, ZonePki};
+use roadcloud_security::profile::{AID_BSM, AID_MAP, AID_RSI_DYNAMIC, AID_RSM, AID_SPAT};
+use roadcloud_security::sign::{Credential, Header, SignerForm, sign};
+use roadcloud_security::time::time64_from_unix_ms;
+use roadcloud_transport::{DeviceId, now_millis};
+use rumqttc::QoS;
+use std::net::UdpSocket;
+use std::path::Path;
+use std::time::Duration;
+
+fn signed_at(
+    frame: &MessageFrame,
+    aid: u64,
+    at_ms: i64,
+    who: &Credential,
+    form: SignerForm,
+) -> Vec<u8> {
+    let header = Header {
+        generation_time: time64_from_unix_ms(at_ms),
+        generation_location: None,
+    };
+    sign(&encode(frame).unwrap(), aid, header, who, form)
+}
+
+fn signed(frame: &MessageFrame, aid: u64, who: &Credential, form: SignerForm) -> Vec<u8> {
+    signed_at(frame, aid, now_millis(), who, form)
+}
+
+/// Vehicle `id`'s BSM as of now, `north` × 10 m north of the vector's position.
+fn bsm(id: [u8; 8], north: i32) -> MessageFrame {
+    let MessageFrame::BsmFrame(mut b) = vector("bsm_01_passenger_car") else {
+        panic!()
+    };
+    b.id = id;
+    b.sec_mark = DSecond(sec_mark_now());
+    b.pos.lat.0 += north * 900;
+    MessageFrame::BsmFrame(b)
+}
+
+fn metric(http: u16, line: &str) -> u64 {
+    let (_, text) = get(http, "/metrics").expect("metrics");
+    text.lines()
+        .find_map(|l| l.strip_prefix(line)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn rejected(http: u16, reason: &str) -> u64 {
+    metric(
+        http,
+        &format!("roadcloud_frames_rejected_total{{reason=\"{reason}\"}}"),
+    )
+}
+
+fn beijing() -> GeographicRegion {
+    GeographicRegion::CircularRegion(CircularRegion {
+        center: TwoDLocation {
+            latitude: Latitude(399_042_000),
+            longitude: Longitude(1_164_074_000),
+        },
+        radius: 10_000,
+    })
+}
+
+fn zone(dir: &Path) -> ZonePki {
+    ZonePki::init(&dir.join("v2x"), Algorithm::Sm2, None, now_millis()).unwrap()
+}
+
+#[test]
+fn signed_messages_are_admitted_over_mqtt_and_udp_and_every_failure_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = zone(dir.path());
+    let now = now_millis();
+    let car = pki
+        .issue_device("car", DeviceRole::Obu, None, now, true)
+        .unwrap();
+    let (rsu_id, map, mut spat, rsi) = road_vectors();
+    let rsu = pki
+        .issue_device(&rsu_id, DeviceRole::Rsu, None, now, true)
+        .unwrap();
+    let trust = dir.path().join("v2x");
+    let s = start_with(&["--v2x-trust", trust.to_str().unwrap()]);
+    let c = client(s.mqtt, "signed-test");
+    let car_id = [0x5a, 0x51, 0, 0, 0, 0, 0, 1];
+    let car_topic = format!("V2X/OBU/{}/BSM/UP", hex(&car_id));
+    let publish = |topic: &str, payload: Vec<u8>| {
+        c.publish(topic, QoS::AtLeastOnce, false, payload).unwrap();
+    };
+
+    // Every kind signed, by certificate: admitted.
+    let MessageFrame::RsmFrame(mut rsm) = vector("rsm_01_three_participants") else {
+        panic!()
+    };
+    rsm.id = DeviceId::parse(&rsu_id).unwrap().0;
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut north = 0;
+    wait_until(Duration::from_secs(15), || {
+        north += 1;
+        publish(
+            &car_topic,
+            signed(&bsm(car_id, north), AID_BSM, &car, SignerForm::Certificate),
+        );
+        restamp_spat(&mut spat);
+        for (kind, frame, aid) in [
+            ("MAP", MessageFrame::MapFrame(map.clone()), AID_MAP),
+            ("SPAT", MessageFrame::SpatFrame(spat.clone()), AID_SPAT),
+            ("RSI", MessageFrame::RsiFrame(rsi.clone()), AID_RSI_DYNAMIC),
+        ] {
+            publish(
+                &format!("V2X/RSU/{rsu_id}/{kind}/UP"),
+                signed(&frame, aid, &rsu, SignerForm::Certificate),
+            );
+        }
+        for p in &mut rsm.participants.0 {
+            p.sec_mark = DSecond(sec_mark_now());
+        }
+        let datagram = signed(
+            &MessageFrame::RsmFrame(rsm.clone()),
+            AID_RSM,
+            &rsu,
+            SignerForm::Certificate,
+        );
+        udp.send_to(&datagram, ("127.0.0.1", s.udp)).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let stats = get_json(s.http, "/api/v1/stats");
+        let by = &stats["admitted_by_kind"];
+        ["BSM", "MAP", "SPAT", "RSI", "RSM"]
+            .iter()
+            .all(|k| by[*k].as_u64().unwrap_or(0) >= 1)
+    });
+    let stats = get_json(s.http, "/api/v1/stats");
+    assert_eq!(stats["signatures"]["required"], true, "{stats}");
+    assert_eq!(stats["signatures"]["unverified"], 0, "{stats}");
+
+    // By digest, once the certificate was seen: admitted.
+    let before = metric(s.http, "roadcloud_messages_verified_total");
+    north += 1;
+    publish(
+        &car_topic,
+        signed(&bsm(car_id, north), AID_BSM, &car, SignerForm::Digest),
+    );
+    wait_until(Duration::from_secs(5), || {
+        metric(s.http, "roadcloud_messages_verified_total") > before
+    });
+
+    // Each failure, crafted.
+    let other = ZonePki::init(&dir.path().join("other"), Algorithm::Sm2, None, now).unwrap();
+    let stranger = other
+        .issue_device("x", DeviceRole::Obu, None, now, false)
+        .unwrap();
+    let unseen = pki
+        .issue_device("unseen", DeviceRole::Obu, None, now, false)
+        .unwrap();
+    let far = pki
+        .issue_device("far", DeviceRole::Obu, Some(beijing()), now, false)
+        .unwrap();
+    let mut next = || {
+        north += 1;
+        bsm(car_id, north)
+    };
+    let mut tampered = signed(&next(), AID_BSM, &car, SignerForm::Digest);
+    let mid = tampered.len() / 2;
+    tampered[mid] ^= 0x10;
+    let twice = signed(&next(), AID_BSM, &car, SignerForm::Digest);
+    let cases: Vec<(&str, String, Vec<u8>)> = vec![
+        ("unsigned", car_topic.clone(), encode(&next()).unwrap()),
+        ("bad_signature", car_topic.clone(), tampered),
+        (
+            "unknown_signer",
+            car_topic.clone(),
+            signed(&next(), AID_BSM, &unseen, SignerForm::Digest),
+        ),
+        (
+            "untrusted_chain",
+            car_topic.clone(),
+            signed(&next(), AID_BSM, &stranger, SignerForm::Certificate),
+        ),
+        // Generated before the certificate's validity began (an hour before its issue).
+        (
+            "expired",
+            car_topic.clone(),
+            signed_at(
+                &next(),
+                AID_BSM,
+                now - 2 * 3_600_000,
+                &car,
+                SignerForm::Digest,
+            ),
+        ),
+        // A vehicle's certificate does not permit a MAP.
+        (
+            "not_permitted",
+            format!("V2X/RSU/{rsu_id}/MAP/UP"),
+            signed(
+                &MessageFrame::MapFrame(map.clone()),
+                AID_MAP,
+                &car,
+                SignerForm::Digest,
+            ),
+        ),
+        (
+            "outside_region",
+            car_topic.clone(),
+            signed(&next(), AID_BSM, &far, SignerForm::Certificate),
+        ),
+        ("replayed", car_topic.clone(), twice.clone()),
+    ];
+    publish(&car_topic, twice);
+    for (reason, topic, payload) in cases {
+        let before = rejected(s.http, reason);
+        publish(&topic, payload);
+        wait_until(Duration::from_secs(5), || rejected(s.http, reason) > before);
+    }
+
+    // Revoked while serving: the CRL file changes, serve takes it within seconds.
+    pki.revoke(&car.encoded, now_millis()).unwrap();
+    wait_until(Duration::from_secs(10), || {
+        publish(
+            &car_topic,
+            signed(&next(), AID_BSM, &car, SignerForm::Digest),
+        );
+        std::thread::sleep(Duration::from_millis(200));
+        rejected(s.http, "revoked") > 0
+    });
+    let v2x = get_json(s.http, "/api/v1/v2x");
+    assert_eq!(v2x["revoked"], 1, "{v2x}");
+}

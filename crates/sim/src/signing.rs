@@ -1,0 +1,163 @@
+//! Signing as a zone's devices do: every simulated vehicle and RSU gets a certificate from
+//! the zone's V2X PKI the first time it sends, and what it sends goes out as a signed
+//! message (IEEE 1609.2 `SignedData`, YD/T 3957-2021 §6.4): by the certificate's digest,
+//! the full certificate once a second per device, as 1609.2 devices do.
+
+use roadcloud_csae::{self as csae, Day2Message, MessageFrame};
+use roadcloud_security::pki::{DeviceRole, ZonePki};
+use roadcloud_security::profile::{self, Message};
+use roadcloud_security::sign::{Credential, Header, SignerForm, sign};
+use roadcloud_security::time::time64_from_unix_ms;
+use roadcloud_transport::Topic;
+use std::collections::HashMap;
+
+/// How often a device sends its certificate in full, milliseconds.
+const FULL_CERTIFICATE_EVERY_MS: i64 = 1_000;
+
+struct Device {
+    credential: Credential,
+    role: DeviceRole,
+    last_full_ms: i64,
+}
+
+/// The zone's devices' keys, made as they first send (module docs).
+pub struct DeviceKeys {
+    pki: ZonePki,
+    devices: HashMap<[u8; 8], Device>,
+}
+
+impl std::fmt::Debug for DeviceKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DeviceKeys({} devices)", self.devices.len())
+    }
+}
+
+/// Who signs a message (the id it carries, else its topic's device), under which AID, and
+/// with which kind of certificate.
+fn signer(topic: &str, message: &MessageFrame) -> Option<([u8; 8], Message, DeviceRole, u64)> {
+    let device = Topic::parse(topic).ok()?.device.0;
+    Some(match message {
+        MessageFrame::BsmFrame(b) => {
+            if roadcloud_world::VehicleStatus::of_bsm(b).emergency {
+                (
+                    b.id,
+                    Message::Bsm,
+                    DeviceRole::Emergency,
+                    profile::AID_BSM_SPECIAL,
+                )
+            } else {
+                (b.id, Message::Bsm, DeviceRole::Obu, profile::AID_BSM)
+            }
+        }
+        MessageFrame::MapFrame(_) => (device, Message::Map, DeviceRole::Rsu, profile::AID_MAP),
+        MessageFrame::SpatFrame(_) => (device, Message::Spat, DeviceRole::Rsu, profile::AID_SPAT),
+        MessageFrame::RsiFrame(r) => (
+            r.id,
+            Message::Rsi,
+            DeviceRole::Rsu,
+            profile::AID_RSI_DYNAMIC,
+        ),
+        MessageFrame::RsmFrame(r) => (r.id, Message::Rsm, DeviceRole::Rsu, profile::AID_RSM),
+        MessageFrame::MsgFrameExt(e) => {
+            let id = match &e.value {
+                Day2Message::VehIntentionAndRequest(v) => v.id,
+                Day2Message::PersonalSafety(p) => p.id,
+                _ => device,
+            };
+            (id, Message::Day2, DeviceRole::Obu, profile::AID_DAY2)
+        }
+    })
+}
+
+impl DeviceKeys {
+    /// The keys of the zone whose PKI is `pki`.
+    pub fn new(pki: ZonePki) -> Self {
+        DeviceKeys {
+            pki,
+            devices: HashMap::new(),
+        }
+    }
+
+    /// `message`, sent on `topic` at `now_ms`, encoded and signed by its sender.
+    pub fn sign(
+        &mut self,
+        topic: &str,
+        message: &MessageFrame,
+        now_ms: i64,
+    ) -> Result<Vec<u8>, String> {
+        let payload = csae::encode(message).map_err(|e| e.to_string())?;
+        let (id, kind, role, aid) =
+            signer(topic, message).ok_or_else(|| format!("{topic}: not an uplink topic"))?;
+        debug_assert!(kind.allows(aid));
+        let stale = self.devices.get(&id).is_some_and(|d| d.role != role);
+        if stale || !self.devices.contains_key(&id) {
+            let name = format!("{}-{}", role_name(role), hex(&id));
+            let credential = self.pki.issue_device(&name, role, None, now_ms, false)?;
+            self.devices.insert(
+                id,
+                Device {
+                    credential,
+                    role,
+                    last_full_ms: i64::MIN / 2,
+                },
+            );
+        }
+        let device = self.devices.get_mut(&id).expect("inserted above");
+        let form = if now_ms - device.last_full_ms >= FULL_CERTIFICATE_EVERY_MS {
+            device.last_full_ms = now_ms;
+            SignerForm::Certificate
+        } else {
+            SignerForm::Digest
+        };
+        let header = Header {
+            generation_time: time64_from_unix_ms(now_ms),
+            generation_location: None,
+        };
+        Ok(sign(&payload, aid, header, &device.credential, form))
+    }
+
+    /// Gives the device `id` a new pseudonym certificate from its next message on, as a
+    /// vehicle does every few minutes (YD/T 3957-2021 pseudonym certificates).
+    pub fn change_pseudonym(&mut self, id: [u8; 8]) {
+        self.devices.remove(&id);
+    }
+}
+
+fn role_name(role: DeviceRole) -> &'static str {
+    match role {
+        DeviceRole::Rsu => "rsu",
+        DeviceRole::Obu => "obu",
+        DeviceRole::Emergency => "emergency",
+    }
+}
+
+fn hex(id: &[u8; 8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roadcloud_security::crypto::Algorithm;
+    use roadcloud_security::trust::TrustStore;
+
+    #[test]
+    fn the_zone_signs_and_the_store_verifies() {
+        let dir = std::env::temp_dir().join(format!("rc-sim-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let now = 1_795_800_012_345;
+        let pki = ZonePki::init(&dir, Algorithm::Sm2, None, now).unwrap();
+        let store = TrustStore::load_dir(&dir).unwrap();
+        let mut keys = DeviceKeys::new(pki);
+        let mut zone = crate::Zone::anting(crate::ZoneConfig::default());
+        zone.step(0.1, now);
+        let messages = zone.messages(now);
+        assert!(!messages.is_empty());
+        for (topic, m) in &messages {
+            let spdu = keys.sign(topic, m, now).unwrap();
+            let v = store.verify(&spdu, now).unwrap();
+            assert_eq!(csae::decode::<MessageFrame>(&v.payload).unwrap(), *m);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
