@@ -236,3 +236,107 @@ fn signed_messages_are_admitted_over_mqtt_and_udp_and_every_failure_is_counted()
     let v2x = get_json(s.http, "/api/v1/v2x");
     assert_eq!(v2x["revoked"], 1, "{v2x}");
 }
+
+/// A vehicle changes its pseudonym certificate and its BSM id mid-drive (YD/T 3957-2021): it
+/// stays one participant, the same track, and its forward collision warnings go on, now to
+/// its new id.
+#[test]
+fn a_vehicle_changing_pseudonym_stays_one_participant_and_keeps_its_advisories() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = zone(dir.path());
+    let now = now_millis();
+    let first = pki
+        .issue_device("first", DeviceRole::Obu, None, now, false)
+        .unwrap();
+    let second = pki
+        .issue_device("second", DeviceRole::Obu, None, now, false)
+        .unwrap();
+    let leader = pki
+        .issue_device("leader", DeviceRole::Obu, None, now, false)
+        .unwrap();
+    let trust = dir.path().join("v2x");
+    let s = start_with(&["--v2x-trust", trust.to_str().unwrap()]);
+
+    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
+    let mut o = rumqttc::MqttOptions::new("obus", "127.0.0.1", s.mqtt);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (obus, mut conn) = rumqttc::Client::new(o, 100);
+    obus.subscribe("V2X/OBU/+/ADVICE/DOWN", QoS::AtLeastOnce)
+        .unwrap();
+    std::thread::spawn(move || {
+        for ev in conn.iter() {
+            if let Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) = ev
+                && let Ok(v) = serde_json::from_slice(&p.payload)
+                && tx.send(v).is_err()
+            {
+                return;
+            }
+        }
+    });
+    let c = client(s.mqtt, "vehicles");
+    let new_id = [0x5a, 0xfc, 0, 0, 0, 0, 0, 9];
+    // Round `n` of the closing pair, the follower under `id` and `cert`.
+    let round = |id: [u8; 8], cert: &Credential, n: u32| {
+        for (who, payload) in closing_pair() {
+            let MessageFrame::BsmFrame(mut b) = roadcloud_csae::decode(&payload).unwrap() else {
+                panic!()
+            };
+            let signer = if who == FOLLOWER {
+                b.id = id;
+                cert
+            } else {
+                &leader
+            };
+            // The certificate in full once a second, as devices send it.
+            let form = if n % 10 == 0 {
+                SignerForm::Certificate
+            } else {
+                SignerForm::Digest
+            };
+            let topic = format!("V2X/OBU/{}/BSM/UP", hex(&b.id));
+            let spdu = signed(&MessageFrame::BsmFrame(b), AID_BSM, signer, form);
+            c.publish(topic, QoS::AtMostOnce, false, spdu).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let fcw_to = |rx: &std::sync::mpsc::Receiver<serde_json::Value>, id: &[u8; 8]| {
+        rx.try_iter()
+            .any(|v| v["scenario"] == "FCW" && v["target"] == hex(id))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    for n in 0.. {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no FCW before the change"
+        );
+        round(FOLLOWER, &first, n);
+        if fcw_to(&rx, &FOLLOWER) {
+            break;
+        }
+    }
+    let track =
+        get_json(s.http, &format!("/api/v1/participants/{}", hex(&FOLLOWER)))["track"].clone();
+    assert!(track.is_u64(), "{track}");
+
+    // The change: a new certificate (sent in full first) and a new id, from the next beacon.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    for n in 0.. {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no FCW after the change"
+        );
+        round(new_id, &second, n);
+        let count = get_json(s.http, "/api/v1/participants")["count"]
+            .as_u64()
+            .unwrap();
+        assert!(
+            count <= 2,
+            "a pseudonym change made a new participant: {count}"
+        );
+        if fcw_to(&rx, &new_id) {
+            break;
+        }
+    }
+    let p = get_json(s.http, &format!("/api/v1/participants/{}", hex(&new_id)));
+    assert_eq!(p["track"], track, "the same track under the new id: {p}");
+}

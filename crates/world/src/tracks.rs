@@ -54,6 +54,16 @@ impl Default for TrackConfig {
     }
 }
 
+/// How far a vehicle's first report under a new id may lie from where its old id's track
+/// predicts it, metres, to continue that track (a pseudonym change, see `Tracks::hand_over`):
+/// tighter than the association gate, as nothing else vouches for the link.
+pub const HANDOVER_GATE_M: f64 = 2.5;
+/// The heading gate of a handover, degrees.
+pub const HANDOVER_GATE_HEADING_DEG: f64 = 20.0;
+/// How long the old id must have been silent, milliseconds: about half a BSM interval
+/// (T/CSAE 53-2020: 10 Hz), so a vehicle still sending under its old id is never taken over.
+pub const HANDOVER_MIN_SILENCE_MS: Millis = 50;
+
 /// A track's id, unique for the life of the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TrackId(pub u64);
@@ -501,7 +511,7 @@ impl Tracks {
             .copied()
             .or_else(|| match key {
                 SourceKey::Roadside { .. } => self.nearest_gated(&o),
-                SourceKey::Vehicle(_) => None,
+                SourceKey::Vehicle(v) => self.hand_over(v, &o),
             });
         let id = found.unwrap_or_else(|| {
             let id = TrackId(self.next_id);
@@ -582,6 +592,56 @@ impl Tracks {
         } else {
             Update::Updated(id)
         }
+    }
+
+    /// A vehicle id never seen before may be a known vehicle under a new pseudonym
+    /// (YD/T 3957-2021: pseudonym certificates change every few minutes, and the BSM's `id`
+    /// with them): the track whose vehicle fell silent just before, and which this first
+    /// report continues where the track predicts (within [`HANDOVER_GATE_M`], at its speed
+    /// and heading), takes the new id and drops the old one. It stays one participant, with
+    /// its history and its advisories. Two vehicles are never that close, so a vehicle that
+    /// only appears next to a silent one is not mistaken for it.
+    fn hand_over(&mut self, new: [u8; 8], o: &Observation) -> Option<TrackId> {
+        let c = &self.config;
+        let mut best: Option<(f64, TrackId, [u8; 8])> = None;
+        for t in self.near(
+            o.position,
+            HANDOVER_GATE_M + 60.0 * c.source_ttl_ms as f64 / 1000.0,
+        ) {
+            let Some(old) = t.vehicle.filter(|v| *v != new) else {
+                continue;
+            };
+            let Some((_, last)) = t
+                .sources
+                .iter()
+                .find(|(k, _)| *k == SourceKey::Vehicle(old))
+            else {
+                continue;
+            };
+            let silent_ms = o.generated_at - last.generated_at;
+            if !(HANDOVER_MIN_SILENCE_MS..=c.source_ttl_ms).contains(&silent_ms) {
+                continue;
+            }
+            let d = predict(last.position, &last.motion, silent_ms as f64 / 1000.0)
+                .distance_to(o.position);
+            let speed_ok = match (last.motion.speed_mps, o.motion.speed_mps) {
+                (Some(a), Some(b)) => (a - b).abs() <= c.gate_speed_mps,
+                _ => false,
+            };
+            let heading_ok = match (last.motion.heading_deg, o.motion.heading_deg) {
+                (Some(a), Some(b)) => angle_between(a, b) <= HANDOVER_GATE_HEADING_DEG,
+                _ => o.motion.speed_mps.is_some_and(|v| v < 1.0),
+            };
+            if d <= HANDOVER_GATE_M && speed_ok && heading_ok && best.is_none_or(|b| d < b.0) {
+                best = Some((d, t.id, old));
+            }
+        }
+        let (_, id, old) = best?;
+        let track = self.tracks.get_mut(&id)?;
+        track.sources.retain(|(k, _)| *k != SourceKey::Vehicle(old));
+        track.vehicle = None;
+        self.by_vehicle.remove(&old);
+        Some(id)
     }
 
     /// Puts a track in the tile its position now lies in.

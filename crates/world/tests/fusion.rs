@@ -232,3 +232,42 @@ fn a_roadside_track_seen_before_the_vehicle_reported_itself_merges_into_its_trac
     assert_eq!(tracks.expire(T0 + 300), vec![early]);
     assert!(tracks.expire(T0 + 400).is_empty());
 }
+
+/// A vehicle that changes its pseudonym (and its BSM id) mid-drive stays one track; a
+/// vehicle that appears beside a silent one in the next lane, or while the other still
+/// reports, is another.
+#[test]
+fn a_pseudonym_change_continues_the_track() {
+    let mut tracks = Tracks::new(TrackConfig::default());
+    // Vehicle 1 at 10 m/s north, reporting at 10 Hz for a second.
+    let Update::Created(id) = tracks.update(bsm(1, 0.0, 0.0, T0)) else {
+        panic!()
+    };
+    for i in 1..=10 {
+        tracks.update(bsm(1, 0.0, i as f64, T0 + i * 100));
+    }
+    // From the next beacon on it calls itself 2, where it would be.
+    assert_eq!(
+        tracks.update(bsm(2, 0.1, 11.0, T0 + 1_100)),
+        Update::Updated(id)
+    );
+    assert_eq!(tracks.len(), 1);
+    let t = tracks.get(id).unwrap();
+    assert_eq!(t.vehicle, Some([2; 8]));
+    assert_eq!(t.sources.len(), 1, "the old id's report is dropped");
+    assert!(tracks.by_vehicle([1; 8]).is_none());
+    assert_eq!(tracks.by_vehicle([2; 8]).unwrap().id, id);
+
+    // A vehicle appearing 3.5 m to the side (the next lane) is not it.
+    tracks.update(bsm(2, 0.0, 12.0, T0 + 1_200));
+    let Update::Created(other) = tracks.update(bsm(3, 3.5, 13.0, T0 + 1_350)) else {
+        panic!("a vehicle in the next lane is another participant")
+    };
+    assert_ne!(other, id);
+    // Nor is one appearing where it is while it still reports (silent only 20 ms).
+    tracks.update(bsm(2, 0.0, 14.0, T0 + 1_400));
+    assert!(matches!(
+        tracks.update(bsm(4, 0.0, 14.2, T0 + 1_420)),
+        Update::Created(_)
+    ));
+}
