@@ -61,7 +61,7 @@ printf '%-16s %15s %11s %10s %10s %10s %10s %10s\n' system connacked all_in rss_
 
 # 1. roadcloud, plain
 mqtt=$(free_port); http=$(free_port)
-"$bin" serve --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
+"$bin" serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
   --data-dir "$work/data-plain" >"$work/rc.log" 2>&1 &
 pid=$!; pids+=("$pid"); wait_port "$mqtt"; sleep 1
 storm roadcloud "$pid" "mqtt://127.0.0.1:$mqtt"
@@ -69,7 +69,7 @@ stop "$pid"
 
 # 2. roadcloud, TLS with client certificates
 mqtt=$(free_port); http=$(free_port)
-"$bin" serve --pki "$work/pki" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
+"$bin" serve --allow-unsigned --pki "$work/pki" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
   --udp-listen off --data-dir "$work/data-tls" >"$work/rc-tls.log" 2>&1 &
 pid=$!; pids+=("$pid"); wait_port "$mqtt"; sleep 1
 storm roadcloud-tls "$pid" "mqtts://localhost:$mqtt" --pki "$work/pki" --data-dir "$work/data-tls"

@@ -52,7 +52,7 @@ async fn main() {
     let data = tempfile::tempdir().unwrap();
     let _serve = Running(
         Command::new(&roadcloud)
-            .args(["serve", "--udp-listen", "off"])
+            .args(["serve", "--allow-unsigned", "--udp-listen", "off"])
             .args(["--mqtt-listen", &format!("127.0.0.1:{mqtt}")])
             .args(["--http-listen", &format!("127.0.0.1:{http}")])
             .arg("--data-dir")

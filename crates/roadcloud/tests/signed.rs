@@ -288,7 +288,7 @@ fn a_vehicle_changing_pseudonym_stays_one_participant_and_keeps_its_advisories()
                 &leader
             };
             // The certificate in full once a second, as devices send it.
-            let form = if n % 10 == 0 {
+            let form = if n.is_multiple_of(10) {
                 SignerForm::Certificate
             } else {
                 SignerForm::Digest

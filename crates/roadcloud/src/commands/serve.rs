@@ -275,7 +275,13 @@ impl ServeArgs {
         let mqtt = self.mqtt_listen.0.filter(|_| self.broker.is_none());
         [
             ("--mqtt-listen", mqtt, secured),
-            ("--udp-listen", self.udp_listen.0, false),
+            // UDP has no TLS, but where every message must be signed (--v2x-trust without
+            // --allow-unsigned), what arrives is verified end to end.
+            (
+                "--udp-listen",
+                self.udp_listen.0,
+                self.v2x_trust.is_some() && !self.allow_unsigned,
+            ),
             ("--http-listen", Some(self.http_listen), secured),
             // Counts and latencies only, never a position or an id: issue 14 lets health and
             // metrics stay open on an address of their own.
