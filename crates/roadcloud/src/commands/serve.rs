@@ -665,7 +665,7 @@ fn decode(
         .spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             while frames.blocking_recv_many(&mut batch, BATCH) > 0 {
-                let out: DecodedBatch = batch
+                let mut out: DecodedBatch = batch
                     .par_iter()
                     .map(|f| {
                         (
@@ -674,6 +674,14 @@ fn decode(
                         )
                     })
                     .collect();
+                // A message signed by digest may have been checked, on another core, before
+                // the same batch's message carrying that certificate in full was: once the
+                // batch's certificates are all learned, such messages are checked again.
+                for (d, f) in out.iter_mut().zip(&batch) {
+                    if unknown_signer(&d.0) {
+                        d.0 = roadcloud_admission::decode_secured(f, &security);
+                    }
+                }
                 batch.clear();
                 // Bounded: when the world falls behind, decoding waits, then the frame
                 // channel fills, then the MQTT link waits.
@@ -684,6 +692,11 @@ fn decode(
         })
         .context("cannot start the decoding thread")?;
     Ok(())
+}
+
+/// Whether a decoded frame was turned away for a signer certificate not (yet) seen.
+fn unknown_signer(d: &Result<Decoded, Rejection>) -> bool {
+    matches!(d, Ok(Decoded { message: Err(r), .. }) if r.reason == Reason::UnknownSigner)
 }
 
 /// What admission asks of signatures, from --v2x-trust and --allow-unsigned.
