@@ -227,6 +227,9 @@ pub enum LaneTypeAttributes {
     Striping(LaneAttributesStriping),
     TrackedVehicle(LaneAttributesTrackedVehicle),
     Parking(LaneAttributesParking),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }
 
 /// `LaneAttributes-Vehicle ::= BIT STRING (SIZE(8, ...))`.
@@ -423,6 +426,7 @@ pub struct RegulatorySpeedLimit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum SpeedLimitType {
     Unknown = 0,
     MaxSpeedInSchoolZone = 1,
@@ -437,6 +441,9 @@ pub enum SpeedLimitType {
     VehiclesWithTrailersMinSpeed = 10,
     VehiclesWithTrailersMaxSpeed = 11,
     VehiclesWithTrailersNightMaxSpeed = 12,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `PointList ::= SEQUENCE (SIZE(2..31)) OF RoadPoint`.
@@ -492,11 +499,15 @@ pub struct MovementEx {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum Maneuver {
     ManeuverStraight = 0,
     ManeuverLeftTurn = 1,
     ManeuverRightTurn = 2,
     ManeuverUTurn = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `SectionList ::= SEQUENCE (SIZE(1..16)) OF Section`.
@@ -554,6 +565,7 @@ pub struct LaneLineType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible, name = "Dotted-SolidMarkingLineType")]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum DottedSolidMarkingLineType {
     WhiteDottedLine = 0,
     WhiteSolidLine = 1,
@@ -567,6 +579,9 @@ pub enum DottedSolidMarkingLineType {
     YellowDottedSolidLine = 6,
     #[asn(name = "yellowSotted-dottedLine")]
     YellowSottedDottedLine = 7,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `LaneRefID ::= INTEGER (-31..31)`.

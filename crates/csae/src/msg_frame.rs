@@ -29,4 +29,7 @@ pub enum MessageFrame {
     /// A Day II message (T/CSAE 157-2020), carried as an open type.
     #[asn(extension)]
     MsgFrameExt(MessageFrameExt),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }

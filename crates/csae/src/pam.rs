@@ -36,6 +36,7 @@ pub struct ParkingLotInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum AVPType {
     P0 = 0,
     P1 = 1,
@@ -43,6 +44,9 @@ pub enum AVPType {
     P3 = 3,
     P4 = 4,
     P5 = 5,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `PAMNodeList ::= SEQUENCE (SIZE(1..63)) OF PAMNode`.
@@ -157,33 +161,45 @@ pub struct ParkingSlotPosition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum ParkingLock {
     Unknown = 0,
     Nolock = 1,
     Locked = 2,
     Unlocked = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `ParkingSpaceTheta ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum ParkingSpaceTheta {
     Unknown = 0,
     Vertical = 1,
     Side = 2,
     Oblique = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `SlotStatus ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum SlotStatus {
     Unknown = 0,
     Available = 1,
     Occupied = 2,
     Reserved = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `ParkingType ::= BIT STRING (SIZE(10, ...))`.

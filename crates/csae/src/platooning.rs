@@ -35,18 +35,23 @@ pub struct MemberManagement {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum RoleInPlatooning {
     Leader = 0,
     Follower = 1,
     Tail = 2,
     #[asn(name = "free-vehicle")]
     FreeVehicle = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `StatusInPlatooning ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum StatusInPlatooning {
     Navigating = 0,
     BeginToDissmiss = 1,
@@ -55,6 +60,9 @@ pub enum StatusInPlatooning {
     Following = 4,
     AskForLeaving = 5,
     Leaving = 6,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `MemberList ::= SEQUENCE (SIZE(1..32)) OF MemberNode`.

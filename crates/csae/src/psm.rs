@@ -45,6 +45,7 @@ pub struct NonMotorData {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum PersonalDeviceUserType {
     Unavailable = 0,
     #[asn(name = "aPEDESTRIAN")]
@@ -54,6 +55,9 @@ pub enum PersonalDeviceUserType {
     #[asn(name = "aROADWORKER")]
     Aroadworker = 3,
     AnANIMAL = 4,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `PropelledInformation ::= CHOICE`.
@@ -64,12 +68,16 @@ pub enum PropelledInformation {
     Human(HumanPropelledType),
     Animal(AnimalPropelledType),
     Motor(MotorizedPropelledType),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }
 
 /// `HumanPropelledType ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum HumanPropelledType {
     Unavailable = 0,
     OtherTypes = 1,
@@ -77,23 +85,31 @@ pub enum HumanPropelledType {
     Skateboard = 3,
     PushOrKickScooter = 4,
     Wheelchair = 5,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `AnimalPropelledType ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum AnimalPropelledType {
     Unavailable = 0,
     OtherTypes = 1,
     AnimalMounted = 2,
     AnimalDrawnCarriage = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `MotorizedPropelledType ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum MotorizedPropelledType {
     Unavailable = 0,
     OtherTypes = 1,
@@ -101,23 +117,31 @@ pub enum MotorizedPropelledType {
     Bicycle = 3,
     Scooter = 4,
     SelfBalancingDevice = 5,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `NumberOfParticipantsInCluster ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum NumberOfParticipantsInCluster {
     Unavailable = 0,
     Small = 1,
     Medium = 2,
     Large = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `Attachment ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum Attachment {
     Unavailable = 0,
     Stroller = 1,
@@ -126,6 +150,9 @@ pub enum Attachment {
     Wheelchair = 4,
     OtherWalkAssistAttachments = 5,
     Pet = 6,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `PersonalExtensions ::= SEQUENCE`.
@@ -196,6 +223,7 @@ pub struct RoadWorkerExtensions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum RoadWorkerType {
     Unavailable = 0,
     TrafficPolice = 1,
@@ -204,6 +232,9 @@ pub enum RoadWorkerType {
     TrafficControlPersons = 4,
     RailroadCrossingGuards = 5,
     EmergencyOrganizationPersonnel = 6,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `RoadWorkerActivityType ::= BIT STRING (SIZE(6, ...))`.
@@ -238,9 +269,13 @@ pub struct PersonalRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum PersonalCrossing {
     Unavailable = 0,
     Request = 1,
     Crossing = 2,
     Finish = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }

@@ -45,6 +45,7 @@ pub struct RTEData {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum EventSource {
     Unknown = 0,
     Police = 1,
@@ -52,6 +53,9 @@ pub enum EventSource {
     Meteorological = 3,
     Internet = 4,
     Detection = 5,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `EventType ::= INTEGER (0..65535)`.
@@ -137,6 +141,7 @@ impl AuxiliarySignVehicleType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum AuxiliarySignDirection {
     Straight = 0,
     LeftAndRight = 1,
@@ -146,6 +151,9 @@ pub enum AuxiliarySignDirection {
     RightFronTurn = 5,
     RightRearTurn = 6,
     LeftRearTurn = 7,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `Description ::= CHOICE`.

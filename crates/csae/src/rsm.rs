@@ -47,6 +47,7 @@ pub struct ParticipantData {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum ParticipantType {
     Unknown = 0,
     Motor = 1,
@@ -54,12 +55,16 @@ pub enum ParticipantType {
     NonMotor = 2,
     Pedestrian = 3,
     Rsu = 4,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `SourceType ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum SourceType {
     Unknown = 0,
     Selfinfo = 1,
@@ -69,4 +74,7 @@ pub enum SourceType {
     Loop = 5,
     Lidar = 6,
     Integrated = 7,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }

@@ -39,6 +39,7 @@ pub struct RTCMPayload(pub Vec<u8>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible, name = "RTCM-Revision")]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum RTCMRevision {
     Unknown = 0,
     Reserved = 1,
@@ -67,4 +68,7 @@ pub enum RTCMRevision {
     RtcmRev3_1 = 31,
     #[asn(name = "rtcmRev3-2")]
     RtcmRev3_2 = 32,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }

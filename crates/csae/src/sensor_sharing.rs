@@ -29,11 +29,15 @@ pub struct DetectedRegion(pub Vec<Polygon>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum EquipmentType {
     Unknown = 0,
     Rsu = 1,
     Obu = 2,
     Vru = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `DetectedPTCList ::= SEQUENCE (SIZE(1..512)) OF DetectedPTCData`.
@@ -70,6 +74,9 @@ pub enum DetectedPTCDataTypeRelatedExt {
     MotorExt(MotorDataExtension),
     #[asn(name = "non-motorExt")]
     NonMotorExt(NonMotorDataExtension),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }
 
 /// `PlanningList ::= SEQUENCE (SIZE(1..8)) OF Planning`.
@@ -126,6 +133,7 @@ pub enum AccConfidence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum DetectedPTCType {
     Unknown = 0,
     #[asn(name = "unknown-movable")]
@@ -140,6 +148,9 @@ pub enum DetectedPTCType {
     Motorcyclist = 8,
     Tricyclist = 9,
     Pedestrian = 10,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `MotorDataExtension ::= SEQUENCE`.
@@ -289,6 +300,7 @@ pub struct DetectedObstacleData {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum ObstacleType {
     Unknown = 0,
     Rockfall = 1,
@@ -312,6 +324,9 @@ pub enum ObstacleType {
     UnknownHardObject = 11,
     #[asn(name = "unknown-soft-object")]
     UnknownSoftObject = 12,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `ObjectSize ::= SEQUENCE`.

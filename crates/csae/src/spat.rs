@@ -102,6 +102,7 @@ pub struct PhaseState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum LightState {
     Unavailable = 0,
     Dark = 1,
@@ -117,6 +118,9 @@ pub enum LightState {
     Yellow = 7,
     #[asn(name = "flashing-yellow")]
     FlashingYellow = 8,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `TimeChangeDetails ::= CHOICE`.
@@ -126,6 +130,9 @@ pub enum LightState {
 pub enum TimeChangeDetails {
     Counting(TimeCountingDown),
     UtcTiming(UTCTiming),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }
 
 /// `UTCTiming ::= SEQUENCE`.

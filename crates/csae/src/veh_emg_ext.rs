@@ -18,6 +18,7 @@ pub struct VehicleEmergencyExtensions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum ResponseType {
     NotInUseOrNotEquipped = 0,
     Emergency = 1,
@@ -26,6 +27,9 @@ pub enum ResponseType {
     Stationary = 4,
     SlowMoving = 5,
     StopAndGoMovement = 6,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `SirenInUse ::= ENUMERATED`.

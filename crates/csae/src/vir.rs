@@ -114,18 +114,25 @@ pub enum ReqInfo {
     SignalPriority(ReqSignalPriority),
     SensorSharing(ReqSensorSharing),
     Parking(ReqParkingArea),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }
 
 /// `ReqStatus ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum ReqStatus {
     Unknown = 0,
     Request = 1,
     Comfirmed = 2,
     Cancel = 3,
     Complete = 4,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `Req-LaneChange ::= SEQUENCE`.

@@ -26,6 +26,9 @@ pub enum VehiclePaymentMessagePayment {
     ActionRequest(ActionRequest),
     #[asn(name = "action-response")]
     ActionResponse(ActionResponse),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }
 
 /// `RST ::= SEQUENCE`.
@@ -58,12 +61,16 @@ pub struct ApplicationParameter {
 #[allow(missing_docs)]
 pub enum PaymentInfo {
     PaymentInfoType1(PaymentInfoType1),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }
 
 /// `PaymentEntityID ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum PaymentEntityID {
     System = 0,
     Freeflow = 1,
@@ -71,6 +78,9 @@ pub enum PaymentEntityID {
     Congestion = 3,
     Charging = 4,
     Parking = 5,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `PaymentInfoType1 ::= SEQUENCE`.
@@ -104,17 +114,22 @@ pub struct StationOrGantryId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum TollingNodeType {
     EntranceStation = 0,
     ExitStation = 1,
     EntranceAndExitStation = 2,
     Gantry = 3,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `TollingDirection ::= ENUMERATED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum TollingDirection {
     North = 0,
     Northeast = 1,
@@ -124,6 +139,9 @@ pub enum TollingDirection {
     Southwest = 5,
     West = 6,
     Northwest = 7,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `TollInfo ::= SEQUENCE`.
@@ -174,8 +192,15 @@ pub struct VPApplicationParameter {
 #[derive(Debug, Clone, PartialEq, Eq, Asn)]
 #[asn(choice, extensible)]
 #[allow(missing_docs)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the one alternative the standard defines is the one a payment carries"
+)]
 pub enum OBUPaymentInfo {
     ObuPaymentInfoType1(OBUPaymentInfoType1),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }
 
 /// `OBUPaymentInfoType1 ::= SEQUENCE`.
@@ -195,10 +220,14 @@ pub struct OBUPaymentInfoType1 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum EquipmentClass {
     OnechipOBU = 0,
     IccOBU = 1,
     CpcOBU = 2,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `GBICCInfo ::= SEQUENCE`.
@@ -227,10 +256,14 @@ pub struct OBUInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum OBUType {
     OemObu = 0,
     AftermarketObu = 1,
     MobilePhone = 2,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `OBUMotionStatus ::= SEQUENCE`.
@@ -373,6 +406,7 @@ pub struct ActionResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Asn)]
 #[asn(enumerated, extensible)]
 #[allow(missing_docs)]
+#[repr(u32)]
 pub enum ReturnStatus {
     NoError = 0,
     AccessDenied = 1,
@@ -380,6 +414,9 @@ pub enum ReturnStatus {
     ComplexityLimitation = 3,
     ProcessingFailure = 4,
     Processing = 5,
+    /// An extension value of a newer version of the standard, by its extension index.
+    #[asn(unknown)]
+    UnknownExtension(u32),
 }
 
 /// `TransInfo ::= CHOICE`.
@@ -396,6 +433,9 @@ pub enum TransInfo {
     TransferChannelRq(ChannelRq),
     TransferChannelRs(ChannelRs),
     SetMMIRq(SetMMIRq),
+    /// An extension alternative of a newer version of the standard, as it came.
+    #[asn(unknown)]
+    UnknownExtension(roadcloud_per::UnknownExtension),
 }
 
 /// `GetTollDataRq ::= SEQUENCE`.

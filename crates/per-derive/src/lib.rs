@@ -22,6 +22,13 @@
 //! Components and alternatives carry `#[asn(name = "asnName")]` where the ASN.1 identifier is
 //! not the lowerCamelCase of the Rust name, and `#[asn(extension)]` when they follow the
 //! extension marker. The type's own ASN.1 name is `#[asn(name = "...")]` on the type.
+//!
+//! An extensible ENUMERATED or CHOICE may end with one `#[asn(unknown)]` variant: an
+//! ENUMERATED's `Name(u32)` holds an extension value this version does not define (by its
+//! extension index), a CHOICE's `Name(UnknownExtension)` an extension alternative (its index
+//! and its encoding as it came). A message from a newer version of the standard then decodes
+//! (X.691 14.3, 23.8), re-encodes as it came, and shows the value in JSON as
+//! `{"unknownExtension": ...}`; without such a variant, the value is an error.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -81,6 +88,7 @@ struct Attrs {
     kind: Option<String>,
     extensible: bool,
     extension: bool,
+    unknown: bool,
     name: Option<String>,
     codec: Option<Codec>,
 }
@@ -139,6 +147,7 @@ fn parse_attrs(attrs: &[syn::Attribute]) -> syn::Result<Attrs> {
                 }
                 "extensible" => out.extensible = true,
                 "extension" => out.extension = true,
+                "unknown" => out.unknown = true,
                 "name" => {
                     let s: LitStr = meta.value()?.parse()?;
                     out.name = Some(s.value());
@@ -589,8 +598,21 @@ fn expand_choice(
     let mut to_arms = Vec::new();
     let mut from_arms = Vec::new();
     let mut gen_arms = Vec::new();
-    for (k, v) in data.variants.iter().enumerate() {
+    let mut unknown: Option<&Ident> = None;
+    for v in data.variants.iter() {
         let a = parse_attrs(&v.attrs)?;
+        if a.unknown {
+            // X.691 23.8 (and X.696 20.2): an extension alternative this version does not
+            // know is an open type a decoder can keep as it came.
+            if !extensible || unknown.is_some() {
+                return Err(syn::Error::new(
+                    v.span(),
+                    "one `#[asn(unknown)] Name(UnknownExtension)` variant, in an extensible CHOICE",
+                ));
+            }
+            unknown = Some(&v.ident);
+            continue;
+        }
         let field = single_field(&v.fields, "a CHOICE alternative holds one value")?;
         let fa = parse_attrs(&field.attrs)?;
         let ty = &field.ty;
@@ -645,9 +667,52 @@ fn expand_choice(
         from_arms.push(quote! {
             #name => (#fj).map(#ident::#vid).map_err(|e| e.in_component(#name)),
         });
-        gen_arms.push(quote! { #k => (#g).map(#ident::#vid), });
+        let gk = gen_arms.len();
+        gen_arms.push(quote! { #gk => (#g).map(#ident::#vid), });
     }
-    let n = data.variants.len();
+    let n = gen_arms.len();
+    let mut unknown_dec = quote!(
+        #p::uper::Index::Extension(i) => ::core::result::Result::Err(
+            #p::Error::at_bit(#p::ErrorKind::UnknownExtension { index: i }, start)),
+    );
+    if let Some(uid) = unknown {
+        enc_arms.push(quote! {
+            #ident::#uid(u) => {
+                #p::uper::encode_index(w, #p::uper::Index::Extension(u.index), ROOT, EXT);
+                #p::uper::encode_octets(w, &u.encoding, #p::uper::Size::UNBOUNDED)
+            }
+        });
+        unknown_dec = quote!(
+            #p::uper::Index::Extension(i) => #p::uper::decode_open_type(r, |r| {
+                let n = r.remaining() / 8;
+                let mut encoding = ::std::vec::Vec::with_capacity(n);
+                r.read_octets_into(n, &mut encoding)?;
+                ::core::result::Result::Ok(#ident::#uid(#p::UnknownExtension { index: i, encoding }))
+            }),
+        );
+        to_arms.push(quote! {
+            #ident::#uid(u) => {
+                m.insert("unknownExtension".into(), #p::serde_json::json!({
+                    "index": u.index,
+                    "encoding": #p::jer::hex(&u.encoding),
+                }));
+            }
+        });
+        from_arms.push(quote! {
+            "unknownExtension" => {
+                let index = x.get("index").and_then(#p::serde_json::Value::as_u64);
+                let encoding = x.get("encoding").map(|e| #p::jer::octets_from(e, #p::uper::Size::UNBOUNDED));
+                match (index, encoding) {
+                    (::core::option::Option::Some(index), ::core::option::Option::Some(encoding)) => {
+                        ::core::result::Result::Ok(#ident::#uid(#p::UnknownExtension { index, encoding: encoding? }))
+                    }
+                    _ => ::core::result::Result::Err(#p::Error::new(#p::ErrorKind::Json {
+                        expected: "{\"index\": n, \"encoding\": hex}",
+                    })),
+                }
+            }
+        });
+    }
     Ok(quote! {
         impl #p::Uper for #ident {
             #[inline]
@@ -661,8 +726,7 @@ fn expand_choice(
                 let start = r.position();
                 match #p::uper::decode_index(r, #root, #extensible)? {
                     #(#dec_arms)*
-                    #p::uper::Index::Extension(i) => ::core::result::Result::Err(
-                        #p::Error::at_bit(#p::ErrorKind::UnknownExtension { index: i }, start)),
+                    #unknown_dec
                     #p::uper::Index::Root(i) => ::core::result::Result::Err(
                         #p::Error::at_bit(#p::ErrorKind::UnknownAlternative { index: i }, start)),
                 }
@@ -702,8 +766,21 @@ fn expand_enumerated(
     // Root indices follow the order of the values (X.691 14.1), not of the text.
     let mut root: Vec<(i64, &Ident, String)> = Vec::new();
     let mut ext: Vec<(&Ident, String)> = Vec::new();
+    let mut unknown: Option<&Ident> = None;
     for v in &data.variants {
         let a = parse_attrs(&v.attrs)?;
+        if a.unknown {
+            // X.691 14.3 (and X.696 11.4) let a decoder of an earlier version take an
+            // extension value it does not know: kept by its extension index.
+            if !extensible || unknown.is_some() || !matches!(v.fields, Fields::Unnamed(_)) {
+                return Err(syn::Error::new(
+                    v.span(),
+                    "one `#[asn(unknown)] Name(u32)` variant, in an extensible ENUMERATED",
+                ));
+            }
+            unknown = Some(&v.ident);
+            continue;
+        }
         if !matches!(v.fields, Fields::Unit) {
             return Err(syn::Error::new(
                 v.span(),
@@ -747,6 +824,36 @@ fn expand_enumerated(
         all.push(quote!(#ident::#vid));
     }
     let n_all = all.len();
+    // The unknown extension value: its index among the extension values, on the wire and
+    // in JSON as `{"unknownExtension": index}`.
+    let mut unknown_dec = quote!(
+        #p::uper::Index::Extension(i) => return ::core::result::Result::Err(
+            #p::Error::at_bit(#p::ErrorKind::UnknownExtension { index: i }, start)),
+    );
+    let mut unknown_json_from = quote!();
+    let mut unknown_json_to = quote!();
+    if let Some(uid) = unknown {
+        enc_arms.push(quote!(#ident::#uid(i) => #p::uper::Index::Extension(u64::from(*i)),));
+        to_arms.push(quote!(#ident::#uid(_) => "unknownExtension",));
+        unknown_dec = quote!(
+            #p::uper::Index::Extension(i) => #ident::#uid(u32::try_from(i).map_err(|_| {
+                #p::Error::at_bit(#p::ErrorKind::UnknownExtension { index: i }, start)
+            })?),
+        );
+        unknown_json_to = quote!(
+            if let #ident::#uid(i) = self {
+                let mut m = #p::serde_json::Map::new();
+                m.insert("unknownExtension".into(), (*i).into());
+                return #p::serde_json::Value::Object(m);
+            }
+        );
+        unknown_json_from = quote!(
+            if let ::core::option::Option::Some(i) = v.get("unknownExtension") {
+                let i = #p::jer::integer_from(i, 0, u32::MAX as i64, false)?;
+                return ::core::result::Result::Ok(#ident::#uid(i as u32));
+            }
+        );
+    }
     Ok(quote! {
         impl #ident {
             /// Every value, root values in the order of their numbers, then extension values.
@@ -769,8 +876,7 @@ fn expand_enumerated(
                 let start = r.position();
                 ::core::result::Result::Ok(match #p::uper::decode_index(r, #n_root, #extensible)? {
                     #(#dec_arms)*
-                    #p::uper::Index::Extension(i) => return ::core::result::Result::Err(
-                        #p::Error::at_bit(#p::ErrorKind::UnknownExtension { index: i }, start)),
+                    #unknown_dec
                     #p::uper::Index::Root(i) => return ::core::result::Result::Err(
                         #p::Error::at_bit(#p::ErrorKind::UnknownAlternative { index: i }, start)),
                 })
@@ -778,9 +884,11 @@ fn expand_enumerated(
         }
         impl #p::Jer for #ident {
             fn to_jer(&self) -> #p::serde_json::Value {
+                #unknown_json_to
                 #p::serde_json::Value::String(self.asn_name().into())
             }
             fn from_jer(v: &#p::serde_json::Value) -> #p::Result<Self> {
+                #unknown_json_from
                 ::core::result::Result::Ok(match #p::jer::identifier(v)? {
                     #(#from_arms)*
                     other => return ::core::result::Result::Err(#p::jer::unknown_identifier(other)),

@@ -31,6 +31,18 @@ pub use serde_json;
 use arbitrary::Unstructured;
 use serde_json::Value;
 
+/// An alternative of an extensible CHOICE that this version of the standard does not define,
+/// from a newer one (X.691 23.8): its extension index and its encoding as it came, so it
+/// re-encodes unchanged. Shown in JSON as `{"unknownExtension": {"index": n, "encoding":
+/// "hex"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownExtension {
+    /// The index among the CHOICE's extension alternatives.
+    pub index: u64,
+    /// The alternative's encoding (the open type's octets).
+    pub encoding: Vec<u8>,
+}
+
 /// A type defined by an ASN.1 module.
 pub trait AsnType {
     /// The type's name as the standard spells it, e.g. `BasicSafetyMessage`.

@@ -315,6 +315,8 @@ impl Pipeline {
                 // The other Day II messages (VIR, ...) enter the applications in later work.
                 _ => Vec::new(),
             },
+            // Admission takes only the messages its topics name.
+            MessageFrame::UnknownExtension(_) => Vec::new(),
         };
         for o in observations {
             self.observe(o);

@@ -420,6 +420,11 @@ impl<'a> Reader<'a> {
             return Err(at(ErrorKind::InvalidLength, start));
         }
         let bytes = self.take(n - 1)?;
+        // Canonical: the unused trailing bits are zero.
+        let last = bytes[bytes.len() - 1];
+        if unused > 0 && last & ((1u8 << unused) - 1) != 0 {
+            return Err(at(ErrorKind::InvalidLength, start));
+        }
         let bits = bytes.len() * 8 - usize::from(unused);
         Ok((0..bits)
             .map(|i| bytes[i / 8] & (0x80 >> (i % 8)) != 0)

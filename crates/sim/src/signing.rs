@@ -66,6 +66,7 @@ fn signer(topic: &str, message: &MessageFrame) -> Option<([u8; 8], Message, Devi
             };
             (id, Message::Day2, DeviceRole::Obu, profile::AID_DAY2)
         }
+        MessageFrame::UnknownExtension(_) => return None,
     })
 }
 

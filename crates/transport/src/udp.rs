@@ -32,6 +32,9 @@ fn route(frame: &MessageFrame) -> (MessageKind, Option<DeviceId>) {
             roadcloud_csae::Day2Message::PersonalSafety(_) => (MessageKind::Psm, None),
             _ => (MessageKind::Vir, None),
         },
+        // A message of a newer version: admission turns it away as the message its topic
+        // does not name.
+        MessageFrame::UnknownExtension(_) => (MessageKind::Bsm, None),
     }
 }
 

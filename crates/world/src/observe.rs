@@ -270,7 +270,7 @@ pub fn observe_psm(
         kind: match psm.non_motor_data.basic_type {
             T::Apedestrian | T::Aroadworker => ParticipantKind::Pedestrian,
             T::Apedalcyclist => ParticipantKind::Cyclist,
-            T::Unavailable | T::AnANIMAL => ParticipantKind::Unknown,
+            T::Unavailable | T::AnANIMAL | T::UnknownExtension(_) => ParticipantKind::Unknown,
         },
         vehicle_class: None,
         position: position(frame, psm.pos.lat.0.into(), psm.pos.long.0.into()),

@@ -163,7 +163,8 @@ fn step(s: &csae::PhaseState, at: Millis) -> PhaseStep {
             u.min_end_utc_time.and_then(abs),
             u.max_end_utc_time.and_then(abs),
         ),
-        None => (None, None, None, None),
+        // Timing of a newer version of the standard: the light stands, its times unknown.
+        Some(csae::TimeChangeDetails::UnknownExtension(_)) | None => (None, None, None, None),
     };
     PhaseStep {
         light: s.light.asn_name(),

@@ -60,6 +60,27 @@ fn rsm_gives_one_observation_per_participant_at_its_offset() {
     assert!(kinds.contains(&ParticipantKind::Pedestrian), "{kinds:?}");
 }
 
+/// An RSM from a newer message set whose second participant is of a type T/CSAE 53-2020 does
+/// not know (an extension value of `ParticipantType`): every participant is observed, that
+/// one as of unknown kind.
+#[test]
+fn a_participant_of_an_unknown_type_is_observed_as_unknown() {
+    let MessageFrame::RsmFrame(mut rsm) = roadcloud_testkit::vector53("rsm_01_three_participants")
+    else {
+        panic!()
+    };
+    rsm.participants.0[1].ptc_type = roadcloud_csae::ParticipantType::UnknownExtension(1);
+    rsm.participants.0[1].vehicle_class = None;
+    let bytes = roadcloud_csae::encode(&MessageFrame::RsmFrame(rsm)).unwrap();
+    let MessageFrame::RsmFrame(rsm) = roadcloud_csae::decode(&bytes).unwrap() else {
+        panic!()
+    };
+    let obs = observe_rsm(&frame(), &rsm, MINUTE + 30_000);
+    assert_eq!(obs.len(), 3);
+    assert_eq!(obs[1].kind, ParticipantKind::Unknown);
+    assert_ne!(obs[0].kind, ParticipantKind::Unknown);
+}
+
 #[test]
 fn position_latlon_is_absolute_not_an_offset() {
     use roadcloud_csae::{

@@ -196,7 +196,7 @@ fn kind_of(m: &MessageFrame) -> Message {
         MessageFrame::SpatFrame(_) => Message::Spat,
         MessageFrame::RsiFrame(_) => Message::Rsi,
         MessageFrame::RsmFrame(_) => Message::Rsm,
-        MessageFrame::MsgFrameExt(_) => Message::Day2,
+        MessageFrame::MsgFrameExt(_) | MessageFrame::UnknownExtension(_) => Message::Day2,
     }
 }
 

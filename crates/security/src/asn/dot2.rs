@@ -390,7 +390,9 @@ impl Coer for HeaderInfo {
             let craca = r.array()?;
             let series = u16::decode(r)?;
             if more {
-                Extensions::decode(r)?;
+                // Not kept (the header would not re-encode as signed): refused instead.
+                return Err(bad(ErrorKind::UnknownExtension { index: 0 }, r)
+                    .in_component("missingCrlIdentifier"));
             }
             h.missing_crl_identifier = Some((craca, series));
         }
