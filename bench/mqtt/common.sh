@@ -1,5 +1,5 @@
 # What compare.sh and storm.sh share (sourced, from the repository's root): the Debian
-# packages they need, the release build, a scratch folder and the processes to stop on exit,
+# packages they need, the release build (PROFILE=ci for a quicker one), a scratch folder and the processes to stop on exit,
 # and port helpers.
 #
 #   need_packages mosquitto nats-server
@@ -15,8 +15,10 @@ need_packages() {
   export PATH="$PATH:/usr/sbin"
 }
 
-cargo build --release -q
-bin=target/release/roadcloud
+# PROFILE=ci builds faster (no whole-program LTO) for a quick look; figures come from release.
+profile=${PROFILE:-release}
+cargo build --profile "$profile" -q
+bin=target/$profile/roadcloud
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }

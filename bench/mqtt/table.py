@@ -13,3 +13,8 @@ for r in rows:
         r["system"], r["vehicles"], r["offered_per_s"], r["sent_per_s"], r["delivered_per_s"],
         r["lost"], r["loss_percent"], ms(lat["p50"]), ms(lat["p90"]), ms(lat["p99"]),
         ms(lat["p999"])))
+for r in rows:
+    a = r.get("advice_latency_ms") or {}
+    if a.get("count"):
+        print("{:<16} advisories received {}: BSM to advisory p50 {:.1f} p99 {:.1f} ms".format(
+            r["system"], a["count"], a["p50"], a["p99"]))

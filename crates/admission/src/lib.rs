@@ -92,6 +92,9 @@ pub enum Reason {
     Replayed,
     /// The message's position is outside the certificate's region.
     OutsideRegion,
+    /// Not taken while more arrived than the cores could verify: a vehicle's BSMs are
+    /// thinned (its next one is taken), see docs/security.md#keeping-up.
+    Shed,
 }
 
 impl Reason {
@@ -115,6 +118,7 @@ impl Reason {
             Reason::NotPermitted => "not_permitted",
             Reason::Replayed => "replayed",
             Reason::OutsideRegion => "outside_region",
+            Reason::Shed => "shed",
         }
     }
 
@@ -130,11 +134,13 @@ impl Reason {
             Failure::Revoked => Reason::Revoked,
             Failure::NotPermitted(_) => Reason::NotPermitted,
             Failure::OutsideRegion => Reason::OutsideRegion,
+            Failure::Stale(_) => Reason::Stale,
+            Failure::Future(_) => Reason::Future,
         }
     }
 
     /// Every reason.
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 18] = [
         Reason::Topic,
         Reason::Undecodable,
         Reason::WrongMessage,
@@ -152,6 +158,7 @@ impl Reason {
         Reason::NotPermitted,
         Reason::Replayed,
         Reason::OutsideRegion,
+        Reason::Shed,
     ];
 }
 
@@ -224,6 +231,10 @@ pub struct Security {
     pub store: Arc<TrustStore>,
     /// Whether unsigned payloads and JSON topics are admitted (`--allow-unsigned`).
     pub allow_unsigned: bool,
+    /// The generation-time window (oldest and furthest ahead, milliseconds), checked on a
+    /// signed message's header before its signature: a late message costs no verification.
+    /// `None`: only the stateful half's check of `secMark`.
+    pub window: Option<(i64, i64)>,
 }
 
 /// The stateless half of admission: the topic parses, the payload decodes as the message
@@ -269,6 +280,18 @@ pub fn decode_secured(frame: &Frame, security: &Security) -> Result<Decoded, Rej
     })
 }
 
+/// A frame not decoded at all because the decoding stage sheds load: counted against its
+/// sender as [`Reason::Shed`].
+pub fn shed(frame: &Frame, detail: &str) -> Result<Decoded, Rejection> {
+    let topic = Topic::parse(&frame.topic).map_err(|e| reject(Reason::Topic, e.to_string()))?;
+    Ok(Decoded {
+        topic,
+        received_at: frame.received_at,
+        message: Err(reject(Reason::Shed, detail)),
+        signature: None,
+    })
+}
+
 /// Whether a payload looks like a 1609.2 SPDU (protocol version 3, then a CHOICE tag) rather
 /// than a bare `MessageFrame`.
 fn looks_signed(payload: &[u8]) -> bool {
@@ -282,19 +305,23 @@ fn verify_and_decode(
     frame: &Frame,
     security: &Security,
 ) -> Result<(Message, Option<Signed>), Rejection> {
-    let verified = match security.store.verify(&frame.payload, frame.received_at) {
-        Ok(v) => v,
-        Err(Failure::Unsigned | Failure::Malformed(_)) if security.allow_unsigned => {
-            return decode_message(topic, &frame.payload).map(|m| (m, None));
-        }
-        Err(Failure::Malformed(_)) if !looks_signed(&frame.payload) => {
-            return Err(reject(
-                Reason::Unsigned,
-                "not a signed message; sign it (IEEE 1609.2), or run with --allow-unsigned",
-            ));
-        }
-        Err(f) => return Err(reject(Reason::of_failure(&f), f.to_string())),
-    };
+    let verified =
+        match security
+            .store
+            .verify_within(&frame.payload, frame.received_at, security.window)
+        {
+            Ok(v) => v,
+            Err(Failure::Unsigned | Failure::Malformed(_)) if security.allow_unsigned => {
+                return decode_message(topic, &frame.payload).map(|m| (m, None));
+            }
+            Err(Failure::Malformed(_)) if !looks_signed(&frame.payload) => {
+                return Err(reject(
+                    Reason::Unsigned,
+                    "not a signed message; sign it (IEEE 1609.2), or run with --allow-unsigned",
+                ));
+            }
+            Err(f) => return Err(reject(Reason::of_failure(&f), f.to_string())),
+        };
     let kind = match topic.message {
         MessageKind::Bsm => profile::Message::Bsm,
         MessageKind::Map => profile::Message::Map,

@@ -66,6 +66,7 @@ fn zone(name: &str, allow_unsigned: bool) -> Zone {
         security: Security {
             store,
             allow_unsigned,
+            window: Some((2_000, 500)),
         },
     }
 }
@@ -123,6 +124,23 @@ fn signed_bsms_are_admitted_and_every_failure_is_counted() {
     let n = forged.len();
     forged[n - 1] ^= 0x40;
     assert_eq!(reject(admit(&frame(id, forged, now))), Reason::BadSignature);
+    // Generated 5 s ago: late, refused on its header before any signature is checked.
+    let checked = z
+        .security
+        .store
+        .counters
+        .signatures_checked
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let late = signed(&plain, AID_BSM, now - 5_000, &car, SignerForm::Digest);
+    assert_eq!(reject(admit(&frame(id, late, now))), Reason::Stale);
+    assert_eq!(
+        z.security
+            .store
+            .counters
+            .signatures_checked
+            .load(std::sync::atomic::Ordering::Relaxed),
+        checked
+    );
     // A certificate never seen, by digest.
     let stranger = z
         .pki

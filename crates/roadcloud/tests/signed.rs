@@ -73,9 +73,18 @@ fn beijing() -> GeographicRegion {
     })
 }
 
+/// A test zone whose CAs were made a month ago (so a certificate can have expired).
 fn zone(dir: &Path) -> ZonePki {
-    ZonePki::init(&dir.join("v2x"), Algorithm::Sm2, None, now_millis()).unwrap()
+    ZonePki::init(
+        &dir.join("v2x"),
+        Algorithm::Sm2,
+        None,
+        now_millis() - 30 * DAY_MS,
+    )
+    .unwrap()
 }
+
+const DAY_MS: i64 = 86_400_000;
 
 #[test]
 fn signed_messages_are_admitted_over_mqtt_and_udp_and_every_failure_is_counted() {
@@ -165,6 +174,10 @@ fn signed_messages_are_admitted_over_mqtt_and_udp_and_every_failure_is_counted()
     let far = pki
         .issue_device("far", DeviceRole::Obu, Some(beijing()), now, false)
         .unwrap();
+    // A pseudonym certificate of ten days ago: its week is over.
+    let old = pki
+        .issue_device("old", DeviceRole::Obu, None, now - 10 * DAY_MS, false)
+        .unwrap();
     let mut next = || {
         north += 1;
         bsm(car_id, north)
@@ -186,14 +199,20 @@ fn signed_messages_are_admitted_over_mqtt_and_udp_and_every_failure_is_counted()
             car_topic.clone(),
             signed(&next(), AID_BSM, &stranger, SignerForm::Certificate),
         ),
-        // Generated before the certificate's validity began (an hour before its issue).
+        // A pseudonym certificate whose week is over.
         (
             "expired",
+            car_topic.clone(),
+            signed(&next(), AID_BSM, &old, SignerForm::Certificate),
+        ),
+        // Generated 5 s ago: refused on its header, before its signature is checked.
+        (
+            "stale",
             car_topic.clone(),
             signed_at(
                 &next(),
                 AID_BSM,
-                now - 2 * 3_600_000,
+                now_millis() - 5_000,
                 &car,
                 SignerForm::Digest,
             ),
@@ -220,7 +239,18 @@ fn signed_messages_are_admitted_over_mqtt_and_udp_and_every_failure_is_counted()
     for (reason, topic, payload) in cases {
         let before = rejected(s.http, reason);
         publish(&topic, payload);
-        wait_until(Duration::from_secs(5), || rejected(s.http, reason) > before);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while rejected(s.http, reason) <= before {
+            if std::time::Instant::now() > deadline {
+                let (_, m) = get(s.http, "/metrics").unwrap();
+                let counts: Vec<&str> = m
+                    .lines()
+                    .filter(|l| l.starts_with("roadcloud_frames_rejected_total"))
+                    .collect();
+                panic!("no rejection as {reason}: {counts:#?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     // Revoked while serving: the CRL file changes, serve takes it within seconds.

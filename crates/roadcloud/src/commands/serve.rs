@@ -664,14 +664,21 @@ fn decode(
         .name("decode".into())
         .spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
+            let mut thinning = Thinning::default();
             while frames.blocking_recv_many(&mut batch, BATCH) > 0 {
+                thinning.set_backlog(frames.len());
+                let keep: Vec<bool> = batch.iter().map(|f| thinning.keeps(f)).collect();
+                let detail = thinning.detail();
                 let mut out: DecodedBatch = batch
                     .par_iter()
-                    .map(|f| {
-                        (
-                            roadcloud_admission::decode_secured(f, &security),
-                            f.topic.clone(),
-                        )
+                    .zip(keep.par_iter())
+                    .map(|(f, keep)| {
+                        let d = if *keep {
+                            roadcloud_admission::decode_secured(f, &security)
+                        } else {
+                            roadcloud_admission::shed(f, &detail)
+                        };
+                        (d, f.topic.clone())
                     })
                     .collect();
                 // A message signed by digest may have been checked, on another core, before
@@ -692,6 +699,54 @@ fn decode(
         })
         .context("cannot start the decoding thread")?;
     Ok(())
+}
+
+/// Load shedding in the decoding stage (docs/security.md#keeping-up). When more frames wait
+/// than two batches, verifying every message would only make them all late (and stale, and
+/// refused): a vehicle's own BSMs are then thinned to one per interval, which grows with what
+/// waits (200 ms with two batches waiting, up to a second). What is taken is verified in full;
+/// RSU messages, and everything but vehicles' own BSMs, are always taken; what is shed counts
+/// as `shed` against its vehicle.
+#[derive(Default)]
+struct Thinning {
+    interval_ms: i64,
+    last_kept: HashMap<String, i64>,
+}
+
+impl Thinning {
+    fn set_backlog(&mut self, waiting: usize) {
+        self.interval_ms = if waiting < 2 * BATCH {
+            0
+        } else {
+            ((waiting / BATCH) as i64 * 100).min(1_000)
+        };
+    }
+
+    fn keeps(&mut self, f: &Frame) -> bool {
+        let vehicle_bsm = f.topic.starts_with("V2X/OBU/") && f.topic.contains("/BSM/UP");
+        if self.interval_ms == 0 || !vehicle_bsm {
+            return true;
+        }
+        if self
+            .last_kept
+            .get(&f.topic)
+            .is_some_and(|t| f.received_at - t < self.interval_ms)
+        {
+            return false;
+        }
+        if self.last_kept.len() >= 1 << 20 {
+            self.last_kept.clear();
+        }
+        self.last_kept.insert(f.topic.clone(), f.received_at);
+        true
+    }
+
+    fn detail(&self) -> String {
+        format!(
+            "more arrived than the cores could verify: one BSM per vehicle every {} ms taken",
+            self.interval_ms
+        )
+    }
 }
 
 /// Whether a decoded frame was turned away for a signer certificate not (yet) seen.
@@ -733,6 +788,7 @@ fn security(args: &ServeArgs) -> Result<Security> {
     Ok(Security {
         store: Arc::new(store),
         allow_unsigned: args.allow_unsigned,
+        window: Some((args.max_age_ms, args.max_future_ms)),
     })
 }
 
@@ -971,4 +1027,38 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod thinning_tests {
+    use super::{BATCH, Thinning};
+    use roadcloud_transport::{Frame, Transport};
+
+    fn frame(topic: &str, at: i64) -> Frame {
+        Frame {
+            transport: Transport::Mqtt,
+            topic: topic.into(),
+            payload: Default::default(),
+            received_at: at,
+        }
+    }
+
+    #[test]
+    fn under_load_a_vehicles_bsms_are_thinned_and_rsu_messages_never() {
+        let mut t = Thinning::default();
+        let car = "V2X/OBU/5a00000000000001/BSM/UP";
+        let rsu = "V2X/RSU/5253552d41543031/RSM/UP";
+        // Little waiting: everything is taken.
+        t.set_backlog(BATCH);
+        assert!((0..10).all(|i| t.keeps(&frame(car, i * 100))));
+        // Four batches waiting: one BSM per vehicle every 400 ms; RSMs all.
+        t.set_backlog(4 * BATCH);
+        let kept = (10..30).filter(|i| t.keeps(&frame(car, i * 100))).count();
+        assert_eq!(kept, 5, "2 s of 10 Hz BSMs at one per 400 ms");
+        assert!((0..20).all(|i| t.keeps(&frame(rsu, i * 100))));
+        // A flood: at most one a second.
+        t.set_backlog(16_384);
+        let kept = (30..60).filter(|i| t.keeps(&frame(car, i * 100))).count();
+        assert_eq!(kept, 3);
+    }
 }
