@@ -9,7 +9,6 @@ use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::{DeviceRole, ZonePki};
 use roadcloud_security::profile::{AID_BSM, AID_BSM_SPECIAL, AID_MAP};
 use roadcloud_security::sign::{Credential, Header, SignerForm, sign};
-use roadcloud_security::time::time64_from_unix_ms;
 use roadcloud_security::trust::TrustStore;
 use roadcloud_transport::{DeviceId, Frame, Transport};
 use std::sync::Arc;
@@ -72,10 +71,7 @@ fn zone(name: &str, allow_unsigned: bool) -> Zone {
 }
 
 fn signed(payload: &[u8], aid: u64, now: i64, who: &Credential, form: SignerForm) -> Vec<u8> {
-    let header = Header {
-        generation_time: time64_from_unix_ms(now),
-        generation_location: None,
-    };
+    let header = Header::at(now);
     sign(payload, aid, header, who, form)
 }
 

@@ -13,7 +13,6 @@ use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::{DeviceRole, ZonePki};
 use roadcloud_security::profile::{AID_BSM, AID_MAP, AID_RSI_DYNAMIC, AID_RSM, AID_SPAT};
 use roadcloud_security::sign::{Credential, Header, SignerForm, sign};
-use roadcloud_security::time::time64_from_unix_ms;
 use roadcloud_transport::{DeviceId, now_millis};
 use rumqttc::QoS;
 use std::net::UdpSocket;
@@ -27,10 +26,7 @@ fn signed_at(
     who: &Credential,
     form: SignerForm,
 ) -> Vec<u8> {
-    let header = Header {
-        generation_time: time64_from_unix_ms(at_ms),
-        generation_location: None,
-    };
+    let header = Header::at(at_ms);
     sign(&encode(frame).unwrap(), aid, header, who, form)
 }
 

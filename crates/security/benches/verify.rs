@@ -6,7 +6,6 @@ use roadcloud_security::crypto::{Algorithm, Signer, SigningKey, signing_input};
 use roadcloud_security::pki::{DeviceRole, ZonePki};
 use roadcloud_security::profile::AID_BSM;
 use roadcloud_security::sign::{Header, SignerForm, sign};
-use roadcloud_security::time::time64_from_unix_ms;
 use roadcloud_security::trust::TrustStore;
 use std::hint::black_box;
 
@@ -64,10 +63,7 @@ fn messages(c: &mut Criterion) {
         let car = pki
             .issue_device("car", DeviceRole::Obu, None, now, false)
             .expect("car");
-        let header = Header {
-            generation_time: time64_from_unix_ms(now),
-            generation_location: None,
-        };
+        let header = Header::at(now);
         let payload = [0x5au8; 60];
         let full = sign(&payload, AID_BSM, header, &car, SignerForm::Certificate);
         store.verify(&full, now).expect("learned");

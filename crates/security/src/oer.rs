@@ -230,6 +230,21 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
 
+    /// An ENUMERATED value: one octet for 0..=127 (X.696 11.3); the long form, for values a
+    /// 1609.2 type never has, is an error.
+    pub fn enumerated(&mut self) -> Result<u8> {
+        let start = self.pos;
+        match self.u8()? {
+            v if v < 0x80 => Ok(v),
+            v => Err(at(
+                ErrorKind::UnknownExtension {
+                    index: u64::from(v),
+                },
+                start,
+            )),
+        }
+    }
+
     /// Exactly `N` octets (a fixed-size OCTET STRING or a fixed-size integer).
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let mut out = [0u8; N];

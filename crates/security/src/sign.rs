@@ -130,6 +130,16 @@ pub struct Header {
     pub generation_location: Option<ThreeDLocation>,
 }
 
+impl Header {
+    /// Generated at `unix_ms` (Unix milliseconds), no location.
+    pub fn at(unix_ms: i64) -> Self {
+        Header {
+            generation_time: crate::time::time64_from_unix_ms(unix_ms),
+            generation_location: None,
+        }
+    }
+}
+
 /// Signs `payload` (a UPER `MessageFrame`) under `psid`: the COER of an `Ieee1609Dot2Data`.
 pub fn sign(
     payload: &[u8],

@@ -29,10 +29,7 @@ fn fixture() -> &'static Fixture {
         let car = pki
             .issue_device("car", DeviceRole::Obu, None, NOW, false)
             .unwrap();
-        let header = Header {
-            generation_time: roadcloud_security::time::time64_from_unix_ms(NOW),
-            generation_location: None,
-        };
+        let header = Header::at(NOW);
         let spdu = sign(&[0x11; 40], AID_BSM, header, &car, SignerForm::Certificate);
         store
             .verify(&spdu, NOW)

@@ -7,7 +7,6 @@ use roadcloud_security::oer::to_coer;
 use roadcloud_security::pki::{DeviceRole, ZonePki};
 use roadcloud_security::profile::{AID_BSM, AID_MAP};
 use roadcloud_security::sign::{Header, SignerForm, sign};
-use roadcloud_security::time::time64_from_unix_ms;
 use roadcloud_security::trust::{Failure, TrustStore};
 use std::path::PathBuf;
 
@@ -36,10 +35,7 @@ fn zone() -> GeographicRegion {
 }
 
 fn header(now: i64) -> Header {
-    Header {
-        generation_time: time64_from_unix_ms(now),
-        generation_location: None,
-    }
+    Header::at(now)
 }
 
 fn every_failure(algorithm: Algorithm) {

@@ -7,7 +7,6 @@ use roadcloud_csae::{self as csae, Day2Message, MessageFrame};
 use roadcloud_security::pki::{DeviceRole, ZonePki};
 use roadcloud_security::profile::{self, Message};
 use roadcloud_security::sign::{Credential, Header, SignerForm, sign};
-use roadcloud_security::time::time64_from_unix_ms;
 use roadcloud_transport::Topic;
 use std::collections::HashMap;
 
@@ -110,10 +109,7 @@ impl DeviceKeys {
         } else {
             SignerForm::Digest
         };
-        let header = Header {
-            generation_time: time64_from_unix_ms(now_ms),
-            generation_location: None,
-        };
+        let header = Header::at(now_ms);
         Ok(sign(&payload, aid, header, &device.credential, form))
     }
 

@@ -12,7 +12,7 @@ use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::{DeviceRole, ZonePki};
 use roadcloud_security::profile::Message;
 use roadcloud_security::sign::{Credential, Header, SignerForm, encode_hex, sign};
-use roadcloud_security::time::{time64_from_unix_ms, unix_ms_from_time64};
+use roadcloud_security::time::unix_ms_from_time64;
 use roadcloud_security::trust::{TrustStore, hex8};
 use roadcloud_transport::now_millis;
 use serde_json::{Value, json};
@@ -207,10 +207,7 @@ pub fn sign_one(args: &SignArgs) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e} (issue one with `roadcloud pki v2x issue`)"))?;
     let aid = args.aid.unwrap_or_else(|| kind_of(&message).default_aid());
     let payload = roadcloud_csae::encode(&message).context("cannot encode the MessageFrame")?;
-    let header = Header {
-        generation_time: time64_from_unix_ms(now_millis()),
-        generation_location: None,
-    };
+    let header = Header::at(now_millis());
     let form = if args.by_digest {
         SignerForm::Digest
     } else {

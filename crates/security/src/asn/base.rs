@@ -670,20 +670,11 @@ impl Coer for HashAlgorithm {
         });
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        // ENUMERATED values 0..=127 are one octet (X.696 11.3); larger ones never occur here.
-        Ok(match r.u8()? {
+        Ok(match r.enumerated()? {
             0 => HashAlgorithm::Sha256,
             1 => HashAlgorithm::Sha384,
             2 => HashAlgorithm::Sm3,
-            v if v < 0x80 => HashAlgorithm::Unknown(v),
-            v => {
-                return Err(bad(
-                    ErrorKind::UnknownExtension {
-                        index: u64::from(v),
-                    },
-                    r,
-                ));
-            }
+            v => HashAlgorithm::Unknown(v),
         })
     }
 }
@@ -766,10 +757,7 @@ impl Coer for PublicEncryptionKey {
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        let supported_symm_alg = r.u8()?;
-        if supported_symm_alg >= 0x80 {
-            return Err(bad(ErrorKind::InvalidLength, r));
-        }
+        let supported_symm_alg = r.enumerated()?;
         let public_key = match r.choice_tag()? {
             0 => BasePublicEncryptionKey::EciesNistP256(EccP256CurvePoint::decode(r)?),
             1 => BasePublicEncryptionKey::EciesBrainpoolP256r1(EccP256CurvePoint::decode(r)?),

@@ -538,18 +538,10 @@ impl Coer for CertificateType {
         });
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
-        Ok(match r.u8()? {
+        Ok(match r.enumerated()? {
             0 => CertificateType::Explicit,
             1 => CertificateType::Implicit,
-            v if v < 0x80 => CertificateType::Unknown(v),
-            v => {
-                return Err(bad(
-                    ErrorKind::UnknownExtension {
-                        index: u64::from(v),
-                    },
-                    r,
-                ));
-            }
+            v => CertificateType::Unknown(v),
         })
     }
 }
