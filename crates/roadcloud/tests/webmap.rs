@@ -76,6 +76,16 @@ async fn the_map_shows_the_zone_live_and_switches_applications_through_the_api()
             == json!("protected:loopback only")
     })
     .await;
+    // And that this server admits unsigned messages (the test helpers run it so).
+    b.wait_for("the signing badge", Duration::from_secs(10), || async {
+        b.eval(
+            "const e = document.getElementById('signing'); \
+             return !e.hidden && e.dataset.mode + ':' + e.textContent;",
+        )
+        .await
+            == json!("insecure:UNSIGNED ALLOWED")
+    })
+    .await;
 
     // Every participant the API knows is drawn: the road vectors' RSU adds no participants,
     // the two vehicles are the zone.
