@@ -87,7 +87,7 @@ async fn audit(
     let entries = state
         .registry
         .audit_log(after, limit.min(1_000))
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(internal)?;
     let list: Vec<Value> = entries
         .into_iter()
         .map(|e| {
@@ -126,8 +126,6 @@ async fn put_registry_device(
             "unknown key {k}: give enabled, may_send and/or position"
         )));
     }
-    let internal =
-        |e: roadcloud_store::Error| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     let mut d = state
         .registry
         .device(&identity)
@@ -190,10 +188,7 @@ fn registry_device_json(d: &roadcloud_access::Device) -> Value {
 
 /// `GET /api/v1/registry/devices` (admin): the device registry, without secrets.
 async fn registry_devices(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let devices = state
-        .registry
-        .devices()
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let devices = state.registry.devices().map_err(internal)?;
     let list: Vec<Value> = devices.iter().map(registry_device_json).collect();
     Ok(Json(json!({ "count": list.len(), "devices": list })))
 }
@@ -372,7 +367,7 @@ async fn push_crl(
             "crl",
             Some(&format!("{revoked} revoked")),
         )
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(internal)?;
     Ok(Json(json!({ "revoked": revoked })))
 }
 
@@ -596,6 +591,11 @@ async fn events(State(state): State<AppState>) -> Json<Value> {
 /// An error answer: a status and a message saying what to do.
 pub struct ApiError(StatusCode, String);
 
+/// A failure of the store or the registry behind a request: HTTP 500 with its message.
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.0, Json(json!({ "error": self.1 }))).into_response()
@@ -636,11 +636,10 @@ async fn query<T: Send + 'static>(
     f: impl FnOnce(&roadcloud_store::Store) -> roadcloud_store::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = state.store.clone();
-    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
     tokio::task::spawn_blocking(move || f(&store))
         .await
-        .map_err(|e| internal(e.to_string()))?
-        .map_err(|e| internal(e.to_string()))
+        .map_err(internal)?
+        .map_err(internal)
 }
 
 async fn history_trajectory(
@@ -807,7 +806,7 @@ async fn configure_app(
             &id,
             Some(&v.to_string()),
         )
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(internal)?;
     Ok(Json(app))
 }
 

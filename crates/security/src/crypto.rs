@@ -71,10 +71,7 @@ pub fn hash(algorithm: HashAlgorithm, data: &[u8]) -> Option<[u8; 32]> {
 
 /// The octets a signature covers: `H(tbs) || H(signer)` (module docs).
 pub fn signing_input(algorithm: HashAlgorithm, tbs: &[u8], signer: &[u8]) -> Option<[u8; 64]> {
-    let mut out = [0u8; 64];
-    out[..32].copy_from_slice(&hash(algorithm, tbs)?);
-    out[32..].copy_from_slice(&hash(algorithm, signer)?);
-    Some(out)
+    signing_input_with(algorithm, tbs, &hash(algorithm, signer)?)
 }
 
 /// The octets a signature covers when the signer's certificate hash is already known.
@@ -127,7 +124,7 @@ impl VerifyingKey {
                 Err(KeyError("brainpoolP256r1 keys are not supported".into()))
             }
             PublicVerificationKey::Unknown(u) => Err(KeyError(format!(
-                "verification key alternative {} is not supported",
+                "verification key extension alternative {} is not supported",
                 u.index
             ))),
         }

@@ -18,9 +18,10 @@
 use crate::asn::*;
 use crate::crypto::{Algorithm, Signer, SigningKey};
 use crate::profile;
-use crate::sign::{Credential, SignerForm, decode_hex, encode_hex, signed_data, write_private};
+use crate::sign::{Credential, SignerForm, signed_data, write_key};
 use crate::time::time32_from_unix_ms;
 use crate::trust::certificate_digests;
+use roadcloud_per::jer::{hex, unhex};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -285,11 +286,7 @@ impl ZonePki {
         std::fs::write(dir.join("certs/eca.coer"), &eca.encoded).map_err(io)?;
         std::fs::write(dir.join("certs/pca.coer"), &pca.encoded).map_err(io)?;
         for (name, key) in [("root", &root_key), ("eca", &eca_key), ("pca", &pca_key)] {
-            write_private(
-                &dir.join(format!("private/{name}.key")),
-                &encode_hex(&key.to_bytes()),
-            )
-            .map_err(io)?;
+            write_key(&dir.join(format!("private/{name}.key")), key).map_err(io)?;
         }
         std::fs::write(dir.join("revoked.txt"), "").map_err(io)?;
         let pki = ZonePki {
@@ -302,28 +299,25 @@ impl ZonePki {
         Ok(pki)
     }
 
+    /// Opens the PKI in `dir`, or makes one there ([`init`](Self::init)) if it holds none;
+    /// whether it was made.
+    pub fn open_or_init(
+        dir: &Path,
+        algorithm: Algorithm,
+        now_unix_ms: i64,
+    ) -> Result<(Self, bool), String> {
+        if dir.join("roots/root.coer").exists() {
+            Ok((Self::open(dir)?, false))
+        } else {
+            Ok((Self::init(dir, algorithm, None, now_unix_ms)?, true))
+        }
+    }
+
     /// Opens the PKI in `dir`.
     pub fn open(dir: &Path) -> Result<Self, String> {
-        let load = |cert: &str, key: &str| -> Result<Credential, String> {
-            let bytes = std::fs::read(dir.join(cert)).map_err(|e| {
-                format!(
-                    "{}: {e} (create a V2X PKI with `roadcloud pki v2x init`)",
-                    dir.join(cert).display()
-                )
-            })?;
-            let c: Certificate =
-                crate::oer::from_coer(&bytes).map_err(|e| format!("{cert}: {e}"))?;
-            let hex = std::fs::read_to_string(dir.join(key)).map_err(|e| format!("{key}: {e}"))?;
-            let secret = decode_hex(hex.trim()).ok_or_else(|| format!("{key}: not hex"))?;
-            let algorithm = match &c.to_be_signed.verify_key_indicator {
-                VerificationKeyIndicator::VerificationKey(PublicVerificationKey::EcsigSm2(_)) => {
-                    Algorithm::Sm2
-                }
-                _ => Algorithm::EcdsaP256,
-            };
-            let k =
-                SigningKey::from_bytes(algorithm, &secret).map_err(|e| format!("{key}: {e}"))?;
-            Ok(Credential::new(c, Arc::new(k)))
+        let load = |cert: &str, key: &str| {
+            Credential::from_files(&dir.join(cert), &dir.join(key))
+                .map_err(|e| format!("{e} (create a V2X PKI with `roadcloud pki v2x init`)"))
         };
         Ok(ZonePki {
             dir: dir.to_path_buf(),
@@ -406,13 +400,13 @@ impl ZonePki {
         let expiry = cert.to_be_signed.validity_period.end();
         let path = self.dir.join("revoked.txt");
         let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-        let line = format!("{} {expiry}\n", encode_hex(&id10));
+        let line = format!("{} {expiry}\n", hex(&id10));
         if !text.contains(&line) {
             text.push_str(&line);
         }
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
         self.write_crl(now_unix_ms)?;
-        Ok(encode_hex(&id10))
+        Ok(hex(&id10))
     }
 
     /// The revocation entries in `revoked.txt`.
@@ -425,7 +419,7 @@ impl ZonePki {
                 let mut parts = l.split_whitespace();
                 let id = parts
                     .next()
-                    .and_then(decode_hex)
+                    .and_then(|h| unhex(h).ok())
                     .and_then(|v| <[u8; 10]>::try_from(v).ok());
                 let expiry = parts.next().and_then(|e| e.parse::<u32>().ok());
                 match (id, expiry) {
@@ -459,14 +453,7 @@ impl ZonePki {
 /// The serial of a signed CRL, if it decodes.
 fn crl_serial(spdu: &[u8]) -> Option<u32> {
     let data: Ieee1609Dot2Data = crate::oer::from_coer(spdu).ok()?;
-    let Ieee1609Dot2Content::SignedData(s) = data.content else {
-        return None;
-    };
-    let Ieee1609Dot2Content::UnsecuredData(body) = &s.tbs_data.payload.data.as_ref()?.content
-    else {
-        return None;
-    };
-    match crate::oer::from_coer::<CrlContents>(body)
+    match crate::oer::from_coer::<CrlContents>(data.signed_payload()?)
         .ok()?
         .type_specific
     {

@@ -3,9 +3,10 @@
 //! its digest.
 
 use crate::asn::*;
-use crate::crypto::{Signer, SigningKey, signing_input_with};
+use crate::crypto::{Algorithm, Signer, SigningKey, signing_input_with};
 use crate::oer::{from_coer, to_coer};
 use crate::trust::certificate_digests;
+use roadcloud_per::jer::{hex, unhex};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ pub struct Credential {
 
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credential({})", crate::trust::hex8(&self.digest))
+        write!(f, "Credential({})", hex(&self.digest))
     }
 }
 
@@ -47,42 +48,45 @@ impl Credential {
         }
     }
 
-    /// Reads `name.coer` and `name.key` (the secret scalar in hex) from `dir`.
-    pub fn load(dir: &Path, name: &str) -> Result<Self, String> {
-        let cert_path = dir.join(format!("{name}.coer"));
-        let key_path = dir.join(format!("{name}.key"));
+    /// Reads a certificate (COER) and its key (the secret scalar in hex, of the algorithm
+    /// the certificate's key names).
+    pub fn from_files(cert_path: &Path, key_path: &Path) -> Result<Self, String> {
         let bytes =
-            std::fs::read(&cert_path).map_err(|e| format!("{}: {e}", cert_path.display()))?;
+            std::fs::read(cert_path).map_err(|e| format!("{}: {e}", cert_path.display()))?;
         let certificate: Certificate =
             from_coer(&bytes).map_err(|e| format!("{}: {e}", cert_path.display()))?;
-        let hex = std::fs::read_to_string(&key_path)
+        let hex = std::fs::read_to_string(key_path)
             .map_err(|e| format!("{}: {e}", key_path.display()))?;
-        let secret =
-            decode_hex(hex.trim()).ok_or_else(|| format!("{}: not hex", key_path.display()))?;
+        let secret = unhex(hex.trim()).map_err(|_| format!("{}: not hex", key_path.display()))?;
         let algorithm = match &certificate.to_be_signed.verify_key_indicator {
             VerificationKeyIndicator::VerificationKey(PublicVerificationKey::EcsigSm2(_)) => {
-                crate::crypto::Algorithm::Sm2
+                Algorithm::Sm2
             }
-            _ => crate::crypto::Algorithm::EcdsaP256,
+            _ => Algorithm::EcdsaP256,
         };
         let key = SigningKey::from_bytes(algorithm, &secret)
             .map_err(|e| format!("{}: {e}", key_path.display()))?;
         Ok(Credential::new(certificate, Arc::new(key)))
     }
 
+    /// Reads `name.coer` and `name.key` from `dir` ([`from_files`](Self::from_files)).
+    pub fn load(dir: &Path, name: &str) -> Result<Self, String> {
+        Self::from_files(
+            &dir.join(format!("{name}.coer")),
+            &dir.join(format!("{name}.key")),
+        )
+    }
+
     /// Writes `name.coer` and `name.key` into `dir` (the key readable by its owner only).
     pub fn save(&self, dir: &Path, name: &str, key: &SigningKey) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join(format!("{name}.coer")), &self.encoded)?;
-        write_private(
-            &dir.join(format!("{name}.key")),
-            &encode_hex(&key.to_bytes()),
-        )
+        write_key(&dir.join(format!("{name}.key")), key)
     }
 }
 
-/// Writes a private key file, readable by its owner only.
-pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes a private key (its secret scalar in hex) to a file readable by its owner only.
+pub(crate) fn write_key(path: &Path, key: &SigningKey) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -91,24 +95,9 @@ pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)?.write_all(text.as_bytes())
-}
-
-/// Hex of octets.
-pub fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Octets of hex (whitespace ignored); `None` if it is not hex.
-pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if !digits.len().is_multiple_of(2) {
-        return None;
-    }
-    digits
-        .chunks(2)
-        .map(|c| u8::from_str_radix(std::str::from_utf8(c).ok()?, 16).ok())
-        .collect()
+    options
+        .open(path)?
+        .write_all(hex(&key.to_bytes()).as_bytes())
 }
 
 /// How a signed message names its signer.

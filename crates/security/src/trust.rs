@@ -18,6 +18,7 @@ use crate::oer::{from_coer, to_coer};
 use crate::region;
 use crate::time::{time32_from_unix_ms, time64_from_unix_ms};
 use arc_swap::ArcSwap;
+use roadcloud_per::jer::hex;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
@@ -83,7 +84,7 @@ impl fmt::Display for Failure {
             Failure::UnknownSigner(d) => write!(
                 f,
                 "signed by certificate {} which was never seen (it comes in full once a second)",
-                hex8(d)
+                hex(d)
             ),
             Failure::UntrustedChain(d) => write!(f, "certificate not trusted: {d}"),
             Failure::Expired => f.write_str("outside the certificate's validity or past expiry"),
@@ -99,11 +100,6 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
-
-/// A HashedId8 as hex, for logs.
-pub fn hex8(d: &[u8; 8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// A certificate roadcloud believes: what verifying messages under it needs, worked out once.
 #[derive(Debug)]
@@ -254,14 +250,8 @@ fn untrusted(detail: impl Into<String>) -> Failure {
 fn id_name(id: &CertificateId) -> String {
     match id {
         CertificateId::Name(n) => n.clone(),
-        CertificateId::BinaryId(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
-        CertificateId::LinkageData(l) => format!(
-            "linkage {}",
-            l.linkage_value
-                .iter()
-                .map(|x| format!("{x:02x}"))
-                .collect::<String>()
-        ),
+        CertificateId::BinaryId(b) => hex(b),
+        CertificateId::LinkageData(l) => format!("linkage {}", hex(&l.linkage_value)),
         CertificateId::None => "(none)".into(),
         CertificateId::Unknown(_) => "(unknown id)".into(),
     }
@@ -316,7 +306,7 @@ impl TrustStore {
             for (name, bytes) in pending {
                 let ok = from_coer::<Certificate>(&bytes)
                     .map_err(|e| Failure::Malformed(e.to_string()))
-                    .and_then(|c| store.learn(&c, None));
+                    .and_then(|c| store.learn(&c));
                 if let Err(e) = ok {
                     still.push((name, bytes, e));
                 }
@@ -346,7 +336,7 @@ impl TrustStore {
             return Err(untrusted("a root must be self-signed"));
         };
         let key = explicit_key(&cert)?;
-        let trusted = self.check(&cert, encoded.to_vec(), &key, None, &key, &[0u8; 0])?;
+        let trusted = self.check(&cert, encoded.to_vec(), key, None)?;
         let t = Arc::new(trusted);
         self.roots
             .write()
@@ -384,13 +374,9 @@ impl TrustStore {
     }
 
     /// Verifies `cert` against its issuer (which must already be believed) and keeps it; a
-    /// certificate already kept is returned at the cost of a hash. `at_time32` is when it
-    /// is used, if known (its validity is checked then).
-    pub fn learn(
-        &self,
-        cert: &Certificate,
-        at_time32: Option<u64>,
-    ) -> Result<Arc<TrustedCertificate>, Failure> {
+    /// certificate already kept is returned at the cost of a hash. Whether it is valid when
+    /// used is for its user to check (a message's time, see [`verify`](Self::verify)).
+    pub fn learn(&self, cert: &Certificate) -> Result<Arc<TrustedCertificate>, Failure> {
         let encoded = to_coer(cert);
         let (digest, _) = certificate_digests(cert, &encoded)
             .ok_or_else(|| untrusted("issuer hash algorithm not supported"))?;
@@ -409,21 +395,8 @@ impl TrustStore {
         };
         let issuer = self
             .certificate(&issuer_digest)
-            .ok_or_else(|| untrusted(format!("issuer {} unknown", hex8(&issuer_digest))))?;
-        let key = explicit_key(cert)?;
-        let trusted = self.check(
-            cert,
-            encoded,
-            &key,
-            Some(&issuer),
-            &issuer.key,
-            &issuer.signer_hash,
-        )?;
-        if let Some(t) = at_time32
-            && !(trusted.valid.0..trusted.valid.1).contains(&t)
-        {
-            return Err(Failure::Expired);
-        }
+            .ok_or_else(|| untrusted(format!("issuer {} unknown", hex(&issuer_digest))))?;
+        let trusted = self.check(cert, encoded, explicit_key(cert)?, Some(&issuer))?;
         let t = Arc::new(trusted);
         let mut known = self.known.write().expect("trust store lock");
         if known.len() >= MAX_CERTIFICATES {
@@ -436,21 +409,20 @@ impl TrustStore {
         Ok(t)
     }
 
-    /// The checks of a certificate against its issuer (1609.2 5.1.2.x): the issuer's hash
-    /// matches, the signature verifies, validity and region nest in the issuer's, and every
-    /// permission is one the issuer may grant.
+    /// The checks of a certificate with key `key` against its issuer (1609.2 5.1.2.x; none:
+    /// self-signed): the issuer's hash matches, the signature verifies, validity and region
+    /// nest in the issuer's, and every permission is one the issuer may grant.
     fn check(
         &self,
         cert: &Certificate,
         encoded: Vec<u8>,
-        key: &VerifyingKey,
+        key: VerifyingKey,
         issuer: Option<&TrustedCertificate>,
-        issuer_key: &VerifyingKey,
-        issuer_cert: &[u8],
     ) -> Result<TrustedCertificate, Failure> {
         let tbs = &cert.to_be_signed;
         let (digest, digest10) = certificate_digests(cert, &encoded)
             .ok_or_else(|| untrusted("issuer hash algorithm not supported"))?;
+        let issuer_key = issuer.map_or(&key, |i| &i.key);
         let signing_hash = issuer_key.algorithm().hash();
         if digest_hash(cert) != Some(signing_hash) {
             return Err(untrusted(
@@ -462,12 +434,9 @@ impl TrustStore {
             .as_ref()
             .ok_or_else(|| untrusted("an explicit certificate must carry a signature"))?;
         // The issuer half of the input: H(issuer certificate), or H("") when self-signed.
-        let issuer_hash: [u8; 32] = if issuer.is_some() {
-            issuer_cert
-                .try_into()
-                .map_err(|_| untrusted("issuer hash"))?
-        } else {
-            hash(signing_hash, issuer_cert).ok_or_else(|| untrusted("hash"))?
+        let issuer_hash = match issuer {
+            Some(i) => i.signer_hash,
+            None => hash(signing_hash, &[]).ok_or_else(|| untrusted("hash"))?,
         };
         let input = signing_input_with(signing_hash, &to_coer(tbs), &issuer_hash)
             .ok_or_else(|| untrusted("hash"))?;
@@ -515,7 +484,7 @@ impl TrustStore {
             digest,
             digest10,
             signer_hash,
-            key: key.clone(),
+            key,
             valid,
             region,
             app_permissions: tbs.app_permissions.clone().unwrap_or_default(),
@@ -525,6 +494,46 @@ impl TrustStore {
             encoded,
             root: issuer.is_none(),
         })
+    }
+
+    /// The certificate that signed `signed`: learned if it came in full, looked up if by
+    /// digest.
+    fn signer_of(&self, signed: &SignedData) -> Result<Arc<TrustedCertificate>, Failure> {
+        match &signed.signer {
+            SignerIdentifier::Digest(d) => self.certificate(d).ok_or(Failure::UnknownSigner(*d)),
+            SignerIdentifier::Certificate(certs) => match certs.as_slice() {
+                [cert] => self.learn(cert),
+                _ => Err(Failure::Malformed(
+                    "signer must be exactly one certificate".into(),
+                )),
+            },
+            _ => Err(untrusted("a message must be signed by a certificate")),
+        }
+    }
+
+    /// Whether `signer` signed `signed`: with its algorithm's hash (which `hashId` must
+    /// name), over `H(tbsData) || H(signer)`.
+    fn check_signature(
+        &self,
+        signed: &SignedData,
+        signer: &TrustedCertificate,
+    ) -> Result<(), Failure> {
+        let algorithm = signer.key.algorithm().hash();
+        if signed.hash_id != algorithm {
+            return Err(Failure::Malformed(
+                "hashId is not the hash of the signer's algorithm".into(),
+            ));
+        }
+        let input = signing_input_with(algorithm, &to_coer(&signed.tbs_data), &signer.signer_hash)
+            .ok_or_else(|| Failure::Malformed("hash".into()))?;
+        self.counters
+            .signatures_checked
+            .fetch_add(1, Ordering::Relaxed);
+        if signer.key.verify(&input, &signed.signature) {
+            Ok(())
+        } else {
+            Err(Failure::BadSignature)
+        }
     }
 
     fn is_revoked(&self, cert: &TrustedCertificate) -> bool {
@@ -552,22 +561,15 @@ impl TrustStore {
         now_unix_ms: i64,
         window: Option<(i64, i64)>,
     ) -> Result<Verified, Failure> {
-        let data: Ieee1609Dot2Data =
-            from_coer(spdu).map_err(|e| Failure::Malformed(e.to_string()))?;
-        let signed = match data.content {
-            Ieee1609Dot2Content::SignedData(s) => s,
-            _ => return Err(Failure::Unsigned),
-        };
-        let payload = match signed.tbs_data.payload.data.as_deref() {
-            Some(Ieee1609Dot2Data {
-                content: Ieee1609Dot2Content::UnsecuredData(p),
-            }) => p.clone(),
-            _ => {
-                return Err(Failure::Malformed(
+        let signed = open_signed(spdu)?;
+        let payload = signed
+            .unsecured_payload()
+            .ok_or_else(|| {
+                Failure::Malformed(
                     "the payload must be unsecured data inside the signed data".into(),
-                ));
-            }
-        };
+                )
+            })?
+            .to_vec();
         let header = &signed.tbs_data.header_info;
         let generation_time = header
             .generation_time
@@ -583,18 +585,7 @@ impl TrustStore {
                 return Err(Failure::Future(-age_ms));
             }
         }
-        let signer = match &signed.signer {
-            SignerIdentifier::Digest(d) => self.certificate(d).ok_or(Failure::UnknownSigner(*d))?,
-            SignerIdentifier::Certificate(certs) => match certs.as_slice() {
-                [cert] => self.learn(cert, Some(now32))?,
-                _ => {
-                    return Err(Failure::Malformed(
-                        "signer must be exactly one certificate".into(),
-                    ));
-                }
-            },
-            _ => return Err(untrusted("a message must be signed by a certificate")),
-        };
+        let signer = self.signer_of(&signed)?;
         if signer.root {
             return Err(Failure::NotPermitted("a root signs no messages".into()));
         }
@@ -620,20 +611,7 @@ impl TrustStore {
         {
             return Err(Failure::OutsideRegion);
         }
-        let algorithm = signer.key.algorithm().hash();
-        if signed.hash_id != algorithm {
-            return Err(Failure::Malformed(
-                "hashId is not the hash of the signer's algorithm".into(),
-            ));
-        }
-        let input = signing_input_with(algorithm, &to_coer(&signed.tbs_data), &signer.signer_hash)
-            .ok_or_else(|| Failure::Malformed("hash".into()))?;
-        self.counters
-            .signatures_checked
-            .fetch_add(1, Ordering::Relaxed);
-        if !signer.key.verify(&input, &signed.signature) {
-            return Err(Failure::BadSignature);
-        }
+        self.check_signature(&signed, &signer)?;
         let fingerprint = match &signed.signature {
             Signature::Sm2Signature(s) => s.s_sig,
             Signature::EcdsaNistP256Signature(s) | Signature::EcdsaBrainpoolP256r1Signature(s) => {
@@ -654,41 +632,23 @@ impl TrustStore {
     /// permits the CRL PSID. A full CRL replaces the earlier one of its CA and series, a delta
     /// adds to it. Takes effect at once. Returns how many certificates are now revoked.
     pub fn load_crl(&self, spdu: &[u8]) -> Result<usize, Failure> {
-        let data: Ieee1609Dot2Data =
-            from_coer(spdu).map_err(|e| Failure::Malformed(e.to_string()))?;
-        let Ieee1609Dot2Content::SignedData(signed) = data.content else {
-            return Err(Failure::Unsigned);
-        };
-        let Some(Ieee1609Dot2Data {
-            content: Ieee1609Dot2Content::UnsecuredData(body),
-        }) = signed.tbs_data.payload.data.as_deref()
-        else {
-            return Err(Failure::Malformed(
-                "a CRL's payload is unsecured data".into(),
-            ));
-        };
+        let signed = open_signed(spdu)?;
+        let body = signed
+            .unsecured_payload()
+            .ok_or_else(|| Failure::Malformed("a CRL's payload is unsecured data".into()))?;
         if signed.tbs_data.header_info.psid != CRL_PSID {
             return Err(Failure::NotPermitted(
                 "a CRL is signed under PSID 256".into(),
             ));
         }
-        let signer = match &signed.signer {
-            SignerIdentifier::Digest(d) => self.certificate(d).ok_or(Failure::UnknownSigner(*d))?,
-            SignerIdentifier::Certificate(c) if c.len() == 1 => self.learn(&c[0], None)?,
-            _ => return Err(untrusted("a CRL must be signed by a certificate")),
-        };
+        let signer = self.signer_of(&signed)?;
         if signer.permission(CRL_PSID).is_none() {
             return Err(Failure::NotPermitted(format!(
                 "certificate {} may not sign CRLs",
                 signer.name
             )));
         }
-        let algorithm = signer.key.algorithm().hash();
-        let input = signing_input_with(algorithm, &to_coer(&signed.tbs_data), &signer.signer_hash)
-            .ok_or_else(|| Failure::Malformed("hash".into()))?;
-        if !signer.key.verify(&input, &signed.signature) {
-            return Err(Failure::BadSignature);
-        }
+        self.check_signature(&signed, &signer)?;
         let contents: CrlContents =
             from_coer(body).map_err(|e| Failure::Malformed(e.to_string()))?;
         let (full, list) = match &contents.type_specific {
@@ -713,6 +673,15 @@ impl TrustStore {
         let n = all.len();
         self.revoked.store(Arc::new(all));
         Ok(n)
+    }
+}
+
+/// The signed data of an SPDU: `Unsigned` for any other content.
+fn open_signed(spdu: &[u8]) -> Result<Box<SignedData>, Failure> {
+    let data: Ieee1609Dot2Data = from_coer(spdu).map_err(|e| Failure::Malformed(e.to_string()))?;
+    match data.content {
+        Ieee1609Dot2Content::SignedData(s) => Ok(s),
+        _ => Err(Failure::Unsigned),
     }
 }
 

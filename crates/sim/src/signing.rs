@@ -78,6 +78,11 @@ impl DeviceKeys {
         }
     }
 
+    /// The keys of the zone whose PKI is in `dir`.
+    pub fn open(dir: &std::path::Path) -> Result<Self, String> {
+        ZonePki::open(dir).map(DeviceKeys::new)
+    }
+
     /// `message`, sent on `topic` at `now_ms`, encoded and signed by its sender.
     pub fn sign(
         &mut self,
@@ -91,7 +96,7 @@ impl DeviceKeys {
         debug_assert!(kind.allows(aid));
         let stale = self.devices.get(&id).is_some_and(|d| d.role != role);
         if stale || !self.devices.contains_key(&id) {
-            let name = format!("{}-{}", role_name(role), hex(&id));
+            let name = format!("{}-{}", role_name(role), roadcloud_transport::DeviceId(id));
             let credential = self.pki.issue_device(&name, role, None, now_ms, false)?;
             self.devices.insert(
                 id,
@@ -126,10 +131,6 @@ fn role_name(role: DeviceRole) -> &'static str {
         DeviceRole::Obu => "obu",
         DeviceRole::Emergency => "emergency",
     }
-}
-
-fn hex(id: &[u8; 8]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use roadcloud_pipeline::LatencyHistogram;
-use roadcloud_security::pki::ZonePki;
 use roadcloud_sim::{DeviceKeys, Fleet};
 use roadcloud_transport::mqtt::parse_url;
 use roadcloud_transport::{now_micros, now_millis};
@@ -533,7 +532,7 @@ async fn publish(
 fn device_keys(args: &BenchArgs) -> Result<Option<DeviceKeys>> {
     args.v2x_pki
         .as_ref()
-        .map(|dir| ZonePki::open(dir).map(DeviceKeys::new))
+        .map(|dir| DeviceKeys::open(dir))
         .transpose()
         .map_err(|e| anyhow::anyhow!("cannot open the V2X PKI (--v2x-pki): {e}"))
 }

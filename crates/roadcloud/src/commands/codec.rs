@@ -81,7 +81,7 @@ pub(crate) fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>> {
     }
 }
 
-pub(crate) fn parse_hex(text: &[u8]) -> Result<Vec<u8>> {
+fn parse_hex(text: &[u8]) -> Result<Vec<u8>> {
     let digits: String = text
         .iter()
         .filter(|b| !b.is_ascii_whitespace())
@@ -94,7 +94,28 @@ pub(crate) fn parse_hex(text: &[u8]) -> Result<Vec<u8>> {
     })
 }
 
-pub(crate) fn looks_like_hex(bytes: &[u8]) -> bool {
+/// Input octets given as hex text or as themselves, told apart by their look.
+pub(crate) fn octets(raw: Vec<u8>) -> Result<Vec<u8>> {
+    if looks_like_hex(&raw) {
+        parse_hex(&raw)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// A `MessageFrame` from its JSON form, or from a reference vector file (`{"pdu", "value"}`:
+/// its value).
+pub(crate) fn frame_from_json(raw: &[u8]) -> Result<MessageFrame> {
+    let mut json: Value = serde_json::from_slice(raw).context("the input is not valid JSON")?;
+    if json.get("pdu").is_some()
+        && let Some(v) = json.get_mut("value")
+    {
+        json = v.take();
+    }
+    roadcloud_per::from_json(&json).context("the JSON is not a valid MessageFrame")
+}
+
+fn looks_like_hex(bytes: &[u8]) -> bool {
     bytes.iter().any(|b| !b.is_ascii_whitespace())
         && bytes
             .iter()
@@ -110,8 +131,7 @@ pub fn decode(args: &DecodeArgs) -> Result<()> {
             match args.input_format {
                 InputFormat::Hex => parse_hex(&raw)?,
                 InputFormat::Binary => raw,
-                InputFormat::Auto if looks_like_hex(&raw) => parse_hex(&raw)?,
-                InputFormat::Auto => raw,
+                InputFormat::Auto => octets(raw)?,
             }
         }
     };
@@ -133,16 +153,7 @@ pub fn decode(args: &DecodeArgs) -> Result<()> {
 
 /// Runs `roadcloud encode`.
 pub fn encode(args: &EncodeArgs) -> Result<()> {
-    let raw = read_input(args.input.as_ref())?;
-    let mut json: Value = serde_json::from_slice(&raw).context("the input is not valid JSON")?;
-    // A reference vector file: encode its value.
-    if json.get("pdu").is_some()
-        && let Some(v) = json.get_mut("value")
-    {
-        json = v.take();
-    }
-    let frame: MessageFrame =
-        roadcloud_per::from_json(&json).context("the JSON is not a valid MessageFrame")?;
+    let frame = frame_from_json(&read_input(args.input.as_ref())?)?;
     let bytes = roadcloud_csae::encode(&frame).context("cannot encode the MessageFrame")?;
     let mut out = std::io::stdout().lock();
     if args.binary {

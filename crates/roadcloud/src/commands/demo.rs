@@ -74,17 +74,15 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         .v2x_trust
         .clone()
         .unwrap_or_else(|| serve_args.data_dir.join("v2x"));
-    if !v2x.join("roots").exists() {
-        ZonePki::init(&v2x, Algorithm::Sm2, None, now_millis())
-            .map_err(|e| anyhow::anyhow!("cannot make the demo zone's V2X PKI: {e}"))?;
+    let (pki, made) = ZonePki::open_or_init(&v2x, Algorithm::Sm2, now_millis())
+        .map_err(|e| anyhow::anyhow!("cannot sign the demo's messages: {e}"))?;
+    if made {
         println!(
             "roadcloud demo: made the zone's V2X PKI in {}",
             v2x.display()
         );
     }
-    let keys = ZonePki::open(&v2x)
-        .map(DeviceKeys::new)
-        .map_err(|e| anyhow::anyhow!("cannot sign the demo's messages: {e}"))?;
+    let keys = DeviceKeys::new(pki);
     serve_args.v2x_trust = Some(v2x);
     let config = ZoneConfig {
         vehicles_per_flow: args.vehicles_per_flow,

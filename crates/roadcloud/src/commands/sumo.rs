@@ -478,10 +478,8 @@ pub(crate) async fn cosimulate(
             }
             let data = scratch.join("roadcloud-data");
             let v2x = scratch.join("v2x");
-            if !v2x.join("roots").exists() {
-                ZonePki::init(&v2x, Algorithm::Sm2, None, now_millis())
-                    .map_err(|e| anyhow::anyhow!("cannot make the run's V2X PKI: {e}"))?;
-            }
+            ZonePki::open_or_init(&v2x, Algorithm::Sm2, now_millis())
+                .map_err(|e| anyhow::anyhow!("cannot make the run's V2X PKI: {e}"))?;
             let mut e = Embedded::try_parse_from([
                 "serve".to_string(),
                 "--mqtt-listen".into(),
@@ -582,7 +580,7 @@ pub(crate) async fn cosimulate(
         (None, _) => Some(scratch.join("v2x")),
         (Some(_), dir) => dir.clone(),
     }
-    .map(|dir| ZonePki::open(&dir).map(DeviceKeys::new))
+    .map(|dir| DeviceKeys::open(&dir))
     .transpose()
     .map_err(|e| anyhow::anyhow!("cannot open the V2X PKI: {e}"))?;
     let driver = tokio::task::spawn_blocking(move || -> Result<Outcome> {

@@ -1,19 +1,20 @@
 //! The V2X side of `roadcloud pki` (a test zone's certificate authorities, device
 //! certificates, revocation) and `roadcloud sign` / `roadcloud verify` for one message.
 
-use crate::commands::codec::{looks_like_hex, parse_hex, read_input};
+use crate::commands::codec::{frame_from_json, octets, read_input};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use roadcloud_csae::MessageFrame;
+use roadcloud_per::jer::hex;
 use roadcloud_security::asn::{
     CircularRegion, GeographicRegion, Latitude, Longitude, TwoDLocation,
 };
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::{DeviceRole, ZonePki};
 use roadcloud_security::profile::Message;
-use roadcloud_security::sign::{Credential, Header, SignerForm, encode_hex, sign};
+use roadcloud_security::sign::{Credential, Header, SignerForm, sign};
 use roadcloud_security::time::unix_ms_from_time64;
-use roadcloud_security::trust::{TrustStore, hex8};
+use roadcloud_security::trust::TrustStore;
 use roadcloud_transport::now_millis;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -106,7 +107,7 @@ pub fn v2x(args: &V2xArgs) -> Result<()> {
                  verify with: roadcloud serve --v2x-trust {}",
                 algorithm.as_str(),
                 dir.display(),
-                hex8(&pki.root().digest),
+                hex(&pki.root().digest),
                 dir.display()
             );
         }
@@ -123,7 +124,7 @@ pub fn v2x(args: &V2xArgs) -> Result<()> {
             println!(
                 "issued {} (digest {}) in {}",
                 name,
-                hex8(&c.digest),
+                hex(&c.digest),
                 dir.join("devices").display()
             );
         }
@@ -171,22 +172,10 @@ pub struct SignArgs {
 
 fn read_message(input: Option<&PathBuf>) -> Result<MessageFrame> {
     let raw = read_input(input)?;
-    let text = String::from_utf8_lossy(&raw);
-    if text.trim_start().starts_with('{') {
-        let mut json: Value = serde_json::from_str(&text).context("the input is not valid JSON")?;
-        if json.get("pdu").is_some()
-            && let Some(v) = json.get_mut("value")
-        {
-            json = v.take();
-        }
-        return roadcloud_per::from_json(&json).context("the JSON is not a valid MessageFrame");
+    if raw.trim_ascii_start().starts_with(b"{") {
+        return frame_from_json(&raw);
     }
-    let bytes = if looks_like_hex(&raw) {
-        parse_hex(&raw)?
-    } else {
-        raw
-    };
-    roadcloud_csae::decode(&bytes).context("the input is not a UPER MessageFrame")
+    roadcloud_csae::decode(&octets(raw)?).context("the input is not a UPER MessageFrame")
 }
 
 fn kind_of(m: &MessageFrame) -> Message {
@@ -213,10 +202,7 @@ pub fn sign_one(args: &SignArgs) -> Result<()> {
     } else {
         SignerForm::Certificate
     };
-    println!(
-        "{}",
-        encode_hex(&sign(&payload, aid, header, &credential, form))
-    );
+    println!("{}", hex(&sign(&payload, aid, header, &credential, form)));
     Ok(())
 }
 
@@ -240,12 +226,7 @@ pub struct VerifyArgs {
 
 /// Runs `roadcloud verify`.
 pub fn verify_one(args: &VerifyArgs) -> Result<()> {
-    let raw = read_input(args.input.as_ref())?;
-    let bytes = if looks_like_hex(&raw) {
-        parse_hex(&raw)?
-    } else {
-        raw
-    };
+    let bytes = octets(read_input(args.input.as_ref())?)?;
     if bytes.is_empty() {
         bail!("the input is empty: give a signed message as hex or octets");
     }
@@ -260,7 +241,7 @@ pub fn verify_one(args: &VerifyArgs) -> Result<()> {
     };
     let out = json!({
         "verified": true,
-        "signer": hex8(&v.signer.digest),
+        "signer": hex(&v.signer.digest),
         "signer_id": v.signer.name,
         "aid": v.psid,
         "generated_at_ms": unix_ms_from_time64(v.generation_time),

@@ -3,6 +3,7 @@
 //! add (see the crate docs for how they are numbered).
 
 use crate::oer::{Coer, Reader, Writer, decode_seq_of, encode_seq_of};
+pub use roadcloud_per::UnknownExtension;
 use roadcloud_per::{Error, ErrorKind, Result};
 
 /// `Time32`: TAI seconds since 2004-01-01 00:00:00 UTC.
@@ -26,34 +27,28 @@ pub(crate) fn bad(kind: ErrorKind, r: &Reader<'_>) -> Error {
     Error::at_bit(kind, r.position() * 8)
 }
 
-/// An alternative of an extensible CHOICE that this implementation does not know, kept as it
-/// came (X.696 8.7, 20.2: its encoding is an open type) so the value re-encodes unchanged.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownAlternative {
-    /// The alternative's index (its tag number).
-    pub index: u64,
-    /// Its encoding.
-    pub encoding: Vec<u8>,
+/// Writes an extension alternative of a CHOICE that this implementation does not know as
+/// it came (X.696 8.7, 20.2: its tag, then its encoding as an open type). `u.index` counts
+/// among the extension alternatives, which begin at tag `first_extension`.
+pub(crate) fn encode_unknown(u: &UnknownExtension, first_extension: u64, w: &mut Writer) {
+    w.choice_tag(first_extension + u.index);
+    w.octets_with_length(&u.encoding);
 }
 
-impl UnknownAlternative {
-    /// Writes the alternative as it came: its tag, then its open type.
-    pub(crate) fn encode(&self, w: &mut Writer) {
-        w.choice_tag(self.index);
-        w.octets_with_length(&self.encoding);
+/// Reads the alternative of tag `tag`, at or beyond the CHOICE's `first_extension`, that this
+/// implementation does not know; a root tag that is not defined is an error.
+pub(crate) fn decode_unknown(
+    tag: u64,
+    first_extension: u64,
+    r: &mut Reader<'_>,
+) -> Result<UnknownExtension> {
+    if tag < first_extension {
+        return Err(bad(ErrorKind::UnknownAlternative { index: tag }, r));
     }
-
-    /// Reads an extension alternative at or beyond `first_extension`; a root index that is
-    /// not defined is an error.
-    pub(crate) fn decode(index: u64, first_extension: u64, r: &mut Reader<'_>) -> Result<Self> {
-        if index < first_extension {
-            return Err(bad(ErrorKind::UnknownAlternative { index }, r));
-        }
-        Ok(UnknownAlternative {
-            index,
-            encoding: r.open_type()?.to_vec(),
-        })
-    }
+    Ok(UnknownExtension {
+        index: tag - first_extension,
+        encoding: r.open_type()?.to_vec(),
+    })
 }
 
 /// `ValidityPeriod`.
@@ -253,7 +248,7 @@ pub enum GeographicRegion {
     /// `PolygonalRegion ::= SEQUENCE SIZE(3..MAX) OF TwoDLocation`.
     PolygonalRegion(Vec<TwoDLocation>),
     IdentifiedRegion(Vec<IdentifiedRegion>),
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for GeographicRegion {
@@ -275,7 +270,7 @@ impl Coer for GeographicRegion {
                 w.choice_tag(3);
                 encode_seq_of(w, v);
             }
-            GeographicRegion::Unknown(u) => u.encode(w),
+            GeographicRegion::Unknown(u) => encode_unknown(u, 4, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -305,7 +300,7 @@ impl Coer for GeographicRegion {
             3 => GeographicRegion::IdentifiedRegion(
                 decode_seq_of(r, 3).map_err(|e| e.in_component("identifiedRegion"))?,
             ),
-            index => GeographicRegion::Unknown(UnknownAlternative::decode(index, 4, r)?),
+            index => GeographicRegion::Unknown(decode_unknown(index, 4, r)?),
         })
     }
 }
@@ -365,7 +360,7 @@ pub enum IdentifiedRegion {
         country: u16,
         region_and_subregions: Vec<RegionAndSubregions>,
     },
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 /// `RegionAndSubregions`.
@@ -412,7 +407,7 @@ impl Coer for IdentifiedRegion {
                 country.encode(w);
                 encode_seq_of(w, region_and_subregions);
             }
-            IdentifiedRegion::Unknown(u) => u.encode(w),
+            IdentifiedRegion::Unknown(u) => encode_unknown(u, 3, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -426,7 +421,7 @@ impl Coer for IdentifiedRegion {
                 country: u16::decode(r)?,
                 region_and_subregions: decode_seq_of(r, 2)?,
             },
-            index => IdentifiedRegion::Unknown(UnknownAlternative::decode(index, 3, r)?),
+            index => IdentifiedRegion::Unknown(decode_unknown(index, 3, r)?),
         })
     }
 }
@@ -570,7 +565,7 @@ pub enum Signature {
     EcdsaNistP256Signature(EcdsaP256Signature),
     EcdsaBrainpoolP256r1Signature(EcdsaP256Signature),
     Sm2Signature(EcsigP256Signature),
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 /// The index of `sm2Signature` in `Signature`.
@@ -591,7 +586,7 @@ impl Coer for Signature {
                 w.choice_tag(SIGNATURE_SM2);
                 w.open_type(|w| s.encode(w));
             }
-            Signature::Unknown(u) => u.encode(w),
+            Signature::Unknown(u) => encode_unknown(u, 2, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -599,7 +594,7 @@ impl Coer for Signature {
             0 => Signature::EcdsaNistP256Signature(EcdsaP256Signature::decode(r)?),
             1 => Signature::EcdsaBrainpoolP256r1Signature(EcdsaP256Signature::decode(r)?),
             SIGNATURE_SM2 => Signature::Sm2Signature(r.open()?),
-            index => Signature::Unknown(UnknownAlternative::decode(index, 2, r)?),
+            index => Signature::Unknown(decode_unknown(index, 2, r)?),
         })
     }
 }
@@ -687,7 +682,7 @@ pub enum PublicVerificationKey {
     EcdsaNistP256(EccP256CurvePoint),
     EcdsaBrainpoolP256r1(EccP256CurvePoint),
     EcsigSm2(EccP256CurvePoint),
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 /// The index of `ecsigSm2` in `PublicVerificationKey`.
@@ -708,7 +703,7 @@ impl Coer for PublicVerificationKey {
                 w.choice_tag(KEY_SM2);
                 w.open_type(|w| p.encode(w));
             }
-            PublicVerificationKey::Unknown(u) => u.encode(w),
+            PublicVerificationKey::Unknown(u) => encode_unknown(u, 2, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -716,7 +711,7 @@ impl Coer for PublicVerificationKey {
             0 => PublicVerificationKey::EcdsaNistP256(EccP256CurvePoint::decode(r)?),
             1 => PublicVerificationKey::EcdsaBrainpoolP256r1(EccP256CurvePoint::decode(r)?),
             KEY_SM2 => PublicVerificationKey::EcsigSm2(r.open()?),
-            index => PublicVerificationKey::Unknown(UnknownAlternative::decode(index, 2, r)?),
+            index => PublicVerificationKey::Unknown(decode_unknown(index, 2, r)?),
         })
     }
 }
@@ -738,7 +733,7 @@ pub struct PublicEncryptionKey {
 pub enum BasePublicEncryptionKey {
     EciesNistP256(EccP256CurvePoint),
     EciesBrainpoolP256r1(EccP256CurvePoint),
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for PublicEncryptionKey {
@@ -753,7 +748,7 @@ impl Coer for PublicEncryptionKey {
                 w.choice_tag(1);
                 p.encode(w);
             }
-            BasePublicEncryptionKey::Unknown(u) => u.encode(w),
+            BasePublicEncryptionKey::Unknown(u) => encode_unknown(u, 2, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -761,7 +756,7 @@ impl Coer for PublicEncryptionKey {
         let public_key = match r.choice_tag()? {
             0 => BasePublicEncryptionKey::EciesNistP256(EccP256CurvePoint::decode(r)?),
             1 => BasePublicEncryptionKey::EciesBrainpoolP256r1(EccP256CurvePoint::decode(r)?),
-            index => BasePublicEncryptionKey::Unknown(UnknownAlternative::decode(index, 2, r)?),
+            index => BasePublicEncryptionKey::Unknown(decode_unknown(index, 2, r)?),
         };
         Ok(PublicEncryptionKey {
             supported_symm_alg,
@@ -806,7 +801,7 @@ pub enum ServiceSpecificPermissions {
     Opaque(Vec<u8>),
     /// `BitmapSsp ::= OCTET STRING (SIZE(0..31))` (extension alternative 1).
     BitmapSsp(Vec<u8>),
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl ServiceSpecificPermissions {
@@ -830,7 +825,7 @@ impl Coer for ServiceSpecificPermissions {
                 w.choice_tag(1);
                 w.open_type(|w| w.octets_with_length(v));
             }
-            ServiceSpecificPermissions::Unknown(u) => u.encode(w),
+            ServiceSpecificPermissions::Unknown(u) => encode_unknown(u, 1, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -843,7 +838,7 @@ impl Coer for ServiceSpecificPermissions {
                 ir.finish()?;
                 ServiceSpecificPermissions::BitmapSsp(v)
             }
-            index => ServiceSpecificPermissions::Unknown(UnknownAlternative::decode(index, 1, r)?),
+            index => ServiceSpecificPermissions::Unknown(decode_unknown(index, 1, r)?),
         })
     }
 }
@@ -884,7 +879,7 @@ pub enum SspRange {
         ssp_value: Vec<u8>,
         ssp_bitmask: Vec<u8>,
     },
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 struct OctetString(Vec<u8>);
@@ -919,7 +914,7 @@ impl Coer for SspRange {
                     w.octets_with_length(ssp_bitmask);
                 });
             }
-            SspRange::Unknown(u) => u.encode(w),
+            SspRange::Unknown(u) => encode_unknown(u, 2, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -942,7 +937,7 @@ impl Coer for SspRange {
                     ssp_bitmask,
                 }
             }
-            index => SspRange::Unknown(UnknownAlternative::decode(index, 2, r)?),
+            index => SspRange::Unknown(decode_unknown(index, 2, r)?),
         })
     }
 }

@@ -38,7 +38,7 @@ pub enum CrlType {
     /// digest (see docs/security.md).
     FullLinkedCrl(Vec<u8>),
     DeltaLinkedCrl(Vec<u8>),
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 /// `ToBeSignedHashIdCrl`.
@@ -123,7 +123,7 @@ impl Coer for CrlContents {
                 w.choice_tag(3);
                 w.octets(b);
             }
-            CrlType::Unknown(u) => u.encode(w),
+            CrlType::Unknown(u) => encode_unknown(u, 4, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -154,7 +154,7 @@ impl Coer for CrlContents {
             // A linkage-value CRL is the last component: the rest of the input.
             2 => CrlType::FullLinkedCrl(r.take(r.remaining())?.to_vec()),
             3 => CrlType::DeltaLinkedCrl(r.take(r.remaining())?.to_vec()),
-            index => CrlType::Unknown(UnknownAlternative::decode(index, 4, r)?),
+            index => CrlType::Unknown(decode_unknown(index, 4, r)?),
         };
         Ok(CrlContents {
             crl_series,

@@ -16,10 +16,17 @@ impl Ieee1609Dot2Data {
     /// The payload a signed message carries (unsecured data inside signed data), without
     /// verifying anything: for routing a datagram before admission verifies it.
     pub fn signed_payload(&self) -> Option<&[u8]> {
-        let Ieee1609Dot2Content::SignedData(s) = &self.content else {
-            return None;
-        };
-        match &s.tbs_data.payload.data.as_deref()?.content {
+        match &self.content {
+            Ieee1609Dot2Content::SignedData(s) => s.unsecured_payload(),
+            _ => None,
+        }
+    }
+}
+
+impl SignedData {
+    /// The payload when it is unsecured data, as messages and CRLs carry it.
+    pub fn unsecured_payload(&self) -> Option<&[u8]> {
+        match &self.tbs_data.payload.data.as_deref()?.content {
             Ieee1609Dot2Content::UnsecuredData(p) => Some(p),
             _ => None,
         }
@@ -64,7 +71,7 @@ pub enum Ieee1609Dot2Content {
     /// `signedCertificateRequest`.
     SignedCertificateRequest(Vec<u8>),
     /// An extension alternative.
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for Ieee1609Dot2Content {
@@ -82,7 +89,7 @@ impl Coer for Ieee1609Dot2Content {
                 w.choice_tag(3);
                 w.octets_with_length(d);
             }
-            Ieee1609Dot2Content::Unknown(u) => u.encode(w),
+            Ieee1609Dot2Content::Unknown(u) => encode_unknown(u, 4, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -102,7 +109,7 @@ impl Coer for Ieee1609Dot2Content {
             3 => Ieee1609Dot2Content::SignedCertificateRequest(
                 r.octets_with_length(0, usize::MAX)?.to_vec(),
             ),
-            index => Ieee1609Dot2Content::Unknown(UnknownAlternative::decode(index, 4, r)?),
+            index => Ieee1609Dot2Content::Unknown(decode_unknown(index, 4, r)?),
         })
     }
 }
@@ -175,7 +182,7 @@ pub struct SignedDataPayload {
 #[allow(missing_docs)]
 pub enum HashedData {
     Sha256HashedData([u8; 32]),
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for HashedData {
@@ -185,13 +192,13 @@ impl Coer for HashedData {
                 w.choice_tag(0);
                 w.octets(h);
             }
-            HashedData::Unknown(u) => u.encode(w),
+            HashedData::Unknown(u) => encode_unknown(u, 1, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         Ok(match r.choice_tag()? {
             0 => HashedData::Sha256HashedData(r.array()?),
-            index => HashedData::Unknown(UnknownAlternative::decode(index, 1, r)?),
+            index => HashedData::Unknown(decode_unknown(index, 1, r)?),
         })
     }
 }
@@ -281,7 +288,7 @@ pub enum EncryptionKey {
 #[allow(missing_docs)]
 pub enum SymmetricEncryptionKey {
     Aes128Ccm([u8; 16]),
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for EncryptionKey {
@@ -298,7 +305,7 @@ impl Coer for EncryptionKey {
             }
             EncryptionKey::Symmetric(SymmetricEncryptionKey::Unknown(u)) => {
                 w.choice_tag(1);
-                u.encode(w);
+                encode_unknown(u, 1, w);
             }
         }
     }
@@ -307,7 +314,7 @@ impl Coer for EncryptionKey {
             0 => EncryptionKey::Public(PublicEncryptionKey::decode(r)?),
             1 => EncryptionKey::Symmetric(match r.choice_tag()? {
                 0 => SymmetricEncryptionKey::Aes128Ccm(r.array()?),
-                index => SymmetricEncryptionKey::Unknown(UnknownAlternative::decode(index, 1, r)?),
+                index => SymmetricEncryptionKey::Unknown(decode_unknown(index, 1, r)?),
             }),
             index => return Err(bad(ErrorKind::UnknownAlternative { index }, r)),
         })
@@ -434,7 +441,7 @@ pub enum SignerIdentifier {
     /// `self`: self-signed.
     SelfSigned,
     /// An extension alternative.
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for SignerIdentifier {
@@ -449,7 +456,7 @@ impl Coer for SignerIdentifier {
                 encode_seq_of(w, c);
             }
             SignerIdentifier::SelfSigned => w.choice_tag(2),
-            SignerIdentifier::Unknown(u) => u.encode(w),
+            SignerIdentifier::Unknown(u) => encode_unknown(u, 3, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -459,7 +466,7 @@ impl Coer for SignerIdentifier {
                 decode_seq_of(r, 40).map_err(|e| e.in_component("certificate"))?,
             ),
             2 => SignerIdentifier::SelfSigned,
-            index => SignerIdentifier::Unknown(UnknownAlternative::decode(index, 3, r)?),
+            index => SignerIdentifier::Unknown(decode_unknown(index, 3, r)?),
         })
     }
 }
@@ -555,7 +562,7 @@ pub enum IssuerIdentifier {
     SelfSigned(HashAlgorithm),
     Sha384AndDigest(HashedId8),
     Sm3AndDigest(HashedId8),
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for IssuerIdentifier {
@@ -577,7 +584,7 @@ impl Coer for IssuerIdentifier {
                 w.choice_tag(3);
                 w.open_type(|w| w.octets(d));
             }
-            IssuerIdentifier::Unknown(u) => u.encode(w),
+            IssuerIdentifier::Unknown(u) => encode_unknown(u, 2, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -586,7 +593,7 @@ impl Coer for IssuerIdentifier {
             1 => IssuerIdentifier::SelfSigned(HashAlgorithm::decode(r)?),
             2 => IssuerIdentifier::Sha384AndDigest(r.open()?),
             3 => IssuerIdentifier::Sm3AndDigest(r.open()?),
-            index => IssuerIdentifier::Unknown(UnknownAlternative::decode(index, 2, r)?),
+            index => IssuerIdentifier::Unknown(decode_unknown(index, 2, r)?),
         })
     }
 }
@@ -723,7 +730,7 @@ pub enum CertificateId {
     /// `none`.
     None,
     /// An extension alternative.
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for CertificateId {
@@ -742,7 +749,7 @@ impl Coer for CertificateId {
                 w.octets_with_length(b);
             }
             CertificateId::None => w.choice_tag(3),
-            CertificateId::Unknown(u) => u.encode(w),
+            CertificateId::Unknown(u) => encode_unknown(u, 4, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -757,7 +764,7 @@ impl Coer for CertificateId {
             }
             2 => CertificateId::BinaryId(r.octets_with_length(1, 64)?.to_vec()),
             3 => CertificateId::None,
-            index => CertificateId::Unknown(UnknownAlternative::decode(index, 4, r)?),
+            index => CertificateId::Unknown(decode_unknown(index, 4, r)?),
         })
     }
 }
@@ -821,7 +828,7 @@ impl Coer for PsidGroupPermissions {
 pub enum SubjectPermissions {
     Explicit(Vec<PsidSspRange>),
     All,
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for SubjectPermissions {
@@ -832,14 +839,14 @@ impl Coer for SubjectPermissions {
                 encode_seq_of(w, v);
             }
             SubjectPermissions::All => w.choice_tag(1),
-            SubjectPermissions::Unknown(u) => u.encode(w),
+            SubjectPermissions::Unknown(u) => encode_unknown(u, 2, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         Ok(match r.choice_tag()? {
             0 => SubjectPermissions::Explicit(decode_seq_of(r, 2)?),
             1 => SubjectPermissions::All,
-            index => SubjectPermissions::Unknown(UnknownAlternative::decode(index, 2, r)?),
+            index => SubjectPermissions::Unknown(decode_unknown(index, 2, r)?),
         })
     }
 }
@@ -852,7 +859,7 @@ pub enum VerificationKeyIndicator {
     /// `reconstructionValue`: an implicit certificate's.
     ReconstructionValue(EccP256CurvePoint),
     /// An extension alternative.
-    Unknown(UnknownAlternative),
+    Unknown(UnknownExtension),
 }
 
 impl Coer for VerificationKeyIndicator {
@@ -866,14 +873,14 @@ impl Coer for VerificationKeyIndicator {
                 w.choice_tag(1);
                 p.encode(w);
             }
-            VerificationKeyIndicator::Unknown(u) => u.encode(w),
+            VerificationKeyIndicator::Unknown(u) => encode_unknown(u, 2, w),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         Ok(match r.choice_tag()? {
             0 => VerificationKeyIndicator::VerificationKey(PublicVerificationKey::decode(r)?),
             1 => VerificationKeyIndicator::ReconstructionValue(EccP256CurvePoint::decode(r)?),
-            index => VerificationKeyIndicator::Unknown(UnknownAlternative::decode(index, 2, r)?),
+            index => VerificationKeyIndicator::Unknown(decode_unknown(index, 2, r)?),
         })
     }
 }
