@@ -366,3 +366,78 @@ fn a_vehicle_changing_pseudonym_stays_one_participant_and_keeps_its_advisories()
     let p = get_json(s.http, &format!("/api/v1/participants/{}", hex(&new_id)));
     assert_eq!(p["track"], track, "the same track under the new id: {p}");
 }
+
+/// One message from the command line, as a user runs it: a test zone's PKI, an ambulance's
+/// certificate, its BSM signed (under the special-vehicle AID, as its emergency status
+/// needs) and verified; once revoked, verification fails with the reason.
+#[test]
+fn sign_and_verify_from_the_command_line() {
+    use common::tls::roadcloud;
+    let dir = tempfile::tempdir().unwrap();
+    let v2x = dir.path().join("v2x");
+    let v2x = v2x.to_str().unwrap();
+    roadcloud(&["pki", "v2x", "init", "--dir", v2x], None);
+    roadcloud(
+        &[
+            "pki",
+            "v2x",
+            "issue",
+            "--dir",
+            v2x,
+            "--name",
+            "amb",
+            "--role",
+            "emergency",
+        ],
+        None,
+    );
+    let vector = roadcloud_testkit::vectors_dir().join("csae53-2020/bsm_02_ambulance.json");
+    let spdu = roadcloud(
+        &[
+            "sign",
+            "--dir",
+            v2x,
+            "--name",
+            "amb",
+            vector.to_str().unwrap(),
+        ],
+        None,
+    );
+    let out = roadcloud(&["verify", "--trust", v2x], Some(&spdu));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verified"], true, "{v}");
+    assert_eq!(v["aid"], 113, "{v}");
+    assert!(v["message"]["bsmFrame"].is_object(), "{v}");
+
+    let cert = dir.path().join("v2x/devices/amb.coer");
+    roadcloud(
+        &[
+            "pki",
+            "v2x",
+            "revoke",
+            "--dir",
+            v2x,
+            "--certificate",
+            cert.to_str().unwrap(),
+        ],
+        None,
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args(["verify", "--trust", v2x])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(spdu.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not verified (revoked)"), "{err}");
+}

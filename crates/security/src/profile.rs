@@ -76,18 +76,6 @@ impl Message {
             Message::Day2 => aid == AID_DAY2,
         }
     }
-
-    /// The AID a sender uses by default.
-    pub fn default_aid(self) -> Psid {
-        match self {
-            Message::Bsm => AID_BSM,
-            Message::Map => AID_MAP,
-            Message::Spat => AID_SPAT,
-            Message::Rsi => AID_RSI_DYNAMIC,
-            Message::Rsm => AID_RSM,
-            Message::Day2 => AID_DAY2,
-        }
-    }
 }
 
 /// Whether a BSM signed under `aid` may claim a special vehicle's status (an emergency

@@ -16,7 +16,7 @@ pub mod zone;
 pub use messages::{Detection, VehicleFlags, VehicleState, sec_mark};
 use roadcloud_world::{LocalFrame, Point};
 pub use roadside::{Rsu, rsus, spat};
-pub use signing::DeviceKeys;
+pub use signing::{DeviceKeys, signed_as};
 pub use zone::{Script, Zone, ZoneConfig};
 
 use roadcloud_csae as csae;

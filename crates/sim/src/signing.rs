@@ -4,8 +4,9 @@
 //! the full certificate once a second per device, as 1609.2 devices do.
 
 use roadcloud_csae::{self as csae, Day2Message, MessageFrame};
+use roadcloud_security::asn::Psid;
 use roadcloud_security::pki::{DeviceRole, ZonePki};
-use roadcloud_security::profile::{self, Message};
+use roadcloud_security::profile;
 use roadcloud_security::sign::{Credential, Header, SignerForm, sign};
 use roadcloud_transport::Topic;
 use std::collections::HashMap;
@@ -31,41 +32,36 @@ impl std::fmt::Debug for DeviceKeys {
     }
 }
 
-/// Who signs a message (the id it carries, else its topic's device), under which AID, and
-/// with which kind of certificate.
-fn signer(topic: &str, message: &MessageFrame) -> Option<([u8; 8], Message, DeviceRole, u64)> {
+/// The certificate a device signs `message` under, and the AID (profile): an emergency
+/// vehicle's BSM needs the special-vehicle AID; `None` for a message of a newer version.
+pub fn signed_as(message: &MessageFrame) -> Option<(DeviceRole, Psid)> {
+    Some(match message {
+        MessageFrame::BsmFrame(b) if roadcloud_world::VehicleStatus::of_bsm(b).emergency => {
+            (DeviceRole::Emergency, profile::AID_BSM_SPECIAL)
+        }
+        MessageFrame::BsmFrame(_) => (DeviceRole::Obu, profile::AID_BSM),
+        MessageFrame::MapFrame(_) => (DeviceRole::Rsu, profile::AID_MAP),
+        MessageFrame::SpatFrame(_) => (DeviceRole::Rsu, profile::AID_SPAT),
+        MessageFrame::RsiFrame(_) => (DeviceRole::Rsu, profile::AID_RSI_DYNAMIC),
+        MessageFrame::RsmFrame(_) => (DeviceRole::Rsu, profile::AID_RSM),
+        MessageFrame::MsgFrameExt(_) => (DeviceRole::Obu, profile::AID_DAY2),
+        MessageFrame::UnknownExtension(_) => return None,
+    })
+}
+
+/// Who signs a message: the id it carries, else its topic's device.
+fn sender(topic: &str, message: &MessageFrame) -> Option<[u8; 8]> {
     let device = Topic::parse(topic).ok()?.device.0;
     Some(match message {
-        MessageFrame::BsmFrame(b) => {
-            if roadcloud_world::VehicleStatus::of_bsm(b).emergency {
-                (
-                    b.id,
-                    Message::Bsm,
-                    DeviceRole::Emergency,
-                    profile::AID_BSM_SPECIAL,
-                )
-            } else {
-                (b.id, Message::Bsm, DeviceRole::Obu, profile::AID_BSM)
-            }
-        }
-        MessageFrame::MapFrame(_) => (device, Message::Map, DeviceRole::Rsu, profile::AID_MAP),
-        MessageFrame::SpatFrame(_) => (device, Message::Spat, DeviceRole::Rsu, profile::AID_SPAT),
-        MessageFrame::RsiFrame(r) => (
-            r.id,
-            Message::Rsi,
-            DeviceRole::Rsu,
-            profile::AID_RSI_DYNAMIC,
-        ),
-        MessageFrame::RsmFrame(r) => (r.id, Message::Rsm, DeviceRole::Rsu, profile::AID_RSM),
-        MessageFrame::MsgFrameExt(e) => {
-            let id = match &e.value {
-                Day2Message::VehIntentionAndRequest(v) => v.id,
-                Day2Message::PersonalSafety(p) => p.id,
-                _ => device,
-            };
-            (id, Message::Day2, DeviceRole::Obu, profile::AID_DAY2)
-        }
-        MessageFrame::UnknownExtension(_) => return None,
+        MessageFrame::BsmFrame(b) => b.id,
+        MessageFrame::RsiFrame(r) => r.id,
+        MessageFrame::RsmFrame(r) => r.id,
+        MessageFrame::MsgFrameExt(e) => match &e.value {
+            Day2Message::VehIntentionAndRequest(v) => v.id,
+            Day2Message::PersonalSafety(p) => p.id,
+            _ => device,
+        },
+        _ => device,
     })
 }
 
@@ -91,9 +87,9 @@ impl DeviceKeys {
         now_ms: i64,
     ) -> Result<Vec<u8>, String> {
         let payload = csae::encode(message).map_err(|e| e.to_string())?;
-        let (id, kind, role, aid) =
-            signer(topic, message).ok_or_else(|| format!("{topic}: not an uplink topic"))?;
-        debug_assert!(kind.allows(aid));
+        let (role, aid) = signed_as(message)
+            .ok_or_else(|| format!("{topic}: a message of a newer version has no AID"))?;
+        let id = sender(topic, message).ok_or_else(|| format!("{topic}: not an uplink topic"))?;
         let stale = self.devices.get(&id).is_some_and(|d| d.role != role);
         if stale || !self.devices.contains_key(&id) {
             let name = format!("{}-{}", role_name(role), roadcloud_transport::DeviceId(id));

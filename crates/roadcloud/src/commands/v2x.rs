@@ -11,7 +11,6 @@ use roadcloud_security::asn::{
 };
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::{DeviceRole, ZonePki};
-use roadcloud_security::profile::Message;
 use roadcloud_security::sign::{Credential, Header, SignerForm, sign};
 use roadcloud_security::time::unix_ms_from_time64;
 use roadcloud_security::trust::TrustStore;
@@ -161,8 +160,8 @@ pub struct SignArgs {
     /// The signer: DIR/devices/NAME.coer and .key.
     #[arg(long)]
     name: String,
-    /// The AID (PSID) to sign under; by default the message's usual one (BSM 111, MAP 3618,
-    /// SPAT 3619, RSI 3622, RSM 3623).
+    /// The AID (PSID) to sign under; by default the message's usual one (BSM 111, an
+    /// emergency vehicle's BSM 113, MAP 3618, SPAT 3619, RSI 3622, RSM 3623, Day II 3640).
     #[arg(long)]
     aid: Option<u64>,
     /// Name the signer by its certificate's digest instead of including the certificate.
@@ -178,23 +177,17 @@ fn read_message(input: Option<&PathBuf>) -> Result<MessageFrame> {
     roadcloud_csae::decode(&octets(raw)?).context("the input is not a UPER MessageFrame")
 }
 
-fn kind_of(m: &MessageFrame) -> Message {
-    match m {
-        MessageFrame::BsmFrame(_) => Message::Bsm,
-        MessageFrame::MapFrame(_) => Message::Map,
-        MessageFrame::SpatFrame(_) => Message::Spat,
-        MessageFrame::RsiFrame(_) => Message::Rsi,
-        MessageFrame::RsmFrame(_) => Message::Rsm,
-        MessageFrame::MsgFrameExt(_) | MessageFrame::UnknownExtension(_) => Message::Day2,
-    }
-}
-
 /// Runs `roadcloud sign`.
 pub fn sign_one(args: &SignArgs) -> Result<()> {
     let message = read_message(args.input.as_ref())?;
     let credential = Credential::load(&args.dir.join("devices"), &args.name)
         .map_err(|e| anyhow::anyhow!("{e} (issue one with `roadcloud pki v2x issue`)"))?;
-    let aid = args.aid.unwrap_or_else(|| kind_of(&message).default_aid());
+    let aid = match args.aid {
+        Some(aid) => aid,
+        None => roadcloud_sim::signed_as(&message)
+            .map(|(_, aid)| aid)
+            .context("a message of a newer version has no usual AID: give --aid")?,
+    };
     let payload = roadcloud_csae::encode(&message).context("cannot encode the MessageFrame")?;
     let header = Header::at(now_millis());
     let form = if args.by_digest {
