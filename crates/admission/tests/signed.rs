@@ -40,27 +40,17 @@ fn frame(id: [u8; 8], payload: Vec<u8>, now: i64) -> Frame {
 }
 
 struct Zone {
-    _dir: tempdir::Dir,
+    _dir: tempfile::TempDir,
     pki: ZonePki,
     security: Security,
 }
 
-mod tempdir {
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn zone(name: &str, allow_unsigned: bool) -> Zone {
-    let dir = std::env::temp_dir().join(format!("rc-admission-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let pki = ZonePki::init(&dir, Algorithm::Sm2, None, now_ms()).unwrap();
-    let store = Arc::new(TrustStore::load_dir(&dir).unwrap());
+fn zone(allow_unsigned: bool) -> Zone {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = ZonePki::init(dir.path(), Algorithm::Sm2, None, now_ms()).unwrap();
+    let store = Arc::new(TrustStore::load_dir(dir.path()).unwrap());
     Zone {
-        _dir: tempdir::Dir(dir),
+        _dir: dir,
         pki,
         security: Security {
             store,
@@ -77,7 +67,7 @@ fn signed(payload: &[u8], aid: u64, now: i64, who: &Credential, form: SignerForm
 
 #[test]
 fn signed_bsms_are_admitted_and_every_failure_is_counted() {
-    let z = zone("reasons", false);
+    let z = zone(false);
     let now = now_ms();
     let car = z
         .pki
@@ -177,7 +167,7 @@ fn signed_bsms_are_admitted_and_every_failure_is_counted() {
 
 #[test]
 fn an_emergency_certificate_may_claim_emergency_status() {
-    let z = zone("emergency", false);
+    let z = zone(false);
     let now = now_ms();
     let ambulance = z
         .pki
@@ -199,7 +189,7 @@ fn an_emergency_certificate_may_claim_emergency_status() {
 
 #[test]
 fn unsigned_input_passes_only_when_allowed() {
-    let z = zone("allow", true);
+    let z = zone(true);
     let now = now_ms();
     let id = [3; 8];
     let mut a = Admission::new(AdmissionConfig::default());

@@ -52,14 +52,9 @@ fn messages(c: &mut Criterion) {
         .expect("clock")
         .as_millis() as i64;
     for algorithm in [Algorithm::Sm2, Algorithm::EcdsaP256] {
-        let dir = std::env::temp_dir().join(format!(
-            "roadcloud-bench-{}-{}",
-            algorithm.as_str(),
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        let pki = ZonePki::init(&dir, algorithm, None, now).expect("pki");
-        let store = TrustStore::load_dir(&dir).expect("store");
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let pki = ZonePki::init(dir.path(), algorithm, None, now).expect("pki");
+        let store = TrustStore::load_dir(dir.path()).expect("store");
         let car = pki
             .issue_device("car", DeviceRole::Obu, None, now, false)
             .expect("car");
@@ -82,7 +77,6 @@ fn messages(c: &mut Criterion) {
                 )
             })
         });
-        let _ = std::fs::remove_dir_all(&dir);
     }
     g.finish();
 }

@@ -22,10 +22,9 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("rc-security-fuzz-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let pki = ZonePki::init(&dir, Algorithm::EcdsaP256, None, NOW).unwrap();
-        let store = TrustStore::load_dir(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pki = ZonePki::init(dir.path(), Algorithm::EcdsaP256, None, NOW).unwrap();
+        let store = TrustStore::load_dir(dir.path()).unwrap();
         let car = pki
             .issue_device("car", DeviceRole::Obu, None, NOW, false)
             .unwrap();
@@ -34,7 +33,6 @@ fn fixture() -> &'static Fixture {
         store
             .verify(&spdu, NOW)
             .expect("the undamaged message verifies");
-        let _ = std::fs::remove_dir_all(&dir);
         Fixture {
             store,
             spdu,

@@ -8,19 +8,12 @@ use roadcloud_security::pki::{DeviceRole, ZonePki};
 use roadcloud_security::profile::{AID_BSM, AID_MAP};
 use roadcloud_security::sign::{Header, SignerForm, sign};
 use roadcloud_security::trust::{Failure, TrustStore};
-use std::path::PathBuf;
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("roadcloud-security-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
 }
 
 /// Around Jiading, 20 km.
@@ -40,13 +33,14 @@ fn header(now: i64) -> Header {
 
 fn every_failure(algorithm: Algorithm) {
     let now = now_ms();
-    let dir = temp_dir(algorithm.as_str());
-    let pki = ZonePki::init(&dir, algorithm, Some(zone()), now).unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let pki = ZonePki::init(dir, algorithm, Some(zone()), now).unwrap();
     assert!(
-        ZonePki::init(&dir, algorithm, None, now).is_err(),
+        ZonePki::init(dir, algorithm, None, now).is_err(),
         "init twice"
     );
-    let store = TrustStore::load_dir(&dir).unwrap();
+    let store = TrustStore::load_dir(dir).unwrap();
     assert_eq!(store.len(), 3, "root and two CAs");
 
     let car = pki
@@ -142,8 +136,9 @@ fn every_failure(algorithm: Algorithm) {
     assert!(!v.position_allowed(399_042_000, 1_164_074_000));
 
     // Another zone's certificate does not chain.
-    let other_dir = temp_dir(&format!("{}-other", algorithm.as_str()));
-    let other = ZonePki::init(&other_dir, algorithm, None, now).unwrap();
+    let other_temp = tempfile::tempdir().unwrap();
+    let other_dir = other_temp.path();
+    let other = ZonePki::init(other_dir, algorithm, None, now).unwrap();
     let stranger = other
         .issue_device("x", DeviceRole::Obu, None, now, false)
         .unwrap();
@@ -165,14 +160,11 @@ fn every_failure(algorithm: Algorithm) {
     assert_eq!(store.load_crl(&crl).unwrap(), 1);
     assert_eq!(store.verify(&by_digest, now).unwrap_err(), Failure::Revoked);
     // ... and a fresh store reading the folder agrees.
-    let reread = TrustStore::load_dir(&dir).unwrap();
+    let reread = TrustStore::load_dir(dir).unwrap();
     assert_eq!(reread.verify(&full, now).unwrap_err(), Failure::Revoked);
     // A CRL signed by a key the store does not trust is refused.
     let foreign_crl = std::fs::read(other_dir.join("crl/crl.coer")).unwrap();
     assert!(store.load_crl(&foreign_crl).is_err());
-
-    let _ = std::fs::remove_dir_all(&dir);
-    let _ = std::fs::remove_dir_all(&other_dir);
 }
 
 #[test]

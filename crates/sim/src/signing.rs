@@ -137,11 +137,10 @@ mod tests {
 
     #[test]
     fn the_zone_signs_and_the_store_verifies() {
-        let dir = std::env::temp_dir().join(format!("rc-sim-keys-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = tempfile::tempdir().unwrap();
         let now = 1_795_800_012_345;
-        let pki = ZonePki::init(&dir, Algorithm::Sm2, None, now).unwrap();
-        let store = TrustStore::load_dir(&dir).unwrap();
+        let pki = ZonePki::init(dir.path(), Algorithm::Sm2, None, now).unwrap();
+        let store = TrustStore::load_dir(dir.path()).unwrap();
         let mut keys = DeviceKeys::new(pki);
         let mut zone = crate::Zone::anting(crate::ZoneConfig::default());
         zone.step(0.1, now);
@@ -152,6 +151,5 @@ mod tests {
             let v = store.verify(&spdu, now).unwrap();
             assert_eq!(csae::decode::<MessageFrame>(&v.payload).unwrap(), *m);
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
