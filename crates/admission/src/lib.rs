@@ -242,53 +242,54 @@ pub struct Security {
 /// no device (nothing to count the rejection against); every other rejection travels in
 /// [`Decoded::message`] to be counted by [`Admission::admit_decoded`].
 pub fn decode(frame: &Frame) -> Result<Decoded, Rejection> {
-    let topic = Topic::parse(&frame.topic).map_err(|e| reject(Reason::Topic, e.to_string()))?;
-    let message = decode_message(&topic, frame.payload.as_ref());
-    Ok(Decoded {
-        topic,
-        received_at: frame.received_at,
-        message,
-        signature: None,
-    })
+    decode_with(frame, |topic| (decode_message(topic, &frame.payload), None))
 }
 
 /// [`decode`] under a [`Security`] policy: a UPER payload is verified first (module docs);
 /// verification is the costly part, and stateless, so it runs on the decoding threads.
 pub fn decode_secured(frame: &Frame, security: &Security) -> Result<Decoded, Rejection> {
-    let topic = Topic::parse(&frame.topic).map_err(|e| reject(Reason::Topic, e.to_string()))?;
-    let mut signature = None;
-    let message = if topic.message == MessageKind::Heartbeat {
-        decode_message(&topic, &frame.payload)
-    } else {
-        match topic.encoding {
-            Encoding::Json if security.allow_unsigned => decode_message(&topic, &frame.payload),
-            Encoding::Json => Err(reject(
-                Reason::Unsigned,
-                "JSON uplinks are unsigned; send signed UPER, or run with --allow-unsigned",
-            )),
-            Encoding::Uper => verify_and_decode(&topic, frame, security).map(|(m, s)| {
-                signature = s;
-                m
-            }),
+    decode_with(frame, |topic| {
+        if topic.message == MessageKind::Heartbeat {
+            return (decode_message(topic, &frame.payload), None);
         }
-    };
-    Ok(Decoded {
-        topic,
-        received_at: frame.received_at,
-        message,
-        signature,
+        match topic.encoding {
+            Encoding::Json if security.allow_unsigned => {
+                (decode_message(topic, &frame.payload), None)
+            }
+            Encoding::Json => (
+                Err(reject(
+                    Reason::Unsigned,
+                    "JSON uplinks are unsigned; send signed UPER, or run with --allow-unsigned",
+                )),
+                None,
+            ),
+            Encoding::Uper => match verify_and_decode(topic, frame, security) {
+                Ok((m, signature)) => (Ok(m), signature),
+                Err(r) => (Err(r), None),
+            },
+        }
     })
 }
 
 /// A frame not decoded at all because the decoding stage sheds load: counted against its
 /// sender as [`Reason::Shed`].
 pub fn shed(frame: &Frame, detail: &str) -> Result<Decoded, Rejection> {
+    decode_with(frame, |_| (Err(reject(Reason::Shed, detail)), None))
+}
+
+/// The frame's topic, and what `message` makes of the frame under it; fails only for a
+/// topic that names no device.
+fn decode_with(
+    frame: &Frame,
+    message: impl FnOnce(&Topic) -> (Result<Message, Rejection>, Option<Signed>),
+) -> Result<Decoded, Rejection> {
     let topic = Topic::parse(&frame.topic).map_err(|e| reject(Reason::Topic, e.to_string()))?;
+    let (message, signature) = message(&topic);
     Ok(Decoded {
         topic,
         received_at: frame.received_at,
-        message: Err(reject(Reason::Shed, detail)),
-        signature: None,
+        message,
+        signature,
     })
 }
 
