@@ -13,6 +13,7 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use roadcloud_access::Identity;
 use roadcloud_pipeline::LatencyHistogram;
 use roadcloud_sim::{DeviceKeys, Fleet};
 use roadcloud_transport::mqtt::parse_url;
@@ -160,8 +161,6 @@ impl BenchTls {
         Ok(roadcloud_tls::TlsFiles::in_pki_dir(&self.pki).client_config()?)
     }
 }
-
-use roadcloud_access::Identity;
 
 /// The identity of the bench's RSU `n` (its connection `n`'s).
 fn bench_rsu(n: usize) -> Identity {
