@@ -18,3 +18,7 @@ for r in rows:
     if a.get("count"):
         print("{:<16} advisories received {}: BSM to advisory p50 {:.1f} p99 {:.1f} ms".format(
             r["system"], a["count"], a["p50"], a["p99"]))
+for r in rows:
+    if r.get("verified_share") is not None:
+        print("{:<16} signatures verified: {:.1f} % of signed messages".format(
+            r["system"], 100 * r["verified_share"]))

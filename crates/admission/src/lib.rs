@@ -14,9 +14,11 @@
 
 #![warn(missing_docs)]
 
+pub mod keeping_up;
+
 use roadcloud_csae::{Day2Message, MessageFrame};
 use roadcloud_security::profile;
-use roadcloud_security::trust::{Failure, TrustStore};
+use roadcloud_security::trust::{Failure, PendingSignature, TrustStore};
 use roadcloud_transport::{DeviceId, DeviceKind, Encoding, Frame, MessageKind, Topic};
 use roadcloud_world::resolve_sec_mark;
 use std::sync::Arc;
@@ -196,6 +198,10 @@ pub struct Admitted {
     pub received_at: i64,
     /// Whether its sender was offline (never heard from, or silent too long) until now.
     pub came_online: bool,
+    /// Its signature, when the check was deferred: to be checked
+    /// ([`TrustStore::complete`]) before the message starts a track or an advisory rests on
+    /// it, and the outcome given to [`Admission::settle`].
+    pub pending: Option<PendingSignature>,
 }
 
 /// A frame through the stateless half of admission ([`decode`]): its topic, and its message
@@ -213,8 +219,8 @@ pub struct Decoded {
     pub signature: Option<Signed>,
 }
 
-/// What admission keeps of a verified signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What admission keeps of a signature that holds (or whose check is deferred).
+#[derive(Debug, Clone)]
 pub struct Signed {
     /// What tells this signed message from every other (its signature's `s`), for replays.
     pub fingerprint: u128,
@@ -222,6 +228,10 @@ pub struct Signed {
     pub psid: u64,
     /// The signer certificate's HashedId8.
     pub signer: [u8; 8],
+    /// The signature itself, when its check was deferred ([`decode_secured_deferring`]):
+    /// whoever acts on the message checks it first
+    /// ([`TrustStore::complete`]).
+    pub pending: Option<PendingSignature>,
 }
 
 /// What admission asks of signatures (module docs).
@@ -248,6 +258,18 @@ pub fn decode(frame: &Frame) -> Result<Decoded, Rejection> {
 /// [`decode`] under a [`Security`] policy: a UPER payload is verified first (module docs);
 /// verification is the costly part, and stateless, so it runs on the decoding threads.
 pub fn decode_secured(frame: &Frame, security: &Security) -> Result<Decoded, Rejection> {
+    decode_secured_deferring(frame, security, None)
+}
+
+/// [`decode_secured`], verifying on demand (docs/security.md#keeping-up): when the message is
+/// signed by `defer_for` (a certificate whose signature from this sender verified a moment
+/// ago), every check is made but the signature's, which travels in [`Signed::pending`] for
+/// the world stage to check before the message starts a track or an advisory rests on it.
+pub fn decode_secured_deferring(
+    frame: &Frame,
+    security: &Security,
+    defer_for: Option<[u8; 8]>,
+) -> Result<Decoded, Rejection> {
     decode_with(frame, |topic| {
         if topic.message == MessageKind::Heartbeat {
             return (decode_message(topic, &frame.payload), None);
@@ -263,7 +285,7 @@ pub fn decode_secured(frame: &Frame, security: &Security) -> Result<Decoded, Rej
                 )),
                 None,
             ),
-            Encoding::Uper => match verify_and_decode(topic, frame, security) {
+            Encoding::Uper => match verify_and_decode(topic, frame, security, defer_for) {
                 Ok((m, signature)) => (Ok(m), signature),
                 Err(r) => (Err(r), None),
             },
@@ -305,24 +327,26 @@ fn verify_and_decode(
     topic: &Topic,
     frame: &Frame,
     security: &Security,
+    defer_for: Option<[u8; 8]>,
 ) -> Result<(Message, Option<Signed>), Rejection> {
-    let verified =
-        match security
-            .store
-            .verify_within(&frame.payload, frame.received_at, security.window)
-        {
-            Ok(v) => v,
-            Err(Failure::Unsigned | Failure::Malformed(_)) if security.allow_unsigned => {
-                return decode_message(topic, &frame.payload).map(|m| (m, None));
-            }
-            Err(Failure::Malformed(_)) if !looks_signed(&frame.payload) => {
-                return Err(reject(
-                    Reason::Unsigned,
-                    "not a signed message; sign it (IEEE 1609.2), or run with --allow-unsigned",
-                ));
-            }
-            Err(f) => return Err(reject(Reason::of_failure(&f), f.to_string())),
-        };
+    let verified = match security.store.verify_deferring(
+        &frame.payload,
+        frame.received_at,
+        security.window,
+        defer_for,
+    ) {
+        Ok(v) => v,
+        Err(Failure::Unsigned | Failure::Malformed(_)) if security.allow_unsigned => {
+            return decode_message(topic, &frame.payload).map(|m| (m, None));
+        }
+        Err(Failure::Malformed(_)) if !looks_signed(&frame.payload) => {
+            return Err(reject(
+                Reason::Unsigned,
+                "not a signed message; sign it (IEEE 1609.2), or run with --allow-unsigned",
+            ));
+        }
+        Err(f) => return Err(reject(Reason::of_failure(&f), f.to_string())),
+    };
     let kind = match topic.message {
         MessageKind::Bsm => profile::Message::Bsm,
         MessageKind::Map => profile::Message::Map,
@@ -368,6 +392,7 @@ fn verify_and_decode(
             fingerprint: verified.fingerprint,
             psid: verified.psid,
             signer: verified.signer.digest,
+            pending: verified.pending,
         }),
     ))
 }
@@ -423,10 +448,32 @@ pub struct Admission {
     anonymous: HashMap<Reason, u64>,
     /// Signed messages admitted lately, to drop replays.
     replays: ReplayWindow,
-    /// Messages admitted with a verified signature.
-    verified: u64,
-    /// Messages admitted without one (unsigned input allowed, or heartbeats).
-    unverified: u64,
+    signatures: Signatures,
+}
+
+/// How the messages admitted were signed and verified (docs/security.md#keeping-up).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Signatures {
+    /// Admitted with a signature verified before admission.
+    pub verified: u64,
+    /// Admitted with the signature's check deferred (verify on demand).
+    pub deferred: u64,
+    /// Deferred checks made later, because the message was about to start a track or an
+    /// advisory was about to rest on it, that held.
+    pub verified_later: u64,
+    /// Deferred checks made later that failed: what the message said was undone.
+    pub failed_later: u64,
+    /// Admitted unsigned (`--allow-unsigned`, and RSU heartbeats, which carry nothing).
+    pub unsigned: u64,
+}
+
+impl Signatures {
+    /// The share of signed messages whose signature was checked, before admission or later;
+    /// `None` before any.
+    pub fn verified_share(&self) -> Option<f64> {
+        let signed = self.verified + self.deferred;
+        (signed > 0).then(|| (self.verified + self.verified_later) as f64 / signed as f64)
+    }
 }
 
 /// The fingerprints of the signed messages admitted in the last two windows: a replay older
@@ -485,14 +532,13 @@ impl Admission {
                 window_ms: config.max_age_ms + config.max_future_ms,
                 ..ReplayWindow::default()
             },
-            verified: 0,
-            unverified: 0,
+            signatures: Signatures::default(),
         }
     }
 
-    /// Messages admitted with a verified signature, and without one.
-    pub fn verified(&self) -> (u64, u64) {
-        (self.verified, self.unverified)
+    /// How the messages admitted were signed and verified.
+    pub fn signatures(&self) -> Signatures {
+        self.signatures
     }
 
     /// What is known of each device.
@@ -537,7 +583,9 @@ impl Admission {
         // too; it is remembered only once admitted, so a rejected copy does not shadow the
         // original.
         let replayed = message.is_ok()
-            && signature.is_some_and(|s| self.replays.seen(s.fingerprint, received_at));
+            && signature
+                .as_ref()
+                .is_some_and(|s| self.replays.seen(s.fingerprint, received_at));
         let message = if replayed {
             Err(reject(
                 Reason::Replayed,
@@ -555,15 +603,22 @@ impl Admission {
         d.kind = Some(topic.kind);
         d.last_seen = received_at;
         let mut came_online = false;
+        let mut pending = None;
         match &result {
             Ok(_) => {
                 d.admitted += 1;
                 match signature {
                     Some(s) => {
                         self.replays.remember(s.fingerprint, received_at);
-                        self.verified += 1;
+                        match s.pending {
+                            Some(p) => {
+                                self.signatures.deferred += 1;
+                                pending = Some(p);
+                            }
+                            None => self.signatures.verified += 1,
+                        }
                     }
-                    None => self.unverified += 1,
+                    None => self.signatures.unsigned += 1,
                 }
                 d.last_message = Some(topic.message);
                 came_online = !d.online;
@@ -585,7 +640,21 @@ impl Admission {
             message,
             received_at,
             came_online,
+            pending,
         })
+    }
+
+    /// Counts the outcome of a deferred signature check (see [`Admitted::pending`]) against
+    /// the device that sent it: a failure counts as that device's rejection.
+    pub fn settle(&mut self, device: DeviceId, outcome: &Result<(), Failure>) {
+        match outcome {
+            Ok(()) => self.signatures.verified_later += 1,
+            Err(f) => {
+                self.signatures.failed_later += 1;
+                let d = self.devices.entry(device).or_default();
+                *d.rejected.entry(Reason::of_failure(f)).or_default() += 1;
+            }
+        }
     }
 
     /// Lets time pass to `now`: devices silent for longer than `offline_after_ms` go

@@ -3,7 +3,9 @@
 //! when the policy allows it.
 
 use bytes::Bytes;
-use roadcloud_admission::{Admission, AdmissionConfig, Reason, Security, decode_secured};
+use roadcloud_admission::{
+    Admission, AdmissionConfig, Reason, Security, decode_secured, decode_secured_deferring,
+};
 use roadcloud_csae::{BasicSafetyMessage, DSecond, MessageFrame, encode};
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::{DeviceRole, ZonePki};
@@ -162,7 +164,7 @@ fn signed_bsms_are_admitted_and_every_failure_is_counted() {
     ] {
         assert!(stats.rejected.get(&r).copied().unwrap_or(0) >= 1, "{r:?}");
     }
-    assert_eq!(a.verified(), (2, 0));
+    assert_eq!((a.signatures().verified, a.signatures().unsigned), (2, 0));
 }
 
 #[test]
@@ -208,5 +210,69 @@ fn unsigned_input_passes_only_when_allowed() {
         .admit_decoded(decode_secured(&frame(id, forged, now), &z.security).unwrap())
         .unwrap_err();
     assert_eq!(r.reason, Reason::BadSignature);
-    assert_eq!(a.verified(), (0, 1));
+    assert_eq!((a.signatures().verified, a.signatures().unsigned), (0, 1));
+}
+
+/// Verify on demand: a message by the signer it is deferred for is admitted with every check
+/// made but the signature's, which travels with it; settled later, a forgery counts against
+/// its sender. A message by another signer is verified in full.
+#[test]
+fn a_deferred_signature_is_checked_later_and_a_forgery_counted() {
+    let z = zone(false);
+    let now = now_ms();
+    let car = z
+        .pki
+        .issue_device("car", DeviceRole::Obu, None, now, false)
+        .unwrap();
+    let id = [5; 8];
+    let mut a = Admission::new(AdmissionConfig::default());
+    let plain = bsm("bsm_01_passenger_car", id, now);
+    // The certificate comes in full once, and is learned.
+    let first = signed(&plain, AID_BSM, now, &car, SignerForm::Certificate);
+    a.admit_decoded(decode_secured(&frame(id, first, now), &z.security).unwrap())
+        .unwrap();
+    let checked = || {
+        z.security
+            .store
+            .counters
+            .signatures_checked
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let before = checked();
+    // A forgery by digest, deferred: admitted, no signature checked yet.
+    let mut forged = signed(&plain, AID_BSM, now + 1, &car, SignerForm::Digest);
+    let n = forged.len();
+    forged[n - 1] ^= 1;
+    let d = decode_secured_deferring(
+        &frame(id, forged.clone(), now),
+        &z.security,
+        Some(car.digest),
+    )
+    .unwrap();
+    let admitted = a.admit_decoded(d).unwrap();
+    assert_eq!(checked(), before);
+    let pending = admitted.pending.expect("deferred");
+    let outcome = z.security.store.complete(&pending);
+    assert!(outcome.is_err());
+    a.settle(DeviceId(id), &outcome);
+    assert_eq!(
+        a.devices()[&DeviceId(id)].rejected[&Reason::BadSignature],
+        1
+    );
+    // A genuine one, deferred, holds when checked.
+    let good = signed(&plain, AID_BSM, now + 2, &car, SignerForm::Digest);
+    let d = decode_secured_deferring(&frame(id, good, now), &z.security, Some(car.digest)).unwrap();
+    let pending = a.admit_decoded(d).unwrap().pending.expect("deferred");
+    let outcome = z.security.store.complete(&pending);
+    assert!(outcome.is_ok());
+    a.settle(DeviceId(id), &outcome);
+    // Deferred for another signer: verified in full, and the forgery refused at once.
+    let d = decode_secured_deferring(&frame(id, forged, now), &z.security, Some([0; 8])).unwrap();
+    assert_eq!(a.admit_decoded(d).unwrap_err().reason, Reason::BadSignature);
+    let s = a.signatures();
+    assert_eq!(
+        (s.verified, s.deferred, s.verified_later, s.failed_later),
+        (1, 2, 1, 1)
+    );
+    assert_eq!(s.verified_share(), Some(2.0 / 3.0));
 }

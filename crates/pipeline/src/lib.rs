@@ -22,8 +22,12 @@ pub use relay::{RelayConfig, RsuDownlink};
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection, Uplink};
 use roadcloud_apps::gate::AdvisoryGate;
-use roadcloud_apps::{Advisory, Registry, Scene};
+use roadcloud_apps::{Advisory, ParticipantId, Registry, Scene};
 use roadcloud_csae::MessageFrame;
+use roadcloud_misbehaviour::{
+    Around, Detector, DetectorConfig, Mode, QuarantineChange, Report, Verdict,
+};
+use roadcloud_security::trust::{PendingSignature, TrustStore};
 use roadcloud_transport::{DeviceId, DeviceKind, Frame, MessageKind};
 use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
 use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
@@ -32,6 +36,7 @@ use roadcloud_world::{
     LaneIndex, LocalFrame, Millis, ParticipantKind, Point, TileId, TrackConfig, TrackId, Tracks,
     Update, observe_bsm, observe_psm, observe_rsm, units,
 };
+use std::sync::Arc;
 /// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
 /// process, so no one can precompute colliding ids to slow a map down.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
@@ -56,6 +61,8 @@ pub struct PipelineConfig {
     pub advisory_repeat_ms: Millis,
     /// Zone-wide information to RSUs.
     pub relay: RelayConfig,
+    /// Misbehaviour detection.
+    pub misbehaviour: DetectorConfig,
 }
 
 impl Default for PipelineConfig {
@@ -69,6 +76,7 @@ impl Default for PipelineConfig {
             event_ttl_ms: 60_000,
             advisory_repeat_ms: 1_000,
             relay: RelayConfig::default(),
+            misbehaviour: DetectorConfig::default(),
         }
     }
 }
@@ -84,6 +92,8 @@ pub struct Counters {
     pub admitted_by_kind: [u64; MessageKind::ALL.len()],
     /// Observations applied to the tracks.
     pub observations: u64,
+    /// Reports of quarantined vehicles, not applied.
+    pub quarantined_reports: u64,
 }
 
 impl Counters {
@@ -158,7 +168,22 @@ pub struct Journal {
     pub devices: Vec<DeviceChange>,
     /// Advisories sent.
     pub advisories: Vec<Advisory>,
+    /// Misbehaviour reports.
+    pub misbehaviour: Vec<Report>,
+    /// Vehicles quarantined or released.
+    pub quarantine: Vec<QuarantineChange>,
 }
+
+/// The vehicles an advisory rests on: its target, and the vehicles it is about.
+fn vehicles_of(a: &Advisory) -> impl Iterator<Item = [u8; 8]> + '_ {
+    std::iter::once(a.target).chain(a.others.iter().filter_map(|o| match o.id {
+        ParticipantId::Vehicle(v) => Some(v),
+        _ => None,
+    }))
+}
+
+/// An RSU that sent no RSM for this long is not taken to be watching, milliseconds.
+const CAMERA_SILENT_AFTER_MS: Millis = 1_000;
 
 /// The key of an event: its RSU, whether event or sign, and its id there.
 pub type EventKey = ([u8; 8], EventKind, u8);
@@ -186,11 +211,15 @@ pub struct Pipeline {
     pub latency: LatencyHistogram,
     /// The applications.
     pub apps: Registry,
+    /// Misbehaviour detection, between admission and the world.
+    pub misbehaviour: Detector,
     /// Advisories sent, by scenario.
     pub advisories_sent: std::collections::BTreeMap<&'static str, u64>,
     gate: AdvisoryGate,
     /// Where each RSU is (the reference position of its latest RSM or RSI).
     pub rsus: HashMap<DeviceId, Point>,
+    /// When each RSU last said what its cameras see (its latest RSM).
+    cameras: HashMap<DeviceId, Millis>,
     relay: relay::RsiRelay,
     downlinks: Vec<RsuDownlink>,
     /// Vehicles that reported themselves since the applications last looked, by tile (each
@@ -201,6 +230,12 @@ pub struct Pipeline {
     journal: Journal,
     /// Generation times of the BSMs of the batch in progress.
     batch_generated: Vec<Millis>,
+    /// What checks signatures deferred by the decoding stage.
+    trust: Arc<TrustStore>,
+    /// Vehicles whose newest report was admitted with its signature's check deferred, with
+    /// the device that sent it and that signature (docs/security.md#keeping-up): checked
+    /// before an advisory rests on the vehicle.
+    unverified: HashMap<[u8; 8], (DeviceId, PendingSignature)>,
 }
 
 impl Pipeline {
@@ -218,16 +253,27 @@ impl Pipeline {
             counters: Counters::default(),
             latency: LatencyHistogram::default(),
             apps: Registry::new(),
+            misbehaviour: Detector::new(config.misbehaviour),
             advisories_sent: Default::default(),
             gate: AdvisoryGate::new(config.advisory_repeat_ms),
             rsus: HashMap::default(),
+            cameras: HashMap::default(),
             relay: relay::RsiRelay::new(config.relay),
             downlinks: Vec::new(),
             dirty: Default::default(),
             dirty_order: Default::default(),
             journal: Journal::default(),
             batch_generated: Vec::new(),
+            trust: Arc::new(TrustStore::new()),
+            unverified: HashMap::default(),
         }
+    }
+
+    /// Checks the signatures the decoding stage deferred with `trust` (the store they were
+    /// found in, so revocations since count).
+    pub fn with_trust_store(mut self, trust: Arc<TrustStore>) -> Self {
+        self.trust = trust;
+        self
     }
 
     /// The settings.
@@ -267,7 +313,10 @@ impl Pipeline {
         }
     }
 
-    fn apply(&mut self, a: Admitted) {
+    fn apply(&mut self, mut a: Admitted) {
+        if !self.vouch_for_admitted(&mut a) {
+            return;
+        }
         self.counters.admitted += 1;
         self.counters.admitted_by_kind[a.topic.message.index()] += 1;
         let message = match &a.message {
@@ -280,12 +329,19 @@ impl Pipeline {
             MessageFrame::BsmFrame(b) => {
                 if let Ok(o) = observe_bsm(&self.frame, b, a.received_at) {
                     self.batch_generated.push(o.generated_at);
+                    if self.misbehaviour.config().mode != Mode::Off
+                        && self.judge(b.id, &o) == Verdict::Quarantined
+                    {
+                        self.counters.quarantined_reports += 1;
+                        return;
+                    }
                     self.observe(o);
                 }
                 return;
             }
             MessageFrame::RsmFrame(r) => {
                 self.locate_rsu(&a.topic, &r.ref_pos);
+                self.cameras.insert(a.topic.device, a.received_at);
                 observe_rsm(&self.frame, r, a.received_at)
             }
             MessageFrame::MapFrame(m) => {
@@ -321,6 +377,100 @@ impl Pipeline {
         for o in observations {
             self.observe(o);
         }
+    }
+
+    /// Misbehaviour detection of one vehicle's report, with what the world knows around it:
+    /// the participants within a few metres, and whether an RSU that lately said what its
+    /// cameras see covers the place, and has the vehicle in its detections.
+    fn judge(&mut self, vehicle: [u8; 8], o: &roadcloud_world::Observation) -> Verdict {
+        let t = self.misbehaviour.config().thresholds;
+        let reach = t.overlap_m.max(1.0);
+        let neighbours = self
+            .tracks
+            .near(o.position, reach)
+            .filter(|n| n.vehicle != Some(vehicle))
+            .map(|n| roadcloud_misbehaviour::Neighbour {
+                vehicle: n.vehicle,
+                position: n.position,
+            })
+            .collect();
+        let recent = o.received_at - CAMERA_SILENT_AFTER_MS;
+        let covering_rsu = self
+            .cameras
+            .iter()
+            .filter(|(_, at)| **at >= recent)
+            .find_map(|(rsu, _)| {
+                let p = self.rsus.get(rsu)?;
+                (p.distance_to(o.position) <= t.camera_coverage_m).then_some(rsu.0)
+            });
+        let seen_by_roadside = self
+            .tracks
+            .by_vehicle(vehicle)
+            .is_some_and(|t| t.roadside_detected());
+        let around = Around {
+            neighbours,
+            covering_rsu,
+            seen_by_roadside,
+        };
+        self.misbehaviour.judge(vehicle, o, &around)
+    }
+
+    /// Verify on demand, at admission (docs/security.md#keeping-up): a message whose
+    /// signature check was deferred is checked now unless it is a BSM of a vehicle already
+    /// tracked (it then only moves that track, and is noted for [`Self::vouch`]). Whether it
+    /// may be applied.
+    fn vouch_for_admitted(&mut self, a: &mut Admitted) -> bool {
+        let vehicle = match &a.message {
+            Uplink::Message(MessageFrame::BsmFrame(b)) => Some(b.id),
+            _ => None,
+        };
+        let Some(pending) = a.pending.take() else {
+            // A verified report of the vehicle supersedes an unverified one.
+            if let Some(v) = vehicle {
+                self.unverified.remove(&v);
+            }
+            return true;
+        };
+        match vehicle {
+            Some(v) if self.tracks.by_vehicle(v).is_some() => {
+                self.unverified.insert(v, (a.topic.device, pending));
+                true
+            }
+            _ => {
+                let outcome = self.trust.complete(&pending);
+                self.admission.settle(a.topic.device, &outcome);
+                outcome.is_ok()
+            }
+        }
+    }
+
+    /// Whether an advisory is for, or about, a quarantined vehicle.
+    fn rests_on_quarantined(&self, a: &Advisory) -> bool {
+        vehicles_of(a).any(|v| self.misbehaviour.is_quarantined(v))
+    }
+
+    /// Checks the deferred signatures an advisory rests on (its target's and the vehicles'
+    /// it is about); whether they all hold. A vehicle whose signature fails is forgotten:
+    /// its self-report leaves the world.
+    fn vouch(&mut self, a: &Advisory, failed: &mut Vec<[u8; 8]>) -> bool {
+        let mut holds = true;
+        for v in vehicles_of(a) {
+            if failed.contains(&v) {
+                holds = false;
+                continue;
+            }
+            let Some((device, pending)) = self.unverified.remove(&v) else {
+                continue;
+            };
+            let outcome = self.trust.complete(&pending);
+            self.admission.settle(device, &outcome);
+            if outcome.is_err() {
+                self.tracks.forget_vehicle(v);
+                failed.push(v);
+                holds = false;
+            }
+        }
+        holds
     }
 
     /// An RSU's position, from the reference position of what it sends about its
@@ -406,6 +556,12 @@ impl Pipeline {
         self.gate.expire(now);
         let removed = self.tracks.expire(now);
         self.journal.tracks_removed.extend(removed);
+        let tracks = &self.tracks;
+        self.unverified
+            .retain(|v, _| tracks.by_vehicle(*v).is_some());
+        self.misbehaviour.expire(now);
+        self.cameras
+            .retain(|_, at| now - *at <= CAMERA_SILENT_AFTER_MS);
         let signal_ttl = self.config.signal_ttl_ms;
         let touched = &mut self.journal.intersections_touched;
         self.signals.retain(|id, s| {
@@ -509,7 +665,11 @@ impl Pipeline {
                 break;
             }
         }
+        // No advisory rests on a quarantined vehicle, nor goes to one.
+        out.retain(|a| !self.rests_on_quarantined(a));
         out.retain(|a| self.gate.admit(a));
+        let mut failed = Vec::new();
+        out.retain(|a| self.vouch(a, &mut failed));
         for a in &out {
             *self.advisories_sent.entry(a.scenario).or_default() += 1;
         }
@@ -534,6 +694,8 @@ impl Pipeline {
 
     /// Takes what changed since the last call.
     pub fn take_journal(&mut self) -> Journal {
+        self.journal.misbehaviour = self.misbehaviour.take_reports();
+        self.journal.quarantine = self.misbehaviour.take_changes();
         std::mem::take(&mut self.journal)
     }
 }

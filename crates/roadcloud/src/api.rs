@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/apps", get(apps))
         .route("/api/v1/apps/{id}", get(app).put(configure_app))
         .route("/api/v1/advisories", get(advisories))
+        .route("/api/v1/misbehaviour", get(misbehaviour))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/v2x", get(v2x))
         .route("/api/v1/v2x/crl", axum::routing::post(push_crl))
@@ -319,13 +320,15 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
 /// What admission asks of signatures and how much it verified (shown on the web map's
 /// header and in /api/v1/stats).
 fn signatures_json(state: &AppState, p: &roadcloud_pipeline::Pipeline) -> Value {
-    let (verified, unverified) = p.admission.verified();
-    let all = verified + unverified;
+    let s = p.admission.signatures();
     json!({
         "required": !state.security.allow_unsigned,
-        "verified": verified,
-        "unverified": unverified,
-        "verified_share": if all == 0 { Value::Null } else { json!(verified as f64 / all as f64) },
+        "verified": s.verified,
+        "deferred": s.deferred,
+        "verified_later": s.verified_later,
+        "failed_later": s.failed_later,
+        "unsigned": s.unsigned,
+        "verified_share": s.verified_share(),
         "certificates": state.security.store.len(),
         "revoked": state.security.store.revoked_count(),
     })
@@ -446,7 +449,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             rejected.get(&r).copied().unwrap_or(0)
         );
     }
-    let (verified, unverified) = p.admission.verified();
+    let signatures = p.admission.signatures();
     {
         use std::sync::atomic::Ordering::Relaxed;
         let store = &state.security.store;
@@ -454,14 +457,33 @@ async fn metrics(State(state): State<AppState>) -> Response {
             (
                 "roadcloud_messages_verified_total",
                 "counter",
-                "Messages admitted with a verified signature.",
-                verified,
+                "Messages admitted with their signature verified on arrival.",
+                signatures.verified,
             ),
             (
-                "roadcloud_messages_unverified_total",
+                "roadcloud_messages_deferred_total",
                 "counter",
-                "Messages admitted without one (--allow-unsigned, heartbeats).",
-                unverified,
+                "Messages admitted with their signature's check deferred (--verify on-demand).",
+                signatures.deferred,
+            ),
+            (
+                "roadcloud_signatures_verified_later_total",
+                "counter",
+                "Deferred signature checks made before a track or an advisory rested on them, \
+                 that held.",
+                signatures.verified_later,
+            ),
+            (
+                "roadcloud_signatures_failed_later_total",
+                "counter",
+                "Deferred signature checks that failed (the vehicle's reports were undone).",
+                signatures.failed_later,
+            ),
+            (
+                "roadcloud_messages_unsigned_total",
+                "counter",
+                "Messages admitted unsigned (--allow-unsigned, RSU heartbeats).",
+                signatures.unsigned,
             ),
             (
                 "roadcloud_signatures_checked_total",
@@ -486,7 +508,49 @@ async fn metrics(State(state): State<AppState>) -> Response {
             let _ = writeln!(out, "# TYPE {name} {kind}");
             let _ = writeln!(out, "{name} {v}");
         }
+        if let Some(share) = signatures.verified_share() {
+            let name = "roadcloud_messages_verified_share";
+            let _ = writeln!(
+                out,
+                "# HELP {name} Share of the signed messages admitted whose signature was \
+                 checked, on arrival or later."
+            );
+            let _ = writeln!(out, "# TYPE {name} gauge");
+            let _ = writeln!(out, "{name} {share}");
+        }
     }
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_misbehaviour_findings_total Failed misbehaviour checks, by kind."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_misbehaviour_findings_total counter");
+    for (kind, n) in p.misbehaviour.found() {
+        let _ = writeln!(
+            out,
+            "roadcloud_misbehaviour_findings_total{{kind=\"{}\"}} {n}",
+            kind.as_str()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_quarantined_devices Vehicles quarantined now."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_quarantined_devices gauge");
+    let _ = writeln!(
+        out,
+        "roadcloud_quarantined_devices {}",
+        p.misbehaviour.quarantined().count()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_quarantined_reports_total Reports of quarantined vehicles, not applied."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_quarantined_reports_total counter");
+    let _ = writeln!(
+        out,
+        "roadcloud_quarantined_reports_total {}",
+        p.counters.quarantined_reports
+    );
     let _ = writeln!(
         out,
         "# HELP roadcloud_participants Live tracked participants."
@@ -628,6 +692,54 @@ fn window(q: &HashMap<String, String>) -> Result<Window, ApiError> {
         to: num("to", i64::MAX)?,
         limit: num("limit", 1_000)?.clamp(1, 100_000) as u32,
     })
+}
+
+/// `GET /api/v1/misbehaviour?device&kind&from&to&limit`: stored misbehaviour reports, newest
+/// first, and the vehicles quarantined now.
+async fn misbehaviour(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let w = window(&q)?;
+    let kind = q.get("kind").cloned();
+    if let Some(k) = &kind
+        && roadcloud_misbehaviour::Kind::parse(k).is_none()
+    {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "kind {k:?} is none of {}",
+                roadcloud_misbehaviour::Kind::ALL
+                    .map(|k| k.as_str())
+                    .join(", ")
+            ),
+        ));
+    }
+    let query_ = roadcloud_store::MisbehaviourQuery {
+        device: q.get("device").map(|s| s.to_ascii_lowercase()),
+        kind,
+        from: w.from,
+        to: w.to,
+        limit: w.limit,
+    };
+    let list = query(&state, move |s| s.misbehaviour(&query_)).await?;
+    let reports: Vec<Value> = list
+        .iter()
+        .map(|r| serde_json::from_str(&r.json).unwrap_or(Value::Null))
+        .collect();
+    let quarantined: Vec<String> = {
+        let w = state.world.read().expect("world lock");
+        w.pipeline
+            .misbehaviour
+            .quarantined()
+            .map(|d| views::hex(&d))
+            .collect()
+    };
+    Ok(Json(json!({
+        "count": reports.len(),
+        "reports": reports,
+        "quarantined": quarantined,
+    })))
 }
 
 /// Runs a store query off the async threads.

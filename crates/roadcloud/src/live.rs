@@ -17,7 +17,9 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use roadcloud_pipeline::{DeviceChange, Journal, Pipeline};
-use roadcloud_store::{AdvisoryRecord, DeviceStatus, EventRecord, Record, TrajectoryPoint};
+use roadcloud_store::{
+    AdvisoryRecord, DeviceStatus, EventRecord, MisbehaviourRecord, Record, TrajectoryPoint,
+};
 use roadcloud_transport::now_millis;
 use roadcloud_world::{Millis, Track};
 use serde_json::{Value, json};
@@ -124,6 +126,10 @@ pub fn update(p: &Pipeline, j: &Journal, since: Millis, now: Millis, view: View)
             json!({"device": d.device, "kind": d.kind, "status": d.status, "at": d.at})
         }).collect::<Vec<_>>(),
         "advisories": j.advisories.iter().map(|a| views::advisory(&p.frame, a)).collect::<Vec<_>>(),
+        "misbehaviour": j.misbehaviour.iter().map(|r| views::misbehaviour(&p.frame, r)).collect::<Vec<_>>(),
+        "quarantine": j.quarantine.iter().map(|c| {
+            json!({"device": views::hex(&c.device), "quarantined": c.quarantined, "at": c.at})
+        }).collect::<Vec<_>>(),
     })
     .to_string()
 }
@@ -162,7 +168,35 @@ pub fn records(p: &Pipeline, j: &Journal) -> Vec<Record> {
             json: views::advisory(&p.frame, a).to_string(),
         })
     });
-    events.chain(devices).chain(advisories).collect()
+    let misbehaviour = j.misbehaviour.iter().map(|r| {
+        Record::Misbehaviour(MisbehaviourRecord {
+            device: views::hex(&r.device),
+            kind: r.kind.as_str().to_string(),
+            at: r.at,
+            action: r.action.as_str().to_string(),
+            json: views::misbehaviour(&p.frame, r).to_string(),
+        })
+    });
+    // Quarantine and its end, as the vehicle's status.
+    let quarantine = j.quarantine.iter().map(|c| {
+        Record::DeviceStatus(DeviceStatus {
+            device: views::hex(&c.device),
+            kind: "obu".to_string(),
+            status: if c.quarantined {
+                "quarantined"
+            } else {
+                "released"
+            }
+            .to_string(),
+            at: c.at,
+        })
+    });
+    events
+        .chain(devices)
+        .chain(advisories)
+        .chain(misbehaviour)
+        .chain(quarantine)
+        .collect()
 }
 
 /// A device's change of status as it is stored and sent.

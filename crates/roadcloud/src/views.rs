@@ -132,6 +132,29 @@ pub fn advisory(frame: &LocalFrame, a: &roadcloud_apps::Advisory) -> Value {
     })
 }
 
+/// A misbehaviour report as the API, the live feed and the store give it: the positions of
+/// its evidence in WGS-84.
+pub fn misbehaviour(frame: &LocalFrame, r: &roadcloud_misbehaviour::Report) -> Value {
+    json!({
+        "device": hex(&r.device),
+        "kind": r.kind.as_str(),
+        "at": r.at,
+        "detail": r.detail,
+        "evidence": r.evidence.iter().map(|e| {
+            let (lat, lon) = frame.to_wgs84(roadcloud_world::Point { east_m: e.east_m, north_m: e.north_m });
+            json!({
+                "at": e.at,
+                "lat": lat,
+                "lon": lon,
+                "speed_mps": e.speed_mps.map(round2),
+                "heading_deg": e.heading_deg.map(round2),
+            })
+        }).collect::<Vec<_>>(),
+        "action": r.action.as_str(),
+        "trust": round2(r.trust),
+    })
+}
+
 fn round2(x: f64) -> f64 {
     round_to(x, 100.0)
 }

@@ -95,7 +95,9 @@ fn signed_messages_are_admitted_over_mqtt_and_udp_and_every_failure_is_counted()
         .issue_device(&rsu_id, DeviceRole::Rsu, None, now, true)
         .unwrap();
     let trust = dir.path().join("v2x");
-    let s = start_with(&["--v2x-trust", trust.to_str().unwrap()]);
+    // Every signature checked on arrival, so that each failure is refused as it comes (on
+    // demand, a forged BSM of a known vehicle is caught later: the next test).
+    let s = start_with(&["--v2x-trust", trust.to_str().unwrap(), "--verify", "all"]);
     let c = client(s.mqtt, "signed-test");
     let car_id = [0x5a, 0x51, 0, 0, 0, 0, 0, 1];
     let car_topic = format!("V2X/OBU/{}/BSM/UP", hex(&car_id));
@@ -146,7 +148,7 @@ fn signed_messages_are_admitted_over_mqtt_and_udp_and_every_failure_is_counted()
     });
     let stats = get_json(s.http, "/api/v1/stats");
     assert_eq!(stats["signatures"]["required"], true, "{stats}");
-    assert_eq!(stats["signatures"]["unverified"], 0, "{stats}");
+    assert_eq!(stats["signatures"]["unsigned"], 0, "{stats}");
 
     // By digest, once the certificate was seen: admitted.
     let before = metric(s.http, "roadcloud_messages_verified_total");
@@ -283,22 +285,7 @@ fn a_vehicle_changing_pseudonym_stays_one_participant_and_keeps_its_advisories()
     let trust = dir.path().join("v2x");
     let s = start_with(&["--v2x-trust", trust.to_str().unwrap()]);
 
-    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
-    let mut o = rumqttc::MqttOptions::new("obus", "127.0.0.1", s.mqtt);
-    o.set_keep_alive(Duration::from_secs(5));
-    let (obus, mut conn) = rumqttc::Client::new(o, 100);
-    obus.subscribe("V2X/OBU/+/ADVICE/DOWN", QoS::AtLeastOnce)
-        .unwrap();
-    std::thread::spawn(move || {
-        for ev in conn.iter() {
-            if let Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) = ev
-                && let Ok(v) = serde_json::from_slice(&p.payload)
-                && tx.send(v).is_err()
-            {
-                return;
-            }
-        }
-    });
+    let rx = advisory_feed(s.mqtt, "obus");
     let c = client(s.mqtt, "vehicles");
     let new_id = [0x5a, 0xfc, 0, 0, 0, 0, 0, 9];
     // Round `n` of the closing pair, the follower under `id` and `cert`.
@@ -365,6 +352,100 @@ fn a_vehicle_changing_pseudonym_stays_one_participant_and_keeps_its_advisories()
     }
     let p = get_json(s.http, &format!("/api/v1/participants/{}", hex(&new_id)));
     assert_eq!(p["track"], track, "the same track under the new id: {p}");
+}
+
+/// Verify on demand (the default): a forged BSM of a vehicle whose genuine BSMs verified a
+/// moment ago is let in with its signature's check deferred, and caught before a warning
+/// rests on it: no FCW goes out about the forged leader, its reports are undone and the
+/// forgery counted. The same pair signed genuinely is warned.
+#[test]
+fn on_demand_a_forged_bsm_is_caught_before_an_advisory_rests_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = zone(dir.path());
+    let now = now_millis();
+    let leader = pki
+        .issue_device("leader", DeviceRole::Obu, None, now, false)
+        .unwrap();
+    let follower = pki
+        .issue_device("follower", DeviceRole::Obu, None, now, false)
+        .unwrap();
+    let trust = dir.path().join("v2x");
+    let s = start_with(&["--v2x-trust", trust.to_str().unwrap()]);
+    let advice = advisory_feed(s.mqtt, "obus");
+    let c = client(s.mqtt, "vehicles");
+    let pair = || {
+        let mut p = closing_pair();
+        // The leader first, so that the follower's report finds the leader's newest.
+        p.sort_by_key(|(id, _)| *id != LEADER);
+        p
+    };
+    let publish = |id: [u8; 8], payload: &[u8], who: &Credential, form, forge: bool| {
+        let mut spdu = sign(payload, AID_BSM, Header::at(now_millis()), who, form);
+        if forge {
+            // The signature's last octet.
+            let n = spdu.len();
+            spdu[n - 1] ^= 1;
+        }
+        c.publish(
+            format!("V2X/OBU/{}/BSM/UP", hex(&id)),
+            QoS::AtMostOnce,
+            false,
+            spdu,
+        )
+        .unwrap();
+    };
+    let fcw = |rx: &std::sync::mpsc::Receiver<serde_json::Value>| {
+        rx.try_iter()
+            .any(|v| v["scenario"] == "FCW" && v["target"] == hex(&FOLLOWER))
+    };
+    // The leader's genuine BSM, its certificate in full: verified, its track started.
+    let (_, genuine) = pair().remove(0);
+    publish(LEADER, &genuine, &leader, SignerForm::Certificate, false);
+    std::thread::sleep(Duration::from_millis(100));
+    // Then, for two seconds, forged leader BSMs beside the follower's genuine ones.
+    for n in 0..20 {
+        for (id, payload) in pair() {
+            if id == LEADER {
+                publish(id, &payload, &leader, SignerForm::Digest, true);
+            } else {
+                let form = if n % 10 == 0 {
+                    SignerForm::Certificate
+                } else {
+                    SignerForm::Digest
+                };
+                publish(id, &payload, &follower, form, false);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!fcw(&advice), "an FCW rested on a forged BSM");
+    }
+    wait_until(Duration::from_secs(5), || {
+        metric(s.http, "roadcloud_signatures_failed_later_total") >= 1
+    });
+    assert!(rejected(s.http, "bad_signature") >= 1);
+    let stats = get_json(s.http, "/api/v1/stats");
+    assert!(
+        stats["signatures"]["deferred"].as_u64().unwrap() >= 1,
+        "{stats}"
+    );
+    // Signed genuinely, the same pair is warned.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    for n in 0.. {
+        assert!(std::time::Instant::now() < deadline, "no FCW when genuine");
+        for (id, payload) in pair() {
+            let who = if id == LEADER { &leader } else { &follower };
+            let form = if n % 10 == 0 {
+                SignerForm::Certificate
+            } else {
+                SignerForm::Digest
+            };
+            publish(id, &payload, who, form, false);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        if fcw(&advice) {
+            break;
+        }
+    }
 }
 
 /// One message from the command line, as a user runs it: a test zone's PKI, an ambulance's

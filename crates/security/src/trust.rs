@@ -167,6 +167,20 @@ pub struct Verified {
     /// What tells this signed message from every other: the signature's `s`, whose first 16
     /// octets admission remembers to drop replays.
     pub fingerprint: u128,
+    /// The signature, when its check was deferred
+    /// ([`verify_deferring`](TrustStore::verify_deferring)); `None` when it verified.
+    pub pending: Option<PendingSignature>,
+}
+
+/// A message's signature whose check was deferred: everything
+/// [`TrustStore::complete`] needs, without the message.
+#[derive(Debug, Clone)]
+pub struct PendingSignature {
+    /// The signer.
+    pub signer: Arc<TrustedCertificate>,
+    /// What was signed: `H(tbsData) || H(signer)`.
+    input: [u8; 64],
+    signature: Signature,
 }
 
 impl Verified {
@@ -511,13 +525,14 @@ impl TrustStore {
         }
     }
 
-    /// Whether `signer` signed `signed`: with its algorithm's hash (which `hashId` must
-    /// name), over `H(tbsData) || H(signer)`.
-    fn check_signature(
+    /// What checking that `signer` signed `signed` takes: the signature, over
+    /// `H(tbsData) || H(signer)` with the hash of the signer's algorithm (which `hashId` must
+    /// name). Fails only when `hashId` names another hash.
+    fn signature_of(
         &self,
         signed: &SignedData,
-        signer: &TrustedCertificate,
-    ) -> Result<(), Failure> {
+        signer: &Arc<TrustedCertificate>,
+    ) -> Result<PendingSignature, Failure> {
         let algorithm = signer.key.algorithm().hash();
         if signed.hash_id != algorithm {
             return Err(Failure::Malformed(
@@ -526,14 +541,11 @@ impl TrustStore {
         }
         let input = signing_input_with(algorithm, &to_coer(&signed.tbs_data), &signer.signer_hash)
             .ok_or_else(|| Failure::Malformed("hash".into()))?;
-        self.counters
-            .signatures_checked
-            .fetch_add(1, Ordering::Relaxed);
-        if signer.key.verify(&input, &signed.signature) {
-            Ok(())
-        } else {
-            Err(Failure::BadSignature)
-        }
+        Ok(PendingSignature {
+            signer: Arc::clone(signer),
+            input,
+            signature: signed.signature.clone(),
+        })
     }
 
     fn is_revoked(&self, cert: &TrustedCertificate) -> bool {
@@ -560,6 +572,22 @@ impl TrustStore {
         spdu: &[u8],
         now_unix_ms: i64,
         window: Option<(i64, i64)>,
+    ) -> Result<Verified, Failure> {
+        self.verify_deferring(spdu, now_unix_ms, window, None)
+    }
+
+    /// [`verify_within`](Self::verify_within), except that when the signer is `defer_for`
+    /// (a certificate whose messages the caller verifies on demand, docs/security.md#keeping-up),
+    /// every check is made but the signature's: the signature is returned in
+    /// [`Verified::pending`], to be checked with [`complete`](Self::complete) before the
+    /// message is acted on. Everything else (validity, revocation, permissions, region,
+    /// the time window) holds when this returns.
+    pub fn verify_deferring(
+        &self,
+        spdu: &[u8],
+        now_unix_ms: i64,
+        window: Option<(i64, i64)>,
+        defer_for: Option<HashedId8>,
     ) -> Result<Verified, Failure> {
         let signed = open_signed(spdu)?;
         let payload = signed
@@ -611,7 +639,13 @@ impl TrustStore {
         {
             return Err(Failure::OutsideRegion);
         }
-        self.check_signature(&signed, &signer)?;
+        let pending = self.signature_of(&signed, &signer)?;
+        let pending = if defer_for == Some(signer.digest) {
+            Some(pending)
+        } else {
+            self.complete(&pending)?;
+            None
+        };
         let fingerprint = match &signed.signature {
             Signature::Sm2Signature(s) => s.s_sig,
             Signature::EcdsaNistP256Signature(s) | Signature::EcdsaBrainpoolP256r1Signature(s) => {
@@ -625,7 +659,28 @@ impl TrustStore {
             generation_time,
             signer,
             fingerprint: u128::from_be_bytes(fingerprint[..16].try_into().expect("16 octets")),
+            pending,
         })
+    }
+
+    /// Checks a signature [`verify_deferring`](Self::verify_deferring) left pending: its
+    /// signer not revoked since, and the signature itself.
+    pub fn complete(&self, pending: &PendingSignature) -> Result<(), Failure> {
+        if self.is_revoked(&pending.signer) {
+            return Err(Failure::Revoked);
+        }
+        self.counters
+            .signatures_checked
+            .fetch_add(1, Ordering::Relaxed);
+        if pending
+            .signer
+            .key
+            .verify(&pending.input, &pending.signature)
+        {
+            Ok(())
+        } else {
+            Err(Failure::BadSignature)
+        }
     }
 
     /// Loads a signed CRL (a `SecuredCrl`): it must be signed by a believed certificate that
@@ -648,7 +703,7 @@ impl TrustStore {
                 signer.name
             )));
         }
-        self.check_signature(&signed, &signer)?;
+        self.complete(&self.signature_of(&signed, &signer)?)?;
         let contents: CrlContents =
             from_coer(body).map_err(|e| Failure::Malformed(e.to_string()))?;
         let (full, list) = match &contents.type_specific {

@@ -160,6 +160,36 @@ pub struct AdvisoryQuery {
     pub limit: u32,
 }
 
+/// A misbehaviour report: its key columns, and its whole JSON form (detail, evidence, trust).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MisbehaviourRecord {
+    /// The vehicle id it was sent under, hex.
+    pub device: String,
+    /// The check that failed (`position_consistency`, ...).
+    pub kind: String,
+    /// When, ms since the epoch.
+    pub at: Millis,
+    /// What it led to: `none`, `flagged` or `quarantined`.
+    pub action: String,
+    /// The report as the API gives it.
+    pub json: String,
+}
+
+/// A query of stored misbehaviour reports.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MisbehaviourQuery {
+    /// Only about this vehicle (hex id).
+    pub device: Option<String>,
+    /// Only of this kind.
+    pub kind: Option<String>,
+    /// From, ms since the epoch.
+    pub from: Millis,
+    /// To, ms since the epoch.
+    pub to: Millis,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// Anything the store keeps.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -171,6 +201,8 @@ pub enum Record {
     DeviceStatus(DeviceStatus),
     /// An advisory.
     Advisory(AdvisoryRecord),
+    /// A misbehaviour report.
+    Misbehaviour(MisbehaviourRecord),
 }
 
 /// Rows committed so far, per table: what the store vouches for.
@@ -184,6 +216,8 @@ pub struct Stored {
     pub device_status: AtomicU64,
     /// Advisories.
     pub advisories: AtomicU64,
+    /// Misbehaviour reports.
+    pub misbehaviour: AtomicU64,
     /// Batches that failed to commit (their rows are not counted).
     pub failed_batches: AtomicU64,
     /// When the last batch committed, ms since the epoch (0: none yet).
@@ -201,6 +235,8 @@ pub struct Counts {
     pub device_status: u64,
     /// Advisories.
     pub advisories: u64,
+    /// Misbehaviour reports.
+    pub misbehaviour: u64,
 }
 
 impl Stored {
@@ -211,6 +247,7 @@ impl Stored {
             events: self.events.load(Ordering::Acquire),
             device_status: self.device_status.load(Ordering::Acquire),
             advisories: self.advisories.load(Ordering::Acquire),
+            misbehaviour: self.misbehaviour.load(Ordering::Acquire),
         }
     }
 }
@@ -260,10 +297,25 @@ CREATE TABLE IF NOT EXISTS advisories (
 );
 CREATE INDEX IF NOT EXISTS advisories_at ON advisories (at);
 CREATE INDEX IF NOT EXISTS advisories_target_at ON advisories (target, at);
+CREATE TABLE IF NOT EXISTS misbehaviour (
+    device TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS misbehaviour_at ON misbehaviour (at);
+CREATE INDEX IF NOT EXISTS misbehaviour_device_at ON misbehaviour (device, at);
 ";
 
 /// The tables with a time column `at`, which retention prunes.
-const TABLES: [&str; 4] = ["trajectories", "events", "device_status", "advisories"];
+const TABLES: [&str; 5] = [
+    "trajectories",
+    "events",
+    "device_status",
+    "advisories",
+    "misbehaviour",
+];
 
 fn open_connection(path: &Path) -> Result<Connection> {
     let c = Connection::open(path).context(format!(
@@ -324,6 +376,7 @@ impl Store {
             ("events", &stored.events),
             ("device_status", &stored.device_status),
             ("advisories", &stored.advisories),
+            ("misbehaviour", &stored.misbehaviour),
         ] {
             let n: i64 = reader
                 .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
@@ -492,6 +545,32 @@ impl Store {
         )
     }
 
+    /// Misbehaviour reports between `from` and `to` (newest first), optionally about one
+    /// vehicle or of one kind.
+    pub fn misbehaviour(&self, q: &MisbehaviourQuery) -> Result<Vec<MisbehaviourRecord>> {
+        self.read(
+            |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT device, kind, at, action, json FROM misbehaviour
+                     WHERE at BETWEEN ?1 AND ?2 AND (?3 IS NULL OR device = ?3)
+                       AND (?4 IS NULL OR kind = ?4)
+                     ORDER BY at DESC, rowid DESC LIMIT ?5",
+                )?;
+                st.query_map(params![q.from, q.to, q.device, q.kind, q.limit], |r| {
+                    Ok(MisbehaviourRecord {
+                        device: r.get(0)?,
+                        kind: r.get(1)?,
+                        at: r.get(2)?,
+                        action: r.get(3)?,
+                        json: r.get(4)?,
+                    })
+                })?
+                .collect()
+            },
+            "cannot read the misbehaviour reports",
+        )
+    }
+
     /// The participants with a trajectory sample between `from` and `to`, with how many.
     pub fn participants_seen(&self, from: Millis, to: Millis) -> Result<Vec<(String, u64)>> {
         self.read(
@@ -539,6 +618,9 @@ fn write_loop(mut c: Connection, rx: mpsc::Receiver<Vec<Record>>, stored: &Store
                     .device_status
                     .fetch_add(n.device_status, Ordering::AcqRel);
                 stored.advisories.fetch_add(n.advisories, Ordering::AcqRel);
+                stored
+                    .misbehaviour
+                    .fetch_add(n.misbehaviour, Ordering::AcqRel);
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_millis() as i64);
@@ -583,6 +665,12 @@ fn commit(c: &mut Connection, batch: &[Record]) -> Result<Counts> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .context("cannot prepare the advisory insert")?;
+        let mut misbehaviour = tx
+            .prepare_cached(
+                "INSERT INTO misbehaviour (device, kind, at, action, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .context("cannot prepare the misbehaviour insert")?;
         for r in batch {
             match r {
                 Record::Trajectory(p) => {
@@ -629,6 +717,12 @@ fn commit(c: &mut Connection, batch: &[Record]) -> Result<Counts> {
                         .execute(params![a.scenario, a.target, a.at, a.lat, a.lon, a.json])
                         .context("cannot store an advisory")?;
                     n.advisories += 1;
+                }
+                Record::Misbehaviour(m) => {
+                    misbehaviour
+                        .execute(params![m.device, m.kind, m.at, m.action, m.json])
+                        .context("cannot store a misbehaviour report")?;
+                    n.misbehaviour += 1;
                 }
             }
         }

@@ -369,8 +369,8 @@ pub struct Tracks {
     by_source: HashMap<SourceKey, TrackId>,
     by_vehicle: HashMap<[u8; 8], TrackId>,
     by_tile: std::collections::HashMap<TileId, Vec<TrackId>, foldhash::fast::RandomState>,
-    /// Tracks merged into others since the last [`Tracks::expire`].
-    merged_away: Vec<TrackId>,
+    /// Tracks merged into others or forgotten since the last [`Tracks::expire`].
+    gone: Vec<TrackId>,
     next_id: u64,
 }
 
@@ -689,7 +689,7 @@ impl Tracks {
         b.sources.extend(a.sources);
         b.fuse();
         self.retile(into);
-        self.merged_away.push(from);
+        self.gone.push(from);
         true
     }
 
@@ -746,12 +746,35 @@ impl Tracks {
             .map(|(_, id)| id)
     }
 
+    /// Forgets what a vehicle said of itself (its reports turned out not to be its own: a
+    /// signature checked late failed): its self-report leaves its track, and the track goes
+    /// if nothing else (an RSU's detection) holds it. Returns the track it was on.
+    pub fn forget_vehicle(&mut self, vehicle: [u8; 8]) -> Option<TrackId> {
+        let id = self.by_vehicle.remove(&vehicle)?;
+        let t = self.tracks.get_mut(&id)?;
+        t.sources.retain(|(k, _)| *k != SourceKey::Vehicle(vehicle));
+        if t.vehicle == Some(vehicle) {
+            t.vehicle = None;
+        }
+        if t.sources.is_empty() {
+            let tile = t.tile;
+            self.tracks.remove(&id);
+            self.remove_from_tile(id, tile);
+            self.by_source.retain(|_, x| *x != id);
+            self.gone.push(id);
+        } else {
+            t.fuse();
+            self.retile(id);
+        }
+        Some(id)
+    }
+
     /// Drops sources silent for longer than the TTL at `now`, and tracks left with none.
-    /// Returns the ids of the tracks that are gone: expired, or merged into another since
-    /// the last call.
+    /// Returns the ids of the tracks that are gone: expired, or merged into another or
+    /// forgotten since the last call.
     pub fn expire(&mut self, now: Millis) -> Vec<TrackId> {
         let ttl = self.config.source_ttl_ms;
-        let merged = std::mem::take(&mut self.merged_away);
+        let merged = std::mem::take(&mut self.gone);
         let mut gone = Vec::new();
         let mut moved = Vec::new();
         for t in self.tracks.values_mut() {

@@ -271,3 +271,30 @@ fn a_pseudonym_change_continues_the_track() {
         Update::Created(_)
     ));
 }
+
+/// What a vehicle said of itself is undone when its reports turn out forged: the track keeps
+/// what the roadside sees, or goes when nothing else holds it.
+#[test]
+fn a_vehicle_forgotten_leaves_its_track_to_the_roadside_or_ends_it() {
+    let mut tracks = Tracks::new(TrackConfig::default());
+    let Update::Created(seen) = tracks.update(bsm(1, 0.0, 0.0, T0)) else {
+        panic!()
+    };
+    assert_eq!(
+        tracks.update(rsm(7, 101, 0.8, 0.3, T0 + 50)),
+        Update::Updated(seen)
+    );
+    let Update::Created(alone) = tracks.update(bsm(2, 100.0, 0.0, T0)) else {
+        panic!()
+    };
+    assert_eq!(tracks.forget_vehicle([1; 8]), Some(seen));
+    let t = tracks.get(seen).expect("the roadside still sees it");
+    assert!(!t.self_reported() && t.roadside_detected() && t.vehicle.is_none());
+    assert!(tracks.by_vehicle([1; 8]).is_none());
+    assert_eq!(tracks.forget_vehicle([2; 8]), Some(alone));
+    assert!(tracks.get(alone).is_none());
+    assert_eq!(tracks.forget_vehicle([2; 8]), None);
+    // Reported gone at the next expiry, as merged tracks are.
+    assert_eq!(tracks.expire(T0 + 100), vec![alone]);
+    assert_eq!(tracks.len(), 1);
+}

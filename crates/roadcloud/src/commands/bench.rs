@@ -116,6 +116,12 @@ pub struct BenchArgs {
     /// server must then run with --allow-unsigned).
     #[arg(long, value_name = "DIR")]
     pub v2x_pki: Option<std::path::PathBuf>,
+    /// With --v2x-pki: sign the whole run's messages before it starts (on every core), then
+    /// only send them, so that signing, which devices do in their own hardware, takes none
+    /// of the cores the server runs on. Circles traffic only; memory grows with the run
+    /// (about 250 bytes a message).
+    #[arg(long, requires = "v2x_pki")]
+    pub presign: bool,
     /// The server's data directory, where --pki registers the bench's devices.
     #[arg(long, value_name = "DIR", default_value = "roadcloud-data")]
     pub data_dir: std::path::PathBuf,
@@ -298,6 +304,8 @@ pub fn print_table(results: &[Value]) {
 struct Reading {
     delivered: u64,
     latency: LatencyHistogram,
+    /// The share of signed messages whose signature the server checked (its API only).
+    verified_share: Option<f64>,
 }
 
 /// Reads the counters of roadcloud's API or of the bench's own subscriber.
@@ -318,6 +326,7 @@ impl Meter {
             Meter::Subscriber(s) => Ok(Reading {
                 delivered: s.delivered.load(Ordering::Acquire),
                 latency: s.latency.lock().expect("latency lock").clone(),
+                verified_share: None,
             }),
             Meter::Api(base) => {
                 let base = base.clone();
@@ -332,6 +341,7 @@ impl Meter {
                     Ok(Reading {
                         delivered: stats["admitted"].as_u64().unwrap_or(0),
                         latency: LatencyHistogram::from_buckets(buckets),
+                        verified_share: stats["signatures"]["verified_share"].as_f64(),
                     })
                 })
                 .await?
@@ -516,6 +526,16 @@ async fn publish(
         },
         None => roadcloud_csae::encode(frame).expect("the simulator builds valid messages"),
     };
+    publish_bytes(client, topic, payload, sent).await
+}
+
+/// Publishes one encoded frame (QoS 0) and counts it; false once the connection is gone.
+async fn publish_bytes(
+    client: &AsyncClient,
+    topic: String,
+    payload: Vec<u8>,
+    sent: &AtomicU64,
+) -> bool {
     let ok = client
         .publish(topic, QoS::AtMostOnce, false, payload)
         .await
@@ -524,6 +544,126 @@ async fn publish(
         sent.fetch_add(1, Ordering::Relaxed);
     }
     ok
+}
+
+/// What one publishing task sends in a --presign run.
+#[derive(Clone)]
+enum Sender {
+    /// Connection `c`'s vehicles (`c`, `c + C`, ...), on their own topics or forwarded by
+    /// the bench RSU of `forward_topic`.
+    Vehicles {
+        c: usize,
+        forward_topic: Option<String>,
+    },
+    /// These RSUs' RSM and SPAT.
+    Rsus(Vec<roadcloud_sim::Rsu>),
+}
+
+/// A publishing task's whole run, signed beforehand (--presign): when each message goes
+/// out (ms since the epoch), its topic and its bytes.
+type Schedule = Vec<(i64, String, Vec<u8>)>;
+
+/// What `sender` sends in the `total_ms` from `t0_ms`, as the live loops would make it:
+/// each message at its time, with that time as its generation time.
+fn scheduled_messages(
+    args: &BenchArgs,
+    sender: &Sender,
+    t0_ms: i64,
+    total_ms: i64,
+) -> Vec<(String, roadcloud_csae::MessageFrame, i64)> {
+    let mut fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
+    let mut out = Vec::new();
+    match sender {
+        Sender::Vehicles { c, forward_topic } => {
+            let mine: Vec<usize> = (*c..args.vehicles).step_by(args.connections).collect();
+            let per_s = mine.len() as f64 * args.rate_hz;
+            let n = (per_s * total_ms as f64 / 1000.0) as usize;
+            for m in 0..n {
+                let at = t0_ms + (m as f64 * 1000.0 / per_s) as i64;
+                let (topic, frame) =
+                    fleet.bsm(mine[m % mine.len()], (at - t0_ms) as f64 / 1000.0, at);
+                out.push((forward_topic.clone().unwrap_or(topic), frame, at));
+            }
+        }
+        Sender::Rsus(units) => {
+            let mut units = units.clone();
+            let ticks = (args.rsu_rate_hz * total_ms as f64 / 1000.0) as usize;
+            for k in 0..ticks {
+                let at = t0_ms + (k as f64 * 1000.0 / args.rsu_rate_hz) as i64;
+                let t_s = (at - t0_ms) as f64 / 1000.0;
+                for r in &mut units {
+                    let spat = roadcloud_sim::spat(r, at);
+                    for (topic, frame) in fleet.rsm(r, t_s, at).into_iter().chain([spat]) {
+                        out.push((topic, frame, at));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Signs every message of the run beforehand (--presign), one schedule per sender. The run
+/// starts when signing is done: its start is set from a measured signing rate, with room to
+/// spare, as the signed generation times must be the times the messages go out.
+fn presign(args: &BenchArgs, senders: &[Sender], total: Duration) -> Result<(i64, Vec<Schedule>)> {
+    let total_ms = total.as_millis() as i64;
+    let keys = || device_keys(args).map(|k| k.expect("--presign requires --v2x-pki"));
+    // The signing rate, from a sample of the first sender's messages.
+    let sample: Vec<_> = scheduled_messages(args, &senders[0], now_millis(), total_ms)
+        .into_iter()
+        .take(400)
+        .collect();
+    let timer = Instant::now();
+    keys()?
+        .sign_many(&sample)
+        .map_err(|e| anyhow::anyhow!("cannot sign: {e}"))?;
+    let per_message_s = timer.elapsed().as_secs_f64() / sample.len().max(1) as f64;
+    let count: usize = senders
+        .iter()
+        .map(|s| scheduled_messages(args, s, 0, total_ms).len())
+        .sum();
+    let lead_ms = (count as f64 * per_message_s * 1_300.0) as i64 + 3_000;
+    let t0_ms = now_millis() + lead_ms;
+    eprintln!(
+        "signing {count} messages beforehand (about {:.0} s); the run starts then",
+        lead_ms as f64 / 1000.0
+    );
+    let schedules = senders
+        .iter()
+        .map(|s| {
+            let messages = scheduled_messages(args, s, t0_ms, total_ms);
+            let signed = keys()?
+                .sign_many(&messages)
+                .map_err(|e| anyhow::anyhow!("cannot sign: {e}"))?;
+            Ok(messages
+                .into_iter()
+                .zip(signed)
+                .map(|((topic, _, at), payload)| (at, topic, payload))
+                .collect())
+        })
+        .collect::<Result<Vec<Schedule>>>()?;
+    if now_millis() > t0_ms {
+        bail!(
+            "signing beforehand took longer than measured ({} ms late): the messages would \
+             go out stale; run again, or shorter",
+            now_millis() - t0_ms
+        );
+    }
+    Ok((t0_ms, schedules))
+}
+
+/// Sends a presigned schedule, each message at its time.
+async fn replay(client: AsyncClient, schedule: Schedule, sent: Arc<AtomicU64>) {
+    for (at, topic, payload) in schedule {
+        let wait_ms = at - now_millis();
+        if wait_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(wait_ms as u64)).await;
+        }
+        if !publish_bytes(&client, topic, payload, &sent).await {
+            return;
+        }
+    }
 }
 
 /// The devices' keys when --v2x-pki names the zone's PKI: one set per publishing task, each
@@ -653,9 +793,43 @@ async fn bench(args: BenchArgs) -> Result<Value> {
             a.latency.lock().expect("latency lock").clone()
         })
     };
+    let total = Duration::from_secs(args.warmup_seconds + args.seconds);
+    // What each publishing task of the circles traffic sends: its vehicles, then each group
+    // of RSUs.
+    let forward_topic = |c: usize| {
+        tls.is_some()
+            .then(|| format!("V2X/RSU/{}/BSM/UP", bench_rsu(c).id))
+    };
+    let rsu_groups: Vec<Vec<roadcloud_sim::Rsu>> =
+        if args.traffic == Traffic::Circles && args.rsus > 0 && args.rsu_rate_hz > 0.0 {
+            // One connection for all the RSUs; under the ACL, one each (a device publishes
+            // only on its own topics).
+            match &tls {
+                Some(_) => rsu_units.into_iter().map(|u| vec![u]).collect(),
+                None => vec![rsu_units],
+            }
+        } else {
+            Vec::new()
+        };
+    let mut presigned = if args.presign {
+        if args.traffic != Traffic::Circles {
+            bail!("--presign signs the circles traffic only");
+        }
+        let senders: Vec<Sender> = (0..args.connections)
+            .map(|c| Sender::Vehicles {
+                c,
+                forward_topic: forward_topic(c),
+            })
+            .chain(rsu_groups.iter().cloned().map(Sender::Rsus))
+            .collect();
+        let (t0_ms, schedules) = presign(&args, &senders, total)?;
+        tokio::time::sleep(Duration::from_millis((t0_ms - now_millis()).max(0) as u64)).await;
+        Some(schedules.into_iter())
+    } else {
+        None
+    };
     let start_reading = meter.read().await?;
     let sent = Arc::new(AtomicU64::new(0));
-    let total = Duration::from_secs(args.warmup_seconds + args.seconds);
     let started = Instant::now();
     let start_ms = now_millis();
     let mut tasks = Vec::new();
@@ -697,12 +871,14 @@ async fn bench(args: BenchArgs) -> Result<Value> {
     for c in (0..args.connections).filter(|_| args.traffic == Traffic::Circles) {
         let config = vehicle_tls[c].clone();
         // Under the ACL, connection c is a bench RSU forwarding the BSMs it hears.
-        let forward_topic = config
-            .is_some()
-            .then(|| format!("V2X/RSU/{}/BSM/UP", bench_rsu(c).id));
+        let forward_topic = forward_topic(c);
         let (client, mut events) =
             connect(&args.broker, &format!("roadcloud-bench-{c}"), config).await?;
         tokio::spawn(async move { while events.poll().await.is_ok() {} });
+        if let Some(schedule) = presigned.as_mut().and_then(Iterator::next) {
+            tasks.push(tokio::spawn(replay(client, schedule, sent.clone())));
+            continue;
+        }
         // Vehicles c, c + C, c + 2C, ... publish on connection c.
         let mine: Vec<usize> = (c..args.vehicles).step_by(args.connections).collect();
         let sent = sent.clone();
@@ -735,41 +911,36 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         }));
     }
 
-    if args.traffic == Traffic::Circles && args.rsus > 0 && args.rsu_rate_hz > 0.0 {
-        // One connection for all the RSUs; under the ACL, one each (a device publishes only
-        // on its own topics).
-        let groups: Vec<Vec<roadcloud_sim::Rsu>> = match &tls {
-            Some(_) => rsu_units.into_iter().map(|u| vec![u]).collect(),
-            None => vec![rsu_units],
-        };
-        for (g, (units, config)) in groups.into_iter().zip(rsu_tls).enumerate() {
-            let (client, mut events) =
-                connect(&args.broker, &format!("roadcloud-bench-rsus-{g}"), config).await?;
-            tokio::spawn(async move { while events.poll().await.is_ok() {} });
-            let sent = sent.clone();
-            let args = args.clone();
-            let mut keys = device_keys(&args)?;
-            tasks.push(tokio::spawn(async move {
-                let fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
-                let mut units = units;
-                let mut tick =
-                    tokio::time::interval(Duration::from_secs_f64(1.0 / args.rsu_rate_hz));
-                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-                while started.elapsed() < total {
-                    tick.tick().await;
-                    let now_ms = now_millis();
-                    let t_s = (now_ms - start_ms) as f64 / 1000.0;
-                    for r in &mut units {
-                        let spat = roadcloud_sim::spat(r, now_ms);
-                        for (topic, frame) in fleet.rsm(r, t_s, now_ms).into_iter().chain([spat]) {
-                            if !publish(&client, topic, &frame, &sent, keys.as_mut()).await {
-                                return;
-                            }
+    for (g, (units, config)) in rsu_groups.into_iter().zip(rsu_tls).enumerate() {
+        let (client, mut events) =
+            connect(&args.broker, &format!("roadcloud-bench-rsus-{g}"), config).await?;
+        tokio::spawn(async move { while events.poll().await.is_ok() {} });
+        if let Some(schedule) = presigned.as_mut().and_then(Iterator::next) {
+            tasks.push(tokio::spawn(replay(client, schedule, sent.clone())));
+            continue;
+        }
+        let sent = sent.clone();
+        let args = args.clone();
+        let mut keys = device_keys(&args)?;
+        tasks.push(tokio::spawn(async move {
+            let fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
+            let mut units = units;
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rsu_rate_hz));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            while started.elapsed() < total {
+                tick.tick().await;
+                let now_ms = now_millis();
+                let t_s = (now_ms - start_ms) as f64 / 1000.0;
+                for r in &mut units {
+                    let spat = roadcloud_sim::spat(r, now_ms);
+                    for (topic, frame) in fleet.rsm(r, t_s, now_ms).into_iter().chain([spat]) {
+                        if !publish(&client, topic, &frame, &sent, keys.as_mut()).await {
+                            return;
                         }
                     }
                 }
-            }));
-        }
+            }
+        }));
     }
 
     let bar = if args.quiet {
@@ -844,5 +1015,6 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         "loss_percent": if sent_total > 0 { 100.0 * lost as f64 / sent_total as f64 } else { 0.0 },
         "latency_ms": percentiles(&latency),
         "advice_latency_ms": percentiles(&advice_latency),
+        "verified_share": drained.verified_share,
     }))
 }

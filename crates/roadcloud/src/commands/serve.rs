@@ -15,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use roadcloud_access::{Exposure, Listener};
 use roadcloud_access::{Gatekeeper, OpenGate, RegistryGate};
+use roadcloud_admission::keeping_up::{OnDemand, Thinning};
 use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection, Security};
 use roadcloud_broker::{BrokerConfig, BrokerStats};
 use roadcloud_csae::MessageFrame;
@@ -173,6 +174,22 @@ pub struct ServeArgs {
     /// and on the web map's header.
     #[arg(long)]
     pub allow_unsigned: bool,
+    /// Which signatures are verified as messages arrive (docs/security.md#keeping-up):
+    /// `on-demand` verifies every RSU message, every message that would start a track, and
+    /// one BSM per vehicle each --verify-interval-ms in full; the others' signatures are
+    /// checked before an advisory rests on their vehicle. `all` verifies every message as
+    /// it arrives.
+    #[arg(long, value_enum, default_value_t = VerifyPolicy::OnDemand)]
+    pub verify: VerifyPolicy,
+    /// With --verify on-demand: how often a vehicle's BSM is verified in full, milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    pub verify_interval_ms: i64,
+    /// Misbehaviour detection (docs/misbehaviour.md): `monitor` checks every vehicle's
+    /// reports and reports what fails (GET /api/v1/misbehaviour, /metrics); `enforce` also
+    /// quarantines a vehicle whose trust falls (its reports move nothing, no advisory rests
+    /// on it); `off`.
+    #[arg(long, value_enum, default_value_t = MisbehaviourMode::Monitor)]
+    pub misbehaviour: MisbehaviourMode,
     /// Listen beyond loopback without TLS or authentication, for labs: anyone on the network
     /// can then read every vehicle, invent one and switch applications off. Without it,
     /// `serve` refuses to listen on anything but loopback unsecured. Named in the log and on
@@ -324,6 +341,11 @@ impl ServeArgs {
                 jam_event_type: self.jam_event_type,
                 ..RelayConfig::default()
             },
+
+            misbehaviour: roadcloud_misbehaviour::DetectorConfig {
+                mode: self.misbehaviour.into(),
+                ..Default::default()
+            },
         }
     }
 
@@ -346,6 +368,48 @@ impl ServeArgs {
                 .map_err(|e| anyhow::anyhow!("[apps.{id}]: {e}"))?;
         }
         Ok(p)
+    }
+}
+
+/// What misbehaviour detection may do (`--misbehaviour`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MisbehaviourMode {
+    /// No checks.
+    Off,
+    /// Check and report; quarantine no one.
+    Monitor,
+    /// Check, report and quarantine.
+    Enforce,
+}
+
+impl From<MisbehaviourMode> for roadcloud_misbehaviour::Mode {
+    fn from(m: MisbehaviourMode) -> Self {
+        match m {
+            MisbehaviourMode::Off => roadcloud_misbehaviour::Mode::Off,
+            MisbehaviourMode::Monitor => roadcloud_misbehaviour::Mode::Monitor,
+            MisbehaviourMode::Enforce => roadcloud_misbehaviour::Mode::Enforce,
+        }
+    }
+}
+
+/// Which signatures are verified as messages arrive (`--verify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyPolicy {
+    /// Every message, as it arrives.
+    All,
+    /// What acts at once, and a sample of the rest; the rest before it acts.
+    OnDemand,
+}
+
+impl VerifyPolicy {
+    /// The interval of [`OnDemand`] under this policy.
+    fn interval_ms(self, interval_ms: i64) -> Option<i64> {
+        match self {
+            VerifyPolicy::All => None,
+            VerifyPolicy::OnDemand => Some(interval_ms.max(0)),
+        }
     }
 }
 
@@ -444,7 +508,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     if let Some(dir) = &args.v2x_trust {
         tokio::spawn(reload_crls(dir.clone(), security.store.clone()));
     }
-    let mut pipeline = args.pipeline()?;
+    let mut pipeline = args.pipeline()?.with_trust_store(security.store.clone());
     if let Some(path) = &args.road_network {
         let nodes = road_network(&mut pipeline, path)?;
         tracing::info!("lanes of {nodes} nodes from {}", path.display());
@@ -526,7 +590,12 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     let feeds = live::Feeds::new(64);
     let series = Arc::new(Mutex::new(Series::new(600)));
     let (decoded_tx, decoded_rx) = mpsc::channel::<DecodedBatch>(8);
-    decode(frames_rx, decoded_tx, security.clone())?;
+    decode(
+        frames_rx,
+        decoded_tx,
+        security.clone(),
+        OnDemand::new(args.verify.interval_ms(args.verify_interval_ms)),
+    )?;
     // Advisories go out on the vehicles' downlinks as soon as the world stage finds them.
     let ingest_task = tokio::spawn(ingest(
         decoded_rx,
@@ -658,25 +727,32 @@ fn decode(
     mut frames: mpsc::Receiver<Frame>,
     decoded: mpsc::Sender<DecodedBatch>,
     security: Arc<Security>,
+    mut on_demand: OnDemand,
 ) -> Result<()> {
     use rayon::prelude::*;
     std::thread::Builder::new()
         .name("decode".into())
         .spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
-            let mut thinning = Thinning::default();
+            let mut thinning = Thinning::new(BATCH);
             while frames.blocking_recv_many(&mut batch, BATCH) > 0 {
                 thinning.set_backlog(frames.len());
-                let keep: Vec<bool> = batch.iter().map(|f| thinning.keeps(f)).collect();
+                // What each frame asks: shed, or verified in full, or with its signature's
+                // check deferred (for the signer of its vehicle's last verified BSM).
+                let plan: Vec<Option<Option<[u8; 8]>>> = batch
+                    .iter()
+                    .map(|f| thinning.keeps(f).then(|| on_demand.defer_for(f)))
+                    .collect();
                 let detail = thinning.detail();
                 let mut out: DecodedBatch = batch
                     .par_iter()
-                    .zip(keep.par_iter())
-                    .map(|(f, keep)| {
-                        let d = if *keep {
-                            roadcloud_admission::decode_secured(f, &security)
-                        } else {
-                            roadcloud_admission::shed(f, &detail)
+                    .zip(plan.par_iter())
+                    .map(|(f, plan)| {
+                        let d = match plan {
+                            Some(defer_for) => roadcloud_admission::decode_secured_deferring(
+                                f, &security, *defer_for,
+                            ),
+                            None => roadcloud_admission::shed(f, &detail),
                         };
                         (d, f.topic.clone())
                     })
@@ -688,6 +764,7 @@ fn decode(
                     if unknown_signer(&d.0) {
                         d.0 = roadcloud_admission::decode_secured(f, &security);
                     }
+                    on_demand.note(f, &d.0);
                 }
                 batch.clear();
                 // Bounded: when the world falls behind, decoding waits, then the frame
@@ -699,54 +776,6 @@ fn decode(
         })
         .context("cannot start the decoding thread")?;
     Ok(())
-}
-
-/// Load shedding in the decoding stage (docs/security.md#keeping-up). When more frames wait
-/// than two batches, verifying every message would only make them all late (and stale, and
-/// refused): a vehicle's own BSMs are then thinned to one per interval, which grows with what
-/// waits (200 ms with two batches waiting, up to a second). What is taken is verified in full;
-/// RSU messages, and everything but vehicles' own BSMs, are always taken; what is shed counts
-/// as `shed` against its vehicle.
-#[derive(Default)]
-struct Thinning {
-    interval_ms: i64,
-    last_kept: HashMap<String, i64>,
-}
-
-impl Thinning {
-    fn set_backlog(&mut self, waiting: usize) {
-        self.interval_ms = if waiting < 2 * BATCH {
-            0
-        } else {
-            ((waiting / BATCH) as i64 * 100).min(1_000)
-        };
-    }
-
-    fn keeps(&mut self, f: &Frame) -> bool {
-        let vehicle_bsm = f.topic.starts_with("V2X/OBU/") && f.topic.contains("/BSM/UP");
-        if self.interval_ms == 0 || !vehicle_bsm {
-            return true;
-        }
-        if self
-            .last_kept
-            .get(&f.topic)
-            .is_some_and(|t| f.received_at - t < self.interval_ms)
-        {
-            return false;
-        }
-        if self.last_kept.len() >= 1 << 20 {
-            self.last_kept.clear();
-        }
-        self.last_kept.insert(f.topic.clone(), f.received_at);
-        true
-    }
-
-    fn detail(&self) -> String {
-        format!(
-            "more arrived than the cores could verify: one BSM per vehicle every {} ms taken",
-            self.interval_ms
-        )
-    }
 }
 
 /// Whether a decoded frame was turned away for a signer certificate not (yet) seen.
@@ -1027,38 +1056,4 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
-}
-
-#[cfg(test)]
-mod thinning_tests {
-    use super::{BATCH, Thinning};
-    use roadcloud_transport::{Frame, Transport};
-
-    fn frame(topic: &str, at: i64) -> Frame {
-        Frame {
-            transport: Transport::Mqtt,
-            topic: topic.into(),
-            payload: Default::default(),
-            received_at: at,
-        }
-    }
-
-    #[test]
-    fn under_load_a_vehicles_bsms_are_thinned_and_rsu_messages_never() {
-        let mut t = Thinning::default();
-        let car = "V2X/OBU/5a00000000000001/BSM/UP";
-        let rsu = "V2X/RSU/5253552d41543031/RSM/UP";
-        // Little waiting: everything is taken.
-        t.set_backlog(BATCH);
-        assert!((0..10).all(|i| t.keeps(&frame(car, i * 100))));
-        // Four batches waiting: one BSM per vehicle every 400 ms; RSMs all.
-        t.set_backlog(4 * BATCH);
-        let kept = (10..30).filter(|i| t.keeps(&frame(car, i * 100))).count();
-        assert_eq!(kept, 5, "2 s of 10 Hz BSMs at one per 400 ms");
-        assert!((0..20).all(|i| t.keeps(&frame(rsu, i * 100))));
-        // A flood: at most one a second.
-        t.set_backlog(16_384);
-        let kept = (30..60).filter(|i| t.keeps(&frame(car, i * 100))).count();
-        assert_eq!(kept, 3);
-    }
 }

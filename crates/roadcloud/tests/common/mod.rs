@@ -205,6 +205,29 @@ pub fn client(port: u16, name: &str) -> Client {
     c
 }
 
+/// The advisories (JSON) every vehicle gets, as they come, from a client subscribed to all
+/// vehicles' downlinks.
+pub fn advisory_feed(port: u16, name: &str) -> std::sync::mpsc::Receiver<serde_json::Value> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut o = MqttOptions::new(name, "127.0.0.1", port);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (c, mut conn) = Client::new(o, 100);
+    c.subscribe("V2X/OBU/+/ADVICE/DOWN", rumqttc::QoS::AtLeastOnce)
+        .expect("subscribe");
+    std::thread::spawn(move || {
+        let _client = c;
+        for ev in conn.iter() {
+            if let Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) = ev
+                && let Ok(v) = serde_json::from_slice(&p.payload)
+                && tx.send(v).is_err()
+            {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 /// The MAP, SPAT and RSI vectors of one roadside unit, ready to publish: the RSI's events and
 /// signs made open-ended (the vector's ended in October 2024). Returns the RSU's id too.
 pub fn road_vectors() -> (

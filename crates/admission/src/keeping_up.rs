@@ -1,0 +1,228 @@
+//! Keeping up with signed traffic (docs/security.md#keeping-up): the decoding stage's two
+//! policies for when verifying every signature would cost more than the cores have.
+//!
+//! - [`OnDemand`]: a vehicle's BSM signed by the certificate its previous BSMs verified
+//!   under is admitted with its signature's check deferred ([`Signed::pending`]), except
+//!   one per interval, which is verified in full. The world stage checks a deferred
+//!   signature before the message starts a track and before an advisory rests on the
+//!   vehicle; the rest only move a track a verified message started.
+//! - [`Thinning`]: when frames still wait, a vehicle's BSMs are thinned to one per interval
+//!   and the rest shed, so what is taken is not late.
+//!
+//! Both touch only a vehicle's own BSMs (topic `V2X/OBU/{id}/BSM/UP`): RSU messages (MAP,
+//! SPAT, RSI, RSM, forwarded BSMs) are always verified and always taken.
+
+use crate::{Decoded, Rejection, Signed};
+use roadcloud_transport::Frame;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Most senders either policy remembers; past it, it forgets them all (they are verified,
+/// or taken, once more).
+const MAX_SENDERS: usize = 1 << 20;
+
+/// Whether a frame is a vehicle's own BSM, by its topic.
+fn vehicle_bsm(f: &Frame) -> bool {
+    f.topic.starts_with("V2X/OBU/") && f.topic.ends_with("/BSM/UP")
+}
+
+/// Verify on demand (module docs).
+#[derive(Debug)]
+pub struct OnDemand {
+    interval_ms: Option<i64>,
+    /// Per topic (one vehicle), the certificate its last verified BSM was signed by, and
+    /// when it came.
+    established: HashMap<String, ([u8; 8], i64)>,
+}
+
+impl OnDemand {
+    /// Verifies one BSM per vehicle each `interval_ms` in full and defers the others'
+    /// checks; `None`: verifies every message.
+    pub fn new(interval_ms: Option<i64>) -> Self {
+        OnDemand {
+            interval_ms,
+            established: HashMap::default(),
+        }
+    }
+
+    /// The certificate whose signature on `f` may be deferred: the one its sender's
+    /// last verified BSM was signed by, less than an interval ago. `None`: verify in full.
+    pub fn defer_for(&self, f: &Frame) -> Option<[u8; 8]> {
+        let interval = self.interval_ms?;
+        if !vehicle_bsm(f) {
+            return None;
+        }
+        self.established
+            .get(&f.topic)
+            .filter(|(_, at)| (0..interval).contains(&(f.received_at - at)))
+            .map(|(signer, _)| *signer)
+    }
+
+    /// Takes the outcome of decoding `f`: a BSM whose signature verified in full
+    /// establishes its signer for the next interval.
+    pub fn note(&mut self, f: &Frame, d: &Result<Decoded, Rejection>) {
+        let Ok(Decoded {
+            message: Ok(_),
+            signature:
+                Some(Signed {
+                    signer,
+                    pending: None,
+                    ..
+                }),
+            ..
+        }) = d
+        else {
+            return;
+        };
+        if self.interval_ms.is_none() || !vehicle_bsm(f) {
+            return;
+        }
+        if self.established.len() >= MAX_SENDERS && !self.established.contains_key(&f.topic) {
+            self.established.clear();
+        }
+        self.established
+            .insert(f.topic.clone(), (*signer, f.received_at));
+    }
+}
+
+/// Load shedding (module docs). When more frames wait than two batches, verifying every
+/// message would only make them all late (and stale, and refused): a vehicle's own BSMs are
+/// then thinned to one per interval, which grows with what waits (200 ms with two batches
+/// waiting, up to a second). What is taken is verified; what is shed counts as
+/// [`Reason::Shed`](crate::Reason::Shed) against its vehicle.
+#[derive(Debug)]
+pub struct Thinning {
+    batch: usize,
+    interval_ms: i64,
+    last_kept: HashMap<String, i64>,
+}
+
+impl Thinning {
+    /// Thinning for a stage that takes up to `batch` frames at a time.
+    pub fn new(batch: usize) -> Self {
+        Thinning {
+            batch: batch.max(1),
+            interval_ms: 0,
+            last_kept: HashMap::default(),
+        }
+    }
+
+    /// How many frames wait now.
+    pub fn set_backlog(&mut self, waiting: usize) {
+        self.interval_ms = if waiting < 2 * self.batch {
+            0
+        } else {
+            ((waiting / self.batch) as i64 * 100).min(1_000)
+        };
+    }
+
+    /// Whether `f` is taken.
+    pub fn keeps(&mut self, f: &Frame) -> bool {
+        if self.interval_ms == 0 || !vehicle_bsm(f) {
+            return true;
+        }
+        if self
+            .last_kept
+            .get(&f.topic)
+            .is_some_and(|t| f.received_at - t < self.interval_ms)
+        {
+            return false;
+        }
+        if self.last_kept.len() >= MAX_SENDERS {
+            self.last_kept.clear();
+        }
+        self.last_kept.insert(f.topic.clone(), f.received_at);
+        true
+    }
+
+    /// What a shed frame's rejection says.
+    pub fn detail(&self) -> String {
+        format!(
+            "more arrived than the cores could verify: one BSM per vehicle every {} ms taken",
+            self.interval_ms
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Uplink;
+    use roadcloud_transport::{Topic, Transport};
+
+    const BATCH: usize = 256;
+    const CAR: &str = "V2X/OBU/5a00000000000001/BSM/UP";
+    const RSU: &str = "V2X/RSU/5253552d41543031/RSM/UP";
+
+    fn frame(topic: &str, at: i64) -> Frame {
+        Frame {
+            transport: Transport::Mqtt,
+            topic: topic.into(),
+            payload: Default::default(),
+            received_at: at,
+        }
+    }
+
+    fn signed(f: &Frame, signer: [u8; 8]) -> Result<Decoded, Rejection> {
+        Ok(Decoded {
+            topic: Topic::parse(&f.topic).unwrap(),
+            received_at: f.received_at,
+            message: Ok((Uplink::Heartbeat, None)),
+            signature: Some(Signed {
+                fingerprint: 0,
+                psid: 111,
+                signer,
+                pending: None,
+            }),
+        })
+    }
+
+    #[test]
+    fn under_load_a_vehicles_bsms_are_thinned_and_rsu_messages_never() {
+        let mut t = Thinning::new(BATCH);
+        // Little waiting: everything is taken.
+        t.set_backlog(BATCH);
+        assert!((0..10).all(|i| t.keeps(&frame(CAR, i * 100))));
+        // Four batches waiting: one BSM per vehicle every 400 ms; RSMs all.
+        t.set_backlog(4 * BATCH);
+        let kept = (10..30).filter(|i| t.keeps(&frame(CAR, i * 100))).count();
+        assert_eq!(kept, 5, "2 s of 10 Hz BSMs at one per 400 ms");
+        assert!((0..20).all(|i| t.keeps(&frame(RSU, i * 100))));
+        // A flood: at most one a second.
+        t.set_backlog(16_384);
+        let kept = (30..60).filter(|i| t.keeps(&frame(CAR, i * 100))).count();
+        assert_eq!(kept, 3);
+    }
+
+    #[test]
+    fn on_demand_verifies_one_bsm_per_interval_and_every_rsu_message() {
+        let mut d = OnDemand::new(Some(1_000));
+        let signer = [7; 8];
+        // Nothing verified yet: the first is verified in full.
+        let first = frame(CAR, 0);
+        assert_eq!(d.defer_for(&first), None);
+        d.note(&first, &signed(&first, signer));
+        // Within the interval, deferred for that signer only.
+        let verified: Vec<i64> = (1..30)
+            .map(|i| frame(CAR, i * 100))
+            .filter(|f| {
+                let defer = d.defer_for(f);
+                assert!(defer.is_none_or(|s| s == signer));
+                if defer.is_none() {
+                    d.note(f, &signed(f, signer));
+                }
+                defer.is_none()
+            })
+            .map(|f| f.received_at)
+            .collect();
+        assert_eq!(verified, vec![1_000, 2_000], "one in ten of 10 Hz BSMs");
+        // RSU messages are never deferred, even once noted.
+        let rsm = frame(RSU, 100);
+        d.note(&rsm, &signed(&rsm, signer));
+        assert_eq!(d.defer_for(&frame(RSU, 200)), None);
+        // Without an interval, everything is verified.
+        let mut all = OnDemand::new(None);
+        all.note(&first, &signed(&first, signer));
+        assert_eq!(all.defer_for(&frame(CAR, 100)), None);
+    }
+}

@@ -1,0 +1,562 @@
+//! The checks, each a small unit with its parameters and the source of its rule.
+//!
+//! The catalogue follows F2MD's plausibility and consistency checks ("mdChecks": Kamel et al.,
+//! *Simulation Framework for Misbehavior Detection in Vehicular Networks*, IEEE TVT 2020;
+//! So, Petit and Starobinski, *Integrating plausibility checks and machine learning for
+//! misbehavior detection in VANET*, ICMLA 2018), applied to a sender's own reports over time
+//! instead of to what one receiver heard, and extended with the cloud's view: the other
+//! participants (overlap) and the RSUs' cameras (phantom). F2MD's thresholds were set for its
+//! simulated towns (25 m/s, 3 m/s² acceleration, 4.5 m/s² braking); roadcloud's defaults are
+//! set for what real vehicles do on urban roads and motorways, named in [`Thresholds`].
+
+use crate::kalman::Kalman;
+use roadcloud_world::{Millis, Observation, Point};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// What a check found wrong: the kind of misbehaviour it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A speed no vehicle drives.
+    SpeedPlausibility,
+    /// An acceleration or braking no vehicle does.
+    AccelerationPlausibility,
+    /// Moved further since its last report than its speed allows.
+    PositionConsistency,
+    /// Its speed changed faster than any vehicle accelerates or brakes.
+    SpeedConsistency,
+    /// Its positions and its reported speed disagree (it says it moves and stands, or the
+    /// reverse, or at another speed).
+    PositionSpeedConsistency,
+    /// It moves in another direction than its heading.
+    PositionHeadingConsistency,
+    /// It reports more often than a vehicle does (BSM at most 10 Hz, T/CSAE 53-2020 §5.3).
+    BeaconFrequency,
+    /// A generation time not after its last one: a replay of its own reports.
+    TimeConsistency,
+    /// Its track, filtered, does not predict where it says it is.
+    KalmanConsistency,
+    /// It stands where another vehicle says it stands.
+    Overlap,
+    /// It is where an RSU's camera looks, and the camera sees nothing there.
+    Phantom,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 11] = [
+        Kind::SpeedPlausibility,
+        Kind::AccelerationPlausibility,
+        Kind::PositionConsistency,
+        Kind::SpeedConsistency,
+        Kind::PositionSpeedConsistency,
+        Kind::PositionHeadingConsistency,
+        Kind::BeaconFrequency,
+        Kind::TimeConsistency,
+        Kind::KalmanConsistency,
+        Kind::Overlap,
+        Kind::Phantom,
+    ];
+
+    /// The name in reports, metrics and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SpeedPlausibility => "speed_plausibility",
+            Kind::AccelerationPlausibility => "acceleration_plausibility",
+            Kind::PositionConsistency => "position_consistency",
+            Kind::SpeedConsistency => "speed_consistency",
+            Kind::PositionSpeedConsistency => "position_speed_consistency",
+            Kind::PositionHeadingConsistency => "position_heading_consistency",
+            Kind::BeaconFrequency => "beacon_frequency",
+            Kind::TimeConsistency => "time_consistency",
+            Kind::KalmanConsistency => "kalman_consistency",
+            Kind::Overlap => "overlap",
+            Kind::Phantom => "phantom",
+        }
+    }
+
+    /// The kind named `s`.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The checks' parameters. Defaults are documented in docs/misbehaviour.md with their
+/// sources.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Thresholds {
+    /// Fastest plausible speed, m/s (252 km/h; F2MD: 25 m/s for its town).
+    pub max_speed_mps: f64,
+    /// Strongest plausible acceleration, m/s² (F2MD: 3.0).
+    pub max_accel_mps2: f64,
+    /// Strongest plausible braking, m/s² (about 1.1 g; F2MD: 4.5).
+    pub max_decel_mps2: f64,
+    /// What a position may be off by (GNSS error), metres.
+    pub position_tolerance_m: f64,
+    /// What a speed may be off by, m/s.
+    pub speed_tolerance_mps: f64,
+    /// How far a direction of travel may lie from the heading, degrees.
+    pub heading_tolerance_deg: f64,
+    /// Over how long the speed and direction of travel are taken from positions,
+    /// milliseconds, so that GNSS noise averages out (F2MD's POS_HEADING_TIME: 1.1 s).
+    pub baseline_ms: Millis,
+    /// Most reports of one sender in any second (BSM at 10 Hz, with jitter).
+    pub max_beacons_per_s: usize,
+    /// The Kalman check's gate: the normalised innovation squared above which a position is
+    /// implausible (χ² with 2 degrees of freedom; 18.4 is the 99.99 % quantile).
+    pub kalman_gate: f64,
+    /// Two vehicles' reported centres closer than this overlap, metres.
+    pub overlap_m: f64,
+    /// How far around an RSU its cameras are taken to see every vehicle, metres.
+    pub camera_coverage_m: f64,
+    /// How long a vehicle may go unseen where a camera looks before it is a phantom,
+    /// milliseconds.
+    pub phantom_after_ms: Millis,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            max_speed_mps: 70.0,
+            max_accel_mps2: 8.0,
+            max_decel_mps2: 11.0,
+            position_tolerance_m: 3.0,
+            speed_tolerance_mps: 3.0,
+            heading_tolerance_deg: 45.0,
+            baseline_ms: 1_000,
+            max_beacons_per_s: 15,
+            kalman_gate: 18.4,
+            overlap_m: 1.2,
+            camera_coverage_m: 60.0,
+            phantom_after_ms: 3_000,
+        }
+    }
+}
+
+/// What is known of one sender's reports: the recent ones, and its filtered track.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Its reports of the last two seconds or so, oldest first.
+    pub recent: VecDeque<Observation>,
+    pub(crate) kalman: Option<Kalman>,
+    /// Since when it has been where a camera looks without being seen, ms.
+    pub(crate) unseen_since: Option<Millis>,
+}
+
+impl History {
+    /// Its newest report before the one being checked.
+    pub fn last(&self) -> Option<&Observation> {
+        self.recent.back()
+    }
+}
+
+/// Another participant near the sender, as the world has it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Neighbour {
+    /// Its vehicle id, if it reports itself.
+    pub vehicle: Option<[u8; 8]>,
+    /// Where it is.
+    pub position: Point,
+}
+
+/// What the world knows around a report: the other participants near it, and whether an
+/// RSU's camera looks there and sees the sender.
+#[derive(Debug, Clone, Default)]
+pub struct Around {
+    /// Participants within a few metres.
+    pub neighbours: Vec<Neighbour>,
+    /// The RSU whose camera covers the place (it sent what it sees lately), if one does.
+    pub covering_rsu: Option<[u8; 8]>,
+    /// Whether a roadside detection is fused with the sender's track.
+    pub seen_by_roadside: bool,
+}
+
+/// One report to check: the sender's vehicle id, the report, its history and what lies
+/// around it.
+#[derive(Debug)]
+pub struct Beacon<'a> {
+    /// The vehicle id it was sent under.
+    pub vehicle: [u8; 8],
+    /// The report.
+    pub report: &'a Observation,
+    /// The sender's earlier reports.
+    pub history: &'a History,
+    /// What the world knows around it.
+    pub around: &'a Around,
+}
+
+/// What a failed check found: a sentence saying what is wrong, and how far beyond its
+/// limit the report lies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// What is wrong.
+    pub detail: String,
+    /// How many times the limit the report's deviation is (at least 1): a physically
+    /// impossible report costs more trust than one just past a limit.
+    pub excess: f64,
+}
+
+impl Finding {
+    /// A finding `excess` times past its limit.
+    pub fn new(detail: String, excess: f64) -> Self {
+        Finding {
+            detail,
+            excess: excess.max(1.0),
+        }
+    }
+}
+
+/// One check (module docs): whether a report holds, and if not, why.
+pub trait Check: Send + Sync {
+    /// What it finds.
+    fn kind(&self) -> Kind;
+    /// `None` when the report holds.
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding>;
+}
+
+/// Every check, in the order they run.
+pub fn catalogue() -> Vec<Box<dyn Check>> {
+    vec![
+        Box::new(SpeedPlausibility),
+        Box::new(AccelerationPlausibility),
+        Box::new(TimeConsistency),
+        Box::new(BeaconFrequency),
+        Box::new(PositionConsistency),
+        Box::new(SpeedConsistency),
+        Box::new(PositionSpeedConsistency),
+        Box::new(PositionHeadingConsistency),
+        Box::new(KalmanConsistency),
+        Box::new(Overlap),
+        Box::new(Phantom),
+    ]
+}
+
+/// The previous report and the seconds since it, when both are usable (a later
+/// generation time, within `max_s`).
+fn since_last<'a>(b: &'a Beacon<'_>, max_s: f64) -> Option<(&'a Observation, f64)> {
+    let last = b.history.last()?;
+    let dt = (b.report.generated_at - last.generated_at) as f64 / 1000.0;
+    (dt > 0.0 && dt <= max_s).then_some((last, dt))
+}
+
+/// Reported speed no vehicle drives (F2MD "speed plausibility").
+pub struct SpeedPlausibility;
+
+impl Check for SpeedPlausibility {
+    fn kind(&self) -> Kind {
+        Kind::SpeedPlausibility
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let v = b.report.motion.speed_mps?;
+        (v > t.max_speed_mps).then(|| {
+            Finding::new(
+                format!("reports {v:.1} m/s, above {} m/s", t.max_speed_mps),
+                v / t.max_speed_mps,
+            )
+        })
+    }
+}
+
+/// Reported acceleration no vehicle does (F2MD "acceleration plausibility").
+pub struct AccelerationPlausibility;
+
+impl Check for AccelerationPlausibility {
+    fn kind(&self) -> Kind {
+        Kind::AccelerationPlausibility
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let a = b.report.motion.accel_long_mps2?;
+        let limit = if a >= 0.0 {
+            t.max_accel_mps2
+        } else {
+            t.max_decel_mps2
+        };
+        (a.abs() > limit).then(|| {
+            Finding::new(
+                format!(
+                    "reports {a:.1} m/s², outside -{} .. {} m/s²",
+                    t.max_decel_mps2, t.max_accel_mps2
+                ),
+                a.abs() / limit,
+            )
+        })
+    }
+}
+
+/// A generation time not after the sender's last one: its own reports replayed, or sent
+/// out of order (1609.2 devices stamp each message with its generation time).
+pub struct TimeConsistency;
+
+impl Check for TimeConsistency {
+    fn kind(&self) -> Kind {
+        Kind::TimeConsistency
+    }
+    fn check(&self, b: &Beacon<'_>, _: &Thresholds) -> Option<Finding> {
+        let last = b.history.last()?;
+        (b.report.generated_at <= last.generated_at).then(|| {
+            Finding::new(
+                format!(
+                    "generated {} ms before its previous report",
+                    last.generated_at - b.report.generated_at
+                ),
+                1.0,
+            )
+        })
+    }
+}
+
+/// More reports in a second than a vehicle sends (F2MD "beacon frequency"; DoS attacks).
+pub struct BeaconFrequency;
+
+impl Check for BeaconFrequency {
+    fn kind(&self) -> Kind {
+        Kind::BeaconFrequency
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        // By generation time: a burst of reports queued on the way (a reconnecting link)
+        // arrives at once, and was sent at the device's pace; reports stamped faster than
+        // the clock runs are refused by admission's future window.
+        let since = b.report.generated_at - 1_000;
+        let n = 1 + b
+            .history
+            .recent
+            .iter()
+            .filter(|o| o.generated_at > since)
+            .count();
+        (n > t.max_beacons_per_s).then(|| {
+            Finding::new(
+                format!("{n} reports within a second, above {}", t.max_beacons_per_s),
+                n as f64 / t.max_beacons_per_s as f64,
+            )
+        })
+    }
+}
+
+/// Moved further since its last report than its speeds and the strongest acceleration
+/// allow (F2MD "position consistency", "position speed max consistency").
+pub struct PositionConsistency;
+
+impl Check for PositionConsistency {
+    fn kind(&self) -> Kind {
+        Kind::PositionConsistency
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let (last, dt) = since_last(b, 2.0)?;
+        let moved = b.report.position.distance_to(last.position);
+        let v = b
+            .report
+            .motion
+            .speed_mps
+            .unwrap_or(0.0)
+            .max(last.motion.speed_mps.unwrap_or(0.0));
+        let max = (v + t.max_accel_mps2 * dt) * dt + t.position_tolerance_m;
+        (moved > max).then(|| {
+            Finding::new(
+                format!("moved {moved:.1} m in {dt:.2} s, at most {max:.1} m"),
+                moved / max,
+            )
+        })
+    }
+}
+
+/// Its speed changed faster than a vehicle accelerates or brakes (F2MD "speed
+/// consistency").
+pub struct SpeedConsistency;
+
+impl Check for SpeedConsistency {
+    fn kind(&self) -> Kind {
+        Kind::SpeedConsistency
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let (last, dt) = since_last(b, 2.0)?;
+        let (v0, v1) = (last.motion.speed_mps?, b.report.motion.speed_mps?);
+        let dv = v1 - v0;
+        let limit = if dv >= 0.0 {
+            t.max_accel_mps2
+        } else {
+            t.max_decel_mps2
+        } * dt
+            + t.speed_tolerance_mps;
+        (dv.abs() > limit).then(|| {
+            Finding::new(
+                format!("speed {v0:.1} -> {v1:.1} m/s in {dt:.2} s, at most {limit:.1} m/s apart"),
+                dv.abs() / limit,
+            )
+        })
+    }
+}
+
+/// Its positions and its reported speeds disagree: the distance between two reports is
+/// not what the mean of their speeds covers in the time between (F2MD "position speed
+/// consistency"). Taken over the baseline (a second), so that GNSS noise averages out.
+pub struct PositionSpeedConsistency;
+
+impl Check for PositionSpeedConsistency {
+    fn kind(&self) -> Kind {
+        Kind::PositionSpeedConsistency
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let now = b.report.generated_at;
+        let then = b
+            .history
+            .recent
+            .iter()
+            .rev()
+            .find(|o| now - o.generated_at >= t.baseline_ms)?;
+        let dt = (now - then.generated_at) as f64 / 1000.0;
+        if dt > 2.0 * t.baseline_ms as f64 / 1000.0 {
+            return None;
+        }
+        let moved = b.report.position.distance_to(then.position);
+        // The mean reported speed over the span, from every report in it.
+        let speeds: Vec<f64> = b
+            .history
+            .recent
+            .iter()
+            .filter(|o| o.generated_at >= then.generated_at)
+            .chain(std::iter::once(b.report))
+            .filter_map(|o| o.motion.speed_mps)
+            .collect();
+        if speeds.is_empty() {
+            return None;
+        }
+        let reported = speeds.iter().sum::<f64>() / speeds.len() as f64;
+        let derived = moved / dt;
+        let slack = t.speed_tolerance_mps + 2.0 * t.position_tolerance_m / dt;
+        let off = (derived - reported).abs();
+        (off > slack).then(|| {
+            Finding::new(
+                format!(
+                    "moved at {derived:.1} m/s over {dt:.2} s, reports {reported:.1} m/s \
+                     (at most {slack:.1} apart)"
+                ),
+                off / slack,
+            )
+        })
+    }
+}
+
+/// It moves in another direction than its heading (F2MD "position heading consistency"),
+/// taken over the baseline (a second) of travel when it moved at least five metres in it.
+pub struct PositionHeadingConsistency;
+
+impl Check for PositionHeadingConsistency {
+    fn kind(&self) -> Kind {
+        Kind::PositionHeadingConsistency
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let heading = b.report.motion.heading_deg?;
+        if b.report.motion.speed_mps? < 3.0 {
+            return None;
+        }
+        let now = b.report.generated_at;
+        let then = b
+            .history
+            .recent
+            .iter()
+            .rev()
+            .find(|o| now - o.generated_at >= t.baseline_ms)?;
+        if now - then.generated_at > 2 * t.baseline_ms {
+            return None;
+        }
+        let (de, dn) = (
+            b.report.position.east_m - then.position.east_m,
+            b.report.position.north_m - then.position.north_m,
+        );
+        if de.hypot(dn) < 5.0 {
+            return None;
+        }
+        let travel = de.atan2(dn).to_degrees().rem_euclid(360.0);
+        // The heading halfway: on a curve the chord points between the two headings.
+        let mid = then.motion.heading_deg.map_or(heading, |h0| {
+            let turn = (heading - h0 + 540.0).rem_euclid(360.0) - 180.0;
+            (h0 + turn / 2.0).rem_euclid(360.0)
+        });
+        let off = roadcloud_world::tracks::angle_between(travel, mid);
+        (off > t.heading_tolerance_deg).then(|| {
+            Finding::new(
+                format!("travels towards {travel:.0}°, heads {mid:.0}° ({off:.0}° apart)"),
+                off / t.heading_tolerance_deg,
+            )
+        })
+    }
+}
+
+/// Its track, through a constant-velocity Kalman filter of its positions, does not predict
+/// where it says it is (F2MD "Kalman position consistency").
+pub struct KalmanConsistency;
+
+impl Check for KalmanConsistency {
+    fn kind(&self) -> Kind {
+        Kind::KalmanConsistency
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let k = b.history.kalman.as_ref()?;
+        let nis = k.innovation(b.report.position, b.report.generated_at)?;
+        (nis > t.kalman_gate).then(|| {
+            Finding::new(
+                format!("innovation {nis:.1} beyond the gate {}", t.kalman_gate),
+                nis / t.kalman_gate,
+            )
+        })
+    }
+}
+
+/// It stands where another vehicle says it stands (F2MD "intersection check"; Sybil
+/// ghosts placed on real vehicles).
+pub struct Overlap;
+
+impl Check for Overlap {
+    fn kind(&self) -> Kind {
+        Kind::Overlap
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let other = b.around.neighbours.iter().find(|n| {
+            n.vehicle.is_some_and(|v| v != b.vehicle)
+                && n.position.distance_to(b.report.position) < t.overlap_m
+        })?;
+        Some(Finding::new(
+            format!(
+                "{:.1} m from vehicle {}",
+                other.position.distance_to(b.report.position),
+                hex(&other.vehicle.unwrap_or_default())
+            ),
+            1.0,
+        ))
+    }
+}
+
+/// It has been where an RSU's camera looks for a while, and the camera has not seen it: a
+/// cross-check no on-board detector can make.
+pub struct Phantom;
+
+impl Check for Phantom {
+    fn kind(&self) -> Kind {
+        Kind::Phantom
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let rsu = b.around.covering_rsu?;
+        let since = b.history.unseen_since?;
+        let unseen = b.report.generated_at - since;
+        (unseen >= t.phantom_after_ms).then(|| {
+            Finding::new(
+                format!(
+                    "in view of RSU {}'s camera for {:.1} s, and not seen by it",
+                    hex(&rsu),
+                    unseen as f64 / 1000.0
+                ),
+                1.0,
+            )
+        })
+    }
+}
+
+pub(crate) fn hex(id: &[u8; 8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,419 @@
+//! Misbehaviour detection: catching the devices that hold valid credentials and report what
+//! is not there (docs/misbehaviour.md).
+//!
+//! ```text
+//! admitted BSM -> Detector::judge -> each enabled check (checks.rs) -> findings
+//!                                  -> the sender's trust score -> flagged / quarantined
+//!                                  -> reports (one per sender and kind a second) and
+//!                                     quarantine changes, for the store, the API and the map
+//! ```
+//!
+//! The detector sits between admission and the world: the pipeline asks it about every
+//! vehicle's report, with what the world knows around it ([`Around`]), before the report may
+//! move a track. A quarantined sender's reports move nothing, and no advisory rests on it.
+//! It works on what remains when there is no MAP and no RSU in range (the sender's own
+//! reports over time), and the same whether the report came signed or unsigned, UPER or
+//! JSON: it sees observations, after decoding.
+
+#![warn(missing_docs)]
+
+pub mod checks;
+mod kalman;
+
+pub use checks::{Around, Beacon, Check, Finding, History, Kind, Neighbour, Thresholds};
+
+use roadcloud_world::{Millis, Observation};
+use serde::{Deserialize, Serialize};
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// How findings become decisions (docs/misbehaviour.md#decisions).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrustRules {
+    /// What one failed check takes off the sender's trust score (which starts at 1), times
+    /// how far past its limit the report lies, up to [`max_excess`](Self::max_excess) times.
+    pub penalty: f64,
+    /// Most times the penalty one finding costs.
+    pub max_excess: f64,
+    /// How much trust returns each second without a finding.
+    pub recovery_per_s: f64,
+    /// Below this score the sender is quarantined.
+    pub quarantine_below: f64,
+    /// At or above this score, a quarantined sender is released.
+    pub release_at: f64,
+}
+
+impl Default for TrustRules {
+    fn default() -> Self {
+        TrustRules {
+            penalty: 0.2,
+            max_excess: 3.0,
+            recovery_per_s: 0.1,
+            quarantine_below: 0.4,
+            release_at: 0.9,
+        }
+    }
+}
+
+/// What the detector may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Nothing: reports are not checked.
+    Off,
+    /// Check, score and report, but quarantine no one (while a zone's thresholds are being
+    /// set from its own traffic).
+    #[default]
+    Monitor,
+    /// Check, score, report, and quarantine.
+    Enforce,
+}
+
+/// The detector's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DetectorConfig {
+    /// What it may do.
+    pub mode: Mode,
+    /// The checks' parameters.
+    pub thresholds: Thresholds,
+    /// How findings become decisions.
+    pub trust: TrustRules,
+}
+
+/// What a report led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Nothing (the check's switch is off: counted only).
+    None,
+    /// The sender's trust score fell; it is still believed.
+    Flagged,
+    /// The sender is quarantined.
+    Quarantined,
+}
+
+impl Action {
+    /// The name in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::None => "none",
+            Action::Flagged => "flagged",
+            Action::Quarantined => "quarantined",
+        }
+    }
+}
+
+/// A position a report rests on: what the sender said, when.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Generation time, ms since the epoch.
+    pub at: Millis,
+    /// Where, in the zone's local frame, metres east.
+    pub east_m: f64,
+    /// Metres north.
+    pub north_m: f64,
+    /// Reported speed, m/s.
+    pub speed_mps: Option<f64>,
+    /// Reported heading, degrees.
+    pub heading_deg: Option<f64>,
+}
+
+impl Evidence {
+    fn of(o: &Observation) -> Self {
+        Evidence {
+            at: o.generated_at,
+            east_m: o.position.east_m,
+            north_m: o.position.north_m,
+            speed_mps: o.motion.speed_mps,
+            heading_deg: o.motion.heading_deg,
+        }
+    }
+}
+
+/// A misbehaviour report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The vehicle id the reports were sent under.
+    pub device: [u8; 8],
+    /// The check that failed.
+    pub kind: Kind,
+    /// When (the failing report's generation time), ms since the epoch.
+    pub at: Millis,
+    /// What is wrong.
+    pub detail: String,
+    /// The reports it rests on: the sender's last few, the failing one last.
+    pub evidence: Vec<Evidence>,
+    /// What it led to.
+    pub action: Action,
+    /// The sender's trust score after it.
+    pub trust: f64,
+}
+
+/// A sender entering or leaving quarantine.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct QuarantineChange {
+    /// The vehicle id.
+    pub device: [u8; 8],
+    /// Whether it is quarantined from now (else released).
+    pub quarantined: bool,
+    /// When, ms since the epoch.
+    pub at: Millis,
+}
+
+/// Whether a report may act on the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Believed.
+    Trusted,
+    /// Its sender is quarantined: it moves nothing.
+    Quarantined,
+}
+
+/// Reports of the last two seconds or so are kept per sender.
+const HISTORY_MS: Millis = 2_500;
+/// At most this many reports are kept per sender (a DoS sends many).
+const HISTORY_MAX: usize = 64;
+/// One report per sender and kind in this long; findings between count all the same.
+const REPORT_EVERY_MS: Millis = 1_000;
+/// A sender silent this long is forgotten (a quarantined one too: its reports, should it
+/// come back, are judged afresh, which its first lies quarantine again).
+const FORGET_AFTER_MS: Millis = 60_000;
+
+#[derive(Debug, Clone)]
+struct Sender {
+    history: History,
+    trust: f64,
+    trust_at: Millis,
+    quarantined: bool,
+    last_report: [Millis; Kind::ALL.len()],
+    last_seen: Millis,
+}
+
+/// The detector (module docs): one per writer, fed every vehicle's report.
+pub struct Detector {
+    config: DetectorConfig,
+    checks: Vec<Box<dyn Check>>,
+    enabled: [bool; Kind::ALL.len()],
+    senders: HashMap<[u8; 8], Sender>,
+    reports: Vec<Report>,
+    changes: Vec<QuarantineChange>,
+    found: [u64; Kind::ALL.len()],
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detector")
+            .field("senders", &self.senders.len())
+            .field("quarantined", &self.quarantined().count())
+            .finish()
+    }
+}
+
+impl Default for Detector {
+    fn default() -> Self {
+        Detector::new(DetectorConfig::default())
+    }
+}
+
+impl Detector {
+    /// A detector with every check on but [`Kind::Phantom`], which needs to know where the
+    /// zone's cameras look (an RSM does not say; docs/misbehaviour.md#phantom).
+    pub fn new(config: DetectorConfig) -> Self {
+        let mut enabled = [true; Kind::ALL.len()];
+        enabled[Kind::Phantom.index()] = false;
+        Detector {
+            config,
+            checks: checks::catalogue(),
+            enabled,
+            senders: HashMap::default(),
+            reports: Vec::new(),
+            changes: Vec::new(),
+            found: [0; Kind::ALL.len()],
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &DetectorConfig {
+        &self.config
+    }
+
+    /// Switches a check on or off. Off, it still runs and counts, but its findings cost
+    /// no trust (reports say `none`).
+    pub fn set_enabled(&mut self, kind: Kind, on: bool) {
+        self.enabled[kind.index()] = on;
+    }
+
+    /// Whether a check is on.
+    pub fn enabled(&self, kind: Kind) -> bool {
+        self.enabled[kind.index()]
+    }
+
+    /// Findings of each kind so far.
+    pub fn found(&self) -> impl Iterator<Item = (Kind, u64)> + '_ {
+        Kind::ALL.into_iter().map(|k| (k, self.found[k.index()]))
+    }
+
+    /// Whether vehicle `id` is quarantined.
+    pub fn is_quarantined(&self, id: [u8; 8]) -> bool {
+        self.senders.get(&id).is_some_and(|s| s.quarantined)
+    }
+
+    /// The quarantined vehicles.
+    pub fn quarantined(&self) -> impl Iterator<Item = [u8; 8]> + '_ {
+        self.senders
+            .iter()
+            .filter(|(_, s)| s.quarantined)
+            .map(|(id, _)| *id)
+    }
+
+    /// Vehicle `id`'s trust score, if it has sent anything lately.
+    pub fn trust(&self, id: [u8; 8]) -> Option<f64> {
+        self.senders.get(&id).map(|s| s.trust)
+    }
+
+    /// Judges one report of vehicle `id` with what lies `around` it: runs the checks,
+    /// updates the sender's trust, and says whether the report may act.
+    pub fn judge(&mut self, id: [u8; 8], report: &Observation, around: &Around) -> Verdict {
+        let t = self.config.thresholds;
+        let rules = self.config.trust;
+        let now = report.generated_at;
+        let sender = self.senders.entry(id).or_insert_with(|| Sender {
+            history: History::default(),
+            trust: 1.0,
+            trust_at: now,
+            quarantined: false,
+            last_report: [Millis::MIN / 2; Kind::ALL.len()],
+            last_seen: report.received_at,
+        });
+        sender.last_seen = report.received_at;
+        // Trust returns with time.
+        if now > sender.trust_at {
+            let dt = (now - sender.trust_at) as f64 / 1000.0;
+            sender.trust = (sender.trust + rules.recovery_per_s * dt).min(1.0);
+            sender.trust_at = now;
+        }
+        // Where a camera looks, how long it has not seen the sender.
+        sender.history.unseen_since = match (around.covering_rsu, around.seen_by_roadside) {
+            (Some(_), false) => sender.history.unseen_since.or(Some(now)),
+            _ => None,
+        };
+        let beacon = Beacon {
+            vehicle: id,
+            report,
+            history: &sender.history,
+            around,
+        };
+        let findings: Vec<(Kind, Finding)> = self
+            .checks
+            .iter()
+            .filter_map(|c| c.check(&beacon, &t).map(|f| (c.kind(), f)))
+            .collect();
+        for (kind, finding) in findings {
+            self.found[kind.index()] += 1;
+            let on = self.enabled[kind.index()];
+            if on {
+                let cost = rules.penalty * finding.excess.min(rules.max_excess);
+                sender.trust = (sender.trust - cost).max(0.0);
+            }
+            let entering = on
+                && self.config.mode == Mode::Enforce
+                && !sender.quarantined
+                && sender.trust < rules.quarantine_below;
+            if entering {
+                sender.quarantined = true;
+                self.changes.push(QuarantineChange {
+                    device: id,
+                    quarantined: true,
+                    at: now,
+                });
+            }
+            let action = match (on, sender.quarantined) {
+                (false, _) => Action::None,
+                (true, false) => Action::Flagged,
+                (true, true) => Action::Quarantined,
+            };
+            let last = &mut sender.last_report[kind.index()];
+            if entering || now - *last >= REPORT_EVERY_MS {
+                *last = now;
+                let evidence = sender
+                    .history
+                    .recent
+                    .iter()
+                    .rev()
+                    .take(4)
+                    .rev()
+                    .chain(std::iter::once(report))
+                    .map(Evidence::of)
+                    .collect();
+                self.reports.push(Report {
+                    device: id,
+                    kind,
+                    at: now,
+                    detail: finding.detail,
+                    evidence,
+                    action,
+                    trust: sender.trust,
+                });
+            }
+        }
+        if sender.quarantined && sender.trust >= rules.release_at {
+            sender.quarantined = false;
+            self.changes.push(QuarantineChange {
+                device: id,
+                quarantined: false,
+                at: now,
+            });
+        }
+        // The report joins the history only if it is later (a replayed one would rewrite it).
+        let h = &mut sender.history;
+        if h.last()
+            .is_none_or(|l| report.generated_at > l.generated_at)
+        {
+            match &mut h.kalman {
+                Some(k) => k.update(report.position, report.generated_at),
+                None => h.kalman = Some(kalman::Kalman::new(report.position, now)),
+            }
+            h.recent.push_back(report.clone());
+        }
+        while h.recent.len() > HISTORY_MAX
+            || h.recent
+                .front()
+                .is_some_and(|o| now - o.generated_at > HISTORY_MS)
+        {
+            h.recent.pop_front();
+        }
+        if sender.quarantined {
+            Verdict::Quarantined
+        } else {
+            Verdict::Trusted
+        }
+    }
+
+    /// Forgets senders silent since `now - 60 s`.
+    pub fn expire(&mut self, now: Millis) {
+        let changes = &mut self.changes;
+        self.senders.retain(|id, s| {
+            let keep = now - s.last_seen <= FORGET_AFTER_MS;
+            if !keep && s.quarantined {
+                changes.push(QuarantineChange {
+                    device: *id,
+                    quarantined: false,
+                    at: now,
+                });
+            }
+            keep
+        });
+    }
+
+    /// The reports since the last call.
+    pub fn take_reports(&mut self) -> Vec<Report> {
+        std::mem::take(&mut self.reports)
+    }
+
+    /// The quarantine changes since the last call.
+    pub fn take_changes(&mut self) -> Vec<QuarantineChange> {
+        std::mem::take(&mut self.changes)
+    }
+}
