@@ -58,6 +58,7 @@ impl Default for TrustRules {
 
 /// What the detector may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Nothing: reports are not checked.

@@ -30,6 +30,16 @@ fn signed_at(
     sign(&encode(frame).unwrap(), aid, header, who, form)
 }
 
+/// How a device's `n`-th beacon names its signer: the certificate in full once a second (every
+/// tenth beacon at 10 Hz), its digest otherwise, as 1609.2 devices do.
+fn beacon_form(n: u32) -> SignerForm {
+    if n.is_multiple_of(10) {
+        SignerForm::Certificate
+    } else {
+        SignerForm::Digest
+    }
+}
+
 fn signed(frame: &MessageFrame, aid: u64, who: &Credential, form: SignerForm) -> Vec<u8> {
     signed_at(frame, aid, now_millis(), who, form)
 }
@@ -301,11 +311,7 @@ fn a_vehicle_changing_pseudonym_stays_one_participant_and_keeps_its_advisories()
                 &leader
             };
             // The certificate in full once a second, as devices send it.
-            let form = if n.is_multiple_of(10) {
-                SignerForm::Certificate
-            } else {
-                SignerForm::Digest
-            };
+            let form = beacon_form(n);
             let topic = format!("V2X/OBU/{}/BSM/UP", hex(&b.id));
             let spdu = signed(&MessageFrame::BsmFrame(b), AID_BSM, signer, form);
             c.publish(topic, QoS::AtMostOnce, false, spdu).unwrap();
@@ -408,11 +414,7 @@ fn on_demand_a_forged_bsm_is_caught_before_an_advisory_rests_on_it() {
             if id == LEADER {
                 publish(id, &payload, &leader, SignerForm::Digest, true);
             } else {
-                let form = if n % 10 == 0 {
-                    SignerForm::Certificate
-                } else {
-                    SignerForm::Digest
-                };
+                let form = beacon_form(n);
                 publish(id, &payload, &follower, form, false);
             }
         }
@@ -434,11 +436,7 @@ fn on_demand_a_forged_bsm_is_caught_before_an_advisory_rests_on_it() {
         assert!(std::time::Instant::now() < deadline, "no FCW when genuine");
         for (id, payload) in pair() {
             let who = if id == LEADER { &leader } else { &follower };
-            let form = if n % 10 == 0 {
-                SignerForm::Certificate
-            } else {
-                SignerForm::Digest
-            };
+            let form = beacon_form(n);
             publish(id, &payload, who, form, false);
         }
         std::thread::sleep(Duration::from_millis(100));

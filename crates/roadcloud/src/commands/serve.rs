@@ -19,6 +19,7 @@ use roadcloud_admission::keeping_up::{OnDemand, Thinning};
 use roadcloud_admission::{AdmissionConfig, Decoded, Reason, Rejection, Security};
 use roadcloud_broker::{BrokerConfig, BrokerStats};
 use roadcloud_csae::MessageFrame;
+use roadcloud_misbehaviour::Mode as MisbehaviourMode;
 use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig};
 use roadcloud_security::trust::TrustStore;
 use roadcloud_store::Registry;
@@ -343,7 +344,7 @@ impl ServeArgs {
             },
 
             misbehaviour: roadcloud_misbehaviour::DetectorConfig {
-                mode: self.misbehaviour.into(),
+                mode: self.misbehaviour,
                 ..Default::default()
             },
         }
@@ -368,28 +369,6 @@ impl ServeArgs {
                 .map_err(|e| anyhow::anyhow!("[apps.{id}]: {e}"))?;
         }
         Ok(p)
-    }
-}
-
-/// What misbehaviour detection may do (`--misbehaviour`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MisbehaviourMode {
-    /// No checks.
-    Off,
-    /// Check and report; quarantine no one.
-    Monitor,
-    /// Check, report and quarantine.
-    Enforce,
-}
-
-impl From<MisbehaviourMode> for roadcloud_misbehaviour::Mode {
-    fn from(m: MisbehaviourMode) -> Self {
-        match m {
-            MisbehaviourMode::Off => roadcloud_misbehaviour::Mode::Off,
-            MisbehaviourMode::Monitor => roadcloud_misbehaviour::Mode::Monitor,
-            MisbehaviourMode::Enforce => roadcloud_misbehaviour::Mode::Enforce,
-        }
     }
 }
 
