@@ -548,7 +548,7 @@ async fn publish_bytes(
 
 /// What one publishing task sends in a --presign run.
 #[derive(Clone)]
-enum Sender {
+enum Publisher {
     /// Connection `c`'s vehicles (`c`, `c + C`, ...), on their own topics or forwarded by
     /// the bench RSU of `forward_topic`.
     Vehicles {
@@ -563,18 +563,18 @@ enum Sender {
 /// out (ms since the epoch), its topic and its bytes.
 type Schedule = Vec<(i64, String, Vec<u8>)>;
 
-/// What `sender` sends in the `total_ms` from `t0_ms`, as the live loops would make it:
+/// What `publisher` sends in the `total_ms` from `t0_ms`, as the live loops would make it:
 /// each message at its time, with that time as its generation time.
 fn scheduled_messages(
     args: &BenchArgs,
-    sender: &Sender,
+    publisher: &Publisher,
     t0_ms: i64,
     total_ms: i64,
 ) -> Vec<(String, roadcloud_csae::MessageFrame, i64)> {
     let mut fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
     let mut out = Vec::new();
-    match sender {
-        Sender::Vehicles { c, forward_topic } => {
+    match publisher {
+        Publisher::Vehicles { c, forward_topic } => {
             let mine: Vec<usize> = (*c..args.vehicles).step_by(args.connections).collect();
             let per_s = mine.len() as f64 * args.rate_hz;
             let n = (per_s * total_ms as f64 / 1000.0) as usize;
@@ -585,7 +585,7 @@ fn scheduled_messages(
                 out.push((forward_topic.clone().unwrap_or(topic), frame, at));
             }
         }
-        Sender::Rsus(units) => {
+        Publisher::Rsus(units) => {
             let mut units = units.clone();
             let ticks = (args.rsu_rate_hz * total_ms as f64 / 1000.0) as usize;
             for k in 0..ticks {
@@ -603,14 +603,18 @@ fn scheduled_messages(
     out
 }
 
-/// Signs every message of the run beforehand (--presign), one schedule per sender. The run
+/// Signs every message of the run beforehand (--presign), one schedule per publisher. The run
 /// starts when signing is done: its start is set from a measured signing rate, with room to
 /// spare, as the signed generation times must be the times the messages go out.
-fn presign(args: &BenchArgs, senders: &[Sender], total: Duration) -> Result<(i64, Vec<Schedule>)> {
+fn presign(
+    args: &BenchArgs,
+    publishers: &[Publisher],
+    total: Duration,
+) -> Result<(i64, Vec<Schedule>)> {
     let total_ms = total.as_millis() as i64;
     let keys = || device_keys(args).map(|k| k.expect("--presign requires --v2x-pki"));
-    // The signing rate, from a sample of the first sender's messages.
-    let sample: Vec<_> = scheduled_messages(args, &senders[0], now_millis(), total_ms)
+    // The signing rate, from a sample of the first publisher's messages.
+    let sample: Vec<_> = scheduled_messages(args, &publishers[0], now_millis(), total_ms)
         .into_iter()
         .take(400)
         .collect();
@@ -619,7 +623,7 @@ fn presign(args: &BenchArgs, senders: &[Sender], total: Duration) -> Result<(i64
         .sign_many(&sample)
         .map_err(|e| anyhow::anyhow!("cannot sign: {e}"))?;
     let per_message_s = timer.elapsed().as_secs_f64() / sample.len().max(1) as f64;
-    let count: usize = senders
+    let count: usize = publishers
         .iter()
         .map(|s| scheduled_messages(args, s, 0, total_ms).len())
         .sum();
@@ -629,7 +633,7 @@ fn presign(args: &BenchArgs, senders: &[Sender], total: Duration) -> Result<(i64
         "signing {count} messages beforehand (about {:.0} s); the run starts then",
         lead_ms as f64 / 1000.0
     );
-    let schedules = senders
+    let schedules = publishers
         .iter()
         .map(|s| {
             let messages = scheduled_messages(args, s, t0_ms, total_ms);
@@ -815,14 +819,14 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         if args.traffic != Traffic::Circles {
             bail!("--presign signs the circles traffic only");
         }
-        let senders: Vec<Sender> = (0..args.connections)
-            .map(|c| Sender::Vehicles {
+        let publishers: Vec<Publisher> = (0..args.connections)
+            .map(|c| Publisher::Vehicles {
                 c,
                 forward_topic: forward_topic(c),
             })
-            .chain(rsu_groups.iter().cloned().map(Sender::Rsus))
+            .chain(rsu_groups.iter().cloned().map(Publisher::Rsus))
             .collect();
-        let (t0_ms, schedules) = presign(&args, &senders, total)?;
+        let (t0_ms, schedules) = presign(&args, &publishers, total)?;
         tokio::time::sleep(Duration::from_millis((t0_ms - now_millis()).max(0) as u64)).await;
         Some(schedules.into_iter())
     } else {
