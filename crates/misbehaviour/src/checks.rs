@@ -10,7 +10,8 @@
 //! set for what real vehicles do on urban roads and motorways, named in [`Thresholds`].
 
 use crate::kalman::Kalman;
-use roadcloud_world::{Millis, Observation, Point};
+use roadcloud_per::jer::hex;
+use roadcloud_world::{Millis, Observation, Point, tracks};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -210,6 +211,12 @@ impl Finding {
             excess: excess.max(1.0),
         }
     }
+
+    /// A finding when `value` lies past `limit`, `value / limit` times past it; `detail`
+    /// says what is wrong.
+    pub fn beyond(value: f64, limit: f64, detail: impl FnOnce() -> String) -> Option<Finding> {
+        (value > limit).then(|| Finding::new(detail(), value / limit))
+    }
 }
 
 /// One check (module docs): whether a report holds, and if not, why.
@@ -254,11 +261,8 @@ impl Check for SpeedPlausibility {
     }
     fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
         let v = b.report.motion.speed_mps?;
-        (v > t.max_speed_mps).then(|| {
-            Finding::new(
-                format!("reports {v:.1} m/s, above {} m/s", t.max_speed_mps),
-                v / t.max_speed_mps,
-            )
+        Finding::beyond(v, t.max_speed_mps, || {
+            format!("reports {v:.1} m/s, above {} m/s", t.max_speed_mps)
         })
     }
 }
@@ -277,13 +281,10 @@ impl Check for AccelerationPlausibility {
         } else {
             t.max_decel_mps2
         };
-        (a.abs() > limit).then(|| {
-            Finding::new(
-                format!(
-                    "reports {a:.1} m/s², outside -{} .. {} m/s²",
-                    t.max_decel_mps2, t.max_accel_mps2
-                ),
-                a.abs() / limit,
+        Finding::beyond(a.abs(), limit, || {
+            format!(
+                "reports {a:.1} m/s², outside -{} .. {} m/s²",
+                t.max_decel_mps2, t.max_accel_mps2
             )
         })
     }
@@ -329,11 +330,8 @@ impl Check for BeaconFrequency {
             .iter()
             .filter(|o| o.generated_at > since)
             .count();
-        (n > t.max_beacons_per_s).then(|| {
-            Finding::new(
-                format!("{n} reports within a second, above {}", t.max_beacons_per_s),
-                n as f64 / t.max_beacons_per_s as f64,
-            )
+        Finding::beyond(n as f64, t.max_beacons_per_s as f64, || {
+            format!("{n} reports within a second, above {}", t.max_beacons_per_s)
         })
     }
 }
@@ -356,11 +354,8 @@ impl Check for PositionConsistency {
             .unwrap_or(0.0)
             .max(last.motion.speed_mps.unwrap_or(0.0));
         let max = (v + t.max_accel_mps2 * dt) * dt + t.position_tolerance_m;
-        (moved > max).then(|| {
-            Finding::new(
-                format!("moved {moved:.1} m in {dt:.2} s, at most {max:.1} m"),
-                moved / max,
-            )
+        Finding::beyond(moved, max, || {
+            format!("moved {moved:.1} m in {dt:.2} s, at most {max:.1} m")
         })
     }
 }
@@ -383,11 +378,8 @@ impl Check for SpeedConsistency {
             t.max_decel_mps2
         } * dt
             + t.speed_tolerance_mps;
-        (dv.abs() > limit).then(|| {
-            Finding::new(
-                format!("speed {v0:.1} -> {v1:.1} m/s in {dt:.2} s, at most {limit:.1} m/s apart"),
-                dv.abs() / limit,
-            )
+        Finding::beyond(dv.abs(), limit, || {
+            format!("speed {v0:.1} -> {v1:.1} m/s in {dt:.2} s, at most {limit:.1} m/s apart")
         })
     }
 }
@@ -429,14 +421,10 @@ impl Check for PositionSpeedConsistency {
         let reported = speeds.iter().sum::<f64>() / speeds.len() as f64;
         let derived = moved / dt;
         let slack = t.speed_tolerance_mps + 2.0 * t.position_tolerance_m / dt;
-        let off = (derived - reported).abs();
-        (off > slack).then(|| {
-            Finding::new(
-                format!(
-                    "moved at {derived:.1} m/s over {dt:.2} s, reports {reported:.1} m/s \
-                     (at most {slack:.1} apart)"
-                ),
-                off / slack,
+        Finding::beyond((derived - reported).abs(), slack, || {
+            format!(
+                "moved at {derived:.1} m/s over {dt:.2} s, reports {reported:.1} m/s \
+                 (at most {slack:.1} apart)"
             )
         })
     }
@@ -475,15 +463,11 @@ impl Check for PositionHeadingConsistency {
         let travel = de.atan2(dn).to_degrees().rem_euclid(360.0);
         // The heading halfway: on a curve the chord points between the two headings.
         let mid = then.motion.heading_deg.map_or(heading, |h0| {
-            let turn = (heading - h0 + 540.0).rem_euclid(360.0) - 180.0;
-            (h0 + turn / 2.0).rem_euclid(360.0)
+            (h0 + tracks::turn_deg(h0, heading) / 2.0).rem_euclid(360.0)
         });
-        let off = roadcloud_world::tracks::angle_between(travel, mid);
-        (off > t.heading_tolerance_deg).then(|| {
-            Finding::new(
-                format!("travels towards {travel:.0}°, heads {mid:.0}° ({off:.0}° apart)"),
-                off / t.heading_tolerance_deg,
-            )
+        let off = tracks::angle_between(travel, mid);
+        Finding::beyond(off, t.heading_tolerance_deg, || {
+            format!("travels towards {travel:.0}°, heads {mid:.0}° ({off:.0}° apart)")
         })
     }
 }
@@ -499,11 +483,8 @@ impl Check for KalmanConsistency {
     fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
         let k = b.history.kalman.as_ref()?;
         let nis = k.innovation(b.report.position, b.report.generated_at)?;
-        (nis > t.kalman_gate).then(|| {
-            Finding::new(
-                format!("innovation {nis:.1} beyond the gate {}", t.kalman_gate),
-                nis / t.kalman_gate,
-            )
+        Finding::beyond(nis, t.kalman_gate, || {
+            format!("innovation {nis:.1} beyond the gate {}", t.kalman_gate)
         })
     }
 }
@@ -555,8 +536,4 @@ impl Check for Phantom {
             )
         })
     }
-}
-
-pub(crate) fn hex(id: &[u8; 8]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -211,7 +211,7 @@ impl Bridge {
                 v.y - h.cos() * v.length_m / 2.0,
             );
             let yaw_rate_dps = self.previous_angle.get(&v.id).map_or(0.0, |a| {
-                ((v.angle_deg - a + 540.0).rem_euclid(360.0) - 180.0) / dt_s.max(1e-3)
+                roadcloud_world::tracks::turn_deg(*a, v.angle_deg) / dt_s.max(1e-3)
             });
             seen.insert(v.id.clone(), v.angle_deg);
             let emergency = v.class == "emergency";

@@ -96,7 +96,7 @@ pub enum Turn {
 impl Turn {
     /// The turn from heading `from_deg` to heading `to_deg` (degrees clockwise from north).
     pub fn between(from_deg: f64, to_deg: f64) -> Turn {
-        let d = (to_deg - from_deg + 540.0).rem_euclid(360.0) - 180.0;
+        let d = crate::tracks::turn_deg(from_deg, to_deg);
         if d.abs() <= 30.0 {
             Turn::Straight
         } else if d.abs() >= 150.0 {

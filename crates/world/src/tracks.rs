@@ -822,6 +822,12 @@ fn compatible(a: ParticipantKind, b: ParticipantKind) -> bool {
     a == b || a == ParticipantKind::Unknown || b == ParticipantKind::Unknown
 }
 
+/// The turn from heading `from_deg` to heading `to_deg`, degrees in [-180, 180), positive
+/// clockwise (to the right).
+pub fn turn_deg(from_deg: f64, to_deg: f64) -> f64 {
+    (to_deg - from_deg + 540.0).rem_euclid(360.0) - 180.0
+}
+
 /// The smaller angle between two headings, degrees.
 pub fn angle_between(a: f64, b: f64) -> f64 {
     let d = (a - b).abs();
