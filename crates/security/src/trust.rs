@@ -643,7 +643,8 @@ impl TrustStore {
         let pending = if defer_for == Some(signer.digest) {
             Some(pending)
         } else {
-            self.complete(&pending)?;
+            // Its revocation was checked above.
+            self.check_signature(&pending)?;
             None
         };
         let fingerprint = match &signed.signature {
@@ -669,6 +670,11 @@ impl TrustStore {
         if self.is_revoked(&pending.signer) {
             return Err(Failure::Revoked);
         }
+        self.check_signature(pending)
+    }
+
+    /// Whether the signature holds (the signer's revocation is the caller's to check).
+    fn check_signature(&self, pending: &PendingSignature) -> Result<(), Failure> {
         self.counters
             .signatures_checked
             .fetch_add(1, Ordering::Relaxed);
@@ -703,7 +709,7 @@ impl TrustStore {
                 signer.name
             )));
         }
-        self.complete(&self.signature_of(&signed, &signer)?)?;
+        self.check_signature(&self.signature_of(&signed, &signer)?)?;
         let contents: CrlContents =
             from_coer(body).map_err(|e| Failure::Malformed(e.to_string()))?;
         let (full, list) = match &contents.type_specific {
