@@ -218,8 +218,10 @@ pub struct Pipeline {
     gate: AdvisoryGate,
     /// Where each RSU is (the reference position of its latest RSM or RSI).
     pub rsus: HashMap<DeviceId, Point>,
-    /// When each RSU last said what its cameras see (its latest RSM).
-    cameras: HashMap<DeviceId, Millis>,
+    /// The RSUs that lately said what their cameras see, by the tile they stand in: where
+    /// each stands, and when its latest RSM came (a report's cameras are looked up in the
+    /// tiles around it, not among every RSU of the zone).
+    cameras: HashMap<TileId, HashMap<DeviceId, (Point, Millis)>>,
     relay: relay::RsiRelay,
     downlinks: Vec<RsuDownlink>,
     /// Vehicles that reported themselves since the applications last looked, by tile (each
@@ -341,7 +343,13 @@ impl Pipeline {
             }
             MessageFrame::RsmFrame(r) => {
                 self.locate_rsu(&a.topic, &r.ref_pos);
-                self.cameras.insert(a.topic.device, a.received_at);
+                if let Some(&p) = self.rsus.get(&a.topic.device) {
+                    let tile = self.tracks.grid().tile_of(p);
+                    self.cameras
+                        .entry(tile)
+                        .or_default()
+                        .insert(a.topic.device, (p, a.received_at));
+                }
                 observe_rsm(&self.frame, r, a.received_at)
             }
             MessageFrame::MapFrame(m) => {
@@ -396,13 +404,13 @@ impl Pipeline {
             .collect();
         let recent = o.received_at - CAMERA_SILENT_AFTER_MS;
         let covering_rsu = self
-            .cameras
-            .iter()
-            .filter(|(_, at)| **at >= recent)
-            .find_map(|(rsu, _)| {
-                let p = self.rsus.get(rsu)?;
-                (p.distance_to(o.position) <= t.camera_coverage_m).then_some(rsu.0)
-            });
+            .tracks
+            .grid()
+            .tiles_near(o.position, t.camera_coverage_m)
+            .filter_map(|tile| self.cameras.get(&tile))
+            .flatten()
+            .find(|(_, (p, at))| *at >= recent && p.distance_to(o.position) <= t.camera_coverage_m)
+            .map(|(rsu, _)| rsu.0);
         let seen_by_roadside = self
             .tracks
             .by_vehicle(vehicle)
@@ -560,8 +568,10 @@ impl Pipeline {
         self.unverified
             .retain(|v, _| tracks.by_vehicle(*v).is_some());
         self.misbehaviour.expire(now);
-        self.cameras
-            .retain(|_, at| now - *at <= CAMERA_SILENT_AFTER_MS);
+        self.cameras.retain(|_, in_tile| {
+            in_tile.retain(|_, (_, at)| now - *at <= CAMERA_SILENT_AFTER_MS);
+            !in_tile.is_empty()
+        });
         let signal_ttl = self.config.signal_ttl_ms;
         let touched = &mut self.journal.intersections_touched;
         self.signals.retain(|id, s| {
