@@ -591,14 +591,28 @@ fn scheduled_messages(
             for k in 0..ticks {
                 let at = t0_ms + (k as f64 * 1000.0 / args.rsu_rate_hz) as i64;
                 let t_s = (at - t0_ms) as f64 / 1000.0;
-                for r in &mut units {
-                    let spat = roadcloud_sim::spat(r, at);
-                    for (topic, frame) in fleet.rsm(r, t_s, at).into_iter().chain([spat]) {
-                        out.push((topic, frame, at));
-                    }
+                for (topic, frame) in rsu_tick(&fleet, &mut units, t_s, at) {
+                    out.push((topic, frame, at));
                 }
             }
         }
+    }
+    out
+}
+
+/// What the RSUs send at one tick, `t_s` into the run: each one's RSM of the fleet it sees,
+/// and its SPAT.
+fn rsu_tick(
+    fleet: &Fleet,
+    units: &mut [roadcloud_sim::Rsu],
+    t_s: f64,
+    now_ms: i64,
+) -> Vec<(String, roadcloud_csae::MessageFrame)> {
+    let mut out = Vec::new();
+    for r in units {
+        let spat = roadcloud_sim::spat(r, now_ms);
+        out.extend(fleet.rsm(r, t_s, now_ms));
+        out.push(spat);
     }
     out
 }
@@ -935,12 +949,9 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 tick.tick().await;
                 let now_ms = now_millis();
                 let t_s = (now_ms - start_ms) as f64 / 1000.0;
-                for r in &mut units {
-                    let spat = roadcloud_sim::spat(r, now_ms);
-                    for (topic, frame) in fleet.rsm(r, t_s, now_ms).into_iter().chain([spat]) {
-                        if !publish(&client, topic, &frame, &sent, keys.as_mut()).await {
-                            return;
-                        }
+                for (topic, frame) in rsu_tick(&fleet, &mut units, t_s, now_ms) {
+                    if !publish(&client, topic, &frame, &sent, keys.as_mut()).await {
+                        return;
                     }
                 }
             }
