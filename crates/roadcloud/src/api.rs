@@ -398,8 +398,17 @@ fn stored_json(state: &AppState) -> Value {
         "events": c.events,
         "device_status": c.device_status,
         "advisories": c.advisories,
+        "misbehaviour": c.misbehaviour,
         "last_commit_at": state.store.stored().last_commit_at.load(std::sync::atomic::Ordering::Acquire),
     })
+}
+
+/// One metric of one value in the Prometheus text format: its help, its type, its value.
+fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    use std::fmt::Write;
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+    let _ = writeln!(out, "{name} {value}");
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
@@ -504,19 +513,17 @@ async fn metrics(State(state): State<AppState>) -> Response {
                 store.revoked_count() as u64,
             ),
         ] {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} {kind}");
-            let _ = writeln!(out, "{name} {v}");
+            metric(&mut out, name, kind, help, v);
         }
         if let Some(share) = signatures.verified_share() {
-            let name = "roadcloud_messages_verified_share";
-            let _ = writeln!(
-                out,
-                "# HELP {name} Share of the signed messages admitted whose signature was \
-                 checked, on arrival or later."
+            metric(
+                &mut out,
+                "roadcloud_messages_verified_share",
+                "gauge",
+                "Share of the signed messages admitted whose signature was checked, on \
+                 arrival or later.",
+                share,
             );
-            let _ = writeln!(out, "# TYPE {name} gauge");
-            let _ = writeln!(out, "{name} {share}");
         }
     }
     let _ = writeln!(
@@ -531,35 +538,34 @@ async fn metrics(State(state): State<AppState>) -> Response {
             kind.as_str()
         );
     }
-    let _ = writeln!(
-        out,
-        "# HELP roadcloud_quarantined_devices Vehicles quarantined now."
+    metric(
+        &mut out,
+        "roadcloud_quarantined_devices",
+        "gauge",
+        "Vehicles quarantined now.",
+        p.misbehaviour.quarantined().count(),
     );
-    let _ = writeln!(out, "# TYPE roadcloud_quarantined_devices gauge");
-    let _ = writeln!(
-        out,
-        "roadcloud_quarantined_devices {}",
-        p.misbehaviour.quarantined().count()
+    metric(
+        &mut out,
+        "roadcloud_quarantined_reports_total",
+        "counter",
+        "Reports of quarantined vehicles, not applied.",
+        p.counters.quarantined_reports,
     );
-    let _ = writeln!(
-        out,
-        "# HELP roadcloud_quarantined_reports_total Reports of quarantined vehicles, not applied."
+    metric(
+        &mut out,
+        "roadcloud_participants",
+        "gauge",
+        "Live tracked participants.",
+        p.tracks.len(),
     );
-    let _ = writeln!(out, "# TYPE roadcloud_quarantined_reports_total counter");
-    let _ = writeln!(
-        out,
-        "roadcloud_quarantined_reports_total {}",
-        p.counters.quarantined_reports
+    metric(
+        &mut out,
+        "roadcloud_devices",
+        "gauge",
+        "Devices seen since start.",
+        p.admission.devices().len(),
     );
-    let _ = writeln!(
-        out,
-        "# HELP roadcloud_participants Live tracked participants."
-    );
-    let _ = writeln!(out, "# TYPE roadcloud_participants gauge");
-    let _ = writeln!(out, "roadcloud_participants {}", p.tracks.len());
-    let _ = writeln!(out, "# HELP roadcloud_devices Devices seen since start.");
-    let _ = writeln!(out, "# TYPE roadcloud_devices gauge");
-    let _ = writeln!(out, "roadcloud_devices {}", p.admission.devices().len());
     drop(w);
     if let Some(b) = &state.broker {
         use std::sync::atomic::Ordering::Relaxed;
@@ -613,9 +619,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
                 b.disconnected_revoked.load(Relaxed),
             ),
         ] {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} {kind}");
-            let _ = writeln!(out, "{name} {v}");
+            metric(&mut out, name, kind, help, v);
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
