@@ -171,6 +171,19 @@ pub struct Rejection {
     pub reason: Reason,
     /// What exactly (e.g. the decoder's error).
     pub detail: String,
+    /// For a message an OBU sent under another id ([`Reason::Spoofed`]): who sent it and as
+    /// whom. Over an authenticated link only that OBU publishes on its topic, so it is a
+    /// device posing as another (a Sybil; docs/misbehaviour.md#sybil).
+    pub impostor: Option<Impostor>,
+}
+
+/// An OBU that sent a message under another vehicle's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Impostor {
+    /// The OBU (its topic's device).
+    pub device: DeviceId,
+    /// The id the message carried.
+    pub claimed: [u8; 8],
 }
 
 /// What an admitted uplink carries.
@@ -512,6 +525,7 @@ fn reject(reason: Reason, detail: impl Into<String>) -> Rejection {
     Rejection {
         reason,
         detail: detail.into(),
+        impostor: None,
     }
 }
 
@@ -738,14 +752,20 @@ fn decode_frame(topic: &Topic, payload: &[u8]) -> Result<(MessageFrame, Option<u
         && must_match
         && id != topic.device.0
     {
-        return Err(reject(
-            Reason::Spoofed,
-            format!(
-                "message id {} is not the topic's {}",
-                DeviceId(id),
-                topic.device
-            ),
-        ));
+        return Err(Rejection {
+            impostor: (topic.kind == DeviceKind::Obu).then_some(Impostor {
+                device: topic.device,
+                claimed: id,
+            }),
+            ..reject(
+                Reason::Spoofed,
+                format!(
+                    "message id {} is not the topic's {}",
+                    DeviceId(id),
+                    topic.device
+                ),
+            )
+        });
     }
     Ok((message, sec_mark))
 }

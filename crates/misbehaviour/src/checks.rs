@@ -27,6 +27,8 @@ pub enum Kind {
     PositionConsistency,
     /// Its speed changed faster than any vehicle accelerates or brakes.
     SpeedConsistency,
+    /// Its speed changed otherwise than its own reported acceleration says.
+    SpeedAccelerationConsistency,
     /// Its positions and its reported speed disagree (it says it moves and stands, or the
     /// reverse, or at another speed).
     PositionSpeedConsistency,
@@ -42,15 +44,25 @@ pub enum Kind {
     Overlap,
     /// It is where an RSU's camera looks, and the camera sees nothing there.
     Phantom,
+    /// Its reports repeat, position for position, what another vehicle reported a moment
+    /// before: another device's trajectory replayed under its id.
+    Replay,
+    /// An OBU sent under another vehicle's id (admission refuses the message as spoofed):
+    /// one device posing as several, a Sybil attack.
+    Sybil,
+    /// Its reports arrive late, every one of them, for a second or more: held back and
+    /// sent on.
+    Delayed,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 15] = [
         Kind::SpeedPlausibility,
         Kind::AccelerationPlausibility,
         Kind::PositionConsistency,
         Kind::SpeedConsistency,
+        Kind::SpeedAccelerationConsistency,
         Kind::PositionSpeedConsistency,
         Kind::PositionHeadingConsistency,
         Kind::BeaconFrequency,
@@ -58,6 +70,9 @@ impl Kind {
         Kind::KalmanConsistency,
         Kind::Overlap,
         Kind::Phantom,
+        Kind::Replay,
+        Kind::Sybil,
+        Kind::Delayed,
     ];
 
     /// The name in reports, metrics and the API.
@@ -67,6 +82,7 @@ impl Kind {
             Kind::AccelerationPlausibility => "acceleration_plausibility",
             Kind::PositionConsistency => "position_consistency",
             Kind::SpeedConsistency => "speed_consistency",
+            Kind::SpeedAccelerationConsistency => "speed_acceleration_consistency",
             Kind::PositionSpeedConsistency => "position_speed_consistency",
             Kind::PositionHeadingConsistency => "position_heading_consistency",
             Kind::BeaconFrequency => "beacon_frequency",
@@ -74,6 +90,9 @@ impl Kind {
             Kind::KalmanConsistency => "kalman_consistency",
             Kind::Overlap => "overlap",
             Kind::Phantom => "phantom",
+            Kind::Replay => "replay",
+            Kind::Sybil => "sybil",
+            Kind::Delayed => "delayed",
         }
     }
 
@@ -102,6 +121,14 @@ pub struct Thresholds {
     pub position_tolerance_m: f64,
     /// What a speed may be off by, m/s.
     pub speed_tolerance_mps: f64,
+    /// What the distance between two positions a second or so apart may be off by, metres:
+    /// the errors of GNSS fixes that close in time are largely the same (satellites,
+    /// atmosphere, multipath), so they mostly cancel in a displacement; automotive
+    /// receivers give velocity to 0.1-0.2 m/s.
+    pub displacement_tolerance_m: f64,
+    /// What a speed change over the baseline may differ from the reported acceleration's
+    /// integral by, m/s (an accelerometer's bias, a slope's share of gravity, sampling).
+    pub speed_acceleration_tolerance_mps: f64,
     /// How far a direction of travel may lie from the heading, degrees.
     pub heading_tolerance_deg: f64,
     /// Over how long the speed and direction of travel are taken from positions,
@@ -119,6 +146,21 @@ pub struct Thresholds {
     /// How long a vehicle may go unseen where a camera looks before it is a phantom,
     /// milliseconds.
     pub phantom_after_ms: Millis,
+    /// Two reports this close, metres (with the same speed and heading to the standard's
+    /// resolution), are one report twice: a replay.
+    pub replay_match_m: f64,
+    /// How far around a report other vehicles' reports are searched for the one it
+    /// replays, metres.
+    pub replay_reach_m: f64,
+    /// How long before a report another's may be that it repeats, milliseconds: a follower
+    /// reaches a leader's place its gap and its length later, over a second at any speed
+    /// (the 1 s reaction-time headway and more), so a repeat within a second is a replay.
+    pub replay_within_ms: Millis,
+    /// A report older than this on arrival is late, milliseconds.
+    pub late_after_ms: Millis,
+    /// How long every report of a sender must arrive late before it is delayed on
+    /// purpose, milliseconds (one late report is a slow link).
+    pub delayed_for_ms: Millis,
 }
 
 impl Default for Thresholds {
@@ -129,6 +171,8 @@ impl Default for Thresholds {
             max_decel_mps2: 11.0,
             position_tolerance_m: 3.0,
             speed_tolerance_mps: 3.0,
+            displacement_tolerance_m: 1.5,
+            speed_acceleration_tolerance_mps: 1.5,
             heading_tolerance_deg: 45.0,
             baseline_ms: 1_000,
             max_beacons_per_s: 15,
@@ -136,6 +180,11 @@ impl Default for Thresholds {
             overlap_m: 1.2,
             camera_coverage_m: 60.0,
             phantom_after_ms: 3_000,
+            replay_match_m: 0.05,
+            replay_reach_m: 60.0,
+            replay_within_ms: 1_000,
+            late_after_ms: 500,
+            delayed_for_ms: 1_000,
         }
     }
 }
@@ -148,6 +197,10 @@ pub struct History {
     pub(crate) kalman: Option<Kalman>,
     /// Since when it has been where a camera looks without being seen, ms.
     pub(crate) unseen_since: Option<Millis>,
+    /// Since when every report of it has arrived late, ms (generation time).
+    pub(crate) late_since: Option<Millis>,
+    /// The vehicle its previous report stood on, if any.
+    pub(crate) overlapped: Option<[u8; 8]>,
 }
 
 impl History {
@@ -164,6 +217,8 @@ pub struct Neighbour {
     pub vehicle: Option<[u8; 8]>,
     /// Where it is.
     pub position: Point,
+    /// When it was last reported there, ms since the epoch.
+    pub at: Millis,
 }
 
 /// What the world knows around a report: the other participants near it, and whether an
@@ -178,6 +233,15 @@ pub struct Around {
     pub seen_by_roadside: bool,
 }
 
+/// Another vehicle near the sender, as the detector has it: its id and its recent reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Other<'a> {
+    /// Its vehicle id.
+    pub vehicle: [u8; 8],
+    /// Its reports.
+    pub history: &'a History,
+}
+
 /// One report to check: the sender's vehicle id, the report, its history and what lies
 /// around it.
 #[derive(Debug)]
@@ -190,6 +254,8 @@ pub struct Beacon<'a> {
     pub history: &'a History,
     /// What the world knows around it.
     pub around: &'a Around,
+    /// The other vehicles that reported lately within [`Thresholds::replay_reach_m`].
+    pub others: &'a [Other<'a>],
 }
 
 /// What a failed check found: a sentence saying what is wrong, and how far beyond its
@@ -225,6 +291,11 @@ pub trait Check: Send + Sync {
     fn kind(&self) -> Kind;
     /// `None` when the report holds.
     fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding>;
+    /// Whether its findings are ones no honest device produces, so that the sender loses
+    /// all its trust at once (a replayed trajectory).
+    fn conclusive(&self) -> bool {
+        false
+    }
 }
 
 /// Every check, in the order they run.
@@ -236,11 +307,14 @@ pub fn catalogue() -> Vec<Box<dyn Check>> {
         Box::new(BeaconFrequency),
         Box::new(PositionConsistency),
         Box::new(SpeedConsistency),
+        Box::new(SpeedAccelerationConsistency),
         Box::new(PositionSpeedConsistency),
         Box::new(PositionHeadingConsistency),
         Box::new(KalmanConsistency),
         Box::new(Overlap),
         Box::new(Phantom),
+        Box::new(Replay),
+        Box::new(Delayed),
     ]
 }
 
@@ -250,6 +324,32 @@ fn since_last<'a>(b: &'a Beacon<'_>, max_s: f64) -> Option<(&'a Observation, f64
     let last = b.history.last()?;
     let dt = (b.report.generated_at - last.generated_at) as f64 / 1000.0;
     (dt > 0.0 && dt <= max_s).then_some((last, dt))
+}
+
+/// Where the baseline starts: the index in the sender's history of its newest report at
+/// least [`Thresholds::baseline_ms`] before this one, and the seconds between, unless that
+/// is over twice the baseline (a gap in its reports).
+fn baseline_start(b: &Beacon<'_>, t: &Thresholds) -> Option<(usize, f64)> {
+    let now = b.report.generated_at;
+    let i = b
+        .history
+        .recent
+        .iter()
+        .rposition(|o| now - o.generated_at >= t.baseline_ms)?;
+    let dt_ms = now - b.history.recent[i].generated_at;
+    (dt_ms <= 2 * t.baseline_ms).then_some((i, dt_ms as f64 / 1000.0))
+}
+
+/// A finding when a condition has held since `since` for at least `for_ms` by the report's
+/// generation time; `detail` says what, given the seconds it has lasted.
+fn lasting(
+    b: &Beacon<'_>,
+    since: Option<Millis>,
+    for_ms: Millis,
+    detail: impl FnOnce(f64) -> String,
+) -> Option<Finding> {
+    let lasted = b.report.generated_at - since?;
+    (lasted >= for_ms).then(|| Finding::new(detail(lasted as f64 / 1000.0), 1.0))
 }
 
 /// Reported speed no vehicle drives (F2MD "speed plausibility").
@@ -384,6 +484,46 @@ impl Check for SpeedConsistency {
     }
 }
 
+/// Its speed changed over the baseline (a second) otherwise than its own reported
+/// longitudinal acceleration says (the integral of the reported accelerations, T/CSAE 53-2020
+/// DF_AccelerationSet4Way): a speed lie that stays put while the vehicle brakes or speeds up
+/// (VeReMi "constant speed"), or that varies while it cruises.
+pub struct SpeedAccelerationConsistency;
+
+impl Check for SpeedAccelerationConsistency {
+    fn kind(&self) -> Kind {
+        Kind::SpeedAccelerationConsistency
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let (then, dt) = baseline_start(b, t)?;
+        let span: Vec<&Observation> = b
+            .history
+            .recent
+            .range(then..)
+            .chain(std::iter::once(b.report))
+            .collect();
+        // A vehicle at a standstill reads its accelerometer, not its speed: the speed stays
+        // at 0 whatever it says.
+        if span
+            .iter()
+            .any(|o| o.motion.speed_mps.is_none_or(|v| v < 0.5))
+        {
+            return None;
+        }
+        let mut integral = 0.0;
+        for w in span.windows(2) {
+            let (a0, a1) = (w[0].motion.accel_long_mps2?, w[1].motion.accel_long_mps2?);
+            let step = (w[1].generated_at - w[0].generated_at) as f64 / 1000.0;
+            integral += (a0 + a1) / 2.0 * step;
+        }
+        let dv = b.report.motion.speed_mps? - span[0].motion.speed_mps?;
+        let off = (dv - integral).abs();
+        Finding::beyond(off, t.speed_acceleration_tolerance_mps, || {
+            format!("speed changed {dv:+.1} m/s in {dt:.2} s, its accelerations {integral:+.1} m/s")
+        })
+    }
+}
+
 /// Its positions and its reported speeds disagree: the distance between two reports is
 /// not what the mean of their speeds covers in the time between (F2MD "position speed
 /// consistency"). Taken over the baseline (a second), so that GNSS noise averages out.
@@ -394,17 +534,8 @@ impl Check for PositionSpeedConsistency {
         Kind::PositionSpeedConsistency
     }
     fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
-        let now = b.report.generated_at;
-        let then = b
-            .history
-            .recent
-            .iter()
-            .rev()
-            .find(|o| now - o.generated_at >= t.baseline_ms)?;
-        let dt = (now - then.generated_at) as f64 / 1000.0;
-        if dt > 2.0 * t.baseline_ms as f64 / 1000.0 {
-            return None;
-        }
+        let (i, dt) = baseline_start(b, t)?;
+        let then = &b.history.recent[i];
         let moved = b.report.position.distance_to(then.position);
         // The mean reported speed over the span, from every report in it.
         let speeds: Vec<f64> = b
@@ -420,7 +551,7 @@ impl Check for PositionSpeedConsistency {
         }
         let reported = speeds.iter().sum::<f64>() / speeds.len() as f64;
         let derived = moved / dt;
-        let slack = t.speed_tolerance_mps + 2.0 * t.position_tolerance_m / dt;
+        let slack = t.speed_tolerance_mps + t.displacement_tolerance_m / dt;
         Finding::beyond((derived - reported).abs(), slack, || {
             format!(
                 "moved at {derived:.1} m/s over {dt:.2} s, reports {reported:.1} m/s \
@@ -443,16 +574,8 @@ impl Check for PositionHeadingConsistency {
         if b.report.motion.speed_mps? < 3.0 {
             return None;
         }
-        let now = b.report.generated_at;
-        let then = b
-            .history
-            .recent
-            .iter()
-            .rev()
-            .find(|o| now - o.generated_at >= t.baseline_ms)?;
-        if now - then.generated_at > 2 * t.baseline_ms {
-            return None;
-        }
+        let (i, _) = baseline_start(b, t)?;
+        let then = &b.history.recent[i];
         let (de, dn) = (
             b.report.position.east_m - then.position.east_m,
             b.report.position.north_m - then.position.north_m,
@@ -489,8 +612,21 @@ impl Check for KalmanConsistency {
     }
 }
 
-/// It stands where another vehicle says it stands (F2MD "intersection check"; Sybil
-/// ghosts placed on real vehicles).
+/// Whether neighbour `n` stands where `report` says its sender stands, reported there within
+/// [`OVERLAP_FRESH_MS`] of it (a track coasting on after its vehicle left, at the end of its
+/// route, is no one in the way).
+pub(crate) fn overlaps(n: &Neighbour, report: &Observation, t: &Thresholds) -> bool {
+    (n.at - report.generated_at).abs() <= OVERLAP_FRESH_MS
+        && n.position.distance_to(report.position) < t.overlap_m
+}
+
+/// How close in time two reports must be to stand in one place together, milliseconds (one
+/// BSM interval and its jitter).
+pub const OVERLAP_FRESH_MS: Millis = 150;
+
+/// It stands where another vehicle says it stands, two reports in a row (F2MD
+/// "intersection check"; Sybil ghosts placed on real vehicles, a stopped ghost traffic
+/// drives through; one report is a lane change seen by two GNSS receivers' errors).
 pub struct Overlap;
 
 impl Check for Overlap {
@@ -500,7 +636,8 @@ impl Check for Overlap {
     fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
         let other = b.around.neighbours.iter().find(|n| {
             n.vehicle.is_some_and(|v| v != b.vehicle)
-                && n.position.distance_to(b.report.position) < t.overlap_m
+                && n.vehicle == b.history.overlapped
+                && overlaps(n, b.report, t)
         })?;
         Some(Finding::new(
             format!(
@@ -523,17 +660,96 @@ impl Check for Phantom {
     }
     fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
         let rsu = b.around.covering_rsu?;
-        let since = b.history.unseen_since?;
-        let unseen = b.report.generated_at - since;
-        (unseen >= t.phantom_after_ms).then(|| {
-            Finding::new(
+        lasting(b, b.history.unseen_since, t.phantom_after_ms, |s| {
+            format!(
+                "in view of RSU {}'s camera for {s:.1} s, and not seen by it",
+                hex(&rsu)
+            )
+        })
+    }
+}
+
+/// Its last three reports repeat, each to the standard's resolution (position 1e-7°, speed
+/// 0.02 m/s, heading 0.0125°; T/CSAE 53-2020 DF_Position3D, DE_Speed, DE_Heading), reports
+/// another vehicle made before: a trajectory replayed (VeReMi "data replay"). A vehicle
+/// following another drives through its places, but not at its very speed and heading at
+/// each of them, three reports in a row; one standing still is not checked.
+pub struct Replay;
+
+impl Replay {
+    fn same(mine: &Observation, theirs: &Observation, t: &Thresholds) -> bool {
+        let close = |a: Option<f64>, b: Option<f64>, tol: f64| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() <= tol,
+            _ => false,
+        };
+        theirs.generated_at < mine.generated_at
+            && mine.generated_at - theirs.generated_at <= t.replay_within_ms
+            && mine.position.distance_to(theirs.position) <= t.replay_match_m
+            && close(mine.motion.speed_mps, theirs.motion.speed_mps, 0.011)
+            && mine
+                .motion
+                .heading_deg
+                .zip(theirs.motion.heading_deg)
+                .is_some_and(|(a, b)| tracks::angle_between(a, b) <= 0.013)
+    }
+}
+
+impl Check for Replay {
+    fn kind(&self) -> Kind {
+        Kind::Replay
+    }
+    fn conclusive(&self) -> bool {
+        true
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        // A vehicle standing still repeats itself, and whoever stood there before it.
+        if b.history.recent.len() < 2 || b.report.motion.speed_mps.is_none_or(|v| v < 1.0) {
+            return None;
+        }
+        let mine: Vec<&Observation> = std::iter::once(b.report)
+            .chain(b.history.recent.iter().rev().take(2))
+            .collect();
+        b.others.iter().find_map(|other| {
+            let lags: Vec<Millis> = mine
+                .iter()
+                .map(|m| {
+                    other
+                        .history
+                        .recent
+                        .iter()
+                        .find(|o| Replay::same(m, o, t))
+                        .map(|o| m.generated_at - o.generated_at)
+                })
+                .collect::<Option<_>>()?;
+            Some(Finding::new(
                 format!(
-                    "in view of RSU {}'s camera for {:.1} s, and not seen by it",
-                    hex(&rsu),
-                    unseen as f64 / 1000.0
+                    "its last {} reports repeat vehicle {}'s of {} ms before",
+                    mine.len(),
+                    hex(&other.vehicle),
+                    lags[0]
                 ),
                 1.0,
-            )
+            ))
+        })
+    }
+}
+
+/// Every report of the sender for a while arrived late: held back and sent on (VeReMi
+/// "delayed messages"). One late report is a slow link, and admission drops any older
+/// than its window; a steady delay is chosen.
+pub struct Delayed;
+
+impl Check for Delayed {
+    fn kind(&self) -> Kind {
+        Kind::Delayed
+    }
+    fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
+        let age = b.report.received_at - b.report.generated_at;
+        if age <= t.late_after_ms {
+            return None;
+        }
+        lasting(b, b.history.late_since, t.delayed_for_ms, |s| {
+            format!("every report for {s:.1} s arrived late, this one {age} ms")
         })
     }
 }

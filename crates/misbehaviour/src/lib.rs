@@ -20,7 +20,7 @@
 pub mod checks;
 mod kalman;
 
-pub use checks::{Around, Beacon, Check, Finding, History, Kind, Neighbour, Thresholds};
+pub use checks::{Around, Beacon, Check, Finding, History, Kind, Neighbour, Other, Thresholds};
 
 use roadcloud_world::{Millis, Observation};
 use serde::{Deserialize, Serialize};
@@ -38,8 +38,10 @@ pub struct TrustRules {
     pub max_excess: f64,
     /// How much trust returns each second without a finding.
     pub recovery_per_s: f64,
-    /// Below this score the sender is quarantined.
-    pub quarantine_below: f64,
+    /// At or below this score the sender is quarantined: one physically impossible report
+    /// (a finding [`max_excess`](Self::max_excess) times past its limit, costing 0.6) is
+    /// enough; lesser findings take two or more.
+    pub quarantine_at: f64,
     /// At or above this score, a quarantined sender is released.
     pub release_at: f64,
 }
@@ -50,7 +52,7 @@ impl Default for TrustRules {
             penalty: 0.2,
             max_excess: 3.0,
             recovery_per_s: 0.1,
-            quarantine_below: 0.4,
+            quarantine_at: 0.4,
             release_at: 0.9,
         }
     }
@@ -140,7 +142,7 @@ pub struct Report {
     pub device: [u8; 8],
     /// The check that failed.
     pub kind: Kind,
-    /// When (the failing report's generation time), ms since the epoch.
+    /// When it was found (the failing report's arrival), ms since the epoch.
     pub at: Millis,
     /// What is wrong.
     pub detail: String,
@@ -178,6 +180,9 @@ const HISTORY_MS: Millis = 2_500;
 const HISTORY_MAX: usize = 64;
 /// One report per sender and kind in this long; findings between count all the same.
 const REPORT_EVERY_MS: Millis = 1_000;
+/// The side of the cells the detector files senders in by their last position, metres
+/// (other vehicles' reports are looked for in the cells around a report).
+const CELL_M: f64 = 50.0;
 /// A sender silent this long is forgotten (a quarantined one too: its reports, should it
 /// come back, are judged afresh, which its first lies quarantine again).
 const FORGET_AFTER_MS: Millis = 60_000;
@@ -190,6 +195,17 @@ struct Sender {
     quarantined: bool,
     last_report: [Millis; Kind::ALL.len()],
     last_seen: Millis,
+    cell: (i32, i32),
+    /// How often it has been quarantined: each time past the first, its trust returns at
+    /// half the rate (a repeat offender proves itself longer).
+    quarantines: u32,
+}
+
+fn cell_of(p: roadcloud_world::Point) -> (i32, i32) {
+    (
+        (p.east_m / CELL_M).floor() as i32,
+        (p.north_m / CELL_M).floor() as i32,
+    )
 }
 
 /// The detector (module docs): one per writer, fed every vehicle's report.
@@ -198,6 +214,8 @@ pub struct Detector {
     checks: Vec<Box<dyn Check>>,
     enabled: [bool; Kind::ALL.len()],
     senders: HashMap<[u8; 8], Sender>,
+    /// Senders by the cell of their last report.
+    cells: HashMap<(i32, i32), Vec<[u8; 8]>>,
     reports: Vec<Report>,
     changes: Vec<QuarantineChange>,
     found: [u64; Kind::ALL.len()],
@@ -229,6 +247,7 @@ impl Detector {
             checks: checks::catalogue(),
             enabled,
             senders: HashMap::default(),
+            cells: HashMap::default(),
             reports: Vec::new(),
             changes: Vec::new(),
             found: [0; Kind::ALL.len()],
@@ -278,95 +297,33 @@ impl Detector {
     /// updates the sender's trust, and says whether the report may act.
     pub fn judge(&mut self, id: [u8; 8], report: &Observation, around: &Around) -> Verdict {
         let t = self.config.thresholds;
-        let rules = self.config.trust;
         let now = report.generated_at;
-        let sender = self.senders.entry(id).or_insert_with(|| Sender {
-            history: History::default(),
-            trust: 1.0,
-            trust_at: now,
-            quarantined: false,
-            last_report: [Millis::MIN / 2; Kind::ALL.len()],
-            last_seen: report.received_at,
-        });
-        sender.last_seen = report.received_at;
-        // Trust returns with time.
-        if now > sender.trust_at {
-            let dt = (now - sender.trust_at) as f64 / 1000.0;
-            sender.trust = (sender.trust + rules.recovery_per_s * dt).min(1.0);
-            sender.trust_at = now;
-        }
+        let cell = cell_of(report.position);
+        let sender = self.enter(id, now, report.received_at);
         // Where a camera looks, how long it has not seen the sender.
         sender.history.unseen_since = match (around.covering_rsu, around.seen_by_roadside) {
             (Some(_), false) => sender.history.unseen_since.or(Some(now)),
             _ => None,
         };
-        let beacon = Beacon {
-            vehicle: id,
-            report,
-            history: &sender.history,
-            around,
-        };
-        let findings: Vec<(Kind, Finding)> = self
-            .checks
+        // Since when every report of it has arrived late.
+        sender.history.late_since = (report.received_at - now > t.late_after_ms)
+            .then(|| sender.history.late_since.unwrap_or(now));
+        if sender.cell != cell {
+            let old = sender.cell;
+            sender.cell = cell;
+            if let Some(ids) = self.cells.get_mut(&old) {
+                ids.retain(|i| *i != id);
+            }
+            self.cells.entry(cell).or_default().push(id);
+        }
+        let findings = self.run_checks(id, report, around);
+        self.decide(id, report.received_at, findings, Some(report));
+        let sender = self.senders.get_mut(&id).expect("entered above");
+        sender.history.overlapped = around
+            .neighbours
             .iter()
-            .filter_map(|c| c.check(&beacon, &t).map(|f| (c.kind(), f)))
-            .collect();
-        for (kind, finding) in findings {
-            self.found[kind.index()] += 1;
-            let on = self.enabled[kind.index()];
-            if on {
-                let cost = rules.penalty * finding.excess.min(rules.max_excess);
-                sender.trust = (sender.trust - cost).max(0.0);
-            }
-            let entering = on
-                && self.config.mode == Mode::Enforce
-                && !sender.quarantined
-                && sender.trust < rules.quarantine_below;
-            if entering {
-                sender.quarantined = true;
-                self.changes.push(QuarantineChange {
-                    device: id,
-                    quarantined: true,
-                    at: now,
-                });
-            }
-            let action = match (on, sender.quarantined) {
-                (false, _) => Action::None,
-                (true, false) => Action::Flagged,
-                (true, true) => Action::Quarantined,
-            };
-            let last = &mut sender.last_report[kind.index()];
-            if entering || now - *last >= REPORT_EVERY_MS {
-                *last = now;
-                let evidence = sender
-                    .history
-                    .recent
-                    .iter()
-                    .rev()
-                    .take(4)
-                    .rev()
-                    .chain(std::iter::once(report))
-                    .map(Evidence::of)
-                    .collect();
-                self.reports.push(Report {
-                    device: id,
-                    kind,
-                    at: now,
-                    detail: finding.detail,
-                    evidence,
-                    action,
-                    trust: sender.trust,
-                });
-            }
-        }
-        if sender.quarantined && sender.trust >= rules.release_at {
-            sender.quarantined = false;
-            self.changes.push(QuarantineChange {
-                device: id,
-                quarantined: false,
-                at: now,
-            });
-        }
+            .find(|n| n.vehicle.is_some_and(|v| v != id) && checks::overlaps(n, report, &t))
+            .and_then(|n| n.vehicle);
         // The report joins the history only if it is later (a replayed one would rewrite it).
         let h = &mut sender.history;
         if h.last()
@@ -392,20 +349,201 @@ impl Detector {
         }
     }
 
-    /// Forgets senders silent since `now - 60 s`.
-    pub fn expire(&mut self, now: Millis) {
-        let changes = &mut self.changes;
-        self.senders.retain(|id, s| {
-            let keep = now - s.last_seen <= FORGET_AFTER_MS;
-            if !keep && s.quarantined {
-                changes.push(QuarantineChange {
-                    device: *id,
-                    quarantined: false,
+    /// Turns vehicle `id`'s findings, found at `now` (about `report`, when one is judged),
+    /// into trust, reports and quarantine.
+    fn decide(
+        &mut self,
+        id: [u8; 8],
+        now: Millis,
+        findings: Vec<(Kind, Finding, bool)>,
+        report: Option<&Observation>,
+    ) {
+        let rules = self.config.trust;
+        let Some(sender) = self.senders.get_mut(&id) else {
+            return;
+        };
+        for (kind, finding, conclusive) in findings {
+            self.found[kind.index()] += 1;
+            let on = self.enabled[kind.index()];
+            if on {
+                let cost = if conclusive {
+                    1.0
+                } else {
+                    rules.penalty * finding.excess.min(rules.max_excess)
+                };
+                sender.trust = (sender.trust - cost).max(0.0);
+            }
+            let entering = on
+                && self.config.mode == Mode::Enforce
+                && !sender.quarantined
+                && sender.trust <= rules.quarantine_at + 1e-9;
+            if entering {
+                sender.quarantined = true;
+                sender.quarantines += 1;
+                self.changes.push(QuarantineChange {
+                    device: id,
+                    quarantined: true,
                     at: now,
                 });
             }
+            let action = match (on, sender.quarantined) {
+                (false, _) => Action::None,
+                (true, false) => Action::Flagged,
+                (true, true) => Action::Quarantined,
+            };
+            let last = &mut sender.last_report[kind.index()];
+            if entering || now - *last >= REPORT_EVERY_MS {
+                *last = now;
+                let evidence = sender
+                    .history
+                    .recent
+                    .iter()
+                    .rev()
+                    .take(4)
+                    .rev()
+                    .chain(report)
+                    .map(Evidence::of)
+                    .collect();
+                self.reports.push(Report {
+                    device: id,
+                    kind,
+                    at: now,
+                    detail: finding.detail,
+                    evidence,
+                    action,
+                    trust: sender.trust,
+                });
+            }
+        }
+        if sender.quarantined && sender.trust >= rules.release_at {
+            sender.quarantined = false;
+            self.changes.push(QuarantineChange {
+                device: id,
+                quarantined: false,
+                at: now,
+            });
+        }
+    }
+
+    /// An OBU (`device`, its topic's) sent a message under vehicle id `claimed`, which
+    /// admission refused as spoofed, at `now`: over an authenticated link only that OBU
+    /// publishes there, so it poses as another vehicle (a Sybil). Conclusive: it loses all
+    /// trust, and in enforce mode its own reports are quarantined.
+    pub fn impostor(&mut self, device: [u8; 8], claimed: [u8; 8], now: Millis) {
+        if self.config.mode == Mode::Off {
+            return;
+        }
+        self.enter(device, now, now);
+        let finding = Finding::new(
+            format!(
+                "OBU {} sent a message as vehicle {}",
+                roadcloud_per::jer::hex(&device),
+                roadcloud_per::jer::hex(&claimed)
+            ),
+            1.0,
+        );
+        self.decide(device, now, vec![(Kind::Sybil, finding, true)], None);
+    }
+
+    /// Vehicle `id`'s sender, entered if new, its trust returned with the time to `now`.
+    fn enter(&mut self, id: [u8; 8], now: Millis, received_at: Millis) -> &mut Sender {
+        let recovery = self.config.trust.recovery_per_s;
+        let sender = self.senders.entry(id).or_insert_with(|| Sender {
+            history: History::default(),
+            trust: 1.0,
+            trust_at: now,
+            quarantined: false,
+            last_report: [Millis::MIN / 2; Kind::ALL.len()],
+            last_seen: received_at,
+            cell: (i32::MIN, i32::MIN),
+            quarantines: 0,
+        });
+        sender.last_seen = received_at;
+        // Trust returns with time, slower for a repeat offender.
+        if now > sender.trust_at {
+            let dt = (now - sender.trust_at) as f64 / 1000.0;
+            let rate = recovery / f64::from(1u32 << sender.quarantines.saturating_sub(1).min(16));
+            sender.trust = (sender.trust + rate * dt).min(1.0);
+            sender.trust_at = now;
+        }
+        sender
+    }
+
+    /// Runs the checks on vehicle `id`'s report (its sender entered): the findings, each
+    /// with whether it is conclusive.
+    fn run_checks(
+        &self,
+        id: [u8; 8],
+        report: &Observation,
+        around: &Around,
+    ) -> Vec<(Kind, Finding, bool)> {
+        let t = &self.config.thresholds;
+        let sender = &self.senders[&id];
+        let (ce, cn) = sender.cell;
+        let reach = (t.replay_reach_m / CELL_M).ceil() as i32;
+        let others: Vec<Other<'_>> = (ce - reach..=ce + reach)
+            .flat_map(|e| (cn - reach..=cn + reach).map(move |n| (e, n)))
+            .filter_map(|c| self.cells.get(&c))
+            .flatten()
+            .filter(|v| **v != id)
+            .filter_map(|v| {
+                let s = self.senders.get(v)?;
+                let last = s.history.last()?;
+                (last.position.distance_to(report.position) <= t.replay_reach_m).then_some(Other {
+                    vehicle: *v,
+                    history: &s.history,
+                })
+            })
+            .collect();
+        // Two vehicles in one place: one of them lies, and the blame goes to the less
+        // trusted; an honest vehicle driving through a liar's ghost is not reported.
+        let around = Around {
+            neighbours: around
+                .neighbours
+                .iter()
+                .filter(|n| {
+                    n.vehicle
+                        .and_then(|v| self.senders.get(&v))
+                        .is_none_or(|s| !s.quarantined && s.trust >= sender.trust)
+                })
+                .copied()
+                .collect(),
+            ..around.clone()
+        };
+        let beacon = Beacon {
+            vehicle: id,
+            report,
+            history: &sender.history,
+            around: &around,
+            others: &others,
+        };
+        self.checks
+            .iter()
+            .filter_map(|c| c.check(&beacon, t).map(|f| (c.kind(), f, c.conclusive())))
+            .collect()
+    }
+
+    /// Forgets senders silent since `now - 60 s`.
+    pub fn expire(&mut self, now: Millis) {
+        let changes = &mut self.changes;
+        let cells = &mut self.cells;
+        self.senders.retain(|id, s| {
+            let keep = now - s.last_seen <= FORGET_AFTER_MS;
+            if !keep {
+                if let Some(ids) = cells.get_mut(&s.cell) {
+                    ids.retain(|i| i != id);
+                }
+                if s.quarantined {
+                    changes.push(QuarantineChange {
+                        device: *id,
+                        quarantined: false,
+                        at: now,
+                    });
+                }
+            }
             keep
         });
+        cells.retain(|_, ids| !ids.is_empty());
     }
 
     /// The reports since the last call.

@@ -7,6 +7,7 @@
 use roadcloud_misbehaviour::{
     Around, Detector, DetectorConfig, Kind, Mode, Neighbour, Report, Verdict,
 };
+use roadcloud_sim::Attack;
 use roadcloud_world::observe::{Motion, Observation, ObservationSource, ParticipantKind};
 use roadcloud_world::{Millis, Point};
 
@@ -109,25 +110,9 @@ fn enforcing() -> Detector {
     d
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Attack {
-    ConstantPosition,
-    ConstantPositionOffset,
-    RandomPosition,
-    RandomPositionOffset,
-    ConstantSpeed,
-    ConstantSpeedOffset,
-    RandomSpeed,
-    RandomSpeedOffset,
-    EventualStop,
-    Disruptive,
-    DataReplay,
-    DoS,
-    DoSRandom,
-    DoSDisruptive,
-}
-
-/// What the attacker sends at step `i` (several reports for the DoS attacks).
+/// What the attacker sends at step `i` (several reports for the DoS attacks): the attacks
+/// one vehicle mounts alone on its own reports (delayed messages, replays under a new id and
+/// Sybils have tests of their own below).
 fn attacked(
     attack: Attack,
     i: usize,
@@ -204,6 +189,7 @@ fn attacked(
                 )
             })
             .collect(),
+        other => unreachable!("{other:?} has a test of its own"),
     }
 }
 
@@ -231,6 +217,7 @@ fn run(attack: Option<Attack>) -> (Vec<Report>, Option<Millis>) {
                         east_m: other[i].east_m,
                         north_m: other[i].north_m,
                     },
+                    at: T0 + i as Millis * 100,
                 }],
                 ..Around::default()
             };
@@ -429,4 +416,107 @@ fn in_monitor_mode_an_attacker_is_reported_and_not_quarantined() {
             .all(|r| r.action == roadcloud_misbehaviour::Action::Flagged)
     );
     assert!(d.trust(ATTACKER).unwrap() < 0.4);
+}
+
+/// `report` of `s` as vehicle `id` sent it, generated at `at`, received `late_ms` after.
+fn sent_as(id: [u8; 8], s: &State, at: Millis, seed: u64, late_ms: Millis) -> Observation {
+    let mut o = report(s, T0 + at, seed);
+    o.source = ObservationSource::SelfReport { vehicle: id };
+    o.received_at = T0 + at + late_ms;
+    o
+}
+
+/// VeReMi "data replay (Sybil)": a new id repeats another vehicle's reports of a second
+/// before, to the standard's resolution; a follower driving through the same places with
+/// its own GNSS is not taken for one.
+#[test]
+fn a_trajectory_replayed_under_a_new_id_is_caught() {
+    const REPLAYER: [u8; 8] = [0xa5; 8];
+    const FOLLOWER: [u8; 8] = [0xf0; 8];
+    let own = drive(0.0);
+    let mut d = enforcing();
+    let mut sent: Vec<Observation> = Vec::new();
+    let mut first_replay = None;
+    for (i, s) in own.iter().enumerate() {
+        let at = i as Millis * 100;
+        let o = sent_as(OTHER, s, at, i as u64, 20);
+        d.judge(OTHER, &o, &Around::default());
+        sent.push(o);
+        // The follower: the same path a second later, its own GNSS noise.
+        if i >= 10 {
+            let f = sent_as(FOLLOWER, &own[i - 10], at, 9_000 + i as u64, 20);
+            assert_eq!(d.judge(FOLLOWER, &f, &Around::default()), Verdict::Trusted);
+        }
+        if at >= ONSET_MS {
+            let mut replayed = sent[i - 10].clone();
+            replayed.source = ObservationSource::SelfReport { vehicle: REPLAYER };
+            replayed.generated_at = T0 + at;
+            replayed.received_at = T0 + at + 20;
+            let v = d.judge(REPLAYER, &replayed, &Around::default());
+            if v == Verdict::Quarantined && first_replay.is_none() {
+                first_replay = Some(at);
+            }
+        }
+        for r in d.take_reports() {
+            assert_eq!(r.device, REPLAYER, "{r:#?}");
+            assert_eq!(r.kind, Kind::Replay, "{r:#?}");
+        }
+    }
+    // Three reports to tell: quarantined on the third.
+    assert_eq!(first_replay, Some(ONSET_MS + 200));
+}
+
+/// VeReMi "delayed messages": its own reports, each a second late with its own generation
+/// time. The first goes back in time; a second of them late is a delay on purpose.
+#[test]
+fn delayed_messages_are_caught() {
+    let own = drive(0.0);
+    let mut d = enforcing();
+    let mut kinds = Vec::new();
+    for i in 0..own.len() {
+        let at = i as Millis * 100;
+        let (s, generated, late) = if at >= ONSET_MS {
+            (own[i - 10], at - 1_000, 1_020)
+        } else {
+            (own[i], at, 20)
+        };
+        d.judge(
+            ATTACKER,
+            &sent_as(ATTACKER, &s, generated, i as u64, late),
+            &Around::default(),
+        );
+        for r in d.take_reports() {
+            kinds.push((r.kind, r.at - T0));
+        }
+    }
+    let first = |k: Kind| kinds.iter().find(|(kind, _)| *kind == k).map(|(_, at)| *at);
+    assert_eq!(first(Kind::TimeConsistency), Some(ONSET_MS + 20));
+    // Late since its first delayed report (generated at 11 s), a second of it by 12 s
+    // generated, 13 s received.
+    assert_eq!(first(Kind::Delayed), Some(ONSET_MS + 1_020));
+    assert!(kinds.iter().all(|(_, at)| *at >= ONSET_MS), "{kinds:?}");
+}
+
+/// An OBU that sends as another vehicle (admission refuses it as spoofed) is a Sybil: a
+/// conclusive finding, quarantined at once under enforce, flagged under monitor.
+#[test]
+fn an_obu_sending_as_another_vehicle_is_a_sybil() {
+    let mut d = enforcing();
+    d.impostor(ATTACKER, [0xa5; 8], T0);
+    let reports = d.take_reports();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].kind, Kind::Sybil);
+    assert_eq!(reports[0].device, ATTACKER);
+    assert_eq!(
+        reports[0].action,
+        roadcloud_misbehaviour::Action::Quarantined
+    );
+    assert!(d.is_quarantined(ATTACKER));
+    let mut m = Detector::default();
+    m.impostor(ATTACKER, [0xa5; 8], T0);
+    assert_eq!(
+        m.take_reports()[0].action,
+        roadcloud_misbehaviour::Action::Flagged
+    );
+    assert!(!m.is_quarantined(ATTACKER));
 }

@@ -294,7 +294,10 @@ impl Pipeline {
     pub fn ingest_decoded(&mut self, decoded: Result<Decoded, Rejection>) -> Result<(), Rejection> {
         self.counters.received += 1;
         let decoded = decoded.inspect_err(|r| self.admission.count_anonymous(r))?;
-        let a = self.admission.admit_decoded(decoded)?;
+        let a = self
+            .admission
+            .admit_decoded(decoded)
+            .inspect_err(|r| self.note_impostor(r))?;
         if a.came_online {
             self.journal.devices.push(DeviceChange {
                 device: a.topic.device,
@@ -305,6 +308,14 @@ impl Pipeline {
         }
         self.apply(a);
         Ok(())
+    }
+
+    /// An OBU that sent under another vehicle's id is a Sybil (docs/misbehaviour.md#sybil).
+    fn note_impostor(&mut self, r: &Rejection) {
+        if let Some(i) = r.impostor {
+            self.misbehaviour
+                .impostor(i.device.0, i.claimed, roadcloud_transport::now_millis());
+        }
     }
 
     /// Ends a batch of [`ingest`](Self::ingest) calls at `now_us` (microseconds since the
@@ -400,6 +411,7 @@ impl Pipeline {
             .map(|n| roadcloud_misbehaviour::Neighbour {
                 vehicle: n.vehicle,
                 position: n.position,
+                at: n.at,
             })
             .collect();
         let recent = o.received_at - CAMERA_SILENT_AFTER_MS;

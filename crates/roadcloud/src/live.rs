@@ -88,6 +88,7 @@ pub fn snapshot(p: &Pipeline, now: Millis, view: View) -> String {
         "participants": p.tracks.iter().map(|t| view.participant(p, t)).collect::<Vec<_>>(),
         "intersections": p.intersections.values().map(|x| views::intersection(p, x, now)).collect::<Vec<_>>(),
         "events": p.events.values().map(|e| views::event(&p.frame, e)).collect::<Vec<_>>(),
+        "quarantined": p.misbehaviour.quarantined().map(|d| views::hex(&d)).collect::<Vec<_>>(),
     })
     .to_string()
 }

@@ -413,3 +413,77 @@ fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
         );
     }
 }
+
+/// `roadcloud eval --attackers`: a share of SUMO's vehicles lie, each attack of the VeReMi
+/// Extension catalogue taken in turn; the detector (enforcing) reports the attackers, under
+/// the kinds that name their lies, and few honest vehicles. At real time: the detector
+/// judges motion against the wall clock the messages are stamped with.
+#[test]
+fn the_detector_catches_the_attackers_of_a_short_cosimulation() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = format!("127.0.0.1:{}", free_port());
+    let text = succeeded(&roadcloud(&[
+        "eval",
+        "--sumocfg",
+        scenario().to_str().unwrap(),
+        "--seconds",
+        "45",
+        "--attackers",
+        "0.4",
+        "--misbehaviour",
+        "enforce",
+        // Signing and verifying every message would slow the co-simulation below real
+        // time on CI's two cores, and honest motion with it.
+        "--allow-unsigned",
+        "--http-listen",
+        &http,
+        "--report-dir",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert!(text.contains("misbehaviour: "), "{text}");
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("misbehaviour.json")).unwrap())
+            .unwrap();
+    let attacks = m["attacks"].as_object().expect("attacks");
+    assert_eq!(attacks.len(), 19, "every attack had its attackers: {m}");
+    // The kinds that name each attack's lie (docs/misbehaviour.md#attackers).
+    let position = ["position_consistency", "position_speed_consistency"];
+    let expected: &[(&str, &[&str])] = &[
+        ("constant_position", &position),
+        ("constant_position_offset", &position),
+        ("random_position", &position),
+        ("random_position_offset", &position),
+        ("random_speed", &["speed_consistency"]),
+        ("random_speed_offset", &["speed_consistency"]),
+        ("eventual_stop", &["speed_consistency"]),
+        ("disruptive", &position),
+        ("data_replay", &["replay", "position_consistency"]),
+        ("delayed_messages", &["time_consistency", "delayed"]),
+        ("dos", &["beacon_frequency"]),
+        ("dos_random", &["beacon_frequency"]),
+        ("dos_disruptive", &["beacon_frequency"]),
+        ("grid_sybil", &["sybil"]),
+        ("data_replay_sybil", &["sybil"]),
+        ("dos_random_sybil", &["sybil"]),
+        ("dos_disruptive_sybil", &["sybil"]),
+    ];
+    for (attack, kinds) in expected {
+        let a = &attacks[*attack];
+        let n = |k: &str| a[k].as_u64().unwrap();
+        assert!(n("attackers") > 0, "{attack}: {a}");
+        assert_eq!(n("detected"), n("attackers"), "{attack}: {a}");
+        assert!(
+            a["median_delay_ms"].as_i64().unwrap() <= 1_000,
+            "{attack}: {a}"
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|k| a["kinds"][*k].as_u64().unwrap_or(0) > 0),
+            "{attack}: none of {kinds:?}: {a}"
+        );
+    }
+    let share = m["honest_reported_share"].as_f64().unwrap();
+    assert!(share <= 0.05, "{share} of the honest reported: {m}");
+    assert!(dir.path().join("misbehaviour.jsonl").exists());
+}

@@ -144,6 +144,32 @@ async fn the_map_shows_the_zone_live_and_switches_applications_through_the_api()
     );
     b.screenshot("zone").await;
 
+    // The leader reports 5 m/s while its positions advance at 15 m/s (the closing speed FCW
+    // needs, told as a lie): misbehaviour detection (monitor mode) reports it, the panel
+    // lists the report, the map marks the leader.
+    b.click("#tabs button[data-tab='misbehaviour']").await;
+    let leader = hex(&LEADER);
+    b.wait_for(
+        "the leader's misbehaviour report in the panel",
+        Duration::from_secs(15),
+        || async {
+            b.eval("return [...document.querySelectorAll('#misbehaviour-list li.flagged')].map((l) => l.textContent).join('|');")
+                .await
+                .as_str()
+                .is_some_and(|t| t.contains(&leader))
+        },
+    )
+    .await;
+    assert_eq!(
+        b.eval(&format!(
+            "return window.roadcloud.model.flagged.has('{leader}');"
+        ))
+        .await,
+        true
+    );
+    b.screenshot("misbehaviour").await;
+    b.click("#tabs button[data-tab='advisories']").await;
+
     // Clicking the follower on the map shows its details.
     let (x, y) = {
         let v = b

@@ -25,6 +25,11 @@ const model = {
   advisoryTimes: [],
   /** counts changes of the intersections, signals and events (the map redraws them) */
   roadVersion: 0,
+  /** misbehaviour (docs/misbehaviour.md): the vehicles quarantined now, those reported
+   * lately (id -> time of the last report), and the newest reports, newest first */
+  quarantined: new Set(),
+  flagged: new Map(),
+  misbehaviour: [],
   /** the selected participant's track */
   selected: null,
   /** server clock minus this page's clock, ms */
@@ -128,6 +133,12 @@ function apply(msg) {
     log(deviceEntry(d));
   }
   for (const a of msg.advisories || []) putAdvisory(a, true);
+  if (msg.type === "snapshot") model.quarantined = new Set(msg.quarantined || []);
+  for (const r of msg.misbehaviour || []) putMisbehaviour(r);
+  for (const q of msg.quarantine || []) {
+    if (q.quarantined) model.quarantined.add(q.device);
+    else model.quarantined.delete(q.device);
+  }
 }
 
 function project(lat, lon) {
@@ -393,6 +404,60 @@ async function switchApp(id, sw) {
   }
 }
 
+// ---------------------------------------------------------------- misbehaviour panel
+
+const MAX_MISBEHAVIOUR = 200;
+let misbehaviourDirty = false;
+let misbehaviourLoaded = false;
+
+/** A misbehaviour report: its vehicle marked on the map, the report listed. */
+function putMisbehaviour(r) {
+  if (r.action !== "none") model.flagged.set(r.device, r.at);
+  model.misbehaviour.unshift(r);
+  if (model.misbehaviour.length > MAX_MISBEHAVIOUR) model.misbehaviour.length = MAX_MISBEHAVIOUR;
+  misbehaviourDirty = true;
+}
+
+/** The panel: the stored reports once, then what the feed brings. */
+async function refreshMisbehaviour() {
+  if (!misbehaviourLoaded) {
+    misbehaviourLoaded = true;
+    const r = await fetchJson("/api/v1/misbehaviour?limit=100");
+    if (r) {
+      const seen = new Set(model.misbehaviour.map((m) => `${m.device}/${m.kind}/${m.at}`));
+      const older = r.reports.filter((m) => !seen.has(`${m.device}/${m.kind}/${m.at}`));
+      model.misbehaviour.push(...older);
+      model.misbehaviour.sort((a, b) => b.at - a.at);
+      model.misbehaviour.length = Math.min(model.misbehaviour.length, MAX_MISBEHAVIOUR);
+      for (const d of r.quarantined || []) model.quarantined.add(d);
+      misbehaviourDirty = true;
+    }
+  }
+  $("quarantined-count").textContent = model.quarantined.size;
+  if (!misbehaviourDirty) return;
+  misbehaviourDirty = false;
+  const items = model.misbehaviour.map((r) => {
+    const li = document.createElement("li");
+    li.className = `misbehaviour ${r.action}`;
+    const head = document.createElement("div");
+    head.textContent = `${new Date(r.at).toLocaleTimeString()} ${r.kind} · ${t(`action_${r.action}`)}`;
+    const who = document.createElement("div");
+    who.className = "mono";
+    who.textContent = r.device;
+    who.onclick = () => {
+      const track = model.trackOf.get(r.device);
+      if (track != null) select(track, true);
+    };
+    const detail = document.createElement("div");
+    detail.className = "dim";
+    detail.textContent = r.detail;
+    li.append(head, who, detail);
+    return li;
+  });
+  $("misbehaviour-list").replaceChildren(...items);
+  $("misbehaviour-empty").hidden = items.length > 0;
+}
+
 // ---------------------------------------------------------------- devices panel
 
 let devices = [];
@@ -582,6 +647,7 @@ function refreshPanel() {
   if (activeTab === "advisories") listAdvisories();
   else if (activeTab === "apps") refreshApps();
   else if (activeTab === "devices") refreshDevices();
+  else if (activeTab === "misbehaviour") refreshMisbehaviour();
   else if (activeTab === "charts") refreshCharts();
   else if (activeTab === "events" && logDirty) renderLog();
 }

@@ -46,6 +46,8 @@ const SEVERITY_COLOURS = { alert: "#ff3b3b", warning: "#ff9f1a", info: "#7fb3ff"
 export const ADVISORY_FADE_MS = 3000;
 /** Advisories labelled on the map at most (the newest). */
 const MAX_ADVISORY_LABELS = 40;
+/** How long a vehicle misbehaviour detection reported stays marked, ms. */
+const FLAGGED_SHOWN_MS = 10000;
 /** How far ahead of its last report a participant is drawn, at most, seconds. */
 const MAX_EXTRAPOLATION_S = 0.3;
 
@@ -406,6 +408,7 @@ export class MapView {
       ctx.fill(path);
     }
     this.drawn = drawn;
+    this.drawMisbehaviour(ctx, s, now);
     const sel = this.model.selected && this.model.participants.get(this.model.selected);
     if (sel) {
       const [x, y] = this.position(sel, now);
@@ -416,6 +419,35 @@ export class MapView {
       ctx.lineWidth = 2;
       ctx.stroke();
     }
+  }
+
+  /**
+   * Marks the vehicles misbehaviour detection names (docs/misbehaviour.md): a red ring and
+   * a bar across for the quarantined (nothing they say moves the world), an amber ring for
+   * one reported in the last ten seconds.
+   */
+  drawMisbehaviour(ctx, s, now) {
+    const { quarantined, flagged, trackOf, participants } = this.model;
+    if (!quarantined.size && !flagged.size) return;
+    const recent = Date.now() + (this.model.clockOffset || 0) - FLAGGED_SHOWN_MS;
+    for (const [id, at] of flagged) if (at < recent) flagged.delete(id);
+    const ring = (id, colour, bar) => {
+      const p = participants.get(trackOf.get(id));
+      if (!p) return;
+      const [sx, sy] = this.toScreen(...this.position(p, now));
+      const r = Math.max(8, (p.length || 4.5) * s * 0.8);
+      ctx.beginPath();
+      ctx.arc(sx, sy, r, 0, 2 * Math.PI);
+      if (bar) {
+        ctx.moveTo(sx - r * 0.7, sy + r * 0.7);
+        ctx.lineTo(sx + r * 0.7, sy - r * 0.7);
+      }
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = 2;
+      ctx.stroke();
+    };
+    for (const id of flagged.keys()) if (!quarantined.has(id)) ring(id, "#ffb020", false);
+    for (const id of quarantined) ring(id, "#ff3b3b", true);
   }
 
   drawAdvisories(ctx, serverNow, now) {

@@ -7,12 +7,15 @@
 
 #![warn(missing_docs)]
 
+pub mod attack;
 pub mod messages;
 pub mod network;
+mod rng;
 pub mod roadside;
 pub mod signing;
 pub mod zone;
 
+pub use attack::{Attack, AttackConfig, Attackers, Label, Reported, Score};
 pub use messages::{Detection, VehicleFlags, VehicleState, sec_mark};
 use roadcloud_world::{LocalFrame, Point};
 pub use roadside::{Rsu, rsus, spat};

@@ -8,8 +8,10 @@
 //! something to stop behind. Roadside cameras see everyone within [`CAMERA_RANGE_M`], with
 //! position noise and a fixed processing latency.
 
+use crate::attack::{AttackConfig, Attackers};
 use crate::messages::{self, Detection, VehicleFlags, VehicleState};
 use crate::network::{self, Flow, LANE_WIDTH_M, Network, STOP_LINE_M};
+use crate::rng::Rng;
 use roadcloud_csae as csae;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
 use roadcloud_world::events::{EventKind, RoadEvent, rsi_announcing};
@@ -112,31 +114,6 @@ impl Default for ZoneConfig {
     }
 }
 
-/// SplitMix64: small, fast and good enough to vary traffic reproducibly.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Standard normal (Box-Muller).
-    fn normal(&mut self) -> f64 {
-        let u = self.unit().max(1e-12);
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * self.unit()).cos()
-    }
-}
-
 /// A vehicle of the zone.
 #[derive(Debug, Clone)]
 struct Car {
@@ -153,7 +130,6 @@ struct Car {
     script: Option<Script>,
     age_s: f64,
     flags: VehicleFlags,
-    msg: u8,
     /// Parked (broken down) until this age, seconds.
     stopped_until_s: f64,
 }
@@ -190,6 +166,9 @@ pub struct Zone {
     scripted: Vec<(Script, [u8; 8])>,
     steps: u64,
     rsu_msg: Vec<u8>,
+    /// Which of the equipped vehicles lie, and how (none unless set); their BSMs go through
+    /// it, and it counts them.
+    pub attackers: Attackers,
 }
 
 impl Zone {
@@ -210,6 +189,7 @@ impl Zone {
             scripted: Vec::new(),
             steps: 0,
             rsu_msg: vec![0; rsus],
+            attackers: Attackers::new(AttackConfig::default()),
         }
     }
 
@@ -523,7 +503,6 @@ impl Zone {
                 emergency: script == Some(Script::Emergency),
                 ..VehicleFlags::default()
             },
-            msg: 0,
             stopped_until_s: 0.0,
         });
     }
@@ -692,11 +671,11 @@ impl Zone {
     pub fn messages(&mut self, now_ms: Millis) -> Vec<(String, csae::MessageFrame)> {
         let frame = self.network.frame;
         let mut out = Vec::new();
-        for c in &mut self.cars {
-            if !c.equipped {
-                continue;
-            }
-            let state = VehicleState {
+        let states: Vec<VehicleState> = self
+            .cars
+            .iter()
+            .filter(|c| c.equipped)
+            .map(|c| VehicleState {
                 id: c.id,
                 position: self.network.lane_point(c.flow, c.lane, c.s),
                 heading_deg: self.network.heading_deg(c.flow),
@@ -706,13 +685,9 @@ impl Zone {
                 class: c.class,
                 size_m: (1.8, 4.6),
                 flags: c.flags,
-            };
-            c.msg = (c.msg + 1) % 128;
-            out.push((
-                Topic::uplink(DeviceKind::Obu, DeviceId(c.id), MessageKind::Bsm),
-                csae::MessageFrame::BsmFrame(messages::bsm(&frame, &state, c.msg, now_ms)),
-            ));
-        }
+            })
+            .collect();
+        out.extend(self.attackers.bsms(&frame, &states, now_ms));
         for w in &mut self.walkers {
             if !w.phone {
                 continue;

@@ -571,6 +571,38 @@ impl Store {
         )
     }
 
+    /// Up to `limit` misbehaviour reports stored after the one numbered `after`, oldest
+    /// first, each with its number: a cursor for whoever forwards them (the export to a
+    /// misbehaviour authority), which survives restarts.
+    pub fn misbehaviour_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, MisbehaviourRecord)>> {
+        self.read(
+            |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT rowid, device, kind, at, action, json FROM misbehaviour
+                     WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+                )?;
+                st.query_map(params![after, limit], |r| {
+                    Ok((
+                        r.get(0)?,
+                        MisbehaviourRecord {
+                            device: r.get(1)?,
+                            kind: r.get(2)?,
+                            at: r.get(3)?,
+                            action: r.get(4)?,
+                            json: r.get(5)?,
+                        },
+                    ))
+                })?
+                .collect()
+            },
+            "cannot read the misbehaviour reports",
+        )
+    }
+
     /// The participants with a trajectory sample between `from` and `to`, with how many.
     pub fn participants_seen(&self, from: Millis, to: Millis) -> Result<Vec<(String, u64)>> {
         self.read(

@@ -1,11 +1,12 @@
 //! SUMO's state as devices would report it: each vehicle an OBU sending BSM, each junction a
 //! road leads into an RSU sending MAP of the road sections that end there, RSM of the
 //! pedestrians its camera sees and, at a signalised junction, SPAT (from the traffic light's
-//! state).
+//! state). A share of the vehicles may lie ([`roadcloud_sim::attack`]).
 
 use crate::net::{Junction, Net};
 use roadcloud_csae as csae;
 use roadcloud_sim::messages::{self, Detection, VehicleFlags, VehicleState};
+use roadcloud_sim::{AttackConfig, Attackers};
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
 use roadcloud_world::{LocalFrame, Millis, Point};
 use std::collections::HashMap;
@@ -118,6 +119,8 @@ pub struct Bridge {
     /// The share of vehicles that carry an OBU (1: all); the others send nothing
     /// ([`crate::respond::equipped`] picks them).
     pub equipped: f64,
+    /// Which of the equipped vehicles lie, and how (none unless set).
+    pub attackers: Attackers,
 }
 
 impl Bridge {
@@ -138,6 +141,7 @@ impl Bridge {
             previous_angle: HashMap::new(),
             msg_count: HashMap::new(),
             equipped: 1.0,
+            attackers: Attackers::new(AttackConfig::default()),
         }
     }
 
@@ -199,6 +203,7 @@ impl Bridge {
         let sim_s = step.time_s;
         let mut out = Vec::with_capacity(vehicles.len() + 3 * signals.len());
         let mut seen = HashMap::with_capacity(vehicles.len());
+        let mut states = Vec::with_capacity(vehicles.len());
         for v in vehicles {
             if !crate::respond::equipped(&v.id, self.equipped) {
                 continue;
@@ -235,13 +240,10 @@ impl Bridge {
                     ..VehicleFlags::default()
                 },
             };
-            let count = self.next_count(id);
-            out.push((
-                Topic::uplink(DeviceKind::Obu, DeviceId(id), MessageKind::Bsm),
-                csae::MessageFrame::BsmFrame(messages::bsm(&self.frame, &state, count, now_ms)),
-            ));
+            states.push(state);
         }
         self.previous_angle = seen;
+        out.extend(self.attackers.bsms(&self.frame, &states, now_ms));
         let walkers: Vec<(u16, Point, &PersonSample)> = persons
             .iter()
             .map(|p| {

@@ -173,6 +173,10 @@ impl Sumo {
             .args(["--remote-port", &port.to_string()])
             .args(["--step-length", &options.step_s.to_string()])
             .args(["--no-step-log", "true", "--no-warnings", "true"])
+            // Lane changes over 2 s, as drivers make them: SUMO's default moves a vehicle
+            // a lane's width in one step, which no car does and which the misbehaviour
+            // checks rightly find implausible (docs/sumo.md).
+            .args(["--lanechange.duration", "2"])
             .env("SUMO_HOME", &options.sumo_home)
             .env("PROJ_DATA", options.sumo_home.join("data/proj"))
             .stdin(Stdio::null())

@@ -864,6 +864,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                     .into(),
                 broker: Some(args.broker.clone()),
                 v2x_pki: args.v2x_pki.clone(),
+                allow_unsigned: false,
                 http_listen: ([127, 0, 0, 1], 0).into(),
                 speed: 1.0,
                 seconds: Some(total.as_secs_f64()),
@@ -871,6 +872,9 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 apps_config: None,
                 equipped: 1.0,
                 respond: false,
+                attackers: 0.0,
+                attacks: Vec::new(),
+                misbehaviour: None,
             };
             let run = crate::commands::sumo::cosimulate(
                 cosim,

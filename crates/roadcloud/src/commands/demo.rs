@@ -6,11 +6,11 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::ZonePki;
-use roadcloud_sim::{DeviceKeys, Zone, ZoneConfig};
+use roadcloud_sim::{Attack, AttackConfig, Attackers, DeviceKeys, Zone, ZoneConfig};
 use roadcloud_transport::mqtt::parse_broker_url;
 use roadcloud_transport::now_millis;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Run the platform with simulated traffic: four signalised intersections near Anting,
 /// Jiading, with vehicles sending BSM, pedestrians and cyclists seen by the RSUs' cameras
@@ -25,11 +25,17 @@ use std::time::Duration;
 /// PKI, which the demo makes in DATA_DIR/v2x on its first start (or takes from --v2x-trust,
 /// which must then be a `roadcloud pki v2x init` folder). Takes every flag of `serve`; the
 /// zone's origin is serve's default. Watch it on the web map at
-/// http://HTTP_LISTEN/ (http://127.0.0.1:8080/ by default). Runs until stopped (Ctrl-C).
+/// http://HTTP_LISTEN/ (http://127.0.0.1:8080/ by default). Runs until stopped (Ctrl-C), or
+/// for --seconds.
+///
+/// With --attackers, a share of the vehicles lie (the VeReMi Extension attacks,
+/// docs/misbehaviour.md#attackers); with --seconds, the demo then prints how the misbehaviour
+/// detector fared against them (and writes it to DATA_DIR/misbehaviour.json).
 ///
 /// Examples:
 ///   roadcloud demo
 ///   roadcloud demo --http-listen 127.0.0.1:9090 --data-dir /tmp/roadcloud-demo
+///   roadcloud demo --attackers 0.1 --misbehaviour enforce --seconds 600
 #[derive(Args, Debug, Clone)]
 #[command(verbatim_doc_comment)]
 pub struct DemoArgs {
@@ -44,6 +50,16 @@ pub struct DemoArgs {
     /// Seed of the simulation's random choices.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// The share of the equipped vehicles that lie, 0 to 1: each, 5 s after it first
+    /// sends, attacks with one of --attacks, taken in turn.
+    #[arg(long, default_value_t = 0.0, value_parser = crate::commands::sumo::share)]
+    pub attackers: f64,
+    /// The attacks (comma separated VeReMi Extension names); all of them by default.
+    #[arg(long, value_delimiter = ',', value_parser = crate::commands::sumo::attack)]
+    pub attacks: Vec<Attack>,
+    /// Stop after this many seconds (with --attackers, and print the detector's figures).
+    #[arg(long)]
+    pub seconds: Option<f64>,
 }
 
 /// Runs the platform and the simulated zone until stopped.
@@ -94,17 +110,56 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.spawn(simulate(broker, config, keys));
+    let attacks = AttackConfig::new(args.attackers, &args.attacks);
+    let until = args
+        .seconds
+        .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let simulation = runtime.spawn(simulate(broker, config, attacks, keys, until));
     println!(
         "roadcloud demo: a simulated zone near Anting, Jiading (4 intersections, 8 traffic directions); \
          open the web map at {}",
         serve::map_address(args.serve.http_listen, false)
     );
-    runtime.block_on(serve::serve(serve_args))
+    if until.is_none() {
+        return runtime.block_on(serve::serve(serve_args));
+    }
+    let data_dir = serve_args.data_dir.clone();
+    let serving = runtime.spawn(serve::serve(serve_args));
+    let attackers = runtime.block_on(async {
+        tokio::select! {
+            done = serving => match done {
+                Ok(Ok(())) => bail!("roadcloud stopped before the demo's end"),
+                Ok(Err(e)) => Err(e),
+                Err(e) => Err(e.into()),
+            },
+            sim = simulation => Ok(sim?),
+        }
+    })?;
+    // What the last messages caused reaches the store.
+    std::thread::sleep(Duration::from_secs(2));
+    if attackers.labels().next().is_some() {
+        let labels: Vec<_> = attackers.labels().cloned().collect();
+        let figures = super::attack_eval::Figures::read(&data_dir, &labels, attackers.present())?;
+        print!("{}", figures.text);
+        figures.write(&data_dir)?;
+        println!(
+            "figures in {}",
+            data_dir.join("misbehaviour.json").display()
+        );
+    }
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok(())
 }
 
-/// Steps the zone at 10 Hz and publishes what its devices send, signed.
-async fn simulate((host, port): (String, u16), config: ZoneConfig, mut keys: DeviceKeys) {
+/// Steps the zone at 10 Hz and publishes what its devices send, signed, until `until` (or
+/// the broker is gone); the zone's attackers, labelled.
+async fn simulate(
+    (host, port): (String, u16),
+    config: ZoneConfig,
+    attacks: AttackConfig,
+    mut keys: DeviceKeys,
+    until: Option<Instant>,
+) -> Attackers {
     let mut options = MqttOptions::new("roadcloud-demo-zone", host, port);
     options.set_keep_alive(Duration::from_secs(30));
     options.set_max_packet_size(64 * 1024, 64 * 1024);
@@ -118,10 +173,14 @@ async fn simulate((host, port): (String, u16), config: ZoneConfig, mut keys: Dev
         }
     });
     let mut zone = Zone::anting(config);
+    zone.attackers = Attackers::new(attacks);
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        if until.is_some_and(|u| Instant::now() >= u) {
+            return zone.attackers;
+        }
         let now = now_millis();
         zone.step(0.1, now);
         for (topic, message) in zone.messages(now) {
@@ -137,7 +196,7 @@ async fn simulate((host, port): (String, u16), config: ZoneConfig, mut keys: Dev
                 .await
                 .is_err()
             {
-                return;
+                return zone.attackers;
             }
         }
     }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod access;
+mod attack_eval;
 pub mod bench;
 pub mod codec;
 pub mod demo;

@@ -191,6 +191,11 @@ pub struct ServeArgs {
     /// on it); `off`.
     #[arg(long, value_enum, default_value_t = MisbehaviourMode::Monitor)]
     pub misbehaviour: MisbehaviourMode,
+    /// Export the stored misbehaviour reports to a misbehaviour authority: POSTs of JSON
+    /// batches to this http:// address, each report at least once, through the MA's outages
+    /// and roadcloud's restarts (docs/misbehaviour.md#export).
+    #[arg(long, value_name = "URL")]
+    pub ma_url: Option<String>,
     /// Listen beyond loopback without TLS or authentication, for labs: anyone on the network
     /// can then read every vehicle, invent one and switch applications off. Without it,
     /// `serve` refuses to listen on anything but loopback unsecured. Named in the log and on
@@ -594,6 +599,18 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         store.clone(),
         (args.retention_hours * 3_600_000.0) as i64,
     ));
+    if let Some(url) = &args.ma_url {
+        let endpoint =
+            roadcloud_ma::HttpEndpoint::new(url).map_err(|e| anyhow::anyhow!("--ma-url: {e}"))?;
+        let exporter = roadcloud_ma::Exporter::new(
+            store.clone(),
+            endpoint,
+            roadcloud_ma::ExportConfig::new("roadcloud", &args.data_dir),
+        )
+        .map_err(|e| anyhow::anyhow!("--ma-url: {e}"))?;
+        tracing::info!("exporting misbehaviour reports to {url}");
+        tokio::spawn(exporter.run());
+    }
 
     let listener = tokio::net::TcpListener::bind(args.http_listen)
         .await

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::ZonePki;
-use roadcloud_sim::DeviceKeys;
+use roadcloud_sim::{Attack, AttackConfig, Attackers, DeviceKeys, Label};
 use roadcloud_sumo::bridge::{Bridge, device_id};
 use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_end};
 use roadcloud_sumo::eval::{self, Criteria, Received};
@@ -92,6 +92,12 @@ pub struct CosimArgs {
     /// the embedded platform and its devices share a test zone's PKI made for the run.
     #[arg(long, value_name = "DIR", requires = "broker")]
     pub v2x_pki: Option<PathBuf>,
+    /// The simulated devices send unsigned messages, and the roadcloud in this process
+    /// admits them (its --allow-unsigned): for machines that cannot sign and verify every
+    /// vehicle's messages in real time, which a co-simulation must keep for its timing (and
+    /// misbehaviour detection's judgement of motion against time) to mean anything.
+    #[arg(long, conflicts_with = "v2x_pki")]
+    pub allow_unsigned: bool,
     /// The API address of the roadcloud run in this process.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
@@ -122,9 +128,29 @@ pub struct CosimArgs {
     /// without roadcloud and compares conflicts and collisions.
     #[arg(long)]
     pub respond: bool,
+    /// The share of the equipped vehicles that lie, 0 to 1 (docs/misbehaviour.md#attackers):
+    /// each, 5 s after it first sends, attacks with one of --attacks, taken in turn. They
+    /// are labelled; `roadcloud eval` scores the detector against them.
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    pub attackers: f64,
+    /// The attacks (comma separated VeReMi Extension names, as docs/misbehaviour.md lists
+    /// them: constant_position, ..., dos_disruptive_sybil); all of them by default.
+    #[arg(long, value_delimiter = ',', value_parser = attack)]
+    pub attacks: Vec<Attack>,
+    /// Misbehaviour detection in the roadcloud run in this process (`off`, `monitor`,
+    /// `enforce`; as `roadcloud serve --misbehaviour`, whose default it keeps).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub misbehaviour: Option<roadcloud_misbehaviour::Mode>,
 }
 
-fn share(s: &str) -> Result<f64, String> {
+pub(crate) fn attack(s: &str) -> Result<Attack, String> {
+    Attack::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Attack::ALL.iter().map(|a| a.as_str()).collect();
+        format!("no attack {s:?}: one of {}", names.join(", "))
+    })
+}
+
+pub(crate) fn share(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
     if (0.0..=1.0).contains(&v) {
         Ok(v)
@@ -150,10 +176,17 @@ fn share(s: &str) -> Result<f64, String> {
 /// scenario's <end>; on SIGINT or SIGTERM, at once, with the report of what ran marked
 /// partial, and exit status 1. The ground truth is defined in docs/sumo.md.
 ///
+/// With --attackers, a share of the vehicles lie (the VeReMi Extension attacks, labelled),
+/// and the report adds how misbehaviour detection fared: per attack, the attackers detected
+/// and how soon, the honest vehicles reported, and the advisories resting on attackers
+/// (misbehaviour.json; every report in misbehaviour.jsonl). See docs/misbehaviour.md.
+///
 /// Examples:
 ///   source scripts/sumo.sh
 ///   roadcloud eval --sumocfg scenarios/anting-grid/anting-grid.sumocfg --seconds 180
 ///   roadcloud eval --sumocfg scenarios/motorway/motorway.sumocfg --report-json eval.json
+///   roadcloud eval --sumocfg scenarios/anting-grid/anting-grid.sumocfg --allow-unsigned \
+///     --attackers 0.1 --misbehaviour enforce
 #[derive(Args, Debug, Clone)]
 #[command(verbatim_doc_comment)]
 pub struct EvalArgs {
@@ -196,6 +229,12 @@ pub(crate) struct Outcome {
     pub(crate) colliding: u64,
     /// Drivers' reactions to advisories carried out (closed loop).
     pub(crate) reactions: usize,
+    /// The attackers (with --attackers).
+    labels: Vec<Label>,
+    /// When each equipped vehicle was first and last seen, ms since the epoch.
+    present: HashMap<[u8; 8], (i64, i64)>,
+    /// The data directory of the roadcloud run in this process.
+    data_dir: Option<PathBuf>,
 }
 
 impl Outcome {
@@ -370,6 +409,28 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     };
     print!("{}", report.table());
     report.write(&args.report_dir, args.report_json.as_deref())?;
+    // Messages carry the wall-clock time they are sent at: a co-simulation slower than it
+    // was asked to run moves its vehicles less than their speeds say in that time.
+    if args.cosim.speed > 0.0 && out.sim_s / out.wall_s.max(1e-9) < 0.95 * args.cosim.speed {
+        println!(
+            "warning: the co-simulation ran at {:.2}x real time, not {}x: the vehicles moved slower than the time their messages carry, which skews lead times and makes honest motion implausible to misbehaviour detection; run with fewer vehicles, --allow-unsigned, or on a faster machine",
+            out.sim_s / out.wall_s.max(1e-9),
+            args.cosim.speed
+        );
+    }
+    if !out.labels.is_empty() {
+        match &out.data_dir {
+            Some(dir) => {
+                let figures = super::attack_eval::Figures::read(dir, &out.labels, &out.present)?;
+                print!("{}", figures.text);
+                figures.write(&args.report_dir)?;
+            }
+            None => println!(
+                "misbehaviour: {} attackers; their reports are in the roadcloud at --broker (GET /api/v1/misbehaviour)",
+                out.labels.len()
+            ),
+        }
+    }
     println!("report in {}", args.report_dir.display());
     match out.interrupted {
         Some(signal) => bail!(
@@ -467,6 +528,10 @@ pub(crate) async fn cosimulate(
     let args = &args;
     let config = config_for(args, &scratch)?;
     let net = Net::read(&net_file(&config)?)?;
+    let data_dir = args
+        .broker
+        .is_none()
+        .then(|| scratch.join("roadcloud-data"));
     let (host, port) = match &args.broker {
         Some(url) => parse_broker_url(url)?,
         None => {
@@ -490,8 +555,11 @@ pub(crate) async fn cosimulate(
                 "off".into(),
                 "--data-dir".into(),
                 data.display().to_string(),
-                "--v2x-trust".into(),
-                v2x.display().to_string(),
+                if args.allow_unsigned {
+                    "--allow-unsigned".into()
+                } else {
+                    format!("--v2x-trust={}", v2x.display())
+                },
                 // Faster than real time, each vehicle sends 10 BSMs per simulated second in
                 // less than a wall second: the rate limit scales with the speed.
                 "--rate-per-s".into(),
@@ -501,6 +569,9 @@ pub(crate) async fn cosimulate(
                     "1e9".to_string()
                 },
             ])?;
+            if let Some(mode) = args.misbehaviour {
+                e.serve.misbehaviour = mode;
+            }
             if let Some(path) = &args.apps_config {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read {}", path.display()))?;
@@ -573,10 +644,12 @@ pub(crate) async fn cosimulate(
     };
     let limit = run_limit(args, &config)?;
     let (speed, equipped) = (args.speed, args.equipped);
+    let attack_config = AttackConfig::new(args.attackers, &args.attacks);
     let stop = stop_on_signal();
     let clock = sim_time.clone();
     // The simulated devices' keys: the embedded platform's PKI, or the one --v2x-pki names.
     let mut keys = match (&args.broker, &args.v2x_pki) {
+        _ if args.allow_unsigned => None,
         (None, _) => Some(scratch.join("v2x")),
         (Some(_), dir) => dir.clone(),
     }
@@ -587,6 +660,7 @@ pub(crate) async fn cosimulate(
         let mut truth = options.ssm_file.is_some().then(|| Truth::new(&net));
         let mut bridge = Bridge::new(net);
         bridge.equipped = equipped;
+        bridge.attackers = Attackers::new(attack_config);
         let mut responder = Responder::default();
         let mut colliding = 0u64;
         let mut sumo = Sumo::start(&options)?;
@@ -680,6 +754,9 @@ pub(crate) async fn cosimulate(
             truth: truth.map(Truth::finish).unwrap_or_default(),
             colliding,
             reactions: responder.reactions,
+            labels: bridge.attackers.labels().cloned().collect(),
+            present: bridge.attackers.present().clone(),
+            data_dir: None,
         })
     });
     let mut published = 0u64;
@@ -696,6 +773,7 @@ pub(crate) async fn cosimulate(
         }
     }
     let mut out = driver.await??;
+    out.data_dir = data_dir;
     // The last advisories on their way (not when told to stop: then at once).
     if out.interrupted.is_none() {
         tokio::time::sleep(Duration::from_millis(1_500)).await;
