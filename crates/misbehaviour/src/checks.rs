@@ -326,10 +326,11 @@ fn since_last<'a>(b: &'a Beacon<'_>, max_s: f64) -> Option<(&'a Observation, f64
     (dt > 0.0 && dt <= max_s).then_some((last, dt))
 }
 
-/// Where the baseline starts: the index in the sender's history of its newest report at
-/// least [`Thresholds::baseline_ms`] before this one, and the seconds between, unless that
-/// is over twice the baseline (a gap in its reports).
-fn baseline_start(b: &Beacon<'_>, t: &Thresholds) -> Option<(usize, f64)> {
+/// The reports over the baseline: the sender's newest report at least
+/// [`Thresholds::baseline_ms`] before this one, those after it, and this one, oldest first;
+/// with the seconds they span. `None` without one that old, or when it is over twice the
+/// baseline (a gap in its reports).
+fn baseline<'a>(b: &'a Beacon<'_>, t: &Thresholds) -> Option<(Vec<&'a Observation>, f64)> {
     let now = b.report.generated_at;
     let i = b
         .history
@@ -337,7 +338,15 @@ fn baseline_start(b: &Beacon<'_>, t: &Thresholds) -> Option<(usize, f64)> {
         .iter()
         .rposition(|o| now - o.generated_at >= t.baseline_ms)?;
     let dt_ms = now - b.history.recent[i].generated_at;
-    (dt_ms <= 2 * t.baseline_ms).then_some((i, dt_ms as f64 / 1000.0))
+    (dt_ms <= 2 * t.baseline_ms).then(|| {
+        let span = b
+            .history
+            .recent
+            .range(i..)
+            .chain(std::iter::once(b.report))
+            .collect();
+        (span, dt_ms as f64 / 1000.0)
+    })
 }
 
 /// A finding when a condition has held since `since` for at least `for_ms` by the report's
@@ -495,13 +504,7 @@ impl Check for SpeedAccelerationConsistency {
         Kind::SpeedAccelerationConsistency
     }
     fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
-        let (then, dt) = baseline_start(b, t)?;
-        let span: Vec<&Observation> = b
-            .history
-            .recent
-            .range(then..)
-            .chain(std::iter::once(b.report))
-            .collect();
+        let (span, dt) = baseline(b, t)?;
         // A vehicle at a standstill reads its accelerometer, not its speed: the speed stays
         // at 0 whatever it says.
         if span
@@ -534,18 +537,10 @@ impl Check for PositionSpeedConsistency {
         Kind::PositionSpeedConsistency
     }
     fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
-        let (i, dt) = baseline_start(b, t)?;
-        let then = &b.history.recent[i];
-        let moved = b.report.position.distance_to(then.position);
+        let (span, dt) = baseline(b, t)?;
+        let moved = b.report.position.distance_to(span[0].position);
         // The mean reported speed over the span, from every report in it.
-        let speeds: Vec<f64> = b
-            .history
-            .recent
-            .iter()
-            .filter(|o| o.generated_at >= then.generated_at)
-            .chain(std::iter::once(b.report))
-            .filter_map(|o| o.motion.speed_mps)
-            .collect();
+        let speeds: Vec<f64> = span.iter().filter_map(|o| o.motion.speed_mps).collect();
         if speeds.is_empty() {
             return None;
         }
@@ -574,8 +569,8 @@ impl Check for PositionHeadingConsistency {
         if b.report.motion.speed_mps? < 3.0 {
             return None;
         }
-        let (i, _) = baseline_start(b, t)?;
-        let then = &b.history.recent[i];
+        let (span, _) = baseline(b, t)?;
+        let then = span[0];
         let (de, dn) = (
             b.report.position.east_m - then.position.east_m,
             b.report.position.north_m - then.position.north_m,
