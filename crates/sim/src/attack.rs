@@ -157,6 +157,9 @@ const RANGE_M: f64 = 300.0;
 /// A data-replay Sybil takes a new neighbour (and id) this often, milliseconds.
 const REPLAY_TARGET_MS: Millis = 3_000;
 
+/// How long an id's MsgCount is kept after its last message, milliseconds.
+const COUNTS_KEPT_MS: Millis = 60_000;
+
 /// Which vehicles attack, and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttackConfig {
@@ -267,7 +270,10 @@ pub struct Attackers {
     liars: HashMap<[u8; 8], Liar>,
     /// The honest states of the last step (what neighbours hear), by id.
     last_step: Vec<VehicleState>,
-    counts: HashMap<[u8; 8], u8>,
+    /// Each id's last MsgCount and when it was last sent under: ids silent a minute are
+    /// forgotten (a demo runs for days; a Sybil makes a new id per message).
+    counts: HashMap<[u8; 8], (u8, Millis)>,
+    counts_pruned_at: Millis,
     assigned: usize,
 }
 
@@ -280,6 +286,7 @@ impl Attackers {
             liars: HashMap::new(),
             last_step: Vec::new(),
             counts: HashMap::new(),
+            counts_pruned_at: Millis::MIN / 2,
             assigned: 0,
         }
     }
@@ -603,11 +610,17 @@ impl Attackers {
         honest: &[VehicleState],
         now_ms: Millis,
     ) -> Vec<(String, csae::MessageFrame)> {
+        if now_ms - self.counts_pruned_at >= COUNTS_KEPT_MS / 6 {
+            self.counts_pruned_at = now_ms;
+            self.counts
+                .retain(|_, (_, last)| now_ms - *last <= COUNTS_KEPT_MS);
+        }
         self.send(honest, now_ms)
             .into_iter()
             .map(|sent| {
-                let count = self.counts.entry(sent.state.id).or_insert(0);
+                let (count, last) = self.counts.entry(sent.state.id).or_insert((0, now_ms));
                 *count = (*count + 1) % 128;
+                *last = now_ms;
                 (
                     Topic::uplink(DeviceKind::Obu, DeviceId(sent.link), MessageKind::Bsm),
                     csae::MessageFrame::BsmFrame(messages::bsm(
