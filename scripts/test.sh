@@ -16,11 +16,12 @@ if [ ! -d "$vectors/csae53-2020" ]; then
   exit 1
 fi
 
-# Real components the tests run against: Mosquitto (the external-broker tests), Chromium
-# and its WebDriver (the web map's tests), and a Chinese font for the map's Chinese
-# interface in their screenshots.
+# Real components the tests run against: Mosquitto and nats-server (the external-broker
+# tests), Chromium and its WebDriver (the web map's tests), and a Chinese font for the map's
+# Chinese interface in their screenshots.
 need_apt=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)

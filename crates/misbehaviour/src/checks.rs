@@ -15,6 +15,8 @@ use roadcloud_world::{Millis, Observation, Point, tracks};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 /// What a check found wrong: the kind of misbehaviour it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,11 +55,14 @@ pub enum Kind {
     /// Its reports arrive late, every one of them, for a second or more: held back and
     /// sent on.
     Delayed,
+    /// An RSU's camera sees the connected vehicles consistently off their own reports: a
+    /// miscalibrated or lying camera. About the RSU.
+    CameraOffset,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::SpeedPlausibility,
         Kind::AccelerationPlausibility,
         Kind::PositionConsistency,
@@ -73,6 +78,7 @@ impl Kind {
         Kind::Replay,
         Kind::Sybil,
         Kind::Delayed,
+        Kind::CameraOffset,
     ];
 
     /// The name in reports, metrics and the API.
@@ -93,6 +99,7 @@ impl Kind {
             Kind::Replay => "replay",
             Kind::Sybil => "sybil",
             Kind::Delayed => "delayed",
+            Kind::CameraOffset => "camera_offset",
         }
     }
 
@@ -141,17 +148,18 @@ pub struct Thresholds {
     pub kalman_gate: f64,
     /// Two vehicles' reported centres closer than this overlap, metres.
     pub overlap_m: f64,
-    /// How far around an RSU its cameras are taken to see every vehicle, metres.
-    pub camera_coverage_m: f64,
+    /// A place is covered by the roadside cameras where a roadside detection was fused
+    /// with the track of at least this share of the vehicles that passed (camera.rs
+    /// `Coverage`)...
+    pub coverage_share: f64,
+    /// ... out of at least this many.
+    pub coverage_visits: u32,
     /// How long a vehicle may go unseen where a camera looks before it is a phantom,
     /// milliseconds.
     pub phantom_after_ms: Millis,
     /// Two reports this close, metres (with the same speed and heading to the standard's
     /// resolution), are one report twice: a replay.
     pub replay_match_m: f64,
-    /// How far around a report other vehicles' reports are searched for the one it
-    /// replays, metres.
-    pub replay_reach_m: f64,
     /// How long before a report another's may be that it repeats, milliseconds: a follower
     /// reaches a leader's place its gap and its length later, over a second at any speed
     /// (the 1 s reaction-time headway and more), so a repeat within a second is a replay.
@@ -161,6 +169,19 @@ pub struct Thresholds {
     /// How long every report of a sender must arrive late before it is delayed on
     /// purpose, milliseconds (one late report is a slow link).
     pub delayed_for_ms: Millis,
+    /// A roadside detection is paired with the one connected vehicle within this distance
+    /// of it, metres (camera.rs): a camera further off shows as phantoms instead.
+    pub camera_match_m: f64,
+    /// A camera whose detections lie further than this off the vehicles' own reports, on
+    /// average, is miscalibrated, metres (GNSS and camera errors of a metre or so each
+    /// average out over many pairs).
+    pub camera_offset_m: f64,
+    /// Pairs that must be in the window before a camera is judged.
+    pub camera_pairs: usize,
+    /// Vehicles they must come from (one vehicle's GNSS error is not the camera's).
+    pub camera_vehicles: usize,
+    /// How far back a camera's pairs count, milliseconds.
+    pub camera_window_ms: Millis,
 }
 
 impl Default for Thresholds {
@@ -178,13 +199,18 @@ impl Default for Thresholds {
             max_beacons_per_s: 15,
             kalman_gate: 18.4,
             overlap_m: 1.2,
-            camera_coverage_m: 60.0,
+            coverage_share: 0.9,
+            coverage_visits: 20,
             phantom_after_ms: 3_000,
             replay_match_m: 0.05,
-            replay_reach_m: 60.0,
             replay_within_ms: 1_000,
             late_after_ms: 500,
             delayed_for_ms: 1_000,
+            camera_match_m: 6.0,
+            camera_offset_m: 2.0,
+            camera_pairs: 20,
+            camera_vehicles: 4,
+            camera_window_ms: 30_000,
         }
     }
 }
@@ -201,6 +227,9 @@ pub struct History {
     pub(crate) late_since: Option<Millis>,
     /// The vehicle its previous report stood on, if any.
     pub(crate) overlapped: Option<[u8; 8]>,
+    /// The coverage cell it is in, and whether a roadside detection has been fused with
+    /// its track since it entered it.
+    pub(crate) visit: Option<((i32, i32), bool)>,
 }
 
 impl History {
@@ -227,19 +256,87 @@ pub struct Neighbour {
 pub struct Around {
     /// Participants within a few metres.
     pub neighbours: Vec<Neighbour>,
-    /// The RSU whose camera covers the place (it sent what it sees lately), if one does.
+    /// The RSU whose camera covers the place, if the caller knows one; else the detector
+    /// decides from where the cameras have seen the vehicles (camera.rs `Coverage`).
     pub covering_rsu: Option<[u8; 8]>,
     /// Whether a roadside detection is fused with the sender's track.
     pub seen_by_roadside: bool,
 }
 
-/// Another vehicle near the sender, as the detector has it: its id and its recent reports.
+/// The reports of the last moments of every vehicle moving at 1 m/s or more, filed by their
+/// speed and heading in the standard's units (DE_Speed 0.02 m/s, DE_Heading 0.0125°): a
+/// replay repeats a report to the standard's resolution, so it is found with one lookup,
+/// not by going through the reports of every vehicle around.
+#[derive(Debug, Default)]
+pub struct ReplayIndex {
+    by_motion: HashMap<(i64, i64), Vec<Indexed>>,
+}
+
+/// One report in the [`ReplayIndex`].
 #[derive(Debug, Clone, Copy)]
-pub struct Other<'a> {
-    /// Its vehicle id.
-    pub vehicle: [u8; 8],
-    /// Its reports.
-    pub history: &'a History,
+struct Indexed {
+    vehicle: [u8; 8],
+    generated_at: Millis,
+    position: Point,
+}
+
+/// How long reports stay in the [`ReplayIndex`], ms: a report and the two before it, each
+/// matched to reports up to [`Thresholds::replay_within_ms`] before it, with room for
+/// reports arriving out of order.
+const REPLAY_KEEP_MS: Millis = 2_500;
+
+impl ReplayIndex {
+    /// Where a report is filed: its speed and heading in the standard's units; none below
+    /// 1 m/s (a car standing still repeats itself, and whoever stood there before it).
+    fn key(o: &Observation) -> Option<(i64, i64)> {
+        let v = o.motion.speed_mps.filter(|v| *v >= 1.0)?;
+        let h = o.motion.heading_deg?.rem_euclid(360.0);
+        Some(((v / 0.02).round() as i64, (h / 0.0125).round() as i64))
+    }
+
+    /// Files vehicle `vehicle`'s report `o`.
+    pub fn insert(&mut self, vehicle: [u8; 8], o: &Observation) {
+        let Some(key) = Self::key(o) else { return };
+        let bucket = self.by_motion.entry(key).or_default();
+        bucket.retain(|e| o.generated_at - e.generated_at <= REPLAY_KEEP_MS);
+        bucket.push(Indexed {
+            vehicle,
+            generated_at: o.generated_at,
+            position: o.position,
+        });
+    }
+
+    /// Forgets the reports generated before `now` - 2.5 s.
+    pub fn expire(&mut self, now: Millis) {
+        self.by_motion.retain(|_, bucket| {
+            bucket.retain(|e| now - e.generated_at <= REPLAY_KEEP_MS);
+            !bucket.is_empty()
+        });
+    }
+
+    /// The vehicles other than `vehicle` whose reports `o` repeats: the same speed and
+    /// heading to the standard's resolution, within [`Thresholds::replay_match_m`] of its
+    /// position, made up to [`Thresholds::replay_within_ms`] before it; each with how long
+    /// before.
+    fn repeated<'a>(
+        &'a self,
+        vehicle: [u8; 8],
+        o: &'a Observation,
+        t: &'a Thresholds,
+    ) -> impl Iterator<Item = ([u8; 8], Millis)> + 'a {
+        Self::key(o)
+            .and_then(|k| self.by_motion.get(&k))
+            .into_iter()
+            .flatten()
+            .filter(move |e| {
+                let lag = o.generated_at - e.generated_at;
+                e.vehicle != vehicle
+                    && lag > 0
+                    && lag <= t.replay_within_ms
+                    && e.position.distance_to(o.position) <= t.replay_match_m
+            })
+            .map(move |e| (e.vehicle, o.generated_at - e.generated_at))
+    }
 }
 
 /// One report to check: the sender's vehicle id, the report, its history and what lies
@@ -254,8 +351,8 @@ pub struct Beacon<'a> {
     pub history: &'a History,
     /// What the world knows around it.
     pub around: &'a Around,
-    /// The other vehicles that reported lately within [`Thresholds::replay_reach_m`].
-    pub others: &'a [Other<'a>],
+    /// Every vehicle's reports of the last moments, for the replay check.
+    pub replays: &'a ReplayIndex,
 }
 
 /// What a failed check found: a sentence saying what is wrong, and how far beyond its
@@ -671,24 +768,6 @@ impl Check for Phantom {
 /// each of them, three reports in a row; one standing still is not checked.
 pub struct Replay;
 
-impl Replay {
-    fn same(mine: &Observation, theirs: &Observation, t: &Thresholds) -> bool {
-        let close = |a: Option<f64>, b: Option<f64>, tol: f64| match (a, b) {
-            (Some(a), Some(b)) => (a - b).abs() <= tol,
-            _ => false,
-        };
-        theirs.generated_at < mine.generated_at
-            && mine.generated_at - theirs.generated_at <= t.replay_within_ms
-            && mine.position.distance_to(theirs.position) <= t.replay_match_m
-            && close(mine.motion.speed_mps, theirs.motion.speed_mps, 0.011)
-            && mine
-                .motion
-                .heading_deg
-                .zip(theirs.motion.heading_deg)
-                .is_some_and(|(a, b)| tracks::angle_between(a, b) <= 0.013)
-    }
-}
-
 impl Check for Replay {
     fn kind(&self) -> Kind {
         Kind::Replay
@@ -701,31 +780,26 @@ impl Check for Replay {
         if b.history.recent.len() < 2 || b.report.motion.speed_mps.is_none_or(|v| v < 1.0) {
             return None;
         }
-        let mine: Vec<&Observation> = std::iter::once(b.report)
-            .chain(b.history.recent.iter().rev().take(2))
-            .collect();
-        b.others.iter().find_map(|other| {
-            let lags: Vec<Millis> = mine
-                .iter()
-                .map(|m| {
-                    other
-                        .history
-                        .recent
-                        .iter()
-                        .find(|o| Replay::same(m, o, t))
-                        .map(|o| m.generated_at - o.generated_at)
+        let earlier: Vec<&Observation> = b.history.recent.iter().rev().take(2).collect();
+        b.replays
+            .repeated(b.vehicle, b.report, t)
+            .find(|(other, _)| {
+                earlier.iter().all(|m| {
+                    b.replays
+                        .repeated(b.vehicle, m, t)
+                        .any(|(v, _)| v == *other)
                 })
-                .collect::<Option<_>>()?;
-            Some(Finding::new(
-                format!(
-                    "its last {} reports repeat vehicle {}'s of {} ms before",
-                    mine.len(),
-                    hex(&other.vehicle),
-                    lags[0]
-                ),
-                1.0,
-            ))
-        })
+            })
+            .map(|(other, lag)| {
+                Finding::new(
+                    format!(
+                        "its last {} reports repeat vehicle {}'s of {lag} ms before",
+                        earlier.len() + 1,
+                        hex(&other),
+                    ),
+                    1.0,
+                )
+            })
     }
 }
 

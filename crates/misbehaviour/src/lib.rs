@@ -17,10 +17,13 @@
 
 #![warn(missing_docs)]
 
+mod camera;
 pub mod checks;
 mod kalman;
 
-pub use checks::{Around, Beacon, Check, Finding, History, Kind, Neighbour, Other, Thresholds};
+pub use checks::{
+    Around, Beacon, Check, Finding, History, Kind, Neighbour, ReplayIndex, Thresholds,
+};
 
 use roadcloud_world::{Millis, Observation};
 use serde::{Deserialize, Serialize};
@@ -83,6 +86,19 @@ pub struct DetectorConfig {
     pub thresholds: Thresholds,
     /// How findings become decisions.
     pub trust: TrustRules,
+}
+
+/// A check's state ([`Detector::checks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CheckState {
+    /// Which check.
+    pub kind: Kind,
+    /// Whether its findings cost trust (off, it still runs and counts).
+    pub enabled: bool,
+    /// Whether one finding takes all of a sender's trust.
+    pub conclusive: bool,
+    /// Findings so far.
+    pub found: u64,
 }
 
 /// What a report led to.
@@ -181,7 +197,7 @@ const HISTORY_MAX: usize = 64;
 /// One report per sender and kind in this long; findings between count all the same.
 const REPORT_EVERY_MS: Millis = 1_000;
 /// The side of the cells the detector files senders in by their last position, metres
-/// (other vehicles' reports are looked for in the cells around a report).
+/// (a roadside detection's vehicle is looked for in the cells around it).
 const CELL_M: f64 = 50.0;
 /// A sender silent this long is forgotten (a quarantined one too: its reports, should it
 /// come back, are judged afresh, which its first lies quarantine again).
@@ -201,6 +217,18 @@ struct Sender {
     quarantines: u32,
 }
 
+impl Sender {
+    /// Whether this sender is to be believed at least as much as `other`: fewer
+    /// quarantines, or as many and a trust score at least as high.
+    fn at_least_as_trusted_as(&self, other: &Sender) -> bool {
+        match self.quarantines.cmp(&other.quarantines) {
+            std::cmp::Ordering::Less => true,
+            std::cmp::Ordering::Equal => self.trust >= other.trust,
+            std::cmp::Ordering::Greater => false,
+        }
+    }
+}
+
 fn cell_of(p: roadcloud_world::Point) -> (i32, i32) {
     (
         (p.east_m / CELL_M).floor() as i32,
@@ -214,6 +242,12 @@ pub struct Detector {
     checks: Vec<Box<dyn Check>>,
     enabled: [bool; Kind::ALL.len()],
     senders: HashMap<[u8; 8], Sender>,
+    /// The RSUs' cameras' pairs of detections and self-reports.
+    cameras: HashMap<[u8; 8], camera::Calibration>,
+    /// Where the cameras see the vehicles.
+    coverage: camera::Coverage,
+    /// Every vehicle's reports of the last moments, for the replay check.
+    replays: ReplayIndex,
     /// Senders by the cell of their last report.
     cells: HashMap<(i32, i32), Vec<[u8; 8]>>,
     reports: Vec<Report>,
@@ -237,16 +271,17 @@ impl Default for Detector {
 }
 
 impl Detector {
-    /// A detector with every check on but [`Kind::Phantom`], which needs to know where the
-    /// zone's cameras look (an RSM does not say; docs/misbehaviour.md#phantom).
+    /// A detector with every check on.
     pub fn new(config: DetectorConfig) -> Self {
-        let mut enabled = [true; Kind::ALL.len()];
-        enabled[Kind::Phantom.index()] = false;
+        let enabled = [true; Kind::ALL.len()];
         Detector {
             config,
             checks: checks::catalogue(),
             enabled,
             senders: HashMap::default(),
+            cameras: HashMap::default(),
+            coverage: camera::Coverage::default(),
+            replays: ReplayIndex::default(),
             cells: HashMap::default(),
             reports: Vec::new(),
             changes: Vec::new(),
@@ -268,6 +303,28 @@ impl Detector {
     /// Whether a check is on.
     pub fn enabled(&self, kind: Kind) -> bool {
         self.enabled[kind.index()]
+    }
+
+    /// Each check's state, for the API: whether it is on, whether its finding alone
+    /// quarantines, and how often it has found something.
+    pub fn checks(&self) -> impl Iterator<Item = CheckState> + '_ {
+        Kind::ALL.into_iter().map(|kind| CheckState {
+            kind,
+            enabled: self.enabled(kind),
+            // `sybil` is no check on a report: admission finds the impostor.
+            conclusive: kind == Kind::Sybil
+                || self
+                    .checks
+                    .iter()
+                    .any(|c| c.kind() == kind && c.conclusive()),
+            found: self.found[kind.index()],
+        })
+    }
+
+    /// Where the phantom check applies at `now`: the 10 m cells in which a camera has
+    /// detected a vehicle, and how many of them the cameras cover (docs/misbehaviour.md#phantom).
+    pub fn camera_coverage(&self, now: Millis) -> (usize, usize) {
+        self.coverage.extent(now, &self.config.thresholds)
     }
 
     /// Findings of each kind so far.
@@ -299,12 +356,31 @@ impl Detector {
         let t = self.config.thresholds;
         let now = report.generated_at;
         let cell = cell_of(report.position);
+        let covering = around.covering_rsu.or_else(|| {
+            self.coverage
+                .covering(report.position, report.received_at, &t)
+        });
         let sender = self.enter(id, now, report.received_at);
         // Where a camera looks, how long it has not seen the sender.
-        sender.history.unseen_since = match (around.covering_rsu, around.seen_by_roadside) {
+        sender.history.unseen_since = match (covering, around.seen_by_roadside) {
             (Some(_), false) => sender.history.unseen_since.or(Some(now)),
             _ => None,
         };
+        // The honest majority teaches where the cameras look: a visit to a cell counts
+        // when the vehicle leaves it.
+        let here = camera::coverage_cell(report.position);
+        let seen = around.seen_by_roadside;
+        let ended = match &mut sender.history.visit {
+            Some((c, s)) if *c == here => {
+                *s |= seen;
+                None
+            }
+            visit => visit.replace((here, seen)),
+        };
+        if let Some((cell, seen)) = ended.filter(|_| !sender.quarantined) {
+            self.coverage.visited(cell, seen);
+        }
+        let sender = self.senders.get_mut(&id).expect("entered above");
         // Since when every report of it has arrived late.
         sender.history.late_since = (report.received_at - now > t.late_after_ms)
             .then(|| sender.history.late_since.unwrap_or(now));
@@ -316,7 +392,7 @@ impl Detector {
             }
             self.cells.entry(cell).or_default().push(id);
         }
-        let findings = self.run_checks(id, report, around);
+        let findings = self.run_checks(id, report, around, covering);
         self.decide(id, report.received_at, findings, Some(report));
         let sender = self.senders.get_mut(&id).expect("entered above");
         sender.history.overlapped = around
@@ -334,6 +410,7 @@ impl Detector {
                 None => h.kalman = Some(kalman::Kalman::new(report.position, now)),
             }
             h.recent.push_back(report.clone());
+            self.replays.insert(id, report);
         }
         while h.recent.len() > HISTORY_MAX
             || h.recent
@@ -425,6 +502,61 @@ impl Detector {
         }
     }
 
+    /// RSU `rsu`'s roadside `detections` (one RSM's), received at `now`: each detection of
+    /// a vehicle is paired with the self-report of the connected vehicle it can only be, and
+    /// the camera is judged on its pairs of the last half minute (camera.rs). Whether its
+    /// detections may act: a quarantined camera's move nothing.
+    pub fn roadside(&mut self, rsu: [u8; 8], detections: &[Observation], now: Millis) -> Verdict {
+        if self.config.mode == Mode::Off {
+            return Verdict::Trusted;
+        }
+        let t = self.config.thresholds;
+        let reach = (t.camera_match_m / CELL_M).ceil() as i32;
+        let calibration = self.cameras.entry(rsu).or_default();
+        self.coverage.rsm(rsu, now);
+        let mut last = None;
+        for d in detections {
+            if d.kind != roadcloud_world::observe::ParticipantKind::Vehicle {
+                continue;
+            }
+            self.coverage.detected(rsu, d.position);
+            let (ce, cn) = cell_of(d.position);
+            let senders = &self.senders;
+            let candidates = (ce - reach..=ce + reach)
+                .flat_map(|e| (cn - reach..=cn + reach).map(move |n| (e, n)))
+                .filter_map(|c| self.cells.get(&c))
+                .flatten()
+                .filter_map(|v| {
+                    let s = senders.get(v).filter(|s| !s.quarantined)?;
+                    Some((*v, camera::carried_to(s.history.last()?, d.generated_at)?))
+                });
+            if let Some((vehicle, p)) =
+                camera::unambiguous(d.position, candidates, t.camera_match_m)
+            {
+                calibration.add(
+                    camera::Pair {
+                        at: d.generated_at,
+                        vehicle,
+                        east_m: d.position.east_m - p.east_m,
+                        north_m: d.position.north_m - p.north_m,
+                    },
+                    &t,
+                );
+                last = Some(d);
+            }
+        }
+        let finding = last.and_then(|_| calibration.check(&t));
+        self.enter(rsu, now, now);
+        if let Some(f) = finding {
+            self.decide(rsu, now, vec![(Kind::CameraOffset, f, false)], last);
+        }
+        if self.is_quarantined(rsu) {
+            Verdict::Quarantined
+        } else {
+            Verdict::Trusted
+        }
+    }
+
     /// An OBU (`device`, its topic's) sent a message under vehicle id `claimed`, which
     /// admission refused as spoofed, at `now`: over an authenticated link only that OBU
     /// publishes there, so it poses as another vehicle (a Sybil). Conclusive: it loses all
@@ -476,27 +608,15 @@ impl Detector {
         id: [u8; 8],
         report: &Observation,
         around: &Around,
+        covering_rsu: Option<[u8; 8]>,
     ) -> Vec<(Kind, Finding, bool)> {
         let t = &self.config.thresholds;
         let sender = &self.senders[&id];
-        let (ce, cn) = sender.cell;
-        let reach = (t.replay_reach_m / CELL_M).ceil() as i32;
-        let others: Vec<Other<'_>> = (ce - reach..=ce + reach)
-            .flat_map(|e| (cn - reach..=cn + reach).map(move |n| (e, n)))
-            .filter_map(|c| self.cells.get(&c))
-            .flatten()
-            .filter(|v| **v != id)
-            .filter_map(|v| {
-                let s = self.senders.get(v)?;
-                let last = s.history.last()?;
-                (last.position.distance_to(report.position) <= t.replay_reach_m).then_some(Other {
-                    vehicle: *v,
-                    history: &s.history,
-                })
-            })
-            .collect();
         // Two vehicles in one place: one of them lies, and the blame goes to the less
-        // trusted; an honest vehicle driving through a liar's ghost is not reported.
+        // trusted; an honest vehicle driving through a liar's ghost is not reported. Trust
+        // comes back with time, so a released liar standing where it was quarantined would
+        // soon be as trusted as the honest cars driving through it: its record decides
+        // first (fewer quarantines, more trusted), its score then.
         let around = Around {
             neighbours: around
                 .neighbours
@@ -504,18 +624,19 @@ impl Detector {
                 .filter(|n| {
                     n.vehicle
                         .and_then(|v| self.senders.get(&v))
-                        .is_none_or(|s| !s.quarantined && s.trust >= sender.trust)
+                        .is_none_or(|s| !s.quarantined && s.at_least_as_trusted_as(sender))
                 })
                 .copied()
                 .collect(),
-            ..around.clone()
+            covering_rsu,
+            seen_by_roadside: around.seen_by_roadside,
         };
         let beacon = Beacon {
             vehicle: id,
             report,
             history: &sender.history,
             around: &around,
-            others: &others,
+            replays: &self.replays,
         };
         self.checks
             .iter()
@@ -544,6 +665,10 @@ impl Detector {
             keep
         });
         cells.retain(|_, ids| !ids.is_empty());
+        let senders = &self.senders;
+        self.cameras.retain(|rsu, _| senders.contains_key(rsu));
+        self.coverage.expire(now);
+        self.replays.expire(now);
     }
 
     /// The reports since the last call.

@@ -390,6 +390,58 @@ fn a_phantom_where_a_camera_looks_is_caught() {
     assert_eq!(phantom_at, Some(6_000));
 }
 
+/// Cross-source, with the cameras' coverage learned from the traffic: where an RSU's camera
+/// has seen the 25 vehicles that drove through, a vehicle it does not see for 3 s is a
+/// phantom; where it has seen none (it looks elsewhere), an unseen vehicle is not.
+#[test]
+fn a_phantom_where_the_camera_sees_the_others_is_caught() {
+    const RSU: [u8; 8] = [0x52; 8];
+    const ELSEWHERE: [u8; 8] = [0x0e; 8];
+    let mut d = enforcing();
+    let state = |east_m: f64, north_m: f64, speed_mps: f64| State {
+        east_m,
+        north_m,
+        speed_mps,
+        heading_deg: 0.0,
+        accel_mps2: 0.0,
+    };
+    let seen = Around {
+        seen_by_roadside: true,
+        ..Around::default()
+    };
+    // 25 cars, one after another, north along east 0 at 10 m/s for 3 s, each seen.
+    for k in 0..25u8 {
+        for i in 0..30 {
+            let at = (i64::from(k) * 30 + i) * 100;
+            let s = state(0.0, i as f64, 10.0);
+            let o = sent_as([0x10 + k; 8], &s, at, at as u64, 20);
+            d.roadside(RSU, std::slice::from_ref(&o), T0 + at + 20);
+            d.judge([0x10 + k; 8], &o, &seen);
+        }
+    }
+    assert!(d.take_reports().is_empty());
+    // Then a car claims to stand at north 15, and another far east, neither seen; the
+    // camera still sends (what it sees: nothing there).
+    let start: Millis = 75_000;
+    let mut phantom_at = None;
+    for i in 0..60 {
+        let at = start + i * 100;
+        d.roadside(RSU, &[], T0 + at + 20);
+        let ghost = sent_as(ATTACKER, &state(0.0, 15.0, 0.0), at, i as u64, 20);
+        d.judge(ATTACKER, &ghost, &Around::default());
+        let far = sent_as(ELSEWHERE, &state(100.0, 15.0, 0.0), at, 500 + i as u64, 20);
+        d.judge(ELSEWHERE, &far, &Around::default());
+        for r in d.take_reports() {
+            assert_eq!(r.device, ATTACKER, "{r:#?}");
+            assert_eq!(r.kind, Kind::Phantom, "{r:#?}");
+            phantom_at.get_or_insert(at - start);
+        }
+    }
+    assert_eq!(phantom_at, Some(3_000));
+    assert!(d.is_quarantined(ATTACKER));
+    assert!(!d.is_quarantined(ELSEWHERE));
+}
+
 /// Monitoring: the attacker is reported, flagged, and never quarantined.
 #[test]
 fn in_monitor_mode_an_attacker_is_reported_and_not_quarantined() {
@@ -519,4 +571,75 @@ fn an_obu_sending_as_another_vehicle_is_a_sybil() {
         roadcloud_misbehaviour::Action::Flagged
     );
     assert!(!m.is_quarantined(ATTACKER));
+}
+
+/// VeReMi "eventual stop", after its release: the ghost stands where it stopped, consistent
+/// with itself, its trust back. An honest car driving through it slowly is not blamed for
+/// the overlap (it was never quarantined; the ghost was), and the ghost is.
+#[test]
+fn an_honest_car_driving_through_a_released_ghost_is_not_blamed() {
+    let own = drive(0.0);
+    let mut d = enforcing();
+    let frozen = State {
+        speed_mps: 0.0,
+        accel_mps2: 0.0,
+        ..own[(ONSET_MS / 100) as usize]
+    };
+    // The honest car: 3 m/s north in the same lane from 20 s, at the ghost at 30 s.
+    let honest = |at: Millis| State {
+        north_m: frozen.north_m + 3.0 * ((at - 30_000) as f64 / 1000.0),
+        speed_mps: 3.0,
+        ..frozen
+    };
+    let mut released = None;
+    let mut blamed = Vec::new();
+    let mut car_at = None::<Neighbour>;
+    for (i, truth) in own.iter().enumerate().take(400) {
+        let at = i as Millis * 100;
+        let s = if at >= ONSET_MS { frozen } else { *truth };
+        let g = sent_as(ATTACKER, &s, at, i as u64, 20);
+        let around = Around {
+            neighbours: car_at.into_iter().collect(),
+            ..Around::default()
+        };
+        let v = d.judge(ATTACKER, &g, &around);
+        if at > ONSET_MS && v == Verdict::Trusted && released.is_none() {
+            released = Some(at);
+        }
+        let ghost_at = Some(Neighbour {
+            vehicle: Some(ATTACKER),
+            position: g.position,
+            at: g.generated_at,
+        });
+        if at >= 20_000 {
+            let c = sent_as(OTHER, &honest(at), at, 7_000 + i as u64, 20);
+            let around = Around {
+                neighbours: ghost_at.into_iter().collect(),
+                ..Around::default()
+            };
+            assert_eq!(d.judge(OTHER, &c, &around), Verdict::Trusted, "at {at}");
+            car_at = Some(Neighbour {
+                vehicle: Some(OTHER),
+                position: c.position,
+                at: c.generated_at,
+            });
+        }
+        blamed.extend(
+            d.take_reports()
+                .into_iter()
+                .map(|r| (r.device, r.kind, r.at - T0)),
+        );
+    }
+    let released = released.expect("the ghost is released");
+    assert!(released < 28_000, "released at {released}");
+    assert!(
+        blamed.iter().all(|(device, _, _)| *device == ATTACKER),
+        "{blamed:?}"
+    );
+    assert!(
+        blamed
+            .iter()
+            .any(|(_, kind, at)| *kind == Kind::Overlap && *at > released),
+        "{blamed:?}"
+    );
 }

@@ -182,8 +182,9 @@ fn vehicles_of(a: &Advisory) -> impl Iterator<Item = [u8; 8]> + '_ {
     }))
 }
 
-/// An RSU that sent no RSM for this long is not taken to be watching, milliseconds.
-const CAMERA_SILENT_AFTER_MS: Millis = 1_000;
+/// A vehicle whose reports move no track is seen by the roadside when a roadside detection
+/// lies this close to where it says it is, metres (a camera's and a GNSS error together).
+const UNTRACKED_SEEN_WITHIN_M: f64 = 3.0;
 
 /// The key of an event: its RSU, whether event or sign, and its id there.
 pub type EventKey = ([u8; 8], EventKind, u8);
@@ -218,10 +219,6 @@ pub struct Pipeline {
     gate: AdvisoryGate,
     /// Where each RSU is (the reference position of its latest RSM or RSI).
     pub rsus: HashMap<DeviceId, Point>,
-    /// The RSUs that lately said what their cameras see, by the tile they stand in: where
-    /// each stands, and when its latest RSM came (a report's cameras are looked up in the
-    /// tiles around it, not among every RSU of the zone).
-    cameras: HashMap<TileId, HashMap<DeviceId, (Point, Millis)>>,
     relay: relay::RsiRelay,
     downlinks: Vec<RsuDownlink>,
     /// Vehicles that reported themselves since the applications last looked, by tile (each
@@ -259,7 +256,6 @@ impl Pipeline {
             advisories_sent: Default::default(),
             gate: AdvisoryGate::new(config.advisory_repeat_ms),
             rsus: HashMap::default(),
-            cameras: HashMap::default(),
             relay: relay::RsiRelay::new(config.relay),
             downlinks: Vec::new(),
             dirty: Default::default(),
@@ -354,14 +350,18 @@ impl Pipeline {
             }
             MessageFrame::RsmFrame(r) => {
                 self.locate_rsu(&a.topic, &r.ref_pos);
-                if let Some(&p) = self.rsus.get(&a.topic.device) {
-                    let tile = self.tracks.grid().tile_of(p);
-                    self.cameras
-                        .entry(tile)
-                        .or_default()
-                        .insert(a.topic.device, (p, a.received_at));
+                let seen = observe_rsm(&self.frame, r, a.received_at);
+                // A camera whose detections lie off the vehicles' own reports moves nothing
+                // under enforce (docs/misbehaviour.md#camera-offset).
+                if self
+                    .misbehaviour
+                    .roadside(a.topic.device.0, &seen, a.received_at)
+                    == Verdict::Quarantined
+                {
+                    self.counters.quarantined_reports += 1;
+                    return;
                 }
-                observe_rsm(&self.frame, r, a.received_at)
+                seen
             }
             MessageFrame::MapFrame(m) => {
                 self.add_map(m);
@@ -399,8 +399,8 @@ impl Pipeline {
     }
 
     /// Misbehaviour detection of one vehicle's report, with what the world knows around it:
-    /// the participants within a few metres, and whether an RSU that lately said what its
-    /// cameras see covers the place, and has the vehicle in its detections.
+    /// the participants within a few metres, and whether a roadside detection is fused with
+    /// the vehicle's track (where the cameras look, the detector learns).
     fn judge(&mut self, vehicle: [u8; 8], o: &roadcloud_world::Observation) -> Verdict {
         let t = self.misbehaviour.config().thresholds;
         let reach = t.overlap_m.max(1.0);
@@ -414,22 +414,19 @@ impl Pipeline {
                 at: n.at,
             })
             .collect();
-        let recent = o.received_at - CAMERA_SILENT_AFTER_MS;
-        let covering_rsu = self
-            .tracks
-            .grid()
-            .tiles_near(o.position, t.camera_coverage_m)
-            .filter_map(|tile| self.cameras.get(&tile))
-            .flatten()
-            .find(|(_, (p, at))| *at >= recent && p.distance_to(o.position) <= t.camera_coverage_m)
-            .map(|(rsu, _)| rsu.0);
-        let seen_by_roadside = self
-            .tracks
-            .by_vehicle(vehicle)
-            .is_some_and(|t| t.roadside_detected());
+        let seen_by_roadside = match self.tracks.by_vehicle(vehicle) {
+            Some(track) => track.roadside_detected(),
+            // Its reports move no track (it is quarantined, or new): whether a camera sees
+            // something where it says it is. Else a quarantined vehicle, its track gone,
+            // would be a phantom to the cameras that see it.
+            None => self
+                .tracks
+                .near(o.position, UNTRACKED_SEEN_WITHIN_M)
+                .any(|t| t.roadside_detected()),
+        };
         let around = Around {
             neighbours,
-            covering_rsu,
+            covering_rsu: None,
             seen_by_roadside,
         };
         self.misbehaviour.judge(vehicle, o, &around)
@@ -580,10 +577,6 @@ impl Pipeline {
         self.unverified
             .retain(|v, _| tracks.by_vehicle(*v).is_some());
         self.misbehaviour.expire(now);
-        self.cameras.retain(|_, in_tile| {
-            in_tile.retain(|_, (_, at)| now - *at <= CAMERA_SILENT_AFTER_MS);
-            !in_tile.is_empty()
-        });
         let signal_ttl = self.config.signal_ttl_ms;
         let touched = &mut self.journal.intersections_touched;
         self.signals.retain(|id, s| {

@@ -43,6 +43,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/apps/{id}", get(app).put(configure_app))
         .route("/api/v1/advisories", get(advisories))
         .route("/api/v1/misbehaviour", get(misbehaviour))
+        .route("/api/v1/misbehaviour/checks", get(misbehaviour_checks))
+        .route(
+            "/api/v1/misbehaviour/checks/{kind}",
+            get(misbehaviour_check).put(switch_misbehaviour_check),
+        )
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/v2x", get(v2x))
         .route("/api/v1/v2x/crl", axum::routing::post(push_crl))
@@ -744,6 +749,109 @@ async fn misbehaviour(
         "reports": reports,
         "quarantined": quarantined,
     })))
+}
+
+/// The misbehaviour checks' states, and the detector's mode, where the cameras look (for
+/// the phantom check), its parameters and trust rules.
+fn checks_json(d: &roadcloud_misbehaviour::Detector) -> Value {
+    let (cells, covered) = d.camera_coverage(roadcloud_transport::now_millis());
+    json!({
+        "mode": d.config().mode,
+        "camera_cells": {"detected_in": cells, "covered": covered},
+        "checks": d.checks().collect::<Vec<_>>(),
+        "thresholds": d.config().thresholds,
+        "trust": d.config().trust,
+    })
+}
+
+fn check_kind(name: &str) -> Result<roadcloud_misbehaviour::Kind, ApiError> {
+    roadcloud_misbehaviour::Kind::parse(name).ok_or_else(|| {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no misbehaviour check {name:?}; the checks are {} (see /api/v1/misbehaviour/checks)",
+                roadcloud_misbehaviour::Kind::ALL
+                    .map(|k| k.as_str())
+                    .join(", ")
+            ),
+        )
+    })
+}
+
+fn check_json(d: &roadcloud_misbehaviour::Detector, kind: roadcloud_misbehaviour::Kind) -> Value {
+    json!(
+        d.checks()
+            .find(|c| c.kind == kind)
+            .expect("every kind is listed")
+    )
+}
+
+/// `GET /api/v1/misbehaviour/checks`: each check, on or off, and the detector's settings.
+async fn misbehaviour_checks(State(state): State<AppState>) -> Json<Value> {
+    let w = state.world.read().expect("world lock");
+    Json(checks_json(&w.pipeline.misbehaviour))
+}
+
+/// `GET /api/v1/misbehaviour/checks/{kind}`: one check.
+async fn misbehaviour_check(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let kind = check_kind(&kind)?;
+    let w = state.world.read().expect("world lock");
+    Ok(Json(check_json(&w.pipeline.misbehaviour, kind)))
+}
+
+/// `PUT /api/v1/misbehaviour/checks/{kind}` with `{"enabled": bool}`: switches a check on
+/// or off (off, it still runs and counts; its findings cost no trust), as the applications'
+/// switches do. Operators only; audited.
+async fn switch_misbehaviour_check(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let kind = check_kind(&kind)?;
+    let bad = |e: String| ApiError(StatusCode::BAD_REQUEST, e);
+    let v: Value =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("the body must be JSON: {e}")))?;
+    let enabled = match &v {
+        Value::Object(o) if o.len() == 1 => match o.get("enabled") {
+            Some(Value::Bool(b)) => *b,
+            _ => {
+                return Err(bad(
+                    "give {\"enabled\": true} or {\"enabled\": false}".into()
+                ));
+            }
+        },
+        _ => {
+            return Err(bad(
+                "give {\"enabled\": true} or {\"enabled\": false}".into()
+            ));
+        }
+    };
+    let check = {
+        let mut w = state.world.write().expect("world lock");
+        w.pipeline.misbehaviour.set_enabled(kind, enabled);
+        check_json(&w.pipeline.misbehaviour, kind)
+    };
+    tracing::info!(
+        check = kind.as_str(),
+        enabled,
+        by = caller.name(),
+        "misbehaviour check switched"
+    );
+    state
+        .registry
+        .audit(
+            caller.name(),
+            &caller.source,
+            "misbehaviour.switch",
+            kind.as_str(),
+            Some(&v.to_string()),
+        )
+        .map_err(internal)?;
+    Ok(Json(check))
 }
 
 /// Runs a store query off the async threads.

@@ -31,15 +31,20 @@ fn lie(n: i64) -> Vec<u8> {
     encode(&MessageFrame::BsmFrame(bsm(&frame, &car, 0, now_millis()))).unwrap()
 }
 
+/// The liar sends its BSMs number `ns` on its own topic, at 10 Hz.
+fn lies(c: &rumqttc::Client, ns: std::ops::Range<i64>) {
+    let topic = format!("V2X/OBU/{}/BSM/UP", hex(&LIAR));
+    for n in ns {
+        c.publish(&topic, QoS::AtLeastOnce, false, lie(n)).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn a_lying_vehicle_is_reported_and_under_enforce_quarantined() {
     let s = start_with(&["--misbehaviour", "enforce"]);
     let c = client(s.mqtt, "liar");
-    let topic = format!("V2X/OBU/{}/BSM/UP", hex(&LIAR));
-    for n in 0..30 {
-        c.publish(&topic, QoS::AtLeastOnce, false, lie(n)).unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    lies(&c, 0..30);
     let mut reports = serde_json::Value::Null;
     wait_until(Duration::from_secs(10), || {
         reports = get_json(
@@ -61,10 +66,7 @@ fn a_lying_vehicle_is_reported_and_under_enforce_quarantined() {
     );
     assert_eq!(reports["quarantined"][0], hex(&LIAR), "{reports}");
     // Its reports no longer move its track, which ends at its time-out though it still sends.
-    for n in 30..60 {
-        c.publish(&topic, QoS::AtLeastOnce, false, lie(n)).unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    lies(&c, 30..60);
     let (status, body) = get(s.http, &format!("/api/v1/participants/{}", hex(&LIAR))).unwrap();
     assert_eq!(status, 404, "{body}");
     // Counted, and the quarantine stored as its status.
@@ -84,6 +86,167 @@ fn a_lying_vehicle_is_reported_and_under_enforce_quarantined() {
     // A kind no check has is refused with the list.
     let (status, body) = get(s.http, "/api/v1/misbehaviour?kind=nonsense").unwrap();
     assert_eq!(status, 400, "{body}");
+}
+
+/// Each check has a runtime switch, as the applications have: with every check switched
+/// off through the API the liar is still reported (action `none`, each check counting) and
+/// never quarantined; a check that does not exist, or a body that is not a switch, is
+/// refused with what to give.
+#[test]
+fn checks_switched_off_through_the_api_report_and_quarantine_no_one() {
+    let s = start_with(&["--misbehaviour", "enforce"]);
+    let checks = get_json(s.http, "/api/v1/misbehaviour/checks");
+    assert_eq!(checks["mode"], "enforce", "{checks}");
+    let kinds: Vec<String> = checks["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k == "position_consistency"),
+        "{checks}"
+    );
+    for kind in &kinds {
+        let path = format!("/api/v1/misbehaviour/checks/{kind}");
+        let (status, body) = request(s.http, "PUT", &path, r#"{"enabled": false}"#).unwrap();
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(get_json(s.http, &path)["enabled"], false);
+    }
+    let c = client(s.mqtt, "liar");
+    lies(&c, 0..30);
+    let mut reports = serde_json::Value::Null;
+    wait_until(Duration::from_secs(10), || {
+        reports = get_json(s.http, "/api/v1/misbehaviour");
+        reports["count"].as_u64().unwrap_or(0) > 0
+    });
+    assert!(
+        reports["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["action"] == "none"),
+        "{reports}"
+    );
+    assert_eq!(reports["quarantined"], serde_json::json!([]), "{reports}");
+    let position = get_json(s.http, "/api/v1/misbehaviour/checks/position_consistency");
+    assert!(position["found"].as_u64().unwrap() > 0, "{position}");
+    // Switched back on, the next lies cost trust.
+    let (status, _) = request(
+        s.http,
+        "PUT",
+        "/api/v1/misbehaviour/checks/position_consistency",
+        r#"{"enabled": true}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    lies(&c, 30..40);
+    wait_until(Duration::from_secs(10), || {
+        get_json(s.http, "/api/v1/misbehaviour")["quarantined"][0] == hex(&LIAR)
+    });
+    let (status, body) = request(
+        s.http,
+        "PUT",
+        "/api/v1/misbehaviour/checks/nonsense",
+        r#"{"enabled": false}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("overlap"), "{body}");
+    let (status, body) = request(
+        s.http,
+        "PUT",
+        "/api/v1/misbehaviour/checks/overlap",
+        r#"{"on": 1}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 400, "{body}");
+}
+
+/// Cross-source: two RSUs' cameras see the same six connected vehicles, one of them 4 m
+/// east of where the vehicles say they are. That camera is reported (`camera_offset`, about
+/// the RSU) and under enforce quarantined; the calibrated one and the vehicles are not.
+#[test]
+fn a_camera_off_the_vehicles_own_reports_is_reported() {
+    use roadcloud_csae::ParticipantType;
+    use roadcloud_sim::messages::{Detection, rsm};
+    const OFF: [u8; 8] = [0x52, 0x53, 0x55, 0, 0, 0, 0x0c, 1];
+    const TRUE: [u8; 8] = [0x52, 0x53, 0x55, 0, 0, 0, 0x0c, 2];
+    let s = start_with(&["--misbehaviour", "enforce"]);
+    let c = client(s.mqtt, "road");
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let rsu_at = Point {
+        east_m: 350.0,
+        north_m: 330.0,
+    };
+    for step in 0..40u8 {
+        let now = now_millis();
+        let cars: Vec<VehicleState> = (0..6u8)
+            .map(|k| {
+                VehicleState::car(
+                    [0x5c, 0xa5, 0, 0, 0, 0, 0, k],
+                    Point {
+                        east_m: 300.0 + 20.0 * f64::from(k),
+                        north_m: 300.0 + f64::from(step),
+                    },
+                    0.0,
+                    10.0,
+                )
+            })
+            .collect();
+        for car in &cars {
+            let bsm = bsm(&frame, car, step, now);
+            let topic = format!("V2X/OBU/{}/BSM/UP", hex(&car.id));
+            c.publish(
+                topic,
+                QoS::AtMostOnce,
+                false,
+                encode(&MessageFrame::BsmFrame(bsm)).unwrap(),
+            )
+            .unwrap();
+        }
+        for (rsu, east_m) in [(OFF, 4.0), (TRUE, 0.0)] {
+            let seen: Vec<Detection> = cars
+                .iter()
+                .map(|car| Detection {
+                    kind: ParticipantType::Motor,
+                    ptc_id: u16::from(car.id[7]),
+                    position: Point {
+                        east_m: car.position.east_m + east_m,
+                        ..car.position
+                    },
+                    heading_deg: 0.0,
+                    speed_mps: 10.0,
+                    size_m: (1.8, 4.6),
+                })
+                .collect();
+            let m = rsm(&frame, rsu, rsu_at, &seen, step, now);
+            let topic = format!("V2X/RSU/{}/RSM/UP", hex(&rsu));
+            c.publish(
+                topic,
+                QoS::AtMostOnce,
+                false,
+                encode(&MessageFrame::RsmFrame(m)).unwrap(),
+            )
+            .unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut reports = serde_json::Value::Null;
+    wait_until(Duration::from_secs(10), || {
+        reports = get_json(s.http, "/api/v1/misbehaviour");
+        reports["quarantined"][0] == hex(&OFF)
+    });
+    let list = reports["reports"].as_array().unwrap();
+    assert!(!list.is_empty(), "{reports}");
+    for r in list {
+        assert_eq!(r["device"], hex(&OFF), "{reports}");
+        assert_eq!(r["kind"], "camera_offset", "{reports}");
+    }
+    assert!(
+        list[0]["detail"].as_str().unwrap().contains("4.0 m off"),
+        "{reports}"
+    );
 }
 
 /// A misbehaviour authority on loopback: keeps the JSON bodies POSTed to it.
@@ -141,11 +304,7 @@ fn reports_are_exported_to_the_misbehaviour_authority() {
     let (url, taken) = misbehaviour_authority();
     let s = start_with(&["--ma-url", &url]);
     let c = client(s.mqtt, "liar");
-    let topic = format!("V2X/OBU/{}/BSM/UP", hex(&LIAR));
-    for n in 0..20 {
-        c.publish(&topic, QoS::AtLeastOnce, false, lie(n)).unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    lies(&c, 0..20);
     wait_until(Duration::from_secs(10), || {
         taken.lock().unwrap().iter().any(|batch| {
             batch["reports"]

@@ -9,7 +9,7 @@ use roadcloud_sim::messages::{self, Detection, VehicleFlags, VehicleState};
 use roadcloud_sim::{AttackConfig, Attackers};
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
 use roadcloud_world::{LocalFrame, Millis, Point};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// The MAP region of the nodes the bridge derives from a SUMO network.
 pub const REGION: u16 = 310;
@@ -105,6 +105,69 @@ pub fn light(c: char) -> csae::LightState {
     }
 }
 
+/// The path a vehicle's front bumper took lately, in SUMO's coordinates, oldest first: its
+/// centre lies on it, half its length back. A car's body follows its front around a turn;
+/// SUMO's angle jumps where a lane's shape kinks (entering a junction), and a centre placed
+/// back along the angle would jump by metres in a step, faster than the car drives.
+#[derive(Debug, Clone, Default)]
+struct FrontPath {
+    points: VecDeque<(f64, f64)>,
+}
+
+impl FrontPath {
+    /// Adds where the front is now, and forgets what lies further back than `keep_m` (and a
+    /// little more) along the path.
+    fn push(&mut self, front: (f64, f64), keep_m: f64) {
+        let moved = self
+            .points
+            .back()
+            .is_none_or(|b| (b.0 - front.0).hypot(b.1 - front.1) >= 0.01);
+        if moved {
+            self.points.push_back(front);
+        }
+        let mut length = 0.0;
+        let mut keep = self.points.len();
+        for (i, w) in self
+            .points
+            .iter()
+            .rev()
+            .zip(self.points.iter().rev().skip(1))
+            .enumerate()
+        {
+            length += (w.0.0 - w.1.0).hypot(w.0.1 - w.1.1);
+            keep = i + 2;
+            if length > keep_m + 1.0 {
+                break;
+            }
+        }
+        while self.points.len() > keep {
+            self.points.pop_front();
+        }
+    }
+
+    /// The point `back_m` behind the front along the path; where the path is shorter (a
+    /// vehicle just in), the rest goes back along `angle_deg` (SUMO's: clockwise from north)
+    /// from its start.
+    fn back_by(&self, back_m: f64, angle_deg: f64) -> (f64, f64) {
+        let mut left = back_m;
+        let mut it = self.points.iter().rev();
+        let Some(&(mut x, mut y)) = it.next() else {
+            return (0.0, 0.0);
+        };
+        for &(px, py) in it {
+            let d = (x - px).hypot(y - py);
+            if d >= left {
+                let f = left / d;
+                return (x + (px - x) * f, y + (py - y) * f);
+            }
+            left -= d;
+            (x, y) = (px, py);
+        }
+        let h = angle_deg.to_radians();
+        (x - h.sin() * left, y - h.cos() * left)
+    }
+}
+
 /// Turns SUMO's state into the messages devices send.
 pub struct Bridge {
     net: Net,
@@ -114,7 +177,8 @@ pub struct Bridge {
     rsus: Vec<Junction>,
     /// The frame positions go through (around the network's junctions).
     pub frame: LocalFrame,
-    previous_angle: HashMap<String, f64>,
+    /// Each vehicle's angle in the step before and the path its front bumper took lately.
+    previous: HashMap<String, (f64, FrontPath)>,
     msg_count: HashMap<[u8; 8], u8>,
     /// The share of vehicles that carry an OBU (1: all); the others send nothing
     /// ([`crate::respond::equipped`] picks them).
@@ -138,7 +202,7 @@ impl Bridge {
             rsus: net.mapped().into_iter().cloned().collect(),
             net,
             frame,
-            previous_angle: HashMap::new(),
+            previous: HashMap::new(),
             msg_count: HashMap::new(),
             equipped: 1.0,
             attackers: Attackers::new(AttackConfig::default()),
@@ -209,16 +273,18 @@ impl Bridge {
                 continue;
             }
             let id = device_id(&v.id);
+            let (yaw_rate_dps, mut path) = match self.previous.remove(&v.id) {
+                Some((a, path)) => (
+                    roadcloud_world::tracks::turn_deg(a, v.angle_deg) / dt_s.max(1e-3),
+                    path,
+                ),
+                None => (0.0, FrontPath::default()),
+            };
             // SUMO places a vehicle by its front bumper; a BSM by its centre.
-            let h = v.angle_deg.to_radians();
-            let centre = self.local(
-                v.x - h.sin() * v.length_m / 2.0,
-                v.y - h.cos() * v.length_m / 2.0,
-            );
-            let yaw_rate_dps = self.previous_angle.get(&v.id).map_or(0.0, |a| {
-                roadcloud_world::tracks::turn_deg(*a, v.angle_deg) / dt_s.max(1e-3)
-            });
-            seen.insert(v.id.clone(), v.angle_deg);
+            path.push((v.x, v.y), v.length_m / 2.0);
+            let (x, y) = path.back_by(v.length_m / 2.0, v.angle_deg);
+            let centre = self.local(x, y);
+            seen.insert(v.id.clone(), (v.angle_deg, path));
             let emergency = v.class == "emergency";
             let state = VehicleState {
                 id,
@@ -242,7 +308,7 @@ impl Bridge {
             };
             states.push(state);
         }
-        self.previous_angle = seen;
+        self.previous = seen;
         out.extend(self.attackers.bsms(&self.frame, &states, now_ms));
         let walkers: Vec<(u16, Point, &PersonSample)> = persons
             .iter()
@@ -305,5 +371,49 @@ impl Bridge {
         }
         self.rsus = rsus;
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FrontPath;
+
+    fn near(a: (f64, f64), b: (f64, f64)) -> bool {
+        (a.0 - b.0).hypot(a.1 - b.1) < 1e-9
+    }
+
+    /// Round a right-angle corner the centre stays on the path the front took, where the
+    /// angle (north, after the corner) would put it 1.5 m south of the road's corner.
+    #[test]
+    fn the_centre_follows_the_front_round_a_corner() {
+        let mut p = FrontPath::default();
+        for x in -10..=0 {
+            p.push((f64::from(x), 0.0), 2.5);
+        }
+        p.push((0.0, 1.0), 2.5);
+        assert!(
+            near(p.back_by(2.5, 0.0), (-1.5, 0.0)),
+            "{:?}",
+            p.back_by(2.5, 0.0)
+        );
+        // What is further back than 3.5 m is forgotten.
+        assert!(p.points.len() <= 6, "{:?}", p.points);
+        // Standing still adds nothing.
+        p.push((0.0, 1.0), 2.5);
+        assert!(near(p.back_by(2.5, 0.0), (-1.5, 0.0)));
+    }
+
+    /// A vehicle just in: its centre half its length back along its angle (east, 90°).
+    #[test]
+    fn a_new_vehicle_is_placed_back_along_its_angle() {
+        let mut p = FrontPath::default();
+        p.push((5.0, 7.0), 2.0);
+        assert!(
+            near(p.back_by(2.0, 90.0), (3.0, 7.0)),
+            "{:?}",
+            p.back_by(2.0, 90.0)
+        );
+        p.push((6.0, 7.0), 2.0);
+        assert!(near(p.back_by(2.0, 90.0), (4.0, 7.0)));
     }
 }

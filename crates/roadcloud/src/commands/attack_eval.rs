@@ -73,33 +73,52 @@ impl Figures {
             })
             .collect();
         let score = Score::of(labels, &reports, present);
-        // Advisories resting on an attacker (for it, or about one of its ids) once it lied.
-        let onset: HashMap<[u8; 8], i64> = labels
+        // Advisories resting on an attacker (for it, or about one of its ids) once it lied,
+        // by its attack, and whether the detector had reported it yet.
+        let first_report: HashMap<[u8; 8], i64> =
+            reports.iter().fold(HashMap::new(), |mut m, r| {
+                let at = m.entry(r.vehicle).or_insert(r.at_ms);
+                *at = (*at).min(r.at_ms);
+                m
+            });
+        let liars: HashMap<[u8; 8], &Label> = labels
             .iter()
             .filter(|l| l.lied)
-            .flat_map(|l| l.ids.iter().map(move |id| (*id, l.onset_ms)))
+            .flat_map(|l| l.ids.iter().map(move |id| (*id, l)))
             .collect();
+        let reported_at = |l: &Label| l.ids.iter().filter_map(|id| first_report.get(id)).min();
         let ids = |v: &Value| v.as_str().and_then(DeviceId::parse).map(|d| d.0);
-        let lied = |id: [u8; 8], at: i64| onset.get(&id).is_some_and(|o| at >= *o);
+        let lied = |id: [u8; 8], at: i64| liars.get(&id).filter(|l| at >= l.onset_ms).copied();
         // (to an attacker, about one to an honest vehicle)
         let (mut to_attackers, mut about_attackers) = (0, 0);
+        let mut by_attack: std::collections::BTreeMap<&str, [u64; 3]> = Default::default();
         for r in &advisories {
             let Ok(a) = serde_json::from_str::<Value>(&r.json) else {
                 continue;
             };
-            if ids(&a["target"]).is_some_and(|id| lied(id, r.at)) {
+            let (liar, to) = if let Some(l) = ids(&a["target"]).and_then(|id| lied(id, r.at)) {
                 to_attackers += 1;
-            } else if a["others"]
+                (l, true)
+            } else if let Some(l) = a["others"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(|o| ids(&o["id"]))
-                .any(|id| lied(id, r.at))
+                .find_map(|id| lied(id, r.at))
             {
                 about_attackers += 1;
+                (l, false)
+            } else {
+                continue;
+            };
+            let counts = by_attack.entry(liar.attack.as_str()).or_default();
+            counts[usize::from(!to)] += 1;
+            if reported_at(liar).is_none_or(|at| r.at < *at) {
+                counts[2] += 1;
             }
         }
         let resting = to_attackers + about_attackers;
+        let before: u64 = by_attack.values().map(|c| c[2]).sum();
         let mut text = format!(
             "misbehaviour: {} attackers among {} equipped vehicles\n",
             labels.iter().filter(|l| l.lied).count(),
@@ -108,9 +127,16 @@ impl Figures {
         text += &score.table();
         text += &format!(
             "advisories resting on an attacker after its onset: {resting} of {} \
-             ({about_attackers} to honest vehicles about one, {to_attackers} to attackers)\n",
+             ({about_attackers} to honest vehicles about one, {to_attackers} to attackers; \
+             {before} before the attacker's first report)\n",
             advisories.len()
         );
+        text += &by_attack
+            .iter()
+            .map(|(attack, [to, about, before])| {
+                format!("  {attack}: {about} about, {to} to, {before} before its first report\n")
+            })
+            .collect::<String>();
         let attacks: serde_json::Map<String, Value> = score
             .attacks
             .iter()
@@ -141,6 +167,16 @@ impl Figures {
             "advisories_resting_on_attackers": resting,
             "advisories_about_attackers_to_honest": about_attackers,
             "advisories_to_attackers": to_attackers,
+            "advisories_before_first_report": before,
+            "advisories_by_attack": by_attack
+                .iter()
+                .map(|(attack, [to, about, before])| {
+                    (
+                        attack.to_string(),
+                        json!({"about": about, "to": to, "before_first_report": before}),
+                    )
+                })
+                .collect::<serde_json::Map<_, _>>(),
         });
         Ok(Figures { text, json, lines })
     }
