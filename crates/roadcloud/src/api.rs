@@ -716,12 +716,7 @@ async fn misbehaviour(
     {
         return Err(ApiError(
             StatusCode::BAD_REQUEST,
-            format!(
-                "kind {k:?} is none of {}",
-                roadcloud_misbehaviour::Kind::ALL
-                    .map(|k| k.as_str())
-                    .join(", ")
-            ),
+            format!("kind {k:?} is none of {}", check_names()),
         ));
     }
     let query_ = roadcloud_store::MisbehaviourQuery {
@@ -764,15 +759,20 @@ fn checks_json(d: &roadcloud_misbehaviour::Detector) -> Value {
     })
 }
 
+/// The misbehaviour checks' names, for the errors that list them.
+fn check_names() -> String {
+    roadcloud_misbehaviour::Kind::ALL
+        .map(|k| k.as_str())
+        .join(", ")
+}
+
 fn check_kind(name: &str) -> Result<roadcloud_misbehaviour::Kind, ApiError> {
     roadcloud_misbehaviour::Kind::parse(name).ok_or_else(|| {
         ApiError(
             StatusCode::NOT_FOUND,
             format!(
                 "no misbehaviour check {name:?}; the checks are {} (see /api/v1/misbehaviour/checks)",
-                roadcloud_misbehaviour::Kind::ALL
-                    .map(|k| k.as_str())
-                    .join(", ")
+                check_names()
             ),
         )
     })
@@ -815,20 +815,14 @@ async fn switch_misbehaviour_check(
     let bad = |e: String| ApiError(StatusCode::BAD_REQUEST, e);
     let v: Value =
         serde_json::from_slice(&body).map_err(|e| bad(format!("the body must be JSON: {e}")))?;
-    let enabled = match &v {
-        Value::Object(o) if o.len() == 1 => match o.get("enabled") {
-            Some(Value::Bool(b)) => *b,
-            _ => {
-                return Err(bad(
-                    "give {\"enabled\": true} or {\"enabled\": false}".into()
-                ));
-            }
-        },
-        _ => {
-            return Err(bad(
-                "give {\"enabled\": true} or {\"enabled\": false}".into()
-            ));
-        }
+    let Some(&Value::Bool(enabled)) = v
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.get("enabled"))
+    else {
+        return Err(bad(
+            "give {\"enabled\": true} or {\"enabled\": false}".into()
+        ));
     };
     let check = {
         let mut w = state.world.write().expect("world lock");

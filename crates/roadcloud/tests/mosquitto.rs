@@ -6,9 +6,10 @@
 
 mod common;
 
+use common::acl::Broker;
 use common::*;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn mosquitto_binary() -> PathBuf {
@@ -16,20 +17,7 @@ fn mosquitto_binary() -> PathBuf {
 }
 
 /// A Mosquitto on a free loopback port, stopped when dropped.
-struct Mosquitto {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn mosquitto() -> Mosquitto {
+fn mosquitto() -> Broker {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let conf = dir.path().join("mosquitto.conf");
@@ -38,21 +26,16 @@ fn mosquitto() -> Mosquitto {
         format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
     )
     .unwrap();
+    let log_path = dir.path().join("mosquitto.log");
     let child = Command::new(mosquitto_binary())
         .arg("-c")
         .arg(&conf)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .expect("start mosquitto");
-    wait_until(Duration::from_secs(10), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    Mosquitto {
-        child,
-        port,
-        _dir: dir,
-    }
+    // Mosquitto has read its configuration once it listens: the folder may go.
+    Broker::started(child, port, &log_path)
 }
 
 #[test]
@@ -145,6 +128,6 @@ fn the_generated_acl_holds_on_mosquitto() {
             .stderr(log)
             .spawn()
             .expect("start mosquitto");
-        common::acl::Broker::started(child, port, &log_path)
+        Broker::started(child, port, &log_path)
     });
 }
