@@ -9,15 +9,17 @@
 //! point, speeding up into the turn at `turn_accel_mps2`, to when its rear has left it going on
 //! as it goes, the oncoming vehicle at its speed, either occupancy widened by `time_gap_s`.
 //!
-//! Without such a path (no MAP beyond the stop line, or a lane whose way on is not known), gap
-//! acceptance at the intersection's reference point: the host intends to turn left when its
-//! MAP lane allows a left turn and not straight on, or its left turn signal is on; it is near
-//! the intersection (within `approach_m` of its stop line, or without a lane within
-//! `approach_m` of the intersection's reference point). An oncoming vehicle approaching the
-//! same intersection that will reach its reference point within `gap_s` is a conflict when it
-//! gets there while the host could be crossing its path: not before the host could get there
-//! accelerating at `turn_accel_mps2` (less a second), nor after the host, going on as it goes,
-//! has had `clear_s` to clear the oncoming lanes.
+//! Without such a path (no MAP there, none beyond the stop line, or a lane whose way on is
+//! not known), gap acceptance at the intersection's reference point: the host intends to turn
+//! left when its MAP lane allows a left turn and not straight on, or its left turn signal is
+//! on; it is near the intersection (within `approach_m` of its stop line, or without a lane
+//! within `approach_m` of the intersection's reference point). An oncoming vehicle
+//! approaching the same intersection, not signalling a right turn, that will reach its
+//! reference point within `gap_s` is a conflict when it gets there while the host could be
+//! crossing its path: not before the host could get there accelerating at `turn_accel_mps2`
+//! (less a second), nor after the host, going on as it goes, has had `clear_s` to clear the
+//! oncoming lanes. Where the path says the host does not turn left, or the host signals left
+//! where its lane does not go left (a lane change), there is no such guess.
 //!
 //! Either way the host must be moving (at least `min_speed_mps`): a driver waiting to turn
 //! sees the oncoming traffic and is not turning into it; measured on SUMO traffic, where
@@ -138,13 +140,25 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             continue;
         }
         // Along its path where MAP gives one across the intersection, turning left there.
-        if let Some(path) = scene
-            .path(hv)
-            .filter(|path| path.turn == Some(Turn::Left) && path.lanes().len() > 1)
+        let path = scene.path(hv);
+        if let Some(path) =
+            path.filter(|path| path.turn == Some(Turn::Left) && path.lanes().len() > 1)
         {
             if hv.lane.is_none_or(|m| m.to_stop_line_m <= p.approach_m) {
                 along_path(p, scene, hv, path, target, out);
             }
+            continue;
+        }
+        // Where the path tells the host's way and it is not a left turn, or the host signals
+        // left where its lane does not go left (a lane change), a turn signal is no sign of a
+        // left turn here. Measured on SUMO traffic, where drivers signal their lane changes,
+        // such guesses were LTA's advisories to drivers going straight on.
+        let known_otherwise = match path {
+            Some(path) if path.turn.is_some() => path.turn != Some(Turn::Left),
+            Some(_) => hv.track.status.left_turn_signal,
+            None => false,
+        };
+        if known_otherwise {
             continue;
         }
         let lane_left = hv
@@ -173,7 +187,11 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             time_to_cover(to_centre, hv.speed_mps, hv.accel_mps2.max(0.0)).unwrap_or(f64::INFINITY);
         for rv in scene.around_where(hv, p.range_m, |rv| rv.is_vehicle() && rv.speed_mps >= 1.0) {
             let Some(r) = relative(hv, rv) else { continue };
-            if r.heading_diff_deg < p.oncoming_deg || rv.speed_mps < 1.0 {
+            // One signalling a right turn turns away from the host's way across.
+            if r.heading_diff_deg < p.oncoming_deg
+                || rv.speed_mps < 1.0
+                || (rv.track.status.right_turn_signal && !rv.track.status.left_turn_signal)
+            {
                 continue;
             }
             let d = rv.position.distance_to(node.position);

@@ -688,7 +688,10 @@ impl<'a> Scene<'a> {
                 let start = match (v.lane, v.track.last_lane) {
                     (Some(m), _) if !m.against => Start::InLane(m),
                     (Some(_), _) => return None,
-                    (None, Some(last)) => Start::Leaving(last),
+                    (None, Some(last)) => Start::Leaving {
+                        lane: last,
+                        heading_deg: v.heading_deg,
+                    },
                     (None, None) => return None,
                 };
                 let status = v.track.status;

@@ -709,6 +709,29 @@ fn lta() {
                     ],
                 )
             }),
+            case(
+                "near miss: signalling left in a lane that goes straight on (a lane change)",
+                None,
+                || {
+                    let a = with(car(1, 0.125, 30.0, SOUTH, 3.0), |v| {
+                        v.flags.left_signal = true
+                    });
+                    zone(true, &[a, car(2, -0.125, -50.0, NORTH, 12.0)])
+                },
+            ),
+            case(
+                "near miss: in the intersection, the oncoming car signals a right turn",
+                None,
+                || {
+                    let a = with(car(1, 0.0, 10.0, SOUTH, 3.0), |v| {
+                        v.flags.left_signal = true
+                    });
+                    let b = with(car(2, -3.0, -40.0, NORTH, 12.0), |v| {
+                        v.flags.right_signal = true
+                    });
+                    zone(true, &[a, b])
+                },
+            ),
             case("near miss: going straight", None, || {
                 zone(
                     true,

@@ -289,7 +289,7 @@ impl Bridge {
             let state = VehicleState {
                 id,
                 position: centre,
-                heading_deg: v.angle_deg,
+                heading_deg: self.net.true_heading_deg(x, y, v.angle_deg),
                 speed_mps: v.speed_mps,
                 accel_mps2: v.accel_mps2,
                 yaw_rate_dps,
@@ -310,12 +310,14 @@ impl Bridge {
         }
         self.previous = seen;
         out.extend(self.attackers.bsms(&self.frame, &states, now_ms));
-        let walkers: Vec<(u16, Point, &PersonSample)> = persons
+        // Each pedestrian: its PTC id, where it is, its sample and its true heading.
+        let walkers: Vec<(u16, Point, &PersonSample, f64)> = persons
             .iter()
             .map(|p| {
                 let ptc = (u32::from_be_bytes(device_id(&p.id)[4..].try_into().expect("4"))
                     % 65_535) as u16;
-                (ptc, self.local(p.x, p.y), p)
+                let heading_deg = self.net.true_heading_deg(p.x, p.y, p.angle_deg);
+                (ptc, self.local(p.x, p.y), p, heading_deg)
             })
             .collect();
         // Out of `self` while its RSUs count their messages.
@@ -344,10 +346,10 @@ impl Bridge {
             }
             let mut seen: Vec<(f64, Detection)> = walkers
                 .iter()
-                .map(|&(ptc_id, p, s)| {
+                .map(|&(ptc_id, p, s, heading_deg)| {
                     (
                         p.distance_to(at),
-                        Detection::pedestrian(ptc_id, p, s.angle_deg, s.speed_mps),
+                        Detection::pedestrian(ptc_id, p, heading_deg, s.speed_mps),
                     )
                 })
                 .filter(|(d, _)| *d <= CAMERA_RANGE_M)

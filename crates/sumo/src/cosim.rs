@@ -22,6 +22,9 @@ pub struct SumoOptions {
     pub step_s: f64,
     /// Where SUMO's SSM device writes its conflicts, when it is to run on every vehicle.
     pub ssm_file: Option<PathBuf>,
+    /// How long a lane change takes, seconds (`--lanechange.duration`); None: SUMO's
+    /// default, a lane's width in one step.
+    pub lane_change_s: Option<f64>,
     /// More SUMO options.
     pub extra: Vec<String>,
 }
@@ -173,10 +176,6 @@ impl Sumo {
             .args(["--remote-port", &port.to_string()])
             .args(["--step-length", &options.step_s.to_string()])
             .args(["--no-step-log", "true", "--no-warnings", "true"])
-            // Lane changes over 2 s, as drivers make them: SUMO's default moves a vehicle
-            // a lane's width in one step, which no car does and which the misbehaviour
-            // checks rightly find implausible (docs/sumo.md).
-            .args(["--lanechange.duration", "2"])
             .env("SUMO_HOME", &options.sumo_home)
             .env("PROJ_DATA", options.sumo_home.join("data/proj"))
             .stdin(Stdio::null())
@@ -185,6 +184,9 @@ impl Sumo {
             // SUMO itself after writing what ran, not to SUMO in the middle of a step.
             .process_group(0);
         die_with_parent(&mut cmd);
+        if let Some(s) = options.lane_change_s {
+            cmd.args(["--lanechange.duration", &s.to_string()]);
+        }
         if let Some(f) = &options.ssm_file {
             cmd.args(["--device.ssm.probability", "1"])
                 .args(["--device.ssm.measures", "TTC DRAC"])

@@ -27,6 +27,25 @@ pub struct Received {
     pub target: String,
     /// The SUMO id of the vehicle it is about, when it is about one.
     pub other: Option<String>,
+    /// The time to collision it gave, seconds, when it gave one.
+    pub ttc_s: Option<f64>,
+}
+
+/// Until when the simulation shows each vehicle: SUMO removes a vehicle at the end of its
+/// route (at the network's border, where the real road goes on) and the run ends at its last
+/// step. An advisory whose conflict would come after its target or the vehicle it is about
+/// has gone cannot be judged from what SUMO recorded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seen {
+    /// Each vehicle's last step in the run, seconds.
+    pub last_s: HashMap<String, f64>,
+}
+
+impl Seen {
+    /// Whether `vehicle` was gone from the simulation before `t`.
+    pub fn gone_before(&self, vehicle: &str, t: f64) -> bool {
+        self.last_s.get(vehicle).is_none_or(|last| *last < t)
+    }
 }
 
 /// What counts.
@@ -237,6 +256,10 @@ pub struct AppReport {
     pub advisories: usize,
     /// Of them, with nothing behind them.
     pub unbacked: usize,
+    /// Of those, the ones that cannot be judged: their target or the vehicle they are about
+    /// left the simulation (or the run ended) before the conflict they foresaw could come
+    /// ([`Seen`]).
+    pub unjudged: usize,
 }
 
 impl AppReport {
@@ -245,15 +268,22 @@ impl AppReport {
         (self.critical > 0).then(|| self.warned as f64 / self.critical as f64)
     }
 
-    /// `1 - unbacked / advisories`.
+    /// Of the advisories that can be judged, the share with something behind them:
+    /// `1 - (unbacked - unjudged) / (advisories - unjudged)`.
     pub fn precision(&self) -> Option<f64> {
-        (self.advisories > 0).then(|| 1.0 - self.unbacked as f64 / self.advisories as f64)
+        judged_share(self.advisories, self.unbacked, self.unjudged)
     }
 
     /// The `p`-th percentile of the lead times, seconds.
     pub fn lead_percentile(&self, p: f64) -> Option<f64> {
         percentile(&self.lead_times_s, p)
     }
+}
+
+/// `1 - (unbacked - unjudged) / (advisories - unjudged)`, when any advisory can be judged.
+fn judged_share(advisories: usize, unbacked: usize, unjudged: usize) -> Option<f64> {
+    let judged = advisories - unjudged;
+    (judged > 0).then(|| 1.0 - (unbacked - unjudged) as f64 / judged as f64)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
@@ -297,6 +327,11 @@ impl Report {
         self.apps.iter().map(|a| a.unbacked).sum()
     }
 
+    /// Of those, the ones that cannot be judged.
+    pub fn unjudged(&self) -> usize {
+        self.apps.iter().map(|a| a.unjudged).sum()
+    }
+
     /// All applications together, situations in range: warned / critical.
     pub fn recall(&self) -> Option<f64> {
         let c = self.critical();
@@ -319,10 +354,10 @@ impl Report {
         all
     }
 
-    /// All applications together: 1 - unbacked / advisories.
+    /// All applications together, of the advisories that can be judged: the share with
+    /// something behind them.
     pub fn precision(&self) -> Option<f64> {
-        let n = self.advisories();
-        (n > 0).then(|| 1.0 - self.unbacked() as f64 / n as f64)
+        judged_share(self.advisories(), self.unbacked(), self.unjudged())
     }
 }
 
@@ -331,6 +366,7 @@ pub fn evaluate(
     conflicts: &[Conflict],
     situations: &[Situation],
     received: &[Received],
+    seen: &Seen,
     k: Criteria,
 ) -> Report {
     let mut report = Report {
@@ -385,7 +421,7 @@ pub fn evaluate(
             }
         }
         a.lead_times_s.sort_by(f64::total_cmp);
-        a.unbacked = ws
+        let unbacked: Vec<&&Received> = ws
             .iter()
             .filter(|w| {
                 let own = mine
@@ -399,6 +435,17 @@ pub fn evaluate(
                     })
                 });
                 !own && !any_conflict
+            })
+            .collect();
+        a.unbacked = unbacked.len();
+        // The latest its conflict could have been recorded: its time to collision (or now)
+        // and the window after it.
+        a.unjudged = unbacked
+            .iter()
+            .filter(|w| {
+                let by = w.at_s + w.ttc_s.unwrap_or(0.0) + k.window_s;
+                seen.gone_before(&w.target, by)
+                    || w.other.as_deref().is_some_and(|o| seen.gone_before(o, by))
             })
             .count();
         report.apps.push(a);
@@ -487,7 +534,19 @@ mod tests {
             scenario: scenario.into(),
             target: target.into(),
             other: other.map(Into::into),
+            ttc_s: None,
         }
+    }
+
+    /// Every vehicle named in the tests in the simulation until 100 s, and those of `gone`
+    /// until the time given.
+    fn seen(gone: &[(&str, f64)]) -> Seen {
+        let mut last_s: HashMap<String, f64> = "abcdefghijqrxy"
+            .chars()
+            .map(|c| (c.to_string(), 100.0))
+            .collect();
+        last_s.extend(gone.iter().map(|(v, t)| (v.to_string(), *t)));
+        Seen { last_s }
     }
 
     #[test]
@@ -508,21 +567,34 @@ mod tests {
             warn(41.0, "FCW", "g", Some("h")),
             warn(70.0, "FCW", "x", Some("y")), // nothing behind it
             warn(31.0, "FCW", "e", Some("f")), // the wrong application, but a real conflict
+            // Nothing behind it, but the vehicle it is about left the simulation 1 s later,
+            // before the conflict it foresaw in 1.5 s: not judged.
+            Received {
+                ttc_s: Some(1.5),
+                ..warn(80.0, "FCW", "u", Some("v"))
+            },
+            // The same 3 s after it: judged, and nothing behind it.
+            Received {
+                ttc_s: Some(1.5),
+                ..warn(80.0, "FCW", "u", Some("w"))
+            },
         ];
         let k = Criteria::default();
         let s = situations(&conflicts, &[], &HashMap::new(), k);
-        let r = evaluate(&conflicts, &s, &received, k);
+        let seen = seen(&[("u", 100.0), ("v", 81.0), ("w", 83.6)]);
+        let r = evaluate(&conflicts, &s, &received, &seen, k);
         let fcw = &r.apps[0];
         assert_eq!(fcw.scenario, "FCW");
         assert_eq!((fcw.critical, fcw.warned, fcw.out_of_range), (2, 1, (1, 0)));
         assert_eq!(fcw.by_severity, vec![(1, 1), (1, 0), (0, 0)]);
         assert_eq!(fcw.lead_times_s, vec![0.5, 3.0]);
-        assert_eq!((fcw.advisories, fcw.unbacked), (5, 1));
+        assert_eq!((fcw.advisories, fcw.unbacked, fcw.unjudged), (7, 3, 1));
+        assert_eq!(fcw.precision(), Some(1.0 - 2.0 / 6.0));
         let icw = &r.apps[1];
         assert_eq!((icw.critical, icw.warned), (1, 0));
         assert_eq!(r.recall(), Some(1.0 / 3.0));
         assert_eq!(r.all, (4, 1));
-        assert_eq!(r.precision(), Some(0.8));
+        assert_eq!(r.precision(), Some(1.0 - 2.0 / 6.0));
     }
 
     #[test]
@@ -553,7 +625,7 @@ mod tests {
             warn(27.0, "RLVW", "r", None), // 3 s ahead of entering on red
             warn(50.0, "RLVW", "q", None), // nothing behind it
         ];
-        let r = evaluate(&conflicts, &s, &received, k);
+        let r = evaluate(&conflicts, &s, &received, &seen(&[]), k);
         let lta = r.apps.iter().find(|a| a.scenario == "LTA").unwrap();
         let rlvw = r.apps.iter().find(|a| a.scenario == "RLVW").unwrap();
         assert_eq!((lta.critical, lta.warned), (1, 1));

@@ -71,6 +71,18 @@ impl Utm {
                 .to_degrees();
         (lat.to_degrees(), lon)
     }
+
+    /// The meridian convergence at an easting and northing, degrees: the true azimuth of
+    /// grid north (the direction of growing northing), negative west of the zone's central
+    /// meridian in the northern hemisphere. Found from two points 100 m apart on the grid,
+    /// which is within a thousandth of a degree of the closed form.
+    pub fn convergence_deg(&self, easting: f64, northing: f64) -> f64 {
+        let (lat0, lon0) = self.to_wgs84(easting, northing);
+        let (lat1, lon1) = self.to_wgs84(easting, northing + 100.0);
+        let east = (lon1 - lon0).to_radians() * lat0.to_radians().cos();
+        let north = (lat1 - lat0).to_radians();
+        east.atan2(north).to_degrees()
+    }
 }
 
 /// A lane of the network.
@@ -368,6 +380,18 @@ impl Net {
     /// Latitude and longitude, degrees, of a network position.
     pub fn to_wgs84(&self, x: f64, y: f64) -> (f64, f64) {
         self.utm.to_wgs84(x - self.offset.0, y - self.offset.1)
+    }
+
+    /// A direction at a network position, SUMO's way (degrees clockwise from the network's y
+    /// axis, which is grid north), as a heading clockwise from true north, as T/CSAE 53-2020
+    /// DE_Heading has it: the two differ by the meridian convergence, about a degree in
+    /// Anting (1.8° west of UTM zone 51's central meridian), which over the 60 m a
+    /// prediction looks ahead moves a vehicle a metre sideways.
+    pub fn true_heading_deg(&self, x: f64, y: f64, grid_deg: f64) -> f64 {
+        let convergence = self
+            .utm
+            .convergence_deg(x - self.offset.0, y - self.offset.1);
+        (grid_deg + convergence).rem_euclid(360.0)
     }
 
     /// The signalised junctions, in node order.

@@ -8,6 +8,7 @@
 //! advisories with them. Each definition, and why, is in docs/sumo.md ("Ground truth").
 
 use crate::cosim::Step;
+use crate::eval::Seen;
 use crate::net::Net;
 use std::collections::{HashMap, HashSet};
 
@@ -22,8 +23,12 @@ pub const LCW_TIME_GAP_S: f64 = 1.0;
 /// ... or closes on the changer within this time to collision, s.
 pub const LCW_TTC_S: f64 = 3.0;
 /// Pedestrian and vehicle are on collision course when, both keeping their velocity, the
-/// pedestrian comes within this margin of the vehicle's body (its length by its width), m.
-pub const VRU_MARGIN_M: f64 = 1.0;
+/// pedestrian comes within this margin of the vehicle's body (its length by its width), m:
+/// the pedestrian's half width (SUMO's pedestrians are 0.48 m wide), so that, as SSM's TTC
+/// for two vehicles, the time counted is the time to contact. A wider margin counted the
+/// pedestrians walking along the kerb beside a passing car (about 1 m from its side) as
+/// being on collision course with it.
+pub const VRU_MARGIN_M: f64 = 0.25;
 /// How far ahead a pedestrian encounter is looked for, s.
 pub const VRU_HORIZON_S: f64 = 4.0;
 
@@ -81,6 +86,7 @@ pub struct Truth {
     events: Vec<Event>,
     movements: HashMap<String, Vec<Movement>>,
     lanes: Lanes,
+    seen: Seen,
 }
 
 /// Every vehicle's lanes over time: (from when, lane), in order.
@@ -105,6 +111,8 @@ pub struct Found {
     pub movements: HashMap<String, Vec<Movement>>,
     /// Each vehicle's lanes over time.
     pub lanes: Lanes,
+    /// Until when each vehicle was in the simulation.
+    pub seen: Seen,
 }
 
 impl Truth {
@@ -134,6 +142,7 @@ impl Truth {
             events: Vec::new(),
             movements: HashMap::new(),
             lanes: Lanes::default(),
+            seen: Seen::default(),
         }
     }
 
@@ -210,6 +219,12 @@ impl Truth {
         let mut lanes_now = HashMap::with_capacity(s.vehicles.len());
         for (i, v) in s.vehicles.iter().enumerate() {
             lanes_now.insert(v.id.clone(), v.lane.clone());
+            match self.seen.last_s.get_mut(&v.id) {
+                Some(last) => *last = t,
+                None => {
+                    self.seen.last_s.insert(v.id.clone(), t);
+                }
+            }
             let before = self.lane_of.get(&v.id);
             if before != Some(&v.lane) {
                 self.lanes
@@ -365,6 +380,7 @@ impl Truth {
             events: self.events,
             movements: self.movements,
             lanes: self.lanes,
+            seen: self.seen,
         }
     }
 }

@@ -24,6 +24,7 @@ fn sumo_steps_and_its_state_becomes_messages() {
         config,
         step_s: 0.1,
         ssm_file: None,
+        lane_change_s: Some(2.0),
         extra: Vec::new(),
     })
     .unwrap();

@@ -117,3 +117,26 @@ fn every_road_section_of_the_bundled_scenarios_is_mapped() {
         every_road_section_is_mapped(name);
     }
 }
+
+#[test]
+fn grid_north_is_turned_to_true_north_by_the_meridian_convergence() {
+    let utm = roadcloud_sumo::net::Utm {
+        zone: 51,
+        south: false,
+    };
+    // About Anting: 170 km west of zone 51's central meridian (123° E).
+    let (e, n) = (330_000.0, 3_463_000.0);
+    let (lat, lon) = utm.to_wgs84(e, n);
+    // The closed form: tan γ = tan(λ - λ0) sin φ.
+    let expected = ((lon - 123.0).to_radians().tan() * lat.to_radians().sin())
+        .atan()
+        .to_degrees();
+    let gamma = utm.convergence_deg(e, n);
+    assert!(gamma < -0.9 && gamma > -1.0, "{gamma}");
+    assert!(
+        (gamma - expected).abs() < 0.005,
+        "{gamma} against {expected}"
+    );
+    // On the central meridian grid north is true north.
+    assert!(utm.convergence_deg(500_000.0, n).abs() < 1e-6);
+}

@@ -22,6 +22,14 @@ const CURVE_SEGMENTS: usize = 8;
 /// How far from a connection's curve a vehicle in the intersection may be and still be taken
 /// to follow it, metres.
 const ON_CURVE_M: f64 = 3.0;
+/// How far a vehicle in the intersection may head off a connection's curve where it passes
+/// by and still be taken to follow it, degrees.
+const ON_CURVE_DEG: f64 = 30.0;
+/// How much nearer a vehicle in the intersection must be to one connection's curve than to
+/// another's that turns another way for the path to follow it, metres: where the curves
+/// leave a lane together (a left turn and a U-turn, straight on and a right turn) the
+/// vehicle's place does not tell them apart, and a guessed way makes conflicts that are not.
+const CURVE_CHOICE_M: f64 = 1.0;
 
 /// A turn signal that is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,8 +45,14 @@ pub enum Signal {
 pub enum Start {
     /// In a lane, matched by [`LaneIndex::locate`].
     InLane(LaneMatch),
-    /// In an intersection, having left this lane (its last match) on one of its connections.
-    Leaving(LaneRef),
+    /// In an intersection, having left this lane (its last match) on one of its connections,
+    /// heading this way (when known).
+    Leaving {
+        /// The lane it left.
+        lane: LaneRef,
+        /// Its heading, degrees clockwise from north.
+        heading_deg: Option<f64>,
+    },
 }
 
 /// A predicted path, from the vehicle on.
@@ -247,8 +261,8 @@ fn curve(from: &LaneGeometry, to: &LaneGeometry) -> [Point; CURVE_SEGMENTS + 1] 
         end_deg.to_radians().sin_cos(),
         start_deg.to_radians().sin_cos(),
     );
-    // p0 + s * u = p2 - t * w, both forward.
-    let denom = u.0 * -w.1 - u.1 * -w.0;
+    // p0 + s * u = p2 - t * w, both forward: s * u + t * w = p2 - p0, by Cramer's rule.
+    let denom = u.0 * w.1 - u.1 * w.0;
     let (de, dn) = (p2.east_m - p0.east_m, p2.north_m - p0.north_m);
     let mid = Point {
         east_m: (p0.east_m + p2.east_m) / 2.0,
@@ -257,7 +271,7 @@ fn curve(from: &LaneGeometry, to: &LaneGeometry) -> [Point; CURVE_SEGMENTS + 1] 
     let p1 = if denom.abs() < 1e-6 {
         mid
     } else {
-        let s = (de * -w.1 - dn * -w.0) / denom;
+        let s = (de * w.1 - dn * w.0) / denom;
         let t = (u.0 * dn - u.1 * de) / denom;
         if s > 0.0 && t > 0.0 {
             Point {
@@ -278,6 +292,66 @@ fn curve(from: &LaneGeometry, to: &LaneGeometry) -> [Point; CURVE_SEGMENTS + 1] 
     })
 }
 
+/// The connection of lane `g` that a vehicle at `at` in the intersection is on, and the rest
+/// of its curve: one whose curve passes within [`ON_CURVE_M`], headed within [`ON_CURVE_DEG`]
+/// of the vehicle's heading, going the way its turn signal says when one of them does; None
+/// when no curve fits, or two that turn different ways fit about as well
+/// ([`CURVE_CHOICE_M`]).
+fn leaving_on(
+    index: &LaneIndex,
+    g: &LaneGeometry,
+    at: Point,
+    heading_deg: Option<f64>,
+    signal: Option<Signal>,
+) -> Option<(LaneRef, Turn, Vec<Point>)> {
+    struct Fit {
+        distance_m: f64,
+        down: LaneRef,
+        turn: Turn,
+        rest: Vec<Point>,
+    }
+    let mut fits: Vec<Fit> = g
+        .connections
+        .iter()
+        .filter_map(|&(down, turn)| {
+            let c = curve(g, index.geometry(&down)?);
+            let (i, d) = c
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (i, p.distance_to(at)))
+                .min_by(|a, b| a.1.total_cmp(&b.1))?;
+            let tangent_deg = if i + 1 < c.len() {
+                c[i].heading_to_deg(c[i + 1])
+            } else {
+                c[i - 1].heading_to_deg(c[i])
+            };
+            let heading_fits =
+                heading_deg.is_none_or(|h| angle_between(h, tangent_deg) <= ON_CURVE_DEG);
+            (d <= ON_CURVE_M && heading_fits).then(|| Fit {
+                distance_m: d,
+                down,
+                turn,
+                rest: c[i + 1..].to_vec(),
+            })
+        })
+        .collect();
+    let signalled: &[Turn] = match signal {
+        Some(Signal::Left) => &[Turn::Left, Turn::UTurn],
+        Some(Signal::Right) => &[Turn::Right],
+        None => &[],
+    };
+    if fits.iter().any(|f| signalled.contains(&f.turn)) {
+        fits.retain(|f| signalled.contains(&f.turn));
+    }
+    fits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    let mut fits = fits.into_iter();
+    let best = fits.next()?;
+    if fits.any(|f| f.turn != best.turn && f.distance_m - best.distance_m < CURVE_CHOICE_M) {
+        return None;
+    }
+    Some((best.down, best.turn, best.rest))
+}
+
 impl LaneIndex {
     /// The path of a vehicle at `from`, `length_m` long at most (see the module's doc); None
     /// when `start`'s lane is unknown, or a vehicle in an intersection is on none of its
@@ -296,6 +370,7 @@ impl LaneIndex {
             turn: None,
         };
         path.push(from);
+        let mut signal = signal;
         let mut lane = match start {
             Start::InLane(m) => {
                 let g = self.geometry(&m.lane)?;
@@ -308,23 +383,10 @@ impl LaneIndex {
                 }
                 g
             }
-            Start::Leaving(lane) => {
+            Start::Leaving { lane, heading_deg } => {
                 let g = self.geometry(&lane)?;
-                // The connection whose curve passes by the vehicle, and the curve from there.
-                let (down, turn, rest) = g
-                    .connections
-                    .iter()
-                    .filter_map(|&(down, turn)| {
-                        let c = curve(g, self.geometry(&down)?);
-                        let (i, d) = c
-                            .iter()
-                            .enumerate()
-                            .map(|(i, p)| (i, p.distance_to(from)))
-                            .min_by(|a, b| a.1.total_cmp(&b.1))?;
-                        (d <= ON_CURVE_M).then_some((d, down, turn, c, i))
-                    })
-                    .min_by(|a, b| a.0.total_cmp(&b.0))
-                    .map(|(_, down, turn, c, i)| (down, turn, c[i + 1..].to_vec()))?;
+                // The turn signal was for this intersection's way.
+                let (down, turn, rest) = leaving_on(self, g, from, heading_deg, signal.take())?;
                 path.turn = Some(turn);
                 for p in rest {
                     path.push(p);
@@ -340,7 +402,6 @@ impl LaneIndex {
         };
         // On across intersections while the way on is known: the signal tells the first turn
         // only.
-        let mut signal = signal;
         while path.length_m() < length_m && path.lanes.len() < 4 {
             let signal = signal.take();
             if lane.connections.is_empty() {
@@ -581,15 +642,33 @@ mod tests {
         let g = index.geometry(&lane).unwrap();
         let down = g.connections.iter().find(|c| c.1 == Turn::Right).unwrap().0;
         let c = curve(g, index.geometry(&down).unwrap());
-        let path = index.path(c[4], Start::Leaving(lane), None, 50.0).unwrap();
+        // The arc bends towards the corner where the two lanes' lines meet, (1.75, -1.75):
+        // its middle is a quarter of the way from the chord's middle to there.
+        assert!(c[4].distance_to(p(3.8125, -3.8125)) < 1e-9, "{:?}", c[4]);
+        let leaving = |heading| Start::Leaving {
+            lane,
+            heading_deg: Some(heading),
+        };
+        let along = c[4].heading_to_deg(c[5]);
+        let path = index.path(c[4], leaving(along), None, 50.0).unwrap();
         assert_eq!(path.turn, Some(Turn::Right));
         assert_eq!(path.lanes()[0].0, down);
+        // There, heading back south-west: on neither curve.
+        assert!(index.path(c[4], leaving(225.0), None, 50.0).is_none());
         // Far from every connection: no path.
         assert!(
             index
-                .path(p(30.0, 30.0), Start::Leaving(lane), None, 50.0)
+                .path(p(30.0, 30.0), leaving(along), None, 50.0)
                 .is_none()
         );
+        // Just past the stop line, where the right turn and straight on have not parted yet:
+        // the place does not tell which, and nothing is predicted; the right turn signal does.
+        let early = p(1.85, -8.0);
+        assert!(index.path(early, leaving(5.0), None, 50.0).is_none());
+        let signalled = index
+            .path(early, leaving(5.0), Some(Signal::Right), 50.0)
+            .unwrap();
+        assert_eq!(signalled.turn, Some(Turn::Right));
     }
 
     #[test]

@@ -109,7 +109,9 @@ impl Written<'_> {
              | critical situations in the applications' operating range | {} |\n\
              | ... warned in time | {} |\n| recall | {} |\n\
              | every critical situation (recall_all): warned / all | {} / {} ({}) |\n\
-             | advisories evaluated | {} |\n| ... with nothing behind them | {} |\n| precision | {} |\n",
+             | advisories evaluated | {} |\n| ... with nothing behind them | {} |\n\
+             | ... of those, not judged (a vehicle of theirs left the simulation first) | {} |\n\
+             | precision (of the advisories judged) | {} |\n",
             r.conflicts,
             r.critical(),
             r.warned(),
@@ -119,17 +121,18 @@ impl Written<'_> {
             pct(r.recall_all()),
             r.advisories(),
             r.unbacked(),
+            r.unjudged(),
             pct(r.precision()),
         );
         let _ = writeln!(
             t,
-            "| application | critical | warned in time | recall | outside range: warned / all | lead time p10 / p50 / p90 | advisories | nothing behind | precision |\n\
-             | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+            "| application | critical | warned in time | recall | outside range: warned / all | lead time p10 / p50 / p90 | advisories | nothing behind | not judged | precision |\n\
+             | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
         );
         for a in &r.apps {
             let _ = writeln!(
                 t,
-                "| {} | {} | {} | {} | {} / {} | {} / {} / {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} / {} | {} / {} / {} | {} | {} | {} | {} |",
                 a.scenario,
                 a.critical,
                 a.warned,
@@ -141,6 +144,7 @@ impl Written<'_> {
                 sec(a.lead_percentile(90.0)),
                 a.advisories,
                 a.unbacked,
+                a.unjudged,
                 pct(a.precision()),
             );
         }
@@ -166,8 +170,8 @@ impl Written<'_> {
         }
         let _ = writeln!(
             t,
-            "\ncritical: minimum TTC under {} s (SSM, pedestrians), or as the application's ground truth defines it (docs/sumo.md); in time: at least {} s before the minimum-TTC moment; nothing behind: no situation of the application, nor an SSM conflict of the pair, within {} s",
-            k.critical_ttc_s, k.lead_s, k.window_s
+            "\ncritical: minimum TTC under {} s (SSM, pedestrians), or as the application's ground truth defines it (docs/sumo.md); in time: at least {} s before the minimum-TTC moment; nothing behind: no situation of the application, nor an SSM conflict of the pair, within {} s; not judged: nothing behind it, and its target or the vehicle it is about left the simulation (its route ended, or the run did) before the time to collision it gave and {} s more",
+            k.critical_ttc_s, k.lead_s, k.window_s, k.window_s
         );
         t
     }
@@ -190,6 +194,7 @@ impl Written<'_> {
                         "lead_time_s": lead_json(&a.lead_times_s),
                         "advisories": a.advisories,
                         "advisories_without_conflict": a.unbacked,
+                        "advisories_not_judged": a.unjudged,
                         "precision": a.precision(),
                     }),
                 )
@@ -211,6 +216,7 @@ impl Written<'_> {
             "lead_time_s": lead_json(&r.lead_times_s()),
             "advisories": r.advisories(),
             "advisories_without_conflict": r.unbacked(),
+            "advisories_not_judged": r.unjudged(),
             "precision": r.precision(),
             "applications": apps,
             "advisories_by_scenario": self.out.by_scenario(),
@@ -263,14 +269,14 @@ impl Written<'_> {
         svg(
             "precision_by_application.svg",
             eval::bar_chart(
-                "Precision by application (advisories with a situation behind them)",
+                "Precision by application (advisories judged with a situation behind them)",
                 "share backed",
                 &r.apps
                     .iter()
                     .map(|a| {
                         (
-                            format!("{} ({})", a.scenario, a.advisories),
-                            ratio(a.advisories, a.advisories - a.unbacked),
+                            format!("{} ({})", a.scenario, a.advisories - a.unjudged),
+                            a.precision().unwrap_or(0.0),
                         )
                     })
                     .collect::<Vec<_>>(),

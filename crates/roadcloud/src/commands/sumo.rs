@@ -130,7 +130,10 @@ pub struct CosimArgs {
     pub respond: bool,
     /// The share of the equipped vehicles that lie, 0 to 1 (docs/misbehaviour.md#attackers):
     /// each, 5 s after it first sends, attacks with one of --attacks, taken in turn. They
-    /// are labelled; `roadcloud eval` scores the detector against them.
+    /// are labelled; `roadcloud eval` scores the detector against them. With attackers (or
+    /// `--misbehaviour enforce`) SUMO's lane changes take 2 s instead of one step, as the
+    /// misbehaviour checks need, and SSM then records few lane-change conflicts
+    /// (docs/sumo.md).
     #[arg(long, default_value_t = 0.0, value_parser = share)]
     pub attackers: f64,
     /// The attacks (comma separated VeReMi Extension names, as docs/misbehaviour.md lists
@@ -141,6 +144,20 @@ pub struct CosimArgs {
     /// `enforce`; as `roadcloud serve --misbehaviour`, whose default it keeps).
     #[arg(long, value_enum, value_name = "MODE")]
     pub misbehaviour: Option<roadcloud_misbehaviour::Mode>,
+}
+
+impl CosimArgs {
+    /// How long SUMO's lane changes take: 2 s, as drivers make them, when misbehaviour
+    /// detection judges the run (`--attackers`, or `--misbehaviour enforce`), for SUMO's
+    /// default moves a vehicle a lane's width in one step, which no car does and which the
+    /// checks rightly find implausible; otherwise SUMO's default, which its SSM device is
+    /// built for: with lane changes over 2 s SSM records almost none of the conflicts lane
+    /// changes make (on the bundled motorway, 2 in 600 s instead of 188).
+    fn lane_change_s(&self) -> Option<f64> {
+        let judged = self.attackers > 0.0
+            || self.misbehaviour == Some(roadcloud_misbehaviour::Mode::Enforce);
+        judged.then_some(2.0)
+    }
 }
 
 pub(crate) fn attack(s: &str) -> Result<Attack, String> {
@@ -169,7 +186,8 @@ pub(crate) fn share(s: &str) -> Result<f64, String> {
 /// car-following ones FCW's). For each application: critical situations (minimum TTC under
 /// --critical-ttc-s where there is one), which of them its advisory reached the target in
 /// time (at least --lead-s before the minimum-TTC moment), and its advisories with nothing
-/// behind them within --window-s. FCW's car-following conflicts below 11.1 m/s lie outside
+/// behind them within --window-s; of those, the ones whose vehicle left the simulation
+/// before their conflict could come are not judged, and precision is over the rest. FCW's car-following conflicts below 11.1 m/s lie outside
 /// the operating range ISO 15623 requires and are counted apart (recall_all keeps them).
 /// Prints the tables and writes a report with plots to --report-dir; --report-json writes
 /// the figures (all applications together at the top, each in "applications"). Stops at the
@@ -337,6 +355,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
                 scenario: a["scenario"].as_str()?.to_string(),
                 target: sumo_id(a["target"].as_str()?)?,
                 other: a["others"][0]["id"].as_str().and_then(sumo_id),
+                ttc_s: a["ttc_s"].as_f64(),
             })
         })
         .collect();
@@ -376,7 +395,13 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     }
     std::fs::write(&lanes_path, lanes)
         .with_context(|| format!("cannot write {}", lanes_path.display()))?;
-    let r = eval::evaluate(&conflicts, &situations, &received, criteria);
+    let r = eval::evaluate(
+        &conflicts,
+        &situations,
+        &received,
+        &out.truth.seen,
+        criteria,
+    );
     let scenario = args
         .cosim
         .sumocfg
@@ -464,6 +489,7 @@ async fn sumo_alone(args: &CosimArgs, config: &Path, ssm: &Path) -> Result<(f64,
         config: config.to_path_buf(),
         step_s: 0.1,
         ssm_file: Some(ssm.to_path_buf()),
+        lane_change_s: args.lane_change_s(),
         extra: Vec::new(),
     };
     let stop = stop_on_signal();
@@ -640,6 +666,7 @@ pub(crate) async fn cosimulate(
         config: config.clone(),
         step_s: 0.1,
         ssm_file: ssm,
+        lane_change_s: args.lane_change_s(),
         extra: Vec::new(),
     };
     let limit = run_limit(args, &config)?;
