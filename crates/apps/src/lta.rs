@@ -29,7 +29,7 @@
 use crate::scene::{Scene, SceneParticipant, relative, time_to_cover};
 use crate::{Advisory, App, Severity, plugin};
 use roadcloud_world::Turn;
-use roadcloud_world::paths::Path;
+use roadcloud_world::paths::{Path, Signal};
 use serde::{Deserialize, Serialize};
 
 /// LTA's parameters.
@@ -190,7 +190,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             // One signalling a right turn turns away from the host's way across.
             if r.heading_diff_deg < p.oncoming_deg
                 || rv.speed_mps < 1.0
-                || (rv.track.status.right_turn_signal && !rv.track.status.left_turn_signal)
+                || rv.turn_signal() == Some(Signal::Right)
             {
                 continue;
             }

@@ -117,6 +117,17 @@ impl SceneParticipant<'_> {
         self.track.width_m.unwrap_or(1.8)
     }
 
+    /// The turn signal it shows (DE_ExteriorLights): None for none, and for both at once,
+    /// hazard lights, which say nothing of the way.
+    pub fn turn_signal(&self) -> Option<Signal> {
+        let status = self.track.status;
+        match (status.left_turn_signal, status.right_turn_signal) {
+            (true, false) => Some(Signal::Left),
+            (false, true) => Some(Signal::Right),
+            _ => None,
+        }
+    }
+
     /// The cosine of the angle between its heading and `other`'s (1 same direction, -1
     /// oncoming), without trigonometry; None when either has no heading.
     pub fn heading_cos(&self, other: &SceneParticipant) -> Option<f64> {
@@ -694,15 +705,9 @@ impl<'a> Scene<'a> {
                     },
                     (None, None) => return None,
                 };
-                let status = v.track.status;
-                let signal = match (status.left_turn_signal, status.right_turn_signal) {
-                    (true, false) => Some(Signal::Left),
-                    (false, true) => Some(Signal::Right),
-                    // Both: hazard lights, which say nothing of the way.
-                    _ => None,
-                };
                 let length_m = (v.speed_mps * PATH_HORIZON_S).max(PATH_MIN_M);
-                self.lanes.path(v.position, start, signal, length_m)
+                self.lanes
+                    .path(v.position, start, v.turn_signal(), length_m)
             })
             .as_ref()
     }

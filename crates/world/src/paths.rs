@@ -40,6 +40,18 @@ pub enum Signal {
     Right,
 }
 
+impl Signal {
+    /// The ways a driver signalling so may take at the intersection ahead, in the order to
+    /// take them when a lane allows several (DE_ExteriorLights has one left turn signal for
+    /// a left turn and a U-turn).
+    pub fn turns(self) -> &'static [Turn] {
+        match self {
+            Signal::Left => &[Turn::Left, Turn::UTurn],
+            Signal::Right => &[Turn::Right],
+        }
+    }
+}
+
 /// Where a vehicle's path starts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Start {
@@ -243,8 +255,7 @@ pub fn choose<T: Copy + PartialEq>(
     match signal {
         // A signal for a way the lane does not go announces a lane change, perhaps into a
         // lane that turns: the way on is not known.
-        Some(Signal::Left) => first(&[Turn::Left, Turn::UTurn]),
-        Some(Signal::Right) => first(&[Turn::Right]),
+        Some(signal) => first(signal.turns()),
         None => first(&[Turn::Straight]).or_else(|| {
             let (&(to, turn), rest) = options.split_first()?;
             rest.iter().all(|(_, t)| *t == turn).then_some((to, turn))
@@ -308,7 +319,9 @@ fn leaving_on(
         distance_m: f64,
         down: LaneRef,
         turn: Turn,
-        rest: Vec<Point>,
+        curve: [Point; CURVE_SEGMENTS + 1],
+        /// The curve's point nearest the vehicle.
+        nearest: usize,
     }
     let mut fits: Vec<Fit> = g
         .connections
@@ -327,19 +340,16 @@ fn leaving_on(
             };
             let heading_fits =
                 heading_deg.is_none_or(|h| angle_between(h, tangent_deg) <= ON_CURVE_DEG);
-            (d <= ON_CURVE_M && heading_fits).then(|| Fit {
+            (d <= ON_CURVE_M && heading_fits).then_some(Fit {
                 distance_m: d,
                 down,
                 turn,
-                rest: c[i + 1..].to_vec(),
+                curve: c,
+                nearest: i,
             })
         })
         .collect();
-    let signalled: &[Turn] = match signal {
-        Some(Signal::Left) => &[Turn::Left, Turn::UTurn],
-        Some(Signal::Right) => &[Turn::Right],
-        None => &[],
-    };
+    let signalled = signal.map_or(&[][..], Signal::turns);
     if fits.iter().any(|f| signalled.contains(&f.turn)) {
         fits.retain(|f| signalled.contains(&f.turn));
     }
@@ -349,7 +359,11 @@ fn leaving_on(
     if fits.any(|f| f.turn != best.turn && f.distance_m - best.distance_m < CURVE_CHOICE_M) {
         return None;
     }
-    Some((best.down, best.turn, best.rest))
+    Some((
+        best.down,
+        best.turn,
+        best.curve[best.nearest + 1..].to_vec(),
+    ))
 }
 
 impl LaneIndex {
