@@ -239,8 +239,11 @@ impl Gatekeeper for RegistryGate {
         match principal {
             Principal::Anyone => false,
             Principal::Device(d) => {
+                // A new certificate or password closes connections made with the old one.
                 self.devices.load().get(&d.identity).is_some_and(|now| {
-                    now.enabled && now.certificate_sha256 == d.certificate_sha256
+                    now.enabled
+                        && now.certificate_sha256 == d.certificate_sha256
+                        && now.password_hash == d.password_hash
                 })
             }
         }

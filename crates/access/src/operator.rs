@@ -50,6 +50,20 @@ impl std::str::FromStr for Role {
     }
 }
 
+/// Refuses a user name that is not one word of printable characters (at most 64), saying
+/// why: names go into the audit log and the web map.
+pub fn check_user_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.chars().count() > 64
+        || name.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "{name:?} is not a user name: give one word of at most 64 characters, without spaces"
+        ));
+    }
+    Ok(())
+}
+
 /// An authenticated operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Operator {
@@ -70,5 +84,9 @@ mod tests {
         assert!(!Role::Viewer.allows(Role::Operator));
         assert_eq!("Operator".parse::<Role>().unwrap(), Role::Operator);
         assert!("root".parse::<Role>().is_err());
+        assert!(check_user_name("olga").is_ok());
+        assert!(check_user_name("").is_err());
+        assert!(check_user_name("olga k").is_err());
+        assert!(check_user_name(&"x".repeat(65)).is_err());
     }
 }

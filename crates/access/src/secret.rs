@@ -37,6 +37,19 @@ pub fn hash_password(password: &str) -> Result<String, SecretError> {
         .map_err(|e| SecretError(format!("cannot hash the password: {e}")))
 }
 
+/// The fewest characters a password may have.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// Refuses a password too short to be one, saying why.
+pub fn check_password(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "the password must have at least {MIN_PASSWORD_CHARS} characters"
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `password` is the one `phc` was made from (false for a malformed hash).
 pub fn verify_password(password: &[u8], phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| {
@@ -78,6 +91,8 @@ mod tests {
         assert!(verify_password(b"correct horse", &a));
         assert!(!verify_password(b"correct horsE", &a));
         assert!(!verify_password(b"correct horse", "not a hash"));
+        assert!(check_password("correct horse").is_ok());
+        assert!(check_password("short").is_err());
     }
 
     #[test]

@@ -15,8 +15,11 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::server::TlsStream;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -29,6 +32,24 @@ enum End {
     Error(String),
 }
 
+/// A stream and the client certificate chain its TLS handshake received, if any.
+pub(crate) trait PeerChain {
+    /// The chain, end entity first; `None` for plain TCP or a client without a certificate.
+    fn peer_chain(&self) -> Option<&[CertificateDer<'static>]>;
+}
+
+impl PeerChain for TcpStream {
+    fn peer_chain(&self) -> Option<&[CertificateDer<'static>]> {
+        None
+    }
+}
+
+impl PeerChain for TlsStream<TcpStream> {
+    fn peer_chain(&self) -> Option<&[CertificateDer<'static>]> {
+        self.get_ref().1.peer_certificates()
+    }
+}
+
 /// Serves one connection until it closes.
 pub(crate) async fn run<S>(
     mut stream: S,
@@ -36,7 +57,7 @@ pub(crate) async fn run<S>(
     certificate: Option<PresentedCertificate>,
     shared: &Shared,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
+    S: AsyncRead + AsyncWrite + PeerChain + Unpin + Send,
 {
     let mut buf = BytesMut::new();
     let connect = tokio::time::timeout(
@@ -147,7 +168,7 @@ async fn session<S>(
     shared: &Shared,
 ) -> End
 where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
+    S: AsyncRead + AsyncWrite + PeerChain + Unpin + Send,
 {
     // The downlink outbox exists from the first SUBSCRIBE on: a device that only publishes
     // (most of a zone's connections, most of the time) holds none.
@@ -160,6 +181,14 @@ where
     tokio::pin!(expiry);
     let mut last_packet = Instant::now();
     let mut generations = shared.generations.clone();
+    // Only a connection that presented a certificate looks at revocation lists.
+    let mut revocations = stream
+        .peer_chain()
+        .and(shared.config.tls.clone())
+        .map(|mut tls| {
+            tls.mark_unchanged();
+            tls
+        });
     loop {
         // Packets already in the buffer first.
         loop {
@@ -206,8 +235,27 @@ where
                     return End::Error("device disabled or removed".into());
                 }
             }
+            Some(tls) = next_revocations(&mut revocations) => {
+                if !stream.peer_chain().is_some_and(|chain| tls.accepts(chain)) {
+                    shared.stats.disconnected_revoked.fetch_add(1, Ordering::Relaxed);
+                    return End::Error("client certificate revoked or no longer valid".into());
+                }
+            }
         }
     }
+}
+
+/// The TLS configuration after its next change (a new revocation list); never, for a
+/// connection without a client certificate or once the watch is gone.
+async fn next_revocations(
+    tls: &mut Option<tokio::sync::watch::Receiver<roadcloud_tls::MqttTls>>,
+) -> Option<roadcloud_tls::MqttTls> {
+    if let Some(rx) = tls
+        && rx.changed().await.is_ok()
+    {
+        return Some(rx.borrow_and_update().clone());
+    }
+    std::future::pending().await
 }
 
 /// The next downlink waiting in the outbox; never, without one.

@@ -41,7 +41,9 @@ pub struct BrokerConfig {
     /// Where MQTT clients connect.
     pub listen: SocketAddr,
     /// TLS (with client certificates, as the server config's verifier asks), or plain TCP.
-    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// A new configuration sent on the watch (a new revocation list) takes new connections
+    /// at once, and each open connection checks its client certificate again under it.
+    pub tls: Option<tokio::sync::watch::Receiver<roadcloud_tls::MqttTls>>,
     /// Largest packet accepted, octets (a MAP of a big intersection is a few KB).
     pub max_packet_size: usize,
     /// Most simultaneous connections; more are closed at once and counted.
@@ -81,7 +83,8 @@ pub struct BrokerStats {
     pub subscribe_denied: AtomicU64,
     /// Downlink packets dropped because a client's outbox was full.
     pub downlinks_dropped: AtomicU64,
-    /// Connections closed because their device was disabled or removed while connected.
+    /// Connections closed because their device was disabled or removed, or their client
+    /// certificate revoked, while connected.
     pub disconnected_revoked: AtomicU64,
 }
 
@@ -254,6 +257,7 @@ async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
                 });
             }
             Some(tls) => {
+                let tls = tls.borrow().config.clone();
                 tokio::spawn(async move {
                     let handshake = Box::pin(tls::handshake(tcp, peer, tls, &s)).await;
                     if let Some((stream, cert)) = handshake {

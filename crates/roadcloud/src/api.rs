@@ -18,6 +18,8 @@ use std::fmt::Write;
 /// The OpenAPI description of every route below.
 const OPENAPI: &str = include_str!("openapi.json");
 
+mod registry;
+
 /// The API's routes over the shared world and the store.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -53,11 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/v2x/crl", axum::routing::post(push_crl))
         .route("/api/v1/login", axum::routing::post(auth::login))
         .route("/api/v1/whoami", get(auth::whoami))
-        .route("/api/v1/registry/devices", get(registry_devices))
-        .route(
-            "/api/v1/registry/devices/{identity}",
-            axum::routing::put(put_registry_device),
-        )
+        .merge(registry::router())
         .with_state(state)
 }
 
@@ -105,98 +103,6 @@ async fn audit(
         })
         .collect();
     Ok(Json(json!({ "count": list.len(), "entries": list })))
-}
-
-/// `PUT /api/v1/registry/devices/{kind:id}` (admin): registers a device or changes one:
-/// `{"enabled": bool, "may_send": ["BSM", ...], "position": {"lat": .., "lon": ..} | null}`,
-/// each optional. Passwords and certificates are set from the command line. `serve` picks
-/// the change up within two seconds (a disabled device is disconnected).
-async fn put_registry_device(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(identity): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let bad = |e: String| ApiError(StatusCode::BAD_REQUEST, e);
-    let identity: roadcloud_access::Identity = identity.parse().map_err(bad)?;
-    let v: Value =
-        serde_json::from_slice(&body).map_err(|e| bad(format!("the body must be JSON: {e}")))?;
-    let Value::Object(o) = &v else {
-        return Err(bad("the body must be a JSON object".into()));
-    };
-    if let Some(k) = o
-        .keys()
-        .find(|k| !["enabled", "may_send", "position"].contains(&k.as_str()))
-    {
-        return Err(bad(format!(
-            "unknown key {k}: give enabled, may_send and/or position"
-        )));
-    }
-    let mut d = state
-        .registry
-        .device(&identity)
-        .map_err(internal)?
-        .unwrap_or_else(|| roadcloud_access::Device::new(identity));
-    match o.get("enabled") {
-        None => {}
-        Some(Value::Bool(b)) => d.enabled = *b,
-        Some(x) => return Err(bad(format!("enabled must be true or false, not {x}"))),
-    }
-    if let Some(m) = o.get("may_send") {
-        let list = m
-            .as_array()
-            .and_then(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
-            .ok_or_else(
-                || bad("may_send must be a list of message types, e.g. [\"BSM\"]".into()),
-            )?;
-        d.may_send = roadcloud_access::device::parse_messages(&list.join(",")).map_err(bad)?;
-    }
-    match o.get("position") {
-        None => {}
-        Some(Value::Null) => d.position = None,
-        Some(p) => match (p["lat"].as_f64(), p["lon"].as_f64()) {
-            (Some(lat), Some(lon)) if lat.abs() <= 90.0 && lon.abs() <= 180.0 => {
-                d.position = Some((lat, lon))
-            }
-            _ => {
-                return Err(bad(
-                    "position must be {\"lat\": degrees, \"lon\": degrees}".into()
-                ));
-            }
-        },
-    }
-    state.registry.put_device(&d).map_err(internal)?;
-    state
-        .registry
-        .audit(
-            caller.name(),
-            &caller.source,
-            "device.put",
-            &identity.to_string(),
-            Some(&v.to_string()),
-        )
-        .map_err(internal)?;
-    Ok(Json(registry_device_json(&d)))
-}
-
-fn registry_device_json(d: &roadcloud_access::Device) -> Value {
-    json!({
-        "identity": d.identity.to_string(),
-        "kind": d.identity.class,
-        "id": d.identity.id.to_string(),
-        "may_send": d.may_send.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        "position": d.position.map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
-        "enabled": d.enabled,
-        "password": d.password_hash.is_some(),
-        "certificate_sha256": d.certificate_sha256,
-    })
-}
-
-/// `GET /api/v1/registry/devices` (admin): the device registry, without secrets.
-async fn registry_devices(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let devices = state.registry.devices().map_err(internal)?;
-    let list: Vec<Value> = devices.iter().map(registry_device_json).collect();
-    Ok(Json(json!({ "count": list.len(), "devices": list })))
 }
 
 async fn participants(

@@ -260,6 +260,39 @@ impl Registry {
         })
     }
 
+    /// Removes a user and every token of it; whether there was such a user.
+    pub fn remove_user(&self, name: &str) -> Result<bool> {
+        let mut c = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = c.transaction().context("cannot remove the user")?;
+        tx.execute("DELETE FROM tokens WHERE user = ?1", params![name])
+            .context("cannot remove the user's tokens")?;
+        let removed = tx
+            .execute("DELETE FROM users WHERE name = ?1", params![name])
+            .context("cannot remove the user")?;
+        tx.commit().context("cannot remove the user")?;
+        Ok(removed > 0)
+    }
+
+    /// Forgets every token of `user` (its scripts and web logins must log in again); how
+    /// many there were.
+    pub fn remove_tokens(&self, user: &str) -> Result<usize> {
+        self.with("cannot remove the tokens", |c| {
+            c.execute("DELETE FROM tokens WHERE user = ?1", params![user])
+        })
+    }
+
+    /// How many tokens `user` has.
+    pub fn token_count(&self, user: &str) -> Result<u64> {
+        self.with("cannot count the tokens", |c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM tokens WHERE user = ?1",
+                params![user],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+        })
+    }
+
     /// Appends to the audit log; its sequence number.
     pub fn audit(
         &self,
@@ -344,6 +377,16 @@ mod tests {
             })
         );
         assert_eq!(r.user_by_token("cd").unwrap(), None);
+        r.add_token("ana", "ef").unwrap();
+        assert_eq!(r.token_count("ana").unwrap(), 2);
+        assert_eq!(r.remove_tokens("ana").unwrap(), 2);
+        assert_eq!(r.user_by_token("ab").unwrap(), None);
+        r.add_token("ana", "ab").unwrap();
+        assert!(r.remove_user("ana").unwrap());
+        assert!(!r.remove_user("ana").unwrap());
+        assert_eq!(r.user_by_token("ab").unwrap(), None);
+        assert_eq!(r.token_count("ana").unwrap(), 0);
+        assert!(r.users().unwrap().is_empty());
         let log = r.audit_log(0, 10).unwrap();
         assert_eq!(log.len(), 1);
         assert_eq!(

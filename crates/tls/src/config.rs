@@ -4,7 +4,9 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tokio_rustls::rustls::pki_types::UnixTime;
 use tokio_rustls::rustls::server::WebPkiClientVerifier;
+use tokio_rustls::rustls::server::danger::ClientCertVerifier;
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
 
 /// Why TLS could not be set up.
@@ -113,7 +115,8 @@ impl TlsFiles {
 
     /// For MQTT: clients may present a certificate from the CA (checked against the
     /// revocation list); clients without one go on to log in with a password at CONNECT.
-    pub fn mqtt_server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
+    /// `serve` builds it again when the revocation list changes ([`TlsFiles::crl_modified`]).
+    pub fn mqtt_server_config(&self) -> Result<MqttTls, TlsError> {
         let mut verifier = WebPkiClientVerifier::builder_with_provider(
             Arc::new(self.roots()?),
             Arc::new(rustls::crypto::ring::default_provider()),
@@ -134,10 +137,21 @@ impl TlsFiles {
             .build()
             .map_err(|e| TlsError(format!("client certificate verifier: {e}")))?;
         let config = Self::builder()?
-            .with_client_cert_verifier(verifier)
+            .with_client_cert_verifier(verifier.clone())
             .with_single_cert(Self::certs(&self.cert)?, self.key()?)
             .map_err(|e| TlsError(format!("server certificate {}: {e}", self.cert.display())))?;
-        Ok(Arc::new(config))
+        Ok(MqttTls {
+            config: Arc::new(config),
+            verifier,
+        })
+    }
+
+    /// When the revocation list was last written (`None` without one, or when it cannot be
+    /// read): `serve` builds the MQTT configuration again when this changes.
+    pub fn crl_modified(&self) -> Option<std::time::SystemTime> {
+        self.crl
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
     }
 
     /// For HTTPS: no client certificates (operators log in with a token or password).
@@ -148,5 +162,35 @@ impl TlsFiles {
             .map_err(|e| TlsError(format!("server certificate {}: {e}", self.cert.display())))?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
+    }
+}
+
+/// The MQTT listener's TLS: the server configuration, and its client certificate verifier
+/// kept beside it, so that a connection opened under an older revocation list can have its
+/// certificate checked again under the new one.
+#[derive(Clone)]
+pub struct MqttTls {
+    /// What new connections are accepted with.
+    pub config: Arc<ServerConfig>,
+    verifier: Arc<dyn ClientCertVerifier>,
+}
+
+impl std::fmt::Debug for MqttTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MqttTls").finish_non_exhaustive()
+    }
+}
+
+impl MqttTls {
+    /// Whether a client's certificate chain (end entity first, as the handshake received
+    /// it) is still accepted now: chains to the CA, is within its validity, and is not on
+    /// the revocation list this configuration was built with.
+    pub fn accepts(&self, chain: &[CertificateDer<'_>]) -> bool {
+        let Some((end_entity, intermediates)) = chain.split_first() else {
+            return false;
+        };
+        self.verifier
+            .verify_client_cert(end_entity, intermediates, UnixTime::now())
+            .is_ok()
     }
 }

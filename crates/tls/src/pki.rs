@@ -204,9 +204,9 @@ pub fn issue(dir: &Path, identity: &Identity, days: i64) -> Result<Issued, TlsEr
     })
 }
 
-/// Puts `identity`'s certificate on the CA's revocation list (`crl.pem`): TLS refuses it
-/// from the next start of `roadcloud serve`; disabling the device in the registry (what
-/// `roadcloud pki revoke` also does) refuses it at once.
+/// Puts `identity`'s certificate on the CA's revocation list (`crl.pem`). A running
+/// `roadcloud serve` takes the new list within seconds: the certificate is refused at the
+/// handshake and a connection made with it is closed.
 pub fn revoke(dir: &Path, identity: &Identity) -> Result<(), TlsError> {
     let issuer = load_issuer(dir)?;
     let pem = read(&device_cert_path(dir, identity))?;
@@ -287,7 +287,7 @@ mod tests {
         let issued = issue(dir.path(), &id, 30).unwrap();
         assert_eq!(issued.sha256.len(), 64);
         let files = crate::TlsFiles::in_pki_dir(dir.path());
-        files.mqtt_server_config().unwrap();
+        let before = files.mqtt_server_config().unwrap();
         files.https_server_config().unwrap();
         assert!(files.client.is_some());
         files.client_config().unwrap();
@@ -295,9 +295,18 @@ mod tests {
         revoke(dir.path(), &id).unwrap(); // listed once
         let listed = std::fs::read_to_string(dir.path().join(REVOKED)).unwrap();
         assert_eq!(listed.lines().count(), 1);
-        crate::TlsFiles::in_pki_dir(dir.path())
+        let after = crate::TlsFiles::in_pki_dir(dir.path())
             .mqtt_server_config()
             .unwrap();
+        // A connection's certificate, checked again under the new list, is refused.
+        let chain: Vec<rustls_pki_types::CertificateDer<'static>> =
+            rustls_pki_types::pem::PemObject::pem_file_iter(&issued.cert)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+        assert!(before.accepts(&chain));
+        assert!(!after.accepts(&chain));
+        assert!(!after.accepts(&[]));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

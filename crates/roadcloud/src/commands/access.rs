@@ -44,9 +44,7 @@ fn password_from_stdin() -> Result<String> {
         .read_to_string(&mut s)
         .context("cannot read the password from standard input")?;
     let p = s.trim_end_matches(['\r', '\n']).to_string();
-    if p.len() < 8 {
-        bail!("the password must have at least 8 characters");
-    }
+    roadcloud_access::secret::check_password(&p).map_err(anyhow::Error::msg)?;
     Ok(p)
 }
 
@@ -92,8 +90,9 @@ enum PkiCommand {
         #[command(flatten)]
         data: DataDir,
     },
-    /// Revoke a device's certificate (on the revocation list from serve's next start) and
-    /// disable the device (refused from its next CONNECT, disconnected within seconds).
+    /// Revoke a device's certificate (put on the revocation list, which serve takes within
+    /// seconds) and disable the device (refused from its next CONNECT, disconnected within
+    /// seconds).
     Revoke {
         /// The PKI folder.
         #[arg(long, value_name = "DIR")]
@@ -438,6 +437,9 @@ pub fn nats_authorization(devices: &[Device], roadcloud_user: &str) -> String {
 ///   roadcloud users add --name ana --role operator          (prints an API token)
 ///   echo 'a long passphrase' | roadcloud users add --name ana --role operator --password-stdin
 ///   curl --cacert pki/ca.crt -H "Authorization: Bearer TOKEN" https://127.0.0.1:8443/api/v1/apps
+///   roadcloud users remove --name ana
+///
+/// An admin can do the same through the API: /api/v1/registry/users (docs/security.md).
 #[derive(Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct UsersArgs {
@@ -468,6 +470,14 @@ enum UsersCommand {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Remove a user and every API token of it (its logins end at once).
+    Remove {
+        /// The user name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
 }
 
 /// Runs `roadcloud users`.
@@ -479,9 +489,7 @@ pub fn users(args: &UsersArgs) -> Result<()> {
             password_stdin,
             data,
         } => {
-            if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                bail!("a user name is one word without spaces");
-            }
+            roadcloud_access::operator::check_user_name(name).map_err(anyhow::Error::msg)?;
             let registry = data.open()?;
             let hash = if *password_stdin {
                 Some(hash_password(&password_from_stdin()?)?)
@@ -504,6 +512,14 @@ pub fn users(args: &UsersArgs) -> Result<()> {
             for u in data.open()?.users()? {
                 println!("{}\t{}", u.name, u.role);
             }
+        }
+        UsersCommand::Remove { name, data } => {
+            let registry = data.open()?;
+            if !registry.remove_user(name)? {
+                bail!("there is no user {name} (roadcloud users list shows who there is)");
+            }
+            audit(&registry, "user.remove", name, None)?;
+            println!("removed user {name} and its tokens");
         }
     }
     Ok(())

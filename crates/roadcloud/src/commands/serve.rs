@@ -531,9 +531,12 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
             let mut config = BrokerConfig::new(listen);
             let gate: Arc<dyn Gatekeeper> = match &tls {
                 Some(files) => {
-                    config.tls = Some(files.mqtt_server_config().context(
+                    let mqtt_tls = files.mqtt_server_config().context(
                         "cannot set up MQTT over TLS (check --pki, or --tls-ca, --tls-cert and --tls-key)",
-                    )?);
+                    )?;
+                    let (tls_tx, tls_rx) = tokio::sync::watch::channel(mqtt_tls);
+                    tokio::spawn(reload_tls_crl(files.clone(), tls_tx));
+                    config.tls = Some(tls_rx);
                     let gate = Arc::new(RegistryGate::new(registry.devices()?));
                     if gate.is_empty() {
                         tracing::warn!(
@@ -815,6 +818,30 @@ fn security(args: &ServeArgs) -> Result<Security> {
         allow_unsigned: args.allow_unsigned,
         window: Some((args.max_age_ms, args.max_future_ms)),
     })
+}
+
+/// Builds the MQTT listener's TLS again whenever its X.509 revocation list changes (the
+/// zone's CA publishes a new one, `roadcloud pki revoke`): new connections with a revoked
+/// certificate are refused, and those open are closed, within seconds, without a restart.
+/// A list that cannot be read (half written, say) keeps the last one, with a warning.
+async fn reload_tls_crl(files: TlsFiles, tx: tokio::sync::watch::Sender<roadcloud_tls::MqttTls>) {
+    let mut seen = files.crl_modified();
+    let mut every = tokio::time::interval(Duration::from_secs(2));
+    while !tx.is_closed() {
+        every.tick().await;
+        let modified = files.crl_modified();
+        if modified.is_none() || modified == seen {
+            continue;
+        }
+        seen = modified;
+        match files.mqtt_server_config() {
+            Ok(tls) => {
+                tracing::info!("TLS revocation list {:?} taken again", files.crl);
+                tx.send_replace(tls);
+            }
+            Err(e) => tracing::warn!("TLS revocation list not taken, the last one stays: {e}"),
+        }
+    }
 }
 
 /// Takes the zone's CRLs again whenever a file in `dir/crl` changes (a CA publishes a new
