@@ -12,6 +12,7 @@
 #
 #   bench/mqtt/storm.sh              # 10,000 connections
 #   N=3000 bench/mqtt/storm.sh
+#   ONLY="roadcloud-tls mosquitto-tls" bench/mqtt/storm.sh   # some of the four rows
 #
 # Installs mosquitto with apt when missing. The client side runs on the same machine.
 set -euo pipefail
@@ -26,6 +27,10 @@ need_packages mosquitto
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
 
 "$bin" pki init --dir "$work/pki" >/dev/null
+
+only=${ONLY:-roadcloud roadcloud-tls mosquitto mosquitto-tls}
+# wanted LABEL: whether that row is asked for.
+wanted() { [[ " $only " == *" $1 "* ]]; }
 
 # storm LABEL PID BROKER [bench flags...]: runs the storm against the server PID.
 storm() {
@@ -60,22 +65,27 @@ PY
 printf '%-16s %15s %11s %10s %10s %10s %10s %10s\n' system connacked all_in rss_before peak peak/conn held held/conn
 
 # 1. roadcloud, plain
+if wanted roadcloud; then
 mqtt=$(free_port); http=$(free_port)
 "$bin" serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
   --data-dir "$work/data-plain" >"$work/rc.log" 2>&1 &
 pid=$!; pids+=("$pid"); wait_port "$mqtt"; sleep 1
 storm roadcloud "$pid" "mqtt://127.0.0.1:$mqtt"
 stop "$pid"
+fi
 
 # 2. roadcloud, TLS with client certificates
+if wanted roadcloud-tls; then
 mqtt=$(free_port); http=$(free_port)
 "$bin" serve --allow-unsigned --pki "$work/pki" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
   --udp-listen off --data-dir "$work/data-tls" >"$work/rc-tls.log" 2>&1 &
 pid=$!; pids+=("$pid"); wait_port "$mqtt"; sleep 1
 storm roadcloud-tls "$pid" "mqtts://localhost:$mqtt" --pki "$work/pki" --data-dir "$work/data-tls"
 stop "$pid"
+fi
 
 # 3. Mosquitto, plain
+if wanted mosquitto; then
 port=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\n' "$port" \
   >"$work/mosquitto.conf"
@@ -83,8 +93,10 @@ mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
 pid=$!; pids+=("$pid"); wait_port "$port"; sleep 1
 storm mosquitto "$pid" "mqtt://127.0.0.1:$port"
 stop "$pid"
+fi
 
 # 4. Mosquitto, TLS with client certificates
+if wanted mosquitto-tls; then
 port=$(free_port)
 printf 'listener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\nuse_identity_as_username true\nallow_anonymous false\npersistence false\nmax_connections -1\nuser root\n' \
   "$port" "$work/pki/ca.crt" "$work/pki/server.crt" "$work/pki/server.key" >"$work/mosquitto-tls.conf"
@@ -92,3 +104,4 @@ mosquitto -c "$work/mosquitto-tls.conf" >"$work/mosquitto-tls.log" 2>&1 &
 pid=$!; pids+=("$pid"); wait_port "$port"; sleep 1
 storm mosquitto-tls "$pid" "mqtts://localhost:$port" --pki "$work/pki" --data-dir "$work/data-mq"
 stop "$pid"
+fi

@@ -32,21 +32,36 @@ enum End {
     Error(String),
 }
 
-/// A stream and the client certificate chain its TLS handshake received, if any.
-pub(crate) trait PeerChain {
-    /// The chain, end entity first; `None` for plain TCP or a client without a certificate.
+/// A client's stream, plain or TLS: what a connection needs of it beyond reading and
+/// writing.
+pub(crate) trait ClientStream: AsyncRead + AsyncWrite + Unpin + Send {
+    /// The client certificate chain its TLS handshake received, end entity first; `None`
+    /// for plain TCP or a client without a certificate.
     fn peer_chain(&self) -> Option<&[CertificateDer<'static>]>;
+
+    /// Waits until the socket underneath has bytes to read (or is closed), holding no
+    /// buffer meanwhile. Only asked when everything read before was taken (see
+    /// [`read_more`]), so no TLS plaintext waits inside the stream.
+    fn socket_readable(&self) -> impl Future<Output = std::io::Result<()>> + Send;
 }
 
-impl PeerChain for TcpStream {
+impl ClientStream for TcpStream {
     fn peer_chain(&self) -> Option<&[CertificateDer<'static>]> {
         None
     }
+
+    fn socket_readable(&self) -> impl Future<Output = std::io::Result<()>> + Send {
+        self.readable()
+    }
 }
 
-impl PeerChain for TlsStream<TcpStream> {
+impl ClientStream for TlsStream<TcpStream> {
     fn peer_chain(&self) -> Option<&[CertificateDer<'static>]> {
         self.get_ref().1.peer_certificates()
+    }
+
+    fn socket_readable(&self) -> impl Future<Output = std::io::Result<()>> + Send {
+        self.get_ref().0.readable()
     }
 }
 
@@ -57,9 +72,9 @@ pub(crate) async fn run<S>(
     certificate: Option<PresentedCertificate>,
     shared: &Shared,
 ) where
-    S: AsyncRead + AsyncWrite + PeerChain + Unpin + Send,
+    S: ClientStream,
 {
-    let mut buf = BytesMut::new();
+    let mut buf = ReadBuffer::default();
     let connect = tokio::time::timeout(
         shared.config.connect_timeout,
         read_packet(&mut stream, &mut buf, shared.config.max_packet_size),
@@ -161,14 +176,14 @@ pub(crate) async fn run<S>(
 /// gate's second thoughts.
 async fn session<S>(
     stream: &mut S,
-    buf: &mut BytesMut,
+    buf: &mut ReadBuffer,
     id: ConnectionId,
     principal: &Principal,
     keep_alive_s: u16,
     shared: &Shared,
 ) -> End
 where
-    S: AsyncRead + AsyncWrite + PeerChain + Unpin + Send,
+    S: ClientStream,
 {
     // The downlink outbox exists from the first SUBSCRIBE on: a device that only publishes
     // (most of a zone's connections, most of the time) holds none.
@@ -192,7 +207,7 @@ where
     loop {
         // Packets already in the buffer first.
         loop {
-            let packet = match Packet::read(buf, shared.config.max_packet_size) {
+            let packet = match Packet::read(&mut buf.bytes, shared.config.max_packet_size) {
                 Ok(p) => p,
                 Err(PacketError::InsufficientBytes(_)) => break,
                 Err(e) => return End::Error(format!("malformed packet: {e}")),
@@ -204,12 +219,9 @@ where
                 Err(e) => return End::Error(e),
             }
         }
-        // An idle connection keeps no buffer.
-        if buf.is_empty() && buf.capacity() > 0 {
-            *buf = BytesMut::new();
-        }
+        buf.release_when_drained();
         tokio::select! {
-            read = read_more(stream, buf) => match read {
+            read = buf.read_more(stream) => match read {
                 Ok(0) => return End::Closed,
                 Ok(_) => {}
                 Err(e) => return End::Error(e.to_string()),
@@ -361,29 +373,66 @@ where
 }
 
 /// Reads at least one more octet into `buf`; 0 at end of stream.
-async fn read_more<S: AsyncRead + Unpin>(
-    stream: &mut S,
-    buf: &mut BytesMut,
-) -> std::io::Result<usize> {
-    if buf.capacity() - buf.len() < 1_024 {
-        buf.reserve(4_096);
+/// What a connection has read and not yet taken as packets. An idle connection holds no
+/// buffer: most of a zone's connections are silent most of the time, and a buffer reserved
+/// for each pending read was most of an idle connection's memory.
+pub(crate) struct ReadBuffer {
+    bytes: BytesMut,
+    /// The last read left room in the buffer, so the stream had nothing more to give then
+    /// (a TLS stream fills the buffer while it holds decrypted bytes): from here on, only
+    /// new bytes on the socket can bring more.
+    drained: bool,
+}
+
+impl Default for ReadBuffer {
+    fn default() -> ReadBuffer {
+        ReadBuffer {
+            bytes: BytesMut::new(),
+            // Not known yet: the TLS handshake may have decrypted the client's first packets
+            // (CONNECT comes in the same flight as the client's Finished) and holds them.
+            drained: false,
+        }
     }
-    stream.read_buf(buf).await
+}
+
+impl ReadBuffer {
+    /// Lets the buffer go when everything read was taken and the stream holds nothing more.
+    fn release_when_drained(&mut self) {
+        if self.bytes.is_empty() && self.drained && self.bytes.capacity() > 0 {
+            self.bytes = BytesMut::new();
+        }
+    }
+
+    /// Reads more from the client: drained and without a buffer, first waits for the socket
+    /// to have something; then reads into at least 1 KiB of room. The number of bytes read; 0 at the
+    /// end of the stream.
+    async fn read_more<S: ClientStream>(&mut self, stream: &mut S) -> std::io::Result<usize> {
+        if self.drained && self.bytes.capacity() == 0 {
+            stream.socket_readable().await?;
+        }
+        if self.bytes.capacity() - self.bytes.len() < 1_024 {
+            self.bytes.reserve(4_096);
+        }
+        let room = self.bytes.capacity() - self.bytes.len();
+        let n = stream.read_buf(&mut self.bytes).await?;
+        self.drained = n < room;
+        Ok(n)
+    }
 }
 
 /// Reads one packet (the CONNECT); `None` at end of stream.
-async fn read_packet<S: AsyncRead + Unpin>(
+async fn read_packet<S: ClientStream>(
     stream: &mut S,
-    buf: &mut BytesMut,
+    buf: &mut ReadBuffer,
     max_size: usize,
 ) -> Result<Option<Packet>, String> {
     loop {
-        match Packet::read(buf, max_size) {
+        match Packet::read(&mut buf.bytes, max_size) {
             Ok(p) => return Ok(Some(p)),
             Err(PacketError::InsufficientBytes(_)) => {}
             Err(e) => return Err(e.to_string()),
         }
-        if read_more(stream, buf).await.map_err(|e| e.to_string())? == 0 {
+        if buf.read_more(stream).await.map_err(|e| e.to_string())? == 0 {
             return Ok(None);
         }
     }

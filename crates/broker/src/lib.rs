@@ -16,7 +16,7 @@
 //!
 //! Each connection is one task (its socket, its read buffer, a small outbox); the
 //! subscriptions are owned by one router task that takes typed messages from a bounded inbox
-//! (the `router` module). An idle connection holds a few kilobytes.
+//! (the `router` module). An idle connection holds a few kilobytes and no read buffer.
 
 #![warn(missing_docs)]
 
