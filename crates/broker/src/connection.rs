@@ -41,7 +41,7 @@ pub(crate) trait ClientStream: AsyncRead + AsyncWrite + Unpin + Send {
 
     /// Waits until the socket underneath has bytes to read (or is closed), holding no
     /// buffer meanwhile. Only asked when everything read before was taken (see
-    /// [`read_more`]), so no TLS plaintext waits inside the stream.
+    /// [`ReadBuffer::read_more`]), so no TLS plaintext waits inside the stream.
     fn socket_readable(&self) -> impl Future<Output = std::io::Result<()>> + Send;
 }
 
@@ -372,7 +372,6 @@ where
     Ok(true)
 }
 
-/// Reads at least one more octet into `buf`; 0 at end of stream.
 /// What a connection has read and not yet taken as packets. An idle connection holds no
 /// buffer: most of a zone's connections are silent most of the time, and a buffer reserved
 /// for each pending read was most of an idle connection's memory.
@@ -404,8 +403,8 @@ impl ReadBuffer {
     }
 
     /// Reads more from the client: drained and without a buffer, first waits for the socket
-    /// to have something; then reads into at least 1 KiB of room. The number of bytes read; 0 at the
-    /// end of the stream.
+    /// to have something; then reads into at least 1 KiB of room. The number of octets read;
+    /// 0 at the end of the stream.
     async fn read_more<S: ClientStream>(&mut self, stream: &mut S) -> std::io::Result<usize> {
         if self.drained && self.bytes.capacity() == 0 {
             stream.socket_readable().await?;

@@ -45,8 +45,14 @@ pub struct TrustRules {
     /// (a finding [`max_excess`](Self::max_excess) times past its limit, costing 0.6) is
     /// enough; lesser findings take two or more.
     pub quarantine_at: f64,
-    /// At or above this score, a quarantined sender is released.
+    /// At or above this score, a quarantined sender is released...
     pub release_at: f64,
+    /// ... once it reports itself at least this far from where it was quarantined, metres
+    /// (0: at once). A liar frozen where it was caught (VeReMi's `eventual_stop` and
+    /// `constant_position`) is consistent with itself from then on, and would otherwise get
+    /// its trust back by time alone and its ghost become an obstacle again; an honest
+    /// sender quarantined by mistake is released when it drives on.
+    pub release_after_moving_m: f64,
 }
 
 impl Default for TrustRules {
@@ -57,6 +63,7 @@ impl Default for TrustRules {
             recovery_per_s: 0.1,
             quarantine_at: 0.4,
             release_at: 0.9,
+            release_after_moving_m: 5.0,
         }
     }
 }
@@ -215,6 +222,9 @@ struct Sender {
     /// How often it has been quarantined: each time past the first, its trust returns at
     /// half the rate (a repeat offender proves itself longer).
     quarantines: u32,
+    /// Where it said it was when last quarantined (see
+    /// [`TrustRules::release_after_moving_m`]).
+    quarantined_where: Option<roadcloud_world::Point>,
 }
 
 impl Sender {
@@ -457,6 +467,7 @@ impl Detector {
             if entering {
                 sender.quarantined = true;
                 sender.quarantines += 1;
+                sender.quarantined_where = report.or(sender.history.last()).map(|r| r.position);
                 self.changes.push(QuarantineChange {
                     device: id,
                     quarantined: true,
@@ -492,7 +503,13 @@ impl Detector {
                 });
             }
         }
-        if sender.quarantined && sender.trust >= rules.release_at {
+        // Released on a report of its own, away from where it was caught.
+        let moved_on = report.is_some_and(|r| {
+            sender
+                .quarantined_where
+                .is_none_or(|w| w.distance_to(r.position) >= rules.release_after_moving_m)
+        });
+        if sender.quarantined && sender.trust >= rules.release_at && moved_on {
             sender.quarantined = false;
             self.changes.push(QuarantineChange {
                 device: id,
@@ -589,6 +606,7 @@ impl Detector {
             last_seen: received_at,
             cell: (i32::MIN, i32::MIN),
             quarantines: 0,
+            quarantined_where: None,
         });
         sender.last_seen = received_at;
         // Trust returns with time, slower for a repeat offender.

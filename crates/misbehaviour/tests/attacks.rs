@@ -363,6 +363,75 @@ fn a_gnss_fault_that_ends_is_forgiven() {
     );
 }
 
+/// A liar frozen where it was caught (`eventual_stop`) stays quarantined however long it
+/// stands there (its ghost would otherwise be an obstacle again once its trust came back
+/// with time), and is released once it drives on. With the rule off
+/// (`release_after_moving_m` 0) the same ghost is released while it stands.
+#[test]
+fn a_frozen_liar_stays_quarantined_until_it_drives_on() {
+    let own = drive(0.0);
+    let onset = (ONSET_MS / 100) as usize;
+    let frozen = own[onset];
+    let drives_on_at: Millis = 40_000;
+    let run = |release_after_moving_m: f64| {
+        let mut d = Detector::new(DetectorConfig {
+            mode: Mode::Enforce,
+            trust: roadcloud_misbehaviour::TrustRules {
+                release_after_moving_m,
+                ..Default::default()
+            },
+            ..DetectorConfig::default()
+        });
+        for (i, truth) in own.iter().enumerate() {
+            let at = i as Millis * 100;
+            let s = if i < onset {
+                *truth
+            } else if at < drives_on_at {
+                State {
+                    speed_mps: 0.0,
+                    accel_mps2: 0.0,
+                    ..frozen
+                }
+            } else {
+                // From the frozen place, a start at 2.5 m/s² north.
+                let t = (at - drives_on_at) as f64 / 1000.0;
+                State {
+                    north_m: frozen.north_m + 1.25 * t * t,
+                    speed_mps: 2.5 * t,
+                    accel_mps2: 2.5,
+                    heading_deg: 0.0,
+                    ..frozen
+                }
+            };
+            d.judge(ATTACKER, &report(&s, T0 + at, i as u64), &Around::default());
+        }
+        d.take_changes()
+    };
+    let changes = run(5.0);
+    let caught = changes
+        .iter()
+        .find(|c| c.quarantined)
+        .expect("quarantined")
+        .at;
+    assert!(caught - T0 < ONSET_MS + 1_000, "{changes:?}");
+    let released = changes
+        .iter()
+        .find(|c| !c.quarantined)
+        .expect("released")
+        .at;
+    assert!(
+        released - T0 > drives_on_at && released - T0 < drives_on_at + 5_000,
+        "{changes:?}"
+    );
+    let without_the_rule = run(0.0);
+    assert!(
+        without_the_rule
+            .iter()
+            .any(|c| !c.quarantined && c.at - T0 < drives_on_at),
+        "{without_the_rule:?}"
+    );
+}
+
 /// Cross-source: a vehicle claiming a place an RSU's camera covers, unseen by it, is a
 /// phantom after the documented time; seen, it is not.
 #[test]
@@ -575,11 +644,21 @@ fn an_obu_sending_as_another_vehicle_is_a_sybil() {
 
 /// VeReMi "eventual stop", after its release: the ghost stands where it stopped, consistent
 /// with itself, its trust back. An honest car driving through it slowly is not blamed for
-/// the overlap (it was never quarantined; the ghost was), and the ghost is.
+/// the overlap (it was never quarantined; the ghost was), and the ghost is. The ghost is
+/// released by time alone here, as with `release_after_moving_m` 0 (by default it is not
+/// released while it stands: `a_frozen_liar_stays_quarantined_until_it_drives_on`).
 #[test]
 fn an_honest_car_driving_through_a_released_ghost_is_not_blamed() {
     let own = drive(0.0);
-    let mut d = enforcing();
+    let mut d = Detector::new(DetectorConfig {
+        mode: Mode::Enforce,
+        trust: roadcloud_misbehaviour::TrustRules {
+            release_after_moving_m: 0.0,
+            ..Default::default()
+        },
+        ..DetectorConfig::default()
+    });
+    d.set_enabled(Kind::Phantom, true);
     let frozen = State {
         speed_mps: 0.0,
         accel_mps2: 0.0,

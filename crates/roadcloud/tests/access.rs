@@ -45,6 +45,18 @@ fn suback(rx: &Receiver<Packet>) -> Vec<SubscribeReasonCode> {
     panic!("no SUBACK")
 }
 
+/// Waits until the server closes the connection `rx` reads (its client says so with a
+/// `Disconnect`); fails with `why` if it stays open past `limit`.
+fn closed_within(rx: &Receiver<Packet>, limit: Duration, why: &str) {
+    let deadline = Instant::now() + limit;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if let Ok(Packet::Disconnect) = rx.recv_timeout(left) {
+            return;
+        }
+    }
+    panic!("{why}")
+}
+
 #[test]
 fn only_the_zones_devices_and_operators_get_in() {
     let dir = tempfile::tempdir().unwrap();
@@ -319,16 +331,11 @@ fn only_the_zones_devices_and_operators_get_in() {
         serde_json::from_str::<Value>(&body).unwrap()["enabled"],
         false
     );
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "C stayed connected after being disabled"
-        );
-        if let Ok(Packet::Disconnect) = c_rx.recv_timeout(Duration::from_millis(200)) {
-            break;
-        }
-    }
+    closed_within(
+        &c_rx,
+        Duration::from_secs(15),
+        "C stayed connected after being disabled",
+    );
     let (_, body) = https(s.https, &s.ca, "GET", "/api/v1/audit", Some(&viewer), "");
     assert!(
         body.contains("device.put") && body.contains("adam"),
@@ -340,16 +347,11 @@ fn only_the_zones_devices_and_operators_get_in() {
     // has taken the registry: both within seconds, in either order).
     let refused_before = refused(&s, "untrusted_certificate") + refused(&s, "disabled_device");
     revoke(&pki, &data, &obu(b));
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "B stayed connected after its revocation"
-        );
-        if let Ok(Packet::Disconnect) = b_rx.recv_timeout(Duration::from_millis(200)) {
-            break;
-        }
-    }
+    closed_within(
+        &b_rx,
+        Duration::from_secs(15),
+        "B stayed connected after its revocation",
+    );
     assert!(metric(&s, "roadcloud_mqtt_disconnected_revoked_total") >= 1);
     assert!(mqtt_connect(s.mqtt, "b-again", &certified(&s.ca, &b_cert)).is_err());
     wait_until(Duration::from_secs(5), || {
@@ -361,16 +363,11 @@ fn only_the_zones_devices_and_operators_get_in() {
     // a restart, closes A's connection and refuses A at the handshake.
     let untrusted_before = refused(&s, "untrusted_certificate");
     roadcloud_tls::pki::revoke(&pki, &obu(a).parse().unwrap()).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "A stayed connected after its certificate was put on the revocation list"
-        );
-        if let Ok(Packet::Disconnect) = a_rx.recv_timeout(Duration::from_millis(200)) {
-            break;
-        }
-    }
+    closed_within(
+        &a_rx,
+        Duration::from_secs(15),
+        "A stayed connected after its certificate was put on the revocation list",
+    );
     assert!(mqtt_connect(s.mqtt, "a-again", &certified(&s.ca, &a_cert)).is_err());
     wait_until(Duration::from_secs(5), || {
         refused(&s, "untrusted_certificate") > untrusted_before
@@ -547,16 +544,11 @@ fn admins_manage_users_and_device_passwords_through_the_api() {
         .0,
         200
     );
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "E stayed connected after its password changed"
-        );
-        if let Ok(Packet::Disconnect) = e_rx.recv_timeout(Duration::from_millis(200)) {
-            break;
-        }
-    }
+    closed_within(
+        &e_rx,
+        Duration::from_secs(15),
+        "E stayed connected after its password changed",
+    );
     assert!(e_login("e-password-1", "e-old").is_err());
     assert!(e_login("e-password-2", "e-new").is_ok());
     drop(e_client);

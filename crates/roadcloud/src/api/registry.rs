@@ -193,6 +193,14 @@ fn user_json(state: &AppState, name: &str) -> Result<Value, ApiError> {
     }))
 }
 
+/// Refuses (404) a request about a user that does not exist.
+fn must_exist(state: &AppState, name: &str) -> Result<(), ApiError> {
+    match state.registry.user_password(name).map_err(internal)? {
+        Some(_) => Ok(()),
+        None => Err(no_user(name)),
+    }
+}
+
 fn no_user(name: &str) -> ApiError {
     ApiError(
         StatusCode::NOT_FOUND,
@@ -296,14 +304,7 @@ async fn new_user_token(
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    if state
-        .registry
-        .user_password(&name)
-        .map_err(internal)?
-        .is_none()
-    {
-        return Err(no_user(&name));
-    }
+    must_exist(&state, &name)?;
     let token = new_token().map_err(internal)?;
     state
         .registry
@@ -320,14 +321,7 @@ async fn remove_user_tokens(
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    if state
-        .registry
-        .user_password(&name)
-        .map_err(internal)?
-        .is_none()
-    {
-        return Err(no_user(&name));
-    }
+    must_exist(&state, &name)?;
     let n = state.registry.remove_tokens(&name).map_err(internal)?;
     audit(
         &state,

@@ -692,6 +692,9 @@ pub(crate) async fn cosimulate(
         let mut colliding = 0u64;
         let mut sumo = Sumo::start(&options)?;
         let started = Instant::now();
+        let started_ms = now_millis();
+        // The simulated time the run starts from (a scenario may begin later than 0).
+        let mut begin_s = None;
         let (mut steps, mut max_vehicles, mut sumo_s) = (0u64, 0usize, 0.0);
         let mut ids: HashMap<[u8; 8], String> = HashMap::new();
         let mut sim_s = 0.0;
@@ -737,7 +740,25 @@ pub(crate) async fn cosimulate(
             for v in &s.vehicles {
                 ids.entry(device_id(&v.id)).or_insert_with(|| v.id.clone());
             }
-            let now = now_millis();
+            // Paced, a step's messages go out at its moment of the run (start + its simulated
+            // time / speed), stamped with that moment: a device's clock follows its own time.
+            // A run that falls behind and catches up then sends late messages, instead of
+            // messages whose stamps crowd together (every vehicle seeming to move faster than
+            // it says, which misbehaviour detection rightly flagged).
+            let begin_s = *begin_s.get_or_insert(sim_s - sumo.step_s());
+            let now = if speed > 0.0 {
+                let due = Duration::from_secs_f64(((sim_s - begin_s) / speed).max(0.0));
+                // In slices, so that a signal is heard at once even when running slowly.
+                while let Some(wait) = due.checked_sub(started.elapsed()) {
+                    if stop.get().is_some() {
+                        break;
+                    }
+                    std::thread::sleep(wait.min(Duration::from_millis(50)));
+                }
+                started_ms + due.as_millis() as i64
+            } else {
+                now_millis()
+            };
             let batch: Vec<(String, Vec<u8>)> = bridge
                 .messages(&s, sumo.step_s(), now, steps % 10 == 1)
                 .into_iter()
@@ -754,16 +775,6 @@ pub(crate) async fn cosimulate(
             }
             if s.done || limit.is_some_and(|l| sim_s >= l - 1e-9) {
                 break;
-            }
-            if speed > 0.0 {
-                let due = Duration::from_secs_f64(sim_s / speed);
-                // In slices, so that a signal is heard at once even when running slowly.
-                while let Some(wait) = due.checked_sub(started.elapsed()) {
-                    if stop.get().is_some() {
-                        break;
-                    }
-                    std::thread::sleep(wait.min(Duration::from_millis(50)));
-                }
             }
         }
         let wall_s = started.elapsed().as_secs_f64();
