@@ -101,10 +101,11 @@ pub struct CosimArgs {
     /// The API address of the roadcloud run in this process.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
-    /// Simulated seconds per wall second: 1 is real time, 0 as fast as it goes. Messages
-    /// carry the wall-clock time they are sent at, so roadcloud's own timing (advisory
-    /// repeats, track expiry, latency) stays in wall time: evaluate at real time, and run
-    /// faster to measure the co-simulation's throughput.
+    /// Simulated seconds per wall second: 1 is real time, 0 as fast as it goes. A step's
+    /// messages go out at, and carry, the step's moment of the run (the wall clock at
+    /// sending with 0), so roadcloud's own timing (advisory repeats, track expiry, latency)
+    /// stays in wall time: evaluate at real time, and run faster to measure the
+    /// co-simulation's throughput.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
     /// Stop after this many simulated seconds (default: at the scenario's <end> time, or
@@ -434,11 +435,11 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     };
     print!("{}", report.table());
     report.write(&args.report_dir, args.report_json.as_deref())?;
-    // Messages carry the wall-clock time they are sent at: a co-simulation slower than it
-    // was asked to run moves its vehicles less than their speeds say in that time.
+    // A step's messages carry its moment of the run: a co-simulation slower than it was
+    // asked to run sends them late.
     if args.cosim.speed > 0.0 && out.sim_s / out.wall_s.max(1e-9) < 0.95 * args.cosim.speed {
         println!(
-            "warning: the co-simulation ran at {:.2}x real time, not {}x: the vehicles moved slower than the time their messages carry, which skews lead times and makes honest motion implausible to misbehaviour detection; run with fewer vehicles, --allow-unsigned, or on a faster machine",
+            "warning: the co-simulation ran at {:.2}x real time, not {}x: its messages went out later than the moments they carry, which shortens lead times and drops those older than admission's window; run with fewer vehicles, --allow-unsigned, or on a faster machine",
             out.sim_s / out.wall_s.max(1e-9),
             args.cosim.speed
         );
