@@ -272,16 +272,13 @@ async fn push_crl(
         )
     })?;
     tracing::info!(by = caller.name(), revoked, "CRL taken");
-    state
-        .registry
-        .audit(
-            caller.name(),
-            &caller.source,
-            "v2x.crl",
-            "crl",
-            Some(&format!("{revoked} revoked")),
-        )
-        .map_err(internal)?;
+    record_change(
+        &state,
+        &caller,
+        "v2x.crl",
+        "crl",
+        Some(&format!("{revoked} revoked")),
+    )?;
     Ok(Json(json!({ "revoked": revoked })))
 }
 
@@ -570,6 +567,22 @@ async fn events(State(state): State<AppState>) -> Json<Value> {
 /// An error answer: a status and a message saying what to do.
 pub struct ApiError(StatusCode, String);
 
+/// Writes an operator's change to the audit log: who (`caller`), from where, `action` on
+/// `target`, and what it was (`detail`, JSON as a rule).
+fn record_change(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target: &str,
+    detail: Option<&str>,
+) -> Result<(), ApiError> {
+    state
+        .registry
+        .audit(caller.name(), &caller.source, action, target, detail)
+        .map(|_| ())
+        .map_err(internal)
+}
+
 /// A failure of the store or the registry behind a request: HTTP 500 with its message.
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
@@ -741,16 +754,13 @@ async fn switch_misbehaviour_check(
         by = caller.name(),
         "misbehaviour check switched"
     );
-    state
-        .registry
-        .audit(
-            caller.name(),
-            &caller.source,
-            "misbehaviour.switch",
-            kind.as_str(),
-            Some(&v.to_string()),
-        )
-        .map_err(internal)?;
+    record_change(
+        &state,
+        &caller,
+        "misbehaviour.switch",
+        kind.as_str(),
+        Some(&v.to_string()),
+    )?;
     Ok(Json(check))
 }
 
@@ -921,16 +931,7 @@ async fn configure_app(
     } else {
         "app.switch"
     };
-    state
-        .registry
-        .audit(
-            caller.name(),
-            &caller.source,
-            action,
-            &id,
-            Some(&v.to_string()),
-        )
-        .map_err(internal)?;
+    record_change(&state, &caller, action, &id, Some(&v.to_string()))?;
     Ok(Json(app))
 }
 

@@ -3,7 +3,7 @@
 //! line (`roadcloud devices`, `roadcloud users`) does, for an admin without a shell on the
 //! server.
 
-use super::{ApiError, internal};
+use super::{ApiError, internal, record_change};
 use crate::auth::Caller;
 use crate::commands::serve::AppState;
 use axum::extract::{Path, State};
@@ -11,7 +11,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use roadcloud_access::operator::check_user_name;
-use roadcloud_access::secret::{check_password, hash_password, new_token, sha256_hex};
+use roadcloud_access::secret::{
+    MIN_PASSWORD_CHARS, check_password, hash_password, new_token, sha256_hex,
+};
 use roadcloud_access::{Device, Identity, Role};
 use serde_json::{Map, Value, json};
 
@@ -65,7 +67,7 @@ async fn password_change(o: &Map<String, Value>) -> Result<Option<Option<String>
             Ok(Some(Some(hash)))
         }
         Some(x) => Err(bad(format!(
-            "password must be a string of at least 8 characters, or null to remove it, not {x}"
+            "password must be a string of at least {MIN_PASSWORD_CHARS} characters, or null to remove it, not {x}"
         ))),
     }
 }
@@ -77,26 +79,6 @@ fn password_detail(change: &Option<Option<String>>) -> &'static str {
         Some(None) => "removed",
         Some(Some(_)) => "set",
     }
-}
-
-fn audit(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
-    target: &str,
-    detail: Option<Value>,
-) -> Result<(), ApiError> {
-    state
-        .registry
-        .audit(
-            caller.name(),
-            &caller.source,
-            action,
-            target,
-            detail.map(|d| d.to_string()).as_deref(),
-        )
-        .map(|_| ())
-        .map_err(internal)
 }
 
 /// `PUT /api/v1/registry/devices/{kind:id}`: registers a device or changes one:
@@ -148,12 +130,12 @@ async fn put_device(
     if detail.contains_key("password") {
         detail.insert("password".into(), password_detail(&password).into());
     }
-    audit(
+    record_change(
         &state,
         &caller,
         "device.put",
         &identity.to_string(),
-        Some(Value::Object(detail)),
+        Some(&Value::Object(detail).to_string()),
     )?;
     Ok(Json(device_json(&d)))
 }
@@ -272,12 +254,12 @@ async fn put_user(
         .registry
         .put_user(&name, role, hash.as_deref())
         .map_err(internal)?;
-    audit(
+    record_change(
         &state,
         &caller,
         "user.put",
         &name,
-        Some(json!({ "role": role, "password": password_detail(&password) })),
+        Some(&json!({ "role": role, "password": password_detail(&password) }).to_string()),
     )?;
     Ok(Json(user_json(&state, &name)?))
 }
@@ -293,7 +275,7 @@ async fn remove_user(
     if !state.registry.remove_user(&name).map_err(internal)? {
         return Err(no_user(&name));
     }
-    audit(&state, &caller, "user.remove", &name, None)?;
+    record_change(&state, &caller, "user.remove", &name, None)?;
     Ok(Json(json!({ "removed": name })))
 }
 
@@ -310,7 +292,7 @@ async fn new_user_token(
         .registry
         .add_token(&name, &sha256_hex(token.as_bytes()))
         .map_err(internal)?;
-    audit(&state, &caller, "user.token", &name, None)?;
+    record_change(&state, &caller, "user.token", &name, None)?;
     Ok(Json(json!({ "name": name, "token": token })))
 }
 
@@ -323,12 +305,12 @@ async fn remove_user_tokens(
 ) -> Result<Json<Value>, ApiError> {
     must_exist(&state, &name)?;
     let n = state.registry.remove_tokens(&name).map_err(internal)?;
-    audit(
+    record_change(
         &state,
         &caller,
         "user.tokens_removed",
         &name,
-        Some(json!({ "tokens": n })),
+        Some(&json!({ "tokens": n }).to_string()),
     )?;
     Ok(Json(json!({ "name": name, "tokens_removed": n })))
 }
