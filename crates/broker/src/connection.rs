@@ -241,7 +241,11 @@ where
                 }
                 expiry.as_mut().reset(due);
             }
-            Ok(()) = generations.changed() => {
+            changed = generations.changed() => {
+                // The sender goes when the front end shuts down.
+                if changed.is_err() {
+                    return End::Closed;
+                }
                 if !shared.gate.still_admitted(principal) {
                     shared.stats.disconnected_revoked.fetch_add(1, Ordering::Relaxed);
                     return End::Error("device disabled or removed".into());

@@ -139,6 +139,8 @@ pub struct BrokerHandle {
     router: mpsc::Sender<router::Command>,
     stats: Arc<BrokerStats>,
     local_addr: SocketAddr,
+    /// The accepting task and the one passing the gate's generation on.
+    tasks: Arc<[tokio::task::AbortHandle; 2]>,
 }
 
 impl BrokerHandle {
@@ -150,6 +152,15 @@ impl BrokerHandle {
     /// Its counters.
     pub fn stats(&self) -> &Arc<BrokerStats> {
         &self.stats
+    }
+
+    /// Stops the front end: accepts no more connections (the port is free again) and
+    /// closes those open, each at its next wake-up (they watch the gate's generation,
+    /// whose sender goes).
+    pub fn shutdown(&self) {
+        for task in self.tasks.iter() {
+            task.abort();
+        }
     }
 }
 
@@ -189,7 +200,7 @@ pub async fn start(
     let (router_tx, router_rx) = mpsc::channel(65_536);
     tokio::spawn(router::run(router_rx, stats.clone()));
     let (generation_tx, generations) = tokio::sync::watch::channel(gate.generation());
-    tokio::spawn(watch_gate(gate.clone(), generation_tx));
+    let watching = tokio::spawn(watch_gate(gate.clone(), generation_tx));
     let shared = Arc::new(Shared {
         config,
         gate,
@@ -202,11 +213,12 @@ pub async fn start(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         ),
     });
-    tokio::spawn(accept(listener, shared));
+    let accepting = tokio::spawn(accept(listener, shared));
     Ok(BrokerHandle {
         router: router_tx,
         stats,
         local_addr,
+        tasks: Arc::new([accepting.abort_handle(), watching.abort_handle()]),
     })
 }
 
@@ -224,7 +236,7 @@ async fn watch_gate(gate: Arc<dyn Gatekeeper>, tx: tokio::sync::watch::Sender<u6
     }
 }
 
-/// Accepts connections until the runtime stops; each gets its own task.
+/// Accepts connections until aborted ([`BrokerHandle::shutdown`]); each gets its own task.
 async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
     loop {
         let (tcp, peer) = match listener.accept().await {

@@ -1,13 +1,7 @@
 //! `roadcloud`: the vehicle-road-cloud integration platform's command line.
 
-mod api;
-mod auth;
 mod commands;
-mod live;
-mod series;
 mod settings;
-mod views;
-mod web;
 
 // mimalloc: the allocator the codec benchmarks measure with.
 #[global_allocator]
@@ -66,17 +60,17 @@ fn main() -> ExitCode {
                 let sub = matches
                     .subcommand_matches("serve")
                     .expect("serve was matched");
-                settings::merge(&args, sub, path, &["apps"]).and_then(|a| commands::serve::run(&a))
+                settings::merge(&args.node, sub, path, &["apps"]).and_then(commands::serve::run)
             }
-            None => commands::serve::run(&args),
+            None => commands::serve::run(args.node),
         },
         Command::Demo(mut args) => match &args.serve.config {
             Some(path) => {
                 let sub = matches
                     .subcommand_matches("demo")
                     .expect("demo was matched");
-                settings::merge(&args.serve, sub, path, &["apps"]).and_then(|serve| {
-                    args.serve = serve;
+                settings::merge(&args.serve.node, sub, path, &["apps"]).and_then(|node| {
+                    args.serve.node = node;
                     commands::demo::run(&args)
                 })
             }
@@ -123,15 +117,15 @@ mod tests {
         let (defaults, _) = parse(&["roadcloud", "serve"]);
         let (args, m) = parse(&["roadcloud", "serve", "--config", example]);
         let merged = super::settings::merge(
-            &args,
+            &args.node,
             m.subcommand_matches("serve").unwrap(),
             args.config.as_ref().unwrap(),
             &["apps"],
         )
         .unwrap();
-        assert_eq!(format!("{merged:?}"), format!("{defaults:?}"));
+        assert_eq!(format!("{merged:?}"), format!("{:?}", defaults.node));
         let text = std::fs::read_to_string(example).unwrap();
-        let keys: Vec<String> = toml::Table::try_from(&defaults)
+        let keys: Vec<String> = toml::Table::try_from(&defaults.node)
             .unwrap()
             .keys()
             .cloned()

@@ -25,6 +25,8 @@ impl std::error::Error for BrokerError {}
 /// An external broker roadcloud is a client of.
 pub struct ExternalBroker {
     client: rumqttc::AsyncClient,
+    /// The task reading uplinks from the broker.
+    uplinks: tokio::task::AbortHandle,
 }
 
 /// `mqtt://HOST:PORT` (port 1883 when left out) as host and port.
@@ -124,7 +126,7 @@ impl ExternalBroker {
         };
         subscribe().await;
         let url = url.to_string();
-        tokio::spawn(async move {
+        let uplinks = tokio::spawn(async move {
             loop {
                 match events.poll().await {
                     Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -150,7 +152,16 @@ impl ExternalBroker {
                 }
             }
         });
-        Ok(ExternalBroker { client })
+        Ok(ExternalBroker {
+            client,
+            uplinks: uplinks.abort_handle(),
+        })
+    }
+
+    /// The task reading uplinks: aborted, roadcloud reads no more from the broker (it can
+    /// still publish downlinks until the client is dropped).
+    pub fn uplinks(&self) -> tokio::task::AbortHandle {
+        self.uplinks.clone()
     }
 }
 

@@ -38,12 +38,21 @@ fn route(frame: &MessageFrame) -> (MessageKind, Option<DeviceId>) {
     }
 }
 
-/// Binds `addr` and forwards each datagram as a [`Frame`] to `frames` from a spawned task.
-/// Returns the bound address.
-pub async fn listen(addr: SocketAddr, frames: mpsc::Sender<Frame>) -> std::io::Result<SocketAddr> {
+/// A UDP listener forwarding datagrams: where it listens, and its task.
+#[derive(Debug)]
+pub struct Listening {
+    /// The bound address (the port chosen, when asked for port 0).
+    pub addr: SocketAddr,
+    /// Stops the listener (and frees the port) when aborted.
+    pub task: tokio::task::AbortHandle,
+}
+
+/// Binds `addr` and forwards each datagram as a [`Frame`] to `frames` from a spawned task,
+/// until `frames` closes or the task is aborted.
+pub async fn listen(addr: SocketAddr, frames: mpsc::Sender<Frame>) -> std::io::Result<Listening> {
     let socket = UdpSocket::bind(addr).await?;
     let local = socket.local_addr()?;
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let mut buf = vec![0u8; 65_536];
         let mut senders: HashMap<SocketAddr, DeviceId> = HashMap::new();
         loop {
@@ -90,5 +99,8 @@ pub async fn listen(addr: SocketAddr, frames: mpsc::Sender<Frame>) -> std::io::R
             }
         }
     });
-    Ok(local)
+    Ok(Listening {
+        addr: local,
+        task: task.abort_handle(),
+    })
 }

@@ -4,6 +4,7 @@
 use crate::commands::serve::{self, ServeArgs};
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use roadcloud_node::Node;
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::ZonePki;
 use roadcloud_sim::{Attack, AttackConfig, Attackers, DeviceKeys, Zone, ZoneConfig};
@@ -64,32 +65,23 @@ pub struct DemoArgs {
 
 /// Runs the platform and the simulated zone until stopped.
 pub fn run(args: &DemoArgs) -> Result<()> {
-    if args.serve.tls_files().is_some() {
+    let mut config = args.serve.node.clone();
+    if config.tls_files().is_some() {
         bail!(
             "the demo's simulated devices connect without credentials, on loopback: run it \
              without --pki/--tls-*, or secure a real zone with `roadcloud serve --pki DIR` \
              (docs/security.md)"
         );
     }
-    let broker = match (&args.serve.broker, args.serve.mqtt_listen.0) {
-        (Some(url), _) => parse_broker_url(url)?,
-        (None, Some(a)) => {
-            let host = if a.ip().is_unspecified() {
-                "127.0.0.1".to_string()
-            } else {
-                a.ip().to_string()
-            };
-            (host, a.port())
-        }
-        (None, None) => bail!(
+    if config.broker.is_none() && config.mqtt_listen.0.is_none() {
+        bail!(
             "the demo's devices talk MQTT: give --mqtt-listen ADDR:PORT or --broker mqtt://HOST:PORT"
-        ),
-    };
-    let mut serve_args = args.serve.clone();
-    let v2x = serve_args
+        );
+    }
+    let v2x = config
         .v2x_trust
         .clone()
-        .unwrap_or_else(|| serve_args.data_dir.join("v2x"));
+        .unwrap_or_else(|| config.data_dir.join("v2x"));
     let (pki, made) = ZonePki::open_or_init(&v2x, Algorithm::Sm2, now_millis())
         .map_err(|e| anyhow::anyhow!("cannot sign the demo's messages: {e}"))?;
     if made {
@@ -99,8 +91,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         );
     }
     let keys = DeviceKeys::new(pki);
-    serve_args.v2x_trust = Some(v2x);
-    let config = ZoneConfig {
+    config.v2x_trust = Some(v2x);
+    let zone = ZoneConfig {
         vehicles_per_flow: args.vehicles_per_flow,
         script_every_s: args.script_every_s.max(1.0),
         seed: args.seed,
@@ -114,29 +106,46 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let until = args
         .seconds
         .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
-    let simulation = runtime.spawn(simulate(broker, config, attacks, keys, until));
-    println!(
-        "roadcloud demo: a simulated zone near Anting, Jiading (4 intersections, 8 traffic directions); \
-         open the web map at {}",
-        serve::map_address(args.serve.http_listen, false)
-    );
-    if until.is_none() {
-        return runtime.block_on(serve::serve(serve_args));
-    }
-    let data_dir = serve_args.data_dir.clone();
-    let serving = runtime.spawn(serve::serve(serve_args));
+    let data_dir = config.data_dir.clone();
     let attackers = runtime.block_on(async {
-        tokio::select! {
-            done = serving => match done {
-                Ok(Ok(())) => bail!("roadcloud stopped before the demo's end"),
-                Ok(Err(e)) => Err(e),
-                Err(e) => Err(e.into()),
-            },
-            sim = simulation => Ok(sim?),
+        let mut node = Node::start(config.clone()).await?;
+        println!("{}", serve::serving(&node, &config));
+        // The zone's devices connect where the node listens (the port it chose, for 0), or
+        // to the external broker.
+        let broker = match (&config.broker, node.bound().mqtt) {
+            (Some(url), _) => parse_broker_url(url)?,
+            (None, Some(a)) => (a.ip().to_string(), a.port()),
+            (None, None) => unreachable!("checked above: MQTT listens or a broker is given"),
+        };
+        let broker = match broker {
+            (host, port) if host == "0.0.0.0" => ("127.0.0.1".to_string(), port),
+            (host, port) if host == "::" => ("::1".to_string(), port),
+            b => b,
+        };
+        let simulation = tokio::spawn(simulate(broker, zone, attacks, keys, until));
+        println!(
+            "roadcloud demo: a simulated zone near Anting, Jiading (4 intersections, 8 traffic \
+             directions); open the web map at {}",
+            node.map_address()
+        );
+        if until.is_none() {
+            return serve::until_signal(node).await.map(|()| None);
         }
+        let attackers = tokio::select! {
+            failed = node.failed() => {
+                failed?;
+                bail!("roadcloud stopped before the demo's end")
+            }
+            sim = simulation => sim?,
+        };
+        // What the last messages caused passes the stages and reaches the store.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        node.shutdown().await?;
+        Ok(Some(attackers))
     })?;
-    // What the last messages caused reaches the store.
-    std::thread::sleep(Duration::from_secs(2));
+    let Some(attackers) = attackers else {
+        return Ok(());
+    };
     if attackers.labels().next().is_some() {
         let labels: Vec<_> = attackers.labels().cloned().collect();
         let figures = super::attack_eval::Figures::read(&data_dir, &labels, attackers.present())?;
@@ -147,7 +156,6 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             data_dir.join("misbehaviour.json").display()
         );
     }
-    runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(())
 }
 

@@ -4,9 +4,9 @@
 //! `eval` compares them with the conflicts SUMO's SSM device records and the bridge's own
 //! ground truth (`roadcloud_sumo::truth`).
 
-use crate::commands::serve::{self, ServeArgs};
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Subcommand};
+use roadcloud_node::{ListenOrOff, Node, NodeConfig};
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::ZonePki;
 use roadcloud_sim::{Attack, AttackConfig, Attackers, DeviceKeys, Label};
@@ -559,45 +559,31 @@ pub(crate) async fn cosimulate(
         .broker
         .is_none()
         .then(|| scratch.join("roadcloud-data"));
+    let mut node = None;
     let (host, port) = match &args.broker {
         Some(url) => parse_broker_url(url)?,
         None => {
-            let mqtt = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-            #[derive(Parser)]
-            struct Embedded {
-                #[command(flatten)]
-                serve: ServeArgs,
-            }
-            let data = scratch.join("roadcloud-data");
             let v2x = scratch.join("v2x");
             ZonePki::open_or_init(&v2x, Algorithm::Sm2, now_millis())
                 .map_err(|e| anyhow::anyhow!("cannot make the run's V2X PKI: {e}"))?;
-            let mut e = Embedded::try_parse_from([
-                "serve".to_string(),
-                "--mqtt-listen".into(),
-                mqtt.to_string(),
-                "--http-listen".into(),
-                args.http_listen.to_string(),
-                "--udp-listen".into(),
-                "off".into(),
-                "--data-dir".into(),
-                data.display().to_string(),
-                if args.allow_unsigned {
-                    "--allow-unsigned".into()
-                } else {
-                    format!("--v2x-trust={}", v2x.display())
-                },
+            let mut config = NodeConfig {
+                mqtt_listen: ListenOrOff(Some(SocketAddr::from(([127, 0, 0, 1], 0)))),
+                http_listen: args.http_listen,
+                udp_listen: ListenOrOff(None),
+                data_dir: scratch.join("roadcloud-data"),
+                allow_unsigned: args.allow_unsigned,
+                v2x_trust: (!args.allow_unsigned).then_some(v2x),
                 // Faster than real time, each vehicle sends 10 BSMs per simulated second in
                 // less than a wall second: the rate limit scales with the speed.
-                "--rate-per-s".into(),
-                if args.speed > 0.0 {
-                    (20.0 * args.speed.max(1.0)).to_string()
+                rate_per_s: if args.speed > 0.0 {
+                    20.0 * args.speed.max(1.0)
                 } else {
-                    "1e9".to_string()
+                    1e9
                 },
-            ])?;
+                ..NodeConfig::default()
+            };
             if let Some(mode) = args.misbehaviour {
-                e.serve.misbehaviour = mode;
+                config.misbehaviour = mode;
             }
             if let Some(path) = &args.apps_config {
                 let text = std::fs::read_to_string(path)
@@ -606,15 +592,14 @@ pub(crate) async fn cosimulate(
                     .parse()
                     .with_context(|| format!("{} is not TOML", path.display()))?;
                 if let Some(toml::Value::Table(apps)) = table.get("apps") {
-                    e.serve.apps = apps.clone();
+                    config.apps = apps.clone();
                 }
             }
-            tokio::spawn(async move {
-                if let Err(e) = serve::serve(e.serve).await {
-                    eprintln!("error: roadcloud: {e:#}");
-                    std::process::exit(1);
-                }
-            });
+            let started = Node::start(config)
+                .await
+                .context("cannot start roadcloud")?;
+            let mqtt = started.bound().mqtt.context("the node's MQTT front end")?;
+            node = Some(started);
             ("127.0.0.1".to_string(), mqtt.port())
         }
     };
@@ -819,6 +804,10 @@ pub(crate) async fn cosimulate(
     }
     out.published = published;
     out.advisories = std::mem::take(&mut *advisories.lock().expect("advisories"));
+    // What the run's messages caused reaches the store before anyone reads it.
+    if let Some(node) = node {
+        node.shutdown().await?;
+    }
     if let Some(path) = &args.advisories_out {
         let mut text = String::new();
         for (t, a) in &out.advisories {

@@ -1,8 +1,8 @@
 //! The HTTP API: `/api/v1/...`, `/metrics`, `/healthz`.
 
-use crate::auth::{self, Caller};
-use crate::commands::serve::AppState;
-use crate::{live, views};
+use crate::http::ApiState;
+use crate::http::auth::{self, Caller};
+use crate::http::{live, views};
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -21,7 +21,7 @@ const OPENAPI: &str = include_str!("openapi.json");
 mod registry;
 
 /// The API's routes over the shared world and the store.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route(
@@ -61,7 +61,7 @@ pub fn router(state: AppState) -> Router {
 
 /// `/healthz`, `/metrics` and the counters of `/api/v1/stats`, for `--monitor-listen` (no
 /// login there: counts and latencies, never a position or an id).
-pub fn monitor_router(state: AppState) -> Router {
+pub fn monitor_router(state: ApiState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
@@ -72,7 +72,7 @@ pub fn monitor_router(state: AppState) -> Router {
 
 /// `GET /api/v1/audit?after=SEQ&limit=N`: the latest changes operators made, newest first.
 async fn audit(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let after = q
@@ -106,7 +106,7 @@ async fn audit(
 }
 
 async fn participants(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let bbox = match q.get("bbox").map(|b| parse_bbox(b)).transpose() {
@@ -146,7 +146,7 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
     }
 }
 
-async fn participant(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn participant(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
     let w = state.world.read().expect("world lock");
     let p = &w.pipeline;
     // `{vehicle id in hex}` or `track-{n}`, as views::public_id writes them.
@@ -168,7 +168,7 @@ async fn participant(State(state): State<AppState>, Path(id): Path<String>) -> R
     }
 }
 
-async fn devices(State(state): State<AppState>) -> Json<Value> {
+async fn devices(State(state): State<ApiState>) -> Json<Value> {
     let w = state.world.read().expect("world lock");
     let p = &w.pipeline;
     let mut list: Vec<Value> = p
@@ -197,7 +197,7 @@ async fn devices(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "count": list.len(), "devices": list }))
 }
 
-async fn stats(State(state): State<AppState>) -> Json<Value> {
+async fn stats(State(state): State<ApiState>) -> Json<Value> {
     let w = state.world.read().expect("world lock");
     let p = &w.pipeline;
     let rejected: serde_json::Map<String, Value> = p
@@ -230,7 +230,7 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
 
 /// What admission asks of signatures and how much it verified (shown on the web map's
 /// header and in /api/v1/stats).
-fn signatures_json(state: &AppState, p: &roadcloud_pipeline::Pipeline) -> Value {
+fn signatures_json(state: &ApiState, p: &roadcloud_pipeline::Pipeline) -> Value {
     let s = p.admission.signatures();
     json!({
         "required": !state.security.allow_unsigned,
@@ -247,7 +247,7 @@ fn signatures_json(state: &AppState, p: &roadcloud_pipeline::Pipeline) -> Value 
 
 /// `GET /api/v1/v2x`: the trust store: whether signatures are required, the certificates it
 /// holds, how many are revoked, and what it has checked.
-async fn v2x(State(state): State<AppState>) -> Json<Value> {
+async fn v2x(State(state): State<ApiState>) -> Json<Value> {
     use std::sync::atomic::Ordering::Relaxed;
     let c = &state.security.store.counters;
     let w = state.world.read().expect("world lock");
@@ -261,7 +261,7 @@ async fn v2x(State(state): State<AppState>) -> Json<Value> {
 /// `POST /api/v1/v2x/crl` with a signed CRL (IEEE 1609.2 `SecuredCrl`, COER octets) as the
 /// body: taken at once, no restart; operators and admins only, and audited.
 async fn push_crl(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
@@ -282,7 +282,7 @@ async fn push_crl(
     Ok(Json(json!({ "revoked": revoked })))
 }
 
-async fn latency(State(state): State<AppState>) -> Json<Value> {
+async fn latency(State(state): State<ApiState>) -> Json<Value> {
     let w = state.world.read().expect("world lock");
     let h = &w.pipeline.latency;
     Json(json!({
@@ -292,14 +292,14 @@ async fn latency(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-/// The last ten minutes, a sample a second (crate::series).
-async fn series(State(state): State<AppState>) -> Json<Value> {
+/// The last ten minutes, a sample a second (crate::http::series).
+async fn series(State(state): State<ApiState>) -> Json<Value> {
     let s = state.series.lock().expect("series lock");
-    let samples: Vec<&crate::series::Sample> = s.samples().collect();
+    let samples: Vec<&crate::http::series::Sample> = s.samples().collect();
     Json(json!({"interval_ms": 1000, "count": samples.len(), "samples": samples}))
 }
 
-fn stored_json(state: &AppState) -> Value {
+fn stored_json(state: &ApiState) -> Value {
     let c = state.store.stored().counts();
     json!({
         "trajectories": c.trajectories,
@@ -319,7 +319,7 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: impl std:
     let _ = writeln!(out, "{name} {value}");
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(State(state): State<ApiState>) -> Response {
     let w = state.world.read().expect("world lock");
     let p = &w.pipeline;
     let mut out = String::new();
@@ -533,7 +533,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 
-async fn intersections(State(state): State<AppState>) -> Json<Value> {
+async fn intersections(State(state): State<ApiState>) -> Json<Value> {
     let w = state.world.read().expect("world lock");
     let p = &w.pipeline;
     let now = roadcloud_transport::now_millis();
@@ -546,7 +546,7 @@ async fn intersections(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "count": list.len(), "intersections": list }))
 }
 
-async fn events(State(state): State<AppState>) -> Json<Value> {
+async fn events(State(state): State<ApiState>) -> Json<Value> {
     let w = state.world.read().expect("world lock");
     let p = &w.pipeline;
     let mut list: Vec<Value> = p
@@ -570,7 +570,7 @@ pub struct ApiError(StatusCode, String);
 /// Writes an operator's change to the audit log: who (`caller`), from where, `action` on
 /// `target`, and what it was (`detail`, JSON as a rule).
 fn record_change(
-    state: &AppState,
+    state: &ApiState,
     caller: &Caller,
     action: &str,
     target: &str,
@@ -625,7 +625,7 @@ fn window(q: &HashMap<String, String>) -> Result<Window, ApiError> {
 /// `GET /api/v1/misbehaviour?device&kind&from&to&limit`: stored misbehaviour reports, newest
 /// first, and the vehicles quarantined now.
 async fn misbehaviour(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let w = window(&q)?;
@@ -706,14 +706,14 @@ fn check_json(d: &roadcloud_misbehaviour::Detector, kind: roadcloud_misbehaviour
 }
 
 /// `GET /api/v1/misbehaviour/checks`: each check, on or off, and the detector's settings.
-async fn misbehaviour_checks(State(state): State<AppState>) -> Json<Value> {
+async fn misbehaviour_checks(State(state): State<ApiState>) -> Json<Value> {
     let w = state.world.read().expect("world lock");
     Json(checks_json(&w.pipeline.misbehaviour))
 }
 
 /// `GET /api/v1/misbehaviour/checks/{kind}`: one check.
 async fn misbehaviour_check(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path(kind): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let kind = check_kind(&kind)?;
@@ -725,7 +725,7 @@ async fn misbehaviour_check(
 /// or off (off, it still runs and counts; its findings cost no trust), as the applications'
 /// switches do. Operators only; audited.
 async fn switch_misbehaviour_check(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(kind): Path<String>,
     body: axum::body::Bytes,
@@ -766,7 +766,7 @@ async fn switch_misbehaviour_check(
 
 /// Runs a store query off the async threads.
 async fn query<T: Send + 'static>(
-    state: &AppState,
+    state: &ApiState,
     f: impl FnOnce(&roadcloud_store::Store) -> roadcloud_store::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = state.store.clone();
@@ -777,7 +777,7 @@ async fn query<T: Send + 'static>(
 }
 
 async fn history_trajectory(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
@@ -800,7 +800,7 @@ async fn history_trajectory(
 }
 
 async fn history_events(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let w = window(&q)?;
@@ -825,7 +825,7 @@ async fn history_events(
 }
 
 async fn history_devices(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let w = window(&q)?;
@@ -863,7 +863,7 @@ fn apps_json(p: &roadcloud_pipeline::Pipeline) -> Vec<Value> {
         .collect()
 }
 
-async fn apps(State(state): State<AppState>) -> Json<Value> {
+async fn apps(State(state): State<ApiState>) -> Json<Value> {
     let w = state.world.read().expect("world lock");
     let list = apps_json(&w.pipeline);
     Json(json!({"count": list.len(), "apps": list}))
@@ -881,7 +881,7 @@ fn find_app(p: &roadcloud_pipeline::Pipeline, name: &str) -> Result<Value, ApiEr
 }
 
 async fn app(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let w = state.world.read().expect("world lock");
@@ -890,7 +890,7 @@ async fn app(
 
 /// `PUT /api/v1/apps/{id}` with `{"enabled": bool, "params": {...}}`, either optional.
 async fn configure_app(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
@@ -936,7 +936,7 @@ async fn configure_app(
 }
 
 async fn advisories(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let w = window(&q)?;

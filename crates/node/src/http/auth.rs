@@ -6,7 +6,7 @@
 //! login sets (the web map and its WebSocket). Reading needs `viewer`, any change `operator`,
 //! the registry `admin`. Without TLS (loopback, or `--insecure`) nobody is asked.
 
-use crate::commands::serve::AppState;
+use crate::http::ApiState;
 use axum::Json;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, Request, State};
@@ -149,7 +149,7 @@ fn refuse(status: StatusCode, message: &str) -> Response {
 
 /// The middleware: finds the caller, refuses what the caller may not do.
 pub async fn layer(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     ConnectInfo(ClientAddr(addr)): ConnectInfo<ClientAddr>,
     mut req: Request,
     next: Next,
@@ -201,7 +201,7 @@ pub struct Login {
 /// `POST /api/v1/login`: a user name and password for a token (also set as the cookie the
 /// web map uses).
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     ConnectInfo(ClientAddr(addr)): ConnectInfo<ClientAddr>,
     Json(login): Json<Login>,
 ) -> Response {
@@ -253,7 +253,7 @@ pub async fn login(
 
 /// `GET /api/v1/whoami`: the caller, and whether logins are required.
 pub async fn whoami(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     axum::Extension(caller): axum::Extension<Caller>,
 ) -> Response {
     Json(json!({

@@ -4,8 +4,8 @@
 //! server.
 
 use super::{ApiError, internal, record_change};
-use crate::auth::Caller;
-use crate::commands::serve::AppState;
+use crate::http::ApiState;
+use crate::http::auth::Caller;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
@@ -18,7 +18,7 @@ use roadcloud_access::{Device, Identity, Role};
 use serde_json::{Map, Value, json};
 
 /// The registry's routes.
-pub(super) fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<ApiState> {
     Router::new()
         .route("/api/v1/registry/devices", get(devices))
         .route("/api/v1/registry/devices/{identity}", put(put_device))
@@ -87,7 +87,7 @@ fn password_detail(change: &Option<Option<String>>) -> &'static str {
 /// (`roadcloud pki issue`). `serve` picks the change up within two seconds: a disabled
 /// device, and a connection made with a password since changed, is disconnected.
 async fn put_device(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(identity): Path<String>,
     body: axum::body::Bytes,
@@ -154,14 +154,14 @@ fn device_json(d: &Device) -> Value {
 }
 
 /// `GET /api/v1/registry/devices`: the device registry, without secrets.
-async fn devices(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn devices(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
     let devices = state.registry.devices().map_err(internal)?;
     let list: Vec<Value> = devices.iter().map(device_json).collect();
     Ok(Json(json!({ "count": list.len(), "devices": list })))
 }
 
 /// A user as the API shows it: never the password hash or a token.
-fn user_json(state: &AppState, name: &str) -> Result<Value, ApiError> {
+fn user_json(state: &ApiState, name: &str) -> Result<Value, ApiError> {
     let (operator, hash) = state
         .registry
         .user_password(name)
@@ -176,7 +176,7 @@ fn user_json(state: &AppState, name: &str) -> Result<Value, ApiError> {
 }
 
 /// Refuses (404) a request about a user that does not exist.
-fn must_exist(state: &AppState, name: &str) -> Result<(), ApiError> {
+fn must_exist(state: &ApiState, name: &str) -> Result<(), ApiError> {
     match state.registry.user_password(name).map_err(internal)? {
         Some(_) => Ok(()),
         None => Err(no_user(name)),
@@ -192,7 +192,7 @@ fn no_user(name: &str) -> ApiError {
 
 /// `GET /api/v1/registry/users`: every user, its role, whether it has a password for the
 /// web map's login and how many API tokens.
-async fn users(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn users(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
     let list = state
         .registry
         .users()
@@ -205,7 +205,7 @@ async fn users(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
 
 /// Refuses a change that would leave the zone without an admin (nobody could then manage
 /// devices or users through the API).
-fn keeps_an_admin(state: &AppState, name: &str, new_role: Option<Role>) -> Result<(), ApiError> {
+fn keeps_an_admin(state: &ApiState, name: &str, new_role: Option<Role>) -> Result<(), ApiError> {
     let users = state.registry.users().map_err(internal)?;
     let was_admin = users
         .iter()
@@ -224,7 +224,7 @@ fn keeps_an_admin(state: &AppState, name: &str, new_role: Option<Role>) -> Resul
 /// `{"role": "viewer"|"operator"|"admin", "password": "..." | null}`; a new user needs a
 /// role. The change applies from the user's next request (its tokens stay valid).
 async fn put_user(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
     body: axum::body::Bytes,
@@ -267,7 +267,7 @@ async fn put_user(
 /// `DELETE /api/v1/registry/users/{name}`: removes a user and its tokens (its logins end at
 /// its next request).
 async fn remove_user(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -282,7 +282,7 @@ async fn remove_user(
 /// `POST /api/v1/registry/users/{name}/tokens`: a new API token for a user's scripts, shown
 /// in this answer only (the registry keeps its SHA-256).
 async fn new_user_token(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -299,7 +299,7 @@ async fn new_user_token(
 /// `DELETE /api/v1/registry/users/{name}/tokens`: forgets every token of a user (a leaked
 /// token, a script retired); the user logs in again for a new one.
 async fn remove_user_tokens(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {

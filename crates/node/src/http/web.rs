@@ -17,36 +17,36 @@ const ASSETS: &[(&str, &str, &str)] = &[
     (
         "app.js",
         "text/javascript; charset=utf-8",
-        include_str!("../web/app.js"),
+        include_str!("../../web/app.js"),
     ),
     (
         "map.js",
         "text/javascript; charset=utf-8",
-        include_str!("../web/map.js"),
+        include_str!("../../web/map.js"),
     ),
     (
         "charts.js",
         "text/javascript; charset=utf-8",
-        include_str!("../web/charts.js"),
+        include_str!("../../web/charts.js"),
     ),
     (
         "i18n.js",
         "text/javascript; charset=utf-8",
-        include_str!("../web/i18n.js"),
+        include_str!("../../web/i18n.js"),
     ),
     (
         "style.css",
         "text/css; charset=utf-8",
-        include_str!("../web/style.css"),
+        include_str!("../../web/style.css"),
     ),
     (
         "favicon.svg",
         "image/svg+xml",
-        include_str!("../web/favicon.svg"),
+        include_str!("../../web/favicon.svg"),
     ),
 ];
 
-const INDEX: &str = include_str!("../web/index.html");
+const INDEX: &str = include_str!("../../web/index.html");
 
 /// The page at `/` and its assets at `/assets/{name}`.
 pub fn router() -> Router {

@@ -10,8 +10,8 @@
 //! `map` (`/api/v1/live?view=map`, what the web map reads) as a row of what a map draws, a
 //! fifth of the bytes, so 5,000 participants at 10 Hz stay cheap to send and to parse.
 
-use crate::commands::serve::AppState;
-use crate::views;
+use crate::http::ApiState;
+use crate::http::views;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -235,7 +235,7 @@ pub fn trajectory_samples(p: &Pipeline, since: Millis) -> Vec<Record> {
 pub async fn handler(
     ws: WebSocketUpgrade,
     Query(q): Query<HashMap<String, String>>,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
 ) -> Response {
     let view = match q.get("view").map(String::as_str) {
         None | Some("full") => View::Full,
@@ -251,10 +251,10 @@ pub async fn handler(
     ws.on_upgrade(move |socket| stream(socket, state, view))
 }
 
-async fn stream(mut socket: WebSocket, state: AppState, view: View) {
+async fn stream(mut socket: WebSocket, state: ApiState, view: View) {
     // Subscribe before the snapshot, so nothing falls between the two.
     let mut rx = state.live.sender(view).subscribe();
-    let snap = |state: &AppState| -> String {
+    let snap = |state: &ApiState| -> String {
         let w = state.world.read().expect("world lock");
         snapshot(&w.pipeline, now_millis(), view)
     };

@@ -1,0 +1,460 @@
+//! [`Node::start`]: binds every listener, wires the stages and the background tasks, and
+//! returns a [`NodeHandle`] to the running node.
+
+use crate::config::NodeConfig;
+use crate::http::series::Series;
+use crate::http::{self, ApiState, api, live};
+use crate::{reload, stages};
+use anyhow::{Context, Result, bail};
+use roadcloud_access::{Exposure, Gatekeeper, OpenGate, RegistryGate};
+use roadcloud_admission::Security;
+use roadcloud_admission::keeping_up::OnDemand;
+use roadcloud_broker::{BrokerConfig, BrokerHandle};
+use roadcloud_pipeline::Pipeline;
+use roadcloud_security::trust::TrustStore;
+use roadcloud_store::{Registry, Store};
+use roadcloud_transport::mqtt::ExternalBroker;
+use roadcloud_transport::{Downlinks, Frame, now_millis};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::{AbortHandle, JoinHandle, JoinSet};
+
+/// The world as the API sees it: the pipeline, and when the node started.
+pub struct World {
+    /// The pipeline's state: admission, tracks, intersections, signals, events.
+    pub pipeline: Pipeline,
+    /// When the node started, ms since the epoch.
+    pub started_at: i64,
+}
+
+/// The world, shared between the world stage (the single writer) and the API.
+pub(crate) type SharedWorld = Arc<RwLock<World>>;
+
+/// The addresses a node listens on, as bound (port 0 in the config: the port chosen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    /// roadcloud's own MQTT front end; `None` when off or with an external broker.
+    pub mqtt: Option<SocketAddr>,
+    /// UDP from RSUs; `None` when off.
+    pub udp: Option<SocketAddr>,
+    /// The HTTP (or HTTPS) API and the web map.
+    pub http: SocketAddr,
+    /// `/healthz` and `/metrics` without login; `None` when off.
+    pub monitor: Option<SocketAddr>,
+}
+
+/// A roadcloud node: see [`Node::start`].
+pub struct Node;
+
+/// A running node: where it listens, a look at its world, and its shutdown.
+///
+/// Dropping the handle without [`NodeHandle::shutdown`] leaves the node running on its
+/// runtime until the runtime ends.
+pub struct NodeHandle {
+    bound: Bound,
+    tls: bool,
+    world: SharedWorld,
+    /// Turns true to stop the HTTP servers (gracefully) and the tick (after a last pass).
+    stop_servers: watch::Sender<bool>,
+    stop_tick: watch::Sender<bool>,
+    /// What takes traffic in: stopped first on shutdown, so the stages drain.
+    broker: Option<BrokerHandle>,
+    ingress: Vec<AbortHandle>,
+    ingest: JoinHandle<()>,
+    tick: JoinHandle<()>,
+    servers: JoinSet<Result<()>>,
+    /// Reloads, retention, the misbehaviour export: stopped on shutdown.
+    background: JoinSet<()>,
+    store_thread: std::thread::JoinHandle<()>,
+}
+
+impl Node {
+    /// Starts a node on the current tokio runtime (multi-threaded: decoding runs on a thread
+    /// of its own): opens the store and the registry, binds every listener the config
+    /// names, and starts the stages. Fails, with what to change, when a setting is refused
+    /// (listening beyond loopback unsecured without `insecure`, no trust anchors without
+    /// `allow_unsigned`), a file cannot be read or an address cannot be bound; nothing
+    /// keeps running then.
+    pub async fn start(config: NodeConfig) -> Result<NodeHandle> {
+        let config = &config;
+        // Before anything binds: refuse to be open to the network by accident.
+        let exposure = Exposure::check(&config.listeners(), config.insecure)?;
+        if let Exposure::Insecure { exposed } = &exposure {
+            tracing::warn!(
+                "--insecure: listening without TLS or authentication on {}; anyone who can \
+                 reach these addresses can read every vehicle and send as any device",
+                exposed.join(", ")
+            );
+        }
+        let security = Arc::new(security(config)?);
+        let mut pipeline = config.pipeline()?.with_trust_store(security.store.clone());
+        if let Some(path) = &config.road_network {
+            let nodes = road_network(&mut pipeline, path)?;
+            tracing::info!("lanes of {nodes} nodes from {}", path.display());
+        }
+        let (store, writer, store_thread) = Store::open(&config.data_dir).with_context(|| {
+            format!(
+                "cannot open the store in {} (choose another place with --data-dir)",
+                config.data_dir.display()
+            )
+        })?;
+        let store = Arc::new(store);
+        tracing::info!("storing in {}", store.path().display());
+        let registry = Arc::new(Registry::open(&config.data_dir).with_context(|| {
+            format!("cannot open the registry in {}", config.data_dir.display())
+        })?);
+        let world: SharedWorld = Arc::new(RwLock::new(World {
+            pipeline,
+            started_at: now_millis(),
+        }));
+        let mut background = JoinSet::new();
+        if let Some(dir) = &config.v2x_trust {
+            background.spawn(reload::reload_crls(dir.clone(), security.store.clone()));
+        }
+
+        // Bounded: when the world falls behind, the MQTT link waits instead of queueing
+        // without limit.
+        let (frames_tx, frames_rx) = mpsc::channel::<Frame>(16_384);
+        let tls = config.tls_files();
+        let mut broker = None;
+        let mut ingress = Vec::new();
+        let downlinks: Option<Box<dyn Downlinks>> = match (&config.broker, config.mqtt_listen.0) {
+            (Some(url), _) => {
+                let client_tls =
+                    match &tls {
+                        Some(files) => Some(files.client_config().context(
+                            "cannot set up TLS towards the external broker (check --pki)",
+                        )?),
+                        None => None,
+                    };
+                let b = ExternalBroker::connect(url, "roadcloud", client_tls, frames_tx.clone())
+                    .await
+                    .context("cannot use the external MQTT broker")?;
+                tracing::info!("reading uplinks from the MQTT broker at {url}");
+                ingress.push(b.uplinks());
+                Some(Box::new(b))
+            }
+            (None, Some(listen)) => {
+                let mut broker_config = BrokerConfig::new(listen);
+                let gate: Arc<dyn Gatekeeper> = match &tls {
+                    Some(files) => {
+                        let mqtt_tls = files.mqtt_server_config().context(
+                            "cannot set up MQTT over TLS (check --pki, or --tls-ca, --tls-cert and --tls-key)",
+                        )?;
+                        let (tls_tx, tls_rx) = watch::channel(mqtt_tls);
+                        background.spawn(reload::reload_tls_crl(files.clone(), tls_tx));
+                        broker_config.tls = Some(tls_rx);
+                        let gate = Arc::new(RegistryGate::new(registry.devices()?));
+                        if gate.is_empty() {
+                            tracing::warn!(
+                                "the device registry is empty: no device can connect; register \
+                                 them with `roadcloud pki issue` or `roadcloud devices add`"
+                            );
+                        }
+                        background.spawn(reload::reload_registry(registry.clone(), gate.clone()));
+                        gate
+                    }
+                    None => Arc::new(OpenGate),
+                };
+                let b = roadcloud_broker::start(broker_config, gate, frames_tx.clone())
+                    .await
+                    .context("cannot start the MQTT front end")?;
+                let scheme = if tls.is_some() {
+                    "MQTT over TLS"
+                } else {
+                    "MQTT"
+                };
+                tracing::info!("{scheme} listening on {}", b.local_addr());
+                broker = Some(b.clone());
+                Some(Box::new(b))
+            }
+            (None, None) => None,
+        };
+        let mut udp = None;
+        if let Some(addr) = config.udp_listen.0 {
+            let listening = roadcloud_transport::udp::listen(addr, frames_tx)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot listen for UDP on {addr} (choose another address with --udp-listen, or off)"
+                    )
+                })?;
+            tracing::info!("UDP listening on {}", listening.addr);
+            udp = Some(listening.addr);
+            ingress.push(listening.task);
+        } else {
+            drop(frames_tx);
+        }
+
+        let feeds = live::Feeds::new(64);
+        let series = Arc::new(Mutex::new(Series::new(600)));
+        let (decoded_tx, decoded_rx) = mpsc::channel::<stages::DecodedBatch>(8);
+        stages::decode(
+            frames_rx,
+            decoded_tx,
+            security.clone(),
+            OnDemand::new(config.verify.interval_ms(config.verify_interval_ms)),
+        )?;
+        // Advisories go out on the vehicles' downlinks as soon as the world stage finds
+        // them.
+        let ingest = tokio::spawn(stages::ingest(
+            decoded_rx,
+            world.clone(),
+            downlinks,
+            (!config.no_apps)
+                .then(|| Duration::from_secs_f64(config.apps_slice_ms.max(0.1) / 1000.0)),
+            config.apps_settle_ms.max(0),
+        ));
+        let (stop_tick, tick_stopped) = watch::channel(false);
+        let tick = tokio::spawn(stages::tick(
+            world.clone(),
+            feeds.clone(),
+            series.clone(),
+            writer,
+            Duration::from_millis(config.trajectory_interval_ms.max(100)),
+            tick_stopped,
+        ));
+        background.spawn(reload::retain(
+            store.clone(),
+            (config.retention_hours * 3_600_000.0) as i64,
+        ));
+        if let Some(url) = &config.ma_url {
+            let endpoint = roadcloud_ma::HttpEndpoint::new(url)
+                .map_err(|e| anyhow::anyhow!("--ma-url: {e}"))?;
+            let exporter = roadcloud_ma::Exporter::new(
+                store.clone(),
+                endpoint,
+                roadcloud_ma::ExportConfig::new("roadcloud", &config.data_dir),
+            )
+            .map_err(|e| anyhow::anyhow!("--ma-url: {e}"))?;
+            tracing::info!("exporting misbehaviour reports to {url}");
+            background.spawn(exporter.run());
+        }
+
+        let state = ApiState {
+            world: world.clone(),
+            store,
+            live: feeds,
+            series,
+            exposure,
+            registry,
+            auth_required: tls.is_some(),
+            broker: broker.as_ref().map(|b| b.stats().clone()),
+            logins: Arc::default(),
+            security,
+        };
+        let (stop_servers, servers_stopped) = watch::channel(false);
+        let stopped = move || {
+            let mut rx = servers_stopped.clone();
+            async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        };
+        let mut servers = JoinSet::new();
+        let listener = tokio::net::TcpListener::bind(config.http_listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen for HTTP on {} (choose another address with --http-listen)",
+                    config.http_listen
+                )
+            })?;
+        let http = listener.local_addr()?;
+        let mut monitor = None;
+        if let Some(addr) = config.monitor_listen.0 {
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!(
+                    "cannot listen on {addr} (choose another address with --monitor-listen, or off)"
+                )
+            })?;
+            monitor = Some(listener.local_addr()?);
+            tracing::info!(
+                "/healthz and /metrics also on http://{}/",
+                listener.local_addr()?
+            );
+            let server = axum::serve(listener, api::monitor_router(state.clone()))
+                .with_graceful_shutdown(stopped());
+            servers.spawn(async move { server.await.context("the monitor server failed") });
+        }
+        let app = http::app(state);
+        match &tls {
+            Some(files) => {
+                let config = files
+                    .https_server_config()
+                    .context("cannot set up HTTPS (check --pki, or --tls-cert and --tls-key)")?;
+                let listener = roadcloud_tls::TlsListener::new(listener, config)
+                    .context("cannot start the HTTPS listener")?;
+                let server = axum::serve(listener, app).with_graceful_shutdown(stopped());
+                servers.spawn(async move { server.await.context("the HTTPS server failed") });
+            }
+            None => {
+                let server = axum::serve(listener, app).with_graceful_shutdown(stopped());
+                servers.spawn(async move { server.await.context("the HTTP server failed") });
+            }
+        }
+        Ok(NodeHandle {
+            bound: Bound {
+                mqtt: broker.as_ref().map(BrokerHandle::local_addr),
+                udp,
+                http,
+                monitor,
+            },
+            tls: tls.is_some(),
+            world,
+            stop_servers,
+            stop_tick,
+            broker,
+            ingress,
+            ingest,
+            tick,
+            servers,
+            background,
+            store_thread,
+        })
+    }
+}
+
+impl NodeHandle {
+    /// Where the node listens.
+    pub fn bound(&self) -> &Bound {
+        &self.bound
+    }
+
+    /// The web map's address (`https` when the API is served over TLS).
+    pub fn map_address(&self) -> String {
+        map_address(self.bound.http, self.tls)
+    }
+
+    /// Whether the API is served over TLS, with operators' logins.
+    pub fn tls(&self) -> bool {
+        self.tls
+    }
+
+    /// Looks at the live world (the world stage waits while `f` runs: keep it short).
+    pub fn world<R>(&self, f: impl FnOnce(&World) -> R) -> R {
+        f(&self.world.read().expect("world lock"))
+    }
+
+    /// Waits until a server of the node fails (an error), or stops by itself (`Ok`).
+    pub async fn failed(&mut self) -> Result<()> {
+        match self.servers.join_next().await {
+            Some(Ok(result)) => result,
+            Some(Err(e)) => Err(anyhow::anyhow!("a server of the node stopped: {e}")),
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Stops the node and waits until it has stopped: takes no more traffic, lets what was
+    /// taken in pass the stages, puts the last records on disk, closes the store, and
+    /// stops the API (its open connections get up to 5 s to finish).
+    pub async fn shutdown(mut self) -> Result<()> {
+        if let Some(b) = &self.broker {
+            b.shutdown();
+        }
+        for task in &self.ingress {
+            task.abort();
+        }
+        // The stages drain: with the ingress gone the frame channel closes, decoding ends,
+        // and the world stage ends when its last batch is in.
+        if tokio::time::timeout(Duration::from_secs(10), &mut self.ingest)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the world stage did not drain within 10 s; stopped");
+            self.ingest.abort();
+        }
+        let _ = self.stop_tick.send(true);
+        let _ = (&mut self.tick).await;
+        self.background.shutdown().await;
+        let _ = self.stop_servers.send(true);
+        let mut failed = Ok(());
+        let servers = async {
+            while let Some(done) = self.servers.join_next().await {
+                if let Ok(Err(e)) = done {
+                    failed = Err(e);
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(5), servers)
+            .await
+            .is_err()
+        {
+            self.servers.shutdown().await;
+        }
+        // The writer thread stops once the tick's handle to it is gone, after its last
+        // commit.
+        let store_thread = self.store_thread;
+        let _ = tokio::task::spawn_blocking(move || store_thread.join()).await;
+        tracing::info!("stopped");
+        failed
+    }
+}
+
+/// What admission asks of signatures, from `v2x_trust` and `allow_unsigned`.
+fn security(config: &NodeConfig) -> Result<Security> {
+    let store = match &config.v2x_trust {
+        Some(dir) => {
+            let store = TrustStore::load_dir(dir).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot take the V2X trust anchors from {}: {e}",
+                    dir.display()
+                )
+            })?;
+            tracing::info!(
+                "verifying signed messages against {} ({} certificates, {} revoked)",
+                dir.display(),
+                store.len(),
+                store.revoked_count()
+            );
+            store
+        }
+        None if config.allow_unsigned => TrustStore::new(),
+        None => bail!(
+            "signed messages are required, and no trust anchors were given: pass the zone's \
+             V2X trust folder with --v2x-trust DIR (make a test zone's with `roadcloud pki v2x \
+             init DIR`), or admit unsigned messages with --allow-unsigned (labs only)"
+        ),
+    };
+    if config.allow_unsigned {
+        tracing::warn!(
+            "--allow-unsigned: unsigned messages are admitted; any device that can publish \
+             can say anything, unverified"
+        );
+    }
+    Ok(Security {
+        store: Arc::new(store),
+        allow_unsigned: config.allow_unsigned,
+        window: Some((config.max_age_ms, config.max_future_ms)),
+    })
+}
+
+/// Takes the MAP of every node of a SUMO road network into the pipeline's lanes; the number
+/// of nodes.
+fn road_network(pipeline: &mut Pipeline, path: &Path) -> Result<usize> {
+    let net = roadcloud_sumo::net::Net::read(path).with_context(|| {
+        format!(
+            "cannot take lanes from {} (a SUMO .net.xml)",
+            path.display()
+        )
+    })?;
+    let nodes = net.mapped();
+    for j in &nodes {
+        pipeline.add_map(&net.map(j, roadcloud_sumo::bridge::REGION, 0));
+    }
+    Ok(nodes.len())
+}
+
+/// The web map's address for a listen address: a wildcard is reached on the loopback.
+pub fn map_address(listen: SocketAddr, tls: bool) -> String {
+    let host = match listen.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_string(),
+        ip if ip.is_unspecified() => "[::1]".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}:{}/", listen.port())
+}
