@@ -4,7 +4,8 @@
 use crate::config::NodeConfig;
 use crate::http::series::Series;
 use crate::http::{self, ApiState, api, live};
-use crate::{reload, stages};
+use crate::reload;
+use crate::stages::{self, Stopped, WorldRef, WorldStage, WorldStageConfig};
 use anyhow::{Context, Result, bail};
 use roadcloud_access::{Exposure, Gatekeeper, OpenGate, RegistryGate};
 use roadcloud_admission::Security;
@@ -17,21 +18,20 @@ use roadcloud_transport::mqtt::ExternalBroker;
 use roadcloud_transport::{Downlinks, Frame, now_millis};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinHandle, JoinSet};
 
-/// The world as the API sees it: the pipeline, and when the node started.
+/// What the world stage owns: the pipeline, the charts' samples, and when the node started.
 pub struct World {
     /// The pipeline's state: admission, tracks, intersections, signals, events.
     pub pipeline: Pipeline,
     /// When the node started, ms since the epoch.
     pub started_at: i64,
+    /// The last ten minutes' rates and latency, a sample a second.
+    pub(crate) series: Series,
 }
-
-/// The world, shared between the world stage (the single writer) and the API.
-pub(crate) type SharedWorld = Arc<RwLock<World>>;
 
 /// The addresses a node listens on, as bound (port 0 in the config: the port chosen).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,15 +56,17 @@ pub struct Node;
 pub struct NodeHandle {
     bound: Bound,
     tls: bool,
-    world: SharedWorld,
-    /// Turns true to stop the HTTP servers (gracefully) and the tick (after a last pass).
+    world: WorldRef,
+    /// Turns true to stop the HTTP servers (gracefully), and the world stage once it has
+    /// taken in every batch.
     stop_servers: watch::Sender<bool>,
-    stop_tick: watch::Sender<bool>,
+    stop_world: watch::Sender<bool>,
     /// What takes traffic in: stopped first on shutdown, so the stages drain.
     broker: Option<BrokerHandle>,
     ingress: Vec<AbortHandle>,
-    ingest: JoinHandle<()>,
-    tick: JoinHandle<()>,
+    world_stage: JoinHandle<()>,
+    /// Writes the world stage's journal to the store.
+    store_journal: JoinHandle<()>,
     servers: JoinSet<Result<()>>,
     /// Reloads, retention, the misbehaviour export: stopped on shutdown.
     background: JoinSet<()>,
@@ -106,10 +108,11 @@ impl Node {
         let registry = Arc::new(Registry::open(&config.data_dir).with_context(|| {
             format!("cannot open the registry in {}", config.data_dir.display())
         })?);
-        let world: SharedWorld = Arc::new(RwLock::new(World {
+        let world = World {
             pipeline,
             started_at: now_millis(),
-        }));
+            series: Series::new(600),
+        };
         let mut background = JoinSet::new();
         if let Some(dir) = &config.v2x_trust {
             background.spawn(reload::reload_crls(dir.clone(), security.store.clone()));
@@ -190,7 +193,6 @@ impl Node {
         }
 
         let feeds = live::Feeds::new(64);
-        let series = Arc::new(Mutex::new(Series::new(600)));
         let (decoded_tx, decoded_rx) = mpsc::channel::<stages::DecodedBatch>(8);
         stages::decode(
             frames_rx,
@@ -198,25 +200,26 @@ impl Node {
             security.clone(),
             OnDemand::new(config.verify.interval_ms(config.verify_interval_ms)),
         )?;
+        // A few ticks' records: beyond, the world stage waits for the disk.
+        let (journal_tx, journal_rx) = mpsc::channel(16);
+        let store_journal = tokio::spawn(stages::store_journal(journal_rx, writer));
         // Advisories go out on the vehicles' downlinks as soon as the world stage finds
         // them.
-        let ingest = tokio::spawn(stages::ingest(
+        let (stage, world) = WorldStage::new(
+            world,
             decoded_rx,
-            world.clone(),
             downlinks,
-            (!config.no_apps)
-                .then(|| Duration::from_secs_f64(config.apps_slice_ms.max(0.1) / 1000.0)),
-            config.apps_settle_ms.max(0),
-        ));
-        let (stop_tick, tick_stopped) = watch::channel(false);
-        let tick = tokio::spawn(stages::tick(
-            world.clone(),
             feeds.clone(),
-            series.clone(),
-            writer,
-            Duration::from_millis(config.trajectory_interval_ms.max(100)),
-            tick_stopped,
-        ));
+            journal_tx,
+            WorldStageConfig {
+                apps_slice: (!config.no_apps)
+                    .then(|| Duration::from_secs_f64(config.apps_slice_ms.max(0.1) / 1000.0)),
+                apps_settle_ms: config.apps_settle_ms.max(0),
+                sample_every: Duration::from_millis(config.trajectory_interval_ms.max(100)),
+            },
+        );
+        let (stop_world, world_stopped) = watch::channel(false);
+        let world_stage = tokio::spawn(stage.run(world_stopped));
         background.spawn(reload::retain(
             store.clone(),
             (config.retention_hours * 3_600_000.0) as i64,
@@ -238,7 +241,6 @@ impl Node {
             world: world.clone(),
             store,
             live: feeds,
-            series,
             exposure,
             registry,
             auth_required: tls.is_some(),
@@ -305,11 +307,11 @@ impl Node {
             tls: tls.is_some(),
             world,
             stop_servers,
-            stop_tick,
+            stop_world,
             broker,
             ingress,
-            ingest,
-            tick,
+            world_stage,
+            store_journal,
             servers,
             background,
             store_thread,
@@ -333,9 +335,17 @@ impl NodeHandle {
         self.tls
     }
 
-    /// Looks at the live world (the world stage waits while `f` runs: keep it short).
-    pub fn world<R>(&self, f: impl FnOnce(&World) -> R) -> R {
-        f(&self.world.read().expect("world lock"))
+    /// Runs `f` on the live world in the world stage, between two batches, and returns
+    /// what it gives (the stage waits while `f` runs: keep it short). Fails once the node
+    /// is shutting down.
+    pub async fn world<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&World) -> R + Send + 'static,
+    ) -> Result<R> {
+        self.world
+            .read(f)
+            .await
+            .map_err(|Stopped| anyhow::anyhow!("the node is shutting down"))
     }
 
     /// Waits until a server of the node fails (an error), or stops by itself (`Ok`).
@@ -358,16 +368,16 @@ impl NodeHandle {
             task.abort();
         }
         // The stages drain: with the ingress gone the frame channel closes, decoding ends,
-        // and the world stage ends when its last batch is in.
-        if tokio::time::timeout(Duration::from_secs(10), &mut self.ingest)
+        // and the world stage ends when its last batch is in, after a last tick.
+        let _ = self.stop_world.send(true);
+        if tokio::time::timeout(Duration::from_secs(10), &mut self.world_stage)
             .await
             .is_err()
         {
             tracing::warn!("the world stage did not drain within 10 s; stopped");
-            self.ingest.abort();
+            self.world_stage.abort();
         }
-        let _ = self.stop_tick.send(true);
-        let _ = (&mut self.tick).await;
+        let _ = (&mut self.store_journal).await;
         self.background.shutdown().await;
         let _ = self.stop_servers.send(true);
         let mut failed = Ok(());
@@ -384,7 +394,7 @@ impl NodeHandle {
         {
             self.servers.shutdown().await;
         }
-        // The writer thread stops once the tick's handle to it is gone, after its last
+        // The writer thread stops once the journal's handle to it is gone, after its last
         // commit.
         let store_thread = self.store_thread;
         let _ = tokio::task::spawn_blocking(move || store_thread.join()).await;

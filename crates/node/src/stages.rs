@@ -4,22 +4,21 @@
 //! the live feed and the store.
 
 use crate::http::live;
-use crate::http::series::Series;
 use crate::http::views;
-use crate::node::SharedWorld;
+use crate::node::World;
 use anyhow::{Context, Result};
 use roadcloud_admission::keeping_up::{OnDemand, Thinning};
 use roadcloud_admission::{Decoded, Reason, Rejection, Security};
 use roadcloud_csae::MessageFrame;
-use roadcloud_store::Writer;
+use roadcloud_store::{Record, Writer};
 use roadcloud_transport::{
     DeviceId, Downlinks, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic,
     vehicle_advice_topic,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// Logs rejections at most once a second per reason, with how many were folded in.
 struct RejectionLog {
@@ -120,134 +119,235 @@ fn unknown_signer(d: &Result<Decoded, Rejection>) -> bool {
     matches!(d, Ok(Decoded { message: Err(r), .. }) if r.reason == Reason::UnknownSigner)
 }
 
-/// The world stage, the single writer: admission's stateful half and the world update,
-/// one lock per batch; then, when no batch waits, the applications for the vehicles that
-/// reported, for at most `apps_slice`, and their advisories out on the vehicles' downlinks
-/// (JSON), and the RSIs they call for on the RSUs' downlinks (UPER).
-pub(crate) async fn ingest(
-    mut decoded: mpsc::Receiver<DecodedBatch>,
-    world: SharedWorld,
-    mut mqtt: Option<Box<dyn Downlinks>>,
-    apps_slice: Option<Duration>,
-    apps_settle_ms: i64,
-) {
-    let mut log = RejectionLog {
-        last: HashMap::new(),
-    };
-    loop {
-        // Wait for frames; when none come, the applications still finish what waits.
-        let batch = match tokio::time::timeout(Duration::from_millis(10), decoded.recv()).await {
-            Ok(Some(batch)) => batch,
-            Ok(None) => return,
-            Err(_) => Vec::new(),
+/// A look at the world or a change to it, run by the world stage between two batches; it
+/// sends its own answer back.
+type Job = Box<dyn FnOnce(&mut World) + Send>;
+
+/// The world stage stopped (the node is shutting down): the job did not run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stopped;
+
+/// The way to the world for everyone but the world stage: each read or change is a job in
+/// the stage's bounded inbox, run between two batches; nothing else touches the world, and
+/// no lock is shared.
+#[derive(Clone)]
+pub(crate) struct WorldRef {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl WorldRef {
+    /// Runs `f` on the world in the world stage and returns what it gives; waits while the
+    /// stage finishes its batch. Keep `f` short: the stage takes no message while it runs.
+    pub(crate) async fn read<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&World) -> R + Send + 'static,
+    ) -> Result<R, Stopped> {
+        self.write(move |w| f(w)).await
+    }
+
+    /// Runs `f` on the world, which it may change (a switch, a parameter).
+    pub(crate) async fn write<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut World) -> R + Send + 'static,
+    ) -> Result<R, Stopped> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |w| {
+            let _ = tx.send(f(w));
+        });
+        self.jobs.send(job).await.map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+}
+
+/// How the world stage runs (from the node's config).
+pub(crate) struct WorldStageConfig {
+    /// How long the applications may run after a batch; `None`: no applications.
+    pub apps_slice: Option<Duration>,
+    /// How long a tile's first reporting vehicle waits for the others, ms.
+    pub apps_settle_ms: i64,
+    /// How often each live participant's position is stored.
+    pub sample_every: Duration,
+}
+
+/// The world stage, the single writer: it owns the world and takes, from bounded inboxes,
+/// decoded batches (admission's stateful half and the world update), jobs (the API's reads
+/// and changes) and its own tick. When no batch waits, it runs the applications for the
+/// vehicles that reported, for at most `apps_slice`, and sends their advisories out on the
+/// vehicles' downlinks (JSON), and the RSIs they call for on the RSUs' downlinks (UPER).
+/// Every 100 ms it lets time pass and hands the journal to the live feed and, through
+/// `journal`, to the store. It stops once `stop` is true and every batch is in, after a
+/// last tick: a node shut down keeps everything it took in.
+pub(crate) struct WorldStage {
+    world: World,
+    decoded: mpsc::Receiver<DecodedBatch>,
+    jobs: mpsc::Receiver<Job>,
+    downlinks: Option<Box<dyn Downlinks>>,
+    feeds: live::Feeds,
+    journal: mpsc::Sender<Vec<Record>>,
+    config: WorldStageConfig,
+    log: RejectionLog,
+    /// When the tick last looked, ms since the epoch.
+    last_look: i64,
+    next_sample: Instant,
+    next_series: Instant,
+}
+
+impl WorldStage {
+    /// The stage over `world`, and the way to it for the API.
+    pub(crate) fn new(
+        world: World,
+        decoded: mpsc::Receiver<DecodedBatch>,
+        downlinks: Option<Box<dyn Downlinks>>,
+        feeds: live::Feeds,
+        journal: mpsc::Sender<Vec<Record>>,
+        config: WorldStageConfig,
+    ) -> (WorldStage, WorldRef) {
+        // A handful: the API's requests wait their turn rather than pile up.
+        let (jobs_tx, jobs) = mpsc::channel(64);
+        let stage = WorldStage {
+            world,
+            decoded,
+            jobs,
+            downlinks,
+            feeds,
+            journal,
+            config,
+            log: RejectionLog {
+                last: HashMap::new(),
+            },
+            last_look: now_millis(),
+            next_sample: Instant::now(),
+            next_series: Instant::now(),
         };
-        let advisories = {
-            let mut w = world.write().expect("world lock");
-            let had_frames = !batch.is_empty();
-            for (d, topic) in batch {
-                if let Err(r) = w.pipeline.ingest_decoded(d) {
-                    log.note(r.reason, &topic, &r.detail);
+        (stage, WorldRef { jobs: jobs_tx })
+    }
+
+    /// Runs until `stop` is true and the decoded batches' channel has closed.
+    pub(crate) async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let (mut drained, mut stopping) = (false, false);
+        loop {
+            // No branch has priority: under a flood of batches the tick and the API's jobs
+            // still get their turns.
+            tokio::select! {
+                batch = self.decoded.recv(), if !drained => match batch {
+                    Some(batch) => self.ingest(batch),
+                    None => drained = true,
+                },
+                Some(job) = self.jobs.recv() => job(&mut self.world),
+                _ = tick.tick() => self.tick().await,
+                changed = stop.changed(), if !stopping => {
+                    // A dropped sender stops the stage too.
+                    stopping = changed.is_err() || *stop.borrow_and_update();
                 }
+                // When no batch comes, the applications still finish what waits.
+                _ = tokio::time::sleep(Duration::from_millis(10)) => {}
             }
-            if had_frames {
-                w.pipeline.finish_batch(now_micros());
+            if drained && stopping {
+                self.tick().await;
+                return;
             }
             // Ingest first: while batches wait, the applications wait (their vehicles stay
             // noted), so an overload delays advisories instead of dropping messages.
-            let Some(apps_slice) = apps_slice.filter(|_| decoded.is_empty()) else {
-                continue;
-            };
-            let started = Instant::now();
-            let advisories = w.pipeline.evaluate_until(now_millis(), apps_settle_ms, || {
-                started.elapsed() >= apps_slice
-            });
-            let frame = w.pipeline.frame;
-            let mut out: Vec<(String, Vec<u8>)> = advisories
-                .iter()
-                .map(|a| {
-                    (
-                        vehicle_advice_topic(DeviceId(a.target)),
-                        views::advisory(&frame, a).to_string().into_bytes(),
-                    )
-                })
-                .collect();
-            for d in w.pipeline.take_downlinks() {
-                match roadcloud_csae::encode(&MessageFrame::RsiFrame(d.rsi)) {
-                    Ok(uper) => out.push((rsu_downlink_topic(d.rsu, MessageKind::Rsi), uper)),
-                    Err(e) => tracing::warn!("RSI for RSU {} not encoded: {e}", d.rsu),
-                }
+            if self.decoded.is_empty() {
+                self.evaluate();
             }
-            out
+        }
+    }
+
+    /// Admission's stateful half and the world update for one batch.
+    fn ingest(&mut self, batch: DecodedBatch) {
+        let p = &mut self.world.pipeline;
+        if batch.is_empty() {
+            return;
+        }
+        for (d, topic) in batch {
+            if let Err(r) = p.ingest_decoded(d) {
+                self.log.note(r.reason, &topic, &r.detail);
+            }
+        }
+        p.finish_batch(now_micros());
+    }
+
+    /// The applications for the vehicles that reported, for at most the slice, and what
+    /// they call for out on the downlinks.
+    fn evaluate(&mut self) {
+        let Some(apps_slice) = self.config.apps_slice else {
+            return;
         };
-        if let Some(link) = mqtt.as_mut() {
-            for (topic, payload) in advisories {
+        let p = &mut self.world.pipeline;
+        let started = Instant::now();
+        let advisories = p.evaluate_until(now_millis(), self.config.apps_settle_ms, || {
+            started.elapsed() >= apps_slice
+        });
+        let frame = p.frame;
+        let mut out: Vec<(String, Vec<u8>)> = advisories
+            .iter()
+            .map(|a| {
+                (
+                    vehicle_advice_topic(DeviceId(a.target)),
+                    views::advisory(&frame, a).to_string().into_bytes(),
+                )
+            })
+            .collect();
+        for d in p.take_downlinks() {
+            match roadcloud_csae::encode(&MessageFrame::RsiFrame(d.rsi)) {
+                Ok(uper) => out.push((rsu_downlink_topic(d.rsu, MessageKind::Rsi), uper)),
+                Err(e) => tracing::warn!("RSI for RSU {} not encoded: {e}", d.rsu),
+            }
+        }
+        if let Some(link) = self.downlinks.as_mut() {
+            for (topic, payload) in out {
                 if let Err(e) = link.publish(topic, payload) {
                     tracing::warn!("downlink not published: {e}");
                 }
             }
         }
     }
+
+    /// Lets time pass in the world, and hands what changed to the live feed and the store;
+    /// every second, samples the rates for the charts; every `sample_every`, stores each
+    /// live participant's position.
+    async fn tick(&mut self) {
+        let now = now_millis();
+        let sample = Instant::now() >= self.next_sample;
+        if sample {
+            self.next_sample += self.config.sample_every;
+        }
+        let w = &mut self.world;
+        w.pipeline.expire(now);
+        let journal = w.pipeline.take_journal();
+        self.feeds
+            .publish(&w.pipeline, &journal, self.last_look, now);
+        if Instant::now() >= self.next_series {
+            // From now, not from the last due time: after a stall, no burst of samples.
+            self.next_series = Instant::now() + Duration::from_secs(1);
+            w.series.sample(&w.pipeline, now);
+        }
+        let mut records = live::records(&w.pipeline, &journal);
+        if sample {
+            records.extend(live::trajectory_samples(
+                &w.pipeline,
+                now - self.config.sample_every.as_millis() as i64,
+            ));
+        }
+        self.last_look = now;
+        // Waits while the store's queue is full: the disk sets the pace, nothing is
+        // dropped.
+        if !records.is_empty() && self.journal.send(records).await.is_err() {
+            tracing::error!("the store has stopped; records are no longer kept");
+        }
+    }
 }
 
-/// Every 100 ms: lets time pass in the world, and hands what changed to the live feed and
-/// the store; every second, samples the rates for the charts; every `sample_every`, stores
-/// each live participant's position. When `stop` turns true, hands on what the world
-/// journalled since the last tick and returns: a node shut down keeps everything it took in.
-pub(crate) async fn tick(
-    world: SharedWorld,
-    feeds: live::Feeds,
-    series: Arc<Mutex<Series>>,
-    writer: Writer,
-    sample_every: Duration,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut interval = tokio::time::interval(Duration::from_millis(100));
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut last_look = now_millis();
-    let mut next_sample = Instant::now();
-    let mut next_series = Instant::now();
-    loop {
-        let last = tokio::select! {
-            _ = interval.tick() => false,
-            _ = stop.wait_for(|stop| *stop) => true,
-        };
-        let now = now_millis();
-        let sample = Instant::now() >= next_sample;
-        if sample {
-            next_sample += sample_every;
-        }
-        let mut records = {
-            let mut w = world.write().expect("world lock");
-            w.pipeline.expire(now);
-            let journal = w.pipeline.take_journal();
-            feeds.publish(&w.pipeline, &journal, last_look, now);
-            if Instant::now() >= next_series {
-                // From now, not from the last due time: after a stall, no burst of samples.
-                next_series = Instant::now() + Duration::from_secs(1);
-                series.lock().expect("series lock").sample(&w.pipeline, now);
-            }
-            let mut records = live::records(&w.pipeline, &journal);
-            if sample {
-                records.extend(live::trajectory_samples(
-                    &w.pipeline,
-                    now - sample_every.as_millis() as i64,
-                ));
-            }
-            records
-        };
-        last_look = now;
-        if !records.is_empty() {
-            // Waits while the store's queue is full: the disk sets the pace, nothing is
-            // dropped.
-            let w = writer.clone();
-            let result =
-                tokio::task::spawn_blocking(move || w.write(std::mem::take(&mut records))).await;
-            if !matches!(result, Ok(Ok(()))) {
-                tracing::error!("the store has stopped; records are no longer kept");
-            }
-        }
-        if last {
-            return;
+/// Writes the world stage's records to the store, in order, until the stage is gone.
+pub(crate) async fn store_journal(mut records: mpsc::Receiver<Vec<Record>>, writer: Writer) {
+    while let Some(batch) = records.recv().await {
+        let w = writer.clone();
+        let result = tokio::task::spawn_blocking(move || w.write(batch)).await;
+        if !matches!(result, Ok(Ok(()))) {
+            tracing::error!("the store has stopped; records are no longer kept");
         }
     }
 }

@@ -22,8 +22,8 @@ fn config(dir: &std::path::Path) -> NodeConfig {
 }
 
 /// The number of participants in `node`'s world.
-fn participants(node: &NodeHandle) -> usize {
-    node.world(|w| w.pipeline.tracks.len())
+async fn participants(node: &NodeHandle) -> usize {
+    node.world(|w| w.pipeline.tracks.len()).await.unwrap()
 }
 
 /// An HTTP GET over a plain socket: the status code.
@@ -60,7 +60,7 @@ async fn two_nodes_in_one_process_each_with_its_own_world_and_ports() {
         panic!("the vector is a BSM")
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while participants(&a) == 0 {
+    while participants(&a).await == 0 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "no participant in node A"
@@ -74,7 +74,7 @@ async fn two_nodes_in_one_process_each_with_its_own_world_and_ports() {
             .unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(participants(&b), 0, "node B saw nothing");
+    assert_eq!(participants(&b).await, 0, "node B saw nothing");
 
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();

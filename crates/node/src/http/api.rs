@@ -3,6 +3,7 @@
 use crate::http::ApiState;
 use crate::http::auth::{self, Caller};
 use crate::http::{live, views};
+use crate::stages::Stopped;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -10,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use roadcloud_admission::Reason;
+use roadcloud_admission::Security;
 use roadcloud_store::AdvisoryQuery;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -108,28 +110,33 @@ async fn audit(
 async fn participants(
     State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let bbox = match q.get("bbox").map(|b| parse_bbox(b)).transpose() {
-        Ok(b) => b,
-        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
-    };
-    let w = state.world.read().expect("world lock");
-    let p = &w.pipeline;
-    // Filter on the position first: only the participants listed are turned into JSON.
-    let mut list: Vec<Value> = p
-        .tracks
-        .iter()
-        .filter(|t| match bbox {
-            Some([min_lon, min_lat, max_lon, max_lat]) => {
-                let (lat, lon) = p.frame.to_wgs84(t.position);
-                lat >= min_lat && lat <= max_lat && lon >= min_lon && lon <= max_lon
-            }
-            None => true,
+) -> Result<Json<Value>, ApiError> {
+    let bbox = q
+        .get("bbox")
+        .map(|b| parse_bbox(b))
+        .transpose()
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+    let mut list: Vec<Value> = state
+        .world
+        .read(move |w| {
+            let p = &w.pipeline;
+            // Filter on the position first: only the participants listed are turned into
+            // JSON.
+            p.tracks
+                .iter()
+                .filter(|t| match bbox {
+                    Some([min_lon, min_lat, max_lon, max_lat]) => {
+                        let (lat, lon) = p.frame.to_wgs84(t.position);
+                        lat >= min_lat && lat <= max_lat && lon >= min_lon && lon <= max_lon
+                    }
+                    None => true,
+                })
+                .map(|t| views::participant(&p.frame, t))
+                .collect()
         })
-        .map(|t| views::participant(&p.frame, t))
-        .collect();
+        .await?;
     list.sort_by_key(|p| p["track"].as_u64());
-    Json(json!({ "count": list.len(), "participants": list })).into_response()
+    Ok(Json(json!({ "count": list.len(), "participants": list })))
 }
 
 fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
@@ -146,59 +153,75 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
     }
 }
 
-async fn participant(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
-    let w = state.world.read().expect("world lock");
-    let p = &w.pipeline;
-    // `{vehicle id in hex}` or `track-{n}`, as views::public_id writes them.
-    let found = match id.strip_prefix("track-") {
-        Some(n) => n
-            .parse()
-            .ok()
-            .and_then(|n| p.tracks.get(roadcloud_world::TrackId(n)))
-            .filter(|t| t.vehicle.is_none()),
-        None => roadcloud_transport::DeviceId::parse(&id).and_then(|d| p.tracks.by_vehicle(d.0)),
-    };
-    match found {
-        Some(t) => Json(views::participant(&p.frame, t)).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": format!("no participant {id}")})),
-        )
-            .into_response(),
-    }
-}
-
-async fn devices(State(state): State<ApiState>) -> Json<Value> {
-    let w = state.world.read().expect("world lock");
-    let p = &w.pipeline;
-    let mut list: Vec<Value> = p
-        .admission
-        .devices()
-        .iter()
-        .map(|(id, d)| {
-            let rejected: serde_json::Map<String, Value> = d
-                .rejected
-                .iter()
-                .map(|(r, n)| (r.as_str().to_string(), json!(n)))
-                .collect();
-            json!({
-                "id": id.to_string(),
-                "kind": d.kind.map(|k| k.as_str()),
-                "admitted": d.admitted,
-                "rejected": rejected,
-                "last_seen": d.last_seen,
-                "last_message": d.last_message.map(|m| m.as_str()),
-                "online": d.online,
-                "rate_per_s": d.rate_per_s(),
-            })
+async fn participant(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let wanted = id.clone();
+    let found = state
+        .world
+        .read(move |w| {
+            let p = &w.pipeline;
+            // `{vehicle id in hex}` or `track-{n}`, as views::public_id writes them.
+            let found = match wanted.strip_prefix("track-") {
+                Some(n) => n
+                    .parse()
+                    .ok()
+                    .and_then(|n| p.tracks.get(roadcloud_world::TrackId(n)))
+                    .filter(|t| t.vehicle.is_none()),
+                None => roadcloud_transport::DeviceId::parse(&wanted)
+                    .and_then(|d| p.tracks.by_vehicle(d.0)),
+            };
+            found.map(|t| views::participant(&p.frame, t))
         })
-        .collect();
-    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    Json(json!({ "count": list.len(), "devices": list }))
+        .await?;
+    found
+        .map(Json)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no participant {id}")))
 }
 
-async fn stats(State(state): State<ApiState>) -> Json<Value> {
-    let w = state.world.read().expect("world lock");
+async fn devices(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let mut list: Vec<Value> = state
+        .world
+        .read(|w| {
+            w.pipeline
+                .admission
+                .devices()
+                .iter()
+                .map(|(id, d)| {
+                    let rejected: serde_json::Map<String, Value> = d
+                        .rejected
+                        .iter()
+                        .map(|(r, n)| (r.as_str().to_string(), json!(n)))
+                        .collect();
+                    json!({
+                        "id": id.to_string(),
+                        "kind": d.kind.map(|k| k.as_str()),
+                        "admitted": d.admitted,
+                        "rejected": rejected,
+                        "last_seen": d.last_seen,
+                        "last_message": d.last_message.map(|m| m.as_str()),
+                        "online": d.online,
+                        "rate_per_s": d.rate_per_s(),
+                    })
+                })
+                .collect()
+        })
+        .await?;
+    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    Ok(Json(json!({ "count": list.len(), "devices": list })))
+}
+
+async fn stats(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let security = state.security.clone();
+    let mut v = state.world.read(move |w| world_stats(w, &security)).await?;
+    v["stored"] = stored_json(&state);
+    v["exposure"] = json!(state.exposure);
+    Ok(Json(v))
+}
+
+/// What `/api/v1/stats` tells of the world: counters, latency, signatures.
+fn world_stats(w: &crate::World, security: &Security) -> Value {
     let p = &w.pipeline;
     let rejected: serde_json::Map<String, Value> = p
         .admission
@@ -206,7 +229,7 @@ async fn stats(State(state): State<ApiState>) -> Json<Value> {
         .iter()
         .map(|(r, n)| (r.as_str().to_string(), json!(n)))
         .collect();
-    Json(json!({
+    json!({
         "started_at": w.started_at,
         "received": p.counters.received,
         "admitted": p.counters.admitted,
@@ -221,41 +244,42 @@ async fn stats(State(state): State<ApiState>) -> Json<Value> {
             "p99": p.latency.percentile_ms(99.0),
             "p999": p.latency.percentile_ms(99.9),
         },
-        "stored": stored_json(&state),
         "advisories_sent": p.advisories_sent,
-        "exposure": state.exposure,
-        "signatures": signatures_json(&state, p),
-    }))
+        "signatures": signatures_json(security, p),
+    })
 }
 
 /// What admission asks of signatures and how much it verified (shown on the web map's
 /// header and in /api/v1/stats).
-fn signatures_json(state: &ApiState, p: &roadcloud_pipeline::Pipeline) -> Value {
+fn signatures_json(security: &Security, p: &roadcloud_pipeline::Pipeline) -> Value {
     let s = p.admission.signatures();
     json!({
-        "required": !state.security.allow_unsigned,
+        "required": !security.allow_unsigned,
         "verified": s.verified,
         "deferred": s.deferred,
         "verified_later": s.verified_later,
         "failed_later": s.failed_later,
         "unsigned": s.unsigned,
         "verified_share": s.verified_share(),
-        "certificates": state.security.store.len(),
-        "revoked": state.security.store.revoked_count(),
+        "certificates": security.store.len(),
+        "revoked": security.store.revoked_count(),
     })
 }
 
 /// `GET /api/v1/v2x`: the trust store: whether signatures are required, the certificates it
 /// holds, how many are revoked, and what it has checked.
-async fn v2x(State(state): State<ApiState>) -> Json<Value> {
+async fn v2x(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
     use std::sync::atomic::Ordering::Relaxed;
+    let security = state.security.clone();
+    let mut v = state
+        .world
+        .read(move |w| signatures_json(&security, &w.pipeline))
+        .await?;
     let c = &state.security.store.counters;
-    let w = state.world.read().expect("world lock");
-    let mut v = signatures_json(&state, &w.pipeline);
     v["signatures_checked"] = json!(c.signatures_checked.load(Relaxed));
     v["certificates_learned"] = json!(c.certificates_learned.load(Relaxed));
     v["certificate_cache_hits"] = json!(c.certificate_cache_hits.load(Relaxed));
-    Json(v)
+    Ok(Json(v))
 }
 
 /// `POST /api/v1/v2x/crl` with a signed CRL (IEEE 1609.2 `SecuredCrl`, COER octets) as the
@@ -282,21 +306,31 @@ async fn push_crl(
     Ok(Json(json!({ "revoked": revoked })))
 }
 
-async fn latency(State(state): State<ApiState>) -> Json<Value> {
-    let w = state.world.read().expect("world lock");
-    let h = &w.pipeline.latency;
-    Json(json!({
-        "bucket_ms": 0.1,
-        "count": h.total(),
-        "buckets": h.buckets().map(|(i, n)| json!([i, n])).collect::<Vec<_>>(),
-    }))
+async fn latency(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let v = state
+        .world
+        .read(|w| {
+            let h = &w.pipeline.latency;
+            json!({
+                "bucket_ms": 0.1,
+                "count": h.total(),
+                "buckets": h.buckets().map(|(i, n)| json!([i, n])).collect::<Vec<_>>(),
+            })
+        })
+        .await?;
+    Ok(Json(v))
 }
 
 /// The last ten minutes, a sample a second (crate::http::series).
-async fn series(State(state): State<ApiState>) -> Json<Value> {
-    let s = state.series.lock().expect("series lock");
-    let samples: Vec<&crate::http::series::Sample> = s.samples().collect();
-    Json(json!({"interval_ms": 1000, "count": samples.len(), "samples": samples}))
+async fn series(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let v = state
+        .world
+        .read(|w| {
+            let samples: Vec<&crate::http::series::Sample> = w.series.samples().collect();
+            json!({"interval_ms": 1000, "count": samples.len(), "samples": samples})
+        })
+        .await?;
+    Ok(Json(v))
 }
 
 fn stored_json(state: &ApiState) -> Value {
@@ -319,8 +353,19 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: impl std:
     let _ = writeln!(out, "{name} {value}");
 }
 
-async fn metrics(State(state): State<ApiState>) -> Response {
-    let w = state.world.read().expect("world lock");
+async fn metrics(State(state): State<ApiState>) -> Result<Response, ApiError> {
+    let security = state.security.clone();
+    let mut out = state
+        .world
+        .read(move |w| world_metrics(w, &security))
+        .await?;
+    broker_metrics(&mut out, &state);
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+/// The world's metrics in the Prometheus text format: frames, admission, signatures,
+/// latency, participants, advisories, misbehaviour.
+fn world_metrics(w: &crate::World, security: &Security) -> String {
     let p = &w.pipeline;
     let mut out = String::new();
     let c = &p.counters;
@@ -369,7 +414,7 @@ async fn metrics(State(state): State<ApiState>) -> Response {
     let signatures = p.admission.signatures();
     {
         use std::sync::atomic::Ordering::Relaxed;
-        let store = &state.security.store;
+        let store = &security.store;
         for (name, kind, help, v) in [
             (
                 "roadcloud_messages_verified_total",
@@ -474,7 +519,11 @@ async fn metrics(State(state): State<ApiState>) -> Response {
         "Devices seen since start.",
         p.admission.devices().len(),
     );
-    drop(w);
+    out
+}
+
+/// The MQTT front end's metrics, when it runs.
+fn broker_metrics(out: &mut String, state: &ApiState) {
     if let Some(b) = &state.broker {
         use std::sync::atomic::Ordering::Relaxed;
         let _ = writeln!(
@@ -527,33 +576,38 @@ async fn metrics(State(state): State<ApiState>) -> Response {
                 b.disconnected_revoked.load(Relaxed),
             ),
         ] {
-            metric(&mut out, name, kind, help, v);
+            metric(out, name, kind, help, v);
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 
-async fn intersections(State(state): State<ApiState>) -> Json<Value> {
-    let w = state.world.read().expect("world lock");
-    let p = &w.pipeline;
+async fn intersections(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
     let now = roadcloud_transport::now_millis();
-    let mut list: Vec<Value> = p
-        .intersections
-        .values()
-        .map(|x| views::intersection(p, x, now))
-        .collect();
+    let mut list: Vec<Value> = state
+        .world
+        .read(move |w| {
+            let p = &w.pipeline;
+            p.intersections
+                .values()
+                .map(|x| views::intersection(p, x, now))
+                .collect()
+        })
+        .await?;
     list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    Json(json!({ "count": list.len(), "intersections": list }))
+    Ok(Json(json!({ "count": list.len(), "intersections": list })))
 }
 
-async fn events(State(state): State<ApiState>) -> Json<Value> {
-    let w = state.world.read().expect("world lock");
-    let p = &w.pipeline;
-    let mut list: Vec<Value> = p
-        .events
-        .values()
-        .map(|e| views::event(&p.frame, e))
-        .collect();
+async fn events(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let mut list: Vec<Value> = state
+        .world
+        .read(|w| {
+            let p = &w.pipeline;
+            p.events
+                .values()
+                .map(|e| views::event(&p.frame, e))
+                .collect()
+        })
+        .await?;
     list.sort_by(|a, b| {
         (a["rsu"].as_str(), a["kind"].as_str(), a["id"].as_u64()).cmp(&(
             b["rsu"].as_str(),
@@ -561,11 +615,20 @@ async fn events(State(state): State<ApiState>) -> Json<Value> {
             b["id"].as_u64(),
         ))
     });
-    Json(json!({ "count": list.len(), "events": list }))
+    Ok(Json(json!({ "count": list.len(), "events": list })))
 }
 
 /// An error answer: a status and a message saying what to do.
 pub struct ApiError(StatusCode, String);
+
+impl From<Stopped> for ApiError {
+    fn from(_: Stopped) -> ApiError {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is shutting down; try another node, or again once it is back".into(),
+        )
+    }
+}
 
 /// Writes an operator's change to the audit log: who (`caller`), from where, `action` on
 /// `target`, and what it was (`detail`, JSON as a rule).
@@ -650,14 +713,16 @@ async fn misbehaviour(
         .iter()
         .map(|r| serde_json::from_str(&r.json).unwrap_or(Value::Null))
         .collect();
-    let quarantined: Vec<String> = {
-        let w = state.world.read().expect("world lock");
-        w.pipeline
-            .misbehaviour
-            .quarantined()
-            .map(|d| views::hex(&d))
-            .collect()
-    };
+    let quarantined: Vec<String> = state
+        .world
+        .read(|w| {
+            w.pipeline
+                .misbehaviour
+                .quarantined()
+                .map(|d| views::hex(&d))
+                .collect()
+        })
+        .await?;
     Ok(Json(json!({
         "count": reports.len(),
         "reports": reports,
@@ -706,9 +771,12 @@ fn check_json(d: &roadcloud_misbehaviour::Detector, kind: roadcloud_misbehaviour
 }
 
 /// `GET /api/v1/misbehaviour/checks`: each check, on or off, and the detector's settings.
-async fn misbehaviour_checks(State(state): State<ApiState>) -> Json<Value> {
-    let w = state.world.read().expect("world lock");
-    Json(checks_json(&w.pipeline.misbehaviour))
+async fn misbehaviour_checks(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let v = state
+        .world
+        .read(|w| checks_json(&w.pipeline.misbehaviour))
+        .await?;
+    Ok(Json(v))
 }
 
 /// `GET /api/v1/misbehaviour/checks/{kind}`: one check.
@@ -717,8 +785,11 @@ async fn misbehaviour_check(
     Path(kind): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let kind = check_kind(&kind)?;
-    let w = state.world.read().expect("world lock");
-    Ok(Json(check_json(&w.pipeline.misbehaviour, kind)))
+    let v = state
+        .world
+        .read(move |w| check_json(&w.pipeline.misbehaviour, kind))
+        .await?;
+    Ok(Json(v))
 }
 
 /// `PUT /api/v1/misbehaviour/checks/{kind}` with `{"enabled": bool}`: switches a check on
@@ -743,11 +814,13 @@ async fn switch_misbehaviour_check(
             "give {\"enabled\": true} or {\"enabled\": false}".into()
         ));
     };
-    let check = {
-        let mut w = state.world.write().expect("world lock");
-        w.pipeline.misbehaviour.set_enabled(kind, enabled);
-        check_json(&w.pipeline.misbehaviour, kind)
-    };
+    let check = state
+        .world
+        .write(move |w| {
+            w.pipeline.misbehaviour.set_enabled(kind, enabled);
+            check_json(&w.pipeline.misbehaviour, kind)
+        })
+        .await?;
     tracing::info!(
         check = kind.as_str(),
         enabled,
@@ -863,10 +936,9 @@ fn apps_json(p: &roadcloud_pipeline::Pipeline) -> Vec<Value> {
         .collect()
 }
 
-async fn apps(State(state): State<ApiState>) -> Json<Value> {
-    let w = state.world.read().expect("world lock");
-    let list = apps_json(&w.pipeline);
-    Json(json!({"count": list.len(), "apps": list}))
+async fn apps(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let list = state.world.read(|w| apps_json(&w.pipeline)).await?;
+    Ok(Json(json!({"count": list.len(), "apps": list})))
 }
 
 fn find_app(p: &roadcloud_pipeline::Pipeline, name: &str) -> Result<Value, ApiError> {
@@ -884,8 +956,11 @@ async fn app(
     State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let w = state.world.read().expect("world lock");
-    find_app(&w.pipeline, &id).map(Json)
+    state
+        .world
+        .read(move |w| find_app(&w.pipeline, &id))
+        .await?
+        .map(Json)
 }
 
 /// `PUT /api/v1/apps/{id}` with `{"enabled": bool, "params": {...}}`, either optional.
@@ -911,14 +986,21 @@ async fn configure_app(
         Some(Value::Bool(b)) => Some(*b),
         Some(x) => return Err(bad(format!("enabled must be true or false, not {x}"))),
     };
-    let mut w = state.world.write().expect("world lock");
-    find_app(&w.pipeline, &id)?;
-    w.pipeline
-        .apps
-        .configure(&id, enabled, o.get("params"))
-        .map_err(bad)?;
-    let app = find_app(&w.pipeline, &id)?;
-    drop(w);
+    let params = o.get("params").cloned();
+    let app = {
+        let id = id.clone();
+        state
+            .world
+            .write(move |w| {
+                find_app(&w.pipeline, &id)?;
+                w.pipeline
+                    .apps
+                    .configure(&id, enabled, params.as_ref())
+                    .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+                find_app(&w.pipeline, &id)
+            })
+            .await??
+    };
     tracing::info!(
         app = id,
         enabled = app["enabled"].as_bool(),

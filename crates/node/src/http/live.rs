@@ -251,18 +251,27 @@ pub async fn handler(
     ws.on_upgrade(move |socket| stream(socket, state, view))
 }
 
-async fn stream(mut socket: WebSocket, state: ApiState, view: View) {
-    // Subscribe before the snapshot, so nothing falls between the two.
-    let mut rx = state.live.sender(view).subscribe();
-    let snap = |state: &ApiState| -> String {
-        let w = state.world.read().expect("world lock");
-        snapshot(&w.pipeline, now_millis(), view)
-    };
-    if socket
-        .send(Message::Text(snap(&state).into()))
+/// A subscription to the live feed and a snapshot of the world, taken together in the
+/// world stage: the updates the stage sends next follow this snapshot, none falls between.
+async fn subscribe(
+    state: &ApiState,
+    view: View,
+) -> Result<(broadcast::Receiver<Arc<str>>, String), crate::stages::Stopped> {
+    let sender = state.live.sender(view).clone();
+    state
+        .world
+        .read(move |w| {
+            let rx = sender.subscribe();
+            (rx, snapshot(&w.pipeline, now_millis(), view))
+        })
         .await
-        .is_err()
-    {
+}
+
+async fn stream(mut socket: WebSocket, state: ApiState, view: View) {
+    let Ok((mut rx, first)) = subscribe(&state, view).await else {
+        return;
+    };
+    if socket.send(Message::Text(first.into())).await.is_err() {
         return;
     }
     loop {
@@ -270,7 +279,13 @@ async fn stream(mut socket: WebSocket, state: ApiState, view: View) {
             msg = rx.recv() => {
                 let text: Arc<str> = match msg {
                     Ok(t) => t,
-                    Err(RecvError::Lagged(_)) => snap(&state).into(),
+                    Err(RecvError::Lagged(_)) => match subscribe(&state, view).await {
+                        Ok((fresh, snap)) => {
+                            rx = fresh;
+                            snap.into()
+                        }
+                        Err(_) => return,
+                    },
                     Err(RecvError::Closed) => return,
                 };
                 if socket.send(Message::Text(text.as_ref().into())).await.is_err() {

@@ -8,25 +8,22 @@ pub(crate) mod series;
 pub(crate) mod views;
 pub(crate) mod web;
 
-use crate::node::SharedWorld;
+use crate::stages::WorldRef;
 use roadcloud_access::Exposure;
 use roadcloud_admission::Security;
 use roadcloud_broker::BrokerStats;
 use roadcloud_store::{Registry, Store};
-use series::Series;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// What the HTTP handlers share.
 #[derive(Clone)]
 pub(crate) struct ApiState {
-    /// The live world.
-    pub world: SharedWorld,
+    /// The live world, in the world stage.
+    pub world: WorldRef,
     /// The store.
     pub store: Arc<Store>,
     /// The live feed: every 100 ms, what changed, as JSON text, in each view.
     pub live: live::Feeds,
-    /// The last ten minutes' rates and latency, a sample a second.
-    pub series: Arc<Mutex<Series>>,
     /// How the platform is reachable (shown by the API and the web map).
     pub exposure: Exposure,
     /// The device registry, operator accounts and the audit log.
