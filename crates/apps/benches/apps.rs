@@ -5,6 +5,8 @@
 //! - `evaluate_all/N`: one full re-evaluation (scene built, every application run);
 //! - `update_and_evaluate/N`: one world update as `serve` runs it: one vehicle's BSM through
 //!   the pipeline, then the applications over the tile it changed, through the gate.
+//!
+//! With mimalloc, the allocator `roadcloud serve` runs with.
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -14,6 +16,10 @@ use roadcloud_pipeline::{Pipeline, PipelineConfig};
 use roadcloud_sim::messages::{VehicleState, bsm};
 use roadcloud_transport::{DeviceId, DeviceKind, Frame, MessageKind, Topic, Transport};
 use roadcloud_world::{Point, TileId};
+
+// The allocator `roadcloud serve` runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn frame(topic: String, m: MessageFrame, now: i64) -> Frame {
     Frame {

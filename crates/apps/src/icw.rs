@@ -34,6 +34,7 @@ use roadcloud_world::Turn;
 use roadcloud_world::paths::Path;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 /// Headings more than about 150 degrees apart are oncoming: cos 150°.
 const ONCOMING_COS: f64 = 0.866;
@@ -185,26 +186,38 @@ fn turns(path: &Path) -> bool {
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
     let max_cos = p.min_angle_deg.to_radians().cos();
     let moving = |rv: &SceneParticipant| rv.is_vehicle() && rv.speed_mps >= p.min_speed_mps;
-    for (hv, target) in scene.targets() {
+    // Each participant's path, worked out once for all the pairs it is in (a heading line
+    // costs a sine, a cosine and an allocation; a tile of 100 vehicles has thousands of
+    // pairs). Boxed, so the slots of a big scene evaluated for one target cost little.
+    type Slot<'s> = OnceCell<Option<Box<(Cow<'s, Path>, bool)>>>;
+    let paths: Vec<Slot> = scene.participants.iter().map(|_| OnceCell::new()).collect();
+    let path = |i: usize| {
+        paths[i]
+            .get_or_init(|| path_of(p, scene, &scene.participants[i]).map(Box::new))
+            .as_deref()
+    };
+    for (h, hv, target) in scene.targets_indexed() {
         if !moving(hv) {
             continue;
         }
-        let Some((hv_path, hv_mapped)) = path_of(p, scene, hv) else {
+        let Some((hv_path, hv_mapped)) = path(h) else {
             continue;
         };
-        for rv in scene.around_where(hv, p.range_m, moving) {
-            let Some((rv_path, rv_mapped)) = path_of(p, scene, rv) else {
+        let hv_mapped = *hv_mapped;
+        for (r, rv) in scene.around_indexed_where(hv, p.range_m, moving) {
+            let Some((rv_path, rv_mapped)) = path(r) else {
                 continue;
             };
+            let rv_mapped = *rv_mapped;
             // Two paths that do not turn, heading the same way or opposite ways, do not cross:
             // a cheap test that spares most pairs the walk along both paths.
-            if !turns(&hv_path)
-                && !turns(&rv_path)
+            if !turns(hv_path)
+                && !turns(rv_path)
                 && hv.heading_cos(rv).is_some_and(|c| c.abs() > max_cos)
             {
                 continue;
             }
-            let Some(m) = hv_path.meets(&rv_path) else {
+            let Some(m) = hv_path.meets(rv_path) else {
                 continue;
             };
             if !m.merge && m.angle_deg < p.min_angle_deg {

@@ -646,9 +646,15 @@ impl<'a> Scene<'a> {
 
     /// The participants an advisory goes to this time, with their vehicle ids.
     pub fn targets(&self) -> impl Iterator<Item = (&SceneParticipant<'a>, [u8; 8])> {
+        self.targets_indexed().map(|(_, p, id)| (p, id))
+    }
+
+    /// As [`targets`](Self::targets), each with its index in `participants` (for what an
+    /// application works out once per participant).
+    pub fn targets_indexed(&self) -> impl Iterator<Item = (usize, &SceneParticipant<'a>, [u8; 8])> {
         self.targets.iter().filter_map(|&i| {
             let p = &self.participants[i as usize];
-            p.target().map(|id| (p, id))
+            p.target().map(|id| (i as usize, p, id))
         })
     }
 
@@ -660,6 +666,16 @@ impl<'a> Scene<'a> {
         range_m: f64,
         keep: impl Fn(&SceneParticipant<'a>) -> bool + 's,
     ) -> impl Iterator<Item = &'s SceneParticipant<'a>> {
+        self.around_indexed_where(hv, range_m, keep).map(|(_, p)| p)
+    }
+
+    /// As [`around_where`](Self::around_where), each with its index in `participants`.
+    pub fn around_indexed_where<'s>(
+        &'s self,
+        hv: &'s SceneParticipant<'a>,
+        range_m: f64,
+        keep: impl Fn(&SceneParticipant<'a>) -> bool + 's,
+    ) -> impl Iterator<Item = (usize, &'s SceneParticipant<'a>)> {
         let r2 = range_m * range_m;
         let (lo, hi) = (
             cell_of(Point {
@@ -673,8 +689,8 @@ impl<'a> Scene<'a> {
         );
         self.grid
             .within(lo, hi)
-            .map(|i| &self.participants[i as usize])
-            .filter(move |p| {
+            .map(|i| (i as usize, &self.participants[i as usize]))
+            .filter(move |(_, p)| {
                 keep(p) && p.track.id != hv.track.id && p.position.distance2_to(hv.position) <= r2
             })
     }

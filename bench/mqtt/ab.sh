@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# This build's `roadcloud serve` against a baseline build, in alternating rounds on this
+# machine (it is noisy: a ratio from rounds side by side, never a figure from another day).
+#
+#   BASE_REV=ed24ca2 bench/mqtt/ab.sh                      # 5,000 vehicles, 15 s, 2 rounds
+#   BASE_REV=ed24ca2 RATES="1000 5000" ROUNDS=3 SECONDS_EACH=20 bench/mqtt/ab.sh
+#   BASE=/path/to/roadcloud bench/mqtt/ab.sh --no-apps     # a baseline binary at hand
+#
+# BASE_REV builds that revision (git worktree, with PROFILE: release, or ci for a quicker
+# look) into target/ab-base; extra arguments go to `roadcloud serve` of both. The load is `roadcloud
+# bench` (this build's): N vehicles publishing UPER BSMs at 10 Hz and 20 RSUs publishing
+# RSM and SPAT at 10 Hz, QoS 0; each row is one serve, fresh, with the applications on
+# unless --no-apps is given.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=common.sh
+source bench/mqtt/common.sh
+if [ -n "${BASE_REV:-}" ]; then
+  base_dir=target/ab-base
+  if [ ! -d "$base_dir/src" ]; then
+    rm -rf "$base_dir/src"
+    git worktree add -f --detach "$base_dir/src" "$BASE_REV" >/dev/null
+  else
+    git -C "$base_dir/src" checkout -q --detach "$BASE_REV"
+  fi
+  (cd "$base_dir/src" && CARGO_TARGET_DIR="$PWD/../target" cargo build --profile "$profile" -q -p roadcloud)
+  BASE="$base_dir/target/$profile/roadcloud"
+fi
+: "${BASE:?give BASE=path/to/roadcloud or BASE_REV=git-revision}"
+seconds=${SECONDS_EACH:-15}
+serve_args=()
+for a in "$@"; do serve_args+=("$a"); done
+results=()
+for vehicles in ${RATES:-5000}; do
+  for round in $(seq "${ROUNDS:-2}"); do
+    for which in base this; do
+      if [ "$which" = base ]; then server=$BASE; else server=$bin; fi
+      mqtt=$(free_port); http=$(free_port)
+      "$server" serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
+        --udp-listen off --data-dir "$work/data-$which-$vehicles-$round" "${serve_args[@]}" \
+        >"$work/serve.log" 2>&1 &
+      pid=$!; pids+=("$pid"); wait_port "$http"
+      results+=("$($bin bench --broker "mqtt://127.0.0.1:$mqtt" --api "http://127.0.0.1:$http" \
+        --vehicles "$vehicles" --seconds "$seconds" --label "$which-r$round" --json --quiet)")
+      stop "$pid"
+    done
+  done
+done
+printf '%s\n' "${results[@]}" | tee "${RESULTS_JSON:-/dev/null}" | python3 bench/mqtt/table.py
