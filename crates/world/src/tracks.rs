@@ -121,6 +121,8 @@ pub struct Track {
     pub sources: Vec<(SourceKey, Observation)>,
     /// The tile its position lies in.
     pub tile: TileId,
+    /// The cell of [`Tracks::near`]'s index its position lies in.
+    near_cell: NearCell,
     /// The lane it drives in, when MAP knows one there (see [`crate::lanes`]).
     pub lane: Option<LaneMatch>,
     /// The lane it drove in last: in an intersection, where no lane is matched, the lane it
@@ -369,6 +371,10 @@ pub struct Tracks {
     by_source: HashMap<SourceKey, TrackId>,
     by_vehicle: HashMap<[u8; 8], TrackId>,
     by_tile: std::collections::HashMap<TileId, Vec<TrackId>, foldhash::fast::RandomState>,
+    /// The tracks by cells of [`NEAR_CELL_M`]: what lies within a few metres or tens of
+    /// metres (misbehaviour's neighbours, association, pseudonym changes) is found among
+    /// the tracks of a few cells instead of a tile's hundreds.
+    by_cell: std::collections::HashMap<NearCell, Vec<TrackId>, foldhash::fast::RandomState>,
     /// Tracks merged into others or forgotten since the last [`Tracks::expire`].
     gone: Vec<TrackId>,
     next_id: u64,
@@ -422,9 +428,38 @@ impl Tracks {
 
     /// The tracks within `radius_m` of `p` (at their last reported position).
     pub fn near(&self, p: Point, radius_m: f64) -> impl Iterator<Item = &Track> {
-        self.grid
-            .tiles_near(p, radius_m)
-            .flat_map(move |t| self.in_tile(t))
+        let (lo, hi) = (
+            near_cell(Point {
+                east_m: p.east_m - radius_m,
+                north_m: p.north_m - radius_m,
+            }),
+            near_cell(Point {
+                east_m: p.east_m + radius_m,
+                north_m: p.north_m + radius_m,
+            }),
+        );
+        // A wide search is cheaper by tiles than by a great many cells, most of them empty.
+        let by_cells = (hi.0 - lo.0 + 1) * (hi.1 - lo.1 + 1) <= MAX_NEAR_CELLS;
+        let cells = by_cells
+            .then(|| {
+                (lo.1..=hi.1)
+                    .flat_map(move |n| (lo.0..=hi.0).map(move |e| (e, n)))
+                    .filter_map(|c| self.by_cell.get(&c))
+                    .flatten()
+                    .filter_map(|id| self.tracks.get(id))
+            })
+            .into_iter()
+            .flatten();
+        let tiles = (!by_cells)
+            .then(|| {
+                self.grid
+                    .tiles_near(p, radius_m)
+                    .flat_map(move |t| self.in_tile(t))
+            })
+            .into_iter()
+            .flatten();
+        cells
+            .chain(tiles)
             .filter(move |t| t.position.distance_to(p) <= radius_m)
     }
 
@@ -523,6 +558,8 @@ impl Tracks {
             created = true;
             let tile = self.grid.tile_of(o.position);
             self.by_tile.entry(tile).or_default().push(id);
+            let cell = near_cell(o.position);
+            self.by_cell.entry(cell).or_default().push(id);
             Track {
                 id,
                 vehicle: None,
@@ -537,6 +574,7 @@ impl Tracks {
                 updated_at: o.received_at,
                 sources: Vec::with_capacity(1),
                 tile,
+                near_cell: cell,
                 lane: None,
                 last_lane: None,
                 awaiting_apps: false,
@@ -569,9 +607,14 @@ impl Tracks {
         track.trail.push(at);
         let roadside_only = !track.self_reported();
         let tile = self.grid.tile_of(track.position);
+        let cell = near_cell(track.position);
+        let old_cell = std::mem::replace(&mut track.near_cell, cell);
         if tile != track.tile {
             let old = std::mem::replace(&mut track.tile, tile);
             self.move_tile(id, old, tile);
+        }
+        if cell != old_cell {
+            move_id(&mut self.by_cell, id, old_cell, cell);
         }
         // A roadside-only track may be a participant another track already follows (the
         // RSU saw it before its own BSMs arrived, or before another RSU did): once the two
@@ -644,15 +687,20 @@ impl Tracks {
         Some(id)
     }
 
-    /// Puts a track in the tile its position now lies in.
+    /// Puts a track in the tile and the cell its position now lies in.
     fn retile(&mut self, id: TrackId) {
         let Some(track) = self.tracks.get_mut(&id) else {
             return;
         };
         let tile = self.grid.tile_of(track.position);
+        let cell = near_cell(track.position);
+        let old_cell = std::mem::replace(&mut track.near_cell, cell);
         if tile != track.tile {
             let old = std::mem::replace(&mut track.tile, tile);
             self.move_tile(id, old, tile);
+        }
+        if cell != old_cell {
+            move_id(&mut self.by_cell, id, old_cell, cell);
         }
     }
 
@@ -675,6 +723,7 @@ impl Tracks {
         }
         let a = self.tracks.remove(&from).expect("present");
         self.remove_from_tile(from, a.tile);
+        remove_id(&mut self.by_cell, from, a.near_cell);
         for (k, _) in &a.sources {
             if matches!(k, SourceKey::Roadside { .. }) {
                 self.by_source.insert(*k, into);
@@ -694,19 +743,11 @@ impl Tracks {
     }
 
     fn move_tile(&mut self, id: TrackId, from: TileId, to: TileId) {
-        self.remove_from_tile(id, from);
-        self.by_tile.entry(to).or_default().push(id);
+        move_id(&mut self.by_tile, id, from, to);
     }
 
     fn remove_from_tile(&mut self, id: TrackId, tile: TileId) {
-        if let Some(ids) = self.by_tile.get_mut(&tile) {
-            if let Some(i) = ids.iter().position(|x| *x == id) {
-                ids.swap_remove(i);
-            }
-            if ids.is_empty() {
-                self.by_tile.remove(&tile);
-            }
-        }
+        remove_id(&mut self.by_tile, id, tile);
     }
 
     fn nearest_gated(&self, o: &Observation) -> Option<TrackId> {
@@ -757,9 +798,10 @@ impl Tracks {
             t.vehicle = None;
         }
         if t.sources.is_empty() {
-            let tile = t.tile;
+            let (tile, cell) = (t.tile, t.near_cell);
             self.tracks.remove(&id);
             self.remove_from_tile(id, tile);
+            remove_id(&mut self.by_cell, id, cell);
             self.by_source.retain(|_, x| *x != id);
             self.gone.push(id);
         } else {
@@ -781,22 +823,20 @@ impl Tracks {
             let before = t.sources.len();
             t.sources.retain(|(_, o)| now - o.received_at <= ttl);
             if t.sources.is_empty() {
-                gone.push((t.id, t.tile));
+                gone.push((t.id, t.tile, t.near_cell));
             } else if t.sources.len() != before {
                 t.fuse();
-                let tile = self.grid.tile_of(t.position);
-                if tile != t.tile {
-                    moved.push((t.id, std::mem::replace(&mut t.tile, tile), tile));
-                }
+                moved.push(t.id);
             }
         }
-        for (id, from, to) in moved {
-            self.move_tile(id, from, to);
+        for id in moved {
+            self.retile(id);
         }
         let mut gone: Vec<TrackId> = gone
             .into_iter()
-            .map(|(id, tile)| {
+            .map(|(id, tile, cell)| {
                 self.remove_from_tile(id, tile);
+                remove_id(&mut self.by_cell, id, cell);
                 id
             })
             .collect();
@@ -811,6 +851,50 @@ impl Tracks {
         }
         gone.extend(merged);
         gone
+    }
+}
+
+/// The side of [`Tracks::near`]'s cells, metres: a misbehaviour check's few metres fall in
+/// one to four cells, association's and a pseudonym change's tens of metres in a handful.
+pub const NEAR_CELL_M: f64 = 32.0;
+
+/// A search spanning more cells than this goes by tiles (300 m by default: 100 cells each).
+const MAX_NEAR_CELLS: i32 = 64;
+
+/// A cell of [`NEAR_CELL_M`] (east, north) in the local frame.
+type NearCell = (i32, i32);
+
+fn near_cell(p: Point) -> NearCell {
+    (
+        (p.east_m / NEAR_CELL_M).floor() as i32,
+        (p.north_m / NEAR_CELL_M).floor() as i32,
+    )
+}
+
+/// Moves `id` from one key's list to another's in an index of tracks by place.
+fn move_id<K: std::hash::Hash + Eq>(
+    index: &mut std::collections::HashMap<K, Vec<TrackId>, foldhash::fast::RandomState>,
+    id: TrackId,
+    from: K,
+    to: K,
+) {
+    remove_id(index, id, from);
+    index.entry(to).or_default().push(id);
+}
+
+/// Takes `id` out of `key`'s list in an index of tracks by place (and the list, once empty).
+fn remove_id<K: std::hash::Hash + Eq>(
+    index: &mut std::collections::HashMap<K, Vec<TrackId>, foldhash::fast::RandomState>,
+    id: TrackId,
+    key: K,
+) {
+    if let Some(ids) = index.get_mut(&key) {
+        if let Some(i) = ids.iter().position(|x| *x == id) {
+            ids.swap_remove(i);
+        }
+        if ids.is_empty() {
+            index.remove(&key);
+        }
     }
 }
 

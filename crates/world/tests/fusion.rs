@@ -298,3 +298,72 @@ fn a_vehicle_forgotten_leaves_its_track_to_the_roadside_or_ends_it() {
     assert_eq!(tracks.expire(T0 + 100), vec![alone]);
     assert_eq!(tracks.len(), 1);
 }
+
+/// `Tracks::near` finds exactly the tracks within the radius, by cells for a small search
+/// and by tiles for a wide one, while the tracks move across cells and tiles, and after
+/// some of them expire.
+#[test]
+fn near_finds_exactly_the_tracks_within_the_radius_as_they_move() {
+    let mut tracks = Tracks::new(TrackConfig::default());
+    // 200 vehicles on a 20 x 10 grid 23 m apart (cells are 32 m, tiles 300 m), each
+    // reporting twice, the second time 41 m further east and 17 m north.
+    let place = |i: usize, step: f64| {
+        (
+            -220.0 + (i % 20) as f64 * 23.0 + step * 41.0,
+            -110.0 + (i / 20) as f64 * 23.0 + step * 17.0,
+        )
+    };
+    for step in [0.0, 1.0] {
+        for i in 0..200 {
+            let (e, n) = place(i, step);
+            let t = T0 + (step as i64) * 500;
+            tracks.update(bsm_of(i as u16, e, n, t));
+        }
+    }
+    // The second half report again, 10 m on; 50 newcomers appear; the first half, silent,
+    // expire.
+    for i in 100..200 {
+        let (e, n) = place(i, 1.0);
+        tracks.update(bsm_of(i as u16, e + 10.0, n, T0 + 1_500));
+    }
+    for i in 0..50 {
+        let (e, n) = place(i, 1.0);
+        tracks.update(bsm_of(1_000 + i as u16, e + 3.0, n - 5.0, T0 + 1_600));
+    }
+    let gone = tracks.expire(T0 + 1_600 + 20);
+    assert_eq!((gone.len(), tracks.len()), (100, 150));
+    let mut searches = 0;
+    for (pe, pn) in [(0.0, 0.0), (-150.5, 33.3), (95.0, -64.0), (301.0, 299.0)] {
+        for radius in [0.5, 3.0, 31.9, 64.0, 130.0, 400.0] {
+            let p = Point {
+                east_m: pe,
+                north_m: pn,
+            };
+            let mut found: Vec<u64> = tracks.near(p, radius).map(|t| t.id.0).collect();
+            let mut expected: Vec<u64> = tracks
+                .iter()
+                .filter(|t| t.position.distance_to(p) <= radius)
+                .map(|t| t.id.0)
+                .collect();
+            found.sort_unstable();
+            expected.sort_unstable();
+            assert_eq!(found, expected, "near ({pe}, {pn}) within {radius} m");
+            searches += usize::from(!expected.is_empty());
+        }
+    }
+    assert!(searches > 10, "most searches find something: {searches}");
+}
+
+/// A vehicle `v` (two octets of id) reporting itself at (east, north) at `t`.
+fn bsm_of(v: u16, east: f64, north: f64, t: i64) -> Observation {
+    let [a, b] = v.to_be_bytes();
+    obs(
+        ObservationSource::SelfReport {
+            vehicle: [a, b, 0, 0, 0, 0, 0, 1],
+        },
+        east,
+        north,
+        motion(10.0, 0.0),
+        t,
+    )
+}
