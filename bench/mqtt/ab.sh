@@ -18,7 +18,6 @@ source bench/mqtt/common.sh
 if [ -n "${BASE_REV:-}" ]; then
   base_dir=target/ab-base
   if [ ! -d "$base_dir/src" ]; then
-    rm -rf "$base_dir/src"
     git worktree add -f --detach "$base_dir/src" "$BASE_REV" >/dev/null
   else
     git -C "$base_dir/src" checkout -q --detach "$BASE_REV"
