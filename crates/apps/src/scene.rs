@@ -74,6 +74,9 @@ pub struct SceneParticipant<'a> {
     dir: Option<(f64, f64)>,
     /// Its path along MAP lanes, computed when an application first asks ([`Scene::path`]).
     path: std::sync::OnceLock<Option<Path>>,
+    /// The box (south-west, north-east corners) around the path it took and where it is,
+    /// computed when [`on_path_of`] first asks: most of the places asked about lie outside.
+    trail_box: std::sync::OnceLock<(Point, Point)>,
     /// When the scene's instant is, for prediction.
     now: Millis,
 }
@@ -282,6 +285,27 @@ pub const PATH_REACH: f64 = 2.0;
 /// [`Trail`]: roadcloud_world::Trail
 pub fn on_path_of(p: Point, rv: &SceneParticipant, tolerance_m: f64) -> bool {
     let path = || rv.track.trail.points().chain(std::iter::once(rv.position));
+    let (sw, ne) = *rv.trail_box.get_or_init(|| {
+        path().fold((rv.position, rv.position), |(sw, ne), q| {
+            (
+                Point {
+                    east_m: sw.east_m.min(q.east_m),
+                    north_m: sw.north_m.min(q.north_m),
+                },
+                Point {
+                    east_m: ne.east_m.max(q.east_m),
+                    north_m: ne.north_m.max(q.north_m),
+                },
+            )
+        })
+    });
+    if p.east_m < sw.east_m - tolerance_m
+        || p.east_m > ne.east_m + tolerance_m
+        || p.north_m < sw.north_m - tolerance_m
+        || p.north_m > ne.north_m + tolerance_m
+    {
+        return false;
+    }
     path().zip(path().skip(1)).any(|(a, b)| {
         let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
         let len2 = de * de + dn * dn;
@@ -809,6 +833,7 @@ fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a>
         own,
         dir,
         path: std::sync::OnceLock::new(),
+        trail_box: std::sync::OnceLock::new(),
         now,
     }
 }
