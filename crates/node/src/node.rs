@@ -122,8 +122,8 @@ impl Node {
         // without limit.
         let (frames_tx, frames_rx) = mpsc::channel::<Frame>(16_384);
         let tls = config.tls_files();
-        let mut broker = None;
-        let mut ingress = Vec::new();
+        // From here on, what runs is stopped again if a later step fails.
+        let mut running = Running::default();
         let downlinks: Option<Box<dyn Downlinks>> = match (&config.broker, config.mqtt_listen.0) {
             (Some(url), _) => {
                 let client_tls =
@@ -137,7 +137,7 @@ impl Node {
                     .await
                     .context("cannot use the external MQTT broker")?;
                 tracing::info!("reading uplinks from the MQTT broker at {url}");
-                ingress.push(b.uplinks());
+                running.ingress.push(b.uplinks());
                 Some(Box::new(b))
             }
             (None, Some(listen)) => {
@@ -171,7 +171,7 @@ impl Node {
                     "MQTT"
                 };
                 tracing::info!("{scheme} listening on {}", b.local_addr());
-                broker = Some(b.clone());
+                running.broker = Some(b.clone());
                 Some(Box::new(b))
             }
             (None, None) => None,
@@ -187,7 +187,7 @@ impl Node {
                 })?;
             tracing::info!("UDP listening on {}", listening.addr);
             udp = Some(listening.addr);
-            ingress.push(listening.task);
+            running.ingress.push(listening.task);
         } else {
             drop(frames_tx);
         }
@@ -203,6 +203,7 @@ impl Node {
         // A few ticks' records: beyond, the world stage waits for the disk.
         let (journal_tx, journal_rx) = mpsc::channel(16);
         let store_journal = tokio::spawn(stages::store_journal(journal_rx, writer));
+        running.stages.push(store_journal.abort_handle());
         // Advisories go out on the vehicles' downlinks as soon as the world stage finds
         // them.
         let (stage, world) = WorldStage::new(
@@ -220,6 +221,7 @@ impl Node {
         );
         let (stop_world, world_stopped) = watch::channel(false);
         let world_stage = tokio::spawn(stage.run(world_stopped));
+        running.stages.push(world_stage.abort_handle());
         background.spawn(reload::retain(
             store.clone(),
             (config.retention_hours * 3_600_000.0) as i64,
@@ -244,7 +246,7 @@ impl Node {
             exposure,
             registry,
             auth_required: tls.is_some(),
-            broker: broker.as_ref().map(|b| b.stats().clone()),
+            broker: running.broker.as_ref().map(|b| b.stats().clone()),
             logins: Arc::default(),
             security,
         };
@@ -297,6 +299,7 @@ impl Node {
                 servers.spawn(async move { server.await.context("the HTTP server failed") });
             }
         }
+        let (broker, ingress) = running.started();
         Ok(NodeHandle {
             bound: Bound {
                 mqtt: broker.as_ref().map(BrokerHandle::local_addr),
@@ -316,6 +319,40 @@ impl Node {
             background,
             store_thread,
         })
+    }
+}
+
+/// What [`Node::start`] has set running: stopped again when a later step fails (the guard
+/// is dropped on the error's way out), so a start that fails leaves nothing listening.
+/// The background tasks and the servers are in `JoinSet`s, which abort theirs when
+/// dropped; decoding ends by itself once the ingress is gone.
+#[derive(Default)]
+struct Running {
+    /// The MQTT front end.
+    broker: Option<BrokerHandle>,
+    /// The UDP listener's and the external broker's readers.
+    ingress: Vec<AbortHandle>,
+    /// The world stage and the journal's writer.
+    stages: Vec<AbortHandle>,
+}
+
+impl Running {
+    /// Start succeeded: the front end and the ingress, for the node's handle to stop
+    /// in order.
+    fn started(mut self) -> (Option<BrokerHandle>, Vec<AbortHandle>) {
+        self.stages.clear();
+        (self.broker.take(), std::mem::take(&mut self.ingress))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(b) = &self.broker {
+            b.shutdown();
+        }
+        for task in self.ingress.iter().chain(&self.stages) {
+            task.abort();
+        }
     }
 }
 

@@ -91,3 +91,32 @@ async fn two_nodes_in_one_process_each_with_its_own_world_and_ports() {
         "stored: {status:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_that_fails_half_way_leaves_nothing_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    // The HTTP address is taken: start fails after MQTT and UDP are already listening.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    };
+    let (mqtt, udp) = (free(), free());
+    let config = NodeConfig {
+        mqtt_listen: ListenOrOff(Some(mqtt)),
+        udp_listen: ListenOrOff(Some(udp)),
+        http_listen: taken.local_addr().unwrap(),
+        ..config(dir.path())
+    };
+    let e = Node::start(config)
+        .await
+        .err()
+        .expect("the HTTP address is taken");
+    assert!(format!("{e:#}").contains("--http-listen"), "{e:#}");
+    // The ports are released once the aborted tasks are dropped, at their next poll.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    std::net::TcpListener::bind(mqtt).expect("MQTT stopped");
+    std::net::UdpSocket::bind(udp).expect("UDP stopped");
+}
