@@ -370,11 +370,11 @@ pub struct Tracks {
     tracks: HashMap<TrackId, Track>,
     by_source: HashMap<SourceKey, TrackId>,
     by_vehicle: HashMap<[u8; 8], TrackId>,
-    by_tile: std::collections::HashMap<TileId, Vec<TrackId>, foldhash::fast::RandomState>,
+    by_tile: PlaceIndex<TileId>,
     /// The tracks by cells of [`NEAR_CELL_M`]: what lies within a few metres or tens of
     /// metres (misbehaviour's neighbours, association, pseudonym changes) is found among
     /// the tracks of a few cells instead of a tile's hundreds.
-    by_cell: std::collections::HashMap<NearCell, Vec<TrackId>, foldhash::fast::RandomState>,
+    by_cell: PlaceIndex<NearCell>,
     /// Tracks merged into others or forgotten since the last [`Tracks::expire`].
     gone: Vec<TrackId>,
     next_id: u64,
@@ -606,16 +606,7 @@ impl Tracks {
         let at = track.position;
         track.trail.push(at);
         let roadside_only = !track.self_reported();
-        let tile = self.grid.tile_of(track.position);
-        let cell = near_cell(track.position);
-        let old_cell = std::mem::replace(&mut track.near_cell, cell);
-        if tile != track.tile {
-            let old = std::mem::replace(&mut track.tile, tile);
-            self.move_tile(id, old, tile);
-        }
-        if cell != old_cell {
-            move_id(&mut self.by_cell, id, old_cell, cell);
-        }
+        refile(&self.grid, &mut self.by_tile, &mut self.by_cell, track);
         // A roadside-only track may be a participant another track already follows (the
         // RSU saw it before its own BSMs arrived, or before another RSU did): once the two
         // pass the gates, they become one.
@@ -692,16 +683,7 @@ impl Tracks {
         let Some(track) = self.tracks.get_mut(&id) else {
             return;
         };
-        let tile = self.grid.tile_of(track.position);
-        let cell = near_cell(track.position);
-        let old_cell = std::mem::replace(&mut track.near_cell, cell);
-        if tile != track.tile {
-            let old = std::mem::replace(&mut track.tile, tile);
-            self.move_tile(id, old, tile);
-        }
-        if cell != old_cell {
-            move_id(&mut self.by_cell, id, old_cell, cell);
-        }
+        refile(&self.grid, &mut self.by_tile, &mut self.by_cell, track);
     }
 
     /// Moves every source of track `from` into track `into` and drops `from`, unless they
@@ -722,8 +704,7 @@ impl Tracks {
             return false;
         }
         let a = self.tracks.remove(&from).expect("present");
-        self.remove_from_tile(from, a.tile);
-        remove_id(&mut self.by_cell, from, a.near_cell);
+        self.unfile(&a);
         for (k, _) in &a.sources {
             if matches!(k, SourceKey::Roadside { .. }) {
                 self.by_source.insert(*k, into);
@@ -742,12 +723,10 @@ impl Tracks {
         true
     }
 
-    fn move_tile(&mut self, id: TrackId, from: TileId, to: TileId) {
-        move_id(&mut self.by_tile, id, from, to);
-    }
-
-    fn remove_from_tile(&mut self, id: TrackId, tile: TileId) {
-        remove_id(&mut self.by_tile, id, tile);
+    /// Takes a track that is gone out of the indexes by place.
+    fn unfile(&mut self, t: &Track) {
+        remove_id(&mut self.by_tile, t.id, t.tile);
+        remove_id(&mut self.by_cell, t.id, t.near_cell);
     }
 
     fn nearest_gated(&self, o: &Observation) -> Option<TrackId> {
@@ -798,10 +777,9 @@ impl Tracks {
             t.vehicle = None;
         }
         if t.sources.is_empty() {
-            let (tile, cell) = (t.tile, t.near_cell);
-            self.tracks.remove(&id);
-            self.remove_from_tile(id, tile);
-            remove_id(&mut self.by_cell, id, cell);
+            if let Some(t) = self.tracks.remove(&id) {
+                self.unfile(&t);
+            }
             self.by_source.retain(|_, x| *x != id);
             self.gone.push(id);
         } else {
@@ -823,7 +801,7 @@ impl Tracks {
             let before = t.sources.len();
             t.sources.retain(|(_, o)| now - o.received_at <= ttl);
             if t.sources.is_empty() {
-                gone.push((t.id, t.tile, t.near_cell));
+                gone.push(t.id);
             } else if t.sources.len() != before {
                 t.fuse();
                 moved.push(t.id);
@@ -832,17 +810,11 @@ impl Tracks {
         for id in moved {
             self.retile(id);
         }
-        let mut gone: Vec<TrackId> = gone
-            .into_iter()
-            .map(|(id, tile, cell)| {
-                self.remove_from_tile(id, tile);
-                remove_id(&mut self.by_cell, id, cell);
-                id
-            })
-            .collect();
         if !gone.is_empty() {
             for id in &gone {
-                self.tracks.remove(id);
+                if let Some(t) = self.tracks.remove(id) {
+                    self.unfile(&t);
+                }
             }
             let gone_set: std::collections::HashSet<TrackId, foldhash::fast::RandomState> =
                 gone.iter().copied().collect();
@@ -858,7 +830,8 @@ impl Tracks {
 /// one to four cells, association's and a pseudonym change's tens of metres in a handful.
 pub const NEAR_CELL_M: f64 = 32.0;
 
-/// A search spanning more cells than this goes by tiles (300 m by default: 100 cells each).
+/// A search spanning more cells than this goes by tiles (a default tile of 300 m spans about
+/// 90 cells).
 const MAX_NEAR_CELLS: i32 = 64;
 
 /// A cell of [`NEAR_CELL_M`] (east, north) in the local frame.
@@ -871,23 +844,37 @@ fn near_cell(p: Point) -> NearCell {
     )
 }
 
-/// Moves `id` from one key's list to another's in an index of tracks by place.
-fn move_id<K: std::hash::Hash + Eq>(
-    index: &mut std::collections::HashMap<K, Vec<TrackId>, foldhash::fast::RandomState>,
-    id: TrackId,
-    from: K,
-    to: K,
+/// Tracks by the place they lie in (a tile, a cell).
+type PlaceIndex<K> = std::collections::HashMap<K, Vec<TrackId>, foldhash::fast::RandomState>;
+
+/// Files `track` under the tile and the cell its position now lies in (after its position
+/// changed).
+fn refile(
+    grid: &TileGrid,
+    by_tile: &mut PlaceIndex<TileId>,
+    by_cell: &mut PlaceIndex<NearCell>,
+    track: &mut Track,
 ) {
+    let tile = grid.tile_of(track.position);
+    if tile != track.tile {
+        let old = std::mem::replace(&mut track.tile, tile);
+        move_id(by_tile, track.id, old, tile);
+    }
+    let cell = near_cell(track.position);
+    if cell != track.near_cell {
+        let old = std::mem::replace(&mut track.near_cell, cell);
+        move_id(by_cell, track.id, old, cell);
+    }
+}
+
+/// Moves `id` from one key's list to another's in an index of tracks by place.
+fn move_id<K: std::hash::Hash + Eq>(index: &mut PlaceIndex<K>, id: TrackId, from: K, to: K) {
     remove_id(index, id, from);
     index.entry(to).or_default().push(id);
 }
 
 /// Takes `id` out of `key`'s list in an index of tracks by place (and the list, once empty).
-fn remove_id<K: std::hash::Hash + Eq>(
-    index: &mut std::collections::HashMap<K, Vec<TrackId>, foldhash::fast::RandomState>,
-    id: TrackId,
-    key: K,
-) {
+fn remove_id<K: std::hash::Hash + Eq>(index: &mut PlaceIndex<K>, id: TrackId, key: K) {
     if let Some(ids) = index.get_mut(&key) {
         if let Some(i) = ids.iter().position(|x| *x == id) {
             ids.swap_remove(i);
