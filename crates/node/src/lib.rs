@@ -28,4 +28,4 @@ mod reload;
 mod stages;
 
 pub use config::{ListenOrOff, NodeConfig, VerifyPolicy};
-pub use node::{Bound, Node, NodeHandle, World, map_address};
+pub use node::{Bound, Node, NodeHandle, World, reachable};

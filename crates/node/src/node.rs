@@ -16,7 +16,7 @@ use roadcloud_security::trust::TrustStore;
 use roadcloud_store::{Registry, Store};
 use roadcloud_transport::mqtt::ExternalBroker;
 use roadcloud_transport::{Downlinks, Frame, now_millis};
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -494,14 +494,18 @@ fn road_network(pipeline: &mut Pipeline, path: &Path) -> Result<usize> {
     Ok(nodes.len())
 }
 
-/// The web map's address for a listen address: a wildcard is reached on the loopback.
-pub fn map_address(listen: SocketAddr, tls: bool) -> String {
-    let host = match listen.ip() {
-        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_string(),
-        ip if ip.is_unspecified() => "[::1]".to_string(),
-        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
-        ip => ip.to_string(),
-    };
+/// The web map's address for a listen address.
+fn map_address(listen: SocketAddr, tls: bool) -> String {
     let scheme = if tls { "https" } else { "http" };
-    format!("{scheme}://{host}:{}/", listen.port())
+    format!("{scheme}://{}/", reachable(listen))
+}
+
+/// Where a client on this machine reaches a listen address: a wildcard (`0.0.0.0`, `::`)
+/// on the loopback.
+pub fn reachable(listen: SocketAddr) -> SocketAddr {
+    match listen.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => (Ipv4Addr::LOCALHOST, listen.port()).into(),
+        ip if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, listen.port()).into(),
+        _ => listen,
+    }
 }

@@ -114,13 +114,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         // to the external broker.
         let broker = match (&config.broker, node.bound().mqtt) {
             (Some(url), _) => parse_broker_url(url)?,
-            (None, Some(a)) => (a.ip().to_string(), a.port()),
+            (None, Some(a)) => {
+                let a = roadcloud_node::reachable(a);
+                (a.ip().to_string(), a.port())
+            }
             (None, None) => unreachable!("checked above: MQTT listens or a broker is given"),
-        };
-        let broker = match broker {
-            (host, port) if host == "0.0.0.0" => ("127.0.0.1".to_string(), port),
-            (host, port) if host == "::" => ("::1".to_string(), port),
-            b => b,
         };
         let simulation = tokio::spawn(simulate(broker, zone, attacks, keys, until));
         println!(
