@@ -5,9 +5,12 @@
 #   BASE_REV=ed24ca2 bench/mqtt/ab.sh                      # 5,000 vehicles, 15 s, 2 rounds
 #   BASE_REV=ed24ca2 RATES="1000 5000" ROUNDS=3 SECONDS_EACH=20 bench/mqtt/ab.sh
 #   BASE=/path/to/roadcloud bench/mqtt/ab.sh --no-apps     # a baseline binary at hand
+#   BASE=target/ci/roadcloud BASE_ARGS="--workers 1" THIS_ARGS="--workers 2" PROFILE=ci bench/mqtt/ab.sh
+#                                                        # one build, two settings
 #
 # BASE_REV builds that revision (git worktree, with PROFILE: release, or ci for a quicker
-# look) into target/ab-base; extra arguments go to `roadcloud serve` of both. The load is `roadcloud
+# look) into target/ab-base; extra arguments go to `roadcloud serve` of both, BASE_ARGS and
+# THIS_ARGS to one side's only. The load is `roadcloud
 # bench` (this build's): N vehicles publishing UPER BSMs at 10 Hz and 20 RSUs publishing
 # RSM and SPAT at 10 Hz, QoS 0; each row is one serve, fresh, with the applications on
 # unless --no-apps is given.
@@ -33,10 +36,10 @@ results=()
 for vehicles in ${RATES:-5000}; do
   for round in $(seq "${ROUNDS:-2}"); do
     for which in base this; do
-      if [ "$which" = base ]; then server=$BASE; else server=$bin; fi
+      if [ "$which" = base ]; then server=$BASE; side_args=${BASE_ARGS:-}; else server=$bin; side_args=${THIS_ARGS:-}; fi
       mqtt=$(free_port); http=$(free_port)
       "$server" serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
-        --udp-listen off --data-dir "$work/data-$which-$vehicles-$round" "${serve_args[@]}" \
+        --udp-listen off --data-dir "$work/data-$which-$vehicles-$round" "${serve_args[@]}" $side_args \
         >"$work/serve.log" 2>&1 &
       pid=$!; pids+=("$pid"); wait_port "$http"
       results+=("$($bin bench --broker "mqtt://127.0.0.1:$mqtt" --api "http://127.0.0.1:$http" \

@@ -77,12 +77,12 @@ fn apps(c: &mut Criterion) {
     for n in [100, 1_000] {
         let (mut p, cars, now) = zone(n);
         let tile = TileId { east: 0, north: 0 };
-        assert_eq!(p.tracks.view(tile).own.len(), n, "every car in the tile");
+        assert_eq!(p.tracks().view(tile).own.len(), n, "every car in the tile");
         let registry = Registry::new();
         let mut out = Vec::new();
         g.bench_with_input(BenchmarkId::new("evaluate_all", n), &n, |b, _| {
             b.iter(|| {
-                let view = p.tracks.view(tile);
+                let view = p.tracks().view(tile);
                 let scene = Scene::new(
                     now,
                     &view,

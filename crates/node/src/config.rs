@@ -10,7 +10,7 @@ use clap::Args;
 use roadcloud_access::Listener;
 use roadcloud_admission::AdmissionConfig;
 use roadcloud_misbehaviour::Mode as MisbehaviourMode;
-use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig};
+use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig, ShardPlan};
 use roadcloud_tls::TlsFiles;
 use roadcloud_world::TrackConfig;
 use serde::{Deserialize, Serialize};
@@ -70,6 +70,15 @@ pub struct NodeConfig {
     /// border sees what lies beyond it.
     #[arg(long, default_value_t = 300.0)]
     pub mirror_margin_m: f64,
+    /// Tile shards: the tiles are dealt to this many shards, whose steps run side by side
+    /// on as many cores (docs/architecture.md#shards), 1 to 64. Default: one per core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: Option<u16>,
+    /// How many tile columns wide a shard's stripe is (stripes are dealt to the shards in
+    /// turn): wider stripes mirror fewer participants into neighbours, narrower ones spread a
+    /// small zone over more shards.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub shard_stripe_tiles: u16,
     /// Sustained messages per second per vehicle (RSUs get 50 times this).
     #[arg(long, default_value_t = 20.0)]
     pub rate_per_s: f64,
@@ -296,6 +305,14 @@ impl NodeConfig {
             misbehaviour: roadcloud_misbehaviour::DetectorConfig {
                 mode: self.misbehaviour,
                 ..Default::default()
+            },
+            shards: ShardPlan {
+                shards: self.workers.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, |n| {
+                        n.get().min(usize::from(ShardPlan::MAX_SHARDS)) as u16
+                    })
+                }),
+                stripe_tiles: self.shard_stripe_tiles,
             },
         }
     }

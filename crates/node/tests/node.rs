@@ -23,7 +23,7 @@ fn config(dir: &std::path::Path) -> NodeConfig {
 
 /// The number of participants in `node`'s world.
 async fn participants(node: &NodeHandle) -> usize {
-    node.world(|w| w.pipeline.tracks.len()).await.unwrap()
+    node.world(|w| w.pipeline.tracks().len()).await.unwrap()
 }
 
 /// An HTTP GET over a plain socket: the status code.

@@ -64,7 +64,7 @@ fn main() {
     }
     p.finish_batch(now * 1_000);
     let after = IN_USE.load(Ordering::Relaxed);
-    assert_eq!(p.tracks.len(), n);
+    assert_eq!(p.tracks().len(), n);
     println!(
         "{n} participants: {} bytes of heap in the world, {} bytes per participant \
          (tracks, indexes and admission's per-device state)",

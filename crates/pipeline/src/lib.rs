@@ -1,28 +1,33 @@
 //! The in-process pipeline: a [`Frame`] goes through admission and into the world model.
 //!
 //! ```text
-//! Frame -> Admission (decode, sender, time window, rate) -> observe -> Tracks / MAP / SPAT / RSI
+//! Frame -> Admission (decode, sender, time window, rate) -> misbehaviour -> route -> tile shards: Tracks
+//!                                                        \-> MAP / SPAT / RSI (zone-wide)
 //!                                                        \-> Journal (for the store and the live feed)
-//! evaluate: the tiles that changed -> Scene -> applications -> advisory gate -> advisories
-//!                                                                              \-> RSI relay -> RSU downlinks
+//! evaluate: each shard's tiles that changed -> Scene -> applications -> quarantine, advisory gate -> advisories
+//!                                                                                              \-> RSI relay -> RSU downlinks
 //! ```
 //!
-//! [`Pipeline`] holds everything one writer owns. It does no I/O and reads no clock except
-//! through the times it is given, so a benchmark or a test drives it exactly as the server does.
-//! What changed since the last look is kept in a [`Journal`] that the server drains to the
-//! store and to the live feed.
+//! [`Pipeline`] holds everything one writer owns: the state kept per device (admission,
+//! misbehaviour, the advisory gate) and zone-wide (MAP, SPAT, RSI, RSU positions), and the
+//! tile shards ([`shards`]), whose steps it runs side by side on every core. It does no I/O
+//! and reads no clock except through the times it is given, so a benchmark or a test drives
+//! it exactly as the server does. What changed since the last look is kept in a [`Journal`]
+//! that the server drains to the store and to the live feed.
 
 #![warn(missing_docs)]
 
 mod latency;
 mod relay;
+pub mod shards;
 
 pub use latency::LatencyHistogram;
 pub use relay::{RelayConfig, RsuDownlink};
+pub use shards::{ShardMessage, ShardPlan, ShardStats, ZoneTracks};
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection, Uplink};
 use roadcloud_apps::gate::AdvisoryGate;
-use roadcloud_apps::{Advisory, ParticipantId, Registry, Scene};
+use roadcloud_apps::{Advisory, ParticipantId, Registry};
 use roadcloud_csae::MessageFrame;
 use roadcloud_misbehaviour::{
     Around, Detector, DetectorConfig, Mode, QuarantineChange, Report, Verdict,
@@ -33,9 +38,10 @@ use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
 use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
 use roadcloud_world::signals::{SignalState, signals_from_spat};
 use roadcloud_world::{
-    LaneIndex, LocalFrame, Millis, ParticipantKind, Point, TileId, TrackConfig, TrackId, Tracks,
-    Update, observe_bsm, observe_psm, observe_rsm, units,
+    LaneIndex, LocalFrame, Millis, Point, TrackConfig, TrackId, observe_bsm, observe_psm,
+    observe_rsm, units,
 };
+use shards::{Shards, ZoneWide};
 use std::sync::Arc;
 /// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
 /// process, so no one can precompute colliding ids to slow a map down.
@@ -63,6 +69,8 @@ pub struct PipelineConfig {
     pub relay: RelayConfig,
     /// Misbehaviour detection.
     pub misbehaviour: DetectorConfig,
+    /// How the tiles are dealt to shards.
+    pub shards: ShardPlan,
 }
 
 impl Default for PipelineConfig {
@@ -77,6 +85,7 @@ impl Default for PipelineConfig {
             advisory_repeat_ms: 1_000,
             relay: RelayConfig::default(),
             misbehaviour: DetectorConfig::default(),
+            shards: ShardPlan::default(),
         }
     }
 }
@@ -189,15 +198,16 @@ const UNTRACKED_SEEN_WITHIN_M: f64 = 3.0;
 /// The key of an event: its RSU, whether event or sign, and its id there.
 pub type EventKey = ([u8; 8], EventKind, u8);
 
-/// Everything the pipeline's single writer owns.
+/// Everything the pipeline's single writer owns: the state kept per device and zone-wide,
+/// and the tile shards (see [`shards`]), whose steps it runs side by side.
 pub struct Pipeline {
     config: PipelineConfig,
     /// The zone's frame.
     pub frame: LocalFrame,
     /// Admission state and per-device statistics.
     pub admission: Admission,
-    /// The live tracks.
-    pub tracks: Tracks,
+    /// The tile shards, with the live tracks.
+    shards: Shards,
     /// Intersections from MAP.
     pub intersections: HashMap<NodeId, Intersection>,
     /// Their lanes, for lane matching.
@@ -221,11 +231,6 @@ pub struct Pipeline {
     pub rsus: HashMap<DeviceId, Point>,
     relay: relay::RsiRelay,
     downlinks: Vec<RsuDownlink>,
-    /// Vehicles that reported themselves since the applications last looked, by tile (each
-    /// once, however long the applications wait: the track's `awaiting_apps` flag).
-    dirty: HashMap<TileId, Vec<TrackId>>,
-    /// The tiles of `dirty`, in the order they first had a vehicle waiting, and since when.
-    dirty_order: std::collections::VecDeque<(TileId, Millis)>,
     journal: Journal,
     /// Generation times of the BSMs of the batch in progress.
     batch_generated: Vec<Millis>,
@@ -244,7 +249,7 @@ impl Pipeline {
             config,
             frame: LocalFrame::new(config.origin_lat, config.origin_lon),
             admission: Admission::new(config.admission),
-            tracks: Tracks::new(config.tracks),
+            shards: Shards::new(config.shards, config.tracks),
             intersections: HashMap::default(),
             lanes: LaneIndex::default(),
             signals: HashMap::default(),
@@ -258,8 +263,6 @@ impl Pipeline {
             rsus: HashMap::default(),
             relay: relay::RsiRelay::new(config.relay),
             downlinks: Vec::new(),
-            dirty: Default::default(),
-            dirty_order: Default::default(),
             journal: Journal::default(),
             batch_generated: Vec::new(),
             trust: Arc::new(TrustStore::new()),
@@ -279,14 +282,34 @@ impl Pipeline {
         &self.config
     }
 
-    /// Takes one frame: admits it and applies it, or counts its rejection.
+    /// The shards the tiles are dealt to.
+    pub fn shard_plan(&self) -> ShardPlan {
+        self.shards.plan
+    }
+
+    /// The live tracks, over every shard.
+    pub fn tracks(&self) -> ZoneTracks<'_> {
+        ZoneTracks::new(&self.shards)
+    }
+
+    /// Each shard's figures, in shard order.
+    pub fn shard_stats(&self) -> Vec<ShardStats> {
+        self.shards.stats()
+    }
+
+    /// Takes one frame: admits it and applies it, or counts its rejection (a batch of one:
+    /// the world shows it at once).
     pub fn ingest(&mut self, frame: &Frame) -> Result<(), Rejection> {
-        self.ingest_decoded(roadcloud_admission::decode(frame))
+        let r = self.ingest_decoded(roadcloud_admission::decode(frame));
+        self.apply_pending();
+        r
     }
 
     /// Takes one frame through [`roadcloud_admission::decode`] (the stateless half of
-    /// admission, which another thread may run): admits it and applies it, or counts its
-    /// rejection.
+    /// admission, which another thread may run): admits it, or counts its rejection. Its
+    /// observations reach the tracks at the end of the batch ([`Pipeline::finish_batch`]),
+    /// all shards side by side; until then, admission and misbehaviour detection see the
+    /// world as the batch found it.
     pub fn ingest_decoded(&mut self, decoded: Result<Decoded, Rejection>) -> Result<(), Rejection> {
         self.counters.received += 1;
         let decoded = decoded.inspect_err(|r| self.admission.count_anonymous(r))?;
@@ -314,12 +337,19 @@ impl Pipeline {
         }
     }
 
-    /// Ends a batch of [`ingest`](Self::ingest) calls at `now_us` (microseconds since the
-    /// epoch): what it applied is visible from now, so its latency is counted now.
+    /// Ends a batch of [`ingest_decoded`](Self::ingest_decoded) calls at `now_us`
+    /// (microseconds since the epoch): its observations reach the tracks, and what it
+    /// applied is visible from now, so its latency is counted now.
     pub fn finish_batch(&mut self, now_us: i64) {
+        self.apply_pending();
         for g in self.batch_generated.drain(..) {
             self.latency.record_us(now_us - g * 1_000);
         }
+    }
+
+    /// Applies the observations routed to the shards, and passes on what follows.
+    fn apply_pending(&mut self) {
+        self.shards.settle(&self.lanes);
     }
 
     fn apply(&mut self, mut a: Admitted) {
@@ -404,8 +434,8 @@ impl Pipeline {
     fn judge(&mut self, vehicle: [u8; 8], o: &roadcloud_world::Observation) -> Verdict {
         let t = self.misbehaviour.config().thresholds;
         let reach = t.overlap_m.max(1.0);
-        let neighbours = self
-            .tracks
+        let tracks = self.tracks();
+        let neighbours = tracks
             .near(o.position, reach)
             .filter(|n| n.vehicle != Some(vehicle))
             .map(|n| roadcloud_misbehaviour::Neighbour {
@@ -414,13 +444,12 @@ impl Pipeline {
                 at: n.at,
             })
             .collect();
-        let seen_by_roadside = match self.tracks.by_vehicle(vehicle) {
+        let seen_by_roadside = match tracks.by_vehicle(vehicle) {
             Some(track) => track.roadside_detected(),
             // Its reports move no track (it is quarantined, or new): whether a camera sees
             // something where it says it is. Else a quarantined vehicle, its track gone,
             // would be a phantom to the cameras that see it.
-            None => self
-                .tracks
+            None => tracks
                 .near(o.position, UNTRACKED_SEEN_WITHIN_M)
                 .any(|t| t.roadside_detected()),
         };
@@ -449,7 +478,7 @@ impl Pipeline {
             return true;
         };
         match vehicle {
-            Some(v) if self.tracks.by_vehicle(v).is_some() => {
+            Some(v) if self.tracks().by_vehicle(v).is_some() => {
                 self.unverified.insert(v, (a.topic.device, pending));
                 true
             }
@@ -482,7 +511,7 @@ impl Pipeline {
             let outcome = self.trust.complete(&pending);
             self.admission.settle(device, &outcome);
             if outcome.is_err() {
-                self.tracks.forget_vehicle(v);
+                self.shards.forget_vehicle(v);
                 failed.push(v);
                 holds = false;
             }
@@ -522,31 +551,7 @@ impl Pipeline {
 
     fn observe(&mut self, o: roadcloud_world::Observation) {
         self.counters.observations += 1;
-        let (Update::Created(id) | Update::Updated(id)) = self.tracks.update(o) else {
-            return;
-        };
-        // Once per vehicle until the applications have looked (the track keeps the flag):
-        // the common report costs no more than this lookup.
-        if let Some((tile, since)) = self.tracks.note_report(id) {
-            let waiting = self.dirty.entry(tile).or_default();
-            if waiting.is_empty() {
-                self.dirty_order.push_back((tile, since));
-            }
-            waiting.push(id);
-        }
-        // Pedestrians walk on pavements and crossings, not in lanes.
-        if !self.lanes.is_empty()
-            && let Some(t) = self.tracks.get(id)
-            && t.kind != ParticipantKind::Pedestrian
-        {
-            // A standing participant's heading says nothing of its lane's direction.
-            let heading = t
-                .motion
-                .heading_deg
-                .filter(|_| t.motion.speed_mps.is_some_and(|v| v > 1.0));
-            let lane = self.lanes.locate(t.position, heading);
-            self.tracks.set_lane(id, lane);
-        }
+        self.shards.route(o);
     }
 
     fn put_event(&mut self, e: RoadEvent, at: Millis) {
@@ -570,10 +575,11 @@ impl Pipeline {
     /// Lets time pass to `now`: tracks whose sources fell silent, signal states without a new
     /// SPAT, events past their end or no longer announced, and silent devices go.
     pub fn expire(&mut self, now: Millis) {
+        self.apply_pending();
         self.gate.expire(now);
-        let removed = self.tracks.expire(now);
+        let removed = self.shards.expire(now, &self.lanes);
         self.journal.tracks_removed.extend(removed);
-        let tracks = &self.tracks;
+        let tracks = ZoneTracks::new(&self.shards);
         self.unverified
             .retain(|v, _| tracks.by_vehicle(*v).is_some());
         self.misbehaviour.expire(now);
@@ -629,62 +635,36 @@ impl Pipeline {
         self.evaluate_until(now, 0, || false)
     }
 
-    /// As [`evaluate`](Self::evaluate), tile by tile in the order their vehicles reported,
-    /// taking only tiles whose first vehicle has waited `settle_ms` (so that a busy tile's
-    /// scene is built once for many vehicles, not once for each), until `stop` says so
-    /// (asked after each tile); the tiles left wait for the next call. The server gives the
-    /// applications a slice of time after each batch so that ingest latency stays bounded
-    /// however busy the zone.
+    /// As [`evaluate`](Self::evaluate), tile by tile in the order their vehicles reported
+    /// (each shard its own tiles, the shards side by side), taking only tiles whose first
+    /// vehicle has waited `settle_ms` (so that a busy tile's scene is built once for many
+    /// vehicles, not once for each), until `stop` says so (asked after each tile); the
+    /// tiles left wait for the next call. The server gives the applications a slice of time
+    /// after each batch so that ingest latency stays bounded however busy the zone.
     pub fn evaluate_until(
         &mut self,
         now: Millis,
         settle_ms: Millis,
-        mut stop: impl FnMut() -> bool,
+        stop: impl Fn() -> bool + Sync,
     ) -> Vec<Advisory> {
-        let mut out = Vec::new();
-        while let Some(&(tile, since)) = self.dirty_order.front() {
-            if now - since < settle_ms {
-                break;
-            }
-            self.dirty_order.pop_front();
-            let Some(woke) = self.dirty.remove(&tile) else {
-                continue;
-            };
-            let view = self.tracks.view(tile);
-            let scene = Scene::new(
-                now,
-                &view,
-                &self.lanes,
-                &self.intersections,
-                &self.signals,
-                self.events.values(),
-            )
-            .only_targets(|t| t.awaiting_apps);
-            self.apps.evaluate(&scene, &mut out);
-            // A vehicle that crossed into another tile after it reported waits there: this
-            // tile's scene did not hold it.
-            let (here, moved): (Vec<TrackId>, Vec<TrackId>) = woke
-                .into_iter()
-                .partition(|id| self.tracks.get(*id).is_none_or(|t| t.tile == tile));
-            self.tracks.clear_reports(&here);
-            for id in moved {
-                if let Some(t) = self.tracks.get(id) {
-                    let waiting = self.dirty.entry(t.tile).or_default();
-                    if waiting.is_empty() {
-                        self.dirty_order.push_back((t.tile, since));
-                    }
-                    waiting.push(id);
-                }
-            }
-            if stop() {
-                break;
-            }
-        }
+        self.apply_pending();
+        let zone = ZoneWide {
+            lanes: &self.lanes,
+            intersections: &self.intersections,
+            signals: &self.signals,
+            events: &self.events,
+            apps: &self.apps,
+        };
+        let mut out = self.shards.evaluate_until(now, settle_ms, &stop, &zone);
         // No advisory rests on a quarantined vehicle, nor goes to one.
         out.retain(|a| !self.rests_on_quarantined(a));
         out.retain(|a| self.gate.admit(a));
         let mut failed = Vec::new();
         out.retain(|a| self.vouch(a, &mut failed));
+        if !failed.is_empty() {
+            // Mirrors of the tracks that lost a vehicle's self-report follow.
+            self.apply_pending();
+        }
         for a in &out {
             *self.advisories_sent.entry(a.scenario).or_default() += 1;
         }

@@ -64,9 +64,33 @@ pub const HANDOVER_GATE_HEADING_DEG: f64 = 20.0;
 /// (T/CSAE 53-2020: 10 Hz), so a vehicle still sending under its old id is never taken over.
 pub const HANDOVER_MIN_SILENCE_MS: Millis = 50;
 
-/// A track's id, unique for the life of the process.
+/// A track's id, unique across the shards of a zone (and the nodes of a cluster) for the life
+/// of the process: the origin that started the track (a shard, see [`Tracks::with_origin`])
+/// in bits 40 to 51, a sequence below. It stays below 2^52, so JSON readers that hold numbers
+/// as doubles (the web map) read it exactly, and a track keeps it wherever it moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TrackId(pub u64);
+
+impl TrackId {
+    /// Where the origin starts.
+    const ORIGIN_SHIFT: u32 = 40;
+    /// The largest origin.
+    pub const MAX_ORIGIN: u16 = 0x0FFF;
+
+    /// The `sequence`th id of `origin` (an origin above [`TrackId::MAX_ORIGIN`] is cut to its
+    /// low bits; a sequence is cut to 40 bits, a trillion tracks).
+    pub fn new(origin: u16, sequence: u64) -> TrackId {
+        TrackId(
+            (u64::from(origin & Self::MAX_ORIGIN) << Self::ORIGIN_SHIFT)
+                | (sequence & ((1 << Self::ORIGIN_SHIFT) - 1)),
+        )
+    }
+
+    /// The origin that started the track.
+    pub fn origin(self) -> u16 {
+        ((self.0 >> Self::ORIGIN_SHIFT) as u16) & Self::MAX_ORIGIN
+    }
+}
 
 /// Which source a report came from: a vehicle itself, or one RSU's detection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -132,6 +156,9 @@ pub struct Track {
     pub awaiting_apps: bool,
     /// Where it has been: its path, for telling what drives in its lane where no MAP does.
     pub trail: Trail,
+    /// Whether this is a read-only copy of a track another shard owns (see
+    /// [`Tracks::put_mirror`]).
+    mirror: bool,
 }
 
 /// A participant's recent path: its fused positions, one at least [`Trail::SPACING_M`] from
@@ -188,6 +215,12 @@ impl Trail {
 }
 
 impl Track {
+    /// Whether this is a read-only copy of a track another shard owns: it is seen (in tile
+    /// views and searches around a place) but never updated, expired or evaluated here.
+    pub fn is_mirror(&self) -> bool {
+        self.mirror
+    }
+
     /// Whether its own vehicle reports it (BSM).
     pub fn self_reported(&self) -> bool {
         self.sources
@@ -348,6 +381,9 @@ pub enum Update {
     Updated(TrackId),
     /// The report was older than the source's latest one and was ignored.
     Stale(TrackId),
+    /// The report belongs to a track another shard owns (held here as a mirror): nothing
+    /// changed; the report is for that shard.
+    Foreign(TrackId),
 }
 
 /// What one tile's applications see: the tile's own tracks, and read-only mirrors of the
@@ -363,6 +399,12 @@ pub struct TileView<'a> {
 }
 
 /// Every live track, with association and expiry, indexed by tile.
+///
+/// In a zone cut into shards (see `roadcloud-pipeline`), each shard's `Tracks` owns the
+/// tracks of its tiles and holds read-only mirrors of its neighbours' tracks near its
+/// tiles: mirrors are seen by [`Tracks::view`] and [`Tracks::near`], and a report that
+/// belongs to one is not applied ([`Update::Foreign`]); [`Tracks::iter`], [`Tracks::get`],
+/// [`Tracks::by_vehicle`] and [`Tracks::len`] are about the own tracks only.
 #[derive(Debug, Default)]
 pub struct Tracks {
     config: TrackConfig,
@@ -377,7 +419,16 @@ pub struct Tracks {
     by_cell: PlaceIndex<NearCell>,
     /// Tracks merged into others or forgotten since the last [`Tracks::expire`].
     gone: Vec<TrackId>,
+    /// The origin of the tracks started here (see [`TrackId`]).
+    origin: u16,
+    /// The sequence of the next track started here.
     next_id: u64,
+    /// How many of `tracks` are mirrors.
+    mirrors: usize,
+    /// Whether changes to own tracks are noted for [`Tracks::take_touched`].
+    noting: bool,
+    /// Own tracks changed (or gone) since the last [`Tracks::take_touched`].
+    touched: Vec<TrackId>,
 }
 
 impl Tracks {
@@ -390,34 +441,48 @@ impl Tracks {
         }
     }
 
+    /// No tracks yet; the tracks started here take ids of `origin` (a shard's number, so
+    /// that no two shards ever give one id), and changes to them are noted for
+    /// [`Tracks::take_touched`] (what a shard sends its neighbours' mirrors).
+    pub fn with_origin(config: TrackConfig, origin: u16) -> Self {
+        Tracks {
+            origin,
+            noting: true,
+            ..Tracks::new(config)
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TrackConfig {
+        &self.config
+    }
+
     /// The tile grid.
     pub fn grid(&self) -> &TileGrid {
         &self.grid
     }
 
-    /// The live tracks.
+    /// The live tracks (own, not mirrors).
     pub fn iter(&self) -> impl Iterator<Item = &Track> {
-        self.tracks.values()
+        self.tracks.values().filter(|t| !t.mirror)
     }
 
-    /// A track by id.
+    /// An own track by id.
     pub fn get(&self, id: TrackId) -> Option<&Track> {
-        self.tracks.get(&id)
+        self.tracks.get(&id).filter(|t| !t.mirror)
     }
 
-    /// The track of a vehicle, by its id.
+    /// The own track of a vehicle, by its id.
     pub fn by_vehicle(&self, vehicle: [u8; 8]) -> Option<&Track> {
-        self.by_vehicle
-            .get(&vehicle)
-            .and_then(|id| self.tracks.get(id))
+        self.by_vehicle.get(&vehicle).and_then(|id| self.get(*id))
     }
 
-    /// Tiles with at least one track.
+    /// Tiles with at least one track (own or mirror).
     pub fn tiles(&self) -> impl Iterator<Item = TileId> + '_ {
         self.by_tile.keys().copied()
     }
 
-    /// The tracks whose position lies in `tile`.
+    /// The tracks (own and mirrors) whose position lies in `tile`.
     pub fn in_tile(&self, tile: TileId) -> impl Iterator<Item = &Track> {
         self.by_tile
             .get(&tile)
@@ -426,7 +491,8 @@ impl Tracks {
             .filter_map(|id| self.tracks.get(id))
     }
 
-    /// The tracks within `radius_m` of `p` (at their last reported position).
+    /// The tracks (own and mirrors) within `radius_m` of `p` (at their last reported
+    /// position).
     pub fn near(&self, p: Point, radius_m: f64) -> impl Iterator<Item = &Track> {
         let (lo, hi) = (
             near_cell(Point {
@@ -471,16 +537,20 @@ impl Tracks {
             east_m: (sw.east_m + ne.east_m) / 2.0,
             north_m: (sw.north_m + ne.north_m) / 2.0,
         };
-        let mirrored = self
-            .grid
-            .tiles_near(centre, self.grid.size_m() / 2.0 + margin)
-            .skip(1)
-            .flat_map(|t| self.in_tile(t))
-            .filter(|t| self.grid.within(tile, t.position, margin))
-            .collect();
+        // A mirror lies in a tile of its owner's; one in this tile (the moment before its
+        // owner hands it over) is seen, not evaluated.
+        let (own, mut mirrored): (Vec<&Track>, Vec<&Track>) =
+            self.in_tile(tile).partition(|t| !t.mirror);
+        mirrored.extend(
+            self.grid
+                .tiles_near(centre, self.grid.size_m() / 2.0 + margin)
+                .skip(1)
+                .flat_map(|t| self.in_tile(t))
+                .filter(|t| self.grid.within(tile, t.position, margin)),
+        );
         TileView {
             tile: Some(tile),
-            own: self.in_tile(tile).collect(),
+            own,
             mirrored,
         }
     }
@@ -517,14 +587,140 @@ impl Tracks {
         }
     }
 
-    /// How many tracks are live.
+    /// How many own tracks are live.
     pub fn len(&self) -> usize {
-        self.tracks.len()
+        self.tracks.len() - self.mirrors
     }
 
-    /// Whether no track is live.
+    /// How many mirrors of other shards' tracks are held.
+    pub fn mirrors(&self) -> usize {
+        self.mirrors
+    }
+
+    /// Whether no own track is live.
     pub fn is_empty(&self) -> bool {
-        self.tracks.is_empty()
+        self.len() == 0
+    }
+
+    /// The own tracks changed or gone since the last call (each once), when changes are
+    /// noted (see [`Tracks::with_origin`]).
+    pub fn take_touched(&mut self) -> Vec<TrackId> {
+        let mut ids = std::mem::take(&mut self.touched);
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn note(&mut self, id: TrackId) {
+        if self.noting {
+            self.touched.push(id);
+        }
+    }
+
+    /// Holds `track`, a track another shard owns, as a read-only mirror (replacing an older
+    /// copy); ignored if the track is owned here.
+    pub fn put_mirror(&mut self, mut track: Track) {
+        let same_ids = match self.tracks.get(&track.id) {
+            Some(old) if !old.mirror => return,
+            Some(old) => {
+                old.vehicle == track.vehicle
+                    && old.sources.len() == track.sources.len()
+                    && old
+                        .sources
+                        .iter()
+                        .zip(&track.sources)
+                        .all(|((a, _), (b, _))| a == b)
+            }
+            None => false,
+        };
+        if same_ids && let Some(slot) = self.tracks.get_mut(&track.id) {
+            // The common case, a mirror moved on: its ids are filed already, and its place
+            // is filed anew only when it changed.
+            track.mirror = true;
+            track.awaiting_apps = false;
+            track.tile = slot.tile;
+            track.near_cell = slot.near_cell;
+            *slot = track;
+            refile(&self.grid, &mut self.by_tile, &mut self.by_cell, slot);
+            return;
+        }
+        self.drop_mirror(track.id);
+        track.mirror = true;
+        // The owner's applications look at it, not this shard's.
+        track.awaiting_apps = false;
+        self.file(track);
+        self.mirrors += 1;
+    }
+
+    /// Lets go of the mirror of track `id`; whether there was one.
+    pub fn drop_mirror(&mut self, id: TrackId) -> bool {
+        if !self.tracks.get(&id).is_some_and(|t| t.mirror) {
+            return false;
+        }
+        self.mirrors -= 1;
+        self.take_out(id).is_some()
+    }
+
+    /// Takes own track `id` out, whole (sources, trail, lane, whether the applications owe it
+    /// a look), for the shard its position now lies in ([`Tracks::adopt`]); it is not gone
+    /// from the zone, so it is not reported by [`Tracks::expire`].
+    pub fn release(&mut self, id: TrackId) -> Option<Track> {
+        self.get(id)?;
+        self.take_out(id)
+    }
+
+    /// Owns `track` from now on, as another shard released it (its mirror here, if any,
+    /// gives way).
+    pub fn adopt(&mut self, mut track: Track) {
+        self.drop_mirror(track.id);
+        if self.tracks.contains_key(&track.id) {
+            return;
+        }
+        track.mirror = false;
+        let id = track.id;
+        self.file(track);
+        self.note(id);
+    }
+
+    /// Puts a track in the map and every index (its tile and cell from its position; a
+    /// mirror takes a vehicle id or an RSU's binding only where no own track holds it).
+    fn file(&mut self, mut track: Track) {
+        track.tile = self.grid.tile_of(track.position);
+        track.near_cell = near_cell(track.position);
+        let id = track.id;
+        self.by_tile.entry(track.tile).or_default().push(id);
+        self.by_cell.entry(track.near_cell).or_default().push(id);
+        let own = !track.mirror;
+        let tracks = &self.tracks;
+        let free = |held: Option<&TrackId>| own || held.is_none_or(|h| !tracks.contains_key(h));
+        for (k, _) in &track.sources {
+            if matches!(k, SourceKey::Roadside { .. }) && free(self.by_source.get(k)) {
+                self.by_source.insert(*k, id);
+            }
+        }
+        if let Some(v) = track.vehicle
+            && free(self.by_vehicle.get(&v))
+        {
+            self.by_vehicle.insert(v, id);
+        }
+        self.tracks.insert(id, track);
+    }
+
+    /// Takes track `id` out of the map and every index.
+    fn take_out(&mut self, id: TrackId) -> Option<Track> {
+        let t = self.tracks.remove(&id)?;
+        self.unfile(&t);
+        for (k, _) in &t.sources {
+            if self.by_source.get(k) == Some(&id) {
+                self.by_source.remove(k);
+            }
+        }
+        if let Some(v) = t.vehicle
+            && self.by_vehicle.get(&v) == Some(&id)
+        {
+            self.by_vehicle.remove(&v);
+        }
+        Some(t)
     }
 
     /// Takes one observation.
@@ -541,15 +737,27 @@ impl Tracks {
             SourceKey::Roadside { .. } => self.by_source.get(&key),
         };
         // The indexes only ever name live tracks (expiry and merging keep them so).
+        let mut renamed = None;
         let found = bound
             .or_else(|| vehicle.and_then(|v| self.by_vehicle.get(&v)))
             .copied()
             .or_else(|| match key {
-                SourceKey::Roadside { .. } => self.nearest_gated(&o),
-                SourceKey::Vehicle(v) => self.hand_over(v, &o),
+                SourceKey::Roadside { .. } => self.nearest_gated(&o, true),
+                SourceKey::Vehicle(v) => self.hand_over(v, &o).map(|(id, old)| {
+                    renamed = Some(old);
+                    id
+                }),
             });
+        if let Some(id) = found
+            && self.tracks.get(&id).is_some_and(|t| t.mirror)
+        {
+            return Update::Foreign(id);
+        }
+        if let (Some(id), Some(old)) = (found, renamed) {
+            self.drop_old_pseudonym(id, old);
+        }
         let id = found.unwrap_or_else(|| {
-            let id = TrackId(self.next_id);
+            let id = TrackId::new(self.origin, self.next_id);
             self.next_id += 1;
             id
         });
@@ -579,6 +787,7 @@ impl Tracks {
                 last_lane: None,
                 awaiting_apps: false,
                 trail: Trail::default(),
+                mirror: false,
             }
         });
         let slot = track.sources.iter().position(|(k, _)| *k == key);
@@ -607,6 +816,7 @@ impl Tracks {
         track.trail.push(at);
         let roadside_only = !track.self_reported();
         refile(&self.grid, &mut self.by_tile, &mut self.by_cell, track);
+        self.note(id);
         // A roadside-only track may be a participant another track already follows (the
         // RSU saw it before its own BSMs arrived, or before another RSU did): once the two
         // pass the gates, they become one.
@@ -616,7 +826,7 @@ impl Tracks {
                 .iter()
                 .find(|(k, _)| *k == key)
                 .map(|(_, o)| o.clone())
-            && let Some(into) = self.nearest_gated(&o)
+            && let Some(into) = self.nearest_gated(&o, false)
             && self.merge(id, into)
         {
             return Update::Updated(into);
@@ -634,8 +844,9 @@ impl Tracks {
     /// report continues where the track predicts (within [`HANDOVER_GATE_M`], at its speed
     /// and heading), takes the new id and drops the old one. It stays one participant, with
     /// its history and its advisories. Two vehicles are never that close, so a vehicle that
-    /// only appears next to a silent one is not mistaken for it.
-    fn hand_over(&mut self, new: [u8; 8], o: &Observation) -> Option<TrackId> {
+    /// only appears next to a silent one is not mistaken for it. Returns the track and its
+    /// old id (see [`Tracks::drop_old_pseudonym`]); the track may be a mirror.
+    fn hand_over(&self, new: [u8; 8], o: &Observation) -> Option<(TrackId, [u8; 8])> {
         let c = &self.config;
         let mut best: Option<(f64, TrackId, [u8; 8])> = None;
         for t in self.near(
@@ -670,12 +881,16 @@ impl Tracks {
                 best = Some((d, t.id, old));
             }
         }
-        let (_, id, old) = best?;
-        let track = self.tracks.get_mut(&id)?;
-        track.sources.retain(|(k, _)| *k != SourceKey::Vehicle(old));
-        track.vehicle = None;
-        self.by_vehicle.remove(&old);
-        Some(id)
+        best.map(|(_, id, old)| (id, old))
+    }
+
+    /// A track that continues under a new pseudonym lets go of the old one.
+    fn drop_old_pseudonym(&mut self, id: TrackId, old: [u8; 8]) {
+        if let Some(track) = self.tracks.get_mut(&id) {
+            track.sources.retain(|(k, _)| *k != SourceKey::Vehicle(old));
+            track.vehicle = None;
+            self.by_vehicle.remove(&old);
+        }
     }
 
     /// Puts a track in the tile and the cell its position now lies in.
@@ -720,6 +935,8 @@ impl Tracks {
         b.fuse();
         self.retile(into);
         self.gone.push(from);
+        self.note(from);
+        self.note(into);
         true
     }
 
@@ -729,13 +946,16 @@ impl Tracks {
         remove_id(&mut self.by_cell, t.id, t.near_cell);
     }
 
-    fn nearest_gated(&self, o: &Observation) -> Option<TrackId> {
+    /// The nearest track a roadside detection passes the gates of (among the mirrors too, or
+    /// the own tracks only).
+    fn nearest_gated(&self, o: &Observation, mirrors_too: bool) -> Option<TrackId> {
         let c = &self.config;
         // Tracks are found by the tiles around the detection; a track that moved since its
         // last report stays within reach, as the search adds what a fast vehicle covers in
         // the source TTL.
         let reach = c.gate_position_m + 60.0 * c.source_ttl_ms as f64 / 1000.0;
         self.near(o.position, reach)
+            .filter(|t| mirrors_too || !t.mirror)
             .filter(|t| compatible(t.kind, o.kind))
             // An RSU never reports one participant twice: skip tracks it already feeds.
             .filter(|t| !t.sources.iter().any(|(k, _)| same_rsu(k, &o.source)))
@@ -770,7 +990,9 @@ impl Tracks {
     /// signature checked late failed): its self-report leaves its track, and the track goes
     /// if nothing else (an RSU's detection) holds it. Returns the track it was on.
     pub fn forget_vehicle(&mut self, vehicle: [u8; 8]) -> Option<TrackId> {
-        let id = self.by_vehicle.remove(&vehicle)?;
+        let id = self.by_vehicle(vehicle)?.id;
+        self.by_vehicle.remove(&vehicle);
+        self.note(id);
         let t = self.tracks.get_mut(&id)?;
         t.sources.retain(|(k, _)| *k != SourceKey::Vehicle(vehicle));
         if t.vehicle == Some(vehicle) {
@@ -797,7 +1019,8 @@ impl Tracks {
         let merged = std::mem::take(&mut self.gone);
         let mut gone = Vec::new();
         let mut moved = Vec::new();
-        for t in self.tracks.values_mut() {
+        // A mirror goes when its owner says so.
+        for t in self.tracks.values_mut().filter(|t| !t.mirror) {
             let before = t.sources.len();
             t.sources.retain(|(_, o)| now - o.received_at <= ttl);
             if t.sources.is_empty() {
@@ -809,12 +1032,14 @@ impl Tracks {
         }
         for id in moved {
             self.retile(id);
+            self.note(id);
         }
         if !gone.is_empty() {
             for id in &gone {
                 if let Some(t) = self.tracks.remove(id) {
                     self.unfile(&t);
                 }
+                self.note(*id);
             }
             let gone_set: std::collections::HashSet<TrackId, foldhash::fast::RandomState> =
                 gone.iter().copied().collect();

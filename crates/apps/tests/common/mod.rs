@@ -219,8 +219,8 @@ impl Zone {
         }
         let p = &self.pipeline;
         let mut out = Vec::new();
-        for tile in p.tracks.tiles() {
-            let view = p.tracks.view(tile);
+        for tile in p.tracks().tiles() {
+            let view = p.tracks().view(tile);
             let scene = Scene::new(
                 self.now,
                 &view,

@@ -12,6 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use roadcloud_admission::Reason;
 use roadcloud_admission::Security;
+use roadcloud_pipeline::ShardStats;
 use roadcloud_store::AdvisoryQuery;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -122,7 +123,7 @@ async fn participants(
             let p = &w.pipeline;
             // Filter on the position first: only the participants listed are turned into
             // JSON.
-            p.tracks
+            p.tracks()
                 .iter()
                 .filter(|t| match bbox {
                     Some([min_lon, min_lat, max_lon, max_lat]) => {
@@ -167,10 +168,10 @@ async fn participant(
                 Some(n) => n
                     .parse()
                     .ok()
-                    .and_then(|n| p.tracks.get(roadcloud_world::TrackId(n)))
+                    .and_then(|n| p.tracks().get(roadcloud_world::TrackId(n)))
                     .filter(|t| t.vehicle.is_none()),
                 None => roadcloud_transport::DeviceId::parse(&wanted)
-                    .and_then(|d| p.tracks.by_vehicle(d.0)),
+                    .and_then(|d| p.tracks().by_vehicle(d.0)),
             };
             found.map(|t| views::participant(&p.frame, t))
         })
@@ -236,7 +237,7 @@ fn world_stats(w: &crate::World, security: &Security) -> Value {
         "admitted_by_kind": p.counters.admitted_by_kind().collect::<std::collections::BTreeMap<_, _>>(),
         "rejected": rejected,
         "observations": p.counters.observations,
-        "participants": p.tracks.len(),
+        "participants": p.tracks().len(),
         "devices": p.admission.devices().len(),
         "ingest_latency_ms": {
             "count": p.latency.total(),
@@ -246,6 +247,12 @@ fn world_stats(w: &crate::World, security: &Security) -> Value {
         },
         "advisories_sent": p.advisories_sent,
         "signatures": signatures_json(security, p),
+        "shards": p.shard_stats().iter().map(|s| json!({
+            "tracks": s.tracks,
+            "mirrors": s.mirrors,
+            "handed_over": s.handed_over,
+            "dropped": s.dropped,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -510,7 +517,7 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
         "roadcloud_participants",
         "gauge",
         "Live tracked participants.",
-        p.tracks.len(),
+        p.tracks().len(),
     );
     metric(
         &mut out,
@@ -519,6 +526,39 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
         "Devices seen since start.",
         p.admission.devices().len(),
     );
+    let shards = p.shard_stats();
+    for (name, kind, help, value) in [
+        (
+            "roadcloud_shard_tracks",
+            "gauge",
+            "Participants a tile shard owns.",
+            (|s: &ShardStats| s.tracks as u64) as fn(&ShardStats) -> u64,
+        ),
+        (
+            "roadcloud_shard_mirrors",
+            "gauge",
+            "Mirrors of its neighbours' participants a tile shard holds.",
+            |s| s.mirrors as u64,
+        ),
+        (
+            "roadcloud_shard_handed_over_total",
+            "counter",
+            "Participants a tile shard handed to another (they crossed its border).",
+            |s| s.handed_over,
+        ),
+        (
+            "roadcloud_shard_dropped_total",
+            "counter",
+            "Reports passed to a shard for a participant that had moved on again: dropped.",
+            |s| s.dropped,
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        for (i, s) in shards.iter().enumerate() {
+            let _ = writeln!(out, "{name}{{shard=\"{i}\"}} {}", value(s));
+        }
+    }
     out
 }
 

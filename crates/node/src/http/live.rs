@@ -85,7 +85,7 @@ pub fn snapshot(p: &Pipeline, now: Millis, view: View) -> String {
     json!({
         "type": "snapshot",
         "at": now,
-        "participants": p.tracks.iter().map(|t| view.participant(p, t)).collect::<Vec<_>>(),
+        "participants": p.tracks().iter().map(|t| view.participant(p, t)).collect::<Vec<_>>(),
         "intersections": p.intersections.values().map(|x| views::intersection(p, x, now)).collect::<Vec<_>>(),
         "events": p.events.values().map(|e| views::event(&p.frame, e)).collect::<Vec<_>>(),
         "quarantined": p.misbehaviour.quarantined().map(|d| views::hex(&d)).collect::<Vec<_>>(),
@@ -96,7 +96,7 @@ pub fn snapshot(p: &Pipeline, now: Millis, view: View) -> String {
 /// What changed since `since`, as one message.
 pub fn update(p: &Pipeline, j: &Journal, since: Millis, now: Millis, view: View) -> String {
     let participants: Vec<Value> = p
-        .tracks
+        .tracks()
         .iter()
         .filter(|t| t.updated_at > since)
         .map(|t| view.participant(p, t))
@@ -212,7 +212,7 @@ fn device_status(d: &DeviceChange) -> DeviceStatus {
 
 /// One trajectory sample of each participant reported since `since`.
 pub fn trajectory_samples(p: &Pipeline, since: Millis) -> Vec<Record> {
-    p.tracks
+    p.tracks()
         .iter()
         .filter(|t| t.updated_at > since)
         .map(|t| {

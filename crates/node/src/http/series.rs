@@ -85,7 +85,7 @@ impl Series {
                 admitted_per_s: rate(totals.admitted, last.admitted),
                 rejected_per_s: rate(totals.rejected, last.rejected),
                 advisories_per_s: rate(totals.advisories, last.advisories),
-                participants: p.tracks.len(),
+                participants: p.tracks().len(),
                 ingest_p50_ms: latency.percentile_ms(50.0),
                 ingest_p99_ms: latency.percentile_ms(99.0),
             });

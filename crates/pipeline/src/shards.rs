@@ -1,0 +1,551 @@
+//! Tile shards: the zone's tracks cut by tile, each part owned by one shard.
+//!
+//! State has three partition keys (docs/architecture.md#shards): per device (admission,
+//! misbehaviour, the advisory gate: [`crate::Pipeline`] keeps them), zone-wide (MAP, SPAT,
+//! RSI, RSU positions: also the pipeline's, lent to every shard read-only), and per tile:
+//! the tracks, what waits for the applications and the applications' scenes, which this
+//! module cuts into shards. A [`Shard`] owns the tracks of its tiles and holds read-only
+//! mirrors of its neighbours' tracks near its tiles, so each tile's view is whole. Shards
+//! share nothing: everything that crosses from one to another is a [`ShardMessage`] (a
+//! report for a track another shard owns, a track that crossed into another shard's tiles,
+//! a mirror), the messages a cluster will carry between nodes. The pipeline runs the shards'
+//! steps side by side on every core (rayon) and passes their messages between steps.
+
+use crate::HashMap;
+use roadcloud_apps::{Advisory, Registry, Scene};
+use roadcloud_world::events::RoadEvent;
+use roadcloud_world::map::{Intersection, NodeId};
+use roadcloud_world::signals::SignalState;
+use roadcloud_world::{
+    LaneIndex, Millis, Observation, ObservationSource, ParticipantKind, Point, TileGrid, TileId,
+    TileView, Track, TrackConfig, TrackId, Tracks, Update,
+};
+use std::collections::VecDeque;
+
+/// How the zone's tiles are dealt to shards: stripes of tile columns, dealt in turn.
+///
+/// Stripes rather than single tiles: a track is mirrored into a neighbour when it lies
+/// within the mirror margin of that neighbour's tiles (a whole tile column at the default
+/// margin of one tile), so with stripes a few tiles wide most tracks are nobody's mirror,
+/// while a city's traffic still spreads over every shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardPlan {
+    /// How many shards, 1 to [`ShardPlan::MAX_SHARDS`].
+    pub shards: u16,
+    /// How many tile columns a stripe is wide, at least 1.
+    pub stripe_tiles: u16,
+}
+
+impl Default for ShardPlan {
+    fn default() -> Self {
+        ShardPlan {
+            shards: 1,
+            stripe_tiles: 4,
+        }
+    }
+}
+
+impl ShardPlan {
+    /// The most shards (a track's mirrors are noted in a 64-bit set).
+    pub const MAX_SHARDS: u16 = 64;
+
+    /// The shard that owns `tile`.
+    pub fn owner(&self, tile: TileId) -> u16 {
+        if self.shards <= 1 {
+            return 0;
+        }
+        let stripe = tile.east.div_euclid(i32::from(self.stripe_tiles.max(1)));
+        stripe.rem_euclid(i32::from(self.shards)) as u16
+    }
+
+    /// The shards other than `me` that own a tile whose view reaches `p` (it lies within
+    /// `margin_m` of the tile; the test [`Tracks::view`] makes), as a set of bits.
+    fn mirrors_for(&self, grid: &TileGrid, p: Point, margin_m: f64, me: u16) -> u64 {
+        grid.tiles_near(p, margin_m)
+            .filter(|t| grid.within(*t, p, margin_m))
+            .map(|t| self.owner(t))
+            .filter(|s| *s != me)
+            .fold(0, |set, s| set | (1 << s))
+    }
+}
+
+/// What crosses from one shard to another (or from the pipeline to a shard).
+#[derive(Debug, Clone)]
+pub enum ShardMessage {
+    /// A report to apply (routed by its vehicle's track, or by where it lies).
+    Observe(Observation),
+    /// A report another shard found to belong to a track this shard owns: applied here,
+    /// never passed on again.
+    Join(Observation),
+    /// A track whose position now lies in the receiver's tiles, whole (id, sources, trail,
+    /// lane, whether the applications owe it a look), with the shards that hold a mirror of
+    /// it.
+    Adopt {
+        /// The track.
+        track: Box<Track>,
+        /// The shards that mirror it, as bits.
+        mirrored_by: u64,
+    },
+    /// The latest state of a track the sender owns, near the receiver's tiles.
+    Mirror(Box<Track>),
+    /// A track the receiver mirrors is no longer near its tiles, or gone.
+    Unmirror(TrackId),
+}
+
+/// One shard: the tracks of its tiles (and mirrors of its neighbours' near them), the
+/// vehicles that wait for the applications, its in- and outbox.
+pub(crate) struct Shard {
+    index: u16,
+    pub(crate) tracks: Tracks,
+    /// Vehicles that reported themselves since the applications last looked, by tile (each
+    /// once, however long the applications wait: the track's `awaiting_apps` flag).
+    dirty: HashMap<TileId, Vec<TrackId>>,
+    /// The tiles of `dirty`, in the order they first had a vehicle waiting, and since when.
+    dirty_order: VecDeque<(TileId, Millis)>,
+    pub(crate) inbox: Vec<ShardMessage>,
+    /// Messages for other shards, by shard.
+    outbox: Vec<(u16, ShardMessage)>,
+    /// Reports found to belong to tracks other shards own, with those tracks.
+    foreign: Vec<(TrackId, Observation)>,
+    /// The shards that hold a mirror of each own track that has any, as bits.
+    mirrored_by: HashMap<TrackId, u64>,
+    /// Own tracks changed since the mirrors were last sent.
+    changed: Vec<TrackId>,
+    /// Reports passed on to this shard that belonged to yet another shard's track: dropped.
+    dropped: u64,
+    /// Tracks handed to other shards.
+    handed_over: u64,
+}
+
+/// One shard's figures, for the API and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShardStats {
+    /// Tracks it owns.
+    pub tracks: usize,
+    /// Mirrors of other shards' tracks it holds.
+    pub mirrors: usize,
+    /// Tracks it handed to other shards (their participants crossed its border).
+    pub handed_over: u64,
+    /// Reports passed to it for a track that had moved on again: dropped.
+    pub dropped: u64,
+}
+
+/// What is zone-wide (one copy, lent to every shard read-only).
+pub(crate) struct ZoneWide<'a> {
+    pub lanes: &'a LaneIndex,
+    pub intersections: &'a HashMap<NodeId, Intersection>,
+    pub signals: &'a HashMap<NodeId, SignalState>,
+    pub events: &'a HashMap<crate::EventKey, RoadEvent>,
+    pub apps: &'a Registry,
+}
+
+impl Shard {
+    fn new(index: u16, config: TrackConfig, plan: &ShardPlan) -> Shard {
+        Shard {
+            index,
+            // One shard has no neighbour to tell of its changes.
+            tracks: if plan.shards > 1 {
+                Tracks::with_origin(config, index)
+            } else {
+                Tracks::new(config)
+            },
+            dirty: HashMap::default(),
+            dirty_order: VecDeque::new(),
+            inbox: Vec::new(),
+            outbox: Vec::new(),
+            foreign: Vec::new(),
+            mirrored_by: HashMap::default(),
+            changed: Vec::new(),
+            dropped: 0,
+            handed_over: 0,
+        }
+    }
+
+    /// Takes the inbox, then hands over the own tracks that left this shard's tiles.
+    fn apply(&mut self, plan: &ShardPlan, lanes: &LaneIndex) {
+        let forwarding = plan.shards > 1;
+        for m in std::mem::take(&mut self.inbox) {
+            match m {
+                ShardMessage::Observe(o) => self.observe(o, lanes, forwarding),
+                ShardMessage::Join(o) => self.observe(o, lanes, false),
+                ShardMessage::Adopt { track, mirrored_by } => {
+                    let (id, awaiting, since) = (track.id, track.awaiting_apps, track.updated_at);
+                    self.tracks.adopt(*track);
+                    if mirrored_by != 0 {
+                        self.mirrored_by.insert(id, mirrored_by);
+                    }
+                    if awaiting && let Some(t) = self.tracks.get(id) {
+                        self.wait(t.tile, since, id);
+                    }
+                }
+                ShardMessage::Mirror(t) => self.tracks.put_mirror(*t),
+                ShardMessage::Unmirror(id) => {
+                    self.tracks.drop_mirror(id);
+                }
+            }
+        }
+        for id in self.tracks.take_touched() {
+            let to = self.tracks.get(id).map(|t| plan.owner(t.tile));
+            match to {
+                Some(to) if to != self.index => {
+                    let Some(track) = self.tracks.release(id) else {
+                        continue;
+                    };
+                    let mirrored_by = self.mirrored_by.remove(&id).unwrap_or(0) & !(1 << to);
+                    self.handed_over += 1;
+                    self.outbox.push((
+                        to,
+                        ShardMessage::Adopt {
+                            track: Box::new(track),
+                            mirrored_by,
+                        },
+                    ));
+                }
+                _ => self.changed.push(id),
+            }
+        }
+    }
+
+    fn observe(&mut self, o: Observation, lanes: &LaneIndex, forwarding: bool) {
+        // An observation has no heap part: the copy kept for passing it on is cheap.
+        let kept = forwarding.then(|| o.clone());
+        let id = match self.tracks.update(o) {
+            Update::Created(id) | Update::Updated(id) => id,
+            Update::Stale(_) => return,
+            Update::Foreign(owner) => {
+                match kept {
+                    Some(o) => self.foreign.push((owner, o)),
+                    None => self.dropped += 1,
+                }
+                return;
+            }
+        };
+        // Once per vehicle until the applications have looked (the track keeps the flag):
+        // the common report costs no more than this lookup.
+        if let Some((tile, since)) = self.tracks.note_report(id) {
+            self.wait(tile, since, id);
+        }
+        // Pedestrians walk on pavements and crossings, not in lanes.
+        if !lanes.is_empty()
+            && let Some(t) = self.tracks.get(id)
+            && t.kind != ParticipantKind::Pedestrian
+        {
+            // A standing participant's heading says nothing of its lane's direction.
+            let heading = t
+                .motion
+                .heading_deg
+                .filter(|_| t.motion.speed_mps.is_some_and(|v| v > 1.0));
+            let lane = lanes.locate(t.position, heading);
+            self.tracks.set_lane(id, lane);
+        }
+    }
+
+    /// Puts a vehicle in its tile's queue for the applications.
+    fn wait(&mut self, tile: TileId, since: Millis, id: TrackId) {
+        let waiting = self.dirty.entry(tile).or_default();
+        if waiting.is_empty() {
+            self.dirty_order.push_back((tile, since));
+        }
+        waiting.push(id);
+    }
+
+    /// Sends the changed own tracks to the shards whose tiles' views reach them, and tells
+    /// those they no longer reach (or that are gone) to let go.
+    fn send_mirrors(&mut self, plan: &ShardPlan) {
+        let margin = self.tracks.config().mirror_margin_m;
+        let mut changed = std::mem::take(&mut self.changed);
+        changed.sort_unstable();
+        changed.dedup();
+        for id in changed {
+            let before = self.mirrored_by.get(&id).copied().unwrap_or(0);
+            let track = self.tracks.get(id);
+            let now = track.map_or(0, |t| {
+                plan.mirrors_for(self.tracks.grid(), t.position, margin, self.index)
+            });
+            if let Some(t) = track {
+                for s in shards_in(now) {
+                    self.outbox
+                        .push((s, ShardMessage::Mirror(Box::new(t.clone()))));
+                }
+            }
+            for s in shards_in(before & !now) {
+                self.outbox.push((s, ShardMessage::Unmirror(id)));
+            }
+            if now == 0 {
+                self.mirrored_by.remove(&id);
+            } else {
+                self.mirrored_by.insert(id, now);
+            }
+        }
+    }
+
+    /// The applications for the vehicles of this shard's tiles that reported, tile by tile
+    /// in the order they reported, taking only tiles whose first vehicle has waited
+    /// `settle_ms`, until `stop` says so (asked after each tile).
+    fn evaluate_until(
+        &mut self,
+        now: Millis,
+        settle_ms: Millis,
+        stop: &(impl Fn() -> bool + Sync),
+        zone: &ZoneWide<'_>,
+    ) -> Vec<Advisory> {
+        let mut out = Vec::new();
+        while let Some(&(tile, since)) = self.dirty_order.front() {
+            if now - since < settle_ms {
+                break;
+            }
+            self.dirty_order.pop_front();
+            let Some(woke) = self.dirty.remove(&tile) else {
+                continue;
+            };
+            let view = self.tracks.view(tile);
+            let scene = Scene::new(
+                now,
+                &view,
+                zone.lanes,
+                zone.intersections,
+                zone.signals,
+                zone.events.values(),
+            )
+            .only_targets(|t| t.awaiting_apps);
+            zone.apps.evaluate(&scene, &mut out);
+            // A vehicle that crossed into another tile after it reported waits there: this
+            // tile's scene did not hold it (one handed to another shard waits there).
+            let (here, moved): (Vec<TrackId>, Vec<TrackId>) = woke
+                .into_iter()
+                .partition(|id| self.tracks.get(*id).is_none_or(|t| t.tile == tile));
+            self.tracks.clear_reports(&here);
+            for id in moved {
+                if let Some(t) = self.tracks.get(id) {
+                    self.wait(t.tile, since, id);
+                }
+            }
+            if stop() {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// The shards of `set`.
+fn shards_in(set: u64) -> impl Iterator<Item = u16> {
+    (0..64u16).filter(move |s| set & (1 << s) != 0)
+}
+
+/// Every shard of the zone, and the plan they follow.
+pub(crate) struct Shards {
+    pub(crate) plan: ShardPlan,
+    pub(crate) list: Vec<Shard>,
+}
+
+/// How many rounds of passing messages a step takes at most: a report passed to the owner
+/// of its track may move the track into a third shard's tiles (one more round); a longer
+/// chain waits for the next step.
+const ROUNDS: usize = 4;
+
+impl Shards {
+    pub(crate) fn new(plan: ShardPlan, config: TrackConfig) -> Shards {
+        let plan = ShardPlan {
+            shards: plan.shards.clamp(1, ShardPlan::MAX_SHARDS),
+            stripe_tiles: plan.stripe_tiles.max(1),
+        };
+        Shards {
+            plan,
+            list: (0..plan.shards)
+                .map(|i| Shard::new(i, config, &plan))
+                .collect(),
+        }
+    }
+
+    /// Runs `f` on every shard, side by side on every core when there are several.
+    fn each<R: Send>(&mut self, f: impl Fn(&mut Shard) -> R + Sync) -> Vec<R> {
+        use rayon::prelude::*;
+        if self.list.len() == 1 {
+            return vec![f(&mut self.list[0])];
+        }
+        self.list.par_iter_mut().map(&f).collect()
+    }
+
+    /// Where a report goes: to the shard that owns its vehicle's track, or else to the owner
+    /// of the tile it lies in.
+    pub(crate) fn route(&mut self, o: Observation) {
+        let vehicle = match o.source {
+            ObservationSource::SelfReport { vehicle } => Some(vehicle),
+            ObservationSource::Roadside { vehicle, .. } => vehicle,
+        };
+        let shard = if self.list.len() == 1 {
+            0
+        } else {
+            vehicle
+                .and_then(|v| {
+                    self.list
+                        .iter()
+                        .position(|s| s.tracks.by_vehicle(v).is_some())
+                })
+                .unwrap_or_else(|| {
+                    let tile = self.list[0].tracks.grid().tile_of(o.position);
+                    usize::from(self.plan.owner(tile))
+                })
+        };
+        self.list[shard].inbox.push(ShardMessage::Observe(o));
+    }
+
+    /// Applies every shard's inbox and passes the messages that follow (reports for other
+    /// shards' tracks, tracks handed over, then mirrors) until none is left.
+    pub(crate) fn settle(&mut self, lanes: &LaneIndex) {
+        let plan = self.plan;
+        for _ in 0..ROUNDS {
+            self.each(|s| s.apply(&plan, lanes));
+            if self.deliver() == 0 {
+                break;
+            }
+        }
+        if self.list.len() > 1 {
+            self.each(|s| s.send_mirrors(&plan));
+            if self.deliver() > 0 {
+                // Mirrors only: nothing changes hands, nothing is passed on.
+                self.each(|s| s.apply(&plan, lanes));
+            }
+        }
+    }
+
+    /// Moves every outbox's messages, and the reports found to be other shards', into the
+    /// inboxes they are for; how many.
+    fn deliver(&mut self) -> usize {
+        let mut moved = 0;
+        for i in 0..self.list.len() {
+            for (to, m) in std::mem::take(&mut self.list[i].outbox) {
+                self.list[usize::from(to)].inbox.push(m);
+                moved += 1;
+            }
+            for (track, o) in std::mem::take(&mut self.list[i].foreign) {
+                // The track's owner; if it went meanwhile, the owner of where it lies.
+                let to = self
+                    .list
+                    .iter()
+                    .position(|s| s.tracks.get(track).is_some())
+                    .unwrap_or_else(|| {
+                        let tile = self.list[0].tracks.grid().tile_of(o.position);
+                        usize::from(self.plan.owner(tile))
+                    });
+                self.list[to].inbox.push(ShardMessage::Join(o));
+                moved += 1;
+            }
+        }
+        moved
+    }
+
+    /// Lets time pass in every shard: returns the tracks that are gone.
+    pub(crate) fn expire(&mut self, now: Millis, lanes: &LaneIndex) -> Vec<TrackId> {
+        let gone = self.each(|s| s.tracks.expire(now)).concat();
+        // Expiry moves a track that lost a source (it is fused anew): it may cross a border.
+        self.settle(lanes);
+        gone
+    }
+
+    /// The applications in every shard (side by side), their advisories in shard order.
+    pub(crate) fn evaluate_until(
+        &mut self,
+        now: Millis,
+        settle_ms: Millis,
+        stop: &(impl Fn() -> bool + Sync),
+        zone: &ZoneWide<'_>,
+    ) -> Vec<Advisory> {
+        self.each(|s| s.evaluate_until(now, settle_ms, stop, zone))
+            .concat()
+    }
+
+    /// Forgets what `vehicle` said of itself (see [`Tracks::forget_vehicle`]) in the shard
+    /// that owns its track.
+    pub(crate) fn forget_vehicle(&mut self, vehicle: [u8; 8]) {
+        for s in &mut self.list {
+            if s.tracks.forget_vehicle(vehicle).is_some() {
+                return;
+            }
+        }
+    }
+
+    /// Each shard's figures.
+    pub(crate) fn stats(&self) -> Vec<ShardStats> {
+        self.list
+            .iter()
+            .map(|s| ShardStats {
+                tracks: s.tracks.len(),
+                mirrors: s.tracks.mirrors(),
+                handed_over: s.handed_over,
+                dropped: s.dropped,
+            })
+            .collect()
+    }
+}
+
+/// The zone's tracks, over every shard: what the API, the live feed and the checks read.
+#[derive(Clone, Copy)]
+pub struct ZoneTracks<'a> {
+    shards: &'a Shards,
+}
+
+impl<'a> ZoneTracks<'a> {
+    pub(crate) fn new(shards: &'a Shards) -> Self {
+        ZoneTracks { shards }
+    }
+
+    /// Every live track (each once, from the shard that owns it).
+    pub fn iter(self) -> impl Iterator<Item = &'a Track> {
+        self.shards.list.iter().flat_map(|s| s.tracks.iter())
+    }
+
+    /// A track by id.
+    pub fn get(self, id: TrackId) -> Option<&'a Track> {
+        self.shards.list.iter().find_map(|s| s.tracks.get(id))
+    }
+
+    /// The track of a vehicle, by its id.
+    pub fn by_vehicle(self, vehicle: [u8; 8]) -> Option<&'a Track> {
+        self.shards
+            .list
+            .iter()
+            .find_map(|s| s.tracks.by_vehicle(vehicle))
+    }
+
+    /// How many tracks are live.
+    pub fn len(self) -> usize {
+        self.shards.list.iter().map(|s| s.tracks.len()).sum()
+    }
+
+    /// Whether no track is live.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The tile grid.
+    pub fn grid(self) -> &'a TileGrid {
+        self.shards.list[0].tracks.grid()
+    }
+
+    /// Tiles with at least one track.
+    pub fn tiles(self) -> impl Iterator<Item = TileId> + 'a {
+        let plan = self.shards.plan;
+        self.shards
+            .list
+            .iter()
+            .flat_map(move |s| s.tracks.tiles().filter(move |t| plan.owner(*t) == s.index))
+    }
+
+    /// What `tile`'s applications see (from the shard that owns it).
+    pub fn view(self, tile: TileId) -> TileView<'a> {
+        self.shards.list[usize::from(self.shards.plan.owner(tile))]
+            .tracks
+            .view(tile)
+    }
+
+    /// The tracks within `radius_m` of `p`, for a radius up to the mirror margin (the shard
+    /// that owns the place sees that far beyond its tiles).
+    pub fn near(self, p: Point, radius_m: f64) -> impl Iterator<Item = &'a Track> {
+        let tile = self.grid().tile_of(p);
+        self.shards.list[usize::from(self.shards.plan.owner(tile))]
+            .tracks
+            .near(p, radius_m)
+    }
+}
