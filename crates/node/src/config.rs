@@ -70,10 +70,12 @@ pub struct NodeConfig {
     /// border sees what lies beyond it.
     #[arg(long, default_value_t = 300.0)]
     pub mirror_margin_m: f64,
-    /// Tile shards: the tiles are dealt to this many shards, whose steps run side by side
-    /// on as many cores (docs/architecture.md#shards), 1 to 64. Default: one per core.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub workers: Option<u16>,
+    /// Tile shards: the tiles are dealt to this many shards, whose applications run side by
+    /// side on as many cores (docs/architecture.md#shards), 1 to 64. One by default: on a
+    /// two-core machine two shards were measured slower (the per-device half, misbehaviour
+    /// detection above all, is not sharded yet); try more where cores are spare.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: u16,
     /// How many tile columns wide a shard's stripe is (stripes are dealt to the shards in
     /// turn): wider stripes mirror fewer participants into neighbours, narrower ones spread a
     /// small zone over more shards.
@@ -307,11 +309,7 @@ impl NodeConfig {
                 ..Default::default()
             },
             shards: ShardPlan {
-                shards: self.workers.unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(1, |n| {
-                        n.get().min(usize::from(ShardPlan::MAX_SHARDS)) as u16
-                    })
-                }),
+                shards: self.workers,
                 stripe_tiles: self.shard_stripe_tiles,
             },
         }

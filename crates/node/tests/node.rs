@@ -26,6 +26,18 @@ async fn participants(node: &NodeHandle) -> usize {
     node.world(|w| w.pipeline.tracks().len()).await.unwrap()
 }
 
+/// A vehicle's MQTT client on `mqtt`, and the BSM of the reference vector to send.
+fn obu(mqtt: SocketAddr) -> (AsyncClient, roadcloud_csae::BasicSafetyMessage) {
+    let mut options = MqttOptions::new("obu", "127.0.0.1", mqtt.port());
+    options.set_keep_alive(Duration::from_secs(5));
+    let (client, mut events) = AsyncClient::new(options, 16);
+    tokio::spawn(async move { while events.poll().await.is_ok() {} });
+    let MessageFrame::BsmFrame(bsm) = roadcloud_testkit::vector53("bsm_01_passenger_car") else {
+        panic!("the vector is a BSM")
+    };
+    (client, bsm)
+}
+
 /// An HTTP GET over a plain socket: the status code.
 async fn status(addr: SocketAddr, path: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -50,15 +62,7 @@ async fn two_nodes_in_one_process_each_with_its_own_world_and_ports() {
     assert_eq!(status(bound_a.http, "/healthz").await, 200);
 
     // A vehicle reports to node A only.
-    let mqtt = bound_a.mqtt.unwrap();
-    let mut options = MqttOptions::new("obu", "127.0.0.1", mqtt.port());
-    options.set_keep_alive(Duration::from_secs(5));
-    let (client, mut events) = AsyncClient::new(options, 16);
-    tokio::spawn(async move { while events.poll().await.is_ok() {} });
-    let MessageFrame::BsmFrame(mut bsm) = roadcloud_testkit::vector53("bsm_01_passenger_car")
-    else {
-        panic!("the vector is a BSM")
-    };
+    let (client, mut bsm) = obu(bound_a.mqtt.unwrap());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while participants(&a).await == 0 {
         assert!(
@@ -119,4 +123,81 @@ async fn a_start_that_fails_half_way_leaves_nothing_listening() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     std::net::TcpListener::bind(mqtt).expect("MQTT stopped");
     std::net::UdpSocket::bind(udp).expect("UDP stopped");
+}
+
+/// `vehicle`'s track (id, metres east) and each shard's (tracks, tracks handed over).
+async fn track_and_shards(
+    node: &NodeHandle,
+    vehicle: [u8; 8],
+) -> (Option<(roadcloud_world::TrackId, f64)>, Vec<(usize, u64)>) {
+    node.world(move |w| {
+        let p = &w.pipeline;
+        let track = p.tracks().by_vehicle(vehicle);
+        let shards = p.shard_stats();
+        let shards = shards.iter().map(|s| (s.tracks, s.handed_over));
+        (track.map(|t| (t.id, t.position.east_m)), shards.collect())
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vehicle_crossing_a_shard_border_keeps_its_track() {
+    let dir = tempfile::tempdir().unwrap();
+    // Stripes one tile (300 m) wide: the border at 300 m east of the origin parts shard 0
+    // from shard 1.
+    let node = Node::start(NodeConfig {
+        workers: 2,
+        shard_stripe_tiles: 1,
+        ..config(dir.path())
+    })
+    .await
+    .unwrap();
+    let (client, mut bsm) = obu(node.bound().mqtt.unwrap());
+    // Eastbound at 20 m/s (DE_Speed 0.02 m/s, DE_Heading 0.0125 degree), from 270 m east of
+    // the origin: 1e-7 degree of longitude is 9.5 mm there.
+    bsm.pos.lat.0 = 312_866_000 + 900;
+    bsm.speed.0 = 1_000;
+    bsm.heading.0 = 7_200;
+    bsm.accel_set.long.0 = 0;
+    let start_long = 1_211_655_000 + 28_400;
+    let mut first = None;
+    let mut crossed = None;
+    for step in 0..40 {
+        bsm.sec_mark = DSecond((now_millis() % 60_000) as u16);
+        // 2 m per 100 ms.
+        bsm.pos.long.0 = start_long + step * 210;
+        let payload = roadcloud_csae::encode(&MessageFrame::BsmFrame(bsm.clone())).unwrap();
+        client
+            .publish(
+                "V2X/OBU/5a1f3c7e00a1b2c3/BSM/UP",
+                QoS::AtLeastOnce,
+                false,
+                payload,
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (track, shards) = track_and_shards(&node, bsm.id).await;
+        match track {
+            Some((id, east)) if east < 300.0 => {
+                first.get_or_insert((id, shards));
+            }
+            Some((id, east)) if east > 305.0 => {
+                crossed = Some((id, shards));
+                break;
+            }
+            _ => {}
+        }
+    }
+    let (before, shards_before) = first.expect("the vehicle was tracked west of the border");
+    let (after, shards_after) = crossed.expect("the vehicle crossed the border");
+    assert_eq!(before, after, "one track, one id, on both sides");
+    assert_eq!(shards_before[0].0, 1, "shard 0 owned it: {shards_before:?}");
+    assert_eq!(
+        shards_after[1].0, 1,
+        "shard 1 owns it now: {shards_after:?}"
+    );
+    assert_eq!(shards_after[0].1, 1, "handed over once: {shards_after:?}");
+    node.shutdown().await.unwrap();
 }

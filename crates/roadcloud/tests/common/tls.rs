@@ -1,7 +1,7 @@
 //! Helpers of the access tests: the roadcloud command line on a data directory, a
 //! `serve --pki` on free ports, an HTTPS client and MQTT clients over TLS.
 
-use super::{free_port, free_udp_port, sec_mark_now, vector, vehicle_id, wait_until};
+use super::{free_port, free_udp_port, sec_mark_now, vector, vehicle_id};
 use roadcloud_csae::{DSecond, MessageFrame};
 use rumqttc::{
     Client, ConnectionError, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
@@ -78,31 +78,46 @@ impl Drop for SecureServer {
     }
 }
 
-/// Starts `roadcloud serve --pki PKI --data-dir DATA EXTRA` on free loopback ports.
+/// Starts `roadcloud serve --pki PKI --data-dir DATA EXTRA` on free loopback ports. A port
+/// found free may be taken by a test running beside this one before `serve` binds it: a
+/// `serve` that exits before it answers is started again on other ports (three tries).
 pub fn serve_secured(pki: &Path, data: &Path, extra: &[&str]) -> SecureServer {
-    let (mqtt, https, monitor, udp) = (free_port(), free_port(), free_port(), free_udp_port());
-    let child = super::spawn_roadcloud(
-        vec!["serve".into(), "--pki".into(), pki.display().to_string()],
-        [
-            ("--data-dir", data.display().to_string()),
-            ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
-            ("--http-listen", format!("127.0.0.1:{https}")),
-            ("--monitor-listen", format!("127.0.0.1:{monitor}")),
-            ("--udp-listen", format!("127.0.0.1:{udp}")),
-        ],
-        extra,
-    );
-    let s = SecureServer {
-        child,
-        mqtt,
-        https,
-        monitor,
-        ca: pki.join("ca.crt"),
-    };
-    wait_until(Duration::from_secs(20), || {
-        super::get(s.monitor, "/healthz").is_some_and(|(c, _)| c == 200)
-    });
-    s
+    for _ in 0..3 {
+        let (mqtt, https, monitor, udp) = (free_port(), free_port(), free_port(), free_udp_port());
+        let child = super::spawn_roadcloud(
+            vec!["serve".into(), "--pki".into(), pki.display().to_string()],
+            [
+                ("--data-dir", data.display().to_string()),
+                ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
+                ("--http-listen", format!("127.0.0.1:{https}")),
+                ("--monitor-listen", format!("127.0.0.1:{monitor}")),
+                ("--udp-listen", format!("127.0.0.1:{udp}")),
+            ],
+            extra,
+        );
+        let mut s = SecureServer {
+            child,
+            mqtt,
+            https,
+            monitor,
+            ca: pki.join("ca.crt"),
+        };
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if super::get(s.monitor, "/healthz").is_some_and(|(c, _)| c == 200) {
+                return s;
+            }
+            if s.child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            s.child.try_wait().ok().flatten().is_some(),
+            "roadcloud serve did not answer /healthz within 20 s"
+        );
+    }
+    panic!("roadcloud serve exited three times before it answered");
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
