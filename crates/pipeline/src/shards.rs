@@ -282,7 +282,7 @@ impl Shard {
     /// The applications for the vehicles of this shard's tiles that reported, tile by tile
     /// in the order they reported, taking only tiles whose first vehicle has waited
     /// `settle_ms`, until `stop` says so (asked after each tile).
-    fn evaluate_until(
+    fn evaluate_tiles(
         &mut self,
         now: Millis,
         settle_ms: Millis,
@@ -471,7 +471,7 @@ impl Shards {
     ) -> Vec<Advisory> {
         // The applications cost tens of microseconds per vehicle: worth a core.
         self.each(PARALLEL_FROM, |s| {
-            s.evaluate_until(now, settle_ms, stop, zone)
+            s.evaluate_tiles(now, settle_ms, stop, zone)
         })
         .concat()
     }

@@ -1,9 +1,10 @@
 //! Tiles: the zone cut into fixed squares of the local frame.
 //!
 //! A tile is the unit of work: the applications evaluate one tile at a time, and a tile has
-//! one writer (on one machine, the pipeline owns every tile; a cluster spreads them over
-//! nodes). A participant near a tile's border is mirrored, read-only, into the neighbour's
-//! view ([`TileGrid::tiles_near`]), so an application sees across the border.
+//! one writer (the shard that owns it, see `roadcloud-pipeline`'s `shards`; a cluster will
+//! spread shards over nodes). A participant near a tile's border is mirrored, read-only,
+//! into the neighbour's view ([`TileGrid::tiles_near`]), so an application sees across the
+//! border.
 
 use crate::geo::Point;
 
