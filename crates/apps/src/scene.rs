@@ -6,7 +6,7 @@ use roadcloud_world::lanes::{LaneIndex, LaneMatch};
 use roadcloud_world::map::{Intersection, Lane, NodeId};
 use roadcloud_world::paths::{Meeting, Path, Signal, Start};
 use roadcloud_world::signals::{Phase, PhaseStep, SignalState};
-use roadcloud_world::tracks::{TileView, angle_between};
+use roadcloud_world::tracks::{TileView, angle_between, predict_with};
 use roadcloud_world::{Millis, ParticipantKind, Point, Track};
 
 /// The maps the pipeline keeps (the same hasher as the world's).
@@ -818,7 +818,14 @@ fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a>
         .heading_deg
         .map(|h| (h + turn_deg).rem_euclid(360.0));
     let dir = heading_deg.map(|h| h.to_radians().sin_cos());
-    let position = t.predict(now);
+    // Without a turn, the heading now is the reported one, and so is its sine and cosine.
+    let straight = dir.filter(|_| turn_deg == 0.0);
+    let position = predict_with(
+        t.position,
+        &t.motion,
+        (now - t.at) as f64 / 1000.0,
+        straight,
+    );
     SceneParticipant {
         track: t,
         id: match t.vehicle {

@@ -327,6 +327,13 @@ impl Track {
 /// `p` moved on by `dt` seconds with `m` (constant turn rate and acceleration; a standing
 /// object stays put, and speed never turns negative).
 pub fn predict(p: Point, m: &Motion, dt: f64) -> Point {
+    predict_with(p, m, dt, None)
+}
+
+/// As [`predict`], given the sine and cosine of `m`'s heading when the caller has them (a
+/// scene works them out for every participant): a participant that does not turn is then
+/// moved on without a second sine and cosine.
+pub fn predict_with(p: Point, m: &Motion, dt: f64, heading_sin_cos: Option<(f64, f64)>) -> Point {
     let (Some(v0), Some(h0)) = (m.speed_mps, m.heading_deg) else {
         return p;
     };
@@ -347,7 +354,10 @@ pub fn predict(p: Point, m: &Motion, dt: f64) -> Point {
         } else {
             d * half.sin() / half
         };
-        let (s, c) = (h0.to_radians() + half).sin_cos();
+        let (s, c) = match heading_sin_cos {
+            Some(sc) if half == 0.0 => sc,
+            _ => (h0.to_radians() + half).sin_cos(),
+        };
         return Point {
             east_m: p.east_m + chord * s,
             north_m: p.north_m + chord * c,
