@@ -820,12 +820,7 @@ fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a>
     let dir = heading_deg.map(|h| h.to_radians().sin_cos());
     // Without a turn, the heading now is the reported one, and so is its sine and cosine.
     let straight = dir.filter(|_| turn_deg == 0.0);
-    let position = predict_with(
-        t.position,
-        &t.motion,
-        (now - t.at) as f64 / 1000.0,
-        straight,
-    );
+    let position = predict_with(t.position, &t.motion, dt, straight);
     SceneParticipant {
         track: t,
         id: match t.vehicle {

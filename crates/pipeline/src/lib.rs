@@ -282,11 +282,6 @@ impl Pipeline {
         &self.config
     }
 
-    /// The shards the tiles are dealt to.
-    pub fn shard_plan(&self) -> ShardPlan {
-        self.shards.plan
-    }
-
     /// The live tracks, over every shard.
     pub fn tracks(&self) -> ZoneTracks<'_> {
         ZoneTracks::new(&self.shards)

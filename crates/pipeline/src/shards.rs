@@ -17,8 +17,8 @@ use roadcloud_world::events::RoadEvent;
 use roadcloud_world::map::{Intersection, NodeId};
 use roadcloud_world::signals::SignalState;
 use roadcloud_world::{
-    LaneIndex, Millis, Observation, ObservationSource, ParticipantKind, Point, TileGrid, TileId,
-    TileView, Track, TrackConfig, TrackId, Tracks, Update,
+    LaneIndex, Millis, Observation, ParticipantKind, Point, TileGrid, TileId, TileView, Track,
+    TrackConfig, TrackId, Tracks, Update,
 };
 use std::collections::VecDeque;
 
@@ -386,14 +386,10 @@ impl Shards {
     /// Where a report goes: to the shard that owns its vehicle's track, or else to the owner
     /// of the tile it lies in.
     pub(crate) fn route(&mut self, o: Observation) {
-        let vehicle = match o.source {
-            ObservationSource::SelfReport { vehicle } => Some(vehicle),
-            ObservationSource::Roadside { vehicle, .. } => vehicle,
-        };
         let shard = if self.list.len() == 1 {
             0
         } else {
-            vehicle
+            o.vehicle()
                 .and_then(|v| self.owner_by(|t| t.by_vehicle(v).is_some()))
                 .unwrap_or_else(|| self.owner_of_place(o.position))
         };

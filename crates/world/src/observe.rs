@@ -183,6 +183,17 @@ pub struct Observation {
     pub received_at: Millis,
 }
 
+impl Observation {
+    /// The vehicle id it carries: the sender's own, or the one an RSU reports with its
+    /// detection.
+    pub fn vehicle(&self) -> Option<[u8; 8]> {
+        match self.source {
+            ObservationSource::SelfReport { vehicle } => Some(vehicle),
+            ObservationSource::Roadside { vehicle, .. } => vehicle,
+        }
+    }
+}
+
 /// Why a message gave no observation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObserveError {

@@ -630,6 +630,9 @@ impl Tracks {
     /// Holds `track`, a track another shard owns, as a read-only mirror (replacing an older
     /// copy); ignored if the track is owned here.
     pub fn put_mirror(&mut self, mut track: Track) {
+        track.mirror = true;
+        // The owner's applications look at it, not this shard's.
+        track.awaiting_apps = false;
         let same_ids = match self.tracks.get(&track.id) {
             Some(old) if !old.mirror => return,
             Some(old) => {
@@ -646,8 +649,6 @@ impl Tracks {
         if same_ids && let Some(slot) = self.tracks.get_mut(&track.id) {
             // The common case, a mirror moved on: its ids are filed already, and its place
             // is filed anew only when it changed.
-            track.mirror = true;
-            track.awaiting_apps = false;
             track.tile = slot.tile;
             track.near_cell = slot.near_cell;
             *slot = track;
@@ -655,9 +656,6 @@ impl Tracks {
             return;
         }
         self.drop_mirror(track.id);
-        track.mirror = true;
-        // The owner's applications look at it, not this shard's.
-        track.awaiting_apps = false;
         self.file(track);
         self.mirrors += 1;
     }
@@ -736,10 +734,7 @@ impl Tracks {
     /// Takes one observation.
     pub fn update(&mut self, o: Observation) -> Update {
         let key = SourceKey::of(&o);
-        let vehicle = match o.source {
-            ObservationSource::SelfReport { vehicle } => Some(vehicle),
-            ObservationSource::Roadside { vehicle, .. } => vehicle,
-        };
+        let vehicle = o.vehicle();
         // A vehicle's own reports are found by its id alone; `by_source` holds the roadside
         // sources.
         let bound = match key {
