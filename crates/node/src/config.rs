@@ -9,6 +9,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use roadcloud_access::Listener;
 use roadcloud_admission::AdmissionConfig;
+use roadcloud_cluster::ClusterConfig;
 use roadcloud_misbehaviour::Mode as MisbehaviourMode;
 use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig, ShardPlan};
 use roadcloud_tls::TlsFiles;
@@ -81,6 +82,26 @@ pub struct NodeConfig {
     /// small zone over more shards.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub shard_stripe_tiles: u16,
+    /// Join a cluster of nodes on this NATS server (nats://HOST:PORT, JetStream enabled;
+    /// credentials as nats://USER:PASSWORD@HOST:PORT): the tiles are shared among the
+    /// nodes alive, any node takes device traffic (docs/scale.md#cluster). Needs --node-id.
+    #[arg(long, value_name = "URL", requires = "node_id")]
+    pub cluster: Option<String>,
+    /// This node's name in the cluster, unique: letters, digits, '-' and '_', at most 32.
+    #[arg(long, value_name = "NAME")]
+    pub node_id: Option<String>,
+    /// How long a node's hold on its tiles lasts without renewal, milliseconds: a node that
+    /// dies has its tiles taken over within this, plus a third of it.
+    #[arg(long, default_value_t = 3_000, value_parser = clap::value_parser!(u64).range(300..))]
+    pub lease_ms: u64,
+    /// How many partitions a cluster deals its tiles to (stripes of --shard-stripe-tiles
+    /// tile columns), the same on every node, 1 to 64; the most nodes that share the work.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub cluster_partitions: u16,
+    /// JetStream replicas of the cluster's stream and buckets: 1 for one nats-server, 3 for
+    /// a NATS cluster of three.
+    #[arg(long, default_value_t = 1)]
+    pub cluster_replicas: usize,
     /// Sustained messages per second per vehicle (RSUs get 50 times this).
     #[arg(long, default_value_t = 20.0)]
     pub rate_per_s: f64,
@@ -277,6 +298,19 @@ impl NodeConfig {
         .collect()
     }
 
+    /// How the node joins its cluster; `None` without --cluster.
+    pub fn cluster_config(&self) -> Option<ClusterConfig> {
+        Some(ClusterConfig {
+            url: self.cluster.clone()?,
+            node_id: self.node_id.clone().unwrap_or_default(),
+            lease: std::time::Duration::from_millis(self.lease_ms),
+            partitions: self.cluster_partitions,
+            stripe_tiles: self.shard_stripe_tiles,
+            replicas: self.cluster_replicas.max(1),
+        })
+    }
+
+    /// The pipeline's settings.
     pub fn pipeline_config(&self) -> PipelineConfig {
         PipelineConfig {
             origin_lat: self.origin_lat,
@@ -311,6 +345,10 @@ impl NodeConfig {
             shards: ShardPlan {
                 shards: self.workers,
                 stripe_tiles: self.shard_stripe_tiles,
+                // In a cluster, ids of the node's slot: unique across nodes.
+                first_origin: self
+                    .cluster_config()
+                    .map_or(0, |c| c.slot() * ShardPlan::MAX_SHARDS),
             },
         }
     }

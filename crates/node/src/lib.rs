@@ -21,6 +21,7 @@
 //! The `roadcloud` binary only turns flags and config files into a [`NodeConfig`]; `demo`,
 //! `sim sumo`, `eval` and the tests start their nodes here.
 
+mod cluster;
 mod config;
 mod http;
 mod node;

@@ -1,6 +1,7 @@
 //! [`Node::start`]: binds every listener, wires the stages and the background tasks, and
 //! returns a [`NodeHandle`] to the running node.
 
+use crate::cluster::{ClusterApi, Member};
 use crate::config::NodeConfig;
 use crate::http::series::Series;
 use crate::http::{self, ApiState, api, live};
@@ -11,6 +12,8 @@ use roadcloud_access::{Exposure, Gatekeeper, OpenGate, RegistryGate};
 use roadcloud_admission::Security;
 use roadcloud_admission::keeping_up::OnDemand;
 use roadcloud_broker::{BrokerConfig, BrokerHandle};
+use roadcloud_cluster::leases::{Addresses, Membership};
+use roadcloud_cluster::route::Partitioner;
 use roadcloud_pipeline::Pipeline;
 use roadcloud_security::trust::TrustStore;
 use roadcloud_store::{Registry, Store};
@@ -19,6 +22,7 @@ use roadcloud_transport::{Downlinks, Frame, now_millis};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinHandle, JoinSet};
@@ -71,6 +75,8 @@ pub struct NodeHandle {
     /// Reloads, retention, the misbehaviour export: stopped on shutdown.
     background: JoinSet<()>,
     store_thread: std::thread::JoinHandle<()>,
+    /// The node's part in its cluster, if in one.
+    member: Option<Member>,
 }
 
 impl Node {
@@ -92,6 +98,19 @@ impl Node {
             );
         }
         let security = Arc::new(security(config)?);
+        let cluster = match config.cluster_config() {
+            Some(c) => {
+                let url = c.url.clone();
+                let joined = roadcloud_cluster::Cluster::join(c).await?;
+                tracing::info!(
+                    "joined the cluster at {url} as {} (track-id slot {})",
+                    joined.config().node_id,
+                    joined.slot()
+                );
+                Some(joined)
+            }
+            None => None,
+        };
         let mut pipeline = config.pipeline()?.with_trust_store(security.store.clone());
         if let Some(path) = &config.road_network {
             let nodes = road_network(&mut pipeline, path)?;
@@ -108,6 +127,9 @@ impl Node {
         let registry = Arc::new(Registry::open(&config.data_dir).with_context(|| {
             format!("cannot open the registry in {}", config.data_dir.display())
         })?);
+        let partitioner = cluster
+            .as_ref()
+            .map(|c| Partitioner::new(pipeline.frame, config.tile_size_m, c.config().plan()));
         let world = World {
             pipeline,
             started_at: now_millis(),
@@ -176,6 +198,17 @@ impl Node {
             }
             (None, None) => None,
         };
+        // In a cluster, the node that finds an advisory may not hold the device's
+        // connection: every node relays the others' downlinks to its own front end (with an
+        // external broker, every node's advisories reach it directly).
+        let mut cluster_tasks = Vec::new();
+        let downlinks = match (&cluster, &running.broker) {
+            (Some(c), Some(front_end)) => {
+                cluster_tasks.push(c.relay_downlinks(Box::new(front_end.clone())).await?);
+                Some(c.downlinks(downlinks))
+            }
+            _ => downlinks,
+        };
         let mut udp = None;
         if let Some(addr) = config.udp_listen.0 {
             let listening = roadcloud_transport::udp::listen(addr, frames_tx)
@@ -194,11 +227,32 @@ impl Node {
 
         let feeds = live::Feeds::new(64);
         let (decoded_tx, decoded_rx) = mpsc::channel::<stages::DecodedBatch>(8);
+        // In a cluster, what is decoded here goes to the partitions' owners (this node
+        // among them) through the stream; signatures are checked in full here, as the owner
+        // cannot complete a deferred check.
+        let (decode_out, verify_interval) = match (&cluster, partitioner) {
+            (Some(c), Some(partitioner)) => {
+                let (tx, rx) = mpsc::channel(8);
+                // Ends by itself once decoding has (the node's shutdown), after routing
+                // what is left.
+                tokio::spawn(roadcloud_cluster::route::run_router(
+                    c.clone(),
+                    partitioner,
+                    rx,
+                    decoded_tx.clone(),
+                ));
+                (tx, None)
+            }
+            _ => (
+                decoded_tx.clone(),
+                config.verify.interval_ms(config.verify_interval_ms),
+            ),
+        };
         stages::decode(
             frames_rx,
-            decoded_tx,
+            decode_out,
             security.clone(),
-            OnDemand::new(config.verify.interval_ms(config.verify_interval_ms)),
+            OnDemand::new(verify_interval),
         )?;
         // A few ticks' records: beyond, the world stage waits for the disk.
         let (journal_tx, journal_rx) = mpsc::channel(16);
@@ -239,6 +293,56 @@ impl Node {
             background.spawn(exporter.run());
         }
 
+        let listener = tokio::net::TcpListener::bind(config.http_listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen for HTTP on {} (choose another address with --http-listen)",
+                    config.http_listen
+                )
+            })?;
+        let http = listener.local_addr()?;
+        // Joins the cluster's rounds once the node's addresses are known (its record gives
+        // them).
+        let (member, cluster_api) = match &cluster {
+            Some(c) => {
+                let participants = Arc::new(AtomicU64::new(0));
+                let membership = Membership::start(
+                    c.clone(),
+                    Addresses {
+                        http: reachable(http).to_string(),
+                        mqtt: running
+                            .broker
+                            .as_ref()
+                            .map(|b| reachable(b.local_addr()).to_string()),
+                    },
+                    participants.clone(),
+                    decoded_tx.clone(),
+                )
+                .await?;
+                let (views, reader) = c.views().await?;
+                cluster_tasks.push(reader);
+                cluster_tasks.push(tokio::spawn(crate::cluster::share_view(
+                    c.clone(),
+                    world.clone(),
+                    participants,
+                )));
+                let api = ClusterApi {
+                    node_id: c.config().node_id.clone(),
+                    status: membership.status(),
+                    views,
+                };
+                let member = Member {
+                    membership,
+                    tasks: std::mem::take(&mut cluster_tasks),
+                };
+                (Some(member), Some(api))
+            }
+            None => (None, None),
+        };
+        // The world stage drains once every sender is gone: the decoding stage's (or the
+        // router's) and the cluster's consumers'.
+        drop(decoded_tx);
         let state = ApiState {
             world: world.clone(),
             store,
@@ -249,6 +353,7 @@ impl Node {
             broker: running.broker.as_ref().map(|b| b.stats().clone()),
             logins: Arc::default(),
             security,
+            cluster: cluster_api,
         };
         let (stop_servers, servers_stopped) = watch::channel(false);
         let stopped = move || {
@@ -258,15 +363,6 @@ impl Node {
             }
         };
         let mut servers = JoinSet::new();
-        let listener = tokio::net::TcpListener::bind(config.http_listen)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot listen for HTTP on {} (choose another address with --http-listen)",
-                    config.http_listen
-                )
-            })?;
-        let http = listener.local_addr()?;
         let mut monitor = None;
         if let Some(addr) = config.monitor_listen.0 {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
@@ -318,6 +414,7 @@ impl Node {
             servers,
             background,
             store_thread,
+            member,
         })
     }
 }
@@ -403,6 +500,10 @@ impl NodeHandle {
         }
         for task in &self.ingress {
             task.abort();
+        }
+        // The partitions go to the other nodes at once, and their consumers stop.
+        if let Some(member) = self.member.take() {
+            member.leave().await;
         }
         // The stages drain: with the ingress gone the frame channel closes, decoding ends,
         // and the world stage ends when its last batch is in, after a last tick.

@@ -34,6 +34,10 @@ pub struct ShardPlan {
     pub shards: u16,
     /// How many tile columns a stripe is wide, at least 1.
     pub stripe_tiles: u16,
+    /// The track-id origin of shard 0 (shard `i` starts ids of `first_origin + i`): 0 in
+    /// one process; in a cluster, the node's slot times [`ShardPlan::MAX_SHARDS`], so no
+    /// two nodes ever give one id.
+    pub first_origin: u16,
 }
 
 impl Default for ShardPlan {
@@ -41,6 +45,7 @@ impl Default for ShardPlan {
         ShardPlan {
             shards: 1,
             stripe_tiles: 4,
+            first_origin: 0,
         }
     }
 }
@@ -145,9 +150,9 @@ impl Shard {
             index,
             // One shard has no neighbour to tell of its changes.
             tracks: if plan.shards > 1 {
-                Tracks::with_origin(config, index)
+                Tracks::with_origin(config, plan.first_origin + index)
             } else {
-                Tracks::new(config)
+                Tracks::new(config).starting_ids_at(plan.first_origin)
             },
             dirty: HashMap::default(),
             dirty_order: VecDeque::new(),
@@ -358,6 +363,7 @@ impl Shards {
         let plan = ShardPlan {
             shards: plan.shards.clamp(1, ShardPlan::MAX_SHARDS),
             stripe_tiles: plan.stripe_tiles.max(1),
+            first_origin: plan.first_origin,
         };
         Shards {
             plan,

@@ -107,6 +107,7 @@ fn one_shard_and_three_give_the_same_tracks_and_advisories() {
         ShardPlan {
             shards: 3,
             stripe_tiles: 1,
+            ..ShardPlan::default()
         },
     );
     let stats = three.shard_stats();
@@ -136,6 +137,7 @@ fn a_track_id_tells_the_shard_that_started_it() {
         ShardPlan {
             shards: 2,
             stripe_tiles: 1,
+            ..ShardPlan::default()
         },
     );
     let origins: std::collections::BTreeSet<u16> =

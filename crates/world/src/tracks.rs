@@ -462,6 +462,13 @@ impl Tracks {
         }
     }
 
+    /// The same tracks, whose new ones take ids of `origin` (see [`TrackId`]); changes are
+    /// noted only with [`Tracks::with_origin`].
+    pub fn starting_ids_at(mut self, origin: u16) -> Self {
+        self.origin = origin;
+        self
+    }
+
     /// The settings.
     pub fn config(&self) -> &TrackConfig {
         &self.config

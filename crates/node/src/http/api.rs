@@ -1,5 +1,6 @@
 //! The HTTP API: `/api/v1/...`, `/metrics`, `/healthz`.
 
+use crate::cluster::ClusterApi;
 use crate::http::ApiState;
 use crate::http::auth::{self, Caller};
 use crate::http::{live, views};
@@ -38,6 +39,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/intersections", get(intersections))
         .route("/api/v1/events", get(events))
         .route("/api/v1/stats", get(stats))
+        .route("/api/v1/cluster", get(cluster))
         .route("/api/v1/stats/latency", get(latency))
         .route("/api/v1/stats/series", get(series))
         .route("/api/v1/live", get(live::handler))
@@ -136,8 +138,85 @@ async fn participants(
                 .collect()
         })
         .await?;
+    if let Some(cluster) = &state.cluster {
+        merge_cluster(&mut list, cluster, bbox);
+    }
     list.sort_by_key(|p| p["track"].as_u64());
     Ok(Json(json!({ "count": list.len(), "participants": list })))
+}
+
+/// In a cluster: this node's participants marked as its own, and the other nodes'
+/// (within `bbox`), each vehicle once (a vehicle crossing to another node's tiles is, for
+/// a moment, in both: the newer report stands).
+fn merge_cluster(list: &mut Vec<Value>, cluster: &ClusterApi, bbox: Option<[f64; 4]>) {
+    for p in list.iter_mut() {
+        p["node"] = json!(cluster.node_id);
+    }
+    let views = cluster.views.borrow().clone();
+    let mut at: HashMap<String, usize> = list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((p["id"].as_str()?.to_string(), i)))
+        .collect();
+    for (node, view) in &views.by_node {
+        for p in &view.participants {
+            if let Some([min_lon, min_lat, max_lon, max_lat]) = bbox
+                && !(p.lat_deg >= min_lat
+                    && p.lat_deg <= max_lat
+                    && p.lon_deg >= min_lon
+                    && p.lon_deg <= max_lon)
+            {
+                continue;
+            }
+            let row = crate::cluster::remote_participant(node, p);
+            match at.get(&p.id) {
+                Some(&i) if list[i]["at"].as_i64() >= Some(p.at_ms) => {}
+                Some(&i) => list[i] = row,
+                None => {
+                    at.insert(p.id.clone(), list.len());
+                    list.push(row);
+                }
+            }
+        }
+    }
+}
+
+/// `GET /api/v1/cluster`: the nodes alive, the partitions each holds, their lag
+/// (uplinks routed to them not yet taken in) and participants; outside a cluster,
+/// `in_cluster` false and no nodes.
+async fn cluster(State(state): State<ApiState>) -> Json<Value> {
+    let Some(cluster) = &state.cluster else {
+        return Json(json!({
+            "in_cluster": false,
+            "hint": "start nodes with --cluster nats://HOST:PORT and --node-id NAME to share a zone",
+            "nodes": [],
+        }));
+    };
+    let status = cluster.status.borrow().clone();
+    let now = roadcloud_transport::now_millis();
+    let nodes: Vec<Value> = status
+        .nodes
+        .iter()
+        .map(|n| {
+            json!({
+                "node_id": n.node_id,
+                "slot": n.slot,
+                "http": n.http,
+                "mqtt": n.mqtt,
+                "partitions": n.partitions,
+                "lag": n.lag,
+                "participants": n.participants,
+                "age_ms": now - n.at_ms,
+            })
+        })
+        .collect();
+    Json(json!({
+        "in_cluster": true,
+        "node_id": status.node_id,
+        "partition_count": status.partition_count,
+        "partitions": status.partitions,
+        "nodes": nodes,
+    }))
 }
 
 fn parse_bbox(s: &str) -> Result<[f64; 4], String> {

@@ -36,6 +36,8 @@ pub(crate) struct ApiState {
     pub logins: Arc<auth::LoginThrottle>,
     /// What admission asks of signatures, and the zone's trust store.
     pub security: Arc<Security>,
+    /// The cluster, when the node is in one.
+    pub cluster: Option<crate::cluster::ClusterApi>,
 }
 
 /// The API, the web map and the login check in front of both, as one service that knows

@@ -1,0 +1,208 @@
+//! Routing: each uplink past the stateless half of admission goes to the partition that
+//! owns the tile it concerns, on the stream, in batches; and back from the wire.
+
+use crate::{Cluster, ZONE_SUBJECT, partition_subject};
+use roadcloud_admission::{Decoded, Rejection, Signed, Uplink};
+use roadcloud_csae::{Day2Message, MessageFrame};
+use roadcloud_pipeline::ShardPlan;
+use roadcloud_transport::Topic;
+use roadcloud_wire::{Signature, UplinkBatch, UplinkBody};
+use roadcloud_world::units::degrees_from_1e7;
+use roadcloud_world::{LocalFrame, TileGrid};
+use std::collections::BTreeMap;
+use tokio::sync::mpsc;
+
+/// Frames through the stateless half of admission, each with its topic (as the node's
+/// decoding stage hands them on).
+pub type DecodedBatch = Vec<(Result<Decoded, Rejection>, String)>;
+
+/// Where an uplink goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Destination {
+    /// The partition that owns the tile it lies in: a vehicle's or a pedestrian's own
+    /// report, an RSU's perception (by its reference position).
+    Partition(u16),
+    /// Every node: MAP, SPAT, RSI (zone-wide state, replicated), heartbeats, the Day II
+    /// requests (not yet served).
+    Zone,
+}
+
+impl Destination {
+    /// Its subject on the stream.
+    pub fn subject(self) -> String {
+        match self {
+            Destination::Partition(p) => partition_subject(p),
+            Destination::Zone => ZONE_SUBJECT.into(),
+        }
+    }
+}
+
+/// Which partition a place belongs to: the zone's frame, its tiles, and how tiles are
+/// dealt (the same settings on every node of a cluster).
+#[derive(Debug, Clone)]
+pub struct Partitioner {
+    frame: LocalFrame,
+    grid: TileGrid,
+    plan: ShardPlan,
+}
+
+impl Partitioner {
+    /// Over the zone whose frame is `frame`, in tiles of `tile_size_m`, dealt by `plan`.
+    pub fn new(frame: LocalFrame, tile_size_m: f64, plan: ShardPlan) -> Self {
+        Partitioner {
+            frame,
+            grid: TileGrid::new(tile_size_m),
+            plan,
+        }
+    }
+
+    /// Where `uplink` goes.
+    pub fn destination(&self, uplink: &Uplink) -> Destination {
+        let Uplink::Message(m) = uplink else {
+            return Destination::Zone;
+        };
+        match place_1e7(m) {
+            Some((lat, lon)) => {
+                let p = self
+                    .frame
+                    .to_local(degrees_from_1e7(lat.into()), degrees_from_1e7(lon.into()));
+                Destination::Partition(self.plan.owner(self.grid.tile_of(p)))
+            }
+            None => Destination::Zone,
+        }
+    }
+}
+
+/// Where a message that moves tracks lies (latitude and longitude, 1e-7 degree as
+/// T/CSAE 53-2020 `Position3D` gives them); `None` for zone-wide state.
+fn place_1e7(m: &MessageFrame) -> Option<(i32, i32)> {
+    match m {
+        MessageFrame::BsmFrame(b) => Some((b.pos.lat.0, b.pos.long.0)),
+        MessageFrame::RsmFrame(r) => Some((r.ref_pos.lat.0, r.ref_pos.long.0)),
+        MessageFrame::MsgFrameExt(e) => match &e.value {
+            Day2Message::PersonalSafety(p) => Some((p.pos.lat.0, p.pos.long.0)),
+            _ => None,
+        },
+        MessageFrame::MapFrame(_)
+        | MessageFrame::SpatFrame(_)
+        | MessageFrame::RsiFrame(_)
+        | MessageFrame::UnknownExtension(_) => None,
+    }
+}
+
+/// A decoded uplink in its wire form and where it goes; `None` for what stays on the node
+/// that took it in: a rejection (counted there), or a message whose signature's check was
+/// deferred (only that node holds what completes it).
+pub fn to_wire(
+    d: &Decoded,
+    topic: &str,
+    partitioner: &Partitioner,
+) -> Option<(Destination, roadcloud_wire::Uplink)> {
+    let Ok((uplink, sec_mark)) = &d.message else {
+        return None;
+    };
+    if d.signature.as_ref().is_some_and(|s| s.pending.is_some()) {
+        return None;
+    }
+    let body = match uplink {
+        Uplink::Message(m) => UplinkBody::MessageFrame(roadcloud_csae::encode(m).ok()?),
+        Uplink::Heartbeat => UplinkBody::Heartbeat,
+    };
+    let destination = partitioner.destination(uplink);
+    Some((
+        destination,
+        roadcloud_wire::Uplink {
+            topic: topic.to_string(),
+            received_at_ms: d.received_at,
+            body,
+            sec_mark: *sec_mark,
+            signature: d.signature.as_ref().map(|s| Signature {
+                fingerprint: s.fingerprint,
+                psid: s.psid,
+                signer: s.signer,
+            }),
+        },
+    ))
+}
+
+/// An uplink from the wire, as the decoding stage would have handed it on (its signature
+/// was verified by the node that took it in).
+pub fn from_wire(
+    u: roadcloud_wire::Uplink,
+) -> Result<(Result<Decoded, Rejection>, String), String> {
+    let topic = Topic::parse(&u.topic).map_err(|e| format!("topic {:?}: {e}", u.topic))?;
+    let uplink = match u.body {
+        UplinkBody::MessageFrame(uper) => Uplink::Message(
+            roadcloud_csae::decode::<MessageFrame>(&uper)
+                .map_err(|e| format!("MessageFrame on {}: {e}", u.topic))?,
+        ),
+        UplinkBody::Heartbeat => Uplink::Heartbeat,
+    };
+    let decoded = Decoded {
+        topic,
+        received_at: u.received_at_ms,
+        message: Ok((uplink, u.sec_mark)),
+        signature: u.signature.map(|s| Signed {
+            fingerprint: s.fingerprint,
+            psid: s.psid,
+            signer: s.signer,
+            pending: None,
+        }),
+    };
+    Ok((Ok(decoded), u.topic))
+}
+
+/// Takes the decoding stage's batches and routes each uplink to its partition's subject
+/// (one stream message per partition per batch, published side by side and each
+/// acknowledged by the stream before the next batch); what stays local goes to `local`
+/// (the node's world stage). Ends when `decoded` closes.
+pub async fn run_router(
+    cluster: Cluster,
+    partitioner: Partitioner,
+    mut decoded: mpsc::Receiver<DecodedBatch>,
+    local: mpsc::Sender<DecodedBatch>,
+) {
+    while let Some(batch) = decoded.recv().await {
+        let mut stays = DecodedBatch::new();
+        let mut routed: BTreeMap<Destination, Vec<roadcloud_wire::Uplink>> = BTreeMap::new();
+        for (d, topic) in batch {
+            let wire = d
+                .as_ref()
+                .ok()
+                .and_then(|d| to_wire(d, &topic, &partitioner));
+            match wire {
+                Some((to, u)) => routed.entry(to).or_default().push(u),
+                None => stays.push((d, topic)),
+            }
+        }
+        publish(&cluster, routed).await;
+        if !stays.is_empty() && local.send(stays).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Publishes each destination's uplinks as one stream message and waits for the stream's
+/// acknowledgements; tries a failed publish twice more before giving it up (logged).
+async fn publish(cluster: &Cluster, routed: BTreeMap<Destination, Vec<roadcloud_wire::Uplink>>) {
+    let sends = routed.into_iter().map(|(to, uplinks)| async move {
+        let n = uplinks.len();
+        let payload: bytes::Bytes = roadcloud_wire::encode(&UplinkBatch { uplinks }).into();
+        let subject = to.subject();
+        let mut last = String::new();
+        for attempt in 0..3u64 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+            }
+            match cluster.js.publish(subject.clone(), payload.clone()).await {
+                Ok(ack) => match ack.await {
+                    Ok(_) => return,
+                    Err(e) => last = e.to_string(),
+                },
+                Err(e) => last = e.to_string(),
+            }
+        }
+        tracing::error!("{n} uplinks for {subject} lost: the stream did not take them ({last})");
+    });
+    futures_util::future::join_all(sends).await;
+}

@@ -1,0 +1,104 @@
+//! The node as a member of a cluster (docs/scale.md#cluster): its membership, the tasks
+//! that share its downlinks and its view of the zone, and what the API reads of the
+//! others.
+
+use crate::http::views;
+use crate::stages::WorldRef;
+use roadcloud_cluster::Cluster;
+use roadcloud_cluster::leases::{ClusterStatus, Membership};
+use roadcloud_cluster::share::Views;
+use roadcloud_wire::{ParticipantView, ZoneView};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How often a node shows the others its participants.
+const VIEW_EVERY: Duration = Duration::from_millis(500);
+
+/// A node's part in its cluster, for the node's handle to end.
+pub(crate) struct Member {
+    pub membership: Membership,
+    /// The downlink relay, the views' reader and the view's publisher.
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+impl Member {
+    /// Leaves the cluster (its partitions go to the others at once) and stops the tasks.
+    pub async fn leave(self) {
+        self.membership.leave().await;
+        for t in self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// What the API reads of the cluster.
+#[derive(Clone)]
+pub(crate) struct ClusterApi {
+    /// This node's id.
+    pub node_id: String,
+    /// The nodes, partitions and lags, as of the last round.
+    pub status: watch::Receiver<Arc<ClusterStatus>>,
+    /// The other nodes' participants.
+    pub views: watch::Receiver<Arc<Views>>,
+}
+
+/// Every [`VIEW_EVERY`], this node's participants to the others, and their count to the
+/// node's record.
+pub(crate) async fn share_view(cluster: Cluster, world: WorldRef, participants: Arc<AtomicU64>) {
+    let node_id = cluster.config().node_id.clone();
+    let mut tick = tokio::time::interval(VIEW_EVERY);
+    loop {
+        tick.tick().await;
+        let Ok(list) = world
+            .read(|w| {
+                let p = &w.pipeline;
+                p.tracks()
+                    .iter()
+                    .map(|t| {
+                        let (lat_deg, lon_deg) = p.frame.to_wgs84(t.position);
+                        ParticipantView {
+                            track: t.id.0,
+                            id: views::public_id(t),
+                            kind: t.kind.as_str().into(),
+                            lat_deg,
+                            lon_deg,
+                            speed_mps: t.motion.speed_mps,
+                            heading_deg: t.motion.heading_deg,
+                            at_ms: t.at,
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+        else {
+            return;
+        };
+        participants.store(list.len() as u64, Ordering::Relaxed);
+        let view = ZoneView {
+            node_id: node_id.clone(),
+            at_ms: roadcloud_transport::now_millis(),
+            participants: list,
+        };
+        if let Err(e) = cluster.publish_view(&view).await {
+            tracing::warn!("{e:#}");
+        }
+    }
+}
+
+/// A participant of another node as the API lists participants.
+pub(crate) fn remote_participant(node_id: &str, p: &ParticipantView) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id,
+        "track": p.track,
+        "type": p.kind,
+        "lat": p.lat_deg,
+        "lon": p.lon_deg,
+        "speed_mps": p.speed_mps,
+        "heading_deg": p.heading_deg,
+        "at": p.at_ms,
+        "node": node_id,
+    })
+}

@@ -1,0 +1,263 @@
+//! Two `roadcloud serve` nodes as one cluster on a real nats-server with JetStream (issue 17
+//! items 4 and 5): they share the tiles, each takes device traffic over MQTT and routes it
+//! to the tile's holder, each API lists the whole zone; when one is killed (`kill -9`) the
+//! other takes its tiles over within the lease, tracks its vehicles, and takes in every
+//! uplink the front end acknowledged meanwhile.
+//!
+//! Needs the `nats-server` binary (Debian package `nats-server`; `scripts/test.sh` installs
+//! it), found on PATH, in /usr/sbin, or at $NATS_SERVER.
+
+mod common;
+
+use common::acl::system_binary;
+use common::*;
+use roadcloud_csae::{MessageFrame, encode};
+use roadcloud_sim::messages::{VehicleState, bsm};
+use roadcloud_transport::now_millis;
+use roadcloud_world::{LocalFrame, Point};
+use rumqttc::{MqttOptions, QoS};
+use serde_json::Value;
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const LEASE_MS: u64 = 1_500;
+/// Metres east of the zone origin a partition's stripe starts (16 partitions, stripes of 4
+/// tiles of 300 m, dealt in turn).
+const STRIPE_M: f64 = 1_200.0;
+
+struct Nats(Child);
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn nats_server(dir: &std::path::Path) -> (Nats, String) {
+    let port = free_port();
+    let child = Command::new(system_binary("nats-server", "NATS_SERVER"))
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    let nats = Nats(child);
+    wait_until(Duration::from_secs(10), || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    (nats, format!("nats://127.0.0.1:{port}"))
+}
+
+fn node(url: &str, id: &str) -> Server {
+    start_with(&[
+        "--cluster",
+        url,
+        "--node-id",
+        id,
+        "--lease-ms",
+        &LEASE_MS.to_string(),
+    ])
+}
+
+fn cluster(s: &Server) -> Value {
+    get_json(s.http, "/api/v1/cluster")
+}
+
+/// The partitions each node holds, by node id, as `s` sees them.
+fn holdings(s: &Server) -> Vec<(String, Vec<u64>)> {
+    cluster(s)["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let parts = n["partitions"].as_array().unwrap();
+            (
+                n["node_id"].as_str().unwrap().to_string(),
+                parts.iter().map(|p| p.as_u64().unwrap()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Vehicle `id`'s BSM, generated now, in the middle of `partition`'s first stripe.
+fn bsm_in(id: [u8; 8], partition: u64, north_m: f64) -> Vec<u8> {
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let car = VehicleState::car(
+        id,
+        Point {
+            east_m: partition as f64 * STRIPE_M + STRIPE_M / 2.0,
+            north_m,
+        },
+        0.0,
+        10.0,
+    );
+    encode(&MessageFrame::BsmFrame(bsm(&frame, &car, 0, now_millis()))).unwrap()
+}
+
+/// An MQTT client that counts the broker's acknowledgements of its QoS 1 publishes.
+fn counting_client(port: u16, name: &str) -> (rumqttc::Client, Arc<AtomicUsize>) {
+    let mut o = MqttOptions::new(name, "127.0.0.1", port);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (c, mut conn) = rumqttc::Client::new(o, 1_000);
+    let acked = Arc::new(AtomicUsize::new(0));
+    let counter = acked.clone();
+    std::thread::spawn(move || {
+        for ev in conn.iter() {
+            match ev {
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_))) => {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                Err(_) => return,
+                _ => {}
+            }
+        }
+    });
+    (c, acked)
+}
+
+fn publish(c: &rumqttc::Client, id: [u8; 8], payload: Vec<u8>) {
+    c.publish(
+        format!("V2X/OBU/{}/BSM/UP", hex(&id)),
+        QoS::AtLeastOnce,
+        false,
+        payload,
+    )
+    .unwrap();
+}
+
+/// The participants `s` lists, as (id, node).
+fn listed(s: &Server) -> Vec<(String, String)> {
+    get_json(s.http, "/api/v1/participants")["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["node"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn two_nodes_share_the_zone_and_one_takes_over_when_the_other_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_nats, url) = nats_server(dir.path());
+    let mut a = node(&url, "node-a");
+    wait_until(Duration::from_secs(10), || {
+        cluster(&a)["partitions"].as_array().unwrap().len() == 16
+    });
+    let b = node(&url, "node-b");
+    // The partitions are shared out: eight each.
+    wait_until(Duration::from_secs(15), || {
+        let h = holdings(&a);
+        h.len() == 2 && h.iter().all(|(_, p)| p.len() == 8)
+    });
+    let held = holdings(&b);
+    let of = |node: &str| held.iter().find(|(n, _)| n == node).unwrap().1.clone();
+    let (part_a, part_b) = (of("node-a")[0], of("node-b")[0]);
+
+    // v1 reports to node A from B's tiles; v2 to node B from A's tiles: each node routes
+    // the other's traffic to it.
+    let (v1, v2, v3) = (
+        [0x5a, 0xc1, 0, 0, 0, 0, 0, 1],
+        [0x5a, 0xc1, 0, 0, 0, 0, 0, 2],
+        [0x5a, 0xc1, 0, 0, 0, 0, 0, 3],
+    );
+    let (on_a, _) = counting_client(a.mqtt, "v1-on-a");
+    let (on_b, _) = counting_client(b.mqtt, "v2-on-b");
+    let mut north = 0.0;
+    let mut step = |c1: &rumqttc::Client, c2: &rumqttc::Client| {
+        north += 1.0;
+        publish(c1, v1, bsm_in(v1, part_b, north));
+        publish(c2, v2, bsm_in(v2, part_a, north));
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let both = |s: &Server| {
+        let l = listed(s);
+        l.contains(&(hex(&v1), "node-b".into())) && l.contains(&(hex(&v2), "node-a".into()))
+    };
+    let start = Instant::now();
+    while !(both(&a) && both(&b)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "one zone in both APIs"
+        );
+        step(&on_a, &on_b);
+    }
+
+    // kill -9 of node A.
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    let killed = Instant::now();
+    // Meanwhile v3, in A's tiles, sends 30 acknowledged BSMs to B: none may be lost.
+    let (v3_on_b, acked) = counting_client(b.mqtt, "v3-on-b");
+    for n in 0..30 {
+        publish(&v3_on_b, v3, bsm_in(v3, part_a, 100.0 + n as f64));
+    }
+    // v1 reconnects, to B.
+    let (v1_on_b, _) = counting_client(b.mqtt, "v1-on-b");
+    let mut taken_over = None;
+    while taken_over.is_none() || !listed(&b).contains(&(hex(&v2), "node-b".into())) {
+        assert!(
+            killed.elapsed() < Duration::from_secs(20),
+            "node B takes node A's tiles and vehicles over: {:?}",
+            holdings(&b)
+        );
+        if taken_over.is_none() {
+            let h = holdings(&b);
+            if h.len() == 1 && h[0].1.len() == 16 {
+                taken_over = Some(killed.elapsed());
+            }
+        }
+        step(&v1_on_b, &on_b);
+    }
+    let taken_over = taken_over.unwrap();
+    eprintln!("node B held all 16 partitions {taken_over:?} after node A was killed");
+    // Within the lease and the round that notices it expired (a third of a lease), with a
+    // lease's slack for a loaded machine.
+    assert!(
+        taken_over < Duration::from_millis(LEASE_MS * 7 / 3),
+        "takeover in {taken_over:?}"
+    );
+    let l = listed(&b);
+    assert!(l.contains(&(hex(&v1), "node-b".into())), "{l:?}");
+
+    // Every acknowledged BSM of v3 reached its tiles' new holder: admitted, or turned away
+    // for a reason (too old by then, too fast), each counted.
+    wait_until(Duration::from_secs(10), || {
+        acked.load(Ordering::SeqCst) == 30
+    });
+    let counted = || {
+        get_json(b.http, "/api/v1/devices")["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == hex(&v3))
+            .map_or(0, |d| {
+                d["admitted"].as_u64().unwrap()
+                    + d["rejected"]
+                        .as_object()
+                        .unwrap()
+                        .values()
+                        .map(|n| n.as_u64().unwrap())
+                        .sum::<u64>()
+            })
+    };
+    wait_until(Duration::from_secs(10), || counted() >= 30);
+    assert_eq!(counted(), 30);
+}
+
+#[test]
+fn a_node_outside_a_cluster_says_so() {
+    let s = start();
+    let c = cluster(&s);
+    assert_eq!(c["in_cluster"], false, "{c}");
+    assert!(c["hint"].as_str().unwrap().contains("--cluster"), "{c}");
+}

@@ -1,0 +1,329 @@
+//! What crosses between roadcloud's processes, in a compact binary form with a version.
+//!
+//! A cluster's nodes (docs/scale.md) hand each other decoded uplinks (by the tile they
+//! concern), downlinks (to the node holding the device's connection), their own records
+//! (which tiles they hold, how far behind they are) and views of their tracks (so every
+//! node's API answers for the whole zone). Each crosses as one [`Message`] in an envelope:
+//!
+//! ```text
+//! octet 0     VERSION (1)
+//! octet 1     the message's TAG
+//! octets 2..  the message, postcard (serde's compact varint form)
+//! ```
+//!
+//! A node refuses what another version wrote ([`WireError::Version`]) rather than
+//! misreading it: nodes of one cluster run one version (a rolling upgrade bumps
+//! [`VERSION`] only when a message changes shape). What a message carries that a standard
+//! defines travels in the standard's own form (a MessageFrame as UPER), so this crate
+//! needs no codec of its own for it.
+//!
+//! The bytes come from the network: decoding never panics, and refuses more than
+//! [`MAX_LEN`] octets before reading them (serde caps a sequence's preallocation, so a
+//! forged length costs no memory either).
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The envelope's version, octet 0.
+pub const VERSION: u8 = 1;
+
+/// The most octets an envelope may have (NATS's default largest payload, 1 MiB).
+pub const MAX_LEN: usize = 1 << 20;
+
+/// A message that crosses processes: its tag tells it from the others in the envelope.
+pub trait Message: Serialize + DeserializeOwned {
+    /// The envelope's octet 1 for this message.
+    const TAG: u8;
+    /// Its name, for errors.
+    const NAME: &'static str;
+}
+
+/// Why octets are not a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WireError {
+    /// Fewer than the envelope's two octets.
+    Truncated,
+    /// Written by another version of roadcloud.
+    Version {
+        /// The version found.
+        found: u8,
+    },
+    /// Another message than the one expected.
+    Tag {
+        /// The message expected.
+        expected: &'static str,
+        /// The tag found.
+        found: u8,
+    },
+    /// Longer than [`MAX_LEN`].
+    TooLong(usize),
+    /// The message's body does not decode.
+    Body(String),
+}
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WireError::Truncated => f.write_str("shorter than the wire envelope (2 octets)"),
+            WireError::Version { found } => write!(
+                f,
+                "written by wire version {found}, this node reads {VERSION}: run one roadcloud version in a cluster"
+            ),
+            WireError::Tag { expected, found } => {
+                write!(f, "expected a {expected}, found message tag {found}")
+            }
+            WireError::TooLong(n) => write!(f, "{n} octets, more than {MAX_LEN}"),
+            WireError::Body(e) => write!(f, "body does not decode: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WireError {}
+
+/// `m` in its envelope.
+pub fn encode<M: Message>(m: &M) -> Vec<u8> {
+    let out = vec![VERSION, M::TAG];
+    // Writing to a Vec fails only when serde fails, which these plain types never do.
+    postcard::to_extend(m, out).expect("wire messages always serialise")
+}
+
+/// The message of type `M` in `bytes`.
+pub fn decode<M: Message>(bytes: &[u8]) -> Result<M, WireError> {
+    if bytes.len() > MAX_LEN {
+        return Err(WireError::TooLong(bytes.len()));
+    }
+    let [version, tag, body @ ..] = bytes else {
+        return Err(WireError::Truncated);
+    };
+    if *version != VERSION {
+        return Err(WireError::Version { found: *version });
+    }
+    if *tag != M::TAG {
+        return Err(WireError::Tag {
+            expected: M::NAME,
+            found: *tag,
+        });
+    }
+    postcard::from_bytes(body).map_err(|e| WireError::Body(e.to_string()))
+}
+
+/// An uplink past the stateless half of admission (its topic parsed, its signature
+/// verified, its payload decoded), on its way to the node that owns the tile it concerns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Uplink {
+    /// The topic it came on (`V2X/OBU/{id}/BSM/UP`, ...).
+    pub topic: String,
+    /// When the first node received it, ms since the Unix epoch.
+    pub received_at_ms: i64,
+    /// What it carries.
+    pub body: UplinkBody,
+    /// Its message's `secMark` (T/CSAE 53-2020 DSecond, ms within the minute), if it has
+    /// one.
+    pub sec_mark: Option<u16>,
+    /// Its signature, when it came signed and was verified by the first node.
+    pub signature: Option<Signature>,
+}
+
+/// What an [`Uplink`] carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum UplinkBody {
+    /// A MessageFrame, UPER-encoded (T/CSAE 53-2020 §5; also when it came as JSON).
+    MessageFrame(Vec<u8>),
+    /// An RSU's heartbeat.
+    Heartbeat,
+}
+
+/// What admission keeps of a verified signature (IEEE 1609.2 `SignedData`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// What tells this signed message from every other (its signature's `s`), for
+    /// replays.
+    pub fingerprint: u128,
+    /// The PSID (AID) it was signed under.
+    pub psid: u64,
+    /// The signer certificate's HashedId8.
+    pub signer: [u8; 8],
+}
+
+/// The uplinks one node routed to one tile partition from one batch, in the order they
+/// came (so a device's messages stay in order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UplinkBatch {
+    /// The uplinks.
+    pub uplinks: Vec<Uplink>,
+}
+
+impl Message for UplinkBatch {
+    const TAG: u8 = 1;
+    const NAME: &'static str = "uplink batch";
+}
+
+/// A message to a device, from the node that found it to the node holding the device's
+/// connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Downlink {
+    /// The node that sent it (it has published it on its own front end already).
+    pub from_node: String,
+    /// The device's downlink topic.
+    pub topic: String,
+    /// The payload (JSON advisory, or UPER MessageFrame).
+    pub payload: Vec<u8>,
+}
+
+impl Message for Downlink {
+    const TAG: u8 = 2;
+    const NAME: &'static str = "downlink";
+}
+
+/// A node's record in the cluster: who it is, where it listens, what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeRecord {
+    /// Its `--node-id`.
+    pub node_id: String,
+    /// Its slot (0 to 63): the high bits of the track ids it starts.
+    pub slot: u16,
+    /// Its HTTP API's address.
+    pub http: String,
+    /// Its MQTT front end's address, if it runs one.
+    pub mqtt: Option<String>,
+    /// The tile partitions it holds leases on.
+    pub partitions: Vec<u16>,
+    /// Uplinks routed to its partitions and not yet taken in.
+    pub lag: u64,
+    /// Tracks in its world.
+    pub participants: u64,
+    /// When it wrote this record, ms since the Unix epoch.
+    pub at_ms: i64,
+}
+
+impl Message for NodeRecord {
+    const TAG: u8 = 3;
+    const NAME: &'static str = "node record";
+}
+
+/// A node's participants, as the API lists them, for the other nodes' APIs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneView {
+    /// The node whose participants these are.
+    pub node_id: String,
+    /// When it took the view, ms since the Unix epoch.
+    pub at_ms: i64,
+    /// Its participants.
+    pub participants: Vec<ParticipantView>,
+}
+
+impl Message for ZoneView {
+    const TAG: u8 = 4;
+    const NAME: &'static str = "zone view";
+}
+
+/// One participant in a [`ZoneView`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParticipantView {
+    /// Its track id.
+    pub track: u64,
+    /// Its public id (the vehicle's id in hex, or the track's).
+    pub id: String,
+    /// Its kind (`vehicle`, `pedestrian`, ...).
+    pub kind: String,
+    /// WGS-84 latitude, degrees.
+    pub lat_deg: f64,
+    /// WGS-84 longitude, degrees.
+    pub lon_deg: f64,
+    /// Speed, m/s; `None`: unavailable.
+    pub speed_mps: Option<f64>,
+    /// Heading, degrees clockwise from north; `None`: unavailable.
+    pub heading_deg: Option<f64>,
+    /// When it was last seen, ms since the Unix epoch.
+    pub at_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn uplink(topic: String, uper: Vec<u8>, signed: Option<u128>) -> Uplink {
+        Uplink {
+            topic,
+            received_at_ms: 1_764_000_000_123,
+            body: UplinkBody::MessageFrame(uper),
+            sec_mark: Some(59_999),
+            signature: signed.map(|fingerprint| Signature {
+                fingerprint,
+                psid: 0x20,
+                signer: [7; 8],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_batch_round_trips_in_a_compact_envelope() {
+        let batch = UplinkBatch {
+            uplinks: vec![
+                uplink("V2X/OBU/0000000000000001/BSM/UP".into(), vec![1; 40], None),
+                uplink(
+                    "V2X/OBU/0000000000000002/BSM/UP".into(),
+                    vec![2; 40],
+                    Some(9),
+                ),
+            ],
+        };
+        let bytes = encode(&batch);
+        assert_eq!(&bytes[..2], &[VERSION, UplinkBatch::TAG]);
+        assert_eq!(decode::<UplinkBatch>(&bytes), Ok(batch));
+        // Topic and payload dominate; the rest is a few varints per uplink.
+        assert!(bytes.len() < 2 * (31 + 40 + 40), "{} octets", bytes.len());
+    }
+
+    #[test]
+    fn another_version_or_message_is_refused() {
+        let d = Downlink {
+            from_node: "a".into(),
+            topic: "t".into(),
+            payload: vec![1],
+        };
+        let mut bytes = encode(&d);
+        assert!(matches!(
+            decode::<UplinkBatch>(&bytes),
+            Err(WireError::Tag { found: 2, .. })
+        ));
+        bytes[0] = 2;
+        assert_eq!(
+            decode::<Downlink>(&bytes),
+            Err(WireError::Version { found: 2 })
+        );
+        assert_eq!(decode::<Downlink>(&[1]), Err(WireError::Truncated));
+        assert!(matches!(
+            decode::<Downlink>(&vec![0; MAX_LEN + 1]),
+            Err(WireError::TooLong(_))
+        ));
+    }
+
+    #[test]
+    fn a_forged_length_costs_no_memory() {
+        // An UplinkBatch claiming 2^63 uplinks, then nothing.
+        let mut bytes = vec![VERSION, UplinkBatch::TAG];
+        bytes.extend([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+        assert!(matches!(
+            decode::<UplinkBatch>(&bytes),
+            Err(WireError::Body(_))
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn any_octets_decode_or_fail_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = decode::<UplinkBatch>(&bytes);
+            let _ = decode::<NodeRecord>(&bytes);
+            let _ = decode::<ZoneView>(&bytes);
+            let _ = decode::<Downlink>(&bytes);
+        }
+
+        #[test]
+        fn uplinks_round_trip(topic in "[A-Z0-9/]{0,40}", uper in proptest::collection::vec(any::<u8>(), 0..100), signed in proptest::option::of(any::<u128>())) {
+            let batch = UplinkBatch { uplinks: vec![uplink(topic, uper, signed)] };
+            prop_assert_eq!(decode::<UplinkBatch>(&encode(&batch)), Ok(batch));
+        }
+    }
+}
