@@ -238,6 +238,10 @@ fn lease_key(partition: u16) -> String {
     format!("p{partition}")
 }
 
+/// The most stream messages (each a router's batch for the partition) handed to the world
+/// stage as one batch.
+const READY_CHUNK: usize = 32;
+
 /// Reads `subject` through the durable consumer `name` into `into`, acknowledging each
 /// stream message once its uplinks are in the world stage's inbox; starts again after an
 /// error.
@@ -286,34 +290,37 @@ async fn consume(
         )
         .await
         .with_context(|| format!("cannot bind the consumer {name}"))?;
+    // What has come by the time the world stage is ready goes in as one batch.
     let mut messages = consumer
         .messages()
         .await
-        .with_context(|| format!("cannot read the consumer {name}"))?;
-    while let Some(m) = messages.next().await {
-        let m = m.map_err(|e| anyhow::anyhow!("{e}"))?;
-        if let Ok(info) = m.info() {
-            lag.store(info.pending, Ordering::Relaxed);
-        }
-        match roadcloud_wire::decode::<UplinkBatch>(&m.payload) {
-            Ok(b) => {
-                let batch: DecodedBatch = b
-                    .uplinks
-                    .into_iter()
-                    .filter_map(|u| {
-                        from_wire(u)
-                            .map_err(|e| tracing::warn!("an uplink from {subject} dropped: {e}"))
-                            .ok()
-                    })
-                    .collect();
-                // Bounded: when the world stage falls behind, the stream keeps the rest.
-                if into.send(batch).await.is_err() {
-                    return Ok(());
-                }
+        .with_context(|| format!("cannot read the consumer {name}"))?
+        .ready_chunks(READY_CHUNK);
+    while let Some(chunk) = messages.next().await {
+        let mut batch = DecodedBatch::new();
+        let mut taken = Vec::with_capacity(chunk.len());
+        for m in chunk {
+            let m = m.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Ok(info) = m.info() {
+                lag.store(info.pending, Ordering::Relaxed);
             }
-            Err(e) => tracing::warn!("a message on {subject} dropped: {e}"),
+            match roadcloud_wire::decode::<UplinkBatch>(&m.payload) {
+                Ok(b) => batch.extend(b.uplinks.into_iter().filter_map(|u| {
+                    from_wire(u)
+                        .map_err(|e| tracing::warn!("an uplink from {subject} dropped: {e}"))
+                        .ok()
+                })),
+                Err(e) => tracing::warn!("a message on {subject} dropped: {e}"),
+            }
+            taken.push(m);
         }
-        m.ack().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Bounded: when the world stage falls behind, the stream keeps the rest.
+        if into.send(batch).await.is_err() {
+            return Ok(());
+        }
+        for m in taken {
+            m.ack().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
     }
     Ok(())
 }

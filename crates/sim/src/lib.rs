@@ -76,7 +76,13 @@ impl Fleet {
     /// `n` vehicles on circles of 50 m to 1.5 km around the origin, at 5 to 20 m/s. The same
     /// `n` gives the same fleet.
     pub fn new(n: usize, origin_lat: f64, origin_lon: f64) -> Fleet {
-        let vehicles = (0..n)
+        Fleet::numbered_from(0, n, origin_lat, origin_lon)
+    }
+
+    /// Vehicles `first` to `first + n - 1` of the fleet [`Fleet::new`] makes (ids, circles
+    /// and speeds as there): two load generators with ranges apart drive one fleet.
+    pub fn numbered_from(first: usize, n: usize, origin_lat: f64, origin_lon: f64) -> Fleet {
+        let vehicles = (first..first + n)
             .map(|i| {
                 // A cheap, fixed scramble of i: varied but reproducible.
                 let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);

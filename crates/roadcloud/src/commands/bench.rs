@@ -70,6 +70,11 @@ pub struct BenchArgs {
     /// Simulated vehicles.
     #[arg(long, default_value_t = 5_000)]
     pub vehicles: usize,
+    /// The first simulated vehicle's number: two load generators, each given a range of
+    /// its own (`--first-vehicle 0 --vehicles 2500`, `--first-vehicle 2500 --vehicles
+    /// 2500`), drive one fleet (to two nodes of a cluster, say).
+    #[arg(long, default_value_t = 0)]
+    pub first_vehicle: usize,
     /// BSMs per second per vehicle.
     #[arg(long, default_value_t = 10.0)]
     pub rate_hz: f64,
@@ -571,7 +576,12 @@ fn scheduled_messages(
     t0_ms: i64,
     total_ms: i64,
 ) -> Vec<(String, roadcloud_csae::MessageFrame, i64)> {
-    let mut fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
+    let mut fleet = Fleet::numbered_from(
+        args.first_vehicle,
+        args.vehicles,
+        args.origin_lat,
+        args.origin_lon,
+    );
     let mut out = Vec::new();
     match publisher {
         Publisher::Vehicles { c, forward_topic } => {
@@ -907,7 +917,12 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         let args = args.clone();
         let mut keys = device_keys(&args)?;
         tasks.push(tokio::spawn(async move {
-            let mut fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
+            let mut fleet = Fleet::numbered_from(
+                args.first_vehicle,
+                args.vehicles,
+                args.origin_lat,
+                args.origin_lon,
+            );
             let per_s = mine.len() as f64 * args.rate_hz;
             let mut tick = tokio::time::interval(Duration::from_millis(5));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -945,7 +960,12 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         let args = args.clone();
         let mut keys = device_keys(&args)?;
         tasks.push(tokio::spawn(async move {
-            let fleet = Fleet::new(args.vehicles, args.origin_lat, args.origin_lon);
+            let fleet = Fleet::numbered_from(
+                args.first_vehicle,
+                args.vehicles,
+                args.origin_lat,
+                args.origin_lon,
+            );
             let mut units = units;
             let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rsu_rate_hz));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
