@@ -8,13 +8,20 @@
 //! durable and named after the partition, so its new holder reads on from the last
 //! acknowledged uplink; an uplink handed to a holder that died unacknowledged is delivered
 //! again after `lease` (`ack_wait`).
+//!
+//! Every round a holder also writes a snapshot of each of its partitions' tracks, and one more
+//! as it hands a partition over; a new holder takes the last snapshot in together with the
+//! first uplinks it reads (one step of the world, so no expiry passes between them): a
+//! vehicle's track keeps its id, trail and lane across the change of holder.
 
 use crate::route::{DecodedBatch, from_wire};
 use crate::{Cluster, ZONE_SUBJECT, partition_subject};
 use anyhow::{Context, Result};
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
 use futures_util::StreamExt;
-use roadcloud_wire::{NodeRecord, UplinkBatch};
+use futures_util::future::BoxFuture;
+use roadcloud_wire::{NodeRecord, TileSnapshot, UplinkBatch};
+use roadcloud_world::Track;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +51,16 @@ pub struct Addresses {
     pub mqtt: Option<String>,
 }
 
+/// What the cluster asks of the node's world (the node's world stage answers).
+pub trait TileState: Send + Sync + 'static {
+    /// The tracks of each of `partitions`, to snapshot.
+    fn snapshot(&self, partitions: Vec<u16>) -> BoxFuture<'static, Vec<(u16, Vec<Track>)>>;
+
+    /// Takes in the tracks of a partition just taken over and, in the same step, the first
+    /// uplinks read for it; how many tracks were taken in.
+    fn restore(&self, tracks: Vec<Track>, first: DecodedBatch) -> BoxFuture<'static, usize>;
+}
+
 /// A partition held: its lease's revision and its consumer.
 struct Held {
     revision: u64,
@@ -67,6 +84,7 @@ impl Membership {
         addresses: Addresses,
         participants: Arc<AtomicU64>,
         into: mpsc::Sender<DecodedBatch>,
+        tiles: Arc<dyn TileState>,
     ) -> Result<Membership> {
         let (status_tx, status) = watch::channel(Arc::new(ClusterStatus {
             node_id: cluster.config.node_id.clone(),
@@ -80,14 +98,18 @@ impl Membership {
             format!("zone-{}", cluster.config.node_id),
             ZONE_SUBJECT.into(),
             DeliverPolicy::New,
-            into.clone(),
-            Arc::default(),
+            Reader {
+                into: into.clone(),
+                lag: Arc::default(),
+                restore: None,
+            },
         );
         let rounds = Rounds {
             cluster,
             addresses,
             participants,
             into,
+            tiles,
             held: BTreeMap::new(),
             status: status_tx,
         };
@@ -113,6 +135,7 @@ struct Rounds {
     addresses: Addresses,
     participants: Arc<AtomicU64>,
     into: mpsc::Sender<DecodedBatch>,
+    tiles: Arc<dyn TileState>,
     held: BTreeMap<u16, Held>,
     status: watch::Sender<Arc<ClusterStatus>>,
 }
@@ -133,8 +156,13 @@ impl Rounds {
         }
         zone.abort();
         let node_id = self.cluster.config.node_id.clone();
-        for (p, held) in std::mem::take(&mut self.held) {
-            held.consumer.abort();
+        let held: Vec<u16> = self.held.keys().copied().collect();
+        for (_, h) in std::mem::take(&mut self.held) {
+            h.consumer.abort();
+        }
+        // The last snapshots, then the leases: the next holders start from here.
+        self.save_snapshots(held.clone()).await;
+        for p in held {
             let _ = self.cluster.leases.delete(lease_key(p)).await;
         }
         let _ = self.cluster.nodes.delete(&node_id).await;
@@ -183,6 +211,8 @@ impl Rounds {
                 h.consumer.abort();
             }
         }
+        self.save_snapshots(self.held.keys().copied().collect())
+            .await;
         let nodes = c.node_records().await?;
         let share = c.config.partitions.div_ceil(nodes.len().max(1) as u16);
         // Beyond the share: handed over, from the highest.
@@ -191,6 +221,7 @@ impl Rounds {
                 break;
             };
             h.consumer.abort();
+            self.save_snapshots(vec![p]).await;
             let _ = c.leases.delete(lease_key(p)).await;
             tracing::info!("handed partition {p} over");
         }
@@ -209,8 +240,11 @@ impl Rounds {
                     format!("p{p}"),
                     partition_subject(p),
                     DeliverPolicy::All,
-                    self.into.clone(),
-                    lag.clone(),
+                    Reader {
+                        into: self.into.clone(),
+                        lag: lag.clone(),
+                        restore: Some((self.load_snapshot(p).await, self.tiles.clone())),
+                    },
                 );
                 tracing::info!("holding partition {p}");
                 self.held.insert(
@@ -233,6 +267,67 @@ impl Rounds {
     }
 }
 
+impl Rounds {
+    /// Writes the snapshots of `partitions` (a failure is logged: the next round writes
+    /// again).
+    async fn save_snapshots(&self, partitions: Vec<u16>) {
+        if partitions.is_empty() {
+            return;
+        }
+        let at_ms = roadcloud_transport::now_millis();
+        for (partition, tracks) in self.tiles.snapshot(partitions).await {
+            let n = tracks.len();
+            let bytes = roadcloud_wire::encode(&TileSnapshot {
+                partition,
+                at_ms,
+                tracks,
+            });
+            if bytes.len() > roadcloud_wire::MAX_LEN {
+                tracing::warn!(
+                    "the snapshot of partition {partition} ({n} tracks, {} octets) is larger \
+                     than a NATS message: not kept; deal the tiles to more partitions",
+                    bytes.len()
+                );
+                continue;
+            }
+            if let Err(e) = self
+                .cluster
+                .snapshots
+                .put(lease_key(partition), bytes.into())
+                .await
+            {
+                tracing::warn!("the snapshot of partition {partition} not kept: {e}");
+            }
+        }
+    }
+
+    /// The last snapshot of `partition`'s tracks; none when there is none, or it is
+    /// unreadable (logged).
+    async fn load_snapshot(&self, partition: u16) -> Vec<Track> {
+        match self.cluster.snapshots.get(lease_key(partition)).await {
+            Ok(Some(bytes)) => match roadcloud_wire::decode::<TileSnapshot>(&bytes) {
+                Ok(s) => {
+                    tracing::info!(
+                        "partition {partition}: {} tracks from a snapshot {} ms old",
+                        s.tracks.len(),
+                        roadcloud_transport::now_millis() - s.at_ms
+                    );
+                    s.tracks
+                }
+                Err(e) => {
+                    tracing::warn!("the snapshot of partition {partition} does not decode: {e}");
+                    Vec::new()
+                }
+            },
+            Ok(None) => Vec::new(),
+            Err(e) => {
+                tracing::warn!("the snapshot of partition {partition} not read: {e}");
+                Vec::new()
+            }
+        }
+    }
+}
+
 /// A partition's key in the leases bucket.
 fn lease_key(partition: u16) -> String {
     format!("p{partition}")
@@ -242,7 +337,21 @@ fn lease_key(partition: u16) -> String {
 /// stage as one batch.
 const READY_CHUNK: usize = 32;
 
-/// Reads `subject` through the durable consumer `name` into `into`, acknowledging each
+/// Where a consumer's uplinks go.
+struct Reader {
+    /// The world stage's inbox.
+    into: mpsc::Sender<DecodedBatch>,
+    /// Uplinks on the subject not yet read.
+    lag: Arc<AtomicU64>,
+    /// A snapshot to take in with the first uplinks (a partition just taken over).
+    restore: Option<(Vec<Track>, Arc<dyn TileState>)>,
+}
+
+/// How long a new holder waits for its partition's first uplinks to take its snapshot in
+/// with; then the snapshot goes in alone.
+const RESTORE_WAIT: Duration = Duration::from_millis(200);
+
+/// Reads `subject` through the durable consumer `name` into `reader`, acknowledging each
 /// stream message once its uplinks are in the world stage's inbox; starts again after an
 /// error.
 fn spawn_consumer(
@@ -250,13 +359,12 @@ fn spawn_consumer(
     name: String,
     subject: String,
     deliver_policy: DeliverPolicy,
-    into: mpsc::Sender<DecodedBatch>,
-    lag: Arc<AtomicU64>,
+    mut reader: Reader,
 ) -> JoinHandle<()> {
     let cluster = cluster.clone();
     tokio::spawn(async move {
         loop {
-            match consume(&cluster, &name, &subject, deliver_policy, &into, &lag).await {
+            match consume(&cluster, &name, &subject, deliver_policy, &mut reader).await {
                 Ok(()) => return,
                 Err(e) => {
                     tracing::warn!("reading {subject} failed, again in 1 s: {e:#}");
@@ -272,8 +380,7 @@ async fn consume(
     name: &str,
     subject: &str,
     deliver_policy: DeliverPolicy,
-    into: &mpsc::Sender<DecodedBatch>,
-    lag: &AtomicU64,
+    reader: &mut Reader,
 ) -> Result<()> {
     let consumer = cluster
         .stream
@@ -296,13 +403,22 @@ async fn consume(
         .await
         .with_context(|| format!("cannot read the consumer {name}"))?
         .ready_chunks(READY_CHUNK);
-    while let Some(chunk) = messages.next().await {
+    loop {
+        let chunk = if reader.restore.is_some() {
+            match tokio::time::timeout(RESTORE_WAIT, messages.next()).await {
+                Ok(chunk) => chunk,
+                Err(_) => Some(Vec::new()),
+            }
+        } else {
+            messages.next().await
+        };
+        let Some(chunk) = chunk else { break };
         let mut batch = DecodedBatch::new();
         let mut taken = Vec::with_capacity(chunk.len());
         for m in chunk {
             let m = m.map_err(|e| anyhow::anyhow!("{e}"))?;
             if let Ok(info) = m.info() {
-                lag.store(info.pending, Ordering::Relaxed);
+                reader.lag.store(info.pending, Ordering::Relaxed);
             }
             match roadcloud_wire::decode::<UplinkBatch>(&m.payload) {
                 Ok(b) => batch.extend(b.uplinks.into_iter().filter_map(|u| {
@@ -314,8 +430,12 @@ async fn consume(
             }
             taken.push(m);
         }
-        // Bounded: when the world stage falls behind, the stream keeps the rest.
-        if into.send(batch).await.is_err() {
+        if let Some((tracks, tiles)) = reader.restore.take() {
+            let n = tracks.len();
+            let taken = tiles.restore(tracks, batch).await;
+            tracing::info!("{subject}: took {taken} of the snapshot's {n} tracks in");
+        } else if reader.into.send(batch).await.is_err() {
+            // Bounded: when the world stage falls behind, the stream keeps the rest.
             return Ok(());
         }
         for m in taken {

@@ -17,6 +17,8 @@
 //! - **Egress**: advisories are published where they are found and on a NATS subject every
 //!   node relays to its own MQTT front end, so they reach a device whichever node holds
 //!   its connection ([`share`]).
+//! - **Snapshots**: each holder writes its partitions' tracks to a bucket every round; a new
+//!   holder takes them in before it reads on, so tracks keep their ids and trails.
 //! - **One zone in every API**: each node publishes a view of its participants twice a
 //!   second; every node's API lists its own and the others' ([`share`]).
 //!
@@ -39,12 +41,18 @@ pub const STREAM: &str = "ROADCLOUD";
 pub const LEASES_BUCKET: &str = "roadcloud-leases";
 /// The bucket of node records (key: node id; value: a [`NodeRecord`]).
 pub const NODES_BUCKET: &str = "roadcloud-nodes";
+/// The bucket of tile snapshots (key `p{n}`: a [`roadcloud_wire::TileSnapshot`]).
+pub const SNAPSHOTS_BUCKET: &str = "roadcloud-snapshots";
 /// Advisories and RSIs for devices, for every node's front end.
 pub const DOWNLINK_SUBJECT: &str = "roadcloud.downlink";
 /// Each node's view of its participants.
 pub const VIEW_SUBJECT: &str = "roadcloud.view";
 /// Uplinks that concern the whole zone.
 pub const ZONE_SUBJECT: &str = "roadcloud.in.zone";
+
+/// How long the stream keeps an uplink: long enough for a new holder to take up what its
+/// predecessor left, short enough to bound the disk.
+const STREAM_MAX_AGE: Duration = Duration::from_secs(600);
 
 /// The subject of a partition's uplinks.
 pub fn partition_subject(partition: u16) -> String {
@@ -95,6 +103,7 @@ pub struct Cluster {
     pub(crate) js: jetstream::Context,
     pub(crate) leases: kv::Store,
     pub(crate) nodes: kv::Store,
+    pub(crate) snapshots: kv::Store,
     pub(crate) config: Arc<ClusterConfig>,
     slot: u16,
 }
@@ -134,9 +143,7 @@ impl Cluster {
             .get_or_create_stream(stream::Config {
                 name: STREAM.into(),
                 subjects: vec!["roadcloud.in.>".into()],
-                // Long enough for a new holder to take up what its predecessor left, short
-                // enough to bound the disk.
-                max_age: Duration::from_secs(600),
+                max_age: STREAM_MAX_AGE,
                 storage: stream::StorageType::File,
                 num_replicas: config.replicas,
                 ..Default::default()
@@ -148,8 +155,10 @@ impl Cluster {
                     config.url
                 )
             })?;
-        let leases = bucket(&js, LEASES_BUCKET, &config).await?;
-        let nodes = bucket(&js, NODES_BUCKET, &config).await?;
+        let leases = bucket(&js, LEASES_BUCKET, config.lease, &config).await?;
+        let nodes = bucket(&js, NODES_BUCKET, config.lease, &config).await?;
+        // As long as the stream keeps what a snapshot's successor reads on from.
+        let snapshots = bucket(&js, SNAPSHOTS_BUCKET, STREAM_MAX_AGE, &config).await?;
         let slot = config.slot();
         let cluster = Cluster {
             client,
@@ -157,6 +166,7 @@ impl Cluster {
             js,
             leases,
             nodes,
+            snapshots,
             config: Arc::new(config),
             slot,
         };
@@ -206,12 +216,17 @@ impl Cluster {
     }
 }
 
-/// A key-value bucket whose entries expire after the lease, made if missing.
+/// A key-value bucket whose entries expire after `max_age`, made if missing.
 ///
 /// Made as the stream a bucket is (`KV_{name}`, one message per key, the rest as
 /// `Context::create_key_value` sets it) rather than through `create_key_value`, which asks
 /// for the account's information first in a form nats-server 2.9 (Debian's) does not give.
-async fn bucket(js: &jetstream::Context, name: &str, config: &ClusterConfig) -> Result<kv::Store> {
+async fn bucket(
+    js: &jetstream::Context,
+    name: &str,
+    max_age: Duration,
+    config: &ClusterConfig,
+) -> Result<kv::Store> {
     if let Ok(store) = js.get_key_value(name).await {
         return Ok(store);
     }
@@ -220,7 +235,7 @@ async fn bucket(js: &jetstream::Context, name: &str, config: &ClusterConfig) -> 
             name: format!("KV_{name}"),
             subjects: vec![format!("$KV.{name}.>")],
             max_messages_per_subject: 1,
-            max_age: config.lease,
+            max_age,
             storage: stream::StorageType::File,
             num_replicas: config.replicas,
             allow_rollup: true,

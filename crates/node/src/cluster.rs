@@ -4,10 +4,15 @@
 
 use crate::http::views;
 use crate::stages::WorldRef;
+use futures_util::future::BoxFuture;
 use roadcloud_cluster::Cluster;
-use roadcloud_cluster::leases::{ClusterStatus, Membership};
+use roadcloud_cluster::leases::{ClusterStatus, Membership, TileState};
+use roadcloud_cluster::route::DecodedBatch;
 use roadcloud_cluster::share::Views;
+use roadcloud_pipeline::ShardPlan;
 use roadcloud_wire::{ParticipantView, ZoneView};
+use roadcloud_world::Track;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -43,6 +48,54 @@ pub(crate) struct ClusterApi {
     pub status: watch::Receiver<Arc<ClusterStatus>>,
     /// The other nodes' participants.
     pub views: watch::Receiver<Arc<Views>>,
+}
+
+/// The cluster's look at the node's world: tracks by partition for snapshots, and a
+/// snapshot taken in, through the world stage's inbox.
+pub(crate) struct WorldTiles {
+    pub world: WorldRef,
+    /// How the cluster deals tiles to partitions.
+    pub plan: ShardPlan,
+}
+
+impl TileState for WorldTiles {
+    fn snapshot(&self, partitions: Vec<u16>) -> BoxFuture<'static, Vec<(u16, Vec<Track>)>> {
+        let (world, plan) = (self.world.clone(), self.plan);
+        Box::pin(async move {
+            world
+                .read(move |w| {
+                    let mut by: BTreeMap<u16, Vec<Track>> =
+                        partitions.into_iter().map(|p| (p, Vec::new())).collect();
+                    for t in w.pipeline.tracks().iter() {
+                        if let Some(list) = by.get_mut(&plan.owner(t.tile)) {
+                            list.push(t.clone());
+                        }
+                    }
+                    by.into_iter().collect()
+                })
+                .await
+                .unwrap_or_default()
+        })
+    }
+
+    fn restore(&self, tracks: Vec<Track>, first: DecodedBatch) -> BoxFuture<'static, usize> {
+        let world = self.world.clone();
+        Box::pin(async move {
+            world
+                .write(move |w| {
+                    let p = &mut w.pipeline;
+                    let taken = p.restore_tracks(tracks);
+                    // Rejections are counted by admission, as any other.
+                    for (d, _) in first {
+                        let _ = p.ingest_decoded(d);
+                    }
+                    p.finish_batch(roadcloud_transport::now_micros());
+                    taken
+                })
+                .await
+                .unwrap_or(0)
+        })
+    }
 }
 
 /// Every [`VIEW_EVERY`], this node's participants to the others, and their count to the

@@ -1,7 +1,7 @@
 //! [`Node::start`]: binds every listener, wires the stages and the background tasks, and
 //! returns a [`NodeHandle`] to the running node.
 
-use crate::cluster::{ClusterApi, Member};
+use crate::cluster::{ClusterApi, Member, WorldTiles};
 use crate::config::NodeConfig;
 use crate::http::series::Series;
 use crate::http::{self, ApiState, api, live};
@@ -318,6 +318,10 @@ impl Node {
                     },
                     participants.clone(),
                     decoded_tx.clone(),
+                    Arc::new(WorldTiles {
+                        world: world.clone(),
+                        plan: c.config().plan(),
+                    }),
                 )
                 .await?;
                 let (views, reader) = c.views().await?;

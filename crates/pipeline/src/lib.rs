@@ -38,7 +38,7 @@ use roadcloud_world::events::{EventKind, RoadEvent, events_from_rsi};
 use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
 use roadcloud_world::signals::{SignalState, signals_from_spat};
 use roadcloud_world::{
-    LaneIndex, LocalFrame, Millis, Point, TrackConfig, TrackId, observe_bsm, observe_psm,
+    LaneIndex, LocalFrame, Millis, Point, Track, TrackConfig, TrackId, observe_bsm, observe_psm,
     observe_rsm, units,
 };
 use shards::{Shards, ZoneWide};
@@ -285,6 +285,19 @@ impl Pipeline {
     /// The live tracks, over every shard.
     pub fn tracks(&self) -> ZoneTracks<'_> {
         ZoneTracks::new(&self.shards)
+    }
+
+    /// Takes in tracks another node kept (a snapshot of tiles taken over in a cluster):
+    /// each keeps its id, trail and lane, unless a track here already holds its id or its
+    /// vehicle. How many were taken in. A track whose time has passed goes at the next
+    /// expiry, as any other.
+    pub fn restore_tracks(&mut self, tracks: impl IntoIterator<Item = Track>) -> usize {
+        let taken = tracks
+            .into_iter()
+            .filter_map(|t| self.shards.restore(t).then_some(()))
+            .count();
+        self.apply_pending();
+        taken
     }
 
     /// Each shard's figures, in shard order.

@@ -402,6 +402,24 @@ impl Shards {
         self.list[shard].inbox.push(ShardMessage::Observe(o));
     }
 
+    /// Takes `track` in from outside (a snapshot of a tile another node held), for the
+    /// shard that owns its tile; `false` when a track already holds its id or its vehicle
+    /// (the vehicle reported here first: its track here stands).
+    pub(crate) fn restore(&mut self, track: Track) -> bool {
+        let taken = |t: &Tracks| {
+            t.get(track.id).is_some() || track.vehicle.is_some_and(|v| t.by_vehicle(v).is_some())
+        };
+        if self.owner_by(taken).is_some() {
+            return false;
+        }
+        let shard = self.owner_of_place(track.position);
+        self.list[shard].inbox.push(ShardMessage::Adopt {
+            track: Box::new(track),
+            mirrored_by: 0,
+        });
+        true
+    }
+
     /// The shard whose tracks `owns` says yes to.
     fn owner_by(&self, owns: impl Fn(&Tracks) -> bool) -> Option<usize> {
         self.list.iter().position(|s| owns(&s.tracks))

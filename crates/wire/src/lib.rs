@@ -2,8 +2,9 @@
 //!
 //! A cluster's nodes (docs/scale.md) hand each other decoded uplinks (by the tile they
 //! concern), downlinks (to the node holding the device's connection), their own records
-//! (which tiles they hold, how far behind they are) and views of their tracks (so every
-//! node's API answers for the whole zone). Each crosses as one [`Message`] in an envelope:
+//! (which tiles they hold, how far behind they are), views of their tracks (so every
+//! node's API answers for the whole zone) and snapshots of a partition's tracks (so its
+//! next holder goes on with them). Each crosses as one [`Message`] in an envelope:
 //!
 //! ```text
 //! octet 0     VERSION (1)
@@ -238,6 +239,22 @@ pub struct ParticipantView {
     pub at_ms: i64,
 }
 
+/// The tracks of one tile partition as its holder last saw them, for whoever holds it next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TileSnapshot {
+    /// The partition.
+    pub partition: u16,
+    /// When it was taken, ms since the Unix epoch.
+    pub at_ms: i64,
+    /// Its tracks, whole (sources, trail, lane).
+    pub tracks: Vec<roadcloud_world::Track>,
+}
+
+impl Message for TileSnapshot {
+    const TAG: u8 = 5;
+    const NAME: &'static str = "tile snapshot";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +335,7 @@ mod tests {
             let _ = decode::<NodeRecord>(&bytes);
             let _ = decode::<ZoneView>(&bytes);
             let _ = decode::<Downlink>(&bytes);
+            let _ = decode::<TileSnapshot>(&bytes);
         }
 
         #[test]

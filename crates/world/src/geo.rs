@@ -6,7 +6,7 @@ const WGS84_A: f64 = 6_378_137.0;
 const WGS84_E2: f64 = 6.694_379_990_141_316e-3;
 
 /// A point in the local frame: metres east and north of the zone origin.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     /// Metres east of the origin.
     pub east_m: f64,

@@ -27,7 +27,9 @@ const HEADING_GATE_DEG: f64 = 45.0;
 const CELL_M: f64 = 20.0;
 
 /// A lane: the intersection it leads into, the link's upstream node, and its `LaneID`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct LaneRef {
     /// The intersection the lane leads into.
     pub node: NodeId,
@@ -38,7 +40,7 @@ pub struct LaneRef {
 }
 
 /// A participant matched to a lane.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LaneMatch {
     /// The lane.
     pub lane: LaneRef,

@@ -7,7 +7,9 @@ use crate::units;
 use roadcloud_csae as csae;
 
 /// A node's id: road regulator region and node id (DF_NodeReferenceID).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct NodeId {
     /// `region`, 0 when absent.
     pub region: u16,

@@ -10,7 +10,7 @@ use crate::units;
 use roadcloud_csae as csae;
 
 /// What kind of road user an observation is of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ParticipantKind {
     /// A motor vehicle.
     Vehicle,
@@ -48,7 +48,7 @@ impl ParticipantKind {
 }
 
 /// Who reported an observation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ObservationSource {
     /// The participant itself (a vehicle's BSM).
     SelfReport {
@@ -68,7 +68,7 @@ pub enum ObservationSource {
 }
 
 /// How a participant moves, SI units.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Motion {
     /// Speed over ground, m/s; `None` when unavailable.
     pub speed_mps: Option<f64>,
@@ -85,7 +85,7 @@ pub struct Motion {
 /// What a vehicle says of its own state in its BSM: brakes (DF_BrakeSystemStatus), events
 /// (DE_VehicleEventFlags), lights (DE_ExteriorLights) and emergency use
 /// (DF_VehicleEmergencyExtensions). Roadside detections know none of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VehicleStatus {
     /// The brake pedal is pressed.
     pub brake_pedal: bool,
@@ -157,7 +157,7 @@ impl VehicleStatus {
 }
 
 /// One report of one road participant.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Observation {
     /// Who reported it.
     pub source: ObservationSource,

@@ -10,7 +10,9 @@ use crate::geo::Point;
 
 /// A tile: its column (east) and row (north) in the grid; tile (0, 0) has the zone origin at
 /// its south-west corner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct TileId {
     /// Column, counted east from the origin.
     pub east: i32,

@@ -68,7 +68,9 @@ pub const HANDOVER_MIN_SILENCE_MS: Millis = 50;
 /// of the process: the origin that started the track (a shard, see [`Tracks::with_origin`])
 /// in bits 40 to 51, a sequence below. It stays below 2^52, so JSON readers that hold numbers
 /// as doubles (the web map) read it exactly, and a track keeps it wherever it moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct TrackId(pub u64);
 
 impl TrackId {
@@ -93,7 +95,7 @@ impl TrackId {
 }
 
 /// Which source a report came from: a vehicle itself, or one RSU's detection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SourceKey {
     /// The vehicle's own BSMs.
     Vehicle([u8; 8]),
@@ -116,7 +118,7 @@ impl SourceKey {
 }
 
 /// One road participant as roadcloud knows it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Track {
     /// Its id.
     pub id: TrackId,
@@ -167,7 +169,7 @@ pub struct Track {
 /// Where no MAP gives lanes, a vehicle drives in another's lane when it is on the path the
 /// other took, not when their headings merely agree: the path is the evidence (as a BSM's
 /// `pathHistory` is an OBU's, T/CSAE 53-2020 DF_PathHistory).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Trail {
     points: std::collections::VecDeque<Point>,
 }
