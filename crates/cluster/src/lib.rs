@@ -19,6 +19,9 @@
 //!   its connection ([`share`]).
 //! - **Snapshots**: each holder writes its partitions' tracks to a bucket every round; a new
 //!   holder takes them in before it reads on, so tracks keep their ids and trails.
+//! - **Border mirrors**: every 100 ms each node sends its tracks near another node's tiles
+//!   to that node, which holds them as mirrors: its applications see across the border, and
+//!   a vehicle crossing into its tiles keeps its track ([`share`]).
 //! - **One zone in every API**: each node publishes a view of its participants twice a
 //!   second; every node's API lists its own and the others' ([`share`]).
 //!
@@ -47,6 +50,11 @@ pub const SNAPSHOTS_BUCKET: &str = "roadcloud-snapshots";
 pub const DOWNLINK_SUBJECT: &str = "roadcloud.downlink";
 /// Each node's view of its participants.
 pub const VIEW_SUBJECT: &str = "roadcloud.view";
+
+/// The subject of the tracks other nodes mirror to `node`.
+pub fn mirror_subject(node: &str) -> String {
+    format!("roadcloud.mirror.{node}")
+}
 /// Uplinks that concern the whole zone.
 pub const ZONE_SUBJECT: &str = "roadcloud.in.zone";
 

@@ -1,12 +1,14 @@
 //! What every node shares with the others over plain NATS subjects: downlinks (each node
-//! relays the others' to its own MQTT front end, where the device may be connected) and
-//! views of its participants (so every node's API lists the whole zone).
+//! relays the others' to its own MQTT front end, where the device may be connected), views
+//! of its participants (so every node's API lists the whole zone), and its tracks near
+//! other nodes' tiles (border mirrors).
 
-use crate::{Cluster, DOWNLINK_SUBJECT, VIEW_SUBJECT};
+use crate::{Cluster, DOWNLINK_SUBJECT, VIEW_SUBJECT, mirror_subject};
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use roadcloud_transport::{DownlinkError, Downlinks};
-use roadcloud_wire::{Downlink, ZoneView};
+use roadcloud_wire::{Downlink, MirrorBatch, ZoneView};
+use roadcloud_world::Track;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
@@ -90,6 +92,42 @@ impl Cluster {
                 }
             }
         }))
+    }
+
+    /// Sends `node` this node's tracks near its tiles, to hold as mirrors.
+    pub async fn publish_mirrors(&self, node: &str, tracks: Vec<Track>) -> Result<()> {
+        let batch = MirrorBatch {
+            from_node: self.config.node_id.clone(),
+            tracks,
+        };
+        self.client
+            .publish(mirror_subject(node), roadcloud_wire::encode(&batch).into())
+            .await
+            .context("cannot send border mirrors")
+    }
+
+    /// The other nodes' tracks near this node's tiles, as they come (a bounded queue: when
+    /// the world stage falls behind, older batches are dropped, as newer copies follow).
+    pub async fn mirrors(&self) -> Result<(mpsc::Receiver<MirrorBatch>, JoinHandle<()>)> {
+        let mut sub = self
+            .client
+            .subscribe(mirror_subject(&self.config.node_id))
+            .await
+            .context("cannot subscribe to the border mirrors")?;
+        let (tx, rx) = mpsc::channel(16);
+        let task = tokio::spawn(async move {
+            while let Some(m) = sub.next().await {
+                match roadcloud_wire::decode::<MirrorBatch>(&m.payload) {
+                    Ok(batch) => {
+                        if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(batch) {
+                            return;
+                        }
+                    }
+                    Err(e) => tracing::warn!("border mirrors dropped: {e}"),
+                }
+            }
+        });
+        Ok((rx, task))
     }
 
     /// Publishes this node's view of its participants to the others.

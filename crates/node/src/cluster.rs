@@ -10,17 +10,22 @@ use roadcloud_cluster::leases::{ClusterStatus, Membership, TileState};
 use roadcloud_cluster::route::DecodedBatch;
 use roadcloud_cluster::share::Views;
 use roadcloud_pipeline::ShardPlan;
+use roadcloud_wire::MirrorBatch;
 use roadcloud_wire::{ParticipantView, ZoneView};
-use roadcloud_world::Track;
+use roadcloud_world::{TileGrid, Track};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tokio::sync::mpsc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// How often a node shows the others its participants.
 const VIEW_EVERY: Duration = Duration::from_millis(500);
+
+/// How often a node sends the others its tracks near their tiles (the tick's pace).
+const MIRROR_EVERY: Duration = Duration::from_millis(100);
 
 /// A node's part in its cluster, for the node's handle to end.
 pub(crate) struct Member {
@@ -137,6 +142,84 @@ pub(crate) async fn share_view(cluster: Cluster, world: WorldRef, participants: 
         };
         if let Err(e) = cluster.publish_view(&view).await {
             tracing::warn!("{e:#}");
+        }
+    }
+}
+
+/// Where a node's tracks near other nodes' tiles go: every [`MIRROR_EVERY`], each own
+/// track whose position lies within `margin_m` of a tile of a partition another node holds
+/// goes to that node.
+pub(crate) struct BorderMirrors {
+    pub cluster: Cluster,
+    pub world: WorldRef,
+    pub status: watch::Receiver<Arc<ClusterStatus>>,
+    /// How the cluster deals tiles to partitions, and the tiles.
+    pub plan: ShardPlan,
+    pub grid: TileGrid,
+    pub margin_m: f64,
+}
+
+impl BorderMirrors {
+    pub(crate) async fn run(self) {
+        let mut tick = tokio::time::interval(MIRROR_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let status = self.status.borrow().clone();
+            let set = |parts: &[u16]| parts.iter().fold(0u64, |s, p| s | (1 << p));
+            let mine = set(&status.partitions);
+            let others: Vec<(String, u64)> = status
+                .nodes
+                .iter()
+                .filter(|n| n.node_id != status.node_id)
+                .map(|n| (n.node_id.clone(), set(&n.partitions) & !mine))
+                .filter(|(_, parts)| *parts != 0)
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            let (plan, grid, margin) = (self.plan, self.grid, self.margin_m);
+            let Ok(near) = self
+                .world
+                .read(move |w| {
+                    w.pipeline
+                        .tracks()
+                        .iter()
+                        .filter_map(|t| {
+                            let parts = plan.near(&grid, t.position, margin) & !mine;
+                            (parts != 0).then(|| (parts, t.clone()))
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .await
+            else {
+                return;
+            };
+            for (node, parts) in others {
+                let tracks: Vec<Track> = near
+                    .iter()
+                    .filter(|(p, _)| p & parts != 0)
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                if !tracks.is_empty()
+                    && let Err(e) = self.cluster.publish_mirrors(&node, tracks).await
+                {
+                    tracing::warn!("{e:#}");
+                }
+            }
+        }
+    }
+}
+
+/// Holds the other nodes' tracks near this node's tiles as mirrors, as they come.
+pub(crate) async fn take_mirrors(mut batches: mpsc::Receiver<MirrorBatch>, world: WorldRef) {
+    while let Some(batch) = batches.recv().await {
+        let now = roadcloud_transport::now_millis();
+        let put = world
+            .write(move |w| w.pipeline.put_remote_mirrors(batch.tracks, now))
+            .await;
+        if put.is_err() {
+            return;
         }
     }
 }

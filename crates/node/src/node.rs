@@ -1,7 +1,7 @@
 //! [`Node::start`]: binds every listener, wires the stages and the background tasks, and
 //! returns a [`NodeHandle`] to the running node.
 
-use crate::cluster::{ClusterApi, Member, WorldTiles};
+use crate::cluster::{BorderMirrors, ClusterApi, Member, WorldTiles, take_mirrors};
 use crate::config::NodeConfig;
 use crate::http::series::Series;
 use crate::http::{self, ApiState, api, live};
@@ -19,6 +19,7 @@ use roadcloud_security::trust::TrustStore;
 use roadcloud_store::{Registry, Store};
 use roadcloud_transport::mqtt::ExternalBroker;
 use roadcloud_transport::{Downlinks, Frame, now_millis};
+use roadcloud_world::TileGrid;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
@@ -326,6 +327,20 @@ impl Node {
                 .await?;
                 let (views, reader) = c.views().await?;
                 cluster_tasks.push(reader);
+                let (mirrors, reader) = c.mirrors().await?;
+                cluster_tasks.push(reader);
+                cluster_tasks.push(tokio::spawn(take_mirrors(mirrors, world.clone())));
+                cluster_tasks.push(tokio::spawn(
+                    BorderMirrors {
+                        cluster: c.clone(),
+                        world: world.clone(),
+                        status: membership.status(),
+                        plan: c.config().plan(),
+                        grid: TileGrid::new(config.tile_size_m),
+                        margin_m: config.mirror_margin_m,
+                    }
+                    .run(),
+                ));
                 cluster_tasks.push(tokio::spawn(crate::cluster::share_view(
                     c.clone(),
                     world.clone(),

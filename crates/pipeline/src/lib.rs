@@ -287,6 +287,20 @@ impl Pipeline {
         ZoneTracks::new(&self.shards)
     }
 
+    /// Holds tracks other nodes own that lie near this node's tiles as mirrors (a cluster's
+    /// border mirrors), as of `now`: the applications see them, and a report of one of
+    /// their vehicles here takes the track over. A track owned here gives way to a newer
+    /// copy (its vehicle crossed into the other node's tiles). Copies not renewed within
+    /// half a second go.
+    pub fn put_remote_mirrors(&mut self, tracks: impl IntoIterator<Item = Track>, now: Millis) {
+        self.apply_pending();
+        for t in tracks {
+            if let Some(gone) = self.shards.put_remote(t, now) {
+                self.journal.tracks_removed.push(gone);
+            }
+        }
+    }
+
     /// Takes in tracks another node kept (a snapshot of tiles taken over in a cluster):
     /// each keeps its id, trail and lane, unless a track here already holds its id or its
     /// vehicle. How many were taken in. A track whose time has passed goes at the next
@@ -585,6 +599,7 @@ impl Pipeline {
     pub fn expire(&mut self, now: Millis) {
         self.apply_pending();
         self.gate.expire(now);
+        self.shards.expire_remote(now);
         let removed = self.shards.expire(now, &self.lanes);
         self.journal.tracks_removed.extend(removed);
         let tracks = ZoneTracks::new(&self.shards);

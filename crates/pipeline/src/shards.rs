@@ -63,14 +63,19 @@ impl ShardPlan {
         stripe.rem_euclid(i32::from(self.shards)) as u16
     }
 
-    /// The shards other than `me` that own a tile whose view reaches `p` (it lies within
-    /// `margin_m` of the tile; the test [`Tracks::view`] makes), as a set of bits.
-    fn mirrors_for(&self, grid: &TileGrid, p: Point, margin_m: f64, me: u16) -> u64 {
+    /// The shards (or a cluster's partitions) that own a tile whose view reaches `p` (it
+    /// lies within `margin_m` of the tile; the test [`Tracks::view`] makes), as a set of
+    /// bits.
+    pub fn near(&self, grid: &TileGrid, p: Point, margin_m: f64) -> u64 {
         grid.tiles_near(p, margin_m)
             .filter(|t| grid.within(*t, p, margin_m))
             .map(|t| self.owner(t))
-            .filter(|s| *s != me)
             .fold(0, |set, s| set | (1 << s))
+    }
+
+    /// [`ShardPlan::near`], but for `me`.
+    fn mirrors_for(&self, grid: &TileGrid, p: Point, margin_m: f64, me: u16) -> u64 {
+        self.near(grid, p, margin_m) & !(1 << me)
     }
 }
 
@@ -167,8 +172,9 @@ impl Shard {
     }
 
     /// Takes the inbox, then hands over the own tracks that left this shard's tiles.
-    fn apply(&mut self, plan: &ShardPlan, lanes: &LaneIndex) {
-        let forwarding = plan.shards > 1;
+    /// Applies the inbox; `forwarding`: a report for a mirror is kept to pass on to the
+    /// track's owner (with other shards, or other nodes' tracks mirrored here).
+    fn apply(&mut self, plan: &ShardPlan, lanes: &LaneIndex, forwarding: bool) {
         for m in std::mem::take(&mut self.inbox) {
             match m {
                 ShardMessage::Observe(o) => self.observe(o, lanes, forwarding),
@@ -338,10 +344,17 @@ fn shards_in(set: u64) -> impl Iterator<Item = u16> {
     (0..64u16).filter(move |s| set & (1 << s) != 0)
 }
 
+/// How long another node's track stays mirrored here without a new copy, ms: its node
+/// sends one every 100 ms while the track lies near this node's tiles.
+pub const REMOTE_MIRROR_TTL_MS: Millis = 500;
+
 /// Every shard of the zone, and the plan they follow.
 pub(crate) struct Shards {
     pub(crate) plan: ShardPlan,
     pub(crate) list: Vec<Shard>,
+    /// Other nodes' tracks mirrored here (a cluster's border mirrors): when each copy
+    /// came, and the shards that hold it.
+    remote: HashMap<TrackId, (Millis, u64)>,
 }
 
 /// How many rounds of passing messages a step takes at most: a report passed to the owner
@@ -366,6 +379,7 @@ impl Shards {
             first_origin: plan.first_origin,
         };
         Shards {
+            remote: HashMap::default(),
             plan,
             list: (0..plan.shards)
                 .map(|i| Shard::new(i, config, &plan))
@@ -402,6 +416,73 @@ impl Shards {
         self.list[shard].inbox.push(ShardMessage::Observe(o));
     }
 
+    /// Holds `track`, another node's, as a mirror in every shard whose tiles' views reach
+    /// it (replacing an older copy). A track this node owns gives way when the other node's
+    /// copy is newer (the vehicle crossed into its tiles and it took the track over): the
+    /// id returned is gone from this node. A vehicle tracked here under another id keeps
+    /// that track (two copies of one vehicle would be a ghost to warn of).
+    pub(crate) fn put_remote(&mut self, track: Track, now: Millis) -> Option<TrackId> {
+        let id = track.id;
+        let mut gone = None;
+        if let Some(owner) = self.owner_by(|t| t.get(id).is_some()) {
+            let ours = self.list[owner]
+                .tracks
+                .get(id)
+                .map_or(Millis::MAX, |t| t.updated_at);
+            if track.updated_at <= ours {
+                return None;
+            }
+            self.list[owner].tracks.release(id);
+            gone = Some(id);
+        } else if let Some(v) = track.vehicle
+            && self.owner_by(|t| t.by_vehicle(v).is_some()).is_some()
+        {
+            self.forget_remote(id);
+            return None;
+        }
+        let margin = self.list[0].tracks.config().mirror_margin_m;
+        let grid = *self.list[0].tracks.grid();
+        let holders = self.plan.near(&grid, track.position, margin);
+        let before = self.remote.get(&id).map_or(0, |r| r.1);
+        for s in shards_in(before & !holders) {
+            self.list[usize::from(s)].tracks.drop_mirror(id);
+        }
+        if holders == 0 {
+            self.remote.remove(&id);
+            return gone;
+        }
+        for s in shards_in(holders) {
+            self.list[usize::from(s)].tracks.put_mirror(track.clone());
+        }
+        self.remote.insert(id, (now, holders));
+        gone
+    }
+
+    /// Lets go of other nodes' tracks whose copies stopped coming (they left this node's
+    /// tiles' reach, or are gone).
+    pub(crate) fn expire_remote(&mut self, now: Millis) {
+        let stale: Vec<TrackId> = self
+            .remote
+            .iter()
+            .filter(|(_, (at, _))| now - at > REMOTE_MIRROR_TTL_MS)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stale {
+            self.forget_remote(id);
+        }
+    }
+
+    /// Drops another node's track `id` from every shard holding it; its last copy.
+    fn forget_remote(&mut self, id: TrackId) -> Option<Track> {
+        let (_, holders) = self.remote.remove(&id)?;
+        let copy =
+            shards_in(holders).find_map(|s| self.list[usize::from(s)].tracks.mirror(id).cloned());
+        for s in shards_in(holders) {
+            self.list[usize::from(s)].tracks.drop_mirror(id);
+        }
+        copy
+    }
+
     /// Takes `track` in from outside (a snapshot of a tile another node held), for the
     /// shard that owns its tile; `false` when a track already holds its id or its vehicle
     /// (the vehicle reported here first: its track here stands).
@@ -435,8 +516,9 @@ impl Shards {
     /// shards' tracks, tracks handed over, then mirrors) until none is left.
     pub(crate) fn settle(&mut self, lanes: &LaneIndex) {
         let plan = self.plan;
+        let forwarding = plan.shards > 1 || !self.remote.is_empty();
         for _ in 0..ROUNDS {
-            self.each(self.inboxes(), |s| s.apply(&plan, lanes));
+            self.each(self.inboxes(), |s| s.apply(&plan, lanes, forwarding));
             if self.deliver() == 0 {
                 break;
             }
@@ -446,7 +528,7 @@ impl Shards {
             self.each(changed, |s| s.send_mirrors(&plan));
             if self.deliver() > 0 {
                 // Mirrors only: nothing changes hands, nothing is passed on.
-                self.each(self.inboxes(), |s| s.apply(&plan, lanes));
+                self.each(self.inboxes(), |s| s.apply(&plan, lanes, forwarding));
             }
         }
     }
@@ -462,9 +544,22 @@ impl Shards {
             }
             for (track, o) in std::mem::take(&mut self.list[i].foreign) {
                 // The track's owner; if it went meanwhile, the owner of where it lies.
-                let to = self
-                    .owner_by(|t| t.get(track).is_some())
-                    .unwrap_or_else(|| self.owner_of_place(o.position));
+                let to = match self.owner_by(|t| t.get(track).is_some()) {
+                    Some(to) => to,
+                    None => {
+                        let to = self.owner_of_place(o.position);
+                        // Another node's track, reported here: its vehicle crossed into
+                        // this node's tiles, and the track (id, trail, lane) is taken over.
+                        if let Some(t) = self.forget_remote(track) {
+                            self.list[to].inbox.push(ShardMessage::Adopt {
+                                track: Box::new(t),
+                                mirrored_by: 0,
+                            });
+                            moved += 1;
+                        }
+                        to
+                    }
+                };
                 self.list[to].inbox.push(ShardMessage::Join(o));
                 moved += 1;
             }

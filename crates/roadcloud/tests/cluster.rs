@@ -277,3 +277,91 @@ fn a_node_outside_a_cluster_says_so() {
     assert_eq!(c["in_cluster"], false, "{c}");
     assert!(c["hint"].as_str().unwrap().contains("--cluster"), "{c}");
 }
+
+/// A BSM of vehicle `id` at `east_m`, 300 m north of the origin, heading east at
+/// `speed_mps`, generated now.
+fn bsm_east(id: [u8; 8], east_m: f64, speed_mps: f64) -> Vec<u8> {
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let car = VehicleState::car(
+        id,
+        Point {
+            east_m,
+            north_m: 300.0,
+        },
+        90.0,
+        speed_mps,
+    );
+    encode(&MessageFrame::BsmFrame(bsm(&frame, &car, 0, now_millis()))).unwrap()
+}
+
+#[test]
+fn tracks_and_warnings_cross_the_border_between_two_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_nats, url) = nats_server(dir.path());
+    let a = node(&url, "node-a");
+    wait_until(Duration::from_secs(10), || {
+        cluster(&a)["partitions"].as_array().unwrap().len() == 16
+    });
+    let b = node(&url, "node-b");
+    wait_until(Duration::from_secs(15), || {
+        let h = holdings(&a);
+        h.len() == 2 && h.iter().all(|(_, p)| p.len() == 8)
+    });
+    // East = 0 m is a border between nodes: west of it is stripe -1 (partition 15), east of
+    // it stripe 0 (partition 0).
+    let held = holdings(&a);
+    let holder = |p: u64| {
+        held.iter()
+            .find(|(_, ps)| ps.contains(&p))
+            .unwrap()
+            .0
+            .clone()
+    };
+    let (west, east) = (holder(15), holder(0));
+    assert_ne!(west, east, "{held:?}");
+    let feed = advisory_feed(a.mqtt, "feed");
+    let (c, _) = counting_client(b.mqtt, "pair");
+    let (follower, leader) = (
+        [0x5a, 0xc2, 0, 0, 0, 0, 0, 1],
+        [0x5a, 0xc2, 0, 0, 0, 0, 0, 2],
+    );
+
+    // Both drive east at 15 m/s, 20 m apart, until the leader is 12 m past the border.
+    let start = Instant::now();
+    let mut before = None;
+    loop {
+        let leader_east = -60.0 + 15.0 * start.elapsed().as_secs_f64();
+        if leader_east >= 12.0 {
+            break;
+        }
+        publish(&c, leader, bsm_east(leader, leader_east, 15.0));
+        publish(&c, follower, bsm_east(follower, leader_east - 20.0, 15.0));
+        if leader_east < -10.0 {
+            before = track_of(&b, leader, &west).or(before);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let before = before.expect("the leader tracked by the west node before the border");
+
+    // Then the leader stands 12 m past the border and the follower, 8 m before it, says it
+    // drives at 10 m/s: 2 s to collision, seen only across the border.
+    let mut crossed = false;
+    let mut warned = false;
+    let start = Instant::now();
+    while !(crossed && warned) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the leader kept its track ({crossed}) and the follower was warned ({warned})"
+        );
+        publish(&c, leader, bsm_east(leader, 12.0, 0.0));
+        publish(&c, follower, bsm_east(follower, -8.0, 10.0));
+        std::thread::sleep(Duration::from_millis(100));
+        crossed = crossed || track_of(&a, leader, &east) == Some(before);
+        warned = warned
+            || feed
+                .try_iter()
+                .any(|v| v["scenario"] == "FCW" && v["target"] == hex(&follower));
+    }
+    // The follower is still the west node's: the warning came from there.
+    assert!(track_of(&a, follower, &west).is_some());
+}

@@ -3,8 +3,9 @@
 //! A cluster's nodes (docs/scale.md) hand each other decoded uplinks (by the tile they
 //! concern), downlinks (to the node holding the device's connection), their own records
 //! (which tiles they hold, how far behind they are), views of their tracks (so every
-//! node's API answers for the whole zone) and snapshots of a partition's tracks (so its
-//! next holder goes on with them). Each crosses as one [`Message`] in an envelope:
+//! node's API answers for the whole zone), snapshots of a partition's tracks (so its next
+//! holder goes on with them) and the tracks near another node's tiles (its border
+//! mirrors). Each crosses as one [`Message`] in an envelope:
 //!
 //! ```text
 //! octet 0     VERSION (1)
@@ -255,6 +256,22 @@ impl Message for TileSnapshot {
     const NAME: &'static str = "tile snapshot";
 }
 
+/// A node's tracks that lie near tiles another node holds, for that node to hold as
+/// mirrors (so its applications see across the border, and it takes a track over when the
+/// vehicle crosses).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MirrorBatch {
+    /// The node that owns them.
+    pub from_node: String,
+    /// The tracks, whole.
+    pub tracks: Vec<roadcloud_world::Track>,
+}
+
+impl Message for MirrorBatch {
+    const TAG: u8 = 6;
+    const NAME: &'static str = "mirror batch";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +353,7 @@ mod tests {
             let _ = decode::<ZoneView>(&bytes);
             let _ = decode::<Downlink>(&bytes);
             let _ = decode::<TileSnapshot>(&bytes);
+            let _ = decode::<MirrorBatch>(&bytes);
         }
 
         #[test]

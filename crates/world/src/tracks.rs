@@ -678,6 +678,11 @@ impl Tracks {
         self.take_out(id).is_some()
     }
 
+    /// The mirror of track `id` (another shard's or node's), if one is held here.
+    pub fn mirror(&self, id: TrackId) -> Option<&Track> {
+        self.tracks.get(&id).filter(|t| t.mirror)
+    }
+
     /// Takes own track `id` out, whole (sources, trail, lane, whether the applications owe it
     /// a look), for the shard its position now lies in ([`Tracks::adopt`]); it is not gone
     /// from the zone, so it is not reported by [`Tracks::expire`].
