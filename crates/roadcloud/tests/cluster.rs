@@ -170,6 +170,13 @@ fn two_nodes_share_the_zone_and_one_takes_over_when_the_other_is_killed() {
         let h = holdings(&a);
         h.len() == 2 && h.iter().all(|(_, p)| p.len() == 8)
     });
+    let (_, metrics) = get(a.http, "/metrics").unwrap();
+    assert!(
+        metrics.contains("roadcloud_cluster_nodes 2")
+            && metrics.contains("roadcloud_cluster_partitions_held 8")
+            && metrics.contains("roadcloud_cluster_lag{node=\"node-b\"}"),
+        "{metrics}"
+    );
     let held = holdings(&b);
     let of = |node: &str| held.iter().find(|(n, _)| n == node).unwrap().1.clone();
     let (part_a, part_b) = (of("node-a")[0], of("node-b")[0]);

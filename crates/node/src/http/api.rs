@@ -446,6 +446,9 @@ async fn metrics(State(state): State<ApiState>) -> Result<Response, ApiError> {
         .read(move |w| world_metrics(w, &security))
         .await?;
     broker_metrics(&mut out, &state);
+    if let Some(c) = &state.cluster {
+        cluster_metrics(&mut out, c);
+    }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 
@@ -642,6 +645,40 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
 }
 
 /// The MQTT front end's metrics, when it runs.
+/// The cluster as this node last saw it: nodes alive, the partitions this node holds, and
+/// each node's lag.
+fn cluster_metrics(out: &mut String, c: &ClusterApi) {
+    let status = c.status.borrow().clone();
+    for (name, help, value) in [
+        (
+            "roadcloud_cluster_nodes",
+            "Nodes alive in the cluster, this one among them.",
+            status.nodes.len() as u64,
+        ),
+        (
+            "roadcloud_cluster_partitions_held",
+            "Tile partitions this node holds.",
+            status.partitions.len() as u64,
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        let _ = writeln!(out, "{name} {value}");
+    }
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_cluster_lag Uplinks routed to a node's partitions and not yet taken in, by node."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_cluster_lag gauge");
+    for n in &status.nodes {
+        let _ = writeln!(
+            out,
+            "roadcloud_cluster_lag{{node=\"{}\"}} {}",
+            n.node_id, n.lag
+        );
+    }
+}
+
 fn broker_metrics(out: &mut String, state: &ApiState) {
     if let Some(b) = &state.broker {
         use std::sync::atomic::Ordering::Relaxed;
