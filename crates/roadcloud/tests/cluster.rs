@@ -65,6 +65,23 @@ fn node(url: &str, id: &str) -> Server {
     ])
 }
 
+/// A nats-server, node A, then node B once A holds every partition, and once the two
+/// share them out, eight each.
+fn two_nodes() -> (tempfile::TempDir, Nats, Server, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let (nats, url) = nats_server(dir.path());
+    let a = node(&url, "node-a");
+    wait_until(Duration::from_secs(10), || {
+        cluster(&a)["partitions"].as_array().unwrap().len() == 16
+    });
+    let b = node(&url, "node-b");
+    wait_until(Duration::from_secs(15), || {
+        let h = holdings(&a);
+        h.len() == 2 && h.iter().all(|(_, p)| p.len() == 8)
+    });
+    (dir, nats, a, b)
+}
+
 fn cluster(s: &Server) -> Value {
     get_json(s.http, "/api/v1/cluster")
 }
@@ -85,19 +102,18 @@ fn holdings(s: &Server) -> Vec<(String, Vec<u64>)> {
         .collect()
 }
 
-/// Vehicle `id`'s BSM, generated now, in the middle of `partition`'s first stripe.
-fn bsm_in(id: [u8; 8], partition: u64, north_m: f64) -> Vec<u8> {
+/// Vehicle `id`'s BSM, generated now, at `p` (metres from the zone origin), heading
+/// `heading_deg` at `speed_mps`.
+fn bsm_at(id: [u8; 8], p: Point, heading_deg: f64, speed_mps: f64) -> Vec<u8> {
     let frame = LocalFrame::new(31.2866, 121.1655);
-    let car = VehicleState::car(
-        id,
-        Point {
-            east_m: partition as f64 * STRIPE_M + STRIPE_M / 2.0,
-            north_m,
-        },
-        0.0,
-        10.0,
-    );
+    let car = VehicleState::car(id, p, heading_deg, speed_mps);
     encode(&MessageFrame::BsmFrame(bsm(&frame, &car, 0, now_millis()))).unwrap()
+}
+
+/// Vehicle `id`'s BSM in the middle of `partition`'s first stripe, heading north.
+fn bsm_in(id: [u8; 8], partition: u64, north_m: f64) -> Vec<u8> {
+    let east_m = partition as f64 * STRIPE_M + STRIPE_M / 2.0;
+    bsm_at(id, Point { east_m, north_m }, 0.0, 10.0)
 }
 
 /// An MQTT client that counts the broker's acknowledgements of its QoS 1 publishes.
@@ -158,18 +174,7 @@ fn listed(s: &Server) -> Vec<(String, String)> {
 
 #[test]
 fn two_nodes_share_the_zone_and_one_takes_over_when_the_other_is_killed() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_nats, url) = nats_server(dir.path());
-    let mut a = node(&url, "node-a");
-    wait_until(Duration::from_secs(10), || {
-        cluster(&a)["partitions"].as_array().unwrap().len() == 16
-    });
-    let b = node(&url, "node-b");
-    // The partitions are shared out: eight each.
-    wait_until(Duration::from_secs(15), || {
-        let h = holdings(&a);
-        h.len() == 2 && h.iter().all(|(_, p)| p.len() == 8)
-    });
+    let (_dir, _nats, mut a, b) = two_nodes();
     let (_, metrics) = get(a.http, "/metrics").unwrap();
     assert!(
         metrics.contains("roadcloud_cluster_nodes 2")
@@ -285,35 +290,15 @@ fn a_node_outside_a_cluster_says_so() {
     assert!(c["hint"].as_str().unwrap().contains("--cluster"), "{c}");
 }
 
-/// A BSM of vehicle `id` at `east_m`, 300 m north of the origin, heading east at
-/// `speed_mps`, generated now.
+/// Vehicle `id`'s BSM at `east_m`, 300 m north of the origin, heading east.
 fn bsm_east(id: [u8; 8], east_m: f64, speed_mps: f64) -> Vec<u8> {
-    let frame = LocalFrame::new(31.2866, 121.1655);
-    let car = VehicleState::car(
-        id,
-        Point {
-            east_m,
-            north_m: 300.0,
-        },
-        90.0,
-        speed_mps,
-    );
-    encode(&MessageFrame::BsmFrame(bsm(&frame, &car, 0, now_millis()))).unwrap()
+    let north_m = 300.0;
+    bsm_at(id, Point { east_m, north_m }, 90.0, speed_mps)
 }
 
 #[test]
 fn tracks_and_warnings_cross_the_border_between_two_nodes() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_nats, url) = nats_server(dir.path());
-    let a = node(&url, "node-a");
-    wait_until(Duration::from_secs(10), || {
-        cluster(&a)["partitions"].as_array().unwrap().len() == 16
-    });
-    let b = node(&url, "node-b");
-    wait_until(Duration::from_secs(15), || {
-        let h = holdings(&a);
-        h.len() == 2 && h.iter().all(|(_, p)| p.len() == 8)
-    });
+    let (_dir, _nats, a, b) = two_nodes();
     // East = 0 m is a border between nodes: west of it is stripe -1 (partition 15), east of
     // it stripe 0 (partition 0).
     let held = holdings(&a);
