@@ -148,6 +148,7 @@ impl Rounds {
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
+                // Asked to leave, or the membership dropped (the node's start failed).
                 _ = stopped.changed() => break,
             }
             if let Err(e) = self.round().await {

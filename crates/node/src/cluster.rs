@@ -29,16 +29,29 @@ const MIRROR_EVERY: Duration = Duration::from_millis(100);
 
 /// A node's part in its cluster, for the node's handle to end.
 pub(crate) struct Member {
-    pub membership: Membership,
-    /// The downlink relay, the views' reader and the view's publisher.
+    pub membership: Option<Membership>,
+    /// The downlink relay, the readers of views and mirrors, and the publishers of this
+    /// node's view and mirrors.
     pub tasks: Vec<JoinHandle<()>>,
 }
 
 impl Member {
     /// Leaves the cluster (its partitions go to the others at once) and stops the tasks.
-    pub async fn leave(self) {
-        self.membership.leave().await;
-        for t in self.tasks {
+    pub async fn leave(mut self) {
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+        if let Some(m) = self.membership.take() {
+            m.leave().await;
+        }
+    }
+}
+
+impl Drop for Member {
+    /// A node whose start failed after it joined: its tasks stop, and its membership (whose
+    /// stop signal goes with it) gives its leases up in the background.
+    fn drop(&mut self) {
+        for t in &self.tasks {
             t.abort();
         }
     }

@@ -352,7 +352,7 @@ impl Node {
                     views,
                 };
                 let member = Member {
-                    membership,
+                    membership: Some(membership),
                     tasks: std::mem::take(&mut cluster_tasks),
                 };
                 (Some(member), Some(api))
