@@ -3,8 +3,8 @@
 //! Every `lease / 3` a node writes its record and renews its leases (a compare-and-set on
 //! the revision it holds, so two nodes never both renew one lease); then it hands over what
 //! it holds beyond its share (`ceil(partitions / nodes alive)`) and takes free partitions up
-//! to it. A node that dies stops renewing: its record and its leases expire after `lease`,
-//! and the others take its partitions at their next round. A partition's consumer is
+//! to it. A node that dies stops renewing: its record and its leases expire two thirds of a
+//! lease later, and the others take its partitions at their next round, within the lease. A partition's consumer is
 //! durable and named after the partition, so its new holder reads on from the last
 //! acknowledged uplink; an uplink handed to a holder that died unacknowledged is delivered
 //! again after `lease` (`ack_wait`).

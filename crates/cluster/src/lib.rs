@@ -3,7 +3,8 @@
 //! The zone's tiles are dealt to a fixed number of **partitions** (stripes of tile columns,
 //! as a node deals them to its shards: [`ShardPlan`]). Each partition is held by one node at
 //! a time through a **lease**, a key in a JetStream key-value bucket whose entries expire
-//! after `--lease-ms` unless renewed; the nodes alive share the partitions evenly.
+//! unless renewed, so that a dead node's partitions are taken over within `--lease-ms`; the
+//! nodes alive share the partitions evenly.
 //!
 //! - **Ingress**: any node takes device traffic. Past the stateless half of admission (its
 //!   signature verified there), each uplink is routed by where it lies to its partition's
@@ -74,8 +75,9 @@ pub struct ClusterConfig {
     pub url: String,
     /// This node's name, unique in the cluster: letters, digits, `-` and `_`, at most 32.
     pub node_id: String,
-    /// How long a lease (and a node's record) lives without renewal: a dead node's tiles
-    /// are taken over after at most this much, plus a renewal round.
+    /// Within how long a dead node's tiles are taken over: leases and node records expire
+    /// two thirds of it after their last renewal (every third), and the others look every
+    /// third. The same on every node (the buckets keep the first node's).
     pub lease: Duration,
     /// How many partitions the tiles are dealt to (the same on every node), 1 to 64.
     pub partitions: u16,
@@ -163,8 +165,11 @@ impl Cluster {
                     config.url
                 )
             })?;
-        let leases = bucket(&js, LEASES_BUCKET, config.lease, &config).await?;
-        let nodes = bucket(&js, NODES_BUCKET, config.lease, &config).await?;
+        // Entries live two thirds of a lease: renewed every third, a live node's survive one
+        // late round, and a dead node's are taken over (at the next third) within a lease.
+        let expiry = config.lease * 2 / 3;
+        let leases = bucket(&js, LEASES_BUCKET, expiry, &config).await?;
+        let nodes = bucket(&js, NODES_BUCKET, expiry, &config).await?;
         // As long as the stream keeps what a snapshot's successor reads on from.
         let snapshots = bucket(&js, SNAPSHOTS_BUCKET, STREAM_MAX_AGE, &config).await?;
         let slot = config.slot();

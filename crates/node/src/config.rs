@@ -90,8 +90,9 @@ pub struct NodeConfig {
     /// This node's name in the cluster, unique: letters, digits, '-' and '_', at most 32.
     #[arg(long, value_name = "NAME")]
     pub node_id: Option<String>,
-    /// How long a node's hold on its tiles lasts without renewal, milliseconds: a node that
-    /// dies has its tiles taken over within this, plus a third of it.
+    /// Within how long a node that dies has its tiles taken over, milliseconds: its leases
+    /// expire two thirds of this after their last renewal, and the others look every third.
+    /// The same on every node of a cluster.
     #[arg(long, default_value_t = 3_000, value_parser = clap::value_parser!(u64).range(300..))]
     pub lease_ms: u64,
     /// How many partitions a cluster deals its tiles to (stripes of --shard-stripe-tiles
