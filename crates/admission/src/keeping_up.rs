@@ -160,6 +160,7 @@ mod tests {
             topic: topic.into(),
             payload: Default::default(),
             received_at: at,
+            ack: None,
         }
     }
 

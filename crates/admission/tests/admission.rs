@@ -25,6 +25,7 @@ fn frame(topic_id: [u8; 8], id: [u8; 8], sec_mark: u16, at: i64) -> Frame {
         topic: format!("V2X/OBU/{}/BSM/UP", DeviceId(topic_id)),
         payload: Bytes::from(encode(&MessageFrame::BsmFrame(b)).unwrap()),
         received_at: at,
+        ack: None,
     }
 }
 
@@ -123,6 +124,7 @@ fn an_rsu_heartbeat_is_admitted_and_keeps_it_online() {
         topic: format!("V2X/RSU/{rsu}/HB/UP"),
         payload: Bytes::from_static(b"anything"),
         received_at: at,
+        ack: None,
     };
     let first = a.admit(&hb(MINUTE)).expect("admitted");
     assert!(matches!(first.message, Uplink::Heartbeat));

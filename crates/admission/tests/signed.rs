@@ -38,6 +38,7 @@ fn frame(id: [u8; 8], payload: Vec<u8>, now: i64) -> Frame {
         topic: format!("V2X/OBU/{}/BSM/UP", DeviceId(id)),
         payload: Bytes::from(payload),
         received_at: now,
+        ack: None,
     }
 }
 

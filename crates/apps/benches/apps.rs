@@ -27,6 +27,7 @@ fn frame(topic: String, m: MessageFrame, now: i64) -> Frame {
         topic,
         payload: Bytes::from(roadcloud_csae::encode(&m).expect("encodes")),
         received_at: now,
+        ack: None,
     }
 }
 

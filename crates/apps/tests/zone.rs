@@ -27,6 +27,7 @@ fn run(seconds: u32) -> (Zone, Pipeline, Vec<Advisory>) {
                 topic: topic.clone(),
                 payload: Bytes::from(roadcloud_csae::encode(&message).expect("encodes")),
                 received_at: now,
+                ack: None,
             };
             if let Err(r) = pipeline.ingest(&frame) {
                 panic!("{topic} rejected: {r:?}");

@@ -300,15 +300,34 @@ where
         Packet::Publish(p) => {
             let allowed = principal.may_publish(&p.topic);
             if allowed {
+                let (ack, kept) = match p.qos {
+                    QoS::AtLeastOnce | QoS::ExactlyOnce if shared.config.ack_when_kept => {
+                        let (ack, kept) = roadcloud_transport::Ack::new();
+                        (Some(ack), Some(kept))
+                    }
+                    _ => (None, None),
+                };
                 let frame = Frame {
                     transport: Transport::Mqtt,
                     topic: p.topic,
                     payload: p.payload,
                     received_at: now_millis(),
+                    ack,
                 };
                 // Bounded: when the pipeline falls behind, this client waits.
                 if shared.uplinks.send(frame).await.is_err() {
                     return Ok(false); // roadcloud is shutting down
+                }
+                // Not acknowledged until kept; not kept, the client sends it again after
+                // reconnecting (§4.4).
+                if let Some(kept) = kept
+                    && !matches!(kept.await, Ok(true))
+                {
+                    return Err(
+                        "a publish was not kept (the cluster's stream did not take it): \
+                                closing, for the client to send it again"
+                            .into(),
+                    );
                 }
             } else {
                 shared.stats.publish_denied.fetch_add(1, Ordering::Relaxed);

@@ -52,6 +52,11 @@ pub struct BrokerConfig {
     pub connect_timeout: Duration,
     /// How many downlink packets wait for a slow client before more are dropped.
     pub outbox_packets: usize,
+    /// Acknowledge a QoS 1 or 2 publish only once roadcloud has kept it (the frame's
+    /// [`roadcloud_transport::Ack`]: in a cluster, once the stream has it); one not kept
+    /// closes the connection, and the client sends it again on its next. `false`: once it is
+    /// in roadcloud's inbox.
+    pub ack_when_kept: bool,
 }
 
 impl BrokerConfig {
@@ -64,6 +69,7 @@ impl BrokerConfig {
             max_connections: 20_000,
             connect_timeout: Duration::from_secs(10),
             outbox_packets: 64,
+            ack_when_kept: false,
         }
     }
 }

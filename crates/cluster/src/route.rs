@@ -5,7 +5,7 @@ use crate::{Cluster, ZONE_SUBJECT, partition_subject};
 use roadcloud_admission::{Decoded, Rejection, Signed, Uplink};
 use roadcloud_csae::{Day2Message, MessageFrame};
 use roadcloud_pipeline::ShardPlan;
-use roadcloud_transport::Topic;
+use roadcloud_transport::{Ack, Topic};
 use roadcloud_wire::{Signature, UplinkBatch, UplinkBody};
 use roadcloud_world::units::degrees_from_1e7;
 use roadcloud_world::{LocalFrame, TileGrid};
@@ -155,14 +155,18 @@ pub fn from_wire(
 /// Takes the decoding stage's batches and routes each uplink to its partition's subject
 /// (one stream message per partition per batch, published side by side and each
 /// acknowledged by the stream before the next batch); what stays local goes to `local`
-/// (the node's world stage). Ends when `decoded` closes.
+/// (the node's world stage). Each batch's acknowledgement tokens come on `acks`, right
+/// after it: they are let go once the stream has the batch (the devices' publishes are
+/// acknowledged then), or failed when it did not take it. Ends when `decoded` closes.
 pub async fn run_router(
     cluster: Cluster,
     partitioner: Partitioner,
     mut decoded: mpsc::Receiver<DecodedBatch>,
+    mut acks: mpsc::Receiver<Vec<Ack>>,
     local: mpsc::Sender<DecodedBatch>,
 ) {
     while let Some(batch) = decoded.recv().await {
+        let kept = acks.recv().await.unwrap_or_default();
         let mut stays = DecodedBatch::new();
         let mut routed: BTreeMap<Destination, Vec<roadcloud_wire::Uplink>> = BTreeMap::new();
         for (d, topic) in batch {
@@ -175,16 +179,25 @@ pub async fn run_router(
                 None => stays.push((d, topic)),
             }
         }
-        publish(&cluster, routed).await;
+        if !publish(&cluster, routed).await {
+            for a in &kept {
+                a.fail();
+            }
+        }
         if !stays.is_empty() && local.send(stays).await.is_err() {
             return;
         }
+        drop(kept);
     }
 }
 
 /// Publishes each destination's uplinks as one stream message and waits for the stream's
 /// acknowledgements; tries a failed publish twice more before giving it up (logged).
-async fn publish(cluster: &Cluster, routed: BTreeMap<Destination, Vec<roadcloud_wire::Uplink>>) {
+/// Whether the stream took them all.
+async fn publish(
+    cluster: &Cluster,
+    routed: BTreeMap<Destination, Vec<roadcloud_wire::Uplink>>,
+) -> bool {
     let sends = routed.into_iter().map(|(to, uplinks)| async move {
         let n = uplinks.len();
         let payload: bytes::Bytes = roadcloud_wire::encode(&UplinkBatch { uplinks }).into();
@@ -196,13 +209,20 @@ async fn publish(cluster: &Cluster, routed: BTreeMap<Destination, Vec<roadcloud_
             }
             match cluster.js.publish(subject.clone(), payload.clone()).await {
                 Ok(ack) => match ack.await {
-                    Ok(_) => return,
+                    Ok(_) => return true,
                     Err(e) => last = e.to_string(),
                 },
                 Err(e) => last = e.to_string(),
             }
         }
-        tracing::error!("{n} uplinks for {subject} lost: the stream did not take them ({last})");
+        tracing::error!(
+            "{n} uplinks for {subject} not taken by the stream ({last}): the devices that \
+             wait for an acknowledgement send them again"
+        );
+        false
     });
-    futures_util::future::join_all(sends).await;
+    futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .all(|ok| ok)
 }

@@ -165,6 +165,9 @@ impl Node {
             }
             (None, Some(listen)) => {
                 let mut broker_config = BrokerConfig::new(listen);
+                // In a cluster, a device's QoS 1 publish is acknowledged once the stream has
+                // it: a node killed after that loses nothing it acknowledged.
+                broker_config.ack_when_kept = cluster.is_some();
                 let gate: Arc<dyn Gatekeeper> = match &tls {
                     Some(files) => {
                         let mqtt_tls = files.mqtt_server_config().context(
@@ -231,27 +234,31 @@ impl Node {
         // In a cluster, what is decoded here goes to the partitions' owners (this node
         // among them) through the stream; signatures are checked in full here, as the owner
         // cannot complete a deferred check.
-        let (decode_out, verify_interval) = match (&cluster, partitioner) {
+        let (decode_out, acks, verify_interval) = match (&cluster, partitioner) {
             (Some(c), Some(partitioner)) => {
                 let (tx, rx) = mpsc::channel(8);
+                let (acks_tx, acks_rx) = mpsc::channel(8);
                 // Ends by itself once decoding has (the node's shutdown), after routing
                 // what is left.
                 tokio::spawn(roadcloud_cluster::route::run_router(
                     c.clone(),
                     partitioner,
                     rx,
+                    acks_rx,
                     decoded_tx.clone(),
                 ));
-                (tx, None)
+                (tx, Some(acks_tx), None)
             }
             _ => (
                 decoded_tx.clone(),
+                None,
                 config.verify.interval_ms(config.verify_interval_ms),
             ),
         };
         stages::decode(
             frames_rx,
             decode_out,
+            acks,
             security.clone(),
             OnDemand::new(verify_interval),
         )?;

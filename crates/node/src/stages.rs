@@ -12,7 +12,7 @@ use roadcloud_admission::{Decoded, Reason, Rejection, Security};
 use roadcloud_csae::MessageFrame;
 use roadcloud_store::{Record, Writer};
 use roadcloud_transport::{
-    DeviceId, Downlinks, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic,
+    Ack, DeviceId, Downlinks, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic,
     vehicle_advice_topic,
 };
 use std::collections::HashMap;
@@ -59,9 +59,14 @@ pub(crate) type DecodedBatch = Vec<(Result<Decoded, Rejection>, String)>;
 /// every core: verifying signatures is the costliest step of ingest (docs/security.md), and
 /// the batch keeps its order, so each device's messages reach the world in the order they
 /// came.
+///
+/// The frames' acknowledgement tokens ([`roadcloud_transport::Ack`]) go, a batch's at a
+/// time and right after the batch, to `acks` (a cluster's router, which lets go of them once
+/// the stream has the batch); without it, they are let go once the batch is handed on.
 pub(crate) fn decode(
     mut frames: mpsc::Receiver<Frame>,
     decoded: mpsc::Sender<DecodedBatch>,
+    acks: Option<mpsc::Sender<Vec<Ack>>>,
     security: Arc<Security>,
     mut on_demand: OnDemand,
 ) -> Result<()> {
@@ -102,10 +107,16 @@ pub(crate) fn decode(
                     }
                     on_demand.note(f, &d.0);
                 }
+                let kept: Vec<Ack> = batch.iter_mut().filter_map(|f| f.ack.take()).collect();
                 batch.clear();
                 // Bounded: when the world falls behind, decoding waits, then the frame
                 // channel fills, then the MQTT link waits.
                 if decoded.blocking_send(out).is_err() {
+                    return;
+                }
+                if let Some(acks) = &acks
+                    && acks.blocking_send(kept).is_err()
+                {
                     return;
                 }
             }

@@ -54,6 +54,7 @@ fn step(vehicles: &mut [BasicSafetyMessage], t: i64) -> Vec<Frame> {
                     roadcloud_csae::encode(&MessageFrame::BsmFrame(b.clone())).expect("encodes"),
                 ),
                 received_at: t,
+                ack: None,
             }
         })
         .collect()

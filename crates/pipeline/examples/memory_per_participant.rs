@@ -54,6 +54,7 @@ fn main() {
                 topic: Topic::uplink(DeviceKind::Obu, DeviceId(b.id), MessageKind::Bsm),
                 payload: Bytes::from(roadcloud_csae::encode(&MessageFrame::BsmFrame(b)).unwrap()),
                 received_at: now,
+                ack: None,
             }
         })
         .collect();

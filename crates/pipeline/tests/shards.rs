@@ -25,6 +25,7 @@ fn record(seconds: u32) -> Vec<(i64, Vec<Frame>)> {
                     topic,
                     payload: Bytes::from(roadcloud_csae::encode(&message).expect("encodes")),
                     received_at: now,
+                    ack: None,
                 })
                 .collect();
             (now, frames)

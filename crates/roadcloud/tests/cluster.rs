@@ -40,6 +40,11 @@ impl Drop for Nats {
 
 fn nats_server(dir: &std::path::Path) -> (Nats, String) {
     let port = free_port();
+    (nats_server_on(dir, port), format!("nats://127.0.0.1:{port}"))
+}
+
+/// A nats-server with JetStream on `port`, keeping its streams in `dir`.
+fn nats_server_on(dir: &std::path::Path, port: u16) -> Nats {
     let child = Command::new(system_binary("nats-server", "NATS_SERVER"))
         .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
         .arg(dir)
@@ -51,7 +56,7 @@ fn nats_server(dir: &std::path::Path) -> (Nats, String) {
     wait_until(Duration::from_secs(10), || {
         TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
-    (nats, format!("nats://127.0.0.1:{port}"))
+    nats
 }
 
 fn node(url: &str, id: &str) -> Server {
@@ -357,4 +362,34 @@ fn tracks_and_warnings_cross_the_border_between_two_nodes() {
     }
     // The follower is still the west node's: the warning came from there.
     assert!(track_of(&a, follower, &west).is_some());
+}
+
+#[test]
+fn a_publish_is_acknowledged_only_once_the_stream_has_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let nats = nats_server_on(dir.path(), port);
+    let url = format!("nats://127.0.0.1:{port}");
+    let a = node(&url, "node-a");
+    wait_until(Duration::from_secs(10), || {
+        cluster(&a)["partitions"].as_array().unwrap().len() == 16
+    });
+    let car = [0x5a, 0xc3, 0, 0, 0, 0, 0, 1];
+    let (c, acked) = counting_client(a.mqtt, "car");
+    publish(&c, car, bsm_east(car, 100.0, 10.0));
+    wait_until(Duration::from_secs(10), || acked.load(Ordering::SeqCst) == 1);
+
+    // The stream goes away: the node takes the next publishes in, but acknowledges none.
+    drop(nats);
+    std::thread::sleep(Duration::from_millis(300));
+    for n in 0..3 {
+        publish(&c, car, bsm_east(car, 101.0 + n as f64, 10.0));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(acked.load(Ordering::SeqCst), 1, "acknowledged without the stream");
+
+    // It comes back: they are kept, then acknowledged (sent again by the client if the node
+    // gave up on them meanwhile).
+    let _nats = nats_server_on(dir.path(), port);
+    wait_until(Duration::from_secs(40), || acked.load(Ordering::SeqCst) >= 4);
 }

@@ -41,6 +41,57 @@ pub struct Frame {
     pub payload: Bytes,
     /// When roadcloud received it, milliseconds since the Unix epoch.
     pub received_at: i64,
+    /// The sender waits for roadcloud to keep it (a QoS 1 publish to a node in a cluster):
+    /// see [`Ack`]. `None`: nobody waits.
+    pub ack: Option<Ack>,
+}
+
+/// A device's publish whose acknowledgement waits until roadcloud has kept it.
+///
+/// Whoever holds the frame's message passes this on with it; once every holder has let go,
+/// the sender's receiver learns whether it was kept (`true`) or must be sent again
+/// (`false`, when a holder called [`Ack::fail`]). In a cluster the front end acknowledges a
+/// QoS 1 publish (MQTT 3.1.1 §4.3.2, PUBACK) only once the cluster's stream has it, so a
+/// node killed after the acknowledgement loses nothing the device was told is in.
+#[derive(Clone)]
+pub struct Ack(std::sync::Arc<AckInner>);
+
+struct AckInner {
+    kept: Option<tokio::sync::oneshot::Sender<bool>>,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl Ack {
+    /// A new token, and where its outcome comes.
+    pub fn new() -> (Ack, tokio::sync::oneshot::Receiver<bool>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let inner = AckInner {
+            kept: Some(tx),
+            failed: std::sync::atomic::AtomicBool::new(false),
+        };
+        (Ack(std::sync::Arc::new(inner)), rx)
+    }
+
+    /// What it stands for was not kept: the sender must send it again.
+    pub fn fail(&self) {
+        self.0
+            .failed
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+impl Drop for AckInner {
+    fn drop(&mut self) {
+        if let Some(tx) = self.kept.take() {
+            let _ = tx.send(!self.failed.load(std::sync::atomic::Ordering::Acquire));
+        }
+    }
+}
+
+impl std::fmt::Debug for Ack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ack")
+    }
 }
 
 /// Where downlinks go: advisories to vehicles, RSIs to RSUs.

@@ -135,6 +135,7 @@ impl ExternalBroker {
                             topic: p.topic,
                             payload: p.payload,
                             received_at: now_millis(),
+                            ack: None,
                         };
                         if frames.send(frame).await.is_err() {
                             return; // roadcloud is shutting down

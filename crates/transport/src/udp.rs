@@ -93,6 +93,7 @@ pub async fn listen(addr: SocketAddr, frames: mpsc::Sender<Frame>) -> std::io::R
                 topic,
                 payload,
                 received_at: now_millis(),
+                ack: None,
             };
             if frames.send(frame).await.is_err() {
                 return;

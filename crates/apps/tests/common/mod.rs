@@ -104,6 +104,7 @@ impl Zone {
             topic: Topic::uplink(kind, DeviceId(device), m),
             payload: Bytes::from(roadcloud_csae::encode(&frame).expect("encodes")),
             received_at,
+            ack: None,
         };
         self.pipeline.ingest(&f).expect("admitted");
     }
