@@ -40,7 +40,10 @@ impl Drop for Nats {
 
 fn nats_server(dir: &std::path::Path) -> (Nats, String) {
     let port = free_port();
-    (nats_server_on(dir, port), format!("nats://127.0.0.1:{port}"))
+    (
+        nats_server_on(dir, port),
+        format!("nats://127.0.0.1:{port}"),
+    )
 }
 
 /// A nats-server with JetStream on `port`, keeping its streams in `dir`.
@@ -377,7 +380,9 @@ fn a_publish_is_acknowledged_only_once_the_stream_has_it() {
     let car = [0x5a, 0xc3, 0, 0, 0, 0, 0, 1];
     let (c, acked) = counting_client(a.mqtt, "car");
     publish(&c, car, bsm_east(car, 100.0, 10.0));
-    wait_until(Duration::from_secs(10), || acked.load(Ordering::SeqCst) == 1);
+    wait_until(Duration::from_secs(10), || {
+        acked.load(Ordering::SeqCst) == 1
+    });
 
     // The stream goes away: the node takes the next publishes in, but acknowledges none.
     drop(nats);
@@ -386,10 +391,16 @@ fn a_publish_is_acknowledged_only_once_the_stream_has_it() {
         publish(&c, car, bsm_east(car, 101.0 + n as f64, 10.0));
     }
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(acked.load(Ordering::SeqCst), 1, "acknowledged without the stream");
+    assert_eq!(
+        acked.load(Ordering::SeqCst),
+        1,
+        "acknowledged without the stream"
+    );
 
     // It comes back: they are kept, then acknowledged (sent again by the client if the node
     // gave up on them meanwhile).
     let _nats = nats_server_on(dir.path(), port);
-    wait_until(Duration::from_secs(40), || acked.load(Ordering::SeqCst) >= 4);
+    wait_until(Duration::from_secs(40), || {
+        acked.load(Ordering::SeqCst) >= 4
+    });
 }
