@@ -212,17 +212,21 @@ impl Rounds {
                 h.consumer.abort();
             }
         }
-        self.save_snapshots(self.held.keys().copied().collect())
-            .await;
         let nodes = c.node_records().await?;
         let share = c.config.partitions.div_ceil(nodes.len().max(1) as u16);
-        // Beyond the share: handed over, from the highest.
+        // Beyond the share: handed over, from the highest, once their consumers have stopped
+        // and their last snapshots are written with the others'.
+        let mut handed_over = Vec::new();
         while self.held.len() > usize::from(share) {
             let Some((p, h)) = self.held.pop_last() else {
                 break;
             };
             h.consumer.abort();
-            self.save_snapshots(vec![p]).await;
+            handed_over.push(p);
+        }
+        let snapshots = self.held.keys().chain(&handed_over).copied().collect();
+        self.save_snapshots(snapshots).await;
+        for p in handed_over {
             let _ = c.leases.delete(lease_key(p)).await;
             tracing::info!("handed partition {p} over");
         }

@@ -424,6 +424,9 @@ impl Shards {
     pub(crate) fn put_remote(&mut self, track: Track, now: Millis) -> Option<TrackId> {
         let id = track.id;
         let mut gone = None;
+        // The shards holding a copy: as another node's track, or as this node's own track's
+        // in-process mirrors (those not reached by the new copy must let go).
+        let mut before = self.remote.get(&id).map_or(0, |r| r.1);
         if let Some(owner) = self.owner_by(|t| t.get(id).is_some()) {
             let ours = self.list[owner]
                 .tracks
@@ -432,7 +435,9 @@ impl Shards {
             if track.updated_at <= ours {
                 return None;
             }
-            self.list[owner].tracks.release(id);
+            let shard = &mut self.list[owner];
+            shard.tracks.release(id);
+            before |= shard.mirrored_by.remove(&id).unwrap_or(0);
             gone = Some(id);
         } else if let Some(v) = track.vehicle
             && self.owner_by(|t| t.by_vehicle(v).is_some()).is_some()
@@ -443,7 +448,6 @@ impl Shards {
         let margin = self.list[0].tracks.config().mirror_margin_m;
         let grid = *self.list[0].tracks.grid();
         let holders = self.plan.near(&grid, track.position, margin);
-        let before = self.remote.get(&id).map_or(0, |r| r.1);
         for s in shards_in(before & !holders) {
             self.list[usize::from(s)].tracks.drop_mirror(id);
         }

@@ -127,12 +127,11 @@ async fn participants(
             // JSON.
             p.tracks()
                 .iter()
-                .filter(|t| match bbox {
-                    Some([min_lon, min_lat, max_lon, max_lat]) => {
+                .filter(|t| {
+                    bbox.is_none_or(|b| {
                         let (lat, lon) = p.frame.to_wgs84(t.position);
-                        lat >= min_lat && lat <= max_lat && lon >= min_lon && lon <= max_lon
-                    }
-                    None => true,
+                        in_bbox(b, lat, lon)
+                    })
                 })
                 .map(|t| views::participant(&p.frame, t))
                 .collect()
@@ -160,12 +159,7 @@ fn merge_cluster(list: &mut Vec<Value>, cluster: &ClusterApi, bbox: Option<[f64;
         .collect();
     for (node, view) in &views.by_node {
         for p in &view.participants {
-            if let Some([min_lon, min_lat, max_lon, max_lat]) = bbox
-                && !(p.lat_deg >= min_lat
-                    && p.lat_deg <= max_lat
-                    && p.lon_deg >= min_lon
-                    && p.lon_deg <= max_lon)
-            {
+            if bbox.is_some_and(|b| !in_bbox(b, p.lat_deg, p.lon_deg)) {
                 continue;
             }
             let row = crate::cluster::remote_participant(node, p);
@@ -217,6 +211,11 @@ async fn cluster(State(state): State<ApiState>) -> Json<Value> {
         "partitions": status.partitions,
         "nodes": nodes,
     }))
+}
+
+/// Whether WGS-84 `lat`, `lon` (degrees) lie in `[minLon, minLat, maxLon, maxLat]`.
+fn in_bbox([min_lon, min_lat, max_lon, max_lat]: [f64; 4], lat: f64, lon: f64) -> bool {
+    lat >= min_lat && lat <= max_lat && lon >= min_lon && lon <= max_lon
 }
 
 fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
