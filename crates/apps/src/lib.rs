@@ -74,6 +74,19 @@ pub struct Other {
     pub position: Point,
 }
 
+/// An application as [`Registry::describe`] lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Description {
+    /// Its id (`FCW`, ...; `BSW/LCW`).
+    pub id: &'static str,
+    /// Its title.
+    pub title: &'static str,
+    /// Whether it runs.
+    pub enabled: bool,
+    /// Its parameters by name, units in the names.
+    pub params: serde_json::Map<String, Value>,
+}
+
 /// What an application tells one vehicle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Advisory {
@@ -330,16 +343,18 @@ impl Registry {
     }
 
     /// Each application: id, title, on or off, parameters.
-    pub fn describe(&self) -> Vec<Value> {
+    pub fn describe(&self) -> Vec<Description> {
         self.entries
             .iter()
-            .map(|e| {
-                serde_json::json!({
-                    "id": e.app.id(),
-                    "title": e.app.title(),
-                    "enabled": e.enabled,
-                    "params": e.app.params(),
-                })
+            .map(|e| Description {
+                id: e.app.id(),
+                title: e.app.title(),
+                enabled: e.enabled,
+                // Every application's parameters are a struct, so an object.
+                params: match e.app.params() {
+                    Value::Object(params) => params,
+                    _ => serde_json::Map::new(),
+                },
             })
             .collect()
     }

@@ -7,7 +7,7 @@ fn every_parameter_and_default_is_documented() {
         .expect("docs/apps.md");
     let mut missing = Vec::new();
     for app in roadcloud_apps::Registry::new().describe() {
-        let id = app["id"].as_str().unwrap();
+        let id = app.id;
         let heading = format!("### {id}:");
         let Some(start) = doc.find(&heading) else {
             missing.push(format!("no section {heading}"));
@@ -15,7 +15,7 @@ fn every_parameter_and_default_is_documented() {
         };
         let section = &doc[start..];
         let section = &section[..section[4..].find("\n### ").map_or(section.len(), |e| e + 4)];
-        let params = app["params"].as_object().unwrap();
+        let params = &app.params;
         for (name, default) in params {
             let row = format!("| `{name}` | {default} |");
             if !section.contains(&row) {

@@ -939,11 +939,7 @@ fn evw() {
 #[test]
 fn every_application_is_registered_and_can_be_switched_and_reparameterised() {
     let mut r = roadcloud_apps::Registry::new();
-    let ids: Vec<String> = r
-        .describe()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap().to_string())
-        .collect();
+    let ids: Vec<String> = r.describe().iter().map(|a| a.id.to_string()).collect();
     assert_eq!(
         ids,
         [

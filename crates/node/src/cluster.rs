@@ -5,6 +5,7 @@
 use crate::http::views;
 use crate::stages::WorldRef;
 use futures_util::future::BoxFuture;
+use roadcloud_api::zone::Participant;
 use roadcloud_cluster::Cluster;
 use roadcloud_cluster::leases::{ClusterStatus, Membership, TileState};
 use roadcloud_cluster::route::DecodedBatch;
@@ -237,17 +238,27 @@ pub(crate) async fn take_mirrors(mut batches: mpsc::Receiver<MirrorBatch>, world
     }
 }
 
-/// A participant of another node as the API lists participants.
-pub(crate) fn remote_participant(node_id: &str, p: &ParticipantView) -> serde_json::Value {
-    serde_json::json!({
-        "id": p.id,
-        "track": p.track,
-        "type": p.kind,
-        "lat": p.lat_deg,
-        "lon": p.lon_deg,
-        "speed_mps": p.speed_mps,
-        "heading_deg": p.heading_deg,
-        "at": p.at_ms,
-        "node": node_id,
-    })
+/// A participant of another node as the API lists participants: what the nodes share of
+/// it (its view carries the fused state's instant only, so `updated_at` is that instant).
+pub(crate) fn remote_participant(node_id: &str, p: &ParticipantView) -> Participant {
+    Participant {
+        id: p.id.clone(),
+        track: p.track,
+        kind: p.kind.clone(),
+        vehicle_class: None,
+        lat: p.lat_deg,
+        lon: p.lon_deg,
+        speed_mps: p.speed_mps,
+        heading_deg: p.heading_deg,
+        accel_mps2: None,
+        yaw_rate_dps: None,
+        width_m: None,
+        length_m: None,
+        lane: None,
+        sources: Vec::new(),
+        fused: false,
+        at: p.at_ms,
+        updated_at: p.at_ms,
+        node: Some(node_id.to_string()),
+    }
 }

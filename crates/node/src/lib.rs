@@ -30,3 +30,11 @@ mod stages;
 
 pub use config::{ListenOrOff, NodeConfig, VerifyPolicy};
 pub use node::{Bound, Node, NodeHandle, World, reachable};
+
+/// The OpenAPI 3.1 document of the HTTP API, as a node serves it at
+/// `/api/v1/openapi.json`: generated from the handlers and the types of [`roadcloud_api`].
+pub fn openapi_json() -> String {
+    http::api::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+}

@@ -314,7 +314,10 @@ impl WorldStage {
             .map(|a| {
                 (
                     vehicle_advice_topic(DeviceId(a.target)),
-                    views::advisory(&frame, a).to_string().into_bytes(),
+                    // Plain fields and string keys: serialising cannot fail (a non-finite
+                    // number is written as null).
+                    serde_json::to_vec(&views::advisory(&frame, a))
+                        .expect("an advisory serialises"),
                 )
             })
             .collect();

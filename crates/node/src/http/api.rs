@@ -1,4 +1,9 @@
 //! The HTTP API: `/api/v1/...`, `/metrics`, `/healthz`.
+//!
+//! Every handler answers with a type of [`roadcloud_api`] and carries its OpenAPI
+//! description (`#[utoipa::path]`); the routes are registered through
+//! [`utoipa_axum::router::OpenApiRouter`], so the document served at `/api/v1/openapi.json`
+//! lists exactly the routes served, with the schemas of what they answer.
 
 use crate::cluster::ClusterApi;
 use crate::http::ApiState;
@@ -13,73 +18,173 @@ use axum::routing::get;
 use axum::{Json, Router};
 use roadcloud_admission::Reason;
 use roadcloud_admission::Security;
+use roadcloud_api::apps::{AdvisoryList, App, AppChange, AppList};
+use roadcloud_api::cluster::{Cluster, ClusterNode};
+use roadcloud_api::history::{
+    AuditEntry, AuditLog, DeviceStatusChange, DeviceStatusList, EventChange, EventChangeList,
+    Trajectory, TrajectoryPoint,
+};
+use roadcloud_api::misbehaviour::{CameraCells, Check, Checks, ReportList};
+use roadcloud_api::stats::{
+    CrlTaken, Exposure, LatencyHistogram, LatencySummary, Series, ShardStats as ShardLoad,
+    Signatures, Stats, Stored, TrustStore,
+};
+use roadcloud_api::zone::{
+    DeviceActivity, DeviceActivityList, IntersectionList, Participant, ParticipantList,
+    RoadEventList,
+};
+use roadcloud_api::{ApiError as ErrorBody, Switch};
 use roadcloud_pipeline::ShardStats;
 use roadcloud_store::AdvisoryQuery;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::fmt::Write;
-
-/// The OpenAPI description of every route below.
-const OPENAPI: &str = include_str!("openapi.json");
+use std::sync::LazyLock;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 mod registry;
 
+/// The document's frame: what the API is, its units, and how callers authenticate; the
+/// paths and schemas come from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "roadcloud API",
+        description = "The live digital twin of a C-V2X pilot zone: participants (fused tracks), \
+            intersections with signal state, road events, devices, pipeline statistics, the \
+            cooperative applications with the advisories they send, misbehaviour detection, \
+            and the registry of devices and operators. Positions are WGS-84 degrees; speeds \
+            m/s; headings degrees clockwise from true north; times milliseconds since the Unix \
+            epoch (UTC). Generated from roadcloud's handlers and the types of roadcloud-api."
+    ),
+    modifiers(&Authentication),
+    security(("bearer" = []), ("cookie" = []))
+)]
+struct ApiDoc;
+
+/// The two ways a caller shows who it is.
+struct Authentication;
+
+impl utoipa::Modify for Authentication {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "When serve runs with --pki (or the --tls-* files): a token from \
+                         `roadcloud users add`, POST /api/v1/login or POST \
+                         /api/v1/registry/users/{name}/tokens. Reading needs viewer, changes \
+                         operator, the registry and CRLs admin. Without TLS nobody is asked.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::COOKIE,
+                "The token POST /api/v1/login sets, for the web map.",
+            ))),
+        );
+    }
+}
+
+/// Every documented route, with its handler.
+fn routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .routes(routes!(metrics))
+        .routes(routes!(participants))
+        .routes(routes!(participant))
+        .routes(routes!(devices))
+        .routes(routes!(intersections))
+        .routes(routes!(events))
+        .routes(routes!(stats))
+        .routes(routes!(cluster))
+        .routes(routes!(latency))
+        .routes(routes!(series))
+        .routes(routes!(live::handler))
+        .routes(routes!(history_trajectory))
+        .routes(routes!(history_events))
+        .routes(routes!(history_devices))
+        .routes(routes!(apps))
+        .routes(routes!(app, configure_app))
+        .routes(routes!(advisories))
+        .routes(routes!(misbehaviour))
+        .routes(routes!(misbehaviour_checks))
+        .routes(routes!(misbehaviour_check, switch_misbehaviour_check))
+        .routes(routes!(audit))
+        .routes(routes!(v2x))
+        .routes(routes!(push_crl))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::whoami))
+        .merge(registry::routes())
+}
+
+/// The OpenAPI document of every route [`router`] serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+/// The document as served, made once.
+static OPENAPI: LazyLock<String> = LazyLock::new(crate::openapi_json);
+
 /// The API's routes over the shared world and the store.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route(
-            "/api/v1/openapi.json",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
-        )
-        .route("/metrics", get(metrics))
-        .route("/api/v1/participants", get(participants))
-        .route("/api/v1/participants/{id}", get(participant))
-        .route("/api/v1/devices", get(devices))
-        .route("/api/v1/intersections", get(intersections))
-        .route("/api/v1/events", get(events))
-        .route("/api/v1/stats", get(stats))
-        .route("/api/v1/cluster", get(cluster))
-        .route("/api/v1/stats/latency", get(latency))
-        .route("/api/v1/stats/series", get(series))
-        .route("/api/v1/live", get(live::handler))
-        .route("/api/v1/history/trajectories/{id}", get(history_trajectory))
-        .route("/api/v1/history/events", get(history_events))
-        .route("/api/v1/history/devices", get(history_devices))
-        .route("/api/v1/apps", get(apps))
-        .route("/api/v1/apps/{id}", get(app).put(configure_app))
-        .route("/api/v1/advisories", get(advisories))
-        .route("/api/v1/misbehaviour", get(misbehaviour))
-        .route("/api/v1/misbehaviour/checks", get(misbehaviour_checks))
-        .route(
-            "/api/v1/misbehaviour/checks/{kind}",
-            get(misbehaviour_check).put(switch_misbehaviour_check),
-        )
-        .route("/api/v1/audit", get(audit))
-        .route("/api/v1/v2x", get(v2x))
-        .route("/api/v1/v2x/crl", axum::routing::post(push_crl))
-        .route("/api/v1/login", axum::routing::post(auth::login))
-        .route("/api/v1/whoami", get(auth::whoami))
-        .merge(registry::router())
-        .with_state(state)
+    routes().split_for_parts().0.with_state(state)
 }
 
 /// `/healthz`, `/metrics` and the counters of `/api/v1/stats`, for `--monitor-listen` (no
 /// login there: counts and latencies, never a position or an id).
 pub fn monitor_router(state: ApiState) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/stats/latency", get(latency))
         .with_state(state)
 }
 
-/// `GET /api/v1/audit?after=SEQ&limit=N`: the latest changes operators made, newest first.
+/// Liveness: `ok` while the node serves.
+#[utoipa::path(get, path = "/healthz", tag = "node",
+    responses((status = 200, description = "the node serves", body = String, content_type = "text/plain")))]
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// This document (OpenAPI 3.1), generated from the handlers and the types of roadcloud-api.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "node",
+    responses((status = 200, description = "the OpenAPI document", content_type = "application/json")))]
+async fn openapi_json() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI.as_str(),
+    )
+}
+
+/// The audit log: every change operators made, newest first: who (actor), from where
+/// (source), what (action: `app.switch`, `app.configure`, `user.login`, `device.put`, ...),
+/// on what (target) and the change (detail).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "access",
+    params(
+        ("after" = Option<i64>, Query, description = "Only entries after this sequence number."),
+        ("limit" = Option<u32>, Query, description = "At most this many (100; at most 1,000)."),
+    ),
+    responses(
+        (status = 200, description = "the entries", body = AuditLog),
+        (status = 400, description = "a malformed query", body = ErrorBody),
+    ))]
 async fn audit(
     State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuditLog>, ApiError> {
     let after = q
         .get("after")
         .map_or(Ok(0), |a| a.parse::<i64>())
@@ -93,38 +198,51 @@ async fn audit(
         .get("limit")
         .map_or(Ok(100), |a| a.parse::<u32>())
         .map_err(|_| ApiError(StatusCode::BAD_REQUEST, "limit must be a number".into()))?;
-    let entries = state
+    let entries: Vec<AuditEntry> = state
         .registry
         .audit_log(after, limit.min(1_000))
-        .map_err(internal)?;
-    let list: Vec<Value> = entries
+        .map_err(internal)?
         .into_iter()
-        .map(|e| {
-            json!({
-                "seq": e.seq, "at": e.at, "actor": e.actor, "source": e.source,
-                "action": e.action, "target": e.target,
-                "detail": e.detail.and_then(|d| serde_json::from_str::<Value>(&d).ok()),
-            })
+        .map(|e| AuditEntry {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            source: e.source,
+            action: e.action,
+            target: e.target,
+            detail: e
+                .detail
+                .and_then(|d| serde_json::from_str::<Value>(&d).ok()),
         })
         .collect();
-    Ok(Json(json!({ "count": list.len(), "entries": list })))
+    Ok(Json(AuditLog {
+        count: entries.len(),
+        entries,
+    }))
 }
 
+/// Every live participant (in a cluster, the whole zone's: each node's own and the
+/// others', marked with their node), by track number.
+#[utoipa::path(get, path = "/api/v1/participants", tag = "zone",
+    params(("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees, e.g. 121.16,31.28,121.17,31.29")),
+    responses(
+        (status = 200, description = "the participants", body = ParticipantList),
+        (status = 400, description = "a malformed bbox", body = ErrorBody),
+    ))]
 async fn participants(
     State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ParticipantList>, ApiError> {
     let bbox = q
         .get("bbox")
         .map(|b| parse_bbox(b))
         .transpose()
         .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
-    let mut list: Vec<Value> = state
+    let mut list: Vec<Participant> = state
         .world
         .read(move |w| {
             let p = &w.pipeline;
-            // Filter on the position first: only the participants listed are turned into
-            // JSON.
+            // Filter on the position first: only the participants listed are converted.
             p.tracks()
                 .iter()
                 .filter(|t| {
@@ -140,77 +258,86 @@ async fn participants(
     if let Some(cluster) = &state.cluster {
         merge_cluster(&mut list, cluster, bbox);
     }
-    list.sort_by_key(|p| p["track"].as_u64());
-    Ok(Json(json!({ "count": list.len(), "participants": list })))
+    list.sort_by_key(|p| p.track);
+    Ok(Json(ParticipantList {
+        count: list.len(),
+        participants: list,
+    }))
 }
 
 /// In a cluster: this node's participants marked as its own, and the other nodes'
 /// (within `bbox`), each vehicle once (a vehicle crossing to another node's tiles is, for
 /// a moment, in both: the newer report stands).
-fn merge_cluster(list: &mut Vec<Value>, cluster: &ClusterApi, bbox: Option<[f64; 4]>) {
+fn merge_cluster(list: &mut Vec<Participant>, cluster: &ClusterApi, bbox: Option<[f64; 4]>) {
     for p in list.iter_mut() {
-        p["node"] = json!(cluster.node_id);
+        p.node = Some(cluster.node_id.clone());
     }
     let views = cluster.views.borrow().clone();
     let mut at: HashMap<String, usize> = list
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| Some((p["id"].as_str()?.to_string(), i)))
+        .map(|(i, p)| (p.id.clone(), i))
         .collect();
     for (node, view) in &views.by_node {
         for p in &view.participants {
             if bbox.is_some_and(|b| !in_bbox(b, p.lat_deg, p.lon_deg)) {
                 continue;
             }
-            let row = crate::cluster::remote_participant(node, p);
             match at.get(&p.id) {
-                Some(&i) if list[i]["at"].as_i64() >= Some(p.at_ms) => {}
-                Some(&i) => list[i] = row,
+                Some(&i) if list[i].at >= p.at_ms => {}
+                Some(&i) => list[i] = crate::cluster::remote_participant(node, p),
                 None => {
                     at.insert(p.id.clone(), list.len());
-                    list.push(row);
+                    list.push(crate::cluster::remote_participant(node, p));
                 }
             }
         }
     }
 }
 
-/// `GET /api/v1/cluster`: the nodes alive, the partitions each holds, their lag
-/// (uplinks routed to them not yet taken in) and participants; outside a cluster,
-/// `in_cluster` false and no nodes.
-async fn cluster(State(state): State<ApiState>) -> Json<Value> {
+/// The cluster: the nodes alive, the tile partitions each holds, their lag (uplinks routed
+/// to them not yet taken in) and participants; outside a cluster, `in_cluster` false and
+/// no nodes.
+#[utoipa::path(get, path = "/api/v1/cluster", tag = "node",
+    responses((status = 200, description = "the cluster", body = Cluster)))]
+async fn cluster(State(state): State<ApiState>) -> Json<Cluster> {
     let Some(cluster) = &state.cluster else {
-        return Json(json!({
-            "in_cluster": false,
-            "hint": "start nodes with --cluster nats://HOST:PORT and --node-id NAME to share a zone",
-            "nodes": [],
-        }));
+        return Json(Cluster {
+            in_cluster: false,
+            hint: Some(
+                "start nodes with --cluster nats://HOST:PORT and --node-id NAME to share a zone"
+                    .into(),
+            ),
+            node_id: None,
+            partition_count: None,
+            partitions: None,
+            nodes: Vec::new(),
+        });
     };
     let status = cluster.status.borrow().clone();
     let now = roadcloud_transport::now_millis();
-    let nodes: Vec<Value> = status
+    let nodes = status
         .nodes
         .iter()
-        .map(|n| {
-            json!({
-                "node_id": n.node_id,
-                "slot": n.slot,
-                "http": n.http,
-                "mqtt": n.mqtt,
-                "partitions": n.partitions,
-                "lag": n.lag,
-                "participants": n.participants,
-                "age_ms": now - n.at_ms,
-            })
+        .map(|n| ClusterNode {
+            node_id: n.node_id.clone(),
+            slot: n.slot,
+            http: n.http.clone(),
+            mqtt: n.mqtt.clone(),
+            partitions: n.partitions.clone(),
+            lag: n.lag,
+            participants: n.participants,
+            age_ms: now - n.at_ms,
         })
         .collect();
-    Json(json!({
-        "in_cluster": true,
-        "node_id": status.node_id,
-        "partition_count": status.partition_count,
-        "partitions": status.partitions,
-        "nodes": nodes,
-    }))
+    Json(Cluster {
+        in_cluster: true,
+        hint: None,
+        node_id: Some(status.node_id.clone()),
+        partition_count: Some(status.partition_count),
+        partitions: Some(status.partitions.clone()),
+        nodes,
+    })
 }
 
 /// Whether WGS-84 `lat`, `lon` (degrees) lie in `[minLon, minLat, maxLon, maxLat]`.
@@ -232,10 +359,17 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
     }
 }
 
+/// One participant of this node.
+#[utoipa::path(get, path = "/api/v1/participants/{id}", tag = "zone",
+    params(("id" = String, Path, description = "The vehicle id as 16 hex digits, or track-N.")),
+    responses(
+        (status = 200, description = "the participant", body = Participant),
+        (status = 404, description = "no such participant", body = ErrorBody),
+    ))]
 async fn participant(
     State(state): State<ApiState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Participant>, ApiError> {
     let wanted = id.clone();
     let found = state
         .world
@@ -259,121 +393,161 @@ async fn participant(
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no participant {id}")))
 }
 
-async fn devices(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let mut list: Vec<Value> = state
+/// Rejections by reason, as the API names the reasons.
+fn by_reason<'a>(
+    counts: impl IntoIterator<Item = (&'a Reason, &'a u64)>,
+) -> std::collections::BTreeMap<String, u64> {
+    counts
+        .into_iter()
+        .map(|(r, n)| (r.as_str().to_string(), *n))
+        .collect()
+}
+
+/// RSUs and vehicles seen: messages admitted, rejections by reason, last seen.
+#[utoipa::path(get, path = "/api/v1/devices", tag = "zone",
+    responses((status = 200, description = "the devices", body = DeviceActivityList)))]
+async fn devices(State(state): State<ApiState>) -> Result<Json<DeviceActivityList>, ApiError> {
+    let mut list: Vec<DeviceActivity> = state
         .world
         .read(|w| {
             w.pipeline
                 .admission
                 .devices()
                 .iter()
-                .map(|(id, d)| {
-                    let rejected: serde_json::Map<String, Value> = d
-                        .rejected
-                        .iter()
-                        .map(|(r, n)| (r.as_str().to_string(), json!(n)))
-                        .collect();
-                    json!({
-                        "id": id.to_string(),
-                        "kind": d.kind.map(|k| k.as_str()),
-                        "admitted": d.admitted,
-                        "rejected": rejected,
-                        "last_seen": d.last_seen,
-                        "last_message": d.last_message.map(|m| m.as_str()),
-                        "online": d.online,
-                        "rate_per_s": d.rate_per_s(),
-                    })
+                .map(|(id, d)| DeviceActivity {
+                    id: id.to_string(),
+                    kind: d.kind.map(|k| k.as_str().to_string()),
+                    admitted: d.admitted,
+                    rejected: by_reason(&d.rejected),
+                    last_seen: d.last_seen,
+                    last_message: d.last_message.map(|m| m.as_str().to_string()),
+                    online: d.online,
+                    rate_per_s: d.rate_per_s(),
                 })
                 .collect()
         })
         .await?;
-    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    Ok(Json(json!({ "count": list.len(), "devices": list })))
+    list.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Json(DeviceActivityList {
+        count: list.len(),
+        devices: list,
+    }))
 }
 
-async fn stats(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+/// The node's counters: messages, admission, participants, ingest latency (from each BSM's
+/// generation time to the end of the batch that applied it), advisories, signatures,
+/// shards, rows committed to the store (what is counted there survives a crash), and how
+/// the platform is reachable.
+#[utoipa::path(get, path = "/api/v1/stats", tag = "node",
+    responses((status = 200, description = "the counters", body = Stats)))]
+async fn stats(State(state): State<ApiState>) -> Result<Json<Stats>, ApiError> {
     let security = state.security.clone();
-    let mut v = state.world.read(move |w| world_stats(w, &security)).await?;
-    v["stored"] = stored_json(&state);
-    v["exposure"] = json!(state.exposure);
-    Ok(Json(v))
-}
-
-/// What `/api/v1/stats` tells of the world: counters, latency, signatures.
-fn world_stats(w: &crate::World, security: &Security) -> Value {
-    let p = &w.pipeline;
-    let rejected: serde_json::Map<String, Value> = p
-        .admission
-        .rejections()
-        .iter()
-        .map(|(r, n)| (r.as_str().to_string(), json!(n)))
-        .collect();
-    json!({
-        "started_at": w.started_at,
-        "received": p.counters.received,
-        "admitted": p.counters.admitted,
-        "admitted_by_kind": p.counters.admitted_by_kind().collect::<std::collections::BTreeMap<_, _>>(),
-        "rejected": rejected,
-        "observations": p.counters.observations,
-        "participants": p.tracks().len(),
-        "devices": p.admission.devices().len(),
-        "ingest_latency_ms": {
-            "count": p.latency.total(),
-            "p50": p.latency.percentile_ms(50.0),
-            "p99": p.latency.percentile_ms(99.0),
-            "p999": p.latency.percentile_ms(99.9),
+    let stored = stored(&state);
+    let exposure = match &state.exposure {
+        roadcloud_access::Exposure::Protected => Exposure::Protected,
+        roadcloud_access::Exposure::Insecure { exposed } => Exposure::Insecure {
+            exposed: exposed.clone(),
         },
-        "advisories_sent": p.advisories_sent,
-        "signatures": signatures_json(security, p),
-        "shards": p.shard_stats().iter().map(|s| json!({
-            "tracks": s.tracks,
-            "mirrors": s.mirrors,
-            "handed_over": s.handed_over,
-            "dropped": s.dropped,
-        })).collect::<Vec<_>>(),
-    })
+    };
+    let stats = state
+        .world
+        .read(move |w| {
+            let p = &w.pipeline;
+            Stats {
+                started_at: w.started_at,
+                received: p.counters.received,
+                admitted: p.counters.admitted,
+                admitted_by_kind: p
+                    .counters
+                    .admitted_by_kind()
+                    .map(|(k, n)| (k.to_string(), n))
+                    .collect(),
+                rejected: by_reason(&p.admission.rejections()),
+                observations: p.counters.observations,
+                participants: p.tracks().len(),
+                devices: p.admission.devices().len(),
+                ingest_latency_ms: LatencySummary {
+                    count: p.latency.total(),
+                    p50: p.latency.percentile_ms(50.0),
+                    p99: p.latency.percentile_ms(99.0),
+                    p999: p.latency.percentile_ms(99.9),
+                },
+                advisories_sent: p
+                    .advisories_sent
+                    .iter()
+                    .map(|(k, n)| (k.to_string(), *n))
+                    .collect(),
+                signatures: signatures(&security, p),
+                shards: p
+                    .shard_stats()
+                    .iter()
+                    .map(|s| ShardLoad {
+                        tracks: s.tracks,
+                        mirrors: s.mirrors,
+                        handed_over: s.handed_over,
+                        dropped: s.dropped,
+                    })
+                    .collect(),
+                stored,
+                exposure,
+            }
+        })
+        .await?;
+    Ok(Json(stats))
 }
 
 /// What admission asks of signatures and how much it verified (shown on the web map's
 /// header and in /api/v1/stats).
-fn signatures_json(security: &Security, p: &roadcloud_pipeline::Pipeline) -> Value {
+fn signatures(security: &Security, p: &roadcloud_pipeline::Pipeline) -> Signatures {
     let s = p.admission.signatures();
-    json!({
-        "required": !security.allow_unsigned,
-        "verified": s.verified,
-        "deferred": s.deferred,
-        "verified_later": s.verified_later,
-        "failed_later": s.failed_later,
-        "unsigned": s.unsigned,
-        "verified_share": s.verified_share(),
-        "certificates": security.store.len(),
-        "revoked": security.store.revoked_count(),
-    })
+    Signatures {
+        required: !security.allow_unsigned,
+        verified: s.verified,
+        deferred: s.deferred,
+        verified_later: s.verified_later,
+        failed_later: s.failed_later,
+        unsigned: s.unsigned,
+        verified_share: s.verified_share(),
+        certificates: security.store.len(),
+        revoked: security.store.revoked_count(),
+    }
 }
 
-/// `GET /api/v1/v2x`: the trust store: whether signatures are required, the certificates it
-/// holds, how many are revoked, and what it has checked.
-async fn v2x(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+/// The V2X trust store: whether signatures are required (not under `--allow-unsigned`),
+/// the certificates it holds, how many are revoked, and what it has checked.
+#[utoipa::path(get, path = "/api/v1/v2x", tag = "security",
+    responses((status = 200, description = "the trust store", body = TrustStore)))]
+async fn v2x(State(state): State<ApiState>) -> Result<Json<TrustStore>, ApiError> {
     use std::sync::atomic::Ordering::Relaxed;
     let security = state.security.clone();
-    let mut v = state
+    let signatures = state
         .world
-        .read(move |w| signatures_json(&security, &w.pipeline))
+        .read(move |w| signatures(&security, &w.pipeline))
         .await?;
     let c = &state.security.store.counters;
-    v["signatures_checked"] = json!(c.signatures_checked.load(Relaxed));
-    v["certificates_learned"] = json!(c.certificates_learned.load(Relaxed));
-    v["certificate_cache_hits"] = json!(c.certificate_cache_hits.load(Relaxed));
-    Ok(Json(v))
+    Ok(Json(TrustStore {
+        signatures,
+        signatures_checked: c.signatures_checked.load(Relaxed),
+        certificates_learned: c.certificates_learned.load(Relaxed),
+        certificate_cache_hits: c.certificate_cache_hits.load(Relaxed),
+    }))
 }
 
-/// `POST /api/v1/v2x/crl` with a signed CRL (IEEE 1609.2 `SecuredCrl`, COER octets) as the
-/// body: taken at once, no restart; operators and admins only, and audited.
+/// Takes a signed CRL at once, no restart (admins): the body is an IEEE 1609.2
+/// `SecuredCrl` in COER (a full or delta hash-based CRL signed by a certificate of the
+/// zone permitted PSID 256, as `roadcloud pki v2x revoke` writes to `crl/crl.coer`).
+/// Certificates it lists are refused from the next message on. Audited as `v2x.crl`.
+#[utoipa::path(post, path = "/api/v1/v2x/crl", tag = "security",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the SecuredCrl, COER"),
+    responses(
+        (status = 200, description = "the certificates it revoked", body = CrlTaken),
+        (status = 400, description = "the CRL is malformed, unsigned, or not signed by a trusted CRL signer", body = ErrorBody),
+    ))]
 async fn push_crl(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CrlTaken>, ApiError> {
     let revoked = state.security.store.load_crl(&body).map_err(|e| {
         ApiError(
             StatusCode::BAD_REQUEST,
@@ -388,46 +562,63 @@ async fn push_crl(
         "crl",
         Some(&format!("{revoked} revoked")),
     )?;
-    Ok(Json(json!({ "revoked": revoked })))
+    Ok(Json(CrlTaken { revoked }))
 }
 
-async fn latency(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+/// The ingest latency histogram: every admitted BSM's latency from its generation time
+/// (`secMark`, 1 ms resolution) to the end of the batch that applied it to the world, in
+/// 0.1 ms buckets, the non-empty ones only; bucket 20000 holds everything from 2 s. Two
+/// readings subtracted give a time window's histogram (`roadcloud bench` does this).
+#[utoipa::path(get, path = "/api/v1/stats/latency", tag = "node",
+    responses((status = 200, description = "the histogram", body = LatencyHistogram)))]
+async fn latency(State(state): State<ApiState>) -> Result<Json<LatencyHistogram>, ApiError> {
     let v = state
         .world
         .read(|w| {
             let h = &w.pipeline.latency;
-            json!({
-                "bucket_ms": 0.1,
-                "count": h.total(),
-                "buckets": h.buckets().map(|(i, n)| json!([i, n])).collect::<Vec<_>>(),
-            })
+            LatencyHistogram {
+                bucket_ms: 0.1,
+                count: h.total(),
+                buckets: h.buckets().map(|(i, n)| [i as u64, n]).collect(),
+            }
         })
         .await?;
     Ok(Json(v))
 }
 
-/// The last ten minutes, a sample a second (crate::http::series).
-async fn series(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+/// The last ten minutes, a sample a second, oldest first (the web map's charts).
+#[utoipa::path(get, path = "/api/v1/stats/series", tag = "node",
+    responses((status = 200, description = "the samples", body = Series)))]
+async fn series(State(state): State<ApiState>) -> Result<Json<Series>, ApiError> {
     let v = state
         .world
         .read(|w| {
-            let samples: Vec<&crate::http::series::Sample> = w.series.samples().collect();
-            json!({"interval_ms": 1000, "count": samples.len(), "samples": samples})
+            let samples: Vec<_> = w.series.samples().cloned().collect();
+            Series {
+                interval_ms: 1000,
+                count: samples.len(),
+                samples,
+            }
         })
         .await?;
     Ok(Json(v))
 }
 
-fn stored_json(state: &ApiState) -> Value {
+/// Rows committed to the store, and when the last commit was.
+fn stored(state: &ApiState) -> Stored {
     let c = state.store.stored().counts();
-    json!({
-        "trajectories": c.trajectories,
-        "events": c.events,
-        "device_status": c.device_status,
-        "advisories": c.advisories,
-        "misbehaviour": c.misbehaviour,
-        "last_commit_at": state.store.stored().last_commit_at.load(std::sync::atomic::Ordering::Acquire),
-    })
+    Stored {
+        trajectories: c.trajectories,
+        events: c.events,
+        device_status: c.device_status,
+        advisories: c.advisories,
+        misbehaviour: c.misbehaviour,
+        last_commit_at: state
+            .store
+            .stored()
+            .last_commit_at
+            .load(std::sync::atomic::Ordering::Acquire),
+    }
 }
 
 /// One metric of one value in the Prometheus text format: its help, its type, its value.
@@ -438,6 +629,10 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: impl std:
     let _ = writeln!(out, "{name} {value}");
 }
 
+/// Prometheus metrics (text exposition format): messages, admission, signatures, latency,
+/// participants, advisories, misbehaviour, the MQTT front end, the cluster.
+#[utoipa::path(get, path = "/metrics", tag = "node",
+    responses((status = 200, description = "the metrics", body = String, content_type = "text/plain; version=0.0.4")))]
 async fn metrics(State(state): State<ApiState>) -> Result<Response, ApiError> {
     let security = state.security.clone();
     let mut out = state
@@ -736,9 +931,12 @@ fn broker_metrics(out: &mut String, state: &ApiState) {
     }
 }
 
-async fn intersections(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+/// Intersections from MAP, with links, lanes and the current SPAT state per phase, by id.
+#[utoipa::path(get, path = "/api/v1/intersections", tag = "zone",
+    responses((status = 200, description = "the intersections", body = IntersectionList)))]
+async fn intersections(State(state): State<ApiState>) -> Result<Json<IntersectionList>, ApiError> {
     let now = roadcloud_transport::now_millis();
-    let mut list: Vec<Value> = state
+    let mut list: Vec<_> = state
         .world
         .read(move |w| {
             let p = &w.pipeline;
@@ -748,12 +946,18 @@ async fn intersections(State(state): State<ApiState>) -> Result<Json<Value>, Api
                 .collect()
         })
         .await?;
-    list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    Ok(Json(json!({ "count": list.len(), "intersections": list })))
+    list.sort_by(|a: &roadcloud_api::zone::Intersection, b| a.id.cmp(&b.id));
+    Ok(Json(IntersectionList {
+        count: list.len(),
+        intersections: list,
+    }))
 }
 
-async fn events(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let mut list: Vec<Value> = state
+/// Road events and signs from RSI, by RSU, kind and id.
+#[utoipa::path(get, path = "/api/v1/events", tag = "zone",
+    responses((status = 200, description = "the events and signs", body = RoadEventList)))]
+async fn events(State(state): State<ApiState>) -> Result<Json<RoadEventList>, ApiError> {
+    let mut list: Vec<_> = state
         .world
         .read(|w| {
             let p = &w.pipeline;
@@ -763,14 +967,13 @@ async fn events(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> 
                 .collect()
         })
         .await?;
-    list.sort_by(|a, b| {
-        (a["rsu"].as_str(), a["kind"].as_str(), a["id"].as_u64()).cmp(&(
-            b["rsu"].as_str(),
-            b["kind"].as_str(),
-            b["id"].as_u64(),
-        ))
+    list.sort_by(|a: &roadcloud_api::zone::RoadEvent, b| {
+        (&a.rsu, &a.kind, a.id).cmp(&(&b.rsu, &b.kind, b.id))
     });
-    Ok(Json(json!({ "count": list.len(), "events": list })))
+    Ok(Json(RoadEventList {
+        count: list.len(),
+        events: list,
+    }))
 }
 
 /// An error answer: a status and a message saying what to do.
@@ -806,9 +1009,14 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
 }
 
+/// A request the API cannot take: HTTP 400 with what is wrong.
+fn bad_request(e: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, e.into())
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
+        (self.0, Json(ErrorBody { error: self.1 })).into_response()
     }
 }
 
@@ -824,12 +1032,9 @@ fn window(q: &HashMap<String, String>) -> Result<Window, ApiError> {
         match q.get(k) {
             None => Ok(default),
             Some(v) => v.parse().map_err(|_| {
-                ApiError(
-                    StatusCode::BAD_REQUEST,
-                    format!(
-                        "{k} must be an integer (ms since the epoch for from and to), got {v:?}"
-                    ),
-                )
+                bad_request(format!(
+                    "{k} must be an integer (ms since the epoch for from and to), got {v:?}"
+                ))
             }),
         }
     };
@@ -840,21 +1045,33 @@ fn window(q: &HashMap<String, String>) -> Result<Window, ApiError> {
     })
 }
 
-/// `GET /api/v1/misbehaviour?device&kind&from&to&limit`: stored misbehaviour reports, newest
-/// first, and the vehicles quarantined now.
+/// Stored misbehaviour reports, newest first, and the devices quarantined now
+/// (docs/misbehaviour.md).
+#[utoipa::path(get, path = "/api/v1/misbehaviour", tag = "misbehaviour",
+    params(
+        ("device" = Option<String>, Query, description = "Only this device (16 hex digits)."),
+        ("kind" = Option<String>, Query, description = "Only this check (/api/v1/misbehaviour/checks lists them)."),
+        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
+        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
+        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+    ),
+    responses(
+        (status = 200, description = "the reports and the devices quarantined", body = ReportList),
+        (status = 400, description = "a parameter is malformed", body = ErrorBody),
+    ))]
 async fn misbehaviour(
     State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReportList>, ApiError> {
     let w = window(&q)?;
     let kind = q.get("kind").cloned();
     if let Some(k) = &kind
         && roadcloud_misbehaviour::Kind::parse(k).is_none()
     {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("kind {k:?} is none of {}", check_names()),
-        ));
+        return Err(bad_request(format!(
+            "kind {k:?} is none of {}",
+            check_names()
+        )));
     }
     let query_ = roadcloud_store::MisbehaviourQuery {
         device: q.get("device").map(|s| s.to_ascii_lowercase()),
@@ -864,10 +1081,7 @@ async fn misbehaviour(
         limit: w.limit,
     };
     let list = query(&state, move |s| s.misbehaviour(&query_)).await?;
-    let reports: Vec<Value> = list
-        .iter()
-        .map(|r| serde_json::from_str(&r.json).unwrap_or(Value::Null))
-        .collect();
+    let reports = stored_json(list.iter().map(|r| r.json.as_str()))?;
     let quarantined: Vec<String> = state
         .world
         .read(|w| {
@@ -878,24 +1092,52 @@ async fn misbehaviour(
                 .collect()
         })
         .await?;
-    Ok(Json(json!({
-        "count": reports.len(),
-        "reports": reports,
-        "quarantined": quarantined,
-    })))
+    Ok(Json(ReportList {
+        count: reports.len(),
+        reports,
+        quarantined,
+    }))
+}
+
+/// Rows the store keeps as the JSON the API gave them, read back into their type; a row
+/// that is not (written by another version of roadcloud) is an error that says so.
+fn stored_json<'a, T: serde::de::DeserializeOwned>(
+    rows: impl Iterator<Item = &'a str>,
+) -> Result<Vec<T>, ApiError> {
+    rows.map(|json| {
+        serde_json::from_str(json).map_err(|e| {
+            internal(format!(
+                "a stored row is not in this version's form ({e}); query a narrower window"
+            ))
+        })
+    })
+    .collect()
 }
 
 /// The misbehaviour checks' states, and the detector's mode, where the cameras look (for
 /// the phantom check), its parameters and trust rules.
-fn checks_json(d: &roadcloud_misbehaviour::Detector) -> Value {
-    let (cells, covered) = d.camera_coverage(roadcloud_transport::now_millis());
-    json!({
-        "mode": d.config().mode,
-        "camera_cells": {"detected_in": cells, "covered": covered},
-        "checks": d.checks().collect::<Vec<_>>(),
-        "thresholds": d.config().thresholds,
-        "trust": d.config().trust,
-    })
+fn checks(d: &roadcloud_misbehaviour::Detector) -> Checks {
+    let (detected_in, covered) = d.camera_coverage(roadcloud_transport::now_millis());
+    let config = d.config();
+    Checks {
+        mode: json!(config.mode).as_str().unwrap_or_default().to_string(),
+        camera_cells: CameraCells {
+            detected_in,
+            covered,
+        },
+        checks: d.checks().map(check).collect(),
+        thresholds: json!(config.thresholds),
+        trust: json!(config.trust),
+    }
+}
+
+fn check(c: roadcloud_misbehaviour::CheckState) -> Check {
+    Check {
+        kind: c.kind.as_str().to_string(),
+        enabled: c.enabled,
+        conclusive: c.conclusive,
+        found: c.found,
+    }
 }
 
 /// The misbehaviour checks' names, for the errors that list them.
@@ -917,63 +1159,72 @@ fn check_kind(name: &str) -> Result<roadcloud_misbehaviour::Kind, ApiError> {
     })
 }
 
-fn check_json(d: &roadcloud_misbehaviour::Detector, kind: roadcloud_misbehaviour::Kind) -> Value {
-    json!(
+fn check_of(d: &roadcloud_misbehaviour::Detector, kind: roadcloud_misbehaviour::Kind) -> Check {
+    check(
         d.checks()
             .find(|c| c.kind == kind)
-            .expect("every kind is listed")
+            .expect("every kind is listed"),
     )
 }
 
-/// `GET /api/v1/misbehaviour/checks`: each check, on or off, and the detector's settings.
-async fn misbehaviour_checks(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+/// Each misbehaviour check, on or off, and the detector's settings.
+#[utoipa::path(get, path = "/api/v1/misbehaviour/checks", tag = "misbehaviour",
+    responses((status = 200, description = "the checks and the settings", body = Checks)))]
+async fn misbehaviour_checks(State(state): State<ApiState>) -> Result<Json<Checks>, ApiError> {
     let v = state
         .world
-        .read(|w| checks_json(&w.pipeline.misbehaviour))
+        .read(|w| checks(&w.pipeline.misbehaviour))
         .await?;
     Ok(Json(v))
 }
 
-/// `GET /api/v1/misbehaviour/checks/{kind}`: one check.
+/// One misbehaviour check.
+#[utoipa::path(get, path = "/api/v1/misbehaviour/checks/{kind}", tag = "misbehaviour",
+    params(("kind" = String, Path, description = "The check, e.g. position_jump.")),
+    responses(
+        (status = 200, description = "the check", body = Check),
+        (status = 404, description = "no such check", body = ErrorBody),
+    ))]
 async fn misbehaviour_check(
     State(state): State<ApiState>,
     Path(kind): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Check>, ApiError> {
     let kind = check_kind(&kind)?;
     let v = state
         .world
-        .read(move |w| check_json(&w.pipeline.misbehaviour, kind))
+        .read(move |w| check_of(&w.pipeline.misbehaviour, kind))
         .await?;
     Ok(Json(v))
 }
 
-/// `PUT /api/v1/misbehaviour/checks/{kind}` with `{"enabled": bool}`: switches a check on
-/// or off (off, it still runs and counts; its findings cost no trust), as the applications'
-/// switches do. Operators only; audited.
+/// Switches a misbehaviour check on or off (off, it still runs and counts; its findings
+/// cost no trust), as the applications' switches do. Operators only; audited as
+/// `misbehaviour.switch`.
+#[utoipa::path(put, path = "/api/v1/misbehaviour/checks/{kind}", tag = "misbehaviour",
+    params(("kind" = String, Path, description = "The check, e.g. position_jump.")),
+    request_body = Switch,
+    responses(
+        (status = 200, description = "the check as it now stands", body = Check),
+        (status = 400, description = "a malformed body", body = ErrorBody),
+        (status = 404, description = "no such check", body = ErrorBody),
+    ))]
 async fn switch_misbehaviour_check(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(kind): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Check>, ApiError> {
     let kind = check_kind(&kind)?;
-    let bad = |e: String| ApiError(StatusCode::BAD_REQUEST, e);
-    let v: Value =
-        serde_json::from_slice(&body).map_err(|e| bad(format!("the body must be JSON: {e}")))?;
-    let Some(&Value::Bool(enabled)) = v
-        .as_object()
-        .filter(|o| o.len() == 1)
-        .and_then(|o| o.get("enabled"))
-    else {
-        return Err(bad(
-            "give {\"enabled\": true} or {\"enabled\": false}".into()
-        ));
-    };
+    let Switch { enabled } = serde_json::from_slice(&body).map_err(|e| {
+        bad_request(format!(
+            "give {{\"enabled\": true}} or {{\"enabled\": false}} ({e})"
+        ))
+    })?;
     let check = state
         .world
         .write(move |w| {
             w.pipeline.misbehaviour.set_enabled(kind, enabled);
-            check_json(&w.pipeline.misbehaviour, kind)
+            check_of(&w.pipeline.misbehaviour, kind)
         })
         .await?;
     tracing::info!(
@@ -987,7 +1238,7 @@ async fn switch_misbehaviour_check(
         &caller,
         "misbehaviour.switch",
         kind.as_str(),
-        Some(&v.to_string()),
+        Some(&json!(Switch { enabled }).to_string()),
     )?;
     Ok(Json(check))
 }
@@ -1004,113 +1255,178 @@ async fn query<T: Send + 'static>(
         .map_err(internal)
 }
 
+/// A participant's stored trajectory, oldest first: a sample every
+/// `--trajectory-interval-ms` (1 Hz by default) while it is reported, kept for
+/// `--retention-hours`.
+#[utoipa::path(get, path = "/api/v1/history/trajectories/{id}", tag = "history",
+    params(
+        ("id" = String, Path, description = "The participant's id as in /api/v1/participants (vehicle id in hex, or track-N)."),
+        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
+        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
+        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+    ),
+    responses(
+        (status = 200, description = "the trajectory", body = Trajectory),
+        (status = 400, description = "a parameter is malformed", body = ErrorBody),
+    ))]
 async fn history_trajectory(
     State(state): State<ApiState>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Trajectory>, ApiError> {
     let w = window(&q)?;
     let id2 = id.clone();
     let points = query(&state, move |s| s.trajectory(&id2, w.from, w.to, w.limit)).await?;
-    Ok(Json(json!({
-        "participant": id,
-        "count": points.len(),
-        "points": points.iter().map(|p| json!({
-            "at": p.at,
-            "type": p.kind,
-            "lat": p.lat,
-            "lon": p.lon,
-            "speed_mps": p.speed_mps,
-            "heading_deg": p.heading_deg,
-            "lane": p.lane,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(Trajectory {
+        participant: id,
+        count: points.len(),
+        points: points
+            .into_iter()
+            .map(|p| TrajectoryPoint {
+                at: p.at,
+                kind: p.kind,
+                lat: p.lat,
+                lon: p.lon,
+                speed_mps: p.speed_mps,
+                heading_deg: p.heading_deg,
+                lane: p.lane,
+            })
+            .collect(),
+    }))
 }
 
+/// Stored changes of road events and signs, newest first: a row each time one appears,
+/// changes or ends.
+#[utoipa::path(get, path = "/api/v1/history/events", tag = "history",
+    params(
+        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
+        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
+        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+    ),
+    responses(
+        (status = 200, description = "the changes", body = EventChangeList),
+        (status = 400, description = "a parameter is malformed", body = ErrorBody),
+    ))]
 async fn history_events(
     State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EventChangeList>, ApiError> {
     let w = window(&q)?;
     let list = query(&state, move |s| s.events(w.from, w.to, w.limit)).await?;
-    Ok(Json(json!({
-        "count": list.len(),
-        "events": list.iter().map(|e| json!({
-            "change": e.change,
-            "at": e.at,
-            "kind": e.kind,
-            "rsu": e.rsu,
-            "id": e.local_id,
-            "code": e.code,
-            "lat": e.lat,
-            "lon": e.lon,
-            "radius_m": e.radius_m,
-            "description": e.description,
-            "start": e.start,
-            "end": e.end,
-        })).collect::<Vec<_>>(),
-    })))
+    let events: Vec<EventChange> = list
+        .into_iter()
+        .map(|e| EventChange {
+            change: e.change,
+            at: e.at,
+            kind: e.kind,
+            rsu: e.rsu,
+            id: e.local_id,
+            code: e.code,
+            lat: e.lat,
+            lon: e.lon,
+            radius_m: e.radius_m,
+            description: e.description,
+            start: e.start,
+            end: e.end,
+        })
+        .collect();
+    Ok(Json(EventChangeList {
+        count: events.len(),
+        events,
+    }))
 }
 
+/// Stored device status changes (online, offline), newest first: a device is online from
+/// its first admitted message until it is silent for `--device-offline-ms`.
+#[utoipa::path(get, path = "/api/v1/history/devices", tag = "history",
+    params(
+        ("device" = Option<String>, Query, description = "Only this device (16 hex digits)."),
+        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
+        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
+        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+    ),
+    responses(
+        (status = 200, description = "the changes", body = DeviceStatusList),
+        (status = 400, description = "a parameter is malformed", body = ErrorBody),
+    ))]
 async fn history_devices(
     State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DeviceStatusList>, ApiError> {
     let w = window(&q)?;
     let device = q.get("device").cloned();
     let list = query(&state, move |s| {
         s.device_status(device.as_deref(), w.from, w.to, w.limit)
     })
     .await?;
-    Ok(Json(json!({
-        "count": list.len(),
-        "changes": list.iter().map(|d| json!({
-            "device": d.device,
-            "kind": d.kind,
-            "status": d.status,
-            "at": d.at,
-        })).collect::<Vec<_>>(),
-    })))
+    let changes: Vec<DeviceStatusChange> = list
+        .into_iter()
+        .map(|d| DeviceStatusChange {
+            device: d.device,
+            kind: d.kind,
+            status: d.status,
+            at: d.at,
+        })
+        .collect();
+    Ok(Json(DeviceStatusList {
+        count: changes.len(),
+        changes,
+    }))
 }
 
 /// Each application with its state and how many advisories it sent.
-fn apps_json(p: &roadcloud_pipeline::Pipeline) -> Vec<Value> {
+fn app_list(p: &roadcloud_pipeline::Pipeline) -> Vec<App> {
     p.apps
         .describe()
         .into_iter()
-        .map(|mut a| {
+        .map(|d| {
             // BSW/LCW sends as BSW or LCW.
-            let id = a["id"].as_str().unwrap_or_default().to_string();
-            let sent: u64 = id
-                .split('/')
-                .map(|s| p.advisories_sent.get(s).copied().unwrap_or(0))
-                .sum();
-            a["advisories_sent"] = json!(sent);
-            a
+            let advisories_sent =
+                d.id.split('/')
+                    .map(|s| p.advisories_sent.get(s).copied().unwrap_or(0))
+                    .sum();
+            App {
+                id: d.id.to_string(),
+                title: d.title.to_string(),
+                enabled: d.enabled,
+                params: d.params,
+                advisories_sent,
+            }
         })
         .collect()
 }
 
-async fn apps(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let list = state.world.read(|w| apps_json(&w.pipeline)).await?;
-    Ok(Json(json!({"count": list.len(), "apps": list})))
+/// The applications (Day-1 scenarios): each one's id, title, whether it is on, its
+/// parameters (units in their names; docs/apps.md) and how many advisories it has sent.
+#[utoipa::path(get, path = "/api/v1/apps", tag = "apps",
+    responses((status = 200, description = "the applications", body = AppList)))]
+async fn apps(State(state): State<ApiState>) -> Result<Json<AppList>, ApiError> {
+    let apps = state.world.read(|w| app_list(&w.pipeline)).await?;
+    Ok(Json(AppList {
+        count: apps.len(),
+        apps,
+    }))
 }
 
-fn find_app(p: &roadcloud_pipeline::Pipeline, name: &str) -> Result<Value, ApiError> {
+fn find_app(p: &roadcloud_pipeline::Pipeline, name: &str) -> Result<App, ApiError> {
     let id = p
         .apps
         .id_of(name)
         .map_err(|e| ApiError(StatusCode::NOT_FOUND, format!("{e}; see /api/v1/apps")))?;
-    Ok(apps_json(p)
+    Ok(app_list(p)
         .into_iter()
-        .find(|a| a["id"] == id)
+        .find(|a| a.id == id)
         .expect("every registered application is listed"))
 }
 
-async fn app(
-    State(state): State<ApiState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+/// One application.
+#[utoipa::path(get, path = "/api/v1/apps/{id}", tag = "apps",
+    params(("id" = String, Path, description = "The application, e.g. FCW.")),
+    responses(
+        (status = 200, description = "the application", body = App),
+        (status = 404, description = "no such application", body = ErrorBody),
+    ))]
+async fn app(State(state): State<ApiState>, Path(id): Path<String>) -> Result<Json<App>, ApiError> {
     state
         .world
         .read(move |w| find_app(&w.pipeline, &id))
@@ -1118,70 +1434,91 @@ async fn app(
         .map(Json)
 }
 
-/// `PUT /api/v1/apps/{id}` with `{"enabled": bool, "params": {...}}`, either optional.
+/// Switches an application on or off and changes its parameters (operators): takes
+/// effect at the next evaluation without touching the other applications; nothing
+/// changes when anything in the body is wrong. Audited as `app.switch` or
+/// `app.configure`.
+#[utoipa::path(put, path = "/api/v1/apps/{id}", tag = "apps",
+    params(("id" = String, Path, description = "The application, e.g. FCW.")),
+    request_body = AppChange,
+    responses(
+        (status = 200, description = "the application as it now stands", body = App),
+        (status = 400, description = "a malformed body, or a parameter out of its range", body = ErrorBody),
+        (status = 404, description = "no such application", body = ErrorBody),
+    ))]
 async fn configure_app(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let bad = |e: String| ApiError(StatusCode::BAD_REQUEST, e);
-    let v: Value =
-        serde_json::from_slice(&body).map_err(|e| bad(format!("the body must be JSON: {e}")))?;
-    let Value::Object(o) = &v else {
-        return Err(bad(
-            "the body must be a JSON object: {\"enabled\": bool, \"params\": {...}}".into(),
-        ));
-    };
-    if let Some(k) = o.keys().find(|k| *k != "enabled" && *k != "params") {
-        return Err(bad(format!("unknown key {k}: give enabled and/or params")));
-    }
-    let enabled = match o.get("enabled") {
-        None => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(x) => return Err(bad(format!("enabled must be true or false, not {x}"))),
-    };
-    let params = o.get("params").cloned();
+) -> Result<Json<App>, ApiError> {
+    let change: AppChange = serde_json::from_slice(&body).map_err(|e| {
+        bad_request(format!(
+            "the body must be a JSON object {{\"enabled\": bool, \"params\": {{...}}}}, either optional: {e}"
+        ))
+    })?;
     let app = {
-        let id = id.clone();
+        let (id, change) = (id.clone(), change.clone());
         state
             .world
             .write(move |w| {
                 find_app(&w.pipeline, &id)?;
+                let params = change.params.map(Value::Object);
                 w.pipeline
                     .apps
-                    .configure(&id, enabled, params.as_ref())
-                    .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+                    .configure(&id, change.enabled, params.as_ref())
+                    .map_err(bad_request)?;
                 find_app(&w.pipeline, &id)
             })
             .await??
     };
     tracing::info!(
         app = id,
-        enabled = app["enabled"].as_bool(),
+        enabled = app.enabled,
         by = caller.name(),
         "application configured"
     );
     // Who changed what, when and from where: kept before the change is confirmed.
-    let action = if o.contains_key("params") {
+    let action = if change.params.is_some() {
         "app.configure"
     } else {
         "app.switch"
     };
-    record_change(&state, &caller, action, &id, Some(&v.to_string()))?;
+    record_change(
+        &state,
+        &caller,
+        action,
+        &id,
+        Some(&json!(change).to_string()),
+    )?;
     Ok(Json(app))
 }
 
+/// Stored advisories, newest first: each as it was published on
+/// `V2X/OBU/{vehicleId}/ADVICE/DOWN` (docs/apps.md).
+#[utoipa::path(get, path = "/api/v1/advisories", tag = "apps",
+    params(
+        ("scenario" = Option<String>, Query, description = "Only this scenario (FCW, ..., BSW or LCW)."),
+        ("vehicle" = Option<String>, Query, description = "Only for this vehicle (16 hex digits, as in its topic)."),
+        ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat: only where the vehicle was in this box."),
+        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
+        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
+        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+    ),
+    responses(
+        (status = 200, description = "the advisories", body = AdvisoryList),
+        (status = 400, description = "a parameter is malformed", body = ErrorBody),
+    ))]
 async fn advisories(
     State(state): State<ApiState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AdvisoryList>, ApiError> {
     let w = window(&q)?;
     let bbox = q
         .get("bbox")
         .map(|b| parse_bbox(b))
         .transpose()
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?
+        .map_err(bad_request)?
         .map(|b| (b[0], b[1], b[2], b[3]));
     let query_ = AdvisoryQuery {
         scenario: q.get("scenario").map(|s| s.to_ascii_uppercase()),
@@ -1192,9 +1529,9 @@ async fn advisories(
         limit: w.limit,
     };
     let list = query(&state, move |s| s.advisories(&query_)).await?;
-    let items: Vec<Value> = list
-        .iter()
-        .map(|a| serde_json::from_str(&a.json).unwrap_or(Value::Null))
-        .collect();
-    Ok(Json(json!({"count": items.len(), "advisories": items})))
+    let advisories = stored_json(list.iter().map(|a| a.json.as_str()))?;
+    Ok(Json(AdvisoryList {
+        count: advisories.len(),
+        advisories,
+    }))
 }

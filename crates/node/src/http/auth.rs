@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::serve::IncomingStream;
 use roadcloud_access::secret::{new_token, sha256_hex, verify_password};
 use roadcloud_access::{Operator, Role};
-use serde::Deserialize;
-use serde_json::json;
+use roadcloud_api::ApiError as ErrorBody;
+use roadcloud_api::access::{LoggedIn, Login, WhoAmI};
 use std::net::SocketAddr;
 
 /// The client's address, as the server accepted the connection.
@@ -106,7 +106,7 @@ impl LoginThrottle {
 }
 
 /// The cookie the web map's login sets.
-const COOKIE: &str = "roadcloud_token";
+pub(crate) const COOKIE: &str = "roadcloud_token";
 
 fn public(path: &str) -> bool {
     path == "/" || path.starts_with("/assets/") || path == "/api/v1/login"
@@ -144,7 +144,13 @@ fn token(req: &Request) -> Option<String> {
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+    (
+        status,
+        Json(ErrorBody {
+            error: message.to_string(),
+        }),
+    )
+        .into_response()
 }
 
 /// The middleware: finds the caller, refuses what the caller may not do.
@@ -191,15 +197,17 @@ pub async fn layer(
     next.run(req).await
 }
 
-/// A login.
-#[derive(Deserialize)]
-pub struct Login {
-    name: String,
-    password: String,
-}
-
-/// `POST /api/v1/login`: a user name and password for a token (also set as the cookie the
-/// web map uses).
+/// Logs in with a user name and password, for the web map: answers with a token, also set
+/// as the HttpOnly cookie `roadcloud_token`, which the map's requests and WebSocket carry.
+/// Only meaningful when logins are required (`serve --pki`); five failures from one
+/// address within a minute block it for the rest of the minute.
+#[utoipa::path(post, path = "/api/v1/login", tag = "access", security(()),
+    request_body = Login,
+    responses(
+        (status = 200, description = "logged in: the token", body = LoggedIn),
+        (status = 401, description = "wrong user name or password", body = ErrorBody),
+        (status = 429, description = "too many failed logins from this address", body = ErrorBody),
+    ))]
 pub async fn login(
     State(state): State<ApiState>,
     ConnectInfo(ClientAddr(addr)): ConnectInfo<ClientAddr>,
@@ -246,22 +254,30 @@ pub async fn login(
     let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict");
     (
         [(header::SET_COOKIE, cookie)],
-        Json(json!({ "name": operator.name, "role": operator.role, "token": token })),
+        Json(LoggedIn {
+            name: operator.name,
+            role: operator.role.to_string(),
+            token,
+        }),
     )
         .into_response()
 }
 
-/// `GET /api/v1/whoami`: the caller, and whether logins are required.
+/// Who the caller is, and whether logins are required.
+#[utoipa::path(get, path = "/api/v1/whoami", tag = "access",
+    responses(
+        (status = 200, description = "the caller", body = WhoAmI),
+        (status = 401, description = "not logged in", body = ErrorBody),
+    ))]
 pub async fn whoami(
     State(state): State<ApiState>,
     axum::Extension(caller): axum::Extension<Caller>,
-) -> Response {
-    Json(json!({
-        "login_required": state.auth_required,
-        "name": caller.operator.as_ref().map(|o| o.name.clone()),
-        "role": caller.operator.as_ref().map(|o| o.role),
-    }))
-    .into_response()
+) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        login_required: state.auth_required,
+        name: caller.operator.as_ref().map(|o| o.name.clone()),
+        role: caller.operator.as_ref().map(|o| o.role.to_string()),
+    })
 }
 
 #[cfg(test)]

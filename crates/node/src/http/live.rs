@@ -40,7 +40,7 @@ pub enum View {
 impl View {
     fn participant(self, p: &Pipeline, t: &Track) -> Value {
         match self {
-            View::Full => views::participant(&p.frame, t),
+            View::Full => json!(views::participant(&p.frame, t)),
             View::Map => views::participant_row(&p.frame, t),
         }
     }
@@ -105,7 +105,7 @@ pub fn update(p: &Pipeline, j: &Journal, since: Millis, now: Millis, view: View)
         .intersections_touched
         .iter()
         .map(|id| match p.intersections.get(id) {
-            Some(x) => views::intersection(p, x, now),
+            Some(x) => json!(views::intersection(p, x, now)),
             // Signal state without MAP yet.
             None => json!({"id": id.to_string(), "signal": views::signal(p, id, now)}),
         })
@@ -166,7 +166,7 @@ pub fn records(p: &Pipeline, j: &Journal) -> Vec<Record> {
             at: a.at,
             lat,
             lon,
-            json: views::advisory(&p.frame, a).to_string(),
+            json: json!(views::advisory(&p.frame, a)).to_string(),
         })
     });
     let misbehaviour = j.misbehaviour.iter().map(|r| {
@@ -175,7 +175,7 @@ pub fn records(p: &Pipeline, j: &Journal) -> Vec<Record> {
             kind: r.kind.as_str().to_string(),
             at: r.at,
             action: r.action.as_str().to_string(),
-            json: views::misbehaviour(&p.frame, r).to_string(),
+            json: json!(views::misbehaviour(&p.frame, r)).to_string(),
         })
     });
     // Quarantine and its end, as the vehicle's status.
@@ -231,7 +231,23 @@ pub fn trajectory_samples(p: &Pipeline, since: Millis) -> Vec<Record> {
         .collect()
 }
 
-/// `GET /api/v1/live[?view=full|map]`: upgrades to a WebSocket and streams the world.
+/// The live world over a WebSocket. The first text message is a snapshot:
+/// `{"type": "snapshot", "at", "participants", "intersections", "events", "quarantined"}`;
+/// then every 100 ms an update: `{"type": "update", "at", "participants"` (those reported
+/// since the last update, keyed by `track`), `"removed"` (track numbers that expired),
+/// `"intersections"` (MAP or signal state changed), `"events"` (`[{"change":
+/// appeared|changed|ended, "event"}]`), `"devices"` (`[{"device", "kind", "status":
+/// online|offline, "at"}]`), `"advisories"` (sent since the last update, as on the
+/// vehicles' downlinks), `"misbehaviour"` (reports), `"quarantine"` (`[{"device",
+/// "quarantined", "at"}]`)`}`. A client that falls behind gets a fresh snapshot. With
+/// `view=map` (what the web map reads) each participant is a row `[track, id, type, lat,
+/// lon, heading_deg, speed_mps, source (self|roadside|fused), length_m, width_m]`.
+#[utoipa::path(get, path = "/api/v1/live", tag = "zone",
+    params(("view" = Option<String>, Query, description = "full (the default): participants as in /api/v1/participants; map: participants as rows.")),
+    responses(
+        (status = 101, description = "switching to the WebSocket protocol"),
+        (status = 400, description = "not a WebSocket upgrade request, or an unknown view"),
+    ))]
 pub async fn handler(
     ws: WebSocketUpgrade,
     Query(q): Query<HashMap<String, String>>,

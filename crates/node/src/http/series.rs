@@ -4,29 +4,10 @@
 
 use roadcloud_pipeline::{LatencyHistogram, Pipeline};
 use roadcloud_world::Millis;
-use serde::Serialize;
 use std::collections::VecDeque;
 
-/// What happened in one second.
-#[derive(Clone, Debug, Serialize)]
-pub struct Sample {
-    /// The end of the second, ms since the epoch.
-    pub at: Millis,
-    /// Frames received per second.
-    pub received_per_s: f64,
-    /// Frames admitted per second.
-    pub admitted_per_s: f64,
-    /// Frames rejected per second.
-    pub rejected_per_s: f64,
-    /// Advisories sent per second.
-    pub advisories_per_s: f64,
-    /// Live participants at the end of the second.
-    pub participants: usize,
-    /// Median ingest latency (generation to the world) of the second's admitted reports, ms.
-    pub ingest_p50_ms: Option<f64>,
-    /// Its 99th percentile, ms.
-    pub ingest_p99_ms: Option<f64>,
-}
+/// What happened in one second, as `/api/v1/stats/series` gives it.
+pub use roadcloud_api::stats::Sample;
 
 /// The counters as they stood at the last sample.
 struct Totals {

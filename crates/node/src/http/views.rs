@@ -1,6 +1,9 @@
 //! The JSON form of what the world holds, one function per thing: the API, the live feed
 //! and the store all show a participant, an intersection or an event the same way.
 
+use roadcloud_api::apps::{Advisory, AdvisoryOther, SpeedBand};
+use roadcloud_api::misbehaviour::{Evidence, Report};
+use roadcloud_api::zone::{self, EventPath, LatLon, Participant, Signal};
 use roadcloud_pipeline::Pipeline;
 use roadcloud_world::events::{EventKind, RoadEvent};
 use roadcloud_world::map::Intersection;
@@ -21,9 +24,9 @@ pub fn public_id(t: &Track) -> String {
 }
 
 /// `[lat, lon]` in degrees.
-pub fn latlon(frame: &LocalFrame, p: Point) -> Value {
+pub fn latlon(frame: &LocalFrame, p: Point) -> LatLon {
     let (lat, lon) = frame.to_wgs84(p);
-    json!([lat, lon])
+    [lat, lon]
 }
 
 /// A lane's id: `{node}:{upstream node}:{lane}` (e.g. `310/1001:310/1002:2`), which names
@@ -33,17 +36,17 @@ pub fn lane_id(l: &LaneRef) -> String {
 }
 
 /// A participant's matched lane.
-pub fn lane(m: &LaneMatch) -> Value {
-    json!({
-        "id": lane_id(&m.lane),
-        "intersection": m.lane.node.to_string(),
-        "upstream": m.lane.upstream.to_string(),
-        "lane": m.lane.lane,
-        "offset_m": m.offset_m,
-        "to_stop_line_m": m.to_stop_line_m,
-        "against": m.against,
-        "speed_limit_mps": m.speed_limit_mps,
-    })
+pub fn lane(m: &LaneMatch) -> zone::LaneMatch {
+    zone::LaneMatch {
+        id: lane_id(&m.lane),
+        intersection: m.lane.node.to_string(),
+        upstream: m.lane.upstream.to_string(),
+        lane: m.lane.lane,
+        offset_m: m.offset_m,
+        to_stop_line_m: m.to_stop_line_m,
+        against: m.against,
+        speed_limit_mps: m.speed_limit_mps,
+    }
 }
 
 /// `self` and `rsu:{id}` for each source, sorted.
@@ -61,27 +64,28 @@ pub fn sources(t: &Track) -> Vec<String> {
 }
 
 /// A participant.
-pub fn participant(frame: &LocalFrame, t: &Track) -> Value {
+pub fn participant(frame: &LocalFrame, t: &Track) -> Participant {
     let (lat, lon) = frame.to_wgs84(t.position);
-    json!({
-        "id": public_id(t),
-        "track": t.id.0,
-        "type": t.kind.as_str(),
-        "vehicle_class": t.vehicle_class,
-        "lat": lat,
-        "lon": lon,
-        "speed_mps": t.motion.speed_mps,
-        "heading_deg": t.motion.heading_deg,
-        "accel_mps2": t.motion.accel_long_mps2,
-        "yaw_rate_dps": t.motion.yaw_rate_dps,
-        "width_m": t.width_m,
-        "length_m": t.length_m,
-        "lane": t.lane.as_ref().map(lane),
-        "sources": sources(t),
-        "fused": t.sources.len() > 1,
-        "at": t.at,
-        "updated_at": t.updated_at,
-    })
+    Participant {
+        id: public_id(t),
+        track: t.id.0,
+        kind: t.kind.as_str().to_string(),
+        vehicle_class: t.vehicle_class,
+        lat,
+        lon,
+        speed_mps: t.motion.speed_mps,
+        heading_deg: t.motion.heading_deg,
+        accel_mps2: t.motion.accel_long_mps2,
+        yaw_rate_dps: t.motion.yaw_rate_dps,
+        width_m: t.width_m,
+        length_m: t.length_m,
+        lane: t.lane.as_ref().map(lane),
+        sources: sources(t),
+        fused: t.sources.len() > 1,
+        at: t.at,
+        updated_at: t.updated_at,
+        node: None,
+    }
 }
 
 /// A participant as the web map draws it, one array (`/api/v1/live?view=map`):
@@ -110,49 +114,68 @@ pub fn participant_row(frame: &LocalFrame, t: &Track) -> Value {
 }
 
 /// An advisory as it is published to the vehicle and stored (docs/apps.md).
-pub fn advisory(frame: &LocalFrame, a: &roadcloud_apps::Advisory) -> Value {
+pub fn advisory(frame: &LocalFrame, a: &roadcloud_apps::Advisory) -> Advisory {
     let (lat, lon) = frame.to_wgs84(a.position);
-    json!({
-        "scenario": a.scenario,
-        "severity": a.severity.as_str(),
-        "target": hex(&a.target),
-        "lat": lat,
-        "lon": lon,
-        "others": a.others.iter().map(|o| {
-            let (lat, lon) = frame.to_wgs84(o.position);
-            json!({"id": o.id.to_string(), "type": o.kind, "lat": lat, "lon": lon})
-        }).collect::<Vec<_>>(),
-        "ttc_s": a.ttc_s.map(round2),
-        "distance_m": a.distance_m.map(round2),
-        "advised_speed_mps": a.advised_speed_mps.map(|(min, max)| json!({"min": round2(min), "max": round2(max)})),
-        "reported_at": a.reported_at,
-        "at": a.at,
-        "expires_at": a.expires_at,
-        "detail": a.detail,
-    })
+    Advisory {
+        scenario: a.scenario.to_string(),
+        severity: a.severity.as_str().to_string(),
+        target: hex(&a.target),
+        lat,
+        lon,
+        others: a
+            .others
+            .iter()
+            .map(|o| {
+                let (lat, lon) = frame.to_wgs84(o.position);
+                AdvisoryOther {
+                    id: o.id.to_string(),
+                    kind: o.kind.to_string(),
+                    lat,
+                    lon,
+                }
+            })
+            .collect(),
+        ttc_s: a.ttc_s.map(round2),
+        distance_m: a.distance_m.map(round2),
+        advised_speed_mps: a.advised_speed_mps.map(|(min, max)| SpeedBand {
+            min: round2(min),
+            max: round2(max),
+        }),
+        reported_at: a.reported_at,
+        at: a.at,
+        expires_at: a.expires_at,
+        detail: a.detail.clone(),
+    }
 }
 
 /// A misbehaviour report as the API, the live feed and the store give it: the positions of
 /// its evidence in WGS-84.
-pub fn misbehaviour(frame: &LocalFrame, r: &roadcloud_misbehaviour::Report) -> Value {
-    json!({
-        "device": hex(&r.device),
-        "kind": r.kind.as_str(),
-        "at": r.at,
-        "detail": r.detail,
-        "evidence": r.evidence.iter().map(|e| {
-            let (lat, lon) = frame.to_wgs84(roadcloud_world::Point { east_m: e.east_m, north_m: e.north_m });
-            json!({
-                "at": e.at,
-                "lat": lat,
-                "lon": lon,
-                "speed_mps": e.speed_mps.map(round2),
-                "heading_deg": e.heading_deg.map(round2),
+pub fn misbehaviour(frame: &LocalFrame, r: &roadcloud_misbehaviour::Report) -> Report {
+    Report {
+        device: hex(&r.device),
+        kind: r.kind.as_str().to_string(),
+        at: r.at,
+        detail: r.detail.clone(),
+        evidence: r
+            .evidence
+            .iter()
+            .map(|e| {
+                let (lat, lon) = frame.to_wgs84(roadcloud_world::Point {
+                    east_m: e.east_m,
+                    north_m: e.north_m,
+                });
+                Evidence {
+                    at: e.at,
+                    lat,
+                    lon,
+                    speed_mps: e.speed_mps.map(round2),
+                    heading_deg: e.heading_deg.map(round2),
+                }
             })
-        }).collect::<Vec<_>>(),
-        "action": r.action.as_str(),
-        "trust": round2(r.trust),
-    })
+            .collect(),
+        action: r.action.as_str().to_string(),
+        trust: round2(r.trust),
+    }
 }
 
 fn round2(x: f64) -> f64 {
@@ -173,86 +196,110 @@ pub fn event_kind(k: EventKind) -> &'static str {
 }
 
 /// A road event or sign.
-pub fn event(frame: &LocalFrame, e: &RoadEvent) -> Value {
+pub fn event(frame: &LocalFrame, e: &RoadEvent) -> zone::RoadEvent {
     let (lat, lon) = frame.to_wgs84(e.position);
-    json!({
-        "kind": event_kind(e.kind),
-        "rsu": hex(&e.rsu),
-        "id": e.local_id,
-        "code": e.code,
-        "lat": lat,
-        "lon": lon,
-        "radius_m": e.radius_m,
-        "paths": e.paths.iter().map(|(pts, half_width_m)| json!({
-            "points": pts.iter().map(|p| latlon(frame, *p)).collect::<Vec<_>>(),
-            "half_width_m": half_width_m,
-        })).collect::<Vec<_>>(),
-        "description": e.description,
-        "priority": e.priority,
-        "start": e.start,
-        "end": e.end,
-        "received_at": e.received_at,
-    })
-}
-
-/// An intersection's signal state at `now`, or null.
-pub fn signal(p: &Pipeline, x: &roadcloud_world::map::NodeId, now: i64) -> Value {
-    match p.signals.get(x) {
-        Some(s) => json!({
-            "generated_at": s.generated_at,
-            "phases": s.phases.iter().map(|ph| {
-                let step = ph.at(now);
-                json!({
-                    "id": ph.id,
-                    "light": step.map(|s| s.light),
-                    "likely_end": step.and_then(|s| s.likely_end),
-                    "time_to_change_s": step.and_then(|s| s.likely_end).map(|e| (e - now) as f64 / 1000.0),
-                })
-            }).collect::<Vec<_>>(),
-        }),
-        None => Value::Null,
+    zone::RoadEvent {
+        kind: event_kind(e.kind).to_string(),
+        rsu: hex(&e.rsu),
+        id: e.local_id,
+        code: e.code,
+        lat,
+        lon,
+        radius_m: e.radius_m,
+        paths: e
+            .paths
+            .iter()
+            .map(|(pts, half_width_m)| EventPath {
+                points: points(frame, pts),
+                half_width_m: *half_width_m,
+            })
+            .collect(),
+        description: e.description.clone(),
+        priority: e.priority,
+        start: e.start,
+        end: e.end,
+        received_at: e.received_at,
     }
 }
 
+/// Each point as `[lat, lon]`.
+fn points(frame: &LocalFrame, points: &[Point]) -> Vec<LatLon> {
+    points.iter().map(|p| latlon(frame, *p)).collect()
+}
+
+/// An intersection's signal state at `now`; `None` before its first SPAT.
+pub fn signal(p: &Pipeline, x: &roadcloud_world::map::NodeId, now: i64) -> Option<Signal> {
+    let s = p.signals.get(x)?;
+    Some(Signal {
+        generated_at: s.generated_at,
+        phases: s
+            .phases
+            .iter()
+            .map(|ph| {
+                let step = ph.at(now);
+                let likely_end = step.and_then(|s| s.likely_end);
+                zone::Phase {
+                    id: ph.id,
+                    light: step.map(|s| s.light.to_string()),
+                    likely_end,
+                    time_to_change_s: likely_end.map(|e| (e - now) as f64 / 1000.0),
+                }
+            })
+            .collect(),
+    })
+}
+
 /// An intersection with its links and lanes, and its signal state at `now`.
-pub fn intersection(p: &Pipeline, x: &Intersection, now: i64) -> Value {
+pub fn intersection(p: &Pipeline, x: &Intersection, now: i64) -> zone::Intersection {
     let frame = &p.frame;
     let (lat, lon) = frame.to_wgs84(x.position);
-    let links: Vec<Value> = x
+    let links = x
         .links
         .iter()
-        .map(|l| {
-            json!({
-                "name": l.name,
-                "upstream": l.upstream.to_string(),
-                "width_m": l.width_m,
-                "speed_limit_mps": l.speed_limit_mps,
-                "points": l.points.iter().map(|p| latlon(frame, *p)).collect::<Vec<_>>(),
-                "lanes": l.lanes.iter().map(|lane| json!({
-                    "id": lane.id,
+        .map(|l| zone::Link {
+            name: l.name.clone(),
+            upstream: l.upstream.to_string(),
+            width_m: l.width_m,
+            speed_limit_mps: l.speed_limit_mps,
+            points: points(frame, &l.points),
+            lanes: l
+                .lanes
+                .iter()
+                .map(|lane| zone::Lane {
+                    id: lane.id,
                     // The centre line lane matching uses: the MAP's own points, or derived
                     // from the link's (see roadcloud_world::lanes).
-                    "centre_line": p.lanes.geometry(&LaneRef { node: x.id, upstream: l.upstream, lane: lane.id })
-                        .map(|g| g.centre.iter().map(|p| latlon(frame, *p)).collect::<Vec<_>>()),
-                    "width_m": lane.width_m,
-                    "maneuvers": lane.maneuvers,
-                    "speed_limit_mps": lane.speed_limit_mps,
-                    "points": lane.points.iter().map(|p| latlon(frame, *p)).collect::<Vec<_>>(),
-                    "connects_to": lane.connects_to.iter().map(|c| json!({
-                        "remote": c.remote.to_string(),
-                        "lane": c.lane,
-                        "phase": c.phase,
-                    })).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            })
+                    centre_line: p
+                        .lanes
+                        .geometry(&LaneRef {
+                            node: x.id,
+                            upstream: l.upstream,
+                            lane: lane.id,
+                        })
+                        .map(|g| points(frame, &g.centre)),
+                    width_m: lane.width_m,
+                    maneuvers: lane.maneuvers,
+                    speed_limit_mps: lane.speed_limit_mps,
+                    points: points(frame, &lane.points),
+                    connects_to: lane
+                        .connects_to
+                        .iter()
+                        .map(|c| zone::Connection {
+                            remote: c.remote.to_string(),
+                            lane: c.lane,
+                            phase: c.phase,
+                        })
+                        .collect(),
+                })
+                .collect(),
         })
         .collect();
-    json!({
-        "id": x.id.to_string(),
-        "name": x.name,
-        "lat": lat,
-        "lon": lon,
-        "links": links,
-        "signal": signal(p, &x.id, now),
-    })
+    zone::Intersection {
+        id: x.id.to_string(),
+        name: x.name.clone(),
+        lat,
+        lon,
+        links,
+        signal: signal(p, &x.id, now),
+    }
 }

@@ -8,29 +8,29 @@ use crate::http::ApiState;
 use crate::http::auth::Caller;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use roadcloud_access::operator::check_user_name;
 use roadcloud_access::secret::{
     MIN_PASSWORD_CHARS, check_password, hash_password, new_token, sha256_hex,
 };
 use roadcloud_access::{Device, Identity, Role};
+use roadcloud_api::ApiError as ErrorBody;
+use roadcloud_api::access::{
+    DeviceChange, NewToken, Position, RegisteredDevice, RegisteredDeviceList, TokensRemoved, User,
+    UserChange, UserList, UserRemoved,
+};
 use serde_json::{Map, Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The registry's routes.
-pub(super) fn router() -> Router<ApiState> {
-    Router::new()
-        .route("/api/v1/registry/devices", get(devices))
-        .route("/api/v1/registry/devices/{identity}", put(put_device))
-        .route("/api/v1/registry/users", get(users))
-        .route(
-            "/api/v1/registry/users/{name}",
-            put(put_user).delete(remove_user),
-        )
-        .route(
-            "/api/v1/registry/users/{name}/tokens",
-            post(new_user_token).delete(remove_user_tokens),
-        )
+/// The registry's routes, with their OpenAPI descriptions.
+pub(super) fn routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(devices))
+        .routes(routes!(put_device))
+        .routes(routes!(users))
+        .routes(routes!(put_user, remove_user))
+        .routes(routes!(new_user_token, remove_user_tokens))
 }
 
 fn bad(e: impl Into<String>) -> ApiError {
@@ -81,17 +81,25 @@ fn password_detail(change: &Option<Option<String>>) -> &'static str {
     }
 }
 
-/// `PUT /api/v1/registry/devices/{kind:id}`: registers a device or changes one:
-/// `{"enabled": bool, "may_send": ["BSM", ...], "position": {"lat": .., "lon": ..} | null,
-/// "password": "..." | null}`, each optional. Certificates are issued from the command line
-/// (`roadcloud pki issue`). `serve` picks the change up within two seconds: a disabled
-/// device, and a connection made with a password since changed, is disconnected.
+/// Registers a device or changes one (admin); each key of the body optional, null
+/// removes the position or the password (the device's MQTT password, its user name being
+/// `KIND:ID`, kept as an Argon2id hash). Certificates are issued from the command line
+/// (`roadcloud pki issue`). The MQTT front end picks the change up within two seconds: a
+/// disabled device, and a connection made with a password since changed, is disconnected.
+/// Audited as `device.put` (a password as set or removed, never its value).
+#[utoipa::path(put, path = "/api/v1/registry/devices/{identity}", tag = "access",
+    params(("identity" = String, Path, description = "KIND:ID, e.g. obu:5a1f3c7e00a1b2c3.")),
+    request_body = DeviceChange,
+    responses(
+        (status = 200, description = "the device as it now stands", body = RegisteredDevice),
+        (status = 400, description = "a malformed identity or body", body = ErrorBody),
+    ))]
 async fn put_device(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(identity): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RegisteredDevice>, ApiError> {
     let identity: Identity = identity.parse().map_err(bad)?;
     let o = object(&body, &["enabled", "may_send", "position", "password"])?;
     let mut d = state
@@ -137,42 +145,53 @@ async fn put_device(
         &identity.to_string(),
         Some(&Value::Object(detail).to_string()),
     )?;
-    Ok(Json(device_json(&d)))
+    Ok(Json(registered(&d)))
 }
 
-fn device_json(d: &Device) -> Value {
-    json!({
-        "identity": d.identity.to_string(),
-        "kind": d.identity.class,
-        "id": d.identity.id.to_string(),
-        "may_send": d.may_send.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        "position": d.position.map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
-        "enabled": d.enabled,
-        "password": d.password_hash.is_some(),
-        "certificate_sha256": d.certificate_sha256,
-    })
+/// A device as the API shows it: never its password hash.
+fn registered(d: &Device) -> RegisteredDevice {
+    RegisteredDevice {
+        identity: d.identity.to_string(),
+        kind: d.identity.class.to_string(),
+        id: d.identity.id.to_string(),
+        may_send: d.may_send.iter().map(|m| m.as_str().to_string()).collect(),
+        position: d.position.map(|(lat, lon)| Position { lat, lon }),
+        enabled: d.enabled,
+        password: d.password_hash.is_some(),
+        certificate_sha256: d.certificate_sha256.clone(),
+    }
 }
 
-/// `GET /api/v1/registry/devices`: the device registry, without secrets.
-async fn devices(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let devices = state.registry.devices().map_err(internal)?;
-    let list: Vec<Value> = devices.iter().map(device_json).collect();
-    Ok(Json(json!({ "count": list.len(), "devices": list })))
+/// The device registry (admin): each registered device, without secrets.
+#[utoipa::path(get, path = "/api/v1/registry/devices", tag = "access",
+    responses((status = 200, description = "the registered devices", body = RegisteredDeviceList)))]
+async fn devices(State(state): State<ApiState>) -> Result<Json<RegisteredDeviceList>, ApiError> {
+    let devices: Vec<RegisteredDevice> = state
+        .registry
+        .devices()
+        .map_err(internal)?
+        .iter()
+        .map(registered)
+        .collect();
+    Ok(Json(RegisteredDeviceList {
+        count: devices.len(),
+        devices,
+    }))
 }
 
 /// A user as the API shows it: never the password hash or a token.
-fn user_json(state: &ApiState, name: &str) -> Result<Value, ApiError> {
+fn user(state: &ApiState, name: &str) -> Result<User, ApiError> {
     let (operator, hash) = state
         .registry
         .user_password(name)
         .map_err(internal)?
         .ok_or_else(|| no_user(name))?;
-    Ok(json!({
-        "name": operator.name,
-        "role": operator.role,
-        "password": hash.is_some(),
-        "tokens": state.registry.token_count(name).map_err(internal)?,
-    }))
+    Ok(User {
+        name: operator.name,
+        role: operator.role.to_string(),
+        password: hash.is_some(),
+        tokens: state.registry.token_count(name).map_err(internal)?,
+    })
 }
 
 /// Refuses (404) a request about a user that does not exist.
@@ -190,17 +209,22 @@ fn no_user(name: &str) -> ApiError {
     )
 }
 
-/// `GET /api/v1/registry/users`: every user, its role, whether it has a password for the
-/// web map's login and how many API tokens.
-async fn users(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let list = state
+/// The operators (admin): each user, its role, whether it has a password for the web
+/// map's login and how many API tokens; password hashes and tokens are never shown.
+#[utoipa::path(get, path = "/api/v1/registry/users", tag = "access",
+    responses((status = 200, description = "the users", body = UserList)))]
+async fn users(State(state): State<ApiState>) -> Result<Json<UserList>, ApiError> {
+    let users = state
         .registry
         .users()
         .map_err(internal)?
         .iter()
-        .map(|u| user_json(&state, &u.name))
+        .map(|u| user(&state, &u.name))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(json!({ "count": list.len(), "users": list })))
+    Ok(Json(UserList {
+        count: users.len(),
+        users,
+    }))
 }
 
 /// Refuses a change that would leave the zone without an admin (nobody could then manage
@@ -220,15 +244,24 @@ fn keeps_an_admin(state: &ApiState, name: &str, new_role: Option<Role>) -> Resul
     Ok(())
 }
 
-/// `PUT /api/v1/registry/users/{name}`: creates a user or changes one:
-/// `{"role": "viewer"|"operator"|"admin", "password": "..." | null}`; a new user needs a
-/// role. The change applies from the user's next request (its tokens stay valid).
+/// Creates a user or changes one (admin); a new user needs a role, the password (for the
+/// web map's login; null removes it) is kept as an Argon2id hash. The change applies from
+/// the user's next request; its tokens stay valid. Demoting the only admin is refused.
+/// Audited as `user.put`.
+#[utoipa::path(put, path = "/api/v1/registry/users/{name}", tag = "access",
+    params(("name" = String, Path, description = "The user.")),
+    request_body = UserChange,
+    responses(
+        (status = 200, description = "the user as it now stands", body = User),
+        (status = 400, description = "a malformed name or body, or a new user without a role", body = ErrorBody),
+        (status = 409, description = "the change would leave no admin", body = ErrorBody),
+    ))]
 async fn put_user(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<User>, ApiError> {
     check_user_name(&name).map_err(bad)?;
     let o = object(&body, &["role", "password"])?;
     let role = match o.get("role") {
@@ -261,31 +294,44 @@ async fn put_user(
         &name,
         Some(&json!({ "role": role, "password": password_detail(&password) }).to_string()),
     )?;
-    Ok(Json(user_json(&state, &name)?))
+    Ok(Json(user(&state, &name)?))
 }
 
-/// `DELETE /api/v1/registry/users/{name}`: removes a user and its tokens (its logins end at
-/// its next request).
+/// Removes a user and its tokens (admin): its logins end at its next request. Removing
+/// the only admin is refused. Audited as `user.remove`.
+#[utoipa::path(delete, path = "/api/v1/registry/users/{name}", tag = "access",
+    params(("name" = String, Path, description = "The user.")),
+    responses(
+        (status = 200, description = "the user removed", body = UserRemoved),
+        (status = 404, description = "no such user", body = ErrorBody),
+        (status = 409, description = "the user is the only admin", body = ErrorBody),
+    ))]
 async fn remove_user(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<UserRemoved>, ApiError> {
     keeps_an_admin(&state, &name, None)?;
     if !state.registry.remove_user(&name).map_err(internal)? {
         return Err(no_user(&name));
     }
     record_change(&state, &caller, "user.remove", &name, None)?;
-    Ok(Json(json!({ "removed": name })))
+    Ok(Json(UserRemoved { removed: name }))
 }
 
-/// `POST /api/v1/registry/users/{name}/tokens`: a new API token for a user's scripts, shown
-/// in this answer only (the registry keeps its SHA-256).
+/// A new API token for a user's scripts (admin), sent as `Authorization: Bearer TOKEN`;
+/// shown in this answer only (the registry keeps its SHA-256). Audited as `user.token`.
+#[utoipa::path(post, path = "/api/v1/registry/users/{name}/tokens", tag = "access",
+    params(("name" = String, Path, description = "The user.")),
+    responses(
+        (status = 200, description = "the new token", body = NewToken),
+        (status = 404, description = "no such user", body = ErrorBody),
+    ))]
 async fn new_user_token(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NewToken>, ApiError> {
     must_exist(&state, &name)?;
     let token = new_token().map_err(internal)?;
     state
@@ -293,16 +339,22 @@ async fn new_user_token(
         .add_token(&name, &sha256_hex(token.as_bytes()))
         .map_err(internal)?;
     record_change(&state, &caller, "user.token", &name, None)?;
-    Ok(Json(json!({ "name": name, "token": token })))
+    Ok(Json(NewToken { name, token }))
 }
 
-/// `DELETE /api/v1/registry/users/{name}/tokens`: forgets every token of a user (a leaked
-/// token, a script retired); the user logs in again for a new one.
+/// Forgets every token of a user (admin): a leaked token, a script retired; the user logs
+/// in again for a new one. Audited as `user.tokens_removed`.
+#[utoipa::path(delete, path = "/api/v1/registry/users/{name}/tokens", tag = "access",
+    params(("name" = String, Path, description = "The user.")),
+    responses(
+        (status = 200, description = "how many tokens were forgotten", body = TokensRemoved),
+        (status = 404, description = "no such user", body = ErrorBody),
+    ))]
 async fn remove_user_tokens(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TokensRemoved>, ApiError> {
     must_exist(&state, &name)?;
     let n = state.registry.remove_tokens(&name).map_err(internal)?;
     record_change(
@@ -312,5 +364,8 @@ async fn remove_user_tokens(
         &name,
         Some(&json!({ "tokens": n }).to_string()),
     )?;
-    Ok(Json(json!({ "name": name, "tokens_removed": n })))
+    Ok(Json(TokensRemoved {
+        name,
+        tokens_removed: n as u64,
+    }))
 }

@@ -1,0 +1,265 @@
+//! The live zone: participants, intersections with their signals, road events, devices.
+
+use crate::Millis;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A participant: a fused track of a vehicle, pedestrian or cyclist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Participant {
+    /// Its vehicle id (16 hex digits) when known, else `track-N`.
+    pub id: String,
+    /// Its track number, unique across the zone's nodes.
+    pub track: u64,
+    /// `vehicle`, `pedestrian`, `cyclist` or `unknown`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `BasicVehicleClass` (T/CSAE 53-2020), when reported.
+    pub vehicle_class: Option<u8>,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Speed, m/s.
+    pub speed_mps: Option<f64>,
+    /// Heading, degrees clockwise from true north.
+    pub heading_deg: Option<f64>,
+    /// Longitudinal acceleration, m/s².
+    pub accel_mps2: Option<f64>,
+    /// Yaw rate, degrees per second.
+    pub yaw_rate_dps: Option<f64>,
+    /// Width, metres.
+    pub width_m: Option<f64>,
+    /// Length, metres.
+    pub length_m: Option<f64>,
+    /// The lane it is matched to; null where no MAP (or road network) knows a lane.
+    pub lane: Option<LaneMatch>,
+    /// Where its state comes from: `self` (its own reports) and `rsu:{id}` (an RSU's
+    /// perception), sorted.
+    pub sources: Vec<String>,
+    /// Whether more than one source is fused.
+    pub fused: bool,
+    /// The instant of the fused state.
+    pub at: Millis,
+    /// The last reception.
+    pub updated_at: Millis,
+    /// In a cluster: the node whose tiles hold it. Another node's participant carries only
+    /// what the nodes share (id, track, type, position, speed, heading, `at`); its other
+    /// fields are null or empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+/// A participant's matched lane.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LaneMatch {
+    /// `{intersection}:{upstream}:{lane}`, e.g. `310/1001:310/1002:2`: the intersection,
+    /// the approach and the lane.
+    pub id: String,
+    /// The intersection (MAP node) the lane leads to.
+    pub intersection: String,
+    /// The node the lane's link comes from.
+    pub upstream: String,
+    /// The lane's id within its link.
+    pub lane: u8,
+    /// Offset right of the lane's centre line, metres.
+    pub offset_m: f64,
+    /// Distance along the lane to its stop line, metres.
+    pub to_stop_line_m: f64,
+    /// Whether it moves against the lane's direction.
+    pub against: bool,
+    /// The lane's speed limit, m/s.
+    pub speed_limit_mps: Option<f64>,
+}
+
+/// `GET /api/v1/participants`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ParticipantList {
+    /// How many.
+    pub count: usize,
+    /// By track number.
+    pub participants: Vec<Participant>,
+}
+
+/// An intersection (a MAP node) with its links, lanes and signal state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Intersection {
+    /// `{region}/{id}`.
+    pub id: String,
+    /// Its name in the MAP.
+    pub name: Option<String>,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// The links that lead to it.
+    pub links: Vec<Link>,
+    /// Its signal state now (from SPAT); null when no SPAT came.
+    pub signal: Option<Signal>,
+}
+
+/// `[lat, lon]` in degrees.
+pub type LatLon = [f64; 2];
+
+/// A link (road section) leading to an intersection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Link {
+    /// Its name in the MAP.
+    pub name: Option<String>,
+    /// The node it comes from.
+    pub upstream: String,
+    /// Its width, metres.
+    pub width_m: f64,
+    /// Its speed limit, m/s.
+    pub speed_limit_mps: Option<f64>,
+    /// Its centre line, `[lat, lon]` each.
+    #[schema(value_type = Vec<Vec<f64>>)]
+    pub points: Vec<LatLon>,
+    /// Its lanes.
+    pub lanes: Vec<Lane>,
+}
+
+/// A lane of a link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Lane {
+    /// Its id within the link.
+    pub id: u8,
+    /// The centre line lane matching uses (the MAP's own points, or derived from the
+    /// link's), `[lat, lon]` each.
+    #[schema(value_type = Option<Vec<Vec<f64>>>)]
+    pub centre_line: Option<Vec<LatLon>>,
+    /// Its width, metres.
+    pub width_m: Option<f64>,
+    /// `AllowedManeuvers` bits (T/CSAE 53-2020).
+    pub maneuvers: Option<u16>,
+    /// Its speed limit, m/s.
+    pub speed_limit_mps: Option<f64>,
+    /// The MAP's points of the lane, `[lat, lon]` each.
+    #[schema(value_type = Vec<Vec<f64>>)]
+    pub points: Vec<LatLon>,
+    /// Where it leads.
+    pub connects_to: Vec<Connection>,
+}
+
+/// Where a lane leads, and the signal phase that lets it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Connection {
+    /// The node it leads to.
+    pub remote: String,
+    /// The lane there.
+    pub lane: Option<u8>,
+    /// The signal phase of the movement.
+    pub phase: Option<u8>,
+}
+
+/// An intersection's signal state (SPAT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Signal {
+    /// When the SPAT was generated.
+    pub generated_at: Millis,
+    /// Each phase now.
+    pub phases: Vec<Phase>,
+}
+
+/// One signal phase now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Phase {
+    /// The phase id.
+    pub id: u8,
+    /// The light as T/CSAE 53-2020 names it (`red`, `permissive-green`, `yellow`, ...);
+    /// null when the SPAT says nothing of now.
+    pub light: Option<String>,
+    /// When it most likely ends.
+    pub likely_end: Option<Millis>,
+    /// Seconds until then.
+    pub time_to_change_s: Option<f64>,
+}
+
+/// `GET /api/v1/intersections`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IntersectionList {
+    /// How many.
+    pub count: usize,
+    /// By id.
+    pub intersections: Vec<Intersection>,
+}
+
+/// A road event or sign (RSI).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RoadEvent {
+    /// `event` or `sign`.
+    pub kind: String,
+    /// The RSU that announces it, hex.
+    pub rsu: String,
+    /// Its id within the RSU's messages.
+    pub id: u8,
+    /// `eventType` or `signType` (T/CSAE 53-2020).
+    pub code: u16,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// The radius of its zone, metres.
+    pub radius_m: Option<f64>,
+    /// The paths it applies to.
+    pub paths: Vec<EventPath>,
+    /// Its text.
+    pub description: Option<String>,
+    /// Its priority.
+    pub priority: Option<u8>,
+    /// When it starts.
+    pub start: Option<Millis>,
+    /// When it ends.
+    pub end: Option<Millis>,
+    /// When it was last received.
+    pub received_at: Millis,
+}
+
+/// A path a road event or sign applies to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EventPath {
+    /// `[lat, lon]` each.
+    #[schema(value_type = Vec<Vec<f64>>)]
+    pub points: Vec<LatLon>,
+    /// Half its width, metres.
+    pub half_width_m: f64,
+}
+
+/// `GET /api/v1/events`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RoadEventList {
+    /// How many.
+    pub count: usize,
+    /// By RSU, kind and id.
+    pub events: Vec<RoadEvent>,
+}
+
+/// A device (RSU, OBU, VRU device) as admission has seen it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceActivity {
+    /// Its id, 16 hex digits.
+    pub id: String,
+    /// `rsu`, `obu`, ...; null before its first admitted message.
+    pub kind: Option<String>,
+    /// Messages admitted.
+    pub admitted: u64,
+    /// Messages rejected, by reason.
+    pub rejected: std::collections::BTreeMap<String, u64>,
+    /// When it was last heard.
+    pub last_seen: Millis,
+    /// The type of its last message.
+    pub last_message: Option<String>,
+    /// Whether it is online (heard within `--device-offline-ms`).
+    pub online: bool,
+    /// Its recent message rate, per second.
+    pub rate_per_s: f64,
+}
+
+/// `GET /api/v1/devices`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceActivityList {
+    /// How many.
+    pub count: usize,
+    /// By id.
+    pub devices: Vec<DeviceActivity>,
+}
