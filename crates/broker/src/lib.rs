@@ -228,6 +228,57 @@ pub async fn start(
     })
 }
 
+/// The front end as one of a node's sources ([`roadcloud_transport::Source`]): started
+/// with the node's other sources, its handle (its address, counters and shutdown) is
+/// kept in [`FrontEnd::handle`] once it runs.
+pub struct FrontEnd {
+    config: BrokerConfig,
+    gate: Arc<dyn Gatekeeper>,
+    handle: Arc<std::sync::OnceLock<BrokerHandle>>,
+}
+
+impl FrontEnd {
+    /// The front end these settings describe, not yet started.
+    pub fn new(config: BrokerConfig, gate: Arc<dyn Gatekeeper>) -> FrontEnd {
+        FrontEnd {
+            config,
+            gate,
+            handle: Arc::default(),
+        }
+    }
+
+    /// Where its handle is kept once it has started.
+    pub fn handle(&self) -> Arc<std::sync::OnceLock<BrokerHandle>> {
+        self.handle.clone()
+    }
+}
+
+impl roadcloud_transport::Source for FrontEnd {
+    fn start(
+        self: Box<Self>,
+        frames: mpsc::Sender<Frame>,
+    ) -> roadcloud_transport::source::Starting {
+        Box::pin(async move {
+            let scheme = if self.config.tls.is_some() {
+                "MQTT over TLS"
+            } else {
+                "MQTT"
+            };
+            let b = start(self.config, self.gate, frames).await.map_err(|e| {
+                roadcloud_transport::SourceError(format!("cannot start the MQTT front end: {e}"))
+            })?;
+            let _ = self.handle.set(b.clone());
+            let stop = b.clone();
+            Ok(roadcloud_transport::Started::new(
+                format!("{scheme} listening on {}", b.local_addr()),
+                Some(b.local_addr()),
+                Some(Box::new(b)),
+                move || stop.shutdown(),
+            ))
+        })
+    }
+}
+
 /// Every second, passes a change of the gate's generation on to the connections (one timer
 /// for all of them, instead of one each).
 async fn watch_gate(gate: Arc<dyn Gatekeeper>, tx: tokio::sync::watch::Sender<u64>) {

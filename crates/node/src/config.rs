@@ -34,6 +34,18 @@ pub struct NodeConfig {
     /// Where RSUs send UDP datagrams of UPER MessageFrames, or `off`.
     #[arg(long, default_value = "127.0.0.1:5555")]
     pub udp_listen: ListenOrOff,
+    /// Also take devices' messages from this NATS server (nats://HOST:PORT; credentials as
+    /// nats://USER:PASSWORD@HOST:PORT): the subjects of the uplink topics as nats-server's
+    /// MQTT support names them (V2X.OBU.{id}.BSM.UP for V2X/OBU/{id}/BSM/UP), so devices
+    /// may connect to nats-server over MQTT; downlinks go back on their subjects.
+    #[arg(long, value_name = "URL")]
+    pub nats_uplinks: Option<String>,
+    /// More sources, from the config file only: a `[[sources]]` table each, with `kind`
+    /// `udp` (`listen`), `mqtt-client` (`url`) or `nats` (`url`), besides those of the
+    /// flags above (docs/architecture.md#sources).
+    #[arg(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceConfig>,
     /// Where the HTTP API listens.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
@@ -214,6 +226,45 @@ pub struct NodeConfig {
     pub apps: toml::Table,
 }
 
+/// A way messages come in ([`roadcloud_transport::Source`]), as the config names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum SourceConfig {
+    /// roadcloud's own MQTT front end (`--mqtt-listen`; one per node, with the node's TLS
+    /// and device registry).
+    Mqtt {
+        /// Where it listens.
+        listen: SocketAddr,
+    },
+    /// An external MQTT broker's uplinks (`--broker`).
+    MqttClient {
+        /// `mqtt://HOST:PORT`, or `mqtts://HOST:PORT` with the node's PKI.
+        url: String,
+    },
+    /// UDP datagrams from RSUs (`--udp-listen`).
+    Udp {
+        /// Where it listens.
+        listen: SocketAddr,
+    },
+    /// A NATS server's uplink subjects (`--nats-uplinks`).
+    Nats {
+        /// `nats://HOST:PORT`.
+        url: String,
+    },
+}
+
+impl SourceConfig {
+    /// The flag (or config table) it comes from, for errors and the exposure check.
+    pub fn flag(&self) -> &'static str {
+        match self {
+            SourceConfig::Mqtt { .. } => "--mqtt-listen",
+            SourceConfig::MqttClient { .. } => "--broker",
+            SourceConfig::Udp { .. } => "--udp-listen",
+            SourceConfig::Nats { .. } => "--nats-uplinks",
+        }
+    }
+}
+
 /// A listen address, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenOrOff(pub Option<SocketAddr>);
@@ -268,35 +319,70 @@ impl NodeConfig {
         }
     }
 
+    /// The sources these settings start, in order: those of the flags (the MQTT front end,
+    /// or an external broker instead; UDP; NATS), then the config file's `[[sources]]`.
+    /// Fails when the file asks for a second MQTT front end.
+    pub fn source_configs(&self) -> Result<Vec<SourceConfig>> {
+        let mut list = Vec::new();
+        match (&self.broker, self.mqtt_listen.0) {
+            // With an external broker, --mqtt-listen opens nothing.
+            (Some(url), _) => list.push(SourceConfig::MqttClient { url: url.clone() }),
+            (None, Some(listen)) => list.push(SourceConfig::Mqtt { listen }),
+            (None, None) => {}
+        }
+        if let Some(listen) = self.udp_listen.0 {
+            list.push(SourceConfig::Udp { listen });
+        }
+        if let Some(url) = &self.nats_uplinks {
+            list.push(SourceConfig::Nats { url: url.clone() });
+        }
+        for s in &self.sources {
+            if matches!(s, SourceConfig::Mqtt { .. }) {
+                bail!(
+                    "[[sources]] kind = \"mqtt\": a node has one MQTT front end; set mqtt-listen instead"
+                );
+            }
+            list.push(s.clone());
+        }
+        Ok(list)
+    }
+
     /// The network listeners these settings open; with TLS, MQTT and HTTP are secured
     /// (TLS, and only authenticated devices and operators).
-    pub(crate) fn listeners(&self) -> Vec<Listener> {
+    pub(crate) fn listeners(&self) -> Result<Vec<Listener>> {
         let secured = self.tls_files().is_some();
-        // With an external broker, --mqtt-listen opens nothing.
-        let mqtt = self.mqtt_listen.0.filter(|_| self.broker.is_none());
-        [
-            ("--mqtt-listen", mqtt, secured),
-            // UDP has no TLS, but where every message must be signed (--v2x-trust without
-            // --allow-unsigned), what arrives is verified end to end.
-            (
-                "--udp-listen",
-                self.udp_listen.0,
-                self.v2x_trust.is_some() && !self.allow_unsigned,
-            ),
+        let mut listeners: Vec<(&'static str, Option<SocketAddr>, bool)> = self
+            .source_configs()?
+            .into_iter()
+            .filter_map(|s| match s {
+                SourceConfig::Mqtt { listen } => Some(("--mqtt-listen", Some(listen), secured)),
+                // UDP has no TLS, but where every message must be signed (--v2x-trust
+                // without --allow-unsigned), what arrives is verified end to end.
+                SourceConfig::Udp { listen } => Some((
+                    "--udp-listen",
+                    Some(listen),
+                    self.v2x_trust.is_some() && !self.allow_unsigned,
+                )),
+                // Clients of another server: they listen on nothing.
+                SourceConfig::MqttClient { .. } | SourceConfig::Nats { .. } => None,
+            })
+            .collect();
+        listeners.extend([
             ("--http-listen", Some(self.http_listen), secured),
             // Counts and latencies only, never a position or an id: issue 14 lets health and
             // metrics stay open on an address of their own.
             ("--monitor-listen", self.monitor_listen.0, true),
-        ]
-        .into_iter()
-        .filter_map(|(flag, addr, secured)| {
-            Some(Listener {
-                flag,
-                addr: addr?,
-                secured,
+        ]);
+        Ok(listeners
+            .into_iter()
+            .filter_map(|(flag, addr, secured)| {
+                Some(Listener {
+                    flag,
+                    addr: addr?,
+                    secured,
+                })
             })
-        })
-        .collect()
+            .collect())
     }
 
     /// How the node joins its cluster; `None` without --cluster.
@@ -405,5 +491,55 @@ impl Default for NodeConfig {
             .expect("every setting has a default");
         <NodeConfig as clap::FromArgMatches>::from_arg_matches(&matches)
             .expect("the defaults parse")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flags_sources_come_first_then_the_files() {
+        let mut c = NodeConfig {
+            nats_uplinks: Some("nats://127.0.0.1:4222".into()),
+            sources: vec![SourceConfig::Udp {
+                listen: "127.0.0.1:5556".parse().unwrap(),
+            }],
+            ..NodeConfig::default()
+        };
+        let kinds: Vec<&str> = c
+            .source_configs()
+            .unwrap()
+            .iter()
+            .map(SourceConfig::flag)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "--mqtt-listen",
+                "--udp-listen",
+                "--nats-uplinks",
+                "--udp-listen"
+            ]
+        );
+        // Both UDP listeners are listeners; the NATS client is not.
+        let udp = c
+            .listeners()
+            .unwrap()
+            .iter()
+            .filter(|l| l.flag == "--udp-listen")
+            .count();
+        assert_eq!(udp, 2);
+        // An external broker replaces the front end.
+        c.broker = Some("mqtt://127.0.0.1:1883".into());
+        assert!(matches!(
+            c.source_configs().unwrap()[0],
+            SourceConfig::MqttClient { .. }
+        ));
+        c.sources.push(SourceConfig::Mqtt {
+            listen: "127.0.0.1:1884".parse().unwrap(),
+        });
+        let e = c.source_configs().unwrap_err().to_string();
+        assert!(e.contains("one MQTT front end"), "{e}");
     }
 }

@@ -26,6 +26,7 @@ mod config;
 mod http;
 mod node;
 mod reload;
+mod sinks;
 mod stages;
 
 pub use config::{ListenOrOff, NodeConfig, VerifyPolicy};

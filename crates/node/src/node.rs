@@ -2,23 +2,24 @@
 //! returns a [`NodeHandle`] to the running node.
 
 use crate::cluster::{BorderMirrors, ClusterApi, Member, WorldTiles, take_mirrors};
-use crate::config::NodeConfig;
-use crate::http::series::Series;
+use crate::config::{NodeConfig, SourceConfig};
 use crate::http::{self, ApiState, api, live};
 use crate::reload;
+use crate::sinks::{JournalSink, SeriesSink, StoreSink};
 use crate::stages::{self, Stopped, WorldRef, WorldStage, WorldStageConfig};
 use anyhow::{Context, Result, bail};
 use roadcloud_access::{Exposure, Gatekeeper, OpenGate, RegistryGate};
 use roadcloud_admission::Security;
 use roadcloud_admission::keeping_up::OnDemand;
-use roadcloud_broker::{BrokerConfig, BrokerHandle};
+use roadcloud_broker::{BrokerConfig, BrokerHandle, FrontEnd};
 use roadcloud_cluster::leases::{Addresses, Membership};
 use roadcloud_cluster::route::Partitioner;
 use roadcloud_pipeline::Pipeline;
 use roadcloud_security::trust::TrustStore;
 use roadcloud_store::{Registry, Store};
-use roadcloud_transport::mqtt::ExternalBroker;
-use roadcloud_transport::{Downlinks, Frame, now_millis};
+use roadcloud_transport::nats::NatsSource;
+use roadcloud_transport::source::{MqttClientSource, UdpSource};
+use roadcloud_transport::{Downlinks, EveryDownlink, Frame, Source, Started, now_millis};
 use roadcloud_world::TileGrid;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
@@ -28,14 +29,12 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinHandle, JoinSet};
 
-/// What the world stage owns: the pipeline, the charts' samples, and when the node started.
+/// What the world stage owns: the pipeline, and when the node started.
 pub struct World {
     /// The pipeline's state: admission, tracks, intersections, signals, events.
     pub pipeline: Pipeline,
     /// When the node started, ms since the epoch.
     pub started_at: i64,
-    /// The last ten minutes' rates and latency, a sample a second.
-    pub(crate) series: Series,
 }
 
 /// The addresses a node listens on, as bound (port 0 in the config: the port chosen).
@@ -67,8 +66,7 @@ pub struct NodeHandle {
     stop_servers: watch::Sender<bool>,
     stop_world: watch::Sender<bool>,
     /// What takes traffic in: stopped first on shutdown, so the stages drain.
-    broker: Option<BrokerHandle>,
-    ingress: Vec<AbortHandle>,
+    sources: Vec<Started>,
     world_stage: JoinHandle<()>,
     /// Writes the world stage's journal to the store.
     store_journal: JoinHandle<()>,
@@ -90,7 +88,7 @@ impl Node {
     pub async fn start(config: NodeConfig) -> Result<NodeHandle> {
         let config = &config;
         // Before anything binds: refuse to be open to the network by accident.
-        let exposure = Exposure::check(&config.listeners(), config.insecure)?;
+        let exposure = Exposure::check(&config.listeners()?, config.insecure)?;
         if let Exposure::Insecure { exposed } = &exposure {
             tracing::warn!(
                 "--insecure: listening without TLS or authentication on {}; anyone who can \
@@ -134,7 +132,6 @@ impl Node {
         let world = World {
             pipeline,
             started_at: now_millis(),
-            series: Series::new(600),
         };
         let mut background = JoinSet::new();
         if let Some(dir) = &config.v2x_trust {
@@ -147,87 +144,72 @@ impl Node {
         let tls = config.tls_files();
         // From here on, what runs is stopped again if a later step fails.
         let mut running = Running::default();
-        let downlinks: Option<Box<dyn Downlinks>> = match (&config.broker, config.mqtt_listen.0) {
-            (Some(url), _) => {
-                let client_tls =
-                    match &tls {
+        // The sources the config lists, each behind `Source`; the front end's handle (its
+        // address, counters and shutdown) is kept for the API and the cluster.
+        let mut front_end = None;
+        let mut sources: Vec<(SourceConfig, Box<dyn Source>)> = Vec::new();
+        for s in config.source_configs()? {
+            let source: Box<dyn Source> = match &s {
+                SourceConfig::Mqtt { listen } => {
+                    let f = front_end_source(
+                        config,
+                        *listen,
+                        cluster.is_some(),
+                        &registry,
+                        &mut background,
+                    )?;
+                    front_end = Some(f.handle());
+                    Box::new(f)
+                }
+                SourceConfig::MqttClient { url } => Box::new(MqttClientSource {
+                    url: url.clone(),
+                    // Unique per node: a broker lets one connection per client id.
+                    client_id: client_name(config),
+                    tls: match &tls {
                         Some(files) => Some(files.client_config().context(
                             "cannot set up TLS towards the external broker (check --pki)",
                         )?),
                         None => None,
-                    };
-                let b = ExternalBroker::connect(url, "roadcloud", client_tls, frames_tx.clone())
-                    .await
-                    .context("cannot use the external MQTT broker")?;
-                tracing::info!("reading uplinks from the MQTT broker at {url}");
-                running.ingress.push(b.uplinks());
-                Some(Box::new(b))
+                    },
+                }),
+                SourceConfig::Udp { listen } => Box::new(UdpSource { listen: *listen }),
+                SourceConfig::Nats { url } => Box::new(NatsSource {
+                    url: url.clone(),
+                    name: client_name(config),
+                }),
+            };
+            sources.push((s, source));
+        }
+        let mut udp = None;
+        let mut ways_out: Vec<Box<dyn Downlinks>> = Vec::new();
+        for (s, source) in sources {
+            let mut started = source.start(frames_tx.clone()).await?;
+            tracing::info!("{}", started.description);
+            if matches!(s, SourceConfig::Udp { .. }) && udp.is_none() {
+                udp = started.local_addr;
             }
-            (None, Some(listen)) => {
-                let mut broker_config = BrokerConfig::new(listen);
-                // In a cluster, a device's QoS 1 publish is acknowledged once the stream has
-                // it: a node killed after that loses nothing it acknowledged.
-                broker_config.ack_when_kept = cluster.is_some();
-                let gate: Arc<dyn Gatekeeper> = match &tls {
-                    Some(files) => {
-                        let mqtt_tls = files.mqtt_server_config().context(
-                            "cannot set up MQTT over TLS (check --pki, or --tls-ca, --tls-cert and --tls-key)",
-                        )?;
-                        let (tls_tx, tls_rx) = watch::channel(mqtt_tls);
-                        background.spawn(reload::reload_tls_crl(files.clone(), tls_tx));
-                        broker_config.tls = Some(tls_rx);
-                        let gate = Arc::new(RegistryGate::new(registry.devices()?));
-                        if gate.is_empty() {
-                            tracing::warn!(
-                                "the device registry is empty: no device can connect; register \
-                                 them with `roadcloud pki issue` or `roadcloud devices add`"
-                            );
-                        }
-                        background.spawn(reload::reload_registry(registry.clone(), gate.clone()));
-                        gate
-                    }
-                    None => Arc::new(OpenGate),
-                };
-                let b = roadcloud_broker::start(broker_config, gate, frames_tx.clone())
-                    .await
-                    .context("cannot start the MQTT front end")?;
-                let scheme = if tls.is_some() {
-                    "MQTT over TLS"
-                } else {
-                    "MQTT"
-                };
-                tracing::info!("{scheme} listening on {}", b.local_addr());
-                running.broker = Some(b.clone());
-                Some(Box::new(b))
-            }
-            (None, None) => None,
+            ways_out.extend(started.downlinks.take());
+            running.sources.push(started);
+        }
+        // Decoding ends once every source has let go of the channel.
+        drop(frames_tx);
+        let front_end = front_end.and_then(|h| h.get().cloned());
+        let downlinks: Option<Box<dyn Downlinks>> = match ways_out.len() {
+            0 => None,
+            1 => ways_out.pop(),
+            _ => Some(Box::new(EveryDownlink(ways_out))),
         };
         // In a cluster, the node that finds an advisory may not hold the device's
         // connection: every node relays the others' downlinks to its own front end (with an
-        // external broker, every node's advisories reach it directly).
+        // external broker or NATS, every node's advisories reach it directly).
         let mut cluster_tasks = Vec::new();
-        let downlinks = match (&cluster, &running.broker) {
+        let downlinks = match (&cluster, &front_end) {
             (Some(c), Some(front_end)) => {
                 cluster_tasks.push(c.relay_downlinks(Box::new(front_end.clone())).await?);
                 Some(c.downlinks(downlinks))
             }
             _ => downlinks,
         };
-        let mut udp = None;
-        if let Some(addr) = config.udp_listen.0 {
-            let listening = roadcloud_transport::udp::listen(addr, frames_tx)
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot listen for UDP on {addr} (choose another address with --udp-listen, or off)"
-                    )
-                })?;
-            tracing::info!("UDP listening on {}", listening.addr);
-            udp = Some(listening.addr);
-            running.ingress.push(listening.task);
-        } else {
-            drop(frames_tx);
-        }
 
         let feeds = live::Feeds::new(64);
         let (decoded_tx, decoded_rx) = mpsc::channel::<stages::DecodedBatch>(8);
@@ -262,23 +244,29 @@ impl Node {
             security.clone(),
             OnDemand::new(verify_interval),
         )?;
-        // A few ticks' records: beyond, the world stage waits for the disk.
-        let (journal_tx, journal_rx) = mpsc::channel(16);
-        let store_journal = tokio::spawn(stages::store_journal(journal_rx, writer));
+        // The journal's sinks: the live feed, the charts, the store.
+        let (store_sink, store_journal) = StoreSink::new(
+            writer,
+            Duration::from_millis(config.trajectory_interval_ms.max(100)),
+        );
         running.stages.push(store_journal.abort_handle());
+        let (series_sink, series) = SeriesSink::new();
+        let sinks: Vec<Box<dyn JournalSink>> = vec![
+            Box::new(feeds.clone()),
+            Box::new(series_sink),
+            Box::new(store_sink),
+        ];
         // Advisories go out on the vehicles' downlinks as soon as the world stage finds
         // them.
         let (stage, world) = WorldStage::new(
             world,
             decoded_rx,
             downlinks,
-            feeds.clone(),
-            journal_tx,
+            sinks,
             WorldStageConfig {
                 apps_slice: (!config.no_apps)
                     .then(|| Duration::from_secs_f64(config.apps_slice_ms.max(0.1) / 1000.0)),
                 apps_settle_ms: config.apps_settle_ms.max(0),
-                sample_every: Duration::from_millis(config.trajectory_interval_ms.max(100)),
             },
         );
         let (stop_world, world_stopped) = watch::channel(false);
@@ -319,8 +307,7 @@ impl Node {
                     c.clone(),
                     Addresses {
                         http: reachable(http).to_string(),
-                        mqtt: running
-                            .broker
+                        mqtt: front_end
                             .as_ref()
                             .map(|b| reachable(b.local_addr()).to_string()),
                     },
@@ -373,10 +360,11 @@ impl Node {
             world: world.clone(),
             store,
             live: feeds,
+            series,
             exposure,
             registry,
             auth_required: tls.is_some(),
-            broker: running.broker.as_ref().map(|b| b.stats().clone()),
+            broker: front_end.as_ref().map(|b| b.stats().clone()),
             logins: Arc::default(),
             security,
             cluster: cluster_api,
@@ -421,10 +409,10 @@ impl Node {
                 servers.spawn(async move { server.await.context("the HTTP server failed") });
             }
         }
-        let (broker, ingress) = running.started();
+        let sources = running.started();
         Ok(NodeHandle {
             bound: Bound {
-                mqtt: broker.as_ref().map(BrokerHandle::local_addr),
+                mqtt: front_end.as_ref().map(BrokerHandle::local_addr),
                 udp,
                 http,
                 monitor,
@@ -433,8 +421,7 @@ impl Node {
             world,
             stop_servers,
             stop_world,
-            broker,
-            ingress,
+            sources,
             world_stage,
             store_journal,
             servers,
@@ -448,32 +435,29 @@ impl Node {
 /// What [`Node::start`] has set running: stopped again when a later step fails (the guard
 /// is dropped on the error's way out), so a start that fails leaves nothing listening.
 /// The background tasks and the servers are in `JoinSet`s, which abort theirs when
-/// dropped; decoding ends by itself once the ingress is gone.
+/// dropped; decoding ends by itself once the sources are gone.
 #[derive(Default)]
 struct Running {
-    /// The MQTT front end.
-    broker: Option<BrokerHandle>,
-    /// The UDP listener's and the external broker's readers.
-    ingress: Vec<AbortHandle>,
+    /// The sources: the MQTT front end, UDP, an external broker's or NATS's readers.
+    sources: Vec<Started>,
     /// The world stage and the journal's writer.
     stages: Vec<AbortHandle>,
 }
 
 impl Running {
-    /// Start succeeded: the front end and the ingress, for the node's handle to stop
-    /// in order.
-    fn started(mut self) -> (Option<BrokerHandle>, Vec<AbortHandle>) {
+    /// Start succeeded: the sources, for the node's handle to stop first.
+    fn started(mut self) -> Vec<Started> {
         self.stages.clear();
-        (self.broker.take(), std::mem::take(&mut self.ingress))
+        std::mem::take(&mut self.sources)
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if let Some(b) = &self.broker {
-            b.shutdown();
+        for source in self.sources.drain(..) {
+            source.stop();
         }
-        for task in self.ingress.iter().chain(&self.stages) {
+        for task in &self.stages {
             task.abort();
         }
     }
@@ -521,17 +505,14 @@ impl NodeHandle {
     /// taken in pass the stages, puts the last records on disk, closes the store, and
     /// stops the API (its open connections get up to 5 s to finish).
     pub async fn shutdown(mut self) -> Result<()> {
-        if let Some(b) = &self.broker {
-            b.shutdown();
-        }
-        for task in &self.ingress {
-            task.abort();
+        for source in self.sources.drain(..) {
+            source.stop();
         }
         // The partitions go to the other nodes at once, and their consumers stop.
         if let Some(member) = self.member.take() {
             member.leave().await;
         }
-        // The stages drain: with the ingress gone the frame channel closes, decoding ends,
+        // The stages drain: with the sources gone the frame channel closes, decoding ends,
         // and the world stage ends when its last batch is in, after a last tick.
         let _ = self.stop_world.send(true);
         if tokio::time::timeout(Duration::from_secs(10), &mut self.world_stage)
@@ -564,6 +545,51 @@ impl NodeHandle {
         let _ = tokio::task::spawn_blocking(move || store_thread.join()).await;
         tracing::info!("stopped");
         failed
+    }
+}
+
+/// roadcloud's MQTT front end on `listen`: over TLS, admitting the registry's devices,
+/// with the node's PKI (the TLS files and the registry are watched for changes by tasks
+/// in `background`); open to any client without. In a cluster (`ack_when_kept`), a
+/// device's QoS 1 publish is acknowledged once the cluster's stream has it.
+fn front_end_source(
+    config: &NodeConfig,
+    listen: SocketAddr,
+    ack_when_kept: bool,
+    registry: &Arc<Registry>,
+    background: &mut JoinSet<()>,
+) -> Result<FrontEnd> {
+    let mut broker_config = BrokerConfig::new(listen);
+    broker_config.ack_when_kept = ack_when_kept;
+    let gate: Arc<dyn Gatekeeper> = match config.tls_files() {
+        Some(files) => {
+            let mqtt_tls = files.mqtt_server_config().context(
+                "cannot set up MQTT over TLS (check --pki, or --tls-ca, --tls-cert and --tls-key)",
+            )?;
+            let (tls_tx, tls_rx) = watch::channel(mqtt_tls);
+            background.spawn(reload::reload_tls_crl(files.clone(), tls_tx));
+            broker_config.tls = Some(tls_rx);
+            let gate = Arc::new(RegistryGate::new(registry.devices()?));
+            if gate.is_empty() {
+                tracing::warn!(
+                    "the device registry is empty: no device can connect; register them with \
+                     `roadcloud pki issue` or `roadcloud devices add`"
+                );
+            }
+            background.spawn(reload::reload_registry(registry.clone(), gate.clone()));
+            gate
+        }
+        None => Arc::new(OpenGate),
+    };
+    Ok(FrontEnd::new(broker_config, gate))
+}
+
+/// The node's name as a client of another server (an external broker, NATS): unique per
+/// node in a cluster, as a broker lets one connection per client id.
+fn client_name(config: &NodeConfig) -> String {
+    match &config.node_id {
+        Some(id) => format!("roadcloud-{id}"),
+        None => "roadcloud".to_string(),
     }
 }
 

@@ -3,14 +3,13 @@
 //! applications, the downlinks), and the tick that lets time pass and hands the journal to
 //! the live feed and the store.
 
-use crate::http::live;
 use crate::http::views;
 use crate::node::World;
+use crate::sinks::{JournalSink, Tick};
 use anyhow::{Context, Result};
 use roadcloud_admission::keeping_up::{OnDemand, Thinning};
 use roadcloud_admission::{Decoded, Reason, Rejection, Security};
 use roadcloud_csae::MessageFrame;
-use roadcloud_store::{Record, Writer};
 use roadcloud_transport::{
     Ack, DeviceId, Downlinks, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic,
     vehicle_advice_topic,
@@ -176,8 +175,6 @@ pub(crate) struct WorldStageConfig {
     pub apps_slice: Option<Duration>,
     /// How long a tile's first reporting vehicle waits for the others, ms.
     pub apps_settle_ms: i64,
-    /// How often each live participant's position is stored.
-    pub sample_every: Duration,
 }
 
 /// The world stage, the single writer: it owns the world and takes, from bounded inboxes,
@@ -185,22 +182,20 @@ pub(crate) struct WorldStageConfig {
 /// and changes) and its own tick. When no batch waits, it runs the applications for the
 /// vehicles that reported, for at most `apps_slice`, and sends their advisories out on the
 /// vehicles' downlinks (JSON), and the RSIs they call for on the RSUs' downlinks (UPER).
-/// Every 100 ms it lets time pass and hands the journal to the live feed and, through
-/// `journal`, to the store. It stops once `stop` is true and every batch is in, after a
+/// Every 100 ms it lets time pass and hands the journal to its sinks (the live feed, the
+/// charts, the store). It stops once `stop` is true and every batch is in, after a
 /// last tick: a node shut down keeps everything it took in.
 pub(crate) struct WorldStage {
     world: World,
     decoded: mpsc::Receiver<DecodedBatch>,
     jobs: mpsc::Receiver<Job>,
     downlinks: Option<Box<dyn Downlinks>>,
-    feeds: live::Feeds,
-    journal: mpsc::Sender<Vec<Record>>,
+    /// Where each tick's journal goes: the live feed, the charts, the store.
+    sinks: Vec<Box<dyn JournalSink>>,
     config: WorldStageConfig,
     log: RejectionLog,
     /// When the tick last looked, ms since the epoch.
     last_look: i64,
-    next_sample: Instant,
-    next_series: Instant,
 }
 
 impl WorldStage {
@@ -209,8 +204,7 @@ impl WorldStage {
         world: World,
         decoded: mpsc::Receiver<DecodedBatch>,
         downlinks: Option<Box<dyn Downlinks>>,
-        feeds: live::Feeds,
-        journal: mpsc::Sender<Vec<Record>>,
+        sinks: Vec<Box<dyn JournalSink>>,
         config: WorldStageConfig,
     ) -> (WorldStage, WorldRef) {
         // A handful: the API's requests wait their turn rather than pile up.
@@ -220,15 +214,12 @@ impl WorldStage {
             decoded,
             jobs,
             downlinks,
-            feeds,
-            journal,
+            sinks,
             config,
             log: RejectionLog {
                 last: HashMap::new(),
             },
             last_look: now_millis(),
-            next_sample: Instant::now(),
-            next_series: Instant::now(),
         };
         (stage, WorldRef { jobs: jobs_tx })
     }
@@ -336,48 +327,27 @@ impl WorldStage {
         }
     }
 
-    /// Lets time pass in the world, and hands what changed to the live feed and the store;
-    /// every second, samples the rates for the charts; every `sample_every`, stores each
-    /// live participant's position.
+    /// Lets time pass in the world, and hands what changed to the sinks (the live feed,
+    /// the charts, the store), waiting for what they must finish first.
     async fn tick(&mut self) {
         let now = now_millis();
-        let sample = Instant::now() >= self.next_sample;
-        if sample {
-            self.next_sample += self.config.sample_every;
-        }
         let w = &mut self.world;
         w.pipeline.expire(now);
         let journal = w.pipeline.take_journal();
-        self.feeds
-            .publish(&w.pipeline, &journal, self.last_look, now);
-        if Instant::now() >= self.next_series {
-            // From now, not from the last due time: after a stall, no burst of samples.
-            self.next_series = Instant::now() + Duration::from_secs(1);
-            w.series.sample(&w.pipeline, now);
-        }
-        let mut records = live::records(&w.pipeline, &journal);
-        if sample {
-            records.extend(live::trajectory_samples(
-                &w.pipeline,
-                now - self.config.sample_every.as_millis() as i64,
-            ));
-        }
+        let tick = Tick {
+            pipeline: &w.pipeline,
+            journal: &journal,
+            since: self.last_look,
+            now,
+        };
+        let pending: Vec<_> = self
+            .sinks
+            .iter_mut()
+            .filter_map(|s| s.take(&tick))
+            .collect();
         self.last_look = now;
-        // Waits while the store's queue is full: the disk sets the pace, nothing is
-        // dropped.
-        if !records.is_empty() && self.journal.send(records).await.is_err() {
-            tracing::error!("the store has stopped; records are no longer kept");
-        }
-    }
-}
-
-/// Writes the world stage's records to the store, in order, until the stage is gone.
-pub(crate) async fn store_journal(mut records: mpsc::Receiver<Vec<Record>>, writer: Writer) {
-    while let Some(batch) = records.recv().await {
-        let w = writer.clone();
-        let result = tokio::task::spawn_blocking(move || w.write(batch)).await;
-        if !matches!(result, Ok(Ok(()))) {
-            tracing::error!("the store has stopped; records are no longer kept");
+        for p in pending {
+            p.await;
         }
     }
 }

@@ -37,6 +37,10 @@ enum Command {
     Verify(commands::v2x::VerifyArgs),
 }
 
+/// The node's settings that only a config file sets: the applications' tables and the
+/// extra sources.
+const NODE_TABLES: &[&str] = &["apps", "sources"];
+
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
@@ -60,7 +64,7 @@ fn main() -> ExitCode {
                 let sub = matches
                     .subcommand_matches("serve")
                     .expect("serve was matched");
-                settings::merge(&args.node, sub, path, &["apps"]).and_then(commands::serve::run)
+                settings::merge(&args.node, sub, path, NODE_TABLES).and_then(commands::serve::run)
             }
             None => commands::serve::run(args.node),
         },
@@ -69,7 +73,7 @@ fn main() -> ExitCode {
                 let sub = matches
                     .subcommand_matches("demo")
                     .expect("demo was matched");
-                settings::merge(&args.serve.node, sub, path, &["apps"]).and_then(|node| {
+                settings::merge(&args.serve.node, sub, path, NODE_TABLES).and_then(|node| {
                     args.serve.node = node;
                     commands::demo::run(&args)
                 })
@@ -120,7 +124,7 @@ mod tests {
             &args.node,
             m.subcommand_matches("serve").unwrap(),
             args.config.as_ref().unwrap(),
-            &["apps"],
+            super::NODE_TABLES,
         )
         .unwrap();
         assert_eq!(format!("{merged:?}"), format!("{:?}", defaults.node));

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// `args` (parsed with their defaults) with every key of the TOML file `path` that was not
-/// given on the command line put in, and the tables named in `tables` (settings without a
-/// flag).
+/// given on the command line put in, and the tables (or arrays of tables) named in `tables`
+/// (settings without a flag).
 pub fn merge<T: Serialize + DeserializeOwned + clap::Args>(
     args: &T,
     matches: &ArgMatches,
@@ -31,9 +31,9 @@ pub fn merge<T: Serialize + DeserializeOwned + clap::Args>(
         .filter(|k| k != "config")
         .collect();
     for (key, value) in file {
-        // Settings that are tables (e.g. `[apps.FCW]`) have no flag: the file alone sets
-        // them.
-        if value.is_table() && tables.contains(&key.as_str()) {
+        // Settings that are tables (e.g. `[apps.FCW]`) or arrays of tables (`[[sources]]`)
+        // have no flag: the file alone sets them.
+        if (value.is_table() || value.is_array()) && tables.contains(&key.as_str()) {
             merged.insert(key, value);
             continue;
         }

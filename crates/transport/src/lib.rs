@@ -2,15 +2,20 @@
 //!
 //! Devices talk to roadcloud over MQTT using the topic layout of [`topic`] (the Chinese
 //! RSU-to-centre convention for roadside units, an uplink/downlink pair per vehicle), or send
-//! UDP datagrams ([`udp`]). Every message that arrives, by whatever way, becomes a [`Frame`]
-//! on a bounded channel; what roadcloud sends back goes through a [`Downlinks`] sink (its own
-//! MQTT front end, or an external broker, [`mqtt`]).
+//! UDP datagrams ([`udp`]), or through a NATS server ([`nats`]). Each way in is a
+//! [`Source`]; every message that arrives, by whatever way, becomes a [`Frame`] on a bounded
+//! channel; what roadcloud sends back goes through a [`Downlinks`] sink (its own MQTT front
+//! end, an external broker, [`mqtt`], or NATS).
 
 #![warn(missing_docs)]
 
 pub mod mqtt;
+pub mod nats;
+pub mod source;
 pub mod topic;
 pub mod udp;
+
+pub use source::{Source, SourceError, Started};
 
 pub use topic::{
     DeviceId, DeviceKind, Encoding, MessageKind, Topic, TopicError, rsu_downlink_topic,
@@ -26,6 +31,8 @@ pub enum Transport {
     Mqtt,
     /// UDP datagrams from an RSU.
     Udp,
+    /// A NATS server's subjects.
+    Nats,
     /// The HTTP API.
     Http,
 }
@@ -98,6 +105,27 @@ impl std::fmt::Debug for Ack {
 pub trait Downlinks: Send {
     /// Publishes `payload` on `topic`. Does not wait: fails when the way out is full.
     fn publish(&mut self, topic: String, payload: Vec<u8>) -> Result<(), DownlinkError>;
+}
+
+/// Several ways out at once: each downlink goes to every one of them, as a device reads
+/// its downlinks wherever it is connected (roadcloud's front end, or a NATS server).
+pub struct EveryDownlink(pub Vec<Box<dyn Downlinks>>);
+
+impl Downlinks for EveryDownlink {
+    /// Publishes on each; fails, naming why, when any of them refused.
+    fn publish(&mut self, topic: String, payload: Vec<u8>) -> Result<(), DownlinkError> {
+        let mut refused = Vec::new();
+        for way in &mut self.0 {
+            if let Err(e) = way.publish(topic.clone(), payload.clone()) {
+                refused.push(e.0);
+            }
+        }
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(DownlinkError(refused.join("; ")))
+        }
+    }
 }
 
 /// Why a downlink was not sent.

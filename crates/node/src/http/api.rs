@@ -589,19 +589,13 @@ async fn latency(State(state): State<ApiState>) -> Result<Json<LatencyHistogram>
 /// The last ten minutes, a sample a second, oldest first (the web map's charts).
 #[utoipa::path(get, path = "/api/v1/stats/series", tag = "node",
     responses((status = 200, description = "the samples", body = Series)))]
-async fn series(State(state): State<ApiState>) -> Result<Json<Series>, ApiError> {
-    let v = state
-        .world
-        .read(|w| {
-            let samples: Vec<_> = w.series.samples().cloned().collect();
-            Series {
-                interval_ms: 1000,
-                count: samples.len(),
-                samples,
-            }
-        })
-        .await?;
-    Ok(Json(v))
+async fn series(State(state): State<ApiState>) -> Json<Series> {
+    let samples = state.series.borrow().to_vec();
+    Json(Series {
+        interval_ms: 1000,
+        count: samples.len(),
+        samples,
+    })
 }
 
 /// Rows committed to the store, and when the last commit was.

@@ -12,14 +12,13 @@
 
 use crate::http::ApiState;
 use crate::http::views;
+use crate::sinks::{JournalSink, Pending, Tick};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use roadcloud_pipeline::{DeviceChange, Journal, Pipeline};
-use roadcloud_store::{
-    AdvisoryRecord, DeviceStatus, EventRecord, MisbehaviourRecord, Record, TrajectoryPoint,
-};
+use roadcloud_store::DeviceStatus;
 use roadcloud_transport::now_millis;
 use roadcloud_world::{Millis, Track};
 use serde_json::{Value, json};
@@ -70,7 +69,7 @@ impl Feeds {
     }
 
     /// Sends what the journal says changed to each view that has listeners.
-    pub fn publish(&self, p: &Pipeline, j: &Journal, since: Millis, now: Millis) {
+    fn publish(&self, p: &Pipeline, j: &Journal, since: Millis, now: Millis) {
         for view in [View::Full, View::Map] {
             let tx = self.sender(view);
             if tx.receiver_count() > 0 {
@@ -135,100 +134,14 @@ pub fn update(p: &Pipeline, j: &Journal, since: Millis, now: Millis, view: View)
     .to_string()
 }
 
-/// The store's records of a journal: event changes and device status changes.
-pub fn records(p: &Pipeline, j: &Journal) -> Vec<Record> {
-    let events = j.events.iter().map(|c| {
-        let (lat, lon) = p.frame.to_wgs84(c.event.position);
-        Record::Event(EventRecord {
-            rsu: views::hex(&c.event.rsu),
-            kind: views::event_kind(c.event.kind).to_string(),
-            local_id: c.event.local_id,
-            code: c.event.code,
-            change: c.change.as_str().to_string(),
-            at: c.at,
-            lat,
-            lon,
-            radius_m: c.event.radius_m,
-            description: c.event.description.clone(),
-            start: c.event.start,
-            end: c.event.end,
-        })
-    });
-    let devices = j
-        .devices
-        .iter()
-        .map(|d| Record::DeviceStatus(device_status(d)));
-    let advisories = j.advisories.iter().map(|a| {
-        let (lat, lon) = p.frame.to_wgs84(a.position);
-        Record::Advisory(AdvisoryRecord {
-            scenario: a.scenario.to_string(),
-            target: views::hex(&a.target),
-            at: a.at,
-            lat,
-            lon,
-            json: json!(views::advisory(&p.frame, a)).to_string(),
-        })
-    });
-    let misbehaviour = j.misbehaviour.iter().map(|r| {
-        Record::Misbehaviour(MisbehaviourRecord {
-            device: views::hex(&r.device),
-            kind: r.kind.as_str().to_string(),
-            at: r.at,
-            action: r.action.as_str().to_string(),
-            json: json!(views::misbehaviour(&p.frame, r)).to_string(),
-        })
-    });
-    // Quarantine and its end, as the vehicle's status.
-    let quarantine = j.quarantine.iter().map(|c| {
-        Record::DeviceStatus(DeviceStatus {
-            device: views::hex(&c.device),
-            kind: "obu".to_string(),
-            status: if c.quarantined {
-                "quarantined"
-            } else {
-                "released"
-            }
-            .to_string(),
-            at: c.at,
-        })
-    });
-    events
-        .chain(devices)
-        .chain(advisories)
-        .chain(misbehaviour)
-        .chain(quarantine)
-        .collect()
-}
-
 /// A device's change of status as it is stored and sent.
-fn device_status(d: &DeviceChange) -> DeviceStatus {
+pub(crate) fn device_status(d: &DeviceChange) -> DeviceStatus {
     DeviceStatus {
         device: d.device.to_string(),
         kind: d.kind.as_str().to_ascii_lowercase(),
         status: if d.online { "online" } else { "offline" }.to_string(),
         at: d.at,
     }
-}
-
-/// One trajectory sample of each participant reported since `since`.
-pub fn trajectory_samples(p: &Pipeline, since: Millis) -> Vec<Record> {
-    p.tracks()
-        .iter()
-        .filter(|t| t.updated_at > since)
-        .map(|t| {
-            let (lat, lon) = p.frame.to_wgs84(t.position);
-            Record::Trajectory(TrajectoryPoint {
-                participant: views::public_id(t),
-                kind: t.kind.as_str().to_string(),
-                at: t.at,
-                lat,
-                lon,
-                speed_mps: t.motion.speed_mps,
-                heading_deg: t.motion.heading_deg,
-                lane: t.lane.as_ref().map(|m| views::lane_id(&m.lane)),
-            })
-        })
-        .collect()
 }
 
 /// The live world over a WebSocket. The first text message is a snapshot:
@@ -314,5 +227,14 @@ async fn stream(mut socket: WebSocket, state: ApiState, view: View) {
                 Some(Ok(_)) => {}
             }
         }
+    }
+}
+
+impl JournalSink for Feeds {
+    /// Sends each view that has listeners what changed in the tick; a slow listener misses
+    /// updates and gets a fresh snapshot, so the world stage never waits for one.
+    fn take(&mut self, tick: &Tick<'_>) -> Option<Pending> {
+        self.publish(tick.pipeline, tick.journal, tick.since, tick.now);
+        None
     }
 }

@@ -24,6 +24,8 @@ pub(crate) struct ApiState {
     pub store: Arc<Store>,
     /// The live feed: every 100 ms, what changed, as JSON text, in each view.
     pub live: live::Feeds,
+    /// The last ten minutes, a sample a second (the charts' sink publishes them).
+    pub series: tokio::sync::watch::Receiver<Arc<[series::Sample]>>,
     /// How the platform is reachable (shown by the API and the web map).
     pub exposure: Exposure,
     /// The device registry, operator accounts and the audit log.
