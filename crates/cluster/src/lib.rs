@@ -71,8 +71,9 @@ pub fn partition_subject(partition: u16) -> String {
 /// How a node joins a cluster.
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {
-    /// The NATS server (`nats://HOST:PORT`), JetStream enabled.
-    pub url: String,
+    /// The NATS server (`nats://HOST:PORT`), JetStream enabled, and how the node proves
+    /// itself there.
+    pub link: roadcloud_transport::nats::NatsLink,
     /// This node's name, unique in the cluster: letters, digits, `-` and `_`, at most 32.
     pub node_id: String,
     /// Within how long a dead node's tiles are taken over: leases and node records expire
@@ -132,22 +133,16 @@ impl Cluster {
                 config.partitions
             );
         }
-        let client = tokio::time::timeout(
-            Duration::from_secs(10),
-            async_nats::ConnectOptions::new()
-                .name(format!("roadcloud {}", config.node_id))
-                .connect(&config.url),
-        )
-        .await
-        .map_err(|_| anyhow::anyhow!("no answer within 10 s"))
-        .and_then(|r| r.map_err(anyhow::Error::from))
-        .with_context(|| {
-            format!(
-                "cannot reach the cluster's NATS server at {} (start nats-server with -js, or \
-                 check --cluster)",
-                config.url
-            )
-        })?;
+        let client = config
+            .link
+            .connect(format!("roadcloud {}", config.node_id))
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{e} (start nats-server with -js, or check --cluster, --nats-nkey and \
+                     --nats-ca)"
+                )
+            })?;
         let js = jetstream::new(client.clone());
         let stream = js
             .get_or_create_stream(stream::Config {
@@ -162,7 +157,7 @@ impl Cluster {
             .with_context(|| {
                 format!(
                     "cannot make the {STREAM} stream on {} (is JetStream enabled: nats-server -js?)",
-                    config.url
+                    config.link.shown()
                 )
             })?;
         // Entries live two thirds of a lease: renewed every third, a live node's survive one

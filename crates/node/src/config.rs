@@ -13,6 +13,7 @@ use roadcloud_cluster::ClusterConfig;
 use roadcloud_misbehaviour::Mode as MisbehaviourMode;
 use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig, ShardPlan};
 use roadcloud_tls::TlsFiles;
+use roadcloud_transport::nats::NatsLink;
 use roadcloud_world::TrackConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -102,6 +103,16 @@ pub struct NodeConfig {
     /// This node's name in the cluster, unique: letters, digits, '-' and '_', at most 32.
     #[arg(long, value_name = "NAME")]
     pub node_id: Option<String>,
+    /// roadcloud's NKey seed (a file holding `SU...`) for every NATS server it connects to
+    /// (--cluster, --nats-uplinks): the server's `authorization { users: [{ nkey: U... }] }`.
+    /// Credentials may also be in the address: nats://USER:PASSWORD@HOST:PORT.
+    #[arg(long, value_name = "FILE")]
+    pub nats_nkey: Option<PathBuf>,
+    /// The CA certificate (PEM) of the NATS servers' TLS certificates: TLS is then
+    /// required on every NATS link (a tls:// address asks for it too). A link to a NATS
+    /// server beyond this machine must be encrypted and authenticated, or --insecure.
+    #[arg(long, value_name = "FILE")]
+    pub nats_ca: Option<PathBuf>,
     /// Within how long a node that dies has its tiles taken over, milliseconds: its leases
     /// expire two thirds of this after their last renewal, and the others look every third.
     /// The same on every node of a cluster.
@@ -385,10 +396,35 @@ impl NodeConfig {
             .collect())
     }
 
+    /// The link to the NATS server at `url`, with the node's NATS credentials and CA.
+    pub fn nats_link(&self, url: &str) -> NatsLink {
+        NatsLink {
+            url: url.to_string(),
+            nkey: self.nats_nkey.clone(),
+            ca: self.nats_ca.clone(),
+        }
+    }
+
+    /// The links to NATS servers these settings open (the cluster's, the NATS sources'),
+    /// each with the flag that names it.
+    pub fn nats_links(&self) -> Result<Vec<(&'static str, NatsLink)>> {
+        let mut links: Vec<(&'static str, NatsLink)> = self
+            .cluster
+            .iter()
+            .map(|url| ("--cluster", self.nats_link(url)))
+            .collect();
+        for s in self.source_configs()? {
+            if let SourceConfig::Nats { url } = s {
+                links.push(("--nats-uplinks", self.nats_link(&url)));
+            }
+        }
+        Ok(links)
+    }
+
     /// How the node joins its cluster; `None` without --cluster.
     pub fn cluster_config(&self) -> Option<ClusterConfig> {
         Some(ClusterConfig {
-            url: self.cluster.clone()?,
+            link: self.nats_link(self.cluster.as_ref()?),
             node_id: self.node_id.clone().unwrap_or_default(),
             lease: std::time::Duration::from_millis(self.lease_ms),
             partitions: self.cluster_partitions,

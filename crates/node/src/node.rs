@@ -88,18 +88,18 @@ impl Node {
     pub async fn start(config: NodeConfig) -> Result<NodeHandle> {
         let config = &config;
         // Before anything binds: refuse to be open to the network by accident.
-        let exposure = Exposure::check(&config.listeners()?, config.insecure)?;
+        let exposure = exposure(config)?;
         if let Exposure::Insecure { exposed } = &exposure {
             tracing::warn!(
-                "--insecure: listening without TLS or authentication on {}; anyone who can \
-                 reach these addresses can read every vehicle and send as any device",
+                "--insecure: open to the network without TLS or authentication: {}; anyone \
+                 who can reach these addresses can read every vehicle and send as any device",
                 exposed.join(", ")
             );
         }
         let security = Arc::new(security(config)?);
         let cluster = match config.cluster_config() {
             Some(c) => {
-                let url = c.url.clone();
+                let url = c.link.shown();
                 let joined = roadcloud_cluster::Cluster::join(c).await?;
                 tracing::info!(
                     "joined the cluster at {url} as {} (track-id slot {})",
@@ -174,7 +174,7 @@ impl Node {
                 }),
                 SourceConfig::Udp { listen } => Box::new(UdpSource { listen: *listen }),
                 SourceConfig::Nats { url } => Box::new(NatsSource {
-                    url: url.clone(),
+                    link: config.nats_link(url),
                     name: client_name(config),
                 }),
             };
@@ -546,6 +546,40 @@ impl NodeHandle {
         tracing::info!("stopped");
         failed
     }
+}
+
+/// How the node is reachable, checked before anything binds or connects: listeners beyond
+/// loopback without TLS and authentication, and links to NATS servers beyond this machine
+/// that are not encrypted and authenticated (whoever publishes on such a link feeds every
+/// node of a cluster uplinks it trusts), are refused unless `insecure`.
+fn exposure(config: &NodeConfig) -> Result<Exposure> {
+    let mut exposure = Exposure::check(&config.listeners()?, config.insecure)?;
+    let mut open = Vec::new();
+    for (flag, link) in config.nats_links()? {
+        if link.remote().map_err(anyhow::Error::msg)?
+            && !link.secured().map_err(anyhow::Error::msg)?
+        {
+            open.push(format!("{flag} {}", link.shown()));
+        }
+    }
+    if open.is_empty() {
+        return Ok(exposure);
+    }
+    if !config.insecure {
+        bail!(
+            "refusing a link to a NATS server beyond this machine without TLS and \
+             authentication ({}): whoever can publish there could feed this node uplinks it \
+             trusts. Give the server's CA with --nats-ca (or a tls:// address) and roadcloud's \
+             credentials with --nats-nkey FILE (or nats://USER:PASSWORD@HOST:PORT), or, in a \
+             lab, pass --insecure",
+            open.join(", ")
+        );
+    }
+    match &mut exposure {
+        Exposure::Insecure { exposed } => exposed.extend(open),
+        Exposure::Protected => exposure = Exposure::Insecure { exposed: open },
+    }
+    Ok(exposure)
 }
 
 /// roadcloud's MQTT front end on `listen`: over TLS, admitting the registry's devices,

@@ -404,3 +404,93 @@ fn a_publish_is_acknowledged_only_once_the_stream_has_it() {
         acked.load(Ordering::SeqCst) >= 4
     });
 }
+
+/// A link to a NATS server beyond this machine must be encrypted and authenticated; one to
+/// a server that asks for TLS and an NKey works with `--nats-ca` and `--nats-nkey`, and not
+/// without the NKey.
+#[test]
+fn the_nats_link_is_encrypted_and_authenticated_beyond_this_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let serve = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+            .args(["serve", "--allow-unsigned", "--data-dir"])
+            .arg(&data)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Refused before anything connects, naming the fix.
+    let out = serve(&["--cluster", "nats://10.255.255.1:4222", "--node-id", "a"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for fix in [
+        "--nats-ca",
+        "--nats-nkey",
+        "--insecure",
+        "--cluster nats://10.255.255.1",
+    ] {
+        assert!(err.contains(fix), "{fix}: {err}");
+    }
+
+    // A nats-server that asks for TLS (the zone's PKI) and an NKey.
+    let pki = dir.path().join("pki");
+    let made = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args(["pki", "init", "--dir"])
+        .arg(&pki)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let user = nkeys::KeyPair::new_user();
+    let seed = dir.path().join("roadcloud.nk");
+    std::fs::write(&seed, user.seed().unwrap()).unwrap();
+    let port = free_port();
+    let conf = dir.path().join("nats.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listen: 127.0.0.1:{port}\njetstream {{ store_dir: \"{js}\" }}\n\
+             tls {{ cert_file: \"{cert}\"\n key_file: \"{key}\" }}\n\
+             authorization {{ users: [ {{ nkey: \"{public}\" }} ] }}\n",
+            js = dir.path().join("js").display(),
+            cert = pki.join("server.crt").display(),
+            key = pki.join("server.key").display(),
+            public = user.public_key(),
+        ),
+    )
+    .unwrap();
+    let _nats = Nats(
+        Command::new(system_binary("nats-server", "NATS_SERVER"))
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server"),
+    );
+    wait_until(Duration::from_secs(10), || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let url = format!("tls://localhost:{port}");
+    let ca = pki.join("ca.crt");
+    let ca = ca.to_str().unwrap();
+    // Without the NKey the server turns the node away.
+    let out = serve(&["--cluster", &url, "--node-id", "a", "--nats-ca", ca]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot connect to the NATS server"), "{err}");
+    // With it, the node joins.
+    let s = start_with(&[
+        "--cluster",
+        &url,
+        "--node-id",
+        "a",
+        "--nats-ca",
+        ca,
+        "--nats-nkey",
+        seed.to_str().unwrap(),
+    ]);
+    wait_until(Duration::from_secs(10), || {
+        cluster(&s)["partitions"].as_array().unwrap().len() == 16
+    });
+}
