@@ -48,8 +48,8 @@ impl DeviceClass {
     pub fn default_messages(self) -> Vec<MessageKind> {
         use MessageKind::*;
         match self {
-            DeviceClass::Obu => vec![Bsm, Vir],
-            DeviceClass::Rsu => vec![Bsm, Rsm, Spat, Map, Rsi, Psm, Heartbeat],
+            DeviceClass::Obu => vec![Bsm, Vir, Ssm],
+            DeviceClass::Rsu => vec![Bsm, Rsm, Spat, Map, Rsi, Psm, Heartbeat, Ssm],
             DeviceClass::Vru => vec![Psm],
         }
     }

@@ -721,22 +721,22 @@ fn decode_frame(topic: &Topic, payload: &[u8]) -> Result<(MessageFrame, Option<u
         (MessageFrame::RsiFrame(r), MessageKind::Rsi) => (Some(r.id), None),
         (MessageFrame::SpatFrame(s), MessageKind::Spat) => (None, s.time_stamp.map(|t| t.0)),
         (MessageFrame::MapFrame(_), MessageKind::Map) => (None, None),
-        (MessageFrame::MsgFrameExt(e), kind @ (MessageKind::Vir | MessageKind::Psm)) => {
-            match (&e.value, kind) {
-                (Day2Message::VehIntentionAndRequest(v), MessageKind::Vir) => {
-                    (Some(v.id), Some(v.sec_mark.0))
-                }
-                (Day2Message::PersonalSafety(p), MessageKind::Psm) => {
-                    (Some(p.id), Some(p.sec_mark.0))
-                }
-                _ => {
-                    return Err(reject(
-                        Reason::WrongMessage,
-                        format!("topic {} carries another Day II message", kind.as_str()),
-                    ));
-                }
+        (
+            MessageFrame::MsgFrameExt(e),
+            kind @ (MessageKind::Vir | MessageKind::Psm | MessageKind::Ssm),
+        ) => match (&e.value, kind) {
+            (Day2Message::VehIntentionAndRequest(v), MessageKind::Vir) => {
+                (Some(v.id), Some(v.sec_mark.0))
             }
-        }
+            (Day2Message::SensorSharing(s), MessageKind::Ssm) => (Some(s.id), Some(s.sec_mark.0)),
+            (Day2Message::PersonalSafety(p), MessageKind::Psm) => (Some(p.id), Some(p.sec_mark.0)),
+            _ => {
+                return Err(reject(
+                    Reason::WrongMessage,
+                    format!("topic {} carries another Day II message", kind.as_str()),
+                ));
+            }
+        },
         _ => {
             return Err(reject(
                 Reason::WrongMessage,

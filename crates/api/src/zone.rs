@@ -34,8 +34,8 @@ pub struct Participant {
     pub length_m: Option<f64>,
     /// The lane it is matched to; null where no MAP (or road network) knows a lane.
     pub lane: Option<LaneMatch>,
-    /// Where its state comes from: `self` (its own reports) and `rsu:{id}` (an RSU's
-    /// perception), sorted.
+    /// Where its state comes from: `self` (its own reports) and `sensor:{id}` (the
+    /// detections of an RSU's sensors, by RSM or SSM, or of a vehicle's, by SSM), sorted.
     pub sources: Vec<String>,
     /// Whether more than one source is fused.
     pub fused: bool,

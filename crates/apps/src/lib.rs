@@ -15,6 +15,7 @@
 
 pub mod gate;
 pub mod scene;
+pub mod sds;
 
 mod avw;
 mod bsw_lcw;
@@ -273,6 +274,7 @@ pub fn all() -> Vec<Box<dyn App>> {
         ivs::app(),
         tjw::app(),
         evw::app(),
+        sds::app(),
     ]
 }
 
@@ -357,6 +359,16 @@ impl Registry {
                 },
             })
             .collect()
+    }
+
+    /// An application's parameters as its type `P`, when it is on; `None` when it is off
+    /// or unknown.
+    pub fn params<P: DeserializeOwned>(&self, id: &str) -> Option<P> {
+        let e = self
+            .entries
+            .iter()
+            .find(|e| e.app.id() == id && e.enabled)?;
+        serde_json::from_value(e.app.params()).ok()
     }
 
     /// Whether an application is on.

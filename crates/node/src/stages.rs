@@ -12,7 +12,7 @@ use roadcloud_admission::{Decoded, Reason, Rejection, Security};
 use roadcloud_csae::MessageFrame;
 use roadcloud_transport::{
     Ack, DeviceId, Downlinks, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic,
-    vehicle_advice_topic,
+    vehicle_advice_topic, vehicle_downlink_topic,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -312,6 +312,17 @@ impl WorldStage {
                 )
             })
             .collect();
+        // The Day-2 services' answers, UPER on the vehicles' downlinks.
+        for d in p.take_vehicle_downlinks() {
+            match roadcloud_csae::encode(&d.frame) {
+                Ok(uper) => out.push((vehicle_downlink_topic(d.vehicle, d.message), uper)),
+                Err(e) => tracing::warn!(
+                    "{} for vehicle {} not encoded: {e}",
+                    d.message.as_str(),
+                    d.vehicle
+                ),
+            }
+        }
         for d in p.take_downlinks() {
             match roadcloud_csae::encode(&MessageFrame::RsiFrame(d.rsi)) {
                 Ok(uper) => out.push((rsu_downlink_topic(d.rsu, MessageKind::Rsi), uper)),

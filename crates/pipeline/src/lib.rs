@@ -19,10 +19,12 @@
 
 mod latency;
 mod relay;
+mod services;
 pub mod shards;
 
 pub use latency::LatencyHistogram;
 pub use relay::{RelayConfig, RsuDownlink};
+pub use services::{CLOUD_ID, VehicleDownlink};
 pub use shards::{ShardMessage, ShardPlan, ShardStats, ZoneTracks};
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection, Uplink};
@@ -39,7 +41,7 @@ use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
 use roadcloud_world::signals::{SignalState, signals_from_spat};
 use roadcloud_world::{
     LaneIndex, LocalFrame, Millis, Point, Track, TrackConfig, TrackId, observe_bsm, observe_psm,
-    observe_rsm, units,
+    observe_rsm, observe_ssm, units,
 };
 use shards::{Shards, ZoneWide};
 use std::sync::Arc;
@@ -231,6 +233,8 @@ pub struct Pipeline {
     pub rsus: HashMap<DeviceId, Point>,
     relay: relay::RsiRelay,
     downlinks: Vec<RsuDownlink>,
+    /// Vehicles' requests (VIR) waiting for the Day-2 services, and their answers.
+    services: services::Services,
     journal: Journal,
     /// Generation times of the BSMs of the batch in progress.
     batch_generated: Vec<Millis>,
@@ -263,6 +267,7 @@ impl Pipeline {
             rsus: HashMap::default(),
             relay: relay::RsiRelay::new(config.relay),
             downlinks: Vec::new(),
+            services: services::Services::default(),
             journal: Journal::default(),
             batch_generated: Vec::new(),
             trust: Arc::new(TrustStore::new()),
@@ -439,7 +444,30 @@ impl Pipeline {
                         .into_iter()
                         .collect()
                 }
-                // The other Day II messages (VIR, ...) enter the applications in later work.
+                // An RSU's or a vehicle's sensors, as an RSM's: the sender's detections.
+                roadcloud_csae::Day2Message::SensorSharing(s) => {
+                    self.locate_rsu(&a.topic, &s.sensor_pos);
+                    let seen = observe_ssm(&self.frame, s, a.received_at);
+                    if self
+                        .misbehaviour
+                        .roadside(a.topic.device.0, &seen, a.received_at)
+                        == Verdict::Quarantined
+                    {
+                        self.counters.quarantined_reports += 1;
+                        return;
+                    }
+                    seen
+                }
+                // A vehicle's requests wait for the services' turn.
+                roadcloud_csae::Day2Message::VehIntentionAndRequest(v) => {
+                    for r in
+                        roadcloud_world::requests::requests_from_vir(&self.frame, v, a.received_at)
+                    {
+                        self.services.ask(r, &self.apps);
+                    }
+                    Vec::new()
+                }
+                // The other Day II messages enter the services in later work.
                 _ => Vec::new(),
             },
             // Admission takes only the messages its topics name.
@@ -701,7 +729,23 @@ impl Pipeline {
         );
         self.downlinks.extend(downlinks);
         self.journal.advisories.extend(out.iter().cloned());
+        // The Day-2 services answer the requests that came since the last turn.
+        if self.services.has_waiting() {
+            let live: Vec<&Track> = ZoneTracks::new(&self.shards).iter().collect();
+            self.services.answer(&self.frame, &live, &self.apps, now);
+        }
         out
+    }
+
+    /// Takes the answers of the Day-2 services queued since the last call, for the
+    /// vehicles' downlinks (an SSM on `V2X/OBU/{id}/SSM/DOWN`, ...).
+    pub fn take_vehicle_downlinks(&mut self) -> Vec<VehicleDownlink> {
+        self.services.take_answers()
+    }
+
+    /// Requests the Day-2 services answered, and the participants their answers shared.
+    pub fn services_answered(&self) -> (u64, u64) {
+        (self.services.answered, self.services.shared)
     }
 
     /// Takes the RSIs that zone-wide advisories (hazards, signs, jams) called for since the

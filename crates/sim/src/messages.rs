@@ -269,50 +269,98 @@ pub fn rsm(
     msg_count: u8,
     now_ms: Millis,
 ) -> csae::RoadsideSafetyMessage {
-    let (ref_lat, ref_lon) = to_1e7(frame, rsu_position);
+    let ref_pos = position3d(frame, rsu_position);
     let participants = detections
         .iter()
         .take(16)
-        .map(|d| {
-            let (lat, lon) = to_1e7(frame, d.position);
-            csae::ParticipantData {
-                ptc_type: d.kind,
-                ptc_id: d.ptc_id,
-                source: csae::SourceType::Video,
-                id: None,
-                sec_mark: csae::DSecond(sec_mark(now_ms)),
-                // Position-LL6: 24-bit offsets, up to 0.84 degree from the reference.
-                pos: csae::PositionOffsetLLV {
-                    offset_ll: csae::PositionOffsetLL::PositionLL6(csae::PositionLL48B {
-                        lon: csae::OffsetLLB24(lon - ref_lon),
-                        lat: csae::OffsetLLB24(lat - ref_lat),
-                    }),
-                    offset_v: None,
-                },
-                pos_confidence: csae::PositionConfidenceSet {
-                    pos: csae::PositionConfidence::A1m,
-                    elevation: None,
-                },
-                transmission: None,
-                speed: units::speed_from_mps(d.speed_mps),
-                heading: units::heading_from_deg(d.heading_deg),
-                angle: None,
-                motion_cfd: None,
-                accel_set: None,
-                size: size(d.size_m),
-                vehicle_class: None,
-            }
-        })
+        .map(|d| participant(frame, &ref_pos, d, now_ms))
         .collect();
     csae::RoadsideSafetyMessage {
         msg_cnt: csae::MsgCount(msg_count % 128),
         id: rsu,
-        ref_pos: csae::Position3D {
-            lat: csae::Latitude(ref_lat),
-            long: csae::Longitude(ref_lon),
+        ref_pos,
+        participants: csae::ParticipantList(participants),
+    }
+}
+
+/// The SSM (T/CSAE 157-2020 `SensorSharingMsg`) a device of `equipment` type at `position`
+/// sends at `now_ms` of what its sensors detect, in a `MessageFrame`.
+pub fn ssm(
+    frame: &LocalFrame,
+    sender: [u8; 8],
+    equipment: csae::EquipmentType,
+    position: Point,
+    detections: &[Detection],
+    msg_count: u8,
+    now_ms: Millis,
+) -> csae::MessageFrame {
+    let sensor_pos = position3d(frame, position);
+    let participants: Vec<csae::DetectedPTCData> = detections
+        .iter()
+        .take(512)
+        .map(|d| csae::DetectedPTCData {
+            ptc: participant(frame, &sensor_pos, d, now_ms),
+            obj_size_confidence: None,
+            detected_ptc_type: None,
+            type_confidence: None,
+            acc4_way_confidence: None,
+            status_duration: None,
+            path_history: None,
+            planning_list: None,
+            tracking: None,
+            polygon: None,
+            type_related_ext: None,
+        })
+        .collect();
+    csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
+        value: csae::Day2Message::SensorSharing(csae::SensorSharingMsg {
+            msg_cnt: csae::MsgCount(msg_count % 128),
+            id: sender,
+            equipment_type: equipment,
+            sec_mark: csae::DSecond(sec_mark(now_ms)),
+            sensor_pos,
+            detected_region: None,
+            participants: (!participants.is_empty()).then_some(csae::DetectedPTCList(participants)),
+            obstacles: None,
+            rtes: None,
+        }),
+    })
+}
+
+/// One detection as DF_ParticipantData, positioned from `ref_pos`.
+fn participant(
+    frame: &LocalFrame,
+    ref_pos: &csae::Position3D,
+    d: &Detection,
+    now_ms: Millis,
+) -> csae::ParticipantData {
+    let (lat, lon) = to_1e7(frame, d.position);
+    csae::ParticipantData {
+        ptc_type: d.kind,
+        ptc_id: d.ptc_id,
+        source: csae::SourceType::Video,
+        id: None,
+        sec_mark: csae::DSecond(sec_mark(now_ms)),
+        // Position-LL6: 24-bit offsets, up to 0.84 degree from the reference.
+        pos: csae::PositionOffsetLLV {
+            offset_ll: csae::PositionOffsetLL::PositionLL6(csae::PositionLL48B {
+                lon: csae::OffsetLLB24(lon - ref_pos.long.0),
+                lat: csae::OffsetLLB24(lat - ref_pos.lat.0),
+            }),
+            offset_v: None,
+        },
+        pos_confidence: csae::PositionConfidenceSet {
+            pos: csae::PositionConfidence::A1m,
             elevation: None,
         },
-        participants: csae::ParticipantList(participants),
+        transmission: None,
+        speed: units::speed_from_mps(d.speed_mps),
+        heading: units::heading_from_deg(d.heading_deg),
+        angle: None,
+        motion_cfd: None,
+        accel_set: None,
+        size: size(d.size_m),
+        vehicle_class: None,
     }
 }
 
@@ -364,5 +412,66 @@ pub fn spat(
             time_confidence: None,
             phases: csae::PhaseList(phases),
         }]),
+    }
+}
+
+/// The VIR (T/CSAE 157-2020 `VehIntentionAndRequest`) in which vehicle `vehicle` at
+/// `position` asks at `now_ms`, as request `req_id`, what lies in `area` (paths in the local
+/// frame, each with its half width, metres): one `Req-SensorSharing`.
+pub fn sensor_sharing_request(
+    frame: &LocalFrame,
+    vehicle: [u8; 8],
+    position: Point,
+    req_id: u8,
+    area: &[(Vec<Point>, f64)],
+    now_ms: Millis,
+) -> csae::VehIntentionAndRequest {
+    let ref_pos = position3d(frame, position);
+    let (ref_lat, ref_lon) = (i64::from(ref_pos.lat.0), i64::from(ref_pos.long.0));
+    let paths =
+        area.iter()
+            .take(8)
+            .map(|(points, half_width_m)| {
+                let offsets = points
+                    .iter()
+                    .take(32)
+                    .map(|p| {
+                        let (lat, lon) = to_1e7(frame, *p);
+                        csae::PositionOffsetLLV {
+                            offset_ll: units::offset_ll(ref_lat, ref_lon, lat.into(), lon.into()),
+                            offset_v: None,
+                        }
+                    })
+                    .collect();
+                csae::ReferencePath {
+                    active_path: csae::PathPointList(offsets),
+                    // DE_Radius: 0.1 m.
+                    path_radius: csae::Radius(
+                        (half_width_m * 10.0).round().clamp(0.0, 65_535.0) as u16
+                    ),
+                }
+            })
+            .collect();
+    csae::VehIntentionAndRequest {
+        msg_cnt: csae::MsgCount(req_id % 128),
+        id: vehicle,
+        sec_mark: csae::DSecond(sec_mark(now_ms)),
+        ref_pos,
+        int_and_req: csae::IARData {
+            current_pos: None,
+            path_planning: None,
+            current_behavior: None,
+            reqs: Some(vec![csae::DriveRequest {
+                req_id,
+                status: csae::ReqStatus::Request,
+                req_priority: None,
+                target_veh: None,
+                target_rsu: None,
+                info: Some(csae::ReqInfo::SensorSharing(csae::ReqSensorSharing {
+                    detect_area: csae::ReferencePathList(paths),
+                })),
+                life_time: None,
+            }]),
+        },
     }
 }

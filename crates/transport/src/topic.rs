@@ -88,11 +88,14 @@ pub enum MessageKind {
     Psm,
     /// RSU heartbeat.
     Heartbeat,
+    /// Sensor sharing message (Day II, T/CSAE 157-2020): what an RSU's or a vehicle's
+    /// sensors detect.
+    Ssm,
 }
 
 impl MessageKind {
     /// Every kind, in the order of [`MessageKind::index`].
-    pub const ALL: [MessageKind; 8] = [
+    pub const ALL: [MessageKind; 9] = [
         MessageKind::Bsm,
         MessageKind::Rsm,
         MessageKind::Spat,
@@ -101,6 +104,7 @@ impl MessageKind {
         MessageKind::Vir,
         MessageKind::Psm,
         MessageKind::Heartbeat,
+        MessageKind::Ssm,
     ];
 
     /// Its position in [`MessageKind::ALL`], for counters kept in an array.
@@ -118,6 +122,7 @@ impl MessageKind {
             "VIR" => MessageKind::Vir,
             "PSM" => MessageKind::Psm,
             "HB" => MessageKind::Heartbeat,
+            "SSM" => MessageKind::Ssm,
             _ => return None,
         })
     }
@@ -133,6 +138,7 @@ impl MessageKind {
             MessageKind::Vir => "VIR",
             MessageKind::Psm => "PSM",
             MessageKind::Heartbeat => "HB",
+            MessageKind::Ssm => "SSM",
         }
     }
 }
@@ -210,7 +216,7 @@ impl Topic {
         let allowed = match kind {
             DeviceKind::Obu => matches!(
                 message,
-                MessageKind::Bsm | MessageKind::Vir | MessageKind::Psm
+                MessageKind::Bsm | MessageKind::Vir | MessageKind::Psm | MessageKind::Ssm
             ),
             DeviceKind::Rsu => !matches!(message, MessageKind::Vir),
         };
@@ -234,6 +240,11 @@ impl Topic {
 /// A vehicle's downlink topic for advisories.
 pub fn vehicle_advice_topic(vehicle: DeviceId) -> String {
     format!("V2X/OBU/{vehicle}/ADVICE/DOWN")
+}
+
+/// A vehicle's downlink topic for `message` (a Day-2 service's answer: `SSM`, ...).
+pub fn vehicle_downlink_topic(vehicle: DeviceId, message: MessageKind) -> String {
+    format!("V2X/OBU/{vehicle}/{}/DOWN", message.as_str())
 }
 
 /// An RSU's downlink topic for `message`.

@@ -28,8 +28,11 @@ fn route(frame: &MessageFrame) -> (MessageKind, Option<DeviceId>) {
         MessageFrame::RsmFrame(r) => (MessageKind::Rsm, Some(DeviceId(r.id))),
         MessageFrame::SpatFrame(_) => (MessageKind::Spat, None),
         MessageFrame::RsiFrame(r) => (MessageKind::Rsi, Some(DeviceId(r.id))),
-        MessageFrame::MsgFrameExt(e) => match e.value {
+        MessageFrame::MsgFrameExt(e) => match &e.value {
             roadcloud_csae::Day2Message::PersonalSafety(_) => (MessageKind::Psm, None),
+            roadcloud_csae::Day2Message::SensorSharing(s) => {
+                (MessageKind::Ssm, Some(DeviceId(s.id)))
+            }
             _ => (MessageKind::Vir, None),
         },
         // A message of a newer version: admission turns it away as the message its topic

@@ -59,6 +59,31 @@ fn description(d: &csae::Description) -> String {
     }
 }
 
+/// A `ReferencePathList`'s paths (offsets from `ref_pos`) in the local frame, each with its
+/// half width, metres (`Radius`: 0.1 m, DE_Radius).
+pub fn reference_paths(
+    frame: &LocalFrame,
+    ref_pos: &csae::Position3D,
+    list: &csae::ReferencePathList,
+) -> Vec<(Vec<Point>, f64)> {
+    let r = (i64::from(ref_pos.lat.0), i64::from(ref_pos.long.0));
+    list.0
+        .iter()
+        .map(|p| {
+            let pts = p
+                .active_path
+                .0
+                .iter()
+                .map(|o| {
+                    let (lat, lon) = units::resolve_offset_ll(r.0, r.1, &o.offset_ll);
+                    frame.to_local(units::degrees_from_1e7(lat), units::degrees_from_1e7(lon))
+                })
+                .collect();
+            (pts, f64::from(p.path_radius.0) / 10.0)
+        })
+        .collect()
+}
+
 /// The events and signs an RSI gives.
 pub fn events_from_rsi(
     frame: &LocalFrame,
@@ -74,16 +99,8 @@ pub fn events_from_rsi(
         frame.to_local(units::degrees_from_1e7(lat), units::degrees_from_1e7(lon))
     };
     let paths = |list: Option<&csae::ReferencePathList>| {
-        list.map(|l| {
-            l.0.iter()
-                .map(|p| {
-                    let pts = p.active_path.0.iter().map(|o| here(Some(o))).collect();
-                    // `Radius`: 0.1 m (DE_Radius).
-                    (pts, f64::from(p.path_radius.0) / 10.0)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+        list.map(|l| reference_paths(frame, &rsi.ref_pos, l))
+            .unwrap_or_default()
     };
     let times = |t: Option<&csae::RSITimeDetails>| {
         let at = |m: Option<csae::MinuteOfTheYear>| m.map(|m| resolve_moy(m.0, 0, received_at));

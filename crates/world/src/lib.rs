@@ -13,6 +13,7 @@ pub mod lanes;
 pub mod map;
 pub mod observe;
 pub mod paths;
+pub mod requests;
 pub mod signals;
 pub mod tiles;
 pub mod time;
@@ -23,7 +24,7 @@ pub use geo::{LocalFrame, Point};
 pub use lanes::{LaneIndex, LaneMatch, LaneRef, Turn};
 pub use observe::{
     Motion, Observation, ObservationSource, ParticipantKind, VehicleStatus, observe_bsm,
-    observe_psm, observe_rsm,
+    observe_psm, observe_rsm, observe_ssm,
 };
 pub use tiles::{TileGrid, TileId};
 pub use time::{Millis, resolve_sec_mark};

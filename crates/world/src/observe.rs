@@ -308,11 +308,41 @@ pub fn observe_rsm(
     rsm: &csae::RoadsideSafetyMessage,
     received_at: Millis,
 ) -> Vec<Observation> {
-    let ref_lat = i64::from(rsm.ref_pos.lat.0);
-    let ref_lon = i64::from(rsm.ref_pos.long.0);
-    rsm.participants
-        .0
+    observe_detected(
+        frame,
+        rsm.id,
+        &rsm.ref_pos,
+        rsm.participants.0.iter(),
+        received_at,
+    )
+}
+
+/// The participants a sensor sharing message (SSM, T/CSAE 157-2020) reports, as an RSM's
+/// are: each a detection by the sender's sensors, positioned from its `sensorPos`.
+pub fn observe_ssm(
+    frame: &LocalFrame,
+    ssm: &csae::SensorSharingMsg,
+    received_at: Millis,
+) -> Vec<Observation> {
+    let detected = ssm
+        .participants
         .iter()
+        .flat_map(|l| l.0.iter().map(|d| &d.ptc));
+    observe_detected(frame, ssm.id, &ssm.sensor_pos, detected, received_at)
+}
+
+/// Detections of `sensor` (an RSU's, or a vehicle's shared by SSM) at offsets from
+/// `ref_pos`.
+fn observe_detected<'a>(
+    frame: &LocalFrame,
+    sensor: [u8; 8],
+    ref_pos: &csae::Position3D,
+    participants: impl Iterator<Item = &'a csae::ParticipantData>,
+    received_at: Millis,
+) -> Vec<Observation> {
+    let ref_lat = i64::from(ref_pos.lat.0);
+    let ref_lon = i64::from(ref_pos.long.0);
+    participants
         .filter_map(|p| {
             let generated_at = resolve_sec_mark(p.sec_mark.0, received_at)?;
             let (lat, lon) = units::resolve_offset_ll(ref_lat, ref_lon, &p.pos.offset_ll);
@@ -323,14 +353,14 @@ pub fn observe_rsm(
             };
             Some(Observation {
                 source: ObservationSource::Roadside {
-                    rsu: rsm.id,
+                    rsu: sensor,
                     ptc_id: p.ptc_id,
                     vehicle: p.id,
                 },
                 kind: ParticipantKind::from_rsm(p.ptc_type, class),
                 vehicle_class: class,
                 position: position(frame, lat, lon),
-                elevation_m: rsm.ref_pos.elevation.and_then(units::elevation_m),
+                elevation_m: ref_pos.elevation.and_then(units::elevation_m),
                 motion: Motion {
                     speed_mps: units::speed_mps(p.speed),
                     heading_deg: units::heading_deg(p.heading),

@@ -782,6 +782,21 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
         "Reports of quarantined vehicles, not applied.",
         p.counters.quarantined_reports,
     );
+    let (answered, shared) = p.services_answered();
+    metric(
+        &mut out,
+        "roadcloud_sds_requests_answered_total",
+        "counter",
+        "Sensor-sharing requests (VIR) answered (T/CSAE 157-2020 SDS).",
+        answered,
+    );
+    metric(
+        &mut out,
+        "roadcloud_sds_participants_shared_total",
+        "counter",
+        "Participants shared in the answers to sensor-sharing requests.",
+        shared,
+    );
     metric(
         &mut out,
         "roadcloud_participants",

@@ -49,14 +49,15 @@ pub fn lane(m: &LaneMatch) -> zone::LaneMatch {
     }
 }
 
-/// `self` and `rsu:{id}` for each source, sorted.
+/// `self` (its own reports) and `sensor:{id}` (the detections of an RSU's sensors, by RSM
+/// or SSM, or of a vehicle's, by SSM) for each source, sorted.
 pub fn sources(t: &Track) -> Vec<String> {
     let mut sources: Vec<String> = t
         .sources
         .iter()
         .map(|(k, _)| match k {
             SourceKey::Vehicle(_) => "self".to_string(),
-            SourceKey::Roadside { rsu, .. } => format!("rsu:{}", hex(rsu)),
+            SourceKey::Roadside { rsu, .. } => format!("sensor:{}", hex(rsu)),
         })
         .collect();
     sources.sort();

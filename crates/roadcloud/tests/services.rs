@@ -1,0 +1,167 @@
+//! The Day-2 services end to end over MQTT (issue 18): a vehicle's VIR in, the answer on
+//! its downlink, decoded as a device would.
+
+mod common;
+
+use common::*;
+use roadcloud_csae::{Day2Message, EquipmentType, MessageFrame, ParticipantType, decode, encode};
+use roadcloud_sim::messages::{Detection, VehicleState, bsm, sensor_sharing_request, ssm};
+use roadcloud_transport::now_millis;
+use roadcloud_world::{LocalFrame, Point};
+use rumqttc::{MqttOptions, QoS};
+use std::time::{Duration, Instant};
+
+const ASKER: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 1];
+const TRUCK: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 2];
+const HIDDEN: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 3];
+const FARTHER: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 4];
+
+fn at(north_m: f64) -> Point {
+    Point {
+        east_m: 700.0,
+        north_m,
+    }
+}
+
+fn publish(c: &rumqttc::Client, id: [u8; 8], message: &str, frame: &MessageFrame) {
+    c.publish(
+        format!("V2X/OBU/{}/{message}/UP", hex(&id)),
+        QoS::AtLeastOnce,
+        false,
+        encode(frame).unwrap(),
+    )
+    .unwrap();
+}
+
+/// The ids an SSM shares.
+fn shared(frame: &MessageFrame) -> Vec<[u8; 8]> {
+    let MessageFrame::MsgFrameExt(e) = frame else {
+        panic!("not a Day II message: {frame:?}")
+    };
+    let Day2Message::SensorSharing(s) = &e.value else {
+        panic!("not an SSM: {e:?}")
+    };
+    s.participants
+        .iter()
+        .flat_map(|l| l.0.iter())
+        .filter_map(|d| d.ptc.id)
+        .collect()
+}
+
+/// A car asks what lies on the 200 m of road ahead; a truck 20 m ahead hides cars 45 m and
+/// 70 m ahead. The answer, an SSM on the asker's downlink, shares the hidden cars, not the
+/// truck it sees nor itself; once the asker's own SSM reports the nearer hidden car, only
+/// the farther one is sent, and that SSM's detection is one of the nearer car's sources.
+#[test]
+fn a_sensor_sharing_request_is_answered_with_what_the_vehicle_cannot_see() {
+    let s = start();
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut o = MqttOptions::new("asker-downlink", "127.0.0.1", s.mqtt);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (sub, mut conn) = rumqttc::Client::new(o, 100);
+    sub.subscribe(format!("V2X/OBU/{}/+/DOWN", hex(&ASKER)), QoS::AtLeastOnce)
+        .unwrap();
+    std::thread::spawn(move || {
+        let _client = sub;
+        for ev in conn.iter() {
+            if let Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) = ev
+                && p.topic.ends_with("/SSM/DOWN")
+                && tx.send(p.payload.to_vec()).is_err()
+            {
+                return;
+            }
+        }
+    });
+    let c = client(s.mqtt, "cars");
+    let road = vec![(vec![at(500.0), at(700.0)], 4.0)];
+    let mut asker_reports_hidden = false;
+    let mut answers = Vec::new();
+    let start = Instant::now();
+    let mut req = 0u8;
+    // First the answer with the hidden car; then, with the asker's SSM, one without it.
+    while start.elapsed() < Duration::from_secs(15) {
+        let now = now_millis();
+        for (id, north_m) in [
+            (ASKER, 500.0),
+            (TRUCK, 520.0),
+            (HIDDEN, 545.0),
+            (FARTHER, 570.0),
+        ] {
+            let car = VehicleState::car(id, at(north_m), 0.0, 0.0);
+            publish(
+                &c,
+                id,
+                "BSM",
+                &MessageFrame::BsmFrame(bsm(&frame, &car, 0, now)),
+            );
+        }
+        if asker_reports_hidden {
+            let seen = Detection {
+                kind: ParticipantType::Motor,
+                ptc_id: 7,
+                position: at(545.0),
+                heading_deg: 0.0,
+                speed_mps: 0.0,
+                size_m: (1.8, 4.6),
+            };
+            let own = ssm(
+                &frame,
+                ASKER,
+                EquipmentType::Obu,
+                at(500.0),
+                &[seen],
+                0,
+                now,
+            );
+            publish(&c, ASKER, "SSM", &own);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        req = req.wrapping_add(1);
+        let vir = sensor_sharing_request(&frame, ASKER, at(500.0), req, &road, now_millis());
+        publish(
+            &c,
+            ASKER,
+            "VIR",
+            &MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+                value: Day2Message::VehIntentionAndRequest(vir),
+            }),
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        for payload in rx.try_iter() {
+            answers.push(shared(&decode(&payload).expect("the answer decodes")));
+        }
+        if !asker_reports_hidden
+            && answers
+                .iter()
+                .any(|a| a.contains(&HIDDEN) && a.contains(&FARTHER))
+        {
+            asker_reports_hidden = true;
+            answers.clear();
+        }
+        if asker_reports_hidden && answers.len() >= 3 {
+            break;
+        }
+    }
+    assert!(asker_reports_hidden, "the hidden cars were never shared");
+    assert!(answers.len() >= 3, "{answers:?}");
+    for a in &answers {
+        assert!(!a.contains(&TRUCK) && !a.contains(&ASKER), "{a:?}");
+    }
+    // Once its SSM is fused, the asker is not told of what it reports itself.
+    assert!(
+        answers.iter().rev().take(2).all(|a| a == &[FARTHER]),
+        "{answers:?}"
+    );
+    let p = get_json(s.http, &format!("/api/v1/participants/{}", hex(&HIDDEN)));
+    let sources: Vec<&str> = p["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        sources.contains(&format!("sensor:{}", hex(&ASKER)).as_str()),
+        "{p}"
+    );
+}

@@ -1,0 +1,176 @@
+//! Vehicles' requests (VIR, T/CSAE 157-2020 `VehIntentionAndRequest`): what a vehicle asks
+//! the road for, in the local frame. The Day-2 services answer them.
+
+use crate::geo::{LocalFrame, Point};
+use crate::time::{Millis, resolve_sec_mark};
+use crate::units;
+use roadcloud_csae as csae;
+
+/// One request of a vehicle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The vehicle asking.
+    pub vehicle: [u8; 8],
+    /// Its id for the request (`reqID`), echoed in the answer.
+    pub req_id: u8,
+    /// Where the vehicle was when it asked (`refPos`).
+    pub position: Point,
+    /// When it asked (its `secMark`), ms since the epoch.
+    pub generated_at: Millis,
+    /// What it asks.
+    pub asks: Asks,
+}
+
+/// What a request asks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Asks {
+    /// `Req-SensorSharing`: what lies in these areas, each a path with its half width,
+    /// metres.
+    SensorSharing {
+        /// The paths of `detectArea`.
+        area: Vec<(Vec<Point>, f64)>,
+    },
+}
+
+/// The requests a VIR carries that a service answers: those still in force (`status`
+/// request or confirmed) of the kinds roadcloud serves.
+pub fn requests_from_vir(
+    frame: &LocalFrame,
+    vir: &csae::VehIntentionAndRequest,
+    received_at: Millis,
+) -> Vec<Request> {
+    let Some(generated_at) = resolve_sec_mark(vir.sec_mark.0, received_at) else {
+        return Vec::new();
+    };
+    let position = frame.to_local(
+        units::degrees_from_1e7(i64::from(vir.ref_pos.lat.0)),
+        units::degrees_from_1e7(i64::from(vir.ref_pos.long.0)),
+    );
+    vir.int_and_req
+        .reqs
+        .iter()
+        .flatten()
+        .filter(|r| {
+            matches!(
+                r.status,
+                csae::ReqStatus::Request | csae::ReqStatus::Comfirmed
+            )
+        })
+        .filter_map(|r| {
+            let asks = match r.info.as_ref()? {
+                csae::ReqInfo::SensorSharing(s) => Asks::SensorSharing {
+                    area: crate::events::reference_paths(frame, &vir.ref_pos, &s.detect_area),
+                },
+                _ => return None,
+            };
+            Some(Request {
+                vehicle: vir.id,
+                req_id: r.req_id,
+                position,
+                generated_at,
+                asks,
+            })
+        })
+        .collect()
+}
+
+/// The SSM (T/CSAE 157-2020 `SensorSharingMsg`) that shares `tracks` with a vehicle at
+/// `at`, as `sender` (roadcloud's id) at `now`: each track a participant of the fused view
+/// (`source` integrated), positioned from the vehicle's place (`sensorPos`), so the offsets
+/// stay short. At most 512 (DF_DetectedPTCList); `None` for none.
+pub fn sensor_sharing_answer(
+    frame: &LocalFrame,
+    sender: [u8; 8],
+    at: Point,
+    tracks: &[&crate::Track],
+    msg_cnt: u8,
+    now: Millis,
+) -> Option<csae::SensorSharingMsg> {
+    if tracks.is_empty() {
+        return None;
+    }
+    let to_1e7 = |p: Point| {
+        let (lat, lon) = frame.to_wgs84(p);
+        (units::degrees_to_1e7(lat), units::degrees_to_1e7(lon))
+    };
+    let (ref_lat, ref_lon) = to_1e7(at);
+    let sec_mark = |t: Millis| csae::DSecond((t.rem_euclid(60_000)) as u16);
+    let participants = tracks
+        .iter()
+        .take(512)
+        .map(|t| {
+            let (lat, lon) = to_1e7(t.position);
+            let ptc_type = match t.kind {
+                crate::ParticipantKind::Vehicle => csae::ParticipantType::Motor,
+                crate::ParticipantKind::Pedestrian => csae::ParticipantType::Pedestrian,
+                crate::ParticipantKind::Cyclist => csae::ParticipantType::NonMotor,
+                crate::ParticipantKind::Unknown => csae::ParticipantType::Unknown,
+            };
+            // DE_VehicleWidth, DE_VehicleLength: centimetres.
+            let cm = |m: Option<f64>, max: f64| {
+                (m.unwrap_or(0.0) * 100.0).round().clamp(0.0, max) as u16
+            };
+            csae::DetectedPTCData {
+                ptc: csae::ParticipantData {
+                    ptc_type,
+                    // Unique in the answer: the low bits of the zone-wide track id.
+                    ptc_id: (t.id.0 & 0xffff) as u16,
+                    source: csae::SourceType::Integrated,
+                    id: t.vehicle,
+                    sec_mark: sec_mark(t.at),
+                    pos: csae::PositionOffsetLLV {
+                        offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
+                        offset_v: None,
+                    },
+                    pos_confidence: csae::PositionConfidenceSet {
+                        pos: csae::PositionConfidence::Unavailable,
+                        elevation: None,
+                    },
+                    transmission: None,
+                    speed: t
+                        .motion
+                        .speed_mps
+                        .map_or(csae::Speed(8191), units::speed_from_mps),
+                    heading: t
+                        .motion
+                        .heading_deg
+                        .map_or(csae::Heading(28800), units::heading_from_deg),
+                    angle: None,
+                    motion_cfd: None,
+                    accel_set: None,
+                    size: csae::VehicleSize {
+                        width: csae::VehicleWidth(cm(t.width_m, 1023.0)),
+                        length: csae::VehicleLength(cm(t.length_m, 4095.0)),
+                        height: None,
+                    },
+                    vehicle_class: None,
+                },
+                obj_size_confidence: None,
+                detected_ptc_type: None,
+                type_confidence: None,
+                acc4_way_confidence: None,
+                status_duration: None,
+                path_history: None,
+                planning_list: None,
+                tracking: None,
+                polygon: None,
+                type_related_ext: None,
+            }
+        })
+        .collect();
+    Some(csae::SensorSharingMsg {
+        msg_cnt: csae::MsgCount(msg_cnt % 128),
+        id: sender,
+        equipment_type: csae::EquipmentType::Unknown,
+        sec_mark: sec_mark(now),
+        sensor_pos: csae::Position3D {
+            lat: csae::Latitude(ref_lat as i32),
+            long: csae::Longitude(ref_lon as i32),
+            elevation: None,
+        },
+        detected_region: None,
+        participants: Some(csae::DetectedPTCList(participants)),
+        obstacles: None,
+        rtes: None,
+    })
+}
