@@ -408,17 +408,7 @@ impl Pipeline {
             MessageFrame::RsmFrame(r) => {
                 self.locate_rsu(&a.topic, &r.ref_pos);
                 let seen = observe_rsm(&self.frame, r, a.received_at);
-                // A camera whose detections lie off the vehicles' own reports moves nothing
-                // under enforce (docs/misbehaviour.md#camera-offset).
-                if self
-                    .misbehaviour
-                    .roadside(a.topic.device.0, &seen, a.received_at)
-                    == Verdict::Quarantined
-                {
-                    self.counters.quarantined_reports += 1;
-                    return;
-                }
-                seen
+                self.sensed(a.topic.device, seen, a.received_at)
             }
             MessageFrame::MapFrame(m) => {
                 self.add_map(m);
@@ -448,15 +438,7 @@ impl Pipeline {
                 roadcloud_csae::Day2Message::SensorSharing(s) => {
                     self.locate_rsu(&a.topic, &s.sensor_pos);
                     let seen = observe_ssm(&self.frame, s, a.received_at);
-                    if self
-                        .misbehaviour
-                        .roadside(a.topic.device.0, &seen, a.received_at)
-                        == Verdict::Quarantined
-                    {
-                        self.counters.quarantined_reports += 1;
-                        return;
-                    }
-                    seen
+                    self.sensed(a.topic.device, seen, a.received_at)
                 }
                 // A vehicle's requests wait for the services' turn.
                 roadcloud_csae::Day2Message::VehIntentionAndRequest(v) => {
@@ -476,6 +458,22 @@ impl Pipeline {
         for o in observations {
             self.observe(o);
         }
+    }
+
+    /// A sensor's detections (an RSM's, an SSM's), unless misbehaviour detection has
+    /// quarantined the sensor: a camera whose detections lie off the vehicles' own reports
+    /// moves nothing under enforce (docs/misbehaviour.md#camera-offset).
+    fn sensed(
+        &mut self,
+        sensor: DeviceId,
+        seen: Vec<roadcloud_world::Observation>,
+        received_at: Millis,
+    ) -> Vec<roadcloud_world::Observation> {
+        if self.misbehaviour.roadside(sensor.0, &seen, received_at) == Verdict::Quarantined {
+            self.counters.quarantined_reports += 1;
+            return Vec::new();
+        }
+        seen
     }
 
     /// Misbehaviour detection of one vehicle's report, with what the world knows around it:

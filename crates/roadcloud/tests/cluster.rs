@@ -19,7 +19,7 @@ use roadcloud_world::{LocalFrame, Point};
 use rumqttc::{MqttOptions, QoS};
 use serde_json::Value;
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -28,15 +28,6 @@ const LEASE_MS: u64 = 1_500;
 /// Metres east of the zone origin a partition's stripe starts (16 partitions, stripes of 4
 /// tiles of 300 m, dealt in turn).
 const STRIPE_M: f64 = 1_200.0;
-
-struct Nats(Child);
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn nats_server(dir: &std::path::Path) -> (Nats, String) {
     let port = free_port();
@@ -445,32 +436,16 @@ fn the_nats_link_is_encrypted_and_authenticated_beyond_this_machine() {
     let seed = dir.path().join("roadcloud.nk");
     std::fs::write(&seed, user.seed().unwrap()).unwrap();
     let port = free_port();
-    let conf = dir.path().join("nats.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listen: 127.0.0.1:{port}\njetstream {{ store_dir: \"{js}\" }}\n\
+    let conf = format!(
+        "listen: 127.0.0.1:{port}\njetstream {{ store_dir: \"{js}\" }}\n\
              tls {{ cert_file: \"{cert}\"\n key_file: \"{key}\" }}\n\
              authorization {{ users: [ {{ nkey: \"{public}\" }} ] }}\n",
-            js = dir.path().join("js").display(),
-            cert = pki.join("server.crt").display(),
-            key = pki.join("server.key").display(),
-            public = user.public_key(),
-        ),
-    )
-    .unwrap();
-    let _nats = Nats(
-        Command::new(system_binary("nats-server", "NATS_SERVER"))
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nats-server"),
+        js = dir.path().join("js").display(),
+        cert = pki.join("server.crt").display(),
+        key = pki.join("server.key").display(),
+        public = user.public_key(),
     );
-    wait_until(Duration::from_secs(10), || {
-        TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
+    let _nats = nats_server_with(dir.path(), &conf, &[port]);
     let url = format!("tls://localhost:{port}");
     let ca = pki.join("ca.crt");
     let ca = ca.to_str().unwrap();

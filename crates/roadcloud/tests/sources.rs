@@ -7,21 +7,11 @@
 
 mod common;
 
-use common::acl::system_binary;
 use common::*;
 use roadcloud_csae::{MessageFrame, encode};
-use std::net::{TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
+use std::net::UdpSocket;
+use std::process::Command;
 use std::time::Duration;
-
-struct Nats(Child);
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Devices connect over MQTT to nats-server (its MQTT support), which names their topics
 /// as subjects; roadcloud reads those as a NATS client, and its advisories reach the
@@ -30,30 +20,13 @@ impl Drop for Nats {
 fn devices_reach_roadcloud_through_a_nats_server() {
     let dir = tempfile::tempdir().unwrap();
     let (nats_port, mqtt_port) = (free_port(), free_port());
-    let conf = dir.path().join("nats.conf");
     // nats-server's MQTT needs JetStream and a server name.
-    std::fs::write(
-        &conf,
-        format!(
-            "server_name: roadcloud_sources\nlisten: 127.0.0.1:{nats_port}\n\
-             jetstream {{ store_dir: \"{}\" }}\nmqtt {{ listen: 127.0.0.1:{mqtt_port} }}\n",
-            dir.path().join("js").display()
-        ),
-    )
-    .unwrap();
-    let _nats = Nats(
-        Command::new(system_binary("nats-server", "NATS_SERVER"))
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nats-server"),
+    let conf = format!(
+        "server_name: roadcloud_sources\nlisten: 127.0.0.1:{nats_port}\n\
+         jetstream {{ store_dir: \"{}\" }}\nmqtt {{ listen: 127.0.0.1:{mqtt_port} }}\n",
+        dir.path().join("js").display()
     );
-    wait_until(Duration::from_secs(10), || {
-        TcpStream::connect(("127.0.0.1", mqtt_port)).is_ok()
-            && TcpStream::connect(("127.0.0.1", nats_port)).is_ok()
-    });
+    let _nats = nats_server_with(dir.path(), &conf, &[nats_port, mqtt_port]);
     let s = start_with(&[
         "--mqtt-listen",
         "off",

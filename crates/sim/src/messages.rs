@@ -298,19 +298,7 @@ pub fn ssm(
     let participants: Vec<csae::DetectedPTCData> = detections
         .iter()
         .take(512)
-        .map(|d| csae::DetectedPTCData {
-            ptc: participant(frame, &sensor_pos, d, now_ms),
-            obj_size_confidence: None,
-            detected_ptc_type: None,
-            type_confidence: None,
-            acc4_way_confidence: None,
-            status_duration: None,
-            path_history: None,
-            planning_list: None,
-            tracking: None,
-            polygon: None,
-            type_related_ext: None,
-        })
+        .map(|d| roadcloud_world::requests::detected(participant(frame, &sensor_pos, d, now_ms)))
         .collect();
     csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
         value: csae::Day2Message::SensorSharing(csae::SensorSharingMsg {

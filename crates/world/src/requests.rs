@@ -110,52 +110,42 @@ pub fn sensor_sharing_answer(
             let cm = |m: Option<f64>, max: f64| {
                 (m.unwrap_or(0.0) * 100.0).round().clamp(0.0, max) as u16
             };
-            csae::DetectedPTCData {
-                ptc: csae::ParticipantData {
-                    ptc_type,
-                    // Unique in the answer: the low bits of the zone-wide track id.
-                    ptc_id: (t.id.0 & 0xffff) as u16,
-                    source: csae::SourceType::Integrated,
-                    id: t.vehicle,
-                    sec_mark: sec_mark(t.at),
-                    pos: csae::PositionOffsetLLV {
-                        offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
-                        offset_v: None,
-                    },
-                    pos_confidence: csae::PositionConfidenceSet {
-                        pos: csae::PositionConfidence::Unavailable,
-                        elevation: None,
-                    },
-                    transmission: None,
-                    speed: t
-                        .motion
-                        .speed_mps
-                        .map_or(csae::Speed(8191), units::speed_from_mps),
-                    heading: t
-                        .motion
-                        .heading_deg
-                        .map_or(csae::Heading(28800), units::heading_from_deg),
-                    angle: None,
-                    motion_cfd: None,
-                    accel_set: None,
-                    size: csae::VehicleSize {
-                        width: csae::VehicleWidth(cm(t.width_m, 1023.0)),
-                        length: csae::VehicleLength(cm(t.length_m, 4095.0)),
-                        height: None,
-                    },
-                    vehicle_class: None,
+            detected(csae::ParticipantData {
+                ptc_type,
+                // Unique in the answer: the low bits of the zone-wide track id.
+                ptc_id: (t.id.0 & 0xffff) as u16,
+                source: csae::SourceType::Integrated,
+                id: t.vehicle,
+                sec_mark: sec_mark(t.at),
+                pos: csae::PositionOffsetLLV {
+                    offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
+                    offset_v: None,
                 },
-                obj_size_confidence: None,
-                detected_ptc_type: None,
-                type_confidence: None,
-                acc4_way_confidence: None,
-                status_duration: None,
-                path_history: None,
-                planning_list: None,
-                tracking: None,
-                polygon: None,
-                type_related_ext: None,
-            }
+                pos_confidence: csae::PositionConfidenceSet {
+                    pos: csae::PositionConfidence::Unavailable,
+                    elevation: None,
+                },
+                transmission: None,
+                speed: t
+                    .motion
+                    .speed_mps
+                    // 8191: unavailable (DE_Speed).
+                    .map_or(csae::Speed(8191), units::speed_from_mps),
+                heading: t
+                    .motion
+                    .heading_deg
+                    // 28800: unavailable (DE_Heading).
+                    .map_or(csae::Heading(28800), units::heading_from_deg),
+                angle: None,
+                motion_cfd: None,
+                accel_set: None,
+                size: csae::VehicleSize {
+                    width: csae::VehicleWidth(cm(t.width_m, 1023.0)),
+                    length: csae::VehicleLength(cm(t.length_m, 4095.0)),
+                    height: None,
+                },
+                vehicle_class: None,
+            })
         })
         .collect();
     Some(csae::SensorSharingMsg {
@@ -173,4 +163,21 @@ pub fn sensor_sharing_answer(
         obstacles: None,
         rtes: None,
     })
+}
+
+/// A participant as DF_DetectedPTCData with nothing but the participant itself.
+pub fn detected(ptc: csae::ParticipantData) -> csae::DetectedPTCData {
+    csae::DetectedPTCData {
+        ptc,
+        obj_size_confidence: None,
+        detected_ptc_type: None,
+        type_confidence: None,
+        acc4_way_confidence: None,
+        status_duration: None,
+        path_history: None,
+        planning_list: None,
+        tracking: None,
+        polygon: None,
+        type_related_ext: None,
+    }
 }

@@ -1029,6 +1029,20 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The query parameters of a history query, as the OpenAPI document shows them; [`window`]
+/// reads them (with errors that say what is wrong).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct WindowParams {
+    /// From this instant, ms since the Unix epoch (default: the beginning).
+    from: Option<i64>,
+    /// To this instant, ms since the Unix epoch (default: now and later).
+    to: Option<i64>,
+    /// At most this many rows (1,000; at most 100,000).
+    limit: Option<u32>,
+}
+
 /// `from`, `to` (ms since the epoch) and `limit` of a history query.
 struct Window {
     from: i64,
@@ -1060,9 +1074,7 @@ fn window(q: &HashMap<String, String>) -> Result<Window, ApiError> {
     params(
         ("device" = Option<String>, Query, description = "Only this device (16 hex digits)."),
         ("kind" = Option<String>, Query, description = "Only this check (/api/v1/misbehaviour/checks lists them)."),
-        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
-        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
-        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+        WindowParams,
     ),
     responses(
         (status = 200, description = "the reports and the devices quarantined", body = ReportList),
@@ -1270,9 +1282,7 @@ async fn query<T: Send + 'static>(
 #[utoipa::path(get, path = "/api/v1/history/trajectories/{id}", tag = "history",
     params(
         ("id" = String, Path, description = "The participant's id as in /api/v1/participants (vehicle id in hex, or track-N)."),
-        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
-        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
-        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+        WindowParams,
     ),
     responses(
         (status = 200, description = "the trajectory", body = Trajectory),
@@ -1308,9 +1318,7 @@ async fn history_trajectory(
 /// changes or ends.
 #[utoipa::path(get, path = "/api/v1/history/events", tag = "history",
     params(
-        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
-        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
-        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+        WindowParams,
     ),
     responses(
         (status = 200, description = "the changes", body = EventChangeList),
@@ -1350,9 +1358,7 @@ async fn history_events(
 #[utoipa::path(get, path = "/api/v1/history/devices", tag = "history",
     params(
         ("device" = Option<String>, Query, description = "Only this device (16 hex digits)."),
-        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
-        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
-        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+        WindowParams,
     ),
     responses(
         (status = 200, description = "the changes", body = DeviceStatusList),
@@ -1510,9 +1516,7 @@ async fn configure_app(
         ("scenario" = Option<String>, Query, description = "Only this scenario (FCW, ..., BSW or LCW)."),
         ("vehicle" = Option<String>, Query, description = "Only for this vehicle (16 hex digits, as in its topic)."),
         ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat: only where the vehicle was in this box."),
-        ("from" = Option<i64>, Query, description = "From this instant, ms since the Unix epoch (default: the beginning)."),
-        ("to" = Option<i64>, Query, description = "To this instant, ms since the Unix epoch (default: now and later)."),
-        ("limit" = Option<u32>, Query, description = "At most this many rows (1,000; at most 100,000)."),
+        WindowParams,
     ),
     responses(
         (status = 200, description = "the advisories", body = AdvisoryList),

@@ -368,3 +368,35 @@ pub fn closing_pair() -> Vec<([u8; 8], Vec<u8>)> {
     })
     .collect()
 }
+
+/// A nats-server child process, killed when dropped.
+pub struct Nats(pub Child);
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A nats-server with the config file `conf` (written in `dir`), once every one of `ports`
+/// takes connections.
+pub fn nats_server_with(dir: &Path, conf: &str, ports: &[u16]) -> Nats {
+    let path = dir.join("nats.conf");
+    std::fs::write(&path, conf).expect("write nats.conf");
+    let nats = Nats(
+        Command::new(acl::system_binary("nats-server", "NATS_SERVER"))
+            .arg("-c")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server"),
+    );
+    wait_until(Duration::from_secs(10), || {
+        ports
+            .iter()
+            .all(|p| TcpStream::connect(("127.0.0.1", *p)).is_ok())
+    });
+    nats
+}
