@@ -39,6 +39,22 @@ fn the_demo_shows_the_zone_busy_and_advised() {
             .is_some_and(|p| p.len() == 4)),
         "{x}"
     );
+    // Cars ask what they cannot see (VIR), and the platform answers (SDS).
+    wait_until(Duration::from_secs(20), || {
+        let metrics = get(s.http, "/metrics")
+            .map(|(_, body)| body)
+            .unwrap_or_default();
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("roadcloud_sds_requests_answered_total "))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > 0)
+    });
+    let stats = get_json(s.http, "/api/v1/stats");
+    assert!(
+        stats["admitted_by_kind"]["VIR"].as_u64() > Some(0),
+        "{stats}"
+    );
     let events = get_json(s.http, "/api/v1/events");
     assert_eq!(events["count"], 2, "{events}");
     // Pedestrians and cyclists are there too, seen by the cameras or by their phones.

@@ -56,6 +56,11 @@ pub enum Script {
     Overtake,
 }
 
+/// How far ahead a demo car asks about, metres.
+const SDS_AHEAD_M: f64 = 150.0;
+/// Half the width of the road it asks about (two lanes either side), metres.
+const SDS_HALF_WIDTH_M: f64 = 7.0;
+
 impl Script {
     /// Every script, in the order they come.
     pub const ALL: [Script; 11] = [
@@ -666,8 +671,8 @@ impl Zone {
     }
 
     /// What the zone's devices send at `now_ms` after the last step: every equipped
-    /// vehicle's BSM, every phone's PSM, and each RSU's RSM and SPAT; each RSU's MAP and RSI
-    /// once a second. Topics as the RSU-to-centre convention has them.
+    /// vehicle's BSM, every phone's PSM, and each RSU's RSM and SPAT; each RSU's MAP and RSI,
+    /// and a quarter of the equipped vehicles' sensor-sharing requests (VIR), once a second. Topics as the RSU-to-centre convention has them.
     pub fn messages(&mut self, now_ms: Millis) -> Vec<(String, csae::MessageFrame)> {
         let frame = self.network.frame;
         let mut out = Vec::new();
@@ -688,6 +693,32 @@ impl Zone {
             })
             .collect();
         out.extend(self.attackers.bsms(&frame, &states, now_ms));
+        // Once a second, a quarter of the equipped cars (by id) ask what lies on the 150 m
+        // of road ahead that they cannot see (T/CSAE 157-2020 sensor data sharing).
+        if self.steps % 10 == 1 {
+            for v in states.iter().filter(|v| v.id[7] % 4 == 0) {
+                let h = v.heading_deg.to_radians();
+                let ahead = Point {
+                    east_m: v.position.east_m + SDS_AHEAD_M * h.sin(),
+                    north_m: v.position.north_m + SDS_AHEAD_M * h.cos(),
+                };
+                let area = [(vec![v.position, ahead], SDS_HALF_WIDTH_M)];
+                let vir = messages::sensor_sharing_request(
+                    &frame,
+                    v.id,
+                    v.position,
+                    (self.steps / 10 % 256) as u8,
+                    &area,
+                    now_ms,
+                );
+                out.push((
+                    Topic::uplink(DeviceKind::Obu, DeviceId(v.id), MessageKind::Vir),
+                    csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
+                        value: csae::Day2Message::VehIntentionAndRequest(vir),
+                    }),
+                ));
+            }
+        }
         for w in &mut self.walkers {
             if !w.phone {
                 continue;
