@@ -90,7 +90,16 @@ impl Seen {
 
 /// Of `known`, the indexes of those in `area` (paths with their half widths) the requester
 /// at `from` does not see, nearest first, at most `max_objects`.
+///
+/// Only what lies within `sensor_range_m` can hide anything (a body beyond it hides what
+/// the requester does not see anyway), so the occlusion test weighs those alone: its cost
+/// grows with the participants in sensor range, not with the zone's.
 pub fn hidden(p: &Params, from: Point, area: &[(Vec<Point>, f64)], known: &[Seen]) -> Vec<usize> {
+    let in_range: Vec<usize> = (0..known.len())
+        .filter(|&i| {
+            !known[i].is_requester && from.distance_to(known[i].position) <= p.sensor_range_m
+        })
+        .collect();
     let mut out: Vec<(f64, usize)> = known
         .iter()
         .enumerate()
@@ -98,7 +107,7 @@ pub fn hidden(p: &Params, from: Point, area: &[(Vec<Point>, f64)], known: &[Seen
         .filter(|(_, s)| in_area(s.position, area))
         .filter_map(|(i, s)| {
             let d = from.distance_to(s.position);
-            let hidden = d > p.sensor_range_m || occluded(p, from, i, known);
+            let hidden = d > p.sensor_range_m || occluded(p, from, i, known, &in_range);
             hidden.then_some((d, i))
         })
         .collect();
@@ -122,13 +131,14 @@ fn in_area(x: Point, area: &[(Vec<Point>, f64)]) -> bool {
         })
 }
 
-/// Whether another participant's body lies across the line from `from` to `known[target]`,
-/// nearer than the target.
-fn occluded(p: &Params, from: Point, target: usize, known: &[Seen]) -> bool {
+/// Whether another participant's body (among `occluders`, indexes into `known`) lies
+/// across the line from `from` to `known[target]`, nearer than the target.
+fn occluded(p: &Params, from: Point, target: usize, known: &[Seen], occluders: &[usize]) -> bool {
     let to = known[target].position;
     let d = from.distance_to(to);
-    known.iter().enumerate().any(|(i, o)| {
-        if i == target || o.is_requester {
+    occluders.iter().any(|&i| {
+        let o = &known[i];
+        if i == target {
             return false;
         }
         let r = o.radius_m(p);

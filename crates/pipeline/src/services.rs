@@ -8,12 +8,16 @@ use roadcloud_csae::{Day2Message, MessageFrame};
 use roadcloud_transport::{DeviceId, MessageKind};
 use roadcloud_world::requests::{Asks, Request, sensor_sharing_answer};
 use roadcloud_world::tracks::SourceKey;
-use roadcloud_world::{LocalFrame, Millis, Track};
+use roadcloud_world::{LocalFrame, Millis, Point, Track};
 use std::collections::VecDeque;
 
 /// Requests waiting at most: beyond, the oldest goes (a flood of requests cannot grow the
 /// queue).
 const MAX_WAITING: usize = 1_024;
+
+/// Requests answered in one applications' turn at most: the others wait for the next turn
+/// (or expire), so a burst of requests cannot hold the world stage.
+const MAX_PER_TURN: usize = 64;
 
 /// The id roadcloud sends its own messages under (an SSM's `id`): "RDCLOUD" and a version
 /// byte, in no device's range.
@@ -74,17 +78,32 @@ impl Services {
             self.waiting.clear();
             return;
         };
-        while let Some(r) = self.waiting.pop_front() {
+        let mut answered = 0;
+        while answered < MAX_PER_TURN
+            && let Some(r) = self.waiting.pop_front()
+        {
             if now - r.generated_at > p.max_age_ms {
                 continue;
             }
+            answered += 1;
             let Asks::SensorSharing { area } = &r.asks;
             // Where the requester is now: its track, else where it asked from.
             let from = tracks
                 .iter()
                 .find(|t| t.vehicle == Some(r.vehicle))
                 .map_or(r.position, |t| t.position);
-            let seen: Vec<Seen> = tracks
+            // Only what may be shared (in the area's bounding box) or may hide something
+            // (within sensor range) is weighed.
+            let bounds = Bounds::of(area);
+            let weighed: Vec<&Track> = tracks
+                .iter()
+                .copied()
+                .filter(|t| {
+                    from.distance_to(t.position) <= p.sensor_range_m
+                        || bounds.is_some_and(|b| b.holds(t.position))
+                })
+                .collect();
+            let seen: Vec<Seen> = weighed
                 .iter()
                 .map(|t| Seen {
                     position: t.position,
@@ -98,7 +117,7 @@ impl Services {
                 .collect();
             let chosen: Vec<&Track> = sds::hidden(&p, from, area, &seen)
                 .into_iter()
-                .map(|i| tracks[i])
+                .map(|i| weighed[i])
                 .collect();
             self.answered += 1;
             self.shared += chosen.len() as u64;
@@ -122,5 +141,102 @@ impl Services {
     /// Takes the answers queued since the last call.
     pub(crate) fn take_answers(&mut self) -> Vec<VehicleDownlink> {
         std::mem::take(&mut self.answers)
+    }
+}
+
+/// An area's bounding box, widened by its paths' half widths.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    min: Point,
+    max: Point,
+}
+
+impl Bounds {
+    fn of(area: &[(Vec<Point>, f64)]) -> Option<Bounds> {
+        let mut b: Option<Bounds> = None;
+        for (points, half_width_m) in area {
+            for p in points {
+                let (lo, hi) = (
+                    Point {
+                        east_m: p.east_m - half_width_m,
+                        north_m: p.north_m - half_width_m,
+                    },
+                    Point {
+                        east_m: p.east_m + half_width_m,
+                        north_m: p.north_m + half_width_m,
+                    },
+                );
+                b = Some(match b {
+                    None => Bounds { min: lo, max: hi },
+                    Some(b) => Bounds {
+                        min: Point {
+                            east_m: b.min.east_m.min(lo.east_m),
+                            north_m: b.min.north_m.min(lo.north_m),
+                        },
+                        max: Point {
+                            east_m: b.max.east_m.max(hi.east_m),
+                            north_m: b.max.north_m.max(hi.north_m),
+                        },
+                    },
+                });
+            }
+        }
+        b
+    }
+
+    fn holds(&self, p: Point) -> bool {
+        (self.min.east_m..=self.max.east_m).contains(&p.east_m)
+            && (self.min.north_m..=self.max.north_m).contains(&p.north_m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(vehicle: u8, generated_at: Millis) -> Request {
+        let at = Point {
+            east_m: 0.0,
+            north_m: 0.0,
+        };
+        Request {
+            vehicle: [vehicle; 8],
+            req_id: 1,
+            position: at,
+            generated_at,
+            asks: Asks::SensorSharing {
+                area: vec![(
+                    vec![
+                        at,
+                        Point {
+                            east_m: 0.0,
+                            north_m: 100.0,
+                        },
+                    ],
+                    4.0,
+                )],
+            },
+        }
+    }
+
+    #[test]
+    fn a_burst_of_requests_is_answered_a_turn_at_a_time_and_old_ones_expire() {
+        let apps = Registry::new();
+        let frame = LocalFrame::new(31.2866, 121.1655);
+        let mut s = Services::default();
+        for v in 0..100 {
+            s.ask(request(v, 1_000), &apps);
+        }
+        s.answer(&frame, &[], &apps, 1_100);
+        assert_eq!(s.answered, MAX_PER_TURN as u64);
+        // The rest are older than max_age_ms (1 s) by the next turn: dropped unanswered.
+        s.answer(&frame, &[], &apps, 2_500);
+        assert_eq!(s.answered, MAX_PER_TURN as u64);
+        assert!(!s.has_waiting());
+        // With SDS off, nothing waits.
+        let mut off = Registry::new();
+        off.configure("SDS", Some(false), None).unwrap();
+        s.ask(request(1, 3_000), &off);
+        assert!(!s.has_waiting());
     }
 }
