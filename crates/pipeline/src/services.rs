@@ -66,7 +66,8 @@ impl Services {
         !self.waiting.is_empty()
     }
 
-    /// Answers every waiting request from `tracks` (the zone's live tracks) at `now`.
+    /// Answers the waiting requests from `tracks` (the zone's live tracks) at `now`, at most
+    /// [`MAX_PER_TURN`] of them; those older than SDS's `max_age_ms` are dropped.
     pub(crate) fn answer(
         &mut self,
         frame: &LocalFrame,
