@@ -20,10 +20,10 @@ pub type DecodedBatch = Vec<(Result<Decoded, Rejection>, String)>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Destination {
     /// The partition that owns the tile it lies in: a vehicle's or a pedestrian's own
-    /// report, an RSU's perception (by its reference position).
+    /// report, a sensor's perception (an RSM's or SSM's, by its reference position), a
+    /// vehicle's requests (VIR, by its position).
     Partition(u16),
-    /// Every node: MAP, SPAT, RSI (zone-wide state, replicated), heartbeats, the Day II
-    /// requests (not yet served).
+    /// Every node: MAP, SPAT, RSI (zone-wide state, replicated), heartbeats.
     Zone,
 }
 
@@ -73,14 +73,19 @@ impl Partitioner {
     }
 }
 
-/// Where a message that moves tracks lies (latitude and longitude, 1e-7 degree as
-/// T/CSAE 53-2020 `Position3D` gives them); `None` for zone-wide state.
+/// Where a message that moves tracks, or asks about them, lies (latitude and longitude,
+/// 1e-7 degree as T/CSAE 53-2020 `Position3D` gives them); `None` for zone-wide state.
 fn place_1e7(m: &MessageFrame) -> Option<(i32, i32)> {
     match m {
         MessageFrame::BsmFrame(b) => Some((b.pos.lat.0, b.pos.long.0)),
         MessageFrame::RsmFrame(r) => Some((r.ref_pos.lat.0, r.ref_pos.long.0)),
         MessageFrame::MsgFrameExt(e) => match &e.value {
             Day2Message::PersonalSafety(p) => Some((p.pos.lat.0, p.pos.long.0)),
+            // A sensor's detections go to the tile of the sensor, as an RSM's do.
+            Day2Message::SensorSharing(s) => Some((s.sensor_pos.lat.0, s.sensor_pos.long.0)),
+            // A vehicle's requests go to the holder of its tile, which answers them once
+            // (with its tiles and the mirrors near them).
+            Day2Message::VehIntentionAndRequest(v) => Some((v.ref_pos.lat.0, v.ref_pos.long.0)),
             _ => None,
         },
         MessageFrame::MapFrame(_)
@@ -225,4 +230,50 @@ async fn publish(
         .await
         .into_iter()
         .all(|ok| ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roadcloud_csae::{EquipmentType, MessageFrameExt};
+    use roadcloud_sim::messages::{VehicleState, bsm, sensor_sharing_request, ssm};
+    use roadcloud_world::Point;
+
+    #[test]
+    fn a_sensors_detections_and_a_vehicles_requests_go_to_the_holder_of_their_tile() {
+        let frame = LocalFrame::new(31.2866, 121.1655);
+        let plan = ShardPlan {
+            shards: 16,
+            stripe_tiles: 4,
+            first_origin: 0,
+        };
+        let partitioner = Partitioner::new(frame, 300.0, plan);
+        let now = 1_700_000_000_000;
+        for east_m in [-5_000.0, 150.0, 1_300.0, 7_000.0] {
+            let p = Point {
+                east_m,
+                north_m: 200.0,
+            };
+            let of = |m: MessageFrame| partitioner.destination(&Uplink::Message(m));
+            let car = VehicleState::car([1; 8], p, 0.0, 10.0);
+            let own = of(MessageFrame::BsmFrame(bsm(&frame, &car, 0, now)));
+            assert!(matches!(own, Destination::Partition(_)));
+            let seen = of(ssm(&frame, [2; 8], EquipmentType::Rsu, p, &[], 0, now));
+            let area = [(
+                vec![
+                    p,
+                    Point {
+                        east_m,
+                        north_m: 300.0,
+                    },
+                ],
+                4.0,
+            )];
+            let vir = sensor_sharing_request(&frame, [1; 8], p, 1, &area, now);
+            let asks = of(MessageFrame::MsgFrameExt(MessageFrameExt {
+                value: Day2Message::VehIntentionAndRequest(vir),
+            }));
+            assert_eq!((seen, asks), (own, own), "at {east_m} m");
+        }
+    }
 }
