@@ -4,7 +4,7 @@
 //! misbehaviour, the advisory gate: [`crate::Pipeline`] keeps them), zone-wide (MAP, SPAT,
 //! RSI, RSU positions: also the pipeline's, lent to every shard read-only), and per tile:
 //! the tracks, what waits for the applications and the applications' scenes, which this
-//! module cuts into shards. A [`Shard`] owns the tracks of its tiles and holds read-only
+//! module cuts into shards. A `Shard` owns the tracks of its tiles and holds read-only
 //! mirrors of its neighbours' tracks near its tiles, so each tile's view is whole. Shards
 //! share nothing: everything that crosses from one to another is a [`ShardMessage`] (a
 //! report for a track another shard owns, a track that crossed into another shard's tiles,
