@@ -20,6 +20,7 @@
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -37,35 +38,56 @@ pub trait Endpoint: Send {
     fn describe(&self) -> String;
 }
 
-/// An MA that takes batches as HTTP POSTs of JSON (`http://` only: on a private link or
-/// through a TLS-terminating proxy).
+/// An MA that takes batches as HTTP POSTs of JSON, over TLS (`https://`, with the CA to
+/// trust and, for mutual TLS, roadcloud's client certificate) or, on a private link, plain
+/// (`http://`).
 pub struct HttpEndpoint {
     uri: hyper::Uri,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 impl HttpEndpoint {
-    /// An endpoint at `url` (`http://host:port/path`).
-    pub fn new(url: &str) -> Result<Self, String> {
+    /// An endpoint at `url` (`https://host:port/path` with `tls`, or `http://...`).
+    pub fn new(url: &str, tls: Option<Arc<rustls::ClientConfig>>) -> Result<Self, String> {
         let uri: hyper::Uri = url
             .parse()
             .map_err(|e| format!("{url:?} is not a URL: {e}"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
+        let builder = hyper_rustls::HttpsConnectorBuilder::new();
+        let connector = match (uri.scheme_str(), tls) {
+            (Some("https"), Some(tls)) => builder
+                .with_tls_config((*tls).clone())
+                .https_only()
+                .enable_http1()
+                .build(),
+            (Some("https"), None) => {
                 return Err(format!(
-                    "{url}: https is not supported yet; give an http:// address on a private \
-                     link, or one behind a TLS-terminating proxy"
+                    "{url}: https needs the CA that issued the MA's certificate: give the \
+                     zone's PKI (--pki, whose client certificate roadcloud then presents)"
                 ));
             }
-            _ => return Err(format!("{url}: give an http:// address")),
-        }
+            (Some("http"), _) => {
+                // Plain HTTP: the TLS settings are never used.
+                let plain = rustls::ClientConfig::builder_with_provider(Arc::new(
+                    rustls::crypto::ring::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| e.to_string())?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+                builder
+                    .with_tls_config(plain)
+                    .https_or_http()
+                    .enable_http1()
+                    .build()
+            }
+            _ => return Err(format!("{url}: give an https:// or http:// address")),
+        };
         if uri.host().is_none() {
             return Err(format!("{url}: no host"));
         }
         Ok(HttpEndpoint {
             uri,
-            client: Client::builder(TokioExecutor::new()).build_http(),
+            client: Client::builder(TokioExecutor::new()).build(connector),
         })
     }
 }

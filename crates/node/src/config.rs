@@ -193,8 +193,10 @@ pub struct NodeConfig {
     #[arg(long, value_enum, default_value_t = MisbehaviourMode::Monitor)]
     pub misbehaviour: MisbehaviourMode,
     /// Export the stored misbehaviour reports to a misbehaviour authority: POSTs of JSON
-    /// batches to this http:// address, each report at least once, through the MA's outages
-    /// and roadcloud's restarts (docs/misbehaviour.md#export).
+    /// batches to this https:// address (its certificate issued by the CA of --pki, whose
+    /// client certificate roadcloud presents) or, on a private link, http:// address; each
+    /// report at least once, through the MA's outages and roadcloud's restarts
+    /// (docs/misbehaviour.md#export).
     #[arg(long, value_name = "URL")]
     pub ma_url: Option<String>,
     /// Listen beyond loopback without TLS or authentication, for labs: anyone on the network

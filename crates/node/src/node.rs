@@ -277,7 +277,13 @@ impl Node {
             (config.retention_hours * 3_600_000.0) as i64,
         ));
         if let Some(url) = &config.ma_url {
-            let endpoint = roadcloud_ma::HttpEndpoint::new(url)
+            let tls = match config.tls_files() {
+                Some(files) => Some(files.client_config().context(
+                    "cannot set up TLS towards the misbehaviour authority (check --pki)",
+                )?),
+                None => None,
+            };
+            let endpoint = roadcloud_ma::HttpEndpoint::new(url, tls)
                 .map_err(|e| anyhow::anyhow!("--ma-url: {e}"))?;
             let exporter = roadcloud_ma::Exporter::new(
                 store.clone(),
