@@ -160,13 +160,20 @@ async fn the_map_shows_the_zone_live_and_switches_applications_through_the_api()
         },
     )
     .await;
-    assert_eq!(
-        b.eval(&format!(
-            "return window.roadcloud.model.flagged.has('{leader}');"
-        ))
-        .await,
-        true
-    );
+    // The map marks a vehicle for ten seconds after a report (FLAGGED_SHOWN_MS): the
+    // panel may list a report the map has already let go of, until the next one.
+    b.wait_for(
+        "the map marking the leader",
+        Duration::from_secs(15),
+        || async {
+            b.eval(&format!(
+                "return window.roadcloud.model.flagged.has('{leader}');"
+            ))
+            .await
+                == true
+        },
+    )
+    .await;
     b.screenshot("misbehaviour").await;
     b.click("#tabs button[data-tab='advisories']").await;
 
