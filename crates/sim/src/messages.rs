@@ -68,11 +68,8 @@ impl VehicleState {
 
 /// Latitude and longitude, 1e-7 degree, of a local point.
 pub fn to_1e7(frame: &LocalFrame, p: Point) -> (i32, i32) {
-    let (lat, lon) = frame.to_wgs84(p);
-    (
-        units::degrees_to_1e7(lat) as i32,
-        units::degrees_to_1e7(lon) as i32,
-    )
+    let (lat, lon) = frame.to_1e7(p);
+    (lat as i32, lon as i32)
 }
 
 /// A local point as a `Position3D` (no elevation).
@@ -86,9 +83,7 @@ fn position3d(frame: &LocalFrame, p: Point) -> csae::Position3D {
 }
 
 /// The secMark of an instant: milliseconds within its UTC minute (DE_DSecond).
-pub fn sec_mark(t_ms: Millis) -> u16 {
-    t_ms.rem_euclid(60_000) as u16
-}
+pub use roadcloud_world::time::sec_mark;
 
 fn size(m: (f64, f64)) -> csae::VehicleSize {
     // DE_VehicleWidth, DE_VehicleLength: centimetres.

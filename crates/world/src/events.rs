@@ -176,13 +176,9 @@ pub fn rsi_announcing(
     msg_cnt: u8,
     now: Millis,
 ) -> Vec<csae::RoadSideInformation> {
-    let ll = |p: Point| {
-        let (lat, lon) = frame.to_wgs84(p);
-        (units::degrees_to_1e7(lat), units::degrees_to_1e7(lon))
-    };
-    let r = ll(at);
+    let r = frame.to_1e7(at);
     let offset = |p: Point| {
-        let (lat, lon) = ll(p);
+        let (lat, lon) = frame.to_1e7(p);
         csae::PositionOffsetLLV {
             offset_ll: units::offset_ll(r.0, r.1, lat, lon),
             offset_v: None,

@@ -87,6 +87,16 @@ impl LocalFrame {
             self.origin_lon_deg + p.east_m / self.metres_per_deg_east,
         )
     }
+
+    /// The local frame to (lat, lon) in the standard's unit, 1e-7 degree (DE_Latitude,
+    /// DE_Longitude).
+    pub fn to_1e7(&self, p: Point) -> (i64, i64) {
+        let (lat, lon) = self.to_wgs84(p);
+        (
+            crate::units::degrees_to_1e7(lat),
+            crate::units::degrees_to_1e7(lon),
+        )
+    }
 }
 
 #[cfg(test)]

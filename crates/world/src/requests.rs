@@ -89,17 +89,13 @@ pub fn sensor_sharing_answer(
     if tracks.is_empty() {
         return None;
     }
-    let to_1e7 = |p: Point| {
-        let (lat, lon) = frame.to_wgs84(p);
-        (units::degrees_to_1e7(lat), units::degrees_to_1e7(lon))
-    };
-    let (ref_lat, ref_lon) = to_1e7(at);
-    let sec_mark = |t: Millis| csae::DSecond((t.rem_euclid(60_000)) as u16);
+    let (ref_lat, ref_lon) = frame.to_1e7(at);
+    let sec_mark = |t: Millis| csae::DSecond(crate::time::sec_mark(t));
     let participants = tracks
         .iter()
         .take(512)
         .map(|t| {
-            let (lat, lon) = to_1e7(t.position);
+            let (lat, lon) = frame.to_1e7(t.position);
             let ptc_type = match t.kind {
                 crate::ParticipantKind::Vehicle => csae::ParticipantType::Motor,
                 crate::ParticipantKind::Pedestrian => csae::ParticipantType::Pedestrian,

@@ -8,6 +8,12 @@
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;
 
+/// The `secMark` of an instant: its milliseconds within its UTC minute (DE_DSecond), the
+/// inverse of [`resolve_sec_mark`].
+pub fn sec_mark(t: Millis) -> u16 {
+    t.rem_euclid(60_000) as u16
+}
+
 /// The absolute generation time of a message with `sec_mark` received at `received_at`, or
 /// `None` when `sec_mark` is not a millisecond of a minute.
 pub fn resolve_sec_mark(sec_mark: u16, received_at: Millis) -> Option<Millis> {
