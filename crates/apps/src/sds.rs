@@ -16,7 +16,7 @@
 //! the SSM on the vehicle's downlink; the registry holds its switch and parameters as it
 //! does the Day-1 applications'.
 
-use crate::scene::Scene;
+use crate::scene::{Scene, distance_to_polyline};
 use crate::{Advisory, App, plugin};
 use roadcloud_world::Point;
 use serde::{Deserialize, Serialize};
@@ -118,17 +118,11 @@ pub fn hidden(p: &Params, from: Point, area: &[(Vec<Point>, f64)], known: &[Seen
         .collect()
 }
 
-/// Whether `x` lies within a path's half width of it.
+/// Whether `x` lies within a path's half width of it (a path of one point, which the
+/// standard does not allow, DF_PathPointList, counts as a circle).
 fn in_area(x: Point, area: &[(Vec<Point>, f64)]) -> bool {
     area.iter()
-        .any(|(points, half_width_m)| match points.as_slice() {
-            [] => false,
-            // The standard asks for two points at least (DF_PathPointList); one is a circle.
-            [only] => x.distance_to(*only) <= *half_width_m,
-            _ => points
-                .windows(2)
-                .any(|w| distance_to_segment(x, w[0], w[1]) <= *half_width_m),
-        })
+        .any(|(points, half_width_m)| distance_to_polyline(x, points) <= *half_width_m)
 }
 
 /// Whether another participant's body (among `occluders`, indexes into `known`) lies
@@ -161,18 +155,6 @@ fn along_and_off(x: Point, a: Point, b: Point) -> (f64, f64) {
     let (ux, uy) = (dx / len, dy / len);
     let (vx, vy) = (x.east_m - a.east_m, x.north_m - a.north_m);
     (vx * ux + vy * uy, (vx * uy - vy * ux).abs())
-}
-
-fn distance_to_segment(x: Point, a: Point, b: Point) -> f64 {
-    let len = a.distance_to(b);
-    let (along, off) = along_and_off(x, a, b);
-    if along < 0.0 {
-        x.distance_to(a)
-    } else if along > len {
-        x.distance_to(b)
-    } else {
-        off
-    }
 }
 
 #[cfg(test)]
