@@ -96,6 +96,23 @@ pub struct Intersection {
     pub links: Vec<Link>,
     /// Its signal state now (from SPAT); null when no SPAT came.
     pub signal: Option<Signal>,
+    /// The priority vehicle its signals serve now (PVP); null when none.
+    pub priority: Option<PriorityGrant>,
+}
+
+/// A junction held for a priority vehicle (PVP, docs/apps.md#pvp-priority-vehicle-passing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PriorityGrant {
+    /// The vehicle (16 hex digits).
+    pub vehicle: String,
+    /// `emergency` (preemption) or `transit` (extension).
+    pub rank: String,
+    /// The signal group (phase id) served.
+    pub phase: u8,
+    /// Since when, ms since the epoch.
+    pub since_ms: i64,
+    /// Until when at the latest, ms since the epoch.
+    pub until_ms: i64,
 }
 
 /// `[lat, lon]` in degrees.

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod gate;
+pub mod pvp;
 pub mod scene;
 pub mod sds;
 
@@ -275,6 +276,7 @@ pub fn all() -> Vec<Box<dyn App>> {
         tjw::app(),
         evw::app(),
         sds::app(),
+        pvp::app(),
     ]
 }
 

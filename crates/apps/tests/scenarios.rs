@@ -944,7 +944,7 @@ fn every_application_is_registered_and_can_be_switched_and_reparameterised() {
         ids,
         [
             "FCW", "ICW", "LTA", "BSW/LCW", "DNPW", "EBW", "AVW", "CLW", "HLW", "SLW", "RLVW",
-            "VRUCW", "GLOSA", "IVS", "TJW", "EVW", "SDS"
+            "VRUCW", "GLOSA", "IVS", "TJW", "EVW", "SDS", "PVP"
         ]
     );
     r.configure("fcw", Some(false), None).unwrap();

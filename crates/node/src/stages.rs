@@ -12,7 +12,7 @@ use roadcloud_admission::{Decoded, Reason, Rejection, Security};
 use roadcloud_csae::MessageFrame;
 use roadcloud_transport::{
     Ack, DeviceId, Downlinks, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic,
-    vehicle_advice_topic, vehicle_downlink_topic,
+    signal_priority_topic, vehicle_advice_topic, vehicle_downlink_topic,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -322,6 +322,10 @@ impl WorldStage {
                     d.vehicle
                 ),
             }
+        }
+        // Priority vehicles: the junctions' controllers, through their RSUs, as JSON.
+        for c in p.take_signal_commands() {
+            out.push((signal_priority_topic(c.rsu), c.command.to_json()));
         }
         for d in p.take_downlinks() {
             match roadcloud_csae::encode(&MessageFrame::RsiFrame(d.rsi)) {

@@ -171,9 +171,16 @@ function putIntersection(x) {
   model.roadVersion += 1;
   const old = model.intersections.get(x.id);
   const phases = x.signal ? new Map(x.signal.phases.map((ph) => [ph.id, ph])) : null;
+  // Held for a priority vehicle (PVP): the map rings the junction.
+  const priority = x.priority
+    ? { phase: x.priority.phase, label: `${t("priorityFor")} ${x.priority.vehicle.slice(-4)}` }
+    : null;
   if (!x.links) {
     // Signal state only (no MAP yet, or only the lights changed).
-    if (old) old.phases = phases;
+    if (old) {
+      old.phases = phases;
+      old.priority = priority;
+    }
     return;
   }
   const [cx, cy] = project(x.lat, x.lon);
@@ -184,6 +191,7 @@ function putIntersection(x) {
     x: cx,
     y: cy,
     phases,
+    priority,
     links: x.links.map((l) => ({
       width: l.width_m || 3.5 * Math.max(1, l.lanes.length),
       points: xy(l.points),

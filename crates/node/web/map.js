@@ -30,6 +30,9 @@ export const SOURCE_COLOURS = {
   fused: "#5fd38d",
 };
 
+/** The colour of a junction held for a priority vehicle (PVP). */
+const PRIORITY_COLOUR = "#38bdf8";
+
 const LIGHT_COLOURS = {
   red: "#ff4d4d",
   "flashing-red": "#ff4d4d",
@@ -332,6 +335,18 @@ export class MapView {
     ctx.textAlign = "center";
     for (const x of this.model.intersections.values()) {
       const phases = x.phases;
+      if (x.priority) {
+        // A junction held for a priority vehicle: a ring round it, its served lights
+        // ringed too, and whom it serves.
+        const [cx, cy] = this.toScreen(x.x, x.y);
+        ctx.beginPath();
+        ctx.arc(cx, cy, Math.max(14, 28 * this.scale), 0, 2 * Math.PI);
+        ctx.strokeStyle = PRIORITY_COLOUR;
+        ctx.lineWidth = 3;
+        ctx.stroke();
+        ctx.fillStyle = PRIORITY_COLOUR;
+        ctx.fillText(x.priority.label, cx, cy - Math.max(14, 28 * this.scale) - 4);
+      }
       for (const link of x.links) for (const lane of link.lanes) {
         if (!lane.stop || lane.phase == null) continue;
         const ph = phases && phases.get(lane.phase);
@@ -341,6 +356,11 @@ export class MapView {
         ctx.arc(sx, sy, r, 0, 2 * Math.PI);
         ctx.fillStyle = (light && LIGHT_COLOURS[light]) || "#6b7280";
         ctx.fill();
+        if (x.priority && lane.phase === x.priority.phase) {
+          ctx.strokeStyle = PRIORITY_COLOUR;
+          ctx.lineWidth = 2;
+          ctx.stroke();
+        }
         if (this.scale >= 2.5 && ph && ph.likely_end != null) {
           const left = Math.max(0, Math.round((ph.likely_end - serverNow) / 1000));
           ctx.fillStyle = "#e8edf2";

@@ -24,7 +24,7 @@ pub mod shards;
 
 pub use latency::LatencyHistogram;
 pub use relay::{RelayConfig, RsuDownlink};
-pub use services::{CLOUD_ID, VehicleDownlink};
+pub use services::{CLOUD_ID, ServiceCounts, SignalDownlink, VehicleDownlink};
 pub use shards::{ShardMessage, ShardPlan, ShardStats, ZoneTracks};
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection, Uplink};
@@ -216,6 +216,8 @@ pub struct Pipeline {
     pub lanes: LaneIndex,
     /// Latest signal state from SPAT.
     pub signals: HashMap<NodeId, SignalState>,
+    /// The RSU whose SPAT announces each junction: the way to its signal controller.
+    pub signal_rsus: HashMap<NodeId, DeviceId>,
     /// Road events and signs from RSI.
     pub events: HashMap<EventKey, RoadEvent>,
     /// Counters.
@@ -257,6 +259,7 @@ impl Pipeline {
             intersections: HashMap::default(),
             lanes: LaneIndex::default(),
             signals: HashMap::default(),
+            signal_rsus: HashMap::default(),
             events: HashMap::default(),
             counters: Counters::default(),
             latency: LatencyHistogram::default(),
@@ -417,6 +420,7 @@ impl Pipeline {
             MessageFrame::SpatFrame(sp) => {
                 for st in signals_from_spat(sp, a.received_at) {
                     self.journal.intersections_touched.insert(st.intersection);
+                    self.signal_rsus.insert(st.intersection, a.topic.device);
                     self.signals.insert(st.intersection, st);
                 }
                 Vec::new()
@@ -641,6 +645,8 @@ impl Pipeline {
             }
             keep
         });
+        let signals = &self.signals;
+        self.signal_rsus.retain(|id, _| signals.contains_key(id));
         let event_ttl = self.config.event_ttl_ms;
         let ended = &mut self.journal.events;
         self.events.retain(|_, e| {
@@ -728,9 +734,18 @@ impl Pipeline {
         self.downlinks.extend(downlinks);
         self.journal.advisories.extend(out.iter().cloned());
         // The Day-2 services answer the requests that came since the last turn.
-        if self.services.has_waiting() {
+        if self.services.has_work() {
             let live: Vec<&Track> = ZoneTracks::new(&self.shards).iter().collect();
-            self.services.answer(&self.frame, &live, &self.apps, now);
+            self.services.answer(&services::ServiceInputs {
+                frame: &self.frame,
+                tracks: &live,
+                apps: &self.apps,
+                signal_rsus: &self.signal_rsus,
+                now,
+            });
+            self.journal
+                .intersections_touched
+                .extend(self.services.junctions_changed.drain(..));
         }
         out
     }
@@ -741,9 +756,22 @@ impl Pipeline {
         self.services.take_answers()
     }
 
-    /// Requests the Day-2 services answered, and the participants their answers shared.
-    pub fn services_answered(&self) -> (u64, u64) {
-        (self.services.answered, self.services.shared)
+    /// Takes the priority commands for junctions' signal controllers queued since the last
+    /// call, for their RSUs' downlinks (`V2X/RSU/{id}/PRIORITY/DOWN`).
+    pub fn take_signal_commands(&mut self) -> Vec<SignalDownlink> {
+        self.services.take_signal_commands()
+    }
+
+    /// What the Day-2 services did.
+    pub fn service_counts(&self) -> ServiceCounts {
+        self.services.counts
+    }
+
+    /// The junctions held for priority vehicles now (PVP).
+    pub fn priority_grants(
+        &self,
+    ) -> &std::collections::BTreeMap<NodeId, roadcloud_apps::pvp::Grant> {
+        self.services.grants()
     }
 
     /// Takes the RSIs that zone-wide advisories (hazards, signs, jams) called for since the

@@ -498,3 +498,39 @@ fn the_detector_catches_the_attackers_of_a_short_cosimulation() {
     assert!(share <= 0.05, "{share} of the honest reported: {m}");
     assert!(dir.path().join("misbehaviour.jsonl").exists());
 }
+
+/// `roadcloud eval-green-wave` runs the corridor without and with signal priority: the
+/// ambulance asks in both, only the run with PVP on has the junctions' controllers carry
+/// out commands, and the figures are written.
+#[test]
+fn the_green_wave_evaluation_runs_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("green-wave.json");
+    let http = format!("127.0.0.1:{}", free_port());
+    let text = succeeded(&roadcloud(&[
+        "eval-green-wave",
+        "--sumocfg",
+        bundled("corridor").to_str().unwrap(),
+        "--allow-unsigned",
+        "--speed",
+        "2",
+        "--seconds",
+        "60",
+        "--http-listen",
+        &http,
+        "--report-json",
+        json.to_str().unwrap(),
+    ]));
+    assert!(
+        text.contains("| their mean travel time (finished) |"),
+        "{text}"
+    );
+    let e: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for run in ["without", "with"] {
+        assert!(e[run]["priority_requests"].as_u64().unwrap() > 0, "{e}");
+        assert_eq!(e[run]["priority_commands_refused"], 0, "{e}");
+        assert_eq!(e[run]["emergency_trips"][0]["id"], "ambulance0", "{e}");
+    }
+    assert_eq!(e["without"]["priority_commands"], 0, "{e}");
+    assert!(e["with"]["priority_commands"].as_u64().unwrap() > 0, "{e}");
+}

@@ -398,6 +398,85 @@ pub fn spat(
     }
 }
 
+/// One junction a priority vehicle asks a green of (T/CSAE 157-2020 `Req-SignalPriority`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriorityAsk {
+    /// The request's id (`reqID`).
+    pub req_id: u8,
+    /// The junction (region, node id).
+    pub junction: (u16, u16),
+    /// Where its movement leads (region, node id): `requiredMov.remoteIntersection`.
+    pub towards: (u16, u16),
+    /// The signal group of the movement (`requiredMov.phaseId`).
+    pub phase_id: u8,
+    /// Seconds until the vehicle reaches the stop line.
+    pub eta_s: f64,
+    /// Its distance to the stop line, metres.
+    pub distance_m: f64,
+    /// The request stands (`request`) or is done with (`complete`: the vehicle passed).
+    pub complete: bool,
+}
+
+/// A priority vehicle's VIR asking for a green at each of `asks` (at most 8, the nearest
+/// first), at `now_ms`.
+pub fn signal_priority_request(
+    frame: &LocalFrame,
+    vehicle: [u8; 8],
+    position: Point,
+    msg_cnt: u8,
+    asks: &[PriorityAsk],
+    now_ms: Millis,
+) -> csae::VehIntentionAndRequest {
+    let node = |(region, id): (u16, u16)| csae::NodeReferenceID {
+        region: Some(csae::RoadRegulatorID(region)),
+        id: csae::NodeID(id),
+    };
+    let reqs = asks
+        .iter()
+        .take(8)
+        .map(|a| csae::DriveRequest {
+            req_id: a.req_id,
+            status: if a.complete {
+                csae::ReqStatus::Complete
+            } else {
+                csae::ReqStatus::Request
+            },
+            req_priority: None,
+            target_veh: None,
+            target_rsu: None,
+            info: Some(csae::ReqInfo::SignalPriority(csae::ReqSignalPriority {
+                intersection_id: node(a.junction),
+                required_mov: csae::MovementEx {
+                    remote_intersection: node(a.towards),
+                    phase_id: Some(csae::PhaseID(a.phase_id)),
+                    turn_direction: None,
+                },
+                // DE_TimeOffset: 10 ms units, 1 to 65535.
+                estimated_arrival_time: Some(csae::TimeOffset(
+                    (a.eta_s * 100.0).round().clamp(1.0, 65_535.0) as u16,
+                )),
+                // 0.1 m units, 0 to 10000.
+                distance2_intersection: Some(
+                    (a.distance_m * 10.0).round().clamp(0.0, 10_000.0) as u16
+                ),
+            })),
+            life_time: None,
+        })
+        .collect::<Vec<_>>();
+    csae::VehIntentionAndRequest {
+        msg_cnt: csae::MsgCount(msg_cnt % 128),
+        id: vehicle,
+        sec_mark: csae::DSecond(sec_mark(now_ms)),
+        ref_pos: position3d(frame, position),
+        int_and_req: csae::IARData {
+            current_pos: None,
+            path_planning: None,
+            current_behavior: None,
+            reqs: (!reqs.is_empty()).then_some(reqs),
+        },
+    }
+}
+
 /// The VIR (T/CSAE 157-2020 `VehIntentionAndRequest`) in which vehicle `vehicle` at
 /// `position` asks at `now_ms`, as request `req_id`, what lies in `area` (paths in the local
 /// frame, each with its half width, metres): one `Req-SensorSharing`.

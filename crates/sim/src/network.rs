@@ -381,7 +381,7 @@ impl Network {
 
     /// The node a flow comes from (`ahead` false) or goes on to (`ahead` true) at a junction:
     /// the neighbouring intersection, or a node at the zone's edge (`9xyz`).
-    fn neighbour(&self, junction: usize, f: Flow, ahead: bool) -> u16 {
+    pub(crate) fn neighbour(&self, junction: usize, f: Flow, ahead: bool) -> u16 {
         let stops = self.stops(f);
         let k = stops
             .iter()

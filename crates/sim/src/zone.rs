@@ -137,6 +137,31 @@ struct Car {
     flags: VehicleFlags,
     /// Parked (broken down) until this age, seconds.
     stopped_until_s: f64,
+    /// The junctions an ambulance asked for the green at last (PVP).
+    asked: Vec<usize>,
+    /// When it asked last, seconds of its age.
+    asked_at_s: f64,
+}
+
+/// How long the zone's signals show yellow before a preempted green, and all red after a
+/// released one, seconds: the plan's yellow.
+const CLEARANCE_MS: Millis = 3_000;
+/// How far ahead an ambulance asks for the green, metres (`distance2Intersection`'s reach).
+const PRIORITY_AHEAD_M: f64 = 1_000.0;
+
+/// A junction of the zone whose signals serve a priority vehicle (roadcloud's command).
+#[derive(Debug, Clone, PartialEq)]
+struct Preempted {
+    /// The phase served.
+    phase: u8,
+    /// For whom (the command's `vehicle`).
+    vehicle: String,
+    /// The phases that were green when it began: yellow until `green_from`.
+    clearing: Vec<u8>,
+    /// When the served phase turns green.
+    green_from: Millis,
+    /// When it ends at the latest (the command's `hold_until_ms`).
+    until: Millis,
 }
 
 /// A pedestrian or cyclist.
@@ -174,6 +199,11 @@ pub struct Zone {
     /// Which of the equipped vehicles lie, and how (none unless set); their BSMs go through
     /// it, and it counts them.
     pub attackers: Attackers,
+    /// Junctions serving a priority vehicle, by index.
+    preempted: std::collections::HashMap<usize, Preempted>,
+    /// Junctions just released: all red until then, by index, with the phase that was held
+    /// (yellow meanwhile).
+    releasing: std::collections::HashMap<usize, (u8, Millis)>,
 }
 
 impl Zone {
@@ -195,6 +225,8 @@ impl Zone {
             steps: 0,
             rsu_msg: vec![0; rsus],
             attackers: Attackers::new(AttackConfig::default()),
+            preempted: Default::default(),
+            releasing: Default::default(),
         }
     }
 
@@ -221,6 +253,7 @@ impl Zone {
 
     /// Moves everything on by `dt_s` seconds; `now_ms` is the time the signals show.
     pub fn step(&mut self, dt_s: f64, now_ms: Millis) {
+        self.expire_priority(now_ms);
         self.t_s += dt_s;
         self.steps += 1;
         self.drive(dt_s, now_ms);
@@ -288,7 +321,7 @@ impl Zone {
                 if !(-1.0..=150.0).contains(&d) {
                     continue;
                 }
-                let (light, _) = self.network.light(j, phase, now_ms);
+                let (light, _) = self.light(j, phase, now_ms);
                 let must_stop = match light {
                     csae::LightState::ProtectedGreen | csae::LightState::PermissiveGreen => false,
                     // On yellow, stop if it can be done comfortably.
@@ -509,6 +542,8 @@ impl Zone {
                 ..VehicleFlags::default()
             },
             stopped_until_s: 0.0,
+            asked: Vec::new(),
+            asked_at_s: f64::NEG_INFINITY,
         });
     }
 
@@ -719,6 +754,7 @@ impl Zone {
                 ));
             }
         }
+        out.extend(self.priority_requests(now_ms));
         for w in &mut self.walkers {
             if !w.phone {
                 continue;
@@ -743,7 +779,7 @@ impl Zone {
             let phases: Vec<(u8, csae::LightState, Millis)> = network::PLAN
                 .iter()
                 .map(|&(p, ..)| {
-                    let (light, end) = self.network.light(j, p, now_ms);
+                    let (light, end) = self.light(j, p, now_ms);
                     (p, light, end - now_ms)
                 })
                 .collect();
@@ -769,6 +805,206 @@ impl Zone {
                     }
                 }
             }
+        }
+        out
+    }
+
+    /// The light of `phase` at junction `j` at `t_ms`, and when it changes: the plan's, unless
+    /// a priority vehicle is served there (the clearance's yellow, then its phase green and
+    /// the others red) or was until just now (all red but the released phase's yellow).
+    pub fn light(&self, j: usize, phase: u8, t_ms: Millis) -> (csae::LightState, Millis) {
+        use csae::LightState::{ProtectedGreen, Red, Yellow};
+        if let Some(p) = self.preempted.get(&j) {
+            if t_ms < p.green_from {
+                return if p.clearing.contains(&phase) {
+                    (Yellow, p.green_from)
+                } else {
+                    (Red, p.green_from)
+                };
+            }
+            return if phase == p.phase {
+                (ProtectedGreen, p.until)
+            } else {
+                (Red, p.until + CLEARANCE_MS)
+            };
+        }
+        if let Some(&(held, until)) = self.releasing.get(&j)
+            && t_ms < until
+        {
+            return if phase == held {
+                (Yellow, until)
+            } else {
+                (Red, until)
+            };
+        }
+        self.network.light(j, phase, t_ms)
+    }
+
+    /// Whether phase `phase` of junction `j` shows green at `t_ms`.
+    fn green(&self, j: usize, phase: u8, t_ms: Millis) -> bool {
+        self.light(j, phase, t_ms).0 == csae::LightState::ProtectedGreen
+    }
+
+    /// Carries out a priority command of roadcloud for one of the zone's junctions, at
+    /// `now_ms` (the zone is its signals' controller: docs/signals.md).
+    pub fn command(
+        &mut self,
+        c: &roadcloud_signals::PriorityCommand,
+        now_ms: Millis,
+    ) -> Result<(), roadcloud_signals::ControllerError> {
+        use roadcloud_signals::{Action, ControllerError};
+        let j = (c.junction.region == network::REGION)
+            .then(|| {
+                self.network
+                    .junctions
+                    .iter()
+                    .position(|x| x.node == c.junction.id)
+            })
+            .flatten()
+            .ok_or_else(|| {
+                ControllerError::Unknown(format!(
+                    "no junction {}/{} in the zone",
+                    c.junction.region, c.junction.id
+                ))
+            })?;
+        if !network::PLAN.iter().any(|p| p.0 == c.phase_id) {
+            return Err(ControllerError::Unknown(format!(
+                "no phase {} at junction {}",
+                c.phase_id, c.junction.id
+            )));
+        }
+        self.expire_priority(now_ms);
+        match c.action {
+            Action::Release => {
+                if self
+                    .preempted
+                    .get(&j)
+                    .is_some_and(|p| p.vehicle == c.vehicle)
+                {
+                    self.release(j, now_ms);
+                }
+            }
+            Action::Preempt | Action::Extend => {
+                let shown: Vec<u8> = network::PLAN
+                    .iter()
+                    .map(|p| p.0)
+                    .filter(|&p| self.green(j, p, now_ms))
+                    .collect();
+                // An extension holds a green shown now; a red is not cut short.
+                if c.action == Action::Extend && !shown.contains(&c.phase_id) {
+                    return Ok(());
+                }
+                let clearing: Vec<u8> = shown.into_iter().filter(|&p| p != c.phase_id).collect();
+                self.releasing.remove(&j);
+                self.preempted.insert(
+                    j,
+                    Preempted {
+                        phase: c.phase_id,
+                        vehicle: c.vehicle.clone(),
+                        green_from: if clearing.is_empty() {
+                            now_ms
+                        } else {
+                            now_ms + CLEARANCE_MS
+                        },
+                        clearing,
+                        until: c.hold_until_ms,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends junction `j`'s preemption at `now_ms`: the served phase's yellow, then the plan.
+    fn release(&mut self, j: usize, now_ms: Millis) {
+        if let Some(p) = self.preempted.remove(&j)
+            && now_ms >= p.green_from
+        {
+            self.releasing.insert(j, (p.phase, now_ms + CLEARANCE_MS));
+        }
+    }
+
+    /// Preemptions whose hold ran out end by themselves.
+    fn expire_priority(&mut self, now_ms: Millis) {
+        let due: Vec<usize> = self
+            .preempted
+            .iter()
+            .filter(|(_, p)| now_ms >= p.until)
+            .map(|(j, _)| *j)
+            .collect();
+        for j in due {
+            self.release(j, now_ms);
+        }
+        self.releasing.retain(|_, (_, until)| now_ms < *until);
+    }
+
+    /// The junctions serving a priority vehicle now: (junction index, phase).
+    pub fn preempted(&self) -> Vec<(usize, u8)> {
+        let mut v: Vec<(usize, u8)> = self.preempted.iter().map(|(j, p)| (*j, p.phase)).collect();
+        v.sort();
+        v
+    }
+
+    /// The ambulances' requests for the green (VIR `Req-SignalPriority`, T/CSAE 157-2020) at
+    /// the junctions ahead within [`PRIORITY_AHEAD_M`], once a second and at once when one
+    /// has passed a junction, which it then reports complete.
+    fn priority_requests(&mut self, now_ms: Millis) -> Vec<(String, csae::MessageFrame)> {
+        let frame = self.network.frame;
+        let mut out = Vec::new();
+        for i in 0..self.cars.len() {
+            let c = &self.cars[i];
+            if c.script != Some(Script::Emergency) || !c.equipped {
+                continue;
+            }
+            let ahead: Vec<(usize, f64)> = self
+                .network
+                .stops(c.flow)
+                .into_iter()
+                .filter(|(_, stop)| *stop > c.s - 1.0 && stop - c.s <= PRIORITY_AHEAD_M)
+                .collect();
+            let passed: Vec<usize> = c
+                .asked
+                .iter()
+                .copied()
+                .filter(|j| !ahead.iter().any(|(k, _)| k == j))
+                .collect();
+            if passed.is_empty() && c.age_s - c.asked_at_s < 1.0 {
+                continue;
+            }
+            let phase = self.network.straight_phase(c.flow);
+            let ask = |j: usize, distance_m: f64, complete: bool| messages::PriorityAsk {
+                req_id: j as u8,
+                junction: (network::REGION, self.network.junctions[j].node),
+                towards: (network::REGION, self.network.neighbour(j, c.flow, true)),
+                phase_id: phase,
+                eta_s: distance_m / c.v.max(5.0),
+                distance_m,
+                complete,
+            };
+            let mut asks: Vec<messages::PriorityAsk> =
+                passed.iter().map(|&j| ask(j, 0.0, true)).collect();
+            asks.extend(
+                ahead
+                    .iter()
+                    .map(|&(j, stop)| ask(j, (stop - c.s).max(0.0), false)),
+            );
+            let position = self.network.lane_point(c.flow, c.lane, c.s);
+            let msg_cnt = (c.age_s * 10.0) as u8;
+            let (id, age_s) = (c.id, c.age_s);
+            let c = &mut self.cars[i];
+            c.asked = ahead.iter().map(|(j, _)| *j).collect();
+            c.asked_at_s = age_s;
+            if asks.is_empty() {
+                continue;
+            }
+            let vir =
+                messages::signal_priority_request(&frame, id, position, msg_cnt, &asks, now_ms);
+            out.push((
+                Topic::uplink(DeviceKind::Obu, DeviceId(id), MessageKind::Vir),
+                csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
+                    value: csae::Day2Message::VehIntentionAndRequest(vir),
+                }),
+            ));
         }
         out
     }
@@ -920,5 +1156,133 @@ fn detection(w: &Walker) -> Detection {
         heading_deg: w.heading_deg,
         speed_mps: w.speed_mps,
         size_m: if w.cyclist { (0.6, 1.8) } else { (0.5, 0.5) },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roadcloud_signals::{Action, Junction, PriorityCommand};
+
+    fn command(node: u16, phase: u8, action: Action, until: Millis) -> PriorityCommand {
+        PriorityCommand {
+            junction: Junction {
+                region: network::REGION,
+                id: node,
+            },
+            phase_id: phase,
+            action,
+            vehicle: "5a11000000000001".into(),
+            request_id: 1,
+            hold_until_ms: until,
+            issued_at_ms: 0,
+        }
+    }
+
+    fn greens(z: &Zone, j: usize, t: Millis) -> Vec<u8> {
+        network::PLAN
+            .iter()
+            .map(|p| p.0)
+            .filter(|&p| z.green(j, p, t))
+            .collect()
+    }
+
+    /// A preemption of a phase shown red: the green phase turns yellow for the clearance,
+    /// then the served phase alone is green until the release, then all red but its yellow,
+    /// then the plan; never two phases green at once. An extension of a red changes
+    /// nothing, and a junction the zone does not have is an error.
+    #[test]
+    fn the_zone_signals_serve_a_preemption_and_return_to_the_plan() {
+        let mut z = Zone::anting(ZoneConfig::default());
+        let j = 0;
+        let node = z.network.junctions[j].node;
+        // A moment when phase 1 is green, so phase 3 is red.
+        let t0 = (0..90_000)
+            .step_by(100)
+            .find(|&t| greens(&z, j, t) == vec![1])
+            .unwrap();
+        z.command(&command(node, 3, Action::Extend, t0 + 60_000), t0)
+            .unwrap();
+        assert_eq!(greens(&z, j, t0 + 100), vec![1], "an extension cuts no red");
+        z.command(&command(node, 3, Action::Preempt, t0 + 60_000), t0)
+            .unwrap();
+        assert_eq!(z.light(j, 1, t0 + 100).0, csae::LightState::Yellow);
+        assert!(greens(&z, j, t0 + 100).is_empty());
+        for t in (t0 + CLEARANCE_MS..t0 + 50_000).step_by(500) {
+            assert_eq!(greens(&z, j, t), vec![3], "at {t}");
+        }
+        z.command(&command(node, 3, Action::Release, 0), t0 + 50_000)
+            .unwrap();
+        assert_eq!(z.light(j, 3, t0 + 50_100).0, csae::LightState::Yellow);
+        assert!(greens(&z, j, t0 + 50_100).is_empty());
+        let after = t0 + 50_000 + CLEARANCE_MS + 100;
+        z.expire_priority(after);
+        for p in network::PLAN.iter().map(|p| p.0) {
+            assert_eq!(z.light(j, p, after), z.network.light(j, p, after));
+        }
+        assert!(
+            z.command(&command(4242, 3, Action::Preempt, after), after)
+                .is_err()
+        );
+        assert!(
+            z.command(&command(node, 9, Action::Preempt, after), after)
+                .is_err()
+        );
+    }
+
+    /// The scripted ambulance asks for the green at the junctions ahead of it, each with its
+    /// straight-through phase, and reports each passed.
+    #[test]
+    fn the_ambulance_asks_for_the_junctions_ahead() {
+        // No scripted situation (another ambulance) meanwhile.
+        let mut z = Zone::anting(ZoneConfig {
+            script_every_s: 1e9,
+            ..ZoneConfig::default()
+        });
+        let flow = z.network.flows()[0];
+        z.add_car(flow, 2.0, 0.0, 15.0, true, Some(Script::Emergency));
+        let (mut asked, mut completed) = (Vec::new(), Vec::new());
+        for k in 0..1_200 {
+            let now = 1_795_824_000_000 + k * 100;
+            z.step(0.1, now);
+            for (topic, m) in z.priority_requests(now) {
+                assert!(topic.ends_with("/VIR/UP"));
+                let csae::MessageFrame::MsgFrameExt(e) = m else {
+                    panic!()
+                };
+                let csae::Day2Message::VehIntentionAndRequest(vir) = e.value else {
+                    panic!()
+                };
+                for r in vir.int_and_req.reqs.into_iter().flatten() {
+                    let Some(csae::ReqInfo::SignalPriority(p)) = r.info else {
+                        panic!()
+                    };
+                    assert_eq!(
+                        p.required_mov.phase_id.map(|x| x.0),
+                        Some(z.network.straight_phase(flow))
+                    );
+                    if r.status == csae::ReqStatus::Complete {
+                        completed.push(p.intersection_id.id.0);
+                    } else {
+                        asked.push(p.intersection_id.id.0);
+                    }
+                }
+            }
+        }
+        let stops: Vec<u16> = z
+            .network
+            .stops(flow)
+            .iter()
+            .map(|(j, _)| z.network.junctions[*j].node)
+            .collect();
+        assert!(!stops.is_empty());
+        for n in &stops {
+            assert!(asked.contains(n), "{n} never asked: {asked:?}");
+            assert_eq!(
+                completed.iter().filter(|c| *c == n).count(),
+                1,
+                "{completed:?}"
+            );
+        }
     }
 }

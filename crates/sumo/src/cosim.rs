@@ -379,6 +379,31 @@ impl Sumo {
         self.client.slow_down_many(orders)
     }
 
+    /// The edges of a vehicle's route; None when it has left.
+    pub fn route(&mut self, vehicle: &str) -> io::Result<Option<Vec<String>>> {
+        Ok(
+            match self
+                .client
+                .get_many(&[(ids::GET_VEHICLE, ids::VAR_EDGES, vehicle)])?
+                .pop()
+                .flatten()
+            {
+                Some(Value::StrList(edges)) => Some(edges),
+                _ => None,
+            },
+        )
+    }
+
+    /// Sets traffic lights' variables: (variable, traffic light, value); returns how many
+    /// SUMO took.
+    pub fn set_signals(&mut self, sets: &[(u8, String, crate::traci::Set)]) -> io::Result<usize> {
+        let sets: Vec<(u8, &str, crate::traci::Set)> = sets
+            .iter()
+            .map(|(var, tls, v)| (*var, tls.as_str(), v.clone()))
+            .collect();
+        self.client.set_many(ids::SET_TL, &sets)
+    }
+
     /// The step length, seconds.
     pub fn step_s(&self) -> f64 {
         self.step_s

@@ -2,7 +2,8 @@
 //! network (projection, MAP), [`bridge`] turns its vehicles, pedestrians and traffic lights
 //! into the messages devices send, and [`ssm`] reads the conflicts its SSM device records,
 //! and [`truth`] what happened that SSM does not record, for [`eval`]uating roadcloud's
-//! warnings against them.
+//! warnings against them; [`priority`] has its emergency vehicles ask for the green and its
+//! traffic lights carry out roadcloud's priority commands.
 
 #![warn(missing_docs)]
 
@@ -10,7 +11,9 @@ pub mod bridge;
 pub mod cosim;
 pub mod eval;
 pub mod net;
+pub mod priority;
 pub mod respond;
 pub mod ssm;
 pub mod traci;
+pub mod tripinfo;
 pub mod truth;

@@ -155,6 +155,8 @@ pub struct Net {
     pub connections: Vec<Connection>,
     /// Each traffic light's program: its phases' durations, seconds, and states.
     pub programs: HashMap<String, Vec<(f64, String)>>,
+    /// Each traffic light's program id (`programID`, netconvert's `0`).
+    pub program_ids: HashMap<String, String>,
 }
 
 /// At most `max` points of a lane's shape: all of them when they fit, else the first, the
@@ -214,6 +216,7 @@ impl Net {
             lanes: HashMap::new(),
             connections: Vec::new(),
             programs: HashMap::new(),
+            program_ids: HashMap::new(),
         };
         let mut program: Option<String> = None;
         let mut edge: Option<String> = None;
@@ -314,6 +317,8 @@ impl Net {
                     let id = get("id").to_string();
                     if !net.programs.contains_key(&id) {
                         net.programs.insert(id.clone(), Vec::new());
+                        net.program_ids
+                            .insert(id.clone(), get("programID").to_string());
                         program = Some(id);
                     }
                 }

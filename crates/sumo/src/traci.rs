@@ -1,6 +1,7 @@
 //! A TraCI client: the TCP protocol SUMO's `--remote-port` speaks
 //! (<https://sumo.dlr.de/docs/TraCI/Protocol.html>). Only what the bridge needs: version,
-//! simulation steps with variable subscriptions, batched variable reads, close.
+//! simulation steps with variable subscriptions, batched variable reads and sets (vehicles'
+//! slow-downs, traffic lights' states, phases and programs), close.
 //!
 //! A message is a 4-octet big-endian length (itself included) and commands; a command is a
 //! one-octet length (or 0 and a 4-octet length) with its id and content. SUMO answers each
@@ -70,6 +71,16 @@ pub mod ids {
     pub const TL_RED_YELLOW_GREEN_STATE: u8 = 0x20;
     /// When a traffic light switches next, simulation seconds.
     pub const TL_NEXT_SWITCH: u8 = 0x2d;
+    /// Traffic light: the index of its program's phase (set: jump to it).
+    pub const TL_PHASE_INDEX: u8 = 0x22;
+    /// Traffic light: its program's id (set: switch to it).
+    pub const TL_PROGRAM: u8 = 0x23;
+    /// Traffic light: the remaining duration of its phase, seconds (set).
+    pub const TL_PHASE_DURATION: u8 = 0x24;
+    /// Set a traffic light variable (command).
+    pub const SET_TL: u8 = 0xc2;
+    /// Vehicle: the edges of its route.
+    pub const VAR_EDGES: u8 = 0x54;
 }
 
 /// A value as TraCI types it.
@@ -207,6 +218,45 @@ impl Message {
 fn string(out: &mut Vec<u8>, s: &str) {
     out.extend((s.len() as i32).to_be_bytes());
     out.extend(s.as_bytes());
+}
+
+/// A value to set, as TraCI types it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Set {
+    /// `TYPE_INTEGER`.
+    Int(i32),
+    /// `TYPE_DOUBLE`.
+    Double(f64),
+    /// `TYPE_STRING`.
+    Str(String),
+    /// `TYPE_COMPOUND`: its items.
+    Compound(Vec<Set>),
+}
+
+impl Set {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Set::Int(i) => {
+                out.push(0x09);
+                out.extend(i.to_be_bytes());
+            }
+            Set::Double(x) => {
+                out.push(0x0b);
+                out.extend(x.to_be_bytes());
+            }
+            Set::Str(t) => {
+                out.push(0x0c);
+                string(out, t);
+            }
+            Set::Compound(items) => {
+                out.push(0x0f);
+                out.extend((items.len() as i32).to_be_bytes());
+                for i in items {
+                    i.write(out);
+                }
+            }
+        }
+    }
 }
 
 /// What a simulation step brought: the subscribed variables of each object, by
@@ -373,37 +423,45 @@ impl Client {
     /// the duration, in one message. A vehicle that has left is skipped (SUMO's refusal of
     /// it is not an error here); the number of orders SUMO took is returned.
     pub fn slow_down_many(&mut self, orders: &[(&str, f64, f64)]) -> io::Result<usize> {
-        if orders.is_empty() {
+        let sets: Vec<(u8, &str, Set)> = orders
+            .iter()
+            .map(|(id, speed, duration)| {
+                (
+                    ids::CMD_SLOWDOWN,
+                    *id,
+                    Set::Compound(vec![Set::Double(*speed), Set::Double(*duration)]),
+                )
+            })
+            .collect();
+        self.set_many(ids::SET_VEHICLE, &sets)
+    }
+
+    /// Sets variables of objects of one domain (`SET_VEHICLE`, `SET_TL`, ...) in one
+    /// message: each `(variable, object, value)`. An object SUMO refuses (one that has
+    /// left, a value it does not take) is skipped; the number of sets SUMO took is
+    /// returned.
+    pub fn set_many(&mut self, domain: u8, sets: &[(u8, &str, Set)]) -> io::Result<usize> {
+        if sets.is_empty() {
             return Ok(0);
         }
-        const TYPE_COMPOUND: u8 = 0x0f;
-        const TYPE_DOUBLE: u8 = 0x0b;
         let mut m = Message::default();
-        for (id, speed, duration) in orders {
-            let mut c = vec![ids::CMD_SLOWDOWN];
+        for (var, id, value) in sets {
+            let mut c = vec![*var];
             string(&mut c, id);
-            c.push(TYPE_COMPOUND);
-            c.extend(2i32.to_be_bytes());
-            c.push(TYPE_DOUBLE);
-            c.extend(speed.to_be_bytes());
-            c.push(TYPE_DOUBLE);
-            c.extend(duration.to_be_bytes());
-            m.command(ids::SET_VEHICLE, &c);
+            value.write(&mut c);
+            m.command(domain, &c);
         }
         let buf = self.exchange(&m)?;
         let mut r = Reader { buf: &buf, at: 0 };
         let mut taken = 0;
-        for _ in orders {
+        for _ in sets {
             let start = r.at;
             let len = r.command_len()?;
             let id = r.u8()?;
             let result = r.u8()?;
             r.at = start + len;
-            if id != ids::SET_VEHICLE {
-                return Err(bad(format!(
-                    "TraCI answered {id:#04x} to {:#04x}",
-                    ids::SET_VEHICLE
-                )));
+            if id != domain {
+                return Err(bad(format!("TraCI answered {id:#04x} to {domain:#04x}")));
             }
             taken += usize::from(result == 0);
         }

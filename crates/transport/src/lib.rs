@@ -19,7 +19,7 @@ pub use source::{Source, SourceError, Started};
 
 pub use topic::{
     DeviceId, DeviceKind, Encoding, MessageKind, Topic, TopicError, rsu_downlink_topic,
-    vehicle_advice_topic, vehicle_downlink_topic,
+    signal_priority_topic, vehicle_advice_topic, vehicle_downlink_topic,
 };
 
 use bytes::Bytes;

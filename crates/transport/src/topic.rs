@@ -91,11 +91,14 @@ pub enum MessageKind {
     /// Sensor sharing message (Day II, T/CSAE 157-2020): what an RSU's or a vehicle's
     /// sensors detect.
     Ssm,
+    /// Roadside coordination (Day II, T/CSAE 157-2020): roadcloud's answer to a vehicle's
+    /// request, on its downlink; no device sends one up.
+    Rsc,
 }
 
 impl MessageKind {
     /// Every kind, in the order of [`MessageKind::index`].
-    pub const ALL: [MessageKind; 9] = [
+    pub const ALL: [MessageKind; 10] = [
         MessageKind::Bsm,
         MessageKind::Rsm,
         MessageKind::Spat,
@@ -105,6 +108,7 @@ impl MessageKind {
         MessageKind::Psm,
         MessageKind::Heartbeat,
         MessageKind::Ssm,
+        MessageKind::Rsc,
     ];
 
     /// Its position in [`MessageKind::ALL`], for counters kept in an array.
@@ -123,6 +127,7 @@ impl MessageKind {
             "PSM" => MessageKind::Psm,
             "HB" => MessageKind::Heartbeat,
             "SSM" => MessageKind::Ssm,
+            "RSC" => MessageKind::Rsc,
             _ => return None,
         })
     }
@@ -139,6 +144,7 @@ impl MessageKind {
             MessageKind::Psm => "PSM",
             MessageKind::Heartbeat => "HB",
             MessageKind::Ssm => "SSM",
+            MessageKind::Rsc => "RSC",
         }
     }
 }
@@ -218,7 +224,7 @@ impl Topic {
                 message,
                 MessageKind::Bsm | MessageKind::Vir | MessageKind::Psm | MessageKind::Ssm
             ),
-            DeviceKind::Rsu => !matches!(message, MessageKind::Vir),
+            DeviceKind::Rsu => !matches!(message, MessageKind::Vir | MessageKind::Rsc),
         };
         if !allowed {
             return Err(TopicError::Message);
@@ -245,6 +251,12 @@ pub fn vehicle_advice_topic(vehicle: DeviceId) -> String {
 /// A vehicle's downlink topic for `message` (a Day-2 service's answer: `SSM`, ...).
 pub fn vehicle_downlink_topic(vehicle: DeviceId, message: MessageKind) -> String {
     format!("V2X/OBU/{vehicle}/{}/DOWN", message.as_str())
+}
+
+/// An RSU's downlink topic for the priority commands of its junction's signal controller
+/// (`roadcloud_signals::PriorityCommand`, JSON).
+pub fn signal_priority_topic(rsu: DeviceId) -> String {
+    format!("V2X/RSU/{rsu}/PRIORITY/DOWN")
 }
 
 /// An RSU's downlink topic for `message`.

@@ -2,6 +2,7 @@
 //! the road for, in the local frame. The Day-2 services answer them.
 
 use crate::geo::{LocalFrame, Point};
+use crate::map::NodeId;
 use crate::time::{Millis, resolve_sec_mark};
 use crate::units;
 use roadcloud_csae as csae;
@@ -30,10 +31,26 @@ pub enum Asks {
         /// The paths of `detectArea`.
         area: Vec<(Vec<Point>, f64)>,
     },
+    /// `Req-SignalPriority`: a junction's green for a movement.
+    SignalPriority {
+        /// The junction (`intersectionId`).
+        intersection: NodeId,
+        /// The signal group of the movement (`requiredMov.phaseId`), when given.
+        phase: Option<u8>,
+        /// Where the movement leads (`requiredMov.remoteIntersection`).
+        towards: NodeId,
+        /// How long until the vehicle arrives, ms (`estimatedArrivalTime`, 10 ms units).
+        arrives_in_ms: Option<i64>,
+        /// Its distance to the junction, metres (`distance2Intersection`, 0.1 m units).
+        distance_m: Option<f64>,
+        /// The vehicle withdraws the request: status cancel or complete.
+        withdrawn: bool,
+    },
 }
 
-/// The requests a VIR carries that a service answers: those still in force (`status`
-/// request or confirmed) of the kinds roadcloud serves.
+/// The requests a VIR carries that a service answers, of the kinds roadcloud serves: those
+/// still in force (`status` request or confirmed), and signal priority requests withdrawn
+/// (cancel, complete), which end what they asked for.
 pub fn requests_from_vir(
     frame: &LocalFrame,
     vir: &csae::VehIntentionAndRequest,
@@ -50,17 +67,31 @@ pub fn requests_from_vir(
         .reqs
         .iter()
         .flatten()
-        .filter(|r| {
-            matches!(
+        .filter_map(|r| {
+            let in_force = matches!(
                 r.status,
                 csae::ReqStatus::Request | csae::ReqStatus::Comfirmed
-            )
-        })
-        .filter_map(|r| {
+            );
+            let withdrawn = matches!(
+                r.status,
+                csae::ReqStatus::Cancel | csae::ReqStatus::Complete
+            );
             let asks = match r.info.as_ref()? {
-                csae::ReqInfo::SensorSharing(s) => Asks::SensorSharing {
+                csae::ReqInfo::SensorSharing(s) if in_force => Asks::SensorSharing {
                     area: crate::events::reference_paths(frame, &vir.ref_pos, &s.detect_area),
                 },
+                csae::ReqInfo::SignalPriority(p) if in_force || withdrawn => {
+                    Asks::SignalPriority {
+                        intersection: NodeId::from(&p.intersection_id),
+                        phase: p.required_mov.phase_id.map(|x| x.0).filter(|x| *x != 0),
+                        towards: NodeId::from(&p.required_mov.remote_intersection),
+                        // DE_TimeOffset: 10 ms units.
+                        arrives_in_ms: p.estimated_arrival_time.map(|t| i64::from(t.0) * 10),
+                        // 0.1 m units (T/CSAE 157-2020 Req-SignalPriority).
+                        distance_m: p.distance2_intersection.map(|d| f64::from(d) / 10.0),
+                        withdrawn,
+                    }
+                }
                 _ => return None,
             };
             Some(Request {
@@ -159,6 +190,80 @@ pub fn sensor_sharing_answer(
         obstacles: None,
         rtes: None,
     })
+}
+
+/// What roadcloud tells a vehicle of its request for a junction's signal priority.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorityAnswer<'a> {
+    /// The vehicle.
+    pub vehicle: [u8; 8],
+    /// Where it is (the RSC's `refPos`).
+    pub at: Point,
+    /// The junction and where the movement leads: the link the RSC names.
+    pub link: (NodeId, NodeId),
+    /// Granted until then (ms since the epoch), or refused for this reason.
+    pub outcome: Result<Millis, &'a str>,
+}
+
+/// The RSC (T/CSAE 157-2020 `RoadsideCoordination`) answering a signal priority request, as
+/// `sender` at `now`: the vehicle's coordination with `info` signalPriority set when
+/// granted and no bit set when refused, and a lane coordination for the junction's link
+/// (`targetLane` the link from the junction towards where the movement leads) with the
+/// grant's time window (`tBegin`, `tEnd`) or the refusal's reason (`description`).
+pub fn priority_answer(
+    frame: &LocalFrame,
+    sender: [u8; 8],
+    answer: &PriorityAnswer<'_>,
+    msg_cnt: u8,
+    now: Millis,
+) -> csae::RoadsideCoordination {
+    let (lat, lon) = frame.to_1e7(answer.at);
+    let node = |n: NodeId| csae::NodeReferenceID {
+        region: Some(csae::RoadRegulatorID(n.region)),
+        id: csae::NodeID(n.id),
+    };
+    let info = |granted: bool| {
+        let set: &[usize] = if granted {
+            &[csae::CoordinationInfo::SIGNAL_PRIORITY]
+        } else {
+            &[]
+        };
+        csae::CoordinationInfo(csae::BitString::with_bits(8, set))
+    };
+    let granted = answer.outcome.is_ok();
+    csae::RoadsideCoordination {
+        msg_cnt: csae::MsgCount(msg_cnt % 128),
+        id: sender,
+        sec_mark: csae::DSecond(crate::time::sec_mark(now)),
+        ref_pos: csae::Position3D {
+            lat: csae::Latitude(lat as i32),
+            long: csae::Longitude(lon as i32),
+            elevation: None,
+        },
+        coordinates: Some(vec![csae::VehicleCoordination {
+            veh_id: answer.vehicle,
+            drive_suggestion: None,
+            path_guidance: None,
+            info: Some(info(granted)),
+        }]),
+        lane_coordinates: Some(vec![csae::LaneCoordination {
+            target_lane: csae::ReferenceLink {
+                upstream_node_id: node(answer.link.0),
+                downstream_node_id: node(answer.link.1),
+                reference_lanes: None,
+            },
+            related_path: None,
+            t_begin: granted.then(|| crate::time::date_time(now)),
+            t_end: answer.outcome.ok().map(crate::time::date_time),
+            recommended_speed: None,
+            recommended_behavior: None,
+            info: Some(info(granted)),
+            description: answer
+                .outcome
+                .err()
+                .map(|why| csae::Description::TextString(why.to_string())),
+        }]),
+    }
 }
 
 /// A participant as DF_DetectedPTCData with nothing but the participant itself.

@@ -27,9 +27,66 @@ pub fn resolve_sec_mark(sec_mark: u16, received_at: Millis) -> Option<Millis> {
         .min_by_key(|t| (t - received_at).abs())
 }
 
+/// An instant as DF_DDateTime (T/CSAE 53-2020): UTC year, month, day, hour, minute, and
+/// the milliseconds within the minute (DE_DSecond); offset 0.
+pub fn date_time(t: Millis) -> roadcloud_csae::DDateTime {
+    use roadcloud_csae as csae;
+    let days = t.div_euclid(86_400_000);
+    let in_day = t.rem_euclid(86_400_000);
+    // The proleptic Gregorian date of a day count since 1970-01-01, by eras of 400 years
+    // (146,097 days), the year taken to start on 1 March so that February's leap day ends it.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    csae::DDateTime {
+        // DE_DYear is 0..4095.
+        year: Some(csae::DYear(year.clamp(0, 4_095) as u16)),
+        month: Some(csae::DMonth(month as u8)),
+        day: Some(csae::DDay(day as u8)),
+        hour: Some(csae::DHour((in_day / 3_600_000) as u8)),
+        minute: Some(csae::DMinute((in_day / 60_000 % 60) as u8)),
+        second: Some(csae::DSecond(sec_mark(t))),
+        offset: Some(csae::DTimeOffset(0)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_time_is_the_utc_calendar() {
+        // 2024-02-29 23:59:58.5 UTC, a leap day.
+        let d = date_time(1_709_251_198_500);
+        assert_eq!(
+            (
+                d.year.unwrap().0,
+                d.month.unwrap().0,
+                d.day.unwrap().0,
+                d.hour.unwrap().0,
+                d.minute.unwrap().0,
+                d.second.unwrap().0
+            ),
+            (2024, 2, 29, 23, 59, 58_500)
+        );
+        let d = date_time(0);
+        assert_eq!(
+            (d.year.unwrap().0, d.month.unwrap().0, d.day.unwrap().0),
+            (1970, 1, 1)
+        );
+        // 2026-12-03 00:00:00 UTC.
+        let d = date_time(1_796_256_000_000);
+        assert_eq!(
+            (d.year.unwrap().0, d.month.unwrap().0, d.day.unwrap().0),
+            (2026, 12, 3)
+        );
+    }
 
     #[test]
     fn sec_mark_resolves_across_the_minute_wrap() {

@@ -782,20 +782,41 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
         "Reports of quarantined vehicles, not applied.",
         p.counters.quarantined_reports,
     );
-    let (answered, shared) = p.services_answered();
+    let services = p.service_counts();
     metric(
         &mut out,
         "roadcloud_sds_requests_answered_total",
         "counter",
         "Sensor-sharing requests (VIR) answered (T/CSAE 157-2020 SDS).",
-        answered,
+        services.sds_answered,
     );
     metric(
         &mut out,
         "roadcloud_sds_participants_shared_total",
         "counter",
         "Participants shared in the answers to sensor-sharing requests.",
-        shared,
+        services.sds_shared,
+    );
+    metric(
+        &mut out,
+        "roadcloud_pvp_grants_total",
+        "counter",
+        "Junctions granted to priority vehicles (PVP: signal priority, T/CSAE 157-2020).",
+        services.pvp_granted,
+    );
+    metric(
+        &mut out,
+        "roadcloud_pvp_refusals_total",
+        "counter",
+        "Signal priority requests refused.",
+        services.pvp_refused,
+    );
+    metric(
+        &mut out,
+        "roadcloud_pvp_held_junctions",
+        "gauge",
+        "Junctions held for priority vehicles now.",
+        p.priority_grants().len(),
     );
     metric(
         &mut out,

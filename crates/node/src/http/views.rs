@@ -302,5 +302,12 @@ pub fn intersection(p: &Pipeline, x: &Intersection, now: i64) -> zone::Intersect
         lon,
         links,
         signal: signal(p, &x.id, now),
+        priority: p.priority_grants().get(&x.id).map(|g| zone::PriorityGrant {
+            vehicle: hex(&g.vehicle),
+            rank: g.rank.as_str().to_string(),
+            phase: g.phase,
+            since_ms: g.since,
+            until_ms: g.until,
+        }),
     }
 }

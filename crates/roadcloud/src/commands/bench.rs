@@ -885,6 +885,8 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 attackers: 0.0,
                 attacks: Vec::new(),
                 misbehaviour: None,
+                tripinfo: None,
+                apps_switched: Vec::new(),
             };
             let run = crate::commands::sumo::cosimulate(
                 cosim,

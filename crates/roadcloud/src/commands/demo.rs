@@ -7,10 +7,11 @@ use clap::Args;
 use roadcloud_node::Node;
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::ZonePki;
+use roadcloud_signals::PriorityCommand;
 use roadcloud_sim::{Attack, AttackConfig, Attackers, DeviceKeys, Zone, ZoneConfig};
 use roadcloud_transport::mqtt::parse_broker_url;
 use roadcloud_transport::now_millis;
-use rumqttc::{AsyncClient, MqttOptions, QoS};
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::time::{Duration, Instant};
 
 /// Run the platform with simulated traffic: four signalised intersections near Anting,
@@ -170,11 +171,24 @@ async fn simulate(
     options.set_keep_alive(Duration::from_secs(30));
     options.set_max_packet_size(64 * 1024, 64 * 1024);
     let (client, mut events) = AsyncClient::new(options, 4_096);
+    // The junctions' RSUs hear roadcloud's priority commands for their signals (the zone is
+    // their controller: docs/signals.md); the subscription is renewed on each connection.
+    let (commands_tx, mut commands) = tokio::sync::mpsc::channel::<Vec<u8>>(256);
+    let subscriber = client.clone();
     // The event loop reconnects by itself; until the broker is up it fails, so it waits.
     tokio::spawn(async move {
         loop {
-            if events.poll().await.is_err() {
-                tokio::time::sleep(Duration::from_millis(200)).await;
+            match events.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    let _ = subscriber
+                        .subscribe("V2X/RSU/+/PRIORITY/DOWN", QoS::AtLeastOnce)
+                        .await;
+                }
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    let _ = commands_tx.try_send(p.payload.to_vec());
+                }
+                Ok(_) => {}
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         }
     });
@@ -188,6 +202,12 @@ async fn simulate(
             return zone.attackers;
         }
         let now = now_millis();
+        while let Ok(payload) = commands.try_recv() {
+            if let Err(e) = PriorityCommand::from_json(&payload).and_then(|c| zone.command(&c, now))
+            {
+                tracing::warn!("a priority command the zone's signals did not carry out: {e}");
+            }
+        }
         zone.step(0.1, now);
         for (topic, message) in zone.messages(now) {
             let payload = match keys.sign(&topic, &message, now) {

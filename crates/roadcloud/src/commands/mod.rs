@@ -6,6 +6,7 @@ pub mod bench;
 pub mod codec;
 pub mod demo;
 mod eval_report;
+pub mod green_wave;
 pub mod serve;
 pub mod sumo;
 pub mod v2x;

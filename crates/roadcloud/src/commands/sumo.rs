@@ -9,11 +9,13 @@ use clap::{Args, Subcommand};
 use roadcloud_node::{ListenOrOff, Node, NodeConfig};
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::ZonePki;
+use roadcloud_signals::{PriorityCommand, SignalController as _};
 use roadcloud_sim::{Attack, AttackConfig, Attackers, DeviceKeys, Label};
 use roadcloud_sumo::bridge::{Bridge, device_id};
 use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_end};
 use roadcloud_sumo::eval::{self, Criteria, Received};
 use roadcloud_sumo::net::Net;
+use roadcloud_sumo::priority::{PriorityVehicles, TraciSignals};
 use roadcloud_sumo::respond::Responder;
 use roadcloud_sumo::truth::{Found, Truth};
 use roadcloud_transport::mqtt::parse_broker_url;
@@ -145,6 +147,14 @@ pub struct CosimArgs {
     /// `enforce`; as `roadcloud serve --misbehaviour`, whose default it keeps).
     #[arg(long, value_enum, value_name = "MODE")]
     pub misbehaviour: Option<roadcloud_misbehaviour::Mode>,
+    /// Where SUMO writes each vehicle's trip (`--tripinfo-output`), for the commands that
+    /// measure travel times.
+    #[arg(skip)]
+    pub tripinfo: Option<PathBuf>,
+    /// Applications switched on or off over the settings (`[apps.ID] enabled`), for the
+    /// commands that compare runs with and without one.
+    #[arg(skip)]
+    pub apps_switched: Vec<(String, bool)>,
 }
 
 impl CosimArgs {
@@ -254,6 +264,23 @@ pub(crate) struct Outcome {
     present: HashMap<[u8; 8], (i64, i64)>,
     /// The data directory of the roadcloud run in this process.
     data_dir: Option<PathBuf>,
+    /// What the priority vehicles asked and the junctions did.
+    pub(crate) priority: PriorityOutcome,
+}
+
+/// What the priority vehicles asked and the junctions' controllers did in a run.
+#[derive(Debug, Default)]
+pub(crate) struct PriorityOutcome {
+    /// VIRs the emergency vehicles sent.
+    pub(crate) requests: u64,
+    /// Priority commands the controllers carried out.
+    pub(crate) commands_taken: u64,
+    /// Priority commands they could not read or carry out.
+    pub(crate) commands_refused: u64,
+    /// The edges of the emergency vehicles' routes.
+    pub(crate) corridor: std::collections::BTreeSet<String>,
+    /// The emergency vehicles (SUMO ids).
+    pub(crate) emergency: std::collections::BTreeSet<String>,
 }
 
 impl Outcome {
@@ -595,6 +622,15 @@ pub(crate) async fn cosimulate(
                     config.apps = apps.clone();
                 }
             }
+            for (id, on) in &args.apps_switched {
+                let entry = config
+                    .apps
+                    .entry(id.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if let toml::Value::Table(t) = entry {
+                    t.insert("enabled".into(), toml::Value::Boolean(*on));
+                }
+            }
             let started = Node::start(config)
                 .await
                 .context("cannot start roadcloud")?;
@@ -616,6 +652,11 @@ pub(crate) async fn cosimulate(
     listener
         .subscribe("V2X/OBU/+/ADVICE/DOWN", QoS::AtMostOnce)
         .await?;
+    // The junctions' signal controllers, as their RSUs hear roadcloud's priority commands.
+    listener
+        .subscribe("V2X/RSU/+/PRIORITY/DOWN", QoS::AtLeastOnce)
+        .await?;
+    let (commands_tx, commands) = std::sync::mpsc::channel::<Vec<u8>>();
     // Advisories as the drivers hear them, for the closed loop: (time, target, scenario,
     // severity).
     let (heard_tx, heard) = std::sync::mpsc::channel::<(f64, String, String, String)>();
@@ -625,6 +666,11 @@ pub(crate) async fn cosimulate(
         tokio::spawn(async move {
             loop {
                 match events.poll().await {
+                    Ok(Event::Incoming(Packet::Publish(p)))
+                        if p.topic.ends_with("/PRIORITY/DOWN") =>
+                    {
+                        let _ = commands_tx.send(p.payload.to_vec());
+                    }
                     Ok(Event::Incoming(Packet::Publish(p))) => {
                         if let Ok(a) = serde_json::from_slice::<Value>(&p.payload) {
                             let t = f64::from_bits(sim_time.load(Ordering::Acquire));
@@ -653,7 +699,19 @@ pub(crate) async fn cosimulate(
         step_s: 0.1,
         ssm_file: ssm,
         lane_change_s: args.lane_change_s(),
-        extra: Vec::new(),
+        extra: args
+            .tripinfo
+            .iter()
+            .flat_map(|p| {
+                [
+                    "--tripinfo-output".to_string(),
+                    p.display().to_string(),
+                    // Trips still running at the end are counted (as unfinished).
+                    "--tripinfo-output.write-unfinished".to_string(),
+                    "true".to_string(),
+                ]
+            })
+            .collect(),
     };
     let limit = run_limit(args, &config)?;
     let (speed, equipped) = (args.speed, args.equipped);
@@ -671,6 +729,10 @@ pub(crate) async fn cosimulate(
     .map_err(|e| anyhow::anyhow!("cannot open the V2X PKI: {e}"))?;
     let driver = tokio::task::spawn_blocking(move || -> Result<Outcome> {
         let mut truth = options.ssm_file.is_some().then(|| Truth::new(&net));
+        let mut signals = TraciSignals::new(&net);
+        let mut priority = PriorityVehicles::default();
+        let mut corridor = std::collections::BTreeSet::new();
+        let (mut commands_refused, mut commands_taken) = (0u64, 0u64);
         let mut bridge = Bridge::new(net);
         bridge.equipped = equipped;
         bridge.attackers = Attackers::new(attack_config);
@@ -723,6 +785,23 @@ pub(crate) async fn cosimulate(
             if let Some(truth) = truth.as_mut() {
                 truth.step(&s);
             }
+            // The junctions' controllers carry out roadcloud's priority commands.
+            while let Ok(payload) = commands.try_recv() {
+                match PriorityCommand::from_json(&payload).and_then(|c| signals.command(&c)) {
+                    Ok(()) => commands_taken += 1,
+                    Err(e) => {
+                        commands_refused += 1;
+                        tracing::warn!("priority command not carried out: {e}");
+                    }
+                }
+            }
+            sumo.set_signals(&signals.step(&s))?;
+            for v in priority.unrouted(&s) {
+                if let Some(route) = sumo.route(v)? {
+                    corridor.extend(route.iter().cloned());
+                    priority.routes.insert(v.to_string(), route);
+                }
+            }
             for v in &s.vehicles {
                 ids.entry(device_id(&v.id)).or_insert_with(|| v.id.clone());
             }
@@ -745,8 +824,13 @@ pub(crate) async fn cosimulate(
             } else {
                 now_millis()
             };
-            let batch: Vec<(String, Vec<u8>)> = bridge
-                .messages(&s, sumo.step_s(), now, steps % 10 == 1)
+            let mut messages = bridge.messages(&s, sumo.step_s(), now, steps % 10 == 1);
+            messages.extend(
+                priority.requests(bridge.net(), &bridge.frame, &s, now, |v| {
+                    roadcloud_sumo::respond::equipped(v, equipped)
+                }),
+            );
+            let batch: Vec<(String, Vec<u8>)> = messages
                 .into_iter()
                 .filter_map(|(topic, m)| {
                     let payload = match keys.as_mut() {
@@ -781,6 +865,13 @@ pub(crate) async fn cosimulate(
             labels: bridge.attackers.labels().cloned().collect(),
             present: bridge.attackers.present().clone(),
             data_dir: None,
+            priority: PriorityOutcome {
+                requests: priority.sent,
+                commands_taken,
+                commands_refused,
+                corridor,
+                emergency: priority.seen,
+            },
         })
     });
     let mut published = 0u64;
