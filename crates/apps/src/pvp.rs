@@ -26,9 +26,15 @@
 //!
 //! The pipeline keeps the grants and sends the controllers' commands and the vehicles'
 //! RSCs; [`arbitrate`] is the pure rule, tested from tables.
+//!
+//! Clear the way: a vehicle ahead of an emergency vehicle on a call, in its lane (MAP's, or
+//! its path where MAP does not tell: [`gap_ahead`]) within `clear_ahead_m`, is told to make
+//! way, as the emergency vehicle's `Req-ClearTheWay` asks of the lane (an advisory of PVP on
+//! its downlink; EVW warns every vehicle the emergency vehicle approaches, this one only
+//! those in its lane, which must leave it).
 
-use crate::scene::Scene;
-use crate::{Advisory, App, plugin};
+use crate::scene::{Scene, gap_ahead, near};
+use crate::{Advisory, App, Severity, plugin};
 use roadcloud_world::Millis;
 use roadcloud_world::map::NodeId;
 use serde::{Deserialize, Serialize};
@@ -49,6 +55,14 @@ pub struct Params {
     pub hold_max_s: f64,
     /// How long a request stands unanswered before it is dropped, ms.
     pub max_age_ms: i64,
+    /// A vehicle this far ahead of an emergency vehicle on a call in its lane is told to
+    /// clear the way, metres.
+    pub clear_ahead_m: f64,
+    /// How far from the emergency vehicle's path a vehicle may be and still be in its lane,
+    /// metres (where MAP does not tell).
+    pub path_tolerance_m: f64,
+    /// How long a clear-the-way advisory stands, ms.
+    pub valid_ms: i64,
 }
 
 impl Default for Params {
@@ -59,6 +73,9 @@ impl Default for Params {
             passed_ms: 2_500,
             hold_max_s: 60.0,
             max_age_ms: 1_000,
+            clear_ahead_m: 150.0,
+            path_tolerance_m: 1.2,
+            valid_ms: 2_000,
         }
     }
 }
@@ -67,8 +84,31 @@ pub(crate) fn app() -> Box<dyn App> {
     plugin("PVP", "priority vehicle passing", evaluate)
 }
 
-/// PVP advises nobody: it answers requests ([`arbitrate`]).
-fn evaluate(_: &Params, _: &Scene, _: &mut Vec<Advisory>) {}
+/// Clear the way: each vehicle ahead of an emergency vehicle on a call, in its lane within
+/// `clear_ahead_m`, the nearest emergency vehicle's (the requests are answered apart:
+/// [`arbitrate`]).
+fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
+    let on_call = scene.select(|ev| ev.track.status.emergency);
+    if on_call.is_empty() {
+        return;
+    }
+    for (hv, target) in scene.targets() {
+        let behind = near(hv, &on_call, p.clear_ahead_m)
+            .filter_map(|ev| gap_ahead(ev, hv, p.path_tolerance_m).map(|g| (g, ev)))
+            .filter(|(g, _)| *g <= p.clear_ahead_m)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((gap, ev)) = behind {
+            out.push(
+                Advisory::new("PVP", Severity::Warning, hv, target, scene, p.valid_ms)
+                    .about(ev.as_other())
+                    .distance(gap)
+                    .detail(format!(
+                        "emergency vehicle {gap:.0} m behind in your lane: clear the way"
+                    )),
+            );
+        }
+    }
+}
 
 /// Who may have priority, lowest first: the order is the rank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -936,6 +936,67 @@ fn evw() {
     );
 }
 
+/// PVP's clear the way: the vehicle ahead of an emergency vehicle on a call in its lane.
+#[test]
+fn pvp_clear_the_way() {
+    fn ambulance(east: f64, north: f64, on_call: bool) -> VehicleState {
+        with(car(2, east, north, SOUTH, 15.0), |v| {
+            v.class = 60;
+            v.flags.emergency = on_call;
+        })
+    }
+    run(
+        "PVP",
+        &[
+            case("a car ahead in the ambulance's lane", Some(Warning), || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 80.0, SOUTH, 10.0),
+                        ambulance(0.125, 150.0, true),
+                    ],
+                )
+            }),
+            case("near miss: the car is in the next lane", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, -3.375, 80.0, SOUTH, 10.0),
+                        ambulance(0.125, 150.0, true),
+                    ],
+                )
+            }),
+            case("near miss: the ambulance is ahead of the car", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 150.0, SOUTH, 10.0),
+                        ambulance(0.125, 80.0, true),
+                    ],
+                )
+            }),
+            case("near miss: not on a call", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 80.0, SOUTH, 10.0),
+                        ambulance(0.125, 150.0, false),
+                    ],
+                )
+            }),
+            case("near miss: farther than 150 m behind", None, || {
+                zone(
+                    true,
+                    &[
+                        car(1, 0.125, 0.0, SOUTH, 10.0),
+                        ambulance(0.125, 200.0, true),
+                    ],
+                )
+            }),
+        ],
+    );
+}
+
 #[test]
 fn every_application_is_registered_and_can_be_switched_and_reparameterised() {
     let mut r = roadcloud_apps::Registry::new();

@@ -534,3 +534,38 @@ fn the_green_wave_evaluation_runs_both_ways() {
     assert_eq!(e["without"]["priority_commands"], 0, "{e}");
     assert!(e["with"]["priority_commands"].as_u64().unwrap() > 0, "{e}");
 }
+
+/// `roadcloud eval-sds`: a share of the vehicles ask what lies ahead, the answers come and
+/// are scored against SUMO's own geometry.
+#[test]
+fn the_sensor_sharing_evaluation_scores_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("sds.json");
+    let http = format!("127.0.0.1:{}", free_port());
+    let text = succeeded(&roadcloud(&[
+        "eval-sds",
+        "--sumocfg",
+        scenario().to_str().unwrap(),
+        "--allow-unsigned",
+        "--sds-share",
+        "0.5",
+        "--speed",
+        "2",
+        "--seconds",
+        "40",
+        "--http-listen",
+        &http,
+        "--report-json",
+        json.to_str().unwrap(),
+    ]));
+    assert!(text.contains("| of those, delivered |"), "{text}");
+    let e: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let n = |k: &str| e[k].as_u64().unwrap();
+    assert!(n("requests") > 50, "{e}");
+    assert!(n("answered") > 0 && n("answered") <= n("requests"), "{e}");
+    assert!(n("hidden") > 0, "{e}");
+    assert!(
+        n("delivered") <= n("hidden") && n("shared_hidden") <= n("shared"),
+        "{e}"
+    );
+}

@@ -3,7 +3,8 @@
 //! into the messages devices send, and [`ssm`] reads the conflicts its SSM device records,
 //! and [`truth`] what happened that SSM does not record, for [`eval`]uating roadcloud's
 //! warnings against them; [`priority`] has its emergency vehicles ask for the green and its
-//! traffic lights carry out roadcloud's priority commands.
+//! traffic lights carry out roadcloud's priority commands; [`sds`] has a share of its vehicles
+//! ask what lies ahead and scores the answers against what they could not see.
 
 #![warn(missing_docs)]
 
@@ -13,6 +14,7 @@ pub mod eval;
 pub mod net;
 pub mod priority;
 pub mod respond;
+pub mod sds;
 pub mod ssm;
 pub mod traci;
 pub mod tripinfo;

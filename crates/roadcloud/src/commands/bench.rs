@@ -887,6 +887,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 misbehaviour: None,
                 tripinfo: None,
                 apps_switched: Vec::new(),
+                sds_share: 0.0,
             };
             let run = crate::commands::sumo::cosimulate(
                 cosim,

@@ -155,6 +155,10 @@ pub struct CosimArgs {
     /// commands that compare runs with and without one.
     #[arg(skip)]
     pub apps_switched: Vec<(String, bool)>,
+    /// The share of equipped vehicles that ask, once a second, what lies on the road ahead
+    /// (sensor data sharing), for the command that scores the answers.
+    #[arg(skip)]
+    pub sds_share: f64,
 }
 
 impl CosimArgs {
@@ -266,7 +270,16 @@ pub(crate) struct Outcome {
     data_dir: Option<PathBuf>,
     /// What the priority vehicles asked and the junctions did.
     pub(crate) priority: PriorityOutcome,
+    /// The sensor-sharing requests sent, with their ground truth.
+    pub(crate) sds_asked: Vec<roadcloud_sumo::sds::Asked>,
+    /// The SSMs that came back: (simulation time, requester, the vehicles shared), as
+    /// SUMO ids.
+    pub(crate) sds_answers: Vec<SdsAnswer<String>>,
 }
+
+/// An SSM answering a sensor-sharing request: (simulation time it came, the requester, the
+/// vehicles it shares).
+pub(crate) type SdsAnswer<Id> = (f64, Id, Vec<Id>);
 
 /// What the priority vehicles asked and the junctions' controllers did in a run.
 #[derive(Debug, Default)]
@@ -656,12 +669,20 @@ pub(crate) async fn cosimulate(
     listener
         .subscribe("V2X/RSU/+/PRIORITY/DOWN", QoS::AtLeastOnce)
         .await?;
+    // The answers to sensor-sharing requests: (time, requester, the vehicles shared).
+    let sds_answers: Arc<Mutex<Vec<SdsAnswer<[u8; 8]>>>> = Arc::default();
+    if args.sds_share > 0.0 {
+        listener
+            .subscribe("V2X/OBU/+/SSM/DOWN", QoS::AtMostOnce)
+            .await?;
+    }
     let (commands_tx, commands) = std::sync::mpsc::channel::<Vec<u8>>();
     // Advisories as the drivers hear them, for the closed loop: (time, target, scenario,
     // severity).
     let (heard_tx, heard) = std::sync::mpsc::channel::<(f64, String, String, String)>();
     {
         let (sim_time, advisories) = (sim_time.clone(), advisories.clone());
+        let sds_answers = sds_answers.clone();
         let respond = args.respond;
         tokio::spawn(async move {
             loop {
@@ -670,6 +691,22 @@ pub(crate) async fn cosimulate(
                         if p.topic.ends_with("/PRIORITY/DOWN") =>
                     {
                         let _ = commands_tx.send(p.payload.to_vec());
+                    }
+                    Ok(Event::Incoming(Packet::Publish(p))) if p.topic.ends_with("/SSM/DOWN") => {
+                        let t = f64::from_bits(sim_time.load(Ordering::Acquire));
+                        let requester = p
+                            .topic
+                            .split('/')
+                            .nth(2)
+                            .and_then(roadcloud_transport::DeviceId::parse);
+                        if let (Some(requester), Some(shared)) =
+                            (requester, shared_vehicles(&p.payload))
+                        {
+                            sds_answers
+                                .lock()
+                                .expect("answers")
+                                .push((t, requester.0, shared));
+                        }
                     }
                     Ok(Event::Incoming(Packet::Publish(p))) => {
                         if let Ok(a) = serde_json::from_slice::<Value>(&p.payload) {
@@ -714,7 +751,7 @@ pub(crate) async fn cosimulate(
             .collect(),
     };
     let limit = run_limit(args, &config)?;
-    let (speed, equipped) = (args.speed, args.equipped);
+    let (speed, equipped, sds_share) = (args.speed, args.equipped, args.sds_share);
     let attack_config = AttackConfig::new(args.attackers, &args.attacks);
     let stop = stop_on_signal();
     let clock = sim_time.clone();
@@ -731,6 +768,7 @@ pub(crate) async fn cosimulate(
         let mut truth = options.ssm_file.is_some().then(|| Truth::new(&net));
         let mut signals = TraciSignals::new(&net);
         let mut priority = PriorityVehicles::default();
+        let mut sds = roadcloud_sumo::sds::SdsProbe::new(sds_share);
         let mut corridor = std::collections::BTreeSet::new();
         let (mut commands_refused, mut commands_taken) = (0u64, 0u64);
         let mut bridge = Bridge::new(net);
@@ -825,11 +863,9 @@ pub(crate) async fn cosimulate(
                 now_millis()
             };
             let mut messages = bridge.messages(&s, sumo.step_s(), now, steps % 10 == 1);
-            messages.extend(
-                priority.requests(bridge.net(), &bridge.frame, &s, now, |v| {
-                    roadcloud_sumo::respond::equipped(v, equipped)
-                }),
-            );
+            let is_equipped = |v: &str| roadcloud_sumo::respond::equipped(v, equipped);
+            messages.extend(priority.requests(bridge.net(), &bridge.frame, &s, now, is_equipped));
+            messages.extend(sds.requests(bridge.net(), &bridge.frame, &s, now, is_equipped));
             let batch: Vec<(String, Vec<u8>)> = messages
                 .into_iter()
                 .filter_map(|(topic, m)| {
@@ -872,6 +908,8 @@ pub(crate) async fn cosimulate(
                 corridor,
                 emergency: priority.seen,
             },
+            sds_asked: sds.asked,
+            sds_answers: Vec::new(),
         })
     });
     let mut published = 0u64;
@@ -895,6 +933,17 @@ pub(crate) async fn cosimulate(
     }
     out.published = published;
     out.advisories = std::mem::take(&mut *advisories.lock().expect("advisories"));
+    let sumo_id = |d: &[u8; 8]| out.ids.get(d).cloned();
+    out.sds_answers = std::mem::take(&mut *sds_answers.lock().expect("answers"))
+        .into_iter()
+        .filter_map(|(t, requester, shared)| {
+            Some((
+                t,
+                sumo_id(&requester)?,
+                shared.iter().filter_map(sumo_id).collect(),
+            ))
+        })
+        .collect();
     // What the run's messages caused reaches the store before anyone reads it.
     if let Some(node) = node {
         node.shutdown().await?;
@@ -908,6 +957,23 @@ pub(crate) async fn cosimulate(
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(out)
+}
+
+/// The vehicles (their ids) an SSM on a downlink shares; None when it is not an SSM.
+fn shared_vehicles(payload: &[u8]) -> Option<Vec<[u8; 8]>> {
+    let roadcloud_csae::MessageFrame::MsgFrameExt(e) = roadcloud_csae::decode(payload).ok()? else {
+        return None;
+    };
+    let roadcloud_csae::Day2Message::SensorSharing(s) = e.value else {
+        return None;
+    };
+    Some(
+        s.participants
+            .iter()
+            .flat_map(|l| l.0.iter())
+            .filter_map(|d| d.ptc.id)
+            .collect(),
+    )
 }
 
 /// Set by the first SIGINT or SIGTERM (its name): the co-simulation stops at its next step.

@@ -1,0 +1,371 @@
+//! Sensor data sharing in the co-simulation (issue 18): a share of SUMO's equipped vehicles
+//! ask roadcloud, once a second, what lies on the road ahead (VIR `Req-SensorSharing`), as
+//! the demo's cars do; and what each of them could not see itself is taken from SUMO's exact
+//! state, so that the answers (SSMs) can be scored: the share of hidden vehicles delivered
+//! to the vehicles that asked about them.
+//!
+//! Ground truth: the area is the road ahead of the requester, [`AHEAD_M`] along its heading
+//! and [`HALF_WIDTH_M`] either side of it. A vehicle whose centre lies there is hidden from
+//! the requester when the line of sight from the requester's driver (1.5 m behind its front
+//! bumper) to that centre crosses another vehicle's body (SUMO's box: its length and width
+//! along its angle), or when it is farther than [`SENSOR_RANGE_M`]; otherwise it is seen.
+//! This is SUMO's geometry, not roadcloud's model of it (SDS takes bodies as circles and
+//! knows only what was reported).
+
+use crate::bridge::{VehicleSample, device_id};
+use crate::cosim::Step;
+use crate::net::Net;
+use roadcloud_csae as csae;
+use roadcloud_sim::messages::sensor_sharing_request;
+use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
+use roadcloud_world::{LocalFrame, Millis, Point};
+use std::collections::HashMap;
+
+/// How far ahead a vehicle asks about, metres (as the demo's cars).
+pub const AHEAD_M: f64 = 150.0;
+/// Half the width of the road it asks about, metres.
+pub const HALF_WIDTH_M: f64 = 7.0;
+/// How far a vehicle's own sensors see, metres (SDS's default `sensor_range_m`).
+pub const SENSOR_RANGE_M: f64 = 150.0;
+/// The driver's eye behind the front bumper, metres.
+const EYE_BEHIND_FRONT_M: f64 = 1.5;
+
+/// One request and what SUMO says the requester could and could not see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asked {
+    /// Simulation time it was sent, seconds.
+    pub at_s: f64,
+    /// The requester (SUMO id).
+    pub requester: String,
+    /// The vehicles in its area hidden from it (SUMO ids).
+    pub hidden: Vec<String>,
+    /// The vehicles in its area it sees.
+    pub seen: Vec<String>,
+}
+
+/// The requests a share of the equipped vehicles send, and their ground truth.
+#[derive(Debug, Default)]
+pub struct SdsProbe {
+    /// The share of equipped vehicles that ask, 0 to 1 (drawn from their ids).
+    pub share: f64,
+    /// Every request sent, with its ground truth.
+    pub asked: Vec<Asked>,
+    last: HashMap<String, f64>,
+}
+
+/// A vehicle's body as a rectangle: its centre, unit heading (x, y) and half sizes.
+struct Body {
+    centre: (f64, f64),
+    dir: (f64, f64),
+    half_length: f64,
+    half_width: f64,
+}
+
+impl Body {
+    fn of(v: &VehicleSample) -> Body {
+        let a = v.angle_deg.to_radians();
+        // SUMO's angle: clockwise from north (the network's y axis).
+        let dir = (a.sin(), a.cos());
+        Body {
+            centre: (
+                v.x - dir.0 * v.length_m / 2.0,
+                v.y - dir.1 * v.length_m / 2.0,
+            ),
+            dir,
+            half_length: v.length_m / 2.0,
+            half_width: v.width_m / 2.0,
+        }
+    }
+
+    /// Whether the segment from `a` to `b` crosses the body (slab test in its own frame).
+    fn crosses(&self, a: (f64, f64), b: (f64, f64)) -> bool {
+        let local = |p: (f64, f64)| {
+            let (dx, dy) = (p.0 - self.centre.0, p.1 - self.centre.1);
+            (
+                dx * self.dir.0 + dy * self.dir.1,
+                -dx * self.dir.1 + dy * self.dir.0,
+            )
+        };
+        let (p, q) = (local(a), local(b));
+        let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+        for (start, delta, half) in [
+            (p.0, q.0 - p.0, self.half_length),
+            (p.1, q.1 - p.1, self.half_width),
+        ] {
+            if delta.abs() < 1e-12 {
+                if start.abs() > half {
+                    return false;
+                }
+                continue;
+            }
+            let (mut lo, mut hi) = ((-half - start) / delta, (half - start) / delta);
+            if lo > hi {
+                std::mem::swap(&mut lo, &mut hi);
+            }
+            t0 = t0.max(lo);
+            t1 = t1.min(hi);
+            if t0 > t1 {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// What `requester` could and could not see of the vehicles in its area: (hidden, seen).
+pub fn truth(requester: &VehicleSample, vehicles: &[VehicleSample]) -> (Vec<String>, Vec<String>) {
+    let me = Body::of(requester);
+    let eye = (
+        requester.x - me.dir.0 * EYE_BEHIND_FRONT_M,
+        requester.y - me.dir.1 * EYE_BEHIND_FRONT_M,
+    );
+    let bodies: Vec<(&VehicleSample, Body)> = vehicles
+        .iter()
+        .filter(|v| v.id != requester.id)
+        .map(|v| (v, Body::of(v)))
+        .collect();
+    let (mut hidden, mut seen) = (Vec::new(), Vec::new());
+    for (v, b) in &bodies {
+        let (dx, dy) = (b.centre.0 - requester.x, b.centre.1 - requester.y);
+        let ahead = dx * me.dir.0 + dy * me.dir.1;
+        let aside = -dx * me.dir.1 + dy * me.dir.0;
+        if !(0.0..=AHEAD_M).contains(&ahead) || aside.abs() > HALF_WIDTH_M {
+            continue;
+        }
+        let far = (b.centre.0 - eye.0).hypot(b.centre.1 - eye.1) > SENSOR_RANGE_M;
+        let behind_another = bodies
+            .iter()
+            .any(|(o, ob)| o.id != v.id && ob.crosses(eye, b.centre));
+        if far || behind_another {
+            hidden.push(v.id.clone());
+        } else {
+            seen.push(v.id.clone());
+        }
+    }
+    (hidden, seen)
+}
+
+impl SdsProbe {
+    /// A probe in which `share` of the equipped vehicles ask.
+    pub fn new(share: f64) -> SdsProbe {
+        SdsProbe {
+            share,
+            ..SdsProbe::default()
+        }
+    }
+
+    /// The VIRs the asking vehicles send after `step` at `now_ms` (each once a second), the
+    /// ground truth of each kept in [`SdsProbe::asked`]; `equipped` says which carry an OBU.
+    pub fn requests(
+        &mut self,
+        net: &Net,
+        frame: &LocalFrame,
+        step: &Step,
+        now_ms: Millis,
+        equipped: impl Fn(&str) -> bool,
+    ) -> Vec<(String, csae::MessageFrame)> {
+        let mut out = Vec::new();
+        if self.share <= 0.0 {
+            return out;
+        }
+        let local = |x: f64, y: f64| -> Point {
+            let (lat, lon) = net.to_wgs84(x, y);
+            frame.to_local(lat, lon)
+        };
+        for v in &step.vehicles {
+            if !equipped(&v.id)
+                || !crate::respond::equipped(&format!("{}\u{0}sds", v.id), self.share)
+            {
+                continue;
+            }
+            if self
+                .last
+                .get(&v.id)
+                .is_some_and(|t| step.time_s - t < 1.0 - 1e-6)
+            {
+                continue;
+            }
+            self.last.insert(v.id.clone(), step.time_s);
+            let (hidden, seen) = truth(v, &step.vehicles);
+            let a = v.angle_deg.to_radians();
+            let front = local(v.x, v.y);
+            let ahead = local(v.x + a.sin() * AHEAD_M, v.y + a.cos() * AHEAD_M);
+            let id = device_id(&v.id);
+            let req_id = (step.time_s as u64 % 256) as u8;
+            let vir = sensor_sharing_request(
+                frame,
+                id,
+                front,
+                req_id,
+                &[(vec![front, ahead], HALF_WIDTH_M)],
+                now_ms,
+            );
+            self.asked.push(Asked {
+                at_s: step.time_s,
+                requester: v.id.clone(),
+                hidden,
+                seen,
+            });
+            out.push((
+                Topic::uplink(DeviceKind::Obu, DeviceId(id), MessageKind::Vir),
+                csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
+                    value: csae::Day2Message::VehIntentionAndRequest(vir),
+                }),
+            ));
+        }
+        let present: std::collections::HashSet<&str> =
+            step.vehicles.iter().map(|v| v.id.as_str()).collect();
+        self.last.retain(|id, _| present.contains(id.as_str()));
+        out
+    }
+}
+
+/// How the answers fared against the ground truth.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Score {
+    /// Requests sent.
+    pub requests: usize,
+    /// Requests answered (an SSM came before the requester's next request; SDS sends none
+    /// when it finds nothing hidden).
+    pub answered: usize,
+    /// Requests with at least one hidden vehicle in their area.
+    pub needing: usize,
+    /// Of those, answered.
+    pub needing_answered: usize,
+    /// (Request, hidden vehicle) pairs: what the requesters needed.
+    pub hidden: usize,
+    /// Of those, delivered in the request's answer.
+    pub delivered: usize,
+    /// Vehicles shared in the answers, in all.
+    pub shared: usize,
+    /// Of those, hidden from the requester (the rest it could see, or lay outside its area).
+    pub shared_hidden: usize,
+}
+
+/// Scores `asked` against the SSMs that came: (arrival time, requester, the SUMO ids the
+/// answer shares). An answer belongs to the requester's latest request sent before it
+/// arrived and within `window_s`.
+pub fn score(asked: &[Asked], answers: &[(f64, String, Vec<String>)], window_s: f64) -> Score {
+    let mut s = Score {
+        requests: asked.len(),
+        ..Score::default()
+    };
+    let mut by_requester: HashMap<&str, Vec<&Asked>> = HashMap::new();
+    for a in asked {
+        by_requester
+            .entry(a.requester.as_str())
+            .or_default()
+            .push(a);
+    }
+    let mut answered: HashMap<(&str, u64), Vec<&str>> = HashMap::new();
+    for (at, requester, shared) in answers {
+        let Some(a) = by_requester.get(requester.as_str()).and_then(|v| {
+            v.iter()
+                .rev()
+                .find(|a| a.at_s <= *at && at - a.at_s <= window_s)
+        }) else {
+            continue;
+        };
+        let key = (a.requester.as_str(), a.at_s.to_bits());
+        let entry = answered.entry(key).or_default();
+        entry.extend(shared.iter().map(String::as_str));
+        s.shared += shared.len();
+        s.shared_hidden += shared.iter().filter(|x| a.hidden.contains(x)).count();
+    }
+    s.answered = answered.len();
+    for a in asked {
+        s.hidden += a.hidden.len();
+        s.needing += usize::from(!a.hidden.is_empty());
+        if let Some(got) = answered.get(&(a.requester.as_str(), a.at_s.to_bits())) {
+            s.delivered += a
+                .hidden
+                .iter()
+                .filter(|h| got.contains(&h.as_str()))
+                .count();
+            s.needing_answered += usize::from(!a.hidden.is_empty());
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn car(id: &str, x: f64, y: f64, length_m: f64) -> VehicleSample {
+        VehicleSample {
+            id: id.into(),
+            x,
+            y,
+            speed_mps: 10.0,
+            angle_deg: 0.0,
+            accel_mps2: 0.0,
+            length_m,
+            width_m: 2.0,
+            class: "passenger".into(),
+            signals: 0,
+            lane: String::new(),
+            lane_pos_m: 0.0,
+        }
+    }
+
+    /// Northbound: a truck 20 m ahead hides the car 45 m ahead in its lane; the car in the
+    /// next lane is seen; the car behind and the one far to the side are outside the area.
+    #[test]
+    fn what_a_body_hides_is_hidden() {
+        let me = car("me", 0.0, 0.0, 4.5);
+        let all = vec![
+            me.clone(),
+            car("truck", 0.0, 28.0, 12.0),
+            car("hidden", 0.0, 50.0, 4.5),
+            car("beside", 3.5, 40.0, 4.5),
+            car("behind", 0.0, -20.0, 4.5),
+            car("away", 20.0, 40.0, 4.5),
+        ];
+        let (hidden, seen) = truth(&me, &all);
+        assert_eq!(hidden, vec!["hidden".to_string()]);
+        let mut seen = seen;
+        seen.sort();
+        assert_eq!(seen, vec!["beside".to_string(), "truck".to_string()]);
+    }
+
+    #[test]
+    fn answers_are_scored_against_the_request_they_follow() {
+        let asked = vec![
+            Asked {
+                at_s: 10.0,
+                requester: "a".into(),
+                hidden: vec!["x".into(), "y".into()],
+                seen: vec!["z".into()],
+            },
+            Asked {
+                at_s: 11.0,
+                requester: "a".into(),
+                hidden: vec!["x".into()],
+                seen: vec![],
+            },
+        ];
+        let answers = vec![
+            (
+                10.3,
+                "a".to_string(),
+                vec!["x".to_string(), "z".to_string()],
+            ),
+            (13.5, "a".to_string(), vec!["x".to_string()]), // too late for 11.0
+        ];
+        let s = score(&asked, &answers, 1.0);
+        assert_eq!(
+            s,
+            Score {
+                requests: 2,
+                answered: 1,
+                needing: 2,
+                needing_answered: 1,
+                hidden: 3,
+                delivered: 1,
+                shared: 2,
+                shared_hidden: 1,
+            }
+        );
+    }
+}
