@@ -221,13 +221,7 @@ pub fn run(args: &GreenWaveArgs) -> Result<()> {
         None => println!("emergency travel time: no finished trips to compare"),
     }
     if let Some(path) = &args.report_json {
-        let scenario = args
-            .cosim
-            .sumocfg
-            .as_deref()
-            .or(args.cosim.net.as_deref())
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+        let scenario = args.cosim.scenario_name();
         let doc = json!({
             "scenario": scenario,
             "without": without.json(),

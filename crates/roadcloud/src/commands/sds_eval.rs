@@ -93,13 +93,7 @@ pub fn run(args: &SdsEvalArgs) -> Result<()> {
         pct(s.shared_hidden, s.shared)
     );
     if let Some(path) = &args.report_json {
-        let scenario = args
-            .cosim
-            .sumocfg
-            .as_deref()
-            .or(args.cosim.net.as_deref())
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+        let scenario = args.cosim.scenario_name();
         let ratio = |n: usize, d: usize| (d > 0).then(|| n as f64 / d as f64);
         let doc = json!({
             "scenario": scenario,

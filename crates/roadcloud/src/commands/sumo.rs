@@ -162,6 +162,15 @@ pub struct CosimArgs {
 }
 
 impl CosimArgs {
+    /// The scenario as the reports name it: the `.sumocfg`, else the network.
+    pub(crate) fn scenario_name(&self) -> String {
+        self.sumocfg
+            .as_deref()
+            .or(self.net.as_deref())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    }
+
     /// How long SUMO's lane changes take: 2 s, as drivers make them, when misbehaviour
     /// detection judges the run (`--attackers`, or `--misbehaviour enforce`), for SUMO's
     /// default moves a vehicle a lane's width in one step, which no car does and which the
@@ -443,13 +452,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         &out.truth.seen,
         criteria,
     );
-    let scenario = args
-        .cosim
-        .sumocfg
-        .as_deref()
-        .or(args.cosim.net.as_deref())
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+    let scenario = args.cosim.scenario_name();
     let closed_loop = without.map(|(sim_s, before, colliding)| {
         let severe = |c: &[roadcloud_sumo::ssm::Conflict]| {
             c.iter()
