@@ -938,13 +938,6 @@ impl Zone {
         self.releasing.retain(|_, (_, until)| now_ms < *until);
     }
 
-    /// The junctions serving a priority vehicle now: (junction index, phase).
-    pub fn preempted(&self) -> Vec<(usize, u8)> {
-        let mut v: Vec<(usize, u8)> = self.preempted.iter().map(|(j, p)| (*j, p.phase)).collect();
-        v.sort();
-        v
-    }
-
     /// The ambulances' requests for the green (VIR `Req-SignalPriority`, T/CSAE 157-2020) at
     /// the junctions ahead within [`PRIORITY_AHEAD_M`], once a second and at once when one
     /// has passed a junction, which it then reports complete.
