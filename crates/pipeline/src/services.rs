@@ -97,6 +97,21 @@ pub(crate) struct ServiceInputs<'a> {
     pub now: Millis,
 }
 
+impl ServiceInputs<'_> {
+    /// The track of `vehicle`'s own reports.
+    fn track_of(&self, vehicle: [u8; 8]) -> Option<&Track> {
+        self.tracks
+            .iter()
+            .copied()
+            .find(|t| t.vehicle == Some(vehicle))
+    }
+
+    /// Where `vehicle` is now: its track's position, else where it asked from (`asked_from`).
+    fn position_of(&self, vehicle: [u8; 8], asked_from: Point) -> Point {
+        self.track_of(vehicle).map_or(asked_from, |t| t.position)
+    }
+}
+
 impl Services {
     /// Keeps `request` for the next answering turn, if a service that answers it is on.
     pub(crate) fn ask(&mut self, request: Request, apps: &Registry) {
@@ -172,12 +187,7 @@ impl Services {
         r: &Request,
         area: &[(Vec<Point>, f64)],
     ) {
-        // Where the requester is now: its track, else where it asked from.
-        let from = z
-            .tracks
-            .iter()
-            .find(|t| t.vehicle == Some(r.vehicle))
-            .map_or(r.position, |t| t.position);
+        let from = z.position_of(r.vehicle, r.position);
         // Only what may be shared (in the area's bounding box) or may hide something
         // (within sensor range) is weighed.
         let bounds = Bounds::of(area);
@@ -245,7 +255,7 @@ impl Services {
         else {
             return None;
         };
-        let track = z.tracks.iter().find(|t| t.vehicle == Some(r.vehicle));
+        let track = z.track_of(r.vehicle);
         let rank = track.and_then(|t| {
             if t.status.emergency {
                 Some(pvp::Rank::Emergency)
@@ -374,12 +384,7 @@ impl Services {
         link: (NodeId, NodeId),
         outcome: Result<Millis, &str>,
     ) {
-        // Where the vehicle is now: its track, else where it asked from.
-        let at = z
-            .tracks
-            .iter()
-            .find(|t| t.vehicle == Some(vehicle))
-            .map_or(from, |t| t.position);
+        let at = z.position_of(vehicle, from);
         let answer = PriorityAnswer {
             vehicle,
             at,

@@ -214,7 +214,8 @@ impl Bridge {
         &self.net
     }
 
-    fn local(&self, x: f64, y: f64) -> Point {
+    /// A network position in the frame messages are written from.
+    pub fn local(&self, x: f64, y: f64) -> Point {
         let (lat, lon) = self.net.to_wgs84(x, y);
         self.frame.to_local(lat, lon)
     }

@@ -3,7 +3,7 @@
 //! equipped ambulance would ([`PriorityVehicles`]), and SUMO's traffic lights carry out
 //! roadcloud's priority commands ([`TraciSignals`], a [`SignalController`] over TraCI).
 
-use crate::bridge::{REGION, VehicleSample, device_id};
+use crate::bridge::{Bridge, REGION, VehicleSample, device_id};
 use crate::cosim::Step;
 use crate::net::Net;
 use crate::traci::{Set, ids};
@@ -11,7 +11,7 @@ use roadcloud_csae as csae;
 use roadcloud_signals::{Action, ControllerError, PriorityCommand, SignalController};
 use roadcloud_sim::messages::{PriorityAsk, signal_priority_request};
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
-use roadcloud_world::{LocalFrame, Millis, Point};
+use roadcloud_world::Millis;
 use std::collections::HashMap;
 
 /// How far ahead a vehicle asks, metres: `distance2Intersection` reaches 1,000 m.
@@ -70,12 +70,12 @@ impl PriorityVehicles {
     /// which carry an OBU.
     pub fn requests(
         &mut self,
-        net: &Net,
-        frame: &LocalFrame,
+        bridge: &Bridge,
         step: &Step,
         now_ms: Millis,
         equipped: impl Fn(&str) -> bool,
     ) -> Vec<(String, csae::MessageFrame)> {
+        let (net, frame) = (bridge.net(), &bridge.frame);
         let present: std::collections::HashSet<&str> =
             step.vehicles.iter().map(|v| v.id.as_str()).collect();
         self.routes.retain(|id, _| present.contains(id.as_str()));
@@ -103,6 +103,11 @@ impl PriorityVehicles {
                         .position(|e| *e == l.edge)
                 })
                 .map_or(asked.route_index, |k| asked.route_index + k);
+            // A junction drops out of those ahead only when the vehicle reaches the route's
+            // next edge: until then, or the next second, nothing is to be said.
+            if route_index == asked.route_index && step.time_s - asked.at_s < ASK_EVERY_S - 1e-6 {
+                continue;
+            }
             let ahead = junctions_ahead(net, route, route_index, v);
             let passed: Vec<PriorityAsk> = asked
                 .junctions
@@ -128,8 +133,7 @@ impl PriorityVehicles {
             }
             asked.msg_cnt = (asked.msg_cnt + 1) % 128;
             let id = device_id(&v.id);
-            let (lat, lon) = net.to_wgs84(v.x, v.y);
-            let at: Point = frame.to_local(lat, lon);
+            let at = bridge.local(v.x, v.y);
             let vir = signal_priority_request(frame, id, at, asked.msg_cnt, &asks, now_ms);
             self.sent += 1;
             out.push((

@@ -12,13 +12,12 @@
 //! This is SUMO's geometry, not roadcloud's model of it (SDS takes bodies as circles and
 //! knows only what was reported).
 
-use crate::bridge::{VehicleSample, device_id};
+use crate::bridge::{Bridge, VehicleSample, device_id};
 use crate::cosim::Step;
-use crate::net::Net;
 use roadcloud_csae as csae;
 use roadcloud_sim::messages::sensor_sharing_request;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
-use roadcloud_world::{LocalFrame, Millis, Point};
+use roadcloud_world::Millis;
 use std::collections::HashMap;
 
 /// How far ahead a vehicle asks about, metres (as the demo's cars).
@@ -158,8 +157,7 @@ impl SdsProbe {
     /// ground truth of each kept in [`SdsProbe::asked`]; `equipped` says which carry an OBU.
     pub fn requests(
         &mut self,
-        net: &Net,
-        frame: &LocalFrame,
+        bridge: &Bridge,
         step: &Step,
         now_ms: Millis,
         equipped: impl Fn(&str) -> bool,
@@ -168,10 +166,6 @@ impl SdsProbe {
         if self.share <= 0.0 {
             return out;
         }
-        let local = |x: f64, y: f64| -> Point {
-            let (lat, lon) = net.to_wgs84(x, y);
-            frame.to_local(lat, lon)
-        };
         for v in &step.vehicles {
             if !equipped(&v.id)
                 || !crate::respond::equipped(&format!("{}\u{0}sds", v.id), self.share)
@@ -188,12 +182,12 @@ impl SdsProbe {
             self.last.insert(v.id.clone(), step.time_s);
             let (hidden, seen) = truth(v, &step.vehicles);
             let a = v.angle_deg.to_radians();
-            let front = local(v.x, v.y);
-            let ahead = local(v.x + a.sin() * AHEAD_M, v.y + a.cos() * AHEAD_M);
+            let front = bridge.local(v.x, v.y);
+            let ahead = bridge.local(v.x + a.sin() * AHEAD_M, v.y + a.cos() * AHEAD_M);
             let id = device_id(&v.id);
             let req_id = (step.time_s as u64 % 256) as u8;
             let vir = sensor_sharing_request(
-                frame,
+                &bridge.frame,
                 id,
                 front,
                 req_id,

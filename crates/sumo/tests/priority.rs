@@ -156,7 +156,7 @@ fn an_ambulance_asks_for_the_junctions_ahead() {
             let route = sumo.route(v).unwrap().unwrap();
             vehicles.routes.insert(v.to_string(), route);
         }
-        for (topic, m) in vehicles.requests(&net, &bridge.frame, &s, 1_795_824_000_000, |_| true) {
+        for (topic, m) in vehicles.requests(&bridge, &s, 1_795_824_000_000, |_| true) {
             assert!(topic.ends_with("/VIR/UP"), "{topic}");
             let bytes = roadcloud_csae::encode(&m).unwrap();
             let roadcloud_csae::MessageFrame::MsgFrameExt(e) =

@@ -867,8 +867,8 @@ pub(crate) async fn cosimulate(
             };
             let mut messages = bridge.messages(&s, sumo.step_s(), now, steps % 10 == 1);
             let is_equipped = |v: &str| roadcloud_sumo::respond::equipped(v, equipped);
-            messages.extend(priority.requests(bridge.net(), &bridge.frame, &s, now, is_equipped));
-            messages.extend(sds.requests(bridge.net(), &bridge.frame, &s, now, is_equipped));
+            messages.extend(priority.requests(&bridge, &s, now, is_equipped));
+            messages.extend(sds.requests(&bridge, &s, now, is_equipped));
             let batch: Vec<(String, Vec<u8>)> = messages
                 .into_iter()
                 .filter_map(|(topic, m)| {
