@@ -242,6 +242,89 @@ pub struct EventPath {
     pub half_width_m: f64,
 }
 
+/// A gap granted for a lane change or a merge (CLC, CVM: docs/apps.md), while its window
+/// lasts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Gap {
+    /// The vehicle changing lanes (16 hex digits).
+    pub vehicle: String,
+    /// `merge` (CVM, from a ramp) or `lane_change` (CLC).
+    pub kind: String,
+    /// The lane it changes into: `{intersection}:{upstream}:{lane}`, as a participant's lane.
+    pub target_lane: String,
+    /// When the window opens, ms since the epoch.
+    pub begin_ms: i64,
+    /// When it closes.
+    pub end_ms: i64,
+    /// The speed asked of the vehicle, m/s.
+    pub speed_mps: f64,
+    /// The vehicle asked to slow down to make the gap (16 hex digits), if any.
+    pub yielding: Option<String>,
+    /// Its speed asked, m/s.
+    pub yielding_speed_mps: Option<f64>,
+}
+
+/// `GET /api/v1/gaps`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GapList {
+    /// How many.
+    pub count: usize,
+    /// By vehicle.
+    pub gaps: Vec<Gap>,
+}
+
+/// An operator's rule for a lane (DLM, docs/apps.md#dlm-dynamic-lane-management).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LaneRule {
+    /// The lane: `{intersection}:{upstream}:{lane}`, as a participant's lane.
+    pub lane: String,
+    /// `closed`, or `reassigned` (to `maneuvers`).
+    #[serde(rename = "use")]
+    pub lane_use: String,
+    /// For a reassigned lane, the movements it now serves: `straight`, `left`, `right`,
+    /// `u_turn`.
+    pub maneuvers: Vec<String>,
+    /// Why, for the drivers.
+    pub reason: Option<String>,
+    /// In force since, ms since the epoch.
+    pub since_ms: i64,
+    /// Until then, if it ends by itself.
+    pub until_ms: Option<i64>,
+    /// The lane's rule's version: each change has the next.
+    pub version: u32,
+}
+
+/// `PUT /api/v1/lane-rules`: a lane's rule, in place of its rule before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LaneRuleChange {
+    /// The lane: `{intersection}:{upstream}:{lane}`, as a participant's lane.
+    pub lane: String,
+    /// `closed`, or `reassigned`.
+    #[serde(rename = "use")]
+    pub lane_use: String,
+    /// For `reassigned`: the movements it is to serve (`straight`, `left`, `right`,
+    /// `u_turn`), at least one.
+    #[serde(default)]
+    pub maneuvers: Vec<String>,
+    /// Why, for the drivers: printable ASCII (the RSC's `textString`), at most 200
+    /// characters.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Until then (ms since the epoch); none: until lifted.
+    #[serde(default)]
+    pub until_ms: Option<i64>,
+}
+
+/// `GET /api/v1/lane-rules`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LaneRuleList {
+    /// How many.
+    pub count: usize,
+    /// By lane.
+    pub rules: Vec<LaneRule>,
+}
+
 /// `GET /api/v1/events`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RoadEventList {

@@ -13,6 +13,8 @@
 
 #![warn(missing_docs)]
 
+pub mod clc;
+pub mod dlm;
 pub mod gate;
 pub mod pvp;
 pub mod scene;
@@ -277,6 +279,9 @@ pub fn all() -> Vec<Box<dyn App>> {
         evw::app(),
         sds::app(),
         pvp::app(),
+        clc::lane_change_app(),
+        clc::merge_app(),
+        dlm::app(),
     ]
 }
 

@@ -30,6 +30,11 @@ const model = {
   quarantined: new Set(),
   flagged: new Map(),
   misbehaviour: [],
+  /** the operators' lane rules in force (DLM): lane key -> { closed, label } */
+  laneRules: new Map(),
+  /** the gaps granted now for lane changes and merges (CLC, CVM): the vehicle changing
+   * lanes, the one making room, and a label */
+  gaps: [],
   /** the selected participant's track */
   selected: null,
   /** server clock minus this page's clock, ms */
@@ -133,6 +138,29 @@ function apply(msg) {
     log(deviceEntry(d));
   }
   for (const a of msg.advisories || []) putAdvisory(a, true);
+  if (msg.lane_rules) {
+    const rules = new Map(
+      msg.lane_rules.map((r) => [
+        r.lane,
+        {
+          closed: r.use === "closed",
+          label: r.use === "closed" ? t("laneClosed") : `${t("laneFor")} ${r.maneuvers.map((m) => t(`move_${m}`)).join(", ")}`,
+        },
+      ]),
+    );
+    const key = (m) => JSON.stringify([...m.entries()]);
+    if (key(rules) !== key(model.laneRules)) {
+      model.laneRules = rules;
+      model.roadVersion += 1;
+    }
+  }
+  if (msg.gaps) {
+    model.gaps = msg.gaps.map((g) => ({
+      vehicle: g.vehicle,
+      yielding: g.yielding,
+      label: t(g.kind === "merge" ? "gapMerge" : "gapLaneChange"),
+    }));
+  }
   if (msg.type === "snapshot") model.quarantined = new Set(msg.quarantined || []);
   for (const r of msg.misbehaviour || []) putMisbehaviour(r);
   for (const q of msg.quarantine || []) {
@@ -200,7 +228,9 @@ function putIntersection(x) {
         // Centre lines run towards the intersection: the stop line is the last point.
         const stop = centre.length ? centre[centre.length - 1] : null;
         const straight = lane.connects_to.find((c) => c.phase != null);
-        return { centre, stop, phase: straight ? straight.phase : null };
+        // As the API names a lane: intersection, upstream node, lane id.
+        const key = `${x.id}:${l.upstream}:${lane.id}`;
+        return { centre, stop, phase: straight ? straight.phase : null, key };
       }),
     })),
   });

@@ -33,6 +33,9 @@ export const SOURCE_COLOURS = {
 /** The colour of a junction held for a priority vehicle (PVP). */
 const PRIORITY_COLOUR = "#38bdf8";
 
+/** The colour of a gap granted for a lane change or a merge (CLC, CVM). */
+const GAP_COLOUR = "#c084fc";
+
 const LIGHT_COLOURS = {
   red: "#ff4d4d",
   "flashing-red": "#ff4d4d",
@@ -279,7 +282,33 @@ export class MapView {
       }
       ctx.setLineDash([]);
     }
+    // Lanes an operator closed (red) or gave over to other movements (amber), DLM: a band
+    // along the lane and what it is for.
+    const rules = this.model.laneRules;
+    const labels = [];
+    if (rules && rules.size) {
+      for (const x of this.model.intersections.values()) {
+        for (const link of x.links) for (const lane of link.lanes) {
+          const rule = rules.get(lane.key);
+          if (!rule || lane.centre.length < 2) continue;
+          ctx.strokeStyle = rule.closed ? "rgba(255, 77, 77, 0.45)" : "rgba(255, 179, 71, 0.45)";
+          ctx.lineWidth = 2.5;
+          ctx.setLineDash(rule.closed ? [4, 2] : []);
+          polyline(ctx, lane.centre);
+          ctx.stroke();
+          labels.push([lane.centre[0], rule]);
+        }
+      }
+      ctx.setLineDash([]);
+    }
     this.screenTransform(ctx);
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    for (const [[px, py], rule] of labels) {
+      const [sx, sy] = this.toScreen(px, py);
+      ctx.fillStyle = rule.closed ? "#ff4d4d" : "#ffb347";
+      ctx.fillText(rule.label, sx, sy - 4);
+    }
     if (this.scale >= 0.6) {
       ctx.fillStyle = "rgba(220, 228, 236, 0.7)";
       ctx.font = "12px system-ui, sans-serif";
@@ -429,6 +458,7 @@ export class MapView {
     }
     this.drawn = drawn;
     this.drawMisbehaviour(ctx, s, now);
+    this.drawGaps(ctx, s, now);
     const sel = this.model.selected && this.model.participants.get(this.model.selected);
     if (sel) {
       const [x, y] = this.position(sel, now);
@@ -468,6 +498,45 @@ export class MapView {
     };
     for (const id of flagged.keys()) if (!quarantined.has(id)) ring(id, "#ffb020", false);
     for (const id of quarantined) ring(id, "#ff3b3b", true);
+  }
+
+  /**
+   * Marks the gaps granted for lane changes and merges (CLC, CVM): a violet ring and the
+   * label round the vehicle changing lanes, a dashed ring round the vehicle slowing to make
+   * room, and a line from it to the gap.
+   */
+  drawGaps(ctx, s, now) {
+    const { gaps, trackOf, participants } = this.model;
+    if (!gaps || !gaps.length) return;
+    const at = (id) => {
+      const p = id && participants.get(trackOf.get(id));
+      if (!p) return null;
+      const [sx, sy] = this.toScreen(...this.position(p, now));
+      return { sx, sy, r: Math.max(9, (p.length || 4.5) * s * 0.9) };
+    };
+    ctx.strokeStyle = GAP_COLOUR;
+    ctx.fillStyle = GAP_COLOUR;
+    ctx.lineWidth = 2;
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    for (const g of gaps) {
+      const v = at(g.vehicle);
+      if (!v) continue;
+      ctx.setLineDash([]);
+      ctx.beginPath();
+      ctx.arc(v.sx, v.sy, v.r, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.fillText(g.label, v.sx, v.sy - v.r - 4);
+      const y = at(g.yielding);
+      if (!y) continue;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.arc(y.sx, y.sy, y.r, 0, 2 * Math.PI);
+      ctx.moveTo(y.sx, y.sy);
+      ctx.lineTo(v.sx, v.sy);
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
   }
 
   drawAdvisories(ctx, serverNow, now) {

@@ -24,7 +24,7 @@ pub mod shards;
 
 pub use latency::LatencyHistogram;
 pub use relay::{RelayConfig, RsuDownlink};
-pub use services::{CLOUD_ID, ServiceCounts, SignalDownlink, VehicleDownlink};
+pub use services::{CLOUD_ID, GapGrant, ServiceCounts, SignalDownlink, VehicleDownlink};
 pub use shards::{ShardMessage, ShardPlan, ShardStats, ZoneTracks};
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection, Uplink};
@@ -740,6 +740,7 @@ impl Pipeline {
                 frame: &self.frame,
                 tracks: &live,
                 apps: &self.apps,
+                lanes: &self.lanes,
                 signal_rsus: &self.signal_rsus,
                 now,
             });
@@ -772,6 +773,34 @@ impl Pipeline {
         &self,
     ) -> &std::collections::BTreeMap<NodeId, roadcloud_apps::pvp::Grant> {
         self.services.grants()
+    }
+
+    /// Puts an operator's rule for a lane in force (DLM), in place of the lane's rule before;
+    /// the vehicles on its link are told at the next applications' turn. Returns the rule as
+    /// it stands (with its version).
+    pub fn set_lane_rule(
+        &mut self,
+        rule: roadcloud_world::requests::LaneRule,
+    ) -> roadcloud_world::requests::LaneRule {
+        self.services.set_lane_rule(rule).clone()
+    }
+
+    /// Lifts the rule of a lane (DLM); those told of it hear it. None when it had none.
+    pub fn lift_lane_rule(
+        &mut self,
+        lane: &roadcloud_world::LaneRef,
+    ) -> Option<roadcloud_world::requests::LaneRule> {
+        self.services.lift_lane_rule(lane)
+    }
+
+    /// The operators' lane rules in force (DLM), by lane.
+    pub fn lane_rules(&self) -> impl Iterator<Item = &roadcloud_world::requests::LaneRule> {
+        self.services.lane_rules()
+    }
+
+    /// The gaps granted for lane changes and merges (CLC, CVM) whose window has not ended.
+    pub fn gap_grants(&self) -> impl Iterator<Item = &GapGrant> {
+        self.services.gaps()
     }
 
     /// Takes the RSIs that zone-wide advisories (hazards, signs, jams) called for since the

@@ -3,6 +3,8 @@
 //! its answer queued for the vehicle's downlink.
 
 use roadcloud_apps::Registry;
+use roadcloud_apps::clc;
+use roadcloud_apps::dlm;
 use roadcloud_apps::pvp;
 use roadcloud_apps::sds::{self, Seen};
 use roadcloud_csae::{Day2Message, MessageFrame};
@@ -10,10 +12,11 @@ use roadcloud_signals::{Action, Junction, PriorityCommand};
 use roadcloud_transport::{DeviceId, MessageKind};
 use roadcloud_world::map::NodeId;
 use roadcloud_world::requests::{
-    Asks, PriorityAnswer, Request, priority_answer, sensor_sharing_answer,
+    Asks, GapPlan, LaneChangeAnswer, LaneRule, PriorityAnswer, Request, Yielding,
+    lane_change_answer, lane_rule_answer, priority_answer, sensor_sharing_answer,
 };
 use roadcloud_world::tracks::SourceKey;
-use roadcloud_world::{LocalFrame, Millis, Point, Track};
+use roadcloud_world::{LaneIndex, LaneRef, LocalFrame, Millis, Point, Track};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// Requests waiting at most: beyond, the oldest goes (a flood of requests cannot grow the
@@ -62,6 +65,39 @@ pub struct ServiceCounts {
     pub pvp_refused: u64,
     /// Grants ended (passed, withdrawn, held too long, outranked).
     pub pvp_ended: u64,
+    /// Lane changes granted a gap (CLC).
+    pub clc_granted: u64,
+    /// Lane change requests refused.
+    pub clc_refused: u64,
+    /// Merges granted a gap (CVM).
+    pub cvm_granted: u64,
+    /// Merge requests refused.
+    pub cvm_refused: u64,
+    /// Vehicles asked to slow down to make a gap.
+    pub gaps_made: u64,
+    /// Vehicles told of an operator's lane rule (DLM), each telling counted.
+    pub lane_rules_told: u64,
+}
+
+/// A gap granted to a vehicle for a lane change or a merge, while its window lasts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GapGrant {
+    /// The vehicle changing lanes.
+    pub vehicle: DeviceId,
+    /// The request it answers (`reqID`).
+    pub req_id: u8,
+    /// The lane it changes into.
+    pub target: LaneRef,
+    /// A merge from a ramp (CVM), else a lane change (CLC).
+    pub merge: bool,
+    /// The window, ms since the epoch.
+    pub begin_ms: Millis,
+    /// Its end.
+    pub end_ms: Millis,
+    /// The speed asked of the vehicle, m/s.
+    pub speed_mps: f64,
+    /// The vehicle asked to slow down to make the gap, if any, and its speed, m/s.
+    pub yielding: Option<(DeviceId, f64)>,
 }
 
 /// Requests waiting for an answer, and the answers waiting to go out.
@@ -80,6 +116,18 @@ pub(crate) struct Services {
     /// Where each standing priority request's movement leads, and where its vehicle asked
     /// from, by vehicle and junction.
     towards: HashMap<([u8; 8], NodeId), (NodeId, Point)>,
+    /// The gaps granted whose window has not ended, by vehicle.
+    gaps: BTreeMap<[u8; 8], GapGrant>,
+    /// The last refusal told each vehicle for each lane change request: told once.
+    gap_refusals_told: HashMap<([u8; 8], u8), clc::Refused>,
+    /// The operators' lane rules in force (DLM), by lane.
+    lane_rules: BTreeMap<LaneRef, LaneRule>,
+    /// Who was told which version of each lane's rule, and when.
+    rules_told: HashMap<([u8; 8], LaneRef), (u32, Millis)>,
+    /// Rules lifted since the last turn: those told of them hear it.
+    rules_lifted: Vec<LaneRule>,
+    /// The last version given to each lane's rule.
+    rule_versions: HashMap<LaneRef, u32>,
     /// Junctions whose grant began or ended since the last look (the live map redraws them).
     pub junctions_changed: Vec<NodeId>,
     /// What the services did.
@@ -92,6 +140,8 @@ pub(crate) struct ServiceInputs<'a> {
     /// The zone's live tracks.
     pub tracks: &'a [&'a Track],
     pub apps: &'a Registry,
+    /// The zone's lanes (MAP).
+    pub lanes: &'a LaneIndex,
     /// The RSU announcing each junction's signals (its SPAT's sender).
     pub signal_rsus: &'a crate::HashMap<NodeId, DeviceId>,
     pub now: Millis,
@@ -115,11 +165,14 @@ impl ServiceInputs<'_> {
 impl Services {
     /// Keeps `request` for the next answering turn, if a service that answers it is on.
     pub(crate) fn ask(&mut self, request: Request, apps: &Registry) {
-        let service = match request.asks {
-            Asks::SensorSharing { .. } => "SDS",
-            Asks::SignalPriority { .. } => "PVP",
+        let on = |id: &str| apps.enabled(id) == Some(true);
+        let served = match request.asks {
+            Asks::SensorSharing { .. } => on("SDS"),
+            Asks::SignalPriority { .. } => on("PVP"),
+            // Which of the two is known only against MAP, at the answer.
+            Asks::LaneChange { .. } => on("CLC") || on("CVM"),
         };
-        if apps.enabled(service) != Some(true) {
+        if !served {
             return;
         }
         if self.waiting.len() == MAX_WAITING {
@@ -130,7 +183,11 @@ impl Services {
 
     /// Whether a turn has work: a request waits, or a junction is held (its grant may end).
     pub(crate) fn has_work(&self) -> bool {
-        !self.waiting.is_empty() || !self.junctions.grants.is_empty()
+        !self.waiting.is_empty()
+            || !self.junctions.grants.is_empty()
+            || !self.gaps.is_empty()
+            || !self.lane_rules.is_empty()
+            || !self.rules_lifted.is_empty()
     }
 
     /// Answers the waiting requests from the zone at `now`, at most [`MAX_PER_TURN`] of
@@ -139,6 +196,10 @@ impl Services {
     pub(crate) fn answer(&mut self, z: &ServiceInputs<'_>) {
         let sds = z.apps.params::<sds::Params>("SDS");
         let pvp = z.apps.params::<pvp::Params>("PVP");
+        let clc = z.apps.params::<clc::Params>("CLC");
+        let cvm = z.apps.params::<clc::Params>("CVM");
+        // Windows that ended.
+        self.gaps.retain(|_, g| g.end_ms > z.now);
         let mut wants = Vec::new();
         let mut answered = 0;
         while answered < MAX_PER_TURN
@@ -147,6 +208,10 @@ impl Services {
             let max_age_ms = match (&r.asks, &sds, &pvp) {
                 (Asks::SensorSharing { .. }, Some(p), _) => p.max_age_ms,
                 (Asks::SignalPriority { .. }, _, Some(p)) => p.max_age_ms,
+                (Asks::LaneChange { .. }, _, _) => match (&clc, &cvm) {
+                    (Some(p), _) | (None, Some(p)) => p.max_age_ms,
+                    (None, None) => continue,
+                },
                 // Its service was switched off since.
                 _ => continue,
             };
@@ -165,6 +230,15 @@ impl Services {
                         wants.push(w);
                     }
                 }
+                Asks::LaneChange { .. } => self.coordinate_lane_change(z, &r, (&clc, &cvm)),
+            }
+        }
+        match z.apps.params::<dlm::Params>("DLM") {
+            Some(p) => self.tell_lane_rules(&p, z),
+            // DLM off: nobody is told, and nothing is kept of whom was told.
+            None => {
+                self.rules_told.clear();
+                self.rules_lifted.clear();
             }
         }
         match &pvp {
@@ -231,6 +305,333 @@ impl Services {
                 value: Day2Message::SensorSharing(ssm),
             }),
         });
+    }
+
+    /// CLC or CVM: a gap in the target lane for the requester (and a slower speed for the
+    /// vehicle behind it when it must make room), or the reason there is none, as an RSC on
+    /// the requester's downlink and on the yielding vehicle's. A request is a merge when the
+    /// vehicle says it comes from a ramp or MAP shows its lane ending; its service (CVM or
+    /// CLC) must be on. A vehicle that asks again while its window lasts is not answered
+    /// again; one refused is told once per reason.
+    fn coordinate_lane_change(
+        &mut self,
+        z: &ServiceInputs<'_>,
+        r: &Request,
+        (clc, cvm): (&Option<clc::Params>, &Option<clc::Params>),
+    ) {
+        let Asks::LaneChange {
+            target,
+            merge,
+            life_ms,
+            withdrawn,
+        } = r.asks
+        else {
+            return;
+        };
+        let track = z.track_of(r.vehicle);
+        let own = track.and_then(|t| t.lane);
+        let merge = merge || own.is_some_and(|m| z.lanes.ends(&m.lane));
+        let Some(p) = (if merge { cvm } else { clc }) else {
+            return;
+        };
+        if withdrawn {
+            if self
+                .gaps
+                .get(&r.vehicle)
+                .is_some_and(|g| g.req_id == r.req_id)
+            {
+                self.gaps.remove(&r.vehicle);
+            }
+            return;
+        }
+        if self
+            .gaps
+            .get(&r.vehicle)
+            .is_some_and(|g| g.req_id == r.req_id && g.target == target)
+        {
+            return;
+        }
+        let planned = match (track, own) {
+            (None, _) => Err(clc::Refused::Unseen),
+            _ if z.lanes.geometry(&target).is_none() => Err(clc::Refused::UnknownLane),
+            (Some(t), Some(m))
+                if m.lane.node == target.node
+                    && m.lane.upstream == target.upstream
+                    && m.lane.lane != target.lane =>
+            {
+                self.plan_gap(
+                    p,
+                    z,
+                    (t, &m),
+                    &Wanted {
+                        target,
+                        merge,
+                        life_ms,
+                    },
+                )
+            }
+            _ => Err(clc::Refused::NotBeside),
+        };
+        let from = z.position_of(r.vehicle, r.position);
+        let outcome = match planned {
+            Ok(plan) => {
+                if merge {
+                    self.counts.cvm_granted += 1;
+                } else {
+                    self.counts.clc_granted += 1;
+                }
+                self.gap_refusals_told.remove(&(r.vehicle, r.req_id));
+                self.gaps.insert(
+                    r.vehicle,
+                    GapGrant {
+                        vehicle: DeviceId(r.vehicle),
+                        req_id: r.req_id,
+                        target,
+                        merge,
+                        begin_ms: plan.begin,
+                        end_ms: plan.end,
+                        speed_mps: plan.speed_mps,
+                        yielding: plan.follower.map(|y| (DeviceId(y.vehicle), y.speed_mps)),
+                    },
+                );
+                Ok(plan)
+            }
+            Err(why) => {
+                if merge {
+                    self.counts.cvm_refused += 1;
+                } else {
+                    self.counts.clc_refused += 1;
+                }
+                if self.gap_refusals_told.len() > MAX_WAITING {
+                    self.gap_refusals_told.clear();
+                }
+                if self.gap_refusals_told.insert((r.vehicle, r.req_id), why) == Some(why) {
+                    return;
+                }
+                Err(why.as_text())
+            }
+        };
+        let yielding = outcome.as_ref().ok().and_then(|g| g.follower);
+        if yielding.is_some() {
+            self.counts.gaps_made += 1;
+        }
+        let answer = LaneChangeAnswer {
+            vehicle: r.vehicle,
+            at: from,
+            target,
+            merge,
+            outcome,
+        };
+        let msg_cnt = self.next_msg_cnt();
+        let rsc = lane_change_answer(z.frame, CLOUD_ID, &answer, msg_cnt, z.now);
+        let frame = MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+            value: Day2Message::RoadsideCoordination(rsc),
+        });
+        // The vehicle asked to make room hears the same coordination.
+        if let Some(y) = yielding {
+            self.answers.push(VehicleDownlink {
+                vehicle: DeviceId(y.vehicle),
+                message: MessageKind::Rsc,
+                frame: frame.clone(),
+            });
+        }
+        self.answers.push(VehicleDownlink {
+            vehicle: DeviceId(r.vehicle),
+            message: MessageKind::Rsc,
+            frame,
+        });
+    }
+
+    /// The gap for requester `t` (in lane `own`) as `w` asks, from the target lane's
+    /// vehicles now: each placed along the target lane (where it was at its last report, moved
+    /// on at its speed to now).
+    fn plan_gap(
+        &self,
+        p: &clc::Params,
+        z: &ServiceInputs<'_>,
+        (t, own): (&Track, &roadcloud_world::LaneMatch),
+        w: &Wanted,
+    ) -> Result<GapPlan, clc::Refused> {
+        let (target, merge, life_ms) = (w.target, w.merge, w.life_ms);
+        let moved =
+            |x: &Track| x.motion.speed_mps.unwrap_or(0.0) * (z.now - x.at).max(0) as f64 / 1e3;
+        let mover = |x: &Track, to_end_m: f64| clc::Mover {
+            vehicle: x.vehicle,
+            along_m: -to_end_m + moved(x),
+            speed_mps: x.motion.speed_mps.unwrap_or(0.0),
+            length_m: x.length_m.unwrap_or(4.5),
+        };
+        let (to_end_m, offset_m) = z
+            .lanes
+            .project(&target, t.position)
+            .ok_or(clc::Refused::UnknownLane)?;
+        // Beside: the target lane's centre line within one and a half of its widths (the
+        // next lane's, not one further over).
+        let width_m = z.lanes.geometry(&target).map_or(3.5, |g| g.width_m);
+        if offset_m.abs() > 1.5 * width_m {
+            return Err(clc::Refused::NotBeside);
+        }
+        let in_lane: Vec<&Track> = z
+            .tracks
+            .iter()
+            .copied()
+            .filter(|x| x.lane.is_some_and(|m| m.lane == target && !m.against))
+            .collect();
+        let mut lane: Vec<clc::Mover> = in_lane
+            .iter()
+            .map(|x| mover(x, x.lane.map_or(0.0, |m| m.to_stop_line_m)))
+            .collect();
+        // The gaps granted already into this lane hold: a vehicle asked to make room is
+        // taken at the speed asked of it, and one granted a gap is taken as in the lane (at
+        // its speed; it is not asked again), so no two vehicles get the same gap.
+        for g in self
+            .gaps
+            .values()
+            .filter(|g| g.vehicle.0 != t.vehicle.unwrap_or_default())
+        {
+            if let Some((y, v)) = g.yielding
+                && let Some(i) = in_lane.iter().position(|x| x.vehicle == Some(y.0))
+            {
+                lane[i].speed_mps = lane[i].speed_mps.min(v);
+            }
+            if g.target == target
+                && let Some(x) = z.track_of(g.vehicle.0)
+                && let Some((to_end_m, _)) = z.lanes.project(&target, x.position)
+                && !in_lane.iter().any(|y| y.id == x.id)
+            {
+                lane.push(clc::Mover {
+                    vehicle: None,
+                    speed_mps: g.speed_mps,
+                    ..mover(x, to_end_m)
+                });
+            }
+        }
+        let ask = clc::Ask {
+            requester: mover(t, to_end_m),
+            room_m: merge.then(|| (own.to_stop_line_m - moved(t)).max(0.0)),
+            within_s: life_ms.map(|ms| ms as f64 / 1e3),
+            speed_limit_mps: z.lanes.geometry(&target).and_then(|g| g.speed_limit_mps),
+        };
+        let g = clc::plan(p, &ask, &lane)?;
+        let ahead = |x: &Track, d: f64| {
+            let h = x
+                .lane
+                .map_or(x.motion.heading_deg.unwrap_or(0.0), |m| m.lane_heading_deg)
+                .to_radians();
+            Point {
+                east_m: x.position.east_m + d * h.sin(),
+                north_m: x.position.north_m + d * h.cos(),
+            }
+        };
+        let ms = |s: f64| z.now + (s * 1e3).round() as Millis;
+        let follower = g.follower.and_then(|(i, vf)| {
+            let f = in_lane.get(i)?;
+            // Only a vehicle that must slow is told.
+            let slows = vf < lane[i].speed_mps - 0.05;
+            Some(Yielding {
+                vehicle: f.vehicle.filter(|_| slows)?,
+                speed_mps: vf,
+                at_begin: ahead(f, moved(f) + vf * g.begin_s),
+            })
+        });
+        Ok(GapPlan {
+            begin: ms(g.begin_s),
+            end: ms(g.end_s),
+            speed_mps: g.speed_mps,
+            // Right of the target lane's centre line: the target lies to the left.
+            to_left: offset_m > 0.0,
+            at_begin: ahead(t, moved(t) + g.along_at_begin_m - ask.requester.along_m),
+            follower,
+        })
+    }
+
+    /// Puts `rule` in force for its lane (in place of the lane's rule before, if any); it
+    /// gets the lane's next version.
+    pub(crate) fn set_lane_rule(&mut self, mut rule: LaneRule) -> &LaneRule {
+        let version = self.rule_versions.entry(rule.lane).or_default();
+        *version += 1;
+        rule.version = *version;
+        let lane = rule.lane;
+        self.lane_rules.insert(lane, rule);
+        &self.lane_rules[&lane]
+    }
+
+    /// Lifts the rule of `lane`, if it has one; those told of it hear it at the next turn.
+    pub(crate) fn lift_lane_rule(&mut self, lane: &LaneRef) -> Option<LaneRule> {
+        let rule = self.lane_rules.remove(lane)?;
+        self.rules_lifted.push(rule.clone());
+        Some(rule)
+    }
+
+    /// The operators' lane rules in force.
+    pub(crate) fn lane_rules(&self) -> impl Iterator<Item = &LaneRule> {
+        self.lane_rules.values()
+    }
+
+    /// DLM's turn: rules that ran out are lifted; each vehicle on a rule's link is told of the
+    /// rule (once per version, again after `repeat_ms`); those told of a rule lifted hear it.
+    fn tell_lane_rules(&mut self, p: &dlm::Params, z: &ServiceInputs<'_>) {
+        let ended: Vec<LaneRef> = self
+            .lane_rules
+            .values()
+            .filter(|r| r.until.is_some_and(|u| u <= z.now))
+            .map(|r| r.lane)
+            .collect();
+        for lane in ended {
+            self.lift_lane_rule(&lane);
+        }
+        let mut out = Vec::new();
+        for rule in std::mem::take(&mut self.rules_lifted) {
+            // Any still on the link that were told, whatever version.
+            for t in z.tracks {
+                let Some(v) = t.vehicle else { continue };
+                if self.rules_told.remove(&(v, rule.lane)).is_some()
+                    && t.lane.is_some_and(|m| dlm::concerns(p, &rule.lane, &m))
+                {
+                    out.push((v, t.position, rule.clone(), true));
+                }
+            }
+            self.rules_told.retain(|(_, lane), _| *lane != rule.lane);
+        }
+        for rule in self.lane_rules.values() {
+            for t in z.tracks {
+                let (Some(v), Some(m)) = (t.vehicle, t.lane) else {
+                    continue;
+                };
+                if !dlm::concerns(p, &rule.lane, &m) {
+                    continue;
+                }
+                let due = self
+                    .rules_told
+                    .get(&(v, rule.lane))
+                    .is_none_or(|&(version, at)| {
+                        version != rule.version || z.now - at >= p.repeat_ms
+                    });
+                if due {
+                    self.rules_told
+                        .insert((v, rule.lane), (rule.version, z.now));
+                    out.push((v, t.position, rule.clone(), false));
+                }
+            }
+        }
+        // Vehicles gone from the zone are forgotten.
+        if self.rules_told.len() > 4 * MAX_WAITING {
+            let live: std::collections::HashSet<[u8; 8]> =
+                z.tracks.iter().filter_map(|t| t.vehicle).collect();
+            self.rules_told.retain(|(v, _), _| live.contains(v));
+        }
+        for (vehicle, at, rule, lifted) in out {
+            self.counts.lane_rules_told += 1;
+            let msg_cnt = self.next_msg_cnt();
+            let rsc = lane_rule_answer(z.frame, CLOUD_ID, &rule, at, lifted, msg_cnt, z.now);
+            self.answers.push(VehicleDownlink {
+                vehicle: DeviceId(vehicle),
+                message: MessageKind::Rsc,
+                frame: MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+                    value: Day2Message::RoadsideCoordination(rsc),
+                }),
+            });
+        }
     }
 
     fn next_msg_cnt(&mut self) -> u8 {
@@ -412,10 +813,22 @@ impl Services {
         std::mem::take(&mut self.signal_commands)
     }
 
+    /// The gaps granted whose window has not ended.
+    pub(crate) fn gaps(&self) -> impl Iterator<Item = &GapGrant> {
+        self.gaps.values()
+    }
+
     /// The junctions held for priority vehicles now.
     pub(crate) fn grants(&self) -> &BTreeMap<NodeId, pvp::Grant> {
         &self.junctions.grants
     }
+}
+
+/// What a lane change or merge request asks, as the planner takes it.
+struct Wanted {
+    target: LaneRef,
+    merge: bool,
+    life_ms: Option<i64>,
 }
 
 /// DE_BasicVehicleClass's transit classes (T/CSAE 53-2020, as SAE J2735: 50 to 59, buses
@@ -530,10 +943,12 @@ mod tests {
             s.ask(request(v, 1_000), &apps);
         }
         let rsus = crate::HashMap::default();
+        let lanes = LaneIndex::default();
         let at = |now| ServiceInputs {
             frame: &frame,
             tracks: &[],
             apps: &apps,
+            lanes: &lanes,
             signal_rsus: &rsus,
             now,
         };
@@ -577,6 +992,7 @@ mod tests {
                 frame: &frame,
                 tracks: &[],
                 apps: &apps,
+                lanes: &LaneIndex::default(),
                 signal_rsus: &rsus,
                 now,
             });

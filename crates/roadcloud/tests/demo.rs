@@ -41,14 +41,11 @@ fn the_demo_shows_the_zone_busy_and_advised() {
     );
     // Cars ask what they cannot see (VIR), and the platform answers (SDS).
     wait_until(Duration::from_secs(20), || {
-        let metrics = get(s.http, "/metrics")
-            .map(|(_, body)| body)
-            .unwrap_or_default();
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix("roadcloud_sds_requests_answered_total "))
-            .and_then(|n| n.trim().parse::<u64>().ok())
-            .is_some_and(|n| n > 0)
+        metric(s.http, "roadcloud_sds_requests_answered_total").is_some_and(|n| n > 0.0)
+    });
+    // A car off the on-ramp asks for a gap to merge into, and gets one (CVM).
+    wait_until(Duration::from_secs(30), || {
+        metric(s.http, "roadcloud_cvm_grants_total").is_some_and(|n| n > 0.0)
     });
     let stats = get_json(s.http, "/api/v1/stats");
     assert!(

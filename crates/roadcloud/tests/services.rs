@@ -7,8 +7,8 @@ use common::*;
 use roadcloud_csae::{Day2Message, EquipmentType, MessageFrame, ParticipantType, decode, encode};
 use roadcloud_signals::{Action, PriorityCommand};
 use roadcloud_sim::messages::{
-    Detection, PriorityAsk, VehicleState, bsm, sensor_sharing_request, signal_priority_request,
-    spat, ssm,
+    Detection, LaneChangeAsk, PriorityAsk, VehicleState, bsm, lane_change_request,
+    sensor_sharing_request, signal_priority_request, spat, ssm,
 };
 use roadcloud_transport::now_millis;
 use roadcloud_world::{LocalFrame, Point};
@@ -37,6 +37,32 @@ fn publish(c: &rumqttc::Client, id: [u8; 8], message: &str, frame: &MessageFrame
     .unwrap();
 }
 
+/// What reaches the downlinks a test client subscribed to: (topic, payload).
+type Downlinks = std::sync::mpsc::Receiver<(String, Vec<u8>)>;
+
+/// Subscribes client `name` to `topics` (as the devices of a test would), and hands what
+/// reaches them over.
+fn downlinks(port: u16, name: &str, topics: &[String]) -> Downlinks {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut o = MqttOptions::new(name, "127.0.0.1", port);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (sub, mut conn) = rumqttc::Client::new(o, 100);
+    for topic in topics {
+        sub.subscribe(topic, QoS::AtLeastOnce).unwrap();
+    }
+    std::thread::spawn(move || {
+        let _client = sub;
+        for ev in conn.iter() {
+            if let Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) = ev
+                && tx.send((p.topic.clone(), p.payload.to_vec())).is_err()
+            {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 /// The ids an SSM shares.
 fn shared(frame: &MessageFrame) -> Vec<[u8; 8]> {
     let MessageFrame::MsgFrameExt(e) = frame else {
@@ -60,23 +86,11 @@ fn shared(frame: &MessageFrame) -> Vec<[u8; 8]> {
 fn a_sensor_sharing_request_is_answered_with_what_the_vehicle_cannot_see() {
     let s = start();
     let frame = LocalFrame::new(31.2866, 121.1655);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut o = MqttOptions::new("asker-downlink", "127.0.0.1", s.mqtt);
-    o.set_keep_alive(Duration::from_secs(5));
-    let (sub, mut conn) = rumqttc::Client::new(o, 100);
-    sub.subscribe(format!("V2X/OBU/{}/+/DOWN", hex(&ASKER)), QoS::AtLeastOnce)
-        .unwrap();
-    std::thread::spawn(move || {
-        let _client = sub;
-        for ev in conn.iter() {
-            if let Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) = ev
-                && p.topic.ends_with("/SSM/DOWN")
-                && tx.send(p.payload.to_vec()).is_err()
-            {
-                return;
-            }
-        }
-    });
+    let rx = downlinks(
+        s.mqtt,
+        "asker-downlink",
+        &[format!("V2X/OBU/{}/+/DOWN", hex(&ASKER))],
+    );
     let c = client(s.mqtt, "cars");
     let road = vec![(vec![at(500.0), at(700.0)], 4.0)];
     let mut asker_reports_hidden = false;
@@ -132,7 +146,7 @@ fn a_sensor_sharing_request_is_answered_with_what_the_vehicle_cannot_see() {
             }),
         );
         std::thread::sleep(Duration::from_millis(100));
-        for payload in rx.try_iter() {
+        for (_, payload) in rx.try_iter().filter(|(t, _)| t.ends_with("/SSM/DOWN")) {
             answers.push(shared(&decode(&payload).expect("the answer decodes")));
         }
         if !asker_reports_hidden
@@ -205,27 +219,15 @@ fn coordination(payload: &[u8]) -> (bool, Option<String>) {
 fn an_ambulance_gets_the_green_and_the_junction_its_plan_back() {
     let s = start();
     let frame = LocalFrame::new(31.2866, 121.1655);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut o = MqttOptions::new("priority-downlinks", "127.0.0.1", s.mqtt);
-    o.set_keep_alive(Duration::from_secs(5));
-    let (sub, mut conn) = rumqttc::Client::new(o, 100);
-    for topic in [
-        format!("V2X/RSU/{}/PRIORITY/DOWN", hex(&JUNCTION_RSU)),
-        format!("V2X/OBU/{}/RSC/DOWN", hex(&AMBULANCE)),
-        format!("V2X/OBU/{}/RSC/DOWN", hex(&CAR)),
-    ] {
-        sub.subscribe(topic, QoS::AtLeastOnce).unwrap();
-    }
-    std::thread::spawn(move || {
-        let _client = sub;
-        for ev in conn.iter() {
-            if let Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) = ev
-                && tx.send((p.topic.clone(), p.payload.to_vec())).is_err()
-            {
-                return;
-            }
-        }
-    });
+    let rx = downlinks(
+        s.mqtt,
+        "priority-downlinks",
+        &[
+            format!("V2X/RSU/{}/PRIORITY/DOWN", hex(&JUNCTION_RSU)),
+            format!("V2X/OBU/{}/RSC/DOWN", hex(&AMBULANCE)),
+            format!("V2X/OBU/{}/RSC/DOWN", hex(&CAR)),
+        ],
+    );
     let c = client(s.mqtt, "priority");
     let ask = |complete| PriorityAsk {
         req_id: 3,
@@ -325,4 +327,317 @@ fn an_ambulance_gets_the_green_and_the_junction_its_plan_back() {
         metrics.contains("roadcloud_pvp_grants_total 1\n"),
         "{metrics}"
     );
+}
+
+const MERGING: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x21];
+const MAINLINE: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x22];
+const AHEAD: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x23];
+
+/// A car on the bundled on-ramp's acceleration lane (`scenarios/onramp`, its MAP from the
+/// SUMO network as the co-simulation's RSU sends it) asks to merge into the mainline's
+/// right lane, where two equipped cars drive at its speed, 22 m ahead of it and 8 m behind:
+/// no gap opens by itself in time. The merging car gets an RSC on its downlink granting a
+/// merge (cooperativeVehMerging, rampIn, a window and a speed); the car behind gets the same
+/// RSC, asking it to slow down below its speed to make the gap. A car asking for a lane that is not beside its own (two lanes over) is
+/// refused, with the reason.
+#[test]
+fn a_merging_car_gets_a_gap_and_the_car_beside_it_makes_room() {
+    let s = start();
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let net = roadcloud_sumo::net::Net::read(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/onramp/onramp.net.xml"
+    )))
+    .expect("the on-ramp network");
+    let drop = &net.junctions["drop"];
+    let map = net.map(drop, 310, 0);
+    // A place `along_m` down a lane of the network, in the zone's frame, with the lane's
+    // heading.
+    let on = |lane: &str, along_m: f64| {
+        let shape = &net.lanes[lane].shape;
+        let (a, b) = (shape[0], shape[shape.len() - 1]);
+        let len = (b.0 - a.0).hypot(b.1 - a.1);
+        let (x, y) = (
+            a.0 + (b.0 - a.0) * along_m / len,
+            a.1 + (b.1 - a.1) * along_m / len,
+        );
+        let (lat, lon) = net.to_wgs84(x, y);
+        let grid_deg = (b.0 - a.0).atan2(b.1 - a.1).to_degrees();
+        (
+            frame.to_local(lat, lon),
+            net.true_heading_deg(x, y, grid_deg),
+        )
+    };
+    let rx = downlinks(
+        s.mqtt,
+        "merge-downlinks",
+        &[
+            format!("V2X/OBU/{}/RSC/DOWN", hex(&MERGING)),
+            format!("V2X/OBU/{}/RSC/DOWN", hex(&MAINLINE)),
+        ],
+    );
+    let c = client(s.mqtt, "merge");
+    let node = |j: &str| (310, net.junctions[j].node);
+    let ask = |lane: u8| LaneChangeAsk {
+        req_id: 4,
+        upstream: node("merge"),
+        downstream: node("drop"),
+        lane,
+        merge: true,
+        life_s: 8.0,
+        complete: false,
+    };
+    let (mut merging, mut mainline) = (Vec::new(), Vec::new());
+    let start = Instant::now();
+    let mut along_m = 40.0;
+    while start.elapsed() < Duration::from_secs(15) && (merging.len() < 2 || mainline.is_empty()) {
+        c.publish(
+            "V2X/RSU/5253552d4d455247/MAP/UP",
+            QoS::AtLeastOnce,
+            false,
+            encode(&MessageFrame::MapFrame(map.clone())).unwrap(),
+        )
+        .unwrap();
+        let now = now_millis();
+        for (id, lane, ahead_m) in [
+            (MERGING, "accel_0", 0.0),
+            (MAINLINE, "accel_1", -8.0),
+            (AHEAD, "accel_1", 22.0),
+        ] {
+            let (p, heading) = on(lane, along_m + ahead_m);
+            let v = VehicleState::car(id, p, heading, 20.0);
+            publish(
+                &c,
+                id,
+                "BSM",
+                &MessageFrame::BsmFrame(bsm(&frame, &v, 0, now)),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        // MAP's lanes are SUMO's indices + 1: the car's own is 1, the mainline's right lane
+        // 2, its left lane 3 (two lanes over: not beside).
+        let (p, _) = on("accel_0", along_m);
+        let lane = if merging.is_empty() { 2 } else { 3 };
+        let vir = lane_change_request(&frame, MERGING, p, 1, &ask(lane), now_millis());
+        publish(
+            &c,
+            MERGING,
+            "VIR",
+            &MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+                value: Day2Message::VehIntentionAndRequest(vir),
+            }),
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        for (topic, payload) in rx.try_iter() {
+            let MessageFrame::MsgFrameExt(e) = decode(&payload).expect("the RSC decodes") else {
+                panic!("not a Day II message")
+            };
+            let Day2Message::RoadsideCoordination(rsc) = e.value else {
+                panic!("not an RSC: {e:?}")
+            };
+            if topic.contains(&hex(&MAINLINE)) {
+                mainline.push(rsc);
+            } else {
+                merging.push(rsc);
+            }
+        }
+        along_m += 4.0;
+    }
+    let granted = merging.first().expect("no RSC reached the merging car");
+    let mine = &granted.coordinates.as_ref().unwrap()[0];
+    assert_eq!(mine.veh_id, MERGING);
+    let info = mine.info.as_ref().unwrap();
+    assert!(
+        info.0
+            .get(roadcloud_csae::CoordinationInfo::COOPERATIVE_VEH_MERGING),
+        "{granted:?}"
+    );
+    let suggestion = mine.drive_suggestion.as_ref().expect("a suggestion");
+    assert!(
+        suggestion
+            .suggestion
+            .0
+            .get(roadcloud_csae::DriveBehavior::RAMP_IN)
+    );
+    let lane = &granted.lane_coordinates.as_ref().unwrap()[0];
+    assert!(lane.t_begin.is_some() && lane.t_end.is_some() && lane.recommended_speed.is_some());
+    assert_eq!(
+        lane.target_lane.downstream_node_id.id.0,
+        net.junctions["drop"].node
+    );
+    // The mainline car heard the same coordination: its part asks it to slow down.
+    let theirs = mainline
+        .first()
+        .and_then(|r| r.coordinates.as_ref())
+        .and_then(|c| c.iter().find(|v| v.veh_id == MAINLINE))
+        .expect("the mainline car was not asked to make room");
+    let slow = theirs.drive_suggestion.as_ref().unwrap();
+    assert!(
+        slow.suggestion
+            .0
+            .get(roadcloud_csae::DriveBehavior::SLOW_DOWN)
+    );
+    let speed = theirs.path_guidance.as_ref().unwrap().0[0].speed.unwrap();
+    assert!(f64::from(speed.0) * 0.02 < 20.0, "{speed:?}");
+    // Asking for the lane two over: refused, with the reason.
+    let refused = merging.get(1).expect("no answer to the second request");
+    let why = &refused.lane_coordinates.as_ref().unwrap()[0].description;
+    assert!(
+        matches!(why, Some(roadcloud_csae::Description::TextString(t)) if t.contains("not beside")),
+        "{refused:?}"
+    );
+    let (_, metrics) = get(s.http, "/metrics").expect("metrics");
+    assert!(
+        metrics.contains("roadcloud_cvm_grants_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("roadcloud_gaps_made_total 1\n"),
+        "{metrics}"
+    );
+}
+
+const COMMUTER: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x31];
+
+/// An operator closes lane 3 of Boyuan Rd eastbound into Anyan Rd (the built-in zone's MAP,
+/// as its RSU sends it): a car on that link, in lane 2, gets an RSC on its downlink with the
+/// lane's restriction and the reason; the rule is listed; once lifted, the car hears the lane
+/// is open again. A lane in no MAP is refused.
+#[test]
+fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
+    let s = start();
+    let network = roadcloud_sim::network::Network::anting();
+    let frame = network.frame;
+    let j = network
+        .junctions
+        .iter()
+        .position(|x| x.node == 2002)
+        .unwrap();
+    let map = network.map(j, 0);
+    let rx = downlinks(
+        s.mqtt,
+        "commuter-downlink",
+        &[format!("V2X/OBU/{}/RSC/DOWN", hex(&COMMUTER))],
+    );
+    let c = client(s.mqtt, "commuter");
+    let eastbound = network.flows()[0];
+    let mut along_m = 520.0;
+    let mut step = || {
+        c.publish(
+            "V2X/RSU/5253552d41543032/MAP/UP",
+            QoS::AtLeastOnce,
+            false,
+            encode(&MessageFrame::MapFrame(map.clone())).unwrap(),
+        )
+        .unwrap();
+        let at = network.lane_point(eastbound, 2.0, along_m);
+        let v = VehicleState::car(COMMUTER, at, network.heading_deg(eastbound), 8.0);
+        publish(
+            &c,
+            COMMUTER,
+            "BSM",
+            &MessageFrame::BsmFrame(bsm(&frame, &v, 0, now_millis())),
+        );
+        along_m += 0.8;
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let lane = "310/2002:310/2001:3";
+    let body = format!(r#"{{"lane": "{lane}", "use": "closed", "reason": "road works"}}"#);
+    let mut status = 0;
+    for _ in 0..50 {
+        step();
+        status = request(s.http, "PUT", "/api/v1/lane-rules", &body)
+            .unwrap()
+            .0;
+        if status == 200 {
+            break;
+        }
+    }
+    assert_eq!(status, 200, "the lane rule was not taken");
+    let rules = get_json(s.http, "/api/v1/lane-rules");
+    assert_eq!(rules["count"], 1, "{rules}");
+    assert_eq!(rules["rules"][0]["use"], "closed", "{rules}");
+    // What the car hears: the lane coordination of the closed lane.
+    let told = |rx: &Downlinks, step: &mut dyn FnMut()| {
+        for _ in 0..50 {
+            step();
+            if let Ok((_, payload)) = rx.try_recv() {
+                let MessageFrame::MsgFrameExt(e) = decode(&payload).expect("the RSC decodes")
+                else {
+                    panic!("not a Day II message")
+                };
+                let Day2Message::RoadsideCoordination(rsc) = e.value else {
+                    panic!("not an RSC")
+                };
+                return rsc.lane_coordinates.unwrap().remove(0);
+            }
+        }
+        panic!("no RSC reached the car");
+    };
+    let closed = told(&rx, &mut step);
+    assert_eq!(closed.target_lane.downstream_node_id.id.0, 2002);
+    assert_eq!(closed.target_lane.upstream_node_id.id.0, 2001);
+    assert!(
+        closed
+            .target_lane
+            .reference_lanes
+            .as_ref()
+            .unwrap()
+            .0
+            .get(3)
+    );
+    let info = closed.info.as_ref().unwrap();
+    assert!(
+        info.0
+            .get(roadcloud_csae::CoordinationInfo::DYNAMIC_LANE_MANAGEMENT)
+    );
+    assert!(
+        info.0
+            .get(roadcloud_csae::CoordinationInfo::LANE_RESTRICTION)
+    );
+    assert!(
+        matches!(&closed.description, Some(roadcloud_csae::Description::TextString(t)) if t == "lane closed: road works"),
+        "{closed:?}"
+    );
+    // Lifted: the car hears it.
+    let (status, _) = request(
+        s.http,
+        "DELETE",
+        &format!("/api/v1/lane-rules?lane={lane}"),
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let open = told(&rx, &mut step);
+    assert!(
+        matches!(&open.description, Some(roadcloud_csae::Description::TextString(t)) if t == "lane open again"),
+        "{open:?}"
+    );
+    assert!(
+        !open
+            .info
+            .unwrap()
+            .0
+            .get(roadcloud_csae::CoordinationInfo::LANE_RESTRICTION)
+    );
+    assert_eq!(get_json(s.http, "/api/v1/lane-rules")["count"], 0);
+    // A lane no MAP holds, and a malformed rule, are refused.
+    let (status, _) = request(
+        s.http,
+        "PUT",
+        "/api/v1/lane-rules",
+        r#"{"lane": "310/9999:310/2001:3", "use": "closed"}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 404);
+    let (status, body) = request(
+        s.http,
+        "PUT",
+        "/api/v1/lane-rules",
+        &format!(r#"{{"lane": "{lane}", "use": "reassigned", "maneuvers": ["sideways"]}}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 400);
+    assert!(body.contains("straight, left, right or u_turn"), "{body}");
+    assert!(metric(s.http, "roadcloud_lane_rules_told_total").is_some_and(|n| n >= 2.0));
 }

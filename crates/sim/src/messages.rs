@@ -398,6 +398,14 @@ pub fn spat(
     }
 }
 
+/// A MAP node (region, node id) as a `NodeReferenceID`.
+fn node((region, id): (u16, u16)) -> csae::NodeReferenceID {
+    csae::NodeReferenceID {
+        region: Some(csae::RoadRegulatorID(region)),
+        id: csae::NodeID(id),
+    }
+}
+
 /// One junction a priority vehicle asks a green of (T/CSAE 157-2020 `Req-SignalPriority`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PriorityAsk {
@@ -427,10 +435,6 @@ pub fn signal_priority_request(
     asks: &[PriorityAsk],
     now_ms: Millis,
 ) -> csae::VehIntentionAndRequest {
-    let node = |(region, id): (u16, u16)| csae::NodeReferenceID {
-        region: Some(csae::RoadRegulatorID(region)),
-        id: csae::NodeID(id),
-    };
     let reqs = asks
         .iter()
         .take(8)
@@ -535,5 +539,211 @@ pub fn sensor_sharing_request(
                 life_time: None,
             }]),
         },
+    }
+}
+
+/// A vehicle's request for a place in another lane (T/CSAE 157-2020 `Req-LaneChange`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LaneChangeAsk {
+    /// The request's id (`reqID`).
+    pub req_id: u8,
+    /// The target link's upstream node (region, node id).
+    pub upstream: (u16, u16),
+    /// Its downstream node.
+    pub downstream: (u16, u16),
+    /// The target lane (`LaneID`).
+    pub lane: u8,
+    /// The vehicle enters from a ramp (`currentBehavior` rampIn): a merge.
+    pub merge: bool,
+    /// How long the request stands, seconds (`lifeTime`).
+    pub life_s: f64,
+    /// The request stands (`request`) or is done with (`complete`: the vehicle changed).
+    pub complete: bool,
+}
+
+/// The VIR in which vehicle `vehicle` at `position` asks at `now_ms` for a gap in another
+/// lane: one `Req-LaneChange`, with `currentBehavior` rampIn for a merge.
+pub fn lane_change_request(
+    frame: &LocalFrame,
+    vehicle: [u8; 8],
+    position: Point,
+    msg_cnt: u8,
+    ask: &LaneChangeAsk,
+    now_ms: Millis,
+) -> csae::VehIntentionAndRequest {
+    csae::VehIntentionAndRequest {
+        msg_cnt: csae::MsgCount(msg_cnt % 128),
+        id: vehicle,
+        sec_mark: csae::DSecond(sec_mark(now_ms)),
+        ref_pos: position3d(frame, position),
+        int_and_req: csae::IARData {
+            current_pos: None,
+            path_planning: None,
+            current_behavior: ask.merge.then(|| {
+                csae::DriveBehavior(csae::BitString::with_bits(
+                    14,
+                    &[csae::DriveBehavior::RAMP_IN],
+                ))
+            }),
+            reqs: Some(vec![csae::DriveRequest {
+                req_id: ask.req_id,
+                status: if ask.complete {
+                    csae::ReqStatus::Complete
+                } else {
+                    csae::ReqStatus::Request
+                },
+                req_priority: None,
+                target_veh: None,
+                target_rsu: None,
+                info: Some(csae::ReqInfo::LaneChange(csae::ReqLaneChange {
+                    upstream_node: node(ask.upstream),
+                    downstream_node: node(ask.downstream),
+                    target_lane: csae::LaneID(ask.lane),
+                })),
+                // DE_TimeOffset: 10 ms units, 1 to 65535.
+                life_time: Some(csae::TimeOffset(
+                    (ask.life_s * 100.0).round().clamp(1.0, 65_535.0) as u16,
+                )),
+            }]),
+        },
+    }
+}
+
+/// What a merging vehicle is told to do, read from an RSC.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Coordination {
+    /// Change into the target lane in the window, keeping `speed_mps`.
+    Change {
+        /// The speed to keep, m/s.
+        speed_mps: f64,
+        /// The window opens this long after the RSC's moment, seconds.
+        begin_s: f64,
+        /// And closes then.
+        end_s: f64,
+    },
+    /// Slow to `speed_mps` until `end_s` after the RSC's moment (making a gap).
+    Yield {
+        /// The speed to keep, m/s.
+        speed_mps: f64,
+        /// Until then, seconds.
+        end_s: f64,
+    },
+}
+
+/// What an RSC asks of each vehicle it names: a lane change or merge (`driveSuggestion`
+/// laneChangingToLeft, -Right or rampIn, with the speed and the window's opening in its
+/// `pathGuidance`), or a slow-down. Refusals (no suggestion) ask nothing.
+pub fn coordinations(rsc: &csae::RoadsideCoordination) -> Vec<([u8; 8], Coordination)> {
+    let mut out = Vec::new();
+    for c in rsc.coordinates.iter().flatten() {
+        let Some(s) = &c.drive_suggestion else {
+            continue;
+        };
+        // DE_TimeOffset: 10 ms units.
+        let end_s = s.life_time.map_or(0.0, |t| f64::from(t.0) / 100.0);
+        let point = c.path_guidance.as_ref().and_then(|p| p.0.first());
+        // DE_Speed: 0.02 m/s units.
+        let speed_mps = point.and_then(|p| p.speed).map(|v| f64::from(v.0) * 0.02);
+        let begin_s = point
+            .and_then(|p| p.estimated_time)
+            .map_or(0.0, |t| f64::from(t.0) / 100.0);
+        let bit = |b: usize| s.suggestion.0.get(b);
+        let Some(speed_mps) = speed_mps else { continue };
+        if bit(csae::DriveBehavior::RAMP_IN)
+            || bit(csae::DriveBehavior::LANE_CHANGING_TO_LEFT)
+            || bit(csae::DriveBehavior::LANE_CHANGING_TO_RIGHT)
+        {
+            out.push((
+                c.veh_id,
+                Coordination::Change {
+                    speed_mps,
+                    begin_s,
+                    end_s,
+                },
+            ));
+        } else if bit(csae::DriveBehavior::SLOW_DOWN) {
+            out.push((c.veh_id, Coordination::Yield { speed_mps, end_s }));
+        }
+    }
+    out
+}
+
+/// A vehicle's VIR as it goes out: on its `V2X/OBU/{id}/VIR/UP`, in a `MessageFrame`'s
+/// `msgFrameExt`.
+pub fn vir_uplink(vir: csae::VehIntentionAndRequest) -> (String, csae::MessageFrame) {
+    use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
+    (
+        Topic::uplink(DeviceKind::Obu, DeviceId(vir.id), MessageKind::Vir),
+        csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
+            value: csae::Day2Message::VehIntentionAndRequest(vir),
+        }),
+    )
+}
+
+#[cfg(test)]
+mod coordination_tests {
+    use super::*;
+
+    #[test]
+    fn an_rsc_window_and_slow_down_are_read_back() {
+        use roadcloud_world::requests::{GapPlan, LaneChangeAnswer, Yielding, lane_change_answer};
+        use roadcloud_world::{LaneRef, LocalFrame, Point, map::NodeId};
+        let frame = LocalFrame::new(31.3, 121.15);
+        let now = 1_700_000_000_000;
+        let answer = LaneChangeAnswer {
+            vehicle: [1; 8],
+            at: Point::default(),
+            target: LaneRef {
+                node: NodeId { region: 1, id: 3 },
+                upstream: NodeId { region: 1, id: 2 },
+                lane: 2,
+            },
+            merge: true,
+            outcome: Ok(GapPlan {
+                begin: now + 1_500,
+                end: now + 4_500,
+                speed_mps: 24.0,
+                to_left: true,
+                at_begin: Point {
+                    east_m: 30.0,
+                    north_m: 0.0,
+                },
+                follower: Some(Yielding {
+                    vehicle: [2; 8],
+                    speed_mps: 20.0,
+                    at_begin: Point::default(),
+                }),
+            }),
+        };
+        let rsc = lane_change_answer(&frame, [9; 8], &answer, 1, now);
+        let got = coordinations(&rsc);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, [1; 8]);
+        let Coordination::Change {
+            speed_mps,
+            begin_s,
+            end_s,
+        } = got[0].1
+        else {
+            panic!("{got:?}")
+        };
+        assert!((speed_mps - 24.0).abs() < 0.02 && (begin_s - 1.5).abs() < 0.011);
+        assert!((end_s - 4.5).abs() < 0.011);
+        assert_eq!(
+            got[1],
+            (
+                [2; 8],
+                Coordination::Yield {
+                    speed_mps: 20.0,
+                    end_s: 4.5
+                }
+            )
+        );
+        // A refusal asks nothing.
+        let refused = LaneChangeAnswer {
+            outcome: Err("no gap"),
+            ..answer
+        };
+        assert!(coordinations(&lane_change_answer(&frame, [9; 8], &refused, 2, now)).is_empty());
     }
 }

@@ -88,6 +88,22 @@ pub fn cycle_s() -> f64 {
     PLAN.iter().map(|(_, g, y, r)| g + y + r).sum()
 }
 
+/// An on-ramp's acceleration lane beside a flow's lanes: lane [`MERGE_LANE`], from where
+/// the ramp joins to where the lane ends; its vehicles must merge into lane [`LANES`]
+/// before.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MergeLane {
+    /// The flow it runs beside.
+    pub flow: Flow,
+    /// Where it begins along the flow, metres.
+    pub from_m: f64,
+    /// Where it ends.
+    pub to_m: f64,
+}
+
+/// The acceleration lane's number: right of the flow's [`LANES`].
+pub const MERGE_LANE: u8 = LANES + 1;
+
 /// The zone's roads and intersections.
 #[derive(Debug, Clone)]
 pub struct Network {
@@ -97,12 +113,15 @@ pub struct Network {
     pub roads: Vec<Road>,
     /// The intersections, where the roads cross.
     pub junctions: Vec<Junction>,
+    /// The on-ramp's acceleration lane, if the zone has one.
+    pub merge: Option<MergeLane>,
 }
 
 impl Network {
     /// Four intersections 400 m apart on two east-west and two north-south roads, each
     /// reaching 300 m beyond: Boyuan Road (60 km/h) and, to the north, Moyu Road, limited to
-    /// 40 km/h past a school.
+    /// 40 km/h past a school. An on-ramp joins Boyuan Road eastbound between Anhong Road and
+    /// Anyan Road: its acceleration lane runs from 120 m to 300 m east of Anhong Road.
     pub fn anting() -> Network {
         let road = |name, axis, at_m, limit_kmh: f64| Road {
             name,
@@ -143,6 +162,15 @@ impl Network {
             frame: LocalFrame::new(ORIGIN.0, ORIGIN.1),
             roads,
             junctions,
+            // Boyuan Rd eastbound enters the zone 300 m west of Anhong Rd.
+            merge: Some(MergeLane {
+                flow: Flow {
+                    road: 0,
+                    forward: true,
+                },
+                from_m: 420.0,
+                to_m: 600.0,
+            }),
         }
     }
 
@@ -299,6 +327,19 @@ impl Network {
                     }),
                     phase_id: phase.map(csae::PhaseID),
                 };
+            // Where the link carries the acceleration lane, every lane of it has its own
+            // centre line (MAP's lane `points`): a lane without would be placed by sharing
+            // the link's width among all lanes, the acceleration lane's too.
+            let merge = self
+                .merge
+                .filter(|m| m.flow == f && start <= m.from_m && m.to_m <= stop);
+            let centre = |id: u8, from: f64, to: f64| {
+                csae::PointList(
+                    [from, to]
+                        .map(|s| offset(self.lane_point(f, f64::from(id), s)))
+                        .to_vec(),
+                )
+            };
             let lane = |id: u8, bits: &[usize], connects: Vec<csae::Connection>| csae::Lane {
                 lane_id: csae::LaneID(id),
                 lane_width: Some(csae::LaneWidth((LANE_WIDTH_M * 100.0) as u16)),
@@ -309,12 +350,12 @@ impl Network {
                     )),
                 }),
                 maneuvers: Some(maneuvers(bits)),
-                connects_to: Some(csae::ConnectsToList(connects)),
+                connects_to: (!connects.is_empty()).then_some(csae::ConnectsToList(connects)),
                 speed_limits: None,
-                points: None,
+                points: merge.map(|_| centre(id, start, stop)),
             };
             // AllowedManeuvers: bit 0 straight, 1 left, 2 right (DE_AllowedManeuvers).
-            let lanes = vec![
+            let mut lanes = vec![
                 lane(1, &[1], vec![connection(left_node, 1, Some(left_phase), 1)]),
                 lane(
                     2,
@@ -330,6 +371,13 @@ impl Network {
                     ],
                 ),
             ];
+            // The acceleration lane leads nowhere: no connection, no manoeuvre.
+            if let Some(m) = merge {
+                lanes.push(csae::Lane {
+                    points: Some(centre(MERGE_LANE, m.from_m, m.to_m)),
+                    ..lane(MERGE_LANE, &[], Vec::new())
+                });
+            }
             let limit = self.roads[f.road].limit_mps;
             links.push(csae::Link {
                 name: Some(csae::DescriptiveName(format!(

@@ -141,7 +141,28 @@ struct Car {
     asked: Vec<usize>,
     /// When it asked last, seconds of its age.
     asked_at_s: f64,
+    /// What roadcloud's coordination (RSC) asks of it now (CLC, CVM).
+    order: Option<Order>,
 }
+
+/// What an RSC asks of a vehicle, until `until_ms`: keep `speed_mps`, and, for the vehicle
+/// merging, change lanes from `change_from_ms` on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Order {
+    speed_mps: f64,
+    change_from_ms: Option<Millis>,
+    until_ms: Millis,
+}
+
+/// How often a car comes off the on-ramp, steps (of 0.1 s in the demo: every 20 s).
+const MERGE_EVERY_STEPS: u64 = 200;
+/// How long a lane change takes, seconds.
+const CHANGE_S: f64 = 3.0;
+/// How often a merging car repeats its request while it has no window, seconds.
+const MERGE_ASK_EVERY_S: f64 = 0.5;
+/// The gap a merging driver takes by itself, without roadcloud's window, metres ahead and
+/// behind in the lane it merges into: a driver merging on their own judgement wants room.
+const OWN_GAP_M: (f64, f64) = (20.0, 15.0);
 
 /// How long the zone's signals show yellow before a preempted green, and all red after a
 /// released one, seconds: the plan's yellow.
@@ -265,12 +286,29 @@ impl Zone {
         let accel: Vec<f64> = (0..self.cars.len())
             .map(|i| self.acceleration(i, now_ms))
             .collect();
-        for (c, a) in self.cars.iter_mut().zip(accel) {
+        let merging_by_itself: Vec<bool> = (0..self.cars.len())
+            .map(|i| self.may_merge_by_itself(i))
+            .collect();
+        let target = f64::from(network::LANES);
+        for ((c, a), own_gap) in self.cars.iter_mut().zip(accel).zip(merging_by_itself) {
             c.age_s += dt_s;
             c.a = a;
             let v = (c.v + a * dt_s).max(0.0);
             c.s += (c.v + v) / 2.0 * dt_s;
             c.v = v;
+            // A merging car moves over in its window (or by itself, given room), a lane's
+            // width in CHANGE_S.
+            let window = c
+                .order
+                .is_some_and(|o| o.change_from_ms.is_some_and(|t| now_ms >= t));
+            if c.lane > target && (window || own_gap || c.lane < target + 0.99) {
+                c.lane = (c.lane - dt_s / CHANGE_S).max(target);
+            }
+            if c.order.is_some_and(|o| {
+                now_ms >= o.until_ms || (o.change_from_ms.is_some() && c.lane <= target)
+            }) {
+                c.order = None;
+            }
         }
         let network = &self.network;
         self.cars.retain(|c| {
@@ -334,6 +372,12 @@ impl Zone {
                 break;
             }
         }
+        // The end of the acceleration lane, for a car still in it.
+        if let Some(m) = self.network.merge.filter(|m| m.flow == c.flow)
+            && c.lane > f64::from(network::LANES) + 0.5
+        {
+            consider((m.to_m - c.s - 2.5).max(0.1), 0.0);
+        }
         // Pedestrians in the lane ahead.
         for w in &self.walkers {
             let ahead = self.along_lane(c, w.position);
@@ -341,7 +385,8 @@ impl Zone {
                 consider(gap - 2.5, 0.0);
             }
         }
-        let v0 = c.v0;
+        // What roadcloud asked of it (a merge's speed, or a slower one to make a gap).
+        let v0 = c.order.map_or(c.v0, |o| o.speed_mps);
         let (age, v) = (c.age_s, c.v);
         let accel = |obstacle: Option<(f64, f64)>, v0: f64| {
             let free = 1.0 - (v / v0.max(0.1)).powi(4);
@@ -394,9 +439,108 @@ impl Zone {
             }
             _ => {}
         }
-        let a = accel(obstacle, c.v0);
+        let a = accel(obstacle, v0);
         c.flags.brake = a < -1.0;
         a
+    }
+
+    /// Whether car `i`, in the acceleration lane without a window, has room to merge on its
+    /// own judgement ([`OWN_GAP_M`] in the lane beside).
+    fn may_merge_by_itself(&self, i: usize) -> bool {
+        let c = &self.cars[i];
+        let target = f64::from(network::LANES);
+        if c.lane <= target || c.order.is_some() {
+            return false;
+        }
+        !self.cars.iter().any(|o| {
+            o.serial != c.serial
+                && o.flow == c.flow
+                && (o.lane - target).abs() < 0.6
+                && o.s - c.s < OWN_GAP_M.0
+                && c.s - o.s < OWN_GAP_M.1
+        })
+    }
+
+    /// Carries out what an RSC heard on vehicle `vehicle`'s downlink at `now_ms` asks of it:
+    /// a merge's window and speed, or a slower speed to make a gap (CLC, CVM). An RSC for a
+    /// vehicle the zone does not have, or asking nothing of it, changes nothing.
+    pub fn coordinate(
+        &mut self,
+        vehicle: [u8; 8],
+        rsc: &csae::RoadsideCoordination,
+        now_ms: Millis,
+    ) {
+        let Some(c) = self.cars.iter_mut().find(|c| c.id == vehicle) else {
+            return;
+        };
+        let ms = |s: f64| now_ms + (s * 1e3).round() as Millis;
+        for (id, what) in messages::coordinations(rsc) {
+            if id != vehicle {
+                continue;
+            }
+            c.order = Some(match what {
+                messages::Coordination::Change {
+                    speed_mps,
+                    begin_s,
+                    end_s,
+                } => Order {
+                    speed_mps,
+                    change_from_ms: Some(ms(begin_s)),
+                    until_ms: ms(end_s),
+                },
+                messages::Coordination::Yield { speed_mps, end_s } => Order {
+                    speed_mps,
+                    change_from_ms: None,
+                    until_ms: ms(end_s),
+                },
+            });
+        }
+    }
+
+    /// The merging cars' requests for a gap (VIR `Req-LaneChange`, `currentBehavior` rampIn,
+    /// T/CSAE 157-2020), every [`MERGE_ASK_EVERY_S`] while they have no window.
+    fn merge_requests(&mut self, now_ms: Millis) -> Vec<(String, csae::MessageFrame)> {
+        let Some(m) = self.network.merge else {
+            return Vec::new();
+        };
+        let Some(&(j, _)) = self
+            .network
+            .stops(m.flow)
+            .iter()
+            .find(|(_, stop)| *stop >= m.to_m)
+        else {
+            return Vec::new();
+        };
+        let node = self.network.junctions[j].node;
+        let upstream = self.network.neighbour(j, m.flow, false);
+        let frame = self.network.frame;
+        let mut out = Vec::new();
+        for k in 0..self.cars.len() {
+            let c = &self.cars[k];
+            if c.flow != m.flow
+                || c.lane <= f64::from(network::LANES) + 0.5
+                || c.order.is_some()
+                || !c.equipped
+                || c.age_s - c.asked_at_s < MERGE_ASK_EVERY_S
+            {
+                continue;
+            }
+            let ask = messages::LaneChangeAsk {
+                req_id: 1,
+                upstream: (network::REGION, upstream),
+                downstream: (network::REGION, node),
+                lane: network::LANES,
+                merge: true,
+                life_s: (m.to_m - c.s) / c.v.max(5.0),
+                complete: false,
+            };
+            let position = self.network.lane_point(c.flow, c.lane, c.s);
+            let (id, msg_cnt) = (c.id, (c.age_s * 2.0) as u8);
+            self.cars[k].asked_at_s = self.cars[k].age_s;
+            let vir = messages::lane_change_request(&frame, id, position, msg_cnt, &ask, now_ms);
+            out.push(messages::vir_uplink(vir));
+        }
+        out
     }
 
     /// How far ahead of car `c`, in its lane, point `p` lies, when it does within the
@@ -440,6 +584,19 @@ impl Zone {
             let v0 = limit * (0.85 + 0.2 * self.rng.unit());
             let equipped = self.rng.unit() < self.config.equipped_share;
             self.add_car(f, lane, 0.0, v0, equipped, None);
+        }
+        // A car off the on-ramp now and then, into the acceleration lane when it is clear.
+        if let Some(m) = self.network.merge
+            && self.steps % MERGE_EVERY_STEPS == MERGE_EVERY_STEPS / 2
+            && !self.cars.iter().any(|c| {
+                c.flow == m.flow
+                    && c.lane > f64::from(network::LANES) + 0.5
+                    && c.s < m.from_m + 30.0
+            })
+        {
+            let limit = self.network.roads[m.flow.road].limit_mps;
+            let lane = f64::from(network::MERGE_LANE);
+            self.add_car(m.flow, lane, m.from_m, limit * 0.95, true, None);
         }
         // Pedestrians cross with their light: along a road whose straight phase is green.
         if self.steps.is_multiple_of(50) {
@@ -544,6 +701,7 @@ impl Zone {
             stopped_until_s: 0.0,
             asked: Vec::new(),
             asked_at_s: f64::NEG_INFINITY,
+            order: None,
         });
     }
 
@@ -746,15 +904,11 @@ impl Zone {
                     &area,
                     now_ms,
                 );
-                out.push((
-                    Topic::uplink(DeviceKind::Obu, DeviceId(v.id), MessageKind::Vir),
-                    csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
-                        value: csae::Day2Message::VehIntentionAndRequest(vir),
-                    }),
-                ));
+                out.push(messages::vir_uplink(vir));
             }
         }
         out.extend(self.priority_requests(now_ms));
+        out.extend(self.merge_requests(now_ms));
         for w in &mut self.walkers {
             if !w.phone {
                 continue;
@@ -992,12 +1146,7 @@ impl Zone {
             }
             let vir =
                 messages::signal_priority_request(&frame, id, position, msg_cnt, &asks, now_ms);
-            out.push((
-                Topic::uplink(DeviceKind::Obu, DeviceId(id), MessageKind::Vir),
-                csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
-                    value: csae::Day2Message::VehIntentionAndRequest(vir),
-                }),
-            ));
+            out.push(messages::vir_uplink(vir));
         }
         out
     }
@@ -1221,6 +1370,135 @@ mod tests {
             z.command(&command(node, 9, Action::Preempt, after), after)
                 .is_err()
         );
+    }
+
+    /// A car off the on-ramp with a car beside it (no room to merge by itself) asks for a gap
+    /// (VIR, rampIn, the lane beside); given a window by an RSC, it keeps to its lane until
+    /// the window opens and is over in the lane beside before it closes.
+    #[test]
+    fn a_car_off_the_ramp_asks_for_a_gap_and_merges_in_its_window() {
+        use roadcloud_world::requests::{GapPlan, LaneChangeAnswer, lane_change_answer};
+        let mut z = Zone::anting(ZoneConfig {
+            script_every_s: 1e9,
+            ..ZoneConfig::default()
+        });
+        let m = z.network.merge.expect("the zone's on-ramp");
+        // A car just off the ramp; nothing beside it yet.
+        z.add_car(
+            m.flow,
+            f64::from(network::MERGE_LANE),
+            m.from_m,
+            16.0,
+            true,
+            None,
+        );
+        let id = z.cars.last().unwrap().id;
+        // Its driver would merge by itself given room: keep a car beside it so it waits.
+        z.add_car(
+            m.flow,
+            f64::from(network::LANES),
+            m.from_m - 2.0,
+            16.0,
+            false,
+            None,
+        );
+        let now = 1_795_824_000_000;
+        z.step(0.1, now);
+        let asks = z.merge_requests(now);
+        assert_eq!(asks.len(), 1, "one request: {asks:?}");
+        let csae::MessageFrame::MsgFrameExt(e) = &asks[0].1 else {
+            panic!()
+        };
+        let csae::Day2Message::VehIntentionAndRequest(vir) = &e.value else {
+            panic!()
+        };
+        let behaviour = vir.int_and_req.current_behavior.as_ref().unwrap();
+        assert!(behaviour.0.get(csae::DriveBehavior::RAMP_IN));
+        let Some(csae::ReqInfo::LaneChange(c)) = &vir.int_and_req.reqs.as_ref().unwrap()[0].info
+        else {
+            panic!()
+        };
+        assert_eq!(c.target_lane.0, network::LANES);
+        // Asked again only after half a second.
+        z.step(0.1, now + 100);
+        assert!(z.merge_requests(now + 100).is_empty());
+        // roadcloud's window: from 1 s on, for 3 s, at 15 m/s.
+        let answer = LaneChangeAnswer {
+            vehicle: id,
+            at: Point::default(),
+            target: roadcloud_world::LaneRef {
+                node: roadcloud_world::map::NodeId {
+                    region: c.downstream_node.region.unwrap().0,
+                    id: c.downstream_node.id.0,
+                },
+                upstream: roadcloud_world::map::NodeId {
+                    region: c.upstream_node.region.unwrap().0,
+                    id: c.upstream_node.id.0,
+                },
+                lane: c.target_lane.0,
+            },
+            merge: true,
+            outcome: Ok(GapPlan {
+                begin: now + 1_100,
+                end: now + 4_100,
+                speed_mps: 15.0,
+                to_left: true,
+                at_begin: Point::default(),
+                follower: None,
+            }),
+        };
+        let rsc = lane_change_answer(&z.network.frame, [9; 8], &answer, 0, now + 100);
+        z.coordinate(id, &rsc, now + 100);
+        let lane_at = |z: &Zone| z.cars.iter().find(|c| c.id == id).map(|c| c.lane);
+        for k in 2..10 {
+            z.step(0.1, now + k * 100);
+        }
+        assert_eq!(
+            lane_at(&z),
+            Some(f64::from(network::MERGE_LANE)),
+            "not before its window"
+        );
+        for k in 10..45 {
+            z.step(0.1, now + k * 100);
+        }
+        assert_eq!(
+            lane_at(&z),
+            Some(f64::from(network::LANES)),
+            "merged in its window"
+        );
+    }
+
+    #[test]
+    fn the_zone_map_has_the_acceleration_lane_ending_beside_lanes_that_go_on() {
+        let z = Zone::anting(ZoneConfig::default());
+        let frame = z.network.frame;
+        let intersections: Vec<_> = (0..z.network.junctions.len())
+            .flat_map(|j| {
+                roadcloud_world::map::intersections_from_map(&frame, &z.network.map(j, 0))
+            })
+            .collect();
+        let lanes = roadcloud_world::LaneIndex::new(&intersections);
+        let m = z.network.merge.unwrap();
+        let at = z
+            .network
+            .lane_point(m.flow, f64::from(network::MERGE_LANE), m.from_m + 50.0);
+        let found = lanes
+            .locate(at, Some(z.network.heading_deg(m.flow)))
+            .unwrap();
+        assert_eq!(found.lane.lane, network::MERGE_LANE);
+        assert!(lanes.ends(&found.lane));
+        // The lanes beside are where the cars drive, and go on.
+        for lane in 1..=network::LANES {
+            let p = z
+                .network
+                .lane_point(m.flow, f64::from(lane), m.from_m + 50.0);
+            let l = lanes
+                .locate(p, Some(z.network.heading_deg(m.flow)))
+                .unwrap();
+            assert_eq!(l.lane.lane, lane);
+            assert!(l.offset_m.abs() < 0.01, "{l:?}");
+            assert!(!lanes.ends(&l.lane));
+        }
     }
 
     /// The scripted ambulance asks for the green at the junctions ahead of it, each with its

@@ -404,6 +404,16 @@ impl Sumo {
         self.client.set_many(ids::SET_TL, &sets)
     }
 
+    /// Sets vehicles' variables: (variable, SUMO vehicle id, value); those that have left
+    /// are skipped. Returns how many SUMO took.
+    pub fn set_vehicles(&mut self, sets: &[(u8, String, crate::traci::Set)]) -> io::Result<usize> {
+        let sets: Vec<(u8, &str, crate::traci::Set)> = sets
+            .iter()
+            .map(|(var, id, v)| (*var, id.as_str(), v.clone()))
+            .collect();
+        self.client.set_many(ids::SET_VEHICLE, &sets)
+    }
+
     /// The step length, seconds.
     pub fn step_s(&self) -> f64 {
         self.step_s

@@ -4,13 +4,16 @@
 //! and [`truth`] what happened that SSM does not record, for [`eval`]uating roadcloud's
 //! warnings against them; [`priority`] has its emergency vehicles ask for the green and its
 //! traffic lights carry out roadcloud's priority commands; [`sds`] has a share of its vehicles
-//! ask what lies ahead and scores the answers against what they could not see.
+//! ask what lies ahead and scores the answers against what they could not see; [`merge`] has
+//! the vehicles on an on-ramp's acceleration lane ask for a gap, carries out the answers and
+//! records every merge.
 
 #![warn(missing_docs)]
 
 pub mod bridge;
 pub mod cosim;
 pub mod eval;
+pub mod merge;
 pub mod net;
 pub mod priority;
 pub mod respond;

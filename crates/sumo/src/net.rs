@@ -104,6 +104,16 @@ pub struct Lane {
     pub sidewalk: bool,
 }
 
+impl Lane {
+    /// Its length along its shape, metres.
+    pub fn length_m(&self) -> f64 {
+        self.shape
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1))
+            .sum()
+    }
+}
+
 /// A connection from a lane to a lane across a junction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Connection {

@@ -10,7 +10,6 @@ use crate::traci::{Set, ids};
 use roadcloud_csae as csae;
 use roadcloud_signals::{Action, ControllerError, PriorityCommand, SignalController};
 use roadcloud_sim::messages::{PriorityAsk, signal_priority_request};
-use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
 use roadcloud_world::Millis;
 use std::collections::HashMap;
 
@@ -22,14 +21,6 @@ pub const ASK_EVERY_S: f64 = 1.0;
 /// The slowest speed an arrival time is reckoned at, m/s: a vehicle held up in a queue
 /// still means to go on.
 const ETA_MIN_SPEED_MPS: f64 = 5.0;
-
-/// A lane's length along its shape, metres.
-fn length_m(shape: &[(f64, f64)]) -> f64 {
-    shape
-        .windows(2)
-        .map(|w| (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1))
-        .sum()
-}
 
 /// What a priority vehicle asked last.
 #[derive(Debug, Default)]
@@ -136,12 +127,7 @@ impl PriorityVehicles {
             let at = bridge.local(v.x, v.y);
             let vir = signal_priority_request(frame, id, at, asked.msg_cnt, &asks, now_ms);
             self.sent += 1;
-            out.push((
-                Topic::uplink(DeviceKind::Obu, DeviceId(id), MessageKind::Vir),
-                csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
-                    value: csae::Day2Message::VehIntentionAndRequest(vir),
-                }),
-            ));
+            out.push(roadcloud_sim::messages::vir_uplink(vir));
         }
         out
     }
@@ -166,12 +152,12 @@ fn junctions_ahead(
         let Some(first) = lanes.first() else { break };
         distance_m += if k == index {
             match net.lanes.get(&v.lane) {
-                Some(l) if l.edge == *edge => (length_m(&l.shape) - v.lane_pos_m).max(0.0),
+                Some(l) if l.edge == *edge => (l.length_m() - v.lane_pos_m).max(0.0),
                 // Inside the junction before it: the whole edge lies ahead.
-                _ => length_m(&first.shape),
+                _ => first.length_m(),
             }
         } else {
-            length_m(&first.shape)
+            first.length_m()
         };
         if distance_m > ASK_AHEAD_M {
             break;

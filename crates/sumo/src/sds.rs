@@ -16,7 +16,6 @@ use crate::bridge::{Bridge, VehicleSample, device_id};
 use crate::cosim::Step;
 use roadcloud_csae as csae;
 use roadcloud_sim::messages::sensor_sharing_request;
-use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
 use roadcloud_world::Millis;
 use std::collections::HashMap;
 
@@ -200,12 +199,7 @@ impl SdsProbe {
                 hidden,
                 seen,
             });
-            out.push((
-                Topic::uplink(DeviceKind::Obu, DeviceId(id), MessageKind::Vir),
-                csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
-                    value: csae::Day2Message::VehIntentionAndRequest(vir),
-                }),
-            ));
+            out.push(roadcloud_sim::messages::vir_uplink(vir));
         }
         let present: std::collections::HashSet<&str> =
             step.vehicles.iter().map(|v| v.id.as_str()).collect();

@@ -63,6 +63,8 @@ pub mod ids {
     pub const SET_VEHICLE: u8 = 0xc4;
     /// Vehicle: slow down to a speed over a duration.
     pub const CMD_SLOWDOWN: u8 = 0x14;
+    /// Vehicle: change to a lane (its index) and try for a duration.
+    pub const CMD_CHANGELANE: u8 = 0x13;
     /// Simulation variable: vehicles involved in collisions this step.
     pub const VAR_COLLIDING_VEHICLES_NUMBER: u8 = 0x80;
     /// Expected number of vehicles still to come or running.
@@ -223,6 +225,8 @@ fn string(out: &mut Vec<u8>, s: &str) {
 /// A value to set, as TraCI types it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Set {
+    /// `TYPE_BYTE`.
+    Byte(u8),
     /// `TYPE_INTEGER`.
     Int(i32),
     /// `TYPE_DOUBLE`.
@@ -236,6 +240,10 @@ pub enum Set {
 impl Set {
     fn write(&self, out: &mut Vec<u8>) {
         match self {
+            Set::Byte(b) => {
+                out.push(0x08);
+                out.push(*b);
+            }
             Set::Int(i) => {
                 out.push(0x09);
                 out.extend(i.to_be_bytes());

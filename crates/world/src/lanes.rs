@@ -267,6 +267,42 @@ impl LaneIndex {
         self.lanes.is_empty()
     }
 
+    /// Where `p` lies along `lane`: metres along its centre line to its end, and metres right
+    /// (positive) or left of the centre line, from the nearest point of the centre line
+    /// whatever the distance (a vehicle in the next lane has its place along this one).
+    pub fn project(&self, lane: &LaneRef, p: Point) -> Option<(f64, f64)> {
+        let g = self.geometry(lane)?;
+        let mut best: Option<(f64, f64, f64)> = None;
+        for (si, w) in g.centre.windows(2).enumerate() {
+            let Some((foot, side)) = foot_on(w[0], w[1], p) else {
+                continue;
+            };
+            let distance = foot.distance_to(p);
+            if best.is_none_or(|(d, _, _)| distance < d) {
+                best = Some((
+                    distance,
+                    g.to_end_m[si + 1] + foot.distance_to(w[1]),
+                    -side * distance,
+                ));
+            }
+        }
+        best.map(|(_, to_end_m, offset_m)| (to_end_m, offset_m))
+    }
+
+    /// Whether `lane` ends where its link goes on: it leads nowhere (no connection, no
+    /// manoeuvre) while another lane of its link leads on. An on-ramp's acceleration lane is
+    /// one: its vehicles must merge before its end.
+    pub fn ends(&self, lane: &LaneRef) -> bool {
+        let leads_on = |g: &LaneGeometry| !g.connections.is_empty() || !g.ways_beyond.is_empty();
+        self.geometry(lane).is_some_and(|g| !leads_on(g))
+            && self.lanes.iter().any(|g| {
+                g.lane.node == lane.node
+                    && g.lane.upstream == lane.upstream
+                    && g.lane.lane != lane.lane
+                    && leads_on(g)
+            })
+    }
+
     /// The lane a participant at `p` heading `heading_deg` (when it moves) drives in.
     pub fn locate(&self, p: Point, heading_deg: Option<f64>) -> Option<LaneMatch> {
         let candidates = self.cells.get(&(cell(p.east_m), cell(p.north_m)))?;
@@ -274,16 +310,8 @@ impl LaneIndex {
         for &(li, si) in candidates {
             let g = &self.lanes[li as usize];
             let (a, b) = (g.centre[si as usize], g.centre[si as usize + 1]);
-            let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
-            let len2 = de * de + dn * dn;
-            if len2 == 0.0 {
+            let Some((foot, side)) = foot_on(a, b, p) else {
                 continue;
-            }
-            let t = (((p.east_m - a.east_m) * de + (p.north_m - a.north_m) * dn) / len2)
-                .clamp(0.0, 1.0);
-            let foot = Point {
-                east_m: a.east_m + t * de,
-                north_m: a.north_m + t * dn,
             };
             let distance = foot.distance_to(p);
             if distance > g.width_m / 2.0 + LATERAL_TOLERANCE_M {
@@ -301,8 +329,6 @@ impl LaneIndex {
                 }
                 None => false,
             };
-            // Right of the direction of travel is positive: the cross product's sign.
-            let side = (de * (p.north_m - a.north_m) - dn * (p.east_m - a.east_m)).signum();
             let m = LaneMatch {
                 lane: g.lane,
                 offset_m: -side * distance,
@@ -320,6 +346,26 @@ impl LaneIndex {
         }
         best.map(|(_, m)| m)
     }
+}
+
+/// The point of segment `a`-`b` nearest `p`, and which side of the segment `p` lies: the
+/// sign of the cross product, negative to the right of the direction of travel. None for a
+/// segment of no length.
+fn foot_on(a: Point, b: Point, p: Point) -> Option<(Point, f64)> {
+    let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
+    let len2 = de * de + dn * dn;
+    if len2 == 0.0 {
+        return None;
+    }
+    let t = (((p.east_m - a.east_m) * de + (p.north_m - a.north_m) * dn) / len2).clamp(0.0, 1.0);
+    let foot = Point {
+        east_m: a.east_m + t * de,
+        north_m: a.north_m + t * dn,
+    };
+    Some((
+        foot,
+        (de * (p.north_m - a.north_m) - dn * (p.east_m - a.east_m)).signum(),
+    ))
 }
 
 fn cell(x: f64) -> i32 {

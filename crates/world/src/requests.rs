@@ -2,6 +2,7 @@
 //! the road for, in the local frame. The Day-2 services answer them.
 
 use crate::geo::{LocalFrame, Point};
+use crate::lanes::LaneRef;
 use crate::map::NodeId;
 use crate::time::{Millis, resolve_sec_mark};
 use crate::units;
@@ -46,6 +47,20 @@ pub enum Asks {
         /// The vehicle withdraws the request: status cancel or complete.
         withdrawn: bool,
     },
+    /// `Req-LaneChange`: a gap in another lane of its link (cooperative lane change), or,
+    /// when the vehicle says it is entering from a ramp (`currentBehavior` rampIn), in the
+    /// lane it merges into (cooperative merge).
+    LaneChange {
+        /// The lane it asks for: `targetLane` on the link from `upstreamNode` to
+        /// `downstreamNode`.
+        target: LaneRef,
+        /// It merges from a ramp (`currentBehavior` rampIn).
+        merge: bool,
+        /// How long the request stands, ms (`lifeTime`, 10 ms units), when given.
+        life_ms: Option<i64>,
+        /// The vehicle withdraws the request: status cancel or complete.
+        withdrawn: bool,
+    },
 }
 
 /// The requests a VIR carries that a service answers, of the kinds roadcloud serves: those
@@ -76,6 +91,11 @@ pub fn requests_from_vir(
                 r.status,
                 csae::ReqStatus::Cancel | csae::ReqStatus::Complete
             );
+            let merge = vir
+                .int_and_req
+                .current_behavior
+                .as_ref()
+                .is_some_and(|b| b.0.get(csae::DriveBehavior::RAMP_IN));
             let asks = match r.info.as_ref()? {
                 csae::ReqInfo::SensorSharing(s) if in_force => Asks::SensorSharing {
                     area: crate::events::reference_paths(frame, &vir.ref_pos, &s.detect_area),
@@ -92,6 +112,17 @@ pub fn requests_from_vir(
                         withdrawn,
                     }
                 }
+                csae::ReqInfo::LaneChange(c) if in_force || withdrawn => Asks::LaneChange {
+                    target: LaneRef {
+                        node: NodeId::from(&c.downstream_node),
+                        upstream: NodeId::from(&c.upstream_node),
+                        lane: c.target_lane.0,
+                    },
+                    merge,
+                    // DE_TimeOffset: 10 ms units.
+                    life_ms: r.life_time.map(|t| i64::from(t.0) * 10),
+                    withdrawn,
+                },
                 _ => return None,
             };
             Some(Request {
@@ -217,11 +248,6 @@ pub fn priority_answer(
     msg_cnt: u8,
     now: Millis,
 ) -> csae::RoadsideCoordination {
-    let (lat, lon) = frame.to_1e7(answer.at);
-    let node = |n: NodeId| csae::NodeReferenceID {
-        region: Some(csae::RoadRegulatorID(n.region)),
-        id: csae::NodeID(n.id),
-    };
     let info = |granted: bool| {
         let set: &[usize] = if granted {
             &[csae::CoordinationInfo::SIGNAL_PRIORITY]
@@ -231,25 +257,24 @@ pub fn priority_answer(
         csae::CoordinationInfo(csae::BitString::with_bits(8, set))
     };
     let granted = answer.outcome.is_ok();
-    csae::RoadsideCoordination {
-        msg_cnt: csae::MsgCount(msg_cnt % 128),
-        id: sender,
-        sec_mark: csae::DSecond(crate::time::sec_mark(now)),
-        ref_pos: csae::Position3D {
-            lat: csae::Latitude(lat as i32),
-            long: csae::Longitude(lon as i32),
-            elevation: None,
-        },
-        coordinates: Some(vec![csae::VehicleCoordination {
+    let header = Rsc {
+        frame,
+        sender,
+        at: answer.at,
+        msg_cnt,
+        now,
+    };
+    header.with(
+        Some(vec![csae::VehicleCoordination {
             veh_id: answer.vehicle,
             drive_suggestion: None,
             path_guidance: None,
             info: Some(info(granted)),
         }]),
-        lane_coordinates: Some(vec![csae::LaneCoordination {
+        csae::LaneCoordination {
             target_lane: csae::ReferenceLink {
-                upstream_node_id: node(answer.link.0),
-                downstream_node_id: node(answer.link.1),
+                upstream_node_id: node_ref(answer.link.0),
+                downstream_node_id: node_ref(answer.link.1),
                 reference_lanes: None,
             },
             related_path: None,
@@ -262,7 +287,59 @@ pub fn priority_answer(
                 .outcome
                 .err()
                 .map(|why| csae::Description::TextString(why.to_string())),
-        }]),
+        },
+    )
+}
+
+/// A MAP node as a `NodeReferenceID`.
+fn node_ref(n: NodeId) -> csae::NodeReferenceID {
+    csae::NodeReferenceID {
+        region: Some(csae::RoadRegulatorID(n.region)),
+        id: csae::NodeID(n.id),
+    }
+}
+
+/// A lane as DF_ReferenceLink: its link, and the lane in `referenceLanes` (bit n is lane n,
+/// bit 0 reserved: LaneID 1 to 15 fit; another has none).
+fn lane_link(lane: LaneRef) -> csae::ReferenceLink {
+    csae::ReferenceLink {
+        upstream_node_id: node_ref(lane.upstream),
+        downstream_node_id: node_ref(lane.node),
+        reference_lanes: (1..=15).contains(&lane.lane).then(|| {
+            csae::ReferenceLanes(csae::BitString::with_bits(16, &[usize::from(lane.lane)]))
+        }),
+    }
+}
+
+/// What every RSC roadcloud sends has: its sender, its place (`refPos`), its count and time.
+struct Rsc<'a> {
+    frame: &'a LocalFrame,
+    sender: [u8; 8],
+    at: Point,
+    msg_cnt: u8,
+    now: Millis,
+}
+
+impl Rsc<'_> {
+    /// The RSC with these vehicles' coordinations and this lane's.
+    fn with(
+        &self,
+        coordinates: Option<Vec<csae::VehicleCoordination>>,
+        lane: csae::LaneCoordination,
+    ) -> csae::RoadsideCoordination {
+        let (lat, lon) = self.frame.to_1e7(self.at);
+        csae::RoadsideCoordination {
+            msg_cnt: csae::MsgCount(self.msg_cnt % 128),
+            id: self.sender,
+            sec_mark: csae::DSecond(crate::time::sec_mark(self.now)),
+            ref_pos: csae::Position3D {
+                lat: csae::Latitude(lat as i32),
+                long: csae::Longitude(lon as i32),
+                elevation: None,
+            },
+            coordinates,
+            lane_coordinates: Some(vec![lane]),
+        }
     }
 }
 
@@ -281,4 +358,273 @@ pub fn detected(ptc: csae::ParticipantData) -> csae::DetectedPTCData {
         polygon: None,
         type_related_ext: None,
     }
+}
+
+/// A gap roadcloud found for a lane change or a merge, as its RSC tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapPlan {
+    /// The window to change lanes in, ms since the epoch.
+    pub begin: Millis,
+    /// Its end.
+    pub end: Millis,
+    /// The speed the requester keeps to reach the gap, m/s.
+    pub speed_mps: f64,
+    /// The target lane lies to the requester's left.
+    pub to_left: bool,
+    /// Where the requester is at the window's beginning.
+    pub at_begin: Point,
+    /// The vehicle behind the gap, when it is asked to slow down to make it.
+    pub follower: Option<Yielding>,
+}
+
+/// A vehicle asked to slow down to make a gap, until the window's end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Yielding {
+    /// The vehicle.
+    pub vehicle: [u8; 8],
+    /// The speed to keep, m/s.
+    pub speed_mps: f64,
+    /// Where it is at the window's beginning.
+    pub at_begin: Point,
+}
+
+/// What roadcloud tells a vehicle of its lane change or merge request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneChangeAnswer<'a> {
+    /// The vehicle.
+    pub vehicle: [u8; 8],
+    /// Where it is (the RSC's `refPos`).
+    pub at: Point,
+    /// The lane it asked for.
+    pub target: LaneRef,
+    /// A merge from a ramp (else a lane change).
+    pub merge: bool,
+    /// The gap, or refused for this reason.
+    pub outcome: Result<GapPlan, &'a str>,
+}
+
+/// The RSC (T/CSAE 157-2020 `RoadsideCoordination`) answering a lane change or merge
+/// request, as `sender` at `now`. Granted: the requester's coordination suggests the change
+/// (`driveSuggestion` laneChangingToLeft or -Right, rampIn for a merge) for the window, on
+/// the target link, with a one-point `pathGuidance`: where it will be and the speed to keep
+/// when the window opens; the vehicle behind the gap, when it must make room, gets its own
+/// coordination (`slow-down`, its speed in its `pathGuidance`) in the same message; the lane
+/// coordination names the target lane (`referenceLanes`), the window (`tBegin`, `tEnd`) and
+/// the requester's speed. Refused: no bit in `info`, the reason in `description`.
+pub fn lane_change_answer(
+    frame: &LocalFrame,
+    sender: [u8; 8],
+    answer: &LaneChangeAnswer<'_>,
+    msg_cnt: u8,
+    now: Millis,
+) -> csae::RoadsideCoordination {
+    let (ref_lat, ref_lon) = frame.to_1e7(answer.at);
+    let link = lane_link(answer.target);
+    let kind = if answer.merge {
+        csae::CoordinationInfo::COOPERATIVE_VEH_MERGING
+    } else {
+        csae::CoordinationInfo::COOPERATIVE_LANE_CHANGING
+    };
+    let info = |granted: bool| {
+        let set: &[usize] = if granted { &[kind] } else { &[] };
+        csae::CoordinationInfo(csae::BitString::with_bits(8, set))
+    };
+    let behaviour = |bit: usize| csae::DriveBehavior(csae::BitString::with_bits(14, &[bit]));
+    // DE_TimeOffset from this message's secMark, 10 ms units (1..65535).
+    let offset = |t: Millis| csae::TimeOffset(((t - now) / 10).clamp(1, 65_535) as u16);
+    let guidance = |p: Point, speed_mps: f64, t: Millis| {
+        let (lat, lon) = frame.to_1e7(p);
+        csae::PathPlanning(vec![csae::PathPlanningPoint {
+            pos_in_map: None,
+            pos: csae::PositionOffsetLLV {
+                offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
+                offset_v: None,
+            },
+            pos_accuracy: None,
+            speed: Some(units::speed_from_mps(speed_mps)),
+            speed_cfd: None,
+            heading: None,
+            heading_cfd: None,
+            accel_set: None,
+            acc4_way_confidence: None,
+            estimated_time: Some(offset(t)),
+            time_confidence: None,
+        }])
+    };
+    let (coordinates, lane) = match &answer.outcome {
+        Ok(g) => {
+            let change = if answer.merge {
+                csae::DriveBehavior::RAMP_IN
+            } else if g.to_left {
+                csae::DriveBehavior::LANE_CHANGING_TO_LEFT
+            } else {
+                csae::DriveBehavior::LANE_CHANGING_TO_RIGHT
+            };
+            let mut coordinates = vec![csae::VehicleCoordination {
+                veh_id: answer.vehicle,
+                drive_suggestion: Some(csae::DriveSuggestion {
+                    suggestion: behaviour(change),
+                    life_time: Some(offset(g.end)),
+                    related_link: Some(link.clone()),
+                    related_path: None,
+                }),
+                path_guidance: Some(guidance(g.at_begin, g.speed_mps, g.begin)),
+                info: Some(info(true)),
+            }];
+            if let Some(y) = g.follower {
+                coordinates.push(csae::VehicleCoordination {
+                    veh_id: y.vehicle,
+                    drive_suggestion: Some(csae::DriveSuggestion {
+                        suggestion: behaviour(csae::DriveBehavior::SLOW_DOWN),
+                        life_time: Some(offset(g.end)),
+                        related_link: Some(link.clone()),
+                        related_path: None,
+                    }),
+                    path_guidance: Some(guidance(y.at_begin, y.speed_mps, g.begin)),
+                    info: Some(info(true)),
+                });
+            }
+            let lane = csae::LaneCoordination {
+                target_lane: link,
+                related_path: None,
+                t_begin: Some(crate::time::date_time(g.begin)),
+                t_end: Some(crate::time::date_time(g.end)),
+                recommended_speed: Some(units::speed_from_mps(g.speed_mps)),
+                recommended_behavior: Some(behaviour(change)),
+                info: Some(info(true)),
+                description: None,
+            };
+            (coordinates, lane)
+        }
+        Err(why) => (
+            vec![csae::VehicleCoordination {
+                veh_id: answer.vehicle,
+                drive_suggestion: None,
+                path_guidance: None,
+                info: Some(info(false)),
+            }],
+            csae::LaneCoordination {
+                target_lane: link,
+                related_path: None,
+                t_begin: None,
+                t_end: None,
+                recommended_speed: None,
+                recommended_behavior: None,
+                info: Some(info(false)),
+                description: Some(csae::Description::TextString(why.to_string())),
+            },
+        ),
+    };
+    Rsc {
+        frame,
+        sender,
+        at: answer.at,
+        msg_cnt,
+        now,
+    }
+    .with(Some(coordinates), lane)
+}
+
+/// How an operator has a lane used now (dynamic lane management).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneUse {
+    /// Closed: nobody drives in it (works, an incident, a lane kept for an emergency).
+    Closed,
+    /// Given over to other movements: DE_AllowedManeuvers bits as MAP has them (0 straight,
+    /// 1 left, 2 right, 3 U-turn), e.g. a straight lane made a left-turn lane at the evening
+    /// peak.
+    Reassigned {
+        /// The movements it now serves.
+        maneuvers: u16,
+    },
+}
+
+/// An operator's rule for one lane, from `since` until `until` (or until lifted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneRule {
+    /// The lane.
+    pub lane: LaneRef,
+    /// How it is to be used.
+    pub lane_use: LaneUse,
+    /// Why, for the drivers (the RSC's `description`).
+    pub reason: Option<String>,
+    /// In force from then, ms since the epoch.
+    pub since: Millis,
+    /// Until then, if it ends by itself.
+    pub until: Option<Millis>,
+    /// Each change of the lane's rule has the next version: a vehicle told one version is
+    /// told the next.
+    pub version: u32,
+}
+
+/// The RSC (T/CSAE 157-2020 `RoadsideCoordination`) telling a vehicle at `at` of `rule`, as
+/// `sender` at `now`: a lane coordination for the rule's lane (`targetLane` its link with
+/// the lane in `referenceLanes`), in force from `tBegin` to `tEnd`; `info`
+/// dynamicLaneManagement, with laneRestriction for a closed lane; for a reassigned lane the
+/// movements it now serves as `recommendedBehavior` (intersectionStraightThrough,
+/// -TurnLeft, -TurnRight, -UTurn); the reason in `description`. `lifted` tells that the rule
+/// no longer holds (`tEnd` now, no restriction).
+pub fn lane_rule_answer(
+    frame: &LocalFrame,
+    sender: [u8; 8],
+    rule: &LaneRule,
+    at: Point,
+    lifted: bool,
+    msg_cnt: u8,
+    now: Millis,
+) -> csae::RoadsideCoordination {
+    let mut info = vec![csae::CoordinationInfo::DYNAMIC_LANE_MANAGEMENT];
+    let mut behaviour = None;
+    let text = match (rule.lane_use, lifted) {
+        (_, true) => "lane open again".to_string(),
+        (LaneUse::Closed, false) => {
+            info.push(csae::CoordinationInfo::LANE_RESTRICTION);
+            "lane closed".to_string()
+        }
+        (LaneUse::Reassigned { maneuvers }, false) => {
+            // AllowedManeuvers bits 0..3 to DriveBehavior's intersection bits 5..8.
+            let bits: Vec<usize> = (0..4)
+                .filter(|b| maneuvers & (1 << b) != 0)
+                .map(|b| csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH + b)
+                .collect();
+            behaviour = Some(csae::DriveBehavior(csae::BitString::with_bits(14, &bits)));
+            let names: Vec<&str> = (0..4)
+                .filter(|b| maneuvers & (1 << b) != 0)
+                .map(|b| ["straight", "left", "right", "U-turn"][b])
+                .collect();
+            format!("lane now for: {}", names.join(", "))
+        }
+    };
+    let description = match (&rule.reason, lifted) {
+        (Some(why), false) => format!("{text}: {why}"),
+        _ => text,
+    };
+    Rsc {
+        frame,
+        sender,
+        at,
+        msg_cnt,
+        now,
+    }
+    .with(
+        None,
+        csae::LaneCoordination {
+            target_lane: lane_link(rule.lane),
+            related_path: None,
+            t_begin: Some(crate::time::date_time(rule.since.min(now))),
+            t_end: if lifted {
+                Some(crate::time::date_time(now))
+            } else {
+                rule.until.map(crate::time::date_time)
+            },
+            recommended_speed: None,
+            recommended_behavior: behaviour,
+            info: Some(csae::CoordinationInfo(csae::BitString::with_bits(8, &info))),
+            // Description's textString holds 1 to 512 IA5 characters; the API takes reasons
+            // of at most 200.
+            description: Some(csae::Description::TextString(
+                description.chars().take(512).collect(),
+            )),
+        },
+    )
 }

@@ -30,8 +30,8 @@ use roadcloud_api::stats::{
     Signatures, Stats, Stored, TrustStore,
 };
 use roadcloud_api::zone::{
-    DeviceActivity, DeviceActivityList, IntersectionList, Participant, ParticipantList,
-    RoadEventList,
+    DeviceActivity, DeviceActivityList, GapList, IntersectionList, LaneRule, LaneRuleChange,
+    LaneRuleList, Participant, ParticipantList, RoadEventList,
 };
 use roadcloud_api::{ApiError as ErrorBody, Switch};
 use roadcloud_pipeline::ShardStats;
@@ -106,6 +106,8 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(devices))
         .routes(routes!(intersections))
         .routes(routes!(events))
+        .routes(routes!(gaps))
+        .routes(routes!(lane_rules, set_lane_rule, lift_lane_rule))
         .routes(routes!(stats))
         .routes(routes!(cluster))
         .routes(routes!(latency))
@@ -811,6 +813,47 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
         "Signal priority requests refused.",
         services.pvp_refused,
     );
+    for (name, help, value) in [
+        (
+            "roadcloud_clc_grants_total",
+            "Lane changes granted a gap (CLC: cooperative lane change, T/CSAE 157-2020).",
+            services.clc_granted,
+        ),
+        (
+            "roadcloud_clc_refusals_total",
+            "Lane change requests refused (no safe gap, not beside the lane, ...).",
+            services.clc_refused,
+        ),
+        (
+            "roadcloud_cvm_grants_total",
+            "Merges granted a gap (CVM: cooperative vehicle merging, T/CSAE 157-2020).",
+            services.cvm_granted,
+        ),
+        (
+            "roadcloud_cvm_refusals_total",
+            "Merge requests refused.",
+            services.cvm_refused,
+        ),
+        (
+            "roadcloud_gaps_made_total",
+            "Vehicles asked to slow down to make a gap for a lane change or a merge.",
+            services.gaps_made,
+        ),
+        (
+            "roadcloud_lane_rules_told_total",
+            "RSCs telling vehicles of an operator's lane rule (DLM: closed or reassigned lanes).",
+            services.lane_rules_told,
+        ),
+    ] {
+        metric(&mut out, name, "counter", help, value);
+    }
+    metric(
+        &mut out,
+        "roadcloud_lane_rules",
+        "gauge",
+        "Operators' lane rules in force (DLM).",
+        p.lane_rules().count(),
+    );
     metric(
         &mut out,
         "roadcloud_pvp_held_junctions",
@@ -1004,6 +1047,170 @@ async fn events(State(state): State<ApiState>) -> Result<Json<RoadEventList>, Ap
         count: list.len(),
         events: list,
     }))
+}
+
+/// The gaps granted for lane changes and merges (CLC, CVM) whose window has not ended, by
+/// vehicle.
+#[utoipa::path(get, path = "/api/v1/gaps", tag = "zone",
+    responses((status = 200, description = "the gaps granted now", body = GapList)))]
+async fn gaps(State(state): State<ApiState>) -> Result<Json<GapList>, ApiError> {
+    let list = state.world.read(|w| views::gaps(&w.pipeline)).await?;
+    Ok(Json(GapList {
+        count: list.len(),
+        gaps: list,
+    }))
+}
+
+/// The operators' lane rules in force (DLM: closed or reassigned lanes), by lane.
+#[utoipa::path(get, path = "/api/v1/lane-rules", tag = "zone",
+    responses((status = 200, description = "the lane rules in force", body = LaneRuleList)))]
+async fn lane_rules(State(state): State<ApiState>) -> Result<Json<LaneRuleList>, ApiError> {
+    let rules = state.world.read(|w| views::lane_rules(&w.pipeline)).await?;
+    Ok(Json(LaneRuleList {
+        count: rules.len(),
+        rules,
+    }))
+}
+
+/// Closes a lane or gives it over to other movements (DLM), in place of its rule before: the
+/// vehicles coming along its link are told with an RSC (docs/apps.md).
+#[utoipa::path(put, path = "/api/v1/lane-rules", tag = "zone",
+    request_body = LaneRuleChange,
+    responses(
+        (status = 200, description = "the rule as it now stands", body = LaneRule),
+        (status = 400, description = "a malformed body, an unknown movement, a reason not printable ASCII", body = ErrorBody),
+        (status = 404, description = "no MAP roadcloud has holds the lane", body = ErrorBody),
+    ))]
+async fn set_lane_rule(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    body: axum::body::Bytes,
+) -> Result<Json<LaneRule>, ApiError> {
+    use roadcloud_world::requests::{LaneRule as Rule, LaneUse};
+    let change: LaneRuleChange = serde_json::from_slice(&body).map_err(|e| {
+        bad_request(format!(
+            "the body must be a JSON object {{\"lane\": \"310/2002:310/2001:3\", \"use\": \"closed\" or \"reassigned\", \"maneuvers\": [\"left\", ...], \"reason\": \"...\", \"until_ms\": ...}}: {e}"
+        ))
+    })?;
+    let lane = views::parse_lane_id(&change.lane).ok_or_else(|| {
+        bad_request(format!(
+            "lane {:?} is not {{intersection}}:{{upstream}}:{{lane}}, e.g. 310/2002:310/2001:3 (a participant's lane id)",
+            change.lane
+        ))
+    })?;
+    let lane_use = match change.lane_use.as_str() {
+        "closed" => LaneUse::Closed,
+        "reassigned" => {
+            let mut bits = 0u16;
+            for m in &change.maneuvers {
+                let b = views::MANEUVERS
+                    .iter()
+                    .position(|x| x == m)
+                    .ok_or_else(|| {
+                        bad_request(format!(
+                            "unknown movement {m:?}: straight, left, right or u_turn"
+                        ))
+                    })?;
+                bits |= 1 << b;
+            }
+            if bits == 0 {
+                return Err(bad_request(
+                    "a reassigned lane needs the movements it is to serve in \"maneuvers\"",
+                ));
+            }
+            LaneUse::Reassigned { maneuvers: bits }
+        }
+        other => {
+            return Err(bad_request(format!(
+                "unknown use {other:?}: closed or reassigned (DELETE lifts a rule)"
+            )));
+        }
+    };
+    if let Some(why) = &change.reason
+        && (why.is_empty() || why.len() > 200 || !why.bytes().all(|b| (0x20..0x7f).contains(&b)))
+    {
+        return Err(bad_request(
+            "the reason must be 1 to 200 printable ASCII characters (the RSC's textString, IA5)",
+        ));
+    }
+    let now = roadcloud_transport::now_millis();
+    if change.until_ms.is_some_and(|u| u <= now) {
+        return Err(bad_request("until_ms is past"));
+    }
+    let rule = Rule {
+        lane,
+        lane_use,
+        reason: change.reason.clone(),
+        since: now,
+        until: change.until_ms,
+        version: 0,
+    };
+    let set = state
+        .world
+        .write(move |w| {
+            if w.pipeline.lanes.geometry(&lane).is_none() {
+                return Err(ApiError(
+                    StatusCode::NOT_FOUND,
+                    format!("no MAP roadcloud has holds lane {}", views::lane_id(&lane)),
+                ));
+            }
+            Ok(views::lane_rule(&w.pipeline.set_lane_rule(rule)))
+        })
+        .await??;
+    tracing::info!(
+        lane = set.lane,
+        r#use = set.lane_use,
+        by = caller.name(),
+        "lane rule set"
+    );
+    record_change(
+        &state,
+        &caller,
+        "lane.rule",
+        &set.lane,
+        Some(&json!(change).to_string()),
+    )?;
+    Ok(Json(set))
+}
+
+/// Lifts a lane's rule (DLM): the vehicles told of it hear that it no longer holds.
+#[utoipa::path(delete, path = "/api/v1/lane-rules", tag = "zone",
+    params(("lane" = String, Query, description = "The lane: {intersection}:{upstream}:{lane}, e.g. 310/2002:310/2001:3.")),
+    responses(
+        (status = 200, description = "the rule lifted", body = LaneRule),
+        (status = 400, description = "no lane given, or a malformed one", body = ErrorBody),
+        (status = 404, description = "the lane has no rule", body = ErrorBody),
+    ))]
+async fn lift_lane_rule(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<LaneRule>, ApiError> {
+    let id = q
+        .get("lane")
+        .ok_or_else(|| bad_request("give the lane: ?lane={intersection}:{upstream}:{lane}"))?;
+    let lane = views::parse_lane_id(id).ok_or_else(|| {
+        bad_request(format!(
+            "lane {id:?} is not {{intersection}}:{{upstream}}:{{lane}}, e.g. 310/2002:310/2001:3"
+        ))
+    })?;
+    let lifted = state
+        .world
+        .write(move |w| {
+            w.pipeline
+                .lift_lane_rule(&lane)
+                .map(|r| views::lane_rule(&r))
+        })
+        .await?
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                format!("lane {id} has no rule to lift"),
+            )
+        })?;
+    tracing::info!(lane = lifted.lane, by = caller.name(), "lane rule lifted");
+    record_change(&state, &caller, "lane.lift", &lifted.lane, None)?;
+    Ok(Json(lifted))
 }
 
 /// An error answer: a status and a message saying what to do.

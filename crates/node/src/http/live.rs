@@ -88,6 +88,8 @@ pub fn snapshot(p: &Pipeline, now: Millis, view: View) -> String {
         "intersections": p.intersections.values().map(|x| views::intersection(p, x, now)).collect::<Vec<_>>(),
         "events": p.events.values().map(|e| views::event(&p.frame, e)).collect::<Vec<_>>(),
         "quarantined": p.misbehaviour.quarantined().map(|d| views::hex(&d)).collect::<Vec<_>>(),
+        "gaps": views::gaps(p),
+        "lane_rules": views::lane_rules(p),
     })
     .to_string()
 }
@@ -130,6 +132,8 @@ pub fn update(p: &Pipeline, j: &Journal, since: Millis, now: Millis, view: View)
         "quarantine": j.quarantine.iter().map(|c| {
             json!({"device": views::hex(&c.device), "quarantined": c.quarantined, "at": c.at})
         }).collect::<Vec<_>>(),
+        "gaps": views::gaps(p),
+        "lane_rules": views::lane_rules(p),
     })
     .to_string()
 }
@@ -145,14 +149,17 @@ pub(crate) fn device_status(d: &DeviceChange) -> DeviceStatus {
 }
 
 /// The live world over a WebSocket. The first text message is a snapshot:
-/// `{"type": "snapshot", "at", "participants", "intersections", "events", "quarantined"}`;
+/// `{"type": "snapshot", "at", "participants", "intersections", "events", "quarantined",
+/// "gaps", "lane_rules"}`;
 /// then every 100 ms an update: `{"type": "update", "at", "participants"` (those reported
 /// since the last update, keyed by `track`), `"removed"` (track numbers that expired),
 /// `"intersections"` (MAP or signal state changed), `"events"` (`[{"change":
 /// appeared|changed|ended, "event"}]`), `"devices"` (`[{"device", "kind", "status":
 /// online|offline, "at"}]`), `"advisories"` (sent since the last update, as on the
 /// vehicles' downlinks), `"misbehaviour"` (reports), `"quarantine"` (`[{"device",
-/// "quarantined", "at"}]`)`}`. A client that falls behind gets a fresh snapshot. With
+/// "quarantined", "at"}]`), `"gaps"` (every gap granted now for a lane change or a merge,
+/// as `/api/v1/gaps` lists them), `"lane_rules"` (every operator's lane rule in force, as
+/// `/api/v1/lane-rules` lists them)`}`. A client that falls behind gets a fresh snapshot. With
 /// `view=map` (what the web map reads) each participant is a row `[track, id, type, lat,
 /// lon, heading_deg, speed_mps, source (self|roadside|fused), length_m, width_m]`.
 #[utoipa::path(get, path = "/api/v1/live", tag = "zone",

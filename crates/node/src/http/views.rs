@@ -10,6 +10,78 @@ use roadcloud_world::map::Intersection;
 use roadcloud_world::{LaneMatch, LaneRef, LocalFrame, Point, SourceKey, Track};
 use serde_json::{Value, json};
 
+/// A gap granted for a lane change or a merge.
+pub fn gap(g: &roadcloud_pipeline::GapGrant) -> zone::Gap {
+    zone::Gap {
+        vehicle: g.vehicle.to_string(),
+        kind: if g.merge { "merge" } else { "lane_change" }.to_string(),
+        target_lane: lane_id(&g.target),
+        begin_ms: g.begin_ms,
+        end_ms: g.end_ms,
+        speed_mps: g.speed_mps,
+        yielding: g.yielding.map(|(d, _)| d.to_string()),
+        yielding_speed_mps: g.yielding.map(|(_, v)| v),
+    }
+}
+
+/// The movements of DE_AllowedManeuvers' bits 0 to 3, as the API names them.
+pub const MANEUVERS: [&str; 4] = ["straight", "left", "right", "u_turn"];
+
+/// An operator's lane rule.
+pub fn lane_rule(r: &roadcloud_world::requests::LaneRule) -> zone::LaneRule {
+    use roadcloud_world::requests::LaneUse;
+    let (lane_use, maneuvers) = match r.lane_use {
+        LaneUse::Closed => ("closed", Vec::new()),
+        LaneUse::Reassigned { maneuvers } => (
+            "reassigned",
+            (0..4)
+                .filter(|b| maneuvers & (1 << b) != 0)
+                .map(|b| MANEUVERS[b].to_string())
+                .collect(),
+        ),
+    };
+    zone::LaneRule {
+        lane: lane_id(&r.lane),
+        lane_use: lane_use.to_string(),
+        maneuvers,
+        reason: r.reason.clone(),
+        since_ms: r.since,
+        until_ms: r.until,
+        version: r.version,
+    }
+}
+
+/// The operators' lane rules in force, by lane.
+pub fn lane_rules(p: &Pipeline) -> Vec<zone::LaneRule> {
+    p.lane_rules().map(lane_rule).collect()
+}
+
+/// A lane id as [`lane_id`] writes it (`{node}:{upstream}:{lane}`, nodes `region/id`).
+pub fn parse_lane_id(s: &str) -> Option<LaneRef> {
+    let node = |t: &str| {
+        let (region, id) = t.split_once('/')?;
+        Some(roadcloud_world::map::NodeId {
+            region: region.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    };
+    let mut parts = s.split(':');
+    let (n, u, l) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(LaneRef {
+        node: node(n)?,
+        upstream: node(u)?,
+        lane: l.parse().ok()?,
+    })
+}
+
+/// The gaps granted now, by vehicle.
+pub fn gaps(p: &Pipeline) -> Vec<zone::Gap> {
+    p.gap_grants().map(gap).collect()
+}
+
 /// An 8-octet id as 16 lowercase hex digits, as in the topics.
 pub fn hex(id: &[u8; 8]) -> String {
     roadcloud_transport::DeviceId(*id).to_string()

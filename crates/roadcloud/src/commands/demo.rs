@@ -4,13 +4,14 @@
 use crate::commands::serve::{self, ServeArgs};
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use roadcloud_csae::{Day2Message, MessageFrame};
 use roadcloud_node::Node;
 use roadcloud_security::crypto::Algorithm;
 use roadcloud_security::pki::ZonePki;
 use roadcloud_signals::PriorityCommand;
 use roadcloud_sim::{Attack, AttackConfig, Attackers, DeviceKeys, Zone, ZoneConfig};
 use roadcloud_transport::mqtt::parse_broker_url;
-use roadcloud_transport::now_millis;
+use roadcloud_transport::{DeviceId, now_millis};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::time::{Duration, Instant};
 
@@ -172,8 +173,9 @@ async fn simulate(
     options.set_max_packet_size(64 * 1024, 64 * 1024);
     let (client, mut events) = AsyncClient::new(options, 4_096);
     // The junctions' RSUs hear roadcloud's priority commands for their signals (the zone is
-    // their controller: docs/signals.md); the subscription is renewed on each connection.
-    let (commands_tx, mut commands) = tokio::sync::mpsc::channel::<Vec<u8>>(256);
+    // their controller: docs/signals.md), the vehicles their coordinations (RSC: gaps to
+    // merge into, slow-downs to make them); the subscriptions are renewed on each connection.
+    let (commands_tx, mut commands) = tokio::sync::mpsc::channel::<(String, Vec<u8>)>(256);
     let subscriber = client.clone();
     // The event loop reconnects by itself; until the broker is up it fails, so it waits.
     tokio::spawn(async move {
@@ -183,9 +185,12 @@ async fn simulate(
                     let _ = subscriber
                         .subscribe("V2X/RSU/+/PRIORITY/DOWN", QoS::AtLeastOnce)
                         .await;
+                    let _ = subscriber
+                        .subscribe("V2X/OBU/+/RSC/DOWN", QoS::AtMostOnce)
+                        .await;
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => {
-                    let _ = commands_tx.try_send(p.payload.to_vec());
+                    let _ = commands_tx.try_send((p.topic.clone(), p.payload.to_vec()));
                 }
                 Ok(_) => {}
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
@@ -202,7 +207,18 @@ async fn simulate(
             return zone.attackers;
         }
         let now = now_millis();
-        while let Ok(payload) = commands.try_recv() {
+        while let Ok((topic, payload)) = commands.try_recv() {
+            if topic.ends_with("/RSC/DOWN") {
+                // A vehicle's OBU reads its own part of the coordination.
+                let vehicle = topic.split('/').nth(2).and_then(DeviceId::parse);
+                if let (Some(v), Ok(MessageFrame::MsgFrameExt(e))) =
+                    (vehicle, roadcloud_csae::decode(&payload))
+                    && let Day2Message::RoadsideCoordination(rsc) = e.value
+                {
+                    zone.coordinate(v.0, &rsc, now);
+                }
+                continue;
+            }
             if let Err(e) = PriorityCommand::from_json(&payload).and_then(|c| zone.command(&c, now))
             {
                 tracing::warn!("a priority command the zone's signals did not carry out: {e}");

@@ -1,10 +1,10 @@
 //! `roadcloud eval-green-wave`: the emergency green wave measured in SUMO, the same
 //! scenario run without and with roadcloud's signal priority (PVP).
 
-use super::sumo::{CosimArgs, cosimulate};
+use super::sumo::{CosimArgs, without_and_with};
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use roadcloud_sumo::tripinfo::{self, Trip};
+use roadcloud_sumo::tripinfo::Trip;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -51,7 +51,8 @@ struct Figures {
     commands_refused: u64,
 }
 
-fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
+/// The mean of `v`; None when empty.
+pub(crate) fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     (n > 0).then(|| sum / n as f64)
 }
@@ -115,32 +116,15 @@ impl Figures {
     }
 }
 
-fn secs(x: Option<f64>) -> String {
+/// Seconds with one decimal, `-` for none.
+pub(crate) fn secs(x: Option<f64>) -> String {
     x.map_or("-".into(), |v| format!("{v:.1} s"))
 }
 
 /// `roadcloud eval-green-wave`.
 pub fn run(args: &GreenWaveArgs) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let mut runs = Vec::new();
-    for on in [false, true] {
-        let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
-        let trips_path = scratch.path().join("tripinfo.xml");
-        let mut cosim = args.cosim.clone();
-        cosim.tripinfo = Some(trips_path.clone());
-        cosim.apps_switched = vec![("PVP".into(), on)];
-        let label = if on { "with" } else { "without" };
-        println!("running {label} signal priority ...");
-        let out = runtime.block_on(cosimulate(cosim, None, scratch.path().to_path_buf(), None))?;
-        if let Some(signal) = out.interrupted {
-            bail!("interrupted by {signal} at {:.1} s simulated", out.sim_s);
-        }
-        let xml = std::fs::read_to_string(&trips_path)
-            .with_context(|| format!("SUMO wrote no trip output at {}", trips_path.display()))?;
-        let trips = tripinfo::read(&xml).map_err(anyhow::Error::msg)?;
+    for (out, trips) in without_and_with(&args.cosim, "PVP", "signal priority")? {
         let p = &out.priority;
         if p.emergency.is_empty() {
             bail!("the scenario has no emergency vehicles (vClass emergency): nothing to measure");

@@ -7,6 +7,7 @@ pub mod codec;
 pub mod demo;
 mod eval_report;
 pub mod green_wave;
+pub mod merge_eval;
 pub mod sds_eval;
 pub mod serve;
 pub mod sumo;

@@ -284,6 +284,23 @@ pub(crate) struct Outcome {
     /// The SSMs that came back: (simulation time, requester, the vehicles shared), as
     /// SUMO ids.
     pub(crate) sds_answers: Vec<SdsAnswer<String>>,
+    /// What the merging vehicles asked and did.
+    pub(crate) merging: MergeOutcome,
+}
+
+/// What the vehicles on lanes that end (acceleration lanes) asked and how they merged.
+#[derive(Debug, Default)]
+pub(crate) struct MergeOutcome {
+    /// VIRs they sent (lane change requests, rampIn).
+    pub(crate) requests: u64,
+    /// Windows they received (RSC).
+    pub(crate) windows: u64,
+    /// Slow-downs received by vehicles asked to make a gap.
+    pub(crate) slowdowns: u64,
+    /// Every merge, by SUMO vehicle id.
+    pub(crate) merges: BTreeMap<String, roadcloud_sumo::merge::Merge>,
+    /// Vehicle-seconds of hard braking on the sections with a lane that ends.
+    pub(crate) hard_braking_s: f64,
 }
 
 /// An SSM answering a sensor-sharing request: (simulation time it came, the requester, the
@@ -672,6 +689,12 @@ pub(crate) async fn cosimulate(
     listener
         .subscribe("V2X/RSU/+/PRIORITY/DOWN", QoS::AtLeastOnce)
         .await?;
+    // The coordinations (lane changes, merges) for the vehicles.
+    listener
+        .subscribe("V2X/OBU/+/RSC/DOWN", QoS::AtMostOnce)
+        .await?;
+    let (coordination_tx, coordinations) =
+        std::sync::mpsc::channel::<(f64, [u8; 8], roadcloud_sumo::merge::Coordination)>();
     // The answers to sensor-sharing requests: (time, requester, the vehicles shared).
     let sds_answers: Arc<Mutex<Vec<SdsAnswer<[u8; 8]>>>> = Arc::default();
     if args.sds_share > 0.0 {
@@ -694,6 +717,20 @@ pub(crate) async fn cosimulate(
                         if p.topic.ends_with("/PRIORITY/DOWN") =>
                     {
                         let _ = commands_tx.send(p.payload.to_vec());
+                    }
+                    Ok(Event::Incoming(Packet::Publish(p))) if p.topic.ends_with("/RSC/DOWN") => {
+                        // An OBU reads its own vehicle's part of the coordination.
+                        let t = f64::from_bits(sim_time.load(Ordering::Acquire));
+                        let own = p
+                            .topic
+                            .split('/')
+                            .nth(2)
+                            .and_then(roadcloud_transport::DeviceId::parse);
+                        for (vehicle, c) in rsc_coordinations(&p.payload) {
+                            if own.is_some_and(|d| d.0 == vehicle) {
+                                let _ = coordination_tx.send((t, vehicle, c));
+                            }
+                        }
                     }
                     Ok(Event::Incoming(Packet::Publish(p))) if p.topic.ends_with("/SSM/DOWN") => {
                         let t = f64::from_bits(sim_time.load(Ordering::Acquire));
@@ -772,6 +809,8 @@ pub(crate) async fn cosimulate(
         let mut signals = TraciSignals::new(&net);
         let mut priority = PriorityVehicles::default();
         let mut sds = roadcloud_sumo::sds::SdsProbe::new(sds_share);
+        let mut merging = roadcloud_sumo::merge::MergingVehicles::new(&net);
+        let mut merges = roadcloud_sumo::merge::MergeWatch::new(&net);
         let mut corridor = std::collections::BTreeSet::new();
         let (mut commands_refused, mut commands_taken) = (0u64, 0u64);
         let mut bridge = Bridge::new(net);
@@ -837,6 +876,18 @@ pub(crate) async fn cosimulate(
                 }
             }
             sumo.set_signals(&signals.step(&s))?;
+            // The merging vehicles and those asked to make room carry out their RSCs.
+            merges.step(&s);
+            while let Ok((t, vehicle, c)) = coordinations.try_recv() {
+                let Some(v) = ids.get(&vehicle) else { continue };
+                let lane = s
+                    .vehicles
+                    .iter()
+                    .find(|x| x.id == *v)
+                    .map_or("", |x| x.lane.as_str());
+                merging.hear(v, lane, c, t);
+            }
+            sumo.set_vehicles(&merging.step(&s))?;
             for v in priority.unrouted(&s) {
                 if let Some(route) = sumo.route(v)? {
                     corridor.extend(route.iter().cloned());
@@ -869,6 +920,7 @@ pub(crate) async fn cosimulate(
             let is_equipped = |v: &str| roadcloud_sumo::respond::equipped(v, equipped);
             messages.extend(priority.requests(&bridge, &s, now, is_equipped));
             messages.extend(sds.requests(&bridge, &s, now, is_equipped));
+            messages.extend(merging.requests(&bridge, &s, now, is_equipped));
             let batch: Vec<(String, Vec<u8>)> = messages
                 .into_iter()
                 .filter_map(|(topic, m)| {
@@ -913,6 +965,13 @@ pub(crate) async fn cosimulate(
             },
             sds_asked: sds.asked,
             sds_answers: Vec::new(),
+            merging: MergeOutcome {
+                requests: merging.sent,
+                windows: merging.windows,
+                slowdowns: merging.slowdowns,
+                merges: merges.merges,
+                hard_braking_s: merges.hard_braking_s,
+            },
         })
     });
     let mut published = 0u64;
@@ -977,6 +1036,45 @@ fn shared_vehicles(payload: &[u8]) -> Option<Vec<[u8; 8]>> {
             .filter_map(|d| d.ptc.id)
             .collect(),
     )
+}
+
+/// The co-simulation run twice, with application `app` switched off and then on (named
+/// `what` in the progress lines), each with SUMO's trip output: the outcomes and the trips.
+pub(crate) fn without_and_with(
+    cosim: &CosimArgs,
+    app: &str,
+    what: &str,
+) -> Result<Vec<(Outcome, Vec<roadcloud_sumo::tripinfo::Trip>)>> {
+    let runtime = runtime()?;
+    let mut runs = Vec::new();
+    for on in [false, true] {
+        let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
+        let trips_path = scratch.path().join("tripinfo.xml");
+        let mut cosim = cosim.clone();
+        cosim.tripinfo = Some(trips_path.clone());
+        cosim.apps_switched = vec![(app.to_string(), on)];
+        let label = if on { "with" } else { "without" };
+        println!("running {label} {what} ...");
+        let out = runtime.block_on(cosimulate(cosim, None, scratch.path().to_path_buf(), None))?;
+        if let Some(signal) = out.interrupted {
+            bail!("interrupted by {signal} at {:.1} s simulated", out.sim_s);
+        }
+        let xml = std::fs::read_to_string(&trips_path)
+            .with_context(|| format!("SUMO wrote no trip output at {}", trips_path.display()))?;
+        let trips = roadcloud_sumo::tripinfo::read(&xml).map_err(anyhow::Error::msg)?;
+        runs.push((out, trips));
+    }
+    Ok(runs)
+}
+
+/// What an RSC on a downlink asks of each vehicle it names; nothing when it is not an RSC.
+fn rsc_coordinations(payload: &[u8]) -> Vec<([u8; 8], roadcloud_sumo::merge::Coordination)> {
+    match roadcloud_csae::decode(payload) {
+        Ok(roadcloud_csae::MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+            value: roadcloud_csae::Day2Message::RoadsideCoordination(rsc),
+        })) => roadcloud_sumo::merge::coordinations(&rsc),
+        _ => Vec::new(),
+    }
 }
 
 /// Set by the first SIGINT or SIGTERM (its name): the co-simulation stops at its next step.

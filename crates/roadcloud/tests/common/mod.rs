@@ -165,6 +165,14 @@ pub fn get_json(port: u16, path: &str) -> serde_json::Value {
     serde_json::from_str(&body).expect("JSON")
 }
 
+/// A counter or gauge of `/metrics` (without labels); None while the server is away or
+/// does not have it.
+pub fn metric(port: u16, name: &str) -> Option<f64> {
+    let (_, body) = get(port, "/metrics")?;
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
 pub fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ok() {
