@@ -41,7 +41,9 @@ pub struct Params {
     pub horizon_m: f64,
     /// Below this advised speed a vehicle is told to stop at the line and go at its slot, m/s.
     pub crawl_mps: f64,
-    /// How long a declaration stands unanswered before it is dropped, ms.
+    /// How long a declaration stands, ms: it is answered unless older, and the vehicle is
+    /// scheduled with the others until then (a vehicle declares about once a second: it must
+    /// stay in the schedule between two of its declarations).
     pub max_age_ms: i64,
 }
 
@@ -53,7 +55,7 @@ impl Default for Params {
             accel_mps2: 1.5,
             horizon_m: 150.0,
             crawl_mps: 2.0,
-            max_age_ms: 1_000,
+            max_age_ms: 2_500,
         }
     }
 }
@@ -147,7 +149,14 @@ fn earliest_s(d: f64, v: f64, limit: f64, a: f64) -> f64 {
 pub fn schedule(p: &Params, vehicles: &[Approaching]) -> Vec<Slot> {
     let earliest: Vec<f64> = vehicles
         .iter()
-        .map(|v| earliest_s(v.distance_m.max(0.0), v.speed_mps, v.limit_mps, p.accel_mps2))
+        .map(|v| {
+            earliest_s(
+                v.distance_m.max(0.0),
+                v.speed_mps,
+                v.limit_mps,
+                p.accel_mps2,
+            )
+        })
         .collect();
     // First come, first served; within a lane, nearest the line first.
     let mut order: Vec<usize> = (0..vehicles.len()).collect();
@@ -216,10 +225,50 @@ mod tests {
     /// movement by its approach and where it goes.
     fn movement(from: char, to: char) -> Movement {
         let arm = |c: char| match c {
-            'S' => (0u32, Point { east_m: 3.0, north_m: -10.0 }, Point { east_m: -3.0, north_m: -10.0 }),
-            'W' => (1, Point { east_m: -10.0, north_m: -3.0 }, Point { east_m: -10.0, north_m: 3.0 }),
-            'N' => (2, Point { east_m: -3.0, north_m: 10.0 }, Point { east_m: 3.0, north_m: 10.0 }),
-            _ => (3, Point { east_m: 10.0, north_m: 3.0 }, Point { east_m: 10.0, north_m: -3.0 }),
+            'S' => (
+                0u32,
+                Point {
+                    east_m: 3.0,
+                    north_m: -10.0,
+                },
+                Point {
+                    east_m: -3.0,
+                    north_m: -10.0,
+                },
+            ),
+            'W' => (
+                1,
+                Point {
+                    east_m: -10.0,
+                    north_m: -3.0,
+                },
+                Point {
+                    east_m: -10.0,
+                    north_m: 3.0,
+                },
+            ),
+            'N' => (
+                2,
+                Point {
+                    east_m: -3.0,
+                    north_m: 10.0,
+                },
+                Point {
+                    east_m: 3.0,
+                    north_m: 10.0,
+                },
+            ),
+            _ => (
+                3,
+                Point {
+                    east_m: 10.0,
+                    north_m: 3.0,
+                },
+                Point {
+                    east_m: 10.0,
+                    north_m: -3.0,
+                },
+            ),
         };
         // In on the right of the arm (keeping right), out on the other side.
         let (lane, entry, _) = arm(from);
@@ -247,11 +296,31 @@ mod tests {
         let cases = [
             (('S', 'N'), ('W', 'E'), true, "crossing straights"),
             (('S', 'N'), ('N', 'S'), false, "opposing straights"),
-            (('S', 'W'), ('N', 'S'), true, "a left across the opposing straight"),
-            (('S', 'E'), ('N', 'S'), false, "a right and the opposing straight"),
-            (('S', 'E'), ('W', 'E'), true, "a right onto the link a straight goes to"),
+            (
+                ('S', 'W'),
+                ('N', 'S'),
+                true,
+                "a left across the opposing straight",
+            ),
+            (
+                ('S', 'E'),
+                ('N', 'S'),
+                false,
+                "a right and the opposing straight",
+            ),
+            (
+                ('S', 'E'),
+                ('W', 'E'),
+                true,
+                "a right onto the link a straight goes to",
+            ),
             (('S', 'E'), ('N', 'W'), false, "two rights"),
-            (('S', 'N'), ('S', 'N'), false, "one lane: following, not conflicting"),
+            (
+                ('S', 'N'),
+                ('S', 'N'),
+                false,
+                "one lane: following, not conflicting",
+            ),
         ];
         for ((a, b), (c, d), expect, name) in cases {
             assert_eq!(movement(a, b).conflicts(&movement(c, d)), expect, "{name}");
@@ -265,13 +334,16 @@ mod tests {
         // Two crossing cars arriving together: the nearer goes first, the other 3 s after.
         let s = schedule(&p, &[car('S', 'N', 50.0, 10.0), car('W', 'E', 40.0, 10.0)]);
         assert_eq!((s[1].order, s[0].order), (0, 1));
-        assert!((s[1].enter_s - 4.0).abs() < 1e-9, "{s:?}");
-        assert!((s[0].enter_s - 7.0).abs() < 1e-9, "{s:?}");
-        assert!((s[0].speed_mps - 50.0 / 7.0).abs() < 1e-9);
+        let first = earliest_s(40.0, 10.0, 13.9, p.accel_mps2);
+        assert!((s[1].enter_s - first).abs() < 1e-9, "{s:?}");
+        assert!((s[0].enter_s - (first + p.clear_s)).abs() < 1e-9, "{s:?}");
+        assert!((s[0].speed_mps - 50.0 / s[0].enter_s).abs() < 1e-9);
         // Opposing straights share the junction: both at their earliest.
         let s = schedule(&p, &[car('S', 'N', 50.0, 10.0), car('N', 'S', 50.0, 10.0)]);
-        assert!((s[0].enter_s - 5.0).abs() < 1e-9 && (s[1].enter_s - 5.0).abs() < 1e-9);
-        // A queue on one lane goes follow_s apart; a crossing car waits for all of them.
+        let both = earliest_s(50.0, 10.0, 13.9, p.accel_mps2);
+        assert!((s[0].enter_s - both).abs() < 1e-9 && (s[1].enter_s - both).abs() < 1e-9);
+        // First come, first served: the crossing car, there before the second of the queue,
+        // goes between them, each conflicting pair clear_s apart.
         let s = schedule(
             &p,
             &[
@@ -280,8 +352,15 @@ mod tests {
                 car('W', 'E', 25.0, 10.0),
             ],
         );
-        assert!((s[1].enter_s - s[0].enter_s - 1.5).abs() < 1e-9, "{s:?}");
-        assert!(s[2].enter_s >= s[1].enter_s + 3.0 - 1e-9, "{s:?}");
+        assert_eq!((s[0].order, s[2].order, s[1].order), (0, 1, 2), "{s:?}");
+        assert!(
+            (s[2].enter_s - s[0].enter_s - p.clear_s).abs() < 1e-9,
+            "{s:?}"
+        );
+        assert!(
+            (s[1].enter_s - s[2].enter_s - p.clear_s).abs() < 1e-9,
+            "{s:?}"
+        );
         // A car behind another in its lane never goes first, however fast.
         let s = schedule(&p, &[car('S', 'N', 30.0, 2.0), car('S', 'N', 40.0, 13.9)]);
         assert!(s[1].enter_s >= s[0].enter_s + 1.5 - 1e-9, "{s:?}");
@@ -303,7 +382,9 @@ mod tests {
         let p = Params::default();
         let mut seed = 7u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) as f64 / (1u64 << 31) as f64
         };
         let arms = ['S', 'W', 'N', 'E'];

@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cip;
 pub mod clc;
 pub mod dlm;
 pub mod gate;
@@ -282,6 +283,7 @@ pub fn all() -> Vec<Box<dyn App>> {
         clc::lane_change_app(),
         clc::merge_app(),
         dlm::app(),
+        cip::app(),
     ]
 }
 

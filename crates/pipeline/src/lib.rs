@@ -741,6 +741,7 @@ impl Pipeline {
                 tracks: &live,
                 apps: &self.apps,
                 lanes: &self.lanes,
+                intersections: &self.intersections,
                 signal_rsus: &self.signal_rsus,
                 now,
             });

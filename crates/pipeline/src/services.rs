@@ -3,6 +3,7 @@
 //! its answer queued for the vehicle's downlink.
 
 use roadcloud_apps::Registry;
+use roadcloud_apps::cip;
 use roadcloud_apps::clc;
 use roadcloud_apps::dlm;
 use roadcloud_apps::pvp;
@@ -12,8 +13,8 @@ use roadcloud_signals::{Action, Junction, PriorityCommand};
 use roadcloud_transport::{DeviceId, MessageKind};
 use roadcloud_world::map::NodeId;
 use roadcloud_world::requests::{
-    Asks, GapPlan, LaneChangeAnswer, LaneRule, PriorityAnswer, Request, Yielding,
-    lane_change_answer, lane_rule_answer, priority_answer, sensor_sharing_answer,
+    Asks, GapPlan, LaneChangeAnswer, LaneRule, PassingSlot, PriorityAnswer, Request, Yielding,
+    lane_change_answer, lane_rule_answer, passing_answer, priority_answer, sensor_sharing_answer,
 };
 use roadcloud_world::tracks::SourceKey;
 use roadcloud_world::{LaneIndex, LaneRef, LocalFrame, Millis, Point, Track};
@@ -77,6 +78,8 @@ pub struct ServiceCounts {
     pub gaps_made: u64,
     /// Vehicles told of an operator's lane rule (DLM), each telling counted.
     pub lane_rules_told: u64,
+    /// Slots given to vehicles at junctions without signals (CIP), each counted.
+    pub cip_slots: u64,
 }
 
 /// A gap granted to a vehicle for a lane change or a merge, while its window lasts.
@@ -128,6 +131,10 @@ pub(crate) struct Services {
     rules_lifted: Vec<LaneRule>,
     /// The last version given to each lane's rule.
     rule_versions: HashMap<LaneRef, u32>,
+    /// How each vehicle declared it will pass the junction ahead (CIP), and when.
+    passing: HashMap<[u8; 8], (roadcloud_world::Turn, Millis)>,
+    /// The vehicles that declared since the last turn: they are answered.
+    declared: Vec<[u8; 8]>,
     /// Junctions whose grant began or ended since the last look (the live map redraws them).
     pub junctions_changed: Vec<NodeId>,
     /// What the services did.
@@ -142,6 +149,8 @@ pub(crate) struct ServiceInputs<'a> {
     pub apps: &'a Registry,
     /// The zone's lanes (MAP).
     pub lanes: &'a LaneIndex,
+    /// The zone's intersections (MAP), by node.
+    pub intersections: &'a crate::HashMap<NodeId, roadcloud_world::map::Intersection>,
     /// The RSU announcing each junction's signals (its SPAT's sender).
     pub signal_rsus: &'a crate::HashMap<NodeId, DeviceId>,
     pub now: Millis,
@@ -171,6 +180,7 @@ impl Services {
             Asks::SignalPriority { .. } => on("PVP"),
             // Which of the two is known only against MAP, at the answer.
             Asks::LaneChange { .. } => on("CLC") || on("CVM"),
+            Asks::IntersectionPassing { .. } => on("CIP"),
         };
         if !served {
             return;
@@ -188,6 +198,7 @@ impl Services {
             || !self.gaps.is_empty()
             || !self.lane_rules.is_empty()
             || !self.rules_lifted.is_empty()
+            || !self.declared.is_empty()
     }
 
     /// Answers the waiting requests from the zone at `now`, at most [`MAX_PER_TURN`] of
@@ -198,6 +209,7 @@ impl Services {
         let pvp = z.apps.params::<pvp::Params>("PVP");
         let clc = z.apps.params::<clc::Params>("CLC");
         let cvm = z.apps.params::<clc::Params>("CVM");
+        let cip = z.apps.params::<cip::Params>("CIP");
         // Windows that ended.
         self.gaps.retain(|_, g| g.end_ms > z.now);
         let mut wants = Vec::new();
@@ -208,6 +220,10 @@ impl Services {
             let max_age_ms = match (&r.asks, &sds, &pvp) {
                 (Asks::SensorSharing { .. }, Some(p), _) => p.max_age_ms,
                 (Asks::SignalPriority { .. }, _, Some(p)) => p.max_age_ms,
+                (Asks::IntersectionPassing { .. }, _, _) => match &cip {
+                    Some(p) => p.max_age_ms,
+                    None => continue,
+                },
                 (Asks::LaneChange { .. }, _, _) => match (&clc, &cvm) {
                     (Some(p), _) | (None, Some(p)) => p.max_age_ms,
                     (None, None) => continue,
@@ -231,6 +247,17 @@ impl Services {
                     }
                 }
                 Asks::LaneChange { .. } => self.coordinate_lane_change(z, &r, (&clc, &cvm)),
+                Asks::IntersectionPassing { turn } => {
+                    self.passing.insert(r.vehicle, (*turn, r.generated_at));
+                    self.declared.push(r.vehicle);
+                }
+            }
+        }
+        match &cip {
+            Some(p) => self.schedule_junctions(p, z),
+            None => {
+                self.passing.clear();
+                self.declared.clear();
             }
         }
         match z.apps.params::<dlm::Params>("DLM") {
@@ -545,6 +572,142 @@ impl Services {
         })
     }
 
+    /// CIP's turn: the junctions without signals that vehicles declared how they pass since
+    /// the last turn are scheduled, each with every vehicle that declared lately (within
+    /// `max_age_ms`) and is within `horizon_m` of its stop line there; those that declared
+    /// since the last turn get their slot in an RSC.
+    fn schedule_junctions(&mut self, p: &cip::Params, z: &ServiceInputs<'_>) {
+        self.passing
+            .retain(|_, (_, at)| z.now - *at <= p.max_age_ms);
+        let declared: std::collections::HashSet<[u8; 8]> = self.declared.drain(..).collect();
+        if declared.is_empty() {
+            return;
+        }
+        // Each vehicle's approach and movement, by junction.
+        struct Entry<'t> {
+            track: &'t Track,
+            approach: LaneRef,
+            stop_line: Point,
+            turn: roadcloud_world::Turn,
+            approaching: cip::Approaching,
+        }
+        let mut by_junction: BTreeMap<NodeId, Vec<Entry<'_>>> = BTreeMap::new();
+        let key = |l: &LaneRef| {
+            // Any id kept apart per lane (per link for exits) serves the rule.
+            let mut h = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(l, &mut h);
+            std::hash::Hasher::finish(&h) as u32
+        };
+        for (vehicle, (turn, _)) in &self.passing {
+            let Some(t) = z.track_of(*vehicle) else {
+                continue;
+            };
+            let Some(m) = t
+                .lane
+                .filter(|m| !m.against && m.to_stop_line_m <= p.horizon_m)
+            else {
+                continue;
+            };
+            // Signals decide at a signalised junction.
+            if z.signal_rsus.contains_key(&m.lane.node) {
+                continue;
+            }
+            let Some(g) = z.lanes.geometry(&m.lane) else {
+                continue;
+            };
+            let Some(&stop_line) = g.centre.last() else {
+                continue;
+            };
+            // Where its turn leads: the lane MAP connects it to that turns so, else (the lane
+            // beyond in no MAP roadcloud has) a point past the junction's centre the turn's
+            // way, as far as the stop line is before it.
+            let exit = match g
+                .connections
+                .iter()
+                .find(|(_, t)| t == turn)
+                .and_then(|(l, _)| z.lanes.geometry(l).map(|d| (*l, d.centre[0])))
+            {
+                Some((l, p)) => Some((LaneRef { lane: 0, ..l }, p)),
+                None => z
+                    .intersections
+                    .get(&m.lane.node)
+                    .map(|x| turned_exit(x.position, stop_line, m.lane_heading_deg, *turn))
+                    .map(|(p, heading)| {
+                        let way = ((heading.rem_euclid(360.0) / 90.0).round() as u16) % 4;
+                        (
+                            LaneRef {
+                                node: m.lane.node,
+                                upstream: m.lane.node,
+                                lane: 100 + way as u8,
+                            },
+                            p,
+                        )
+                    }),
+            };
+            let Some((exit_link, exit_point)) = exit else {
+                continue;
+            };
+            by_junction.entry(m.lane.node).or_default().push(Entry {
+                track: t,
+                approach: m.lane,
+                stop_line,
+                turn: *turn,
+                approaching: cip::Approaching {
+                    movement: cip::Movement {
+                        lane: key(&m.lane),
+                        exit: key(&exit_link),
+                        from: stop_line,
+                        to: exit_point,
+                    },
+                    distance_m: m.to_stop_line_m,
+                    speed_mps: t.motion.speed_mps.unwrap_or(0.0),
+                    limit_mps: m.speed_limit_mps.unwrap_or(13.9),
+                },
+            });
+        }
+        let mut out = Vec::new();
+        for entries in by_junction.values() {
+            if !entries
+                .iter()
+                .any(|e| e.track.vehicle.is_some_and(|v| declared.contains(&v)))
+            {
+                continue;
+            }
+            let vehicles: Vec<cip::Approaching> = entries.iter().map(|e| e.approaching).collect();
+            let slots = cip::schedule(p, &vehicles);
+            for (e, s) in entries.iter().zip(slots) {
+                let Some(v) = e.track.vehicle.filter(|v| declared.contains(v)) else {
+                    continue;
+                };
+                let ms = |secs: f64| z.now + (secs * 1e3).round() as Millis;
+                out.push(PassingSlot {
+                    vehicle: v,
+                    at: e.track.position,
+                    approach: e.approach,
+                    stop_line: e.stop_line,
+                    turn: e.turn,
+                    enter: ms(s.enter_s),
+                    clear: ms(s.enter_s + p.clear_s),
+                    speed_mps: s.speed_mps,
+                    stop_first: s.stop_first,
+                    order: s.order + 1,
+                });
+            }
+        }
+        for slot in out {
+            self.counts.cip_slots += 1;
+            let msg_cnt = self.next_msg_cnt();
+            let rsc = passing_answer(z.frame, CLOUD_ID, &slot, msg_cnt, z.now);
+            self.answers.push(VehicleDownlink {
+                vehicle: DeviceId(slot.vehicle),
+                message: MessageKind::Rsc,
+                frame: MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+                    value: Day2Message::RoadsideCoordination(rsc),
+                }),
+            });
+        }
+    }
+
     /// Puts `rule` in force for its lane (in place of the lane's rule before, if any); it
     /// gets the lane's next version.
     pub(crate) fn set_lane_rule(&mut self, mut rule: LaneRule) -> &LaneRule {
@@ -824,6 +987,45 @@ impl Services {
     }
 }
 
+/// Where a movement from `stop_line` (heading `heading_deg`) turning `turn` leaves a junction
+/// centred on `centre`, and its heading there: past the centre the turn's way as far as the
+/// stop line is before it, as far to the right of its new way as the stop line is of the old.
+fn turned_exit(
+    centre: Point,
+    stop_line: Point,
+    heading_deg: f64,
+    turn: roadcloud_world::Turn,
+) -> (Point, f64) {
+    use roadcloud_world::Turn;
+    let out_deg = heading_deg
+        + match turn {
+            Turn::Straight => 0.0,
+            Turn::Left => -90.0,
+            Turn::Right => 90.0,
+            Turn::UTurn => 180.0,
+        };
+    let unit = |deg: f64| {
+        let r = deg.to_radians();
+        (r.sin(), r.cos())
+    };
+    let (ue, un) = unit(heading_deg);
+    let (de, dn) = (
+        centre.east_m - stop_line.east_m,
+        centre.north_m - stop_line.north_m,
+    );
+    // Along the way in to the centre, and to the right of it (right normal (n, -e)).
+    let ahead = de * ue + dn * un;
+    let right = -(de * un - dn * ue);
+    let (we, wn) = unit(out_deg);
+    (
+        Point {
+            east_m: centre.east_m + we * ahead + wn * right,
+            north_m: centre.north_m + wn * ahead - we * right,
+        },
+        out_deg,
+    )
+}
+
 /// What a lane change or merge request asks, as the planner takes it.
 struct Wanted {
     target: LaneRef,
@@ -944,11 +1146,13 @@ mod tests {
         }
         let rsus = crate::HashMap::default();
         let lanes = LaneIndex::default();
+        let intersections = crate::HashMap::default();
         let at = |now| ServiceInputs {
             frame: &frame,
             tracks: &[],
             apps: &apps,
             lanes: &lanes,
+            intersections: &intersections,
             signal_rsus: &rsus,
             now,
         };
@@ -963,6 +1167,31 @@ mod tests {
         off.configure("SDS", Some(false), None).unwrap();
         s.ask(request(1, 3_000), &off);
         assert!(!s.has_work());
+    }
+
+    #[test]
+    fn a_turn_leaves_the_junction_on_its_right_side() {
+        use roadcloud_world::Turn;
+        let centre = Point::default();
+        // Eastbound, 20 m before the centre, 5 m right of the axis (south).
+        let stop = Point {
+            east_m: -20.0,
+            north_m: -5.0,
+        };
+        let cases = [
+            (Turn::Straight, (20.0, -5.0), 90.0),
+            (Turn::Left, (5.0, 20.0), 0.0),
+            (Turn::Right, (-5.0, -20.0), 180.0),
+            (Turn::UTurn, (-20.0, 5.0), 270.0),
+        ];
+        for (turn, (e, n), heading) in cases {
+            let (p, h) = turned_exit(centre, stop, 90.0, turn);
+            assert!(
+                (p.east_m - e).abs() < 1e-9 && (p.north_m - n).abs() < 1e-9,
+                "{turn:?}: {p:?}"
+            );
+            assert!((h.rem_euclid(360.0) - heading).abs() < 1e-9, "{turn:?}");
+        }
     }
 
     #[test]
@@ -993,6 +1222,7 @@ mod tests {
                 tracks: &[],
                 apps: &apps,
                 lanes: &LaneIndex::default(),
+                intersections: &crate::HashMap::default(),
                 signal_rsus: &rsus,
                 now,
             });

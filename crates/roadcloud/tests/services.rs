@@ -8,7 +8,7 @@ use roadcloud_csae::{Day2Message, EquipmentType, MessageFrame, ParticipantType, 
 use roadcloud_signals::{Action, PriorityCommand};
 use roadcloud_sim::messages::{
     Detection, LaneChangeAsk, PriorityAsk, VehicleState, bsm, lane_change_request,
-    sensor_sharing_request, signal_priority_request, spat, ssm,
+    passing_intention, sensor_sharing_request, signal_priority_request, spat, ssm,
 };
 use roadcloud_transport::now_millis;
 use roadcloud_world::{LocalFrame, Point};
@@ -640,4 +640,133 @@ fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
     assert_eq!(status, 400);
     assert!(body.contains("straight, left, right or u_turn"), "{body}");
     assert!(metric(s.http, "roadcloud_lane_rules_told_total").is_some_and(|n| n >= 2.0));
+}
+
+const EASTBOUND: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x41];
+const NORTHBOUND: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x42];
+
+/// Two cars come to Boyuan Rd / Anyan Rd (the built-in zone's MAP, no SPAT: a junction
+/// without signals for roadcloud), one eastbound and one northbound, both 40 m from their
+/// stop lines, both going straight on (VIR `currentBehavior` intersectionStraightThrough):
+/// their paths cross, so each gets an RSC with a slot (no-signalIntersectionPassing, the
+/// straight-through suggestion, a speed and the time to enter), the slots at least CIP's
+/// `clear_s` (3 s) apart, one first and one second.
+#[test]
+fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
+    let s = start();
+    let network = roadcloud_sim::network::Network::anting();
+    let frame = network.frame;
+    let j = network
+        .junctions
+        .iter()
+        .position(|x| x.node == 2002)
+        .unwrap();
+    let map = network.map(j, 0);
+    let rx = downlinks(
+        s.mqtt,
+        "crossing-downlinks",
+        &[
+            format!("V2X/OBU/{}/RSC/DOWN", hex(&EASTBOUND)),
+            format!("V2X/OBU/{}/RSC/DOWN", hex(&NORTHBOUND)),
+        ],
+    );
+    let c = client(s.mqtt, "crossing");
+    let flows = network.flows();
+    // Boyuan Rd eastbound meets Anyan Rd at 680 m, Anyan Rd northbound meets Boyuan Rd at
+    // 280 m: both 40 m short of their stop lines.
+    let cars = [(EASTBOUND, flows[0], 640.0), (NORTHBOUND, flows[6], 240.0)];
+    let mut slots: std::collections::BTreeMap<[u8; 8], (i64, String)> = Default::default();
+    for _ in 0..50 {
+        c.publish(
+            "V2X/RSU/5253552d41543032/MAP/UP",
+            QoS::AtLeastOnce,
+            false,
+            encode(&MessageFrame::MapFrame(map.clone())).unwrap(),
+        )
+        .unwrap();
+        let now = now_millis();
+        for (id, flow, along) in cars {
+            let at = network.lane_point(flow, 2.0, along);
+            let v = VehicleState::car(id, at, network.heading_deg(flow), 10.0);
+            publish(
+                &c,
+                id,
+                "BSM",
+                &MessageFrame::BsmFrame(bsm(&frame, &v, 0, now)),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        for (id, flow, along) in cars {
+            let at = network.lane_point(flow, 2.0, along);
+            let vir = passing_intention(
+                &frame,
+                id,
+                at,
+                1,
+                roadcloud_csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH,
+                now_millis(),
+            );
+            publish(
+                &c,
+                id,
+                "VIR",
+                &MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+                    value: Day2Message::VehIntentionAndRequest(vir),
+                }),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(150));
+        for (topic, payload) in rx.try_iter() {
+            let MessageFrame::MsgFrameExt(e) = decode(&payload).expect("the RSC decodes") else {
+                panic!("not a Day II message")
+            };
+            let Day2Message::RoadsideCoordination(rsc) = e.value else {
+                panic!("not an RSC")
+            };
+            let mine = &rsc.coordinates.as_ref().unwrap()[0];
+            let id = if topic.contains(&hex(&EASTBOUND)) {
+                EASTBOUND
+            } else {
+                NORTHBOUND
+            };
+            assert_eq!(mine.veh_id, id);
+            assert!(
+                mine.info
+                    .as_ref()
+                    .unwrap()
+                    .0
+                    .get(roadcloud_csae::CoordinationInfo::NO_SIGNAL_INTERSECTION_PASSING)
+            );
+            let suggestion = &mine.drive_suggestion.as_ref().unwrap().suggestion;
+            assert!(
+                suggestion
+                    .0
+                    .get(roadcloud_csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH)
+            );
+            let point = &mine.path_guidance.as_ref().unwrap().0[0];
+            // When to enter: the RSC's secMark plus estimatedTime (10 ms units), ms of the
+            // minute.
+            let enter = i64::from(rsc.sec_mark.0) + i64::from(point.estimated_time.unwrap().0) * 10;
+            let Some(roadcloud_csae::Description::TextString(text)) =
+                &rsc.lane_coordinates.as_ref().unwrap()[0].description
+            else {
+                panic!("no description")
+            };
+            slots.insert(id, (enter, text.clone()));
+        }
+        if slots.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(slots.len(), 2, "not both told: {slots:?}");
+    let (a, b) = (&slots[&EASTBOUND], &slots[&NORTHBOUND]);
+    // Apart by at least 3 s (less a second of the two answers' times), across a minute's turn.
+    let apart = (a.0 - b.0)
+        .rem_euclid(60_000)
+        .min((b.0 - a.0).rem_euclid(60_000));
+    assert!(apart >= 2_000, "slots {apart} ms apart: {slots:?}");
+    let mut order: Vec<&str> = [&a.1, &b.1].iter().map(|t| t.as_str()).collect();
+    order.sort();
+    assert_eq!(order, ["pass 1st", "pass 2nd"], "{slots:?}");
+    assert!(metric(s.http, "roadcloud_cip_slots_total").is_some_and(|n| n >= 2.0));
 }

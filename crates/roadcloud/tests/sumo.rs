@@ -569,3 +569,75 @@ fn the_sensor_sharing_evaluation_scores_answers() {
         "{e}"
     );
 }
+
+/// `roadcloud eval-merge` runs the on-ramp without and with cooperative merging: the merging
+/// vehicles ask in both, only the run with CVM on has windows carried out, and every vehicle
+/// from the ramp is recorded.
+#[test]
+fn the_merge_evaluation_runs_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("merge.json");
+    let http = format!("127.0.0.1:{}", free_port());
+    let text = succeeded(&roadcloud(&[
+        "eval-merge",
+        "--sumocfg",
+        bundled("onramp").to_str().unwrap(),
+        "--allow-unsigned",
+        "--speed",
+        "2",
+        "--seconds",
+        "60",
+        "--http-listen",
+        &http,
+        "--report-json",
+        json.to_str().unwrap(),
+    ]));
+    assert!(text.contains("| merged without stopping |"), "{text}");
+    let e: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for run in ["without", "with"] {
+        assert!(e[run]["requests"].as_u64().unwrap() > 0, "{e}");
+        assert!(e[run]["merged"].as_u64().unwrap() > 0, "{e}");
+        assert!(
+            e[run]["ramp_vehicles"]["trips"].as_u64().unwrap() > 0,
+            "{e}"
+        );
+    }
+    assert_eq!(e["without"]["windows"], 0, "{e}");
+    assert!(e["with"]["windows"].as_u64().unwrap() > 0, "{e}");
+}
+
+/// `roadcloud eval-cip` runs the junction without signals by SUMO's rules and by CIP's
+/// slots: the vehicles declare in both, only the run with CIP on gets slots, and SSM's
+/// conflicts are counted.
+#[test]
+fn the_intersection_passing_evaluation_runs_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("cip.json");
+    let http = format!("127.0.0.1:{}", free_port());
+    let text = succeeded(&roadcloud(&[
+        "eval-cip",
+        "--sumocfg",
+        bundled("crossing").to_str().unwrap(),
+        "--allow-unsigned",
+        "--speed",
+        "2",
+        "--seconds",
+        "60",
+        "--http-listen",
+        &http,
+        "--report-json",
+        json.to_str().unwrap(),
+    ]));
+    assert!(
+        text.contains("| trips finished by the end (throughput) |"),
+        "{text}"
+    );
+    let e: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for run in ["without", "with"] {
+        assert!(e[run]["declarations"].as_u64().unwrap() > 0, "{e}");
+        assert!(e[run]["trips_finished"].as_u64().unwrap() > 0, "{e}");
+        assert!(e[run]["junction_conflicts"].is_u64(), "{e}");
+    }
+    assert_eq!(e["without"]["slots"], 0, "{e}");
+    assert!(e["with"]["slots"].as_u64().unwrap() > 0, "{e}");
+}

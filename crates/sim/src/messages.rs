@@ -628,11 +628,22 @@ pub enum Coordination {
         /// Until then, seconds.
         end_s: f64,
     },
+    /// Pass the junction ahead in a slot: keep `speed_mps` to reach the stop line as the slot
+    /// begins, `begin_s` after the RSC's moment; the slot ends at `end_s`.
+    Pass {
+        /// The speed to keep, m/s.
+        speed_mps: f64,
+        /// The slot begins this long after the RSC's moment, seconds.
+        begin_s: f64,
+        /// And ends then.
+        end_s: f64,
+    },
 }
 
 /// What an RSC asks of each vehicle it names: a lane change or merge (`driveSuggestion`
 /// laneChangingToLeft, -Right or rampIn, with the speed and the window's opening in its
-/// `pathGuidance`), or a slow-down. Refusals (no suggestion) ask nothing.
+/// `pathGuidance`), a slow-down, or a slot at a junction (`info`
+/// no-signalIntersectionPassing). Refusals (no suggestion) ask nothing.
 pub fn coordinations(rsc: &csae::RoadsideCoordination) -> Vec<([u8; 8], Coordination)> {
     let mut out = Vec::new();
     for c in rsc.coordinates.iter().flatten() {
@@ -649,7 +660,19 @@ pub fn coordinations(rsc: &csae::RoadsideCoordination) -> Vec<([u8; 8], Coordina
             .map_or(0.0, |t| f64::from(t.0) / 100.0);
         let bit = |b: usize| s.suggestion.0.get(b);
         let Some(speed_mps) = speed_mps else { continue };
-        if bit(csae::DriveBehavior::RAMP_IN)
+        let passing = c.info.as_ref().is_some_and(|i| {
+            i.0.get(csae::CoordinationInfo::NO_SIGNAL_INTERSECTION_PASSING)
+        });
+        if passing {
+            out.push((
+                c.veh_id,
+                Coordination::Pass {
+                    speed_mps,
+                    begin_s,
+                    end_s,
+                },
+            ));
+        } else if bit(csae::DriveBehavior::RAMP_IN)
             || bit(csae::DriveBehavior::LANE_CHANGING_TO_LEFT)
             || bit(csae::DriveBehavior::LANE_CHANGING_TO_RIGHT)
         {
@@ -666,6 +689,35 @@ pub fn coordinations(rsc: &csae::RoadsideCoordination) -> Vec<([u8; 8], Coordina
         }
     }
     out
+}
+
+/// The VIR in which vehicle `vehicle` at `position` says at `now_ms` how it will pass the
+/// junction ahead: `currentBehavior` with `behaviour` (a DriveBehavior bit:
+/// intersectionStraightThrough, -TurnLeft, -TurnRight or -UTurn), no request (T/CSAE
+/// 157-2020, the no-signal intersection passing scenario).
+pub fn passing_intention(
+    frame: &LocalFrame,
+    vehicle: [u8; 8],
+    position: Point,
+    msg_cnt: u8,
+    behaviour: usize,
+    now_ms: Millis,
+) -> csae::VehIntentionAndRequest {
+    csae::VehIntentionAndRequest {
+        msg_cnt: csae::MsgCount(msg_cnt % 128),
+        id: vehicle,
+        sec_mark: csae::DSecond(sec_mark(now_ms)),
+        ref_pos: position3d(frame, position),
+        int_and_req: csae::IARData {
+            current_pos: None,
+            path_planning: None,
+            current_behavior: Some(csae::DriveBehavior(csae::BitString::with_bits(
+                14,
+                &[behaviour],
+            ))),
+            reqs: None,
+        },
+    }
 }
 
 /// A vehicle's VIR as it goes out: on its `V2X/OBU/{id}/VIR/UP`, in a `MessageFrame`'s

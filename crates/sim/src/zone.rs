@@ -493,6 +493,8 @@ impl Zone {
                     change_from_ms: None,
                     until_ms: ms(end_s),
                 },
+                // The zone's junctions have signals: no slots there.
+                messages::Coordination::Pass { .. } => continue,
             });
         }
     }

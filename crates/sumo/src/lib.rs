@@ -6,7 +6,8 @@
 //! traffic lights carry out roadcloud's priority commands; [`sds`] has a share of its vehicles
 //! ask what lies ahead and scores the answers against what they could not see; [`merge`] has
 //! the vehicles on an on-ramp's acceleration lane ask for a gap, carries out the answers and
-//! records every merge.
+//! records every merge; [`passing`] has the vehicles coming to a junction without signals
+//! declare how they pass it and carries out the slots they get.
 
 #![warn(missing_docs)]
 
@@ -15,6 +16,7 @@ pub mod cosim;
 pub mod eval;
 pub mod merge;
 pub mod net;
+pub mod passing;
 pub mod priority;
 pub mod respond;
 pub mod sds;

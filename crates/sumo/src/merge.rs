@@ -166,6 +166,8 @@ impl MergingVehicles {
                     },
                 );
             }
+            // A slot at a junction is for the passing vehicles (crate::passing).
+            Coordination::Pass { .. } => {}
             Coordination::Yield { speed_mps, end_s } => {
                 self.slowdowns += 1;
                 // A vehicle already changing lanes keeps its own order.

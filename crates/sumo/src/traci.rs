@@ -63,6 +63,9 @@ pub mod ids {
     pub const SET_VEHICLE: u8 = 0xc4;
     /// Vehicle: slow down to a speed over a duration.
     pub const CMD_SLOWDOWN: u8 = 0x14;
+    /// Vehicle: its speed mode, a bit set of the checks SUMO applies to speeds set over
+    /// TraCI (bit 3: the right of way at junctions).
+    pub const VAR_SPEEDSETMODE: u8 = 0xb3;
     /// Vehicle: change to a lane (its index) and try for a duration.
     pub const CMD_CHANGELANE: u8 = 0x13;
     /// Simulation variable: vehicles involved in collisions this step.

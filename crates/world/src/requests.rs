@@ -2,7 +2,7 @@
 //! the road for, in the local frame. The Day-2 services answer them.
 
 use crate::geo::{LocalFrame, Point};
-use crate::lanes::LaneRef;
+use crate::lanes::{LaneRef, Turn};
 use crate::map::NodeId;
 use crate::time::{Millis, resolve_sec_mark};
 use crate::units;
@@ -61,6 +61,13 @@ pub enum Asks {
         /// The vehicle withdraws the request: status cancel or complete.
         withdrawn: bool,
     },
+    /// How the vehicle will pass the junction ahead (`currentBehavior`
+    /// intersectionStraightThrough, -TurnLeft, -TurnRight or -UTurn): at a junction without
+    /// signals, cooperative intersection passing gives it a slot.
+    IntersectionPassing {
+        /// The way it turns there.
+        turn: Turn,
+    },
 }
 
 /// The requests a VIR carries that a service answers, of the kinds roadcloud serves: those
@@ -78,7 +85,8 @@ pub fn requests_from_vir(
         units::degrees_from_1e7(i64::from(vir.ref_pos.lat.0)),
         units::degrees_from_1e7(i64::from(vir.ref_pos.long.0)),
     );
-    vir.int_and_req
+    let mut out: Vec<Request> = vir
+        .int_and_req
         .reqs
         .iter()
         .flatten()
@@ -133,7 +141,34 @@ pub fn requests_from_vir(
                 asks,
             })
         })
-        .collect()
+        .collect();
+    // DriveBehavior bits 5 to 8: how it passes the junction ahead.
+    let passing = [
+        (
+            csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH,
+            Turn::Straight,
+        ),
+        (csae::DriveBehavior::INTERSECTION_TURN_LEFT, Turn::Left),
+        (csae::DriveBehavior::INTERSECTION_TURN_RIGHT, Turn::Right),
+        (csae::DriveBehavior::INTERSECTION_U_TURN, Turn::UTurn),
+    ]
+    .into_iter()
+    .find(|(bit, _)| {
+        vir.int_and_req
+            .current_behavior
+            .as_ref()
+            .is_some_and(|b| b.0.get(*bit))
+    });
+    if let Some((_, turn)) = passing {
+        out.push(Request {
+            vehicle: vir.id,
+            req_id: 0,
+            position,
+            generated_at,
+            asks: Asks::IntersectionPassing { turn },
+        });
+    }
+    out
 }
 
 /// The SSM (T/CSAE 157-2020 `SensorSharingMsg`) that shares `tracks` with a vehicle at
@@ -627,4 +662,130 @@ pub fn lane_rule_answer(
             )),
         },
     )
+}
+
+/// A vehicle's slot to pass a junction without signals (cooperative intersection passing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassingSlot {
+    /// The vehicle.
+    pub vehicle: [u8; 8],
+    /// Where it is (the RSC's `refPos`).
+    pub at: Point,
+    /// Its approach lane.
+    pub approach: LaneRef,
+    /// Its stop line (the approach lane's end).
+    pub stop_line: Point,
+    /// The way it turns.
+    pub turn: Turn,
+    /// When it is to enter the junction, ms since the epoch.
+    pub enter: Millis,
+    /// Until when the junction is its, ms since the epoch.
+    pub clear: Millis,
+    /// The speed that brings it to the stop line then, m/s.
+    pub speed_mps: f64,
+    /// It is to stop at the line and go at its slot.
+    pub stop_first: bool,
+    /// Its place in the crossing order, 1 first.
+    pub order: usize,
+}
+
+/// The RSC (T/CSAE 157-2020 `RoadsideCoordination`) giving a vehicle its slot at a junction
+/// without signals, as `sender` at `now`: its coordination suggests how it passes (the
+/// intersection behaviour it declared, or stop-and-go when it is to stop at the line first)
+/// until its slot ends, on its approach link, with a one-point `pathGuidance`: the stop
+/// line, the speed that brings it there, and when (`estimatedTime`); the lane coordination
+/// names its approach lane with the slot (`tBegin`, `tEnd`) and the speed; `info`
+/// no-signalIntersectionPassing; its place in the order in `description`.
+pub fn passing_answer(
+    frame: &LocalFrame,
+    sender: [u8; 8],
+    slot: &PassingSlot,
+    msg_cnt: u8,
+    now: Millis,
+) -> csae::RoadsideCoordination {
+    let (ref_lat, ref_lon) = frame.to_1e7(slot.at);
+    let (lat, lon) = frame.to_1e7(slot.stop_line);
+    let info = csae::CoordinationInfo(csae::BitString::with_bits(
+        8,
+        &[csae::CoordinationInfo::NO_SIGNAL_INTERSECTION_PASSING],
+    ));
+    let bit = if slot.stop_first {
+        csae::DriveBehavior::STOP_AND_GO
+    } else {
+        match slot.turn {
+            Turn::Straight => csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH,
+            Turn::Left => csae::DriveBehavior::INTERSECTION_TURN_LEFT,
+            Turn::Right => csae::DriveBehavior::INTERSECTION_TURN_RIGHT,
+            Turn::UTurn => csae::DriveBehavior::INTERSECTION_U_TURN,
+        }
+    };
+    let behaviour = csae::DriveBehavior(csae::BitString::with_bits(14, &[bit]));
+    // DE_TimeOffset from this message's secMark, 10 ms units (1..65535).
+    let offset = |t: Millis| csae::TimeOffset(((t - now) / 10).clamp(1, 65_535) as u16);
+    let link = lane_link(slot.approach);
+    Rsc {
+        frame,
+        sender,
+        at: slot.at,
+        msg_cnt,
+        now,
+    }
+    .with(
+        Some(vec![csae::VehicleCoordination {
+            veh_id: slot.vehicle,
+            drive_suggestion: Some(csae::DriveSuggestion {
+                suggestion: behaviour.clone(),
+                life_time: Some(offset(slot.clear)),
+                related_link: Some(link.clone()),
+                related_path: None,
+            }),
+            path_guidance: Some(csae::PathPlanning(vec![csae::PathPlanningPoint {
+                pos_in_map: Some(link.clone()),
+                pos: csae::PositionOffsetLLV {
+                    offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
+                    offset_v: None,
+                },
+                pos_accuracy: None,
+                speed: Some(units::speed_from_mps(slot.speed_mps)),
+                speed_cfd: None,
+                heading: None,
+                heading_cfd: None,
+                accel_set: None,
+                acc4_way_confidence: None,
+                estimated_time: Some(offset(slot.enter)),
+                time_confidence: None,
+            }])),
+            info: Some(info.clone()),
+        }]),
+        csae::LaneCoordination {
+            target_lane: link,
+            related_path: None,
+            t_begin: Some(crate::time::date_time(slot.enter)),
+            t_end: Some(crate::time::date_time(slot.clear)),
+            recommended_speed: Some(units::speed_from_mps(slot.speed_mps)),
+            recommended_behavior: Some(behaviour),
+            info: Some(info),
+            description: Some(csae::Description::TextString(format!(
+                "pass {}{}",
+                ordinal(slot.order),
+                if slot.stop_first {
+                    ", stop at the line first"
+                } else {
+                    ""
+                }
+            ))),
+        },
+    )
+}
+
+/// 1st, 2nd, 3rd, 4th, ...
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }

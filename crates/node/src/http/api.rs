@@ -840,6 +840,11 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
             services.gaps_made,
         ),
         (
+            "roadcloud_cip_slots_total",
+            "Slots given to vehicles at junctions without signals (CIP: cooperative intersection passing).",
+            services.cip_slots,
+        ),
+        (
             "roadcloud_lane_rules_told_total",
             "RSCs telling vehicles of an operator's lane rule (DLM: closed or reassigned lanes).",
             services.lane_rules_told,

@@ -124,7 +124,7 @@ pub(crate) fn secs(x: Option<f64>) -> String {
 /// `roadcloud eval-green-wave`.
 pub fn run(args: &GreenWaveArgs) -> Result<()> {
     let mut runs = Vec::new();
-    for (out, trips) in without_and_with(&args.cosim, "PVP", "signal priority")? {
+    for (out, trips, _) in without_and_with(&args.cosim, "PVP", "signal priority", false)? {
         let p = &out.priority;
         if p.emergency.is_empty() {
             bail!("the scenario has no emergency vehicles (vClass emergency): nothing to measure");

@@ -139,7 +139,7 @@ fn pct(x: Option<f64>) -> String {
 /// `roadcloud eval-merge`.
 pub fn run(args: &MergeEvalArgs) -> Result<()> {
     let mut runs = Vec::new();
-    for (out, trips) in without_and_with(&args.cosim, "CVM", "cooperative merging")? {
+    for (out, trips, _) in without_and_with(&args.cosim, "CVM", "cooperative merging", false)? {
         if out.merging.merges.is_empty() {
             bail!(
                 "no vehicle drove on a lane that ends (an on-ramp's acceleration lane): nothing to measure"

@@ -3,6 +3,7 @@
 pub mod access;
 mod attack_eval;
 pub mod bench;
+pub mod cip_eval;
 pub mod codec;
 pub mod demo;
 mod eval_report;

@@ -286,6 +286,17 @@ pub(crate) struct Outcome {
     pub(crate) sds_answers: Vec<SdsAnswer<String>>,
     /// What the merging vehicles asked and did.
     pub(crate) merging: MergeOutcome,
+    /// What the vehicles at junctions without signals declared and got.
+    pub(crate) passing: PassingOutcome,
+}
+
+/// What the vehicles coming to junctions without signals declared and got.
+#[derive(Debug, Default)]
+pub(crate) struct PassingOutcome {
+    /// Declarations (VIR) sent.
+    pub(crate) declarations: u64,
+    /// Slots (RSC) received.
+    pub(crate) slots: u64,
 }
 
 /// What the vehicles on lanes that end (acceleration lanes) asked and how they merged.
@@ -811,6 +822,7 @@ pub(crate) async fn cosimulate(
         let mut sds = roadcloud_sumo::sds::SdsProbe::new(sds_share);
         let mut merging = roadcloud_sumo::merge::MergingVehicles::new(&net);
         let mut merges = roadcloud_sumo::merge::MergeWatch::new(&net);
+        let mut passing = roadcloud_sumo::passing::PassingVehicles::new(&net);
         let mut corridor = std::collections::BTreeSet::new();
         let (mut commands_refused, mut commands_taken) = (0u64, 0u64);
         let mut bridge = Bridge::new(net);
@@ -885,9 +897,22 @@ pub(crate) async fn cosimulate(
                     .iter()
                     .find(|x| x.id == *v)
                     .map_or("", |x| x.lane.as_str());
-                merging.hear(v, lane, c, t);
+                match c {
+                    roadcloud_sumo::merge::Coordination::Pass {
+                        speed_mps,
+                        begin_s,
+                        end_s,
+                    } => passing.hear(v, lane, (speed_mps, begin_s, end_s), t),
+                    _ => merging.hear(v, lane, c, t),
+                }
             }
             sumo.set_vehicles(&merging.step(&s))?;
+            sumo.set_vehicles(&passing.step(&s))?;
+            for v in passing.unrouted(&s) {
+                if let Some(route) = sumo.route(v)? {
+                    passing.routes.insert(v.to_string(), route);
+                }
+            }
             for v in priority.unrouted(&s) {
                 if let Some(route) = sumo.route(v)? {
                     corridor.extend(route.iter().cloned());
@@ -921,6 +946,7 @@ pub(crate) async fn cosimulate(
             messages.extend(priority.requests(&bridge, &s, now, is_equipped));
             messages.extend(sds.requests(&bridge, &s, now, is_equipped));
             messages.extend(merging.requests(&bridge, &s, now, is_equipped));
+            messages.extend(passing.requests(&bridge, &s, now, is_equipped));
             let batch: Vec<(String, Vec<u8>)> = messages
                 .into_iter()
                 .filter_map(|(topic, m)| {
@@ -971,6 +997,10 @@ pub(crate) async fn cosimulate(
                 slowdowns: merging.slowdowns,
                 merges: merges.merges,
                 hard_braking_s: merges.hard_braking_s,
+            },
+            passing: PassingOutcome {
+                declarations: passing.sent,
+                slots: passing.slots,
             },
         })
     });
@@ -1038,13 +1068,23 @@ fn shared_vehicles(payload: &[u8]) -> Option<Vec<[u8; 8]>> {
     )
 }
 
+/// One run of [`without_and_with`]: its outcome, SUMO's trips, and the conflicts SUMO's SSM
+/// device recorded (when asked for).
+pub(crate) type Run = (
+    Outcome,
+    Vec<roadcloud_sumo::tripinfo::Trip>,
+    Vec<roadcloud_sumo::ssm::Conflict>,
+);
+
 /// The co-simulation run twice, with application `app` switched off and then on (named
-/// `what` in the progress lines), each with SUMO's trip output: the outcomes and the trips.
+/// `what` in the progress lines), each with SUMO's trip output and, with `ssm`, its SSM
+/// device on every vehicle.
 pub(crate) fn without_and_with(
     cosim: &CosimArgs,
     app: &str,
     what: &str,
-) -> Result<Vec<(Outcome, Vec<roadcloud_sumo::tripinfo::Trip>)>> {
+    ssm: bool,
+) -> Result<Vec<Run>> {
     let runtime = runtime()?;
     let mut runs = Vec::new();
     for on in [false, true] {
@@ -1055,14 +1095,28 @@ pub(crate) fn without_and_with(
         cosim.apps_switched = vec![(app.to_string(), on)];
         let label = if on { "with" } else { "without" };
         println!("running {label} {what} ...");
-        let out = runtime.block_on(cosimulate(cosim, None, scratch.path().to_path_buf(), None))?;
+        let ssm_path = ssm.then(|| scratch.path().join("ssm.xml"));
+        let out = runtime.block_on(cosimulate(
+            cosim,
+            ssm_path.clone(),
+            scratch.path().to_path_buf(),
+            None,
+        ))?;
         if let Some(signal) = out.interrupted {
             bail!("interrupted by {signal} at {:.1} s simulated", out.sim_s);
         }
         let xml = std::fs::read_to_string(&trips_path)
             .with_context(|| format!("SUMO wrote no trip output at {}", trips_path.display()))?;
         let trips = roadcloud_sumo::tripinfo::read(&xml).map_err(anyhow::Error::msg)?;
-        runs.push((out, trips));
+        let conflicts = match &ssm_path {
+            Some(p) => {
+                let xml = std::fs::read_to_string(p)
+                    .with_context(|| format!("SUMO wrote no SSM output at {}", p.display()))?;
+                roadcloud_sumo::ssm::read(&xml).map_err(anyhow::Error::msg)?
+            }
+            None => Vec::new(),
+        };
+        runs.push((out, trips, conflicts));
     }
     Ok(runs)
 }

@@ -1,0 +1,253 @@
+//! Cooperative intersection passing in the co-simulation (issue 18): SUMO's vehicles coming
+//! to a junction without signals say how they will pass it, as equipped vehicles would
+//! ([`PassingVehicles`]: a VIR with the intersection behaviour of their route's next turn);
+//! the slots roadcloud answers with (RSC) are carried out over TraCI: the vehicle keeps the
+//! speed that brings it to its stop line at its slot and, holding a slot, goes by the slot
+//! rather than by SUMO's right of way; once through the junction SUMO drives it again.
+
+use crate::bridge::{Bridge, device_id};
+use crate::cosim::Step;
+use crate::net::Net;
+use crate::traci::{Set, ids};
+use roadcloud_csae as csae;
+use roadcloud_sim::messages::{passing_intention, vir_uplink};
+use roadcloud_world::Millis;
+use std::collections::{HashMap, HashSet};
+
+/// How often a vehicle repeats its declaration, seconds.
+pub const DECLARE_EVERY_S: f64 = 1.0;
+/// How far before its stop line a vehicle declares, metres (CIP's `horizon_m`).
+pub const DECLARE_WITHIN_M: f64 = 150.0;
+/// SUMO's speed mode that checks safe speed, acceleration and deceleration but not the right
+/// of way at junctions (bit 3 off): a vehicle with a slot goes by its slot.
+const SPEED_MODE_BY_SLOT: i32 = 0b10111;
+/// SUMO's default speed mode.
+const SPEED_MODE_DEFAULT: i32 = 0b11111;
+/// How fast a vehicle reaches the speed of its slot, m/s² (CIP's `accel_mps2`).
+const SLOT_ACCEL_MPS2: f64 = 1.5;
+
+/// A slot being carried out.
+#[derive(Debug, Clone, PartialEq)]
+struct Held {
+    speed_mps: f64,
+    /// The slot's beginning, simulated seconds: from then on it goes.
+    enter_s: f64,
+    /// The slot's end.
+    until_s: f64,
+    /// The approach lane it holds the slot from.
+    lane: String,
+    /// Its speed reached (set), not ramping.
+    held: bool,
+    /// When its slow-down to the slot's speed ends.
+    reached_s: f64,
+}
+
+/// SUMO's vehicles coming to junctions without signals, as equipped vehicles declaring how
+/// they pass (every [`DECLARE_EVERY_S`] within [`DECLARE_WITHIN_M`] of the stop line) and
+/// carrying out the slots they receive.
+#[derive(Debug, Default)]
+pub struct PassingVehicles {
+    /// The lanes that end at a junction without signals.
+    approaches: HashSet<String>,
+    /// Each vehicle's route (edges), as SUMO gave it.
+    pub routes: HashMap<String, Vec<String>>,
+    declared_at: HashMap<String, f64>,
+    held: HashMap<String, Held>,
+    /// Vehicles that went by a slot and are to get SUMO's right of way back once through.
+    through: HashSet<String>,
+    /// Declarations sent.
+    pub sent: u64,
+    /// Slots received.
+    pub slots: u64,
+}
+
+impl PassingVehicles {
+    /// The vehicles of `net`'s junctions without signals.
+    pub fn new(net: &Net) -> PassingVehicles {
+        let signalised: HashSet<&str> = net.signalised().iter().map(|j| j.id.as_str()).collect();
+        let approaches = net
+            .lanes
+            .values()
+            .filter(|l| !l.sidewalk)
+            .filter(|l| {
+                net.edges.get(&l.edge).is_some_and(|(_, to)| {
+                    !signalised.contains(to.as_str())
+                        && net.connections.iter().any(|c| c.from_lane == l.id)
+                })
+            })
+            .map(|l| l.id.clone())
+            .collect();
+        PassingVehicles {
+            approaches,
+            ..PassingVehicles::default()
+        }
+    }
+
+    /// The vehicles of `step` on an approach whose route is not known yet.
+    pub fn unrouted<'a>(&self, step: &'a Step) -> Vec<&'a str> {
+        step.vehicles
+            .iter()
+            .filter(|v| self.approaches.contains(&v.lane) && !self.routes.contains_key(&v.id))
+            .map(|v| v.id.as_str())
+            .collect()
+    }
+
+    /// The declarations (VIR) the vehicles send after `step` at `now_ms`; `equipped` says
+    /// which carry an OBU.
+    pub fn requests(
+        &mut self,
+        bridge: &Bridge,
+        step: &Step,
+        now_ms: Millis,
+        equipped: impl Fn(&str) -> bool,
+    ) -> Vec<(String, csae::MessageFrame)> {
+        let net = bridge.net();
+        let mut out = Vec::new();
+        for v in &step.vehicles {
+            if !self.approaches.contains(&v.lane) || !equipped(&v.id) {
+                continue;
+            }
+            let Some(lane) = net.lanes.get(&v.lane) else {
+                continue;
+            };
+            if lane.length_m() - v.lane_pos_m > DECLARE_WITHIN_M {
+                continue;
+            }
+            if self
+                .declared_at
+                .get(&v.id)
+                .is_some_and(|t| step.time_s - t < DECLARE_EVERY_S - 1e-6)
+            {
+                continue;
+            }
+            let Some(behaviour) = self.behaviour(net, &v.id, &v.lane) else {
+                continue;
+            };
+            self.declared_at.insert(v.id.clone(), step.time_s);
+            let msg_cnt = (step.time_s as u64 % 128) as u8;
+            let vir = passing_intention(
+                &bridge.frame,
+                device_id(&v.id),
+                bridge.local(v.x, v.y),
+                msg_cnt,
+                behaviour,
+                now_ms,
+            );
+            self.sent += 1;
+            out.push(vir_uplink(vir));
+        }
+        out
+    }
+
+    /// The intersection behaviour (DriveBehavior bit) of vehicle `id`'s next turn from `lane`:
+    /// the direction of the connection onto its route's next edge.
+    fn behaviour(&self, net: &Net, id: &str, lane: &str) -> Option<usize> {
+        let route = self.routes.get(id)?;
+        let edge = &net.lanes.get(lane)?.edge;
+        let k = route.iter().position(|e| e == edge)?;
+        let next = route.get(k + 1)?;
+        let c = net.connections.iter().find(|c| {
+            c.from_lane == lane && net.lanes.get(&c.to_lane).is_some_and(|l| l.edge == *next)
+        })?;
+        Some(match c.dir {
+            'l' | 'L' => csae::DriveBehavior::INTERSECTION_TURN_LEFT,
+            'r' | 'R' => csae::DriveBehavior::INTERSECTION_TURN_RIGHT,
+            't' => csae::DriveBehavior::INTERSECTION_U_TURN,
+            _ => csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH,
+        })
+    }
+
+    /// Takes a slot heard at `time_s` for SUMO vehicle `vehicle` on `lane`: keep `speed_mps`
+    /// until the slot begins, `enter_s` after the RSC's moment, and go then; the slot ends
+    /// `until_s` after it.
+    pub fn hear(
+        &mut self,
+        vehicle: &str,
+        lane: &str,
+        (speed_mps, enter_s, until_s): (f64, f64, f64),
+        time_s: f64,
+    ) {
+        if !self.approaches.contains(lane) {
+            return;
+        }
+        self.slots += 1;
+        self.held.insert(
+            vehicle.to_string(),
+            Held {
+                speed_mps,
+                enter_s: time_s + enter_s,
+                until_s: time_s + until_s,
+                lane: lane.to_string(),
+                held: false,
+                reached_s: f64::NEG_INFINITY,
+            },
+        );
+    }
+
+    /// After each step: the TraCI vehicle sets due. A vehicle with a slot goes to its speed
+    /// at [`SLOT_ACCEL_MPS2`] and keeps it until its slot begins (giving way as SUMO's rules
+    /// say meanwhile); then SUMO drives it again, by its slot rather than the right of way,
+    /// until it has left the junction. A slot that ends before the vehicle left its lane is
+    /// dropped: SUMO's rules again.
+    pub fn step(&mut self, step: &Step) -> Vec<(u8, String, Set)> {
+        let here: HashMap<&str, (&str, f64)> = step
+            .vehicles
+            .iter()
+            .map(|v| (v.id.as_str(), (v.lane.as_str(), v.speed_mps)))
+            .collect();
+        let mut sets = Vec::new();
+        let mut through = Vec::new();
+        self.held.retain(|id, h| {
+            let Some(&(lane, speed)) = here.get(id.as_str()) else {
+                return false;
+            };
+            let going = step.time_s >= h.enter_s;
+            if lane != h.lane || going || step.time_s >= h.until_s {
+                sets.push((ids::VAR_SPEED, id.clone(), Set::Double(-1.0)));
+                if lane.starts_with(':') || (going && lane == h.lane) {
+                    // Its slot: through the junction by it.
+                    sets.push((
+                        ids::VAR_SPEEDSETMODE,
+                        id.clone(),
+                        Set::Int(SPEED_MODE_BY_SLOT),
+                    ));
+                    through.push(id.clone());
+                }
+                return false;
+            }
+            if h.reached_s == f64::NEG_INFINITY {
+                let ramp_s = ((speed - h.speed_mps).abs() / SLOT_ACCEL_MPS2).max(0.1);
+                h.reached_s = step.time_s + ramp_s;
+                sets.push((
+                    ids::CMD_SLOWDOWN,
+                    id.clone(),
+                    Set::Compound(vec![Set::Double(h.speed_mps), Set::Double(ramp_s)]),
+                ));
+            } else if step.time_s >= h.reached_s && !h.held {
+                h.held = true;
+                sets.push((ids::VAR_SPEED, id.clone(), Set::Double(h.speed_mps)));
+            }
+            true
+        });
+        self.through.extend(through);
+        // Through the junction: SUMO's rules again.
+        let approaches = &self.approaches;
+        self.through.retain(|id| match here.get(id.as_str()) {
+            Some((lane, _)) if lane.starts_with(':') || approaches.contains(*lane) => true,
+            Some(_) => {
+                sets.push((
+                    ids::VAR_SPEEDSETMODE,
+                    id.clone(),
+                    Set::Int(SPEED_MODE_DEFAULT),
+                ));
+                false
+            }
+            None => false,
+        });
+        let present: HashSet<&str> = here.keys().copied().collect();
+        self.routes.retain(|id, _| present.contains(id.as_str()));
+        self.declared_at
+            .retain(|id, _| present.contains(id.as_str()));
+        sets
+    }
+}
