@@ -63,6 +63,40 @@ fn downlinks(port: u16, name: &str, topics: &[String]) -> Downlinks {
     rx
 }
 
+/// Publishes vehicle `id`'s VIR on its uplink.
+fn publish_vir(c: &rumqttc::Client, id: [u8; 8], vir: roadcloud_csae::VehIntentionAndRequest) {
+    publish(
+        c,
+        id,
+        "VIR",
+        &MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+            value: Day2Message::VehIntentionAndRequest(vir),
+        }),
+    );
+}
+
+/// Publishes `map` on an RSU's `topic`, as the RSU would.
+fn publish_map(c: &rumqttc::Client, topic: &str, map: &roadcloud_csae::MapData) {
+    c.publish(
+        topic,
+        QoS::AtLeastOnce,
+        false,
+        encode(&MessageFrame::MapFrame(map.clone())).unwrap(),
+    )
+    .unwrap();
+}
+
+/// The RSC a downlink carried, decoded as a device would.
+fn rsc_of(payload: &[u8]) -> roadcloud_csae::RoadsideCoordination {
+    let MessageFrame::MsgFrameExt(e) = decode(payload).expect("the RSC decodes") else {
+        panic!("not a Day II message")
+    };
+    let Day2Message::RoadsideCoordination(rsc) = e.value else {
+        panic!("not an RSC: {e:?}")
+    };
+    rsc
+}
+
 /// The ids an SSM shares.
 fn shared(frame: &MessageFrame) -> Vec<[u8; 8]> {
     let MessageFrame::MsgFrameExt(e) = frame else {
@@ -137,14 +171,7 @@ fn a_sensor_sharing_request_is_answered_with_what_the_vehicle_cannot_see() {
         std::thread::sleep(Duration::from_millis(100));
         req = req.wrapping_add(1);
         let vir = sensor_sharing_request(&frame, ASKER, at(500.0), req, &road, now_millis());
-        publish(
-            &c,
-            ASKER,
-            "VIR",
-            &MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
-                value: Day2Message::VehIntentionAndRequest(vir),
-            }),
-        );
+        publish_vir(&c, ASKER, vir);
         std::thread::sleep(Duration::from_millis(100));
         for (_, payload) in rx.try_iter().filter(|(t, _)| t.ends_with("/SSM/DOWN")) {
             answers.push(shared(&decode(&payload).expect("the answer decodes")));
@@ -271,14 +298,7 @@ fn an_ambulance_gets_the_green_and_the_junction_its_plan_back() {
         for (id, complete) in [(AMBULANCE, passed), (CAR, false)] {
             let vir =
                 signal_priority_request(&frame, id, at(350.0), 1, &[ask(complete)], now_millis());
-            publish(
-                &c,
-                id,
-                "VIR",
-                &MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
-                    value: Day2Message::VehIntentionAndRequest(vir),
-                }),
-            );
+            publish_vir(&c, id, vir);
         }
         std::thread::sleep(Duration::from_millis(100));
         for (topic, payload) in rx.try_iter() {
@@ -391,13 +411,7 @@ fn a_merging_car_gets_a_gap_and_the_car_beside_it_makes_room() {
     let start = Instant::now();
     let mut along_m = 40.0;
     while start.elapsed() < Duration::from_secs(15) && (merging.len() < 2 || mainline.is_empty()) {
-        c.publish(
-            "V2X/RSU/5253552d4d455247/MAP/UP",
-            QoS::AtLeastOnce,
-            false,
-            encode(&MessageFrame::MapFrame(map.clone())).unwrap(),
-        )
-        .unwrap();
+        publish_map(&c, "V2X/RSU/5253552d4d455247/MAP/UP", &map);
         let now = now_millis();
         for (id, lane, ahead_m) in [
             (MERGING, "accel_0", 0.0),
@@ -419,22 +433,10 @@ fn a_merging_car_gets_a_gap_and_the_car_beside_it_makes_room() {
         let (p, _) = on("accel_0", along_m);
         let lane = if merging.is_empty() { 2 } else { 3 };
         let vir = lane_change_request(&frame, MERGING, p, 1, &ask(lane), now_millis());
-        publish(
-            &c,
-            MERGING,
-            "VIR",
-            &MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
-                value: Day2Message::VehIntentionAndRequest(vir),
-            }),
-        );
+        publish_vir(&c, MERGING, vir);
         std::thread::sleep(Duration::from_millis(100));
         for (topic, payload) in rx.try_iter() {
-            let MessageFrame::MsgFrameExt(e) = decode(&payload).expect("the RSC decodes") else {
-                panic!("not a Day II message")
-            };
-            let Day2Message::RoadsideCoordination(rsc) = e.value else {
-                panic!("not an RSC: {e:?}")
-            };
+            let rsc = rsc_of(&payload);
             if topic.contains(&hex(&MAINLINE)) {
                 mainline.push(rsc);
             } else {
@@ -523,13 +525,7 @@ fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
     let eastbound = network.flows()[0];
     let mut along_m = 520.0;
     let mut step = || {
-        c.publish(
-            "V2X/RSU/5253552d41543032/MAP/UP",
-            QoS::AtLeastOnce,
-            false,
-            encode(&MessageFrame::MapFrame(map.clone())).unwrap(),
-        )
-        .unwrap();
+        publish_map(&c, "V2X/RSU/5253552d41543032/MAP/UP", &map);
         let at = network.lane_point(eastbound, 2.0, along_m);
         let v = VehicleState::car(COMMUTER, at, network.heading_deg(eastbound), 8.0);
         publish(
@@ -562,13 +558,7 @@ fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
         for _ in 0..50 {
             step();
             if let Ok((_, payload)) = rx.try_recv() {
-                let MessageFrame::MsgFrameExt(e) = decode(&payload).expect("the RSC decodes")
-                else {
-                    panic!("not a Day II message")
-                };
-                let Day2Message::RoadsideCoordination(rsc) = e.value else {
-                    panic!("not an RSC")
-                };
+                let rsc = rsc_of(&payload);
                 return rsc.lane_coordinates.unwrap().remove(0);
             }
         }
@@ -677,13 +667,7 @@ fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
     let cars = [(EASTBOUND, flows[0], 640.0), (NORTHBOUND, flows[6], 240.0)];
     let mut slots: std::collections::BTreeMap<[u8; 8], (i64, String)> = Default::default();
     for _ in 0..50 {
-        c.publish(
-            "V2X/RSU/5253552d41543032/MAP/UP",
-            QoS::AtLeastOnce,
-            false,
-            encode(&MessageFrame::MapFrame(map.clone())).unwrap(),
-        )
-        .unwrap();
+        publish_map(&c, "V2X/RSU/5253552d41543032/MAP/UP", &map);
         let now = now_millis();
         for (id, flow, along) in cars {
             let at = network.lane_point(flow, 2.0, along);
@@ -706,23 +690,11 @@ fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
                 roadcloud_csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH,
                 now_millis(),
             );
-            publish(
-                &c,
-                id,
-                "VIR",
-                &MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
-                    value: Day2Message::VehIntentionAndRequest(vir),
-                }),
-            );
+            publish_vir(&c, id, vir);
         }
         std::thread::sleep(Duration::from_millis(150));
         for (topic, payload) in rx.try_iter() {
-            let MessageFrame::MsgFrameExt(e) = decode(&payload).expect("the RSC decodes") else {
-                panic!("not a Day II message")
-            };
-            let Day2Message::RoadsideCoordination(rsc) = e.value else {
-                panic!("not an RSC")
-            };
+            let rsc = rsc_of(&payload);
             let mine = &rsc.coordinates.as_ref().unwrap()[0];
             let id = if topic.contains(&hex(&EASTBOUND)) {
                 EASTBOUND
