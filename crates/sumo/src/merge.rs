@@ -41,20 +41,64 @@ pub fn ending_lanes(net: &Net) -> HashMap<String, u8> {
 /// An order being carried out, in simulated seconds.
 #[derive(Debug, Clone, PartialEq)]
 struct Order {
-    speed_mps: f64,
+    speed: SpeedHold,
     /// Change lanes (to this index) from then on.
     change: Option<(f64, u8)>,
     until_s: f64,
     changed: bool,
-    /// The vehicle reaches its speed then (None: not begun).
+}
+
+/// How fast a vehicle told a new speed by roadcloud reaches it, m/s²: the planners'
+/// `accel_mps2` (docs/apps.md, CLC and CIP).
+const ORDER_ACCEL_MPS2: f64 = 1.5;
+
+/// A speed roadcloud asked of a vehicle, carried out over TraCI: reached at
+/// [`ORDER_ACCEL_MPS2`] (a slow-down over the time that takes), then held.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SpeedHold {
+    speed_mps: f64,
+    /// The vehicle reaches the speed then (None: not begun).
     reached_s: Option<f64>,
-    /// Its speed is held (set, not ramping).
+    /// The speed is held (set, not ramping).
     held: bool,
 }
 
-/// How fast a vehicle told a new speed reaches it, m/s²: the planner's `accel_mps2`
-/// (docs/apps.md, CLC).
-const ORDER_ACCEL_MPS2: f64 = 1.5;
+impl SpeedHold {
+    /// `speed_mps`, not begun.
+    pub(crate) fn new(speed_mps: f64) -> SpeedHold {
+        SpeedHold {
+            speed_mps,
+            reached_s: None,
+            held: false,
+        }
+    }
+
+    /// The TraCI set due for vehicle `id`, going at `speed_now` at `time_s`: the slow-down
+    /// at first, the held speed once reached, else none.
+    pub(crate) fn step(
+        &mut self,
+        id: &str,
+        speed_now: f64,
+        time_s: f64,
+    ) -> Option<(u8, String, Set)> {
+        match self.reached_s {
+            None => {
+                let ramp_s = ((speed_now - self.speed_mps).abs() / ORDER_ACCEL_MPS2).max(0.1);
+                self.reached_s = Some(time_s + ramp_s);
+                Some((
+                    ids::CMD_SLOWDOWN,
+                    id.to_string(),
+                    Set::Compound(vec![Set::Double(self.speed_mps), Set::Double(ramp_s)]),
+                ))
+            }
+            Some(t) if time_s >= t && !self.held => {
+                self.held = true;
+                Some((ids::VAR_SPEED, id.to_string(), Set::Double(self.speed_mps)))
+            }
+            _ => None,
+        }
+    }
+}
 
 /// What a merging vehicle asked last.
 #[derive(Debug, Default)]
@@ -157,12 +201,10 @@ impl MergingVehicles {
                 self.orders.insert(
                     vehicle.to_string(),
                     Order {
-                        speed_mps,
+                        speed: SpeedHold::new(speed_mps),
                         change: Some((time_s + begin_s, left)),
                         until_s: time_s + end_s,
                         changed: false,
-                        reached_s: None,
-                        held: false,
                     },
                 );
             }
@@ -177,12 +219,10 @@ impl MergingVehicles {
                 self.orders.insert(
                     vehicle.to_string(),
                     Order {
-                        speed_mps,
+                        speed: SpeedHold::new(speed_mps),
                         change: None,
                         until_s: time_s + end_s,
                         changed: false,
-                        reached_s: None,
-                        held: false,
                     },
                 );
             }
@@ -190,7 +230,7 @@ impl MergingVehicles {
     }
 
     /// After each step: the TraCI vehicle sets due. A vehicle under an order goes to its
-    /// speed at [`ORDER_ACCEL_MPS2`] (a slow-down over the time that takes), then keeps it
+    /// speed as a [`SpeedHold`] has it, then keeps it
     /// (SUMO's own safe-speed checks still apply); a merging one is told to change lanes once
     /// its window opens; when the order ends, or the vehicle has left the lane that ends, SUMO
     /// takes its speed back.
@@ -210,22 +250,7 @@ impl MergingVehicles {
                 sets.push((ids::VAR_SPEED, id.clone(), Set::Double(-1.0)));
                 return false;
             }
-            match o.reached_s {
-                None => {
-                    let ramp_s = ((speed - o.speed_mps).abs() / ORDER_ACCEL_MPS2).max(0.1);
-                    o.reached_s = Some(step.time_s + ramp_s);
-                    sets.push((
-                        ids::CMD_SLOWDOWN,
-                        id.clone(),
-                        Set::Compound(vec![Set::Double(o.speed_mps), Set::Double(ramp_s)]),
-                    ));
-                }
-                Some(t) if step.time_s >= t && !o.held => {
-                    o.held = true;
-                    sets.push((ids::VAR_SPEED, id.clone(), Set::Double(o.speed_mps)));
-                }
-                _ => {}
-            }
+            sets.extend(o.speed.step(id, speed, step.time_s));
             if let Some((at_s, index)) = o.change
                 && step.time_s >= at_s
                 && !o.changed

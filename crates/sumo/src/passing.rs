@@ -7,6 +7,7 @@
 
 use crate::bridge::{Bridge, device_id};
 use crate::cosim::Step;
+use crate::merge::SpeedHold;
 use crate::net::Net;
 use crate::traci::{Set, ids};
 use roadcloud_csae as csae;
@@ -23,23 +24,18 @@ pub const DECLARE_WITHIN_M: f64 = 150.0;
 const SPEED_MODE_BY_SLOT: i32 = 0b10111;
 /// SUMO's default speed mode.
 const SPEED_MODE_DEFAULT: i32 = 0b11111;
-/// How fast a vehicle reaches the speed of its slot, m/s² (CIP's `accel_mps2`).
-const SLOT_ACCEL_MPS2: f64 = 1.5;
 
 /// A slot being carried out.
 #[derive(Debug, Clone, PartialEq)]
 struct Held {
-    speed_mps: f64,
+    /// The slot's speed, reached and held until the slot begins.
+    speed: SpeedHold,
     /// The slot's beginning, simulated seconds: from then on it goes.
     enter_s: f64,
     /// The slot's end.
     until_s: f64,
     /// The approach lane it holds the slot from.
     lane: String,
-    /// Its speed reached (set), not ramping.
-    held: bool,
-    /// When its slow-down to the slot's speed ends.
-    reached_s: f64,
 }
 
 /// SUMO's vehicles coming to junctions without signals, as equipped vehicles declaring how
@@ -174,18 +170,16 @@ impl PassingVehicles {
         self.held.insert(
             vehicle.to_string(),
             Held {
-                speed_mps,
+                speed: SpeedHold::new(speed_mps),
                 enter_s: time_s + enter_s,
                 until_s: time_s + until_s,
                 lane: lane.to_string(),
-                held: false,
-                reached_s: f64::NEG_INFINITY,
             },
         );
     }
 
     /// After each step: the TraCI vehicle sets due. A vehicle with a slot goes to its speed
-    /// at [`SLOT_ACCEL_MPS2`] and keeps it until its slot begins (giving way as SUMO's rules
+    /// ([`SpeedHold`]) and keeps it until its slot begins (giving way as SUMO's rules
     /// say meanwhile); then SUMO drives it again, by its slot rather than the right of way,
     /// until it has left the junction. A slot that ends before the vehicle left its lane is
     /// dropped: SUMO's rules again.
@@ -215,18 +209,7 @@ impl PassingVehicles {
                 }
                 return false;
             }
-            if h.reached_s == f64::NEG_INFINITY {
-                let ramp_s = ((speed - h.speed_mps).abs() / SLOT_ACCEL_MPS2).max(0.1);
-                h.reached_s = step.time_s + ramp_s;
-                sets.push((
-                    ids::CMD_SLOWDOWN,
-                    id.clone(),
-                    Set::Compound(vec![Set::Double(h.speed_mps), Set::Double(ramp_s)]),
-                ));
-            } else if step.time_s >= h.reached_s && !h.held {
-                h.held = true;
-                sets.push((ids::VAR_SPEED, id.clone(), Set::Double(h.speed_mps)));
-            }
+            sets.extend(h.speed.step(id, speed, step.time_s));
             true
         });
         self.through.extend(through);
