@@ -356,6 +356,40 @@ struct Rsc<'a> {
 }
 
 impl Rsc<'_> {
+    /// `t` as DE_TimeOffset from this message's secMark, 10 ms units (1 to 65535).
+    fn offset(&self, t: Millis) -> csae::TimeOffset {
+        csae::TimeOffset(((t - self.now) / 10).clamp(1, 65_535) as u16)
+    }
+
+    /// A one-point `pathGuidance`: be at `p` (on `in_map`, when given) at `t`, at
+    /// `speed_mps`; positions as offsets from this message's `refPos`.
+    fn guidance(
+        &self,
+        p: Point,
+        in_map: Option<csae::ReferenceLink>,
+        speed_mps: f64,
+        t: Millis,
+    ) -> csae::PathPlanning {
+        let (ref_lat, ref_lon) = self.frame.to_1e7(self.at);
+        let (lat, lon) = self.frame.to_1e7(p);
+        csae::PathPlanning(vec![csae::PathPlanningPoint {
+            pos_in_map: in_map,
+            pos: csae::PositionOffsetLLV {
+                offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
+                offset_v: None,
+            },
+            pos_accuracy: None,
+            speed: Some(units::speed_from_mps(speed_mps)),
+            speed_cfd: None,
+            heading: None,
+            heading_cfd: None,
+            accel_set: None,
+            acc4_way_confidence: None,
+            estimated_time: Some(self.offset(t)),
+            time_confidence: None,
+        }])
+    }
+
     /// The RSC with these vehicles' coordinations and this lane's.
     fn with(
         &self,
@@ -453,7 +487,13 @@ pub fn lane_change_answer(
     msg_cnt: u8,
     now: Millis,
 ) -> csae::RoadsideCoordination {
-    let (ref_lat, ref_lon) = frame.to_1e7(answer.at);
+    let rsc = Rsc {
+        frame,
+        sender,
+        at: answer.at,
+        msg_cnt,
+        now,
+    };
     let link = lane_link(answer.target);
     let kind = if answer.merge {
         csae::CoordinationInfo::COOPERATIVE_VEH_MERGING
@@ -465,27 +505,6 @@ pub fn lane_change_answer(
         csae::CoordinationInfo(csae::BitString::with_bits(8, set))
     };
     let behaviour = |bit: usize| csae::DriveBehavior(csae::BitString::with_bits(14, &[bit]));
-    // DE_TimeOffset from this message's secMark, 10 ms units (1..65535).
-    let offset = |t: Millis| csae::TimeOffset(((t - now) / 10).clamp(1, 65_535) as u16);
-    let guidance = |p: Point, speed_mps: f64, t: Millis| {
-        let (lat, lon) = frame.to_1e7(p);
-        csae::PathPlanning(vec![csae::PathPlanningPoint {
-            pos_in_map: None,
-            pos: csae::PositionOffsetLLV {
-                offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
-                offset_v: None,
-            },
-            pos_accuracy: None,
-            speed: Some(units::speed_from_mps(speed_mps)),
-            speed_cfd: None,
-            heading: None,
-            heading_cfd: None,
-            accel_set: None,
-            acc4_way_confidence: None,
-            estimated_time: Some(offset(t)),
-            time_confidence: None,
-        }])
-    };
     let (coordinates, lane) = match &answer.outcome {
         Ok(g) => {
             let change = if answer.merge {
@@ -499,11 +518,11 @@ pub fn lane_change_answer(
                 veh_id: answer.vehicle,
                 drive_suggestion: Some(csae::DriveSuggestion {
                     suggestion: behaviour(change),
-                    life_time: Some(offset(g.end)),
+                    life_time: Some(rsc.offset(g.end)),
                     related_link: Some(link.clone()),
                     related_path: None,
                 }),
-                path_guidance: Some(guidance(g.at_begin, g.speed_mps, g.begin)),
+                path_guidance: Some(rsc.guidance(g.at_begin, None, g.speed_mps, g.begin)),
                 info: Some(info(true)),
             }];
             if let Some(y) = g.follower {
@@ -511,11 +530,11 @@ pub fn lane_change_answer(
                     veh_id: y.vehicle,
                     drive_suggestion: Some(csae::DriveSuggestion {
                         suggestion: behaviour(csae::DriveBehavior::SLOW_DOWN),
-                        life_time: Some(offset(g.end)),
+                        life_time: Some(rsc.offset(g.end)),
                         related_link: Some(link.clone()),
                         related_path: None,
                     }),
-                    path_guidance: Some(guidance(y.at_begin, y.speed_mps, g.begin)),
+                    path_guidance: Some(rsc.guidance(y.at_begin, None, y.speed_mps, g.begin)),
                     info: Some(info(true)),
                 });
             }
@@ -550,14 +569,7 @@ pub fn lane_change_answer(
             },
         ),
     };
-    Rsc {
-        frame,
-        sender,
-        at: answer.at,
-        msg_cnt,
-        now,
-    }
-    .with(Some(coordinates), lane)
+    rsc.with(Some(coordinates), lane)
 }
 
 /// How an operator has a lane used now (dynamic lane management).
@@ -703,8 +715,6 @@ pub fn passing_answer(
     msg_cnt: u8,
     now: Millis,
 ) -> csae::RoadsideCoordination {
-    let (ref_lat, ref_lon) = frame.to_1e7(slot.at);
-    let (lat, lon) = frame.to_1e7(slot.stop_line);
     let info = csae::CoordinationInfo(csae::BitString::with_bits(
         8,
         &[csae::CoordinationInfo::NO_SIGNAL_INTERSECTION_PASSING],
@@ -720,41 +730,29 @@ pub fn passing_answer(
         }
     };
     let behaviour = csae::DriveBehavior(csae::BitString::with_bits(14, &[bit]));
-    // DE_TimeOffset from this message's secMark, 10 ms units (1..65535).
-    let offset = |t: Millis| csae::TimeOffset(((t - now) / 10).clamp(1, 65_535) as u16);
     let link = lane_link(slot.approach);
-    Rsc {
+    let rsc = Rsc {
         frame,
         sender,
         at: slot.at,
         msg_cnt,
         now,
-    }
-    .with(
+    };
+    rsc.with(
         Some(vec![csae::VehicleCoordination {
             veh_id: slot.vehicle,
             drive_suggestion: Some(csae::DriveSuggestion {
                 suggestion: behaviour.clone(),
-                life_time: Some(offset(slot.clear)),
+                life_time: Some(rsc.offset(slot.clear)),
                 related_link: Some(link.clone()),
                 related_path: None,
             }),
-            path_guidance: Some(csae::PathPlanning(vec![csae::PathPlanningPoint {
-                pos_in_map: Some(link.clone()),
-                pos: csae::PositionOffsetLLV {
-                    offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
-                    offset_v: None,
-                },
-                pos_accuracy: None,
-                speed: Some(units::speed_from_mps(slot.speed_mps)),
-                speed_cfd: None,
-                heading: None,
-                heading_cfd: None,
-                accel_set: None,
-                acc4_way_confidence: None,
-                estimated_time: Some(offset(slot.enter)),
-                time_confidence: None,
-            }])),
+            path_guidance: Some(rsc.guidance(
+                slot.stop_line,
+                Some(link.clone()),
+                slot.speed_mps,
+                slot.enter,
+            )),
             info: Some(info.clone()),
         }]),
         csae::LaneCoordination {
