@@ -18,13 +18,15 @@ fi
 
 # Real components the tests run against: Mosquitto and nats-server (the external-broker
 # tests), Chromium and its WebDriver (the web map's tests), and a Chinese font for the map's
-# Chinese interface in their screenshots.
+# Chinese interface in their screenshots, and RTKLIB's str2str as the NTRIP caster the
+# differential corrections are relayed from.
 need_apt=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
+command -v str2str >/dev/null 2>&1 || need_apt+=(rtklib)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (Debian packages)..." >&2
   sudo_=""

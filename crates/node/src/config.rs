@@ -10,6 +10,8 @@ use clap::Args;
 use roadcloud_access::Listener;
 use roadcloud_admission::AdmissionConfig;
 use roadcloud_cluster::ClusterConfig;
+use roadcloud_corrections::CorrectionsConfig;
+use roadcloud_corrections::ntrip::SourceUrl;
 use roadcloud_misbehaviour::Mode as MisbehaviourMode;
 use roadcloud_pipeline::{Pipeline, PipelineConfig, RelayConfig, ShardPlan};
 use roadcloud_tls::TlsFiles;
@@ -227,6 +229,21 @@ pub struct NodeConfig {
     /// on their downlink as RSI (`V2X/RSU/{rsuId}/RSI/DOWN`) to broadcast, metres; 0: none.
     #[arg(long, default_value_t = 500.0)]
     pub rsi_relay_radius_m: f64,
+    /// Relay differential GNSS corrections (RTCM 3) from this source, as T/CSAE 157-2020
+    /// RTCMcorrections: ntrip://[USER:PASSWORD@]HOST[:PORT]/MOUNTPOINT (an NTRIP caster's
+    /// mountpoint, port 2101 by default) or tcp://HOST:PORT (a base station's raw RTCM 3
+    /// stream); docs/apps.md#rtcm-differential-corrections.
+    #[arg(long, value_name = "URL")]
+    pub rtcm_source: Option<String>,
+    /// Who gets the corrections: `rsus` (V2X/RSU/{id}/RTCM/DOWN, to broadcast), `vehicles`
+    /// (V2X/OBU/{id}/RTCM/DOWN, each vehicle that reports itself), or both, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "rsus")]
+    pub rtcm_to: Vec<roadcloud_corrections::Target>,
+    /// Only the RSUs and vehicles within this distance of the reference station (from its
+    /// 1005 or 1006 message) get its corrections, km: an RTK baseline much longer loses its
+    /// fix. Before the station's position is known, all do.
+    #[arg(long, default_value_t = 20.0)]
+    pub rtcm_max_baseline_km: f64,
     /// The RSI `eventType` a traffic jam is announced with: T/CSAE 53-2020 takes event types
     /// from GB/T 29100-2012; give the code your zone's devices use.
     #[arg(long, default_value_t = 707)]
@@ -317,6 +334,23 @@ impl<'de> Deserialize<'de> for ListenOrOff {
 }
 
 impl NodeConfig {
+    /// The differential corrections' relay, from the --rtcm-* flags; `None` without
+    /// --rtcm-source.
+    pub fn corrections_config(&self) -> Result<Option<CorrectionsConfig>> {
+        let Some(url) = &self.rtcm_source else {
+            return Ok(None);
+        };
+        let source = SourceUrl::parse(url).map_err(|e| anyhow::anyhow!("--rtcm-source: {e}"))?;
+        if self.rtcm_max_baseline_km.is_nan() || self.rtcm_max_baseline_km <= 0.0 {
+            bail!("--rtcm-max-baseline-km must be above 0 (a distance in km)");
+        }
+        Ok(Some(CorrectionsConfig {
+            source,
+            to: self.rtcm_to.clone(),
+            max_baseline_km: self.rtcm_max_baseline_km,
+        }))
+    }
+
     /// The TLS files, from --pki or the --tls-* flags; `None` without TLS.
     pub fn tls_files(&self) -> Option<TlsFiles> {
         match (&self.pki, &self.tls_ca, &self.tls_cert, &self.tls_key) {

@@ -26,6 +26,7 @@ mod config;
 mod http;
 mod node;
 mod reload;
+mod rtcm;
 mod sinks;
 mod stages;
 

@@ -5,6 +5,7 @@ use crate::cluster::{BorderMirrors, ClusterApi, Member, WorldTiles, take_mirrors
 use crate::config::{NodeConfig, SourceConfig};
 use crate::http::{self, ApiState, api, live};
 use crate::reload;
+use crate::rtcm::CorrectionsRelay;
 use crate::sinks::{JournalSink, SeriesSink, StoreSink};
 use crate::stages::{self, Stopped, WorldRef, WorldStage, WorldStageConfig};
 use anyhow::{Context, Result, bail};
@@ -256,12 +257,34 @@ impl Node {
             Box::new(series_sink),
             Box::new(store_sink),
         ];
+        // Differential corrections: the source's task reads and frames, the world stage
+        // (which knows the RSUs and vehicles) sends.
+        let corrections = match config.corrections_config()? {
+            Some(c) => {
+                let (tx, inbox) = mpsc::channel(16);
+                let counters = Arc::new(roadcloud_corrections::Counters::default());
+                tracing::info!("relaying RTCM corrections from {}", c.source);
+                background.spawn(roadcloud_corrections::run(
+                    c.source.clone(),
+                    tx,
+                    counters.clone(),
+                ));
+                Some(CorrectionsRelay {
+                    inbox,
+                    config: c,
+                    counters,
+                })
+            }
+            None => None,
+        };
+        let corrections_counters = corrections.as_ref().map(|c| c.counters.clone());
         // Advisories go out on the vehicles' downlinks as soon as the world stage finds
         // them.
         let (stage, world) = WorldStage::new(
             world,
             decoded_rx,
             downlinks,
+            corrections,
             sinks,
             WorldStageConfig {
                 apps_slice: (!config.no_apps)
@@ -371,6 +394,7 @@ impl Node {
             registry,
             auth_required: tls.is_some(),
             broker: front_end.as_ref().map(|b| b.stats().clone()),
+            corrections: corrections_counters,
             logins: Arc::default(),
             security,
             cluster: cluster_api,

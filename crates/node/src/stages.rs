@@ -5,10 +5,12 @@
 
 use crate::http::views;
 use crate::node::World;
+use crate::rtcm::CorrectionsRelay;
 use crate::sinks::{JournalSink, Tick};
 use anyhow::{Context, Result};
 use roadcloud_admission::keeping_up::{OnDemand, Thinning};
 use roadcloud_admission::{Decoded, Reason, Rejection, Security};
+use roadcloud_corrections::Corrections;
 use roadcloud_csae::MessageFrame;
 use roadcloud_transport::{
     Ack, DeviceId, Downlinks, Frame, MessageKind, now_micros, now_millis, rsu_downlink_topic,
@@ -18,6 +20,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
+
+/// The next message of differential corrections; never, without a source.
+async fn next_corrections(relay: &mut Option<CorrectionsRelay>) -> Option<Corrections> {
+    match relay {
+        Some(r) => r.inbox.recv().await,
+        None => std::future::pending().await,
+    }
+}
 
 /// Logs rejections at most once a second per reason, with how many were folded in.
 struct RejectionLog {
@@ -190,6 +200,8 @@ pub(crate) struct WorldStage {
     decoded: mpsc::Receiver<DecodedBatch>,
     jobs: mpsc::Receiver<Job>,
     downlinks: Option<Box<dyn Downlinks>>,
+    /// The differential corrections to relay, when a source is configured.
+    corrections: Option<CorrectionsRelay>,
     /// Where each tick's journal goes: the live feed, the charts, the store.
     sinks: Vec<Box<dyn JournalSink>>,
     config: WorldStageConfig,
@@ -204,6 +216,7 @@ impl WorldStage {
         world: World,
         decoded: mpsc::Receiver<DecodedBatch>,
         downlinks: Option<Box<dyn Downlinks>>,
+        corrections: Option<CorrectionsRelay>,
         sinks: Vec<Box<dyn JournalSink>>,
         config: WorldStageConfig,
     ) -> (WorldStage, WorldRef) {
@@ -214,6 +227,7 @@ impl WorldStage {
             decoded,
             jobs,
             downlinks,
+            corrections,
             sinks,
             config,
             log: RejectionLog {
@@ -238,6 +252,7 @@ impl WorldStage {
                     None => drained = true,
                 },
                 Some(job) = self.jobs.recv() => job(&mut self.world),
+                Some(c) = next_corrections(&mut self.corrections) => self.relay_corrections(c),
                 _ = tick.tick() => self.tick().await,
                 changed = stop.changed(), if !stopping => {
                     // A dropped sender stops the stage too.
@@ -338,6 +353,19 @@ impl WorldStage {
                 if let Err(e) = link.publish(topic, payload) {
                     tracing::warn!("downlink not published: {e}");
                 }
+            }
+        }
+    }
+
+    /// Sends a message of differential corrections to the RSUs and vehicles near its
+    /// reference station.
+    fn relay_corrections(&mut self, c: Corrections) {
+        let (Some(relay), Some(link)) = (&self.corrections, self.downlinks.as_mut()) else {
+            return;
+        };
+        for (topic, payload) in relay.downlinks(&self.world.pipeline, c) {
+            if let Err(e) = link.publish(topic, payload) {
+                tracing::warn!("RTCM corrections not published: {e}");
             }
         }
     }

@@ -8,7 +8,7 @@ use roadcloud_csae::{Day2Message, EquipmentType, MessageFrame, ParticipantType, 
 use roadcloud_signals::{Action, PriorityCommand};
 use roadcloud_sim::messages::{
     Detection, LaneChangeAsk, PriorityAsk, VehicleState, bsm, lane_change_request,
-    passing_intention, sensor_sharing_request, signal_priority_request, spat, ssm,
+    passing_intention, rsm, sensor_sharing_request, signal_priority_request, spat, ssm,
 };
 use roadcloud_transport::now_millis;
 use roadcloud_world::{LocalFrame, Point};
@@ -741,4 +741,111 @@ fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
     order.sort();
     assert_eq!(order, ["pass 1st", "pass 2nd"], "{slots:?}");
     assert!(metric(s.http, "roadcloud_cip_slots_total").is_some_and(|n| n >= 2.0));
+}
+
+const NEAR_RSU: [u8; 8] = *b"RSU\0\0\0\x21\0";
+const FAR_RSU: [u8; 8] = *b"RSU\0\0\0\x22\0";
+const ROVER: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x31];
+
+/// The RTCM frames (whole, preamble to CRC) an `RTCMcorrections` downlink carries.
+fn rtcm_frames(payload: &[u8]) -> Vec<Vec<u8>> {
+    let MessageFrame::MsgFrameExt(e) = decode(payload).expect("the corrections decode") else {
+        panic!("not a Day II message")
+    };
+    let Day2Message::RtcmCorrections(c) = e.value else {
+        panic!("not RTCMcorrections: {e:?}")
+    };
+    c.corrections.into_iter().map(|m| m.payload.0).collect()
+}
+
+/// Differential corrections from an NTRIP caster's mountpoint (RTKLIB's str2str) reach, as
+/// RTCMcorrections, the RSU and the vehicle near the reference station, frame for frame, and
+/// not the RSU 50 km away (beyond the 20 km baseline).
+#[test]
+fn differential_corrections_reach_the_rsus_and_vehicles_near_the_station() {
+    use roadcloud_corrections::{rtcm3::Frame, station};
+    let mut caster = roadcloud_testkit::caster::Caster::start();
+    let source = caster.good_url();
+    let s = start_with(&["--rtcm-source", &source, "--rtcm-to", "rsus,vehicles"]);
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let rx = downlinks(
+        s.mqtt,
+        "rtcm-downlinks",
+        &[
+            "V2X/RSU/+/RTCM/DOWN".to_string(),
+            "V2X/OBU/+/RTCM/DOWN".to_string(),
+        ],
+    );
+    let c = client(s.mqtt, "zone");
+    let near = at(600.0);
+    let far = Point {
+        east_m: 700.0,
+        north_m: 50_000.0,
+    };
+    let (lat, lon) = frame.to_wgs84(near);
+    let epoch: Vec<Frame> = [station::arp_1005(2301, lat, lon, 10.0)]
+        .into_iter()
+        .chain((0..2u8).map(|i| Frame::encode(&[0x43, 0x50, i, 0xAA]).unwrap()))
+        .collect();
+    let epoch_bytes: Vec<Vec<u8>> = epoch.iter().map(|f| f.as_bytes().to_vec()).collect();
+    let mut got: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+    let topic = |kind: &str, id: &[u8; 8]| format!("V2X/{kind}/{}/RTCM/DOWN", hex(id));
+    let (near_topic, far_topic, rover_topic) = (
+        topic("RSU", &NEAR_RSU),
+        topic("RSU", &FAR_RSU),
+        topic("OBU", &ROVER),
+    );
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let now = now_millis();
+        for (rsu, at) in [(NEAR_RSU, near), (FAR_RSU, far)] {
+            let seen = Detection {
+                kind: ParticipantType::Motor,
+                ptc_id: 1,
+                position: Point {
+                    east_m: at.east_m + 30.0,
+                    north_m: at.north_m,
+                },
+                heading_deg: 0.0,
+                speed_mps: 0.0,
+                size_m: (1.8, 4.6),
+            };
+            let rsm = rsm(&frame, rsu, at, &[seen], 0, now);
+            c.publish(
+                format!("V2X/RSU/{}/RSM/UP", hex(&rsu)),
+                QoS::AtLeastOnce,
+                false,
+                encode(&MessageFrame::RsmFrame(rsm)).unwrap(),
+            )
+            .unwrap();
+        }
+        let rover = VehicleState::car(ROVER, at(610.0), 0.0, 0.0);
+        publish(
+            &c,
+            ROVER,
+            "BSM",
+            &MessageFrame::BsmFrame(bsm(&frame, &rover, 0, now)),
+        );
+        caster.send(&epoch_bytes.concat());
+        std::thread::sleep(Duration::from_millis(300));
+        got.extend(rx.try_iter().map(|(t, p)| (t, rtcm_frames(&p))));
+        let to = |t: &str| got.iter().filter(|(g, _)| g == t).count();
+        if to(&near_topic) >= 2 && to(&rover_topic) >= 2 {
+            break;
+        }
+    }
+    for t in [&near_topic, &rover_topic] {
+        let theirs: Vec<_> = got.iter().filter(|(g, _)| g == t).collect();
+        assert!(theirs.len() >= 2, "{t}: {got:?}");
+        // An epoch's three frames, in one message, as the station sent them.
+        for (_, frames) in theirs {
+            assert_eq!(frames, &epoch_bytes, "{t}");
+        }
+    }
+    assert!(
+        got.iter().all(|(t, _)| t != &far_topic),
+        "the RSU 50 km away got corrections"
+    );
+    assert!(metric(s.http, "roadcloud_rtcm_frames_total").unwrap() >= 6.0);
+    assert_eq!(metric(s.http, "roadcloud_rtcm_source_connected"), Some(1.0));
 }

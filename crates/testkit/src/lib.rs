@@ -1,5 +1,7 @@
 //! Test support: the public reference vectors in `../shared/reference/vectors` beside the
-//! repository, or wherever `ROADCLOUD_VECTORS` points.
+//! repository, or wherever `ROADCLOUD_VECTORS` points; a real NTRIP caster ([`caster`]).
+
+pub mod caster;
 
 use roadcloud_csae::MessageFrame;
 use std::path::PathBuf;

@@ -94,11 +94,15 @@ pub enum MessageKind {
     /// Roadside coordination (Day II, T/CSAE 157-2020): roadcloud's answer to a vehicle's
     /// request, on its downlink; no device sends one up.
     Rsc,
+    /// Differential GNSS corrections (Day II, T/CSAE 157-2020 `RTCMcorrections`): what
+    /// roadcloud relays from the zone's reference station to RSUs and vehicles, on their
+    /// downlinks; no device sends one up.
+    Rtcm,
 }
 
 impl MessageKind {
     /// Every kind, in the order of [`MessageKind::index`].
-    pub const ALL: [MessageKind; 10] = [
+    pub const ALL: [MessageKind; 11] = [
         MessageKind::Bsm,
         MessageKind::Rsm,
         MessageKind::Spat,
@@ -109,6 +113,7 @@ impl MessageKind {
         MessageKind::Heartbeat,
         MessageKind::Ssm,
         MessageKind::Rsc,
+        MessageKind::Rtcm,
     ];
 
     /// Its position in [`MessageKind::ALL`], for counters kept in an array.
@@ -128,6 +133,7 @@ impl MessageKind {
             "HB" => MessageKind::Heartbeat,
             "SSM" => MessageKind::Ssm,
             "RSC" => MessageKind::Rsc,
+            "RTCM" => MessageKind::Rtcm,
             _ => return None,
         })
     }
@@ -145,6 +151,7 @@ impl MessageKind {
             MessageKind::Heartbeat => "HB",
             MessageKind::Ssm => "SSM",
             MessageKind::Rsc => "RSC",
+            MessageKind::Rtcm => "RTCM",
         }
     }
 }
@@ -224,7 +231,10 @@ impl Topic {
                 message,
                 MessageKind::Bsm | MessageKind::Vir | MessageKind::Psm | MessageKind::Ssm
             ),
-            DeviceKind::Rsu => !matches!(message, MessageKind::Vir | MessageKind::Rsc),
+            DeviceKind::Rsu => !matches!(
+                message,
+                MessageKind::Vir | MessageKind::Rsc | MessageKind::Rtcm
+            ),
         };
         if !allowed {
             return Err(TopicError::Message);
@@ -302,5 +312,14 @@ mod tests {
             Err(TopicError::Layout)
         );
         assert_eq!(Topic::parse("foo"), Err(TopicError::Layout));
+        // Only roadcloud sends corrections and coordination: no device sends them up.
+        for m in ["RTCM", "RSC"] {
+            for k in ["OBU", "RSU"] {
+                assert_eq!(
+                    Topic::parse(&format!("V2X/{k}/5a1f3c7e00a1b2c3/{m}/UP")),
+                    Err(TopicError::Message)
+                );
+            }
+        }
     }
 }

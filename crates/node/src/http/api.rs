@@ -636,6 +636,9 @@ async fn metrics(State(state): State<ApiState>) -> Result<Response, ApiError> {
         .read(move |w| world_metrics(w, &security))
         .await?;
     broker_metrics(&mut out, &state);
+    if let Some(c) = &state.corrections {
+        corrections_metrics(&mut out, c);
+    }
     if let Some(c) = &state.cluster {
         cluster_metrics(&mut out, c);
     }
@@ -949,6 +952,66 @@ fn cluster_metrics(out: &mut String, c: &ClusterApi) {
             n.node_id, n.lag
         );
     }
+}
+
+/// The differential corrections' relay: its source, and what it sent to whom.
+fn corrections_metrics(out: &mut String, c: &roadcloud_corrections::Counters) {
+    use std::sync::atomic::Ordering::Relaxed;
+    for (name, kind, help, v) in [
+        (
+            "roadcloud_rtcm_source_connected",
+            "gauge",
+            "1 while the RTCM source (--rtcm-source) is connected.",
+            c.connected.load(Relaxed),
+        ),
+        (
+            "roadcloud_rtcm_source_connections_total",
+            "counter",
+            "Connections made to the RTCM source.",
+            c.connections.load(Relaxed),
+        ),
+        (
+            "roadcloud_rtcm_frames_total",
+            "counter",
+            "RTCM 3 frames received whose CRC checked.",
+            c.frames.load(Relaxed),
+        ),
+        (
+            "roadcloud_rtcm_skipped_octets_total",
+            "counter",
+            "Octets of the RTCM stream skipped (noise, damaged frames).",
+            c.skipped_octets.load(Relaxed),
+        ),
+        (
+            "roadcloud_rtcm_messages_total",
+            "counter",
+            "RTCMcorrections messages made from the frames.",
+            c.messages.load(Relaxed),
+        ),
+        (
+            "roadcloud_rtcm_dropped_total",
+            "counter",
+            "RTCMcorrections messages dropped while the world stage was behind.",
+            c.dropped.load(Relaxed),
+        ),
+    ] {
+        metric(out, name, kind, help, v);
+    }
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_rtcm_sent_total RTCMcorrections messages sent, one per receiver, by receiver kind."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_rtcm_sent_total counter");
+    let _ = writeln!(
+        out,
+        "roadcloud_rtcm_sent_total{{to=\"rsus\"}} {}",
+        c.sent_to_rsus.load(Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "roadcloud_rtcm_sent_total{{to=\"vehicles\"}} {}",
+        c.sent_to_vehicles.load(Relaxed)
+    );
 }
 
 fn broker_metrics(out: &mut String, state: &ApiState) {

@@ -34,6 +34,8 @@ pub(crate) struct ApiState {
     pub auth_required: bool,
     /// The MQTT front end's counters, when it runs.
     pub broker: Option<Arc<BrokerStats>>,
+    /// The differential corrections' counters, when a source is configured.
+    pub corrections: Option<Arc<roadcloud_corrections::Counters>>,
     /// Failed logins per client address.
     pub logins: Arc<auth::LoginThrottle>,
     /// What admission asks of signatures, and the zone's trust store.
