@@ -43,13 +43,13 @@ impl DeviceClass {
     }
 
     /// What a device of this class sends unless the registry says otherwise: an OBU its
-    /// BSMs and requests, an RSU what it perceives, broadcasts and forwards (docs/topics.md),
-    /// a VRU device its PSMs.
+    /// BSMs and requests, an RSU what it perceives, broadcasts and forwards, and its car
+    /// park's PAM (docs/topics.md), a VRU device its PSMs.
     pub fn default_messages(self) -> Vec<MessageKind> {
         use MessageKind::*;
         match self {
             DeviceClass::Obu => vec![Bsm, Vir, Ssm],
-            DeviceClass::Rsu => vec![Bsm, Rsm, Spat, Map, Rsi, Psm, Heartbeat, Ssm],
+            DeviceClass::Rsu => vec![Bsm, Rsm, Spat, Map, Rsi, Psm, Heartbeat, Ssm, Pam],
             DeviceClass::Vru => vec![Psm],
         }
     }

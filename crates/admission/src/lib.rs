@@ -723,8 +723,10 @@ fn decode_frame(topic: &Topic, payload: &[u8]) -> Result<(MessageFrame, Option<u
         (MessageFrame::MapFrame(_), MessageKind::Map) => (None, None),
         (
             MessageFrame::MsgFrameExt(e),
-            kind @ (MessageKind::Vir | MessageKind::Psm | MessageKind::Ssm),
+            kind @ (MessageKind::Vir | MessageKind::Psm | MessageKind::Ssm | MessageKind::Pam),
         ) => match (&e.value, kind) {
+            // A PAM names no sender and carries only the minute it was made.
+            (Day2Message::Pam(_), MessageKind::Pam) => (None, None),
             (Day2Message::VehIntentionAndRequest(v), MessageKind::Vir) => {
                 (Some(v.id), Some(v.sec_mark.0))
             }

@@ -273,6 +273,51 @@ pub struct GapList {
     pub gaps: Vec<Gap>,
 }
 
+/// A parking slot of a car park (GSPA, docs/apps.md#gspa-guidance-in-a-parking-area).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ParkingSlot {
+    /// Its `slotID`.
+    pub id: u16,
+    /// Its types (`ParkingType` bits set): `ordinary`, `disabled`, `mini`, `attached`,
+    /// `charging`, `stereo`, `lady`, `extended`, `private`, `unknown`.
+    pub types: Vec<String>,
+    /// As the car park reports it: `available`, `occupied`, `reserved` or `unknown`.
+    pub status: String,
+    /// The vehicle roadcloud guides to it (16 hex digits), while it holds the slot for it.
+    pub held_for: Option<String>,
+    /// The drive it lies along, `{from}-{to}` (PAM node ids).
+    pub drive: String,
+}
+
+/// A car park as its RSU's latest PAM describes it, with the slots roadcloud holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CarPark {
+    /// The RSU that announces it (16 hex digits).
+    pub rsu: String,
+    /// Its `parkingLotInfo.id` (0 when absent).
+    pub id: u16,
+    /// Its name.
+    pub name: Option<String>,
+    /// Where its entrance is (its first entrance node, else its first node), `[lat, lon]`.
+    #[schema(value_type = Vec<f64>)]
+    pub position: LatLon,
+    /// Its slots.
+    pub slots: Vec<ParkingSlot>,
+    /// Slots free for vehicles to be guided to: available and held for nobody.
+    pub free: usize,
+    /// When its PAM came, ms since the epoch.
+    pub updated_ms: i64,
+}
+
+/// `GET /api/v1/car-parks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CarParkList {
+    /// How many.
+    pub count: usize,
+    /// By RSU and id.
+    pub car_parks: Vec<CarPark>,
+}
+
 /// An operator's rule for a lane (DLM, docs/apps.md#dlm-dynamic-lane-management).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LaneRule {

@@ -17,6 +17,7 @@ pub mod cip;
 pub mod clc;
 pub mod dlm;
 pub mod gate;
+pub mod gspa;
 pub mod pvp;
 pub mod scene;
 pub mod sds;
@@ -284,6 +285,7 @@ pub fn all() -> Vec<Box<dyn App>> {
         clc::merge_app(),
         dlm::app(),
         cip::app(),
+        gspa::app(),
     ]
 }
 

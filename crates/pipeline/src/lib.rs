@@ -18,12 +18,15 @@
 #![warn(missing_docs)]
 
 mod latency;
+mod parking;
 mod relay;
 mod services;
 pub mod shards;
 
 pub use latency::LatencyHistogram;
+pub use parking::{Held, ParkingCounts};
 pub use relay::{RelayConfig, RsuDownlink};
+use roadcloud_world::parking::CarPark;
 pub use services::{CLOUD_ID, GapGrant, ServiceCounts, SignalDownlink, VehicleDownlink};
 pub use shards::{ShardMessage, ShardPlan, ShardStats, ZoneTracks};
 
@@ -453,6 +456,13 @@ impl Pipeline {
                     }
                     Vec::new()
                 }
+                // A car park's map and occupancy, for the guidance service (GSPA).
+                roadcloud_csae::Day2Message::Pam(pam) => {
+                    self.services
+                        .parking
+                        .take_pam(&self.frame, a.topic.device, pam, a.received_at);
+                    Vec::new()
+                }
                 // The other Day II messages enter the services in later work.
                 _ => Vec::new(),
             },
@@ -767,6 +777,21 @@ impl Pipeline {
     /// What the Day-2 services did.
     pub fn service_counts(&self) -> ServiceCounts {
         self.services.counts
+    }
+
+    /// What the parking guidance (GSPA) did.
+    pub fn parking_counts(&self) -> ParkingCounts {
+        self.services.parking.counts
+    }
+
+    /// The car parks their RSUs announced (PAM).
+    pub fn car_parks(&self) -> impl Iterator<Item = &CarPark> {
+        self.services.parking.car_parks()
+    }
+
+    /// The slots held for the vehicles roadcloud guides to them (GSPA), by vehicle.
+    pub fn parking_holds(&self) -> Vec<([u8; 8], Held)> {
+        self.services.parking.holds()
     }
 
     /// The junctions held for priority vehicles now (PVP).

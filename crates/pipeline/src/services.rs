@@ -2,10 +2,12 @@
 //! wait here until the applications' turn, when each is answered from the live world and
 //! its answer queued for the vehicle's downlink.
 
+use crate::parking::Parking;
 use roadcloud_apps::Registry;
 use roadcloud_apps::cip;
 use roadcloud_apps::clc;
 use roadcloud_apps::dlm;
+use roadcloud_apps::gspa;
 use roadcloud_apps::pvp;
 use roadcloud_apps::sds::{self, Seen};
 use roadcloud_csae::{Day2Message, MessageFrame};
@@ -135,6 +137,8 @@ pub(crate) struct Services {
     passing: HashMap<[u8; 8], (roadcloud_world::Turn, Millis)>,
     /// The vehicles that declared since the last turn: they are answered.
     declared: Vec<[u8; 8]>,
+    /// The car parks and the slots held for vehicles (GSPA).
+    pub parking: Parking,
     /// Junctions whose grant began or ended since the last look (the live map redraws them).
     pub junctions_changed: Vec<NodeId>,
     /// What the services did.
@@ -166,7 +170,7 @@ impl ServiceInputs<'_> {
     }
 
     /// Where `vehicle` is now: its track's position, else where it asked from (`asked_from`).
-    fn position_of(&self, vehicle: [u8; 8], asked_from: Point) -> Point {
+    pub(crate) fn position_of(&self, vehicle: [u8; 8], asked_from: Point) -> Point {
         self.track_of(vehicle).map_or(asked_from, |t| t.position)
     }
 }
@@ -181,6 +185,7 @@ impl Services {
             // Which of the two is known only against MAP, at the answer.
             Asks::LaneChange { .. } => on("CLC") || on("CVM"),
             Asks::IntersectionPassing { .. } => on("CIP"),
+            Asks::Parking { .. } => on("GSPA"),
         };
         if !served {
             return;
@@ -199,6 +204,7 @@ impl Services {
             || !self.lane_rules.is_empty()
             || !self.rules_lifted.is_empty()
             || !self.declared.is_empty()
+            || self.parking.has_work()
     }
 
     /// Answers the waiting requests from the zone at `now`, at most [`MAX_PER_TURN`] of
@@ -210,6 +216,7 @@ impl Services {
         let clc = z.apps.params::<clc::Params>("CLC");
         let cvm = z.apps.params::<clc::Params>("CVM");
         let cip = z.apps.params::<cip::Params>("CIP");
+        let gspa = z.apps.params::<gspa::Params>("GSPA");
         // Windows that ended.
         self.gaps.retain(|_, g| g.end_ms > z.now);
         let mut wants = Vec::new();
@@ -221,6 +228,10 @@ impl Services {
                 (Asks::SensorSharing { .. }, Some(p), _) => p.max_age_ms,
                 (Asks::SignalPriority { .. }, _, Some(p)) => p.max_age_ms,
                 (Asks::IntersectionPassing { .. }, _, _) => match &cip {
+                    Some(p) => p.max_age_ms,
+                    None => continue,
+                },
+                (Asks::Parking { .. }, _, _) => match &gspa {
                     Some(p) => p.max_age_ms,
                     None => continue,
                 },
@@ -251,7 +262,24 @@ impl Services {
                     self.passing.insert(r.vehicle, (*turn, r.generated_at));
                     self.declared.push(r.vehicle);
                 }
+                Asks::Parking {
+                    goal,
+                    rsu,
+                    withdrawn,
+                } => {
+                    if let Some(p) = &gspa {
+                        let msg_cnt = self.next_msg_cnt();
+                        let asked = (*goal, *rsu, *withdrawn);
+                        self.answers
+                            .extend(self.parking.answer(p, z, &r, asked, msg_cnt));
+                    }
+                }
             }
+        }
+        match &gspa {
+            Some(_) => self.parking.expire(z.now),
+            // GSPA off: no slot is held for anyone.
+            None => self.parking.release_all(),
         }
         match &cip {
             Some(p) => self.schedule_junctions(p, z),

@@ -849,3 +849,218 @@ fn differential_corrections_reach_the_rsus_and_vehicles_near_the_station() {
     assert!(metric(s.http, "roadcloud_rtcm_frames_total").unwrap() >= 6.0);
     assert_eq!(metric(s.http, "roadcloud_rtcm_source_connected"), Some(1.0));
 }
+
+const CAR_PARK_RSU: [u8; 8] = *b"RSU\0\0\0\x41\0";
+const PARKER_A: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x41];
+const PARKER_B: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x42];
+const PARKER_C: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x43];
+
+/// The guidance a PAM on a vehicle's downlink gives it: the nodes to drive through and the
+/// slot; `None` when it carries none for the vehicle.
+fn guidance_of(payload: &[u8], vehicle: [u8; 8]) -> Option<(Vec<u16>, Option<u16>)> {
+    let MessageFrame::MsgFrameExt(e) = decode(payload).expect("the PAM decodes") else {
+        panic!("not a Day II message")
+    };
+    let Day2Message::Pam(pam) = e.value else {
+        panic!("not a PAM: {e:?}")
+    };
+    pam.parking_area_guidance?
+        .into_iter()
+        .find(|g| g.veh_id == vehicle)
+        .map(|g| {
+            (
+                g.drive_path.iter().map(|n| n.0).collect(),
+                g.target_parking_slot,
+            )
+        })
+}
+
+/// A car park's RSU announces its drives and slots (PAM); three cars ask for a slot. The
+/// first is guided to the nearest free ordinary slot, the second to the next (the first's is
+/// held for it), the third, with no ordinary slot left (the disabled one is kept), gets the
+/// car park's PAM without guidance. Once the car park reports the first car parked, it
+/// asks for the way out and is guided to the exit.
+#[test]
+fn cars_are_guided_to_free_slots_in_a_car_park_and_out_again() {
+    use roadcloud_world::parking::{Drive, ParkNode, ParkingGoal, Slot, SlotState};
+    let s = start();
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let parkers = [PARKER_A, PARKER_B, PARKER_C];
+    let topics: Vec<String> = parkers
+        .iter()
+        .map(|v| format!("V2X/OBU/{}/PAM/DOWN", hex(v)))
+        .collect();
+    let rx = downlinks(s.mqtt, "parkers", &topics);
+    let c = client(s.mqtt, "car-park");
+    let node = |id, east_m, entrance, exit| ParkNode {
+        id,
+        position: Point {
+            east_m,
+            north_m: 300.0,
+        },
+        floor: 0,
+        entrance,
+        exit,
+        blocked: false,
+    };
+    let nodes = vec![
+        node(1, 700.0, true, false),
+        node(2, 730.0, false, false),
+        node(3, 760.0, false, true),
+    ];
+    let ordinary = 1 << 1;
+    let slot = |id, types, state| Slot { id, types, state };
+    let drives = |a_parked: bool| {
+        vec![
+            Drive {
+                from: 1,
+                to: 2,
+                length_m: 30.0,
+                slots: vec![
+                    slot(10, ordinary, SlotState::Occupied),
+                    slot(
+                        11,
+                        ordinary,
+                        if a_parked {
+                            SlotState::Occupied
+                        } else {
+                            SlotState::Available
+                        },
+                    ),
+                ],
+            },
+            Drive {
+                from: 2,
+                to: 3,
+                length_m: 30.0,
+                slots: vec![
+                    slot(20, ordinary, SlotState::Available),
+                    slot(21, 1 << 2, SlotState::Available),
+                ],
+            },
+        ]
+    };
+    let announce = |a_parked: bool| {
+        let pam = roadcloud_sim::messages::pam(
+            &frame,
+            1,
+            "Boyuan P1",
+            &nodes,
+            &drives(a_parked),
+            0,
+            now_millis(),
+        );
+        c.publish(
+            format!("V2X/RSU/{}/PAM/UP", hex(&CAR_PARK_RSU)),
+            QoS::AtLeastOnce,
+            false,
+            encode(&MessageFrame::MsgFrameExt(
+                roadcloud_csae::MessageFrameExt {
+                    value: Day2Message::Pam(pam),
+                },
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+    };
+    let park = ParkingGoal::Park {
+        types: None,
+        slot: None,
+    };
+    let ask = |vehicle: [u8; 8], at: Point, goal, req_id: u8| {
+        let car = VehicleState::car(vehicle, at, 0.0, 0.0);
+        publish(
+            &c,
+            vehicle,
+            "BSM",
+            &MessageFrame::BsmFrame(bsm(&frame, &car, 0, now_millis())),
+        );
+        let vir = roadcloud_sim::messages::parking_request(
+            &frame,
+            vehicle,
+            at,
+            req_id,
+            goal,
+            false,
+            now_millis(),
+        );
+        publish_vir(&c, vehicle, vir);
+    };
+    let at_entrance = Point {
+        east_m: 695.0,
+        north_m: 300.0,
+    };
+    // Answers by vehicle, as they come: (vehicle, guidance).
+    type Guided = Option<(Vec<u16>, Option<u16>)>;
+    let mut answers: Vec<([u8; 8], Guided)> = Vec::new();
+    let collect = |answers: &mut Vec<_>| {
+        for (topic, payload) in rx.try_iter() {
+            let v = parkers
+                .iter()
+                .find(|v| topic.contains(&hex(v)))
+                .copied()
+                .unwrap();
+            answers.push((v, guidance_of(&payload, v)));
+        }
+    };
+    // One at a time, so the order of asking is the order of answering.
+    let start = Instant::now();
+    for (i, v) in parkers.iter().enumerate() {
+        while !answers.iter().any(|(a, _)| a == v) {
+            assert!(start.elapsed() < Duration::from_secs(20), "{answers:?}");
+            announce(false);
+            ask(*v, at_entrance, park, i as u8);
+            std::thread::sleep(Duration::from_millis(300));
+            collect(&mut answers);
+        }
+    }
+    let first = |answers: &[([u8; 8], Guided)], v: [u8; 8]| {
+        answers.iter().find(|(a, _)| *a == v).unwrap().1.clone()
+    };
+    assert_eq!(
+        first(&answers, PARKER_A),
+        Some((vec![1, 2], Some(11))),
+        "{answers:?}"
+    );
+    assert_eq!(
+        first(&answers, PARKER_B),
+        Some((vec![1, 2, 3], Some(20))),
+        "{answers:?}"
+    );
+    assert_eq!(first(&answers, PARKER_C), None, "{answers:?}");
+    let car_parks = get_json(s.http, "/api/v1/car-parks");
+    let slots = car_parks["car_parks"][0]["slots"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let held_for = |id: u64| {
+        slots
+            .iter()
+            .find(|s| s["id"] == id)
+            .and_then(|s| s["held_for"].as_str().map(str::to_string))
+    };
+    assert_eq!(held_for(11), Some(hex(&PARKER_A)), "{car_parks}");
+    assert_eq!(held_for(20), Some(hex(&PARKER_B)), "{car_parks}");
+    assert_eq!(car_parks["car_parks"][0]["free"], 1, "{car_parks}");
+
+    // A parks in 11; later it asks for the way out from its slot.
+    announce(true);
+    let in_slot = Point {
+        east_m: 725.0,
+        north_m: 303.0,
+    };
+    answers.clear();
+    while !answers.iter().any(|(a, _)| *a == PARKER_A) {
+        assert!(start.elapsed() < Duration::from_secs(30), "{answers:?}");
+        ask(PARKER_A, in_slot, ParkingGoal::Exit, 9);
+        std::thread::sleep(Duration::from_millis(300));
+        collect(&mut answers);
+    }
+    assert_eq!(
+        first(&answers, PARKER_A),
+        Some((vec![2, 3], None)),
+        "{answers:?}"
+    );
+    assert!(metric(s.http, "roadcloud_gspa_guided_total").unwrap() >= 2.0);
+    assert!(metric(s.http, "roadcloud_gspa_refused_total").unwrap() >= 1.0);
+}

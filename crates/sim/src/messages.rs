@@ -438,35 +438,43 @@ pub fn signal_priority_request(
     let reqs = asks
         .iter()
         .take(8)
-        .map(|a| csae::DriveRequest {
-            req_id: a.req_id,
-            status: if a.complete {
-                csae::ReqStatus::Complete
-            } else {
-                csae::ReqStatus::Request
-            },
-            req_priority: None,
-            target_veh: None,
-            target_rsu: None,
-            info: Some(csae::ReqInfo::SignalPriority(csae::ReqSignalPriority {
-                intersection_id: node(a.junction),
-                required_mov: csae::MovementEx {
-                    remote_intersection: node(a.towards),
-                    phase_id: Some(csae::PhaseID(a.phase_id)),
-                    turn_direction: None,
-                },
-                // DE_TimeOffset: 10 ms units, 1 to 65535.
-                estimated_arrival_time: Some(csae::TimeOffset(
-                    (a.eta_s * 100.0).round().clamp(1.0, 65_535.0) as u16,
-                )),
-                // 0.1 m units, 0 to 10000.
-                distance2_intersection: Some(
-                    (a.distance_m * 10.0).round().clamp(0.0, 10_000.0) as u16
-                ),
-            })),
-            life_time: None,
+        .map(|a| {
+            drive_request(
+                a.req_id,
+                a.complete,
+                csae::ReqInfo::SignalPriority(csae::ReqSignalPriority {
+                    intersection_id: node(a.junction),
+                    required_mov: csae::MovementEx {
+                        remote_intersection: node(a.towards),
+                        phase_id: Some(csae::PhaseID(a.phase_id)),
+                        turn_direction: None,
+                    },
+                    // DE_TimeOffset: 10 ms units, 1 to 65535.
+                    estimated_arrival_time: Some(csae::TimeOffset(
+                        (a.eta_s * 100.0).round().clamp(1.0, 65_535.0) as u16,
+                    )),
+                    // 0.1 m units, 0 to 10000.
+                    distance2_intersection: Some(
+                        (a.distance_m * 10.0).round().clamp(0.0, 10_000.0) as u16,
+                    ),
+                }),
+            )
         })
         .collect::<Vec<_>>();
+    vir(frame, vehicle, position, msg_cnt, None, reqs, now_ms)
+}
+
+/// A VIR (T/CSAE 157-2020 `VehIntentionAndRequest`) of vehicle `vehicle` at `position`,
+/// made at `now_ms`: its `currentBehavior` bit `behaviour` if any, and its requests.
+fn vir(
+    frame: &LocalFrame,
+    vehicle: [u8; 8],
+    position: Point,
+    msg_cnt: u8,
+    behaviour: Option<usize>,
+    reqs: Vec<csae::DriveRequest>,
+    now_ms: Millis,
+) -> csae::VehIntentionAndRequest {
     csae::VehIntentionAndRequest {
         msg_cnt: csae::MsgCount(msg_cnt % 128),
         id: vehicle,
@@ -475,9 +483,27 @@ pub fn signal_priority_request(
         int_and_req: csae::IARData {
             current_pos: None,
             path_planning: None,
-            current_behavior: None,
+            current_behavior: behaviour
+                .map(|bit| csae::DriveBehavior(csae::BitString::with_bits(14, &[bit]))),
             reqs: (!reqs.is_empty()).then_some(reqs),
         },
+    }
+}
+
+/// One request of a VIR: standing (`request`) or done with (`complete`).
+fn drive_request(req_id: u8, complete: bool, info: csae::ReqInfo) -> csae::DriveRequest {
+    csae::DriveRequest {
+        req_id,
+        status: if complete {
+            csae::ReqStatus::Complete
+        } else {
+            csae::ReqStatus::Request
+        },
+        req_priority: None,
+        target_veh: None,
+        target_rsu: None,
+        info: Some(info),
+        life_time: None,
     }
 }
 
@@ -518,28 +544,11 @@ pub fn sensor_sharing_request(
                 }
             })
             .collect();
-    csae::VehIntentionAndRequest {
-        msg_cnt: csae::MsgCount(req_id % 128),
-        id: vehicle,
-        sec_mark: csae::DSecond(sec_mark(now_ms)),
-        ref_pos,
-        int_and_req: csae::IARData {
-            current_pos: None,
-            path_planning: None,
-            current_behavior: None,
-            reqs: Some(vec![csae::DriveRequest {
-                req_id,
-                status: csae::ReqStatus::Request,
-                req_priority: None,
-                target_veh: None,
-                target_rsu: None,
-                info: Some(csae::ReqInfo::SensorSharing(csae::ReqSensorSharing {
-                    detect_area: csae::ReferencePathList(paths),
-                })),
-                life_time: None,
-            }]),
-        },
-    }
+    let ask = csae::ReqInfo::SensorSharing(csae::ReqSensorSharing {
+        detect_area: csae::ReferencePathList(paths),
+    });
+    let reqs = vec![drive_request(req_id, false, ask)];
+    vir(frame, vehicle, position, req_id, None, reqs, now_ms)
 }
 
 /// A vehicle's request for a place in another lane (T/CSAE 157-2020 `Req-LaneChange`).
@@ -571,42 +580,18 @@ pub fn lane_change_request(
     ask: &LaneChangeAsk,
     now_ms: Millis,
 ) -> csae::VehIntentionAndRequest {
-    csae::VehIntentionAndRequest {
-        msg_cnt: csae::MsgCount(msg_cnt % 128),
-        id: vehicle,
-        sec_mark: csae::DSecond(sec_mark(now_ms)),
-        ref_pos: position3d(frame, position),
-        int_and_req: csae::IARData {
-            current_pos: None,
-            path_planning: None,
-            current_behavior: ask.merge.then(|| {
-                csae::DriveBehavior(csae::BitString::with_bits(
-                    14,
-                    &[csae::DriveBehavior::RAMP_IN],
-                ))
-            }),
-            reqs: Some(vec![csae::DriveRequest {
-                req_id: ask.req_id,
-                status: if ask.complete {
-                    csae::ReqStatus::Complete
-                } else {
-                    csae::ReqStatus::Request
-                },
-                req_priority: None,
-                target_veh: None,
-                target_rsu: None,
-                info: Some(csae::ReqInfo::LaneChange(csae::ReqLaneChange {
-                    upstream_node: node(ask.upstream),
-                    downstream_node: node(ask.downstream),
-                    target_lane: csae::LaneID(ask.lane),
-                })),
-                // DE_TimeOffset: 10 ms units, 1 to 65535.
-                life_time: Some(csae::TimeOffset(
-                    (ask.life_s * 100.0).round().clamp(1.0, 65_535.0) as u16,
-                )),
-            }]),
-        },
-    }
+    let info = csae::ReqInfo::LaneChange(csae::ReqLaneChange {
+        upstream_node: node(ask.upstream),
+        downstream_node: node(ask.downstream),
+        target_lane: csae::LaneID(ask.lane),
+    });
+    let mut req = drive_request(ask.req_id, ask.complete, info);
+    // DE_TimeOffset: 10 ms units, 1 to 65535.
+    req.life_time = Some(csae::TimeOffset(
+        (ask.life_s * 100.0).round().clamp(1.0, 65_535.0) as u16,
+    ));
+    let merge = ask.merge.then_some(csae::DriveBehavior::RAMP_IN);
+    vir(frame, vehicle, position, msg_cnt, merge, vec![req], now_ms)
 }
 
 /// What a merging vehicle is told to do, read from an RSC.
@@ -703,20 +688,141 @@ pub fn passing_intention(
     behaviour: usize,
     now_ms: Millis,
 ) -> csae::VehIntentionAndRequest {
-    csae::VehIntentionAndRequest {
-        msg_cnt: csae::MsgCount(msg_cnt % 128),
-        id: vehicle,
-        sec_mark: csae::DSecond(sec_mark(now_ms)),
-        ref_pos: position3d(frame, position),
-        int_and_req: csae::IARData {
-            current_pos: None,
-            path_planning: None,
-            current_behavior: Some(csae::DriveBehavior(csae::BitString::with_bits(
-                14,
-                &[behaviour],
-            ))),
-            reqs: None,
+    vir(
+        frame,
+        vehicle,
+        position,
+        msg_cnt,
+        Some(behaviour),
+        Vec::new(),
+        now_ms,
+    )
+}
+
+/// The VIR in which vehicle `vehicle` at `position` asks at `now_ms` for a parking slot
+/// (`goal` park: `req` park, of `types` when given, ParkingType bits as
+/// `roadcloud_world::parking::type_mask` makes them, slot `slot` if free) or for the way out
+/// of the car park (`req` exit): one `Req-ParkingArea` (T/CSAE 157-2020, guidance in a
+/// parking area). `complete` withdraws it (the vehicle parked, or left).
+pub fn parking_request(
+    frame: &LocalFrame,
+    vehicle: [u8; 8],
+    position: Point,
+    req_id: u8,
+    goal: roadcloud_world::parking::ParkingGoal,
+    complete: bool,
+    now_ms: Millis,
+) -> csae::VehIntentionAndRequest {
+    use roadcloud_world::parking::ParkingGoal;
+    let (req_bit, types, slot) = match goal {
+        ParkingGoal::Park { types, slot } => (csae::ParkingRequest::PARK, types, slot),
+        ParkingGoal::Exit => (csae::ParkingRequest::EXIT, None, None),
+    };
+    let info = csae::ReqInfo::Parking(csae::ReqParkingArea {
+        vehicle_class: csae::VehicleClassification {
+            classification: csae::BasicVehicleClass(10),
+            fuel_type: None,
         },
+        req: csae::ParkingRequest(csae::BitString::with_bits(12, &[req_bit])),
+        parking_type: types.map(|m| {
+            let bits: Vec<usize> = (0..10).filter(|i| m & (1 << i) != 0).collect();
+            csae::ParkingType(csae::BitString::with_bits(10, &bits))
+        }),
+        expected_parking_slot_id: slot,
+    });
+    let reqs = vec![drive_request(req_id, complete, info)];
+    vir(frame, vehicle, position, req_id, None, reqs, now_ms)
+}
+
+/// A car park's PAM (T/CSAE 157-2020 `PAMData`) as its RSU announces it: car park `id`
+/// named `name`, its `nodes` and `drives` (with their slots and statuses) in the local
+/// frame; `roadcloud_world::parking::CarPark::from_pam` reads it back.
+pub fn pam(
+    frame: &LocalFrame,
+    id: u16,
+    name: &str,
+    nodes: &[roadcloud_world::parking::ParkNode],
+    drives: &[roadcloud_world::parking::Drive],
+    msg_cnt: u8,
+    now_ms: Millis,
+) -> csae::PAMData {
+    use roadcloud_world::parking::SlotState;
+    let pam_node = |n: &roadcloud_world::parking::ParkNode| {
+        let attributes: Vec<usize> = [
+            (n.entrance, csae::PAMNodeAttributes::ENTRANCE),
+            (n.exit, csae::PAMNodeAttributes::EXIT),
+            (n.blocked, csae::PAMNodeAttributes::BLOCKED),
+        ]
+        .into_iter()
+        .filter_map(|(on, bit)| on.then_some(bit))
+        .collect();
+        let in_drives: Vec<csae::PAMDrive> = drives
+            .iter()
+            .filter(|d| d.to == n.id)
+            .take(63)
+            .map(|d| csae::PAMDrive {
+                upstream_pam_node_id: csae::PAMNodeID(d.from),
+                drive_id: None,
+                twoway_sepration: None,
+                speed_limit: None,
+                height_restriction: None,
+                drive_width: None,
+                lane_num: None,
+                points: None,
+                movements: None,
+                parking_slots: (!d.slots.is_empty()).then(|| {
+                    csae::ParkingSlots(
+                        d.slots
+                            .iter()
+                            .take(256)
+                            .map(|s| csae::ParkingSlot {
+                                slot_id: s.id,
+                                position: None,
+                                sign: None,
+                                parking_type: csae::ParkingType(csae::BitString::with_bits(
+                                    10,
+                                    &(0..10)
+                                        .filter(|i| s.types & (1 << i) != 0)
+                                        .collect::<Vec<_>>(),
+                                )),
+                                status: match s.state {
+                                    SlotState::Available => csae::SlotStatus::Available,
+                                    SlotState::Occupied => csae::SlotStatus::Occupied,
+                                    SlotState::Reserved => csae::SlotStatus::Reserved,
+                                    SlotState::Unknown => csae::SlotStatus::Unknown,
+                                },
+                                parking_space_theta: csae::ParkingSpaceTheta::Vertical,
+                                parking_lock: csae::ParkingLock::Nolock,
+                            })
+                            .collect(),
+                    )
+                }),
+            })
+            .collect();
+        csae::PAMNode {
+            id: csae::PAMNodeID(n.id),
+            ref_pos: position3d(frame, n.position),
+            floor: (n.floor != 0).then_some(n.floor),
+            attributes: (!attributes.is_empty())
+                .then(|| csae::PAMNodeAttributes(csae::BitString::with_bits(8, &attributes))),
+            in_drives: (!in_drives.is_empty()).then_some(csae::PAMDriveList(in_drives)),
+        }
+    };
+    let slots: usize = drives.iter().map(|d| d.slots.len()).sum();
+    csae::PAMData {
+        msg_cnt: csae::MsgCount(msg_cnt % 128),
+        time_stamp: Some(csae::MinuteOfTheYear(
+            roadcloud_world::signals::minute_of_year(now_ms),
+        )),
+        parking_lot_info: csae::ParkingLotInfo {
+            id: Some(id),
+            name: Some(csae::DescriptiveName(name.to_string())),
+            number: Some(slots.min(65_535) as u16),
+            building_layer_num: None,
+            avp_type: None,
+        },
+        pam_nodes: csae::PAMNodeList(nodes.iter().take(63).map(pam_node).collect()),
+        parking_area_guidance: None,
     }
 }
 
@@ -735,6 +841,55 @@ pub fn vir_uplink(vir: csae::VehIntentionAndRequest) -> (String, csae::MessageFr
 #[cfg(test)]
 mod coordination_tests {
     use super::*;
+
+    #[test]
+    fn a_car_parks_pam_reads_back_as_it_was_made() {
+        use roadcloud_world::parking::{CarPark, Drive, ParkNode, Slot, SlotState};
+        let frame = LocalFrame::new(31.3, 121.15);
+        let node = |id, east_m, entrance, exit| ParkNode {
+            id,
+            position: Point {
+                east_m,
+                north_m: 10.0,
+            },
+            floor: 0,
+            entrance,
+            exit,
+            blocked: false,
+        };
+        let nodes = vec![node(1, 0.0, true, false), node(2, 30.0, false, true)];
+        let drives = vec![Drive {
+            from: 1,
+            to: 2,
+            length_m: 30.0,
+            slots: vec![
+                Slot {
+                    id: 7,
+                    types: 1 << 1,
+                    state: SlotState::Available,
+                },
+                Slot {
+                    id: 8,
+                    types: (1 << 1) | (1 << 5),
+                    state: SlotState::Occupied,
+                },
+            ],
+        }];
+        let pam = pam(&frame, 3, "P3", &nodes, &drives, 0, 1_700_000_000_000);
+        let wire = csae::encode(&csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
+            value: csae::Day2Message::Pam(pam.clone()),
+        }))
+        .unwrap();
+        assert!(csae::decode::<csae::MessageFrame>(&wire).is_ok());
+        let back = CarPark::from_pam(&frame, [9; 8], &pam, 0);
+        assert_eq!((back.key.lot, back.name.as_deref()), (3, Some("P3")));
+        assert_eq!(back.drives[0].slots, drives[0].slots);
+        for (a, b) in back.nodes.iter().zip(&nodes) {
+            assert_eq!((a.id, a.entrance, a.exit), (b.id, b.entrance, b.exit));
+            assert!(a.position.distance_to(b.position) < 0.05);
+        }
+        assert!((back.drives[0].length_m - 30.0).abs() < 0.1);
+    }
 
     #[test]
     fn an_rsc_window_and_slow_down_are_read_back() {

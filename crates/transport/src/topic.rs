@@ -98,11 +98,14 @@ pub enum MessageKind {
     /// roadcloud relays from the zone's reference station to RSUs and vehicles, on their
     /// downlinks; no device sends one up.
     Rtcm,
+    /// Parking area map (Day II, T/CSAE 157-2020 `PAMData`): a car park's drives, slots and
+    /// occupancy, from its RSU; on a vehicle's downlink, with the guidance it asked for.
+    Pam,
 }
 
 impl MessageKind {
     /// Every kind, in the order of [`MessageKind::index`].
-    pub const ALL: [MessageKind; 11] = [
+    pub const ALL: [MessageKind; 12] = [
         MessageKind::Bsm,
         MessageKind::Rsm,
         MessageKind::Spat,
@@ -114,6 +117,7 @@ impl MessageKind {
         MessageKind::Ssm,
         MessageKind::Rsc,
         MessageKind::Rtcm,
+        MessageKind::Pam,
     ];
 
     /// Its position in [`MessageKind::ALL`], for counters kept in an array.
@@ -134,6 +138,7 @@ impl MessageKind {
             "SSM" => MessageKind::Ssm,
             "RSC" => MessageKind::Rsc,
             "RTCM" => MessageKind::Rtcm,
+            "PAM" => MessageKind::Pam,
             _ => return None,
         })
     }
@@ -152,6 +157,7 @@ impl MessageKind {
             MessageKind::Ssm => "SSM",
             MessageKind::Rsc => "RSC",
             MessageKind::Rtcm => "RTCM",
+            MessageKind::Pam => "PAM",
         }
     }
 }

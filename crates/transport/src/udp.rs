@@ -30,6 +30,7 @@ fn route(frame: &MessageFrame) -> (MessageKind, Option<DeviceId>) {
         MessageFrame::RsiFrame(r) => (MessageKind::Rsi, Some(DeviceId(r.id))),
         MessageFrame::MsgFrameExt(e) => match &e.value {
             roadcloud_csae::Day2Message::PersonalSafety(_) => (MessageKind::Psm, None),
+            roadcloud_csae::Day2Message::Pam(_) => (MessageKind::Pam, None),
             roadcloud_csae::Day2Message::SensorSharing(s) => {
                 (MessageKind::Ssm, Some(DeviceId(s.id)))
             }

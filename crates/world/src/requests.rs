@@ -4,6 +4,7 @@
 use crate::geo::{LocalFrame, Point};
 use crate::lanes::{LaneRef, Turn};
 use crate::map::NodeId;
+use crate::parking::{ParkingGoal, type_mask};
 use crate::time::{Millis, resolve_sec_mark};
 use crate::units;
 use roadcloud_csae as csae;
@@ -68,6 +69,16 @@ pub enum Asks {
         /// The way it turns there.
         turn: Turn,
     },
+    /// `Req-ParkingArea`: a slot in the car park it comes to, or the way out of it.
+    Parking {
+        /// What it asks for (`req`, `parkingType`, `expectedParkingSlotID`).
+        goal: ParkingGoal,
+        /// The RSU it addressed (`targetRSU`), when it did: the car park it announces.
+        rsu: Option<[u8; 8]>,
+        /// The vehicle withdraws the request: status cancel or complete (it parked, or
+        /// left).
+        withdrawn: bool,
+    },
 }
 
 /// The requests a VIR carries that a service answers, of the kinds roadcloud serves: those
@@ -131,6 +142,30 @@ pub fn requests_from_vir(
                     life_ms: r.life_time.map(|t| i64::from(t.0) * 10),
                     withdrawn,
                 },
+                csae::ReqInfo::Parking(p) if in_force || withdrawn => {
+                    let bit = |i| p.req.0.get(i);
+                    let goal = if bit(csae::ParkingRequest::EXIT) {
+                        ParkingGoal::Exit
+                    } else if bit(csae::ParkingRequest::ENTER) || bit(csae::ParkingRequest::PARK) {
+                        ParkingGoal::Park {
+                            // `unknown` (bit 0) asks for nothing in particular.
+                            types: p
+                                .parking_type
+                                .as_ref()
+                                .map(|t| type_mask(t) & !1)
+                                .filter(|m| *m != 0),
+                            slot: p.expected_parking_slot_id,
+                        }
+                    } else {
+                        // Paying, loading and the like: nothing a car park's guidance does.
+                        return None;
+                    };
+                    Asks::Parking {
+                        goal,
+                        rsu: r.target_rsu,
+                        withdrawn,
+                    }
+                }
                 _ => return None,
             };
             Some(Request {

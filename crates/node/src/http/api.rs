@@ -30,8 +30,8 @@ use roadcloud_api::stats::{
     Signatures, Stats, Stored, TrustStore,
 };
 use roadcloud_api::zone::{
-    DeviceActivity, DeviceActivityList, GapList, IntersectionList, LaneRule, LaneRuleChange,
-    LaneRuleList, Participant, ParticipantList, RoadEventList,
+    CarParkList, DeviceActivity, DeviceActivityList, GapList, IntersectionList, LaneRule,
+    LaneRuleChange, LaneRuleList, Participant, ParticipantList, RoadEventList,
 };
 use roadcloud_api::{ApiError as ErrorBody, Switch};
 use roadcloud_pipeline::ShardStats;
@@ -107,6 +107,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(intersections))
         .routes(routes!(events))
         .routes(routes!(gaps))
+        .routes(routes!(car_parks))
         .routes(routes!(lane_rules, set_lane_rule, lift_lane_rule))
         .routes(routes!(stats))
         .routes(routes!(cluster))
@@ -852,9 +853,31 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
             "RSCs telling vehicles of an operator's lane rule (DLM: closed or reassigned lanes).",
             services.lane_rules_told,
         ),
+        (
+            "roadcloud_gspa_guided_total",
+            "PAMs guiding a vehicle to a parking slot (GSPA: guidance in a parking area).",
+            p.parking_counts().guided,
+        ),
+        (
+            "roadcloud_gspa_guided_out_total",
+            "PAMs guiding a vehicle out of a car park (GSPA).",
+            p.parking_counts().guided_out,
+        ),
+        (
+            "roadcloud_gspa_refused_total",
+            "Parking requests answered without guidance: no free slot of the type asked for, or no way (GSPA).",
+            p.parking_counts().refused,
+        ),
     ] {
         metric(&mut out, name, "counter", help, value);
     }
+    metric(
+        &mut out,
+        "roadcloud_car_parks",
+        "gauge",
+        "Car parks whose RSU announced them (PAM).",
+        p.car_parks().count(),
+    );
     metric(
         &mut out,
         "roadcloud_lane_rules",
@@ -1126,6 +1149,18 @@ async fn gaps(State(state): State<ApiState>) -> Result<Json<GapList>, ApiError> 
     Ok(Json(GapList {
         count: list.len(),
         gaps: list,
+    }))
+}
+
+/// The car parks their RSUs announced (PAM), each slot with its status and the vehicle
+/// roadcloud holds it for (GSPA).
+#[utoipa::path(get, path = "/api/v1/car-parks", tag = "zone",
+    responses((status = 200, description = "the car parks", body = CarParkList)))]
+async fn car_parks(State(state): State<ApiState>) -> Result<Json<CarParkList>, ApiError> {
+    let list = state.world.read(|w| views::car_parks(&w.pipeline)).await?;
+    Ok(Json(CarParkList {
+        count: list.len(),
+        car_parks: list,
     }))
 }
 

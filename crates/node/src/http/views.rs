@@ -82,6 +82,57 @@ pub fn gaps(p: &Pipeline) -> Vec<zone::Gap> {
     p.gap_grants().map(gap).collect()
 }
 
+/// The car parks their RSUs announced, with the slots held for vehicles.
+pub fn car_parks(p: &Pipeline) -> Vec<zone::CarPark> {
+    use roadcloud_world::parking::SlotState;
+    const TYPES: [&str; 10] = [
+        "unknown", "ordinary", "disabled", "mini", "attached", "charging", "stereo", "lady",
+        "extended", "private",
+    ];
+    let held = p.parking_holds();
+    p.car_parks()
+        .map(|c| {
+            let held_for = |slot: u16| {
+                held.iter()
+                    .find(|(_, h)| h.car_park == c.key && h.slot == slot)
+                    .map(|(v, _)| hex(v))
+            };
+            let slots: Vec<zone::ParkingSlot> = c
+                .slots()
+                .map(|(d, s)| zone::ParkingSlot {
+                    id: s.id,
+                    types: (0..10)
+                        .filter(|i| s.types & (1 << i) != 0)
+                        .map(|i| TYPES[i].to_string())
+                        .collect(),
+                    status: match s.state {
+                        SlotState::Available => "available",
+                        SlotState::Occupied => "occupied",
+                        SlotState::Reserved => "reserved",
+                        SlotState::Unknown => "unknown",
+                    }
+                    .to_string(),
+                    held_for: held_for(s.id),
+                    drive: format!("{}-{}", d.from, d.to),
+                })
+                .collect();
+            let entrance = c.nodes.iter().find(|n| n.entrance).or(c.nodes.first());
+            zone::CarPark {
+                rsu: hex(&c.key.rsu),
+                id: c.key.lot,
+                name: c.name.clone(),
+                position: latlon(&p.frame, entrance.map_or(Point::default(), |n| n.position)),
+                free: slots
+                    .iter()
+                    .filter(|s| s.status == "available" && s.held_for.is_none())
+                    .count(),
+                slots,
+                updated_ms: c.updated_at,
+            }
+        })
+        .collect()
+}
+
 /// An 8-octet id as 16 lowercase hex digits, as in the topics.
 pub fn hex(id: &[u8; 8]) -> String {
     roadcloud_transport::DeviceId(*id).to_string()
