@@ -1005,7 +1005,8 @@ fn every_application_is_registered_and_can_be_switched_and_reparameterised() {
         ids,
         [
             "FCW", "ICW", "LTA", "BSW/LCW", "DNPW", "EBW", "AVW", "CLW", "HLW", "SLW", "RLVW",
-            "VRUCW", "GLOSA", "IVS", "TJW", "EVW", "SDS", "PVP", "CLC", "CVM", "DLM", "CIP"
+            "VRUCW", "GLOSA", "IVS", "TJW", "EVW", "SDS", "PVP", "CLC", "CVM", "DLM", "CIP",
+            "GSPA"
         ]
     );
     r.configure("fcw", Some(false), None).unwrap();

@@ -35,6 +35,8 @@ const model = {
   /** the gaps granted now for lane changes and merges (CLC, CVM): the vehicle changing
    * lanes, the one making room, and a label */
   gaps: [],
+  /** the car parks their RSUs announce (PAM, GSPA): where, name, free slots of all */
+  carParks: [],
   /** the selected participant's track */
   selected: null,
   /** server clock minus this page's clock, ms */
@@ -160,6 +162,12 @@ function apply(msg) {
       yielding: g.yielding,
       label: t(g.kind === "merge" ? "gapMerge" : "gapLaneChange"),
     }));
+  }
+  if (msg.car_parks) {
+    model.carParks = msg.car_parks.map((c) => {
+      const [x, y] = project(c.position[0], c.position[1]);
+      return { x, y, name: c.name, free: c.free, slots: c.slots };
+    });
   }
   if (msg.type === "snapshot") model.quarantined = new Set(msg.quarantined || []);
   for (const r of msg.misbehaviour || []) putMisbehaviour(r);

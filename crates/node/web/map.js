@@ -35,6 +35,8 @@ const PRIORITY_COLOUR = "#38bdf8";
 
 /** The colour of a gap granted for a lane change or a merge (CLC, CVM). */
 const GAP_COLOUR = "#c084fc";
+/** The parking sign's blue. */
+const CAR_PARK_COLOUR = "#2f7de1";
 
 const LIGHT_COLOURS = {
   red: "#ff4d4d",
@@ -231,6 +233,7 @@ export class MapView {
       ctx.fillRect(0, 0, this.width, this.height);
       this.drawRoads(ctx);
       this.drawEvents(ctx);
+      this.drawCarParks(ctx);
       this.drawSignals(ctx, serverNow);
     }
     this.drawParticipants(this.octx, t0);
@@ -318,6 +321,28 @@ export class MapView {
         ctx.fillText(x.name || x.id, sx, sy - 6);
       }
     }
+  }
+
+  /**
+   * The car parks their RSUs announce (PAM, GSPA): a parking sign at the entrance, and the
+   * slots free of all below it.
+   */
+  drawCarParks(ctx) {
+    this.screenTransform(ctx);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (const c of this.model.carParks) {
+      const [sx, sy] = this.toScreen(c.x, c.y);
+      ctx.fillStyle = CAR_PARK_COLOUR;
+      ctx.fillRect(sx - 8, sy - 8, 16, 16);
+      ctx.fillStyle = "#ffffff";
+      ctx.font = "bold 12px system-ui, sans-serif";
+      ctx.fillText("P", sx, sy + 1);
+      ctx.fillStyle = CAR_PARK_COLOUR;
+      ctx.font = "11px system-ui, sans-serif";
+      ctx.fillText(`${c.free}/${c.slots}`, sx, sy + 17);
+    }
+    ctx.textBaseline = "alphabetic";
   }
 
   drawEvents(ctx) {

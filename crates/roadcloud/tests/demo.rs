@@ -47,6 +47,17 @@ fn the_demo_shows_the_zone_busy_and_advised() {
     wait_until(Duration::from_secs(30), || {
         metric(s.http, "roadcloud_cvm_grants_total").is_some_and(|n| n > 0.0)
     });
+    // The car park on Moyu Rd is announced (PAM), and a car looking for a place is guided
+    // to one (GSPA).
+    wait_until(Duration::from_secs(40), || {
+        metric(s.http, "roadcloud_gspa_guided_total").is_some_and(|n| n > 0.0)
+    });
+    let parks = get_json(s.http, "/api/v1/car-parks");
+    assert_eq!(parks["count"], 1, "{parks}");
+    assert_eq!(
+        parks["car_parks"][0]["slots"].as_array().map(Vec::len),
+        Some(20)
+    );
     let stats = get_json(s.http, "/api/v1/stats");
     assert!(
         stats["admitted_by_kind"]["VIR"].as_u64() > Some(0),

@@ -318,7 +318,8 @@ async fn the_demo_zone_is_drawn_live() {
         .await
         .unwrap();
     // The zone's traffic, all of it on screen, about as many as the API counts (the zone
-    // moves between the two readings), its four intersections, and advisories listed.
+    // moves between the two readings), its four intersections, its car park, and
+    // advisories listed.
     b.wait_for(
         "the zone's traffic drawn",
         Duration::from_secs(60),
@@ -338,10 +339,11 @@ async fn the_demo_zone_is_drawn_live() {
         || async {
             b.eval(
                 "return [window.roadcloud.model.intersections.size, \
-                     document.querySelectorAll('#advisory-list li.advisory').length > 0];",
+                     document.querySelectorAll('#advisory-list li.advisory').length > 0, \
+                     window.roadcloud.model.carParks.map((c) => c.slots)];",
             )
             .await
-                == json!([4, true])
+                == json!([4, true, [20]])
         },
     )
     .await;

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod attack;
+pub mod car_park;
 pub mod messages;
 pub mod network;
 mod rng;

@@ -9,12 +9,14 @@
 //! position noise and a fixed processing latency.
 
 use crate::attack::{AttackConfig, Attackers};
+use crate::car_park::{self, CarPark};
 use crate::messages::{self, Detection, VehicleFlags, VehicleState};
 use crate::network::{self, Flow, LANE_WIDTH_M, Network, STOP_LINE_M};
 use crate::rng::Rng;
 use roadcloud_csae as csae;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
 use roadcloud_world::events::{EventKind, RoadEvent, rsi_announcing};
+use roadcloud_world::parking::ParkingGoal;
 use roadcloud_world::{Millis, Point};
 
 /// How far an RSU's camera sees, metres.
@@ -26,6 +28,17 @@ pub const CAMERA_NOISE_M: f64 = 0.3;
 /// How far ahead a driver notices a pedestrian in the lane, metres: late, as the accident
 /// record has it, which is why VRUCW exists.
 const NOTICE_M: f64 = 30.0;
+
+/// Moyu Road's index in the network's roads.
+const MOYU_RD: usize = 1;
+/// The junction whose RSU announces the car park (Moyu Rd / Anyan Rd).
+const CAR_PARK_JUNCTION: u16 = 2004;
+/// The share of the car park's slots taken when the demo starts.
+const CAR_PARK_OCCUPIED: f64 = 0.7;
+/// How often a car on Moyu Road starts looking for a place, steps (every 15 s in the demo).
+const PARK_EVERY_STEPS: u64 = 150;
+/// How far before the car park's entrance a car may start looking, metres.
+const PARK_SEEK_M: f64 = 150.0;
 /// DF_ParticipantList holds at most 16 participants (T/CSAE 53-2020).
 const MAX_PARTICIPANTS: usize = 16;
 
@@ -143,6 +156,8 @@ struct Car {
     asked_at_s: f64,
     /// What roadcloud's coordination (RSC) asks of it now (CLC, CVM).
     order: Option<Order>,
+    /// It looks for a place in the car park ahead (GSPA), and asks for one.
+    seeks_parking: bool,
 }
 
 /// What an RSC asks of a vehicle, until `until_ms`: keep `speed_mps`, and, for the vehicle
@@ -225,6 +240,10 @@ pub struct Zone {
     /// Junctions just released: all red until then, by index, with the phase that was held
     /// (yellow meanwhile).
     releasing: std::collections::HashMap<usize, (u8, Millis)>,
+    /// The car park on Moyu Road (GSPA).
+    pub car_park: CarPark,
+    /// A car is to start looking for a place in it.
+    parking_due: bool,
 }
 
 impl Zone {
@@ -232,10 +251,14 @@ impl Zone {
     pub fn anting(config: ZoneConfig) -> Zone {
         let network = Network::anting();
         let rsus = network.junctions.len();
+        let mut rng = Rng(config.seed);
+        let car_park = CarPark::moyu(&mut rng, CAR_PARK_OCCUPIED);
         Zone {
             network,
             config,
-            rng: Rng(config.seed),
+            rng,
+            car_park,
+            parking_due: false,
             cars: Vec::new(),
             walkers: Vec::new(),
             serial: 0,
@@ -280,6 +303,84 @@ impl Zone {
         self.drive(dt_s, now_ms);
         self.walk(dt_s);
         self.spawn(now_ms);
+        self.car_park.step(&mut self.rng, dt_s, now_ms);
+        // Every PARK_EVERY_STEPS, the next car to come by starts looking for a place.
+        self.parking_due |= self.steps % PARK_EVERY_STEPS == 0;
+        if self.parking_due && self.look_for_parking() {
+            self.parking_due = false;
+        }
+    }
+
+    /// A car on Moyu Road eastbound, before the car park, starts looking for a place; false
+    /// when none is there.
+    fn look_for_parking(&mut self) -> bool {
+        let flow = Flow {
+            road: MOYU_RD,
+            forward: true,
+        };
+        let network = &self.network;
+        if let Some(c) = self.cars.iter_mut().find(|c| {
+            let east_m = network.lane_point(c.flow, c.lane, c.s).east_m;
+            c.flow == flow
+                && c.equipped
+                && c.script.is_none()
+                && c.order.is_none()
+                && !c.seeks_parking
+                && (car_park::ENTRANCE.east_m - PARK_SEEK_M..car_park::ENTRANCE.east_m - 30.0)
+                    .contains(&east_m)
+        }) {
+            c.seeks_parking = true;
+            return true;
+        }
+        false
+    }
+
+    /// The cars looking for a place ask for one (VIR `Req-ParkingArea`, T/CSAE 157-2020),
+    /// once a second, until they pass the entrance.
+    fn parking_requests(&mut self, now_ms: Millis) -> Vec<(String, csae::MessageFrame)> {
+        let frame = self.network.frame;
+        let mut out = Vec::new();
+        for c in self.cars.iter_mut().filter(|c| c.seeks_parking) {
+            let position = self.network.lane_point(c.flow, c.lane, c.s);
+            if position.east_m > car_park::ENTRANCE.east_m {
+                c.seeks_parking = false;
+                continue;
+            }
+            let goal = ParkingGoal::Park {
+                types: None,
+                slot: None,
+            };
+            let vir = messages::parking_request(&frame, c.id, position, 1, goal, false, now_ms);
+            out.push(messages::vir_uplink(vir));
+        }
+        out
+    }
+
+    /// What roadcloud answered `vehicle`'s parking request (its PAM): guided to a slot, it
+    /// turns into the car park (it leaves the road) and stands in the slot once it has
+    /// driven the way; without guidance it drives on.
+    pub fn parking_guidance(&mut self, vehicle: [u8; 8], pam: &csae::PAMData, now_ms: Millis) {
+        let Some(i) = self
+            .cars
+            .iter()
+            .position(|c| c.id == vehicle && c.seeks_parking)
+        else {
+            return;
+        };
+        let guide = pam
+            .parking_area_guidance
+            .iter()
+            .flatten()
+            .find(|g| g.veh_id == vehicle);
+        let path: Vec<u16> = guide
+            .map(|g| g.drive_path.iter().map(|n| n.0).collect())
+            .unwrap_or_default();
+        match guide.and_then(|g| g.target_parking_slot) {
+            Some(slot) if self.car_park.guide(&path, slot, now_ms) => {
+                self.cars.remove(i);
+            }
+            _ => self.cars[i].seeks_parking = false,
+        }
     }
 
     fn drive(&mut self, dt_s: f64, now_ms: Millis) {
@@ -704,6 +805,7 @@ impl Zone {
             asked: Vec::new(),
             asked_at_s: f64::NEG_INFINITY,
             order: None,
+            seeks_parking: false,
         });
     }
 
@@ -911,6 +1013,9 @@ impl Zone {
         }
         out.extend(self.priority_requests(now_ms));
         out.extend(self.merge_requests(now_ms));
+        if self.steps % 10 == 1 {
+            out.extend(self.parking_requests(now_ms));
+        }
         for w in &mut self.walkers {
             if !w.phone {
                 continue;
@@ -951,6 +1056,16 @@ impl Zone {
                     topic(MessageKind::Map),
                     csae::MessageFrame::MapFrame(self.network.map(j, count)),
                 ));
+                // The car park beside Moyu Rd / Anyan Rd is announced by that junction's RSU.
+                if self.network.junctions[j].node == CAR_PARK_JUNCTION {
+                    let pam = self.car_park.pam(&frame, now_ms);
+                    out.push((
+                        topic(MessageKind::Pam),
+                        csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
+                            value: csae::Day2Message::Pam(pam),
+                        }),
+                    ));
+                }
                 let events = self.announcements(j, now_ms);
                 if !events.is_empty() {
                     let items: Vec<(u8, &RoadEvent)> =
@@ -1557,5 +1672,62 @@ mod tests {
                 "{completed:?}"
             );
         }
+    }
+
+    /// A car on Moyu Road looking for a place asks for one; guided to a slot, it turns into
+    /// the car park and stands in its slot once it has driven there; refused, it drives on.
+    #[test]
+    fn a_car_looking_for_a_place_asks_and_turns_in_when_guided() {
+        use roadcloud_world::parking::CarPark as Announced;
+        let mut z = Zone::anting(ZoneConfig {
+            script_every_s: 1e9,
+            ..ZoneConfig::default()
+        });
+        // Every slot free.
+        z.car_park = CarPark::moyu(&mut Rng(1), 0.0);
+        let flow = Flow {
+            road: MOYU_RD,
+            forward: true,
+        };
+        // Moyu Rd runs from 300 m west of Anhong Rd: 260 m east of it is 70 m before the
+        // car park.
+        z.add_car(flow, 1.0, 560.0, 11.0, true, None);
+        let id = z.cars.last().unwrap().id;
+        assert!(z.look_for_parking());
+        assert!(z.cars.last().unwrap().seeks_parking);
+        assert!(
+            !z.look_for_parking(),
+            "one at a time, and nobody else is there"
+        );
+        let asks = z.parking_requests(0);
+        assert_eq!(asks.len(), 1);
+        assert!(asks[0].0.ends_with("/VIR/UP"), "{}", asks[0].0);
+        // Roadcloud's answer: the car park's PAM, with the way to slot 105 for it.
+        let frame = z.network.frame;
+        let mut pam = z.car_park.pam(&frame, 0);
+        let free = z.car_park.available();
+        pam.parking_area_guidance = Some(vec![csae::ParkingGuide {
+            veh_id: id,
+            drive_path: [1, 2, 3].map(csae::PAMNodeID).to_vec(),
+            target_parking_slot: Some(105),
+        }]);
+        z.parking_guidance(id, &pam, 0);
+        assert!(z.cars.iter().all(|c| c.id != id), "it turned in");
+        assert_eq!(z.car_park.guided, 1);
+        z.car_park.step(&mut Rng(1), 0.0, 60_000);
+        assert_eq!(z.car_park.available(), free - 1);
+        let announced = Announced::from_pam(&frame, [0; 8], &z.car_park.pam(&frame, 0), 0);
+        assert_eq!(
+            announced.slot(105).unwrap().state,
+            roadcloud_world::parking::SlotState::Occupied
+        );
+        // Another, refused (no guidance for it), drives on.
+        z.add_car(flow, 1.0, 560.0, 11.0, true, None);
+        let other = z.cars.last().unwrap().id;
+        assert!(z.look_for_parking());
+        pam.parking_area_guidance = None;
+        z.parking_guidance(other, &pam, 1_000);
+        let c = z.cars.iter().find(|c| c.id == other).expect("on the road");
+        assert!(!c.seeks_parking);
     }
 }

@@ -81,6 +81,28 @@ pub enum Asks {
     },
 }
 
+/// Half the width of the road along a vehicle's planned path that concerns it: its lane and
+/// half of each lane beside (3.5 m lanes), m.
+pub const PLANNED_PATH_HALF_WIDTH_M: f64 = 5.25;
+
+/// A vehicle's planned path (`IARData.path-Planning`, offsets from `refPos`), from where it
+/// is (`position`), with [`PLANNED_PATH_HALF_WIDTH_M`]; `None` when it plans none.
+fn planned_path(
+    frame: &LocalFrame,
+    vir: &csae::VehIntentionAndRequest,
+    position: Point,
+) -> Option<(Vec<Point>, f64)> {
+    let planned = vir.int_and_req.path_planning.as_ref()?;
+    let r = (i64::from(vir.ref_pos.lat.0), i64::from(vir.ref_pos.long.0));
+    let points: Vec<Point> = std::iter::once(position)
+        .chain(planned.0.iter().map(|p| {
+            let (lat, lon) = units::resolve_offset_ll(r.0, r.1, &p.pos.offset_ll);
+            frame.to_local(units::degrees_from_1e7(lat), units::degrees_from_1e7(lon))
+        }))
+        .collect();
+    (points.len() >= 2).then_some((points, PLANNED_PATH_HALF_WIDTH_M))
+}
+
 /// The requests a VIR carries that a service answers, of the kinds roadcloud serves: those
 /// still in force (`status` request or confirmed), and signal priority requests withdrawn
 /// (cancel, complete), which end what they asked for.
@@ -116,9 +138,14 @@ pub fn requests_from_vir(
                 .as_ref()
                 .is_some_and(|b| b.0.get(csae::DriveBehavior::RAMP_IN));
             let asks = match r.info.as_ref()? {
-                csae::ReqInfo::SensorSharing(s) if in_force => Asks::SensorSharing {
-                    area: crate::events::reference_paths(frame, &vir.ref_pos, &s.detect_area),
-                },
+                csae::ReqInfo::SensorSharing(s) if in_force => {
+                    let mut area =
+                        crate::events::reference_paths(frame, &vir.ref_pos, &s.detect_area);
+                    // What lies along the path it plans (`IARData.path-Planning`) concerns it
+                    // too (T/CSAE 157-2020 sensor data sharing: its region or its path).
+                    area.extend(planned_path(frame, vir, position));
+                    Asks::SensorSharing { area }
+                }
                 csae::ReqInfo::SignalPriority(p) if in_force || withdrawn => {
                     Asks::SignalPriority {
                         intersection: NodeId::from(&p.intersection_id),

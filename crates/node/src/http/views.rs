@@ -133,6 +133,15 @@ pub fn car_parks(p: &Pipeline) -> Vec<zone::CarPark> {
         .collect()
 }
 
+/// The car parks as the live feed gives them to the web map: `{"name", "position", "free",
+/// "slots"}` each (the free slots of all).
+pub fn car_park_marks(p: &Pipeline) -> Vec<Value> {
+    car_parks(p)
+        .into_iter()
+        .map(|c| json!({"name": c.name, "position": c.position, "free": c.free, "slots": c.slots.len()}))
+        .collect()
+}
+
 /// An 8-octet id as 16 lowercase hex digits, as in the topics.
 pub fn hex(id: &[u8; 8]) -> String {
     roadcloud_transport::DeviceId(*id).to_string()

@@ -174,7 +174,8 @@ async fn simulate(
     let (client, mut events) = AsyncClient::new(options, 4_096);
     // The junctions' RSUs hear roadcloud's priority commands for their signals (the zone is
     // their controller: docs/signals.md), the vehicles their coordinations (RSC: gaps to
-    // merge into, slow-downs to make them); the subscriptions are renewed on each connection.
+    // merge into, slow-downs to make them) and their parking guidance (PAM); the
+    // subscriptions are renewed on each connection.
     let (commands_tx, mut commands) = tokio::sync::mpsc::channel::<(String, Vec<u8>)>(256);
     let subscriber = client.clone();
     // The event loop reconnects by itself; until the broker is up it fails, so it waits.
@@ -187,6 +188,9 @@ async fn simulate(
                         .await;
                     let _ = subscriber
                         .subscribe("V2X/OBU/+/RSC/DOWN", QoS::AtMostOnce)
+                        .await;
+                    let _ = subscriber
+                        .subscribe("V2X/OBU/+/PAM/DOWN", QoS::AtMostOnce)
                         .await;
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -208,14 +212,18 @@ async fn simulate(
         }
         let now = now_millis();
         while let Ok((topic, payload)) = commands.try_recv() {
-            if topic.ends_with("/RSC/DOWN") {
-                // A vehicle's OBU reads its own part of the coordination.
+            if topic.ends_with("/RSC/DOWN") || topic.ends_with("/PAM/DOWN") {
+                // A vehicle's OBU reads its own part of the coordination, or the way to the
+                // slot it asked for.
                 let vehicle = topic.split('/').nth(2).and_then(DeviceId::parse);
                 if let (Some(v), Ok(MessageFrame::MsgFrameExt(e))) =
                     (vehicle, roadcloud_csae::decode(&payload))
-                    && let Day2Message::RoadsideCoordination(rsc) = e.value
                 {
-                    zone.coordinate(v.0, &rsc, now);
+                    match e.value {
+                        Day2Message::RoadsideCoordination(rsc) => zone.coordinate(v.0, &rsc, now),
+                        Day2Message::Pam(pam) => zone.parking_guidance(v.0, &pam, now),
+                        _ => {}
+                    }
                 }
                 continue;
             }
