@@ -305,7 +305,7 @@ impl Zone {
         self.spawn(now_ms);
         self.car_park.step(&mut self.rng, dt_s, now_ms);
         // Every PARK_EVERY_STEPS, the next car to come by starts looking for a place.
-        self.parking_due |= self.steps % PARK_EVERY_STEPS == 0;
+        self.parking_due |= self.steps.is_multiple_of(PARK_EVERY_STEPS);
         if self.parking_due && self.look_for_parking() {
             self.parking_due = false;
         }
