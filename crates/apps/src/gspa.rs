@@ -4,7 +4,9 @@
 //! guidance: the nodes to drive through (`drivePath`) and the slot held for it
 //! (`targetParkingSlot`).
 //!
-//! Principle ([`guide`]): the way starts at the car park's node nearest the vehicle and
+//! Principle ([`guide`]): the way to a slot starts at the car park's entrance nearest the
+//! vehicle (a vehicle asking for a slot comes in by an entrance; at its node nearest the
+//! vehicle when it names no entrance), the way out at its node nearest the vehicle, and
 //! follows the drives (one way each, from `upstreamPAMNodeId` to the node listing the drive),
 //! never through a blocked node; of the free slots of the types asked for, the one the
 //! vehicle named (`expectedParkingSlotID`) if free, else the one nearest along the drives
@@ -104,10 +106,12 @@ pub fn guide(
     free: impl Fn(&Slot) -> bool,
 ) -> Result<Guidance, Refused> {
     let open = |id: u16| park.node(id).is_some_and(|n| !n.blocked);
+    let entering =
+        matches!(goal, ParkingGoal::Park { .. }) && park.nodes.iter().any(|n| n.entrance);
     let start = park
         .nodes
         .iter()
-        .filter(|n| !n.blocked)
+        .filter(|n| !n.blocked && (n.entrance || !entering))
         .min_by(|a, b| {
             a.position
                 .distance_to(from)
@@ -419,6 +423,30 @@ mod tests {
             });
             assert_eq!(got, expected, "{what}");
         }
+    }
+
+    #[test]
+    fn a_slot_is_reached_from_the_entrance_wherever_the_vehicle_asks_from() {
+        let p = car_park();
+        // Nearest the exit (node 9), from which no drive leads to a slot.
+        let by_the_exit = Point {
+            east_m: 62.0,
+            north_m: 3.0,
+        };
+        assert_eq!(
+            guide(&p, by_the_exit, &park(None, None), available),
+            Ok(Guidance {
+                path: vec![1, 2, 4],
+                slot: Some(40)
+            })
+        );
+        // With its entrance closed, no way in.
+        let mut closed = p.clone();
+        closed.nodes[0].blocked = true;
+        assert_eq!(
+            guide(&closed, by_the_exit, &park(None, None), available),
+            Err(Refused::NoWay)
+        );
     }
 
     #[test]

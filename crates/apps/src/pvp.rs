@@ -27,13 +27,14 @@
 //! The pipeline keeps the grants and sends the controllers' commands and the vehicles'
 //! RSCs; [`arbitrate`] is the pure rule, tested from tables.
 //!
-//! Clear the way: a vehicle ahead of an emergency vehicle on a call, in its lane (MAP's, or
-//! its path where MAP does not tell: [`gap_ahead`]) within `clear_ahead_m`, is told to make
-//! way, as the emergency vehicle's `Req-ClearTheWay` asks of the lane (an advisory of PVP on
-//! its downlink; EVW warns every vehicle the emergency vehicle approaches, this one only
-//! those in its lane, which must leave it).
+//! Clear the way: a vehicle ahead of an emergency vehicle on a call within `clear_ahead_m`,
+//! in the lane the emergency vehicle's `Req-ClearTheWay` names while its window stands, else
+//! in the emergency vehicle's own lane (MAP's, or its path where MAP does not tell:
+//! [`gap_ahead`]), is told to make way (an advisory of PVP on its downlink; EVW warns every
+//! vehicle the emergency vehicle approaches, this one only those in the lane, which must
+//! leave it).
 
-use crate::scene::{Scene, gap_ahead, near};
+use crate::scene::{Scene, SceneParticipant, gap_ahead, near};
 use crate::{Advisory, App, Severity, plugin};
 use roadcloud_world::Millis;
 use roadcloud_world::map::NodeId;
@@ -94,8 +95,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
     }
     for (hv, target) in scene.targets() {
         let behind = near(hv, &on_call, p.clear_ahead_m)
-            .filter_map(|ev| gap_ahead(ev, hv, p.path_tolerance_m).map(|g| (g, ev)))
-            .filter(|(g, _)| *g <= p.clear_ahead_m)
+            .filter_map(|ev| ahead_in_the_lane(p, scene, ev, hv).map(|g| (g, ev)))
             .min_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((gap, ev)) = behind {
             out.push(
@@ -108,6 +108,37 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             );
         }
     }
+}
+
+/// How far `hv` is ahead of emergency vehicle `ev`, within `clear_ahead_m`, in the lane
+/// `ev` is to have cleared: the lane its `Req-ClearTheWay` names while the request stands
+/// (`hv` matched to that lane, going its way, ahead along `ev`'s heading), else `ev`'s own
+/// lane.
+fn ahead_in_the_lane(
+    p: &Params,
+    scene: &Scene,
+    ev: &SceneParticipant,
+    hv: &SceneParticipant,
+) -> Option<f64> {
+    let asked = ev.track.vehicle.and_then(|v| {
+        scene
+            .clear_the_way
+            .iter()
+            .find(|c| c.vehicle == v && c.stands(scene.now))
+    });
+    let gap = match asked {
+        Some(c) => {
+            hv.lane
+                .as_ref()
+                .filter(|m| m.lane == c.lane && !m.against)?;
+            let h = ev.heading_deg?.to_radians();
+            let ahead = (hv.position.east_m - ev.position.east_m) * h.sin()
+                + (hv.position.north_m - ev.position.north_m) * h.cos();
+            (ahead > 0.0).then_some(ahead)?
+        }
+        None => gap_ahead(ev, hv, p.path_tolerance_m)?,
+    };
+    (gap <= p.clear_ahead_m).then_some(gap)
 }
 
 /// Who may have priority, lowest first: the order is the rank.

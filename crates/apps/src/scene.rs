@@ -5,6 +5,7 @@ use roadcloud_world::events::{EventKind, RoadEvent};
 use roadcloud_world::lanes::{LaneIndex, LaneMatch};
 use roadcloud_world::map::{Intersection, Lane, NodeId};
 use roadcloud_world::paths::{Meeting, Path, Signal, Start};
+use roadcloud_world::requests::ClearTheWay;
 use roadcloud_world::signals::{Phase, PhaseStep, SignalState};
 use roadcloud_world::tracks::{TileView, angle_between, predict_with};
 use roadcloud_world::{Millis, ParticipantKind, Point, Track};
@@ -468,6 +469,8 @@ pub struct Scene<'a> {
     pub signals: &'a Map<NodeId, SignalState>,
     /// RSI events and signs in force.
     pub events: Vec<&'a RoadEvent>,
+    /// The lanes emergency vehicles asked to have cleared (`Req-ClearTheWay`).
+    pub clear_the_way: &'a [ClearTheWay],
     /// The participants that are advised this time (indexes into `participants`).
     targets: Vec<u32>,
     /// Participants by cell, for neighbour searches.
@@ -656,7 +659,14 @@ impl<'a> Scene<'a> {
                 .into_iter()
                 .filter(|e| e.start.is_none_or(|s| s <= now) && e.end.is_none_or(|x| x > now))
                 .collect(),
+            clear_the_way: &[],
         }
+    }
+
+    /// With the lanes emergency vehicles asked to have cleared.
+    pub fn with_clear_the_way(mut self, lanes: &'a [ClearTheWay]) -> Self {
+        self.clear_the_way = lanes;
+        self
     }
 
     /// Advises only the vehicles for which `keep` holds (e.g. those whose own report woke

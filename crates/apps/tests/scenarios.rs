@@ -8,8 +8,10 @@ mod common;
 
 use common::*;
 use roadcloud_apps::Severity::{self, Alert, Info, Warning};
-use roadcloud_csae::LightState;
+use roadcloud_csae::{LightState, MessageFrame};
 use roadcloud_sim::messages::{VehicleFlags, VehicleState};
+use roadcloud_transport::{DeviceKind, MessageKind};
+use roadcloud_world::{Millis, Point};
 
 const SOUTH: f64 = 180.0;
 const NORTH: f64 = 0.0;
@@ -993,7 +995,83 @@ fn pvp_clear_the_way() {
                     ],
                 )
             }),
+            // Its Req-ClearTheWay names a lane: that lane is cleared, not its own.
+            case(
+                "a car ahead in the lane the ambulance asks to clear",
+                Some(Warning),
+                || {
+                    let mut z = zone(
+                        true,
+                        &[
+                            car(1, -3.375, 80.0, SOUTH, 10.0),
+                            ambulance(0.125, 150.0, true),
+                        ],
+                    );
+                    ask_to_clear(&mut z, p(-3.375, 80.0), None);
+                    z
+                },
+            ),
+            case(
+                "near miss: a car in the ambulance's lane, which it does not ask to clear",
+                None,
+                || {
+                    let mut z = zone(
+                        true,
+                        &[
+                            car(1, 0.125, 80.0, SOUTH, 10.0),
+                            ambulance(0.125, 150.0, true),
+                        ],
+                    );
+                    ask_to_clear(&mut z, p(-3.375, 80.0), None);
+                    z
+                },
+            ),
+            case(
+                "near miss: the lane asked for, before its window opens",
+                None,
+                || {
+                    let mut z = zone(
+                        true,
+                        &[
+                            car(1, -3.375, 80.0, SOUTH, 10.0),
+                            ambulance(0.125, 150.0, true),
+                        ],
+                    );
+                    let later = z.now + 30_000;
+                    ask_to_clear(&mut z, p(-3.375, 80.0), Some((later, later + 10_000)));
+                    z
+                },
+            ),
         ],
+    );
+}
+
+/// The ambulance (vehicle 2) at its place in [`pvp_clear_the_way`] asks that the lane
+/// through `at` (southbound) be cleared, within `window` when given.
+fn ask_to_clear(z: &mut Zone, at: Point, window: Option<(Millis, Millis)>) {
+    let lane = z
+        .pipeline
+        .lanes
+        .locate(at, Some(SOUTH))
+        .expect("a lane there")
+        .lane;
+    let nodes = |n: roadcloud_world::map::NodeId| (n.region, n.id);
+    let vir = roadcloud_sim::messages::clear_the_way_request(
+        &z.frame,
+        id(2),
+        p(0.125, 150.0),
+        1,
+        (nodes(lane.upstream), nodes(lane.node), lane.lane),
+        window,
+        z.now,
+    );
+    z.send(
+        DeviceKind::Obu,
+        id(2),
+        MessageKind::Vir,
+        MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+            value: roadcloud_csae::Day2Message::VehIntentionAndRequest(vir),
+        }),
     );
 }
 

@@ -719,6 +719,7 @@ impl Pipeline {
             signals: &self.signals,
             events: &self.events,
             apps: &self.apps,
+            clear_the_way: self.services.clear_the_way(),
         };
         let mut out = self.shards.evaluate_until(now, settle_ms, &stop, &zone);
         // No advisory rests on a quarantined vehicle, nor goes to one.
@@ -777,6 +778,12 @@ impl Pipeline {
     /// What the Day-2 services did.
     pub fn service_counts(&self) -> ServiceCounts {
         self.services.counts
+    }
+
+    /// The lanes emergency vehicles asked to have cleared ahead of them (`Req-ClearTheWay`),
+    /// for PVP's scenes.
+    pub fn clear_the_way(&self) -> &[roadcloud_world::requests::ClearTheWay] {
+        self.services.clear_the_way()
     }
 
     /// What the parking guidance (GSPA) did.

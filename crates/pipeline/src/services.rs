@@ -15,8 +15,9 @@ use roadcloud_signals::{Action, Junction, PriorityCommand};
 use roadcloud_transport::{DeviceId, MessageKind};
 use roadcloud_world::map::NodeId;
 use roadcloud_world::requests::{
-    Asks, GapPlan, LaneChangeAnswer, LaneRule, PassingSlot, PriorityAnswer, Request, Yielding,
-    lane_change_answer, lane_rule_answer, passing_answer, priority_answer, sensor_sharing_answer,
+    Asks, ClearTheWay, GapPlan, LaneChangeAnswer, LaneRule, PassingSlot, PriorityAnswer, Request,
+    Yielding, lane_change_answer, lane_rule_answer, passing_answer, priority_answer,
+    sensor_sharing_answer,
 };
 use roadcloud_world::tracks::SourceKey;
 use roadcloud_world::{LaneIndex, LaneRef, LocalFrame, Millis, Point, Track};
@@ -25,6 +26,13 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 /// Requests waiting at most: beyond, the oldest goes (a flood of requests cannot grow the
 /// queue).
 const MAX_WAITING: usize = 1_024;
+
+/// How long a lane to clear stands without `tEnd`: a vehicle repeats its requests about
+/// once a second.
+const CLEAR_STANDS_MS: Millis = 3_000;
+
+/// How long a lane to clear stands at most, whatever its `tEnd`.
+const CLEAR_MAX_MS: Millis = 600_000;
 
 /// Requests answered in one applications' turn at most: the others wait for the next turn
 /// (or expire), so a burst of requests cannot hold the world stage.
@@ -139,6 +147,9 @@ pub(crate) struct Services {
     declared: Vec<[u8; 8]>,
     /// The car parks and the slots held for vehicles (GSPA).
     pub parking: Parking,
+    /// The lanes emergency vehicles asked to have cleared (PVP, `Req-ClearTheWay`), one per
+    /// vehicle.
+    clear_the_way: Vec<ClearTheWay>,
     /// Junctions whose grant began or ended since the last look (the live map redraws them).
     pub junctions_changed: Vec<NodeId>,
     /// What the services did.
@@ -179,6 +190,19 @@ impl Services {
     /// Keeps `request` for the next answering turn, if a service that answers it is on.
     pub(crate) fn ask(&mut self, request: Request, apps: &Registry) {
         let on = |id: &str| apps.enabled(id) == Some(true);
+        // A lane to clear needs no answer: PVP's clear-the-way reads it in the scenes.
+        if let Asks::ClearTheWay {
+            lane,
+            begin_ms,
+            end_ms,
+            withdrawn,
+        } = request.asks
+        {
+            if on("PVP") {
+                self.keep_clear(&request, lane, (begin_ms, end_ms), withdrawn);
+            }
+            return;
+        }
         let served = match request.asks {
             Asks::SensorSharing { .. } => on("SDS"),
             Asks::SignalPriority { .. } => on("PVP"),
@@ -186,6 +210,7 @@ impl Services {
             Asks::LaneChange { .. } => on("CLC") || on("CVM"),
             Asks::IntersectionPassing { .. } => on("CIP"),
             Asks::Parking { .. } => on("GSPA"),
+            Asks::ClearTheWay { .. } => false,
         };
         if !served {
             return;
@@ -219,6 +244,7 @@ impl Services {
         let gspa = z.apps.params::<gspa::Params>("GSPA");
         // Windows that ended.
         self.gaps.retain(|_, g| g.end_ms > z.now);
+        self.clear_the_way.retain(|c| c.until_ms > z.now);
         let mut wants = Vec::new();
         let mut answered = 0;
         while answered < MAX_PER_TURN
@@ -274,6 +300,8 @@ impl Services {
                             .extend(self.parking.answer(p, z, &r, asked, msg_cnt));
                     }
                 }
+                // Kept when asked (`ask`), never waiting.
+                Asks::ClearTheWay { .. } => {}
             }
         }
         match &gspa {
@@ -823,6 +851,42 @@ impl Services {
                 }),
             });
         }
+    }
+
+    /// Keeps `request`'s lane to clear in place of its vehicle's before (none when
+    /// `withdrawn`): from `tBegin` (else now) until `tEnd` (else [`CLEAR_STANDS_MS`] on, as a
+    /// vehicle repeats its requests), at most [`CLEAR_MAX_MS`] on.
+    fn keep_clear(
+        &mut self,
+        request: &Request,
+        lane: LaneRef,
+        (begin_ms, end_ms): (Option<Millis>, Option<Millis>),
+        withdrawn: bool,
+    ) {
+        let at = request.generated_at;
+        self.clear_the_way
+            .retain(|c| c.vehicle != request.vehicle && c.until_ms > at);
+        let until_ms = end_ms
+            .unwrap_or(at + CLEAR_STANDS_MS)
+            .min(at + CLEAR_MAX_MS);
+        let from_ms = begin_ms.unwrap_or(at);
+        if withdrawn || until_ms <= from_ms {
+            return;
+        }
+        if self.clear_the_way.len() == MAX_WAITING {
+            self.clear_the_way.remove(0);
+        }
+        self.clear_the_way.push(ClearTheWay {
+            vehicle: request.vehicle,
+            lane,
+            from_ms,
+            until_ms,
+        });
+    }
+
+    /// The lanes emergency vehicles asked to have cleared, whose time has not passed.
+    pub(crate) fn clear_the_way(&self) -> &[ClearTheWay] {
+        &self.clear_the_way
     }
 
     fn next_msg_cnt(&mut self) -> u8 {

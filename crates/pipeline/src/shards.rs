@@ -147,6 +147,8 @@ pub(crate) struct ZoneWide<'a> {
     pub signals: &'a HashMap<NodeId, SignalState>,
     pub events: &'a HashMap<crate::EventKey, RoadEvent>,
     pub apps: &'a Registry,
+    /// The lanes emergency vehicles asked to have cleared.
+    pub clear_the_way: &'a [roadcloud_world::requests::ClearTheWay],
 }
 
 impl Shard {
@@ -318,6 +320,7 @@ impl Shard {
                 zone.signals,
                 zone.events.values(),
             )
+            .with_clear_the_way(zone.clear_the_way)
             .only_targets(|t| t.awaiting_apps);
             zone.apps.evaluate(&scene, &mut out);
             // A vehicle that crossed into another tile after it reported waits there: this

@@ -37,6 +37,17 @@ fn publish(c: &rumqttc::Client, id: [u8; 8], message: &str, frame: &MessageFrame
     .unwrap();
 }
 
+/// Publishes `frame` on RSU `rsu`'s `message` uplink, as the RSU would.
+fn publish_rsu(c: &rumqttc::Client, rsu: [u8; 8], message: &str, frame: &MessageFrame) {
+    c.publish(
+        format!("V2X/RSU/{}/{message}/UP", hex(&rsu)),
+        QoS::AtLeastOnce,
+        false,
+        encode(frame).unwrap(),
+    )
+    .unwrap();
+}
+
 /// What reaches the downlinks a test client subscribed to: (topic, payload).
 type Downlinks = std::sync::mpsc::Receiver<(String, Vec<u8>)>;
 
@@ -287,13 +298,7 @@ fn an_ambulance_gets_the_green_and_the_junction_its_plan_back() {
             0,
             now,
         );
-        c.publish(
-            format!("V2X/RSU/{}/SPAT/UP", hex(&JUNCTION_RSU)),
-            QoS::AtLeastOnce,
-            false,
-            encode(&MessageFrame::SpatFrame(spat)).unwrap(),
-        )
-        .unwrap();
+        publish_rsu(&c, JUNCTION_RSU, "SPAT", &MessageFrame::SpatFrame(spat));
         std::thread::sleep(Duration::from_millis(100));
         for (id, complete) in [(AMBULANCE, passed), (CAR, false)] {
             let vir =
@@ -811,13 +816,7 @@ fn differential_corrections_reach_the_rsus_and_vehicles_near_the_station() {
                 size_m: (1.8, 4.6),
             };
             let rsm = rsm(&frame, rsu, at, &[seen], 0, now);
-            c.publish(
-                format!("V2X/RSU/{}/RSM/UP", hex(&rsu)),
-                QoS::AtLeastOnce,
-                false,
-                encode(&MessageFrame::RsmFrame(rsm)).unwrap(),
-            )
-            .unwrap();
+            publish_rsu(&c, rsu, "RSM", &MessageFrame::RsmFrame(rsm));
         }
         let rover = VehicleState::car(ROVER, at(610.0), 0.0, 0.0);
         publish(
@@ -950,18 +949,10 @@ fn cars_are_guided_to_free_slots_in_a_car_park_and_out_again() {
             0,
             now_millis(),
         );
-        c.publish(
-            format!("V2X/RSU/{}/PAM/UP", hex(&CAR_PARK_RSU)),
-            QoS::AtLeastOnce,
-            false,
-            encode(&MessageFrame::MsgFrameExt(
-                roadcloud_csae::MessageFrameExt {
-                    value: Day2Message::Pam(pam),
-                },
-            ))
-            .unwrap(),
-        )
-        .unwrap();
+        let pam = MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+            value: Day2Message::Pam(pam),
+        });
+        publish_rsu(&c, CAR_PARK_RSU, "PAM", &pam);
     };
     let park = ParkingGoal::Park {
         types: None,

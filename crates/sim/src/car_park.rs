@@ -1,7 +1,7 @@
 //! The demo zone's car park (T/CSAE 157-2020 guidance in a parking area): "Moyu Rd P1",
 //! south of Moyu Road just west of Anyan Road, announced by the junction's RSU with PAM
 //! once a second. Its occupancy changes by itself (parked cars leave, at random); cars on
-//! Moyu Road eastbound that look for a place ask roadcloud for a slot, and a car guided to
+//! Moyu Road that look for a place ask roadcloud for a slot, and a car guided to
 //! one turns in (it leaves the road) and, once it has driven the way it was given, stands
 //! in its slot, which the car park then reports occupied.
 //!
@@ -48,6 +48,9 @@ struct Arriving {
 /// The car park, its slots and the cars coming in.
 #[derive(Debug, Clone)]
 pub struct CarPark {
+    /// Its own draws, so that the car park leaves the rest of the zone as it would be
+    /// without it.
+    rng: Rng,
     nodes: Vec<ParkNode>,
     drives: Vec<Drive>,
     arriving: Vec<Arriving>,
@@ -57,8 +60,10 @@ pub struct CarPark {
 }
 
 impl CarPark {
-    /// The car park, its slots taken at random with chance `occupied` each.
-    pub(crate) fn moyu(rng: &mut Rng, occupied: f64) -> CarPark {
+    /// The car park, its slots taken at random with chance `occupied` each, its draws from
+    /// `seed`.
+    pub(crate) fn moyu(seed: u64, occupied: f64) -> CarPark {
+        let mut rng = Rng(seed);
         let node = |id, east_m, north_m, entrance, exit| ParkNode {
             id,
             position: Point { east_m, north_m },
@@ -108,6 +113,7 @@ impl CarPark {
             drive(5, 6, Vec::new()),
         ];
         CarPark {
+            rng,
             nodes,
             drives,
             arriving: Vec::new(),
@@ -118,12 +124,12 @@ impl CarPark {
 
     /// A second passes (`dt_s` of it): parked cars leave by chance, cars that have driven
     /// their way stand in their slots.
-    pub(crate) fn step(&mut self, rng: &mut Rng, dt_s: f64, now_ms: Millis) {
+    pub(crate) fn step(&mut self, dt_s: f64, now_ms: Millis) {
         let coming: Vec<u16> = self.arriving.iter().map(|a| a.slot).collect();
         for s in self.drives.iter_mut().flat_map(|d| d.slots.iter_mut()) {
             if s.state == SlotState::Occupied
                 && !coming.contains(&s.id)
-                && rng.unit() < LEAVE_PER_S * dt_s
+                && self.rng.unit() < LEAVE_PER_S * dt_s
             {
                 s.state = SlotState::Available;
             }
@@ -196,16 +202,15 @@ mod tests {
 
     #[test]
     fn a_guided_car_stands_in_its_slot_once_it_has_driven_there() {
-        let mut rng = Rng(7);
-        let mut p = CarPark::moyu(&mut rng, 0.0);
+        let mut p = CarPark::moyu(7, 0.0);
         assert_eq!(p.available(), 20);
         // 1 -> 2 -> 3: 28 m and 80 m, at 3 m/s.
         assert!(p.guide(&[1, 2, 3], 105, 0));
         assert!(!p.guide(&[1, 9], 105, 0));
         assert!(!p.guide(&[1, 2], 999, 0));
-        p.step(&mut rng, 0.1, 30_000);
+        p.step(0.0, 30_000);
         assert_eq!(p.available(), 20);
-        p.step(&mut rng, 0.1, 36_000);
+        p.step(0.0, 36_000);
         assert_eq!(p.available(), 19);
         let pam = p.pam(&LocalFrame::new(31.2866, 121.1655), 36_000);
         let park = roadcloud_world::parking::CarPark::from_pam(

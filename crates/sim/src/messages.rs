@@ -699,6 +699,32 @@ pub fn passing_intention(
     )
 }
 
+/// The VIR in which emergency vehicle `vehicle` at `position` asks at `now_ms` that `lane`
+/// be cleared ahead of it (T/CSAE 157-2020 `Req-ClearTheWay`: the lane `lane` of the link
+/// from `upstream` to `downstream`, nodes as (region, id)), within `window` (`tBegin`,
+/// `tEnd`, ms since the epoch) when given.
+pub fn clear_the_way_request(
+    frame: &LocalFrame,
+    vehicle: [u8; 8],
+    position: Point,
+    req_id: u8,
+    (upstream, downstream, lane): ((u16, u16), (u16, u16), u8),
+    window: Option<(Millis, Millis)>,
+    now_ms: Millis,
+) -> csae::VehIntentionAndRequest {
+    use roadcloud_world::time::date_time;
+    let info = csae::ReqInfo::ClearTheWay(csae::ReqClearTheWay {
+        upstream_node: node(upstream),
+        downstream_node: node(downstream),
+        target_lane: csae::LaneID(lane),
+        related_path: None,
+        t_begin: window.map(|(b, _)| date_time(b)),
+        t_end: window.map(|(_, e)| date_time(e)),
+    });
+    let reqs = vec![drive_request(req_id, false, info)];
+    vir(frame, vehicle, position, req_id, None, reqs, now_ms)
+}
+
 /// The VIR in which vehicle `vehicle` at `position` asks at `now_ms` for a parking slot
 /// (`goal` park: `req` park, of `types` when given, ParkingType bits as
 /// `roadcloud_world::parking::type_mask` makes them, slot `slot` if free) or for the way out

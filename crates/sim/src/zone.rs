@@ -33,9 +33,12 @@ const NOTICE_M: f64 = 30.0;
 const MOYU_RD: usize = 1;
 /// The junction whose RSU announces the car park (Moyu Rd / Anyan Rd).
 const CAR_PARK_JUNCTION: u16 = 2004;
+/// Mixed into the zone's seed for the car park's own draws.
+const CAR_PARK_SEED: u64 = 0x5041_524b;
 /// The share of the car park's slots taken when the demo starts.
 const CAR_PARK_OCCUPIED: f64 = 0.7;
-/// How often a car on Moyu Road starts looking for a place, steps (every 15 s in the demo).
+/// How often the next car on Moyu Road starts looking for a place, steps (every 15 s in the
+/// demo).
 const PARK_EVERY_STEPS: u64 = 150;
 /// How far before the car park's entrance a car may start looking, metres.
 const PARK_SEEK_M: f64 = 150.0;
@@ -251,14 +254,13 @@ impl Zone {
     pub fn anting(config: ZoneConfig) -> Zone {
         let network = Network::anting();
         let rsus = network.junctions.len();
-        let mut rng = Rng(config.seed);
-        let car_park = CarPark::moyu(&mut rng, CAR_PARK_OCCUPIED);
         Zone {
             network,
             config,
-            rng,
-            car_park,
-            parking_due: false,
+            rng: Rng(config.seed),
+            car_park: CarPark::moyu(config.seed ^ CAR_PARK_SEED, CAR_PARK_OCCUPIED),
+            // The first car to come by looks for a place.
+            parking_due: true,
             cars: Vec::new(),
             walkers: Vec::new(),
             serial: 0,
@@ -303,7 +305,7 @@ impl Zone {
         self.drive(dt_s, now_ms);
         self.walk(dt_s);
         self.spawn(now_ms);
-        self.car_park.step(&mut self.rng, dt_s, now_ms);
+        self.car_park.step(dt_s, now_ms);
         // Every PARK_EVERY_STEPS, the next car to come by starts looking for a place.
         self.parking_due |= self.steps.is_multiple_of(PARK_EVERY_STEPS);
         if self.parking_due && self.look_for_parking() {
@@ -311,23 +313,25 @@ impl Zone {
         }
     }
 
-    /// A car on Moyu Road eastbound, before the car park, starts looking for a place; false
-    /// when none is there.
+    /// How far car `c` is before the car park's entrance on Moyu Road, either way, metres
+    /// (negative once past it); `None` for a car on another road.
+    fn before_car_park_m(network: &Network, c: &Car) -> Option<f64> {
+        let east_m = network.lane_point(c.flow, c.lane, c.s).east_m;
+        let ahead = car_park::ENTRANCE.east_m - east_m;
+        (c.flow.road == MOYU_RD).then_some(if c.flow.forward { ahead } else { -ahead })
+    }
+
+    /// A car on Moyu Road, either way, before the car park, starts looking for a place;
+    /// false when none is there.
     fn look_for_parking(&mut self) -> bool {
-        let flow = Flow {
-            road: MOYU_RD,
-            forward: true,
-        };
         let network = &self.network;
         if let Some(c) = self.cars.iter_mut().find(|c| {
-            let east_m = network.lane_point(c.flow, c.lane, c.s).east_m;
-            c.flow == flow
-                && c.equipped
+            c.equipped
                 && c.script.is_none()
                 && c.order.is_none()
                 && !c.seeks_parking
-                && (car_park::ENTRANCE.east_m - PARK_SEEK_M..car_park::ENTRANCE.east_m - 30.0)
-                    .contains(&east_m)
+                && Self::before_car_park_m(network, c)
+                    .is_some_and(|m| (30.0..PARK_SEEK_M).contains(&m))
         }) {
             c.seeks_parking = true;
             return true;
@@ -342,7 +346,7 @@ impl Zone {
         let mut out = Vec::new();
         for c in self.cars.iter_mut().filter(|c| c.seeks_parking) {
             let position = self.network.lane_point(c.flow, c.lane, c.s);
-            if position.east_m > car_park::ENTRANCE.east_m {
+            if Self::before_car_park_m(&self.network, c).is_none_or(|m| m < 0.0) {
                 c.seeks_parking = false;
                 continue;
             }
@@ -1684,7 +1688,7 @@ mod tests {
             ..ZoneConfig::default()
         });
         // Every slot free.
-        z.car_park = CarPark::moyu(&mut Rng(1), 0.0);
+        z.car_park = CarPark::moyu(1, 0.0);
         let flow = Flow {
             road: MOYU_RD,
             forward: true,
@@ -1714,7 +1718,7 @@ mod tests {
         z.parking_guidance(id, &pam, 0);
         assert!(z.cars.iter().all(|c| c.id != id), "it turned in");
         assert_eq!(z.car_park.guided, 1);
-        z.car_park.step(&mut Rng(1), 0.0, 60_000);
+        z.car_park.step(0.0, 60_000);
         assert_eq!(z.car_park.available(), free - 1);
         let announced = Announced::from_pam(&frame, [0; 8], &z.car_park.pam(&frame, 0), 0);
         assert_eq!(

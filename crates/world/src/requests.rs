@@ -5,7 +5,7 @@ use crate::geo::{LocalFrame, Point};
 use crate::lanes::{LaneRef, Turn};
 use crate::map::NodeId;
 use crate::parking::{ParkingGoal, type_mask};
-use crate::time::{Millis, resolve_sec_mark};
+use crate::time::{Millis, instant_of, resolve_sec_mark};
 use crate::units;
 use roadcloud_csae as csae;
 
@@ -69,6 +69,18 @@ pub enum Asks {
         /// The way it turns there.
         turn: Turn,
     },
+    /// `Req-ClearTheWay`: an emergency vehicle asks that a lane be cleared ahead of it, in a
+    /// window of time.
+    ClearTheWay {
+        /// The lane: `targetLane` on the link from `upstreamNode` to `downstreamNode`.
+        lane: LaneRef,
+        /// When the window opens (`tBegin`), ms since the epoch, when given.
+        begin_ms: Option<Millis>,
+        /// When it closes (`tEnd`), when given.
+        end_ms: Option<Millis>,
+        /// The vehicle withdraws the request: status cancel or complete.
+        withdrawn: bool,
+    },
     /// `Req-ParkingArea`: a slot in the car park it comes to, or the way out of it.
     Parking {
         /// What it asks for (`req`, `parkingType`, `expectedParkingSlotID`).
@@ -79,6 +91,27 @@ pub enum Asks {
         /// left).
         withdrawn: bool,
     },
+}
+
+/// A lane an emergency vehicle asked to have cleared ahead of it (`Req-ClearTheWay`), and
+/// when.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClearTheWay {
+    /// The emergency vehicle.
+    pub vehicle: [u8; 8],
+    /// The lane.
+    pub lane: LaneRef,
+    /// From when, ms since the epoch.
+    pub from_ms: Millis,
+    /// Until when.
+    pub until_ms: Millis,
+}
+
+impl ClearTheWay {
+    /// Whether it stands at `now`.
+    pub fn stands(&self, now: Millis) -> bool {
+        (self.from_ms..self.until_ms).contains(&now)
+    }
 }
 
 /// Half the width of the road along a vehicle's planned path that concerns it: its lane and
@@ -167,6 +200,16 @@ pub fn requests_from_vir(
                     merge,
                     // DE_TimeOffset: 10 ms units.
                     life_ms: r.life_time.map(|t| i64::from(t.0) * 10),
+                    withdrawn,
+                },
+                csae::ReqInfo::ClearTheWay(c) if in_force || withdrawn => Asks::ClearTheWay {
+                    lane: LaneRef {
+                        node: NodeId::from(&c.downstream_node),
+                        upstream: NodeId::from(&c.upstream_node),
+                        lane: c.target_lane.0,
+                    },
+                    begin_ms: c.t_begin.as_ref().and_then(|t| instant_of(t, generated_at)),
+                    end_ms: c.t_end.as_ref().and_then(|t| instant_of(t, generated_at)),
                     withdrawn,
                 },
                 csae::ReqInfo::Parking(p) if in_force || withdrawn => {

@@ -56,9 +56,73 @@ pub fn date_time(t: Millis) -> roadcloud_csae::DDateTime {
     }
 }
 
+/// The instant a DF_DDateTime (T/CSAE 53-2020) names, ms since the epoch: the fields it
+/// leaves out are those of `near` (UTC), and its `offset` (DE_DTimeOffset, minutes from
+/// UTC of the local time the other fields give) is taken off. `None` for a field out of
+/// its calendar range (month 13, hour 24, a DE_DSecond of 60,000 or more).
+pub fn instant_of(d: &roadcloud_csae::DDateTime, near: Millis) -> Option<Millis> {
+    let n = date_time(near);
+    let field = |given: Option<i64>, default: Option<i64>| given.or(default);
+    let year = field(d.year.map(|y| y.0.into()), n.year.map(|y| y.0.into()))?;
+    let month = field(d.month.map(|m| m.0.into()), n.month.map(|m| m.0.into()))?;
+    let day = field(d.day.map(|x| x.0.into()), n.day.map(|x| x.0.into()))?;
+    let hour = field(d.hour.map(|h| h.0.into()), n.hour.map(|h| h.0.into()))?;
+    let minute = field(d.minute.map(|m| m.0.into()), n.minute.map(|m| m.0.into()))?;
+    let ms = field(d.second.map(|s| s.0.into()), n.second.map(|s| s.0.into()))?;
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || ms > 59_999
+    {
+        return None;
+    }
+    // The day count since 1970-01-01 of a proleptic Gregorian date: `date_time`'s, undone.
+    let y = year - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let offset_min = d.offset.map_or(0, |o| i64::from(o.0));
+    Some(days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + ms - offset_min * 60_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instant_of_undoes_date_time() {
+        for t in [0, 1_709_251_198_500, 1_796_256_000_000, 951_782_400_123] {
+            assert_eq!(instant_of(&date_time(t), 0), Some(t), "{t}");
+        }
+        // Beijing time (UTC+8, 480 minutes) names the instant 8 hours earlier in UTC.
+        let mut d = date_time(1_796_256_000_000);
+        d.offset = Some(roadcloud_csae::DTimeOffset(480));
+        assert_eq!(instant_of(&d, 0), Some(1_796_256_000_000 - 8 * 3_600_000));
+        // Fields left out are those of the moment it is read at.
+        let near = 1_796_256_000_000 + 5 * 3_600_000;
+        let only_time = roadcloud_csae::DDateTime {
+            year: None,
+            month: None,
+            day: None,
+            hour: Some(roadcloud_csae::DHour(7)),
+            minute: Some(roadcloud_csae::DMinute(30)),
+            second: Some(roadcloud_csae::DSecond(0)),
+            offset: None,
+        };
+        assert_eq!(
+            instant_of(&only_time, near),
+            Some(1_796_256_000_000 + 7 * 3_600_000 + 30 * 60_000)
+        );
+        let mut bad = date_time(0);
+        bad.month = Some(roadcloud_csae::DMonth(13));
+        assert_eq!(instant_of(&bad, 0), None);
+        bad = date_time(0);
+        bad.second = Some(roadcloud_csae::DSecond(60_000));
+        assert_eq!(instant_of(&bad, 0), None);
+    }
 
     #[test]
     fn date_time_is_the_utc_calendar() {

@@ -229,7 +229,8 @@ impl Zone {
                 &p.intersections,
                 &p.signals,
                 p.events.values(),
-            );
+            )
+            .with_clear_the_way(p.clear_the_way());
             registry.evaluate(&scene, &mut out);
         }
         out
