@@ -338,6 +338,13 @@ impl WorldStage {
                 ),
             }
         }
+        // Lane rules (DLM) for the RSUs near them to broadcast, UPER.
+        for c in p.take_rsu_coordinations() {
+            match roadcloud_csae::encode(&c.frame) {
+                Ok(uper) => out.push((rsu_downlink_topic(c.rsu, MessageKind::Rsc), uper)),
+                Err(e) => tracing::warn!("RSC for RSU {} not encoded: {e}", c.rsu),
+            }
+        }
         // Priority vehicles: the junctions' controllers, through their RSUs, as JSON.
         for c in p.take_signal_commands() {
             out.push((signal_priority_topic(c.rsu), c.command.to_json()));

@@ -27,7 +27,9 @@ pub use latency::LatencyHistogram;
 pub use parking::{Held, ParkingCounts};
 pub use relay::{RelayConfig, RsuDownlink};
 use roadcloud_world::parking::CarPark;
-pub use services::{CLOUD_ID, GapGrant, ServiceCounts, SignalDownlink, VehicleDownlink};
+pub use services::{
+    CLOUD_ID, GapGrant, RsuCoordination, ServiceCounts, SignalDownlink, VehicleDownlink,
+};
 pub use shards::{ShardMessage, ShardPlan, ShardStats, ZoneTracks};
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection, Uplink};
@@ -754,6 +756,7 @@ impl Pipeline {
                 lanes: &self.lanes,
                 intersections: &self.intersections,
                 signal_rsus: &self.signal_rsus,
+                rsus: &self.rsus,
                 now,
             });
             self.journal
@@ -773,6 +776,12 @@ impl Pipeline {
     /// call, for their RSUs' downlinks (`V2X/RSU/{id}/PRIORITY/DOWN`).
     pub fn take_signal_commands(&mut self) -> Vec<SignalDownlink> {
         self.services.take_signal_commands()
+    }
+
+    /// Takes the RSCs for RSUs to broadcast queued since the last call, for their downlinks
+    /// (`V2X/RSU/{id}/RSC/DOWN`): the operators' lane rules (DLM).
+    pub fn take_rsu_coordinations(&mut self) -> Vec<RsuCoordination> {
+        self.services.take_rsu_coordinations()
     }
 
     /// What the Day-2 services did.

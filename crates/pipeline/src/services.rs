@@ -53,6 +53,15 @@ pub struct VehicleDownlink {
     pub frame: MessageFrame,
 }
 
+/// An RSC for an RSU to broadcast over PC5 (`V2X/RSU/{id}/RSC/DOWN`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RsuCoordination {
+    /// The RSU.
+    pub rsu: DeviceId,
+    /// The RSC, its `id` the RSU's.
+    pub frame: MessageFrame,
+}
+
 /// A priority command for the signal controller of a junction, through its RSU
 /// (`V2X/RSU/{id}/PRIORITY/DOWN`).
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +97,8 @@ pub struct ServiceCounts {
     pub gaps_made: u64,
     /// Vehicles told of an operator's lane rule (DLM), each telling counted.
     pub lane_rules_told: u64,
+    /// RSCs of an operator's lane rule sent to RSUs to broadcast (DLM).
+    pub lane_rules_broadcast: u64,
     /// Slots given to vehicles at junctions without signals (CIP), each counted.
     pub cip_slots: u64,
 }
@@ -139,6 +150,10 @@ pub(crate) struct Services {
     rules_told: HashMap<([u8; 8], LaneRef), (u32, Millis)>,
     /// Rules lifted since the last turn: those told of them hear it.
     rules_lifted: Vec<LaneRule>,
+    /// Which RSU was given which lane's rule (as it was then), and when.
+    rules_broadcast: HashMap<(DeviceId, LaneRef), (LaneRule, Millis)>,
+    /// RSCs for RSUs to broadcast, waiting to go out.
+    rsu_coordinations: Vec<RsuCoordination>,
     /// The last version given to each lane's rule.
     rule_versions: HashMap<LaneRef, u32>,
     /// How each vehicle declared it will pass the junction ahead (CIP), and when.
@@ -168,6 +183,8 @@ pub(crate) struct ServiceInputs<'a> {
     pub intersections: &'a crate::HashMap<NodeId, roadcloud_world::map::Intersection>,
     /// The RSU announcing each junction's signals (its SPAT's sender).
     pub signal_rsus: &'a crate::HashMap<NodeId, DeviceId>,
+    /// Where each RSU stands (its latest RSM's or RSI's reference position).
+    pub rsus: &'a crate::HashMap<DeviceId, Point>,
     pub now: Millis,
 }
 
@@ -317,11 +334,15 @@ impl Services {
             }
         }
         match z.apps.params::<dlm::Params>("DLM") {
-            Some(p) => self.tell_lane_rules(&p, z),
+            Some(p) => {
+                self.tell_lane_rules(&p, z);
+                self.broadcast_lane_rules(&p, z);
+            }
             // DLM off: nobody is told, and nothing is kept of whom was told.
             None => {
                 self.rules_told.clear();
                 self.rules_lifted.clear();
+                self.rules_broadcast.clear();
             }
         }
         match &pvp {
@@ -853,6 +874,60 @@ impl Services {
         }
     }
 
+    /// DLM over PC5: each rule in force goes to the RSUs within `notify_m` of its junction,
+    /// on their `RSC/DOWN` to broadcast (its `id` the RSU's, positions from the RSU), so
+    /// that vehicles without a link to roadcloud hear it too: each version once, again every
+    /// `repeat_ms`, and that it is lifted when it is.
+    fn broadcast_lane_rules(&mut self, p: &dlm::Params, z: &ServiceInputs<'_>) {
+        let mut out = Vec::new();
+        let lifted: Vec<(DeviceId, LaneRef)> = self
+            .rules_broadcast
+            .keys()
+            .filter(|(_, lane)| !self.lane_rules.contains_key(lane))
+            .copied()
+            .collect();
+        for key in lifted {
+            if let Some((rule, _)) = self.rules_broadcast.remove(&key) {
+                out.push((key.0, rule, true));
+            }
+        }
+        for rule in self.lane_rules.values() {
+            let Some(x) = z.intersections.get(&rule.lane.node) else {
+                continue;
+            };
+            for (rsu, at) in z.rsus {
+                if at.distance_to(x.position) > p.notify_m {
+                    continue;
+                }
+                let key = (*rsu, rule.lane);
+                let due = self.rules_broadcast.get(&key).is_none_or(|(told, when)| {
+                    told.version != rule.version || z.now - when >= p.repeat_ms
+                });
+                if due {
+                    self.rules_broadcast.insert(key, (rule.clone(), z.now));
+                    out.push((*rsu, rule.clone(), false));
+                }
+            }
+        }
+        for (rsu, rule, lifted) in out {
+            let at = z.rsus.get(&rsu).copied().unwrap_or_default();
+            let msg_cnt = self.next_msg_cnt();
+            let rsc = lane_rule_answer(z.frame, rsu.0, &rule, at, lifted, msg_cnt, z.now);
+            self.counts.lane_rules_broadcast += 1;
+            self.rsu_coordinations.push(RsuCoordination {
+                rsu,
+                frame: MessageFrame::MsgFrameExt(roadcloud_csae::MessageFrameExt {
+                    value: Day2Message::RoadsideCoordination(rsc),
+                }),
+            });
+        }
+    }
+
+    /// Takes the RSCs for RSUs to broadcast queued since the last call.
+    pub(crate) fn take_rsu_coordinations(&mut self) -> Vec<RsuCoordination> {
+        std::mem::take(&mut self.rsu_coordinations)
+    }
+
     /// Keeps `request`'s lane to clear in place of its vehicle's before (none when
     /// `withdrawn`): from `tBegin` (else now) until `tEnd` (else [`CLEAR_STANDS_MS`] on, as a
     /// vehicle repeats its requests), at most [`CLEAR_MAX_MS`] on.
@@ -1239,6 +1314,7 @@ mod tests {
         let rsus = crate::HashMap::default();
         let lanes = LaneIndex::default();
         let intersections = crate::HashMap::default();
+        let no_rsus = crate::HashMap::default();
         let at = |now| ServiceInputs {
             frame: &frame,
             tracks: &[],
@@ -1246,6 +1322,7 @@ mod tests {
             lanes: &lanes,
             intersections: &intersections,
             signal_rsus: &rsus,
+            rsus: &no_rsus,
             now,
         };
         s.answer(&at(1_100));
@@ -1316,6 +1393,7 @@ mod tests {
                 lanes: &LaneIndex::default(),
                 intersections: &crate::HashMap::default(),
                 signal_rsus: &rsus,
+                rsus: &crate::HashMap::default(),
                 now,
             });
         }

@@ -526,11 +526,22 @@ fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
         "commuter-downlink",
         &[format!("V2X/OBU/{}/RSC/DOWN", hex(&COMMUTER))],
     );
+    // The junction's RSU hears the rule too, to broadcast it.
+    let rsu = network.junctions[j].rsu;
+    let rsu_rx = downlinks(
+        s.mqtt,
+        "rsu-downlink",
+        &[format!("V2X/RSU/{}/RSC/DOWN", hex(&rsu))],
+    );
     let c = client(s.mqtt, "commuter");
     let eastbound = network.flows()[0];
     let mut along_m = 520.0;
     let mut step = || {
         publish_map(&c, "V2X/RSU/5253552d41543032/MAP/UP", &map);
+        let pole = network.junctions[j].centre;
+        let waiting = Detection::pedestrian(1, pole, 0.0, 0.0);
+        let rsm = rsm(&frame, rsu, pole, &[waiting], 0, now_millis());
+        publish_rsu(&c, rsu, "RSM", &MessageFrame::RsmFrame(rsm));
         let at = network.lane_point(eastbound, 2.0, along_m);
         let v = VehicleState::car(COMMUTER, at, network.heading_deg(eastbound), 8.0);
         publish(
@@ -558,18 +569,27 @@ fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
     let rules = get_json(s.http, "/api/v1/lane-rules");
     assert_eq!(rules["count"], 1, "{rules}");
     assert_eq!(rules["rules"][0]["use"], "closed", "{rules}");
-    // What the car hears: the lane coordination of the closed lane.
-    let told = |rx: &Downlinks, step: &mut dyn FnMut()| {
+    // What the car hears: the lane coordination of the closed lane; the RSU hears the same
+    // under its own id. `told` waits for an RSC saying `said`.
+    let told = |rx: &Downlinks, step: &mut dyn FnMut(), said: &str| {
         for _ in 0..50 {
             step();
-            if let Ok((_, payload)) = rx.try_recv() {
+            while let Ok((_, payload)) = rx.try_recv() {
                 let rsc = rsc_of(&payload);
-                return rsc.lane_coordinates.unwrap().remove(0);
+                let lane = rsc.lane_coordinates.clone().unwrap().remove(0);
+                if matches!(&lane.description, Some(roadcloud_csae::Description::TextString(t)) if t == said)
+                {
+                    return (rsc.id, lane);
+                }
             }
         }
-        panic!("no RSC reached the car");
+        panic!("no RSC saying {said:?} came");
     };
-    let closed = told(&rx, &mut step);
+    let (to_car, closed) = told(&rx, &mut step, "lane closed: road works");
+    assert_eq!(to_car, roadcloud_pipeline::CLOUD_ID);
+    let (from_rsu, broadcast) = told(&rsu_rx, &mut step, "lane closed: road works");
+    assert_eq!(from_rsu, rsu, "the RSU broadcasts under its own id");
+    assert_eq!(broadcast.target_lane, closed.target_lane);
     assert_eq!(closed.target_lane.downstream_node_id.id.0, 2002);
     assert_eq!(closed.target_lane.upstream_node_id.id.0, 2001);
     assert!(
@@ -603,11 +623,8 @@ fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
     )
     .unwrap();
     assert_eq!(status, 200);
-    let open = told(&rx, &mut step);
-    assert!(
-        matches!(&open.description, Some(roadcloud_csae::Description::TextString(t)) if t == "lane open again"),
-        "{open:?}"
-    );
+    let (_, open) = told(&rx, &mut step, "lane open again");
+    told(&rsu_rx, &mut step, "lane open again");
     assert!(
         !open
             .info
@@ -635,6 +652,7 @@ fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
     assert_eq!(status, 400);
     assert!(body.contains("straight, left, right or u_turn"), "{body}");
     assert!(metric(s.http, "roadcloud_lane_rules_told_total").is_some_and(|n| n >= 2.0));
+    assert!(metric(s.http, "roadcloud_lane_rules_broadcast_total").is_some_and(|n| n >= 2.0));
 }
 
 const EASTBOUND: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x41];

@@ -854,6 +854,11 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
             services.lane_rules_told,
         ),
         (
+            "roadcloud_lane_rules_broadcast_total",
+            "RSCs of an operator's lane rule sent to the RSUs near it to broadcast (DLM).",
+            services.lane_rules_broadcast,
+        ),
+        (
             "roadcloud_gspa_guided_total",
             "PAMs guiding a vehicle to a parking slot (GSPA: guidance in a parking area).",
             p.parking_counts().guided,
