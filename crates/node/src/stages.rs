@@ -189,7 +189,8 @@ pub(crate) struct WorldStageConfig {
 
 /// The world stage, the single writer: it owns the world and takes, from bounded inboxes,
 /// decoded batches (admission's stateful half and the world update), jobs (the API's reads
-/// and changes) and its own tick. When no batch waits, it runs the applications for the
+/// and changes), differential corrections to relay (from the RTCM source's task) and its
+/// own tick. When no batch waits, it runs the applications for the
 /// vehicles that reported, for at most `apps_slice`, and sends their advisories out on the
 /// vehicles' downlinks (JSON), and the RSIs they call for on the RSUs' downlinks (UPER).
 /// Every 100 ms it lets time pass and hands the journal to its sinks (the live feed, the

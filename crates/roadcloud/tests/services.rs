@@ -27,9 +27,15 @@ fn at(north_m: f64) -> Point {
     }
 }
 
+/// Publishes `frame` on vehicle `id`'s `message` uplink, as its OBU would.
 fn publish(c: &rumqttc::Client, id: [u8; 8], message: &str, frame: &MessageFrame) {
+    publish_up(c, "OBU", id, message, frame);
+}
+
+/// Publishes `frame` on the `message` uplink of device `id` of `kind` (`OBU` or `RSU`).
+fn publish_up(c: &rumqttc::Client, kind: &str, id: [u8; 8], message: &str, frame: &MessageFrame) {
     c.publish(
-        format!("V2X/OBU/{}/{message}/UP", hex(&id)),
+        format!("V2X/{kind}/{}/{message}/UP", hex(&id)),
         QoS::AtLeastOnce,
         false,
         encode(frame).unwrap(),
@@ -39,13 +45,7 @@ fn publish(c: &rumqttc::Client, id: [u8; 8], message: &str, frame: &MessageFrame
 
 /// Publishes `frame` on RSU `rsu`'s `message` uplink, as the RSU would.
 fn publish_rsu(c: &rumqttc::Client, rsu: [u8; 8], message: &str, frame: &MessageFrame) {
-    c.publish(
-        format!("V2X/RSU/{}/{message}/UP", hex(&rsu)),
-        QoS::AtLeastOnce,
-        false,
-        encode(frame).unwrap(),
-    )
-    .unwrap();
+    publish_up(c, "RSU", rsu, message, frame);
 }
 
 /// What reaches the downlinks a test client subscribed to: (topic, payload).
