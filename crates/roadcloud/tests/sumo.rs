@@ -499,33 +499,51 @@ fn the_detector_catches_the_attackers_of_a_short_cosimulation() {
     assert!(dir.path().join("misbehaviour.jsonl").exists());
 }
 
+/// Runs `roadcloud {command}` (a two-run evaluation or eval-sds) on `sumocfg` for `seconds`
+/// simulated at twice real time, unsigned, with `extra` flags; checks that its printed table
+/// has the row `row`; returns the JSON figures it wrote.
+fn evaluate_both_ways(
+    command: &str,
+    sumocfg: &std::path::Path,
+    seconds: &str,
+    extra: &[&str],
+    row: &str,
+) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("figures.json");
+    let http = format!("127.0.0.1:{}", free_port());
+    let mut args = vec![
+        command,
+        "--sumocfg",
+        sumocfg.to_str().unwrap(),
+        "--allow-unsigned",
+        "--speed",
+        "2",
+        "--seconds",
+        seconds,
+        "--http-listen",
+        &http,
+        "--report-json",
+        json.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let text = succeeded(&roadcloud(&args));
+    assert!(text.contains(&format!("| {row} |")), "{text}");
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
 /// `roadcloud eval-green-wave` runs the corridor without and with signal priority: the
 /// ambulance asks in both, only the run with PVP on has the junctions' controllers carry
 /// out commands, and the figures are written.
 #[test]
 fn the_green_wave_evaluation_runs_both_ways() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("green-wave.json");
-    let http = format!("127.0.0.1:{}", free_port());
-    let text = succeeded(&roadcloud(&[
+    let e = evaluate_both_ways(
         "eval-green-wave",
-        "--sumocfg",
-        bundled("corridor").to_str().unwrap(),
-        "--allow-unsigned",
-        "--speed",
-        "2",
-        "--seconds",
+        &bundled("corridor"),
         "60",
-        "--http-listen",
-        &http,
-        "--report-json",
-        json.to_str().unwrap(),
-    ]));
-    assert!(
-        text.contains("| their mean travel time (finished) |"),
-        "{text}"
+        &[],
+        "their mean travel time (finished)",
     );
-    let e: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     for run in ["without", "with"] {
         assert!(e[run]["priority_requests"].as_u64().unwrap() > 0, "{e}");
         assert_eq!(e[run]["priority_commands_refused"], 0, "{e}");
@@ -539,27 +557,13 @@ fn the_green_wave_evaluation_runs_both_ways() {
 /// are scored against SUMO's own geometry.
 #[test]
 fn the_sensor_sharing_evaluation_scores_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("sds.json");
-    let http = format!("127.0.0.1:{}", free_port());
-    let text = succeeded(&roadcloud(&[
+    let e = evaluate_both_ways(
         "eval-sds",
-        "--sumocfg",
-        scenario().to_str().unwrap(),
-        "--allow-unsigned",
-        "--sds-share",
-        "0.5",
-        "--speed",
-        "2",
-        "--seconds",
+        &scenario(),
         "40",
-        "--http-listen",
-        &http,
-        "--report-json",
-        json.to_str().unwrap(),
-    ]));
-    assert!(text.contains("| of those, delivered |"), "{text}");
-    let e: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        &["--sds-share", "0.5"],
+        "of those, delivered",
+    );
     let n = |k: &str| e[k].as_u64().unwrap();
     assert!(n("requests") > 50, "{e}");
     assert!(n("answered") > 0 && n("answered") <= n("requests"), "{e}");
@@ -575,25 +579,13 @@ fn the_sensor_sharing_evaluation_scores_answers() {
 /// from the ramp is recorded.
 #[test]
 fn the_merge_evaluation_runs_both_ways() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("merge.json");
-    let http = format!("127.0.0.1:{}", free_port());
-    let text = succeeded(&roadcloud(&[
+    let e = evaluate_both_ways(
         "eval-merge",
-        "--sumocfg",
-        bundled("onramp").to_str().unwrap(),
-        "--allow-unsigned",
-        "--speed",
-        "2",
-        "--seconds",
+        &bundled("onramp"),
         "60",
-        "--http-listen",
-        &http,
-        "--report-json",
-        json.to_str().unwrap(),
-    ]));
-    assert!(text.contains("| merged without stopping |"), "{text}");
-    let e: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        &[],
+        "merged without stopping",
+    );
     for run in ["without", "with"] {
         assert!(e[run]["requests"].as_u64().unwrap() > 0, "{e}");
         assert!(e[run]["merged"].as_u64().unwrap() > 0, "{e}");
@@ -611,28 +603,13 @@ fn the_merge_evaluation_runs_both_ways() {
 /// conflicts are counted.
 #[test]
 fn the_intersection_passing_evaluation_runs_both_ways() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("cip.json");
-    let http = format!("127.0.0.1:{}", free_port());
-    let text = succeeded(&roadcloud(&[
+    let e = evaluate_both_ways(
         "eval-cip",
-        "--sumocfg",
-        bundled("crossing").to_str().unwrap(),
-        "--allow-unsigned",
-        "--speed",
-        "2",
-        "--seconds",
+        &bundled("crossing"),
         "60",
-        "--http-listen",
-        &http,
-        "--report-json",
-        json.to_str().unwrap(),
-    ]));
-    assert!(
-        text.contains("| trips finished by the end (throughput) |"),
-        "{text}"
+        &[],
+        "trips finished by the end (throughput)",
     );
-    let e: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     for run in ["without", "with"] {
         assert!(e[run]["declarations"].as_u64().unwrap() > 0, "{e}");
         assert!(e[run]["trips_finished"].as_u64().unwrap() > 0, "{e}");
