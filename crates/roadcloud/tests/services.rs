@@ -504,6 +504,23 @@ fn a_merging_car_gets_a_gap_and_the_car_beside_it_makes_room() {
     );
 }
 
+/// The demo zone's network, the index of Boyuan Rd / Anyan Rd (node 2002) in it and its MAP
+/// as its RSU sends it.
+fn boyuan_anyan() -> (
+    roadcloud_sim::network::Network,
+    usize,
+    roadcloud_csae::MapData,
+) {
+    let network = roadcloud_sim::network::Network::anting();
+    let j = network
+        .junctions
+        .iter()
+        .position(|x| x.node == 2002)
+        .unwrap();
+    let map = network.map(j, 0);
+    (network, j, map)
+}
+
 const COMMUTER: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x31];
 
 /// An operator closes lane 3 of Boyuan Rd eastbound into Anyan Rd (the built-in zone's MAP,
@@ -513,14 +530,8 @@ const COMMUTER: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x31];
 #[test]
 fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
     let s = start();
-    let network = roadcloud_sim::network::Network::anting();
+    let (network, j, map) = boyuan_anyan();
     let frame = network.frame;
-    let j = network
-        .junctions
-        .iter()
-        .position(|x| x.node == 2002)
-        .unwrap();
-    let map = network.map(j, 0);
     let rx = downlinks(
         s.mqtt,
         "commuter-downlink",
@@ -667,14 +678,8 @@ const NORTHBOUND: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x42];
 #[test]
 fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
     let s = start();
-    let network = roadcloud_sim::network::Network::anting();
+    let (network, _, map) = boyuan_anyan();
     let frame = network.frame;
-    let j = network
-        .junctions
-        .iter()
-        .position(|x| x.node == 2002)
-        .unwrap();
-    let map = network.map(j, 0);
     let rx = downlinks(
         s.mqtt,
         "crossing-downlinks",
