@@ -750,10 +750,7 @@ pub fn parking_request(
             fuel_type: None,
         },
         req: csae::ParkingRequest(csae::BitString::with_bits(12, &[req_bit])),
-        parking_type: types.map(|m| {
-            let bits: Vec<usize> = (0..10).filter(|i| m & (1 << i) != 0).collect();
-            csae::ParkingType(csae::BitString::with_bits(10, &bits))
-        }),
+        parking_type: types.map(roadcloud_world::parking::parking_type),
         expected_parking_slot_id: slot,
     });
     let reqs = vec![drive_request(req_id, complete, info)];
@@ -805,12 +802,7 @@ pub fn pam(
                                 slot_id: s.id,
                                 position: None,
                                 sign: None,
-                                parking_type: csae::ParkingType(csae::BitString::with_bits(
-                                    10,
-                                    &(0..10)
-                                        .filter(|i| s.types & (1 << i) != 0)
-                                        .collect::<Vec<_>>(),
-                                )),
+                                parking_type: roadcloud_world::parking::parking_type(s.types),
                                 status: match s.state {
                                     SlotState::Available => csae::SlotStatus::Available,
                                     SlotState::Occupied => csae::SlotStatus::Occupied,

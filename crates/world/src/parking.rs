@@ -174,6 +174,23 @@ impl CarPark {
         self.slots().map(|(_, s)| s).find(|s| s.id == id)
     }
 
+    /// Where vehicles come in: its first entrance node, else its first node.
+    pub fn entrance(&self) -> Option<Point> {
+        self.nodes
+            .iter()
+            .find(|n| n.entrance)
+            .or(self.nodes.first())
+            .map(|n| n.position)
+    }
+
+    /// How many slots a vehicle may be guided to: available, and not among `held` (those
+    /// held for vehicles already guided).
+    pub fn free_slots(&self, held: &[u16]) -> usize {
+        self.slots()
+            .filter(|(_, s)| s.state == SlotState::Available && !held.contains(&s.id))
+            .count()
+    }
+
     /// How far `p` is from the car park: from its nearest node, m.
     pub fn distance_m(&self, p: Point) -> f64 {
         self.nodes
@@ -216,6 +233,12 @@ pub fn type_mask(t: &csae::ParkingType) -> u16 {
         .fold(0u16, |m, i| m | (1 << i))
 }
 
+/// The `ParkingType` of a mask as [`type_mask`] makes it.
+pub fn parking_type(mask: u16) -> csae::ParkingType {
+    let bits: Vec<usize> = (0..10).filter(|i| mask & (1 << i) != 0).collect();
+    csae::ParkingType(csae::BitString::with_bits(10, &bits))
+}
+
 /// What a vehicle asks of a car park (`Req-ParkingArea`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParkingGoal {
@@ -242,5 +265,6 @@ mod tests {
             &[csae::ParkingType::ORDINARY, csae::ParkingType::CHARGING],
         ));
         assert_eq!(type_mask(&t), (1 << 1) | (1 << 5));
+        assert_eq!(parking_type((1 << 1) | (1 << 5)), t);
     }
 }

@@ -4,9 +4,10 @@
 use roadcloud_api::apps::{Advisory, AdvisoryOther, SpeedBand};
 use roadcloud_api::misbehaviour::{Evidence, Report};
 use roadcloud_api::zone::{self, EventPath, LatLon, Participant, Signal};
-use roadcloud_pipeline::Pipeline;
+use roadcloud_pipeline::{Held, Pipeline};
 use roadcloud_world::events::{EventKind, RoadEvent};
 use roadcloud_world::map::Intersection;
+use roadcloud_world::parking::CarParkKey;
 use roadcloud_world::{LaneMatch, LaneRef, LocalFrame, Point, SourceKey, Track};
 use serde_json::{Value, json};
 
@@ -89,11 +90,12 @@ pub fn car_parks(p: &Pipeline) -> Vec<zone::CarPark> {
         "unknown", "ordinary", "disabled", "mini", "attached", "charging", "stereo", "lady",
         "extended", "private",
     ];
-    let held = p.parking_holds();
+    let holds = p.parking_holds();
     p.car_parks()
         .map(|c| {
             let held_for = |slot: u16| {
-                held.iter()
+                holds
+                    .iter()
                     .find(|(_, h)| h.car_park == c.key && h.slot == slot)
                     .map(|(v, _)| hex(v))
             };
@@ -116,16 +118,12 @@ pub fn car_parks(p: &Pipeline) -> Vec<zone::CarPark> {
                     drive: format!("{}-{}", d.from, d.to),
                 })
                 .collect();
-            let entrance = c.nodes.iter().find(|n| n.entrance).or(c.nodes.first());
             zone::CarPark {
                 rsu: hex(&c.key.rsu),
                 id: c.key.lot,
                 name: c.name.clone(),
-                position: latlon(&p.frame, entrance.map_or(Point::default(), |n| n.position)),
-                free: slots
-                    .iter()
-                    .filter(|s| s.status == "available" && s.held_for.is_none())
-                    .count(),
+                position: latlon(&p.frame, c.entrance().unwrap_or_default()),
+                free: c.free_slots(&held_in(&holds, c.key)),
                 slots,
                 updated_ms: c.updated_at,
             }
@@ -133,12 +131,28 @@ pub fn car_parks(p: &Pipeline) -> Vec<zone::CarPark> {
         .collect()
 }
 
-/// The car parks as the live feed gives them to the web map: `{"name", "position", "free",
-/// "slots"}` each (the free slots of all).
+/// The slots held in car park `key`, of the holds `holds`.
+fn held_in(holds: &[([u8; 8], Held)], key: CarParkKey) -> Vec<u16> {
+    holds
+        .iter()
+        .filter(|(_, h)| h.car_park == key)
+        .map(|(_, h)| h.slot)
+        .collect()
+}
+
+/// The car parks as the live feed gives them to the web map, every 100 ms: `{"name",
+/// "position", "free", "slots"}` each (the free slots of all), without the slots' views.
 pub fn car_park_marks(p: &Pipeline) -> Vec<Value> {
-    car_parks(p)
-        .into_iter()
-        .map(|c| json!({"name": c.name, "position": c.position, "free": c.free, "slots": c.slots.len()}))
+    let holds = p.parking_holds();
+    p.car_parks()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "position": latlon(&p.frame, c.entrance().unwrap_or_default()),
+                "free": c.free_slots(&held_in(&holds, c.key)),
+                "slots": c.slots().count(),
+            })
+        })
         .collect()
 }
 
