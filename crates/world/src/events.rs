@@ -74,10 +74,7 @@ pub fn reference_paths(
                 .active_path
                 .0
                 .iter()
-                .map(|o| {
-                    let (lat, lon) = units::resolve_offset_ll(r.0, r.1, &o.offset_ll);
-                    frame.to_local(units::degrees_from_1e7(lat), units::degrees_from_1e7(lon))
-                })
+                .map(|o| frame.at_offset(r, &o.offset_ll))
                 .collect();
             (pts, f64::from(p.path_radius.0) / 10.0)
         })
@@ -91,12 +88,9 @@ pub fn events_from_rsi(
     received_at: Millis,
 ) -> Vec<RoadEvent> {
     let r = (i64::from(rsi.ref_pos.lat.0), i64::from(rsi.ref_pos.long.0));
-    let here = |o: Option<&csae::PositionOffsetLLV>| {
-        let (lat, lon) = match o {
-            Some(o) => units::resolve_offset_ll(r.0, r.1, &o.offset_ll),
-            None => r,
-        };
-        frame.to_local(units::degrees_from_1e7(lat), units::degrees_from_1e7(lon))
+    let here = |o: Option<&csae::PositionOffsetLLV>| match o {
+        Some(o) => frame.at_offset(r, &o.offset_ll),
+        None => frame.from_1e7(r),
     };
     let paths = |list: Option<&csae::ReferencePathList>| {
         list.map(|l| reference_paths(frame, &rsi.ref_pos, l))

@@ -88,6 +88,25 @@ impl LocalFrame {
         )
     }
 
+    /// (lat, lon) in the standard's unit, 1e-7 degree (DE_Latitude, DE_Longitude), to the
+    /// local frame.
+    pub fn from_1e7(&self, (lat, lon): (i64, i64)) -> Point {
+        self.to_local(
+            crate::units::degrees_from_1e7(lat),
+            crate::units::degrees_from_1e7(lon),
+        )
+    }
+
+    /// Where an offset (DF_PositionOffsetLL) from a reference position (1e-7 degree) lies,
+    /// local frame.
+    pub fn at_offset(
+        &self,
+        (ref_lat, ref_lon): (i64, i64),
+        o: &roadcloud_csae::PositionOffsetLL,
+    ) -> Point {
+        self.from_1e7(crate::units::resolve_offset_ll(ref_lat, ref_lon, o))
+    }
+
     /// The local frame to (lat, lon) in the standard's unit, 1e-7 degree (DE_Latitude,
     /// DE_Longitude).
     pub fn to_1e7(&self, p: Point) -> (i64, i64) {

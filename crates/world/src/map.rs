@@ -110,11 +110,7 @@ fn speed_limit(list: Option<&csae::SpeedLimitList>) -> Option<f64> {
 fn points(frame: &LocalFrame, ref_1e7: (i64, i64), list: Option<&csae::PointList>) -> Vec<Point> {
     list.map(|l| {
         l.0.iter()
-            .map(|p| {
-                let (lat, lon) =
-                    units::resolve_offset_ll(ref_1e7.0, ref_1e7.1, &p.pos_offset.offset_ll);
-                frame.to_local(units::degrees_from_1e7(lat), units::degrees_from_1e7(lon))
-            })
+            .map(|p| frame.at_offset(ref_1e7, &p.pos_offset.offset_ll))
             .collect()
     })
     .unwrap_or_default()

@@ -9,7 +9,7 @@
 //! guidance service (`roadcloud_apps::gspa`) reads plain values. The PAM itself is kept too:
 //! the answer to a vehicle is the car park's own PAM with its guidance added.
 
-use crate::{LocalFrame, Millis, Point, units};
+use crate::{LocalFrame, Millis, Point};
 use roadcloud_csae as csae;
 
 /// Which car park: the RSU that announces it and its `parkingLotInfo.id` (0 when absent).
@@ -104,10 +104,7 @@ impl CarPark {
             .iter()
             .map(|n| ParkNode {
                 id: n.id.0,
-                position: frame.to_local(
-                    units::degrees_from_1e7(i64::from(n.ref_pos.lat.0)),
-                    units::degrees_from_1e7(i64::from(n.ref_pos.long.0)),
-                ),
+                position: frame.from_1e7((n.ref_pos.lat.0.into(), n.ref_pos.long.0.into())),
                 floor: n.floor.unwrap_or(0),
                 entrance: bit(&n.attributes, csae::PAMNodeAttributes::ENTRANCE),
                 exit: bit(&n.attributes, csae::PAMNodeAttributes::EXIT),

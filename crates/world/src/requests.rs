@@ -128,10 +128,12 @@ fn planned_path(
     let planned = vir.int_and_req.path_planning.as_ref()?;
     let r = (i64::from(vir.ref_pos.lat.0), i64::from(vir.ref_pos.long.0));
     let points: Vec<Point> = std::iter::once(position)
-        .chain(planned.0.iter().map(|p| {
-            let (lat, lon) = units::resolve_offset_ll(r.0, r.1, &p.pos.offset_ll);
-            frame.to_local(units::degrees_from_1e7(lat), units::degrees_from_1e7(lon))
-        }))
+        .chain(
+            planned
+                .0
+                .iter()
+                .map(|p| frame.at_offset(r, &p.pos.offset_ll)),
+        )
         .collect();
     (points.len() >= 2).then_some((points, PLANNED_PATH_HALF_WIDTH_M))
 }
@@ -147,10 +149,7 @@ pub fn requests_from_vir(
     let Some(generated_at) = resolve_sec_mark(vir.sec_mark.0, received_at) else {
         return Vec::new();
     };
-    let position = frame.to_local(
-        units::degrees_from_1e7(i64::from(vir.ref_pos.lat.0)),
-        units::degrees_from_1e7(i64::from(vir.ref_pos.long.0)),
-    );
+    let position = frame.from_1e7((vir.ref_pos.lat.0.into(), vir.ref_pos.long.0.into()));
     let mut out: Vec<Request> = vir
         .int_and_req
         .reqs
