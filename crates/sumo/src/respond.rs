@@ -5,15 +5,19 @@
 //! ([`reaction_s`], 1 to 1.5 s) are drawn from the vehicle's id, so every run of a scenario
 //! draws the same. A driver who receives a warning or an alert of a safety application
 //! slows down after its reaction time, as the advisory asks: an alert by braking at
-//! [`ALERT_DECEL_MPS2`], a warning at [`WARNING_DECEL_MPS2`], for [`RESPONSE_S`].
+//! [`ALERT_DECEL_MPS2`], a warning at [`WARNING_DECEL_MPS2`], for [`RESPONSE_S`]; a red
+//! light violation warning asks the driver to stop at the stop line, and the driver brakes
+//! evenly to a stop there (T/CSAE 53-2020 RLVW: the warning is to keep the driver from
+//! entering on red), not for a moment and then on towards the line.
 
 use crate::bridge::device_id;
 use std::collections::HashMap;
 
-/// The applications whose advisories ask a driver to slow down or stop.
-pub const SLOWING: [&str; 9] = [
-    "FCW", "ICW", "LTA", "EBW", "VRUCW", "RLVW", "AVW", "CLW", "DNPW",
-];
+/// The applications whose advisories ask a driver to slow down or stop. Not DNPW: it asks
+/// the driver not to overtake (T/CSAE 53-2020 DNPW), which SUMO's drivers never do through
+/// the oncoming lane; braking on it would be a reaction nobody asked for. Nor BSW and LCW:
+/// they ask the driver not to change lanes.
+pub const SLOWING: [&str; 8] = ["FCW", "ICW", "LTA", "EBW", "VRUCW", "RLVW", "AVW", "CLW"];
 /// Deceleration a driver brakes with on an alert, m/s².
 pub const ALERT_DECEL_MPS2: f64 = 4.0;
 /// Deceleration a driver slows with on a warning, m/s².
@@ -41,9 +45,13 @@ pub fn reaction_s(sumo_id: &str) -> f64 {
 /// A reaction to come.
 #[derive(Debug, Clone, PartialEq)]
 struct Pending {
+    /// When the advisory was heard.
+    heard_s: f64,
     due_s: f64,
     vehicle: String,
     decel_mps2: f64,
+    /// To stop at the line this far ahead when heard (RLVW), metres.
+    stop_line_m: Option<f64>,
 }
 
 /// The drivers' reactions to advisories.
@@ -58,8 +66,15 @@ pub struct Responder {
 }
 
 impl Responder {
-    /// Vehicle `sumo_id` received an advisory of `scenario` with `severity` at `at_s`.
-    pub fn advise(&mut self, at_s: f64, sumo_id: &str, scenario: &str, severity: &str) {
+    /// Vehicle `sumo_id` received an advisory of `scenario` with `severity` at `at_s`, about
+    /// something `distance_m` ahead (RLVW: its stop line).
+    pub fn advise(
+        &mut self,
+        at_s: f64,
+        sumo_id: &str,
+        (scenario, severity): (&str, &str),
+        distance_m: Option<f64>,
+    ) {
         if !SLOWING.contains(&scenario) {
             return;
         }
@@ -75,9 +90,11 @@ impl Responder {
             return;
         }
         self.pending.push(Pending {
+            heard_s: at_s,
             due_s,
             vehicle: sumo_id.to_string(),
             decel_mps2,
+            stop_line_m: distance_m.filter(|_| scenario == "RLVW"),
         });
     }
 
@@ -89,17 +106,28 @@ impl Responder {
             if p.due_s > now_s {
                 return true;
             }
-            if let Some(v) = speed_mps.get(p.vehicle.as_str()) {
-                out.push((
+            let Some(&v) = speed_mps.get(p.vehicle.as_str()) else {
+                return false;
+            };
+            // Stopping at the line: what is left of it once the driver reacts (driven on at
+            // about its speed meanwhile), braked over evenly.
+            let stop_over_s = p
+                .stop_line_m
+                .map(|d| d - v * (now_s - p.heard_s))
+                .filter(|left_m| *left_m > 1.0 && v > 0.5)
+                .map(|left_m| 2.0 * left_m / v);
+            out.push(match stop_over_s {
+                Some(over_s) => (p.vehicle.clone(), 0.0, over_s),
+                None => (
                     p.vehicle.clone(),
                     (v - p.decel_mps2 * RESPONSE_S).max(0.0),
                     RESPONSE_S,
-                ));
-            }
+                ),
+            });
             false
         });
-        for (v, ..) in &out {
-            self.reacting_until.insert(v.clone(), now_s + RESPONSE_S);
+        for (v, _, over_s) in &out {
+            self.reacting_until.insert(v.clone(), now_s + over_s);
         }
         self.reactions += out.len();
         out
@@ -115,9 +143,10 @@ mod tests {
         let mut r = Responder::default();
         let t = reaction_s("a");
         assert!((1.0..1.5).contains(&t));
-        r.advise(10.0, "a", "FCW", "alert");
-        r.advise(10.1, "a", "FCW", "alert"); // a repeat: one reaction
-        r.advise(10.0, "b", "GLOSA", "info"); // no slowing asked
+        r.advise(10.0, "a", ("FCW", "alert"), Some(20.0));
+        r.advise(10.1, "a", ("FCW", "alert"), Some(18.0)); // a repeat: one reaction
+        r.advise(10.0, "b", ("GLOSA", "info"), None); // no slowing asked
+        r.advise(10.0, "b", ("DNPW", "warning"), None); // not overtaking asked
         let speeds = HashMap::from([("a", 10.0), ("b", 10.0)]);
         assert!(r.due(10.0 + t - 0.05, &speeds).is_empty());
         let due = r.due(10.0 + t + 0.05, &speeds);
@@ -127,6 +156,26 @@ mod tests {
         );
         assert!(r.due(20.0, &speeds).is_empty());
         assert_eq!(r.reactions, 1);
+    }
+
+    #[test]
+    fn a_driver_warned_of_a_red_light_brakes_to_a_stop_at_the_line() {
+        let mut r = Responder::default();
+        let t = reaction_s("c");
+        // 40 m from the line at 10 m/s: after the reaction 40 - 10 t are left, braked over
+        // evenly in 2 (40 - 10 t) / 10 s; and nothing more while it brakes.
+        r.advise(10.0, "c", ("RLVW", "warning"), Some(40.0));
+        let speeds = HashMap::from([("c", 10.0)]);
+        let due = r.due(10.0 + t, &speeds);
+        let over_s = 2.0 * (40.0 - 10.0 * t) / 10.0;
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].1, (due[0].2 - over_s).abs() < 1e-9), (0.0, true));
+        r.advise(10.0 + t + 1.0, "c", ("RLVW", "alert"), Some(20.0));
+        assert!(r.due(10.0 + 2.0 * t + 1.1, &speeds).is_empty());
+        // Already at the line when it reacts: the usual slowing.
+        r.advise(30.0, "c", ("RLVW", "alert"), Some(5.0));
+        let due = r.due(30.0 + t, &speeds);
+        assert_eq!(due[0].2, RESPONSE_S);
     }
 
     #[test]

@@ -127,8 +127,10 @@ pub struct CosimArgs {
     pub equipped: f64,
     /// Closed loop: SUMO's drivers heed the advisories they receive, after a reaction time
     /// of 1 to 1.5 s drawn per driver, braking on an alert (4 m/s²) and slowing on a warning
-    /// (2.5 m/s²) for 1.5 s, through TraCI. `roadcloud eval --respond` also runs the scenario
-    /// without roadcloud and compares conflicts and collisions.
+    /// (2.5 m/s²) for 1.5 s, and on a red light violation warning braking to a stop at the
+    /// line, through TraCI (docs/sumo.md#the-closed-loop---respond). `roadcloud eval
+    /// --respond` also runs the scenario without roadcloud and compares conflicts and
+    /// collisions.
     #[arg(long)]
     pub respond: bool,
     /// The share of the equipped vehicles that lie, 0 to 1 (docs/misbehaviour.md#attackers):
@@ -716,7 +718,8 @@ pub(crate) async fn cosimulate(
     let (commands_tx, commands) = std::sync::mpsc::channel::<Vec<u8>>();
     // Advisories as the drivers hear them, for the closed loop: (time, target, scenario,
     // severity).
-    let (heard_tx, heard) = std::sync::mpsc::channel::<(f64, String, String, String)>();
+    let (heard_tx, heard) =
+        std::sync::mpsc::channel::<(f64, String, String, String, Option<f64>)>();
     {
         let (sim_time, advisories) = (sim_time.clone(), advisories.clone());
         let sds_answers = sds_answers.clone();
@@ -769,6 +772,7 @@ pub(crate) async fn cosimulate(
                                     text("target"),
                                     text("scenario"),
                                     text("severity"),
+                                    a["distance_m"].as_f64(),
                                 ));
                             }
                             advisories.lock().expect("advisories").push((t, a));
@@ -853,12 +857,12 @@ pub(crate) async fn cosimulate(
             max_vehicles = max_vehicles.max(s.vehicles.len());
             colliding += u64::from(s.colliding);
             // The closed loop: drivers heed what they heard, after their reaction time.
-            while let Ok((t, target, scenario, severity)) = heard.try_recv() {
+            while let Ok((t, target, scenario, severity, distance_m)) = heard.try_recv() {
                 let sumo_id = roadcloud_transport::DeviceId::parse(&target)
                     .and_then(|d| ids.get(&d.0))
                     .cloned();
                 if let Some(v) = sumo_id {
-                    responder.advise(t, &v, &scenario, &severity);
+                    responder.advise(t, &v, (&scenario, &severity), distance_m);
                 }
             }
             let speeds: HashMap<&str, f64> = s
