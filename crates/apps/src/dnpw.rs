@@ -6,15 +6,10 @@
 //! `min_stop_line_m`, else the signal means a turn), the host looks for oncoming vehicles
 //! (headings at least 150 degrees apart) ahead in the lane to its left (`min_lateral_m` to
 //! `max_lateral_m` to the left). Meeting one within `passing_time_s` (the gap over the sum
-//! of the speeds) is a warning. Where MAP has the host's lane, the signal is read as MAP
-//! allows (SUMO's drivers, and real ones, signal left long before a junction and at every
-//! left lane change): a lane that leads left or back at its junction means the turn, at any
-//! distance; a lane of its own way to the left of its lane means a change into that lane; in
-//! neither case is it an overtaking through the oncoming lane.
+//! of the speeds) is a warning.
 
-use crate::scene::{Scene, SceneParticipant, relative};
+use crate::scene::{Scene, relative};
 use crate::{Advisory, App, Severity, plugin};
-use roadcloud_world::Turn;
 use serde::{Deserialize, Serialize};
 
 /// DNPW's parameters.
@@ -63,8 +58,6 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             || hv
                 .lane
                 .is_some_and(|l| l.to_stop_line_m < p.min_stop_line_m)
-            || lane_of_its_way_to_the_left(scene, hv)
-            || leads_left(scene, hv)
         {
             continue;
         }
@@ -93,32 +86,4 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             );
         }
     }
-}
-
-/// Whether MAP has `hv`'s lane leading left or back at its junction.
-fn leads_left(scene: &Scene, hv: &SceneParticipant) -> bool {
-    let turns_left = |t: &Turn| matches!(t, Turn::Left | Turn::UTurn);
-    hv.lane
-        .filter(|m| !m.against)
-        .and_then(|m| scene.lanes.geometry(&m.lane))
-        .is_some_and(|g| {
-            g.connections.iter().any(|(_, t)| turns_left(t)) || g.ways_beyond.iter().any(turns_left)
-        })
-}
-
-/// Whether MAP has a lane of `hv`'s own way (its link) to the left of the lane it drives in:
-/// the host is that lane's width (half to one and a half) right of its centre line.
-fn lane_of_its_way_to_the_left(scene: &Scene, hv: &SceneParticipant) -> bool {
-    let Some(m) = hv.lane.filter(|m| !m.against) else {
-        return false;
-    };
-    scene.lanes.lanes().iter().any(|g| {
-        g.lane.node == m.lane.node
-            && g.lane.upstream == m.lane.upstream
-            && g.lane != m.lane
-            && scene
-                .lanes
-                .project(&g.lane, hv.position)
-                .is_some_and(|(_, right_m)| (0.5 * g.width_m..=1.5 * g.width_m).contains(&right_m))
-    })
 }

@@ -847,34 +847,6 @@ fn dnpw() {
                 });
                 zone(false, &[a, car(2, -3.5, 295.0, SOUTH, 10.0)])
             }),
-            // MAP's approach from the north: lane 1 (x 3.5) leads left, lanes 2 (x 0.125) and
-            // 3 to its right; the stop line is 80 m ahead of y 100.
-            case("the same without MAP: a warning", Some(Warning), || {
-                let a = with(car(1, 3.5, 100.0, SOUTH, 15.0), |v| {
-                    v.flags.left_signal = true
-                });
-                zone(false, &[a, car(2, 7.0, 60.0, NORTH, 15.0)])
-            }),
-            case(
-                "near miss: with MAP, signalling in the left-turn lane: the turn",
-                None,
-                || {
-                    let a = with(car(1, 3.5, 100.0, SOUTH, 15.0), |v| {
-                        v.flags.left_signal = true
-                    });
-                    zone(true, &[a, car(2, 7.0, 60.0, NORTH, 15.0)])
-                },
-            ),
-            case(
-                "near miss: with MAP, a lane of its own way to its left: a lane change",
-                None,
-                || {
-                    let a = with(car(1, 0.125, 100.0, SOUTH, 15.0), |v| {
-                        v.flags.left_signal = true
-                    });
-                    zone(true, &[a, car(2, 5.125, 60.0, NORTH, 15.0)])
-                },
-            ),
         ],
     );
 }
