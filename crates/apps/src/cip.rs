@@ -6,20 +6,34 @@
 //! speed that brings it there then.
 //!
 //! Principle ([`schedule`], a pure rule tested from tables):
-//! - Each vehicle's earliest entry is when it reaches its stop line at its speed, speeding up
-//!   towards the limit at `accel_mps2` where it is slower.
-//! - First come, first served: vehicles are taken in order of earliest entry, and within an
-//!   approach lane in their order along it (nobody overtakes in its lane).
-//! - A vehicle's slot is its earliest entry, and no sooner than `follow_s` after the vehicle
-//!   ahead in its lane, and no sooner than `clear_s` after any vehicle scheduled before it
-//!   whose movement conflicts with its own (their paths across the junction cross, or they
-//!   lead onto the same link). Movements that do not conflict share the junction.
-//! - Its advised speed is what brings it to the stop line at its slot; a slot so far off that
-//!   the speed would fall below `crawl_mps` means: stop at the line and go at the slot.
+//! - Each vehicle's earliest entry is when it reaches its stop line at its speed, speeding
+//!   up towards the limit at `accel_mps2` where it is slower.
+//! - The vehicles whose entry is settled (in the junction already, or told to enter within
+//!   `commit_s`: the caller keeps these until they have crossed) keep their slots; the
+//!   others are taken one at a time from the heads of their approach lanes (nobody
+//!   overtakes in its lane), each time the one whose going first delays the heads least,
+//!   each head's delay counted for every vehicle in its queue. So the junction serves
+//!   whoever can use it next without holding up more: a gap in the main road's stream goes
+//!   to the side road, a car that would start from its stop line just ahead of a passing
+//!   platoon waits for it. A vehicle already `max_delay_s` later than it could first have
+//!   entered goes before the others: nobody waits for ever.
+//! - A vehicle's slot keeps `follow_s` after the vehicle ahead in its lane and, where its
+//!   path meets an earlier vehicle's path ([`Movement::meets`]: curves from stop line to
+//!   where the movement leaves, meeting where they cross or come within `meet_m`; two
+//!   movements onto one link meet where it begins), a post-encroachment time of `pet_s`: it
+//!   reaches the conflict area (`conflict_m` either side of where they meet) at the soonest
+//!   (speeding up at `launch_mps2` from its entry speed) that long after the earlier
+//!   vehicle's rear has left it at the latest (entering at its entry speed, no faster than
+//!   `turn_mps` when it turns, speeding up at `accel_mps2`). The clearance of a pair thus
+//!   follows from where their paths cross and how fast each crosses: a vehicle that starts
+//!   from its stop line needs more room than one that passes at speed.
+//! - Its advised speed is what brings it to the stop line at its slot (its entry speed); a
+//!   slot so far off that the speed would fall below `crawl_mps` means: stop at the line
+//!   and go at the slot (entry speed 0).
 //!
-//! Two conflicting vehicles are never given slots less than `clear_s` apart (a table test and
-//! a randomised check hold it). The pipeline gathers the vehicles of each junction and sends
-//! the RSCs.
+//! A randomised check holds that no two conflicting vehicles are ever where their paths meet
+//! less than `pet_s` apart by these kinematics. The pipeline gathers the vehicles of
+//! each junction, keeps the settled slots and sends the RSCs.
 
 use crate::scene::Scene;
 use crate::{Advisory, App, plugin};
@@ -30,13 +44,34 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Params {
-    /// Conflicting vehicles enter the junction at least this far apart, seconds: the time one
-    /// takes to clear the other's path.
-    pub clear_s: f64,
+    /// Post-encroachment time kept at every crossing of two vehicles' paths, seconds: the
+    /// later reaches the conflict area at least this long after the earlier has left it.
+    pub pet_s: f64,
+    /// Two paths whose centre lines come this close conflict, metres (a vehicle's width and a
+    /// margin).
+    pub meet_m: f64,
+    /// The conflict area reaches this far along each path either side of where they meet,
+    /// metres (half a vehicle's width and a margin).
+    pub conflict_m: f64,
+    /// A vehicle's length, metres.
+    pub length_m: f64,
     /// A vehicle enters at least this long after the one ahead of it in its lane, seconds.
     pub follow_s: f64,
-    /// How fast a vehicle slower than the limit is taken to speed up, m/s².
+    /// How fast a vehicle slower than the limit is taken to speed up, m/s²: to its earliest
+    /// entry, and across the junction when it is to clear another's path.
     pub accel_mps2: f64,
+    /// The hardest a vehicle is taken to speed up towards a crossing it is to reach after
+    /// another, m/s² (its soonest arrival there).
+    pub launch_mps2: f64,
+    /// A turning vehicle is taken to cross no faster than this, m/s.
+    pub turn_mps: f64,
+    /// A vehicle told to enter within this long keeps its slot, seconds: a vehicle's slot
+    /// changes only while it is further off than its next declaration (vehicles declare
+    /// about once a second).
+    pub commit_s: f64,
+    /// A vehicle this much later than its first earliest entry goes before the others,
+    /// seconds.
+    pub max_delay_s: f64,
     /// Vehicles this close to their stop line (in distance) are scheduled, metres.
     pub horizon_m: f64,
     /// Below this advised speed a vehicle is told to stop at the line and go at its slot, m/s.
@@ -50,9 +85,16 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            clear_s: 3.0,
+            pet_s: 1.0,
+            meet_m: 2.5,
+            conflict_m: 2.0,
+            length_m: 5.0,
             follow_s: 1.5,
             accel_mps2: 1.5,
+            launch_mps2: 3.0,
+            turn_mps: 7.0,
+            commit_s: 1.5,
+            max_delay_s: 20.0,
             horizon_m: 150.0,
             crawl_mps: 2.0,
             max_age_ms: 2_500,
@@ -68,40 +110,177 @@ pub(crate) fn app() -> Box<dyn App> {
 /// ([`schedule`]).
 fn evaluate(_: &Params, _: &Scene, _: &mut Vec<Advisory>) {}
 
+/// How many points a movement's path across the junction has.
+const PATH_POINTS: usize = 13;
+
 /// A movement across a junction: from the end of an approach lane to the start of the lane
-/// it leads onto.
+/// it leads onto, along a curve (a quadratic Bézier leaving the stop line along the approach
+/// lane's heading and joining the exit lane along its heading, as the paths across an
+/// intersection are predicted in `roadcloud_world::paths`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Movement {
     /// Which approach lane it comes from (any id the caller keeps apart per lane).
     pub lane: u32,
     /// The link it leads onto (any id the caller keeps apart per link).
     pub exit: u32,
-    /// Where it enters the junction (the approach lane's stop line).
-    pub from: Point,
-    /// Where it leaves (the start of the lane it leads onto).
-    pub to: Point,
+    /// It turns (left, right or back): it crosses no faster than `turn_mps`.
+    pub turns: bool,
+    /// Its path, from the stop line to where it leaves.
+    path: [Point; PATH_POINTS],
+    /// Metres along the path at each point.
+    along_m: [f64; PATH_POINTS],
 }
 
 impl Movement {
-    /// Whether two movements cannot pass at once: from different approach lanes, their paths
-    /// across the junction cross or they lead onto the same link.
-    pub fn conflicts(&self, other: &Movement) -> bool {
-        if self.lane == other.lane {
-            return false;
+    /// The movement from approach lane `lane` onto link `exit`: from its stop line `from`,
+    /// heading `from_heading_deg`, to `to`, where the lane it leads onto begins heading
+    /// `to_heading_deg` (degrees clockwise from north).
+    pub fn new(
+        (lane, exit): (u32, u32),
+        (from, from_heading_deg): (Point, f64),
+        (to, to_heading_deg): (Point, f64),
+        turns: bool,
+    ) -> Movement {
+        let (u, w) = (
+            from_heading_deg.to_radians().sin_cos(),
+            to_heading_deg.to_radians().sin_cos(),
+        );
+        // The control point: where the two headings' lines meet ahead of `from` and behind
+        // `to` (Cramer's rule); the midpoint where they do not (straight on, or a U-turn).
+        let denom = u.0 * w.1 - u.1 * w.0;
+        let (de, dn) = (to.east_m - from.east_m, to.north_m - from.north_m);
+        let mid = Point {
+            east_m: (from.east_m + to.east_m) / 2.0,
+            north_m: (from.north_m + to.north_m) / 2.0,
+        };
+        let control = if denom.abs() < 1e-6 {
+            mid
+        } else {
+            let ahead = (de * w.1 - dn * w.0) / denom;
+            let behind = (u.0 * dn - u.1 * de) / denom;
+            if ahead > 0.0 && behind > 0.0 {
+                Point {
+                    east_m: from.east_m + ahead * u.0,
+                    north_m: from.north_m + ahead * u.1,
+                }
+            } else {
+                mid
+            }
+        };
+        let path: [Point; PATH_POINTS] = std::array::from_fn(|i| {
+            let t = i as f64 / (PATH_POINTS - 1) as f64;
+            let (a, b, c) = ((1.0 - t) * (1.0 - t), 2.0 * (1.0 - t) * t, t * t);
+            Point {
+                east_m: a * from.east_m + b * control.east_m + c * to.east_m,
+                north_m: a * from.north_m + b * control.north_m + c * to.north_m,
+            }
+        });
+        let mut along_m = [0.0; PATH_POINTS];
+        for i in 1..PATH_POINTS {
+            along_m[i] = along_m[i - 1] + path[i - 1].distance_to(path[i]);
         }
-        self.exit == other.exit || crosses(self.from, self.to, other.from, other.to)
+        Movement {
+            lane,
+            exit,
+            turns,
+            path,
+            along_m,
+        }
+    }
+
+    /// Whether two movements cannot pass at once: from different approach lanes, their paths
+    /// come within `meet_m` of each other or they lead onto the same link.
+    pub fn conflicts(&self, other: &Movement, meet_m: f64) -> bool {
+        self.lane != other.lane && self.meets(other, meet_m).is_some()
+    }
+
+    /// Its path's length across the junction, metres.
+    pub fn length_m(&self) -> f64 {
+        self.along_m[PATH_POINTS - 1]
+    }
+
+    /// Where its path meets `other`'s, the metres along each from its stop line: where they
+    /// first cross, else where they come closest if that is within `meet_m` (their centre
+    /// lines that close: two vehicles there would touch, as opposing left turns passing each
+    /// other); movements onto the same link meet where it begins, if not before.
+    pub fn meets(&self, other: &Movement, meet_m: f64) -> Option<(f64, f64)> {
+        let at =
+            |m: &Movement, k: usize, f: f64| m.along_m[k] + f * (m.along_m[k + 1] - m.along_m[k]);
+        let mut nearest: Option<(f64, f64, f64)> = None;
+        for i in 0..PATH_POINTS - 1 {
+            for j in 0..PATH_POINTS - 1 {
+                let (d, s, t) = closest(
+                    self.path[i],
+                    self.path[i + 1],
+                    other.path[j],
+                    other.path[j + 1],
+                );
+                if d == 0.0 {
+                    return Some((at(self, i, s), at(other, j, t)));
+                }
+                if d < meet_m && nearest.is_none_or(|n| d < n.0) {
+                    nearest = Some((d, at(self, i, s), at(other, j, t)));
+                }
+            }
+        }
+        nearest
+            .map(|(_, a, b)| (a, b))
+            .or_else(|| (self.exit == other.exit).then(|| (self.length_m(), other.length_m())))
     }
 }
 
-/// Whether segments `a`-`b` and `c`-`d` cross (touching counts).
-fn crosses(a: Point, b: Point, c: Point, d: Point) -> bool {
-    let side = |p: Point, q: Point, r: Point| {
-        (q.east_m - p.east_m) * (r.north_m - p.north_m)
-            - (q.north_m - p.north_m) * (r.east_m - p.east_m)
+/// The distance between segments `a`-`b` and `c`-`d` and where along each (0 to 1) their
+/// closest points lie.
+fn closest(a: Point, b: Point, c: Point, d: Point) -> (f64, f64, f64) {
+    let sub = |p: Point, q: Point| (p.east_m - q.east_m, p.north_m - q.north_m);
+    let cross = |p: (f64, f64), q: (f64, f64)| p.0 * q.1 - p.1 * q.0;
+    let (r, s) = (sub(b, a), sub(d, c));
+    let denom = cross(r, s);
+    if denom.abs() > 1e-12 {
+        let ca = sub(c, a);
+        let (t, u) = (cross(ca, s) / denom, cross(ca, r) / denom);
+        if (0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&u) {
+            return (0.0, t, u);
+        }
+    }
+    // Apart: the closest points are an end of one and its foot on the other.
+    let foot = |p: Point, x: Point, y: Point| {
+        let v = sub(y, x);
+        let len2 = v.0 * v.0 + v.1 * v.1;
+        let f = if len2 < 1e-12 {
+            0.0
+        } else {
+            ((p.east_m - x.east_m) * v.0 + (p.north_m - x.north_m) * v.1) / len2
+        }
+        .clamp(0.0, 1.0);
+        let q = Point {
+            east_m: x.east_m + f * v.0,
+            north_m: x.north_m + f * v.1,
+        };
+        (p.distance_to(q), f)
     };
-    let (d1, d2) = (side(c, d, a), side(c, d, b));
-    let (d3, d4) = (side(a, b, c), side(a, b, d));
-    d1 * d2 <= 0.0 && d3 * d4 <= 0.0
+    let candidates = [
+        {
+            let (dist, f) = foot(a, c, d);
+            (dist, 0.0, f)
+        },
+        {
+            let (dist, f) = foot(b, c, d);
+            (dist, 1.0, f)
+        },
+        {
+            let (dist, f) = foot(c, a, b);
+            (dist, f, 0.0)
+        },
+        {
+            let (dist, f) = foot(d, a, b);
+            (dist, f, 1.0)
+        },
+    ];
+    candidates
+        .into_iter()
+        .min_by(|x, y| x.0.total_cmp(&y.0))
+        .expect("four candidates")
 }
 
 /// A vehicle coming to the junction.
@@ -115,12 +294,139 @@ pub struct Approaching {
     pub speed_mps: f64,
     /// The speed limit of its approach, m/s.
     pub limit_mps: f64,
+    /// When it could first have entered, as first scheduled, seconds from now (negative when
+    /// past); its delay is how much later its earliest entry is now.
+    pub due_s: f64,
+}
+
+impl Approaching {
+    /// When it can enter at the earliest, seconds from now: reaching its stop line at its
+    /// speed, speeding up towards the limit at `accel_mps2`.
+    pub fn earliest_s(&self, p: &Params) -> f64 {
+        earliest_s(
+            self.distance_m.max(0.0),
+            self.speed_mps,
+            self.limit_mps,
+            p.accel_mps2,
+        )
+    }
+}
+
+/// A vehicle's entry into the junction: settled (in the junction, or told to enter within
+/// `commit_s`) or scheduled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pass {
+    /// Its movement.
+    pub movement: Movement,
+    /// When it enters (entered, when negative), seconds from now.
+    pub enter_s: f64,
+    /// Its speed at the stop line, m/s (0: from a stop).
+    pub entry_mps: f64,
+    /// The speed limit of its approach, m/s.
+    pub limit_mps: f64,
+}
+
+impl Pass {
+    /// The speed it crosses at the most, m/s.
+    fn cap_mps(&self, p: &Params) -> f64 {
+        if self.movement.turns {
+            self.limit_mps.min(p.turn_mps)
+        } else {
+            self.limit_mps
+        }
+    }
+
+    /// When its rear has left the conflict area around the point `along_m` past its stop
+    /// line, at the latest, seconds from now.
+    fn clears_s(&self, p: &Params, along_m: f64) -> f64 {
+        let cap = self.cap_mps(p);
+        self.enter_s
+            + earliest_s(
+                along_m + p.conflict_m + p.length_m,
+                self.entry_mps.min(cap),
+                cap,
+                p.accel_mps2,
+            )
+    }
+
+    /// When it has crossed the junction (its rear past where its movement leaves), seconds
+    /// from now.
+    pub fn through_s(&self, p: &Params) -> f64 {
+        self.clears_s(p, self.movement.length_m() - p.conflict_m)
+    }
+}
+
+/// How soon after entering at `entry_mps` a vehicle reaches the conflict area around the
+/// point `along_m` past its stop line, at the soonest, seconds.
+fn reaches_s(p: &Params, along_m: f64, entry_mps: f64, limit_mps: f64) -> f64 {
+    earliest_s(
+        (along_m - p.conflict_m).max(0.0),
+        entry_mps,
+        limit_mps,
+        p.launch_mps2,
+    )
+}
+
+/// Where each pair of the movements scheduled together meets ([`Movement::meets`]), worked
+/// out once per schedule.
+struct Meetings {
+    n: usize,
+    at: Vec<Option<(f64, f64)>>,
+}
+
+impl Meetings {
+    fn new(p: &Params, moves: &[Movement]) -> Meetings {
+        let n = moves.len();
+        let mut at = vec![None; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                if i != j && moves[i].lane != moves[j].lane {
+                    at[i * n + j] = moves[i].meets(&moves[j], p.meet_m);
+                }
+            }
+        }
+        Meetings { n, at }
+    }
+
+    /// Where movement `i` meets movement `j`: metres along each.
+    fn get(&self, i: usize, j: usize) -> Option<(f64, f64)> {
+        self.at[i * self.n + j]
+    }
+}
+
+/// An entry placed in the schedule, with its movement's place among the [`Meetings`].
+#[derive(Debug, Clone, Copy)]
+struct Placed {
+    pass: Pass,
+    k: usize,
+}
+
+/// The soonest the vehicle of movement `k` (of the [`Meetings`]) entering at `entry_mps` may
+/// enter after `earlier`, seconds from now (minus infinity when their paths are apart).
+fn after(
+    p: &Params,
+    meetings: &Meetings,
+    earlier: &Placed,
+    (k, lane): (usize, u32),
+    entry_mps: f64,
+    limit_mps: f64,
+) -> f64 {
+    if earlier.pass.movement.lane == lane {
+        return earlier.pass.enter_s + p.follow_s;
+    }
+    match meetings.get(earlier.k, k) {
+        Some((along_earlier, along)) => {
+            earlier.pass.clears_s(p, along_earlier) + p.pet_s
+                - reaches_s(p, along, entry_mps, limit_mps)
+        }
+        None => f64::NEG_INFINITY,
+    }
 }
 
 /// A vehicle's slot.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Slot {
-    /// Its place in the crossing order, 0 first.
+    /// Its place in the crossing order of those yet to enter, 0 first.
     pub order: usize,
     /// When it is to enter the junction, seconds from now.
     pub enter_s: f64,
@@ -128,6 +434,15 @@ pub struct Slot {
     pub speed_mps: f64,
     /// It is to stop at the line and go at its slot (the speed would be below `crawl_mps`).
     pub stop_first: bool,
+    /// When it has crossed the junction, seconds from now.
+    pub through_s: f64,
+}
+
+impl Slot {
+    /// Its speed at the stop line, m/s (0: from a stop).
+    pub fn entry_mps(&self) -> f64 {
+        if self.stop_first { 0.0 } else { self.speed_mps }
+    }
 }
 
 /// How long a vehicle at `v` m/s takes to cover `d` metres speeding up at `a` to `limit`.
@@ -145,74 +460,167 @@ fn earliest_s(d: f64, v: f64, limit: f64, a: f64) -> f64 {
     }
 }
 
-/// The crossing order and each vehicle's slot, in the order of `vehicles`.
-pub fn schedule(p: &Params, vehicles: &[Approaching]) -> Vec<Slot> {
-    let earliest: Vec<f64> = vehicles
-        .iter()
-        .map(|v| {
-            earliest_s(
-                v.distance_m.max(0.0),
-                v.speed_mps,
-                v.limit_mps,
-                p.accel_mps2,
-            )
-        })
-        .collect();
-    // First come, first served; within a lane, nearest the line first.
-    let mut order: Vec<usize> = (0..vehicles.len()).collect();
-    order.sort_by(|&a, &b| {
-        earliest[a]
-            .total_cmp(&earliest[b])
-            .then(vehicles[a].distance_m.total_cmp(&vehicles[b].distance_m))
-    });
-    // A vehicle behind another in its lane cannot go before it: it takes its place after.
-    let mut ordered: Vec<usize> = Vec::with_capacity(order.len());
-    for &i in &order {
-        let lane = vehicles[i].movement.lane;
-        let at = ordered
+/// The advised speed and whether to stop first, for a vehicle `d` metres from its line to
+/// enter at `t` seconds from now.
+fn advice(p: &Params, v: &Approaching, t: f64) -> (f64, bool) {
+    let d = v.distance_m.max(0.0);
+    let speed = if t > 0.0 {
+        (d / t).min(v.limit_mps)
+    } else {
+        v.speed_mps
+    };
+    (speed, speed < p.crawl_mps && d > 1.0)
+}
+
+/// The soonest vehicle `v` (movement `k` of the [`Meetings`]) can enter, at or after
+/// `from_s`, keeping its distances to every entry in `before`, with its advice at that slot.
+fn soonest(
+    p: &Params,
+    meetings: &Meetings,
+    (v, k): (&Approaching, usize),
+    from_s: f64,
+    before: &[Placed],
+) -> (f64, f64, bool) {
+    // What slot `t` must keep to (the latest of what each earlier entry asks).
+    let need = |t: f64| {
+        let (speed, stop_first) = advice(p, v, t);
+        let entry = if stop_first { 0.0 } else { speed };
+        before
             .iter()
-            .position(|&j| {
-                vehicles[j].movement.lane == lane && vehicles[j].distance_m > vehicles[i].distance_m
-            })
-            .unwrap_or(ordered.len());
-        ordered.insert(at, i);
+            .map(|u| after(p, meetings, u, (k, v.movement.lane), entry, v.limit_mps))
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    // The later the slot, the slower the vehicle comes and the later it reaches any
+    // crossing, so what it must keep to only shrinks as `t` grows: climbing to what the
+    // slot needs reaches a slot that keeps every distance, and the first such slot lies
+    // between the last two steps.
+    let (mut lo, mut hi) = (from_s, from_s);
+    for _ in 0..64 {
+        let n = need(hi);
+        if n <= hi + 1e-9 {
+            break;
+        }
+        (lo, hi) = (hi, n);
     }
+    if hi > lo {
+        for _ in 0..16 {
+            let mid = 0.5 * (lo + hi);
+            if need(mid) <= mid + 1e-9 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+    }
+    let (speed, stop_first) = advice(p, v, hi);
+    (hi, speed, stop_first)
+}
+
+/// The crossing order and each vehicle's slot, in the order of `vehicles`, around the
+/// entries already `settled`.
+pub fn schedule(p: &Params, settled: &[Pass], vehicles: &[Approaching]) -> Vec<Slot> {
+    let moves: Vec<Movement> = settled
+        .iter()
+        .map(|s| s.movement)
+        .chain(vehicles.iter().map(|v| v.movement))
+        .collect();
+    let meetings = Meetings::new(p, &moves);
+    // Vehicle i's movement among the meetings.
+    let k_of = |i: usize| settled.len() + i;
+    let earliest: Vec<f64> = vehicles.iter().map(|v| v.earliest_s(p)).collect();
+    // Each approach lane's queue, nearest the line first.
+    let mut queues: Vec<Vec<usize>> = Vec::new();
+    let mut by_distance: Vec<usize> = (0..vehicles.len()).collect();
+    by_distance.sort_by(|&a, &b| vehicles[a].distance_m.total_cmp(&vehicles[b].distance_m));
+    for i in by_distance {
+        match queues
+            .iter_mut()
+            .find(|q| vehicles[q[0]].movement.lane == vehicles[i].movement.lane)
+        {
+            Some(q) => q.push(i),
+            None => queues.push(vec![i]),
+        }
+    }
+    for q in &mut queues {
+        q.reverse(); // popped from the back
+    }
+    let mut placed: Vec<Placed> = settled
+        .iter()
+        .enumerate()
+        .map(|(k, pass)| Placed { pass: *pass, k })
+        .collect();
+    let place = |i: usize, (t, speed, stop_first): (f64, f64, bool)| Placed {
+        pass: Pass {
+            movement: vehicles[i].movement,
+            enter_s: t,
+            entry_mps: if stop_first { 0.0 } else { speed },
+            limit_mps: vehicles[i].limit_mps,
+        },
+        k: k_of(i),
+    };
     let mut slots = vec![
         Slot {
             order: 0,
             enter_s: 0.0,
             speed_mps: 0.0,
             stop_first: false,
+            through_s: 0.0,
         };
         vehicles.len()
     ];
-    let mut done: Vec<usize> = Vec::with_capacity(ordered.len());
-    for (k, &i) in ordered.iter().enumerate() {
-        let v = &vehicles[i];
-        let mut t = earliest[i];
-        for &j in &done {
-            let u = &vehicles[j];
-            let gap = if u.movement.lane == v.movement.lane {
-                p.follow_s
-            } else if u.movement.conflicts(&v.movement) {
-                p.clear_s
-            } else {
-                continue;
-            };
-            t = t.max(slots[j].enter_s + gap);
-        }
-        let speed = if t > 0.0 {
-            (v.distance_m.max(0.0) / t).min(v.limit_mps)
-        } else {
-            v.speed_mps
+    let waiting_before = settled.iter().filter(|s| s.enter_s >= 0.0).count();
+    let soonest_of = |i: usize, before: &[Placed]| {
+        soonest(p, &meetings, (&vehicles[i], k_of(i)), earliest[i], before)
+    };
+    for order in waiting_before..waiting_before + vehicles.len() {
+        // The heads of the queues, each at the soonest it can go.
+        let heads: Vec<(usize, usize, (f64, f64, bool))> = queues
+            .iter()
+            .enumerate()
+            .filter_map(|(qi, q)| q.last().map(|&i| (qi, i)))
+            .map(|(qi, i)| (qi, i, soonest_of(i, &placed)))
+            .collect();
+        // Which goes next: one `max_delay_s` late first; else the one whose going costs the
+        // heads the least delay, each head's counted for its whole queue (a look one step
+        // ahead: a car about to start from its stop line waits for the main road's next car
+        // when it would hold that car up longer than it waits itself); then the sooner.
+        let cost = |&(qi, i, slot): &(usize, usize, (f64, f64, bool))| {
+            let mut with = placed.clone();
+            with.push(place(i, slot));
+            let own = (slot.0 - earliest[i]) * queues[qi].len() as f64;
+            heads
+                .iter()
+                .filter(|h| h.0 != qi)
+                .map(|&(qj, j, _)| {
+                    let (tj, ..) = soonest_of(j, &with);
+                    (tj - earliest[j]) * queues[qj].len() as f64
+                })
+                .sum::<f64>()
+                + own
         };
+        let late = |i: usize| earliest[i] - vehicles[i].due_s >= p.max_delay_s;
+        let best = heads
+            .iter()
+            .map(|h| (h, late(h.1), cost(h)))
+            .min_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then(a.2.total_cmp(&b.2))
+                    .then(a.0.2.0.total_cmp(&b.0.2.0))
+            })
+            .map(|(h, ..)| *h);
+        let Some((qi, i, slot)) = best else {
+            break;
+        };
+        queues[qi].pop();
+        let entry = place(i, slot);
         slots[i] = Slot {
-            order: k,
-            enter_s: t,
-            speed_mps: speed,
-            stop_first: speed < p.crawl_mps && v.distance_m > 1.0,
+            order,
+            enter_s: slot.0,
+            speed_mps: slot.1,
+            stop_first: slot.2,
+            through_s: entry.pass.through_s(p),
         };
-        done.push(i);
+        placed.push(entry);
     }
     slots
 }
@@ -224,61 +632,27 @@ mod tests {
     /// A four-arm junction 20 m across: approaches from the south, west, north and east; a
     /// movement by its approach and where it goes.
     fn movement(from: char, to: char) -> Movement {
-        let arm = |c: char| match c {
-            'S' => (
-                0u32,
-                Point {
-                    east_m: 3.0,
-                    north_m: -10.0,
-                },
-                Point {
-                    east_m: -3.0,
-                    north_m: -10.0,
-                },
-            ),
-            'W' => (
-                1,
-                Point {
-                    east_m: -10.0,
-                    north_m: -3.0,
-                },
-                Point {
-                    east_m: -10.0,
-                    north_m: 3.0,
-                },
-            ),
-            'N' => (
-                2,
-                Point {
-                    east_m: -3.0,
-                    north_m: 10.0,
-                },
-                Point {
-                    east_m: 3.0,
-                    north_m: 10.0,
-                },
-            ),
-            _ => (
-                3,
-                Point {
-                    east_m: 10.0,
-                    north_m: 3.0,
-                },
-                Point {
-                    east_m: 10.0,
-                    north_m: -3.0,
-                },
-            ),
+        // Each arm: its approach lane's id, where it enters (heading into the junction),
+        // where one leaves by it (heading out), its heading in.
+        let arm = |c: char| {
+            let (lane, entry, out, heading_in) = match c {
+                'S' => (0u32, (3.0, -10.0), (-3.0, -10.0), 0.0),
+                'W' => (1, (-10.0, -3.0), (-10.0, 3.0), 90.0),
+                'N' => (2, (-3.0, 10.0), (3.0, 10.0), 180.0),
+                _ => (3, (10.0, 3.0), (10.0, -3.0), 270.0),
+            };
+            let point = |(east_m, north_m): (f64, f64)| Point { east_m, north_m };
+            (lane, point(entry), point(out), heading_in)
         };
         // In on the right of the arm (keeping right), out on the other side.
-        let (lane, entry, _) = arm(from);
-        let (exit, _, out) = arm(to);
-        Movement {
-            lane,
-            exit: exit + 10,
-            from: entry,
-            to: out,
-        }
+        let (lane, entry, _, heading_in) = arm(from);
+        let (exit, _, out, towards_it) = arm(to);
+        Movement::new(
+            (lane, exit + 10),
+            (entry, heading_in),
+            (out, (towards_it + 180.0) % 360.0),
+            (lane + 2) % 4 != exit,
+        )
     }
 
     fn car(from: char, to: char, distance_m: f64, speed_mps: f64) -> Approaching {
@@ -287,7 +661,57 @@ mod tests {
             distance_m,
             speed_mps,
             limit_mps: 13.9,
+            due_s: f64::INFINITY,
         }
+    }
+
+    fn pass_of(v: &Approaching, s: &Slot) -> Pass {
+        Pass {
+            movement: v.movement,
+            enter_s: s.enter_s,
+            entry_mps: s.entry_mps(),
+            limit_mps: v.limit_mps,
+        }
+    }
+
+    /// The first moment, seconds after entering, a vehicle entering at `entry` and speeding
+    /// up at `a` to `cap` has covered `d` metres: stepped out in hundredths of a second, apart
+    /// from the planner's closed form.
+    fn covered_at(d: f64, entry: f64, a: f64, cap: f64) -> f64 {
+        let (mut t, mut x, mut v) = (0.0, 0.0, entry);
+        while x < d {
+            let next = (v + a * 0.01).min(cap.max(entry));
+            x += 0.5 * (v + next) * 0.01;
+            v = next;
+            t += 0.01;
+        }
+        t
+    }
+
+    /// The post-encroachment time of `later` after `earlier` where their paths meet, by the
+    /// rule's kinematics (the earlier leaving slowly, the later arriving fast), stepped out.
+    fn pet(p: &Params, earlier: &Pass, later: &Pass) -> Option<f64> {
+        let (d1, d2) = earlier.movement.meets(&later.movement, p.meet_m)?;
+        let cap = if earlier.movement.turns {
+            earlier.limit_mps.min(p.turn_mps)
+        } else {
+            earlier.limit_mps
+        };
+        let gone = earlier.enter_s
+            + covered_at(
+                d1 + p.conflict_m + p.length_m,
+                earlier.entry_mps.min(cap),
+                p.accel_mps2,
+                cap,
+            );
+        let there = later.enter_s
+            + covered_at(
+                (d2 - p.conflict_m).max(0.0),
+                later.entry_mps,
+                p.launch_mps2,
+                later.limit_mps,
+            );
+        Some(there - gone)
     }
 
     #[test]
@@ -316,57 +740,114 @@ mod tests {
             ),
             (('S', 'E'), ('N', 'W'), false, "two rights"),
             (
+                ('S', 'W'),
+                ('N', 'E'),
+                true,
+                "opposing lefts: they pass each other within a car's width",
+            ),
+            (
+                ('S', 'W'),
+                ('W', 'S'),
+                false,
+                "a left and the right from the arm it turns onto",
+            ),
+            (
                 ('S', 'N'),
                 ('S', 'N'),
                 false,
                 "one lane: following, not conflicting",
             ),
         ];
+        let meet_m = Params::default().meet_m;
         for ((a, b), (c, d), expect, name) in cases {
-            assert_eq!(movement(a, b).conflicts(&movement(c, d)), expect, "{name}");
-            assert_eq!(movement(c, d).conflicts(&movement(a, b)), expect, "{name}");
+            assert_eq!(
+                movement(a, b).conflicts(&movement(c, d), meet_m),
+                expect,
+                "{name}"
+            );
+            assert_eq!(
+                movement(c, d).conflicts(&movement(a, b), meet_m),
+                expect,
+                "{name}"
+            );
         }
+        // Where they meet: crossing straights 7 m and 13 m past their lines; onto one link,
+        // where it begins; opposing lefts where they pass, halfway.
+        let (a, b) = movement('S', 'N')
+            .meets(&movement('W', 'E'), meet_m)
+            .unwrap();
+        assert!((a - 7.0).abs() < 1e-9 && (b - 13.0).abs() < 1e-9, "{a} {b}");
+        let right = movement('S', 'E');
+        let (a, b) = right.meets(&movement('W', 'E'), meet_m).unwrap();
+        assert!((a - right.length_m()).abs() < 1e-9 && (b - 20.0).abs() < 1e-9);
+        let left = movement('S', 'W');
+        let (a, b) = left.meets(&movement('N', 'E'), meet_m).unwrap();
+        let half = left.length_m() / 2.0;
+        assert!((a - half).abs() < 1.0 && (b - half).abs() < 1.0, "{a} {b}");
+        // A turn's path is a curve: longer than its chord, shorter than the way round by the
+        // corner where its headings' lines meet, and about the quarter circle between.
+        let length = right.length_m();
+        assert!(length > 7.0 * 2f64.sqrt() && length < 14.0, "{length}");
+        assert!(
+            (length - 7.0 * std::f64::consts::FRAC_PI_2).abs() < 0.5,
+            "{length}"
+        );
     }
 
     #[test]
     fn scenarios() {
         let p = Params::default();
-        // Two crossing cars arriving together: the nearer goes first, the other 3 s after.
-        let s = schedule(&p, &[car('S', 'N', 50.0, 10.0), car('W', 'E', 40.0, 10.0)]);
+        // Two crossing cars: the nearer goes first at its earliest, the other as soon as it
+        // reaches the crossing pet_s after the first has left it.
+        let cars = [car('S', 'N', 50.0, 10.0), car('W', 'E', 40.0, 10.0)];
+        let s = schedule(&p, &[], &cars);
         assert_eq!((s[1].order, s[0].order), (0, 1));
-        let first = earliest_s(40.0, 10.0, 13.9, p.accel_mps2);
-        assert!((s[1].enter_s - first).abs() < 1e-9, "{s:?}");
-        assert!((s[0].enter_s - (first + p.clear_s)).abs() < 1e-9, "{s:?}");
-        assert!((s[0].speed_mps - 50.0 / s[0].enter_s).abs() < 1e-9);
+        assert!(
+            (s[1].enter_s - cars[1].earliest_s(&p)).abs() < 1e-9,
+            "{s:?}"
+        );
+        assert!(s[0].enter_s > cars[0].earliest_s(&p), "{s:?}");
+        let kept = pet(&p, &pass_of(&cars[1], &s[1]), &pass_of(&cars[0], &s[0])).unwrap();
+        assert!((kept - p.pet_s).abs() < 0.05, "{kept} {s:?}");
+        // Closer than a fixed 3 s would have them: the first crosses at speed.
+        assert!(s[0].enter_s - s[1].enter_s < 2.5, "{s:?}");
         // Opposing straights share the junction: both at their earliest.
-        let s = schedule(&p, &[car('S', 'N', 50.0, 10.0), car('N', 'S', 50.0, 10.0)]);
-        let both = earliest_s(50.0, 10.0, 13.9, p.accel_mps2);
+        let cars = [car('S', 'N', 50.0, 10.0), car('N', 'S', 50.0, 10.0)];
+        let s = schedule(&p, &[], &cars);
+        let both = cars[0].earliest_s(&p);
         assert!((s[0].enter_s - both).abs() < 1e-9 && (s[1].enter_s - both).abs() < 1e-9);
-        // First come, first served: the crossing car, there before the second of the queue,
-        // goes between them, each conflicting pair clear_s apart.
+        // A car about to start from its stop line (3 m short of it, stopped) and the main
+        // road's two cars: it would cross before the second, but starting from a stop it
+        // would hold that car up for seconds; it waits for it and loses a fraction of that.
+        let cars = [
+            car('S', 'N', 10.0, 10.0),
+            car('W', 'E', 3.0, 0.0),
+            car('S', 'N', 25.0, 10.0),
+        ];
+        let s = schedule(&p, &[], &cars);
+        assert_eq!((s[0].order, s[2].order, s[1].order), (0, 1, 2), "{s:?}");
+        let unhindered = cars[2].earliest_s(&p).max(s[0].enter_s + p.follow_s);
+        assert!((s[2].enter_s - unhindered).abs() < 1e-9, "{s:?}");
+        assert!(
+            s[1].stop_first && s[1].enter_s - cars[1].earliest_s(&p) < 0.5,
+            "{s:?}"
+        );
+        // ... unless it is already max_delay_s late: then it goes first.
+        let mut late = cars;
+        late[1].due_s = -p.max_delay_s;
+        let s = schedule(&p, &[], &late);
+        assert_eq!(s[1].order, 0, "{s:?}");
+        // A car behind another in its lane never goes first, however fast.
         let s = schedule(
             &p,
-            &[
-                car('S', 'N', 20.0, 10.0),
-                car('S', 'N', 30.0, 10.0),
-                car('W', 'E', 25.0, 10.0),
-            ],
+            &[],
+            &[car('S', 'N', 30.0, 2.0), car('S', 'N', 40.0, 13.9)],
         );
-        assert_eq!((s[0].order, s[2].order, s[1].order), (0, 1, 2), "{s:?}");
-        assert!(
-            (s[2].enter_s - s[0].enter_s - p.clear_s).abs() < 1e-9,
-            "{s:?}"
-        );
-        assert!(
-            (s[1].enter_s - s[2].enter_s - p.clear_s).abs() < 1e-9,
-            "{s:?}"
-        );
-        // A car behind another in its lane never goes first, however fast.
-        let s = schedule(&p, &[car('S', 'N', 30.0, 2.0), car('S', 'N', 40.0, 13.9)]);
-        assert!(s[1].enter_s >= s[0].enter_s + 1.5 - 1e-9, "{s:?}");
+        assert!(s[1].enter_s >= s[0].enter_s + p.follow_s - 1e-9, "{s:?}");
         // A slot far off: stop at the line first.
         let s = schedule(
             &p,
+            &[],
             &[
                 car('W', 'E', 10.0, 10.0),
                 car('E', 'W', 10.0, 10.0),
@@ -375,10 +856,25 @@ mod tests {
             ],
         );
         assert!(s[3].stop_first, "{s:?}");
+        // A settled entry holds: a car in the junction since a second ago, crossing slowly,
+        // keeps a crossing car back; its order counts only those yet to enter.
+        let inside = Pass {
+            movement: movement('W', 'E'),
+            enter_s: -1.0,
+            entry_mps: 2.0,
+            limit_mps: 13.9,
+        };
+        let cars = [car('S', 'N', 5.0, 10.0)];
+        let s = schedule(&p, &[inside], &cars);
+        assert!(
+            s[0].enter_s > cars[0].earliest_s(&p) && s[0].order == 0,
+            "{s:?}"
+        );
+        assert!(pet(&p, &inside, &pass_of(&cars[0], &s[0])).unwrap() >= p.pet_s - 0.05);
     }
 
     #[test]
-    fn conflicting_vehicles_are_never_given_slots_closer_than_clear_s() {
+    fn conflicting_vehicles_are_never_at_a_crossing_less_than_pet_s_apart() {
         let p = Params::default();
         let mut seed = 7u64;
         let mut next = || {
@@ -388,31 +884,56 @@ mod tests {
             (seed >> 33) as f64 / (1u64 << 31) as f64
         };
         let arms = ['S', 'W', 'N', 'E'];
+        let pick = |next: &mut dyn FnMut() -> f64| {
+            let from = arms[(next() * 4.0) as usize % 4];
+            let mut to = arms[(next() * 4.0) as usize % 4];
+            if to == from {
+                to = arms[(arms.iter().position(|a| *a == from).unwrap() + 2) % 4];
+            }
+            (from, to)
+        };
         for _ in 0..300 {
             let n = 1 + (next() * 12.0) as usize;
-            let cars: Vec<Approaching> = (0..n)
-                .map(|_| {
-                    let from = arms[(next() * 4.0) as usize % 4];
-                    let mut to = arms[(next() * 4.0) as usize % 4];
-                    if to == from {
-                        to = arms[(arms.iter().position(|a| *a == from).unwrap() + 2) % 4];
-                    }
-                    car(from, to, 5.0 + 145.0 * next(), 14.0 * next())
-                })
-                .collect();
-            let s = schedule(&p, &cars);
-            for i in 0..n {
-                assert!(s[i].enter_s >= 0.0 && s[i].speed_mps <= cars[i].limit_mps + 1e-9);
-                for j in 0..n {
-                    if i != j && cars[i].movement.conflicts(&cars[j].movement) {
-                        assert!(
-                            (s[i].enter_s - s[j].enter_s).abs() >= p.clear_s - 1e-9,
-                            "{:?} and {:?}: {:?} {:?}",
-                            cars[i],
-                            cars[j],
-                            s[i],
-                            s[j]
-                        );
+            let mut cars = Vec::new();
+            for _ in 0..n {
+                let (from, to) = pick(&mut next);
+                let mut c = car(from, to, 5.0 + 145.0 * next(), 14.0 * next());
+                c.due_s = 30.0 * next() - 25.0;
+                cars.push(c);
+            }
+            // Up to two settled entries, in the junction or about to be, apart from each
+            // other (the caller settles them so).
+            let mut settled: Vec<Pass> = Vec::new();
+            for _ in 0..(next() * 3.0) as usize {
+                let (from, to) = pick(&mut next);
+                let m = movement(from, to);
+                if settled
+                    .iter()
+                    .all(|k| k.movement.lane != m.lane && !k.movement.conflicts(&m, p.meet_m))
+                {
+                    settled.push(Pass {
+                        movement: m,
+                        enter_s: -2.0 + 3.0 * next(),
+                        entry_mps: 14.0 * next(),
+                        limit_mps: 13.9,
+                    });
+                }
+            }
+            let s = schedule(&p, &settled, &cars);
+            let mut passes: Vec<(Pass, usize)> = settled.iter().map(|s| (*s, 0)).collect();
+            for (i, c) in cars.iter().enumerate() {
+                assert!(s[i].enter_s >= 0.0 && s[i].speed_mps <= c.limit_mps + 1e-9);
+                passes.push((pass_of(c, &s[i]), 1 + s[i].order));
+            }
+            // In the order of entry (settled first), every later vehicle keeps its distance
+            // to every earlier one.
+            passes.sort_by_key(|(_, order)| *order);
+            for (k, (later, _)) in passes.iter().enumerate() {
+                for (earlier, _) in &passes[..k] {
+                    if earlier.movement.lane == later.movement.lane {
+                        assert!(later.enter_s >= earlier.enter_s + p.follow_s - 1e-9);
+                    } else if let Some(kept) = pet(&p, earlier, later) {
+                        assert!(kept >= p.pet_s - 0.05, "{kept}: {earlier:?} then {later:?}");
                     }
                 }
             }

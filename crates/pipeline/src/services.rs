@@ -160,6 +160,12 @@ pub(crate) struct Services {
     passing: HashMap<[u8; 8], (roadcloud_world::Turn, Millis)>,
     /// The vehicles that declared since the last turn: they are answered.
     declared: Vec<[u8; 8]>,
+    /// When each declared vehicle could first have entered its junction (CIP: its delay is
+    /// how much later it can now).
+    passing_due: HashMap<[u8; 8], Millis>,
+    /// The slots settled (told to enter within CIP's `commit_s`), by vehicle, kept until the
+    /// vehicle is through: they hold whatever is scheduled after them.
+    settled: HashMap<[u8; 8], Settled>,
     /// The car parks and the slots held for vehicles (GSPA).
     pub parking: Parking,
     /// The lanes emergency vehicles asked to have cleared (PVP, `Req-ClearTheWay`), one per
@@ -186,6 +192,21 @@ pub(crate) struct ServiceInputs<'a> {
     /// Where each RSU stands (its latest RSM's or RSI's reference position).
     pub rsus: &'a crate::HashMap<DeviceId, Point>,
     pub now: Millis,
+}
+
+/// A vehicle's slot at a junction without signals, settled (CIP).
+#[derive(Debug, Clone)]
+struct Settled {
+    junction: NodeId,
+    movement: cip::Movement,
+    /// When it enters, ms since the epoch.
+    enter: Millis,
+    entry_mps: f64,
+    limit_mps: f64,
+    /// When it is through, ms since the epoch.
+    through: Millis,
+    /// The answer it was given.
+    slot: PassingSlot,
 }
 
 impl ServiceInputs<'_> {
@@ -331,6 +352,8 @@ impl Services {
             None => {
                 self.passing.clear();
                 self.declared.clear();
+                self.passing_due.clear();
+                self.settled.clear();
             }
         }
         match z.apps.params::<dlm::Params>("DLM") {
@@ -651,15 +674,35 @@ impl Services {
 
     /// CIP's turn: the junctions without signals that vehicles declared how they pass since
     /// the last turn are scheduled, each with every vehicle that declared lately (within
-    /// `max_age_ms`) and is within `horizon_m` of its stop line there; those that declared
-    /// since the last turn get their slot in an RSC.
+    /// `max_age_ms`) and is within `horizon_m` of its stop line there, around the slots
+    /// settled before (a vehicle told to enter within `commit_s` keeps its slot until it is
+    /// through); those that declared since the last turn get their slot in an RSC.
     fn schedule_junctions(&mut self, p: &cip::Params, z: &ServiceInputs<'_>) {
         self.passing
             .retain(|_, (_, at)| z.now - *at <= p.max_age_ms);
+        let passing = &self.passing;
+        self.passing_due.retain(|v, _| passing.contains_key(v));
+        // A settled slot holds until its vehicle has crossed, whatever the rule's kinematics
+        // said (a vehicle held up by the one ahead crosses later): gone from its approach
+        // lane and out of the junction (further from its centre than its stop line is). A
+        // minute at most.
+        self.settled.retain(|v, s| {
+            let Some(t) = z.track_of(*v) else {
+                return false;
+            };
+            let on_approach = t
+                .lane
+                .is_some_and(|m| m.lane == s.slot.approach && !m.against);
+            let inside = z.intersections.get(&s.junction).is_some_and(|x| {
+                t.position.distance_to(x.position) < s.slot.stop_line.distance_to(x.position) + 2.0
+            });
+            z.now - s.enter <= 60_000 && (on_approach || inside)
+        });
         let declared: std::collections::HashSet<[u8; 8]> = self.declared.drain(..).collect();
         if declared.is_empty() {
             return;
         }
+        let secs = |at: Millis| (at - z.now) as f64 / 1e3;
         // Each vehicle's approach and movement, by junction.
         struct Entry<'t> {
             track: &'t Track,
@@ -702,9 +745,12 @@ impl Services {
                 .connections
                 .iter()
                 .find(|(_, t)| t == turn)
-                .and_then(|(l, _)| z.lanes.geometry(l).map(|d| (*l, d.centre[0])))
-            {
-                Some((l, p)) => Some((LaneRef { lane: 0, ..l }, p)),
+                .and_then(|(l, _)| {
+                    z.lanes
+                        .geometry(l)
+                        .map(|d| (*l, (d.centre[0], d.end_headings_deg().0)))
+                }) {
+                Some((l, exit)) => Some((LaneRef { lane: 0, ..l }, exit)),
                 None => z
                     .intersections
                     .get(&m.lane.node)
@@ -717,58 +763,150 @@ impl Services {
                                 upstream: m.lane.node,
                                 lane: 100 + way as u8,
                             },
-                            p,
+                            (p, heading),
                         )
                     }),
             };
-            let Some((exit_link, exit_point)) = exit else {
+            let Some((exit_link, exit)) = exit else {
                 continue;
             };
+            let mut approaching = cip::Approaching {
+                movement: cip::Movement::new(
+                    (key(&m.lane), key(&exit_link)),
+                    (stop_line, g.end_headings_deg().1),
+                    exit,
+                    *turn != roadcloud_world::Turn::Straight,
+                ),
+                distance_m: m.to_stop_line_m,
+                speed_mps: t.motion.speed_mps.unwrap_or(0.0),
+                limit_mps: m.speed_limit_mps.unwrap_or(13.9),
+                due_s: 0.0,
+            };
+            let earliest = approaching.earliest_s(p);
+            let due = *self
+                .passing_due
+                .entry(*vehicle)
+                .or_insert(z.now + (earliest * 1e3).round() as Millis);
+            approaching.due_s = secs(due);
             by_junction.entry(m.lane.node).or_default().push(Entry {
                 track: t,
                 approach: m.lane,
                 stop_line,
                 turn: *turn,
-                approaching: cip::Approaching {
-                    movement: cip::Movement {
-                        lane: key(&m.lane),
-                        exit: key(&exit_link),
-                        from: stop_line,
-                        to: exit_point,
-                    },
-                    distance_m: m.to_stop_line_m,
-                    speed_mps: t.motion.speed_mps.unwrap_or(0.0),
-                    limit_mps: m.speed_limit_mps.unwrap_or(13.9),
-                },
+                approaching,
             });
         }
+        let commit_ms = (p.commit_s * 1e3).round() as Millis;
         let mut out = Vec::new();
-        for entries in by_junction.values() {
+        for (junction, entries) in &by_junction {
             if !entries
                 .iter()
                 .any(|e| e.track.vehicle.is_some_and(|v| declared.contains(&v)))
             {
                 continue;
             }
-            let vehicles: Vec<cip::Approaching> = entries.iter().map(|e| e.approaching).collect();
-            let slots = cip::schedule(p, &vehicles);
-            for (e, s) in entries.iter().zip(slots) {
-                let Some(v) = e.track.vehicle.filter(|v| declared.contains(v)) else {
+            // The settled slots hold; their vehicles are told them again. One late to its
+            // slot enters when it can from where it is; one still in the junction when it
+            // should be through is taken as entering now at its speed.
+            let settled: Vec<cip::Pass> = self
+                .settled
+                .iter()
+                .filter(|(_, s)| s.junction == *junction)
+                .map(|(v, s)| {
+                    let settled = cip::Pass {
+                        movement: s.movement,
+                        enter_s: secs(s.enter),
+                        entry_mps: s.entry_mps,
+                        limit_mps: s.limit_mps,
+                    };
+                    let Some(t) = z.track_of(*v) else {
+                        return settled;
+                    };
+                    let speed_mps = t.motion.speed_mps.unwrap_or(0.0);
+                    match t.lane.filter(|m| m.lane == s.slot.approach && !m.against) {
+                        Some(m) if s.enter < z.now => {
+                            let late = cip::Approaching {
+                                movement: s.movement,
+                                distance_m: m.to_stop_line_m,
+                                speed_mps,
+                                limit_mps: s.limit_mps,
+                                due_s: 0.0,
+                            };
+                            cip::Pass {
+                                enter_s: late.earliest_s(p),
+                                entry_mps: speed_mps,
+                                ..settled
+                            }
+                        }
+                        None if s.through <= z.now => cip::Pass {
+                            enter_s: 0.0,
+                            entry_mps: speed_mps,
+                            ..settled
+                        },
+                        _ => settled,
+                    }
+                })
+                .collect();
+            let (held, free): (Vec<&Entry<'_>>, Vec<&Entry<'_>>) = entries.iter().partition(|e| {
+                e.track
+                    .vehicle
+                    .is_some_and(|v| self.settled.contains_key(&v))
+            });
+            for e in held {
+                if let Some(v) = e.track.vehicle.filter(|v| declared.contains(v)) {
+                    let mut slot = self.settled[&v].slot.clone();
+                    slot.at = e.track.position;
+                    out.push(slot);
+                }
+            }
+            let vehicles: Vec<cip::Approaching> = free.iter().map(|e| e.approaching).collect();
+            let slots = cip::schedule(p, &settled, &vehicles);
+            for (e, s) in free.iter().zip(slots) {
+                let Some(v) = e.track.vehicle else {
                     continue;
                 };
                 let ms = |secs: f64| z.now + (secs * 1e3).round() as Millis;
-                out.push(PassingSlot {
+                // Its slot settles when it comes within `commit_s`, or when nothing holds the
+                // vehicle back and it stands (waiting at its line): its slot would never come
+                // nearer, as it is reckoned from where the vehicle stands.
+                let unhindered = s.enter_s <= e.approaching.earliest_s(p) + 0.05;
+                let settles = ms(s.enter_s) - z.now <= commit_ms
+                    || (unhindered && e.approaching.speed_mps < p.crawl_mps);
+                // Told when it declared, or when its slot settles: a vehicle whose turn comes
+                // is told at once, whoever declared (were only those who declared now settled,
+                // each vehicle could be second in every schedule made at its own declaration,
+                // and nobody would ever go).
+                if !settles && !declared.contains(&v) {
+                    continue;
+                }
+                let slot = PassingSlot {
                     vehicle: v,
                     at: e.track.position,
                     approach: e.approach,
                     stop_line: e.stop_line,
                     turn: e.turn,
                     enter: ms(s.enter_s),
-                    clear: ms(s.enter_s + p.clear_s),
+                    clear: ms(s.through_s),
                     speed_mps: s.speed_mps,
                     stop_first: s.stop_first,
                     order: s.order + 1,
-                });
+                };
+                // Told to enter soon: it keeps this slot until it is through.
+                if settles {
+                    self.settled.insert(
+                        v,
+                        Settled {
+                            junction: *junction,
+                            movement: e.approaching.movement,
+                            enter: slot.enter,
+                            entry_mps: s.entry_mps(),
+                            limit_mps: e.approaching.limit_mps,
+                            through: slot.clear,
+                            slot: slot.clone(),
+                        },
+                    );
+                }
+                out.push(slot);
             }
         }
         for slot in out {

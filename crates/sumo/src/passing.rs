@@ -1,13 +1,13 @@
 //! Cooperative intersection passing in the co-simulation (issue 18): SUMO's vehicles coming
 //! to a junction without signals say how they will pass it, as equipped vehicles would
 //! ([`PassingVehicles`]: a VIR with the intersection behaviour of their route's next turn);
-//! the slots roadcloud answers with (RSC) are carried out over TraCI: the vehicle keeps the
-//! speed that brings it to its stop line at its slot and, holding a slot, goes by the slot
-//! rather than by SUMO's right of way; once through the junction SUMO drives it again.
+//! the slots roadcloud answers with (RSC) are carried out over TraCI: the vehicle comes to
+//! its stop line at its slot (each step at the speed that covers what is left in the time
+//! left, or stopping at the line when that would be a crawl) and, holding a slot, goes by the
+//! slot rather than by SUMO's right of way; once through the junction SUMO drives it again.
 
 use crate::bridge::{Bridge, device_id};
 use crate::cosim::Step;
-use crate::merge::SpeedHold;
 use crate::net::Net;
 use crate::traci::{Set, ids};
 use roadcloud_csae as csae;
@@ -24,12 +24,18 @@ pub const DECLARE_WITHIN_M: f64 = 150.0;
 const SPEED_MODE_BY_SLOT: i32 = 0b10111;
 /// SUMO's default speed mode.
 const SPEED_MODE_DEFAULT: i32 = 0b11111;
+/// Below this speed a vehicle stops at its line and waits for its slot (CIP's `crawl_mps`).
+const CRAWL_MPS: f64 = 2.0;
+/// How a vehicle stopping at its line for its slot brakes, m/s².
+const STOP_DECEL_MPS2: f64 = 2.0;
+/// A vehicle stopping for its slot stops this far short of its line, metres.
+const STOP_SHORT_M: f64 = 1.0;
 
 /// A slot being carried out.
 #[derive(Debug, Clone, PartialEq)]
 struct Held {
-    /// The slot's speed, reached and held until the slot begins.
-    speed: SpeedHold,
+    /// The speed set last, m/s.
+    set_mps: Option<f64>,
     /// The slot's beginning, simulated seconds: from then on it goes.
     enter_s: f64,
     /// The slot's end.
@@ -43,8 +49,8 @@ struct Held {
 /// carrying out the slots they receive.
 #[derive(Debug, Default)]
 pub struct PassingVehicles {
-    /// The lanes that end at a junction without signals.
-    approaches: HashSet<String>,
+    /// The lanes that end at a junction without signals, with their lengths (metres).
+    approaches: HashMap<String, f64>,
     /// Each vehicle's route (edges), as SUMO gave it.
     pub routes: HashMap<String, Vec<String>>,
     declared_at: HashMap<String, f64>,
@@ -71,7 +77,7 @@ impl PassingVehicles {
                         && net.connections.iter().any(|c| c.from_lane == l.id)
                 })
             })
-            .map(|l| l.id.clone())
+            .map(|l| (l.id.clone(), l.length_m()))
             .collect();
         PassingVehicles {
             approaches,
@@ -83,7 +89,7 @@ impl PassingVehicles {
     pub fn unrouted<'a>(&self, step: &'a Step) -> Vec<&'a str> {
         step.vehicles
             .iter()
-            .filter(|v| self.approaches.contains(&v.lane) && !self.routes.contains_key(&v.id))
+            .filter(|v| self.approaches.contains_key(&v.lane) && !self.routes.contains_key(&v.id))
             .map(|v| v.id.as_str())
             .collect()
     }
@@ -100,7 +106,7 @@ impl PassingVehicles {
         let net = bridge.net();
         let mut out = Vec::new();
         for v in &step.vehicles {
-            if !self.approaches.contains(&v.lane) || !equipped(&v.id) {
+            if !self.approaches.contains_key(&v.lane) || !equipped(&v.id) {
                 continue;
             }
             let Some(lane) = net.lanes.get(&v.lane) else {
@@ -153,24 +159,26 @@ impl PassingVehicles {
         })
     }
 
-    /// Takes a slot heard at `time_s` for SUMO vehicle `vehicle` on `lane`: keep `speed_mps`
-    /// until the slot begins, `enter_s` after the RSC's moment, and go then; the slot ends
-    /// `until_s` after it.
+    /// Takes a slot heard at `time_s` for SUMO vehicle `vehicle` on `lane`: come to the stop
+    /// line as the slot begins, `enter_s` after the RSC's moment, and go then; the slot ends
+    /// `until_s` after it. (The RSC's speed is what brings the vehicle to its line then, as
+    /// it was: the vehicle works it out again each step from where it is.)
     pub fn hear(
         &mut self,
         vehicle: &str,
         lane: &str,
-        (speed_mps, enter_s, until_s): (f64, f64, f64),
+        (_speed_mps, enter_s, until_s): (f64, f64, f64),
         time_s: f64,
     ) {
-        if !self.approaches.contains(lane) {
+        if !self.approaches.contains_key(lane) {
             return;
         }
         self.slots += 1;
+        let set_mps = self.held.get(vehicle).and_then(|h| h.set_mps);
         self.held.insert(
             vehicle.to_string(),
             Held {
-                speed: SpeedHold::new(speed_mps),
+                set_mps,
                 enter_s: time_s + enter_s,
                 until_s: time_s + until_s,
                 lane: lane.to_string(),
@@ -178,21 +186,23 @@ impl PassingVehicles {
         );
     }
 
-    /// After each step: the TraCI vehicle sets due. A vehicle with a slot goes to its speed
-    /// ([`SpeedHold`]) and keeps it until its slot begins (giving way as SUMO's rules
-    /// say meanwhile); then SUMO drives it again, by its slot rather than the right of way,
-    /// until it has left the junction. A slot that ends before the vehicle left its lane is
-    /// dropped: SUMO's rules again.
+    /// After each step: the TraCI vehicle sets due. A vehicle with a slot comes to its stop
+    /// line as the slot begins: each step at the speed that covers the distance left in the
+    /// time left, or, when that is below [`CRAWL_MPS`], braking to stop just short of the line
+    /// (giving way as SUMO's rules say meanwhile); then SUMO drives it again, by its slot
+    /// rather than the right of way, until it has left the junction. A slot that ends before
+    /// the vehicle left its lane is dropped: SUMO's rules again.
     pub fn step(&mut self, step: &Step) -> Vec<(u8, String, Set)> {
         let here: HashMap<&str, (&str, f64)> = step
             .vehicles
             .iter()
-            .map(|v| (v.id.as_str(), (v.lane.as_str(), v.speed_mps)))
+            .map(|v| (v.id.as_str(), (v.lane.as_str(), v.lane_pos_m)))
             .collect();
+        let approaches = &self.approaches;
         let mut sets = Vec::new();
         let mut through = Vec::new();
         self.held.retain(|id, h| {
-            let Some(&(lane, speed)) = here.get(id.as_str()) else {
+            let Some(&(lane, pos_m)) = here.get(id.as_str()) else {
                 return false;
             };
             let going = step.time_s >= h.enter_s;
@@ -209,14 +219,25 @@ impl PassingVehicles {
                 }
                 return false;
             }
-            sets.extend(h.speed.step(id, speed, step.time_s));
+            let left_m = (approaches.get(lane).copied().unwrap_or(pos_m) - pos_m).max(0.0);
+            let on_time = left_m / (h.enter_s - step.time_s);
+            let speed = if on_time >= CRAWL_MPS {
+                on_time
+            } else {
+                (2.0 * STOP_DECEL_MPS2 * (left_m - STOP_SHORT_M).max(0.0)).sqrt()
+            };
+            // SUMO keeps it within its limits and behind its leader; a set only when the speed
+            // moved.
+            if h.set_mps.is_none_or(|s| (s - speed).abs() > 0.05) {
+                h.set_mps = Some(speed);
+                sets.push((ids::VAR_SPEED, id.clone(), Set::Double(speed)));
+            }
             true
         });
         self.through.extend(through);
         // Through the junction: SUMO's rules again.
-        let approaches = &self.approaches;
         self.through.retain(|id| match here.get(id.as_str()) {
-            Some((lane, _)) if lane.starts_with(':') || approaches.contains(*lane) => true,
+            Some((lane, _)) if lane.starts_with(':') || approaches.contains_key(*lane) => true,
             Some(_) => {
                 sets.push((
                     ids::VAR_SPEEDSETMODE,
