@@ -38,6 +38,7 @@
 use crate::scene::Scene;
 use crate::{Advisory, App, plugin};
 use roadcloud_world::Point;
+use roadcloud_world::paths::turn_curve;
 use serde::{Deserialize, Serialize};
 
 /// CIP's parameters.
@@ -141,40 +142,7 @@ impl Movement {
         (to, to_heading_deg): (Point, f64),
         turns: bool,
     ) -> Movement {
-        let (u, w) = (
-            from_heading_deg.to_radians().sin_cos(),
-            to_heading_deg.to_radians().sin_cos(),
-        );
-        // The control point: where the two headings' lines meet ahead of `from` and behind
-        // `to` (Cramer's rule); the midpoint where they do not (straight on, or a U-turn).
-        let denom = u.0 * w.1 - u.1 * w.0;
-        let (de, dn) = (to.east_m - from.east_m, to.north_m - from.north_m);
-        let mid = Point {
-            east_m: (from.east_m + to.east_m) / 2.0,
-            north_m: (from.north_m + to.north_m) / 2.0,
-        };
-        let control = if denom.abs() < 1e-6 {
-            mid
-        } else {
-            let ahead = (de * w.1 - dn * w.0) / denom;
-            let behind = (u.0 * dn - u.1 * de) / denom;
-            if ahead > 0.0 && behind > 0.0 {
-                Point {
-                    east_m: from.east_m + ahead * u.0,
-                    north_m: from.north_m + ahead * u.1,
-                }
-            } else {
-                mid
-            }
-        };
-        let path: [Point; PATH_POINTS] = std::array::from_fn(|i| {
-            let t = i as f64 / (PATH_POINTS - 1) as f64;
-            let (a, b, c) = ((1.0 - t) * (1.0 - t), 2.0 * (1.0 - t) * t, t * t);
-            Point {
-                east_m: a * from.east_m + b * control.east_m + c * to.east_m,
-                north_m: a * from.north_m + b * control.north_m + c * to.north_m,
-            }
-        });
+        let path: [Point; PATH_POINTS] = turn_curve((from, from_heading_deg), (to, to_heading_deg));
         let mut along_m = [0.0; PATH_POINTS];
         for i in 1..PATH_POINTS {
             along_m[i] = along_m[i - 1] + path[i - 1].distance_to(path[i]);

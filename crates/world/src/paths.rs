@@ -265,12 +265,25 @@ pub fn choose<T: Copy + PartialEq>(
 
 /// The curve across an intersection from the end of `from` to the start of `to`.
 fn curve(from: &LaneGeometry, to: &LaneGeometry) -> [Point; CURVE_SEGMENTS + 1] {
-    let (p0, p2) = (from.centre[from.centre.len() - 1], to.centre[0]);
     let (_, end_deg) = from.end_headings_deg();
     let (start_deg, _) = to.end_headings_deg();
+    turn_curve(
+        (from.centre[from.centre.len() - 1], end_deg),
+        (to.centre[0], start_deg),
+    )
+}
+
+/// `N` points of the curve across an intersection from `from`, heading `from_deg`, to `to`,
+/// heading `to_deg` (degrees clockwise from north): a quadratic Bézier whose control point is
+/// where the two headings' lines meet ahead of `from` and behind `to`, or the midpoint where
+/// they do not (straight on, or back).
+pub fn turn_curve<const N: usize>(
+    (p0, from_deg): (Point, f64),
+    (p2, to_deg): (Point, f64),
+) -> [Point; N] {
     let (u, w) = (
-        end_deg.to_radians().sin_cos(),
-        start_deg.to_radians().sin_cos(),
+        from_deg.to_radians().sin_cos(),
+        to_deg.to_radians().sin_cos(),
     );
     // p0 + s * u = p2 - t * w, both forward: s * u + t * w = p2 - p0, by Cramer's rule.
     let denom = u.0 * w.1 - u.1 * w.0;
@@ -294,7 +307,7 @@ fn curve(from: &LaneGeometry, to: &LaneGeometry) -> [Point; CURVE_SEGMENTS + 1] 
         }
     };
     std::array::from_fn(|i| {
-        let t = i as f64 / CURVE_SEGMENTS as f64;
+        let t = i as f64 / (N.max(2) - 1) as f64;
         let (a, b, c) = ((1.0 - t) * (1.0 - t), 2.0 * (1.0 - t) * t, t * t);
         Point {
             east_m: a * p0.east_m + b * p1.east_m + c * p2.east_m,
