@@ -163,8 +163,9 @@ pub(crate) struct Services {
     /// When each declared vehicle could first have entered its junction (CIP: its delay is
     /// how much later it can now).
     passing_due: HashMap<[u8; 8], Millis>,
-    /// The slots settled (told to enter within CIP's `commit_s`), by vehicle, kept until the
-    /// vehicle is through: they hold whatever is scheduled after them.
+    /// The slots settled (coming within CIP's `commit_s`, or of a vehicle standing with
+    /// nothing holding it back), by vehicle, kept until the vehicle has crossed: they hold
+    /// whatever is scheduled after them.
     settled: HashMap<[u8; 8], Settled>,
     /// The car parks and the slots held for vehicles (GSPA).
     pub parking: Parking,
@@ -675,8 +676,8 @@ impl Services {
     /// CIP's turn: the junctions without signals that vehicles declared how they pass since
     /// the last turn are scheduled, each with every vehicle that declared lately (within
     /// `max_age_ms`) and is within `horizon_m` of its stop line there, around the slots
-    /// settled before (a vehicle told to enter within `commit_s` keeps its slot until it is
-    /// through); those that declared since the last turn get their slot in an RSC.
+    /// settled before (kept until their vehicles have crossed); those that declared since the
+    /// last turn, and those whose slot settles now, get their slot in an RSC.
     fn schedule_junctions(&mut self, p: &cip::Params, z: &ServiceInputs<'_>) {
         self.passing
             .retain(|_, (_, at)| z.now - *at <= p.max_age_ms);
