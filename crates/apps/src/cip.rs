@@ -20,7 +20,7 @@
 //! - A vehicle's slot keeps `follow_s` after the vehicle ahead in its lane and, where its
 //!   path meets an earlier vehicle's path ([`Movement::meets`]: curves from stop line to
 //!   where the movement leaves, meeting where they cross or come within `meet_m`; two
-//!   movements onto one link meet where it begins), a post-encroachment time of `pet_s`: it
+//!   movements onto one lane meet where it begins), a post-encroachment time of `pet_s`: it
 //!   reaches the conflict area (`conflict_m` either side of where they meet) at the soonest
 //!   (speeding up at `launch_mps2` from its entry speed) that long after the earlier
 //!   vehicle's rear has left it at the latest (entering at its entry speed, no faster than
@@ -122,7 +122,7 @@ const PATH_POINTS: usize = 13;
 pub struct Movement {
     /// Which approach lane it comes from (any id the caller keeps apart per lane).
     pub lane: u32,
-    /// The link it leads onto (any id the caller keeps apart per link).
+    /// The lane it leads onto (any id the caller keeps apart per lane).
     pub exit: u32,
     /// It turns (left, right or back): it crosses no faster than `turn_mps`.
     pub turns: bool,
@@ -157,7 +157,7 @@ impl Movement {
     }
 
     /// Whether two movements cannot pass at once: from different approach lanes, their paths
-    /// come within `meet_m` of each other or they lead onto the same link.
+    /// come within `meet_m` of each other or they lead onto the same lane.
     pub fn conflicts(&self, other: &Movement, meet_m: f64) -> bool {
         self.lane != other.lane && self.meets(other, meet_m).is_some()
     }
@@ -170,7 +170,7 @@ impl Movement {
     /// Where its path meets `other`'s, the metres along each from its stop line: where they
     /// first cross, else where they come closest if that is within `meet_m` (their centre
     /// lines that close: two vehicles there would touch, as opposing left turns passing each
-    /// other); movements onto the same link meet where it begins, if not before.
+    /// other); movements onto the same lane meet where it begins, if not before.
     pub fn meets(&self, other: &Movement, meet_m: f64) -> Option<(f64, f64)> {
         let at =
             |m: &Movement, k: usize, f: f64| m.along_m[k] + f * (m.along_m[k + 1] - m.along_m[k]);
@@ -704,7 +704,7 @@ mod tests {
                 ('S', 'E'),
                 ('W', 'E'),
                 true,
-                "a right onto the link a straight goes to",
+                "a right onto the lane a straight goes to",
             ),
             (('S', 'E'), ('N', 'W'), false, "two rights"),
             (
@@ -739,7 +739,7 @@ mod tests {
                 "{name}"
             );
         }
-        // Where they meet: crossing straights 7 m and 13 m past their lines; onto one link,
+        // Where they meet: crossing straights 7 m and 13 m past their lines; onto one lane,
         // where it begins; opposing lefts where they pass, halfway.
         let (a, b) = movement('S', 'N')
             .meets(&movement('W', 'E'), meet_m)

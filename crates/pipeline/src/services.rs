@@ -741,8 +741,10 @@ impl Services {
             };
             // Where its turn leads: the lane MAP connects it to that turns so, else (the lane
             // beyond in no MAP roadcloud has) a point past the junction's centre the turn's
-            // way, as far as the stop line is before it.
-            let exit = match g
+            // way, as far as the stop line is before it. Keyed by the lane it leads onto:
+            // movements into different lanes of one link meet only where their paths do
+            // (lanes side by side at a motorway merge are not in each other's way).
+            let exit = g
                 .connections
                 .iter()
                 .find(|(_, t)| t == turn)
@@ -750,24 +752,23 @@ impl Services {
                     z.lanes
                         .geometry(l)
                         .map(|d| (*l, (d.centre[0], d.end_headings_deg().0)))
-                }) {
-                Some((l, exit)) => Some((LaneRef { lane: 0, ..l }, exit)),
-                None => z
-                    .intersections
-                    .get(&m.lane.node)
-                    .map(|x| turned_exit(x.position, stop_line, m.lane_heading_deg, *turn))
-                    .map(|(p, heading)| {
-                        let way = ((heading.rem_euclid(360.0) / 90.0).round() as u16) % 4;
-                        (
-                            LaneRef {
-                                node: m.lane.node,
-                                upstream: m.lane.node,
-                                lane: 100 + way as u8,
-                            },
-                            (p, heading),
-                        )
-                    }),
-            };
+                })
+                .or_else(|| {
+                    z.intersections
+                        .get(&m.lane.node)
+                        .map(|x| turned_exit(x.position, stop_line, m.lane_heading_deg, *turn))
+                        .map(|(p, heading)| {
+                            let way = ((heading.rem_euclid(360.0) / 90.0).round() as u16) % 4;
+                            (
+                                LaneRef {
+                                    node: m.lane.node,
+                                    upstream: m.lane.node,
+                                    lane: 100 + way as u8,
+                                },
+                                (p, heading),
+                            )
+                        })
+                });
             let Some((exit_link, exit)) = exit else {
                 continue;
             };
