@@ -674,7 +674,7 @@ const NORTHBOUND: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x42];
 /// stop lines, both going straight on (VIR `currentBehavior` intersectionStraightThrough):
 /// their paths cross, so each gets an RSC with a slot (no-signalIntersectionPassing, the
 /// straight-through suggestion, a speed and the time to enter), one first and one second,
-/// the second timed to reach the crossing of their paths CIP's `pet_s` (1 s) after the first
+/// the second timed to reach the crossing of their paths CIP's `pet_s` (1.5 s) after the first
 /// has left it: at these speeds and this junction's size, more than a second after the first.
 #[test]
 fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
