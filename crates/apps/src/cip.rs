@@ -38,7 +38,7 @@
 use crate::scene::Scene;
 use crate::{Advisory, App, plugin};
 use roadcloud_world::Point;
-use roadcloud_world::paths::turn_curve;
+use roadcloud_world::paths::{segments_closest, turn_curve};
 use serde::{Deserialize, Serialize};
 
 /// CIP's parameters.
@@ -177,7 +177,7 @@ impl Movement {
         let mut nearest: Option<(f64, f64, f64)> = None;
         for i in 0..PATH_POINTS - 1 {
             for j in 0..PATH_POINTS - 1 {
-                let (d, s, t) = closest(
+                let (d, s, t) = segments_closest(
                     self.path[i],
                     self.path[i + 1],
                     other.path[j],
@@ -195,60 +195,6 @@ impl Movement {
             .map(|(_, a, b)| (a, b))
             .or_else(|| (self.exit == other.exit).then(|| (self.length_m(), other.length_m())))
     }
-}
-
-/// The distance between segments `a`-`b` and `c`-`d` and where along each (0 to 1) their
-/// closest points lie.
-fn closest(a: Point, b: Point, c: Point, d: Point) -> (f64, f64, f64) {
-    let sub = |p: Point, q: Point| (p.east_m - q.east_m, p.north_m - q.north_m);
-    let cross = |p: (f64, f64), q: (f64, f64)| p.0 * q.1 - p.1 * q.0;
-    let (r, s) = (sub(b, a), sub(d, c));
-    let denom = cross(r, s);
-    if denom.abs() > 1e-12 {
-        let ca = sub(c, a);
-        let (t, u) = (cross(ca, s) / denom, cross(ca, r) / denom);
-        if (0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&u) {
-            return (0.0, t, u);
-        }
-    }
-    // Apart: the closest points are an end of one and its foot on the other.
-    let foot = |p: Point, x: Point, y: Point| {
-        let v = sub(y, x);
-        let len2 = v.0 * v.0 + v.1 * v.1;
-        let f = if len2 < 1e-12 {
-            0.0
-        } else {
-            ((p.east_m - x.east_m) * v.0 + (p.north_m - x.north_m) * v.1) / len2
-        }
-        .clamp(0.0, 1.0);
-        let q = Point {
-            east_m: x.east_m + f * v.0,
-            north_m: x.north_m + f * v.1,
-        };
-        (p.distance_to(q), f)
-    };
-    let candidates = [
-        {
-            let (dist, f) = foot(a, c, d);
-            (dist, 0.0, f)
-        },
-        {
-            let (dist, f) = foot(b, c, d);
-            (dist, 1.0, f)
-        },
-        {
-            let (dist, f) = foot(c, a, b);
-            (dist, f, 0.0)
-        },
-        {
-            let (dist, f) = foot(d, a, b);
-            (dist, f, 1.0)
-        },
-    ];
-    candidates
-        .into_iter()
-        .min_by(|x, y| x.0.total_cmp(&y.0))
-        .expect("four candidates")
 }
 
 /// A vehicle coming to the junction.

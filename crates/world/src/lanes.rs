@@ -274,7 +274,7 @@ impl LaneIndex {
         let g = self.geometry(lane)?;
         let mut best: Option<(f64, f64, f64)> = None;
         for (si, w) in g.centre.windows(2).enumerate() {
-            let Some((foot, side)) = foot_on(w[0], w[1], p) else {
+            let Some((foot, side, _)) = foot_on(w[0], w[1], p) else {
                 continue;
             };
             let distance = foot.distance_to(p);
@@ -310,7 +310,7 @@ impl LaneIndex {
         for &(li, si) in candidates {
             let g = &self.lanes[li as usize];
             let (a, b) = (g.centre[si as usize], g.centre[si as usize + 1]);
-            let Some((foot, side)) = foot_on(a, b, p) else {
+            let Some((foot, side, _)) = foot_on(a, b, p) else {
                 continue;
             };
             let distance = foot.distance_to(p);
@@ -348,10 +348,10 @@ impl LaneIndex {
     }
 }
 
-/// The point of segment `a`-`b` nearest `p`, and which side of the segment `p` lies: the
-/// sign of the cross product, negative to the right of the direction of travel. None for a
-/// segment of no length.
-fn foot_on(a: Point, b: Point, p: Point) -> Option<(Point, f64)> {
+/// The point of segment `a`-`b` nearest `p`, which side of the segment `p` lies (the sign
+/// of the cross product, negative to the right of the direction of travel) and how far along
+/// the segment the point is (0 at `a`, 1 at `b`). None for a segment of no length.
+pub(crate) fn foot_on(a: Point, b: Point, p: Point) -> Option<(Point, f64, f64)> {
     let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
     let len2 = de * de + dn * dn;
     if len2 == 0.0 {
@@ -365,6 +365,7 @@ fn foot_on(a: Point, b: Point, p: Point) -> Option<(Point, f64)> {
     Some((
         foot,
         (de * (p.north_m - a.north_m) - dn * (p.east_m - a.east_m)).signum(),
+        t,
     ))
 }
 

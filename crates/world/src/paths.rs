@@ -241,6 +241,36 @@ fn segments_cross(a: Point, b: Point, c: Point, d: Point) -> Option<(f64, f64)> 
     ((0.0..=1.0).contains(&u) && (0.0..=1.0).contains(&v)).then_some((u, v))
 }
 
+/// The distance between segments `a`-`b` and `c`-`d`, and how far along each (0 to 1) their
+/// closest points lie: where they cross (distance 0), else an end of one and its foot on the
+/// other.
+pub fn segments_closest(a: Point, b: Point, c: Point, d: Point) -> (f64, f64, f64) {
+    if let Some((u, v)) = segments_cross(a, b, c, d) {
+        return (0.0, u, v);
+    }
+    // The distance from `p` to segment `x`-`y` and how far along it its foot lies.
+    let foot = |p: Point, x: Point, y: Point| match crate::lanes::foot_on(x, y, p) {
+        Some((q, _, f)) => (p.distance_to(q), f),
+        None => (p.distance_to(x), 0.0),
+    };
+    let ends = [
+        (foot(a, c, d), false, 0.0),
+        (foot(b, c, d), false, 1.0),
+        (foot(c, a, b), true, 0.0),
+        (foot(d, a, b), true, 1.0),
+    ];
+    ends.into_iter()
+        .map(|((dist, f), on_ab, end)| {
+            if on_ab {
+                (dist, f, end)
+            } else {
+                (dist, end, f)
+            }
+        })
+        .min_by(|x, y| x.0.total_cmp(&y.0))
+        .expect("four ends")
+}
+
 /// Which of a lane's ways on a vehicle takes (see the module's doc): `options` are its
 /// connections, or its ways where the lanes beyond are unknown.
 pub fn choose<T: Copy + PartialEq>(
