@@ -195,19 +195,15 @@ pub(crate) struct ServiceInputs<'a> {
     pub now: Millis,
 }
 
-/// A vehicle's slot at a junction without signals, settled (CIP).
+/// A vehicle's slot at a junction without signals, settled (CIP): the answer it was given
+/// (its junction its approach lane's node, when it enters and is through) and what the rule
+/// takes of it.
 #[derive(Debug, Clone)]
 struct Settled {
-    junction: NodeId,
+    slot: PassingSlot,
     movement: cip::Movement,
-    /// When it enters, ms since the epoch.
-    enter: Millis,
     entry_mps: f64,
     limit_mps: f64,
-    /// When it is through, ms since the epoch.
-    through: Millis,
-    /// The answer it was given.
-    slot: PassingSlot,
 }
 
 impl ServiceInputs<'_> {
@@ -694,10 +690,10 @@ impl Services {
             let on_approach = t
                 .lane
                 .is_some_and(|m| m.lane == s.slot.approach && !m.against);
-            let inside = z.intersections.get(&s.junction).is_some_and(|x| {
+            let inside = z.intersections.get(&s.slot.approach.node).is_some_and(|x| {
                 t.position.distance_to(x.position) < s.slot.stop_line.distance_to(x.position) + 2.0
             });
-            z.now - s.enter <= 60_000 && (on_approach || inside)
+            z.now - s.slot.enter <= 60_000 && (on_approach || inside)
         });
         let declared: std::collections::HashSet<[u8; 8]> = self.declared.drain(..).collect();
         if declared.is_empty() {
@@ -813,11 +809,11 @@ impl Services {
             let settled: Vec<cip::Pass> = self
                 .settled
                 .iter()
-                .filter(|(_, s)| s.junction == *junction)
+                .filter(|(_, s)| s.slot.approach.node == *junction)
                 .map(|(v, s)| {
                     let settled = cip::Pass {
                         movement: s.movement,
-                        enter_s: secs(s.enter),
+                        enter_s: secs(s.slot.enter),
                         entry_mps: s.entry_mps,
                         limit_mps: s.limit_mps,
                     };
@@ -826,7 +822,7 @@ impl Services {
                     };
                     let speed_mps = t.motion.speed_mps.unwrap_or(0.0);
                     match t.lane.filter(|m| m.lane == s.slot.approach && !m.against) {
-                        Some(m) if s.enter < z.now => {
+                        Some(m) if s.slot.enter < z.now => {
                             let late = cip::Approaching {
                                 movement: s.movement,
                                 distance_m: m.to_stop_line_m,
@@ -840,7 +836,7 @@ impl Services {
                                 ..settled
                             }
                         }
-                        None if s.through <= z.now => cip::Pass {
+                        None if s.slot.clear <= z.now => cip::Pass {
                             enter_s: 0.0,
                             entry_mps: speed_mps,
                             ..settled
@@ -898,13 +894,10 @@ impl Services {
                     self.settled.insert(
                         v,
                         Settled {
-                            junction: *junction,
+                            slot: slot.clone(),
                             movement: e.approaching.movement,
-                            enter: slot.enter,
                             entry_mps: s.entry_mps(),
                             limit_mps: e.approaching.limit_mps,
-                            through: slot.clear,
-                            slot: slot.clone(),
                         },
                     );
                 }
