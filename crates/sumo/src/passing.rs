@@ -161,15 +161,9 @@ impl PassingVehicles {
 
     /// Takes a slot heard at `time_s` for SUMO vehicle `vehicle` on `lane`: come to the stop
     /// line as the slot begins, `enter_s` after the RSC's moment, and go then; the slot ends
-    /// `until_s` after it. (The RSC's speed is what brings the vehicle to its line then, as
-    /// it was: the vehicle works it out again each step from where it is.)
-    pub fn hear(
-        &mut self,
-        vehicle: &str,
-        lane: &str,
-        (_speed_mps, enter_s, until_s): (f64, f64, f64),
-        time_s: f64,
-    ) {
+    /// `until_s` after it. (Not the RSC's speed, what brought the vehicle to its line then
+    /// from where it was: the vehicle works it out again each step from where it is.)
+    pub fn hear(&mut self, vehicle: &str, lane: &str, (enter_s, until_s): (f64, f64), time_s: f64) {
         if !self.approaches.contains_key(lane) {
             return;
         }

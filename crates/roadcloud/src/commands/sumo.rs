@@ -902,11 +902,9 @@ pub(crate) async fn cosimulate(
                     .find(|x| x.id == *v)
                     .map_or("", |x| x.lane.as_str());
                 match c {
-                    roadcloud_sumo::merge::Coordination::Pass {
-                        speed_mps,
-                        begin_s,
-                        end_s,
-                    } => passing.hear(v, lane, (speed_mps, begin_s, end_s), t),
+                    roadcloud_sumo::merge::Coordination::Pass { begin_s, end_s, .. } => {
+                        passing.hear(v, lane, (begin_s, end_s), t)
+                    }
                     _ => merging.hear(v, lane, c, t),
                 }
             }
