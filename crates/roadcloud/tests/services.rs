@@ -670,7 +670,7 @@ const EASTBOUND: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x41];
 const NORTHBOUND: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x42];
 
 /// Two cars come to Boyuan Rd / Anyan Rd (the built-in zone's MAP, no SPAT: a junction
-/// without signals for roadcloud), one eastbound and one northbound, both 40 m from their
+/// without signals for roadcloud), one eastbound 40 m and one northbound 50 m from their
 /// stop lines, both going straight on (VIR `currentBehavior` intersectionStraightThrough):
 /// their paths cross, so each gets an RSC with a slot (no-signalIntersectionPassing, the
 /// straight-through suggestion, a speed and the time to enter), one first and one second,
@@ -692,9 +692,13 @@ fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
     let c = client(s.mqtt, "crossing");
     let flows = network.flows();
     // Boyuan Rd eastbound meets Anyan Rd at 680 m, Anyan Rd northbound meets Boyuan Rd at
-    // 280 m: both 40 m short of their stop lines.
-    let cars = [(EASTBOUND, flows[0], 640.0), (NORTHBOUND, flows[6], 240.0)];
+    // 280 m: 40 m and 50 m short of their stop lines (apart, so that which goes first does
+    // not hang on a tie).
+    let cars = [(EASTBOUND, flows[0], 640.0), (NORTHBOUND, flows[6], 230.0)];
     let mut slots: std::collections::BTreeMap<[u8; 8], (i64, String)> = Default::default();
+    // Each car's latest answer, once each has been answered twice: a car whose declaration
+    // arrives before the other's is first in a schedule of one until the other declares.
+    let mut answers: std::collections::BTreeMap<[u8; 8], usize> = Default::default();
     for _ in 0..50 {
         publish_map(&c, "V2X/RSU/5253552d41543032/MAP/UP", &map);
         let now = now_millis();
@@ -754,8 +758,9 @@ fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
                 panic!("no description")
             };
             slots.insert(id, (enter, text.clone()));
+            *answers.entry(id).or_default() += 1;
         }
-        if slots.len() == 2 {
+        if answers.len() == 2 && answers.values().all(|n| *n >= 2) {
             break;
         }
     }
