@@ -196,10 +196,16 @@ fn warns(e: &Value, apps: &[&str]) {
 
 #[test]
 fn the_evaluation_of_the_grid_adds_up() {
-    let (e, _) = evaluate_briefly(&scenario(), "60", &[]);
+    // A fifth of the drivers run red lights: RLVW has violations to warn of.
+    let (e, text) = evaluate_briefly(&scenario(), "60", &["--red-light-runners", "0.2"]);
     assert!(e["conflicts"].as_u64().unwrap() > 0, "{e}");
     // ICW warns a few times a minute here: too few to require in 60 s.
-    warns(&e, &["FCW", "LTA", "EBW", "VRUCW"]);
+    warns(&e, &["FCW", "LTA", "EBW", "VRUCW", "RLVW"]);
+    let rlvw = &e["applications"]["RLVW"];
+    assert!(e["red_light_runs"].as_u64().unwrap() > 0, "{e}");
+    assert!(rlvw["critical"].as_u64().unwrap() > 0, "{rlvw}");
+    assert!(rlvw["warned"].as_u64().unwrap() > 0, "{rlvw}");
+    assert!(text.contains("red light runners drove on at"), "{text}");
 }
 
 #[test]
@@ -394,7 +400,17 @@ fn sumo_does_not_outlive_a_killed_roadcloud() {
 
 #[test]
 fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
-    let (e, text) = evaluate_briefly(&scenario(), "40", &["--respond", "--equipped", "0.3"]);
+    let (e, text) = evaluate_briefly(
+        &scenario(),
+        "40",
+        &[
+            "--respond",
+            "--equipped",
+            "0.3",
+            "--red-light-runners",
+            "0.3",
+        ],
+    );
     assert!(
         text.contains("closed loop, 30 % of vehicles equipped"),
         "{text}"
@@ -410,6 +426,14 @@ fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
     assert!(
         c["with_roadcloud"]["reactions"].as_u64().unwrap() > 0,
         "{c}"
+    );
+    // SUMO alone has the same red light runners; with roadcloud, every entry on red is
+    // counted, RLVW's critical situations only those of the equipped.
+    let red = |k: &str| c[k]["red_light_entries"].as_u64().unwrap();
+    assert!(red("without_roadcloud") > 0, "{c}");
+    assert!(
+        red("with_roadcloud") >= e["applications"]["RLVW"]["critical"].as_u64().unwrap(),
+        "{e}"
     );
     let severe = |k: &str| c[k]["severe_conflicts"].as_u64().unwrap();
     assert!(

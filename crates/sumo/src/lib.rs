@@ -7,7 +7,8 @@
 //! ask what lies ahead and scores the answers against what they could not see; [`merge`] has
 //! the vehicles on an on-ramp's acceleration lane ask for a gap, carries out the answers and
 //! records every merge; [`passing`] has the vehicles coming to a junction without signals
-//! declare how they pass it and carries out the slots they get.
+//! declare how they pass it and carries out the slots they get; [`runners`] has a share of
+//! its drivers run red lights, which SUMO's own never do.
 
 #![warn(missing_docs)]
 
@@ -19,6 +20,7 @@ pub mod net;
 pub mod passing;
 pub mod priority;
 pub mod respond;
+pub mod runners;
 pub mod sds;
 pub mod ssm;
 pub mod traci;

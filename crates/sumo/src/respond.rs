@@ -26,7 +26,7 @@ pub const WARNING_DECEL_MPS2: f64 = 2.5;
 pub const RESPONSE_S: f64 = 1.5;
 
 /// A number in [0, 1) drawn from a SUMO id and a salt.
-fn draw(sumo_id: &str, salt: u8) -> f64 {
+pub(crate) fn draw(sumo_id: &str, salt: u8) -> f64 {
     let id = device_id(&format!("{sumo_id}\u{0}{salt}"));
     f64::from(u32::from_be_bytes(id[4..8].try_into().expect("4 octets")))
         / (f64::from(u32::MAX) + 1.0)

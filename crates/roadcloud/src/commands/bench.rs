@@ -882,6 +882,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 apps_config: None,
                 equipped: 1.0,
                 respond: false,
+                red_light_runners: 0.0,
                 attackers: 0.0,
                 attacks: Vec::new(),
                 misbehaviour: None,

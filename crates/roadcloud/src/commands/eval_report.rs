@@ -37,6 +37,10 @@ pub(crate) struct ClosedLoop {
     pub colliding_without: u64,
     /// ... and with it.
     pub colliding_with: u64,
+    /// Vehicles that entered a junction on red without roadcloud (red light runners).
+    pub red_entries_without: usize,
+    /// ... and with it.
+    pub red_entries_with: usize,
     /// Drivers' reactions to advisories.
     pub reactions: usize,
 }
@@ -99,6 +103,13 @@ impl Written<'_> {
             self.out.sim_s / self.out.wall_s.max(1e-9),
             self.out.max_vehicles
         );
+        if self.out.red_light_runs > 0 {
+            let _ = writeln!(
+                t,
+                "red light runners drove on at {} yellow or red lights",
+                self.out.red_light_runs
+            );
+        }
         if let Some(p) = self.partial() {
             let _ = writeln!(t, "{p}");
         }
@@ -154,6 +165,7 @@ impl Written<'_> {
                 "\n| closed loop, {:.0} % of vehicles equipped | without roadcloud | with roadcloud |\n| --- | --- | --- |\n\
                  | conflicts with minimum TTC < {} s | {} | {} ({} fewer) |\n\
                  | vehicles in collisions | {} | {} |\n\
+                 | vehicles entering a junction on red | {} | {} |\n\
                  | drivers' reactions to advisories | - | {} |\n\
                  | simulated | {:.0} s | {:.0} s |",
                 100.0 * c.equipped,
@@ -163,6 +175,8 @@ impl Written<'_> {
                 pct(c.reduction()),
                 c.colliding_without,
                 c.colliding_with,
+                c.red_entries_without,
+                c.red_entries_with,
                 c.reactions,
                 c.without_simulated_s,
                 self.out.sim_s,
@@ -221,6 +235,7 @@ impl Written<'_> {
             "applications": apps,
             "advisories_by_scenario": self.out.by_scenario(),
             "vehicles_in_collisions": self.out.colliding,
+            "red_light_runs": self.out.red_light_runs,
             "closed_loop": self.closed_loop.as_ref().map(|c| json!({
                 "equipped": c.equipped,
                 "severe_ttc_s": super::sumo::SEVERE_TTC_S,
@@ -228,11 +243,13 @@ impl Written<'_> {
                     "simulated_s": c.without_simulated_s,
                     "severe_conflicts": c.severe_without,
                     "vehicles_in_collisions": c.colliding_without,
+                    "red_light_entries": c.red_entries_without,
                 },
                 "with_roadcloud": {
                     "simulated_s": self.out.sim_s,
                     "severe_conflicts": c.severe_with,
                     "vehicles_in_collisions": c.colliding_with,
+                    "red_light_entries": c.red_entries_with,
                     "reactions": c.reactions,
                 },
                 "severe_conflict_reduction": c.reduction(),

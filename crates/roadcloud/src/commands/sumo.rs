@@ -17,6 +17,7 @@ use roadcloud_sumo::eval::{self, Criteria, Received};
 use roadcloud_sumo::net::Net;
 use roadcloud_sumo::priority::{PriorityVehicles, TraciSignals};
 use roadcloud_sumo::respond::Responder;
+use roadcloud_sumo::runners::RedLightRunners;
 use roadcloud_sumo::truth::{Found, Truth};
 use roadcloud_transport::mqtt::parse_broker_url;
 use roadcloud_transport::now_millis;
@@ -133,6 +134,14 @@ pub struct CosimArgs {
     /// collisions.
     #[arg(long)]
     pub respond: bool,
+    /// The share of SUMO's drivers who run red lights, 0 to 1 (drawn from their ids, the same
+    /// in every run): coming up to a light that turns yellow or red within 40 m of its stop
+    /// line at 5 m/s or more, such a driver keeps its speed and enters on red (behind its
+    /// leader still). SUMO's own drivers never do, so red light violation warnings (RLVW)
+    /// have nothing to be measured against without it (docs/sumo.md, "How SUMO is driven").
+    /// A runner who heeds a warning (--respond) stops for that light.
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    pub red_light_runners: f64,
     /// The share of the equipped vehicles that lie, 0 to 1 (docs/misbehaviour.md#attackers):
     /// each, 5 s after it first sends, attacks with one of --attacks, taken in turn. They
     /// are labelled; `roadcloud eval` scores the detector against them. With attackers (or
@@ -290,6 +299,8 @@ pub(crate) struct Outcome {
     pub(crate) merging: MergeOutcome,
     /// What the vehicles at junctions without signals declared and got.
     pub(crate) passing: PassingOutcome,
+    /// Yellow or red lights the runners (--red-light-runners) drove on at.
+    pub(crate) red_light_runs: u64,
 }
 
 /// What the vehicles coming to junctions without signals declared and got.
@@ -373,8 +384,8 @@ pub fn sim(args: &SimArgs) -> Result<()> {
         out.by_scenario()
     );
     println!(
-        "vehicles in collisions: {}; drivers' reactions to advisories: {}",
-        out.colliding, out.reactions
+        "vehicles in collisions: {}; drivers' reactions to advisories: {}; red light runners drove on at {} yellow or red lights",
+        out.colliding, out.reactions, out.red_light_runs
     );
     match out.interrupted {
         Some(signal) => bail!("interrupted by {signal} at {:.1} s simulated", out.sim_s),
@@ -398,11 +409,11 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     let without = if args.cosim.respond {
         let path = std::fs::canonicalize(&args.report_dir)?.join("ssm-without-roadcloud.xml");
         let config = config_for(&args.cosim, scratch.path())?;
-        let (sim_s, colliding) = runtime.block_on(sumo_alone(&args.cosim, &config, &path))?;
+        let alone = runtime.block_on(sumo_alone(&args.cosim, &config, &path))?;
         let xml = std::fs::read_to_string(&path)
             .with_context(|| format!("SUMO wrote no SSM output at {}", path.display()))?;
         let conflicts = roadcloud_sumo::ssm::read(&xml).map_err(anyhow::Error::msg)?;
-        Some((sim_s, conflicts, colliding))
+        Some((alone, conflicts))
     } else {
         None
     };
@@ -483,7 +494,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         criteria,
     );
     let scenario = args.cosim.scenario_name();
-    let closed_loop = without.map(|(sim_s, before, colliding)| {
+    let closed_loop = without.map(|(alone, before)| {
         let severe = |c: &[roadcloud_sumo::ssm::Conflict]| {
             c.iter()
                 .filter(|c| c.min_ttc.is_some_and(|(_, v)| v < SEVERE_TTC_S))
@@ -491,11 +502,13 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         };
         super::eval_report::ClosedLoop {
             equipped: args.cosim.equipped,
-            without_simulated_s: sim_s,
+            without_simulated_s: alone.sim_s,
             severe_without: severe(&before),
             severe_with: severe(&conflicts),
-            colliding_without: colliding,
+            colliding_without: alone.colliding,
             colliding_with: out.colliding,
+            red_entries_without: alone.red_entries,
+            red_entries_with: red_entries(&out.truth),
             reactions: out.reactions,
         }
     });
@@ -554,10 +567,28 @@ fn run_limit(args: &CosimArgs, config: &Path) -> Result<Option<f64>> {
 /// Conflicts with a minimum TTC under this count in the closed loop's comparison, seconds.
 pub(crate) const SEVERE_TTC_S: f64 = 1.5;
 
-/// SUMO alone on the scenario, with SSM, to the same end as the co-simulation: (simulated
-/// seconds, vehicles in collisions).
-async fn sumo_alone(args: &CosimArgs, config: &Path, ssm: &Path) -> Result<(f64, u64)> {
+/// What SUMO alone did on the scenario (the closed loop's reference).
+struct Alone {
+    /// Simulated seconds.
+    sim_s: f64,
+    /// Vehicles in collisions.
+    colliding: u64,
+    /// Vehicles that entered a junction on red.
+    red_entries: usize,
+}
+
+/// Vehicles that entered a junction on red (RLVW's ground truth).
+fn red_entries(found: &Found) -> usize {
+    found.events.iter().filter(|e| e.scenario == "RLVW").count()
+}
+
+/// SUMO alone on the scenario, with SSM, to the same end as the co-simulation. The same
+/// drivers run red lights (--red-light-runners) as in the co-simulation.
+async fn sumo_alone(args: &CosimArgs, config: &Path, ssm: &Path) -> Result<Alone> {
     let limit = run_limit(args, config)?;
+    let net = Net::read(&net_file(config)?)?;
+    let mut runners = RedLightRunners::new(&net, args.red_light_runners);
+    let mut truth = Truth::new(&net);
     let options = SumoOptions {
         sumo_home: args.sumo_home.clone(),
         config: config.to_path_buf(),
@@ -567,19 +598,25 @@ async fn sumo_alone(args: &CosimArgs, config: &Path, ssm: &Path) -> Result<(f64,
         extra: Vec::new(),
     };
     let stop = stop_on_signal();
-    tokio::task::spawn_blocking(move || -> Result<(f64, u64)> {
+    tokio::task::spawn_blocking(move || -> Result<Alone> {
         let mut sumo = Sumo::start(&options)?;
         let (mut sim_s, mut colliding) = (0.0, 0u64);
         while stop.get().is_none() {
             let s = sumo.step()?;
             sim_s = s.time_s;
             colliding += u64::from(s.colliding);
+            truth.step(&s);
+            runners.drive(&mut sumo, &s)?;
             if s.done || limit.is_some_and(|l| sim_s >= l - 1e-9) {
                 break;
             }
         }
         sumo.close()?;
-        Ok((sim_s, colliding))
+        Ok(Alone {
+            sim_s,
+            colliding,
+            red_entries: red_entries(&truth.finish()),
+        })
     })
     .await?
 }
@@ -807,6 +844,7 @@ pub(crate) async fn cosimulate(
     };
     let limit = run_limit(args, &config)?;
     let (speed, equipped, sds_share) = (args.speed, args.equipped, args.sds_share);
+    let red_light_runners = args.red_light_runners;
     let attack_config = AttackConfig::new(args.attackers, &args.attacks);
     let stop = stop_on_signal();
     let clock = sim_time.clone();
@@ -827,6 +865,7 @@ pub(crate) async fn cosimulate(
         let mut merging = roadcloud_sumo::merge::MergingVehicles::new(&net);
         let mut merges = roadcloud_sumo::merge::MergeWatch::new(&net);
         let mut passing = roadcloud_sumo::passing::PassingVehicles::new(&net);
+        let mut runners = RedLightRunners::new(&net, red_light_runners);
         let mut corridor = std::collections::BTreeSet::new();
         let (mut commands_refused, mut commands_taken) = (0u64, 0u64);
         let mut bridge = Bridge::new(net);
@@ -871,6 +910,17 @@ pub(crate) async fn cosimulate(
                 .map(|v| (v.id.as_str(), v.speed_mps))
                 .collect();
             let orders = responder.due(s.time_s, &speeds);
+            // A driver who reacts is attentive: a red light runner among them stops for it.
+            let lanes: HashMap<&str, &str> = s
+                .vehicles
+                .iter()
+                .map(|v| (v.id.as_str(), v.lane.as_str()))
+                .collect();
+            for (v, _, _) in &orders {
+                if let Some(lane) = lanes.get(v.as_str()) {
+                    sumo.set_vehicles(&runners.heed(v, lane))?;
+                }
+            }
             if !orders.is_empty() {
                 let orders: Vec<(&str, f64, f64)> = orders
                     .iter()
@@ -915,6 +965,7 @@ pub(crate) async fn cosimulate(
                     passing.routes.insert(v.to_string(), route);
                 }
             }
+            runners.drive(&mut sumo, &s)?;
             for v in priority.unrouted(&s) {
                 if let Some(route) = sumo.route(v)? {
                     corridor.extend(route.iter().cloned());
@@ -981,6 +1032,7 @@ pub(crate) async fn cosimulate(
             truth: truth.map(Truth::finish).unwrap_or_default(),
             colliding,
             reactions: responder.reactions,
+            red_light_runs: runners.runs,
             labels: bridge.attackers.labels().cloned().collect(),
             present: bridge.attackers.present().clone(),
             data_dir: None,
