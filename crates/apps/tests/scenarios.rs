@@ -347,31 +347,38 @@ fn rlvw() {
     run(
         "RLVW",
         &[
-            // 40 m at 15 m/s: the stop line in 2.67 s.
+            // 35 m at 15 m/s: the stop line in 2.33 s; stopping needs 3.2 m/s², more than a
+            // comfortable brake (3 m/s²), and the driver does not brake.
             timed(
-                "red for 10 s, 40 m out at 15 m/s",
-                Warning,
-                (2.6, 2.7),
+                "red for 10 s, 35 m out at 15 m/s",
+                Alert,
+                (2.3, 2.4),
                 || {
-                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 15.0)]);
+                    let mut z = zone(true, &[car(1, 0.125, 55.0, SOUTH, 15.0)]);
                     z.signals(&[(1, LightState::Red, 10_000), (2, LightState::Red, 10_000)]);
                     z
                 },
             ),
+            case("stopping needs a hard brake, 25 m out", Some(Alert), || {
+                let mut z = zone(true, &[car(1, 0.125, 45.0, SOUTH, 15.0)]);
+                z.signals(&[(1, LightState::Red, 10_000)]);
+                z
+            }),
+            case("yellow now, red on arrival 35 m out", Some(Alert), || {
+                let mut z = zone(true, &[car(1, 0.125, 55.0, SOUTH, 15.0)]);
+                z.signals(&[(1, LightState::Yellow, 1_000)]);
+                z
+            }),
+            // 40 m at 15 m/s: stopping needs 2.8 m/s², a comfortable stop.
             case(
-                "stopping needs more than a comfortable brake",
-                Some(Alert),
+                "near miss: red on arrival 40 m out, a comfortable stop still possible",
+                None,
                 || {
-                    let mut z = zone(true, &[car(1, 0.125, 45.0, SOUTH, 15.0)]);
+                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 15.0)]);
                     z.signals(&[(1, LightState::Red, 10_000)]);
                     z
                 },
             ),
-            case("yellow now, red on arrival 50 m out", Some(Warning), || {
-                let mut z = zone(true, &[car(1, 0.125, 70.0, SOUTH, 15.0)]);
-                z.signals(&[(1, LightState::Yellow, 1_000)]);
-                z
-            }),
             case(
                 "near miss: red on arrival 70 m out, not late to brake yet",
                 None,
@@ -387,12 +394,12 @@ fn rlvw() {
                 z
             }),
             case("near miss: green through arrival", None, || {
-                let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 15.0)]);
+                let mut z = zone(true, &[car(1, 0.125, 55.0, SOUTH, 15.0)]);
                 z.signals(&[(1, LightState::ProtectedGreen, 10_000)]);
                 z
             }),
             case("near miss: already braking to stop", None, || {
-                let b = with(car(1, 0.125, 60.0, SOUTH, 15.0), |v| v.accel_mps2 = -4.0);
+                let b = with(car(1, 0.125, 50.0, SOUTH, 15.0), |v| v.accel_mps2 = -4.0);
                 let mut z = zone(true, &[b]);
                 z.signals(&[(1, LightState::Red, 10_000)]);
                 z
@@ -406,7 +413,7 @@ fn rlvw() {
                 "near miss: the left-turn lane's phase is green",
                 None,
                 || {
-                    let mut z = zone(true, &[car(1, 3.5, 60.0, SOUTH, 15.0)]);
+                    let mut z = zone(true, &[car(1, 3.5, 55.0, SOUTH, 15.0)]);
                     z.signals(&[
                         (1, LightState::Red, 10_000),
                         (2, LightState::ProtectedGreen, 10_000),
