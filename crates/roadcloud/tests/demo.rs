@@ -11,7 +11,7 @@ use std::time::Duration;
 #[test]
 fn the_demo_shows_the_zone_busy_and_advised() {
     let s = start_demo(&["--script-every-s", "4"]);
-    // Within a minute: traffic, the four intersections with signals, the RSI, and
+    // Within a minute: traffic, the five intersections (four with signals), the RSI, and
     // advisories of the standing features and of several scripted situations.
     let mut stats = Value::Null;
     let mut scenarios = BTreeSet::new();
@@ -32,13 +32,18 @@ fn the_demo_shows_the_zone_busy_and_advised() {
     );
     let x = get_json(s.http, "/api/v1/intersections");
     let nodes = x["intersections"].as_array().unwrap();
-    assert_eq!(nodes.len(), 4, "{x}");
-    assert!(
-        nodes.iter().all(|n| n["signal"]["phases"]
-            .as_array()
-            .is_some_and(|p| p.len() == 4)),
+    assert_eq!(nodes.len(), 5, "{x}");
+    // Four with signals; Moyu Rd / Anzhi Rd has none.
+    let phases = |n: &Value| n["signal"]["phases"].as_array().map(Vec::len);
+    assert_eq!(
+        nodes.iter().filter(|n| phases(n) == Some(4)).count(),
+        4,
         "{x}"
     );
+    // At Moyu Rd / Anzhi Rd cars declare how they pass and are given slots (CIP).
+    wait_until(Duration::from_secs(30), || {
+        metric(s.http, "roadcloud_cip_slots_total").is_some_and(|n| n > 0.0)
+    });
     // Cars ask what they cannot see (VIR), and the platform answers (SDS).
     wait_until(Duration::from_secs(20), || {
         metric(s.http, "roadcloud_sds_requests_answered_total").is_some_and(|n| n > 0.0)

@@ -318,7 +318,7 @@ async fn the_demo_zone_is_drawn_live() {
         .await
         .unwrap();
     // The zone's traffic, all of it on screen, about as many as the API counts (the zone
-    // moves between the two readings), its four intersections, its car park, and
+    // moves between the two readings), its five intersections, its car park, and
     // advisories listed.
     b.wait_for(
         "the zone's traffic drawn",
@@ -343,7 +343,7 @@ async fn the_demo_zone_is_drawn_live() {
                      window.roadcloud.model.carParks.map((c) => c.slots)];",
             )
             .await
-                == json!([4, true, [20]])
+                == json!([5, true, [20]])
         },
     )
     .await;

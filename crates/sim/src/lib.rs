@@ -21,7 +21,7 @@ pub use messages::{Detection, VehicleFlags, VehicleState, sec_mark};
 use roadcloud_world::{LocalFrame, Point};
 pub use roadside::{Rsu, rsus, spat};
 pub use signing::{DeviceKeys, signed_as};
-pub use zone::{Script, Zone, ZoneConfig};
+pub use zone::{PassingCounts, Script, Zone, ZoneConfig};
 
 use roadcloud_csae as csae;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};

@@ -1,6 +1,6 @@
 //! The built-in zone's road network: a grid of signalised four-arm intersections near Anting,
-//! Jiading, its MAP (T/CSAE 53-2020 `MapData`, one node per intersection) and its signal
-//! plans.
+//! Jiading, and one without signals where a minor road crosses, its MAP (T/CSAE 53-2020
+//! `MapData`, one node per intersection) and its signal plans.
 //!
 //! Every road is straight, two-way, with three lanes each way on every approach, as the
 //! public MAP vector draws them: lane 1 (leftmost) turns left, lane 2 goes straight, lane 3
@@ -47,6 +47,8 @@ pub struct Road {
     pub to_m: f64,
     /// Its speed limit, m/s.
     pub limit_mps: f64,
+    /// A minor road: its traffic gives way at junctions without signals.
+    pub minor: bool,
 }
 
 /// One direction of a road: what a vehicle follows.
@@ -58,7 +60,7 @@ pub struct Flow {
     pub forward: bool,
 }
 
-/// A signalised intersection.
+/// An intersection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Junction {
     /// Its node id in region [`REGION`].
@@ -71,6 +73,9 @@ pub struct Junction {
     pub offset_s: f64,
     /// The RSU that stands at it: its id.
     pub rsu: [u8; 8],
+    /// Traffic lights control it; without, the minor road gives way, and vehicles that ask
+    /// pass by roadcloud's slots (CIP).
+    pub signalised: bool,
 }
 
 /// The signal plan every intersection runs, seconds: for each phase in turn, green, yellow,
@@ -118,9 +123,11 @@ pub struct Network {
 }
 
 impl Network {
-    /// Four intersections 400 m apart on two east-west and two north-south roads, each
-    /// reaching 300 m beyond: Boyuan Road (60 km/h) and, to the north, Moyu Road, limited to
-    /// 40 km/h past a school. An on-ramp joins Boyuan Road eastbound between Anhong Road and
+    /// Four signalised intersections 400 m apart on two east-west and two north-south roads,
+    /// each reaching 300 m beyond: Boyuan Road (60 km/h) and, to the north, Moyu Road, limited
+    /// to 40 km/h past a school. 120 m east of Anhong Road (short of the road works on Moyu
+    /// Road), Anzhi Road, a minor road (30 km/h) from 150 m south of Moyu Road to 300 m north
+    /// of it, crosses Moyu Road without signals. An on-ramp joins Boyuan Road eastbound between Anhong Road and
     /// Anyan Road: its acceleration lane runs from 120 m to 300 m east of Anhong Road.
     pub fn anting() -> Network {
         let road = |name, axis, at_m, limit_kmh: f64| Road {
@@ -130,12 +137,18 @@ impl Network {
             from_m: -300.0,
             to_m: 700.0,
             limit_mps: limit_kmh / 3.6,
+            minor: false,
         };
         let roads = vec![
             road("Boyuan Rd", Axis::EastWest, 0.0, 60.0),
             road("Moyu Rd", Axis::EastWest, 400.0, 40.0),
             road("Anhong Rd", Axis::NorthSouth, 0.0, 60.0),
             road("Anyan Rd", Axis::NorthSouth, 400.0, 60.0),
+            Road {
+                from_m: 250.0,
+                minor: true,
+                ..road("Anzhi Rd", Axis::NorthSouth, 120.0, 30.0)
+            },
         ];
         let junction = |node: u16, name, e, n, offset_s| Junction {
             node,
@@ -151,12 +164,17 @@ impl Network {
                 id[7] = b'0' + (node % 10) as u8;
                 id
             },
+            signalised: true,
         };
         let junctions = vec![
             junction(2001, "Boyuan Rd / Anhong Rd", 0.0, 0.0, 0.0),
             junction(2002, "Boyuan Rd / Anyan Rd", 400.0, 0.0, 25.0),
             junction(2003, "Moyu Rd / Anhong Rd", 0.0, 400.0, 45.0),
             junction(2004, "Moyu Rd / Anyan Rd", 400.0, 400.0, 70.0),
+            Junction {
+                signalised: false,
+                ..junction(2005, "Moyu Rd / Anzhi Rd", 120.0, 400.0, 0.0)
+            },
         ];
         Network {
             frame: LocalFrame::new(ORIGIN.0, ORIGIN.1),
@@ -315,7 +333,16 @@ impl Network {
             let straight = self.neighbour(junction, f, true);
             // Turning left from flow f leads onto the crossing road's flow to the left.
             let (left_node, right_node) = self.turn_targets(junction, f);
-            let (straight_phase, left_phase) = (self.straight_phase(f), self.left_phase(f));
+            // Without signals no phase governs a movement, and the minor road's lanes give way
+            // (DE_AllowedManeuvers bit 8, `yieldAllwaysRequired`).
+            let phase = |p: u8| j.signalised.then_some(p);
+            let (straight_phase, left_phase) =
+                (phase(self.straight_phase(f)), phase(self.left_phase(f)));
+            let gives_way: &[usize] = if !j.signalised && self.roads[f.road].minor {
+                &[8]
+            } else {
+                &[]
+            };
             let maneuvers =
                 |bits: &[usize]| csae::AllowedManeuvers(csae::BitString::with_bits(12, bits));
             let connection =
@@ -349,24 +376,20 @@ impl Network {
                         csae::BitString::with_bits(8, &[]),
                     )),
                 }),
-                maneuvers: Some(maneuvers(bits)),
+                maneuvers: Some(maneuvers(&[bits, gives_way].concat())),
                 connects_to: (!connects.is_empty()).then_some(csae::ConnectsToList(connects)),
                 speed_limits: None,
                 points: merge.map(|_| centre(id, start, stop)),
             };
             // AllowedManeuvers: bit 0 straight, 1 left, 2 right (DE_AllowedManeuvers).
             let mut lanes = vec![
-                lane(1, &[1], vec![connection(left_node, 1, Some(left_phase), 1)]),
-                lane(
-                    2,
-                    &[0],
-                    vec![connection(straight, 2, Some(straight_phase), 0)],
-                ),
+                lane(1, &[1], vec![connection(left_node, 1, left_phase, 1)]),
+                lane(2, &[0], vec![connection(straight, 2, straight_phase, 0)]),
                 lane(
                     3,
                     &[0, 2],
                     vec![
-                        connection(straight, 3, Some(straight_phase), 0),
+                        connection(straight, 3, straight_phase, 0),
                         connection(right_node, 3, None, 2),
                     ],
                 ),
@@ -395,11 +418,11 @@ impl Network {
                 movements: Some(csae::MovementList(vec![
                     csae::Movement {
                         remote_intersection: node_ref(straight),
-                        phase_id: Some(csae::PhaseID(straight_phase)),
+                        phase_id: straight_phase.map(csae::PhaseID),
                     },
                     csae::Movement {
                         remote_intersection: node_ref(left_node),
-                        phase_id: Some(csae::PhaseID(left_phase)),
+                        phase_id: left_phase.map(csae::PhaseID),
                     },
                     csae::Movement {
                         remote_intersection: node_ref(right_node),
@@ -531,7 +554,7 @@ mod tests {
             let map: csae::MapData = roadcloud_csae::decode(&bytes).unwrap();
             nodes.extend(intersections_from_map(&net.frame, &map));
         }
-        assert_eq!(nodes.len(), 4);
+        assert_eq!(nodes.len(), 5);
         assert!(nodes.iter().all(|x| x.links.len() == 4));
         let lanes = LaneIndex::new(nodes.iter());
         for f in net.flows() {

@@ -161,6 +161,47 @@ struct Car {
     order: Option<Order>,
     /// It looks for a place in the car park ahead (GSPA), and asks for one.
     seeks_parking: bool,
+    /// Its slot at the junction without signals ahead (CIP's RSC).
+    slot: Option<Slot>,
+    /// When it last declared how it passes a junction without signals, seconds of its age.
+    declared_at_s: f64,
+}
+
+/// A slot at a junction without signals (CIP): come to the stop line as it begins, go then.
+/// It holds until the vehicle is through: roadcloud keeps a settled slot for a vehicle late
+/// to it, and schedules the others after it (a vehicle that gave way again once its slot's
+/// time was over would wait for vehicles that wait for it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Slot {
+    /// The junction, by index.
+    junction: usize,
+    /// When the vehicle may enter.
+    enter_ms: Millis,
+}
+
+/// What happened at the zone's junctions without signals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassingCounts {
+    /// Vehicles that entered such a junction (over its stop line).
+    pub entered: u64,
+    /// ... of them, from the minor road.
+    pub from_minor: u64,
+    /// ... of them, in a slot roadcloud gave them (CIP).
+    pub by_slot: u64,
+    /// Steps (0.1 s in the demo) in which vehicles of both roads were in the square where
+    /// the roads cross at once: a conflict; there should be none.
+    pub conflict_steps: u64,
+}
+
+/// What a vehicle coming to a junction without signals does now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Passing {
+    /// Goes on.
+    Go,
+    /// Comes at this speed, to be at the line as its slot begins.
+    Arrive { speed_mps: f64 },
+    /// Stops at the line.
+    Wait,
 }
 
 /// What an RSC asks of a vehicle, until `until_ms`: keep `speed_mps`, and, for the vehicle
@@ -181,6 +222,22 @@ const MERGE_ASK_EVERY_S: f64 = 0.5;
 /// The gap a merging driver takes by itself, without roadcloud's window, metres ahead and
 /// behind in the lane it merges into: a driver merging on their own judgement wants room.
 const OWN_GAP_M: (f64, f64) = (20.0, 15.0);
+
+/// Mixed into the seed for the minor road's traffic.
+const MINOR_ROAD_SEED: u64 = 0x616e_7a68_6900;
+/// How far before the stop line of a junction without signals a vehicle declares how it
+/// passes (CIP's `horizon_m`), metres.
+const DECLARE_WITHIN_M: f64 = 150.0;
+/// How often it repeats its declaration, seconds.
+const DECLARE_EVERY_S: f64 = 1.0;
+/// Below this speed a vehicle that would be early for its slot stops at the line and waits
+/// (CIP's `crawl_mps`), m/s.
+const CRAWL_MPS: f64 = 2.0;
+/// A vehicle at its line whose slot begins within this is about to go, ms.
+const READY_MS: Millis = 2_000;
+/// A driver giving way lets a vehicle on the priority road pass that would reach the
+/// junction's centre within this time, seconds.
+const GIVE_WAY_S: f64 = 6.0;
 
 /// How long the zone's signals show yellow before a preempted green, and all red after a
 /// released one, seconds: the plan's yellow.
@@ -225,6 +282,8 @@ pub struct Zone {
     pub network: Network,
     config: ZoneConfig,
     rng: Rng,
+    /// The minor road's traffic's random stream.
+    minor_rng: Rng,
     cars: Vec<Car>,
     walkers: Vec<Walker>,
     serial: u32,
@@ -247,6 +306,8 @@ pub struct Zone {
     pub car_park: CarPark,
     /// A car is to start looking for a place in it.
     parking_due: bool,
+    /// What happened at the junctions without signals.
+    pub passing: PassingCounts,
 }
 
 impl Zone {
@@ -258,9 +319,11 @@ impl Zone {
             network,
             config,
             rng: Rng(config.seed),
+            minor_rng: Rng(config.seed ^ MINOR_ROAD_SEED),
             car_park: CarPark::moyu(config.seed ^ CAR_PARK_SEED, CAR_PARK_OCCUPIED),
             // The first car to come by looks for a place.
             parking_due: true,
+            passing: PassingCounts::default(),
             cars: Vec::new(),
             walkers: Vec::new(),
             serial: 0,
@@ -399,8 +462,21 @@ impl Zone {
             c.age_s += dt_s;
             c.a = a;
             let v = (c.v + a * dt_s).max(0.0);
+            let before_s = c.s;
             c.s += (c.v + v) / 2.0 * dt_s;
             c.v = v;
+            // Into a junction without signals: over its stop line, by a slot or not.
+            for (j, stop) in self.network.stops(c.flow) {
+                if !self.network.junctions[j].signalised && before_s <= stop && c.s > stop {
+                    self.passing.entered += 1;
+                    if self.network.roads[c.flow.road].minor {
+                        self.passing.from_minor += 1;
+                    }
+                    if c.slot.is_some_and(|slot| slot.junction == j) {
+                        self.passing.by_slot += 1;
+                    }
+                }
+            }
             // A merging car moves over in its window (or by itself, given room), a lane's
             // width in CHANGE_S.
             let window = c
@@ -414,7 +490,17 @@ impl Zone {
             }) {
                 c.order = None;
             }
+            // A slot ends once the car is through its junction.
+            if c.slot.is_some_and(|slot| {
+                self.network
+                    .stops(c.flow)
+                    .iter()
+                    .any(|&(j, stop)| j == slot.junction && c.s > stop + 2.0 * STOP_LINE_M)
+            }) {
+                c.slot = None;
+            }
         }
+        self.passing.conflict_steps += self.crossing_conflicts() as u64;
         let network = &self.network;
         self.cars.retain(|c| {
             c.s < network.length_m(c.flow)
@@ -450,20 +536,30 @@ impl Zone {
                 consider(o.s - c.s - 4.6, o.v);
             }
         }
-        // Signals, unless this driver ignores them.
+        // The next junction within reach: its signals, unless this driver ignores them; without
+        // signals, its slot (CIP) or the right of way.
         let ignores_lights = matches!(script, Some(Script::RedRunner | Script::Emergency));
-        if !ignores_lights {
-            // Lane 1 turns left: its own phase.
-            let phase = if c.lane < 1.5 {
-                self.network.left_phase(c.flow)
-            } else {
-                self.network.straight_phase(c.flow)
-            };
-            for (j, stop) in self.network.stops(c.flow) {
-                let d = stop - c.s - 2.5;
-                if !(-1.0..=150.0).contains(&d) {
-                    continue;
+        // Lane 1 turns left: its own phase.
+        let phase = if c.lane < 1.5 {
+            self.network.left_phase(c.flow)
+        } else {
+            self.network.straight_phase(c.flow)
+        };
+        let mut slot_v0 = None;
+        for (j, stop) in self.network.stops(c.flow) {
+            let d = stop - c.s - 2.5;
+            if !(-1.0..=150.0).contains(&d) {
+                continue;
+            }
+            if !self.network.junctions[j].signalised {
+                match self.passing(i, j, d, now_ms) {
+                    Passing::Wait => consider(d.max(0.1), 0.0),
+                    Passing::Arrive { speed_mps } => slot_v0 = Some(speed_mps),
+                    Passing::Go => {}
                 }
+                break;
+            }
+            if !ignores_lights {
                 let (light, _) = self.light(j, phase, now_ms);
                 let must_stop = match light {
                     csae::LightState::ProtectedGreen | csae::LightState::PermissiveGreen => false,
@@ -474,8 +570,8 @@ impl Zone {
                 if must_stop {
                     consider(d.max(0.1), 0.0);
                 }
-                break;
             }
+            break;
         }
         // The end of the acceleration lane, for a car still in it.
         if let Some(m) = self.network.merge.filter(|m| m.flow == c.flow)
@@ -491,7 +587,9 @@ impl Zone {
             }
         }
         // What roadcloud asked of it (a merge's speed, or a slower one to make a gap).
+        // And its slot's, to be at the line as the slot begins.
         let v0 = c.order.map_or(c.v0, |o| o.speed_mps);
+        let v0 = slot_v0.map_or(v0, |v: f64| v.min(v0));
         let (age, v) = (c.age_s, c.v);
         let accel = |obstacle: Option<(f64, f64)>, v0: f64| {
             let free = 1.0 - (v / v0.max(0.1)).powi(4);
@@ -549,6 +647,88 @@ impl Zone {
         a
     }
 
+    /// How many junctions without signals have vehicles of both their roads in the square
+    /// where the roads cross (each vehicle 4.6 m long, its position its centre).
+    fn crossing_conflicts(&self) -> usize {
+        let half_m = f64::from(network::LANES) * LANE_WIDTH_M;
+        (0..self.network.junctions.len())
+            .filter(|&j| !self.network.junctions[j].signalised)
+            .filter(|&j| {
+                let roads: std::collections::BTreeSet<usize> = self
+                    .cars
+                    .iter()
+                    .filter(|c| {
+                        self.network.stops(c.flow).iter().any(|&(k, stop)| {
+                            let to_centre = stop + STOP_LINE_M - c.s;
+                            k == j && to_centre.abs() < half_m + 2.3
+                        })
+                    })
+                    .map(|c| c.flow.road)
+                    .collect();
+                roads.len() > 1
+            })
+            .count()
+    }
+
+    /// What car `i`, `d_m` before its stop line at junction `j` (without signals), does at
+    /// `now_ms`. Nobody enters while a vehicle of the crossing road is in the junction, nor
+    /// ahead of a crossing vehicle coming up to it (within [`GIVE_WAY_S`], or at its line
+    /// about to go, not waiting for a later slot) that goes first: of two with slots (CIP),
+    /// the one whose slot begins first; otherwise the one on the priority road (a vehicle
+    /// without a slot was not scheduled by roadcloud: no OBU, or no answer yet). A car with a
+    /// slot comes to the line as the slot begins, stopping there when that would be a crawl,
+    /// and goes then.
+    fn passing(&self, i: usize, j: usize, d_m: f64, now_ms: Millis) -> Passing {
+        let c = &self.cars[i];
+        if d_m <= 0.0 {
+            return Passing::Go;
+        }
+        let live = |slot: Option<Slot>| slot.filter(|s| s.junction == j);
+        let slot = live(c.slot);
+        let minor = self.network.roads[c.flow.road].minor;
+        for o in self.cars.iter().filter(|o| o.flow.road != c.flow.road) {
+            let Some((_, stop)) = self
+                .network
+                .stops(o.flow)
+                .into_iter()
+                .find(|(k, _)| *k == j)
+            else {
+                continue;
+            };
+            // How far it is before the junction's centre (negative once past).
+            let to_centre = stop + STOP_LINE_M - o.s;
+            if (-(STOP_LINE_M + 4.6)..STOP_LINE_M).contains(&to_centre) {
+                return Passing::Wait;
+            }
+            // Coming: moving up within GIVE_WAY_S, or at its line about to go (not waiting
+            // for a slot that begins later).
+            let ready = live(o.slot).is_none_or(|s| s.enter_ms - now_ms < READY_MS);
+            let coming = to_centre >= STOP_LINE_M
+                && ((o.v > 1.0 && to_centre < o.v * GIVE_WAY_S)
+                    || (to_centre < STOP_LINE_M + 10.0 && ready));
+            let first = match (slot, live(o.slot)) {
+                (Some(mine), Some(theirs)) => theirs.enter_ms < mine.enter_ms,
+                _ => minor,
+            };
+            if coming && first {
+                return Passing::Wait;
+            }
+        }
+        match slot {
+            Some(s) if now_ms < s.enter_ms => {
+                let on_time_mps = d_m / ((s.enter_ms - now_ms) as f64 / 1e3);
+                if on_time_mps >= CRAWL_MPS {
+                    Passing::Arrive {
+                        speed_mps: on_time_mps,
+                    }
+                } else {
+                    Passing::Wait
+                }
+            }
+            _ => Passing::Go,
+        }
+    }
+
     /// Whether car `i`, in the acceleration lane without a window, has room to merge on its
     /// own judgement ([`OWN_GAP_M`] in the lane beside).
     fn may_merge_by_itself(&self, i: usize) -> bool {
@@ -567,8 +747,9 @@ impl Zone {
     }
 
     /// Carries out what an RSC heard on vehicle `vehicle`'s downlink at `now_ms` asks of it:
-    /// a merge's window and speed, or a slower speed to make a gap (CLC, CVM). An RSC for a
-    /// vehicle the zone does not have, or asking nothing of it, changes nothing.
+    /// a merge's window and speed, or a slower speed to make a gap (CLC, CVM), or a slot at
+    /// the junction without signals ahead (CIP). An RSC for a vehicle the zone does not have,
+    /// or asking nothing of it, changes nothing.
     pub fn coordinate(
         &mut self,
         vehicle: [u8; 8],
@@ -598,10 +779,56 @@ impl Zone {
                     change_from_ms: None,
                     until_ms: ms(end_s),
                 },
-                // The zone's junctions have signals: no slots there.
-                messages::Coordination::Pass { .. } => continue,
+                // A slot at the junction without signals ahead (CIP).
+                messages::Coordination::Pass { begin_s, .. } => {
+                    let network = &self.network;
+                    c.slot = network
+                        .stops(c.flow)
+                        .into_iter()
+                        .find(|&(j, stop)| !network.junctions[j].signalised && stop > c.s)
+                        .map(|(junction, _)| Slot {
+                            junction,
+                            enter_ms: ms(begin_s),
+                        });
+                    continue;
+                }
             });
         }
+    }
+
+    /// The declarations of the equipped cars coming to a junction without signals, each a VIR
+    /// with its movement's intersection behaviour (T/CSAE 157-2020 cooperative intersection
+    /// passing; the zone's cars go straight on), every [`DECLARE_EVERY_S`] within
+    /// [`DECLARE_WITHIN_M`] of the stop line. Scripted cars keep to their scripts.
+    fn passing_declarations(&mut self, now_ms: Millis) -> Vec<(String, csae::MessageFrame)> {
+        let frame = self.network.frame;
+        let mut out = Vec::new();
+        for c in &mut self.cars {
+            if !c.equipped
+                || c.script.is_some()
+                || c.age_s - c.declared_at_s < DECLARE_EVERY_S - 1e-6
+            {
+                continue;
+            }
+            let network = &self.network;
+            let coming = network.stops(c.flow).into_iter().any(|(j, stop)| {
+                !network.junctions[j].signalised && (0.0..=DECLARE_WITHIN_M).contains(&(stop - c.s))
+            });
+            if !coming {
+                continue;
+            }
+            c.declared_at_s = c.age_s;
+            let vir = messages::passing_intention(
+                &frame,
+                c.id,
+                network.lane_point(c.flow, c.lane, c.s),
+                (c.age_s * 10.0) as u8,
+                csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH,
+                now_ms,
+            );
+            out.push(messages::vir_uplink(vir));
+        }
+        out
     }
 
     /// The merging cars' requests for a gap (VIR `Req-LaneChange`, `currentBehavior` rampIn,
@@ -675,11 +902,22 @@ impl Zone {
     fn spawn(&mut self, now_ms: Millis) {
         // Ordinary traffic: each flow keeps up to its share, entering when the entry is clear.
         for f in self.network.flows() {
+            // The minor road's traffic, lighter, draws from its own stream: the main roads'
+            // arrivals stay what the seed gave them before the minor road was built.
+            let minor = self.network.roads[f.road].minor;
+            let draw = |z: &mut Zone| {
+                if minor {
+                    z.minor_rng.unit()
+                } else {
+                    z.rng.unit()
+                }
+            };
             let here = self.cars.iter().filter(|c| c.flow == f).count();
-            if here >= self.config.vehicles_per_flow || self.rng.unit() > 0.08 {
+            let every = if minor { 0.04 } else { 0.08 };
+            if here >= self.config.vehicles_per_flow || draw(self) > every {
                 continue;
             }
-            let lane = if self.rng.unit() < 0.5 { 2.0 } else { 3.0 };
+            let lane = if draw(self) < 0.5 { 2.0 } else { 3.0 };
             if self
                 .cars
                 .iter()
@@ -688,8 +926,8 @@ impl Zone {
                 continue;
             }
             let limit = self.network.roads[f.road].limit_mps;
-            let v0 = limit * (0.85 + 0.2 * self.rng.unit());
-            let equipped = self.rng.unit() < self.config.equipped_share;
+            let v0 = limit * (0.85 + 0.2 * draw(self));
+            let equipped = draw(self) < self.config.equipped_share;
             self.add_car(f, lane, 0.0, v0, equipped, None);
         }
         // A car off the on-ramp now and then, into the acceleration lane when it is clear.
@@ -707,7 +945,10 @@ impl Zone {
         }
         // Pedestrians cross with their light: along a road whose straight phase is green.
         if self.steps.is_multiple_of(50) {
-            let j = (self.rng.next() % self.network.junctions.len() as u64) as usize;
+            let signalised: Vec<usize> = (0..self.network.junctions.len())
+                .filter(|&j| self.network.junctions[j].signalised)
+                .collect();
+            let j = signalised[(self.rng.next() % signalised.len() as u64) as usize];
             for (phase, crossing_ns) in [(3u8, true), (1u8, false)] {
                 let (light, end) = self.network.light(j, phase, now_ms);
                 if light == csae::LightState::ProtectedGreen && end - now_ms > 15_000 {
@@ -765,6 +1006,9 @@ impl Zone {
         self.network.flows().into_iter().find(|&f| {
             let v0 = self.network.roads[f.road].limit_mps;
             let (j, stop) = self.network.stops(f)[0];
+            if !self.network.junctions[j].signalised {
+                return false;
+            }
             let arrive = now_ms + (stop / v0 * 1_000.0) as Millis;
             [arrive - 2_000, arrive + 3_000]
                 .iter()
@@ -810,6 +1054,8 @@ impl Zone {
             asked_at_s: f64::NEG_INFINITY,
             order: None,
             seeks_parking: false,
+            slot: None,
+            declared_at_s: f64::NEG_INFINITY,
         });
     }
 
@@ -1017,6 +1263,7 @@ impl Zone {
         }
         out.extend(self.priority_requests(now_ms));
         out.extend(self.merge_requests(now_ms));
+        out.extend(self.passing_declarations(now_ms));
         if self.steps % 10 == 1 {
             out.extend(self.parking_requests(now_ms));
         }
@@ -1041,19 +1288,21 @@ impl Zone {
             for rsm in self.rsm(j, now_ms) {
                 out.push((topic(MessageKind::Rsm), csae::MessageFrame::RsmFrame(rsm)));
             }
-            let phases: Vec<(u8, csae::LightState, Millis)> = network::PLAN
-                .iter()
-                .map(|&(p, ..)| {
-                    let (light, end) = self.light(j, p, now_ms);
-                    (p, light, end - now_ms)
-                })
-                .collect();
-            let node = (network::REGION, self.network.junctions[j].node);
-            let count = self.next_rsu_count(j);
-            out.push((
-                topic(MessageKind::Spat),
-                csae::MessageFrame::SpatFrame(messages::spat(node, &phases, count, now_ms)),
-            ));
+            if self.network.junctions[j].signalised {
+                let phases: Vec<(u8, csae::LightState, Millis)> = network::PLAN
+                    .iter()
+                    .map(|&(p, ..)| {
+                        let (light, end) = self.light(j, p, now_ms);
+                        (p, light, end - now_ms)
+                    })
+                    .collect();
+                let node = (network::REGION, self.network.junctions[j].node);
+                let count = self.next_rsu_count(j);
+                out.push((
+                    topic(MessageKind::Spat),
+                    csae::MessageFrame::SpatFrame(messages::spat(node, &phases, count, now_ms)),
+                ));
+            }
             if once_a_second {
                 let count = self.next_rsu_count(j);
                 out.push((
@@ -1142,6 +1391,12 @@ impl Zone {
                     c.junction.region, c.junction.id
                 ))
             })?;
+        if !self.network.junctions[j].signalised {
+            return Err(ControllerError::Unknown(format!(
+                "junction {} has no signals",
+                c.junction.id
+            )));
+        }
         if !network::PLAN.iter().any(|p| p.0 == c.phase_id) {
             return Err(ControllerError::Unknown(format!(
                 "no phase {} at junction {}",
@@ -1228,7 +1483,11 @@ impl Zone {
                 .network
                 .stops(c.flow)
                 .into_iter()
-                .filter(|(_, stop)| *stop > c.s - 1.0 && stop - c.s <= PRIORITY_AHEAD_M)
+                .filter(|&(j, stop)| {
+                    self.network.junctions[j].signalised
+                        && stop > c.s - 1.0
+                        && stop - c.s <= PRIORITY_AHEAD_M
+                })
                 .collect();
             let passed: Vec<usize> = c
                 .asked

@@ -16,7 +16,8 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::time::{Duration, Instant};
 
 /// Run the platform with simulated traffic: four signalised intersections near Anting,
-/// Jiading, with vehicles sending BSM, pedestrians and cyclists seen by the RSUs' cameras
+/// Jiading, and one without signals where vehicles pass by roadcloud's slots (cooperative
+/// intersection passing), with vehicles sending BSM, pedestrians and cyclists seen by the RSUs' cameras
 /// (RSM, some with phones sending PSM), MAP, SPAT, road works and a speed-limit sign (RSI),
 /// and every few seconds a situation an application must warn of (a distracted driver, hard
 /// braking, a breakdown, a skid, a red-light runner, a speeder, an ambulance, a lane change
@@ -124,8 +125,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         };
         let simulation = tokio::spawn(simulate(broker, zone, attacks, keys, until));
         println!(
-            "roadcloud demo: a simulated zone near Anting, Jiading (4 intersections, 8 traffic \
-             directions); open the web map at {}",
+            "roadcloud demo: a simulated zone near Anting, Jiading (5 intersections, one \
+             without signals; 10 traffic directions); open the web map at {}",
             node.map_address()
         );
         if until.is_none() {
