@@ -549,9 +549,20 @@ impl Shards {
                 self.list[usize::from(to)].inbox.push(m);
                 moved += 1;
             }
+        }
+        for i in 0..self.list.len() {
             for (track, o) in std::mem::take(&mut self.list[i].foreign) {
-                // The track's owner; if it went meanwhile, the owner of where it lies.
-                let to = match self.owner_by(|t| t.get(track).is_some()) {
+                // The track's owner, or the shard it is being handed to (its report is
+                // applied there after the hand-over); if it went, the owner of where it lies.
+                let adopting = |s: &Shard| {
+                    s.inbox
+                        .iter()
+                        .any(|m| matches!(m, ShardMessage::Adopt { track: t, .. } if t.id == track))
+                };
+                let to = match self
+                    .owner_by(|t| t.get(track).is_some())
+                    .or_else(|| self.list.iter().position(adopting))
+                {
                     Some(to) => to,
                     None => {
                         let to = self.owner_of_place(o.position);

@@ -8,9 +8,26 @@ use roadcloud_pipeline::{Pipeline, PipelineConfig, ShardPlan};
 use roadcloud_sim::{Zone, ZoneConfig};
 use roadcloud_transport::{Frame, Transport};
 
-/// The built-in zone's messages for `seconds` at 10 Hz, step by step: a recording.
-fn record(seconds: u32) -> Vec<(i64, Vec<Frame>)> {
+/// The built-in zone's messages for `seconds` at 10 Hz, step by step: a recording. With
+/// `minor_road_east_m`, its minor road (Anzhi Rd) and the junction without signals where it
+/// crosses Moyu Rd lie that far east instead.
+fn record(seconds: u32, minor_road_east_m: Option<f64>) -> Vec<(i64, Vec<Frame>)> {
     let mut zone = Zone::anting(ZoneConfig::default());
+    if let Some(east_m) = minor_road_east_m {
+        let net = &mut zone.network;
+        let road = net
+            .roads
+            .iter_mut()
+            .find(|r| r.minor)
+            .expect("a minor road");
+        road.at_m = east_m;
+        let junction = net
+            .junctions
+            .iter_mut()
+            .find(|j| !j.signalised)
+            .expect("a junction without signals");
+        junction.centre.east_m = east_m;
+    }
     // A fixed start (2026-11-28 00:00 UTC): the signal plans run on absolute time.
     let mut now = 1_795_824_000_000;
     (0..seconds * 10)
@@ -99,9 +116,24 @@ fn replay(recording: &[(i64, Vec<Frame>)], plan: ShardPlan) -> (Pipeline, Vec<Ve
 
 #[test]
 fn one_shard_and_three_give_the_same_tracks_and_advisories() {
-    let recording = record(90);
+    same_in_one_shard_and_three(None);
+}
+
+/// With the minor road 200 m east (where it lay in a first layout), a camera's report of an
+/// unequipped car near a shard border was passed on to its track's owner in the round in
+/// which that shard handed the track to another: it went to the owner of where it lay, which
+/// did not have the track, and was dropped, and from step 405 the track's position differed
+/// by half a metre between one shard and three. It now follows its track to the shard
+/// adopting it.
+#[test]
+fn a_report_follows_its_track_handed_over_in_the_same_round() {
+    same_in_one_shard_and_three(Some(200.0));
+}
+
+fn same_in_one_shard_and_three(minor_road_east_m: Option<f64>) {
+    let recording = record(90, minor_road_east_m);
     let (one, expected) = replay(&recording, ShardPlan::default());
-    // Stripes one tile wide: the zone's four junctions fall in different shards, and every
+    // Stripes one tile wide: the zone's five junctions fall in different shards, and every
     // vehicle crosses borders.
     let (three, got) = replay(
         &recording,
@@ -132,7 +164,7 @@ fn one_shard_and_three_give_the_same_tracks_and_advisories() {
 
 #[test]
 fn a_track_id_tells_the_shard_that_started_it() {
-    let recording = record(10);
+    let recording = record(10, None);
     let (p, _) = replay(
         &recording,
         ShardPlan {
