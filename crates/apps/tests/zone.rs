@@ -20,23 +20,29 @@ fn run(seconds: u32) -> (Zone, Pipeline, Vec<Advisory>) {
     let mut sent = Vec::new();
     for _ in 0..seconds * 10 {
         now += 100;
-        zone.step(0.1, now);
-        for (topic, message) in zone.messages(now) {
-            let frame = Frame {
-                transport: Transport::Mqtt,
-                topic: topic.clone(),
-                payload: Bytes::from(roadcloud_csae::encode(&message).expect("encodes")),
-                received_at: now,
-                ack: None,
-            };
-            if let Err(r) = pipeline.ingest(&frame) {
-                panic!("{topic} rejected: {r:?}");
-            }
-        }
-        pipeline.expire(now);
-        sent.extend(pipeline.evaluate(now));
+        sent.extend(step(&mut zone, &mut pipeline, now));
     }
     (zone, pipeline, sent)
+}
+
+/// The zone moves on to `now` (0.1 s), its devices' messages go in through the codec as they
+/// would over MQTT, and the pipeline evaluates: the advisories.
+fn step(zone: &mut Zone, pipeline: &mut Pipeline, now: i64) -> Vec<Advisory> {
+    zone.step(0.1, now);
+    for (topic, message) in zone.messages(now) {
+        let frame = Frame {
+            transport: Transport::Mqtt,
+            topic: topic.clone(),
+            payload: Bytes::from(roadcloud_csae::encode(&message).expect("encodes")),
+            received_at: now,
+            ack: None,
+        };
+        if let Err(r) = pipeline.ingest(&frame) {
+            panic!("{topic} rejected: {r:?}");
+        }
+    }
+    pipeline.expire(now);
+    pipeline.evaluate(now)
 }
 
 #[test]
@@ -100,21 +106,7 @@ fn the_junction_without_signals_is_passed_by_slots() {
     let mut now = 1_795_824_000_000;
     for _ in 0..1_200 {
         now += 100;
-        zone.step(0.1, now);
-        for (topic, message) in zone.messages(now) {
-            let frame = Frame {
-                transport: Transport::Mqtt,
-                topic: topic.clone(),
-                payload: Bytes::from(roadcloud_csae::encode(&message).expect("encodes")),
-                received_at: now,
-                ack: None,
-            };
-            if let Err(r) = pipeline.ingest(&frame) {
-                panic!("{topic} rejected: {r:?}");
-            }
-        }
-        pipeline.expire(now);
-        pipeline.evaluate(now);
+        step(&mut zone, &mut pipeline, now);
         for d in pipeline.take_vehicle_downlinks() {
             let bytes = roadcloud_csae::encode(&d.frame).expect("encodes");
             if let Ok(MessageFrame::MsgFrameExt(e)) = roadcloud_csae::decode(&bytes)
