@@ -277,6 +277,14 @@ impl Network {
         out
     }
 
+    /// The first junction without signals whose stop line lies ahead of `s_m` along flow
+    /// `f`, and where its stop line lies.
+    pub(crate) fn unsignalised_ahead(&self, f: Flow, s_m: f64) -> Option<(usize, f64)> {
+        self.stops(f)
+            .into_iter()
+            .find(|&(j, stop)| !self.junctions[j].signalised && stop > s_m)
+    }
+
     /// The straight-through phase of flow `f`'s approaches.
     pub fn straight_phase(&self, f: Flow) -> u8 {
         match self.roads[f.road].axis {

@@ -781,11 +781,9 @@ impl Zone {
                 },
                 // A slot at the junction without signals ahead (CIP).
                 messages::Coordination::Pass { begin_s, .. } => {
-                    let network = &self.network;
-                    c.slot = network
-                        .stops(c.flow)
-                        .into_iter()
-                        .find(|&(j, stop)| !network.junctions[j].signalised && stop > c.s)
+                    c.slot = self
+                        .network
+                        .unsignalised_ahead(c.flow, c.s)
                         .map(|(junction, _)| Slot {
                             junction,
                             enter_ms: ms(begin_s),
@@ -811,10 +809,10 @@ impl Zone {
                 continue;
             }
             let network = &self.network;
-            let coming = network.stops(c.flow).into_iter().any(|(j, stop)| {
-                !network.junctions[j].signalised && (0.0..=DECLARE_WITHIN_M).contains(&(stop - c.s))
-            });
-            if !coming {
+            if !network
+                .unsignalised_ahead(c.flow, c.s)
+                .is_some_and(|(_, stop)| stop - c.s <= DECLARE_WITHIN_M)
+            {
                 continue;
             }
             c.declared_at_s = c.age_s;

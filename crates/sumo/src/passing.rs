@@ -22,8 +22,6 @@ pub const DECLARE_WITHIN_M: f64 = 150.0;
 /// SUMO's speed mode that checks safe speed, acceleration and deceleration but not the right
 /// of way at junctions (bit 3 off): a vehicle with a slot goes by its slot.
 const SPEED_MODE_BY_SLOT: i32 = 0b10111;
-/// SUMO's default speed mode.
-const SPEED_MODE_DEFAULT: i32 = 0b11111;
 /// Below this speed a vehicle stops at its line and waits for its slot (CIP's `crawl_mps`).
 const CRAWL_MPS: f64 = 2.0;
 /// How a vehicle stopping at its line for its slot brakes, m/s².
@@ -236,7 +234,7 @@ impl PassingVehicles {
                 sets.push((
                     ids::VAR_SPEEDSETMODE,
                     id.clone(),
-                    Set::Int(SPEED_MODE_DEFAULT),
+                    Set::Int(ids::SPEED_MODE_DEFAULT),
                 ));
                 false
             }

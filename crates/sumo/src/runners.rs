@@ -25,8 +25,6 @@ pub const RUN_MIN_MPS: f64 = 5.0;
 /// deceleration kept (bits 0 to 2); the right of way at junctions (bit 3) and the hard
 /// braking to avoid passing a red light (bit 4) off, which is what lets it pass a red light.
 pub const SPEED_MODE_THROUGH_RED: i32 = 0b00111;
-/// SUMO's default speed mode.
-const SPEED_MODE_DEFAULT: i32 = 0b11111;
 
 /// Whether the driver of vehicle `sumo_id` runs red lights, when a `fraction` of drivers do.
 pub fn runner(sumo_id: &str, fraction: f64) -> bool {
@@ -203,7 +201,7 @@ fn default_driving(id: &str) -> [(u8, String, Set); 2] {
         (
             ids::VAR_SPEEDSETMODE,
             id.to_string(),
-            Set::Int(SPEED_MODE_DEFAULT),
+            Set::Int(ids::SPEED_MODE_DEFAULT),
         ),
     ]
 }
@@ -291,7 +289,7 @@ mod tests {
         assert!(r.step(&step(&net, LANE, 10.0, 10.0, b'r')).is_empty());
         assert!(r.step(&step(&net, ":n11_19_0", 5.0, 10.0, b'r')).is_empty());
         let sets = r.step(&step(&net, "n11_n21_1", 100.0, 10.0, b'r'));
-        assert_eq!(modes(&sets), vec![SPEED_MODE_DEFAULT]);
+        assert_eq!(modes(&sets), vec![ids::SPEED_MODE_DEFAULT]);
         assert!(sets.contains(&(ids::VAR_SPEED, "v".into(), Set::Double(-1.0))));
         assert_eq!(r.runs, 1);
     }
@@ -334,7 +332,7 @@ mod tests {
         // Warned while running: SUMO's driver again.
         let mut r = runners(&net, 1.0);
         r.step(&step(&net, LANE, 20.0, 10.0, b'r'));
-        assert_eq!(modes(&r.heed("v", LANE)), vec![SPEED_MODE_DEFAULT]);
+        assert_eq!(modes(&r.heed("v", LANE)), vec![ids::SPEED_MODE_DEFAULT]);
         assert!(r.step(&step(&net, LANE, 15.0, 9.0, b'r')).is_empty());
         // A warning elsewhere changes nothing.
         let mut r = runners(&net, 1.0);

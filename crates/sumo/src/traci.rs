@@ -66,6 +66,10 @@ pub mod ids {
     /// Vehicle: its speed mode, a bit set of the checks SUMO applies to speeds set over
     /// TraCI (bit 3: the right of way at junctions).
     pub const VAR_SPEEDSETMODE: u8 = 0xb3;
+    /// SUMO's default speed mode (`VAR_SPEEDSETMODE`): safe speed, maximum acceleration and
+    /// deceleration, the right of way at junctions, braking hard rather than passing a red
+    /// light (bits 0 to 4).
+    pub const SPEED_MODE_DEFAULT: i32 = 0b11111;
     /// Vehicle: change to a lane (its index) and try for a duration.
     pub const CMD_CHANGELANE: u8 = 0x13;
     /// Simulation variable: vehicles involved in collisions this step.

@@ -911,16 +911,12 @@ pub(crate) async fn cosimulate(
                 .collect();
             let orders = responder.due(s.time_s, &speeds);
             // A driver who reacts is attentive: a red light runner among them stops for it.
-            let lanes: HashMap<&str, &str> = s
-                .vehicles
+            let heeding: Vec<_> = orders
                 .iter()
-                .map(|v| (v.id.as_str(), v.lane.as_str()))
+                .filter_map(|(v, _, _)| s.vehicles.iter().find(|x| x.id == *v))
+                .flat_map(|x| runners.heed(&x.id, &x.lane))
                 .collect();
-            for (v, _, _) in &orders {
-                if let Some(lane) = lanes.get(v.as_str()) {
-                    sumo.set_vehicles(&runners.heed(v, lane))?;
-                }
-            }
+            sumo.set_vehicles(&heeding)?;
             if !orders.is_empty() {
                 let orders: Vec<(&str, f64, f64)> = orders
                     .iter()
