@@ -209,7 +209,7 @@ pub fn situations(
                 e.at_s - k.lead_s,
                 e.at_s + k.window_s,
                 None,
-                true,
+                !e.averted,
             ),
             _ => (
                 e.begin_s - k.window_s,
@@ -304,6 +304,10 @@ pub struct Report {
     /// Every critical situation, in range or not, and SSM's critical conflicts of kinds no
     /// application covers (merges): how many, and how many were warned by any application.
     pub all: (usize, usize),
+    /// Each critical situation (its index in the situations evaluated) with the first
+    /// warning of it by its application (by any, for the kinds no application covers), from
+    /// when it may be warned of to its key moment: to look up why one was missed.
+    pub first_warnings: Vec<(usize, Option<f64>)>,
 }
 
 impl Report {
@@ -451,7 +455,7 @@ pub fn evaluate(
         report.apps.push(a);
     }
     // Every critical situation, by any application's warning of the pair (or target).
-    for s in situations.iter().filter(|s| s.critical) {
+    for (i, s) in situations.iter().enumerate().filter(|(_, s)| s.critical) {
         report.all.0 += 1;
         let ws: Vec<&Received> = if s.scenario.is_empty() {
             pair_warnings.clone()
@@ -461,7 +465,9 @@ pub fn evaluate(
                 .filter(|w| w.scenario == s.scenario)
                 .collect()
         };
-        report.all.1 += usize::from(first(s, &ws).is_some_and(|t| t <= s.deadline_s));
+        let t = first(s, &ws);
+        report.all.1 += usize::from(t.is_some_and(|t| t <= s.deadline_s));
+        report.first_warnings.push((i, t));
     }
     report
 }
@@ -616,6 +622,7 @@ mod tests {
             end_s: 30.0,
             at_s: 30.0,
             measure: 8.0,
+            averted: false,
         }];
         let k = Criteria::default();
         let s = situations(&conflicts, &events, &movements, k);
@@ -631,5 +638,30 @@ mod tests {
         assert_eq!((lta.critical, lta.warned), (1, 1));
         assert_eq!((rlvw.critical, rlvw.warned, rlvw.unbacked), (1, 1, 1));
         assert_eq!(rlvw.lead_times_s, vec![3.0]);
+    }
+
+    #[test]
+    fn a_hard_stop_at_red_backs_an_advisory_but_is_not_a_miss() {
+        let events = [Event {
+            scenario: "RLVW",
+            target: "h".into(),
+            other: None,
+            begin_s: 40.0,
+            end_s: 43.0,
+            at_s: 40.0,
+            measure: 4.5,
+            averted: true,
+        }];
+        let k = Criteria::default();
+        let s = situations(&[], &events, &HashMap::new(), k);
+        assert!(!s[0].critical);
+        let received = [
+            warn(38.0, "RLVW", "h", None), // before the driver braked hard
+            warn(60.0, "RLVW", "h", None), // nothing behind it
+        ];
+        let r = evaluate(&[], &s, &received, &seen(&[]), k);
+        let rlvw = r.apps.iter().find(|a| a.scenario == "RLVW").unwrap();
+        assert_eq!((rlvw.critical, rlvw.warned, rlvw.unbacked), (0, 0, 1));
+        assert_eq!(r.all, (0, 0));
     }
 }

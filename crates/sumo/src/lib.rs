@@ -26,3 +26,19 @@ pub mod ssm;
 pub mod traci;
 pub mod tripinfo;
 pub mod truth;
+
+/// What the unit tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::net::Net;
+
+    /// The bundled grid's network: lane 1 of `n01_n11` comes to traffic light `n11`, whose
+    /// link 19 takes it straight on to `n11_n21`.
+    pub fn grid() -> Net {
+        Net::read(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../scenarios/anting-grid/anting-grid.net.xml"),
+        )
+        .unwrap()
+    }
+}

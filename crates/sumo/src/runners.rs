@@ -210,16 +210,7 @@ fn default_driving(id: &str) -> [(u8, String, Set); 2] {
 mod tests {
     use super::*;
     use crate::bridge::{SignalSample, VehicleSample};
-
-    /// The bundled grid: lane 1 of `n01_n11` comes to traffic light `n11`, whose link 19 takes
-    /// it straight on to `n11_n21`.
-    fn grid() -> Net {
-        Net::read(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../scenarios/anting-grid/anting-grid.net.xml"),
-        )
-        .unwrap()
-    }
+    use crate::testing::grid;
 
     const LANE: &str = "n01_n11_1";
 

@@ -1,5 +1,6 @@
 //! What really happened in SUMO, for the applications SUMO's SSM device does not measure:
-//! hard braking ahead of a close follower (EBW), entering a junction on red (RLVW), lane
+//! hard braking ahead of a close follower (EBW), entering a junction on red or stopping hard
+//! for it (RLVW), lane
 //! changes into an occupied gap (LCW), vehicles and pedestrians on collision course (VRUCW),
 //! and which way a vehicle turned at a junction (to tell LTA's crossings from ICW's).
 //!
@@ -31,6 +32,14 @@ pub const LCW_TTC_S: f64 = 3.0;
 pub const VRU_MARGIN_M: f64 = 0.25;
 /// How far ahead a pedestrian encounter is looked for, s.
 pub const VRU_HORIZON_S: f64 = 4.0;
+/// Deceleration beyond which a stop at a red light is a hard one, m/s²: the driver drove on
+/// past where a comfortable stop was possible. ITE's practice for timing yellow intervals
+/// takes 10 ft/s² (3.05 m/s²) as the deceleration a driver stops with; RLVW's comfortable
+/// deceleration is 3 m/s² too.
+pub const RED_STOP_DECEL_MPS2: f64 = 3.0;
+/// A vehicle stopped within this of its lane's end stands at the stop line, m (SUMO stops a
+/// metre short of it, a vehicle's position has tenths of a second of travel in it).
+const AT_STOP_LINE_M: f64 = 6.0;
 
 /// A situation an application should have warned of.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +60,11 @@ pub struct Event {
     pub at_s: f64,
     /// Its measure at `at_s` (TTC s, deceleration m/s², time gap s), for the report.
     pub measure: f64,
+    /// The driver averted it at the last moment: a hard stop at a red light (RLVW) instead
+    /// of entering on red. An advisory before it had something behind it (the driver would
+    /// have run the red at the speed it was warned at, T/CSAE 53-2020 RLVW), but it is not
+    /// among the situations a warning was needed for (recall counts the entries on red).
+    pub averted: bool,
 }
 
 /// A vehicle entering a junction: when, where and which way.
@@ -81,6 +95,11 @@ pub struct Truth {
     /// `(from lane, via lane)` -> the connection's junction, direction and signal.
     via: HashMap<(String, String), Through>,
     lane_of: HashMap<String, String>,
+    /// Lanes ending at a signalised stop line: their length and their connections' signals.
+    stop_lines: HashMap<String, (f64, Vec<(String, u16)>)>,
+    /// Vehicles braking harder than [`RED_STOP_DECEL_MPS2`] on such a lane: since when, and
+    /// their hardest deceleration.
+    hard_stops: HashMap<String, (f64, f64)>,
     ebw_open: HashMap<(String, String), usize>,
     vru: HashMap<(String, String), Encounter>,
     events: Vec<Event>,
@@ -134,9 +153,22 @@ impl Truth {
                 ))
             })
             .collect();
+        let mut stop_lines: HashMap<String, (f64, Vec<(String, u16)>)> = HashMap::new();
+        for c in &net.connections {
+            let (Some(signal), Some(lane)) = (&c.signal, net.lanes.get(&c.from_lane)) else {
+                continue;
+            };
+            stop_lines
+                .entry(c.from_lane.clone())
+                .or_insert_with(|| (lane.length_m(), Vec::new()))
+                .1
+                .push(signal.clone());
+        }
         Truth {
             via,
             lane_of: HashMap::new(),
+            stop_lines,
+            hard_stops: HashMap::new(),
             ebw_open: HashMap::new(),
             vru: HashMap::new(),
             events: Vec::new(),
@@ -204,11 +236,13 @@ impl Truth {
                     end_s: t,
                     at_s: t,
                     measure: -v.accel_mps2,
+                    averted: false,
                 });
             }
         }
         self.ebw_open
             .retain(|(_, leader), _| braking_now.contains(leader));
+        self.red_stops(s, &by_lane);
 
         // Lane changes, junction entries.
         let states: HashMap<&str, &str> = s
@@ -262,6 +296,7 @@ impl Truth {
                         end_s: t,
                         at_s: t,
                         measure: v.speed_mps,
+                        averted: false,
                     });
                 }
                 continue;
@@ -299,6 +334,7 @@ impl Truth {
                     end_s: t,
                     at_s: t,
                     measure: time_gap.min(ttc),
+                    averted: false,
                 });
             }
         }
@@ -357,6 +393,59 @@ impl Truth {
         }
     }
 
+    /// RLVW, averted: a vehicle first on its lane brakes harder than [`RED_STOP_DECEL_MPS2`]
+    /// and comes to a stop at the lane's stop line while none of the lane's lights shows
+    /// green. SUMO's drivers brake for a red light at the last moment; until they do, nothing
+    /// tells them from one who will run it.
+    fn red_stops(&mut self, s: &Step, by_lane: &HashMap<&str, Vec<usize>>) {
+        let t = s.time_s;
+        let states: HashMap<&str, &[u8]> = s
+            .signals
+            .iter()
+            .map(|g| (g.tls.as_str(), g.state.as_bytes()))
+            .collect();
+        let mut on_approach = HashSet::new();
+        for (i, v) in s.vehicles.iter().enumerate() {
+            let Some((length_m, signals)) = self.stop_lines.get(&v.lane) else {
+                continue;
+            };
+            on_approach.insert(v.id.as_str());
+            if v.accel_mps2 < -RED_STOP_DECEL_MPS2 {
+                let e = self.hard_stops.entry(v.id.clone()).or_insert((t, 0.0));
+                e.1 = e.1.max(-v.accel_mps2);
+            } else if v.accel_mps2 > 0.0 && v.speed_mps > 0.5 {
+                self.hard_stops.remove(&v.id);
+            }
+            if v.speed_mps >= 0.1 {
+                continue;
+            }
+            let Some((begin_s, decel)) = self.hard_stops.remove(&v.id) else {
+                continue;
+            };
+            let first = by_lane[v.lane.as_str()].last() == Some(&i);
+            let green = signals.iter().any(|(tls, link)| {
+                states
+                    .get(tls.as_str())
+                    .and_then(|st| st.get(usize::from(*link)))
+                    .is_some_and(|c| matches!(c, b'g' | b'G'))
+            });
+            if first && !green && length_m - v.lane_pos_m <= AT_STOP_LINE_M {
+                self.events.push(Event {
+                    scenario: "RLVW",
+                    target: v.id.clone(),
+                    other: None,
+                    begin_s,
+                    end_s: t,
+                    at_s: begin_s,
+                    measure: decel,
+                    averted: true,
+                });
+            }
+        }
+        self.hard_stops
+            .retain(|id, _| on_approach.contains(id.as_str()));
+    }
+
     fn close_vru(&mut self, (vehicle, person): (String, String), e: Encounter) {
         self.events.push(Event {
             scenario: "VRUCW",
@@ -366,6 +455,7 @@ impl Truth {
             end_s: e.last_s,
             at_s: e.min_ttc.0,
             measure: e.min_ttc.1,
+            averted: false,
         });
     }
 
@@ -410,6 +500,89 @@ fn time_to_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bridge::{SignalSample, VehicleSample};
+    use crate::testing::grid;
+
+    const LANE: &str = "n01_n11_1";
+
+    fn vehicle(id: &str, lane_pos_m: f64, speed_mps: f64, accel_mps2: f64) -> VehicleSample {
+        VehicleSample {
+            id: id.into(),
+            x: 0.0,
+            y: 0.0,
+            speed_mps,
+            angle_deg: 0.0,
+            accel_mps2,
+            length_m: 5.0,
+            width_m: 1.8,
+            class: "passenger".into(),
+            signals: 0,
+            lane: LANE.into(),
+            lane_pos_m,
+        }
+    }
+
+    /// The events of vehicle `v` braking evenly at `decel_mps2` from 13 m/s to a stop
+    /// `short_m` before its lane's end, every light of `n11` showing `light`; with `ahead`,
+    /// another vehicle stands 10 m in front of where it stops.
+    fn stopping(decel_mps2: f64, short_m: f64, light: u8, ahead: bool) -> Vec<Event> {
+        let net = grid();
+        let end_m = net.lanes[LANE].length_m() - short_m;
+        let mut truth = Truth::new(&net);
+        let mut speed = 13.0_f64;
+        let mut t = 10.0;
+        loop {
+            let pos = end_m - speed * speed / (2.0 * decel_mps2);
+            let mut vehicles = vec![vehicle("v", pos, speed, -decel_mps2)];
+            if ahead {
+                vehicles.push(vehicle("q", end_m + 10.0, 0.0, 0.0));
+            }
+            truth.step(&Step {
+                time_s: t,
+                vehicles,
+                persons: Vec::new(),
+                signals: vec![SignalSample {
+                    tls: "n11".into(),
+                    state: String::from_utf8(vec![light; 32]).unwrap(),
+                    next_switch_s: 100.0,
+                    phase: 0,
+                }],
+                colliding: 0,
+                done: false,
+            });
+            if speed == 0.0 {
+                break;
+            }
+            speed = (speed - decel_mps2 * 0.1).max(0.0);
+            t += 0.1;
+        }
+        truth.finish().events
+    }
+
+    #[test]
+    fn a_hard_stop_at_the_red_line_is_an_averted_red_light_violation() {
+        let events = stopping(4.5, 1.0, b'r', false);
+        assert_eq!(events.len(), 1, "{events:?}");
+        let e = &events[0];
+        assert_eq!(
+            (e.scenario, e.averted, e.target.as_str()),
+            ("RLVW", true, "v")
+        );
+        assert!((e.at_s - 10.0).abs() < 1e-9 && e.end_s > 12.8, "{e:?}");
+        assert!((e.measure - 4.5).abs() < 1e-9);
+        // Yellow too.
+        assert_eq!(stopping(4.5, 1.0, b'y', false).len(), 1);
+        // Not a comfortable stop, not on green, not short of the line (behind a queue's
+        // gap), not behind another vehicle.
+        assert!(stopping(2.5, 1.0, b'r', false).is_empty());
+        assert!(stopping(4.5, 1.0, b'G', false).is_empty());
+        assert!(stopping(4.5, 20.0, b'r', false).is_empty());
+        assert!(
+            stopping(4.5, 1.0, b'r', true)
+                .iter()
+                .all(|e| e.scenario != "RLVW")
+        );
+    }
 
     #[test]
     fn time_to_the_body() {

@@ -13,7 +13,7 @@ use roadcloud_signals::{PriorityCommand, SignalController as _};
 use roadcloud_sim::{Attack, AttackConfig, Attackers, DeviceKeys, Label};
 use roadcloud_sumo::bridge::{Bridge, device_id};
 use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_end};
-use roadcloud_sumo::eval::{self, Criteria, Received};
+use roadcloud_sumo::eval::{self, Criteria, Received, Situation};
 use roadcloud_sumo::net::Net;
 use roadcloud_sumo::priority::{PriorityVehicles, TraciSignals};
 use roadcloud_sumo::respond::Responder;
@@ -215,7 +215,8 @@ pub(crate) fn share(s: &str) -> Result<f64, String> {
 ///
 /// Runs the co-simulation (as `roadcloud sim sumo`) with SUMO's SSM device on every vehicle
 /// (TTC and DRAC, thresholds 4 s and 3 m/s²) and watches SUMO's exact state for what SSM does
-/// not record: hard braking ahead of close followers (EBW), entries on red (RLVW), lane
+/// not record: hard braking ahead of close followers (EBW), entries on red and hard stops for
+/// red (RLVW; a hard stop backs an advisory but needed none), lane
 /// changes into occupied gaps (LCW), pedestrians on collision course (VRUCW), and which way
 /// vehicles turn (SSM's crossing conflicts with a left turner are LTA's, the others ICW's;
 /// car-following ones FCW's). For each application: critical situations (minimum TTC under
@@ -245,7 +246,8 @@ pub(crate) fn share(s: &str) -> Result<f64, String> {
 pub struct EvalArgs {
     #[command(flatten)]
     pub cosim: CosimArgs,
-    /// Where the report (report.md, SVG plots, ssm.xml, advisories.jsonl) goes.
+    /// Where the report (report.md, SVG plots, ssm.xml, advisories.jsonl, and to look into
+    /// advisories and misses advisory_lanes.jsonl and situations.jsonl) goes.
     #[arg(long, default_value = "eval-report")]
     pub report_dir: PathBuf,
     /// Write the figures as JSON here too.
@@ -493,6 +495,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         &out.truth.seen,
         criteria,
     );
+    write_situations(&args.report_dir, &situations, &r, &out.truth)?;
     let scenario = args.cosim.scenario_name();
     let closed_loop = without.map(|(alone, before)| {
         let severe = |c: &[roadcloud_sumo::ssm::Conflict]| {
@@ -554,6 +557,37 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     }
 }
 
+/// `situations.jsonl` in the report folder: each critical situation, when it was first warned
+/// of and the SUMO lanes of its pair at its key moment, to see why one was missed.
+fn write_situations(
+    dir: &Path,
+    situations: &[Situation],
+    report: &eval::Report,
+    truth: &Found,
+) -> Result<()> {
+    let path = dir.join("situations.jsonl");
+    let mut text = String::new();
+    for &(i, first) in &report.first_warnings {
+        let s = &situations[i];
+        let lane = |v: &str| truth.lanes.at(v, s.key_s).unwrap_or("").to_string();
+        text += &json!({
+            "application": if s.scenario.is_empty() { None } else { Some(s.scenario) },
+            "target": s.target,
+            "target_lane": lane(&s.target),
+            "other": s.other,
+            "other_lane": s.other.as_deref().map(lane),
+            "key_s": s.key_s,
+            "min_ttc_s": s.ttc_s,
+            "in_range": s.in_range,
+            "first_warning_s": first,
+            "in_time": first.is_some_and(|t| t <= s.deadline_s),
+        })
+        .to_string();
+        text.push('\n');
+    }
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// When a run on `config` stops, simulated seconds: the scenario's own end, unless --seconds
 /// ends it sooner (None: when SUMO has nothing left).
 fn run_limit(args: &CosimArgs, config: &Path) -> Result<Option<f64>> {
@@ -579,7 +613,11 @@ struct Alone {
 
 /// Vehicles that entered a junction on red (RLVW's ground truth).
 fn red_entries(found: &Found) -> usize {
-    found.events.iter().filter(|e| e.scenario == "RLVW").count()
+    found
+        .events
+        .iter()
+        .filter(|e| e.scenario == "RLVW" && !e.averted)
+        .count()
 }
 
 /// SUMO alone on the scenario, with SSM, to the same end as the co-simulation. The same
