@@ -211,9 +211,24 @@ pub struct Approaching {
     /// When it could first have entered, as first scheduled, seconds from now (negative when
     /// past); its delay is how much later its earliest entry is now.
     pub due_s: f64,
+    /// It hears its slot: it declared how it passes. One that did not (a vehicle without an
+    /// OBU that an RSU's camera sees) is scheduled for what the rules of the road make it do.
+    pub told: bool,
+    /// Its approach gives way at the junction (MAP's maneuvers: a minor road). A vehicle not
+    /// told that gives way takes the gaps the others leave (it is scheduled after them), and
+    /// once `max_delay_s` late it is scheduled as a told vehicle would be (a gap is made for
+    /// it); one not told on a road with the right of way enters at its earliest behind the
+    /// vehicle ahead of it, whatever the others do, and the others are scheduled around it.
+    pub gives_way: bool,
 }
 
 impl Approaching {
+    /// It goes by its right of way and hears no slot: nobody can hold it back but the vehicle
+    /// ahead of it in its lane.
+    pub fn keeps_right_of_way(&self) -> bool {
+        !self.told && !self.gives_way
+    }
+
     /// When it can enter at the earliest, seconds from now: reaching its stop line at its
     /// speed, speeding up towards the limit at `accel_mps2`.
     pub fn earliest_s(&self, p: &Params) -> f64 {
@@ -313,6 +328,33 @@ impl Meetings {
 struct Placed {
     pass: Pass,
     k: usize,
+    /// It keeps its right of way whatever it is told ([`Approaching::keeps_right_of_way`]):
+    /// placed before the others, who may still go ahead of it where they clear its path in
+    /// time.
+    regardless: bool,
+}
+
+/// Whether the vehicle of movement `k` entering at `enter_s` (at `entry_mps`) has left where
+/// its path meets `later`'s `pet_s` before `later` can reach it.
+fn clears_before(
+    p: &Params,
+    meetings: &Meetings,
+    later: &Placed,
+    (k, movement): (usize, Movement),
+    (enter_s, entry_mps, limit_mps): (f64, f64, f64),
+) -> bool {
+    let Some((along, along_later)) = meetings.get(k, later.k) else {
+        return true;
+    };
+    let pass = Pass {
+        movement,
+        enter_s,
+        entry_mps,
+        limit_mps,
+    };
+    pass.clears_s(p, along) + p.pet_s
+        <= later.pass.enter_s
+            + reaches_s(p, along_later, later.pass.entry_mps, later.pass.limit_mps)
 }
 
 /// The soonest the vehicle of movement `k` (of the [`Meetings`]) entering at `entry_mps` may
@@ -401,6 +443,12 @@ fn soonest(
         let entry = if stop_first { 0.0 } else { speed };
         before
             .iter()
+            // One that comes regardless may be gone ahead of, where there is time.
+            .filter(|u| {
+                !(u.regardless
+                    && u.pass.movement.lane != v.movement.lane
+                    && clears_before(p, meetings, u, (k, v.movement), (t, entry, v.limit_mps)))
+            })
             .map(|u| after(p, meetings, u, (k, v.movement.lane), entry, v.limit_mps))
             .fold(f64::NEG_INFINITY, f64::max)
     };
@@ -461,7 +509,11 @@ pub fn schedule(p: &Params, settled: &[Pass], vehicles: &[Approaching]) -> Vec<S
     let mut placed: Vec<Placed> = settled
         .iter()
         .enumerate()
-        .map(|(k, pass)| Placed { pass: *pass, k })
+        .map(|(k, pass)| Placed {
+            pass: *pass,
+            k,
+            regardless: false,
+        })
         .collect();
     let place = |i: usize, (t, speed, stop_first): (f64, f64, bool)| Placed {
         pass: Pass {
@@ -471,6 +523,7 @@ pub fn schedule(p: &Params, settled: &[Pass], vehicles: &[Approaching]) -> Vec<S
             limit_mps: vehicles[i].limit_mps,
         },
         k: k_of(i),
+        regardless: vehicles[i].keeps_right_of_way(),
     };
     let mut slots = vec![
         Slot {
@@ -484,7 +537,16 @@ pub fn schedule(p: &Params, settled: &[Pass], vehicles: &[Approaching]) -> Vec<S
     ];
     let waiting_before = settled.iter().filter(|s| s.enter_s >= 0.0).count();
     let soonest_of = |i: usize, before: &[Placed]| {
-        soonest(p, &meetings, (&vehicles[i], k_of(i)), earliest[i], before)
+        let v = &vehicles[i];
+        if v.keeps_right_of_way() {
+            let ahead: Vec<Placed> = before
+                .iter()
+                .filter(|u| u.pass.movement.lane == v.movement.lane)
+                .copied()
+                .collect();
+            return soonest(p, &meetings, (v, k_of(i)), earliest[i], &ahead);
+        }
+        soonest(p, &meetings, (v, k_of(i)), earliest[i], before)
     };
     for order in waiting_before..waiting_before + vehicles.len() {
         // The heads of the queues, each at the soonest it can go.
@@ -494,10 +556,13 @@ pub fn schedule(p: &Params, settled: &[Pass], vehicles: &[Approaching]) -> Vec<S
             .filter_map(|(qi, q)| q.last().map(|&i| (qi, i)))
             .map(|(qi, i)| (qi, i, soonest_of(i, &placed)))
             .collect();
-        // Which goes next: one `max_delay_s` late first; else the one whose going costs the
-        // heads the least delay, each head's counted for its whole queue (a look one step
-        // ahead: a car about to start from its stop line waits for the main road's next car
-        // when it would hold that car up longer than it waits itself); then the sooner.
+        // Which goes next: one that keeps its right of way whatever it is told (it comes
+        // anyway; the others must keep clear of it), the soonest of those first; one not
+        // told that gives way only when no other is left; of the rest, one `max_delay_s` late
+        // first; else the one whose going costs the heads the least delay, each head's
+        // counted for its whole queue (a look one step ahead: a car about to start from its
+        // stop line waits for the main road's next car when it would hold that car up longer
+        // than it waits itself); then the sooner.
         let cost = |&(qi, i, slot): &(usize, usize, (f64, f64, bool))| {
             let mut with = placed.clone();
             with.push(place(i, slot));
@@ -515,10 +580,20 @@ pub fn schedule(p: &Params, settled: &[Pass], vehicles: &[Approaching]) -> Vec<S
         let late = |i: usize| earliest[i] - vehicles[i].due_s >= p.max_delay_s;
         let best = heads
             .iter()
-            .map(|h| (h, late(h.1), cost(h)))
+            .map(|h| {
+                let regardless = vehicles[h.1].keeps_right_of_way();
+                // One not told that gives way takes the gaps the others leave; nobody is held
+                // for it, until it is `max_delay_s` late.
+                let waits = !vehicles[h.1].told && vehicles[h.1].gives_way && !late(h.1);
+                // Its cost does not matter when it goes regardless.
+                let cost = if regardless { 0.0 } else { cost(h) };
+                (h, regardless, late(h.1), cost, waits)
+            })
             .min_by(|a, b| {
                 b.1.cmp(&a.1)
-                    .then(a.2.total_cmp(&b.2))
+                    .then(a.4.cmp(&b.4))
+                    .then(b.2.cmp(&a.2))
+                    .then(a.3.total_cmp(&b.3))
                     .then(a.0.2.0.total_cmp(&b.0.2.0))
             })
             .map(|(h, ..)| *h);
@@ -576,6 +651,8 @@ mod tests {
             speed_mps,
             limit_mps: 13.9,
             due_s: f64::INFINITY,
+            told: true,
+            gives_way: false,
         }
     }
 
@@ -785,6 +862,54 @@ mod tests {
             "{s:?}"
         );
         assert!(pet(&p, &inside, &pass_of(&cars[0], &s[0])).unwrap() >= p.pet_s - 0.05);
+    }
+
+    #[test]
+    fn vehicles_not_told_are_scheduled_as_the_rules_of_the_road_make_them_go() {
+        let p = Params::default();
+        // A side road's car (told) 10 m from its line and a main road car without an OBU
+        // 40 m out: told or not, the main road car would wait for the side road's car...
+        let side = car('W', 'E', 10.0, 10.0);
+        let mut main = car('S', 'N', 40.0, 10.0);
+        let s = schedule(&p, &[], &[side, main]);
+        assert_eq!((s[0].order, s[1].order), (0, 1), "{s:?}");
+        // ... but one not told keeps its right of way: it enters at its earliest, and the side
+        // road's car goes after it, keeping the post-encroachment time.
+        main.told = false;
+        let s = schedule(&p, &[], &[side, main]);
+        assert_eq!((s[1].order, s[0].order), (0, 1), "{s:?}");
+        assert!((s[1].enter_s - main.earliest_s(&p)).abs() < 1e-9, "{s:?}");
+        let kept = pet(&p, &pass_of(&main, &s[1]), &pass_of(&side, &s[0])).unwrap();
+        assert!(kept >= p.pet_s - 0.05, "{kept}");
+        // Far enough off, it leaves the side road's car time to cross ahead of it.
+        let far = Approaching {
+            distance_m: 140.0,
+            ..main
+        };
+        let s = schedule(&p, &[], &[side, far]);
+        assert!((s[0].enter_s - side.earliest_s(&p)).abs() < 1e-9, "{s:?}");
+        assert!((s[1].enter_s - far.earliest_s(&p)).abs() < 1e-9, "{s:?}");
+        let kept = pet(&p, &pass_of(&side, &s[0]), &pass_of(&far, &s[1])).unwrap();
+        assert!(kept >= p.pet_s - 0.05, "{kept}");
+        // Behind a told car in its lane, it can go no sooner than that car lets it.
+        let ahead = car('S', 'N', 20.0, 2.0);
+        let s = schedule(&p, &[], &[ahead, main]);
+        assert!(s[1].enter_s >= s[0].enter_s + p.follow_s - 1e-9, "{s:?}");
+        // A side road's car not told gives way: it takes the gap the told main road car leaves
+        // (nobody is held for it)...
+        let mut unequipped_side = side;
+        unequipped_side.told = false;
+        unequipped_side.gives_way = true;
+        let s = schedule(&p, &[], &[unequipped_side, car('S', 'N', 40.0, 10.0)]);
+        assert_eq!((s[1].order, s[0].order), (0, 1), "{s:?}");
+        // ... until it is max_delay_s late: then it is scheduled as a told one would be.
+        unequipped_side.due_s = unequipped_side.earliest_s(&p) - p.max_delay_s;
+        let mut late_side = side;
+        late_side.due_s = unequipped_side.due_s;
+        let told = schedule(&p, &[], &[late_side, car('S', 'N', 40.0, 10.0)]);
+        let not_told = schedule(&p, &[], &[unequipped_side, car('S', 'N', 40.0, 10.0)]);
+        assert_eq!(told, not_told);
+        assert_eq!(not_told[0].order, 0, "{not_told:?}");
     }
 
     #[test]

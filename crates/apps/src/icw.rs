@@ -93,10 +93,6 @@ pub(crate) fn app() -> Box<dyn App> {
     plugin("ICW", "intersection collision warning", evaluate)
 }
 
-/// DE_AllowedManeuvers bits 8 (`yieldAllwaysRequired`) and 9 (`goWithHalt`): the lane
-/// gives way at its stop line (a minor road's give-way or stop sign).
-const GIVES_WAY: u16 = (1 << 8) | (1 << 9);
-
 /// Whether `v`, `s_m` from the crossing point, will stop before it: braking to a stop short of
 /// it, held by its signal, or on a lane that gives way (MAP's maneuvers) with room to stop
 /// at `stop_decel_mps2`: a driver who must give way and can is taken to (the one who cannot
@@ -118,10 +114,7 @@ fn stops_before(p: &Params, scene: &Scene, v: &SceneParticipant, s_m: f64) -> bo
         return false;
     }
     let can_stop = speed * speed / (2.0 * p.stop_decel_mps2) <= to_stop;
-    let gives_way = scene
-        .lane(lane)
-        .and_then(|l| l.maneuvers)
-        .is_some_and(|m| m & GIVES_WAY != 0);
+    let gives_way = scene.lane(lane).is_some_and(|l| l.gives_way());
     let arrival = scene.now + (to_stop / speed * 1_000.0) as i64;
     // Red when it gets there holds a driver who can stop; yellow only one already slowing
     // down for it: at yellow, a driver who can go on usually does (SUMO's drivers do), and

@@ -163,6 +163,8 @@ pub(crate) struct Services {
     /// When each declared vehicle could first have entered its junction (CIP: its delay is
     /// how much later it can now).
     passing_due: HashMap<[u8; 8], Millis>,
+    /// The same for the vehicles that did not declare (seen by a camera), by track.
+    unguided_due: HashMap<roadcloud_world::tracks::TrackId, Millis>,
     /// The slots settled (coming within CIP's `commit_s`, or of a vehicle standing with
     /// nothing holding it back), by vehicle, kept until the vehicle has crossed: they hold
     /// whatever is scheduled after them.
@@ -350,6 +352,7 @@ impl Services {
                 self.passing.clear();
                 self.declared.clear();
                 self.passing_due.clear();
+                self.unguided_due.clear();
                 self.settled.clear();
             }
         }
@@ -671,9 +674,11 @@ impl Services {
 
     /// CIP's turn: the junctions without signals that vehicles declared how they pass since
     /// the last turn are scheduled, each with every vehicle that declared lately (within
-    /// `max_age_ms`) and is within `horizon_m` of its stop line there, around the slots
-    /// settled before (kept until their vehicles have crossed); those that declared since the
-    /// last turn, and those whose slot settles now, get their slot in an RSC.
+    /// `max_age_ms`) and is within `horizon_m` of its stop line there, and every other vehicle
+    /// there (one that did not declare, seen by a camera: scheduled for what the rules of the
+    /// road make it do, told nothing), around the slots settled before (kept until their
+    /// vehicles have crossed); those that declared since the last turn, and those whose slot
+    /// settles now, get their slot in an RSC.
     fn schedule_junctions(&mut self, p: &cip::Params, z: &ServiceInputs<'_>) {
         self.passing
             .retain(|_, (_, at)| z.now - *at <= p.max_age_ms);
@@ -715,10 +720,25 @@ impl Services {
             std::hash::Hash::hash(l, &mut h);
             std::hash::Hasher::finish(&h) as u32
         };
-        for (vehicle, (turn, _)) in &self.passing {
-            let Some(t) = z.track_of(*vehicle) else {
-                continue;
-            };
+        // Those that declared, with the turn they declared; and the vehicles that did not
+        // (without an OBU: an RSU's camera sees them), with the turn their lane or their
+        // signal makes likeliest, scheduled for what the rules of the road make them do.
+        let told = self
+            .passing
+            .iter()
+            .filter_map(|(v, (turn, _))| Some((z.track_of(*v)?, *turn, true)));
+        let not_told = z
+            .tracks
+            .iter()
+            .copied()
+            .filter(|t| {
+                t.kind == roadcloud_world::ParticipantKind::Vehicle
+                    && t.vehicle.is_none_or(|v| !self.passing.contains_key(&v))
+            })
+            .filter_map(|t| Some((t, likely_turn(z, t)?, false)));
+        let mut unguided = std::collections::HashSet::new();
+        for (t, turn, told) in told.chain(not_told) {
+            let turn = &turn;
             let Some(m) = t
                 .lane
                 .filter(|m| !m.against && m.to_stop_line_m <= p.horizon_m)
@@ -779,13 +799,18 @@ impl Services {
                 speed_mps: t.motion.speed_mps.unwrap_or(0.0),
                 limit_mps: m.speed_limit_mps.unwrap_or(13.9),
                 due_s: 0.0,
+                told,
+                gives_way: gives_way(z, &m.lane),
             };
             let earliest = approaching.earliest_s(p);
-            let due = *self
-                .passing_due
-                .entry(*vehicle)
-                .or_insert(z.now + (earliest * 1e3).round() as Millis);
-            approaching.due_s = secs(due);
+            let first = z.now + (earliest * 1e3).round() as Millis;
+            approaching.due_s = secs(match t.vehicle.filter(|_| told) {
+                Some(vehicle) => *self.passing_due.entry(vehicle).or_insert(first),
+                None => {
+                    unguided.insert(t.id);
+                    *self.unguided_due.entry(t.id).or_insert(first)
+                }
+            });
             by_junction.entry(m.lane.node).or_default().push(Entry {
                 track: t,
                 approach: m.lane,
@@ -794,6 +819,7 @@ impl Services {
                 approaching,
             });
         }
+        self.unguided_due.retain(|t, _| unguided.contains(t));
         let commit_ms = (p.commit_s * 1e3).round() as Millis;
         let mut out = Vec::new();
         for (junction, entries) in &by_junction {
@@ -829,6 +855,8 @@ impl Services {
                                 speed_mps,
                                 limit_mps: s.limit_mps,
                                 due_s: 0.0,
+                                told: true,
+                                gives_way: false,
                             };
                             cip::Pass {
                                 enter_s: late.earliest_s(p),
@@ -860,7 +888,7 @@ impl Services {
             let vehicles: Vec<cip::Approaching> = free.iter().map(|e| e.approaching).collect();
             let slots = cip::schedule(p, &settled, &vehicles);
             for (e, s) in free.iter().zip(slots) {
-                let Some(v) = e.track.vehicle else {
+                let Some(v) = e.track.vehicle.filter(|_| e.approaching.told) else {
                     continue;
                 };
                 let ms = |secs: f64| z.now + (secs * 1e3).round() as Millis;
@@ -1285,6 +1313,40 @@ impl Services {
     pub(crate) fn grants(&self) -> &BTreeMap<NodeId, pvp::Grant> {
         &self.junctions.grants
     }
+}
+
+/// Whether `lane` gives way at its junction, as MAP says
+/// ([`roadcloud_world::map::Lane::gives_way`]).
+fn gives_way(z: &ServiceInputs<'_>, lane: &LaneRef) -> bool {
+    z.intersections
+        .get(&lane.node)
+        .and_then(|x| x.links.iter().find(|l| l.upstream == lane.upstream))
+        .and_then(|l| l.lanes.iter().find(|l| l.id == lane.lane))
+        .is_some_and(|l| l.gives_way())
+}
+
+/// The way a vehicle that did not say how it passes its junction will likeliest go: as its
+/// turn signal says, else straight on where its lane goes straight, else its lane's one way
+/// (None when it is on no lane).
+fn likely_turn(z: &ServiceInputs<'_>, t: &Track) -> Option<roadcloud_world::Turn> {
+    use roadcloud_world::Turn;
+    if t.status.left_turn_signal {
+        return Some(Turn::Left);
+    }
+    if t.status.right_turn_signal {
+        return Some(Turn::Right);
+    }
+    let g = z.lanes.geometry(&t.lane?.lane)?;
+    let ways: Vec<Turn> = g
+        .connections
+        .iter()
+        .map(|(_, turn)| *turn)
+        .chain(g.ways_beyond.iter().copied())
+        .collect();
+    if ways.is_empty() || ways.contains(&Turn::Straight) {
+        return Some(Turn::Straight);
+    }
+    ways.first().copied()
 }
 
 /// Where a movement from `stop_line` (heading `heading_deg`) turning `turn` leaves a junction

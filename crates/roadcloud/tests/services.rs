@@ -666,6 +666,30 @@ fn an_operator_closes_a_lane_and_the_cars_coming_are_told() {
     assert!(metric(s.http, "roadcloud_lane_rules_broadcast_total").is_some_and(|n| n >= 2.0));
 }
 
+/// Vehicle `id` at `at` declares it passes its junction straight through (a VIR).
+fn declare_straight_through(c: &rumqttc::Client, frame: &LocalFrame, id: [u8; 8], at: Point) {
+    let vir = passing_intention(
+        frame,
+        id,
+        at,
+        1,
+        roadcloud_csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH,
+        now_millis(),
+    );
+    publish_vir(c, id, vir);
+}
+
+/// A CIP slot's place in the crossing order, as its RSC's lane coordination describes it
+/// ("pass 2nd").
+fn place_in_order(rsc: &roadcloud_csae::RoadsideCoordination) -> String {
+    let Some(roadcloud_csae::Description::TextString(text)) =
+        &rsc.lane_coordinates.as_ref().unwrap()[0].description
+    else {
+        panic!("no description")
+    };
+    text.clone()
+}
+
 const EASTBOUND: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x41];
 const NORTHBOUND: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x42];
 
@@ -714,16 +738,7 @@ fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
         }
         std::thread::sleep(Duration::from_millis(100));
         for (id, flow, along) in cars {
-            let at = network.lane_point(flow, 2.0, along);
-            let vir = passing_intention(
-                &frame,
-                id,
-                at,
-                1,
-                roadcloud_csae::DriveBehavior::INTERSECTION_STRAIGHT_THROUGH,
-                now_millis(),
-            );
-            publish_vir(&c, id, vir);
+            declare_straight_through(&c, &frame, id, network.lane_point(flow, 2.0, along));
         }
         std::thread::sleep(Duration::from_millis(150));
         for (topic, payload) in rx.try_iter() {
@@ -752,12 +767,7 @@ fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
             // When to enter: the RSC's secMark plus estimatedTime (10 ms units), ms of the
             // minute.
             let enter = i64::from(rsc.sec_mark.0) + i64::from(point.estimated_time.unwrap().0) * 10;
-            let Some(roadcloud_csae::Description::TextString(text)) =
-                &rsc.lane_coordinates.as_ref().unwrap()[0].description
-            else {
-                panic!("no description")
-            };
-            slots.insert(id, (enter, text.clone()));
+            slots.insert(id, (enter, place_in_order(&rsc)));
             *answers.entry(id).or_default() += 1;
         }
         if answers.len() == 2 && answers.values().all(|n| *n >= 2) {
@@ -776,6 +786,72 @@ fn two_cars_crossing_at_a_junction_without_signals_get_slots_apart() {
     order.sort();
     assert_eq!(order, ["pass 1st", "pass 2nd"], "{slots:?}");
     assert!(metric(s.http, "roadcloud_cip_slots_total").is_some_and(|n| n >= 2.0));
+}
+
+/// A car without an OBU that the junction's RSU camera sees on Boyuan Rd eastbound, 60 m
+/// from its stop line, and a car 30 m from its stop line on Anyan Rd northbound that
+/// declares how it passes. Had both declared, the nearer would go first; the one that did
+/// not declare hears no slot and keeps its right of way (neither road gives way in this
+/// MAP), so the declaring car's slot is second, after it.
+#[test]
+fn a_car_only_a_camera_sees_is_scheduled_as_the_rules_make_it_go() {
+    let s = start();
+    let (network, j, map) = boyuan_anyan();
+    let frame = network.frame;
+    let junction = &network.junctions[j];
+    let rx = downlinks(
+        s.mqtt,
+        "camera-crossing-downlinks",
+        &[format!("V2X/OBU/{}/RSC/DOWN", hex(&NORTHBOUND))],
+    );
+    let c = client(s.mqtt, "camera-crossing");
+    let flows = network.flows();
+    let mut told = Vec::new();
+    for count in 0..50u8 {
+        publish_map(&c, "V2X/RSU/5253552d41543032/MAP/UP", &map);
+        let now = now_millis();
+        let unequipped = Detection {
+            kind: ParticipantType::Motor,
+            ptc_id: 9,
+            position: network.lane_point(flows[0], 2.0, 620.0),
+            heading_deg: network.heading_deg(flows[0]),
+            speed_mps: 10.0,
+            size_m: (1.8, 4.6),
+        };
+        let seen = rsm(
+            &frame,
+            junction.rsu,
+            junction.centre,
+            &[unequipped],
+            count,
+            now,
+        );
+        publish_rsu(&c, junction.rsu, "RSM", &MessageFrame::RsmFrame(seen));
+        let at = network.lane_point(flows[6], 2.0, 250.0);
+        let car = VehicleState::car(NORTHBOUND, at, network.heading_deg(flows[6]), 10.0);
+        publish(
+            &c,
+            NORTHBOUND,
+            "BSM",
+            &MessageFrame::BsmFrame(bsm(&frame, &car, 0, now)),
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        declare_straight_through(&c, &frame, NORTHBOUND, at);
+        std::thread::sleep(Duration::from_millis(150));
+        for (_, payload) in rx.try_iter() {
+            told.push(place_in_order(&rsc_of(&payload)));
+        }
+        if told.len() >= 3 {
+            break;
+        }
+    }
+    assert!(told.len() >= 3, "not told: {told:?}");
+    // Once the camera's car is in the world (the first answer may come before).
+    assert_eq!(
+        told.last().map(String::as_str),
+        Some("pass 2nd"),
+        "{told:?}"
+    );
 }
 
 const NEAR_RSU: [u8; 8] = *b"RSU\0\0\0\x21\0";

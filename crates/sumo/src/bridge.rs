@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 
 /// The MAP region of the nodes the bridge derives from a SUMO network.
 pub const REGION: u16 = 310;
-/// How far an RSU's camera sees pedestrians, metres.
+/// How far an RSU's camera sees pedestrians (and vehicles, with `roadside_vehicles`), metres.
 pub const CAMERA_RANGE_M: f64 = 150.0;
 
 /// A vehicle as SUMO has it after a step.
@@ -168,6 +168,12 @@ impl FrontPath {
     }
 }
 
+/// The id an RSU's camera gives a SUMO vehicle or person (DF_ParticipantData `ptcId`,
+/// 0..65534): from its device id, so the same one from every RSU and in every step.
+fn ptc_id(sumo_id: &str) -> u16 {
+    (u32::from_be_bytes(device_id(sumo_id)[4..].try_into().expect("4")) % 65_535) as u16
+}
+
 /// Turns SUMO's state into the messages devices send.
 pub struct Bridge {
     net: Net,
@@ -185,6 +191,11 @@ pub struct Bridge {
     pub equipped: f64,
     /// Which of the equipped vehicles lie, and how (none unless set).
     pub attackers: Attackers,
+    /// Whether the RSUs' cameras report the vehicles around them too (every vehicle within
+    /// [`CAMERA_RANGE_M`], equipped or not, as a roadside camera sees them), not only the
+    /// pedestrians: roadcloud then fuses them with the vehicles' own reports and sees the
+    /// vehicles without an OBU.
+    pub roadside_vehicles: bool,
 }
 
 impl Bridge {
@@ -206,6 +217,7 @@ impl Bridge {
             msg_count: HashMap::new(),
             equipped: 1.0,
             attackers: Attackers::new(AttackConfig::default()),
+            roadside_vehicles: false,
         }
     }
 
@@ -315,10 +327,21 @@ impl Bridge {
         let walkers: Vec<(u16, Point, &PersonSample, f64)> = persons
             .iter()
             .map(|p| {
-                let ptc = (u32::from_be_bytes(device_id(&p.id)[4..].try_into().expect("4"))
-                    % 65_535) as u16;
                 let heading_deg = self.net.true_heading_deg(p.x, p.y, p.angle_deg);
-                (ptc, self.local(p.x, p.y), p, heading_deg)
+                (ptc_id(&p.id), self.local(p.x, p.y), p, heading_deg)
+            })
+            .collect();
+        // Each vehicle, as a camera sees it (with --roadside-vehicles): its PTC id, its
+        // centre and its true heading.
+        let cars: Vec<(u16, Point, &VehicleSample, f64)> = vehicles
+            .iter()
+            .filter(|_| self.roadside_vehicles)
+            .map(|v| {
+                let h = v.angle_deg.to_radians();
+                let half = v.length_m / 2.0;
+                let (x, y) = (v.x - h.sin() * half, v.y - h.cos() * half);
+                let heading_deg = self.net.true_heading_deg(x, y, v.angle_deg);
+                (ptc_id(&v.id), self.local(x, y), v, heading_deg)
             })
             .collect();
         // Out of `self` while its RSUs count their messages.
@@ -353,6 +376,19 @@ impl Bridge {
                         Detection::pedestrian(ptc_id, p, heading_deg, s.speed_mps),
                     )
                 })
+                .chain(cars.iter().map(|&(ptc_id, p, v, heading_deg)| {
+                    (
+                        p.distance_to(at),
+                        Detection {
+                            kind: csae::ParticipantType::Motor,
+                            ptc_id,
+                            position: p,
+                            heading_deg,
+                            speed_mps: v.speed_mps,
+                            size_m: (v.width_m, v.length_m),
+                        },
+                    )
+                }))
                 .filter(|(d, _)| *d <= CAMERA_RANGE_M)
                 .collect();
             seen.sort_by(|a, b| a.0.total_cmp(&b.0));

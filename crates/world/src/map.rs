@@ -61,6 +61,17 @@ pub struct Lane {
     pub speed_limit_mps: Option<f64>,
 }
 
+impl Lane {
+    /// DE_AllowedManeuvers bits 8 (`yieldAllwaysRequired`) and 9 (`goWithHalt`).
+    const GIVES_WAY: u16 = (1 << 8) | (1 << 9);
+
+    /// Whether the lane gives way at its stop line (MAP's maneuvers: a minor road's give-way
+    /// or stop sign at a junction without signals).
+    pub fn gives_way(&self) -> bool {
+        self.maneuvers.is_some_and(|m| m & Lane::GIVES_WAY != 0)
+    }
+}
+
 /// A link: the road from an upstream node into this intersection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {

@@ -881,6 +881,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 advisories_out: None,
                 apps_config: None,
                 equipped: 1.0,
+                roadside_vehicles: false,
                 respond: false,
                 red_light_runners: 0.0,
                 attackers: 0.0,

@@ -126,6 +126,12 @@ pub struct CosimArgs {
     /// 1; which ones is drawn from their ids, the same in every run.
     #[arg(long, default_value_t = 1.0, value_parser = share)]
     pub equipped: f64,
+    /// The RSUs' cameras report the vehicles within 150 m of them (RSM), equipped or not, as
+    /// well as the pedestrians: roadcloud fuses them with the vehicles' own BSMs and sees the
+    /// vehicles without an OBU (cooperative intersection passing schedules those around the
+    /// equipped ones; docs/sumo.md).
+    #[arg(long)]
+    pub roadside_vehicles: bool,
     /// Closed loop: SUMO's drivers heed the advisories they receive, after a reaction time
     /// of 1 to 1.5 s drawn per driver, braking on an alert (4 m/s²) and slowing on a warning
     /// (2.5 m/s²) for 1.5 s, and on a red light violation warning braking to a stop at the
@@ -882,6 +888,7 @@ pub(crate) async fn cosimulate(
     };
     let limit = run_limit(args, &config)?;
     let (speed, equipped, sds_share) = (args.speed, args.equipped, args.sds_share);
+    let roadside_vehicles = args.roadside_vehicles;
     let red_light_runners = args.red_light_runners;
     let attack_config = AttackConfig::new(args.attackers, &args.attacks);
     let stop = stop_on_signal();
@@ -908,6 +915,7 @@ pub(crate) async fn cosimulate(
         let (mut commands_refused, mut commands_taken) = (0u64, 0u64);
         let mut bridge = Bridge::new(net);
         bridge.equipped = equipped;
+        bridge.roadside_vehicles = roadside_vehicles;
         bridge.attackers = Attackers::new(attack_config);
         let mut responder = Responder::default();
         let mut colliding = 0u64;
