@@ -766,12 +766,7 @@ impl<'a> Scene<'a> {
     pub fn lane(&self, m: &LaneMatch) -> Option<&'a Lane> {
         self.intersections
             .get(&m.lane.node)?
-            .links
-            .iter()
-            .find(|l| l.upstream == m.lane.upstream)?
-            .lanes
-            .iter()
-            .find(|l| l.id == m.lane.lane)
+            .lane(m.lane.upstream, m.lane.lane)
     }
 
     /// The signal phase that governs a lane (the phase of its first connection that names

@@ -1320,8 +1320,7 @@ impl Services {
 fn gives_way(z: &ServiceInputs<'_>, lane: &LaneRef) -> bool {
     z.intersections
         .get(&lane.node)
-        .and_then(|x| x.links.iter().find(|l| l.upstream == lane.upstream))
-        .and_then(|l| l.lanes.iter().find(|l| l.id == lane.lane))
+        .and_then(|x| x.lane(lane.upstream, lane.lane))
         .is_some_and(|l| l.gives_way())
 }
 

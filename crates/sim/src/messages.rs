@@ -676,6 +676,15 @@ pub fn coordinations(rsc: &csae::RoadsideCoordination) -> Vec<([u8; 8], Coordina
     out
 }
 
+/// How far before the stop line of a junction without signals an equipped vehicle declares
+/// how it passes (CIP's `horizon_m`), metres.
+pub const DECLARE_WITHIN_M: f64 = 150.0;
+/// How often it repeats its declaration, seconds.
+pub const DECLARE_EVERY_S: f64 = 1.0;
+/// Below this speed a vehicle that would be early for its slot stops at the line and waits
+/// for it (CIP's `crawl_mps`), m/s.
+pub const CRAWL_MPS: f64 = 2.0;
+
 /// The VIR in which vehicle `vehicle` at `position` says at `now_ms` how it will pass the
 /// junction ahead: `currentBehavior` with `behaviour` (a DriveBehavior bit:
 /// intersectionStraightThrough, -TurnLeft, -TurnRight or -UTurn), no request (T/CSAE

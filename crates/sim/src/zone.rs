@@ -10,7 +10,9 @@
 
 use crate::attack::{AttackConfig, Attackers};
 use crate::car_park::{self, CarPark};
-use crate::messages::{self, Detection, VehicleFlags, VehicleState};
+use crate::messages::{
+    self, CRAWL_MPS, DECLARE_EVERY_S, DECLARE_WITHIN_M, Detection, VehicleFlags, VehicleState,
+};
 use crate::network::{self, Flow, LANE_WIDTH_M, Network, STOP_LINE_M};
 use crate::rng::Rng;
 use roadcloud_csae as csae;
@@ -225,14 +227,6 @@ const OWN_GAP_M: (f64, f64) = (20.0, 15.0);
 
 /// Mixed into the seed for the minor road's traffic.
 const MINOR_ROAD_SEED: u64 = 0x616e_7a68_6900;
-/// How far before the stop line of a junction without signals a vehicle declares how it
-/// passes (CIP's `horizon_m`), metres.
-const DECLARE_WITHIN_M: f64 = 150.0;
-/// How often it repeats its declaration, seconds.
-const DECLARE_EVERY_S: f64 = 1.0;
-/// Below this speed a vehicle that would be early for its slot stops at the line and waits
-/// (CIP's `crawl_mps`), m/s.
-const CRAWL_MPS: f64 = 2.0;
 /// A vehicle at its line whose slot begins within this is about to go, ms.
 const READY_MS: Millis = 2_000;
 /// A driver giving way lets a vehicle on the priority road pass that would reach the
@@ -796,8 +790,8 @@ impl Zone {
 
     /// The declarations of the equipped cars coming to a junction without signals, each a VIR
     /// with its movement's intersection behaviour (T/CSAE 157-2020 cooperative intersection
-    /// passing; the zone's cars go straight on), every [`DECLARE_EVERY_S`] within
-    /// [`DECLARE_WITHIN_M`] of the stop line. Scripted cars keep to their scripts.
+    /// passing; the zone's cars go straight on), every [`DECLARE_EVERY_S`](messages::DECLARE_EVERY_S) within
+    /// [`DECLARE_WITHIN_M`](messages::DECLARE_WITHIN_M) of the stop line. Scripted cars keep to their scripts.
     fn passing_declarations(&mut self, now_ms: Millis) -> Vec<(String, csae::MessageFrame)> {
         let frame = self.network.frame;
         let mut out = Vec::new();

@@ -11,19 +11,15 @@ use crate::cosim::Step;
 use crate::net::Net;
 use crate::traci::{Set, ids};
 use roadcloud_csae as csae;
-use roadcloud_sim::messages::{passing_intention, vir_uplink};
+use roadcloud_sim::messages::{
+    CRAWL_MPS, DECLARE_EVERY_S, DECLARE_WITHIN_M, passing_intention, vir_uplink,
+};
 use roadcloud_world::Millis;
 use std::collections::{HashMap, HashSet};
 
-/// How often a vehicle repeats its declaration, seconds.
-pub const DECLARE_EVERY_S: f64 = 1.0;
-/// How far before its stop line a vehicle declares, metres (CIP's `horizon_m`).
-pub const DECLARE_WITHIN_M: f64 = 150.0;
 /// SUMO's speed mode that checks safe speed, acceleration and deceleration but not the right
 /// of way at junctions (bit 3 off): a vehicle with a slot goes by its slot.
 const SPEED_MODE_BY_SLOT: i32 = 0b10111;
-/// Below this speed a vehicle stops at its line and waits for its slot (CIP's `crawl_mps`).
-const CRAWL_MPS: f64 = 2.0;
 /// How a vehicle stopping at its line for its slot brakes, m/s².
 const STOP_DECEL_MPS2: f64 = 2.0;
 /// A vehicle stopping for its slot stops this far short of its line, metres.

@@ -82,6 +82,17 @@ pub struct Movement {
 /// and link index that control it.
 type Through = (String, char, Option<(String, u16)>);
 
+/// Each traffic light's state in a step: its id and SUMO's link characters.
+type Lights<'s> = HashMap<&'s str, &'s [u8]>;
+
+/// The character of link `link` of traffic light `tls` (`r`, `y`, `G`, ...), if it has one.
+fn light(states: &Lights, (tls, link): &(String, u16)) -> Option<u8> {
+    states
+        .get(tls.as_str())
+        .and_then(|st| st.get(usize::from(*link)))
+        .copied()
+}
+
 /// Ongoing pedestrian encounter of a (vehicle, person) pair.
 #[derive(Debug, Clone)]
 struct Encounter {
@@ -242,14 +253,15 @@ impl Truth {
         }
         self.ebw_open
             .retain(|(_, leader), _| braking_now.contains(leader));
-        self.red_stops(s, &by_lane);
-
-        // Lane changes, junction entries.
-        let states: HashMap<&str, &str> = s
+        // Each traffic light's state this step (SUMO's link characters).
+        let states: Lights = s
             .signals
             .iter()
-            .map(|g| (g.tls.as_str(), g.state.as_str()))
+            .map(|g| (g.tls.as_str(), g.state.as_bytes()))
             .collect();
+        self.red_stops(s, &by_lane, &states);
+
+        // Lane changes, junction entries.
         let mut lanes_now = HashMap::with_capacity(s.vehicles.len());
         for (i, v) in s.vehicles.iter().enumerate() {
             lanes_now.insert(v.id.clone(), v.lane.clone());
@@ -281,12 +293,10 @@ impl Truth {
                         dir: *dir,
                     });
                 // RLVW: in on red (SUMO's 'r' and 'R'; 'u' is red-yellow, about to go).
-                let red = signal.as_ref().is_some_and(|(tls, link)| {
-                    states
-                        .get(tls.as_str())
-                        .and_then(|st| st.as_bytes().get(usize::from(*link)))
-                        .is_some_and(|c| matches!(c, b'r' | b'R'))
-                });
+                let red = signal
+                    .as_ref()
+                    .and_then(|signal| light(&states, signal))
+                    .is_some_and(|c| matches!(c, b'r' | b'R'));
                 if red {
                     self.events.push(Event {
                         scenario: "RLVW",
@@ -397,13 +407,8 @@ impl Truth {
     /// and comes to a stop at the lane's stop line while none of the lane's lights shows
     /// green. SUMO's drivers brake for a red light at the last moment; until they do, nothing
     /// tells them from one who will run it.
-    fn red_stops(&mut self, s: &Step, by_lane: &HashMap<&str, Vec<usize>>) {
+    fn red_stops(&mut self, s: &Step, by_lane: &HashMap<&str, Vec<usize>>, states: &Lights) {
         let t = s.time_s;
-        let states: HashMap<&str, &[u8]> = s
-            .signals
-            .iter()
-            .map(|g| (g.tls.as_str(), g.state.as_bytes()))
-            .collect();
         let mut on_approach = HashSet::new();
         for (i, v) in s.vehicles.iter().enumerate() {
             let Some((length_m, signals)) = self.stop_lines.get(&v.lane) else {
@@ -423,12 +428,9 @@ impl Truth {
                 continue;
             };
             let first = by_lane[v.lane.as_str()].last() == Some(&i);
-            let green = signals.iter().any(|(tls, link)| {
-                states
-                    .get(tls.as_str())
-                    .and_then(|st| st.get(usize::from(*link)))
-                    .is_some_and(|c| matches!(c, b'g' | b'G'))
-            });
+            let green = signals
+                .iter()
+                .any(|signal| light(states, signal).is_some_and(|c| matches!(c, b'g' | b'G')));
             if first && !green && length_m - v.lane_pos_m <= AT_STOP_LINE_M {
                 self.events.push(Event {
                     scenario: "RLVW",

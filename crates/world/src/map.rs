@@ -104,6 +104,18 @@ pub struct Intersection {
     pub links: Vec<Link>,
 }
 
+impl Intersection {
+    /// Lane `id` of the link from `upstream`.
+    pub fn lane(&self, upstream: NodeId, id: u8) -> Option<&Lane> {
+        self.links
+            .iter()
+            .find(|l| l.upstream == upstream)?
+            .lanes
+            .iter()
+            .find(|l| l.id == id)
+    }
+}
+
 /// `LaneWidth`: centimetres.
 fn width_m(w: csae::LaneWidth) -> f64 {
     f64::from(w.0) / 100.0
