@@ -195,6 +195,9 @@ pub enum Verdict {
     Trusted,
     /// Its sender is quarantined: it moves nothing.
     Quarantined,
+    /// A check found something, and the report's deferred signature then failed: not the
+    /// sender's, it moves nothing and counts against no one ([`Detector::judge_vouched`]).
+    Unvouched,
 }
 
 /// Reports of the last two seconds or so are kept per sender.
@@ -363,6 +366,21 @@ impl Detector {
     /// Judges one report of vehicle `id` with what lies `around` it: runs the checks,
     /// updates the sender's trust, and says whether the report may act.
     pub fn judge(&mut self, id: [u8; 8], report: &Observation, around: &Around) -> Verdict {
+        self.judge_vouched(id, report, around, || true)
+    }
+
+    /// [`Self::judge`] for a report whose signature has not been checked yet (verify on
+    /// demand, docs/security.md#keeping-up): `vouch` checks it, and is called only when a
+    /// check finds something. A finding costs its sender trust only on a report the sender
+    /// signed, or a forger could have an honest vehicle quarantined under its own id; a
+    /// report whose signature fails is [`Verdict::Unvouched`] and leaves no trace here.
+    pub fn judge_vouched(
+        &mut self,
+        id: [u8; 8],
+        report: &Observation,
+        around: &Around,
+        vouch: impl FnOnce() -> bool,
+    ) -> Verdict {
         let t = self.config.thresholds;
         let now = report.generated_at;
         let cell = cell_of(report.position);
@@ -371,11 +389,22 @@ impl Detector {
                 .covering(report.position, report.received_at, &t)
         });
         let sender = self.enter(id, now, report.received_at);
+        // The checks read these two; kept to be put back should the report prove forged.
+        let before = (sender.history.unseen_since, sender.history.late_since);
         // Where a camera looks, how long it has not seen the sender.
         sender.history.unseen_since = match (covering, around.seen_by_roadside) {
             (Some(_), false) => sender.history.unseen_since.or(Some(now)),
             _ => None,
         };
+        // Since when every report of it has arrived late.
+        sender.history.late_since = (report.received_at - now > t.late_after_ms)
+            .then(|| sender.history.late_since.unwrap_or(now));
+        let findings = self.run_checks(id, report, around, covering);
+        let sender = self.senders.get_mut(&id).expect("entered above");
+        if !findings.is_empty() && !vouch() {
+            (sender.history.unseen_since, sender.history.late_since) = before;
+            return Verdict::Unvouched;
+        }
         // The honest majority teaches where the cameras look: a visit to a cell counts
         // when the vehicle leaves it.
         let here = camera::coverage_cell(report.position);
@@ -391,9 +420,6 @@ impl Detector {
             self.coverage.visited(cell, seen);
         }
         let sender = self.senders.get_mut(&id).expect("entered above");
-        // Since when every report of it has arrived late.
-        sender.history.late_since = (report.received_at - now > t.late_after_ms)
-            .then(|| sender.history.late_since.unwrap_or(now));
         if sender.cell != cell {
             let old = sender.cell;
             sender.cell = cell;
@@ -402,7 +428,6 @@ impl Detector {
             }
             self.cells.entry(cell).or_default().push(id);
         }
-        let findings = self.run_checks(id, report, around, covering);
         self.decide(id, report.received_at, findings, Some(report));
         let sender = self.senders.get_mut(&id).expect("entered above");
         sender.history.overlapped = around

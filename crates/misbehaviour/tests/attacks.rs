@@ -722,3 +722,43 @@ fn an_honest_car_driving_through_a_released_ghost_is_not_blamed() {
         "{blamed:?}"
     );
 }
+
+/// A report whose signature is still to be checked (verify on demand): the check is asked
+/// for only when a finding would count, and a report that fails it changes nothing: the
+/// same GNSS jumps that quarantine a vehicle when it signed them cost it no trust forged.
+#[test]
+fn a_forged_report_costs_the_vehicle_it_names_nothing() {
+    let own = drive(0.0);
+    let jumped = |i: usize| {
+        let mut s = own[i];
+        s.east_m += 60.0;
+        report(&s, T0 + i as Millis * 100, i as u64)
+    };
+    let mut d = enforcing();
+    let mut asked = 0;
+    for (i, s) in own.iter().enumerate().take(100) {
+        let at = T0 + i as Millis * 100;
+        // The vehicle's own reports find nothing: their signature is never asked for.
+        let genuine = d.judge_vouched(
+            ATTACKER,
+            &report(s, at, i as u64),
+            &Around::default(),
+            || panic!("asked to vouch for a report with no finding"),
+        );
+        assert_eq!(genuine, Verdict::Trusted, "at {i}");
+        let forged = d.judge_vouched(ATTACKER, &jumped(i), &Around::default(), || {
+            asked += 1;
+            false
+        });
+        assert_eq!(forged, Verdict::Unvouched, "at {i}");
+    }
+    assert_eq!(asked, 100);
+    assert_eq!(d.trust(ATTACKER), Some(1.0));
+    assert!(d.take_reports().is_empty());
+    assert!(d.take_changes().is_empty());
+    // Vouched for, the same jumps are the vehicle's own.
+    for i in 100..110 {
+        d.judge_vouched(ATTACKER, &jumped(i), &Around::default(), || true);
+    }
+    assert!(d.is_quarantined(ATTACKER));
+}

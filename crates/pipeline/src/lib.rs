@@ -403,11 +403,16 @@ impl Pipeline {
             MessageFrame::BsmFrame(b) => {
                 if let Ok(o) = observe_bsm(&self.frame, b, a.received_at) {
                     self.batch_generated.push(o.generated_at);
-                    if self.misbehaviour.config().mode != Mode::Off
-                        && self.judge(b.id, &o) == Verdict::Quarantined
-                    {
-                        self.counters.quarantined_reports += 1;
-                        return;
+                    if self.misbehaviour.config().mode != Mode::Off {
+                        match self.judge(b.id, &o) {
+                            Verdict::Trusted => {}
+                            Verdict::Quarantined => {
+                                self.counters.quarantined_reports += 1;
+                                return;
+                            }
+                            // Forged: admission has counted the bad signature.
+                            Verdict::Unvouched => return,
+                        }
                     }
                     self.observe(o);
                 }
@@ -494,7 +499,9 @@ impl Pipeline {
 
     /// Misbehaviour detection of one vehicle's report, with what the world knows around it:
     /// the participants within a few metres, and whether a roadside detection is fused with
-    /// the vehicle's track (where the cameras look, the detector learns).
+    /// the vehicle's track (where the cameras look, the detector learns). A report admitted
+    /// with its signature's check deferred has it checked before a finding counts against
+    /// the vehicle (docs/misbehaviour.md#limits).
     fn judge(&mut self, vehicle: [u8; 8], o: &roadcloud_world::Observation) -> Verdict {
         let t = self.misbehaviour.config().thresholds;
         let reach = t.overlap_m.max(1.0);
@@ -522,7 +529,17 @@ impl Pipeline {
             covering_rsu: None,
             seen_by_roadside,
         };
-        self.misbehaviour.judge(vehicle, o, &around)
+        let (unverified, trust, admission) =
+            (&mut self.unverified, &self.trust, &mut self.admission);
+        self.misbehaviour
+            .judge_vouched(vehicle, o, &around, || match unverified.remove(&vehicle) {
+                None => true,
+                Some((device, pending)) => {
+                    let outcome = trust.complete(&pending);
+                    admission.settle(device, &outcome);
+                    outcome.is_ok()
+                }
+            })
     }
 
     /// Verify on demand, at admission (docs/security.md#keeping-up): a message whose

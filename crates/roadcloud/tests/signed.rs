@@ -446,6 +446,91 @@ fn on_demand_a_forged_bsm_is_caught_before_an_advisory_rests_on_it() {
     }
 }
 
+/// Verify on demand under `--misbehaviour enforce`: BSMs forged under an honest vehicle's
+/// id, each placed 60 m off its road, are let in with their signatures' check deferred; the
+/// check is made before their findings count, so they cost the honest vehicle nothing: no
+/// report about it, no quarantine, its track goes on. The same jumps signed by the vehicle's
+/// own key quarantine it (the test can fail).
+#[test]
+fn on_demand_a_forged_bsm_costs_the_vehicle_it_names_no_trust() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = zone(dir.path());
+    let now = now_millis();
+    let car = pki
+        .issue_device("car", DeviceRole::Obu, None, now, false)
+        .unwrap();
+    let trust = dir.path().join("v2x");
+    let s = start_with(&[
+        "--v2x-trust",
+        trust.to_str().unwrap(),
+        "--misbehaviour",
+        "enforce",
+    ]);
+    let c = client(s.mqtt, "vehicles");
+    const CAR: [u8; 8] = [0x5a, 0x33, 0, 0, 0, 0, 0, 1];
+    let frame = roadcloud_world::LocalFrame::new(31.2866, 121.1655);
+    // Report `n`: driving north at 15 m/s from 300 m north, or 60 m east of that.
+    let report = |n: u32, off_m: f64| {
+        let v = roadcloud_sim::messages::VehicleState::car(
+            CAR,
+            roadcloud_world::Point {
+                east_m: 300.0 + off_m,
+                north_m: 300.0 + 1.5 * f64::from(n),
+            },
+            0.0,
+            15.0,
+        );
+        let b = roadcloud_sim::messages::bsm(&frame, &v, (n % 128) as u8, now_millis());
+        encode(&MessageFrame::BsmFrame(b)).unwrap()
+    };
+    let publish = |payload: &[u8], form, forge: bool| {
+        let mut spdu = sign(payload, AID_BSM, Header::at(now_millis()), &car, form);
+        if forge {
+            let n = spdu.len();
+            spdu[n - 1] ^= 1;
+        }
+        c.publish(
+            format!("V2X/OBU/{}/BSM/UP", hex(&CAR)),
+            QoS::AtMostOnce,
+            false,
+            spdu,
+        )
+        .unwrap();
+    };
+    let about_car = || {
+        get_json(
+            s.http,
+            &format!("/api/v1/misbehaviour?device={}", hex(&CAR)),
+        )["count"]
+            .as_u64()
+            .unwrap()
+    };
+    // Three seconds of the car's genuine BSMs, and between them a forger's, 60 m off.
+    for n in 0..30 {
+        publish(&report(n, 0.0), beacon_form(n), false);
+        std::thread::sleep(Duration::from_millis(50));
+        publish(&report(n, 60.0), SignerForm::Digest, true);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_until(Duration::from_secs(5), || {
+        rejected(s.http, "bad_signature") >= 1
+    });
+    assert_eq!(about_car(), 0, "a forgery cost the car trust");
+    let (status, body) = get(s.http, &format!("/api/v1/participants/{}", hex(&CAR))).unwrap();
+    assert_eq!(status, 200, "the car's track ended: {body}");
+    // The same jumps under the car's own signature are its own lies.
+    for n in 30..60 {
+        publish(&report(n, 0.0), beacon_form(n), false);
+        std::thread::sleep(Duration::from_millis(50));
+        publish(&report(n, 60.0), SignerForm::Digest, false);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_until(Duration::from_secs(5), || {
+        get_json(s.http, "/api/v1/misbehaviour")["quarantined"][0] == hex(&CAR)
+    });
+    assert!(about_car() > 0);
+}
+
 /// One message from the command line, as a user runs it: a test zone's PKI, an ambulance's
 /// certificate, its BSM signed (under the special-vehicle AID, as its emergency status
 /// needs) and verified; once revoked, verification fails with the reason.
