@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! detector -> store (misbehaviour table) -> Exporter: the reports after its cursor,
-//!             in batches -> Endpoint (HTTP POST) -> MA; the cursor advances on success
+//!             in batches -> Endpoint (HTTP POST, or MQTT PUBLISH at QoS 1) -> MA;
+//!             the cursor advances once the MA (or its broker) has taken the batch
 //! ```
 //!
 //! The exporter reads the store, not the detector: what the store keeps is forwarded at
@@ -17,6 +18,10 @@
 //! in docs/misbehaviour.md#export.
 
 #![warn(missing_docs)]
+
+mod mqtt;
+
+pub use mqtt::{MqttEndpoint, MqttUrl};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -61,8 +66,8 @@ impl HttpEndpoint {
                 .build(),
             (Some("https"), None) => {
                 return Err(format!(
-                    "{url}: https needs the CA that issued the MA's certificate: give the \
-                     zone's PKI (--pki, whose client certificate roadcloud then presents)"
+                    "{url}: https needs the CA that issued the MA's certificate: give --ma-ca, \
+                     or the zone's PKI (--pki) if it issued it"
                 ));
             }
             (Some("http"), _) => {

@@ -195,12 +195,18 @@ pub struct NodeConfig {
     #[arg(long, value_enum, default_value_t = MisbehaviourMode::Monitor)]
     pub misbehaviour: MisbehaviourMode,
     /// Export the stored misbehaviour reports to a misbehaviour authority: POSTs of JSON
-    /// batches to this https:// address (its certificate issued by the CA of --pki, whose
-    /// client certificate roadcloud presents) or, on a private link, http:// address; each
-    /// report at least once, through the MA's outages and roadcloud's restarts
-    /// (docs/misbehaviour.md#export).
+    /// batches to this https:// address, or PUBLISHes at QoS 1 through the MA's MQTT broker
+    /// to mqtts://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC (on a private link, http:// or
+    /// mqtt://); each report at least once, through the MA's outages and roadcloud's
+    /// restarts (docs/misbehaviour.md#export). Over TLS the MA's certificate must be issued
+    /// by --ma-ca, or by the CA of --pki; roadcloud presents --pki's client certificate to an
+    /// MA that asks for one.
     #[arg(long, value_name = "URL")]
     pub ma_url: Option<String>,
+    /// The CA (PEM) that issued the misbehaviour authority's certificate, when it is not the
+    /// zone's own (--pki): a national or provincial PKI's MA, for one.
+    #[arg(long, value_name = "FILE", requires = "ma_url")]
+    pub ma_ca: Option<PathBuf>,
     /// Listen beyond loopback without TLS or authentication, for labs: anyone on the network
     /// can then read every vehicle, invent one and switch applications off. Without it,
     /// `serve` refuses to listen on anything but loopback unsecured. Named in the log and on

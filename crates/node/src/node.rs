@@ -300,22 +300,7 @@ impl Node {
             (config.retention_hours * 3_600_000.0) as i64,
         ));
         if let Some(url) = &config.ma_url {
-            let tls = match config.tls_files() {
-                Some(files) => Some(files.client_config().context(
-                    "cannot set up TLS towards the misbehaviour authority (check --pki)",
-                )?),
-                None => None,
-            };
-            let endpoint = roadcloud_ma::HttpEndpoint::new(url, tls)
-                .map_err(|e| anyhow::anyhow!("--ma-url: {e}"))?;
-            let exporter = roadcloud_ma::Exporter::new(
-                store.clone(),
-                endpoint,
-                roadcloud_ma::ExportConfig::new("roadcloud", &config.data_dir),
-            )
-            .map_err(|e| anyhow::anyhow!("--ma-url: {e}"))?;
-            tracing::info!("exporting misbehaviour reports to {url}");
-            background.spawn(exporter.run());
+            background.spawn(misbehaviour_export(config, url, store.clone())?);
         }
 
         let listener = tokio::net::TcpListener::bind(config.http_listen)
@@ -655,6 +640,66 @@ fn client_name(config: &NodeConfig) -> String {
         Some(id) => format!("roadcloud-{id}"),
         None => "roadcloud".to_string(),
     }
+}
+
+/// The export of the stored misbehaviour reports to the MA at `url` (docs/misbehaviour.md#export):
+/// HTTP or MQTT by the scheme, over TLS trusting `--ma-ca` (or `--pki`'s CA) and presenting
+/// `--pki`'s client certificate.
+fn misbehaviour_export(
+    config: &NodeConfig,
+    url: &str,
+    store: Arc<roadcloud_store::Store>,
+) -> Result<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> {
+    let files = config.tls_files();
+    let identity = files.as_ref().and_then(|f| f.client.clone());
+    let tls = match (&config.ma_ca, &files) {
+        (Some(ca), _) => Some(
+            roadcloud_tls::client_config(ca, identity.as_ref()).with_context(|| {
+                format!(
+                    "cannot set up TLS towards the misbehaviour authority (check --ma-ca {})",
+                    ca.display()
+                )
+            })?,
+        ),
+        (None, Some(files)) => Some(
+            files
+                .client_config()
+                .context("cannot set up TLS towards the misbehaviour authority (check --pki)")?,
+        ),
+        (None, None) => None,
+    };
+    let export = roadcloud_ma::ExportConfig::new("roadcloud", &config.data_dir);
+    let fail = |e: String| anyhow::anyhow!("--ma-url: {e}");
+    Ok(
+        if url.starts_with("mqtt://") || url.starts_with("mqtts://") {
+            let endpoint = roadcloud_ma::MqttEndpoint::new(
+                url,
+                &format!("{}-ma-export", client_name(config)),
+                tls,
+            )
+            .map_err(fail)?;
+            tracing::info!(
+                "exporting misbehaviour reports to {}",
+                roadcloud_ma::Endpoint::describe(&endpoint)
+            );
+            Box::pin(
+                roadcloud_ma::Exporter::new(store, endpoint, export)
+                    .map_err(fail)?
+                    .run(),
+            )
+        } else {
+            let endpoint = roadcloud_ma::HttpEndpoint::new(url, tls).map_err(fail)?;
+            tracing::info!(
+                "exporting misbehaviour reports to {}",
+                roadcloud_ma::Endpoint::describe(&endpoint)
+            );
+            Box::pin(
+                roadcloud_ma::Exporter::new(store, endpoint, export)
+                    .map_err(fail)?
+                    .run(),
+            )
+        },
+    )
 }
 
 /// What admission asks of signatures, from `v2x_trust` and `allow_unsigned`.

@@ -336,3 +336,82 @@ fn reports_are_exported_to_the_misbehaviour_authority() {
         sent as u64 >= stored
     });
 }
+
+/// `--ma-url mqtts://HOST:PORT/TOPIC` with `--ma-ca`: the reports reach an MA behind a real
+/// Mosquitto whose certificate a CA of the MA's own issued (not the zone's), as QoS 1
+/// messages on its topic. Without a CA to trust, `serve` refuses to start and says what to
+/// give.
+#[test]
+fn reports_are_exported_through_the_mas_mqtt_broker_under_its_own_ca() {
+    use common::acl::{Broker, system_binary};
+    use common::tls::{Credentials, mqtt_connect};
+    let dir = tempfile::tempdir().unwrap();
+    let ma_pki = dir.path().join("ma-pki");
+    roadcloud_tls::pki::init(&ma_pki, &["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let ma_ca = ma_pki.join("ca.crt");
+    let port = free_port();
+    let conf = dir.path().join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\n\
+             cafile {ca}\ncertfile {cert}\nkeyfile {key}\n\
+             allow_anonymous true\npersistence false\n\
+             # Under a test runner as root, keep reading the test's private files.\nuser root\n",
+            ca = ma_ca.display(),
+            cert = ma_pki.join("server.crt").display(),
+            key = ma_pki.join("server.key").display(),
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("mosquitto.log");
+    let child = std::process::Command::new(system_binary("mosquitto", "MOSQUITTO"))
+        .arg("-c")
+        .arg(&conf)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start mosquitto");
+    let broker = Broker::started(child, port, &log);
+    let url = format!("mqtts://localhost:{}/ma/reports", broker.port);
+    // The MA reads its topic.
+    let creds = Credentials {
+        ca: Some(&ma_ca),
+        cert: None,
+        login: None,
+    };
+    let (ma, taken) = mqtt_connect(broker.port, "ma", &creds).unwrap();
+    ma.subscribe("ma/reports", QoS::AtLeastOnce).unwrap();
+    // No CA to trust: a clear refusal.
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args(["serve", "--allow-unsigned", "--data-dir"])
+        .arg(dir.path().join("refused"))
+        .args(["--http-listen", "127.0.0.1:0", "--mqtt-listen", "off"])
+        .args(["--udp-listen", "off", "--ma-url", &url])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("--ma-ca"), "{why}");
+    let s = start_with(&["--ma-url", &url, "--ma-ca", ma_ca.to_str().unwrap()]);
+    let c = client(s.mqtt, "liar");
+    lies(&c, 0..20);
+    let mut batches = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !batches.iter().any(|b: &serde_json::Value| {
+        b["reports"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["device"] == hex(&LIAR)))
+    }) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match taken.recv_timeout(left) {
+            Ok(rumqttc::Packet::Publish(p)) => {
+                assert_eq!(p.topic, "ma/reports");
+                batches.push(serde_json::from_slice(&p.payload).unwrap());
+            }
+            Ok(_) => {}
+            Err(_) => panic!("no report about the liar reached the MA: {batches:?}"),
+        }
+    }
+    assert!(batches.iter().all(|b| b["reporter"] == "roadcloud"));
+}

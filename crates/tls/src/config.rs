@@ -81,11 +81,15 @@ impl TlsFiles {
     }
 
     fn roots(&self) -> Result<RootCertStore, TlsError> {
+        Self::roots_at(&self.ca)
+    }
+
+    fn roots_at(ca: &Path) -> Result<RootCertStore, TlsError> {
         let mut roots = RootCertStore::empty();
-        for c in Self::certs(&self.ca)? {
+        for c in Self::certs(ca)? {
             roots
                 .add(c)
-                .map_err(|e| TlsError(format!("CA certificate {}: {e}", self.ca.display())))?;
+                .map_err(|e| TlsError(format!("CA certificate {}: {e}", ca.display())))?;
         }
         Ok(roots)
     }
@@ -93,20 +97,31 @@ impl TlsFiles {
     /// For roadcloud as a client of an external broker over TLS: trusts the CA, presents
     /// roadcloud's client certificate when there is one.
     pub fn client_config(&self) -> Result<Arc<ClientConfig>, TlsError> {
-        let builder =
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| TlsError(format!("TLS versions: {e}")))?
-                .with_root_certificates(self.roots()?);
-        let config = match &self.client {
-            Some((cert, key)) => builder
-                .with_client_auth_cert(Self::certs(cert)?, Self::key_at(key)?)
-                .map_err(|e| TlsError(format!("client certificate {}: {e}", cert.display())))?,
-            None => builder.with_no_client_auth(),
-        };
-        Ok(Arc::new(config))
+        client_config(&self.ca, self.client.as_ref())
     }
+}
 
+/// For roadcloud as a TLS client of a server whose certificate `ca` issued (PEM), presenting
+/// `identity` (certificate chain and key, PEM) to a server that asks for one.
+pub fn client_config(
+    ca: &Path,
+    identity: Option<&(PathBuf, PathBuf)>,
+) -> Result<Arc<ClientConfig>, TlsError> {
+    let builder =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError(format!("TLS versions: {e}")))?
+            .with_root_certificates(TlsFiles::roots_at(ca)?);
+    let config = match identity {
+        Some((cert, key)) => builder
+            .with_client_auth_cert(TlsFiles::certs(cert)?, TlsFiles::key_at(key)?)
+            .map_err(|e| TlsError(format!("client certificate {}: {e}", cert.display())))?,
+        None => builder.with_no_client_auth(),
+    };
+    Ok(Arc::new(config))
+}
+
+impl TlsFiles {
     fn builder() -> Result<rustls::ConfigBuilder<ServerConfig, rustls::WantsVerifier>, TlsError> {
         ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()

@@ -13,7 +13,7 @@ pub mod config;
 pub mod listener;
 pub mod pki;
 
-pub use config::{MqttTls, TlsError, TlsFiles};
+pub use config::{MqttTls, TlsError, TlsFiles, client_config};
 pub use listener::TlsListener;
 /// The rustls this crate builds its configurations with.
 pub use tokio_rustls::rustls;
