@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # roadcloud's MQTT ingest against plain brokers, one after the other, on this machine:
 #   1. roadcloud serve (its own MQTT front end) ingesting the load into its world model and running
-#      misbehaviour detection (monitor, the default) and the applications on every report, then
+#      misbehaviour detection (enforce, the default) and the applications on every report, then
 #      the same with --no-apps (label rc-no-apps), and with --misbehaviour off (label
 #      rc-no-detection: what detection costs);
 #   2. Mosquitto (Debian package) relaying the same load to a subscriber that does nothing
@@ -58,7 +58,7 @@ for vehicles in $fleets; do
   stop "$pid"
 
   # 1c. roadcloud with the applications and without misbehaviour detection (row 1 runs it,
-  # in monitor mode, the default): what detection costs.
+  # in enforce mode, the default): what detection costs.
   mqtt=$(free_port); http=$(free_port)
   $bin serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
     --misbehaviour off --data-dir "$work/data-nodetect-$vehicles" >"$work/roadcloud.log" 2>&1 &

@@ -77,9 +77,10 @@ pub enum Mode {
     Off,
     /// Check, score and report, but quarantine no one (while a zone's thresholds are being
     /// set from its own traffic).
-    #[default]
     Monitor,
-    /// Check, score, report, and quarantine.
+    /// Check, score, report, and quarantine: the default, since an advisory resting on a
+    /// liar is a false alarm at best.
+    #[default]
     Enforce,
 }
 

@@ -100,6 +100,14 @@ fn report(s: &State, at: Millis, seed: u64) -> Observation {
     }
 }
 
+/// A detector that reports and quarantines no one, every check on.
+fn monitoring() -> Detector {
+    Detector::new(DetectorConfig {
+        mode: Mode::Monitor,
+        ..DetectorConfig::default()
+    })
+}
+
 /// A detector that quarantines, every check on.
 fn enforcing() -> Detector {
     let mut d = Detector::new(DetectorConfig {
@@ -515,7 +523,7 @@ fn a_phantom_where_the_camera_sees_the_others_is_caught() {
 #[test]
 fn in_monitor_mode_an_attacker_is_reported_and_not_quarantined() {
     let own = drive(0.0);
-    let mut d = Detector::default();
+    let mut d = monitoring();
     let mut reports = Vec::new();
     for (i, s) in own.iter().enumerate().take(200) {
         let mut s = *s;
@@ -633,7 +641,7 @@ fn an_obu_sending_as_another_vehicle_is_a_sybil() {
         roadcloud_misbehaviour::Action::Quarantined
     );
     assert!(d.is_quarantined(ATTACKER));
-    let mut m = Detector::default();
+    let mut m = monitoring();
     m.impostor(ATTACKER, [0xa5; 8], T0);
     assert_eq!(
         m.take_reports()[0].action,

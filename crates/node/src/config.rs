@@ -188,11 +188,12 @@ pub struct NodeConfig {
     /// With --verify on-demand: how often a vehicle's BSM is verified in full, milliseconds.
     #[arg(long, default_value_t = 1_000)]
     pub verify_interval_ms: i64,
-    /// Misbehaviour detection (docs/misbehaviour.md): `monitor` checks every vehicle's
-    /// reports and reports what fails (GET /api/v1/misbehaviour, /metrics); `enforce` also
-    /// quarantines a vehicle whose trust falls (its reports move nothing, no advisory rests
-    /// on it); `off`.
-    #[arg(long, value_enum, default_value_t = MisbehaviourMode::Monitor)]
+    /// Misbehaviour detection (docs/misbehaviour.md): `enforce` checks every vehicle's
+    /// reports, reports what fails (GET /api/v1/misbehaviour, /metrics) and quarantines a
+    /// vehicle whose trust falls (its reports move nothing, no advisory rests on it);
+    /// `monitor` checks and reports but quarantines no one (while a zone's thresholds are
+    /// set from its own traffic); `off`.
+    #[arg(long, value_enum, default_value_t = MisbehaviourMode::Enforce)]
     pub misbehaviour: MisbehaviourMode,
     /// Export the stored misbehaviour reports to a misbehaviour authority: POSTs of JSON
     /// batches to this https:// address, or PUBLISHes at QoS 1 through the MA's MQTT broker

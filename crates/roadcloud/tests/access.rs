@@ -97,7 +97,7 @@ fn only_the_zones_devices_and_operators_get_in() {
     let operator = add_user(&data, "olga", "operator", Some("olga-password-1"));
     let admin = add_user(&data, "adam", "admin", None);
 
-    let s = serve_secured(&pki, &data, &[]);
+    let s = serve_secured(&pki, &data, &ONE_MOMENT_REPEATED);
 
     // A device with its certificate gets in, and its vehicle appears.
     let (a_client, a_rx) = mqtt_connect(s.mqtt, "a", &certified(&s.ca, &a_cert)).unwrap();

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn the_vehicle_at_risk_gets_the_advisory_on_its_downlink_and_the_api_keeps_it() {
-    let s = start();
+    let s = start_with(&ONE_MOMENT_REPEATED);
     // The follower's OBU listens on its downlink.
     let (tx, rx) = mpsc::channel::<Value>();
     let mut o = MqttOptions::new("obu-follower", "127.0.0.1", s.mqtt);

@@ -54,6 +54,7 @@ fn nats_server_on(dir: &std::path::Path, port: u16) -> Nats {
 }
 
 fn node(url: &str, id: &str) -> Server {
+    // The border test's pair stops and starts from one report to the next.
     start_with(&[
         "--cluster",
         url,
@@ -61,6 +62,8 @@ fn node(url: &str, id: &str) -> Server {
         id,
         "--lease-ms",
         &LEASE_MS.to_string(),
+        ONE_MOMENT_REPEATED[0],
+        ONE_MOMENT_REPEATED[1],
     ])
 }
 

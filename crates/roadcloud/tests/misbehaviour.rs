@@ -1,7 +1,7 @@
-//! Misbehaviour detection in `serve` (issue 16, first part): a vehicle whose reports jump
-//! about is reported, with the evidence, through the API, the store and /metrics; with
-//! `--misbehaviour enforce` it is quarantined, its reports stop moving its track, and the
-//! quarantine is stored as its status.
+//! Misbehaviour detection in `serve` (issue 16): a vehicle whose reports jump about is
+//! reported, with the evidence, through the API, the store and /metrics; under `--misbehaviour
+//! enforce` (the default) it is quarantined, its reports stop moving its track, and the
+//! quarantine is stored as its status; the reports reach a misbehaviour authority.
 
 mod common;
 
@@ -40,9 +40,10 @@ fn lies(c: &rumqttc::Client, ns: std::ops::Range<i64>) {
     }
 }
 
+/// Under `serve`'s default mode, enforce.
 #[test]
 fn a_lying_vehicle_is_reported_and_under_enforce_quarantined() {
-    let s = start_with(&["--misbehaviour", "enforce"]);
+    let s = start();
     let c = client(s.mqtt, "liar");
     lies(&c, 0..30);
     let mut reports = serde_json::Value::Null;

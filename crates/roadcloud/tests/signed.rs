@@ -293,7 +293,12 @@ fn a_vehicle_changing_pseudonym_stays_one_participant_and_keeps_its_advisories()
         .issue_device("leader", DeviceRole::Obu, None, now, false)
         .unwrap();
     let trust = dir.path().join("v2x");
-    let s = start_with(&["--v2x-trust", trust.to_str().unwrap()]);
+    let s = start_with(&[
+        "--v2x-trust",
+        trust.to_str().unwrap(),
+        ONE_MOMENT_REPEATED[0],
+        ONE_MOMENT_REPEATED[1],
+    ]);
 
     let rx = advisory_feed(s.mqtt, "obus");
     let c = client(s.mqtt, "vehicles");
@@ -376,7 +381,12 @@ fn on_demand_a_forged_bsm_is_caught_before_an_advisory_rests_on_it() {
         .issue_device("follower", DeviceRole::Obu, None, now, false)
         .unwrap();
     let trust = dir.path().join("v2x");
-    let s = start_with(&["--v2x-trust", trust.to_str().unwrap()]);
+    let s = start_with(&[
+        "--v2x-trust",
+        trust.to_str().unwrap(),
+        ONE_MOMENT_REPEATED[0],
+        ONE_MOMENT_REPEATED[1],
+    ]);
     let advice = advisory_feed(s.mqtt, "obus");
     let c = client(s.mqtt, "vehicles");
     let pair = || {

@@ -32,6 +32,8 @@ fn devices_reach_roadcloud_through_a_nats_server() {
         "off",
         "--nats-uplinks",
         &format!("nats://127.0.0.1:{nats_port}"),
+        ONE_MOMENT_REPEATED[0],
+        ONE_MOMENT_REPEATED[1],
     ]);
     let feed = advisory_feed(mqtt_port, "feed");
     let c = client(mqtt_port, "pair");

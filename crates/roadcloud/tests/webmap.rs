@@ -53,7 +53,7 @@ impl Drop for Devices {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_map_shows_the_zone_live_and_switches_applications_through_the_api() {
-    let s = start();
+    let s = start_with(&ONE_MOMENT_REPEATED);
     let _devices = Devices::start(s.mqtt);
     let b = Browser::start().await;
     b.client

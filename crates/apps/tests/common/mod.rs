@@ -39,8 +39,14 @@ pub const HISTORY_S: u32 = 10;
 
 impl Zone {
     /// An empty zone around the MAP vector's intersection (node 310/1001 at the origin).
+    /// A scenario is one moment, its vehicles' past an invented straight drive at their
+    /// speed (a car braking hard now braked in no earlier report): misbehaviour detection,
+    /// which would rightly quarantine such a vehicle under its default, runs in monitor mode
+    /// (it has tests of its own).
     pub fn new() -> Zone {
-        let pipeline = Pipeline::new(PipelineConfig::default());
+        let mut config = PipelineConfig::default();
+        config.misbehaviour.mode = roadcloud_misbehaviour::Mode::Monitor;
+        let pipeline = Pipeline::new(config);
         let frame = pipeline.frame;
         Zone {
             pipeline,

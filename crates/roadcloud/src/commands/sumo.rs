@@ -161,7 +161,9 @@ pub struct CosimArgs {
     #[arg(long, value_delimiter = ',', value_parser = attack)]
     pub attacks: Vec<Attack>,
     /// Misbehaviour detection in the roadcloud run in this process (`off`, `monitor`,
-    /// `enforce`; as `roadcloud serve --misbehaviour`, whose default it keeps).
+    /// `enforce`, as `roadcloud serve --misbehaviour`): `monitor` unless given, for SUMO's
+    /// one-step lane changes and runs faster than real time are motion no car makes, which
+    /// `enforce` (serve's default) quarantines; `enforce` also makes lane changes take 2 s.
     #[arg(long, value_enum, value_name = "MODE")]
     pub misbehaviour: Option<roadcloud_misbehaviour::Mode>,
     /// Where SUMO writes each vehicle's trip (`--tripinfo-output`), for the commands that
@@ -736,9 +738,13 @@ pub(crate) async fn cosimulate(
                 },
                 ..NodeConfig::default()
             };
-            if let Some(mode) = args.misbehaviour {
-                config.misbehaviour = mode;
-            }
+            // SUMO's drivers change lanes in one step, which no car does, and a run faster
+            // than real time crowds the messages' stamps (every vehicle then seems faster
+            // than it says): under enforce, misbehaviour detection would rightly quarantine
+            // honest vehicles. Monitor unless asked (docs/sumo.md).
+            config.misbehaviour = args
+                .misbehaviour
+                .unwrap_or(roadcloud_misbehaviour::Mode::Monitor);
             if let Some(path) = &args.apps_config {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read {}", path.display()))?;

@@ -100,6 +100,8 @@ pub fn generated_acl_holds(format: &str, start: impl FnOnce(&Path, &Path, &str) 
             &format!("mqtts://localhost:{port}"),
             "--mqtt-listen",
             "off",
+            ONE_MOMENT_REPEATED[0],
+            ONE_MOMENT_REPEATED[1],
         ],
     );
     let (a_client, a_rx) = mqtt_connect(port, "a", &certified(&s.ca, &a_cert)).unwrap();

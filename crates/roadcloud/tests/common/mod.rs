@@ -315,6 +315,13 @@ pub fn publish_bsm(c: &Client, n: u64) {
     );
 }
 
+/// `serve`'s flags for a test whose vehicles repeat one moment of a drive ([`closing_pair`],
+/// and pairs like it): their positions do not follow the speeds they report, which
+/// misbehaviour detection's default, `enforce`, rightly quarantines (and no advisory then
+/// rests on them). A test of something else runs detection in `monitor` mode; detection has
+/// tests of its own (tests/misbehaviour.rs, crates/misbehaviour/tests).
+pub const ONE_MOMENT_REPEATED: [&str; 2] = ["--misbehaviour", "monitor"];
+
 /// The follower of [`publish_closing_pair`].
 pub const FOLLOWER: [u8; 8] = [0x5a, 0xfc, 0, 0, 0, 0, 0, 1];
 /// Its leader.
