@@ -38,7 +38,7 @@ for vehicles in ${RATES:-5000}; do
     for which in base this; do
       if [ "$which" = base ]; then server=$BASE; side_args=${BASE_ARGS:-}; else server=$bin; side_args=${THIS_ARGS:-}; fi
       mqtt=$(free_port); http=$(free_port)
-      "$server" serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
+      "$server" serve --allow-unsigned "${detection[@]}" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
         --udp-listen off --data-dir "$work/data-$which-$vehicles-$round" "${serve_args[@]}" $side_args \
         >"$work/serve.log" 2>&1 &
       pid=$!; pids+=("$pid"); wait_port "$http"

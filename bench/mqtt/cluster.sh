@@ -26,7 +26,7 @@ results=()
 
 serve() { # name mqtt http [extra...]
   local name=$1 mqtt=$2 http=$3; shift 3
-  "$bin" serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
+  "$bin" serve --allow-unsigned "${detection[@]}" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
     --udp-listen off --data-dir "$work/data-$name" "${serve_args[@]}" "$@" >"$work/$name.log" 2>&1 &
   pids+=("$!"); wait_port "$http"
 }

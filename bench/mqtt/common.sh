@@ -24,6 +24,13 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
+# The bench fleet drives circles around the zone's origin, one vehicle a circle, the circles
+# closer than a car is wide: vehicles pass within a metre of each other, which misbehaviour
+# detection's default (enforce) rightly quarantines, and a quarantined report costs less
+# than a believed one. roadcloud's rows run detection in monitor mode instead: every report
+# checked and applied, as in the figures measured before enforce became the default.
+detection=(--misbehaviour monitor)
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }

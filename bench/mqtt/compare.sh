@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # roadcloud's MQTT ingest against plain brokers, one after the other, on this machine:
 #   1. roadcloud serve (its own MQTT front end) ingesting the load into its world model and running
-#      misbehaviour detection (enforce, the default) and the applications on every report, then
+#      misbehaviour detection (in monitor mode: common.sh says why) and the applications on
+#      every report, then
 #      the same with --no-apps (label rc-no-apps), and with --misbehaviour off (label
 #      rc-no-detection: what detection costs);
 #   2. Mosquitto (Debian package) relaying the same load to a subscriber that does nothing
@@ -40,7 +41,7 @@ if [ "${TLS:-0}" = 1 ]; then "$bin" pki init --dir "$work/pki" >/dev/null; fi
 for vehicles in $fleets; do
   # 1. roadcloud
   mqtt=$(free_port); http=$(free_port)
-  $bin serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
+  $bin serve --allow-unsigned "${detection[@]}" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
     --data-dir "$work/data-$vehicles" >"$work/roadcloud.log" 2>&1 &
   pid=$!; pids+=("$pid"); wait_port "$http"
   results+=("$($bin bench --broker "mqtt://127.0.0.1:$mqtt" --api "http://127.0.0.1:$http" \
@@ -50,7 +51,7 @@ for vehicles in $fleets; do
   # 1b. roadcloud without the applications: ingest and the world alone, what a broker's
   # relay compares with.
   mqtt=$(free_port); http=$(free_port)
-  $bin serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
+  $bin serve --allow-unsigned "${detection[@]}" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
     --no-apps --data-dir "$work/data-noapps-$vehicles" >"$work/roadcloud.log" 2>&1 &
   pid=$!; pids+=("$pid"); wait_port "$http"
   results+=("$($bin bench --broker "mqtt://127.0.0.1:$mqtt" --api "http://127.0.0.1:$http" \
@@ -58,7 +59,7 @@ for vehicles in $fleets; do
   stop "$pid"
 
   # 1c. roadcloud with the applications and without misbehaviour detection (row 1 runs it,
-  # in enforce mode, the default): what detection costs.
+  # in monitor mode): what detection costs.
   mqtt=$(free_port); http=$(free_port)
   $bin serve --allow-unsigned --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" --udp-listen off \
     --misbehaviour off --data-dir "$work/data-nodetect-$vehicles" >"$work/roadcloud.log" 2>&1 &
@@ -91,7 +92,7 @@ for vehicles in $fleets; do
     # 4a. roadcloud over TLS, no applications: the same ingest as rc-no-apps, behind TLS,
     # the CONNECT gate and the topic ACL. The API's counters are read on --monitor-listen.
     mqtt=$(free_port); http=$(free_port); mon=$(free_port)
-    $bin serve --allow-unsigned --pki "$work/pki" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
+    $bin serve --allow-unsigned "${detection[@]}" --pki "$work/pki" --mqtt-listen "127.0.0.1:$mqtt" --http-listen "127.0.0.1:$http" \
       --monitor-listen "127.0.0.1:$mon" --udp-listen off --no-apps --rate-per-s 1000 \
       --data-dir "$work/data-tls-$vehicles" >"$work/roadcloud-tls.log" 2>&1 &
     pid=$!; pids+=("$pid"); wait_port "$mon"
@@ -116,7 +117,7 @@ for vehicles in $fleets; do
       "$port" >"$work/mosquitto-front.conf"
     mosquitto -c "$work/mosquitto-front.conf" >"$work/mosquitto-front.log" 2>&1 &
     mpid=$!; pids+=("$mpid"); wait_port "$port"
-    $bin serve --allow-unsigned --broker "mqtt://127.0.0.1:$port" --mqtt-listen off --http-listen "127.0.0.1:$http" \
+    $bin serve --allow-unsigned "${detection[@]}" --broker "mqtt://127.0.0.1:$port" --mqtt-listen off --http-listen "127.0.0.1:$http" \
       --udp-listen off --no-apps --data-dir "$work/data-front-$vehicles" >"$work/roadcloud-front.log" 2>&1 &
     pid=$!; pids+=("$pid"); wait_port "$http"
     results+=("$($bin bench --broker "mqtt://127.0.0.1:$port" --api "http://127.0.0.1:$http" \

@@ -10,7 +10,7 @@
 //! camera's noise, averages out over several vehicles; a camera's own error does not.
 
 use crate::checks::{Finding, Thresholds};
-use roadcloud_world::{Millis, Observation, Point};
+use roadcloud_world::{Millis, Point};
 use std::collections::VecDeque;
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
@@ -98,7 +98,7 @@ impl Calibration {
 
 /// Where `report` puts its vehicle at `at`: carried along its speed and heading (at most
 /// 300 ms; beyond that it is not paired).
-pub(crate) fn carried_to(report: &Observation, at: Millis) -> Option<Point> {
+pub(crate) fn carried_to(report: &crate::checks::Reported, at: Millis) -> Option<Point> {
     let dt_ms = at - report.generated_at;
     if dt_ms.abs() > 300 {
         return None;

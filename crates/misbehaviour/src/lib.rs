@@ -22,7 +22,8 @@ pub mod checks;
 mod kalman;
 
 pub use checks::{
-    Around, Beacon, Check, Finding, History, Kind, Neighbour, ReplayIndex, Thresholds,
+    Around, Beacon, Check, Finding, History, Kind, Neighbour, ReplayIndex, Reported,
+    ReportedMotion, Thresholds,
 };
 
 use roadcloud_world::{Millis, Observation};
@@ -148,7 +149,7 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    fn of(o: &Observation) -> Self {
+    fn of(o: &checks::Reported) -> Self {
         Evidence {
             at: o.generated_at,
             east_m: o.position.east_m,
@@ -445,8 +446,9 @@ impl Detector {
                 Some(k) => k.update(report.position, report.generated_at),
                 None => h.kalman = Some(kalman::Kalman::new(report.position, now)),
             }
-            h.recent.push_back(report.clone());
-            self.replays.insert(id, report);
+            let kept = checks::Reported::from(report);
+            h.recent.push_back(kept);
+            self.replays.insert(id, &kept);
         }
         while h.recent.len() > HISTORY_MAX
             || h.recent
@@ -493,7 +495,9 @@ impl Detector {
             if entering {
                 sender.quarantined = true;
                 sender.quarantines += 1;
-                sender.quarantined_where = report.or(sender.history.last()).map(|r| r.position);
+                sender.quarantined_where = report
+                    .map(|r| r.position)
+                    .or(sender.history.last().map(|r| r.position));
                 self.changes.push(QuarantineChange {
                     device: id,
                     quarantined: true,
@@ -515,8 +519,9 @@ impl Detector {
                     .rev()
                     .take(4)
                     .rev()
-                    .chain(report)
-                    .map(Evidence::of)
+                    .copied()
+                    .chain(report.map(checks::Reported::from))
+                    .map(|r| Evidence::of(&r))
                     .collect();
                 self.reports.push(Report {
                     device: id,
@@ -675,13 +680,7 @@ impl Detector {
             covering_rsu,
             seen_by_roadside: around.seen_by_roadside,
         };
-        let beacon = Beacon {
-            vehicle: id,
-            report,
-            history: &sender.history,
-            around: &around,
-            replays: &self.replays,
-        };
+        let beacon = Beacon::new(id, report, &sender.history, &around, &self.replays, t);
         self.checks
             .iter()
             .filter_map(|c| c.check(&beacon, t).map(|f| (c.kind(), f, c.conclusive())))
