@@ -670,36 +670,26 @@ fn misbehaviour_export(
     };
     let export = roadcloud_ma::ExportConfig::new("roadcloud", &config.data_dir);
     let fail = |e: String| anyhow::anyhow!("--ma-url: {e}");
-    Ok(
-        if url.starts_with("mqtt://") || url.starts_with("mqtts://") {
-            let endpoint = roadcloud_ma::MqttEndpoint::new(
-                url,
-                &format!("{}-ma-export", client_name(config)),
-                tls,
-            )
-            .map_err(fail)?;
-            tracing::info!(
-                "exporting misbehaviour reports to {}",
-                roadcloud_ma::Endpoint::describe(&endpoint)
-            );
-            Box::pin(
-                roadcloud_ma::Exporter::new(store, endpoint, export)
-                    .map_err(fail)?
-                    .run(),
-            )
-        } else {
-            let endpoint = roadcloud_ma::HttpEndpoint::new(url, tls).map_err(fail)?;
-            tracing::info!(
-                "exporting misbehaviour reports to {}",
-                roadcloud_ma::Endpoint::describe(&endpoint)
-            );
-            Box::pin(
-                roadcloud_ma::Exporter::new(store, endpoint, export)
-                    .map_err(fail)?
-                    .run(),
-            )
-        },
-    )
+    if url.starts_with("mqtt://") || url.starts_with("mqtts://") {
+        let client_id = format!("{}-ma-export", client_name(config));
+        let endpoint = roadcloud_ma::MqttEndpoint::new(url, &client_id, tls).map_err(fail)?;
+        exporting(store, endpoint, export).map_err(fail)
+    } else {
+        let endpoint = roadcloud_ma::HttpEndpoint::new(url, tls).map_err(fail)?;
+        exporting(store, endpoint, export).map_err(fail)
+    }
+}
+
+/// The exporter of `store`'s reports to `endpoint`, to run in the background.
+fn exporting<E: roadcloud_ma::Endpoint + 'static>(
+    store: Arc<roadcloud_store::Store>,
+    endpoint: E,
+    export: roadcloud_ma::ExportConfig,
+) -> Result<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>, String> {
+    tracing::info!("exporting misbehaviour reports to {}", endpoint.describe());
+    Ok(Box::pin(
+        roadcloud_ma::Exporter::new(store, endpoint, export)?.run(),
+    ))
 }
 
 /// What admission asks of signatures, from `v2x_trust` and `allow_unsigned`.

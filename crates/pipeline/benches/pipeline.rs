@@ -133,32 +133,26 @@ fn pipeline(c: &mut Criterion) {
         )
     });
     // The single writer alone (admission's stateful half and the world), frames decoded
-    // beforehand: the ceiling of the two-stage pipeline.
-    g.bench_function("bsm_5000_vehicles_writer_only", |b| {
-        b.iter_batched(
-            || {
-                t += 100;
-                (decoded_step(&mut vehicles, t), t)
-            },
-            |(decoded, t)| {
-                for d in decoded {
-                    let _ = p.ingest_decoded(d);
-                }
-                p.finish_batch(t * 1_000);
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    // The same with misbehaviour detection off: what detection (enforce, the default)
-    // costs the writer. Same process, same run: compare the two.
-    {
+    // beforehand: the ceiling of the two-stage pipeline; and the same with misbehaviour
+    // detection off, what detection (enforce, the default) costs the writer. Same process,
+    // same run: compare the two.
+    for (name, mode) in [
+        (
+            "bsm_5000_vehicles_writer_only",
+            roadcloud_misbehaviour::Mode::Enforce,
+        ),
+        (
+            "bsm_5000_vehicles_writer_only_no_detection",
+            roadcloud_misbehaviour::Mode::Off,
+        ),
+    ] {
         let mut config = PipelineConfig::default();
-        config.misbehaviour.mode = roadcloud_misbehaviour::Mode::Off;
+        config.misbehaviour.mode = mode;
         let mut p = Pipeline::new(config);
         for f in step(&mut vehicles, t) {
             p.ingest(&f).expect("admitted");
         }
-        g.bench_function("bsm_5000_vehicles_writer_only_no_detection", |b| {
+        g.bench_function(name, |b| {
             b.iter_batched(
                 || {
                     t += 100;
