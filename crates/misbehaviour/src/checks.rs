@@ -450,6 +450,8 @@ pub struct Beacon<'a> {
     pub around: &'a Around,
     /// Every vehicle's reports of the last moments, for the replay check.
     pub replays: &'a ReplayIndex,
+    /// The report as the checks keep it.
+    pub reported: Reported,
     /// The reports over the baseline, oldest first and this one last, with the seconds they
     /// span ([`Beacon::new`]): three checks read it, and it is gathered once.
     pub baseline: Option<(Vec<Reported>, f64)>,
@@ -465,13 +467,15 @@ impl<'a> Beacon<'a> {
         replays: &'a ReplayIndex,
         t: &Thresholds,
     ) -> Beacon<'a> {
+        let reported = Reported::from(report);
         Beacon {
             vehicle,
             report,
             history,
             around,
             replays,
-            baseline: baseline(report, history, t),
+            reported,
+            baseline: baseline(reported, history, t),
         }
     }
 }
@@ -548,11 +552,7 @@ fn since_last<'a>(b: &'a Beacon<'_>, max_s: f64) -> Option<(&'a Reported, f64)> 
 /// [`Thresholds::baseline_ms`] before this one, those after it, and this one, oldest first;
 /// with the seconds they span. `None` without one that old, or when it is over twice the
 /// baseline (a gap in its reports).
-fn baseline(
-    report: &Observation,
-    history: &History,
-    t: &Thresholds,
-) -> Option<(Vec<Reported>, f64)> {
+fn baseline(report: Reported, history: &History, t: &Thresholds) -> Option<(Vec<Reported>, f64)> {
     let now = report.generated_at;
     let i = history
         .recent
@@ -564,7 +564,7 @@ fn baseline(
             .recent
             .range(i..)
             .copied()
-            .chain(std::iter::once(Reported::from(report)))
+            .chain(std::iter::once(report))
             .collect();
         (span, dt_ms as f64 / 1000.0)
     })
@@ -910,9 +910,8 @@ impl Check for Replay {
             return None;
         }
         let earlier: Vec<&Reported> = b.history.recent.iter().rev().take(2).collect();
-        let report = Reported::from(b.report);
         b.replays
-            .repeated(b.vehicle, &report, t)
+            .repeated(b.vehicle, &b.reported, t)
             .find(|(other, _)| {
                 earlier.iter().all(|m| {
                     b.replays
@@ -958,7 +957,7 @@ mod tests {
     use super::*;
 
     /// A vehicle's report at `east` m, moving north at `speed` m/s, generated at `at`.
-    fn report(_vehicle: u8, east: f64, speed: f64, at: Millis) -> Reported {
+    fn report(east: f64, speed: f64, at: Millis) -> Reported {
         Reported {
             generated_at: at,
             position: Point {
@@ -983,10 +982,7 @@ mod tests {
             let at = t0 + step * 100;
             index.expire(at);
             for v in 0..50u8 {
-                index.insert(
-                    [v; 8],
-                    &report(v, f64::from(v) * 10.0, 5.0 + f64::from(v), at),
-                );
+                index.insert([v; 8], &report(f64::from(v) * 10.0, 5.0 + f64::from(v), at));
             }
         }
         let now = t0 + 5_900;
@@ -1009,7 +1005,7 @@ mod tests {
             }
         }
         // A replay of vehicle 3's report by vehicle 7, 300 ms later, is found.
-        let replay = report(3, 30.0, 8.0, now + 300);
+        let replay = report(30.0, 8.0, now + 300);
         let t = Thresholds::default();
         let found: Vec<_> = index.repeated([7; 8], &replay, &t).collect();
         assert!(
@@ -1029,7 +1025,7 @@ mod tests {
         // 1,000 vehicles 3 m apart, all at 10 m/s due north, for 2 s.
         for step in 0..20 {
             for v in 0..1_000u32 {
-                let mut o = report(0, f64::from(v) * 3.0, 10.0, t0 + step * 100);
+                let mut o = report(f64::from(v) * 3.0, 10.0, t0 + step * 100);
                 o.position.north_m = step as f64;
                 index.insert((u64::from(v) | 1 << 40).to_be_bytes(), &o);
             }
@@ -1037,10 +1033,10 @@ mod tests {
         let largest = index.by_motion.values().map(|b| b.len()).max();
         assert_eq!(largest, Some(1), "one report per place and motion");
         // A report 1 cm west of a cell border, replayed 2 cm east of it by another id.
-        let mut original = report(1, 0.99, 10.0, t0 + 5_000);
+        let mut original = report(0.99, 10.0, t0 + 5_000);
         original.position.north_m = 500.0;
         index.insert([1; 8], &original);
-        let mut replay = report(2, 1.02, 10.0, t0 + 5_200);
+        let mut replay = report(1.02, 10.0, t0 + 5_200);
         replay.position.north_m = 500.0;
         let t = Thresholds::default();
         let found: Vec<_> = index.repeated([2; 8], &replay, &t).collect();

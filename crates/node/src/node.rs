@@ -650,23 +650,19 @@ fn misbehaviour_export(
     url: &str,
     store: Arc<roadcloud_store::Store>,
 ) -> Result<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> {
+    // The MA's certificate is issued by --ma-ca, else by the zone's CA.
     let files = config.tls_files();
-    let identity = files.as_ref().and_then(|f| f.client.clone());
-    let tls = match (&config.ma_ca, &files) {
-        (Some(ca), _) => Some(
-            roadcloud_tls::client_config(ca, identity.as_ref()).with_context(|| {
-                format!(
-                    "cannot set up TLS towards the misbehaviour authority (check --ma-ca {})",
-                    ca.display()
-                )
-            })?,
-        ),
-        (None, Some(files)) => Some(
-            files
-                .client_config()
-                .context("cannot set up TLS towards the misbehaviour authority (check --pki)")?,
-        ),
-        (None, None) => None,
+    let ca = config.ma_ca.as_ref().or(files.as_ref().map(|f| &f.ca));
+    let identity = files.as_ref().and_then(|f| f.client.as_ref());
+    let tls = match ca {
+        Some(ca) => Some(roadcloud_tls::client_config(ca, identity).with_context(|| {
+            format!(
+                "cannot set up TLS towards the misbehaviour authority with the CA {} (check \
+                 --ma-ca, or --pki)",
+                ca.display()
+            )
+        })?),
+        None => None,
     };
     let export = roadcloud_ma::ExportConfig::new("roadcloud", &config.data_dir);
     let fail = |e: String| anyhow::anyhow!("--ma-url: {e}");

@@ -534,11 +534,7 @@ impl Pipeline {
         self.misbehaviour
             .judge_vouched(vehicle, o, &around, || match unverified.remove(&vehicle) {
                 None => true,
-                Some((device, pending)) => {
-                    let outcome = trust.complete(&pending);
-                    admission.settle(device, &outcome);
-                    outcome.is_ok()
-                }
+                Some((device, pending)) => signature_holds(trust, admission, device, &pending),
             })
     }
 
@@ -563,11 +559,7 @@ impl Pipeline {
                 self.unverified.insert(v, (a.topic.device, pending));
                 true
             }
-            _ => {
-                let outcome = self.trust.complete(&pending);
-                self.admission.settle(a.topic.device, &outcome);
-                outcome.is_ok()
-            }
+            _ => signature_holds(&self.trust, &mut self.admission, a.topic.device, &pending),
         }
     }
 
@@ -589,9 +581,7 @@ impl Pipeline {
             let Some((device, pending)) = self.unverified.remove(&v) else {
                 continue;
             };
-            let outcome = self.trust.complete(&pending);
-            self.admission.settle(device, &outcome);
-            if outcome.is_err() {
+            if !signature_holds(&self.trust, &mut self.admission, device, &pending) {
                 self.shards.forget_vehicle(v);
                 failed.push(v);
                 holds = false;
@@ -874,6 +864,19 @@ impl Pipeline {
         self.journal.quarantine = self.misbehaviour.take_changes();
         std::mem::take(&mut self.journal)
     }
+}
+
+/// Checks the signature a message of `device` was admitted without (verify on demand), and
+/// tells admission how it went (a failure counts against the sender): whether it holds.
+fn signature_holds(
+    trust: &TrustStore,
+    admission: &mut Admission,
+    device: DeviceId,
+    pending: &PendingSignature,
+) -> bool {
+    let outcome = trust.complete(pending);
+    admission.settle(device, &outcome);
+    outcome.is_ok()
 }
 
 fn same_content(a: &RoadEvent, b: &RoadEvent) -> bool {

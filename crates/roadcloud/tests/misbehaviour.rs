@@ -344,36 +344,22 @@ fn reports_are_exported_to_the_misbehaviour_authority() {
 /// give.
 #[test]
 fn reports_are_exported_through_the_mas_mqtt_broker_under_its_own_ca() {
-    use common::acl::{Broker, system_binary};
     use common::tls::{Credentials, mqtt_connect};
     let dir = tempfile::tempdir().unwrap();
     let ma_pki = dir.path().join("ma-pki");
     roadcloud_tls::pki::init(&ma_pki, &["localhost".into(), "127.0.0.1".into()]).unwrap();
     let ma_ca = ma_pki.join("ca.crt");
-    let port = free_port();
-    let conf = dir.path().join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\n\
-             cafile {ca}\ncertfile {cert}\nkeyfile {key}\n\
+    let broker = common::acl::mosquitto(
+        dir.path(),
+        &format!(
+            "cafile {ca}\ncertfile {cert}\nkeyfile {key}\n\
              allow_anonymous true\npersistence false\n\
              # Under a test runner as root, keep reading the test's private files.\nuser root\n",
             ca = ma_ca.display(),
             cert = ma_pki.join("server.crt").display(),
             key = ma_pki.join("server.key").display(),
         ),
-    )
-    .unwrap();
-    let log = dir.path().join("mosquitto.log");
-    let child = std::process::Command::new(system_binary("mosquitto", "MOSQUITTO"))
-        .arg("-c")
-        .arg(&conf)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .expect("start mosquitto");
-    let broker = Broker::started(child, port, &log);
+    );
     let url = format!("mqtts://localhost:{}/ma/reports", broker.port);
     // The MA reads its topic.
     let creds = Credentials {

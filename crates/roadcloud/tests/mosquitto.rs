@@ -8,34 +8,14 @@ mod common;
 
 use common::acl::Broker;
 use common::*;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
-
-fn mosquitto_binary() -> PathBuf {
-    common::acl::system_binary("mosquitto", "MOSQUITTO")
-}
 
 /// A Mosquitto on a free loopback port, stopped when dropped.
 fn mosquitto() -> Broker {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let conf = dir.path().join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
-    )
-    .unwrap();
-    let log_path = dir.path().join("mosquitto.log");
-    let child = Command::new(mosquitto_binary())
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .expect("start mosquitto");
     // Mosquitto has read its configuration once it listens: the folder may go.
-    Broker::started(child, port, &log_path)
+    common::acl::mosquitto(dir.path(), "allow_anonymous true\npersistence false\n")
 }
 
 #[test]
@@ -102,13 +82,10 @@ fn the_generated_acl_holds_on_mosquitto() {
     common::acl::generated_acl_holds("mosquitto", |dir, pki, acl| {
         let acl_file = dir.join("acl.conf");
         std::fs::write(&acl_file, acl).unwrap();
-        let port = free_port();
-        let conf = dir.join("mosquitto.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "listener {port} 127.0.0.1\n\
-                 cafile {ca}\ncertfile {cert}\nkeyfile {key}\n\
+        common::acl::mosquitto(
+            dir,
+            &format!(
+                "cafile {ca}\ncertfile {cert}\nkeyfile {key}\n\
                  require_certificate true\nuse_identity_as_username true\n\
                  allow_anonymous false\nacl_file {acl}\npersistence false\n\
                  # Under a test runner as root, keep reading the test's private files.\nuser root\n",
@@ -118,16 +95,5 @@ fn the_generated_acl_holds_on_mosquitto() {
                 acl = acl_file.display(),
             ),
         )
-        .unwrap();
-        let log_path = dir.join("mosquitto.log");
-        let log = std::fs::File::create(&log_path).unwrap();
-        let child = Command::new(mosquitto_binary())
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start mosquitto");
-        Broker::started(child, port, &log_path)
     });
 }

@@ -99,29 +99,7 @@ impl TlsFiles {
     pub fn client_config(&self) -> Result<Arc<ClientConfig>, TlsError> {
         client_config(&self.ca, self.client.as_ref())
     }
-}
 
-/// For roadcloud as a TLS client of a server whose certificate `ca` issued (PEM), presenting
-/// `identity` (certificate chain and key, PEM) to a server that asks for one.
-pub fn client_config(
-    ca: &Path,
-    identity: Option<&(PathBuf, PathBuf)>,
-) -> Result<Arc<ClientConfig>, TlsError> {
-    let builder =
-        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| TlsError(format!("TLS versions: {e}")))?
-            .with_root_certificates(TlsFiles::roots_at(ca)?);
-    let config = match identity {
-        Some((cert, key)) => builder
-            .with_client_auth_cert(TlsFiles::certs(cert)?, TlsFiles::key_at(key)?)
-            .map_err(|e| TlsError(format!("client certificate {}: {e}", cert.display())))?,
-        None => builder.with_no_client_auth(),
-    };
-    Ok(Arc::new(config))
-}
-
-impl TlsFiles {
     fn builder() -> Result<rustls::ConfigBuilder<ServerConfig, rustls::WantsVerifier>, TlsError> {
         ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
@@ -178,6 +156,26 @@ impl TlsFiles {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
+}
+
+/// For roadcloud as a TLS client of a server whose certificate `ca` issued (PEM), presenting
+/// `identity` (certificate chain and key, PEM) to a server that asks for one.
+pub fn client_config(
+    ca: &Path,
+    identity: Option<&(PathBuf, PathBuf)>,
+) -> Result<Arc<ClientConfig>, TlsError> {
+    let builder =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError(format!("TLS versions: {e}")))?
+            .with_root_certificates(TlsFiles::roots_at(ca)?);
+    let config = match identity {
+        Some((cert, key)) => builder
+            .with_client_auth_cert(TlsFiles::certs(cert)?, TlsFiles::key_at(key)?)
+            .map_err(|e| TlsError(format!("client certificate {}: {e}", cert.display())))?,
+        None => builder.with_no_client_auth(),
+    };
+    Ok(Arc::new(config))
 }
 
 /// The MQTT listener's TLS: the server configuration, and its client certificate verifier

@@ -38,6 +38,25 @@ impl Broker {
     }
 }
 
+/// A Mosquitto on a free loopback port with the settings `conf` (after its `listener` line),
+/// its configuration and log written in `dir`; stopped when dropped. Needs the `mosquitto`
+/// binary (Debian package `mosquitto`; `scripts/test.sh` installs it), on PATH, in
+/// /usr/sbin, or at $MOSQUITTO.
+pub fn mosquitto(dir: &Path, conf: &str) -> Broker {
+    let port = free_port();
+    let path = dir.join("mosquitto.conf");
+    std::fs::write(&path, format!("listener {port} 127.0.0.1\n{conf}")).unwrap();
+    let log_path = dir.join("mosquitto.log");
+    let child = Command::new(system_binary("mosquitto", "MOSQUITTO"))
+        .arg("-c")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .expect("start mosquitto");
+    Broker::started(child, port, &log_path)
+}
+
 /// A binary of the system's: at `$env`, on PATH, or in /usr/sbin (where Debian puts
 /// brokers).
 pub fn system_binary(name: &str, env: &str) -> PathBuf {
