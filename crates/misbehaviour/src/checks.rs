@@ -10,6 +10,7 @@
 //! set for what real vehicles do on urban roads and motorways, named in [`Thresholds`].
 
 use crate::kalman::Kalman;
+use crate::moving_as_one::{LockstepIndex, MovingAsOne};
 use roadcloud_per::jer::hex;
 use roadcloud_world::{Millis, Observation, Point, tracks};
 use serde::{Deserialize, Serialize};
@@ -59,11 +60,15 @@ pub enum Kind {
     /// An RSU's camera sees the connected vehicles consistently off their own reports: a
     /// miscalibrated or lying camera. About the RSU.
     CameraOffset,
+    /// Its reports are made at another id's moments, at its speed, heading and
+    /// acceleration, report after report: one box's ghosts under several devices'
+    /// credentials (a Sybil no link gives away).
+    MovingAsOne,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::SpeedPlausibility,
         Kind::AccelerationPlausibility,
         Kind::PositionConsistency,
@@ -80,6 +85,7 @@ impl Kind {
         Kind::Sybil,
         Kind::Delayed,
         Kind::CameraOffset,
+        Kind::MovingAsOne,
     ];
 
     /// The name in reports, metrics and the API.
@@ -101,6 +107,7 @@ impl Kind {
             Kind::Sybil => "sybil",
             Kind::Delayed => "delayed",
             Kind::CameraOffset => "camera_offset",
+            Kind::MovingAsOne => "moving_as_one",
         }
     }
 
@@ -183,6 +190,9 @@ pub struct Thresholds {
     pub camera_vehicles: usize,
     /// How far back a camera's pairs count, milliseconds.
     pub camera_window_ms: Millis,
+    /// Reports in a row an id must make at another's moments and motion to move as one
+    /// with it (moving_as_one.rs): half a second at 10 Hz.
+    pub moving_as_one_reports: usize,
 }
 
 impl Default for Thresholds {
@@ -212,6 +222,7 @@ impl Default for Thresholds {
             camera_pairs: 20,
             camera_vehicles: 4,
             camera_window_ms: 30_000,
+            moving_as_one_reports: 6,
         }
     }
 }
@@ -270,6 +281,11 @@ pub struct History {
     /// The coverage cell it is in, and whether a roadside detection has been fused with
     /// its track since it entered it.
     pub(crate) visit: Option<((i32, i32), bool)>,
+    /// When the detector first heard it (since it was last forgotten), ms.
+    pub(crate) since: Millis,
+    /// The vehicles that drove through it while it stood, each with when it last did,
+    /// over the last minute.
+    pub(crate) driven_through_by: SmallVec<[([u8; 8], Millis); 2]>,
 }
 
 impl History {
@@ -288,6 +304,19 @@ pub struct Neighbour {
     pub position: Point,
     /// When it was last reported there, ms since the epoch.
     pub at: Millis,
+    /// Its speed there, m/s, if known.
+    pub speed_mps: Option<f64>,
+}
+
+/// A vehicle reporting less than this stands, m/s.
+pub const STANDING_MPS: f64 = 0.5;
+/// A vehicle at this speed or more overlapping one that stands drives through it, m/s.
+pub const DRIVING_THROUGH_MPS: f64 = 3.0;
+
+/// Whether a vehicle at `mover_mps` overlapping one at `stander_mps` drives through it.
+pub fn drives_through(mover_mps: Option<f64>, stander_mps: Option<f64>) -> bool {
+    mover_mps.is_some_and(|v| v >= DRIVING_THROUGH_MPS)
+        && stander_mps.is_some_and(|v| v < STANDING_MPS)
 }
 
 /// What the world knows around a report: the other participants near it, and whether an
@@ -317,18 +346,66 @@ pub struct Around {
 /// by one, they left a hash table of tombstones that rehashed itself whole every few
 /// seconds, holding the world's writer for 50 to 100 ms at 60,000 reports a second (which
 /// the benchmark saw as bursts of loss); so the reports are filed in two generations, each
-/// [`REPLAY_KEEP_MS`] long, and the older one is emptied whole when the newer one has
-/// lasted that long: each report stays at least that long, at most twice.
+/// [`REPLAY_KEEP_MS`] long ([`Generations`]).
 #[derive(Debug, Default)]
 pub struct ReplayIndex {
-    /// The reports filed since `started`. Nearly every bucket holds one (above), kept
-    /// inline: no allocation per report filed, and one memory access less per lookup.
-    by_motion: HashMap<ReplayKey, SmallVec<[Indexed; 1]>>,
-    /// The generation before.
-    older: HashMap<ReplayKey, SmallVec<[Indexed; 1]>>,
-    /// When the newer generation started, by [`ReplayIndex::expire`]'s clock; `None`
-    /// before the first.
+    /// Nearly every bucket holds one report (above), kept inline: no allocation per report
+    /// filed, and one memory access less per lookup.
+    by_motion: Generations<ReplayKey, SmallVec<[Indexed; 1]>, REPLAY_KEEP_MS>,
+}
+
+/// A hash map whose entries are forgotten in two generations: entries go into the newer
+/// one, and once it has lasted `KEEP_MS` by [`Generations::expire`]'s clock the older one is
+/// emptied whole and the newer becomes the older, so each entry stays at least `KEEP_MS`, at
+/// most twice that. Entries removed one by one would leave a table of tombstones that
+/// rehashes itself whole every few seconds ([`ReplayIndex`]); the tables keep their room, so
+/// a steady zone allocates nothing more.
+#[derive(Debug)]
+pub(crate) struct Generations<K, V, const KEEP_MS: Millis> {
+    newer: HashMap<K, V>,
+    older: HashMap<K, V>,
+    /// When the newer generation started; `None` before the first [`Generations::expire`].
     started: Option<Millis>,
+}
+
+impl<K, V, const KEEP_MS: Millis> Default for Generations<K, V, KEEP_MS> {
+    fn default() -> Self {
+        Generations {
+            newer: HashMap::default(),
+            older: HashMap::default(),
+            started: None,
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Default, const KEEP_MS: Millis> Generations<K, V, KEEP_MS> {
+    /// The newer generation's entry for `key`, made empty if missing.
+    pub(crate) fn entry(&mut self, key: K) -> &mut V {
+        self.newer.entry(key).or_default()
+    }
+
+    /// The entries for `key`: the newer generation's, then the older's.
+    pub(crate) fn get(&self, key: &K) -> impl Iterator<Item = &V> + use<'_, K, V, KEEP_MS> {
+        [self.newer.get(key), self.older.get(key)]
+            .into_iter()
+            .flatten()
+    }
+
+    /// Every entry, of both generations.
+    #[cfg(test)]
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.newer.values().chain(self.older.values())
+    }
+
+    /// Lets time pass to `now` (type docs).
+    pub(crate) fn expire(&mut self, now: Millis) {
+        let started = *self.started.get_or_insert(now);
+        if now - started >= KEEP_MS {
+            self.older.clear();
+            std::mem::swap(&mut self.newer, &mut self.older);
+            self.started = Some(now);
+        }
+    }
 }
 
 /// Where the [`ReplayIndex`] files a report: speed and heading in the standard's units, and
@@ -379,7 +456,7 @@ impl ReplayIndex {
     /// Files vehicle `vehicle`'s report `o`.
     pub fn insert(&mut self, vehicle: [u8; 8], o: &Reported) {
         let Some(key) = Self::key(o) else { return };
-        let bucket = self.by_motion.entry(key).or_default();
+        let bucket = self.by_motion.entry(key);
         bucket.retain(|e| o.generated_at - e.generated_at <= REPLAY_KEEP_MS);
         bucket.push(Indexed {
             vehicle,
@@ -388,19 +465,12 @@ impl ReplayIndex {
         });
     }
 
-    /// Lets time pass to `now`: once the newer generation has lasted [`REPLAY_KEEP_MS`],
-    /// the older one is forgotten and the newer one becomes the older (the tables keep
-    /// their room, so a steady zone allocates nothing more). [`repeated`] looks only at
-    /// reports within its window, so one kept longer is never matched for that.
+    /// Lets time pass to `now` ([`Generations`]). [`repeated`] looks only at reports
+    /// within its window, so one kept longer is never matched for that.
     ///
     /// [`repeated`]: ReplayIndex::repeated
     pub fn expire(&mut self, now: Millis) {
-        let started = *self.started.get_or_insert(now);
-        if now - started >= REPLAY_KEEP_MS {
-            self.older.clear();
-            std::mem::swap(&mut self.by_motion, &mut self.older);
-            self.started = Some(now);
-        }
+        self.by_motion.expire(now);
     }
 
     /// The vehicles other than `vehicle` whose reports `o` repeats: the same speed and
@@ -422,8 +492,7 @@ impl ReplayIndex {
             .flat_map(move |(v, h)| {
                 (n0..=n1).flat_map(move |n| (e0..=e1).map(move |e| (v, h, e, n)))
             })
-            .flat_map(|k| [self.by_motion.get(&k), self.older.get(&k)])
-            .flatten()
+            .flat_map(|k| self.by_motion.get(&k))
             .flatten()
             .filter(move |e| {
                 let lag = o.generated_at - e.generated_at;
@@ -450,6 +519,8 @@ pub struct Beacon<'a> {
     pub around: &'a Around,
     /// Every vehicle's reports of the last moments, for the replay check.
     pub replays: &'a ReplayIndex,
+    /// The same by moment and motion, for the moving-as-one check.
+    pub lockstep: &'a LockstepIndex,
     /// The report as the checks keep it.
     pub reported: Reported,
     /// The reports over the baseline, oldest first and this one last, with the seconds they
@@ -465,6 +536,7 @@ impl<'a> Beacon<'a> {
         history: &'a History,
         around: &'a Around,
         replays: &'a ReplayIndex,
+        lockstep: &'a LockstepIndex,
         t: &Thresholds,
     ) -> Beacon<'a> {
         let reported = Reported::from(report);
@@ -474,6 +546,7 @@ impl<'a> Beacon<'a> {
             history,
             around,
             replays,
+            lockstep,
             reported,
             baseline: baseline(reported, history, t),
         }
@@ -537,6 +610,7 @@ pub fn catalogue() -> Vec<Box<dyn Check>> {
         Box::new(Phantom),
         Box::new(Replay),
         Box::new(Delayed),
+        Box::new(MovingAsOne),
     ]
 }
 
@@ -847,7 +921,10 @@ pub const OVERLAP_FRESH_MS: Millis = 150;
 
 /// It stands where another vehicle says it stands, two reports in a row (F2MD
 /// "intersection check"; Sybil ghosts placed on real vehicles, a stopped ghost traffic
-/// drives through; one report is a lane change seen by two GNSS receivers' errors).
+/// drives through; one report is a lane change seen by two GNSS receivers' errors). A
+/// standing vehicle that vehicles drive through is not there: each further vehicle that
+/// has driven through it counts once more against it (one liar's ghost passing a real car
+/// in a queue is one vehicle; the cars of a lane driving through a frozen ghost are many).
 pub struct Overlap;
 
 impl Check for Overlap {
@@ -860,13 +937,28 @@ impl Check for Overlap {
                 && n.vehicle == b.history.overlapped
                 && overlaps(n, b.report, t)
         })?;
+        let d = other.position.distance_to(b.report.position);
+        let id = other.vehicle.unwrap_or_default();
+        if !drives_through(other.speed_mps, b.report.motion.speed_mps) {
+            return Some(Finding::new(
+                format!("{d:.1} m from vehicle {}", hex(&id)),
+                1.0,
+            ));
+        }
+        let movers = 1 + b
+            .history
+            .driven_through_by
+            .iter()
+            .filter(|(v, _)| *v != id)
+            .count();
         Some(Finding::new(
             format!(
-                "{:.1} m from vehicle {}",
-                other.position.distance_to(b.report.position),
-                hex(&other.vehicle.unwrap_or_default())
+                "{d:.1} m from vehicle {}, which drives through it at {:.1} m/s; {movers} \
+                 vehicles have in the last minute",
+                hex(&id),
+                other.speed_mps.unwrap_or_default()
             ),
-            1.0,
+            movers as f64,
         ))
     }
 }
@@ -989,7 +1081,6 @@ mod tests {
         let filed: Vec<Millis> = index
             .by_motion
             .values()
-            .chain(index.older.values())
             .flatten()
             .map(|e| e.generated_at)
             .collect();
@@ -1015,7 +1106,7 @@ mod tests {
         // Everything goes in time: two generations on.
         index.expire(now + REPLAY_KEEP_MS);
         index.expire(now + 2 * REPLAY_KEEP_MS);
-        assert!(index.by_motion.is_empty() && index.older.is_empty());
+        assert_eq!(index.by_motion.values().count(), 0);
     }
 
     #[test]

@@ -20,11 +20,13 @@
 mod camera;
 pub mod checks;
 mod kalman;
+mod moving_as_one;
 
 pub use checks::{
     Around, Beacon, Check, Finding, History, Kind, Neighbour, ReplayIndex, Reported,
     ReportedMotion, Thresholds,
 };
+pub use moving_as_one::LockstepIndex;
 
 use roadcloud_world::{Millis, Observation};
 use serde::{Deserialize, Serialize};
@@ -211,6 +213,8 @@ const REPORT_EVERY_MS: Millis = 1_000;
 /// The side of the cells the detector files senders in by their last position, metres
 /// (a roadside detection's vehicle is looked for in the cells around it).
 const CELL_M: f64 = 50.0;
+/// How long a vehicle that drove through a standing sender counts against it, ms.
+const DRIVEN_THROUGH_KEPT_MS: Millis = 60_000;
 /// A sender silent this long is forgotten (a quarantined one too: its reports, should it
 /// come back, are judged afresh, which its first lies quarantine again).
 const FORGET_AFTER_MS: Millis = 60_000;
@@ -263,6 +267,8 @@ pub struct Detector {
     coverage: camera::Coverage,
     /// Every vehicle's reports of the last moments, for the replay check.
     replays: ReplayIndex,
+    /// The same by moment and motion, for the moving-as-one check.
+    lockstep: LockstepIndex,
     /// Senders by the cell of their last report.
     cells: HashMap<(i32, i32), Vec<[u8; 8]>>,
     reports: Vec<Report>,
@@ -297,6 +303,7 @@ impl Detector {
             cameras: HashMap::default(),
             coverage: camera::Coverage::default(),
             replays: ReplayIndex::default(),
+            lockstep: LockstepIndex::default(),
             cells: HashMap::default(),
             reports: Vec::new(),
             changes: Vec::new(),
@@ -432,11 +439,22 @@ impl Detector {
         }
         self.decide(id, report.received_at, findings, Some(report));
         let sender = self.senders.get_mut(&id).expect("entered above");
-        sender.history.overlapped = around
+        let overlapping = around
             .neighbours
             .iter()
-            .find(|n| n.vehicle.is_some_and(|v| v != id) && checks::overlaps(n, report, &t))
-            .and_then(|n| n.vehicle);
+            .find(|n| n.vehicle.is_some_and(|v| v != id) && checks::overlaps(n, report, &t));
+        sender.history.overlapped = overlapping.and_then(|n| n.vehicle);
+        let through = &mut sender.history.driven_through_by;
+        through.retain(|(_, at)| now - *at <= DRIVEN_THROUGH_KEPT_MS);
+        if let Some(n) =
+            overlapping.filter(|n| checks::drives_through(n.speed_mps, report.motion.speed_mps))
+        {
+            let mover = n.vehicle.expect("found with one");
+            match through.iter_mut().find(|(v, _)| *v == mover) {
+                Some(seen) => seen.1 = now,
+                None => through.push((mover, now)),
+            }
+        }
         // The report joins the history only if it is later (a replayed one would rewrite it).
         let h = &mut sender.history;
         if h.last()
@@ -449,6 +467,7 @@ impl Detector {
             let kept = checks::Reported::from(report);
             h.recent.push_back(kept);
             self.replays.insert(id, &kept);
+            self.lockstep.insert(id, h.since, &kept);
         }
         while h.recent.len() > HISTORY_MAX
             || h.recent
@@ -629,7 +648,10 @@ impl Detector {
     fn enter(&mut self, id: [u8; 8], now: Millis, received_at: Millis) -> &mut Sender {
         let recovery = self.config.trust.recovery_per_s;
         let sender = self.senders.entry(id).or_insert_with(|| Sender {
-            history: History::default(),
+            history: History {
+                since: now,
+                ..History::default()
+            },
             trust: 1.0,
             trust_at: now,
             quarantined: false,
@@ -665,7 +687,12 @@ impl Detector {
         // trusted; an honest vehicle driving through a liar's ghost is not reported. Trust
         // comes back with time, so a released liar standing where it was quarantined would
         // soon be as trusted as the honest cars driving through it: its record decides
-        // first (fewer quarantines, more trusted), its score then.
+        // first (fewer quarantines, more trusted), its score then. And a vehicle driving
+        // through one that stands is not blamed for it, whatever their records: no car
+        // drives through a standing one, so the standing one is not there (VeReMi's
+        // `eventual_stop` and `constant_position` ghosts, whose stop cost too little trust
+        // to quarantine them when it came at a low speed), and each car driving through it
+        // counts against it (checks.rs `Overlap`).
         let around = Around {
             neighbours: around
                 .neighbours
@@ -673,14 +700,26 @@ impl Detector {
                 .filter(|n| {
                     n.vehicle
                         .and_then(|v| self.senders.get(&v))
-                        .is_none_or(|s| !s.quarantined && s.at_least_as_trusted_as(sender))
+                        .is_none_or(|s| {
+                            !s.quarantined
+                                && s.at_least_as_trusted_as(sender)
+                                && !checks::drives_through(report.motion.speed_mps, n.speed_mps)
+                        })
                 })
                 .copied()
                 .collect(),
             covering_rsu,
             seen_by_roadside: around.seen_by_roadside,
         };
-        let beacon = Beacon::new(id, report, &sender.history, &around, &self.replays, t);
+        let beacon = Beacon::new(
+            id,
+            report,
+            &sender.history,
+            &around,
+            &self.replays,
+            &self.lockstep,
+            t,
+        );
         self.checks
             .iter()
             .filter_map(|c| c.check(&beacon, t).map(|f| (c.kind(), f, c.conclusive())))
@@ -712,6 +751,7 @@ impl Detector {
         self.cameras.retain(|rsu, _| senders.contains_key(rsu));
         self.coverage.expire(now);
         self.replays.expire(now);
+        self.lockstep.expire(now);
     }
 
     /// The reports since the last call.

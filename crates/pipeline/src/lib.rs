@@ -513,6 +513,7 @@ impl Pipeline {
                 vehicle: n.vehicle,
                 position: n.position,
                 at: n.at,
+                speed_mps: n.motion.speed_mps,
             })
             .collect();
         let seen_by_roadside = match tracks.by_vehicle(vehicle) {

@@ -480,7 +480,7 @@ fn the_detector_catches_the_attackers_of_a_short_cosimulation() {
         serde_json::from_slice(&std::fs::read(dir.path().join("misbehaviour.json")).unwrap())
             .unwrap();
     let attacks = m["attacks"].as_object().expect("attacks");
-    assert_eq!(attacks.len(), 19, "every attack had its attackers: {m}");
+    assert_eq!(attacks.len(), 20, "every attack had its attackers: {m}");
     // The kinds that name each attack's lie (docs/misbehaviour.md#attackers).
     let position = ["position_consistency", "position_speed_consistency"];
     let expected: &[(&str, &[&str])] = &[
@@ -498,6 +498,7 @@ fn the_detector_catches_the_attackers_of_a_short_cosimulation() {
         ("dos_random", &["beacon_frequency"]),
         ("dos_disruptive", &["beacon_frequency"]),
         ("grid_sybil", &["sybil"]),
+        ("grid_sybil_devices", &["moving_as_one"]),
         ("data_replay_sybil", &["sybil"]),
         ("dos_random_sybil", &["sybil"]),
         ("dos_disruptive_sybil", &["sybil"]),

@@ -5,16 +5,20 @@
 //!
 //! [`Attackers`] stands between a simulator's vehicles and their BSMs: each step the
 //! simulator hands it every equipped vehicle's true state, and it returns what they send.
-//! Honest vehicles send their state; a share of them, drawn from their ids, attack from
-//! [`AttackConfig::onset_s`] after they first send, each with one attack of the catalogue
-//! (taken in turn, so that every attack has its attackers). Every attacker is labelled
-//! ([`Label`]): the ids it sent under, its attack, and when the attack began.
+//! Honest vehicles send what their sensors read of it ([`crate::sensors`]); a share of
+//! them, drawn from their ids, attack from [`AttackConfig::onset_s`] after they first send,
+//! each with one attack of the catalogue (taken in turn, so that every attack has its
+//! attackers), forging its lies from its own sensors' reading. Every attacker is labelled
+//! ([`Label`]): the ids it sent under, its attack, when the attack began and when its lie
+//! first showed.
 //!
 //! An attacker sends on its own OBU's topic (its authenticated link) whatever vehicle id its
-//! BSMs carry: a Sybil's pseudonyms come through the one device that forges them.
+//! BSMs carry: a Sybil's pseudonyms come through the one device that forges them, except
+//! for the one holding other devices' credentials ([`Attack::GridSybilDevices`]).
 
 use crate::messages::{self, VehicleState};
 use crate::rng::Rng;
+use crate::sensors;
 use roadcloud_csae as csae;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
 use roadcloud_world::{LocalFrame, Millis, Point};
@@ -58,6 +62,10 @@ pub enum Attack {
     /// Poses as six vehicles: itself and five ghosts in a grid behind and beside it
     /// (GridSybil).
     GridSybil,
+    /// A grid Sybil holding five other devices' credentials (beyond VeReMi): each ghost
+    /// sends under a device of its own, on that device's topic and signed with its key, so
+    /// that no link ties the ghosts to the attacker.
+    GridSybilDevices,
     /// Replays a neighbour's states under a new id for each neighbour it replays
     /// (DataReplaySybil).
     DataReplaySybil,
@@ -69,8 +77,9 @@ pub enum Attack {
 }
 
 impl Attack {
-    /// The catalogue, in VeReMi Extension's order.
-    pub const ALL: [Attack; 19] = [
+    /// The catalogue, in VeReMi Extension's order (and the grid Sybil with several devices'
+    /// credentials after the grid Sybil).
+    pub const ALL: [Attack; 20] = [
         Attack::ConstantPosition,
         Attack::ConstantPositionOffset,
         Attack::RandomPosition,
@@ -87,6 +96,7 @@ impl Attack {
         Attack::DoSRandom,
         Attack::DoSDisruptive,
         Attack::GridSybil,
+        Attack::GridSybilDevices,
         Attack::DataReplaySybil,
         Attack::DoSRandomSybil,
         Attack::DoSDisruptiveSybil,
@@ -111,6 +121,7 @@ impl Attack {
             Attack::DoSRandom => "dos_random",
             Attack::DoSDisruptive => "dos_disruptive",
             Attack::GridSybil => "grid_sybil",
+            Attack::GridSybilDevices => "grid_sybil_devices",
             Attack::DataReplaySybil => "data_replay_sybil",
             Attack::DoSRandomSybil => "dos_random_sybil",
             Attack::DoSDisruptiveSybil => "dos_disruptive_sybil",
@@ -120,6 +131,23 @@ impl Attack {
     /// The attack named `s`.
     pub fn parse(s: &str) -> Option<Attack> {
         Attack::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Whether it lies about its own position or speed under its own id (and its lie shows
+    /// only once that is off the truth: [`Label::visible_ms`]).
+    fn lies_in_own_motion(self) -> bool {
+        matches!(
+            self,
+            Attack::ConstantPosition
+                | Attack::ConstantPositionOffset
+                | Attack::RandomPosition
+                | Attack::RandomPositionOffset
+                | Attack::ConstantSpeed
+                | Attack::ConstantSpeedOffset
+                | Attack::RandomSpeed
+                | Attack::RandomSpeedOffset
+                | Attack::EventualStop
+        )
     }
 
     /// Reports sent per true report (F2MD's DosMultipleFreq: 4).
@@ -211,7 +239,22 @@ pub struct Label {
     pub ids: Vec<[u8; 8]>,
     /// Whether it began to lie (an attacker gone before its onset never did).
     pub lied: bool,
+    /// When its lie first showed, ms since the epoch: for an attack on its own position or
+    /// speed, the first report further from the truth than a sensor errs
+    /// ([`VISIBLE_POSITION_M`], [`VISIBLE_SPEED_MPS`]); for the others, its onset. A speed
+    /// offset added to the speed vector can leave the speed it reports within a metre a
+    /// second of the truth while the car keeps its course, and a car standing still that
+    /// says so at its onset (`eventual_stop`) does not lie until it drives on.
+    pub visible_ms: Option<Millis>,
 }
+
+/// A reported position off the truth by more than this shows a lie, metres: a GNSS fix's
+/// error (the detector's `position_tolerance_m`).
+pub const VISIBLE_POSITION_M: f64 = 3.0;
+/// A reported speed off the truth by more than this shows a lie, m/s: what positions a
+/// second apart tell a speed to, with the 1.5 m error of a displacement between two fixes
+/// (the detector's `displacement_tolerance_m`).
+pub const VISIBLE_SPEED_MPS: f64 = 1.5;
 
 /// A vehicle's id, scrambled: whether it attacks, and the seed of its lies (the same
 /// attacker lies the same way in every run).
@@ -312,7 +355,12 @@ impl Attackers {
     /// What the vehicles in `honest` (their true states) send at `now_ms`.
     pub fn send(&mut self, honest: &[VehicleState], now_ms: Millis) -> Vec<Sent> {
         let mut out = Vec::with_capacity(honest.len());
-        for s in honest {
+        // What each vehicle's sensors read: what it sends, and what an attacker forges from.
+        let read: Vec<VehicleState> = honest
+            .iter()
+            .map(|s| sensors::measured(s, now_ms))
+            .collect();
+        for (truth, s) in honest.iter().zip(&read) {
             let seen = self.present.entry(s.id).or_insert((now_ms, now_ms));
             seen.1 = now_ms;
             let first = seen.0;
@@ -328,6 +376,7 @@ impl Attackers {
                         onset_ms: onset,
                         ids: vec![],
                         lied: false,
+                        visible_ms: None,
                     },
                     fixed_place: Point {
                         east_m: s.position.east_m
@@ -367,7 +416,18 @@ impl Attackers {
                     link: s.id,
                 });
             } else {
+                let from = out.len();
                 self.lie(&mut liar, s, now_ms, &mut out);
+                if liar.label.visible_ms.is_none()
+                    && (!liar.label.attack.lies_in_own_motion()
+                        || out[from..].iter().any(|sent| {
+                            sent.state.position.distance_to(truth.position) > VISIBLE_POSITION_M
+                                || (sent.state.speed_mps - truth.speed_mps).abs()
+                                    > VISIBLE_SPEED_MPS
+                        }))
+                {
+                    liar.label.visible_ms = Some(now_ms);
+                }
             }
             if !liar.label.ids.contains(&s.id) {
                 // Its own id: sent under before the onset, or by the attack.
@@ -383,7 +443,7 @@ impl Attackers {
             }
             self.liars.insert(s.id, liar);
         }
-        self.last_step = honest.to_vec();
+        self.last_step = read;
         out
     }
 
@@ -543,7 +603,7 @@ impl Attackers {
                         ..st
                     })
                 }
-                Attack::GridSybil => {
+                Attack::GridSybil | Attack::GridSybilDevices => {
                     if liar.ghosts.is_empty() {
                         liar.ghosts = (0..SYBIL_GHOSTS).map(|_| liar.pseudonym()).collect();
                     }
@@ -571,7 +631,12 @@ impl Attackers {
                                 ..*s
                             },
                             generated_at: at,
-                            link,
+                            // With stolen credentials, each ghost on its own device's link.
+                            link: if attack == Attack::GridSybilDevices {
+                                ghost
+                            } else {
+                                link
+                            },
                         });
                     }
                     None
@@ -655,6 +720,10 @@ pub struct AttackScore {
     pub detected: usize,
     /// Of them, reported within a second of their onset.
     pub within_1s: usize,
+    /// Attackers whose lie showed ([`Label::visible_ms`]).
+    pub shown: usize,
+    /// Of them, reported within a second of its showing.
+    pub within_1s_of_showing: usize,
     /// Each detected attacker's time from onset to its first report, milliseconds.
     pub delays_ms: Vec<Millis>,
     /// The reports about them, by kind.
@@ -665,6 +734,11 @@ impl AttackScore {
     /// The share of attackers reported within a second of their onset.
     pub fn rate_within_1s(&self) -> Option<f64> {
         (self.attackers > 0).then(|| self.within_1s as f64 / self.attackers as f64)
+    }
+
+    /// The share of the attackers whose lie showed reported within a second of its showing.
+    pub fn rate_within_1s_of_showing(&self) -> Option<f64> {
+        (self.shown > 0).then(|| self.within_1s_of_showing as f64 / self.shown as f64)
     }
 
     /// The median time to detection, milliseconds.
@@ -748,6 +822,10 @@ impl Score {
                 a.within_1s += usize::from(delay <= 1_000);
                 a.delays_ms.push(delay);
             }
+            if let Some(shown) = l.visible_ms {
+                a.shown += 1;
+                a.within_1s_of_showing += usize::from(first.is_some_and(|at| at - shown <= 1_000));
+            }
         }
         for (id, (from, to)) in present {
             if !attacker_of.contains_key(id) {
@@ -772,18 +850,19 @@ impl Score {
     /// The figures as a table.
     pub fn table(&self) -> String {
         let mut out = format!(
-            "{:<26} {:>9} {:>9} {:>11} {:>14}  kinds\n",
-            "attack", "attackers", "detected", "within 1 s", "median delay"
+            "{:<26} {:>9} {:>9} {:>11} {:>16} {:>14}  kinds\n",
+            "attack", "attackers", "detected", "within 1 s", "1 s of showing", "median delay"
         );
+        let percent = |r: Option<f64>| r.map_or("-".into(), |r| format!("{:.0} %", 100.0 * r));
         for (attack, a) in &self.attacks {
             let kinds: Vec<String> = a.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
             out += &format!(
-                "{:<26} {:>9} {:>9} {:>11} {:>14}  {}\n",
+                "{:<26} {:>9} {:>9} {:>11} {:>16} {:>14}  {}\n",
                 attack.as_str(),
                 a.attackers,
                 a.detected,
-                a.rate_within_1s()
-                    .map_or("-".into(), |r| format!("{:.0} %", 100.0 * r)),
+                percent(a.rate_within_1s()),
+                percent(a.rate_within_1s_of_showing()),
                 a.median_delay_ms()
                     .map_or("-".into(), |d| format!("{d} ms")),
                 kinds.join(", ")
@@ -840,12 +919,13 @@ mod tests {
         let mut attackers = Attackers::new(AttackConfig::default());
         let cars = [car(1, 0.0), car(2, 20.0)];
         for step in 0..100 {
-            let sent = attackers.send(&cars, 1_000 + step * 100);
+            let now = 1_000 + step * 100;
+            let sent = attackers.send(&cars, now);
             assert_eq!(sent.len(), 2);
             assert!(
                 sent.iter()
                     .zip(&cars)
-                    .all(|(s, c)| s.state == *c && s.link == c.id)
+                    .all(|(s, c)| s.state == sensors::measured(c, now) && s.link == c.id)
             );
         }
         assert_eq!(attackers.labels().count(), 0);
@@ -870,19 +950,22 @@ mod tests {
             .unwrap()
             .clone();
         (
-            last.into_iter().filter(|s| s.link == [0; 8]).collect(),
+            // On its own link, and on the devices' whose credentials it holds.
+            last.into_iter()
+                .filter(|s| label.ids.contains(&s.link))
+                .collect(),
             label,
         )
     }
 
     #[test]
-    fn each_attack_lies_after_its_onset_on_its_own_link() {
+    fn each_attack_lies_after_its_onset_on_its_own_link_or_a_stolen_one() {
         for attack in Attack::ALL {
             let (sent, label) = sent_by_one(attack);
             assert_eq!(label.attack, attack);
             assert_eq!(label.onset_ms, 5_000);
             assert!(!sent.is_empty(), "{attack:?} sent nothing");
-            let truth = car(0, 0.0);
+            let truth = sensors::measured(&car(0, 0.0), 6_000);
             assert!(
                 sent.iter()
                     .any(|s| s.state != truth || s.generated_at != 6_000)
@@ -891,11 +974,41 @@ mod tests {
             );
             assert!(sent.iter().all(|s| label.ids.contains(&s.state.id)));
             let expected = match attack {
-                Attack::GridSybil => 6,
+                Attack::GridSybil | Attack::GridSybilDevices => 6,
                 a => a.copies(),
             };
             assert_eq!(sent.len(), expected, "{attack:?}");
         }
+    }
+
+    /// A car standing at a red light when its `eventual_stop` begins says what is true
+    /// until it drives on; a Sybil's lie shows at its onset.
+    #[test]
+    fn a_lie_shows_when_it_departs_from_the_truth() {
+        let mut attackers = Attackers::new(AttackConfig {
+            share: 1.0,
+            attacks: vec![Attack::EventualStop, Attack::GridSybil],
+            onset_s: 1.0,
+        });
+        let standing = |i: u8| VehicleState {
+            speed_mps: 0.0,
+            ..car(i, 100.0 * f64::from(i))
+        };
+        for step in 0..30 {
+            attackers.send(&[standing(0), standing(1)], step * 100);
+        }
+        let shown =
+            |a: &Attackers, d: u8| a.labels().find(|l| l.device == [d; 8]).unwrap().visible_ms;
+        assert_eq!(shown(&attackers, 0), None);
+        assert_eq!(shown(&attackers, 1), Some(1_000));
+        // It drives off at 2 m/s² from 3 s: 1.5 m/s off what it says at 3.8 s.
+        for step in 30..60 {
+            let t = (step - 30) as f64 / 10.0;
+            let mut moving = car(0, 0.5 * 2.0 * t * t);
+            moving.speed_mps = 2.0 * t;
+            attackers.send(&[moving, standing(1)], step * 100);
+        }
+        assert_eq!(shown(&attackers, 0), Some(3_800));
     }
 
     #[test]
@@ -903,6 +1016,9 @@ mod tests {
         let (sent, _) = sent_by_one(Attack::DoSRandomSybil);
         let ids: std::collections::HashSet<_> = sent.iter().map(|s| s.state.id).collect();
         assert_eq!(ids.len(), 4);
+        assert!(sent.iter().all(|s| s.link == [0; 8]));
+        let (sent, _) = sent_by_one(Attack::GridSybilDevices);
+        assert!(sent.iter().all(|s| s.link == s.state.id));
         let (sent, _) = sent_by_one(Attack::DataReplay);
         assert_eq!(sent[0].state.position, car(1, 10.0).position);
         let (sent, _) = sent_by_one(Attack::DelayedMessages);
@@ -917,11 +1033,22 @@ mod tests {
             onset_ms: 10_000,
             ids,
             lied: true,
+            visible_ms: Some(10_000),
         };
         let labels = vec![
             label(1, Attack::DoS, vec![[1; 8]]),
             label(2, Attack::DoS, vec![[2; 8]]),
             label(3, Attack::GridSybil, vec![[3; 8], [0xa5; 8]]),
+            // Its speed lie within a sensor's error until 14 s.
+            Label {
+                visible_ms: Some(14_000),
+                ..label(4, Attack::ConstantSpeedOffset, vec![[4; 8]])
+            },
+            // Never off the truth by more.
+            Label {
+                visible_ms: None,
+                ..label(5, Attack::ConstantSpeedOffset, vec![[5; 8]])
+            },
         ];
         let report = |v: u8, at_ms| Reported {
             vehicle: [v; 8],
@@ -932,6 +1059,7 @@ mod tests {
             report(1, 10_400),
             report(1, 9_000), // before its onset: false
             report(0xa5, 12_000),
+            report(4, 14_500),
             report(9, 20_000), // honest
         ];
         let present: HashMap<[u8; 8], (Millis, Millis)> = [
@@ -946,6 +1074,13 @@ mod tests {
         assert_eq!(dos.median_delay_ms(), Some(400));
         let grid = &s.attacks[&Attack::GridSybil];
         assert_eq!((grid.attackers, grid.detected, grid.within_1s), (1, 1, 0));
+        assert_eq!((grid.shown, grid.within_1s_of_showing), (1, 0));
+        let offset = &s.attacks[&Attack::ConstantSpeedOffset];
+        assert_eq!(
+            (offset.attackers, offset.detected, offset.within_1s),
+            (2, 1, 0)
+        );
+        assert_eq!((offset.shown, offset.within_1s_of_showing), (1, 1));
         assert_eq!((s.honest, s.honest_reported, s.false_reports), (2, 1, 2));
         assert_eq!(s.false_per_hour(), Some(2.0));
     }

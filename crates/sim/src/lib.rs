@@ -13,6 +13,7 @@ pub mod messages;
 pub mod network;
 mod rng;
 pub mod roadside;
+pub mod sensors;
 pub mod signing;
 pub mod zone;
 
