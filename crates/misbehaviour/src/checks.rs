@@ -802,23 +802,27 @@ impl Check for SpeedAccelerationConsistency {
         Kind::SpeedAccelerationConsistency
     }
     fn check(&self, b: &Beacon<'_>, t: &Thresholds) -> Option<Finding> {
-        let (span, dt) = b.baseline.as_ref()?;
-        let dt = *dt;
+        let (span, _) = b.baseline.as_ref()?;
         // A vehicle at a standstill reads its accelerometer, not its speed: the speed stays
-        // at 0 whatever it says.
-        if span
-            .iter()
-            .any(|o| o.motion.speed_mps.is_none_or(|v| v < 0.5))
-        {
+        // at 0 whatever it says. So the span is taken from a moving report up to the first
+        // standing one: a car that stopped braked its speed away, and one that says it
+        // stopped from a crawl in a tenth of a second without braking (VeReMi "eventual
+        // stop" begun at a crawl, which `speed_consistency`'s 3 m/s tolerance lets by) did
+        // not.
+        let stands = |o: &Reported| o.motion.speed_mps.is_none_or(|v| v < STANDING_MPS);
+        if stands(&span[0]) {
             return None;
         }
+        let end = span.iter().position(stands).unwrap_or(span.len() - 1);
+        let moving = &span[..=end];
         let mut integral = 0.0;
-        for w in span.windows(2) {
+        for w in moving.windows(2) {
             let (a0, a1) = (w[0].motion.accel_long_mps2?, w[1].motion.accel_long_mps2?);
             let step = (w[1].generated_at - w[0].generated_at) as f64 / 1000.0;
             integral += (a0 + a1) / 2.0 * step;
         }
-        let dv = b.report.motion.speed_mps? - span[0].motion.speed_mps?;
+        let dv = moving[end].motion.speed_mps.unwrap_or(0.0) - span[0].motion.speed_mps?;
+        let dt = (moving[end].generated_at - span[0].generated_at) as f64 / 1000.0;
         let off = (dv - integral).abs();
         Finding::beyond(off, t.speed_acceleration_tolerance_mps, || {
             format!("speed changed {dv:+.1} m/s in {dt:.2} s, its accelerations {integral:+.1} m/s")

@@ -781,20 +781,55 @@ fn an_honest_car_driving_through_a_released_ghost_is_not_blamed() {
     );
 }
 
-/// VeReMi "eventual stop" begun at a crawl: the stop from 4 m/s costs too little trust to
-/// quarantine the ghost, which then stands in the lane, consistent with itself. Three
-/// honest cars drive through it at 10 m/s: none of them is blamed (no car drives through
-/// a standing one), the ghost is, by each, and is quarantined.
+/// A car crawling north at `speed_mps` that says, from the onset on, it stopped where it
+/// was (VeReMi "eventual stop"), without braking.
+fn crawl(speed_mps: f64, at: Millis) -> State {
+    State {
+        east_m: 0.0,
+        north_m: speed_mps * (at.min(ONSET_MS) as f64 / 1000.0),
+        speed_mps: if at < ONSET_MS { speed_mps } else { 0.0 },
+        heading_deg: 0.0,
+        accel_mps2: 0.0,
+    }
+}
+
+/// VeReMi "eventual stop" begun at 4 m/s, within `speed_consistency`'s tolerance: the
+/// speed it lost without braking gives it away at once.
+#[test]
+fn a_stop_from_a_crawl_without_braking_is_caught() {
+    let mut d = enforcing();
+    let (mut first, mut quarantined) = (None, None);
+    for i in 0..200u64 {
+        let at = i as Millis * 100;
+        let v = d.judge(
+            ATTACKER,
+            &report(&crawl(4.0, at), T0 + at, i),
+            &Around::default(),
+        );
+        for r in d.take_reports() {
+            assert!(at >= ONSET_MS, "{r:#?}");
+            first.get_or_insert((r.kind, at));
+        }
+        if v == Verdict::Quarantined {
+            quarantined.get_or_insert(at);
+        }
+    }
+    assert_eq!(first, Some((Kind::SpeedAccelerationConsistency, ONSET_MS)));
+    assert!(
+        quarantined.is_some_and(|at| at - ONSET_MS <= 1_000),
+        "{quarantined:?}"
+    );
+    assert!(d.is_quarantined(ATTACKER));
+}
+
+/// VeReMi "eventual stop" begun at 1.2 m/s: too slow a stop for any check, so the ghost
+/// stands in the lane, consistent with itself. Three honest cars drive through it at
+/// 10 m/s: none of them is blamed (no car drives through a standing one), the ghost is, by
+/// each, and is quarantined.
 #[test]
 fn cars_driving_through_a_standing_ghost_blame_the_ghost() {
     let mut d = enforcing();
-    let crawl = |at: Millis| State {
-        east_m: 0.0,
-        north_m: 4.0 * (at.min(ONSET_MS) as f64 / 1000.0),
-        speed_mps: if at < ONSET_MS { 4.0 } else { 0.0 },
-        heading_deg: 0.0,
-        accel_mps2: 0.0,
-    };
+    let crawl = |at: Millis| crawl(1.2, at);
     let ghost_north = crawl(ONSET_MS).north_m;
     let cars: [[u8; 8]; 3] = [[0xd1; 8], [0xd2; 8], [0xd3; 8]];
     // Car k passes the ghost at 20 + 5k s.
