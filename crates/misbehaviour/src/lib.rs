@@ -690,9 +690,9 @@ impl Detector {
         // first (fewer quarantines, more trusted), its score then. And a vehicle driving
         // through one that stands is not blamed for it, whatever their records: no car
         // drives through a standing one, so the standing one is not there (VeReMi's
-        // `eventual_stop` and `constant_position` ghosts, whose stop cost too little trust
-        // to quarantine them when it came at a low speed), and each car driving through it
-        // counts against it (checks.rs `Overlap`).
+        // `eventual_stop` and `constant_position` ghosts, whose stop from a walking pace no
+        // check sees, or which were released), and each car driving through it counts
+        // against it (checks.rs `Overlap`).
         let around = Around {
             neighbours: around
                 .neighbours
