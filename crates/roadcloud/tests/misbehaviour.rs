@@ -191,7 +191,9 @@ fn a_camera_off_the_vehicles_own_reports_is_reported() {
                         north_m: 300.0 + f64::from(step),
                     },
                     0.0,
-                    10.0,
+                    // Each at a speed of its own (cars at one speed, heading and
+                    // acceleration at the same moments move as one: a Sybil's ghosts).
+                    10.0 + 0.3 * f64::from(k),
                 )
             })
             .collect();

@@ -32,7 +32,16 @@ fn trajectory_ats(s: &Server, vehicle: &str) -> BTreeSet<i64> {
 #[test]
 fn what_the_api_reported_as_stored_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start_in(dir.path(), &["--trajectory-interval-ms", "200"]);
+    // Its vehicles repeat one moment (common::publish_bsm): detection would quarantine them
+    // within a second, before their trajectories are stored.
+    let s = start_in(
+        dir.path(),
+        &[
+            &["--trajectory-interval-ms", "200"][..],
+            &ONE_MOMENT_REPEATED,
+        ]
+        .concat(),
+    );
     let stop = Arc::new(AtomicBool::new(false));
     // Load: 20 vehicles at 10 Hz and an RSU announcing its road, until the kill and after.
     let load = {
@@ -64,7 +73,7 @@ fn what_the_api_reported_as_stored_survives_kill_9() {
     let mut s = s;
     s.child.kill().unwrap();
     s.child.wait().unwrap();
-    let s2 = start_in(dir.path(), &[]);
+    let s2 = start_in(dir.path(), &ONE_MOMENT_REPEATED);
     stop.store(true, Ordering::Relaxed);
     load.join().unwrap();
     let after = stored(&s2);

@@ -307,6 +307,9 @@ pub fn publish_bsm(c: &Client, n: u64) {
     bsm.id = (0x5a00_0000_0000_0000 | n).to_be_bytes();
     bsm.sec_mark = DSecond(sec_mark_now());
     bsm.pos.lat.0 += (n as i32) * 900;
+    // Each on a heading a little its own (DE_Heading 0.0125°): cars reporting the same
+    // motion at the same moments move as one, as only a Sybil's ghosts do.
+    bsm.heading.0 += n as u16;
     let _ = c.try_publish(
         format!("V2X/OBU/{}/BSM/UP", vehicle_id(n)),
         rumqttc::QoS::AtMostOnce,
