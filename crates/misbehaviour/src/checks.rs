@@ -346,7 +346,7 @@ pub struct Around {
 /// by one, they left a hash table of tombstones that rehashed itself whole every few
 /// seconds, holding the world's writer for 50 to 100 ms at 60,000 reports a second (which
 /// the benchmark saw as bursts of loss); so the reports are filed in two generations, each
-/// [`REPLAY_KEEP_MS`] long ([`Generations`]).
+/// `REPLAY_KEEP_MS` (2.5 s) long ([`Generations`]).
 #[derive(Debug, Default)]
 pub struct ReplayIndex {
     /// Nearly every bucket holds one report (above), kept inline: no allocation per report
@@ -361,7 +361,7 @@ pub struct ReplayIndex {
 /// rehashes itself whole every few seconds ([`ReplayIndex`]); the tables keep their room, so
 /// a steady zone allocates nothing more.
 #[derive(Debug)]
-pub(crate) struct Generations<K, V, const KEEP_MS: Millis> {
+pub struct Generations<K, V, const KEEP_MS: Millis> {
     newer: HashMap<K, V>,
     older: HashMap<K, V>,
     /// When the newer generation started; `None` before the first [`Generations::expire`].
@@ -380,12 +380,12 @@ impl<K, V, const KEEP_MS: Millis> Default for Generations<K, V, KEEP_MS> {
 
 impl<K: std::hash::Hash + Eq, V: Default, const KEEP_MS: Millis> Generations<K, V, KEEP_MS> {
     /// The newer generation's entry for `key`, made empty if missing.
-    pub(crate) fn entry(&mut self, key: K) -> &mut V {
+    pub fn entry(&mut self, key: K) -> &mut V {
         self.newer.entry(key).or_default()
     }
 
     /// The entries for `key`: the newer generation's, then the older's.
-    pub(crate) fn get(&self, key: &K) -> impl Iterator<Item = &V> + use<'_, K, V, KEEP_MS> {
+    pub fn get(&self, key: &K) -> impl Iterator<Item = &V> + use<'_, K, V, KEEP_MS> {
         [self.newer.get(key), self.older.get(key)]
             .into_iter()
             .flatten()
@@ -398,7 +398,7 @@ impl<K: std::hash::Hash + Eq, V: Default, const KEEP_MS: Millis> Generations<K, 
     }
 
     /// Lets time pass to `now` (type docs).
-    pub(crate) fn expire(&mut self, now: Millis) {
+    pub fn expire(&mut self, now: Millis) {
         let started = *self.started.get_or_insert(now);
         if now - started >= KEEP_MS {
             self.older.clear();
@@ -465,10 +465,8 @@ impl ReplayIndex {
         });
     }
 
-    /// Lets time pass to `now` ([`Generations`]). [`repeated`] looks only at reports
+    /// Lets time pass to `now` ([`Generations`]). The replay check looks only at reports
     /// within its window, so one kept longer is never matched for that.
-    ///
-    /// [`repeated`]: ReplayIndex::repeated
     pub fn expire(&mut self, now: Millis) {
         self.by_motion.expire(now);
     }

@@ -43,7 +43,7 @@ struct Filed {
 }
 
 /// The reports of the last moments of every vehicle moving at 1 m/s or more, filed by
-/// their generation time and motion to the standard's resolution ([`LockstepKey`]): the
+/// their generation time and motion to the standard's resolution (`LockstepKey`): the
 /// ids moving as one with a report are those in its bucket, found with one lookup.
 #[derive(Debug, Default)]
 pub struct LockstepIndex {
