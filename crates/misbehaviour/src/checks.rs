@@ -434,17 +434,20 @@ struct Indexed {
 /// reports arriving out of order.
 const REPLAY_KEEP_MS: Millis = 2_500;
 
-impl ReplayIndex {
-    /// Where a report is filed: its speed and heading in the standard's units; none below
-    /// 1 m/s (a car standing still repeats itself, and whoever stood there before it).
-    fn motion(o: &Reported) -> Option<(i64, i64)> {
-        let v = o.motion.speed_mps.filter(|v| *v >= 1.0)?;
-        let h = o.motion.heading_deg?.rem_euclid(360.0);
-        Some(((v / 0.02).round() as i64, (h / 0.0125).round() as i64))
-    }
+/// A moving report's speed and heading in the standard's units (DE_Speed 0.02 m/s,
+/// DE_Heading 0.0125°), as the replay and lockstep indexes file it; none below 1 m/s (a car
+/// standing still repeats itself, and whoever stood there before it; a queue's cars all
+/// read 0) or without a heading.
+pub(crate) fn motion_units(o: &Reported) -> Option<(i64, i64)> {
+    let v = o.motion.speed_mps.filter(|v| *v >= 1.0)?;
+    let h = o.motion.heading_deg?.rem_euclid(360.0);
+    Some(((v / 0.02).round() as i64, (h / 0.0125).round() as i64))
+}
 
+impl ReplayIndex {
+    /// Where a report is filed: its [`motion_units`] and the cell its position lies in.
     fn key(o: &Reported) -> Option<ReplayKey> {
-        let (v, h) = Self::motion(o)?;
+        let (v, h) = motion_units(o)?;
         Some((
             v,
             h,
@@ -485,7 +488,7 @@ impl ReplayIndex {
         let r = t.replay_match_m.max(0.0);
         let (e0, e1) = (replay_cell(p.east_m - r), replay_cell(p.east_m + r));
         let (n0, n1) = (replay_cell(p.north_m - r), replay_cell(p.north_m + r));
-        Self::motion(o)
+        motion_units(o)
             .into_iter()
             .flat_map(move |(v, h)| {
                 (n0..=n1).flat_map(move |n| (e0..=e1).map(move |e| (v, h, e, n)))

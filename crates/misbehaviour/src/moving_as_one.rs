@@ -16,7 +16,9 @@
 //! attacker's own car, heard before its ghosts appeared, is not, nor is an honest vehicle
 //! whose reports a liar copies under new ids with their generation times.
 
-use crate::checks::{Beacon, Check, Finding, Generations, Kind, Reported, Thresholds};
+use crate::checks::{
+    Beacon, Check, Finding, Generations, Kind, Reported, Thresholds, motion_units,
+};
 use roadcloud_per::jer::hex;
 use roadcloud_world::Millis;
 use smallvec::SmallVec;
@@ -52,21 +54,15 @@ pub struct LockstepIndex {
 }
 
 impl LockstepIndex {
-    /// Where a report is filed; none below 1 m/s (cars standing in a queue all read 0)
-    /// or without a heading.
+    /// Where a report is filed: its generation time, its [`motion_units`] and its
+    /// acceleration's; none where those give none.
     fn key(o: &Reported) -> Option<LockstepKey> {
-        let v = o.motion.speed_mps.filter(|v| *v >= 1.0)?;
-        let h = o.motion.heading_deg?.rem_euclid(360.0);
+        let (v, h) = motion_units(o)?;
         let a = o
             .motion
             .accel_long_mps2
             .map_or(i64::MIN, |a| (a / 0.01).round() as i64);
-        Some((
-            o.generated_at,
-            (v / 0.02).round() as i64,
-            (h / 0.0125).round() as i64,
-            a,
-        ))
+        Some((o.generated_at, v, h, a))
     }
 
     /// Files vehicle `vehicle`'s report `o`; `since` is when it was first heard.
