@@ -9,6 +9,7 @@
 //! simulated towns (25 m/s, 3 m/s² acceleration, 4.5 m/s² braking); roadcloud's defaults are
 //! set for what real vehicles do on urban roads and motorways, named in [`Thresholds`].
 
+pub use crate::generations::Generations;
 use crate::kalman::Kalman;
 use crate::moving_as_one::{LockstepIndex, MovingAsOne};
 use roadcloud_per::jer::hex;
@@ -16,8 +17,6 @@ use roadcloud_world::{Millis, Observation, Point, tracks};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::collections::VecDeque;
-
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// What a check found wrong: the kind of misbehaviour it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -352,60 +351,6 @@ pub struct ReplayIndex {
     /// Nearly every bucket holds one report (above), kept inline: no allocation per report
     /// filed, and one memory access less per lookup.
     by_motion: Generations<ReplayKey, SmallVec<[Indexed; 1]>, REPLAY_KEEP_MS>,
-}
-
-/// A hash map whose entries are forgotten in two generations: entries go into the newer
-/// one, and once it has lasted `KEEP_MS` by [`Generations::expire`]'s clock the older one is
-/// emptied whole and the newer becomes the older, so each entry stays at least `KEEP_MS`, at
-/// most twice that. Entries removed one by one would leave a table of tombstones that
-/// rehashes itself whole every few seconds ([`ReplayIndex`]); the tables keep their room, so
-/// a steady zone allocates nothing more.
-#[derive(Debug)]
-pub struct Generations<K, V, const KEEP_MS: Millis> {
-    newer: HashMap<K, V>,
-    older: HashMap<K, V>,
-    /// When the newer generation started; `None` before the first [`Generations::expire`].
-    started: Option<Millis>,
-}
-
-impl<K, V, const KEEP_MS: Millis> Default for Generations<K, V, KEEP_MS> {
-    fn default() -> Self {
-        Generations {
-            newer: HashMap::default(),
-            older: HashMap::default(),
-            started: None,
-        }
-    }
-}
-
-impl<K: std::hash::Hash + Eq, V: Default, const KEEP_MS: Millis> Generations<K, V, KEEP_MS> {
-    /// The newer generation's entry for `key`, made empty if missing.
-    pub fn entry(&mut self, key: K) -> &mut V {
-        self.newer.entry(key).or_default()
-    }
-
-    /// The entries for `key`: the newer generation's, then the older's.
-    pub fn get(&self, key: &K) -> impl Iterator<Item = &V> + use<'_, K, V, KEEP_MS> {
-        [self.newer.get(key), self.older.get(key)]
-            .into_iter()
-            .flatten()
-    }
-
-    /// Every entry, of both generations.
-    #[cfg(test)]
-    fn values(&self) -> impl Iterator<Item = &V> {
-        self.newer.values().chain(self.older.values())
-    }
-
-    /// Lets time pass to `now` (type docs).
-    pub fn expire(&mut self, now: Millis) {
-        let started = *self.started.get_or_insert(now);
-        if now - started >= KEEP_MS {
-            self.older.clear();
-            std::mem::swap(&mut self.newer, &mut self.older);
-            self.started = Some(now);
-        }
-    }
 }
 
 /// Where the [`ReplayIndex`] files a report: speed and heading in the standard's units, and

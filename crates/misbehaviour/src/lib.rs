@@ -19,6 +19,7 @@
 
 mod camera;
 pub mod checks;
+mod generations;
 mod kalman;
 mod moving_as_one;
 

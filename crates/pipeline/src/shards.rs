@@ -177,7 +177,8 @@ impl Shard {
     /// Applies the inbox; `forwarding`: a report for a mirror is kept to pass on to the
     /// track's owner (with other shards, or other nodes' tracks mirrored here).
     fn apply(&mut self, plan: &ShardPlan, lanes: &LaneIndex, forwarding: bool) {
-        for m in std::mem::take(&mut self.inbox) {
+        let mut inbox = std::mem::take(&mut self.inbox);
+        for m in inbox.drain(..) {
             match m {
                 ShardMessage::Observe(o) => self.observe(o, lanes, forwarding),
                 ShardMessage::Join(o) => self.observe(o, lanes, false),
@@ -196,6 +197,11 @@ impl Shard {
                     self.tracks.drop_mirror(id);
                 }
             }
+        }
+        // The inbox keeps its room: a batch of thousands of reports grown into a new one
+        // each time copied every report once more and touched fresh memory.
+        if self.inbox.is_empty() {
+            self.inbox = inbox;
         }
         for id in self.tracks.take_touched() {
             let to = self.tracks.get(id).map(|t| plan.owner(t.tile));

@@ -7,6 +7,20 @@ mod settings;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Turns transparent huge pages off for this process. mimalloc asks for them on its heap
+/// (`madvise(MADV_HUGEPAGE)`), so each 2 MB of the heap touched for the first time is
+/// zeroed whole, on the thread that touched it: as misbehaviour detection's indexes grew
+/// in the first seconds of `bench/mqtt/compare.sh`, single inserts on the world's writer
+/// took 4 to 50 ms, and the stage shed BSMs behind them (0.03 to 0.3 % at 65,400 msgs/s,
+/// none with this; docs/misbehaviour.md#cost). Latency-bound servers (Redis, MongoDB) ask
+/// the same of the system; this asks it of the process only (prctl `PR_SET_THP_DISABLE`).
+#[cfg(target_os = "linux")]
+fn no_transparent_huge_pages() {
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        tracing::debug!("transparent huge pages stay on: {e}");
+    }
+}
+
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -58,6 +72,8 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    #[cfg(target_os = "linux")]
+    no_transparent_huge_pages();
     let result = match cli.command {
         Command::Decode(args) => commands::codec::decode(&args),
         Command::Sign(args) => commands::v2x::sign_one(&args),
