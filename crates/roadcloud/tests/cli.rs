@@ -141,3 +141,33 @@ fn bad_input_is_a_clear_error_and_a_failure_status_never_a_panic() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// The binary turns transparent huge pages off for its process (main.rs: they stalled the
+/// world's writer), whatever the command; checked while `encode` waits for its input.
+#[cfg(target_os = "linux")]
+#[test]
+fn transparent_huge_pages_are_off_for_the_process() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_roadcloud"))
+        .args(["encode", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run roadcloud");
+    let status = format!("/proc/{}/status", child.id());
+    let thp = || {
+        std::fs::read_to_string(&status)
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("THP_enabled:").map(|v| v.trim().to_string()))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = thp();
+    while seen.as_deref() != Some("0") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        seen = thp();
+    }
+    drop(child.stdin.take());
+    let _ = child.wait();
+    assert_eq!(seen.as_deref(), Some("0"), "THP_enabled in {status}");
+}
