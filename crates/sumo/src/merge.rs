@@ -230,7 +230,7 @@ impl MergingVehicles {
     }
 
     /// After each step: the TraCI vehicle sets due. A vehicle under an order goes to its
-    /// speed as a [`SpeedHold`] has it, then keeps it
+    /// speed as a `SpeedHold` has it, then keeps it
     /// (SUMO's own safe-speed checks still apply); a merging one is told to change lanes once
     /// its window opens; when the order ends, or the vehicle has left the lane that ends, SUMO
     /// takes its speed back.

@@ -7,7 +7,8 @@
 //! faster, it keeps its speed and SUMO's red light no longer holds it (TraCI speed mode
 //! [`SPEED_MODE_THROUGH_RED`]); it still keeps its distance to the vehicle ahead. Past the
 //! junction SUMO drives it again. A runner who heeds a warning ([`RedLightRunners::heed`],
-//! the closed loop) is attentive again for that light.
+//! the closed loop), or stops short of its line all the same ([`STOPPED_MPS`]), is attentive
+//! again for that light.
 
 use crate::cosim::{Step, Sumo};
 use crate::net::Net;
@@ -21,6 +22,10 @@ use std::io;
 pub const RUN_WITHIN_M: f64 = 40.0;
 /// A runner already slower than this is stopping anyway (for a queue or the light), m/s.
 pub const RUN_MIN_MPS: f64 = 5.0;
+/// A runner that comes down to this speed before its line has stopped after all (for a
+/// vehicle or a pedestrian in its way, SUMO's safe speed), m/s: a driver who stands at a red
+/// light has seen it, and SUMO's red light holds it again.
+pub const STOPPED_MPS: f64 = 0.1;
 /// SUMO's speed mode of a runner: safe speed (its leader), maximum acceleration and
 /// deceleration kept (bits 0 to 2); the right of way at junctions (bit 3) and the hard
 /// braking to avoid passing a red light (bit 4) off, which is what lets it pass a red light.
@@ -50,7 +55,8 @@ pub struct RedLightRunners {
     pub routes: HashMap<String, Vec<String>>,
     /// The runners passing a light: the approach lane they run it from.
     running: HashMap<String, String>,
-    /// (vehicle, approach lane) where the driver heeded a warning: no run there.
+    /// (vehicle, approach lane) where the driver heeded a warning, or stopped while running:
+    /// no run there.
     heeded: HashSet<(String, String)>,
     /// Runs begun.
     pub runs: u64,
@@ -97,20 +103,30 @@ impl RedLightRunners {
     }
 
     /// After each step: the TraCI vehicle sets due. A runner near its line whose light turns
-    /// against it keeps its speed and passes the light; one that has left the junction is
-    /// SUMO's again.
+    /// against it keeps its speed and passes the light; one that has left the junction, or
+    /// stopped before its line all the same, is SUMO's again.
     pub fn step(&mut self, step: &Step) -> Vec<(u8, String, Set)> {
         let mut sets = Vec::new();
         if self.approaches.is_empty() {
             return sets;
         }
-        let here: HashMap<&str, &str> = step
+        let here: HashMap<&str, (&str, f64)> = step
             .vehicles
             .iter()
-            .map(|v| (v.id.as_str(), v.lane.as_str()))
+            .map(|v| (v.id.as_str(), (v.lane.as_str(), v.speed_mps)))
             .collect();
+        let heeded = &mut self.heeded;
         self.running.retain(|id, from| match here.get(id.as_str()) {
-            Some(lane) if lane.starts_with(':') || lane == from => true,
+            // Stopped short of its line (SUMO's safe speed, for someone in its way): it saw
+            // the light after all. Left running, it drove into the junction on red from a
+            // standstill once its way cleared, a start no warning could have come a second
+            // ahead of (the grid's first runner, in a 180 s evaluation).
+            Some((lane, speed)) if *lane == from.as_str() && *speed <= STOPPED_MPS => {
+                heeded.insert((id.clone(), from.clone()));
+                sets.extend(default_driving(id));
+                false
+            }
+            Some((lane, _)) if lane.starts_with(':') || *lane == from.as_str() => true,
             Some(_) => {
                 sets.extend(default_driving(id));
                 false
@@ -329,6 +345,21 @@ mod tests {
         let mut r = runners(&net, 1.0);
         assert!(r.heed("v", "n11_n21_1").is_empty());
         assert_eq!(r.step(&step(&net, LANE, 20.0, 10.0, b'r')).len(), 2);
+    }
+
+    #[test]
+    fn a_runner_who_stops_short_of_its_line_all_the_same_does_not_run_from_there() {
+        let net = grid();
+        let mut r = runners(&net, 1.0);
+        r.step(&step(&net, LANE, 20.0, 10.0, b'r'));
+        // Still rolling: still running.
+        assert!(r.step(&step(&net, LANE, 5.0, 2.0, b'r')).is_empty());
+        // Standing at its line: SUMO's driver again, and not a runner there when it drives
+        // off while the light is still against it.
+        let sets = r.step(&step(&net, LANE, 0.5, 0.0, b'r'));
+        assert_eq!(modes(&sets), vec![ids::SPEED_MODE_DEFAULT]);
+        assert!(r.step(&step(&net, LANE, 0.3, 6.0, b'r')).is_empty());
+        assert_eq!(r.runs, 1);
     }
 
     #[test]
