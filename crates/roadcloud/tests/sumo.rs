@@ -238,6 +238,7 @@ fn the_scenario_end_time_ends_the_run() {
     )
     .unwrap();
     let http = format!("127.0.0.1:{}", free_port());
+    let fcd = dir.path().join("fcd.xml");
     let out = roadcloud(&[
         "sim",
         "sumo",
@@ -247,9 +248,15 @@ fn the_scenario_end_time_ends_the_run() {
         "0",
         "--http-listen",
         &http,
+        "--fcd-out",
+        fcd.to_str().unwrap(),
     ]);
     let text = succeeded(&out);
     assert!(text.contains("simulated 12.0 s"), "{text}");
+    // The trajectories, to the end.
+    let fcd = std::fs::read_to_string(&fcd).unwrap();
+    assert!(fcd.contains("<vehicle id="), "{fcd}");
+    assert!(fcd.contains("<timestep time=\"11.90\""), "{fcd}");
 }
 
 /// The SUMO processes whose parent is `pid`.

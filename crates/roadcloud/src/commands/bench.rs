@@ -888,6 +888,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 attacks: Vec::new(),
                 misbehaviour: None,
                 tripinfo: None,
+                fcd_out: None,
                 apps_switched: Vec::new(),
                 sds_share: 0.0,
             };

@@ -170,6 +170,10 @@ pub struct CosimArgs {
     /// measure travel times.
     #[arg(skip)]
     pub tripinfo: Option<PathBuf>,
+    /// Where SUMO writes every vehicle's and person's trajectory (its FCD output, each
+    /// step), to look into why a situation was missed or an advisory had nothing behind it.
+    #[arg(long, value_name = "FILE")]
+    pub fcd_out: Option<PathBuf>,
     /// Applications switched on or off over the settings (`[apps.ID] enabled`), for the
     /// commands that compare runs with and without one.
     #[arg(skip)]
@@ -890,6 +894,13 @@ pub(crate) async fn cosimulate(
                     "true".to_string(),
                 ]
             })
+            .chain(
+                // Absolute: SUMO takes a relative path from its configuration's folder.
+                args.fcd_out.iter().flat_map(|p| {
+                    let p = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+                    ["--fcd-output".to_string(), p.display().to_string()]
+                }),
+            )
             .collect(),
     };
     let limit = run_limit(args, &config)?;
