@@ -7,6 +7,9 @@ mod settings;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::process::ExitCode;
+
 /// Turns transparent huge pages off for this process. mimalloc asks for them on its heap
 /// (`madvise(MADV_HUGEPAGE)`), so each 2 MB of the heap touched for the first time is
 /// zeroed whole, on the thread that touched it: as misbehaviour detection's indexes grew
@@ -20,9 +23,6 @@ fn no_transparent_huge_pages() {
         tracing::debug!("transparent huge pages stay on: {e}");
     }
 }
-
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use std::process::ExitCode;
 
 /// roadcloud: a vehicle-road-cloud integration platform for C-V2X pilot zones.
 ///

@@ -57,7 +57,7 @@ pub struct RedLightRunners {
     running: HashMap<String, String>,
     /// (vehicle, approach lane) where the driver heeded a warning, or stopped while running:
     /// no run there.
-    heeded: HashSet<(String, String)>,
+    attentive: HashSet<(String, String)>,
     /// Runs begun.
     pub runs: u64,
 }
@@ -115,14 +115,14 @@ impl RedLightRunners {
             .iter()
             .map(|v| (v.id.as_str(), (v.lane.as_str(), v.speed_mps)))
             .collect();
-        let heeded = &mut self.heeded;
+        let attentive = &mut self.attentive;
         self.running.retain(|id, from| match here.get(id.as_str()) {
             // Stopped short of its line (SUMO's safe speed, for someone in its way): it saw
             // the light after all. Left running, it drove into the junction on red from a
             // standstill once its way cleared, a start no warning could have come a second
             // ahead of (the grid's first runner, in a 180 s evaluation).
             Some((lane, speed)) if *lane == from.as_str() && *speed <= STOPPED_MPS => {
-                heeded.insert((id.clone(), from.clone()));
+                attentive.insert((id.clone(), from.clone()));
                 sets.extend(default_driving(id));
                 false
             }
@@ -146,7 +146,7 @@ impl RedLightRunners {
                 || length_m - v.lane_pos_m > RUN_WITHIN_M
                 || v.speed_mps < RUN_MIN_MPS
                 || !runner(&v.id, self.fraction)
-                || self.heeded.contains(&(v.id.clone(), v.lane.clone()))
+                || self.attentive.contains(&(v.id.clone(), v.lane.clone()))
             {
                 continue;
             }
@@ -179,7 +179,8 @@ impl RedLightRunners {
         }
         let present: HashSet<&str> = here.keys().copied().collect();
         self.routes.retain(|id, _| present.contains(id.as_str()));
-        self.heeded.retain(|(id, _)| present.contains(id.as_str()));
+        self.attentive
+            .retain(|(id, _)| present.contains(id.as_str()));
         sets
     }
 
@@ -202,7 +203,8 @@ impl RedLightRunners {
         if !self.approaches.contains_key(lane) {
             return Vec::new();
         }
-        self.heeded.insert((sumo_id.to_string(), lane.to_string()));
+        self.attentive
+            .insert((sumo_id.to_string(), lane.to_string()));
         match self.running.remove(sumo_id) {
             Some(_) => default_driving(sumo_id).into(),
             None => Vec::new(),

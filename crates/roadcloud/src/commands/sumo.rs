@@ -895,11 +895,9 @@ pub(crate) async fn cosimulate(
                 ]
             })
             .chain(
-                // Absolute: SUMO takes a relative path from its configuration's folder.
-                args.fcd_out.iter().flat_map(|p| {
-                    let p = std::path::absolute(p).unwrap_or_else(|_| p.clone());
-                    ["--fcd-output".to_string(), p.display().to_string()]
-                }),
+                args.fcd_out
+                    .iter()
+                    .flat_map(|p| ["--fcd-output".to_string(), p.display().to_string()]),
             )
             .collect(),
     };
