@@ -9,7 +9,8 @@
 #   sm2, sm2-all   the same with SM2.
 # Each device signs by digest and sends its certificate in full once a second. The bench signs
 # the whole run beforehand (`--presign`), as devices sign in their own hardware: the platform
-# has the machine's cores to itself while it runs. Prints the bench's table: sent and
+# has the machine's cores to itself while it runs; the unsigned rows' messages are made
+# beforehand too, so that every row is sent the same way. Prints the bench's table: sent and
 # delivered (admitted) per second, loss, ingest latency, and BSM to advisory latency.
 #
 #   RATES="1000 5000" MODES="unsigned p256 p256-all" bench/security/platform.sh [--seconds 10]
@@ -29,7 +30,7 @@ for vehicles in $fleets; do
     mqtt=$(free_port); http=$(free_port)
     algorithm=${mode%-all}
     case $mode in
-      unsigned) trust=(--allow-unsigned); sign=() ;;
+      unsigned) trust=(--allow-unsigned); sign=(--presign) ;;
       *-all) trust=(--v2x-trust "$work/v2x-$algorithm" --verify all)
              sign=(--v2x-pki "$work/v2x-$algorithm" --presign) ;;
       *) trust=(--v2x-trust "$work/v2x-$algorithm")

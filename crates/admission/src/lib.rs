@@ -328,6 +328,13 @@ fn decode_with(
     })
 }
 
+/// Whether decoding `frame` may verify a signature, the costly part of decoding: its payload
+/// looks like a signed message. A bare `MessageFrame`, a JSON payload or a heartbeat is
+/// decoded without one.
+pub fn may_verify(frame: &Frame) -> bool {
+    looks_signed(&frame.payload)
+}
+
 /// Whether a payload looks like a 1609.2 SPDU (protocol version 3, then a CHOICE tag) rather
 /// than a bare `MessageFrame`.
 fn looks_signed(payload: &[u8]) -> bool {

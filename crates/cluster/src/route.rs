@@ -160,18 +160,16 @@ pub fn from_wire(
 /// Takes the decoding stage's batches and routes each uplink to its partition's subject
 /// (one stream message per partition per batch, published side by side and each
 /// acknowledged by the stream before the next batch); what stays local goes to `local`
-/// (the node's world stage). Each batch's acknowledgement tokens come on `acks`, right
-/// after it: they are let go once the stream has the batch (the devices' publishes are
-/// acknowledged then), or failed when it did not take it. Ends when `decoded` closes.
+/// (the node's world stage). Each batch comes with its frames' acknowledgement tokens:
+/// they are let go once the stream has the batch (the devices' publishes are acknowledged
+/// then), or failed when it did not take it. Ends when `decoded` closes.
 pub async fn run_router(
     cluster: Cluster,
     partitioner: Partitioner,
-    mut decoded: mpsc::Receiver<DecodedBatch>,
-    mut acks: mpsc::Receiver<Vec<Ack>>,
+    mut decoded: mpsc::Receiver<(DecodedBatch, Vec<Ack>)>,
     local: mpsc::Sender<DecodedBatch>,
 ) {
-    while let Some(batch) = decoded.recv().await {
-        let kept = acks.recv().await.unwrap_or_default();
+    while let Some((batch, kept)) = decoded.recv().await {
         let mut stays = DecodedBatch::new();
         let mut routed: BTreeMap<Destination, Vec<roadcloud_wire::Uplink>> = BTreeMap::new();
         for (d, topic) in batch {

@@ -185,7 +185,9 @@ pub struct NodeConfig {
     /// it arrives.
     #[arg(long, value_enum, default_value_t = VerifyPolicy::OnDemand)]
     pub verify: VerifyPolicy,
-    /// With --verify on-demand: how often a vehicle's BSM is verified in full, milliseconds.
+    /// With --verify on-demand: how often a vehicle's BSM is verified in full, milliseconds
+    /// (each vehicle at a phase of its own; up to five times as long while signatures wait
+    /// to be verified).
     #[arg(long, default_value_t = 1_000)]
     pub verify_interval_ms: i64,
     /// Misbehaviour detection (docs/misbehaviour.md): `enforce` checks every vehicle's

@@ -217,31 +217,27 @@ impl Node {
         // In a cluster, what is decoded here goes to the partitions' owners (this node
         // among them) through the stream; signatures are checked in full here, as the owner
         // cannot complete a deferred check.
-        let (decode_out, acks, verify_interval) = match (&cluster, partitioner) {
+        let (handoff, verify_interval) = match (&cluster, partitioner) {
             (Some(c), Some(partitioner)) => {
                 let (tx, rx) = mpsc::channel(8);
-                let (acks_tx, acks_rx) = mpsc::channel(8);
                 // Ends by itself once decoding has (the node's shutdown), after routing
                 // what is left.
                 tokio::spawn(roadcloud_cluster::route::run_router(
                     c.clone(),
                     partitioner,
                     rx,
-                    acks_rx,
                     decoded_tx.clone(),
                 ));
-                (tx, Some(acks_tx), None)
+                (stages::Handoff::Router(tx), None)
             }
             _ => (
-                decoded_tx.clone(),
-                None,
+                stages::Handoff::World(decoded_tx.clone()),
                 config.verify.interval_ms(config.verify_interval_ms),
             ),
         };
         stages::decode(
             frames_rx,
-            decode_out,
-            acks,
+            handoff,
             security.clone(),
             OnDemand::new(verify_interval),
         )?;

@@ -64,68 +64,109 @@ const BATCH: usize = 256;
 pub(crate) type DecodedBatch = Vec<(Result<Decoded, Rejection>, String)>;
 
 /// The stateless half of admission (topic, signature, decoding, sender), one batch at a time,
-/// handed to the world stage. It runs on a thread of its own, and each batch is spread over
-/// every core: verifying signatures is the costliest step of ingest (docs/security.md), and
-/// the batch keeps its order, so each device's messages reach the world in the order they
-/// came.
+/// handed to the world stage, in two lanes (docs/security.md#keeping-up):
 ///
-/// The frames' acknowledgement tokens ([`roadcloud_transport::Ack`]) go, a batch's at a
-/// time and right after the batch, to `acks` (a cluster's router, which lets go of them once
-/// the stream has the batch); without it, they are let go once the batch is handed on.
+/// - the **decoding thread** takes each batch of frames, decides what each asks (shed, or
+///   its signature's check deferred, or verified in full), and decodes the ones that need
+///   no signature checked there and then, spread over every core;
+/// - the **verifying lane**, a thread of its own with a pool of its own, verifies the rest
+///   in full (RSU messages, new vehicles and certificates, a vehicle's BSM each interval),
+///   each batch spread over every core.
+///
+/// Verifying a signature costs tens of times what decoding does (SM2: about 0.35 ms), so a
+/// batch decoded and verified together waited for its costliest frames: a vehicle's BSM
+/// that needs no check was as late as the batch's verifications made it. In two lanes, it
+/// is not. Each device's messages still reach the world in the order they came: while one
+/// of a device's frames is in the verifying lane, its later frames follow it there.
+///
+/// The frames' acknowledgement tokens ([`roadcloud_transport::Ack`]) go with their batch
+/// ([`Handoff`]).
 pub(crate) fn decode(
     mut frames: mpsc::Receiver<Frame>,
-    decoded: mpsc::Sender<DecodedBatch>,
-    acks: Option<mpsc::Sender<Vec<Ack>>>,
+    handoff: Handoff,
     security: Arc<Security>,
     mut on_demand: OnDemand,
 ) -> Result<()> {
     use rayon::prelude::*;
+    let (to_verify, verified) = verifying_lane(handoff.clone(), security.clone())?;
     std::thread::Builder::new()
         .name("decode".into())
         .spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             let mut thinning = Thinning::new(BATCH);
+            // Per topic, how many of its frames are in the verifying lane.
+            let mut in_lane: HashMap<String, usize> = HashMap::new();
+            let mut lane_len = 0usize;
             while frames.blocking_recv_many(&mut batch, BATCH) > 0 {
+                for (topic, received_at, signer) in verified.try_iter() {
+                    if let Some(signer) = signer {
+                        on_demand.note_verified(&topic, received_at, signer);
+                    }
+                    lane_len -= 1;
+                    if let Some(n) = in_lane.get_mut(&topic) {
+                        *n -= 1;
+                        if *n == 0 {
+                            in_lane.remove(&topic);
+                        }
+                    }
+                }
                 thinning.set_backlog(frames.len());
-                // What each frame asks: shed, or verified in full, or with its signature's
-                // check deferred (for the signer of its vehicle's last verified BSM).
-                let plan: Vec<Option<Option<[u8; 8]>>> = batch
-                    .iter()
-                    .map(|f| thinning.keeps(f).then(|| on_demand.defer_for(f)))
-                    .collect();
                 let detail = thinning.detail();
-                let mut out: DecodedBatch = batch
+                let verifier_busy = lane_len >= LANE_BUSY;
+                // What each frame asks: shed, decoded without a signature, or its signature's
+                // check deferred (for the signer of its vehicle's last verified BSM), here; or
+                // verified in full, in the lane, as are the frames of a device with one there
+                // already.
+                let mut here: Vec<(Frame, Plan)> = Vec::with_capacity(batch.len());
+                let mut lane: Vec<(Frame, bool)> = Vec::new();
+                for f in batch.drain(..) {
+                    if !thinning.keeps(&f) {
+                        here.push((f, Plan::Shed));
+                        continue;
+                    }
+                    if let Some(n) = in_lane.get_mut(&f.topic) {
+                        *n += 1;
+                        lane.push((f, true));
+                        continue;
+                    }
+                    if !roadcloud_admission::may_verify(&f) {
+                        here.push((f, Plan::Decode));
+                        continue;
+                    }
+                    match on_demand.defer_for(&f, verifier_busy) {
+                        Some(signer) => here.push((f, Plan::Defer(signer))),
+                        None => {
+                            *in_lane.entry(f.topic.clone()).or_default() += 1;
+                            lane.push((f, false));
+                        }
+                    }
+                }
+                let out: DecodedBatch = here
                     .par_iter()
-                    .zip(plan.par_iter())
                     .map(|(f, plan)| {
                         let d = match plan {
-                            Some(defer_for) => roadcloud_admission::decode_secured_deferring(
-                                f, &security, *defer_for,
+                            Plan::Shed => roadcloud_admission::shed(f, &detail),
+                            Plan::Decode => roadcloud_admission::decode_secured(f, &security),
+                            Plan::Defer(signer) => roadcloud_admission::decode_secured_deferring(
+                                f,
+                                &security,
+                                Some(*signer),
                             ),
-                            None => roadcloud_admission::shed(f, &detail),
                         };
                         (d, f.topic.clone())
                     })
                     .collect();
-                // A message signed by digest may have been checked, on another core, before
-                // the same batch's message carrying that certificate in full was: once the
-                // batch's certificates are all learned, such messages are checked again.
-                for (d, f) in out.iter_mut().zip(&batch) {
-                    if unknown_signer(&d.0) {
-                        d.0 = roadcloud_admission::decode_secured(f, &security);
-                    }
-                    on_demand.note(f, &d.0);
-                }
-                let kept: Vec<Ack> = batch.iter_mut().filter_map(|f| f.ack.take()).collect();
-                batch.clear();
-                // Bounded: when the world falls behind, decoding waits, then the frame
-                // channel fills, then the MQTT link waits.
-                if decoded.blocking_send(out).is_err() {
+                let kept: Vec<Ack> = here.iter_mut().filter_map(|(f, _)| f.ack.take()).collect();
+                // Bounded: when the world falls behind, decoding waits.
+                if !out.is_empty() && handoff.send(out, kept).is_err() {
                     return;
                 }
-                if let Some(acks) = &acks
-                    && acks.blocking_send(kept).is_err()
-                {
+                // After this batch's own frames are handed on: a device's earlier frames
+                // here reach the world before its later ones the lane verifies.
+                lane_len += lane.len();
+                // Bounded: when the lane falls behind, decoding waits, then the frame
+                // channel fills (and thinning starts), then the MQTT link waits.
+                if !lane.is_empty() && to_verify.send(lane).is_err() {
                     return;
                 }
             }
@@ -133,6 +174,199 @@ pub(crate) fn decode(
         .context("cannot start the decoding thread")?;
     Ok(())
 }
+
+/// Where the decoding stage hands its batches on.
+#[derive(Clone)]
+pub(crate) enum Handoff {
+    /// To the node's world stage; a batch's acknowledgement tokens are let go once it is
+    /// handed on.
+    World(mpsc::Sender<DecodedBatch>),
+    /// To a cluster's router, each batch with its frames' acknowledgement tokens, which it
+    /// lets go once the stream has the batch.
+    Router(mpsc::Sender<(DecodedBatch, Vec<Ack>)>),
+}
+
+impl Handoff {
+    /// Hands `batch` on, waiting while the receiver is full; fails once it is gone.
+    fn send(&self, batch: DecodedBatch, acks: Vec<Ack>) -> Result<(), Stopped> {
+        match self {
+            Handoff::World(tx) => tx.blocking_send(batch).map_err(|_| Stopped),
+            Handoff::Router(tx) => tx.blocking_send((batch, acks)).map_err(|_| Stopped),
+        }
+    }
+}
+
+/// What the decoding thread does with a frame it keeps ([`decode`]).
+enum Plan {
+    /// Shed: more came than the cores can verify (thinning).
+    Shed,
+    /// Decoded; no signature to verify (unsigned, JSON, a heartbeat).
+    Decode,
+    /// Decoded with every check but its signature's, deferred for this signer.
+    Defer([u8; 8]),
+}
+
+/// Frames in the verifying lane from which it counts as busy: a vehicle's BSM due for its
+/// interval's check is then deferred ([`OnDemand::defer_for`]). About 20 ms of SM2
+/// verifications on two cores.
+const LANE_BUSY: usize = 128;
+
+/// The verifying threads' niceness (Linux: per thread), above the process's 0.
+const VERIFY_NICENESS: i32 = 10;
+
+/// Batches the verifying lane holds before the decoding thread waits for it.
+const LANE_BATCHES: usize = 8;
+
+/// What the verifying lane tells the decoding thread of each frame it took, in order: its
+/// topic, when it came, and the certificate it established for its vehicle, if it did
+/// ([`roadcloud_admission::keeping_up::verified_signer`]).
+type LaneDone = (String, i64, Option<[u8; 8]>);
+
+/// The verifying lane's inbox: batches of frames, each marked `true` when it is only there
+/// because an earlier frame of its device is.
+type LaneInbox = std::sync::mpsc::SyncSender<Vec<(Frame, bool)>>;
+
+/// Starts the verifying lane ([`decode`]): a thread taking batches of frames to verify in
+/// full, spread over a pool of its own (so that the decoding thread's batches never wait
+/// behind its work in a shared one), handing each batch to the world stage and its acks on,
+/// then telling the decoding thread what it verified.
+fn verifying_lane(
+    handoff: Handoff,
+    security: Arc<Security>,
+) -> Result<(LaneInbox, std::sync::mpsc::Receiver<LaneDone>)> {
+    let (to_verify, batches) = std::sync::mpsc::sync_channel::<Vec<(Frame, bool)>>(LANE_BATCHES);
+    // Unbounded, but never longer than the frames in the lane, which is bounded.
+    let (done, verified) = std::sync::mpsc::channel();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("verify-{i}"))
+        // Below the other stages' threads: when the cores are short, the world stage and
+        // the decoding thread go first, and the lane's backlog stretches the vehicles'
+        // intervals (OnDemand::defer_for) rather than delaying every message.
+        .start_handler(|_| {
+            let _ = rustix::process::setpriority_process(
+                Some(rustix::thread::gettid()),
+                VERIFY_NICENESS,
+            );
+        })
+        .build()
+        .context("cannot start the verifying threads")?;
+    std::thread::Builder::new()
+        .name("verify".into())
+        .spawn(move || {
+            // Each batch is verified and handed on a few verifications at a time (two per
+            // core), so that a frame waits for the verifications of its few neighbours, not
+            // of its whole batch.
+            let chunk_len = 2 * pool.current_num_threads();
+            let mut lane = Lane {
+                pool,
+                security,
+                handoff,
+                done,
+                established: HashMap::new(),
+            };
+            for mut batch in batches {
+                let mut rest = batch.as_mut_slice();
+                while !rest.is_empty() {
+                    let (chunk, after) = rest.split_at_mut(lane.chunk_end(rest, chunk_len));
+                    if lane.verify(chunk).is_err() {
+                        return;
+                    }
+                    rest = after;
+                }
+            }
+        })
+        .context("cannot start the verifying thread")?;
+    Ok((to_verify, verified))
+}
+
+/// The verifying lane's thread ([`verifying_lane`]).
+struct Lane {
+    pool: rayon::ThreadPool,
+    security: Arc<Security>,
+    handoff: Handoff,
+    done: std::sync::mpsc::Sender<LaneDone>,
+    /// Per vehicle topic, the certificate the lane last verified one of its BSMs under.
+    established: HashMap<String, [u8; 8]>,
+}
+
+impl Lane {
+    /// Verifies `chunk` on the pool, hands it on, then tells the decoding thread of each
+    /// frame. A frame that is only in the lane because an earlier one of its device is
+    /// (`true` beside it) has its signature's check deferred as the decoding thread would
+    /// have, for the certificate the lane verified its vehicle's last BSM under: it would
+    /// otherwise cost a full verification for having come while its vehicle's was made.
+    /// Where the next chunk of `frames` ends: after `verifications` frames the lane would
+    /// verify in full (a chained frame whose vehicle it has a certificate of is deferred,
+    /// and costs about what decoding does), or at the end.
+    fn chunk_end(&self, frames: &[(Frame, bool)], verifications: usize) -> usize {
+        let mut full = 0;
+        for (i, (f, chained)) in frames.iter().enumerate() {
+            if !(*chained && self.established.contains_key(&f.topic)) {
+                full += 1;
+                if full == verifications {
+                    return i + 1;
+                }
+            }
+        }
+        frames.len()
+    }
+
+    fn verify(&mut self, chunk: &mut [(Frame, bool)]) -> Result<(), Stopped> {
+        use rayon::prelude::*;
+        let (security, established) = (&self.security, &self.established);
+        let plan = |f: &Frame, chained: bool| chained.then(|| established.get(&f.topic)).flatten();
+        let mut out: DecodedBatch = self.pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|(f, chained)| {
+                    let d = roadcloud_admission::decode_secured_deferring(
+                        f,
+                        security,
+                        plan(f, *chained).copied(),
+                    );
+                    (d, f.topic.clone())
+                })
+                .collect()
+        });
+        // A message signed by digest may have been checked, on another core, before the
+        // same chunk's message carrying that certificate in full was: once the chunk's
+        // certificates are all learned, such messages are checked again.
+        for (d, (f, _)) in out.iter_mut().zip(chunk.iter()) {
+            if unknown_signer(&d.0) {
+                d.0 = roadcloud_admission::decode_secured(f, security);
+            }
+        }
+        let told: Vec<LaneDone> = chunk
+            .iter()
+            .zip(&out)
+            .map(|((f, _), (d, _))| {
+                let signer = roadcloud_admission::keeping_up::verified_signer(f, d);
+                (f.topic.clone(), f.received_at, signer)
+            })
+            .collect();
+        for (topic, _, signer) in &told {
+            if let Some(signer) = signer {
+                if self.established.len() >= LANE_MAX_VEHICLES {
+                    self.established.clear();
+                }
+                self.established.insert(topic.clone(), *signer);
+            }
+        }
+        let kept: Vec<Ack> = chunk.iter_mut().filter_map(|(f, _)| f.ack.take()).collect();
+        self.handoff.send(out, kept)?;
+        // Only once the world has the frames may the device's later frames take the
+        // decoding thread's lane. (Once the decoding thread has ended, the lane still
+        // hands on what it holds: nothing is told, nothing lost.)
+        for t in told {
+            let _ = self.done.send(t);
+        }
+        Ok(())
+    }
+}
+
+/// Most vehicles the verifying lane remembers a certificate of; past it, it forgets them
+/// all (their next chained BSMs are verified in full).
+const LANE_MAX_VEHICLES: usize = 1 << 20;
 
 /// Whether a decoded frame was turned away for a signer certificate not (yet) seen.
 fn unknown_signer(d: &Result<Decoded, Rejection>) -> bool {
@@ -399,6 +633,104 @@ impl WorldStage {
         self.last_look = now;
         for p in pending {
             p.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::*;
+    use roadcloud_admission::Uplink;
+    use roadcloud_security::crypto::Algorithm;
+    use roadcloud_security::pki::{DeviceRole, ZonePki};
+    use roadcloud_security::profile::AID_BSM;
+    use roadcloud_security::sign::{Header, SignerForm, sign};
+    use roadcloud_security::trust::TrustStore;
+    use roadcloud_transport::Transport;
+
+    /// Two vehicles' first BSMs, each followed at once by more: the first of each is
+    /// verified in full in the lane, the ones behind it follow it there and reach the world
+    /// in the order they came, and those the lane takes once it has verified the first have
+    /// their checks deferred rather than each verified in full.
+    #[test]
+    fn a_vehicles_frames_behind_its_verification_keep_their_order_and_are_deferred() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = now_millis();
+        let pki = ZonePki::init(dir.path(), Algorithm::Sm2, None, now).unwrap();
+        let security = Arc::new(Security {
+            store: Arc::new(TrustStore::load_dir(dir.path()).unwrap()),
+            allow_unsigned: false,
+            window: Some((2_000, 500)),
+        });
+        let cars: Vec<[u8; 8]> = vec![[1; 8], [2; 8]];
+        let credentials: Vec<_> = cars
+            .iter()
+            .map(|id| {
+                pki.issue_device(&format!("car-{}", id[0]), DeviceRole::Obu, None, now, false)
+                    .unwrap()
+            })
+            .collect();
+        const EACH: u16 = 80;
+        let (frames_tx, frames_rx) = mpsc::channel(1024);
+        for i in 0..EACH {
+            for (id, credential) in cars.iter().zip(&credentials) {
+                let MessageFrame::BsmFrame(mut b) =
+                    roadcloud_testkit::vector53("bsm_01_passenger_car")
+                else {
+                    panic!("a BSM vector")
+                };
+                b.id = *id;
+                b.sec_mark = roadcloud_csae::DSecond(i);
+                let payload = roadcloud_csae::encode(&MessageFrame::BsmFrame(b)).unwrap();
+                let form = if i == 0 {
+                    SignerForm::Certificate
+                } else {
+                    SignerForm::Digest
+                };
+                let spdu = sign(&payload, AID_BSM, Header::at(now), credential, form);
+                frames_tx
+                    .try_send(Frame {
+                        transport: Transport::Mqtt,
+                        topic: format!("V2X/OBU/{}/BSM/UP", DeviceId(*id)),
+                        payload: spdu.into(),
+                        received_at: now,
+                        ack: None,
+                    })
+                    .unwrap();
+            }
+        }
+        drop(frames_tx);
+        let (tx, mut rx) = mpsc::channel(8);
+        decode(
+            frames_rx,
+            Handoff::World(tx),
+            security,
+            OnDemand::new(Some(1_000)),
+        )
+        .unwrap();
+        // Per vehicle, in the order the world got them: the BSM's secMark, and whether its
+        // signature's check was deferred.
+        let mut got: HashMap<String, Vec<(u16, bool)>> = HashMap::new();
+        while let Some(batch) = rx.blocking_recv() {
+            for (d, topic) in batch {
+                let d = d.unwrap();
+                let Ok((Uplink::Message(MessageFrame::BsmFrame(b)), _)) = &d.message else {
+                    panic!("admitted: {:?}", d.message.err())
+                };
+                let deferred = d.signature.expect("signed").pending.is_some();
+                got.entry(topic).or_default().push((b.sec_mark.0, deferred));
+            }
+        }
+        assert_eq!(got.len(), 2);
+        for seen in got.values() {
+            let order: Vec<u16> = seen.iter().map(|(i, _)| *i).collect();
+            assert_eq!(
+                order,
+                (0..EACH).collect::<Vec<_>>(),
+                "in the order they came"
+            );
+            assert!(!seen[0].1, "the first is verified in full");
+            assert!(seen.last().unwrap().1, "the last is deferred: {seen:?}");
         }
     }
 }

@@ -381,9 +381,13 @@ fn on_demand_a_forged_bsm_is_caught_before_an_advisory_rests_on_it() {
         .issue_device("follower", DeviceRole::Obu, None, now, false)
         .unwrap();
     let trust = dir.path().join("v2x");
+    // Ten seconds between a vehicle's checks (at least five after its first): every
+    // forged BSM of the two seconds below is deferred, whatever the leader's phase.
     let s = start_with(&[
         "--v2x-trust",
         trust.to_str().unwrap(),
+        "--verify-interval-ms",
+        "10000",
         ONE_MOMENT_REPEATED[0],
         ONE_MOMENT_REPEATED[1],
     ]);

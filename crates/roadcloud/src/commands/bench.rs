@@ -121,11 +121,12 @@ pub struct BenchArgs {
     /// server must then run with --allow-unsigned).
     #[arg(long, value_name = "DIR")]
     pub v2x_pki: Option<std::path::PathBuf>,
-    /// With --v2x-pki: sign the whole run's messages before it starts (on every core), then
-    /// only send them, so that signing, which devices do in their own hardware, takes none
-    /// of the cores the server runs on. Circles traffic only; memory grows with the run
-    /// (about 250 bytes a message).
-    #[arg(long, requires = "v2x_pki")]
+    /// Make (with --v2x-pki, sign) the whole run's messages before it starts (on every
+    /// core), then only send them, each at its time: signing, which devices do in their own
+    /// hardware, takes none of the cores the server runs on. An unsigned run with
+    /// --presign sends the same way, the baseline a signed one compares with. Circles
+    /// traffic only; memory grows with the run (about 250 bytes a message).
+    #[arg(long)]
     pub presign: bool,
     /// The server's data directory, where --pki registers the bench's devices.
     #[arg(long, value_name = "DIR", default_value = "roadcloud-data")]
@@ -564,7 +565,7 @@ enum Publisher {
     Rsus(Vec<roadcloud_sim::Rsu>),
 }
 
-/// A publishing task's whole run, signed beforehand (--presign): when each message goes
+/// A publishing task's whole run, made beforehand (--presign): when each message goes
 /// out (ms since the epoch), its topic and its bytes.
 type Schedule = Vec<(i64, String, Vec<u8>)>;
 
@@ -627,25 +628,34 @@ fn rsu_tick(
     out
 }
 
-/// Signs every message of the run beforehand (--presign), one schedule per publisher. The run
-/// starts when signing is done: its start is set from a measured signing rate, with room to
-/// spare, as the signed generation times must be the times the messages go out.
+/// Makes (signs, with --v2x-pki) every message of the run beforehand (--presign), one
+/// schedule per publisher. The run starts when that is done: its start is set from a
+/// measured rate, with room to spare, as the generation times must be the times the
+/// messages go out.
 fn presign(
     args: &BenchArgs,
     publishers: &[Publisher],
     total: Duration,
 ) -> Result<(i64, Vec<Schedule>)> {
     let total_ms = total.as_millis() as i64;
-    let keys = || device_keys(args).map(|k| k.expect("--presign requires --v2x-pki"));
-    // The signing rate, from a sample of the first publisher's messages.
+    let make = |messages: &[(String, roadcloud_csae::MessageFrame, i64)]| match device_keys(args)? {
+        Some(mut keys) => keys
+            .sign_many(messages)
+            .map_err(|e| anyhow::anyhow!("cannot sign: {e}")),
+        None => Ok(messages
+            .iter()
+            .map(|(_, frame, _)| {
+                roadcloud_csae::encode(frame).expect("the simulator builds valid messages")
+            })
+            .collect()),
+    };
+    // The rate, from a sample of the first publisher's messages.
     let sample: Vec<_> = scheduled_messages(args, &publishers[0], now_millis(), total_ms)
         .into_iter()
         .take(400)
         .collect();
     let timer = Instant::now();
-    keys()?
-        .sign_many(&sample)
-        .map_err(|e| anyhow::anyhow!("cannot sign: {e}"))?;
+    make(&sample)?;
     let per_message_s = timer.elapsed().as_secs_f64() / sample.len().max(1) as f64;
     let count: usize = publishers
         .iter()
@@ -654,27 +664,25 @@ fn presign(
     let lead_ms = (count as f64 * per_message_s * 1_300.0) as i64 + 3_000;
     let t0_ms = now_millis() + lead_ms;
     eprintln!(
-        "signing {count} messages beforehand (about {:.0} s); the run starts then",
+        "making {count} messages beforehand (about {:.0} s); the run starts then",
         lead_ms as f64 / 1000.0
     );
     let schedules = publishers
         .iter()
         .map(|s| {
             let messages = scheduled_messages(args, s, t0_ms, total_ms);
-            let signed = keys()?
-                .sign_many(&messages)
-                .map_err(|e| anyhow::anyhow!("cannot sign: {e}"))?;
+            let payloads = make(&messages)?;
             Ok(messages
                 .into_iter()
-                .zip(signed)
+                .zip(payloads)
                 .map(|((topic, _, at), payload)| (at, topic, payload))
                 .collect())
         })
         .collect::<Result<Vec<Schedule>>>()?;
     if now_millis() > t0_ms {
         bail!(
-            "signing beforehand took longer than measured ({} ms late): the messages would \
-             go out stale; run again, or shorter",
+            "making the messages beforehand took longer than measured ({} ms late): they \
+             would go out stale; run again, or shorter",
             now_millis() - t0_ms
         );
     }
@@ -841,7 +849,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         };
     let mut presigned = if args.presign {
         if args.traffic != Traffic::Circles {
-            bail!("--presign signs the circles traffic only");
+            bail!("--presign makes the circles traffic only");
         }
         let publishers: Vec<Publisher> = (0..args.connections)
             .map(|c| Publisher::Vehicles {
