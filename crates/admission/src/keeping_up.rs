@@ -22,7 +22,7 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 
 /// Most senders either policy remembers; past it, it forgets them all (they are verified,
 /// or taken, once more).
-const MAX_SENDERS: usize = 1 << 20;
+pub const MAX_SENDERS: usize = 1 << 20;
 
 /// Whether a frame is a vehicle's own BSM, by its topic.
 fn vehicle_bsm(f: &Frame) -> bool {

@@ -8,7 +8,7 @@ use crate::node::World;
 use crate::rtcm::CorrectionsRelay;
 use crate::sinks::{JournalSink, Tick};
 use anyhow::{Context, Result};
-use roadcloud_admission::keeping_up::{OnDemand, Thinning};
+use roadcloud_admission::keeping_up::{self, OnDemand, Thinning};
 use roadcloud_admission::{Decoded, Reason, Rejection, Security};
 use roadcloud_corrections::Corrections;
 use roadcloud_csae::MessageFrame;
@@ -71,7 +71,7 @@ pub(crate) type DecodedBatch = Vec<(Result<Decoded, Rejection>, String)>;
 ///   no signature checked there and then, spread over every core;
 /// - the **verifying lane**, a thread of its own with a pool of its own, verifies the rest
 ///   in full (RSU messages, new vehicles and certificates, a vehicle's BSM each interval),
-///   each batch spread over every core.
+///   a few frames at a time spread over every core, each few handed on as it is done.
 ///
 /// Verifying a signature costs tens of times what decoding does (SM2: about 0.35 ms), so a
 /// batch decoded and verified together waited for its costliest frames: a vehicle's BSM
@@ -285,16 +285,13 @@ struct Lane {
     security: Arc<Security>,
     handoff: Handoff,
     done: std::sync::mpsc::Sender<LaneDone>,
-    /// Per vehicle topic, the certificate the lane last verified one of its BSMs under.
+    /// Per vehicle topic, the certificate the lane last verified one of its BSMs under (at
+    /// most [`keeping_up::MAX_SENDERS`], as [`OnDemand`]'s; past it, all are forgotten and
+    /// their next chained BSMs verified in full).
     established: HashMap<String, [u8; 8]>,
 }
 
 impl Lane {
-    /// Verifies `chunk` on the pool, hands it on, then tells the decoding thread of each
-    /// frame. A frame that is only in the lane because an earlier one of its device is
-    /// (`true` beside it) has its signature's check deferred as the decoding thread would
-    /// have, for the certificate the lane verified its vehicle's last BSM under: it would
-    /// otherwise cost a full verification for having come while its vehicle's was made.
     /// Where the next chunk of `frames` ends: after `verifications` frames the lane would
     /// verify in full (a chained frame whose vehicle it has a certificate of is deferred,
     /// and costs about what decoding does), or at the end.
@@ -311,6 +308,11 @@ impl Lane {
         frames.len()
     }
 
+    /// Verifies `chunk` on the pool, hands it on, then tells the decoding thread of each
+    /// frame. A frame that is only in the lane because an earlier one of its device is
+    /// (`true` beside it) has its signature's check deferred as the decoding thread would
+    /// have, for the certificate the lane verified its vehicle's last BSM under: it would
+    /// otherwise cost a full verification for having come while its vehicle's was made.
     fn verify(&mut self, chunk: &mut [(Frame, bool)]) -> Result<(), Stopped> {
         use rayon::prelude::*;
         let (security, established) = (&self.security, &self.established);
@@ -340,13 +342,13 @@ impl Lane {
             .iter()
             .zip(&out)
             .map(|((f, _), (d, _))| {
-                let signer = roadcloud_admission::keeping_up::verified_signer(f, d);
+                let signer = keeping_up::verified_signer(f, d);
                 (f.topic.clone(), f.received_at, signer)
             })
             .collect();
         for (topic, _, signer) in &told {
             if let Some(signer) = signer {
-                if self.established.len() >= LANE_MAX_VEHICLES {
+                if self.established.len() >= keeping_up::MAX_SENDERS {
                     self.established.clear();
                 }
                 self.established.insert(topic.clone(), *signer);
@@ -363,10 +365,6 @@ impl Lane {
         Ok(())
     }
 }
-
-/// Most vehicles the verifying lane remembers a certificate of; past it, it forgets them
-/// all (their next chained BSMs are verified in full).
-const LANE_MAX_VEHICLES: usize = 1 << 20;
 
 /// Whether a decoded frame was turned away for a signer certificate not (yet) seen.
 fn unknown_signer(d: &Result<Decoded, Rejection>) -> bool {
