@@ -530,9 +530,14 @@ async fn publish(
                 return false;
             }
         },
-        None => roadcloud_csae::encode(frame).expect("the simulator builds valid messages"),
+        None => unsigned(frame),
     };
     publish_bytes(client, topic, payload, sent).await
+}
+
+/// What a device without a certificate sends: the bare `MessageFrame`, UPER.
+fn unsigned(frame: &roadcloud_csae::MessageFrame) -> Vec<u8> {
+    roadcloud_csae::encode(frame).expect("the simulator builds valid messages")
 }
 
 /// Publishes one encoded frame (QoS 0) and counts it; false once the connection is gone.
@@ -644,9 +649,7 @@ fn presign(
             .map_err(|e| anyhow::anyhow!("cannot sign: {e}")),
         None => Ok(messages
             .iter()
-            .map(|(_, frame, _)| {
-                roadcloud_csae::encode(frame).expect("the simulator builds valid messages")
-            })
+            .map(|(_, frame, _)| unsigned(frame))
             .collect()),
     };
     // The rate, from a sample of the first publisher's messages.
