@@ -22,3 +22,7 @@ for r in rows:
     if r.get("verified_share") is not None:
         print("{:<16} signatures verified: {:.1f} % of signed messages".format(
             r["system"], 100 * r["verified_share"]))
+for r in rows:
+    if r.get("refused_after_warmup") is not None:
+        print("{:<16} turned away by the server after the warm-up: {}".format(
+            r["system"], r["refused_after_warmup"]))

@@ -14,7 +14,7 @@
 //! Both touch only a vehicle's own BSMs (topic `V2X/OBU/{id}/BSM/UP`): RSU messages (MAP,
 //! SPAT, RSI, RSM, forwarded BSMs) are always verified and always taken.
 
-use crate::{Decoded, Rejection, Signed};
+use crate::{Decoded, Reason, Rejection, Signed};
 use roadcloud_transport::Frame;
 use std::hash::BuildHasher;
 
@@ -88,25 +88,33 @@ impl OnDemand {
         defer.then_some(*signer)
     }
 
-    /// Takes the outcome of decoding `f`: a BSM whose signature verified in full
-    /// establishes its signer for the next interval.
+    /// Takes the outcome of decoding `f` in full ([`verification`]).
     pub fn note(&mut self, f: &Frame, d: &Result<Decoded, Rejection>) {
-        if let Some(signer) = verified_signer(f, d) {
-            self.note_verified(&f.topic, f.received_at, signer);
-        }
+        self.note_verification(&f.topic, f.received_at, verification(f, d));
     }
 
-    /// Notes that the vehicle BSM on `topic` received at `received_at` verified in full,
-    /// signed by `signer` (as [`verified_signer`] says).
-    pub fn note_verified(&mut self, topic: &str, received_at: i64, signer: [u8; 8]) {
+    /// Takes what the verification in full of the vehicle BSM on `topic` received at
+    /// `received_at` told ([`verification`]): a signature that held establishes its signer
+    /// for the next interval; a forged one ends what was established, so that the vehicle's
+    /// next BSMs are verified in full until one holds (busy or not: a forger caught once is
+    /// not deferred for the rest of a stretched interval).
+    pub fn note_verification(&mut self, topic: &str, received_at: i64, v: Verification) {
         if self.interval_ms.is_none() {
             return;
         }
-        if self.established.len() >= MAX_SENDERS && !self.established.contains_key(topic) {
-            self.established.clear();
+        match v {
+            Verification::Holds(signer) => {
+                if self.established.len() >= MAX_SENDERS && !self.established.contains_key(topic) {
+                    self.established.clear();
+                }
+                self.established
+                    .insert(topic.to_owned(), (signer, received_at));
+            }
+            Verification::Forged => {
+                self.established.remove(topic);
+            }
+            Verification::Neither => {}
         }
-        self.established
-            .insert(topic.to_owned(), (signer, received_at));
     }
 }
 
@@ -114,23 +122,40 @@ impl OnDemand {
 /// ([`OnDemand::defer_for`]); past it, one is verified whatever waits.
 pub const MAX_STRETCH: i64 = 5;
 
-/// The certificate `f` verified in full under, if it is a vehicle's own BSM that did: what
-/// establishes the vehicle's signer for [`OnDemand::note_verified`].
-pub fn verified_signer(f: &Frame, d: &Result<Decoded, Rejection>) -> Option<[u8; 8]> {
-    let Ok(Decoded {
-        message: Ok(_),
-        signature:
-            Some(Signed {
-                signer,
-                pending: None,
-                ..
-            }),
-        ..
-    }) = d
-    else {
-        return None;
-    };
-    vehicle_bsm(f).then_some(*signer)
+/// What a frame's verification in full tells verify on demand of its vehicle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// A vehicle's own BSM whose signature held, under this certificate: it establishes
+    /// the vehicle's signer.
+    Holds([u8; 8]),
+    /// A vehicle's own BSM whose signature failed (`bad_signature`).
+    Forged,
+    /// Anything else (not a vehicle's BSM, deferred, unsigned, or turned away for another
+    /// reason): it changes nothing.
+    Neither,
+}
+
+/// What decoding `f` in full gave `d` tells [`OnDemand::note_verification`].
+pub fn verification(f: &Frame, d: &Result<Decoded, Rejection>) -> Verification {
+    if !vehicle_bsm(f) {
+        return Verification::Neither;
+    }
+    match d {
+        Ok(Decoded {
+            message: Ok(_),
+            signature:
+                Some(Signed {
+                    signer,
+                    pending: None,
+                    ..
+                }),
+            ..
+        }) => Verification::Holds(*signer),
+        Ok(Decoded {
+            message: Err(r), ..
+        }) if r.reason == Reason::BadSignature => Verification::Forged,
+        _ => Verification::Neither,
+    }
 }
 
 /// Load shedding (module docs). When more frames wait than two batches, verifying every
@@ -331,5 +356,42 @@ mod tests {
             d.defer_for(&frame("V2X/OBU/5a00000000000002/BSM/UP", 100), true),
             None
         );
+    }
+
+    #[test]
+    fn a_forged_bsm_ends_the_deferral_until_one_holds() {
+        let mut d = OnDemand::new(Some(1_000));
+        let first = frame(CAR, 0);
+        d.note(&first, &signed(&first, [7; 8]));
+        assert_eq!(d.defer_for(&frame(CAR, 100), true), Some([7; 8]));
+        // Its interval's check fails: every BSM after it is verified, busy or not.
+        let forged = frame(CAR, 1_000);
+        let bad = Ok(Decoded {
+            message: Err(Rejection {
+                reason: Reason::BadSignature,
+                detail: String::new(),
+                impostor: None,
+            }),
+            signature: None,
+            ..signed(&forged, [7; 8]).unwrap()
+        });
+        assert_eq!(verification(&forged, &bad), Verification::Forged);
+        d.note(&forged, &bad);
+        assert_eq!(d.defer_for(&frame(CAR, 1_100), true), None);
+        assert_eq!(d.defer_for(&frame(CAR, 1_200), false), None);
+        // Until one holds.
+        let good = frame(CAR, 1_300);
+        d.note(&good, &signed(&good, [7; 8]));
+        assert_eq!(d.defer_for(&frame(CAR, 1_400), true), Some([7; 8]));
+        // Another rejection (not the signature's) changes nothing.
+        let late = Ok(Decoded {
+            message: Err(Rejection {
+                reason: Reason::Stale,
+                detail: String::new(),
+                impostor: None,
+            }),
+            ..signed(&good, [7; 8]).unwrap()
+        });
+        assert_eq!(verification(&good, &late), Verification::Neither);
     }
 }

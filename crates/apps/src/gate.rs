@@ -20,6 +20,18 @@ struct Sent {
     expires_at: Millis,
 }
 
+/// Why an advisory goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passed {
+    /// Its condition did not stand (first time, or its last advisory had expired).
+    New,
+    /// Its condition stands, and its severity rose.
+    Rose,
+    /// Its condition stands as it was: sent again, `repeat_ms` after the last, for a later
+    /// expiry. It tells the vehicle nothing it was not told.
+    Refresh,
+}
+
 /// Lets an advisory through when it says something new.
 #[derive(Debug)]
 pub struct AdvisoryGate {
@@ -36,16 +48,17 @@ impl AdvisoryGate {
         }
     }
 
-    /// Whether `a` goes out (and, if so, it is remembered as sent).
-    pub fn admit(&mut self, a: &Advisory) -> bool {
+    /// Whether `a` goes out, and why (if so, it is remembered as sent).
+    pub fn admit(&mut self, a: &Advisory) -> Option<Passed> {
         let key = a.key();
-        let send = match self.sent.get(&key) {
-            None => true,
-            Some(s) => {
-                a.at >= s.expires_at || a.severity > s.severity || a.at - s.at >= self.repeat_ms
-            }
+        let passed = match self.sent.get(&key) {
+            None => Some(Passed::New),
+            Some(s) if a.at >= s.expires_at => Some(Passed::New),
+            Some(s) if a.severity > s.severity => Some(Passed::Rose),
+            Some(s) if a.at - s.at >= self.repeat_ms => Some(Passed::Refresh),
+            Some(_) => None,
         };
-        if send {
+        if passed.is_some() {
             self.sent.insert(
                 key,
                 Sent {
@@ -55,7 +68,7 @@ impl AdvisoryGate {
                 },
             );
         }
-        send
+        passed
     }
 
     /// Forgets conditions whose last advisory expired before `now`.
@@ -103,14 +116,19 @@ mod tests {
     #[test]
     fn a_standing_condition_is_refreshed_at_the_repeat_rate_and_a_rising_one_at_once() {
         let mut g = AdvisoryGate::new(500);
-        assert!(g.admit(&fcw(0, Severity::Warning)));
-        assert!(!g.admit(&fcw(100, Severity::Warning)));
-        assert!(!g.admit(&fcw(400, Severity::Info)));
-        assert!(g.admit(&fcw(450, Severity::Alert)), "severity rose");
-        assert!(!g.admit(&fcw(900, Severity::Alert)));
-        assert!(g.admit(&fcw(950, Severity::Alert)), "refresh");
-        g.expire(2_000);
+        assert_eq!(g.admit(&fcw(0, Severity::Warning)), Some(Passed::New));
+        assert_eq!(g.admit(&fcw(100, Severity::Warning)), None);
+        assert_eq!(g.admit(&fcw(400, Severity::Info)), None);
+        assert_eq!(g.admit(&fcw(450, Severity::Alert)), Some(Passed::Rose));
+        assert_eq!(g.admit(&fcw(900, Severity::Alert)), None);
+        assert_eq!(g.admit(&fcw(950, Severity::Alert)), Some(Passed::Refresh));
+        assert_eq!(
+            g.admit(&fcw(1_950, Severity::Alert)),
+            Some(Passed::New),
+            "the last one expired (not yet forgotten)"
+        );
+        g.expire(3_000);
         assert!(g.is_empty());
-        assert!(g.admit(&fcw(2_100, Severity::Warning)), "a new condition");
+        assert_eq!(g.admit(&fcw(3_100, Severity::Warning)), Some(Passed::New));
     }
 }

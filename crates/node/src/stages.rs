@@ -8,7 +8,7 @@ use crate::node::World;
 use crate::rtcm::CorrectionsRelay;
 use crate::sinks::{JournalSink, Tick};
 use anyhow::{Context, Result};
-use roadcloud_admission::keeping_up::{self, OnDemand, Thinning};
+use roadcloud_admission::keeping_up::{self, OnDemand, Thinning, Verification};
 use roadcloud_admission::{Decoded, Reason, Rejection, Security};
 use roadcloud_corrections::Corrections;
 use roadcloud_csae::MessageFrame;
@@ -98,10 +98,8 @@ pub(crate) fn decode(
             let mut in_lane: HashMap<String, usize> = HashMap::new();
             let mut lane_len = 0usize;
             while frames.blocking_recv_many(&mut batch, BATCH) > 0 {
-                for (topic, received_at, signer) in verified.try_iter() {
-                    if let Some(signer) = signer {
-                        on_demand.note_verified(&topic, received_at, signer);
-                    }
+                for (topic, received_at, verification) in verified.try_iter() {
+                    on_demand.note_verification(&topic, received_at, verification);
                     lane_len -= 1;
                     if let Some(n) = in_lane.get_mut(&topic) {
                         *n -= 1;
@@ -218,9 +216,9 @@ const VERIFY_NICENESS: i32 = 10;
 const LANE_BATCHES: usize = 8;
 
 /// What the verifying lane tells the decoding thread of each frame it took, in order: its
-/// topic, when it came, and the certificate it established for its vehicle, if it did
-/// ([`roadcloud_admission::keeping_up::verified_signer`]).
-type LaneDone = (String, i64, Option<[u8; 8]>);
+/// topic, when it came, and what its verification tells of its vehicle
+/// ([`roadcloud_admission::keeping_up::verification`]).
+type LaneDone = (String, i64, Verification);
 
 /// The verifying lane's inbox: batches of frames, each marked `true` when it is only there
 /// because an earlier frame of its device is.
@@ -342,16 +340,23 @@ impl Lane {
             .iter()
             .zip(&out)
             .map(|((f, _), (d, _))| {
-                let signer = keeping_up::verified_signer(f, d);
-                (f.topic.clone(), f.received_at, signer)
+                let v = keeping_up::verification(f, d);
+                (f.topic.clone(), f.received_at, v)
             })
             .collect();
-        for (topic, _, signer) in &told {
-            if let Some(signer) = signer {
-                if self.established.len() >= keeping_up::MAX_SENDERS {
-                    self.established.clear();
+        for (topic, _, v) in &told {
+            match v {
+                Verification::Holds(signer) => {
+                    if self.established.len() >= keeping_up::MAX_SENDERS {
+                        self.established.clear();
+                    }
+                    self.established.insert(topic.clone(), *signer);
                 }
-                self.established.insert(topic.clone(), *signer);
+                // Its frames behind the forgery are verified in full.
+                Verification::Forged => {
+                    self.established.remove(topic);
+                }
+                Verification::Neither => {}
             }
         }
         let kept: Vec<Ack> = chunk.iter_mut().filter_map(|(f, _)| f.ack.take()).collect();
@@ -441,6 +446,10 @@ pub(crate) struct WorldStage {
     log: RejectionLog,
     /// When the tick last looked, ms since the epoch.
     last_look: i64,
+    /// The newest arrival among the frames taken (ms since the epoch), and how long after
+    /// it came the world took it: the world's lag behind its intake.
+    taken_up_to: i64,
+    lag_ms: i64,
 }
 
 impl WorldStage {
@@ -467,6 +476,8 @@ impl WorldStage {
                 last: HashMap::new(),
             },
             last_look: now_millis(),
+            taken_up_to: 0,
+            lag_ms: 0,
         };
         (stage, WorldRef { jobs: jobs_tx })
     }
@@ -529,10 +540,19 @@ impl WorldStage {
     }
 
     fn take(&mut self, batch: DecodedBatch) {
+        let newest = batch
+            .iter()
+            .filter_map(|(d, _)| d.as_ref().ok())
+            .map(|d| d.received_at)
+            .max();
         for (d, topic) in batch {
             if let Err(r) = self.world.pipeline.ingest_decoded(d) {
                 self.log.note(r.reason, &topic, &r.detail);
             }
+        }
+        if let Some(newest) = newest.filter(|n| *n > self.taken_up_to) {
+            self.taken_up_to = newest;
+            self.lag_ms = (now_millis() - newest).max(0);
         }
     }
 
@@ -615,7 +635,14 @@ impl WorldStage {
     async fn tick(&mut self) {
         let now = now_millis();
         let w = &mut self.world;
-        w.pipeline.expire(now);
+        // Time passes for the world as far as it has taken in: a vehicle whose reports
+        // wait in the stages behind it (the world late under a flood, or after a cold start
+        // of signing vehicles) is not silent, and its track should not go for it. Gone, its
+        // next report would start it again: a new participant to the applications, and,
+        // its check deferred, a signature to check on this single writer before it starts
+        // (at 5,000 SM2 vehicles, some 17,000 such checks in a 13 s run, which kept the
+        // flood going for eight seconds).
+        w.pipeline.expire(now - self.lag_ms);
         let journal = w.pipeline.take_journal();
         let tick = Tick {
             pipeline: &w.pipeline,
@@ -646,12 +673,13 @@ mod lane_tests {
     use roadcloud_security::trust::TrustStore;
     use roadcloud_transport::Transport;
 
-    /// Two vehicles' first BSMs, each followed at once by more: the first of each is
-    /// verified in full in the lane, the ones behind it follow it there and reach the world
-    /// in the order they came, and those the lane takes once it has verified the first have
-    /// their checks deferred rather than each verified in full.
-    #[test]
-    fn a_vehicles_frames_behind_its_verification_keep_their_order_and_are_deferred() {
+    /// What the world got of each vehicle's BSMs, in the order it got them: the BSM's
+    /// secMark, and whether its signature's check was deferred, or why it was turned away.
+    type Seen = HashMap<String, Vec<(u16, Result<bool, Reason>)>>;
+
+    /// Two vehicles' BSMs, `each` of each, all come at once through the two lanes
+    /// (on demand, 1 s); those `forged` (vehicle 0 or 1, secMark) have a spoiled signature.
+    fn through_the_lanes(each: u16, forged: impl Fn(usize, u16) -> bool) -> Seen {
         let dir = tempfile::tempdir().unwrap();
         let now = now_millis();
         let pki = ZonePki::init(dir.path(), Algorithm::Sm2, None, now).unwrap();
@@ -668,10 +696,9 @@ mod lane_tests {
                     .unwrap()
             })
             .collect();
-        const EACH: u16 = 80;
         let (frames_tx, frames_rx) = mpsc::channel(1024);
-        for i in 0..EACH {
-            for (id, credential) in cars.iter().zip(&credentials) {
+        for i in 0..each {
+            for (n, (id, credential)) in cars.iter().zip(&credentials).enumerate() {
                 let MessageFrame::BsmFrame(mut b) =
                     roadcloud_testkit::vector53("bsm_01_passenger_car")
                 else {
@@ -685,7 +712,11 @@ mod lane_tests {
                 } else {
                     SignerForm::Digest
                 };
-                let spdu = sign(&payload, AID_BSM, Header::at(now), credential, form);
+                let mut spdu = sign(&payload, AID_BSM, Header::at(now), credential, form);
+                if forged(n, i) {
+                    let last = spdu.len() - 1;
+                    spdu[last] ^= 1;
+                }
                 frames_tx
                     .try_send(Frame {
                         transport: Transport::Mqtt,
@@ -706,19 +737,33 @@ mod lane_tests {
             OnDemand::new(Some(1_000)),
         )
         .unwrap();
-        // Per vehicle, in the order the world got them: the BSM's secMark, and whether its
-        // signature's check was deferred.
-        let mut got: HashMap<String, Vec<(u16, bool)>> = HashMap::new();
+        let mut got = Seen::new();
         while let Some(batch) = rx.blocking_recv() {
             for (d, topic) in batch {
                 let d = d.unwrap();
-                let Ok((Uplink::Message(MessageFrame::BsmFrame(b)), _)) = &d.message else {
-                    panic!("admitted: {:?}", d.message.err())
+                let seen = match &d.message {
+                    Ok((Uplink::Message(MessageFrame::BsmFrame(b)), _)) => {
+                        let deferred = d.signature.expect("signed").pending.is_some();
+                        (b.sec_mark.0, Ok(deferred))
+                    }
+                    Ok(other) => panic!("not a BSM: {other:?}"),
+                    // The order of turned-away frames is told by their place.
+                    Err(r) => (u16::MAX, Err(r.reason)),
                 };
-                let deferred = d.signature.expect("signed").pending.is_some();
-                got.entry(topic).or_default().push((b.sec_mark.0, deferred));
+                got.entry(topic).or_default().push(seen);
             }
         }
+        got
+    }
+
+    /// Two vehicles' first BSMs, each followed at once by more: the first of each is
+    /// verified in full in the lane, the ones behind it follow it there and reach the world
+    /// in the order they came, and those the lane takes once it has verified the first have
+    /// their checks deferred rather than each verified in full.
+    #[test]
+    fn a_vehicles_frames_behind_its_verification_keep_their_order_and_are_deferred() {
+        const EACH: u16 = 80;
+        let got = through_the_lanes(EACH, |_, _| false);
         assert_eq!(got.len(), 2);
         for seen in got.values() {
             let order: Vec<u16> = seen.iter().map(|(i, _)| *i).collect();
@@ -727,8 +772,100 @@ mod lane_tests {
                 (0..EACH).collect::<Vec<_>>(),
                 "in the order they came"
             );
-            assert!(!seen[0].1, "the first is verified in full");
-            assert!(seen.last().unwrap().1, "the last is deferred: {seen:?}");
+            assert_eq!(seen[0].1, Ok(false), "the first is verified in full");
+            assert_eq!(
+                seen.last().unwrap().1,
+                Ok(true),
+                "the last is deferred: {seen:?}"
+            );
         }
+    }
+
+    /// A vehicle's second BSM, forged, verified in full beside its first (the lane had not
+    /// yet verified the vehicle when it planned them): the vehicle's next BSM is verified in
+    /// full, not deferred for the certificate its first established. The other vehicle's
+    /// is deferred, so the test tells the two apart.
+    #[test]
+    fn a_forgery_found_in_the_lane_has_the_vehicles_next_bsm_verified_in_full() {
+        let got = through_the_lanes(40, |car, i| car == 1 && i == 1);
+        let honest = &got[&format!("V2X/OBU/{}/BSM/UP", DeviceId([1; 8]))];
+        let forger = &got[&format!("V2X/OBU/{}/BSM/UP", DeviceId([2; 8]))];
+        assert_eq!(forger[1].1, Err(Reason::BadSignature), "{forger:?}");
+        assert_eq!(
+            (honest[2].1, forger[2].1),
+            (Ok(true), Ok(false)),
+            "{honest:?} {forger:?}"
+        );
+        assert_eq!(
+            forger.last().unwrap().1,
+            Ok(true),
+            "deferred again once one held"
+        );
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+    use roadcloud_pipeline::{Pipeline, PipelineConfig};
+    use roadcloud_transport::Transport;
+
+    const CAR: [u8; 8] = [0x5a, 0x11, 0, 0, 0, 0, 0, 1];
+
+    /// A BSM of `CAR` generated and received at `at` (ms since the epoch).
+    fn bsm_received_at(at: i64) -> (Result<Decoded, Rejection>, String) {
+        let MessageFrame::BsmFrame(mut b) = roadcloud_testkit::vector53("bsm_01_passenger_car")
+        else {
+            panic!("a BSM vector")
+        };
+        b.id = CAR;
+        b.sec_mark = roadcloud_csae::DSecond((at % 60_000) as u16);
+        let topic = format!("V2X/OBU/{}/BSM/UP", DeviceId(CAR));
+        let frame = Frame {
+            transport: Transport::Mqtt,
+            topic: topic.clone(),
+            payload: roadcloud_csae::encode(&MessageFrame::BsmFrame(b))
+                .unwrap()
+                .into(),
+            received_at: at,
+            ack: None,
+        };
+        (roadcloud_admission::decode(&frame), topic)
+    }
+
+    /// A vehicle whose report reaches the world two seconds after it came (the stages
+    /// behind it under a flood) keeps its track at the next tick: the world's time runs
+    /// behind by its lag (fails with the tick expiring at the wall clock's time, checked).
+    /// Silent from then on, it goes once its time has passed.
+    #[tokio::test]
+    async fn a_report_late_through_the_stages_does_not_make_its_vehicle_silent() {
+        let now = now_millis();
+        let world = World {
+            pipeline: Pipeline::new(PipelineConfig::default()),
+            started_at: now,
+        };
+        let (_decoded_tx, decoded_rx) = mpsc::channel(1);
+        let (mut stage, _) = WorldStage::new(
+            world,
+            decoded_rx,
+            None,
+            None,
+            Vec::new(),
+            WorldStageConfig {
+                apps_slice: None,
+                apps_settle_ms: 0,
+            },
+        );
+        stage.ingest(vec![bsm_received_at(now - 2_000)]);
+        let tracked = |s: &WorldStage| s.world.pipeline.tracks().by_vehicle(CAR).is_some();
+        assert!(tracked(&stage), "the report was admitted");
+        stage.tick().await;
+        assert!(tracked(&stage), "gone for being late");
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        stage.tick().await;
+        assert!(
+            !tracked(&stage),
+            "silent for longer than its track keeps it"
+        );
     }
 }

@@ -33,7 +33,7 @@ pub use services::{
 pub use shards::{ShardMessage, ShardPlan, ShardStats, ZoneTracks};
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection, Uplink};
-use roadcloud_apps::gate::AdvisoryGate;
+use roadcloud_apps::gate::{AdvisoryGate, Passed};
 use roadcloud_apps::{Advisory, ParticipantId, Registry};
 use roadcloud_csae::MessageFrame;
 use roadcloud_misbehaviour::{
@@ -53,6 +53,7 @@ use std::sync::Arc;
 /// Maps keyed by what devices send (ids in topics and messages): a fast hash, but seeded per
 /// process, so no one can precompute colliding ids to slow a map down.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -251,6 +252,9 @@ pub struct Pipeline {
     /// the device that sent it and that signature, and the report's before it
     /// (docs/security.md#keeping-up): checked before an advisory rests on the vehicle.
     unverified: HashMap<[u8; 8], Unverified>,
+    /// Vehicles with a self-report routed to the shards in the batch in progress, not yet
+    /// applied: a deferred report behind it does not start the vehicle's track.
+    routed: HashSet<[u8; 8]>,
 }
 
 impl Pipeline {
@@ -280,6 +284,7 @@ impl Pipeline {
             batch_generated: Vec::new(),
             trust: Arc::new(TrustStore::new()),
             unverified: HashMap::default(),
+            routed: HashSet::default(),
         }
     }
 
@@ -385,6 +390,7 @@ impl Pipeline {
     /// Applies the observations routed to the shards, and passes on what follows.
     fn apply_pending(&mut self) {
         self.shards.settle(&self.lanes);
+        self.routed.clear();
     }
 
     fn apply(&mut self, mut a: Admitted) {
@@ -414,6 +420,7 @@ impl Pipeline {
                             Verdict::Unvouched => return,
                         }
                     }
+                    self.routed.insert(b.id);
                     self.observe(o);
                 }
                 return;
@@ -550,8 +557,13 @@ impl Pipeline {
 
     /// Verify on demand, at admission (docs/security.md#keeping-up): a message whose
     /// signature check was deferred is checked now unless it is a BSM of a vehicle already
-    /// tracked (it then only moves that track, and is noted for [`Self::vouch`]). Whether it
-    /// may be applied.
+    /// tracked, or whose track an earlier report of the same batch starts (it then only
+    /// moves that track, and is noted for [`Self::vouch`]). Whether it may be applied.
+    ///
+    /// The verifying lane hands on a vehicle's first BSM, verified, together with those
+    /// that followed it there, deferred; the world takes several handoffs before their
+    /// reports reach the tracks. Without the batch's own reports counted, each of those was
+    /// checked here, on the single writer, as if it started the track.
     fn vouch_for_admitted(&mut self, a: &mut Admitted) -> bool {
         let vehicle = match &a.message {
             Uplink::Message(MessageFrame::BsmFrame(b)) => Some(b.id),
@@ -565,7 +577,7 @@ impl Pipeline {
             return true;
         };
         match vehicle {
-            Some(v) if self.tracks().by_vehicle(v).is_some() => {
+            Some(v) if self.routed.contains(&v) || self.tracks().by_vehicle(v).is_some() => {
                 let previous = self.unverified.remove(&v).map(|(d, p, _)| (d, p));
                 self.unverified
                     .insert(v, (a.topic.device, pending, previous));
@@ -580,15 +592,22 @@ impl Pipeline {
         vehicles_of(a).any(|v| self.misbehaviour.is_quarantined(v))
     }
 
-    /// Checks the deferred signatures the advisories rest on (their targets' and the
-    /// vehicles' they are about), side by side on every core (an SM2 check takes about
-    /// 0.35 ms, and an advisory often rests on two vehicles); keeps the advisories whose
-    /// signatures all hold. A vehicle whose signature fails is forgotten: its self-report
-    /// leaves the world.
-    fn vouch(&mut self, advisories: &mut Vec<Advisory>) {
+    /// Checks the deferred signatures that the advisories which start or raise a
+    /// condition rest on (their targets' and the vehicles' they are about), side by side
+    /// on every core (an SM2 check takes about 0.35 ms, and an advisory often rests on two
+    /// vehicles); keeps the advisories whose signatures all hold. `passed` says why each
+    /// advisory went through the gate: a refresh of a standing condition tells the vehicle
+    /// nothing new and is not a reason to check (docs/security.md#keeping-up); it goes
+    /// only if no vehicle it rests on failed a check. A vehicle whose signature fails is
+    /// forgotten: its self-report leaves the world.
+    fn vouch(&mut self, advisories: &mut Vec<Advisory>, passed: &[Passed]) {
         use rayon::prelude::*;
         let mut checks = Vec::new();
-        for a in advisories.iter() {
+        for (a, _) in advisories
+            .iter()
+            .zip(passed)
+            .filter(|(_, p)| **p != Passed::Refresh)
+        {
             for v in vehicles_of(a) {
                 if let Some((device, pending, _)) = self.unverified.remove(&v) {
                     checks.push((v, device, pending));
@@ -761,8 +780,13 @@ impl Pipeline {
         let mut out = self.shards.evaluate_until(now, settle_ms, &stop, &zone);
         // No advisory rests on a quarantined vehicle, nor goes to one.
         out.retain(|a| !self.rests_on_quarantined(a));
-        out.retain(|a| self.gate.admit(a));
-        self.vouch(&mut out);
+        let mut passed = Vec::with_capacity(out.len());
+        out.retain(|a| {
+            let p = self.gate.admit(a);
+            passed.extend(p);
+            p.is_some()
+        });
+        self.vouch(&mut out, &passed);
         for a in &out {
             *self.advisories_sent.entry(a.scenario).or_default() += 1;
         }

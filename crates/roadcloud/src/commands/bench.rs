@@ -312,6 +312,8 @@ struct Reading {
     latency: LatencyHistogram,
     /// The share of signed messages whose signature the server checked (its API only).
     verified_share: Option<f64>,
+    /// Messages the server received and turned away, every reason (its API only).
+    refused: Option<u64>,
 }
 
 /// Reads the counters of roadcloud's API or of the bench's own subscriber.
@@ -333,6 +335,7 @@ impl Meter {
                 delivered: s.delivered.load(Ordering::Acquire),
                 latency: s.latency.lock().expect("latency lock").clone(),
                 verified_share: None,
+                refused: None,
             }),
             Meter::Api(base) => {
                 let base = base.clone();
@@ -348,6 +351,9 @@ impl Meter {
                         delivered: stats["admitted"].as_u64().unwrap_or(0),
                         latency: LatencyHistogram::from_buckets(buckets),
                         verified_share: stats["signatures"]["verified_share"].as_f64(),
+                        refused: stats["rejected"]
+                            .as_object()
+                            .map(|r| r.values().filter_map(Value::as_u64).sum()),
                     })
                 })
                 .await?
@@ -1072,5 +1078,9 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         "latency_ms": percentiles(&latency),
         "advice_latency_ms": percentiles(&advice_latency),
         "verified_share": drained.verified_share,
+        // What the server itself turned away from the end of the warm-up (and in the
+        // drain): the loss of a sustained rate, without a cold start's (a signing zone's
+        // first seconds verify every vehicle's certificate).
+        "refused_after_warmup": drained.refused.zip(from.refused).map(|(d, f)| d.saturating_sub(f)),
     }))
 }
