@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of roadcloud, as CI does: formatting, lints, the test suites (unit,
-# integration, property and robustness tests) and the doc tests.
+# integration, property and robustness tests), the doc tests and the API docs' build.
 #
 #   scripts/test.sh            # everything
 #   scripts/test.sh -E 'test(vectors)'   # extra arguments go to cargo nextest
@@ -57,5 +57,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --profile ci -- -D warnings
 echo "== doc tests"
 cargo test --workspace --doc --profile ci
+echo "== cargo doc (every public item's docs build, links resolve)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --profile ci
 echo "== cargo nextest"
 cargo nextest run --workspace --cargo-profile ci --no-fail-fast "$@"

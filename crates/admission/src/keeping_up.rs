@@ -162,7 +162,7 @@ pub fn verification(f: &Frame, d: &Result<Decoded, Rejection>) -> Verification {
 /// message would only make them all late (and stale, and refused): a vehicle's own BSMs are
 /// then thinned to one per interval, which grows with what waits (200 ms with two batches
 /// waiting, up to a second). What is taken is verified; what is shed counts as
-/// [`Reason::Shed`](crate::Reason::Shed) against its vehicle.
+/// [`Reason::Shed`] against its vehicle.
 #[derive(Debug)]
 pub struct Thinning {
     batch: usize,

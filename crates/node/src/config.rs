@@ -199,7 +199,7 @@ pub struct NodeConfig {
     pub misbehaviour: MisbehaviourMode,
     /// Export the stored misbehaviour reports to a misbehaviour authority: POSTs of JSON
     /// batches to this https:// address, or PUBLISHes at QoS 1 through the MA's MQTT broker
-    /// to mqtts://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC (on a private link, http:// or
+    /// to `mqtts://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC` (on a private link, http:// or
     /// mqtt://); each report at least once, through the MA's outages and roadcloud's
     /// restarts (docs/misbehaviour.md#export). Over TLS the MA's certificate must be issued
     /// by --ma-ca, or by the CA of --pki; roadcloud presents --pki's client certificate to an
@@ -239,7 +239,7 @@ pub struct NodeConfig {
     #[arg(long, default_value_t = 500.0)]
     pub rsi_relay_radius_m: f64,
     /// Relay differential GNSS corrections (RTCM 3) from this source, as T/CSAE 157-2020
-    /// RTCMcorrections: ntrip://[USER:PASSWORD@]HOST[:PORT]/MOUNTPOINT (an NTRIP caster's
+    /// RTCMcorrections: `ntrip://[USER:PASSWORD@]HOST[:PORT]/MOUNTPOINT` (an NTRIP caster's
     /// mountpoint, port 2101 by default) or tcp://HOST:PORT (a base station's raw RTCM 3
     /// stream); docs/apps.md#rtcm-differential-corrections.
     #[arg(long, value_name = "URL")]

@@ -111,7 +111,7 @@ pub struct CosimArgs {
     /// co-simulation's throughput.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
-    /// Stop after this many simulated seconds (default: at the scenario's <end> time, or
+    /// Stop after this many simulated seconds (default: at the scenario's `<end>` time, or
     /// when SUMO has nothing left). SIGINT or SIGTERM stop it at once, SUMO with it.
     #[arg(long)]
     pub seconds: Option<f64>,
@@ -239,7 +239,7 @@ pub(crate) fn share(s: &str) -> Result<f64, String> {
 /// the operating range ISO 15623 requires and are counted apart (recall_all keeps them).
 /// Prints the tables and writes a report with plots to --report-dir; --report-json writes
 /// the figures (all applications together at the top, each in "applications"). Stops at the
-/// scenario's <end>; on SIGINT or SIGTERM, at once, with the report of what ran marked
+/// scenario's `<end>`; on SIGINT or SIGTERM, at once, with the report of what ran marked
 /// partial, and exit status 1. The ground truth is defined in docs/sumo.md.
 ///
 /// With --attackers, a share of the vehicles lie (the VeReMi Extension attacks, labelled),
