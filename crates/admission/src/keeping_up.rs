@@ -22,7 +22,7 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 
 /// Most senders either policy remembers; past it, it forgets them all (they are verified,
 /// or taken, once more).
-pub const MAX_SENDERS: usize = 1 << 20;
+const MAX_SENDERS: usize = 1 << 20;
 
 /// Whether a frame is a vehicle's own BSM, by its topic.
 fn vehicle_bsm(f: &Frame) -> bool {
@@ -86,6 +86,17 @@ impl OnDemand {
             age >= 0 && !due
         };
         defer.then_some(*signer)
+    }
+
+    /// The certificate the last verified BSM on `topic` was signed by, however long ago;
+    /// `None` when none verified (or verifying every message).
+    pub fn signer_of(&self, topic: &str) -> Option<[u8; 8]> {
+        self.established.get(topic).map(|(signer, _)| *signer)
+    }
+
+    /// How often a vehicle's BSM is verified in full; `None`: every message is.
+    pub fn interval_ms(&self) -> Option<i64> {
+        self.interval_ms
     }
 
     /// Takes the outcome of decoding `f` in full ([`verification`]).

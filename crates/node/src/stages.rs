@@ -88,7 +88,11 @@ pub(crate) fn decode(
     mut on_demand: OnDemand,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let (to_verify, verified) = verifying_lane(handoff.clone(), security.clone())?;
+    let (to_verify, verified) = verifying_lane(
+        handoff.clone(),
+        security.clone(),
+        OnDemand::new(on_demand.interval_ms()),
+    )?;
     std::thread::Builder::new()
         .name("decode".into())
         .spawn(move || {
@@ -227,10 +231,13 @@ type LaneInbox = std::sync::mpsc::SyncSender<Vec<(Frame, bool)>>;
 /// Starts the verifying lane ([`decode`]): a thread taking batches of frames to verify in
 /// full, spread over a pool of its own (so that the decoding thread's batches never wait
 /// behind its work in a shared one), handing each batch to the world stage and its acks on,
-/// then telling the decoding thread what it verified.
+/// then telling the decoding thread what it verified. `on_demand` is the lane's own record
+/// of what it verified, under the decoding thread's policy (empty when every message is
+/// verified).
 fn verifying_lane(
     handoff: Handoff,
     security: Arc<Security>,
+    on_demand: OnDemand,
 ) -> Result<(LaneInbox, std::sync::mpsc::Receiver<LaneDone>)> {
     let (to_verify, batches) = std::sync::mpsc::sync_channel::<Vec<(Frame, bool)>>(LANE_BATCHES);
     // Unbounded, but never longer than the frames in the lane, which is bounded.
@@ -260,7 +267,7 @@ fn verifying_lane(
                 security,
                 handoff,
                 done,
-                established: HashMap::new(),
+                on_demand,
             };
             for mut batch in batches {
                 let mut rest = batch.as_mut_slice();
@@ -283,10 +290,10 @@ struct Lane {
     security: Arc<Security>,
     handoff: Handoff,
     done: std::sync::mpsc::Sender<LaneDone>,
-    /// Per vehicle topic, the certificate the lane last verified one of its BSMs under (at
-    /// most [`keeping_up::MAX_SENDERS`], as [`OnDemand`]'s; past it, all are forgotten and
-    /// their next chained BSMs verified in full).
-    established: HashMap<String, [u8; 8]>,
+    /// What the lane itself verified: per vehicle, the certificate its last BSM verified
+    /// under ([`OnDemand::signer_of`]). The decoding thread's own record learns of it only
+    /// once the lane has handed the frame on, and the lane needs it for its next chunk.
+    on_demand: OnDemand,
 }
 
 impl Lane {
@@ -296,7 +303,7 @@ impl Lane {
     fn chunk_end(&self, frames: &[(Frame, bool)], verifications: usize) -> usize {
         let mut full = 0;
         for (i, (f, chained)) in frames.iter().enumerate() {
-            if !(*chained && self.established.contains_key(&f.topic)) {
+            if !(*chained && self.on_demand.signer_of(&f.topic).is_some()) {
                 full += 1;
                 if full == verifications {
                     return i + 1;
@@ -313,8 +320,9 @@ impl Lane {
     /// otherwise cost a full verification for having come while its vehicle's was made.
     fn verify(&mut self, chunk: &mut [(Frame, bool)]) -> Result<(), Stopped> {
         use rayon::prelude::*;
-        let (security, established) = (&self.security, &self.established);
-        let plan = |f: &Frame, chained: bool| chained.then(|| established.get(&f.topic)).flatten();
+        let (security, on_demand) = (&self.security, &self.on_demand);
+        let plan =
+            |f: &Frame, chained: bool| chained.then(|| on_demand.signer_of(&f.topic)).flatten();
         let mut out: DecodedBatch = self.pool.install(|| {
             chunk
                 .par_iter()
@@ -322,7 +330,7 @@ impl Lane {
                     let d = roadcloud_admission::decode_secured_deferring(
                         f,
                         security,
-                        plan(f, *chained).copied(),
+                        plan(f, *chained),
                     );
                     (d, f.topic.clone())
                 })
@@ -344,20 +352,8 @@ impl Lane {
                 (f.topic.clone(), f.received_at, v)
             })
             .collect();
-        for (topic, _, v) in &told {
-            match v {
-                Verification::Holds(signer) => {
-                    if self.established.len() >= keeping_up::MAX_SENDERS {
-                        self.established.clear();
-                    }
-                    self.established.insert(topic.clone(), *signer);
-                }
-                // Its frames behind the forgery are verified in full.
-                Verification::Forged => {
-                    self.established.remove(topic);
-                }
-                Verification::Neither => {}
-            }
+        for (topic, received_at, v) in &told {
+            self.on_demand.note_verification(topic, *received_at, *v);
         }
         let kept: Vec<Ack> = chunk.iter_mut().filter_map(|(f, _)| f.ack.take()).collect();
         self.handoff.send(out, kept)?;
@@ -677,9 +673,14 @@ mod lane_tests {
     /// secMark, and whether its signature's check was deferred, or why it was turned away.
     type Seen = HashMap<String, Vec<(u16, Result<bool, Reason>)>>;
 
-    /// Two vehicles' BSMs, `each` of each, all come at once through the two lanes
-    /// (on demand, 1 s); those `forged` (vehicle 0 or 1, secMark) have a spoiled signature.
-    fn through_the_lanes(each: u16, forged: impl Fn(usize, u16) -> bool) -> Seen {
+    /// Two vehicles' BSMs, `each` of each, all come at once through the two lanes, verified
+    /// on demand each `interval_ms` (`None`: every one); those `forged` (vehicle 0 or 1,
+    /// secMark) have a spoiled signature.
+    fn through_the_lanes(
+        each: u16,
+        interval_ms: Option<i64>,
+        forged: impl Fn(usize, u16) -> bool,
+    ) -> Seen {
         let dir = tempfile::tempdir().unwrap();
         let now = now_millis();
         let pki = ZonePki::init(dir.path(), Algorithm::Sm2, None, now).unwrap();
@@ -734,7 +735,7 @@ mod lane_tests {
             frames_rx,
             Handoff::World(tx),
             security,
-            OnDemand::new(Some(1_000)),
+            OnDemand::new(interval_ms),
         )
         .unwrap();
         let mut got = Seen::new();
@@ -763,7 +764,7 @@ mod lane_tests {
     #[test]
     fn a_vehicles_frames_behind_its_verification_keep_their_order_and_are_deferred() {
         const EACH: u16 = 80;
-        let got = through_the_lanes(EACH, |_, _| false);
+        let got = through_the_lanes(EACH, Some(1_000), |_, _| false);
         assert_eq!(got.len(), 2);
         for seen in got.values() {
             let order: Vec<u16> = seen.iter().map(|(i, _)| *i).collect();
@@ -787,7 +788,7 @@ mod lane_tests {
     /// is deferred, so the test tells the two apart.
     #[test]
     fn a_forgery_found_in_the_lane_has_the_vehicles_next_bsm_verified_in_full() {
-        let got = through_the_lanes(40, |car, i| car == 1 && i == 1);
+        let got = through_the_lanes(40, Some(1_000), |car, i| car == 1 && i == 1);
         let honest = &got[&format!("V2X/OBU/{}/BSM/UP", DeviceId([1; 8]))];
         let forger = &got[&format!("V2X/OBU/{}/BSM/UP", DeviceId([2; 8]))];
         assert_eq!(forger[1].1, Err(Reason::BadSignature), "{forger:?}");
@@ -801,6 +802,19 @@ mod lane_tests {
             Ok(true),
             "deferred again once one held"
         );
+    }
+
+    /// Every message verified (`--verify all`, and a cluster's nodes, whose partitions'
+    /// owners cannot complete a deferred check): a vehicle's frames behind its first in the
+    /// lane are verified in full too, none deferred.
+    #[test]
+    fn verifying_every_message_the_lane_defers_none() {
+        let got = through_the_lanes(40, None, |_, _| false);
+        assert_eq!(got.len(), 2);
+        for seen in got.values() {
+            assert_eq!(seen.len(), 40);
+            assert!(seen.iter().all(|(_, d)| *d == Ok(false)), "{seen:?}");
+        }
     }
 }
 
