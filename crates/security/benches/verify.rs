@@ -20,11 +20,35 @@ fn signatures(c: &mut Criterion) {
         let verifying = key.verifying_key();
         assert!(verifying.verify(&message, &signature));
         let name = match algorithm {
-            Algorithm::Sm2 => "sm2_rustcrypto",
+            Algorithm::Sm2 => "sm2",
             Algorithm::EcdsaP256 => "p256_ring",
         };
         g.bench_function(name, |b| {
             b.iter(|| assert!(verifying.verify(black_box(&message), black_box(&signature))))
+        });
+        // What a certificate's key costs once, when the certificate is first verified.
+        let public = verifying.to_public();
+        g.bench_function(format!("{name}_key"), |b| {
+            b.iter(|| roadcloud_security::crypto::VerifyingKey::from_public(black_box(&public)))
+        });
+    }
+    // SM2 through the `sm2` crate's own verification, constant time: what roadcloud's
+    // variable-time one is measured against (`crypto::Sm2VerifyingKey`).
+    {
+        use sm2::dsa::signature::{Signer as _, Verifier as _};
+        let key = sm2::dsa::SigningKey::from_slice(
+            roadcloud_security::crypto::SM2_DEFAULT_ID,
+            &[7u8; 32],
+        )
+        .expect("key");
+        let signature: sm2::dsa::Signature = key.sign(&message);
+        let verifying = key.verifying_key().clone();
+        g.bench_function("sm2_constant_time", |b| {
+            b.iter(|| {
+                verifying
+                    .verify(black_box(&message), black_box(&signature))
+                    .unwrap()
+            })
         });
     }
     // P-256 through RustCrypto, to compare with ring (module docs of `crypto`).

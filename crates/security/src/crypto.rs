@@ -102,7 +102,7 @@ impl std::error::Error for KeyError {}
 #[derive(Clone)]
 pub enum VerifyingKey {
     /// SM2.
-    Sm2(Box<sm2::dsa::VerifyingKey>),
+    Sm2(Box<Sm2VerifyingKey>),
     /// P-256, as the uncompressed SEC 1 point ring takes.
     EcdsaP256(Box<[u8; 65]>),
 }
@@ -136,8 +136,8 @@ impl VerifyingKey {
             .to_sec1()
             .ok_or_else(|| KeyError("a public key must be a compressed or full point".into()))?;
         match algorithm {
-            Algorithm::Sm2 => sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DEFAULT_ID, &sec1)
-                .map(|k| VerifyingKey::Sm2(Box::new(k)))
+            Algorithm::Sm2 => sm2::PublicKey::from_sec1_bytes(&sec1)
+                .map(|k| VerifyingKey::Sm2(Box::new(Sm2VerifyingKey::new(k))))
                 .map_err(|_| KeyError("not a point of the SM2 curve".into())),
             Algorithm::EcdsaP256 => {
                 let k = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
@@ -165,7 +165,7 @@ impl VerifyingKey {
         match self {
             VerifyingKey::Sm2(k) => {
                 use sm2::elliptic_curve::sec1::ToSec1Point;
-                let p = k.to_sec1_point(true);
+                let p = k.public.to_sec1_point(true);
                 PublicVerificationKey::EcsigSm2(
                     EccP256CurvePoint::from_sec1(p.as_bytes()).expect("compressed SM2 point"),
                 )
@@ -186,11 +186,7 @@ impl VerifyingKey {
     pub fn verify(&self, message: &[u8], signature: &Signature) -> bool {
         match (self, signature) {
             (VerifyingKey::Sm2(k), Signature::Sm2Signature(s)) => {
-                use sm2::dsa::signature::Verifier;
-                let Ok(sig) = sm2::dsa::Signature::from_scalars(s.r_sig, s.s_sig) else {
-                    return false;
-                };
-                k.verify(message, &sig).is_ok()
+                k.verify(message, &s.r_sig, &s.s_sig)
             }
             (VerifyingKey::EcdsaP256(k), Signature::EcdsaNistP256Signature(s)) => {
                 // 1609.2 6.3.29: rSig is usually x-only; r is the x coordinate either way.
@@ -209,6 +205,86 @@ impl VerifyingKey {
             }
             _ => false,
         }
+    }
+}
+
+/// An SM2 public key with what checking its signatures needs worked out once: its `Z` value
+/// and a table of multiples of its point.
+///
+/// Verification is GB/T 32918.2-2016 §7.1 (steps B1 to B7) done here rather than by the
+/// `sm2` crate's `VerifyingKey`, for speed: the crate computes `[s]G + [t]P` in constant
+/// time, which signing needs and a verification does not (the key, the signature and the
+/// message are public); `sm2_vartime` computes it in variable time, as ring and OpenSSL
+/// verify ECDSA (`cargo bench -p roadcloud-security`: `verify/sm2` against
+/// `verify/sm2_constant_time`). Signature checks are what bounds a zone of signing vehicles
+/// (docs/security.md#keeping-up). Tests check the standard's annex A example and agreement
+/// with the crate on random keys, messages and signatures.
+#[derive(Clone)]
+pub struct Sm2VerifyingKey {
+    public: sm2::PublicKey,
+    /// `Z_A = SM3(ENTL_A || ID_A || a || b || x_G || y_G || x_A || y_A)`, GB/T 32918.2-2016
+    /// §5.5, with the default identity ([`SM2_DEFAULT_ID`]).
+    z: [u8; 32],
+    multiples: crate::sm2_vartime::OddMultiples,
+}
+
+impl Sm2VerifyingKey {
+    fn new(public: sm2::PublicKey) -> Self {
+        use primeorder::PrimeCurveParams;
+        use sm2::elliptic_curve::PrimeField as _;
+        use sm2::elliptic_curve::sec1::{Coordinates, ToSec1Point};
+        use sm3::Digest as _;
+        let point = public.to_sec1_point(false);
+        let Coordinates::Uncompressed { x, y } = point.coordinates() else {
+            unreachable!("a public key is never the identity, and was asked for uncompressed")
+        };
+        let mut z = sm3::Sm3::new();
+        // ENTL_A: the identity's length in bits, two octets.
+        z.update(((SM2_DEFAULT_ID.len() * 8) as u16).to_be_bytes());
+        z.update(SM2_DEFAULT_ID);
+        z.update(sm2::Sm2::EQUATION_A.to_repr());
+        z.update(sm2::Sm2::EQUATION_B.to_repr());
+        z.update(sm2::Sm2::GENERATOR.0.to_repr());
+        z.update(sm2::Sm2::GENERATOR.1.to_repr());
+        z.update(x);
+        z.update(y);
+        Sm2VerifyingKey {
+            multiples: crate::sm2_vartime::OddMultiples::of_key(&public),
+            public,
+            z: z.finalize().into(),
+        }
+    }
+
+    /// Whether `(r, s)` is this key's signature over `message` (GB/T 32918.2-2016 §7.1).
+    fn verify(&self, message: &[u8], r: &[u8; 32], s: &[u8; 32]) -> bool {
+        use sm2::elliptic_curve::PrimeField as _;
+        use sm2::elliptic_curve::ops::Reduce;
+        use sm3::Digest as _;
+        // B1, B2: r and s in [1, n-1].
+        let scalar = |bytes: &[u8; 32]| {
+            Option::<sm2::Scalar>::from(sm2::Scalar::from_repr((*bytes).into()))
+                .filter(|k| !bool::from(k.is_zero()))
+        };
+        let (Some(r), Some(s)) = (scalar(r), scalar(s)) else {
+            return false;
+        };
+        // B3, B4: e = SM3(Z_A || M), reduced modulo n.
+        let e: [u8; 32] = sm3::Sm3::new_with_prefix(self.z)
+            .chain_update(message)
+            .finalize()
+            .into();
+        let e = <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&e.into());
+        // B5: t = r + s mod n, not zero.
+        let t = r + s;
+        if bool::from(t.is_zero()) {
+            return false;
+        }
+        // B6: (x1, y1) = [s]G + [t]P, not the point at infinity.
+        let Some(x1) = crate::sm2_vartime::x_of_s_g_plus_t_p(&s, &t, &self.multiples) else {
+            return false;
+        };
+        // B7: R = e + x1 mod n equals r.
+        r == e + <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&x1)
     }
 }
 
@@ -272,7 +348,9 @@ impl SigningKey {
     /// The public half.
     pub fn verifying_key(&self) -> VerifyingKey {
         match self {
-            SigningKey::Sm2(k) => VerifyingKey::Sm2(Box::new(k.verifying_key().clone())),
+            SigningKey::Sm2(k) => VerifyingKey::Sm2(Box::new(Sm2VerifyingKey::new(
+                sm2::PublicKey::from(k.verifying_key()),
+            ))),
             SigningKey::EcdsaP256(k) => {
                 let full = k.verifying_key().to_sec1_point(false);
                 VerifyingKey::EcdsaP256(Box::new(
@@ -311,6 +389,67 @@ impl Signer for SigningKey {
                     r_sig: EccP256CurvePoint::XOnly(r.into()),
                     s_sig: s.into(),
                 })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the `sm2` crate's own (constant-time) verification says of a signature.
+    fn crate_says(key: &SigningKey, message: &[u8], r: &[u8; 32], s: &[u8; 32]) -> bool {
+        use sm2::dsa::signature::Verifier;
+        let SigningKey::Sm2(k) = key else {
+            unreachable!("an SM2 key")
+        };
+        sm2::dsa::Signature::from_scalars(*r, *s)
+            .is_ok_and(|sig| k.verifying_key().verify(message, &sig).is_ok())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// roadcloud's SM2 verification agrees with the `sm2` crate's on genuine signatures,
+        /// on signatures of another message, with a flipped bit of r or s, and under another
+        /// key.
+        #[test]
+        fn sm2_verification_agrees_with_the_sm2_crate(
+            secret in any::<[u8; 32]>(),
+            other_secret in any::<[u8; 32]>(),
+            message in proptest::collection::vec(any::<u8>(), 0..100),
+            bit in 0usize..512,
+        ) {
+            let Ok(key) = SigningKey::from_bytes(Algorithm::Sm2, &secret) else {
+                return Ok(());
+            };
+            let Signature::Sm2Signature(sig) = key.sign(&message) else {
+                unreachable!("an SM2 signature")
+            };
+            let ours = key.verifying_key();
+            let check = |m: &[u8], r: [u8; 32], s: [u8; 32]| {
+                let signature = Signature::Sm2Signature(EcsigP256Signature { r_sig: r, s_sig: s });
+                (ours.verify(m, &signature), crate_says(&key, m, &r, &s))
+            };
+            prop_assert_eq!(check(&message, sig.r_sig, sig.s_sig), (true, true));
+            let mut other = message.clone();
+            other.push(0);
+            prop_assert_eq!(check(&other, sig.r_sig, sig.s_sig), (false, false));
+            let (mut r, mut s) = (sig.r_sig, sig.s_sig);
+            if bit < 256 {
+                r[bit / 8] ^= 1 << (bit % 8);
+            } else {
+                s[(bit - 256) / 8] ^= 1 << (bit % 8);
+            }
+            prop_assert_eq!(check(&message, r, s), (false, false));
+            if let Ok(other_key) = SigningKey::from_bytes(Algorithm::Sm2, &other_secret) {
+                let signature = Signature::Sm2Signature(sig);
+                prop_assert_eq!(
+                    other_key.verifying_key().verify(&message, &signature),
+                    other_secret == secret
+                );
             }
         }
     }

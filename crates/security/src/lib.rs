@@ -26,5 +26,6 @@ pub mod pki;
 pub mod profile;
 pub mod region;
 pub mod sign;
+mod sm2_vartime;
 pub mod time;
 pub mod trust;

@@ -30,8 +30,9 @@ fn sm3_annex_a() {
 }
 
 /// SM2 signature (GB/T 32918.2-2016, annex A.2, on the curve of GB/T 32918.5, signer identity
-/// `1234567812345678`): the example's signature verifies under the example's key, and not once
-/// the message changes.
+/// `1234567812345678`): the example's signature verifies under the example's key, through
+/// roadcloud's verification and the `sm2` crate's, and not once the message or the signature
+/// changes.
 #[test]
 fn sm2_annex_a_signature_verifies() {
     use sm2::dsa::signature::Verifier;
@@ -44,14 +45,28 @@ fn sm2_annex_a_signature_verifies() {
     // The example's private key gives the example's public key.
     let d = h("3945208F 7B2144B1 3F36E38A C6D39F95 88939369 2860B51A 42FB81EF 4DF7C5B8");
     let signing = SigningKey::from_bytes(Algorithm::Sm2, &d).unwrap();
-    let VerifyingKey::Sm2(ours) = signing.verifying_key() else {
-        panic!("an SM2 key");
+    let ours = signing.verifying_key();
+    let full = EccP256CurvePoint::Uncompressed {
+        x: x.clone().try_into().unwrap(),
+        y: y.clone().try_into().unwrap(),
     };
-    use sm2::elliptic_curve::sec1::ToSec1Point;
-    assert_eq!(ours.to_sec1_point(false).as_bytes(), &point[..]);
+    assert_eq!(
+        ours.to_public(),
+        VerifyingKey::from_point(Algorithm::Sm2, &full)
+            .unwrap()
+            .to_public()
+    );
     let sig = sm2::dsa::Signature::from_scalars(r, s).unwrap();
     key.verify(b"message digest", &sig).unwrap();
     assert!(key.verify(b"message digesT", &sig).is_err());
+    let signature = |r, s| Signature::Sm2Signature(EcsigP256Signature { r_sig: r, s_sig: s });
+    assert!(ours.verify(b"message digest", &signature(r, s)));
+    assert!(!ours.verify(b"message digesT", &signature(r, s)));
+    let mut other_r = r;
+    other_r[31] ^= 1;
+    assert!(!ours.verify(b"message digest", &signature(other_r, s)));
+    assert!(!ours.verify(b"message digest", &signature([0; 32], s)));
+    assert!(!ours.verify(b"message digest", &signature(r, [0xFF; 32])));
 }
 
 /// ECDSA P-256 with SHA-256 (RFC 6979 A.2.5, message "sample"): signing is deterministic, so
