@@ -232,12 +232,9 @@ impl Sm2VerifyingKey {
     fn new(public: sm2::PublicKey) -> Self {
         use primeorder::PrimeCurveParams;
         use sm2::elliptic_curve::PrimeField as _;
-        use sm2::elliptic_curve::sec1::{Coordinates, ToSec1Point};
+        use sm2::elliptic_curve::point::AffineCoordinates;
         use sm3::Digest as _;
-        let point = public.to_sec1_point(false);
-        let Coordinates::Uncompressed { x, y } = point.coordinates() else {
-            unreachable!("a public key is never the identity, and was asked for uncompressed")
-        };
+        let point = public.as_affine();
         let mut z = sm3::Sm3::new();
         // ENTL_A: the identity's length in bits, two octets.
         z.update(((SM2_DEFAULT_ID.len() * 8) as u16).to_be_bytes());
@@ -246,8 +243,8 @@ impl Sm2VerifyingKey {
         z.update(sm2::Sm2::EQUATION_B.to_repr());
         z.update(sm2::Sm2::GENERATOR.0.to_repr());
         z.update(sm2::Sm2::GENERATOR.1.to_repr());
-        z.update(x);
-        z.update(y);
+        z.update(point.x());
+        z.update(point.y());
         Sm2VerifyingKey {
             multiples: crate::sm2_vartime::OddMultiples::of_key(&public),
             public,

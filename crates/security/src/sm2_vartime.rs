@@ -17,7 +17,7 @@
 use primeorder::{FieldArithmetic, PrimeCurveParams};
 use sm2::elliptic_curve::ff::PrimeField;
 use sm2::elliptic_curve::ops::Invert;
-use sm2::elliptic_curve::sec1::{Coordinates, ToSec1Point};
+use sm2::elliptic_curve::point::AffineCoordinates;
 use std::sync::OnceLock;
 
 type Fe = <sm2::Sm2 as FieldArithmetic>::FieldElement;
@@ -188,15 +188,18 @@ impl OddMultiples {
 
     /// The table of a public key's point.
     pub(crate) fn of_key(key: &sm2::PublicKey) -> Self {
-        let point = key.to_sec1_point(false);
-        let Coordinates::Uncompressed { x, y } = point.coordinates() else {
-            unreachable!("a public key is never the identity, and was asked for uncompressed")
-        };
-        let fe = |b: &sm2::FieldBytes| {
-            Option::<Fe>::from(Fe::from_repr(*b))
+        let point = key.as_affine();
+        let fe = |b: sm2::FieldBytes| {
+            Option::<Fe>::from(Fe::from_repr(b))
                 .expect("a public key's coordinates are in the field")
         };
-        OddMultiples::new(Affine { x: fe(x), y: fe(y) }, KEY_WINDOW)
+        OddMultiples::new(
+            Affine {
+                x: fe(point.x()),
+                y: fe(point.y()),
+            },
+            KEY_WINDOW,
+        )
     }
 }
 
@@ -292,7 +295,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use sm2::elliptic_curve::Group;
-    use sm2::elliptic_curve::point::AffineCoordinates;
 
     /// The crate's `[s]G + [t]P`, constant time, as the reference.
     fn reference(s: &sm2::Scalar, t: &sm2::Scalar, p: &sm2::PublicKey) -> Option<sm2::FieldBytes> {
