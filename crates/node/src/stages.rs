@@ -303,7 +303,7 @@ impl Lane {
     fn chunk_end(&self, frames: &[(Frame, bool)], verifications: usize) -> usize {
         let mut full = 0;
         for (i, (f, chained)) in frames.iter().enumerate() {
-            if !(*chained && self.on_demand.signer_of(&f.topic).is_some()) {
+            if self.deferred_for(f, *chained).is_none() {
                 full += 1;
                 if full == verifications {
                     return i + 1;
@@ -313,6 +313,15 @@ impl Lane {
         frames.len()
     }
 
+    /// The certificate a frame's signature check is deferred for: a frame only in the lane
+    /// because an earlier one of its device is (`chained`), whose vehicle's last BSM the
+    /// lane verified; `None`: verified in full.
+    fn deferred_for(&self, f: &Frame, chained: bool) -> Option<[u8; 8]> {
+        chained
+            .then(|| self.on_demand.signer_of(&f.topic))
+            .flatten()
+    }
+
     /// Verifies `chunk` on the pool, hands it on, then tells the decoding thread of each
     /// frame. A frame that is only in the lane because an earlier one of its device is
     /// (`true` beside it) has its signature's check deferred as the decoding thread would
@@ -320,9 +329,8 @@ impl Lane {
     /// otherwise cost a full verification for having come while its vehicle's was made.
     fn verify(&mut self, chunk: &mut [(Frame, bool)]) -> Result<(), Stopped> {
         use rayon::prelude::*;
-        let (security, on_demand) = (&self.security, &self.on_demand);
-        let plan =
-            |f: &Frame, chained: bool| chained.then(|| on_demand.signer_of(&f.topic)).flatten();
+        let security = &self.security;
+        let lane = &*self;
         let mut out: DecodedBatch = self.pool.install(|| {
             chunk
                 .par_iter()
@@ -330,7 +338,7 @@ impl Lane {
                     let d = roadcloud_admission::decode_secured_deferring(
                         f,
                         security,
-                        plan(f, *chained),
+                        lane.deferred_for(f, *chained),
                     );
                     (d, f.topic.clone())
                 })
