@@ -60,7 +60,7 @@ impl OnDemand {
     /// vehicles that came within the same 100 ms (a bench's start, a ferry unloading) would
     /// otherwise each be verified again in that same 100 ms of every interval after, a burst
     /// the cores take far longer to verify than the rest of the interval's traffic (SM2:
-    /// about 0.35 ms each on the reference machine), delaying every message behind it.
+    /// about 0.13 ms each on the reference machine), delaying every message behind it.
     ///
     /// When `verifier_busy` (signatures wait to be verified), a vehicle's BSM due for its
     /// interval's check is deferred all the same, up to [`MAX_STRETCH`] intervals after its
