@@ -76,36 +76,68 @@ pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
 }
 
 fn launch(command: &str, dir: &Path, extra: &[&str]) -> Server {
-    // A port `extra` gives is the server's; the others are free ones.
+    // A port `extra` gives is the server's; the others are free ones, found again on each try.
     let given = |flag: &str| {
         let i = extra.iter().position(|a| *a == flag)?;
         extra.get(i + 1)?.rsplit(':').next()?.parse::<u16>().ok()
     };
-    let mqtt = given("--mqtt-listen").unwrap_or_else(free_port);
-    let http = given("--http-listen").unwrap_or_else(free_port);
-    let udp = given("--udp-listen").unwrap_or_else(free_udp_port);
-    let child = spawn_roadcloud(
-        vec![command.into()],
-        [
-            ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
-            ("--http-listen", format!("127.0.0.1:{http}")),
-            ("--udp-listen", format!("127.0.0.1:{udp}")),
-            ("--data-dir", dir.display().to_string()),
-        ],
-        extra,
-    );
-    let s = Server {
-        child,
-        mqtt,
-        http,
-        udp,
-        data_dir: dir.to_path_buf(),
-        _temp: None,
-    };
-    wait_until(Duration::from_secs(20), || {
-        get(s.http, "/healthz").is_some_and(|(c, _)| c == 200)
-    });
-    s
+    start_answering(
+        || {
+            let mqtt = given("--mqtt-listen").unwrap_or_else(free_port);
+            let http = given("--http-listen").unwrap_or_else(free_port);
+            let udp = given("--udp-listen").unwrap_or_else(free_udp_port);
+            let child = spawn_roadcloud(
+                vec![command.into()],
+                [
+                    ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
+                    ("--http-listen", format!("127.0.0.1:{http}")),
+                    ("--udp-listen", format!("127.0.0.1:{udp}")),
+                    ("--data-dir", dir.display().to_string()),
+                ],
+                extra,
+            );
+            Server {
+                child,
+                mqtt,
+                http,
+                udp,
+                data_dir: dir.to_path_buf(),
+                _temp: None,
+            }
+        },
+        |s| (&mut s.child, s.http),
+    )
+}
+
+/// Starts a roadcloud process with `start` until it answers `GET /healthz` on the port
+/// `child` names beside it. A port found free may be taken by a test running beside this
+/// one before roadcloud binds it, and roadcloud then exits: it is started again, on the
+/// other free ports `start` finds (three tries).
+pub fn start_answering<S>(
+    mut start: impl FnMut() -> S,
+    child: impl Fn(&mut S) -> (&mut Child, u16),
+) -> S {
+    const LIMIT: Duration = Duration::from_secs(30);
+    for _ in 0..3 {
+        let mut s = start();
+        let begun = Instant::now();
+        loop {
+            let (process, port) = child(&mut s);
+            if let Some(status) = process.try_wait().ok().flatten() {
+                eprintln!("roadcloud exited ({status}) before it answered; starting it again");
+                break;
+            }
+            if get(port, "/healthz").is_some_and(|(c, _)| c == 200) {
+                return s;
+            }
+            assert!(
+                begun.elapsed() < LIMIT,
+                "roadcloud runs but did not answer /healthz within {LIMIT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!("roadcloud exited three times before it answered /healthz");
 }
 
 /// Starts `roadcloud ARGS DEFAULTS EXTRA`: each of `defaults` (a flag and its value) unless

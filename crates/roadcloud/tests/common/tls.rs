@@ -78,46 +78,34 @@ impl Drop for SecureServer {
     }
 }
 
-/// Starts `roadcloud serve --pki PKI --data-dir DATA EXTRA` on free loopback ports. A port
-/// found free may be taken by a test running beside this one before `serve` binds it: a
-/// `serve` that exits before it answers is started again on other ports (three tries).
+/// Starts `roadcloud serve --pki PKI --data-dir DATA EXTRA` on free loopback ports (again on
+/// others if a port was taken meanwhile: [`super::start_answering`]).
 pub fn serve_secured(pki: &Path, data: &Path, extra: &[&str]) -> SecureServer {
-    for _ in 0..3 {
-        let (mqtt, https, monitor, udp) = (free_port(), free_port(), free_port(), free_udp_port());
-        let child = super::spawn_roadcloud(
-            vec!["serve".into(), "--pki".into(), pki.display().to_string()],
-            [
-                ("--data-dir", data.display().to_string()),
-                ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
-                ("--http-listen", format!("127.0.0.1:{https}")),
-                ("--monitor-listen", format!("127.0.0.1:{monitor}")),
-                ("--udp-listen", format!("127.0.0.1:{udp}")),
-            ],
-            extra,
-        );
-        let mut s = SecureServer {
-            child,
-            mqtt,
-            https,
-            monitor,
-            ca: pki.join("ca.crt"),
-        };
-        let start = std::time::Instant::now();
-        while start.elapsed() < Duration::from_secs(20) {
-            if super::get(s.monitor, "/healthz").is_some_and(|(c, _)| c == 200) {
-                return s;
+    super::start_answering(
+        || {
+            let (mqtt, https, monitor, udp) =
+                (free_port(), free_port(), free_port(), free_udp_port());
+            let child = super::spawn_roadcloud(
+                vec!["serve".into(), "--pki".into(), pki.display().to_string()],
+                [
+                    ("--data-dir", data.display().to_string()),
+                    ("--mqtt-listen", format!("127.0.0.1:{mqtt}")),
+                    ("--http-listen", format!("127.0.0.1:{https}")),
+                    ("--monitor-listen", format!("127.0.0.1:{monitor}")),
+                    ("--udp-listen", format!("127.0.0.1:{udp}")),
+                ],
+                extra,
+            );
+            SecureServer {
+                child,
+                mqtt,
+                https,
+                monitor,
+                ca: pki.join("ca.crt"),
             }
-            if s.child.try_wait().ok().flatten().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        assert!(
-            s.child.try_wait().ok().flatten().is_some(),
-            "roadcloud serve did not answer /healthz within 20 s"
-        );
-    }
-    panic!("roadcloud serve exited three times before it answered");
+        },
+        |s| (&mut s.child, s.monitor),
+    )
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
