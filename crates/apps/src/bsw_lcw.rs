@@ -4,8 +4,8 @@
 //! to the side, or the neighbouring MAP lane of the same approach) in the host's blind zone
 //! (from `blind_behind_m` behind the host's rear to its front) gives BSW, information; with
 //! the turn signal towards it, LCW, a warning. A vehicle in the next lane coming up from
-//! behind that will reach the host's rear within `closing_s` also gives LCW when the signal
-//! is on towards it.
+//! behind that will reach the host's rear within `closing_s`, or that would follow the host
+//! within `min_gap_s` once it changed, also gives LCW when the signal is on towards it.
 
 use crate::scene::{Scene, relative};
 use crate::{Advisory, App, Severity, plugin};
@@ -23,6 +23,9 @@ pub struct Params {
     pub blind_behind_m: f64,
     /// A vehicle closing from behind within this warns a lane change, seconds.
     pub closing_s: f64,
+    /// A vehicle behind within this time gap (the gap over its speed) warns a lane change:
+    /// the change would leave it that close behind, seconds.
+    pub min_gap_s: f64,
     /// The host's speed below which there is no warning, m/s.
     pub min_speed_mps: f64,
     /// How long an advisory stands, milliseconds.
@@ -36,6 +39,7 @@ impl Default for Params {
             max_lateral_m: 5.0,
             blind_behind_m: 8.0,
             closing_s: 3.0,
+            min_gap_s: 1.0,
             min_speed_mps: 3.0,
             valid_ms: 1_000,
         }
@@ -80,7 +84,9 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             let in_blind_zone = rv_front >= -half - p.blind_behind_m && r.ahead_m <= half;
             let closing = hv.speed_mps - rv.speed_mps * r.heading_diff_deg.to_radians().cos();
             let behind_gap = -half - rv_front;
-            let coming = behind_gap > 0.0 && closing < 0.0 && behind_gap / -closing <= p.closing_s;
+            let coming = behind_gap > 0.0
+                && ((closing < 0.0 && behind_gap / -closing <= p.closing_s)
+                    || behind_gap < p.min_gap_s * rv.speed_mps);
             let (scenario, severity) = match (in_blind_zone, coming, signalling) {
                 (true, _, false) => ("BSW", Severity::Info),
                 (true, _, true) | (false, true, true) => ("LCW", Severity::Warning),
@@ -91,7 +97,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
                 .about(rv.as_other())
                 .distance(hv.position.distance_to(rv.position))
                 .detail(format!("vehicle in the {side} lane beside or behind you"));
-            if coming {
+            if coming && closing < 0.0 {
                 a = a.ttc(behind_gap / -closing);
             }
             out.push(a);

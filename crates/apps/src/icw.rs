@@ -28,7 +28,7 @@
 //! left are those of a vehicle that cannot or does not stop; the red-light runner itself is
 //! RLVW's.
 
-use crate::scene::{Light, Scene, SceneParticipant, meeting_times};
+use crate::scene::{Scene, SceneParticipant, braking_short_of, meeting_times};
 use crate::{Advisory, App, Severity, plugin};
 use roadcloud_world::Turn;
 use roadcloud_world::paths::Path;
@@ -93,38 +93,14 @@ pub(crate) fn app() -> Box<dyn App> {
     plugin("ICW", "intersection collision warning", evaluate)
 }
 
-/// Whether `v`, `s_m` from the crossing point, will stop before it: braking to a stop short of
-/// it, held by its signal, or on a lane that gives way (MAP's maneuvers) with room to stop
-/// at `stop_decel_mps2`: a driver who must give way and can is taken to (the one who cannot
-/// stop, or is already past the line, is still a conflict).
+/// Whether `v`, `s_m` from the crossing point, will stop before it ([`Scene::stops_before`];
+/// with `respect_signals` off, only by braking).
 fn stops_before(p: &Params, scene: &Scene, v: &SceneParticipant, s_m: f64) -> bool {
-    let speed = v.speed_mps.max(0.1);
-    if v.accel_mps2 < -0.5 && speed * speed / (2.0 * -v.accel_mps2) < s_m {
-        return true;
+    if p.respect_signals {
+        scene.stops_before(v, s_m, p.stop_decel_mps2, p.slowing_mps2)
+    } else {
+        braking_short_of(v, s_m)
     }
-    if !p.respect_signals {
-        return false;
-    }
-    let Some(lane) = v.lane.as_ref().filter(|l| !l.against) else {
-        return false;
-    };
-    let to_stop = lane.to_stop_line_m;
-    // Only a stop line between it and the crossing holds it back.
-    if to_stop < 0.0 || to_stop > s_m {
-        return false;
-    }
-    let can_stop = speed * speed / (2.0 * p.stop_decel_mps2) <= to_stop;
-    let gives_way = scene.lane(lane).is_some_and(|l| l.gives_way());
-    let arrival = scene.now + (to_stop / speed * 1_000.0) as i64;
-    // Red when it gets there holds a driver who can stop; yellow only one already slowing
-    // down for it: at yellow, a driver who can go on usually does (SUMO's drivers do), and
-    // one who will stop is braking by then.
-    let held = match scene.signal_for(lane, arrival) {
-        Some((_, Light::Stop, _)) => true,
-        Some((_, Light::Yellow, _)) => v.accel_mps2 < -p.slowing_mps2,
-        _ => false,
-    };
-    can_stop && (gives_way || held)
 }
 
 /// Whether the two can meet at one junction, as far as MAP tells (see the module's doc).

@@ -328,6 +328,12 @@ pub fn on_path_of(p: Point, rv: &SceneParticipant, tolerance_m: f64) -> bool {
 /// cos 30 degrees: the heading gate of "the same direction".
 const COS_30: f64 = 0.866_025_403_784_438_6;
 
+/// Whether `v` brakes (harder than 0.5 m/s²) hard enough to stop within `s_m`.
+pub fn braking_short_of(v: &SceneParticipant, s_m: f64) -> bool {
+    let speed = v.speed_mps.max(0.1);
+    v.accel_mps2 < -0.5 && speed * speed / (2.0 * -v.accel_mps2) < s_m
+}
+
 /// When a follower closes a `gap_m` to a leader, seconds, within `horizon_s`: both move on
 /// with their speeds and accelerations, and a braking participant stops rather than reverses
 /// (the enhanced time to collision, which unlike gap over closing speed sees a leader brake).
@@ -767,6 +773,44 @@ impl<'a> Scene<'a> {
         self.intersections
             .get(&m.lane.node)?
             .lane(m.lane.upstream, m.lane.lane)
+    }
+
+    /// Whether `v`, `s_m` along its way from a point, will stop before it: braking to a
+    /// stop short of it ([`braking_short_of`]), or held at a stop line between it and the
+    /// point, with room to stop there at `stop_decel_mps2`, by its lane giving way (MAP's
+    /// maneuvers: a minor road at a junction without signals) or by its signal: red when it
+    /// gets there, or yellow when it is already slowing down by more than `slowing_mps2` (at
+    /// yellow a driver who can go on usually does, SUMO's drivers too, and one who will stop
+    /// is braking by then). A driver who must stop and can is taken to; the one who cannot,
+    /// or is already past the line, is not.
+    pub fn stops_before(
+        &self,
+        v: &SceneParticipant,
+        s_m: f64,
+        stop_decel_mps2: f64,
+        slowing_mps2: f64,
+    ) -> bool {
+        if braking_short_of(v, s_m) {
+            return true;
+        }
+        let Some(lane) = v.lane.as_ref().filter(|l| !l.against) else {
+            return false;
+        };
+        let to_stop = lane.to_stop_line_m;
+        // Only a stop line between it and the point holds it back.
+        if to_stop < 0.0 || to_stop > s_m {
+            return false;
+        }
+        let speed = v.speed_mps.max(0.1);
+        let can_stop = speed * speed / (2.0 * stop_decel_mps2) <= to_stop;
+        let gives_way = self.lane(lane).is_some_and(|l| l.gives_way());
+        let arrival = self.now + (to_stop / speed * 1_000.0) as i64;
+        let held = match self.signal_for(lane, arrival) {
+            Some((_, Light::Stop, _)) => true,
+            Some((_, Light::Yellow, _)) => v.accel_mps2 < -slowing_mps2,
+            _ => false,
+        };
+        can_stop && (gives_way || held)
     }
 
     /// The signal phase that governs a lane (the phase of its first connection that names

@@ -486,6 +486,28 @@ fn vrucw() {
                 z.pedestrian(7, p(-2.1, 35.0), 90.0, 1.4);
                 z
             }),
+            // The stop line is 20 m ahead (y = 20), the pedestrian crosses 5 m past it.
+            case(
+                "a pedestrian crossing past the stop line, the car on green",
+                Some(Warning),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 40.0, SOUTH, 10.0)]);
+                    z.pedestrian(7, p(-3.5, 15.0), 90.0, 1.4);
+                    z.signals(&[(1, LightState::ProtectedGreen, 20_000)]);
+                    z
+                },
+            ),
+            case(
+                "near miss: the same, the car held by red with room to stop",
+                None,
+                || {
+                    // 20 m at 10 m/s: it stops at 2.5 m/s².
+                    let mut z = zone(true, &[car(1, 0.125, 40.0, SOUTH, 10.0)]);
+                    z.pedestrian(7, p(-3.5, 15.0), 90.0, 1.4);
+                    z.signals(&[(1, LightState::Red, 20_000)]);
+                    z
+                },
+            ),
             case("near miss: walking along the pavement", None, || {
                 let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
                 z.pedestrian(7, p(-9.0, 40.0), SOUTH, 1.4);
@@ -799,6 +821,26 @@ fn bsw_lcw() {
                         v.flags.right_signal = true
                     });
                     zone(true, &[a, car(2, -3.375, 130.0, SOUTH, 22.0)])
+                },
+            ),
+            case(
+                "signalling right, a car at its speed 13 m behind (0.9 s): LCW",
+                Some(Warning),
+                || {
+                    let a = with(car(1, 0.125, 100.0, SOUTH, 15.0), |v| {
+                        v.flags.right_signal = true
+                    });
+                    zone(true, &[a, car(2, -3.375, 118.0, SOUTH, 15.0)])
+                },
+            ),
+            case(
+                "near miss: signalling right, a car at its speed 25 m behind (1.7 s)",
+                None,
+                || {
+                    let a = with(car(1, 0.125, 100.0, SOUTH, 15.0), |v| {
+                        v.flags.right_signal = true
+                    });
+                    zone(true, &[a, car(2, -3.375, 130.0, SOUTH, 15.0)])
                 },
             ),
             case(

@@ -199,6 +199,15 @@ pub fn situations(
                 None,
                 true,
             ),
+            // A signalled change into an occupied gap, not made: advisories while it lasted
+            // (and the usual window around it) have something behind them.
+            "LCW" if e.averted => (
+                e.begin_s - k.window_s,
+                e.at_s - k.lead_s,
+                e.end_s + k.window_s,
+                None,
+                false,
+            ),
             "RLVW" | "LCW" => (
                 e.at_s
                     - if e.scenario == "RLVW" {
@@ -231,7 +240,7 @@ pub fn situations(
             key_s: e.at_s,
             ttc_s,
             critical,
-            in_range: true,
+            in_range: e.in_range,
         });
     }
     out
@@ -365,6 +374,27 @@ impl Report {
     }
 }
 
+/// Whether advisory `w` has something behind it: a situation of its application among
+/// `situations` that concerns it, from when it may be warned of to its end and the window
+/// after, or any conflict of its pair within the window.
+pub fn backed<'s>(
+    w: &Received,
+    situations: impl IntoIterator<Item = &'s Situation>,
+    conflicts: &[Conflict],
+    k: Criteria,
+) -> bool {
+    let own = situations.into_iter().any(|s| {
+        s.scenario == w.scenario && s.concerns(w) && w.at_s >= s.from_s && w.at_s <= s.until_s
+    });
+    own || w.other.as_deref().is_some_and(|o| {
+        conflicts.iter().any(|c| {
+            ((c.ego == w.target && c.foe == o) || (c.foe == w.target && c.ego == o))
+                && w.at_s >= c.begin_s - k.window_s
+                && w.at_s <= c.end_s + k.window_s
+        })
+    })
+}
+
 /// Compares `received` warnings with the situations.
 pub fn evaluate(
     conflicts: &[Conflict],
@@ -427,19 +457,7 @@ pub fn evaluate(
         a.lead_times_s.sort_by(f64::total_cmp);
         let unbacked: Vec<&&Received> = ws
             .iter()
-            .filter(|w| {
-                let own = mine
-                    .iter()
-                    .any(|s| s.concerns(w) && w.at_s >= s.from_s && w.at_s <= s.until_s);
-                let any_conflict = w.other.as_deref().is_some_and(|o| {
-                    conflicts.iter().any(|c| {
-                        ((c.ego == w.target && c.foe == o) || (c.foe == w.target && c.ego == o))
-                            && w.at_s >= c.begin_s - k.window_s
-                            && w.at_s <= c.end_s + k.window_s
-                    })
-                });
-                !own && !any_conflict
-            })
+            .filter(|w| !backed(w, mine.iter().copied(), conflicts, k))
             .collect();
         a.unbacked = unbacked.len();
         // The latest its conflict could have been recorded: its time to collision (or now)
@@ -623,6 +641,7 @@ mod tests {
             at_s: 30.0,
             measure: 8.0,
             averted: false,
+            in_range: true,
         }];
         let k = Criteria::default();
         let s = situations(&conflicts, &events, &movements, k);
@@ -651,6 +670,7 @@ mod tests {
             at_s: 40.0,
             measure: 4.5,
             averted: true,
+            in_range: true,
         }];
         let k = Criteria::default();
         let s = situations(&[], &events, &HashMap::new(), k);
@@ -663,5 +683,45 @@ mod tests {
         let rlvw = r.apps.iter().find(|a| a.scenario == "RLVW").unwrap();
         assert_eq!((rlvw.critical, rlvw.warned, rlvw.unbacked), (0, 0, 1));
         assert_eq!(r.all, (0, 0));
+    }
+
+    #[test]
+    fn lane_changes_signalled_or_not_and_signals_towards_an_occupied_gap() {
+        let lcw = |target: &str, at_s: f64, end_s: f64, averted: bool, in_range: bool| Event {
+            scenario: "LCW",
+            target: target.into(),
+            other: Some("f".into()),
+            begin_s: at_s,
+            end_s,
+            at_s,
+            measure: 0.5,
+            averted,
+            in_range,
+        };
+        let events = [
+            lcw("a", 20.0, 20.0, false, true),  // signalled, warned 2 s ahead
+            lcw("b", 30.0, 30.0, false, true),  // signalled, not warned
+            lcw("c", 40.0, 40.0, false, false), // no turn signal: counted apart
+            lcw("d", 50.0, 56.0, true, true),   // a signal towards the gap, no change
+        ];
+        let k = Criteria::default();
+        let s = situations(&[], &events, &HashMap::new(), k);
+        assert_eq!(
+            s.iter()
+                .map(|s| (s.critical, s.in_range))
+                .collect::<Vec<_>>(),
+            [(true, true), (true, true), (true, false), (false, true)]
+        );
+        let received = [
+            warn(18.0, "LCW", "a", Some("f")),
+            warn(55.0, "LCW", "d", Some("f")), // while the signal lasts
+            warn(57.5, "LCW", "d", Some("f")), // within the window after it
+            warn(61.0, "LCW", "d", Some("f")), // nothing behind it
+        ];
+        let r = evaluate(&[], &s, &received, &seen(&[]), k);
+        let a = r.apps.iter().find(|a| a.scenario == "LCW").unwrap();
+        assert_eq!((a.critical, a.warned, a.out_of_range), (2, 1, (1, 0)));
+        assert_eq!((a.advisories, a.unbacked), (4, 1));
+        assert_eq!(r.all, (3, 1));
     }
 }

@@ -1,13 +1,14 @@
 //! What really happened in SUMO, for the applications SUMO's SSM device does not measure:
 //! hard braking ahead of a close follower (EBW), entering a junction on red or stopping hard
-//! for it (RLVW), lane
-//! changes into an occupied gap (LCW), vehicles and pedestrians on collision course (VRUCW),
+//! for it (RLVW), lane changes into an occupied gap and signals towards one (LCW), vehicles
+//! and pedestrians on collision course (VRUCW),
 //! and which way a vehicle turned at a junction (to tell LTA's crossings from ICW's).
 //!
 //! [`Truth`] watches every step of the co-simulation (exact positions, lanes and signal
 //! states, not what the devices report) and writes [`Event`]s; [`crate::eval`] compares the
 //! advisories with them. Each definition, and why, is in docs/sumo.md ("Ground truth").
 
+use crate::bridge::VehicleSample;
 use crate::cosim::Step;
 use crate::eval::Seen;
 use crate::net::Net;
@@ -60,11 +61,17 @@ pub struct Event {
     pub at_s: f64,
     /// Its measure at `at_s` (TTC s, deceleration m/s², time gap s), for the report.
     pub measure: f64,
-    /// The driver averted it at the last moment: a hard stop at a red light (RLVW) instead
-    /// of entering on red. An advisory before it had something behind it (the driver would
-    /// have run the red at the speed it was warned at, T/CSAE 53-2020 RLVW), but it is not
-    /// among the situations a warning was needed for (recall counts the entries on red).
+    /// The driver averted it: a hard stop at a red light (RLVW) instead of entering on red,
+    /// or a signalled lane change into an occupied gap not made (LCW). An advisory before
+    /// it had something behind it (the driver would have run the red at the speed it was
+    /// warned at, T/CSAE 53-2020 RLVW; would have changed into the gap), but it is not among
+    /// the situations a warning was needed for (recall counts the entries on red and the
+    /// changes made).
     pub averted: bool,
+    /// Within its application's operating conditions; those outside are counted apart. An
+    /// LCW lane change is when the changer signalled it: T/CSAE 53-2020 LCW warns a driver
+    /// who means to change lanes, and the turn signal is what a BSM says of that intention.
+    pub in_range: bool,
 }
 
 /// A vehicle entering a junction: when, where and which way.
@@ -112,6 +119,10 @@ pub struct Truth {
     /// their hardest deceleration.
     hard_stops: HashMap<String, (f64, f64)>,
     ebw_open: HashMap<(String, String), usize>,
+    /// Open signalled lane changes into an occupied gap, (changer, other) -> its event.
+    intents_open: HashMap<(String, String), usize>,
+    /// Each vehicle's signal bits in the step before.
+    blinkers: HashMap<String, i32>,
     vru: HashMap<(String, String), Encounter>,
     events: Vec<Event>,
     movements: HashMap<String, Vec<Movement>>,
@@ -130,6 +141,29 @@ impl Lanes {
         let i = history.partition_point(|(from, _)| *from <= t);
         history.get(i.checked_sub(1)?).map(|(_, l)| l.as_str())
     }
+}
+
+/// How close `follower` is behind `changer` once `changer` is in its lane: the time gap or
+/// time to collision below [`LCW_TIME_GAP_S`] or [`LCW_TTC_S`] (the smaller; zero when the
+/// two overlap), or None when the gap is safe. SUMO's lane positions are the front
+/// bumpers', along lanes of one edge, so they compare across its lanes.
+fn too_close(changer: &VehicleSample, follower: &VehicleSample) -> Option<f64> {
+    let gap = changer.lane_pos_m - changer.length_m - follower.lane_pos_m;
+    if gap <= 0.0 {
+        return Some(0.0);
+    }
+    let time_gap = if follower.speed_mps > 0.1 {
+        gap / follower.speed_mps
+    } else {
+        f64::INFINITY
+    };
+    let closing = follower.speed_mps - changer.speed_mps;
+    let ttc = if closing > 0.0 {
+        gap / closing
+    } else {
+        f64::INFINITY
+    };
+    (time_gap < LCW_TIME_GAP_S || ttc < LCW_TTC_S).then_some(time_gap.min(ttc))
 }
 
 /// What [`Truth`] found in a run.
@@ -181,6 +215,8 @@ impl Truth {
             stop_lines,
             hard_stops: HashMap::new(),
             ebw_open: HashMap::new(),
+            intents_open: HashMap::new(),
+            blinkers: HashMap::new(),
             vru: HashMap::new(),
             events: Vec::new(),
             movements: HashMap::new(),
@@ -248,6 +284,7 @@ impl Truth {
                     at_s: t,
                     measure: -v.accel_mps2,
                     averted: false,
+                    in_range: true,
                 });
             }
         }
@@ -260,6 +297,7 @@ impl Truth {
             .map(|g| (g.tls.as_str(), g.state.as_bytes()))
             .collect();
         self.red_stops(s, &by_lane, &states);
+        self.lane_change_intents(s, &by_lane);
 
         // Lane changes, junction entries.
         let mut lanes_now = HashMap::with_capacity(s.vehicles.len());
@@ -307,35 +345,35 @@ impl Truth {
                         at_s: t,
                         measure: v.speed_mps,
                         averted: false,
+                        in_range: true,
                     });
                 }
                 continue;
             }
             // LCW: a change between lanes of one edge, the new follower too close.
-            let (Some((e0, _)), Some((e1, _))) = (before.rsplit_once('_'), v.lane.rsplit_once('_'))
+            let (Some((e0, i0)), Some((e1, i1))) =
+                (before.rsplit_once('_'), v.lane.rsplit_once('_'))
             else {
                 continue;
             };
             if e0 != e1 || e0.starts_with(':') {
                 continue;
             }
+            // SUMO numbers an edge's lanes from the right: bit 1 the left blinker, 0 the right.
+            let towards = if i1.parse::<u32>().ok() > i0.parse::<u32>().ok() {
+                0b010
+            } else {
+                0b001
+            };
+            let signalled = [Some(v.signals), self.blinkers.get(&v.id).copied()]
+                .into_iter()
+                .flatten()
+                .any(|bits| bits & 0b111 == towards);
             let Some(f) = follower(i, &v.lane, v.lane_pos_m) else {
                 continue;
             };
             let fv = &s.vehicles[f];
-            let gap = v.lane_pos_m - v.length_m - fv.lane_pos_m;
-            let time_gap = if fv.speed_mps > 0.1 {
-                gap / fv.speed_mps
-            } else {
-                f64::INFINITY
-            };
-            let closing = fv.speed_mps - v.speed_mps;
-            let ttc = if closing > 0.0 {
-                gap / closing
-            } else {
-                f64::INFINITY
-            };
-            if time_gap < LCW_TIME_GAP_S || ttc < LCW_TTC_S {
+            if let Some(measure) = too_close(v, fv) {
                 self.events.push(Event {
                     scenario: "LCW",
                     target: v.id.clone(),
@@ -343,12 +381,18 @@ impl Truth {
                     begin_s: t,
                     end_s: t,
                     at_s: t,
-                    measure: time_gap.min(ttc),
+                    measure,
                     averted: false,
+                    in_range: signalled,
                 });
             }
         }
         self.lane_of = lanes_now;
+        self.blinkers = s
+            .vehicles
+            .iter()
+            .map(|v| (v.id.clone(), v.signals))
+            .collect();
 
         // VRUCW: vehicle and pedestrian on collision course within the horizon.
         let mut seen = HashSet::new();
@@ -403,6 +447,74 @@ impl Truth {
         }
     }
 
+    /// LCW, averted: a vehicle signals a lane change (SUMO's blinker, which its lane-change
+    /// model sets while it wants to change) towards a lane of its edge where a vehicle is
+    /// beside it, or behind it within [`LCW_TIME_GAP_S`] or [`LCW_TTC_S`] (one situation per
+    /// such vehicle). T/CSAE 53-2020 LCW warns the driver who means to change lanes into
+    /// such a gap; SUMO's drivers wait for a safe one, so such an intention rarely becomes a
+    /// change, but a warning of it is right. It backs advisories; recall counts the changes
+    /// made.
+    fn lane_change_intents(&mut self, s: &Step, by_lane: &HashMap<&str, Vec<usize>>) {
+        let t = s.time_s;
+        let mut open = HashSet::new();
+        for v in &s.vehicles {
+            // Bits 0 right, 1 left, 2 hazard lights (which flash both).
+            let towards: i32 = match v.signals & 0b111 {
+                0b001 => -1,
+                0b010 => 1,
+                _ => continue,
+            };
+            let Some((edge, index)) = v.lane.rsplit_once('_') else {
+                continue;
+            };
+            let Ok(index) = index.parse::<i32>() else {
+                continue;
+            };
+            if edge.starts_with(':') || index + towards < 0 {
+                continue;
+            }
+            let Some(next) = by_lane.get(format!("{edge}_{}", index + towards).as_str()) else {
+                continue;
+            };
+            // Each vehicle beside it (reaching past its front), and each behind it that would
+            // follow it too close.
+            for other in next.iter().map(|&k| &s.vehicles[k]) {
+                let measure = if other.lane_pos_m > v.lane_pos_m {
+                    if other.lane_pos_m - other.length_m >= v.lane_pos_m {
+                        continue;
+                    }
+                    0.0
+                } else {
+                    let Some(measure) = too_close(v, other) else {
+                        continue;
+                    };
+                    measure
+                };
+                let key = (v.id.clone(), other.id.clone());
+                open.insert(key.clone());
+                if let Some(&k) = self.intents_open.get(&key) {
+                    let e = &mut self.events[k];
+                    e.end_s = t;
+                    e.measure = e.measure.min(measure);
+                    continue;
+                }
+                self.intents_open.insert(key, self.events.len());
+                self.events.push(Event {
+                    scenario: "LCW",
+                    target: v.id.clone(),
+                    other: Some(other.id.clone()),
+                    begin_s: t,
+                    end_s: t,
+                    at_s: t,
+                    measure,
+                    averted: true,
+                    in_range: true,
+                });
+            }
+        }
+        self.intents_open.retain(|k, _| open.contains(k));
+    }
+
     /// RLVW, averted: a vehicle first on its lane brakes harder than [`RED_STOP_DECEL_MPS2`]
     /// and comes to a stop at the lane's stop line while none of the lane's lights shows
     /// green. SUMO's drivers brake for a red light at the last moment; until they do, nothing
@@ -441,6 +553,7 @@ impl Truth {
                     at_s: begin_s,
                     measure: decel,
                     averted: true,
+                    in_range: true,
                 });
             }
         }
@@ -458,6 +571,7 @@ impl Truth {
             at_s: e.min_ttc.0,
             measure: e.min_ttc.1,
             averted: false,
+            in_range: true,
         });
     }
 
@@ -584,6 +698,99 @@ mod tests {
                 .iter()
                 .all(|e| e.scenario != "RLVW")
         );
+    }
+
+    /// The events of `steps` steps, 0.1 s apart, each with `vehicles` (the changer first)
+    /// moved on at their speeds.
+    fn drive(vehicles: &[VehicleSample], steps: usize) -> Vec<Event> {
+        let mut truth = Truth::new(&grid());
+        for n in 0..steps {
+            let dt = n as f64 * 0.1;
+            let now = vehicles
+                .iter()
+                .map(|v| VehicleSample {
+                    lane_pos_m: v.lane_pos_m + v.speed_mps * dt,
+                    ..v.clone()
+                })
+                .collect();
+            truth.step(&Step {
+                time_s: 10.0 + dt,
+                vehicles: now,
+                persons: Vec::new(),
+                signals: Vec::new(),
+                colliding: 0,
+                done: false,
+            });
+        }
+        truth.finish().events
+    }
+
+    fn on(lane: &str, v: VehicleSample, signals: i32) -> VehicleSample {
+        VehicleSample {
+            lane: lane.into(),
+            signals,
+            ..v
+        }
+    }
+
+    #[test]
+    fn a_signal_towards_an_occupied_gap_is_an_averted_lane_change_conflict() {
+        let changer = |signals| on("n01_n11_1", vehicle("v", 60.0, 10.0, 0.0), signals);
+        let beside = on("n01_n11_2", vehicle("w", 58.0, 10.0, 0.0), 0);
+        // Signalling left with a car beside: one situation while it lasts, about that car.
+        let events = drive(&[changer(0b010), beside.clone()], 10);
+        assert_eq!(events.len(), 1, "{events:?}");
+        let e = &events[0];
+        assert_eq!(
+            (e.scenario, e.averted, e.target.as_str(), e.other.as_deref()),
+            ("LCW", true, "v", Some("w"))
+        );
+        assert!((e.begin_s - 10.0).abs() < 1e-9 && (e.end_s - 10.9).abs() < 1e-9);
+        assert_eq!(e.measure, 0.0);
+        // Not signalling, signalling the other way into an empty lane, hazard lights.
+        for signals in [0, 0b001, 0b111] {
+            assert!(drive(&[changer(signals), beside.clone()], 5).is_empty());
+        }
+        // The one that would follow: 15 m behind the changer's rear at its speed is a safe
+        // gap (1.5 s); coming up at 16 m/s it is not (0.94 s).
+        let behind = |speed| on("n01_n11_2", vehicle("w", 40.0, speed, 0.0), 0);
+        assert!(drive(&[changer(0b010), behind(10.0)], 1).is_empty());
+        let events = drive(&[changer(0b010), behind(16.0)], 1);
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!((events[0].measure - 15.0 / 16.0).abs() < 1e-9);
+        // A change made into that gap is a conflict to be warned of, within LCW's range when
+        // the changer signalled it (here the step before), outside it when not.
+        let change = |signals| {
+            let mut truth = Truth::new(&grid());
+            for (t, lane, signals) in [(10.0, "n01_n11_1", signals), (10.1, "n01_n11_2", 0)] {
+                truth.step(&Step {
+                    time_s: t,
+                    vehicles: vec![
+                        on(lane, vehicle("v", 60.0, 10.0, 0.0), signals),
+                        behind(16.0),
+                    ],
+                    persons: Vec::new(),
+                    signals: Vec::new(),
+                    colliding: 0,
+                    done: false,
+                });
+            }
+            let made: Vec<Event> = truth
+                .finish()
+                .events
+                .into_iter()
+                .filter(|e| !e.averted)
+                .collect();
+            assert_eq!(made.len(), 1, "{made:?}");
+            assert_eq!(
+                (made[0].scenario, made[0].other.as_deref()),
+                ("LCW", Some("w"))
+            );
+            made[0].in_range
+        };
+        assert!(change(0b010));
+        assert!(!change(0));
+        assert!(!change(0b001));
     }
 
     #[test]

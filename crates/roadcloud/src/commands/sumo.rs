@@ -171,7 +171,8 @@ pub struct CosimArgs {
     #[arg(skip)]
     pub tripinfo: Option<PathBuf>,
     /// Where SUMO writes every vehicle's and person's trajectory (its FCD output, each
-    /// step), to look into why a situation was missed or an advisory had nothing behind it.
+    /// step, with the vehicles' signal bits), to look into why a situation was missed or an
+    /// advisory had nothing behind it.
     #[arg(long, value_name = "FILE")]
     pub fcd_out: Option<PathBuf>,
     /// Applications switched on or off over the settings (`[apps.ID] enabled`), for the
@@ -481,12 +482,16 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     situations.retain(|s| {
         equipped(&s.target) || (s.either_way && s.other.as_deref().is_some_and(equipped))
     });
-    // What SUMO had as the lanes of an advisory's target and other when it arrived: to see
-    // why an advisory had nothing behind it.
+    // What SUMO had as the lanes of an advisory's target and other when it arrived, and
+    // whether it had something behind it (for the applications evaluated): to see why an
+    // advisory had nothing behind it.
     let lanes_path = args.report_dir.join("advisory_lanes.jsonl");
     let mut lanes = String::new();
     for w in &received {
         let lane = |v: &str| out.truth.lanes.at(v, w.at_s).unwrap_or("").to_string();
+        let backed = eval::SCENARIOS
+            .contains(&w.scenario.as_str())
+            .then(|| eval::backed(w, &situations, &conflicts, criteria));
         lanes += &json!({
             "sim_s": w.at_s,
             "scenario": w.scenario,
@@ -494,6 +499,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             "target_lane": lane(&w.target),
             "other": w.other,
             "other_lane": w.other.as_deref().map(lane),
+            "backed": backed,
         })
         .to_string();
         lanes.push('\n');
@@ -895,9 +901,15 @@ pub(crate) async fn cosimulate(
                 ]
             })
             .chain(
-                args.fcd_out
-                    .iter()
-                    .flat_map(|p| ["--fcd-output".to_string(), p.display().to_string()]),
+                // With each vehicle's signal bits: the turn signal a lane change had.
+                args.fcd_out.iter().flat_map(|p| {
+                    [
+                        "--fcd-output".to_string(),
+                        p.display().to_string(),
+                        "--fcd-output.signals".to_string(),
+                        "true".to_string(),
+                    ]
+                }),
             )
             .collect(),
     };
