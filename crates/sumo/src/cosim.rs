@@ -188,9 +188,12 @@ impl Sumo {
             cmd.args(["--lanechange.duration", &s.to_string()]);
         }
         if let Some(f) = &options.ssm_file {
+            // A crossing whose two vehicles pass the conflict point within 2 s of each other
+            // (PET, SUMO's default threshold) is recorded too: the near miss of a driver who
+            // turned across traffic, gave way late, or went first.
             cmd.args(["--device.ssm.probability", "1"])
-                .args(["--device.ssm.measures", "TTC DRAC"])
-                .args(["--device.ssm.thresholds", "4.0 3.0"])
+                .args(["--device.ssm.measures", "TTC DRAC PET"])
+                .args(["--device.ssm.thresholds", "4.0 3.0 2.0"])
                 .args(["--device.ssm.trajectories", "false"])
                 .arg("--device.ssm.file")
                 .arg(f);

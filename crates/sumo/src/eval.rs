@@ -547,6 +547,7 @@ mod tests {
             ego: a.into(),
             foe: b.into(),
             min_ttc: Some((t_min, ttc)),
+            min_pet: None,
             encounter: kind,
             follower: None,
         }

@@ -1,6 +1,6 @@
 //! The conflicts SUMO's SSM device records (`--device.ssm.file`): for each encounter of two
-//! vehicles whose time to collision fell under its threshold, when it began and ended and
-//! when and how low the TTC got.
+//! vehicles whose time to collision, deceleration to avoid a crash or post-encroachment time
+//! passed its threshold, when it began and ended, when and how low the TTC got and the PET.
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -18,6 +18,9 @@ pub struct Conflict {
     pub foe: String,
     /// The lowest time to collision, seconds, and when.
     pub min_ttc: Option<(f64, f64)>,
+    /// The post-encroachment time of a crossing (the time between the first vehicle leaving
+    /// the conflict area and the second entering it), seconds, and when.
+    pub min_pet: Option<(f64, f64)>,
     /// What kind of encounter it was at the lowest TTC.
     pub encounter: Encounter,
     /// For a car-following conflict, the follower and its speed at the lowest TTC, m/s.
@@ -100,6 +103,7 @@ pub fn read(xml: &str) -> Result<Vec<Conflict>, String> {
                     ego: attr("ego").unwrap_or_default(),
                     foe: attr("foe").unwrap_or_default(),
                     min_ttc: None,
+                    min_pet: None,
                     encounter: Encounter::Other,
                     follower: None,
                 });
@@ -120,6 +124,13 @@ pub fn read(xml: &str) -> Result<Vec<Conflict>, String> {
                     }
                 }
             }
+            "PET" => {
+                if let (Some(c), Some(t), Some(v)) = (current.as_mut(), num("time"), num("value"))
+                    && v.is_finite()
+                {
+                    c.min_pet = Some((t, v));
+                }
+            }
             _ => {}
         }
     }
@@ -134,6 +145,9 @@ pub fn read(xml: &str) -> Result<Vec<Conflict>, String> {
         let same = a.pair() == b.pair() && (a.begin_s - b.begin_s).abs() < 1e-6;
         if same && a.follower.is_none() {
             a.follower = b.follower.take();
+        }
+        if same && a.min_pet.is_none() {
+            a.min_pet = b.min_pet;
         }
         same
     });
@@ -162,9 +176,16 @@ mod tests {
     <conflict begin="7.80" end="51.40" ego="9" foe="13">
         <minTTC time="NA" position="NA" type="NA" value="NA" speed="NA"/>
     </conflict>
+    <conflict begin="60.00" end="66.00" ego="20" foe="21">
+        <minTTC time="NA" position="NA" type="NA" value="NA" speed="NA"/>
+        <PET time="64.10" position="5,5" type="6" value="1.30" speed="7.00"/>
+    </conflict>
 </SSMLog>"#;
         let c = read(xml).unwrap();
-        assert_eq!(c.len(), 3);
+        assert_eq!(c.len(), 4);
+        // A crossing only its post-encroachment time made a conflict: no TTC.
+        let c20 = c.iter().find(|c| c.ego == "20").unwrap();
+        assert_eq!((c20.min_ttc, c20.min_pet), (None, Some((64.1, 1.3))));
         let c34 = c.iter().find(|c| c.pair() == ("3", "4")).unwrap();
         assert_eq!(c34.encounter, Encounter::Following);
         assert_eq!(c34.follower, Some(("4".to_string(), 9.5)));
