@@ -166,6 +166,45 @@ fn too_close(changer: &VehicleSample, follower: &VehicleSample) -> Option<f64> {
     (time_gap < LCW_TIME_GAP_S || ttc < LCW_TTC_S).then_some(time_gap.min(ttc))
 }
 
+/// A lane of an edge between junctions, SUMO's `edge_index`: the edge and the lane's index
+/// (SUMO numbers an edge's lanes from the right, 0 first); None for a lane inside a
+/// junction (`:...`).
+fn edge_lane(lane: &str) -> Option<(&str, u32)> {
+    let (edge, index) = lane.rsplit_once('_')?;
+    (!edge.starts_with(':'))
+        .then(|| index.parse().ok().map(|i| (edge, i)))
+        .flatten()
+}
+
+/// The side a vehicle's turn signal shows, from SUMO's signal bits (0 the right blinker, 1
+/// the left, 2 the hazard lights, which flash both): +1 left (towards the higher lane
+/// index), -1 right, None for neither or both.
+fn blinker(signals: i32) -> Option<i32> {
+    match signals & 0b111 {
+        0b001 => Some(-1),
+        0b010 => Some(1),
+        _ => None,
+    }
+}
+
+/// The open event of `key` in `open`, carried on to `t`; or, when none is open, `start()`
+/// opened under `key`. Either way the event, to update.
+fn carry_on<'e>(
+    events: &'e mut Vec<Event>,
+    open: &mut HashMap<(String, String), usize>,
+    key: (String, String),
+    t: f64,
+    start: impl FnOnce() -> Event,
+) -> &'e mut Event {
+    let k = *open.entry(key).or_insert_with(|| {
+        events.push(start());
+        events.len() - 1
+    });
+    let e = &mut events[k];
+    e.end_s = t;
+    e
+}
+
 /// What [`Truth`] found in a run.
 #[derive(Debug, Clone, Default)]
 pub struct Found {
@@ -270,12 +309,7 @@ impl Truth {
                     continue;
                 }
                 let key = (fv.id.clone(), v.id.clone());
-                if let Some(&k) = self.ebw_open.get(&key) {
-                    self.events[k].end_s = t;
-                    continue;
-                }
-                self.ebw_open.insert(key, self.events.len());
-                self.events.push(Event {
+                carry_on(&mut self.events, &mut self.ebw_open, key, t, || Event {
                     scenario: "EBW",
                     target: fv.id.clone(),
                     other: Some(v.id.clone()),
@@ -351,29 +385,23 @@ impl Truth {
                 continue;
             }
             // LCW: a change between lanes of one edge, the new follower too close.
-            let (Some((e0, i0)), Some((e1, i1))) =
-                (before.rsplit_once('_'), v.lane.rsplit_once('_'))
-            else {
+            let (Some((e0, i0)), Some((e1, i1))) = (edge_lane(before), edge_lane(&v.lane)) else {
                 continue;
             };
-            if e0 != e1 || e0.starts_with(':') {
+            if e0 != e1 {
                 continue;
             }
-            // SUMO numbers an edge's lanes from the right: bit 1 the left blinker, 0 the right.
-            let towards = if i1.parse::<u32>().ok() > i0.parse::<u32>().ok() {
-                0b010
-            } else {
-                0b001
-            };
-            let signalled = [Some(v.signals), self.blinkers.get(&v.id).copied()]
-                .into_iter()
-                .flatten()
-                .any(|bits| bits & 0b111 == towards);
             let Some(f) = follower(i, &v.lane, v.lane_pos_m) else {
                 continue;
             };
             let fv = &s.vehicles[f];
             if let Some(measure) = too_close(v, fv) {
+                // Its turn signal towards the new lane, at the change or the step before.
+                let towards = if i1 > i0 { 1 } else { -1 };
+                let signalled = [Some(v.signals), self.blinkers.get(&v.id).copied()]
+                    .into_iter()
+                    .flatten()
+                    .any(|bits| blinker(bits) == Some(towards));
                 self.events.push(Event {
                     scenario: "LCW",
                     target: v.id.clone(),
@@ -458,22 +486,14 @@ impl Truth {
         let t = s.time_s;
         let mut open = HashSet::new();
         for v in &s.vehicles {
-            // Bits 0 right, 1 left, 2 hazard lights (which flash both).
-            let towards: i32 = match v.signals & 0b111 {
-                0b001 => -1,
-                0b010 => 1,
-                _ => continue,
-            };
-            let Some((edge, index)) = v.lane.rsplit_once('_') else {
+            let (Some(towards), Some((edge, index))) = (blinker(v.signals), edge_lane(&v.lane))
+            else {
                 continue;
             };
-            let Ok(index) = index.parse::<i32>() else {
+            let Some(index) = index.checked_add_signed(towards) else {
                 continue;
             };
-            if edge.starts_with(':') || index + towards < 0 {
-                continue;
-            }
-            let Some(next) = by_lane.get(format!("{edge}_{}", index + towards).as_str()) else {
+            let Some(next) = by_lane.get(format!("{edge}_{index}").as_str()) else {
                 continue;
             };
             // Each vehicle beside it (reaching past its front), and each behind it that would
@@ -492,14 +512,7 @@ impl Truth {
                 };
                 let key = (v.id.clone(), other.id.clone());
                 open.insert(key.clone());
-                if let Some(&k) = self.intents_open.get(&key) {
-                    let e = &mut self.events[k];
-                    e.end_s = t;
-                    e.measure = e.measure.min(measure);
-                    continue;
-                }
-                self.intents_open.insert(key, self.events.len());
-                self.events.push(Event {
+                let e = carry_on(&mut self.events, &mut self.intents_open, key, t, || Event {
                     scenario: "LCW",
                     target: v.id.clone(),
                     other: Some(other.id.clone()),
@@ -510,6 +523,7 @@ impl Truth {
                     averted: true,
                     in_range: true,
                 });
+                e.measure = e.measure.min(measure);
             }
         }
         self.intents_open.retain(|k, _| open.contains(k));
