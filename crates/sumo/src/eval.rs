@@ -317,6 +317,9 @@ pub struct Report {
     /// warning of it by its application (by any, for the kinds no application covers), from
     /// when it may be warned of to its key moment: to look up why one was missed.
     pub first_warnings: Vec<(usize, Option<f64>)>,
+    /// Each advisory evaluated, in the order given: whether it had something behind it
+    /// ([`backed`]); None for an application not evaluated.
+    pub backed: Vec<Option<bool>>,
 }
 
 impl Report {
@@ -405,6 +408,7 @@ pub fn evaluate(
 ) -> Report {
     let mut report = Report {
         conflicts: conflicts.len(),
+        backed: vec![None; received.len()],
         ..Report::default()
     };
     // The first in-time warning of a situation among warnings `ws`, with its lead time.
@@ -455,10 +459,16 @@ pub fn evaluate(
             }
         }
         a.lead_times_s.sort_by(f64::total_cmp);
-        let unbacked: Vec<&&Received> = ws
-            .iter()
-            .filter(|w| !backed(w, mine.iter().copied(), conflicts, k))
-            .collect();
+        let mut unbacked: Vec<&Received> = Vec::new();
+        for (i, w) in received.iter().enumerate() {
+            if w.scenario == scenario {
+                let b = backed(w, mine.iter().copied(), conflicts, k);
+                report.backed[i] = Some(b);
+                if !b {
+                    unbacked.push(w);
+                }
+            }
+        }
         a.unbacked = unbacked.len();
         // The latest its conflict could have been recorded: its time to collision (or now)
         // and the window after it.
@@ -615,6 +625,9 @@ mod tests {
         assert_eq!(fcw.lead_times_s, vec![0.5, 3.0]);
         assert_eq!((fcw.advisories, fcw.unbacked, fcw.unjudged), (7, 3, 1));
         assert_eq!(fcw.precision(), Some(1.0 - 2.0 / 6.0));
+        // Each advisory's own verdict, in the order received.
+        let verdicts = [true, true, true, false, true, false, false].map(Some);
+        assert_eq!(r.backed, verdicts);
         let icw = &r.apps[1];
         assert_eq!((icw.critical, icw.warned), (1, 0));
         assert_eq!(r.recall(), Some(1.0 / 3.0));

@@ -482,16 +482,20 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     situations.retain(|s| {
         equipped(&s.target) || (s.either_way && s.other.as_deref().is_some_and(equipped))
     });
+    let r = eval::evaluate(
+        &conflicts,
+        &situations,
+        &received,
+        &out.truth.seen,
+        criteria,
+    );
     // What SUMO had as the lanes of an advisory's target and other when it arrived, and
     // whether it had something behind it (for the applications evaluated): to see why an
     // advisory had nothing behind it.
     let lanes_path = args.report_dir.join("advisory_lanes.jsonl");
     let mut lanes = String::new();
-    for w in &received {
+    for (w, backed) in received.iter().zip(&r.backed) {
         let lane = |v: &str| out.truth.lanes.at(v, w.at_s).unwrap_or("").to_string();
-        let backed = eval::SCENARIOS
-            .contains(&w.scenario.as_str())
-            .then(|| eval::backed(w, &situations, &conflicts, criteria));
         lanes += &json!({
             "sim_s": w.at_s,
             "scenario": w.scenario,
@@ -506,13 +510,6 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     }
     std::fs::write(&lanes_path, lanes)
         .with_context(|| format!("cannot write {}", lanes_path.display()))?;
-    let r = eval::evaluate(
-        &conflicts,
-        &situations,
-        &received,
-        &out.truth.seen,
-        criteria,
-    );
     write_situations(&args.report_dir, &situations, &r, &out.truth)?;
     let scenario = args.cosim.scenario_name();
     let closed_loop = without.map(|(alone, before)| {
