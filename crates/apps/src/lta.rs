@@ -24,7 +24,9 @@
 //! Either way the host must be moving (at least `min_speed_mps`): a driver waiting to turn
 //! sees the oncoming traffic and is not turning into it; measured on SUMO traffic, where
 //! turning drivers wait for their gap, the advisories to waiting drivers had no conflict
-//! behind them (docs/apps.md).
+//! behind them (docs/apps.md). And neither the host nor the oncoming vehicle may be one that
+//! will stop before the crossing ([`Scene::stops_before`], as ICW): a left-turner held at
+//! its red light, an oncoming car at its red while the turn has its green arrow.
 
 use crate::scene::{Scene, SceneParticipant, relative, time_to_cover};
 use crate::{Advisory, App, Severity, plugin};
@@ -55,6 +57,10 @@ pub struct Params {
     /// Along paths: how much the host's and the oncoming vehicle's occupancies of the
     /// crossing point may miss each other and still be a conflict, seconds.
     pub time_gap_s: f64,
+    /// Deceleration at which a vehicle can still stop for red or yellow, m/s².
+    pub stop_decel_mps2: f64,
+    /// Deceleration above which a vehicle facing yellow is slowing down to stop, m/s².
+    pub slowing_mps2: f64,
     /// How long an advisory stands, milliseconds.
     pub valid_ms: i64,
 }
@@ -70,6 +76,8 @@ impl Default for Params {
             turn_accel_mps2: 2.0,
             clear_s: 3.0,
             time_gap_s: 1.0,
+            stop_decel_mps2: 3.0,
+            slowing_mps2: 1.0,
             valid_ms: 1_000,
         }
     }
@@ -82,6 +90,11 @@ pub(crate) fn app() -> Box<dyn App> {
 /// `maneuvers` bits (DE_AllowedManeuvers): 0 straight, 1 left.
 const STRAIGHT: u16 = 1 << 0;
 const LEFT: u16 = 1 << 1;
+
+/// Whether `v` will stop `s_m` before the crossing ([`Scene::stops_before`]).
+fn stops(p: &Params, scene: &Scene, v: &SceneParticipant, s_m: f64) -> bool {
+    scene.stops_before(v, s_m, p.stop_decel_mps2, p.slowing_mps2)
+}
 
 /// The host's left turn along its predicted path ([`Scene::path`]): the oncoming vehicles
 /// whose paths it crosses and that will be at the crossing point while it could be.
@@ -102,7 +115,7 @@ fn along_path(
         let Some(m) = scene.path(rv).and_then(|r| path.meets(r)) else {
             continue;
         };
-        if m.merge {
+        if m.merge || stops(p, scene, hv, m.s_m) || stops(p, scene, rv, m.other_s_m) {
             continue;
         }
         // The host is at the crossing from when its front could reach it, speeding up into
@@ -182,6 +195,9 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         // When the host could be at the intersection's centre: soonest if it speeds up into
         // the turn, latest going on as it goes.
         let to_centre = hv.position.distance_to(node.position);
+        if stops(p, scene, hv, to_centre) {
+            continue;
+        }
         let soonest = time_to_cover(to_centre, hv.speed_mps, p.turn_accel_mps2).unwrap_or(0.0);
         let latest =
             time_to_cover(to_centre, hv.speed_mps, hv.accel_mps2.max(0.0)).unwrap_or(f64::INFINITY);
@@ -200,7 +216,8 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
                 continue;
             }
             let t = d / rv.speed_mps;
-            if t > p.gap_s || t < soonest - 1.0 || t > latest + p.clear_s {
+            if t > p.gap_s || t < soonest - 1.0 || t > latest + p.clear_s || stops(p, scene, rv, d)
+            {
                 continue;
             }
             out.push(

@@ -508,6 +508,48 @@ fn vrucw() {
                     z
                 },
             ),
+            case(
+                "a pedestrian standing in the car's lane",
+                Some(Warning),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
+                    z.pedestrian(7, p(-0.4, 30.0), SOUTH, 0.0);
+                    z
+                },
+            ),
+            // Turning right at 15 degrees/s (a 30.6 m radius), its path reaches (-3.7, 15.3)
+            // in 1.9 s; going straight on it would pass 3.8 m from it.
+            case(
+                "a car turning towards a pedestrian standing in its way",
+                Some(Alert),
+                || {
+                    let turning = with(car(1, 0.125, 30.0, SOUTH, 8.0), |v| v.yaw_rate_dps = 15.0);
+                    let mut z = zone(false, &[turning]);
+                    z.pedestrian(7, p(-3.7, 15.3), SOUTH, 0.0);
+                    z
+                },
+            ),
+            // 1.6 m from the car's centre line: its path within `conflict_m` of the car's side
+            // (1.9 m), beyond `beside_m` (1.4 m), and the car's heading 0.1 degrees off
+            // towards it.
+            case(
+                "near miss: walking towards the car along the kerb, 1.6 m beside its path",
+                None,
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 60.0, 180.1, 10.0)]);
+                    z.pedestrian(7, p(-1.475, 30.0), NORTH, 1.4);
+                    z
+                },
+            ),
+            case(
+                "a pedestrian standing at the kerb 1.6 m beside its path (it may step out)",
+                Some(Warning),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
+                    z.pedestrian(7, p(-1.475, 30.0), SOUTH, 0.0);
+                    z
+                },
+            ),
             case("near miss: walking along the pavement", None, || {
                 let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
                 z.pedestrian(7, p(-9.0, 40.0), SOUTH, 1.4);
@@ -740,6 +782,62 @@ fn lta() {
                     ],
                 )
             }),
+            // The north approach: phase 1 straight on, phase 2 its left turn.
+            case(
+                "the turn and the oncoming car both on green, oncoming 4 s away",
+                Some(Warning),
+                || {
+                    let mut z = zone(
+                        true,
+                        &[
+                            car(1, 3.5, 30.0, SOUTH, 3.0),
+                            car(2, -0.125, -50.0, NORTH, 12.0),
+                        ],
+                    );
+                    z.signals(&[
+                        (1, LightState::PermissiveGreen, 20_000),
+                        (2, LightState::PermissiveGreen, 20_000),
+                    ]);
+                    z
+                },
+            ),
+            case(
+                "near miss: the left-turner held by its red with room to stop",
+                None,
+                || {
+                    let mut z = zone(
+                        true,
+                        &[
+                            car(1, 3.5, 30.0, SOUTH, 3.0),
+                            car(2, -0.125, -50.0, NORTH, 12.0),
+                        ],
+                    );
+                    z.signals(&[
+                        (1, LightState::PermissiveGreen, 20_000),
+                        (2, LightState::Red, 20_000),
+                    ]);
+                    z
+                },
+            ),
+            case(
+                "near miss: the oncoming car held by its red, the turn on its arrow",
+                None,
+                || {
+                    // 30 m from its stop line at 12 m/s: it stops at 2.4 m/s².
+                    let mut z = zone(
+                        true,
+                        &[
+                            car(1, 3.5, 30.0, SOUTH, 3.0),
+                            car(2, -0.125, -50.0, NORTH, 12.0),
+                        ],
+                    );
+                    z.signals(&[
+                        (1, LightState::Red, 20_000),
+                        (2, LightState::ProtectedGreen, 20_000),
+                    ]);
+                    z
+                },
+            ),
             case(
                 "near miss: signalling left in a lane that goes straight on (a lane change)",
                 None,

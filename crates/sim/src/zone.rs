@@ -68,7 +68,8 @@ pub enum Script {
     LaneChange,
     /// A pedestrian crossing against the light in front of traffic (VRUCW).
     Jaywalker,
-    /// A driver in the left-turn lane, signalling left, with oncoming traffic (LTA).
+    /// A driver in the left-turn lane of the junction without signals, signalling left, with
+    /// an oncoming car coming to the junction with it (LTA).
     LeftTurn,
     /// A driver signalling to overtake through the oncoming lane, a car coming in it (DNPW).
     Overtake,
@@ -1114,23 +1115,23 @@ impl Zone {
                 self.add_car(moyu, 2.0, 0.0, v0, true, Some(script));
             }
             Script::LeftTurn => {
-                // To wait in the left-turn lane while the oncoming straight traffic has green.
-                let f = self
-                    .arriving_when(now_ms, |z, f, j, t| {
-                        z.network.light(j, z.network.straight_phase(f), t).0
-                            == csae::LightState::ProtectedGreen
-                    })
-                    .unwrap_or(main);
-                let v0 = limit(self, f);
-                self.add_car(f, 1.0, 0.0, v0, true, Some(script));
-                // And a car coming the other way, 300 m from that junction.
+                // At the junction without signals (Moyu Rd / Anzhi Rd), where a left turn
+                // yields to oncoming traffic: at a signalised one the left-turn lane has its
+                // own phase, and a left-turner held at its red arrow is no LTA situation.
+                // Both cars start past the junction before (75 m short of the stop line, as
+                // far as the 80 m between Anhong Rd's box and the line allow), the turner in
+                // the left-turn lane, so that they come to the crossing together.
+                let moyu = flows[2 + self.scripts_started % 2];
                 let oncoming = Flow {
-                    forward: !f.forward,
-                    ..f
+                    forward: !moyu.forward,
+                    ..moyu
                 };
-                let junction = self.network.stops(f)[0].1 + STOP_LINE_M;
-                let s = self.network.length_m(oncoming) - junction - 300.0;
-                self.add_car(oncoming, 2.0, s.max(0.0), v0, true, None);
+                let v0 = limit(self, moyu);
+                for (f, lane, script) in [(moyu, 1.0, Some(script)), (oncoming, 2.0, None)] {
+                    if let Some((_, stop)) = self.network.unsignalised_ahead(f, 0.0) {
+                        self.add_car(f, lane, stop - 75.0, v0, true, script);
+                    }
+                }
             }
             Script::Overtake => {
                 // On the road's inner lane, meeting a car in the oncoming inner lane.
