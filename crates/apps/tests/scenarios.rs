@@ -748,6 +748,21 @@ fn icw() {
     );
 }
 
+/// A left-turner in the north approach's left-turn lane at 3 m/s and an oncoming car 50 m
+/// south of the centre at 12 m/s, 4 s away, under the lights of phase 1 (straight on) and
+/// phase 2 (the left turn).
+fn turn_before_oncoming(straight: LightState, left: LightState) -> Zone {
+    let mut z = zone(
+        true,
+        &[
+            car(1, 3.5, 30.0, SOUTH, 3.0),
+            car(2, -0.125, -50.0, NORTH, 12.0),
+        ],
+    );
+    z.signals(&[(1, straight, 20_000), (2, left, 20_000)]);
+    z
+}
+
 #[test]
 fn lta() {
     run(
@@ -786,57 +801,18 @@ fn lta() {
             case(
                 "the turn and the oncoming car both on green, oncoming 4 s away",
                 Some(Warning),
-                || {
-                    let mut z = zone(
-                        true,
-                        &[
-                            car(1, 3.5, 30.0, SOUTH, 3.0),
-                            car(2, -0.125, -50.0, NORTH, 12.0),
-                        ],
-                    );
-                    z.signals(&[
-                        (1, LightState::PermissiveGreen, 20_000),
-                        (2, LightState::PermissiveGreen, 20_000),
-                    ]);
-                    z
-                },
+                || turn_before_oncoming(LightState::PermissiveGreen, LightState::PermissiveGreen),
             ),
             case(
                 "near miss: the left-turner held by its red with room to stop",
                 None,
-                || {
-                    let mut z = zone(
-                        true,
-                        &[
-                            car(1, 3.5, 30.0, SOUTH, 3.0),
-                            car(2, -0.125, -50.0, NORTH, 12.0),
-                        ],
-                    );
-                    z.signals(&[
-                        (1, LightState::PermissiveGreen, 20_000),
-                        (2, LightState::Red, 20_000),
-                    ]);
-                    z
-                },
+                || turn_before_oncoming(LightState::PermissiveGreen, LightState::Red),
             ),
+            // The oncoming car is 30 m from its stop line at 12 m/s: it stops at 2.4 m/s².
             case(
                 "near miss: the oncoming car held by its red, the turn on its arrow",
                 None,
-                || {
-                    // 30 m from its stop line at 12 m/s: it stops at 2.4 m/s².
-                    let mut z = zone(
-                        true,
-                        &[
-                            car(1, 3.5, 30.0, SOUTH, 3.0),
-                            car(2, -0.125, -50.0, NORTH, 12.0),
-                        ],
-                    );
-                    z.signals(&[
-                        (1, LightState::Red, 20_000),
-                        (2, LightState::ProtectedGreen, 20_000),
-                    ]);
-                    z
-                },
+                || turn_before_oncoming(LightState::Red, LightState::ProtectedGreen),
             ),
             case(
                 "near miss: signalling left in a lane that goes straight on (a lane change)",
