@@ -22,7 +22,7 @@
 //! approach alone: at the kerb it may step out (on SUMO's arterial, leaving standing
 //! pedestrians out as well cost a quarter of the encounters warned in time).
 
-use crate::scene::{Scene, SceneParticipant, closest_approach, near};
+use crate::scene::{Scene, SceneParticipant, closest_approach, near, relative};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -127,25 +127,18 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
 fn beside_path(p: &Params, hv: &SceneParticipant, vru: &SceneParticipant) -> bool {
     let turning = hv.track.motion.yaw_rate_dps.unwrap_or(0.0).abs() >= p.turning_dps;
     let standing = vru.speed_mps < p.entering_mps;
-    let Some(heading) = hv.heading_deg.filter(|_| !turning && !standing) else {
+    if turning || standing {
+        return false;
+    }
+    let (Some(r), Some(heading)) = (relative(hv, vru), hv.heading_deg) else {
         return false;
     };
-    // Metres to the host's right, and the pedestrian's speed to its right.
-    let (sin, cos) = heading.to_radians().sin_cos();
-    let (de, dn) = (
-        vru.position.east_m - hv.position.east_m,
-        vru.position.north_m - hv.position.north_m,
-    );
-    let right_m = de * cos - dn * sin;
+    // The pedestrian's speed to the host's right.
     let right_mps = match vru.heading_deg {
-        Some(h) => {
-            let (s, c) = h.to_radians().sin_cos();
-            vru.speed_mps * (s * cos - c * sin)
-        }
+        Some(h) => vru.speed_mps * (h - heading).to_radians().sin(),
         // Moving, its way unknown: it may be stepping in.
-        None if vru.speed_mps > 0.0 => return false,
-        None => 0.0,
+        None => return false,
     };
-    let entering = -right_mps * right_m.signum() >= p.entering_mps;
-    !entering && right_m.abs() > hv.width_m() / 2.0 + p.beside_m
+    let entering = -right_mps * r.right_m.signum() >= p.entering_mps;
+    !entering && r.right_m.abs() > hv.width_m() / 2.0 + p.beside_m
 }

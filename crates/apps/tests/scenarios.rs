@@ -863,6 +863,15 @@ fn lta() {
     );
 }
 
+/// The host southbound at 100 m north at `host_mps`, signalling right, and a car in the lane
+/// to its right `other_north_m` north (behind it) at `other_mps`.
+fn signalling_right(host_mps: f64, other_north_m: f64, other_mps: f64) -> Zone {
+    let a = with(car(1, 0.125, 100.0, SOUTH, host_mps), |v| {
+        v.flags.right_signal = true
+    });
+    zone(true, &[a, car(2, -3.375, other_north_m, SOUTH, other_mps)])
+}
+
 #[test]
 fn bsw_lcw() {
     run(
@@ -882,40 +891,22 @@ fn bsw_lcw() {
                 },
             ),
             case("signalling right towards it: LCW", Some(Warning), || {
-                let a = with(car(1, 0.125, 100.0, SOUTH, 15.0), |v| {
-                    v.flags.right_signal = true
-                });
-                zone(true, &[a, car(2, -3.375, 104.0, SOUTH, 15.0)])
+                signalling_right(15.0, 104.0, 15.0)
             }),
             case(
                 "signalling right, a fast car coming up behind: LCW",
                 Some(Warning),
-                || {
-                    let a = with(car(1, 0.125, 100.0, SOUTH, 12.0), |v| {
-                        v.flags.right_signal = true
-                    });
-                    zone(true, &[a, car(2, -3.375, 130.0, SOUTH, 22.0)])
-                },
+                || signalling_right(12.0, 130.0, 22.0),
             ),
             case(
                 "signalling right, a car at its speed 13 m behind (0.9 s): LCW",
                 Some(Warning),
-                || {
-                    let a = with(car(1, 0.125, 100.0, SOUTH, 15.0), |v| {
-                        v.flags.right_signal = true
-                    });
-                    zone(true, &[a, car(2, -3.375, 118.0, SOUTH, 15.0)])
-                },
+                || signalling_right(15.0, 118.0, 15.0),
             ),
             case(
                 "near miss: signalling right, a car at its speed 25 m behind (1.7 s)",
                 None,
-                || {
-                    let a = with(car(1, 0.125, 100.0, SOUTH, 15.0), |v| {
-                        v.flags.right_signal = true
-                    });
-                    zone(true, &[a, car(2, -3.375, 130.0, SOUTH, 15.0)])
-                },
+                || signalling_right(15.0, 130.0, 15.0),
             ),
             case(
                 "near miss: the next lane's car is well behind",
