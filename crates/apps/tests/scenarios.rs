@@ -55,6 +55,25 @@ fn timed(name: &'static str, expect: Severity, ttc_s: (f64, f64), setup: fn() ->
     }
 }
 
+/// Car 1 at 15 m/s 15 m behind car 2 at the same speed, which brakes at 4 m/s²: in every
+/// report it sent (`lasting`), or only in one 100 ms after a report that did not.
+fn behind_a_braking_car(lasting: bool) -> Zone {
+    let leader = car(2, 0.125, 135.0, SOUTH, 15.0);
+    let braking = with(leader, |v| v.accel_mps2 = -4.0);
+    let mut z = zone(
+        true,
+        &[
+            car(1, 0.125, 150.0, SOUTH, 15.0),
+            if lasting { braking } else { leader },
+        ],
+    );
+    if !lasting {
+        z.now += 100;
+        z.vehicle(with(braking, |v| v.position.north_m -= 1.5));
+    }
+    z
+}
+
 #[test]
 fn fcw() {
     run(
@@ -131,6 +150,19 @@ fn fcw() {
                     ],
                 )
             }),
+            // Gap 15 - 4.6 = 10.4 m, both at 15 m/s, the leader braking at 4 m/s² to a stop:
+            // 10.4 = 2 t², 2.3 s.
+            timed(
+                "the car ahead brakes, and has braked in every report: its stop counts",
+                Warning,
+                (2.2, 2.4),
+                || behind_a_braking_car(true),
+            ),
+            case(
+                "near miss: the car ahead's latest report brakes, the one before did not",
+                None,
+                || behind_a_braking_car(false),
+            ),
         ],
     );
 }

@@ -13,7 +13,7 @@
 //! vehicle, any SSM conflict with that vehicle within [`Criteria::window_s`].
 
 use crate::ssm::{Conflict, Encounter};
-use crate::truth::{Event, Movement};
+use crate::truth::{Found, Lanes, Movement, edge_lane};
 use std::collections::HashMap;
 
 /// A warning as a vehicle received it.
@@ -143,13 +143,18 @@ fn turn_at(movements: &HashMap<String, Vec<Movement>>, vehicle: &str, t: f64) ->
         .map(|m| m.dir)
 }
 
-/// The situations of SSM's conflicts and the bridge's events.
-pub fn situations(
-    conflicts: &[Conflict],
-    events: &[Event],
-    movements: &HashMap<String, Vec<Movement>>,
-    k: Criteria,
-) -> Vec<Situation> {
+/// Whether `a` and `b` drove side by side at `t`, on two lanes of one edge: SSM counts a
+/// lane change into the gap ahead of a follower, or behind a leader, as a car-following
+/// conflict from the moment the two share a lane.
+fn side_by_side(lanes: &Lanes, a: &str, b: &str, t: f64) -> bool {
+    let edge = |v: &str| lanes.at(v, t).and_then(edge_lane);
+    matches!((edge(a), edge(b)), (Some((ea, ia)), Some((eb, ib))) if ea == eb && ia != ib)
+}
+
+/// The situations of SSM's conflicts and of what the bridge's [`Found`]: its events, and
+/// the vehicles' junction entries and lanes that tell what a conflict was.
+pub fn situations(conflicts: &[Conflict], truth: &Found, k: Criteria) -> Vec<Situation> {
+    let (events, movements) = (&truth.events, &truth.movements);
     let mut out = Vec::new();
     for c in conflicts {
         let Some((t_min, ttc)) = c.min_ttc else {
@@ -184,10 +189,16 @@ pub fn situations(
             key_s: t_min,
             ttc_s: Some(ttc),
             critical: ttc < k.critical_ttc_s,
+            // FCW warns of a vehicle ahead in the host's lane (T/CSAE 53-2020's FCW): a
+            // conflict that began with a lane change less than the lead time before its
+            // lowest TTC leaves no FCW the time to warn (it is LCW's: the bridge's truth
+            // counts the change into an occupied gap there).
             in_range: scenario != "FCW"
-                || c.follower
+                || (c
+                    .follower
                     .as_ref()
-                    .is_none_or(|(_, v)| *v >= FCW_MIN_SPEED_MPS),
+                    .is_none_or(|(_, v)| *v >= FCW_MIN_SPEED_MPS)
+                    && !side_by_side(&truth.lanes, &c.ego, &c.foe, t_min - k.lead_s)),
         });
     }
     for e in events {
@@ -549,6 +560,7 @@ pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)], max: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::truth::Event;
 
     fn conflict(a: &str, b: &str, begin: f64, t_min: f64, ttc: f64, kind: Encounter) -> Conflict {
         Conflict {
@@ -575,6 +587,38 @@ mod tests {
 
     /// Every vehicle named in the tests in the simulation until 100 s, and those of `gone`
     /// until the time given.
+    fn found(events: &[Event]) -> Found {
+        Found {
+            events: events.to_vec(),
+            ..Found::default()
+        }
+    }
+
+    #[test]
+    fn a_following_conflict_that_began_with_a_late_lane_change_is_not_fcws_to_warn() {
+        let conflicts = [
+            conflict("a", "b", 10.0, 14.0, 0.8, Encounter::Following),
+            conflict("c", "d", 10.0, 14.0, 0.8, Encounter::Following),
+            conflict("e", "f", 10.0, 14.0, 0.8, Encounter::Following),
+        ];
+        let mut truth = Found::default();
+        // b came into a's lane 0.5 s before the lowest TTC: side by side 1 s before it.
+        truth.lanes.enter("a", 0.0, "main_0");
+        truth.lanes.enter("b", 0.0, "main_1");
+        truth.lanes.enter("b", 13.5, "main_0");
+        // d came into c's lane 2 s before: c could have been warned.
+        truth.lanes.enter("c", 0.0, "main_0");
+        truth.lanes.enter("d", 0.0, "main_1");
+        truth.lanes.enter("d", 12.0, "main_0");
+        // e behind f, one edge further on (not side by side), and behind it inside a junction.
+        truth.lanes.enter("e", 0.0, "in_0");
+        truth.lanes.enter("f", 0.0, "out_1");
+        truth.lanes.enter("f", 12.5, ":j_0_0");
+        let s = situations(&conflicts, &truth, Criteria::default());
+        let in_range: Vec<bool> = s.iter().map(|s| s.in_range).collect();
+        assert_eq!(in_range, [false, true, true]);
+    }
+
     fn seen(gone: &[(&str, f64)]) -> Seen {
         let mut last_s: HashMap<String, f64> = "abcdefghijqrxy"
             .chars()
@@ -615,7 +659,7 @@ mod tests {
             },
         ];
         let k = Criteria::default();
-        let s = situations(&conflicts, &[], &HashMap::new(), k);
+        let s = situations(&conflicts, &Found::default(), k);
         let seen = seen(&[("u", 100.0), ("v", 81.0), ("w", 83.6)]);
         let r = evaluate(&conflicts, &s, &received, &seen, k);
         let fcw = &r.apps[0];
@@ -658,7 +702,14 @@ mod tests {
             in_range: true,
         }];
         let k = Criteria::default();
-        let s = situations(&conflicts, &events, &movements, k);
+        let s = situations(
+            &conflicts,
+            &Found {
+                movements,
+                ..found(&events)
+            },
+            k,
+        );
         assert_eq!(s[0].scenario, "LTA");
         let received = [
             warn(9.0, "LTA", "a", Some("b")),
@@ -687,7 +738,7 @@ mod tests {
             in_range: true,
         }];
         let k = Criteria::default();
-        let s = situations(&[], &events, &HashMap::new(), k);
+        let s = situations(&[], &found(&events), k);
         assert!(!s[0].critical);
         let received = [
             warn(38.0, "RLVW", "h", None), // before the driver braked hard
@@ -719,7 +770,7 @@ mod tests {
             lcw("d", 50.0, 56.0, true, true),   // a signal towards the gap, no change
         ];
         let k = Criteria::default();
-        let s = situations(&[], &events, &HashMap::new(), k);
+        let s = situations(&[], &found(&events), k);
         assert_eq!(
             s.iter()
                 .map(|s| (s.critical, s.in_range))

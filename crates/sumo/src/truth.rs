@@ -135,6 +135,14 @@ pub struct Truth {
 pub struct Lanes(HashMap<String, Vec<(f64, String)>>);
 
 impl Lanes {
+    /// Notes that `vehicle` entered `lane` at `t` (later than its entries before).
+    pub fn enter(&mut self, vehicle: &str, t: f64, lane: &str) {
+        self.0
+            .entry(vehicle.to_string())
+            .or_default()
+            .push((t, lane.to_string()));
+    }
+
     /// The lane `vehicle` was on at `t`.
     pub fn at(&self, vehicle: &str, t: f64) -> Option<&str> {
         let history = self.0.get(vehicle)?;
@@ -169,7 +177,7 @@ fn too_close(changer: &VehicleSample, follower: &VehicleSample) -> Option<f64> {
 /// A lane of an edge between junctions, SUMO's `edge_index`: the edge and the lane's index
 /// (SUMO numbers an edge's lanes from the right, 0 first); None for a lane inside a
 /// junction (`:...`).
-fn edge_lane(lane: &str) -> Option<(&str, u32)> {
+pub fn edge_lane(lane: &str) -> Option<(&str, u32)> {
     let (edge, index) = lane.rsplit_once('_')?;
     (!edge.starts_with(':'))
         .then(|| index.parse().ok().map(|i| (edge, i)))
@@ -345,11 +353,7 @@ impl Truth {
             }
             let before = self.lane_of.get(&v.id);
             if before != Some(&v.lane) {
-                self.lanes
-                    .0
-                    .entry(v.id.clone())
-                    .or_default()
-                    .push((t, v.lane.clone()));
+                self.lanes.enter(&v.id, t, &v.lane);
             }
             let Some(before) = before else { continue };
             if *before == v.lane {

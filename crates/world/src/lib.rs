@@ -29,4 +29,6 @@ pub use observe::{
 };
 pub use tiles::{TileGrid, TileId};
 pub use time::{Millis, resolve_sec_mark};
-pub use tracks::{SourceKey, TileView, Track, TrackConfig, TrackId, Tracks, Trail, Update};
+pub use tracks::{
+    AccelHistory, SourceKey, TileView, Track, TrackConfig, TrackId, Tracks, Trail, Update,
+};

@@ -158,6 +158,10 @@ pub struct Track {
     pub awaiting_apps: bool,
     /// Where it has been: its path, for telling what drives in its lane where no MAP does.
     pub trail: Trail,
+    /// Its latest reports' longitudinal accelerations: for telling a brake that lasts from
+    /// one report's reading.
+    #[serde(default)]
+    pub accel_history: AccelHistory,
     /// Whether this is a read-only copy of a track another shard owns (see
     /// [`Tracks::put_mirror`]).
     mirror: bool,
@@ -213,6 +217,55 @@ impl Trail {
     /// The points, oldest first.
     pub fn points(&self) -> impl DoubleEndedIterator<Item = Point> + ExactSizeIterator + '_ {
         self.points.iter().copied()
+    }
+}
+
+/// A participant's longitudinal accelerations of its latest [`AccelHistory::REPORTS`]
+/// reports, with their generation times, oldest first.
+///
+/// One report's acceleration says little of the next: a driver keeping a speed varies it by
+/// a metre per second squared or two from moment to moment, an OBU's sensor adds its noise,
+/// and a brake that lasts is what carries a vehicle to a stop.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AccelHistory {
+    reports: std::collections::VecDeque<(Millis, f64)>,
+}
+
+impl AccelHistory {
+    /// Reports kept: a second of BSMs at T/CSAE 53-2020's 10 Hz.
+    pub const REPORTS: usize = 10;
+
+    /// Notes the acceleration `accel_mps2` of the report generated at `at`; one generated at
+    /// the same instant as the newest replaces it, an older one is left out.
+    pub fn push(&mut self, at: Millis, accel_mps2: f64) {
+        match self.reports.back_mut() {
+            Some(last) if last.0 == at => {
+                last.1 = accel_mps2;
+                return;
+            }
+            Some(last) if last.0 > at => return,
+            _ => {}
+        }
+        if self.reports.len() == Self::REPORTS {
+            self.reports.pop_front();
+        }
+        self.reports.push_back((at, accel_mps2));
+    }
+
+    /// How long it has decelerated at `decel_mps2` or more, milliseconds: from the first of
+    /// the unbroken run of such reports that ends with the latest to the latest (0 when only
+    /// the latest is one); None when the latest is not, or there is none.
+    pub fn braking_for_ms(&self, decel_mps2: f64) -> Option<Millis> {
+        let braking = |(_, a): &&(Millis, f64)| *a <= -decel_mps2;
+        let (latest, _) = self.reports.back().filter(braking)?;
+        let first = self
+            .reports
+            .iter()
+            .rev()
+            .take_while(braking)
+            .last()
+            .map_or(*latest, |(at, _)| *at);
+        Some(latest - first)
     }
 }
 
@@ -806,6 +859,7 @@ impl Tracks {
                 last_lane: None,
                 awaiting_apps: false,
                 trail: Trail::default(),
+                accel_history: AccelHistory::default(),
                 mirror: false,
             }
         });
@@ -833,6 +887,9 @@ impl Tracks {
         track.fuse();
         let at = track.position;
         track.trail.push(at);
+        if let Some(a) = track.motion.accel_long_mps2 {
+            track.accel_history.push(track.at, a);
+        }
         let roadside_only = !track.self_reported();
         refile(&self.grid, &mut self.by_tile, &mut self.by_cell, track);
         self.note(id);
@@ -1149,4 +1206,40 @@ pub fn angle_between(a: f64, b: f64) -> f64 {
     // Headings lie in [0, 360): the remainder (a division) is needed only for others.
     let d = if d < 360.0 { d } else { d.rem_euclid(360.0) };
     d.min(360.0 - d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AccelHistory;
+
+    #[test]
+    fn a_brake_lasts_from_the_first_braking_report_of_the_latest_run() {
+        let mut h = AccelHistory::default();
+        assert_eq!(h.braking_for_ms(2.5), None, "no report");
+        h.push(1_000, -3.0);
+        h.push(1_100, 0.5);
+        assert_eq!(h.braking_for_ms(2.5), None, "the latest does not brake");
+        h.push(1_200, -2.6);
+        assert_eq!(h.braking_for_ms(2.5), Some(0), "one report");
+        h.push(1_300, -4.0);
+        h.push(1_400, -3.0);
+        assert_eq!(h.braking_for_ms(2.5), Some(200));
+        assert_eq!(
+            h.braking_for_ms(3.5),
+            None,
+            "the latest is gentler than 3.5"
+        );
+        // A report no newer than the latest: the same instant replaces it, an older one is
+        // left out.
+        h.push(1_400, -1.0);
+        assert_eq!(h.braking_for_ms(2.5), None);
+        h.push(1_350, -5.0);
+        assert_eq!(h.braking_for_ms(2.5), None);
+        // Only the latest REPORTS count.
+        for k in 0..20 {
+            h.push(2_000 + k * 100, -3.0);
+        }
+        let kept = AccelHistory::REPORTS as i64 - 1;
+        assert_eq!(h.braking_for_ms(2.5), Some(kept * 100));
+    }
 }

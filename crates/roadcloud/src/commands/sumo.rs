@@ -470,12 +470,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         lead_s: args.lead_s,
         window_s: args.window_s,
     };
-    let mut situations = eval::situations(
-        &conflicts,
-        &out.truth.events,
-        &out.truth.movements,
-        criteria,
-    );
+    let mut situations = eval::situations(&conflicts, &out.truth, criteria);
     // With a share of vehicles equipped, only what an equipped vehicle could be warned of
     // counts.
     let equipped = |v: &str| roadcloud_sumo::respond::equipped(v, args.cosim.equipped);
