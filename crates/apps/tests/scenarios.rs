@@ -818,7 +818,8 @@ fn lta() {
                     v.flags.left_signal = true
                 });
                 // Past the stop line there is no lane: the node's position is the reference.
-                zone(true, &[a, car(2, -3.0, -40.0, NORTH, 12.0)])
+                // The oncoming car is in the south approach's straight lane.
+                zone(true, &[a, car(2, -0.125, -40.0, NORTH, 12.0)])
             }),
             case("near miss: oncoming far away", None, || {
                 zone(
@@ -863,7 +864,7 @@ fn lta() {
                     let a = with(car(1, 0.0, 10.0, SOUTH, 3.0), |v| {
                         v.flags.left_signal = true
                     });
-                    let b = with(car(2, -3.0, -40.0, NORTH, 12.0), |v| {
+                    let b = with(car(2, -0.125, -40.0, NORTH, 12.0), |v| {
                         v.flags.right_signal = true
                     });
                     zone(true, &[a, b])
@@ -878,6 +879,32 @@ fn lta() {
                     ],
                 )
             }),
+            case(
+                "near miss: the oncoming car is in its left-turn lane (opposing lefts)",
+                None,
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 3.5, 30.0, SOUTH, 3.0),
+                            car(2, -3.5, -50.0, NORTH, 12.0),
+                        ],
+                    )
+                },
+            ),
+            case(
+                "near miss: in the intersection, the oncoming car signals left",
+                None,
+                || {
+                    let a = with(car(1, 0.0, 10.0, SOUTH, 3.0), |v| {
+                        v.flags.left_signal = true
+                    });
+                    let b = with(car(2, -0.125, -40.0, NORTH, 12.0), |v| {
+                        v.flags.left_signal = true
+                    });
+                    zone(true, &[a, b])
+                },
+            ),
             case(
                 "near miss: the other car leaves the intersection",
                 None,

@@ -13,7 +13,7 @@
 //! vehicle, any SSM conflict with that vehicle within [`Criteria::window_s`].
 
 use crate::ssm::{Conflict, Encounter};
-use crate::truth::{Found, Lanes, Movement, edge_lane};
+use crate::truth::{Found, Lanes, edge_lane};
 use std::collections::HashMap;
 
 /// A warning as a vehicle received it.
@@ -133,14 +133,22 @@ impl Situation {
     }
 }
 
-/// Which way a vehicle turned nearest to `t`: its junction entry within 8 s of `t`.
-fn turn_at(movements: &HashMap<String, Vec<Movement>>, vehicle: &str, t: f64) -> Option<char> {
-    movements
-        .get(vehicle)?
-        .iter()
-        .filter(|m| (m.at_s - t).abs() <= 8.0)
-        .min_by(|a, b| (a.at_s - t).abs().total_cmp(&(b.at_s - t).abs()))
-        .map(|m| m.dir)
+/// Which way a vehicle turned at the junction it was in or coming to at `t`: the junction it
+/// was inside then (its last entry before), or else the next it entered, however long it
+/// waited first (a left-turner gives way to the oncoming traffic at the stop line, a crossing
+/// conflict's lowest TTC often comes before that).
+fn turn_at(truth: &Found, vehicle: &str, t: f64) -> Option<char> {
+    let entries = truth.movements.get(vehicle)?;
+    let inside = truth
+        .lanes
+        .at(vehicle, t)
+        .is_some_and(|l| l.starts_with(':'));
+    if inside {
+        entries.iter().rev().find(|m| m.at_s <= t)
+    } else {
+        entries.iter().find(|m| m.at_s > t)
+    }
+    .map(|m| m.dir)
 }
 
 /// Whether `a` and `b` drove side by side at `t`, on two lanes of one edge: SSM counts a
@@ -154,7 +162,21 @@ fn side_by_side(lanes: &Lanes, a: &str, b: &str, t: f64) -> bool {
 /// The situations of SSM's conflicts and of what the bridge's [`Found`]: its events, and
 /// the vehicles' junction entries and lanes that tell what a conflict was.
 pub fn situations(conflicts: &[Conflict], truth: &Found, k: Criteria) -> Vec<Situation> {
-    let (events, movements) = (&truth.events, &truth.movements);
+    let events = &truth.events;
+    // Each vehicle's hard stops at a red light (RLVW's averted situations): from when it
+    // began to brake to when it stood.
+    let mut red_stops: HashMap<&str, Vec<(f64, f64)>> = HashMap::new();
+    for e in events.iter().filter(|e| e.scenario == "RLVW" && e.averted) {
+        red_stops
+            .entry(e.target.as_str())
+            .or_default()
+            .push((e.begin_s, e.end_s));
+    }
+    let stopped_at_red = |v: &str, t: f64| {
+        red_stops
+            .get(v)
+            .is_some_and(|stops| stops.iter().any(|(b, e)| t >= b - k.window_s && t <= *e))
+    };
     let mut out = Vec::new();
     for c in conflicts {
         let Some((t_min, ttc)) = c.min_ttc else {
@@ -163,7 +185,7 @@ pub fn situations(conflicts: &[Conflict], truth: &Found, k: Criteria) -> Vec<Sit
         let scenario = match c.encounter {
             Encounter::Following => "FCW",
             Encounter::Crossing => {
-                let left = |v: &str| turn_at(movements, v, t_min).is_some_and(|d| d == 'l');
+                let left = |v: &str| turn_at(truth, v, t_min).is_some_and(|d| d == 'l');
                 if left(&c.ego) || left(&c.foe) {
                     "LTA"
                 } else {
@@ -188,7 +210,13 @@ pub fn situations(conflicts: &[Conflict], truth: &Found, k: Criteria) -> Vec<Sit
             until_s: c.end_s + k.window_s,
             key_s: t_min,
             ttc_s: Some(ttc),
-            critical: ttc < k.critical_ttc_s,
+            // A crossing one of whose vehicles came on at its speed to its red and stopped
+            // hard at the stop line was the red's: SSM's TTC took that vehicle on into a
+            // junction it never entered, and RLVW's ground truth counts the stop. It backs
+            // advisories about the pair, as the stop backs RLVW's, but is no miss.
+            critical: ttc < k.critical_ttc_s
+                && !(c.encounter == Encounter::Crossing
+                    && (stopped_at_red(&c.ego, t_min) || stopped_at_red(&c.foe, t_min))),
             // FCW warns of a vehicle ahead in the host's lane (T/CSAE 53-2020's FCW): a
             // conflict that began with a lane change less than the lead time before its
             // lowest TTC leaves no FCW the time to warn (it is LCW's: the bridge's truth
@@ -560,7 +588,7 @@ pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)], max: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::truth::Event;
+    use crate::truth::{Event, Movement};
 
     fn conflict(a: &str, b: &str, begin: f64, t_min: f64, ttc: f64, kind: Encounter) -> Conflict {
         Conflict {
@@ -681,15 +709,27 @@ mod tests {
 
     #[test]
     fn crossings_with_a_left_turn_are_lta_and_events_match_their_target() {
-        let conflicts = [conflict("a", "b", 10.0, 12.0, 1.5, Encounter::Crossing)];
-        let movements = HashMap::from([(
-            "b".to_string(),
-            vec![Movement {
-                at_s: 11.0,
-                junction: "J".into(),
-                dir: 'l',
-            }],
-        )]);
+        let conflicts = [
+            conflict("a", "b", 10.0, 12.0, 1.5, Encounter::Crossing),
+            conflict("c", "d", 10.0, 12.0, 1.5, Encounter::Crossing),
+            conflict("e", "f", 10.0, 12.0, 1.5, Encounter::Crossing),
+        ];
+        let entry = |at_s: f64, junction: &str, dir: char| Movement {
+            at_s,
+            junction: junction.into(),
+            dir,
+        };
+        let movements = HashMap::from([
+            // In the junction at the lowest TTC, turning left.
+            ("b".to_string(), vec![entry(11.0, "J", 'l')]),
+            // Waiting 15 s at the stop line before turning left.
+            ("d".to_string(), vec![entry(27.0, "J", 'l')]),
+            // Turned left at the junction before, straight on at this one.
+            (
+                "f".to_string(),
+                vec![entry(6.0, "I", 'l'), entry(13.0, "J", 's')],
+            ),
+        ]);
         let events = [Event {
             scenario: "RLVW",
             target: "r".into(),
@@ -702,15 +742,16 @@ mod tests {
             in_range: true,
         }];
         let k = Criteria::default();
-        let s = situations(
-            &conflicts,
-            &Found {
-                movements,
-                ..found(&events)
-            },
-            k,
-        );
-        assert_eq!(s[0].scenario, "LTA");
+        let mut truth = Found {
+            movements,
+            ..found(&events)
+        };
+        truth.lanes.enter("b", 11.0, ":J_0_0");
+        truth.lanes.enter("f", 6.0, ":I_0_0");
+        truth.lanes.enter("f", 7.0, "i_j_0");
+        let s = situations(&conflicts, &truth, k);
+        let kinds: Vec<&str> = s.iter().take(3).map(|s| s.scenario).collect();
+        assert_eq!(kinds, ["LTA", "LTA", "ICW"]);
         let received = [
             warn(9.0, "LTA", "a", Some("b")),
             warn(27.0, "RLVW", "r", None), // 3 s ahead of entering on red
@@ -719,7 +760,7 @@ mod tests {
         let r = evaluate(&conflicts, &s, &received, &seen(&[]), k);
         let lta = r.apps.iter().find(|a| a.scenario == "LTA").unwrap();
         let rlvw = r.apps.iter().find(|a| a.scenario == "RLVW").unwrap();
-        assert_eq!((lta.critical, lta.warned), (1, 1));
+        assert_eq!((lta.critical, lta.warned), (2, 1));
         assert_eq!((rlvw.critical, rlvw.warned, rlvw.unbacked), (1, 1, 1));
         assert_eq!(rlvw.lead_times_s, vec![3.0]);
     }
@@ -737,17 +778,35 @@ mod tests {
             averted: true,
             in_range: true,
         }];
-        let k = Criteria::default();
-        let s = situations(&[], &found(&events), k);
-        assert!(!s[0].critical);
-        let received = [
-            warn(38.0, "RLVW", "h", None), // before the driver braked hard
-            warn(60.0, "RLVW", "h", None), // nothing behind it
+        // SSM's crossings of h with g as h began to brake, and long after it stood; one
+        // following h as it braked.
+        let conflicts = [
+            conflict("g", "h", 38.0, 39.5, 1.8, Encounter::Crossing),
+            conflict("g", "h", 50.0, 52.0, 1.8, Encounter::Crossing),
+            conflict("f", "h", 38.0, 39.5, 1.8, Encounter::Following),
         ];
-        let r = evaluate(&[], &s, &received, &seen(&[]), k);
+        let k = Criteria::default();
+        let s = situations(&conflicts, &found(&events), k);
+        let critical: Vec<(&str, bool)> = s.iter().map(|s| (s.scenario, s.critical)).collect();
+        assert_eq!(
+            critical,
+            [
+                ("ICW", false),
+                ("ICW", true),
+                ("FCW", true),
+                ("RLVW", false)
+            ]
+        );
+        let received = [
+            warn(38.0, "RLVW", "h", None),     // before the driver braked hard
+            warn(60.0, "RLVW", "h", None),     // nothing behind it
+            warn(38.5, "ICW", "g", Some("h")), // about the crossing h did not make
+        ];
+        let r = evaluate(&conflicts, &s, &received, &seen(&[]), k);
         let rlvw = r.apps.iter().find(|a| a.scenario == "RLVW").unwrap();
         assert_eq!((rlvw.critical, rlvw.warned, rlvw.unbacked), (0, 0, 1));
-        assert_eq!(r.all, (0, 0));
+        let icw = r.apps.iter().find(|a| a.scenario == "ICW").unwrap();
+        assert_eq!((icw.critical, icw.warned, icw.unbacked), (1, 0, 0));
     }
 
     #[test]
