@@ -615,6 +615,12 @@ mod tests {
 
     /// Every vehicle named in the tests in the simulation until 100 s, and those of `gone`
     /// until the time given.
+    /// Conflicts of the pairs a-b, c-d and e-f of kind `kind`, each from 10 s, its lowest
+    /// TTC `ttc` at `t_min`.
+    fn three(kind: Encounter, t_min: f64, ttc: f64) -> [Conflict; 3] {
+        [("a", "b"), ("c", "d"), ("e", "f")].map(|(x, y)| conflict(x, y, 10.0, t_min, ttc, kind))
+    }
+
     fn found(events: &[Event]) -> Found {
         Found {
             events: events.to_vec(),
@@ -624,11 +630,7 @@ mod tests {
 
     #[test]
     fn a_following_conflict_that_began_with_a_late_lane_change_is_not_fcws_to_warn() {
-        let conflicts = [
-            conflict("a", "b", 10.0, 14.0, 0.8, Encounter::Following),
-            conflict("c", "d", 10.0, 14.0, 0.8, Encounter::Following),
-            conflict("e", "f", 10.0, 14.0, 0.8, Encounter::Following),
-        ];
+        let conflicts = three(Encounter::Following, 14.0, 0.8);
         let mut truth = Found::default();
         // b came into a's lane 0.5 s before the lowest TTC: side by side 1 s before it.
         truth.lanes.enter("a", 0.0, "main_0");
@@ -709,11 +711,7 @@ mod tests {
 
     #[test]
     fn crossings_with_a_left_turn_are_lta_and_events_match_their_target() {
-        let conflicts = [
-            conflict("a", "b", 10.0, 12.0, 1.5, Encounter::Crossing),
-            conflict("c", "d", 10.0, 12.0, 1.5, Encounter::Crossing),
-            conflict("e", "f", 10.0, 12.0, 1.5, Encounter::Crossing),
-        ];
+        let conflicts = three(Encounter::Crossing, 12.0, 1.5);
         let entry = |at_s: f64, junction: &str, dir: char| Movement {
             at_s,
             junction: junction.into(),
