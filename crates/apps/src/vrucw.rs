@@ -20,9 +20,14 @@
 //! errors brought more of them within it, and VRUCW's advisories doubled when the simulated
 //! OBUs' readings got those errors (docs/apps.md). One standing is judged by the closest
 //! approach alone: at the kerb it may step out (on SUMO's arterial, leaving standing
-//! pedestrians out as well cost a quarter of the encounters warned in time).
+//! pedestrians out as well cost a quarter of the encounters warned in time). Except beside
+//! a host going straight whose signal (SPAT, through its MAP lane) shows green when it gets
+//! there: a pedestrian standing at the kerb there waits for the crossing's own green, which
+//! comes with the host's red; one that steps out anyway is moving towards the path, and
+//! judged so. On the arterial, advisories about pedestrians standing beside a host going
+//! straight had one in four backed (docs/apps.md).
 
-use crate::scene::{Scene, SceneParticipant, closest_approach, near, relative};
+use crate::scene::{Light, Scene, SceneParticipant, closest_approach, near, relative};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -98,6 +103,9 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             if d > hv.width_m() / 2.0 + p.conflict_m || t > p.ttc_warning_s {
                 continue;
             }
+            if waits_for_its_green(p, scene, hv, vru, t) {
+                continue;
+            }
             let to_meeting_m = hv.position.distance_to(hv.predict(t));
             if scene.stops_before(hv, to_meeting_m, p.stop_decel_mps2, p.slowing_mps2) {
                 continue;
@@ -120,6 +128,26 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             );
         }
     }
+}
+
+/// Whether `vru` stands at the kerb of a host going straight on its green: it waits for the
+/// crossing's own green, which comes with the host's red (module docs).
+fn waits_for_its_green(
+    p: &Params,
+    scene: &Scene,
+    hv: &SceneParticipant,
+    vru: &SceneParticipant,
+    meet_s: f64,
+) -> bool {
+    let turning = hv.track.motion.yaw_rate_dps.unwrap_or(0.0).abs() >= p.turning_dps;
+    if turning || vru.speed_mps >= p.entering_mps {
+        return false;
+    }
+    let meeting = scene.now + (meet_s * 1_000.0) as i64;
+    hv.lane
+        .as_ref()
+        .and_then(|m| scene.signal_for(m, meeting))
+        .is_some_and(|(_, light, _)| light == Light::Go)
 }
 
 /// Whether `vru` walks beside the path of host `hv` going straight: moving, not stepping into

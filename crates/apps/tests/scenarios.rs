@@ -582,6 +582,16 @@ fn vrucw() {
                     z
                 },
             ),
+            case(
+                "near miss: the same, the car on green (the pedestrian waits for its own)",
+                None,
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
+                    z.pedestrian(7, p(-1.475, 30.0), SOUTH, 0.0);
+                    z.signals(&[(1, LightState::ProtectedGreen, 20_000)]);
+                    z
+                },
+            ),
             case("near miss: walking along the pavement", None, || {
                 let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
                 z.pedestrian(7, p(-9.0, 40.0), SOUTH, 1.4);
