@@ -159,8 +159,8 @@ fn side_by_side(lanes: &Lanes, a: &str, b: &str, t: f64) -> bool {
     matches!((edge(a), edge(b)), (Some((ea, ia)), Some((eb, ib))) if ea == eb && ia != ib)
 }
 
-/// The situations of SSM's conflicts and of what the bridge's [`Found`]: its events, and
-/// the vehicles' junction entries and lanes that tell what a conflict was.
+/// The situations of SSM's conflicts and of what the bridge found ([`Found`]): its events,
+/// and the vehicles' junction entries and lanes that tell what a conflict was.
 pub fn situations(conflicts: &[Conflict], truth: &Found, k: Criteria) -> Vec<Situation> {
     let events = &truth.events;
     // Each vehicle's hard stops at a red light (RLVW's averted situations): from when it
