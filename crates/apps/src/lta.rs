@@ -21,10 +21,10 @@
 //! oncoming lanes. Where the path says the host does not turn left, or the host signals left
 //! where its lane does not go left (a lane change), there is no such guess.
 //!
-//! Either way an oncoming vehicle that turns left too (its path, its lane or its turn signal) is not
-//! a conflict: opposing left turns pass beside each other, and signal plans run them
-//! together. Measured on the arterial scenario, every LTA advisory about an oncoming car
-//! signalling left had nothing behind it (47 of 47 in a 360 s run, docs/apps.md).
+//! Either way an oncoming vehicle that turns left too (its path, its lane or its turn
+//! signal) is not a conflict: opposing left turns pass beside each other, and signal plans
+//! run them together. Measured on the arterial scenario, every LTA advisory about an oncoming
+//! car signalling left had nothing behind it (47 of 47 in a 360 s run, docs/apps.md).
 //!
 //! Either way the host must be moving (at least `min_speed_mps`): a driver waiting to turn
 //! sees the oncoming traffic and is not turning into it; measured on SUMO traffic, where
