@@ -130,6 +130,16 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
     }
 }
 
+/// Whether host `hv` turns: at `turning_dps` or more it sweeps a path of its own.
+fn turning(p: &Params, hv: &SceneParticipant) -> bool {
+    hv.track.motion.yaw_rate_dps.unwrap_or(0.0).abs() >= p.turning_dps
+}
+
+/// Whether `vru` stands: slower than `entering_mps`.
+fn standing(p: &Params, vru: &SceneParticipant) -> bool {
+    vru.speed_mps < p.entering_mps
+}
+
 /// Whether `vru` stands at the kerb of a host going straight on its green: it waits for the
 /// crossing's own green, which comes with the host's red (module docs).
 fn waits_for_its_green(
@@ -139,8 +149,7 @@ fn waits_for_its_green(
     vru: &SceneParticipant,
     meet_s: f64,
 ) -> bool {
-    let turning = hv.track.motion.yaw_rate_dps.unwrap_or(0.0).abs() >= p.turning_dps;
-    if turning || vru.speed_mps >= p.entering_mps {
+    if turning(p, hv) || !standing(p, vru) {
         return false;
     }
     let meeting = scene.now + (meet_s * 1_000.0) as i64;
@@ -153,9 +162,7 @@ fn waits_for_its_green(
 /// Whether `vru` walks beside the path of host `hv` going straight: moving, not stepping into
 /// it (module docs), and beside it now, more than `beside_m` from the host's side.
 fn beside_path(p: &Params, hv: &SceneParticipant, vru: &SceneParticipant) -> bool {
-    let turning = hv.track.motion.yaw_rate_dps.unwrap_or(0.0).abs() >= p.turning_dps;
-    let standing = vru.speed_mps < p.entering_mps;
-    if turning || standing {
+    if turning(p, hv) || standing(p, vru) {
         return false;
     }
     let (Some(r), Some(heading)) = (relative(hv, vru), hv.heading_deg) else {

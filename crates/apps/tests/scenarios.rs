@@ -488,6 +488,24 @@ fn glosa() {
     );
 }
 
+/// Car 1 southbound at 10 m/s in the north approach's straight lane, `north_m` north of the
+/// node, and pedestrian 7 at `at`, heading `heading_deg` at `speed_mps`; with phase 1 (the
+/// car's) at `light` for 20 s when given.
+fn car_and_pedestrian(
+    north_m: f64,
+    at: Point,
+    heading_deg: f64,
+    speed_mps: f64,
+    light: Option<LightState>,
+) -> Zone {
+    let mut z = zone(true, &[car(1, 0.125, north_m, SOUTH, 10.0)]);
+    z.pedestrian(7, at, heading_deg, speed_mps);
+    if let Some(light) = light {
+        z.signals(&[(1, light, 20_000)]);
+    }
+    z
+}
+
 #[test]
 fn vrucw() {
     run(
@@ -498,11 +516,7 @@ fn vrucw() {
                 "a pedestrian crossing in front, 2.5 s",
                 Warning,
                 (2.0, 2.8),
-                || {
-                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
-                    z.pedestrian(7, p(-3.5, 35.0), 90.0, 1.4);
-                    z
-                },
+                || car_and_pedestrian(60.0, p(-3.5, 35.0), 90.0, 1.4, None),
             ),
             case(
                 "a pedestrian whose phone sends PSM, crossing in front",
@@ -514,19 +528,20 @@ fn vrucw() {
                 },
             ),
             case("closer: under 2 s", Some(Alert), || {
-                let mut z = zone(true, &[car(1, 0.125, 50.0, SOUTH, 10.0)]);
-                z.pedestrian(7, p(-2.1, 35.0), 90.0, 1.4);
-                z
+                car_and_pedestrian(50.0, p(-2.1, 35.0), 90.0, 1.4, None)
             }),
             // The stop line is 20 m ahead (y = 20), the pedestrian crosses 5 m past it.
             case(
                 "a pedestrian crossing past the stop line, the car on green",
                 Some(Warning),
                 || {
-                    let mut z = zone(true, &[car(1, 0.125, 40.0, SOUTH, 10.0)]);
-                    z.pedestrian(7, p(-3.5, 15.0), 90.0, 1.4);
-                    z.signals(&[(1, LightState::ProtectedGreen, 20_000)]);
-                    z
+                    car_and_pedestrian(
+                        40.0,
+                        p(-3.5, 15.0),
+                        90.0,
+                        1.4,
+                        Some(LightState::ProtectedGreen),
+                    )
                 },
             ),
             case(
@@ -534,20 +549,13 @@ fn vrucw() {
                 None,
                 || {
                     // 20 m at 10 m/s: it stops at 2.5 m/s².
-                    let mut z = zone(true, &[car(1, 0.125, 40.0, SOUTH, 10.0)]);
-                    z.pedestrian(7, p(-3.5, 15.0), 90.0, 1.4);
-                    z.signals(&[(1, LightState::Red, 20_000)]);
-                    z
+                    car_and_pedestrian(40.0, p(-3.5, 15.0), 90.0, 1.4, Some(LightState::Red))
                 },
             ),
             case(
                 "a pedestrian standing in the car's lane",
                 Some(Warning),
-                || {
-                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
-                    z.pedestrian(7, p(-0.4, 30.0), SOUTH, 0.0);
-                    z
-                },
+                || car_and_pedestrian(60.0, p(-0.4, 30.0), SOUTH, 0.0, None),
             ),
             // Turning right at 15 degrees/s (a 30.6 m radius), its path reaches (-3.7, 15.3)
             // in 1.9 s; going straight on it would pass 3.8 m from it.
@@ -576,31 +584,26 @@ fn vrucw() {
             case(
                 "a pedestrian standing at the kerb 1.6 m beside its path (it may step out)",
                 Some(Warning),
-                || {
-                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
-                    z.pedestrian(7, p(-1.475, 30.0), SOUTH, 0.0);
-                    z
-                },
+                || car_and_pedestrian(60.0, p(-1.475, 30.0), SOUTH, 0.0, None),
             ),
             case(
                 "near miss: the same, the car on green (the pedestrian waits for its own)",
                 None,
                 || {
-                    let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
-                    z.pedestrian(7, p(-1.475, 30.0), SOUTH, 0.0);
-                    z.signals(&[(1, LightState::ProtectedGreen, 20_000)]);
-                    z
+                    car_and_pedestrian(
+                        60.0,
+                        p(-1.475, 30.0),
+                        SOUTH,
+                        0.0,
+                        Some(LightState::ProtectedGreen),
+                    )
                 },
             ),
             case("near miss: walking along the pavement", None, || {
-                let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
-                z.pedestrian(7, p(-9.0, 40.0), SOUTH, 1.4);
-                z
+                car_and_pedestrian(60.0, p(-9.0, 40.0), SOUTH, 1.4, None)
             }),
             case("near miss: behind the car", None, || {
-                let mut z = zone(true, &[car(1, 0.125, 60.0, SOUTH, 10.0)]);
-                z.pedestrian(7, p(-3.5, 75.0), 90.0, 1.4);
-                z
+                car_and_pedestrian(60.0, p(-3.5, 75.0), 90.0, 1.4, None)
             }),
         ],
     );

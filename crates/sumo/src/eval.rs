@@ -613,8 +613,6 @@ mod tests {
         }
     }
 
-    /// Every vehicle named in the tests in the simulation until 100 s, and those of `gone`
-    /// until the time given.
     /// Conflicts of the pairs a-b, c-d and e-f of kind `kind`, each from 10 s, its lowest
     /// TTC `ttc` at `t_min`.
     fn three(kind: Encounter, t_min: f64, ttc: f64) -> [Conflict; 3] {
@@ -649,6 +647,8 @@ mod tests {
         assert_eq!(in_range, [false, true, true]);
     }
 
+    /// Every vehicle named in the tests in the simulation until 100 s, and those of `gone`
+    /// until the time given.
     fn seen(gone: &[(&str, f64)]) -> Seen {
         let mut last_s: HashMap<String, f64> = "abcdefghijqrxy"
             .chars()
@@ -805,6 +805,8 @@ mod tests {
         assert_eq!((rlvw.critical, rlvw.warned, rlvw.unbacked), (0, 0, 1));
         let icw = r.apps.iter().find(|a| a.scenario == "ICW").unwrap();
         assert_eq!((icw.critical, icw.warned, icw.unbacked), (1, 0, 0));
+        // Nor among all critical situations: the later crossing and the following one.
+        assert_eq!(r.all, (2, 0));
     }
 
     #[test]
