@@ -173,17 +173,21 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             continue;
         };
         let hv_mapped = *hv_mapped;
+        let hv_turns = turns(hv_path);
         for (r, rv) in scene.around_indexed_where(hv, p.range_m, moving) {
+            // Two paths that do not turn, heading the same way or opposite ways, do not cross:
+            // a cheap test that spares most pairs the walk along both paths. A vehicle MAP
+            // has never placed has a heading line or no path, neither of which turns, so its
+            // path need not be worked out to tell.
+            let parallel = !hv_turns && hv.heading_cos(rv).is_some_and(|c| c.abs() > max_cos);
+            if parallel && !scene.may_have_path(rv) {
+                continue;
+            }
             let Some((rv_path, rv_mapped)) = path(r) else {
                 continue;
             };
             let rv_mapped = *rv_mapped;
-            // Two paths that do not turn, heading the same way or opposite ways, do not cross:
-            // a cheap test that spares most pairs the walk along both paths.
-            if !turns(hv_path)
-                && !turns(rv_path)
-                && hv.heading_cos(rv).is_some_and(|c| c.abs() > max_cos)
-            {
+            if parallel && !turns(rv_path) {
                 continue;
             }
             let Some(m) = hv_path.meets(rv_path) else {

@@ -74,10 +74,12 @@ pub struct SceneParticipant<'a> {
     /// Its heading as a unit vector (east, north), computed once for every comparison.
     dir: Option<(f64, f64)>,
     /// Its path along MAP lanes, computed when an application first asks ([`Scene::path`]).
-    path: std::sync::OnceLock<Option<Path>>,
+    path: std::cell::OnceCell<Option<Path>>,
     /// The box (south-west, north-east corners) around the path it took and where it is,
     /// computed when [`on_path_of`] first asks: most of the places asked about lie outside.
-    trail_box: std::sync::OnceLock<(Point, Point)>,
+    trail_box: std::cell::OnceCell<(Point, Point)>,
+    /// The shape of its trail, computed when [`on_predicted_path`] first asks.
+    trail_curve: std::cell::OnceCell<Option<TrailCurve>>,
     /// When the scene's instant is, for prediction.
     now: Millis,
 }
@@ -234,44 +236,71 @@ pub fn gap_ahead(
 /// reaches back (the history is the evidence of the road's shape; it tells little beyond
 /// its own length). A trail shorter than [`MIN_PATH_M`] tells nothing.
 pub fn on_predicted_path(hv: &SceneParticipant, p: Point, tolerance_m: f64) -> bool {
-    // Called for every pair a scene compares: read the trail in place, not into a copy.
-    let trail = &hv.track.trail;
-    let n = trail.len();
-    let (Some(first), Some(second), Some(before_last), Some(last)) = (
-        trail.get(0),
-        trail.get(1),
-        trail.get(n.wrapping_sub(2)),
-        trail.get(n.wrapping_sub(1)),
-    ) else {
+    // Called for every pair a scene compares: the trail's shape is worked out once per
+    // participant and scene.
+    let Some(c) = hv.trail_curve.get_or_init(|| TrailCurve::of(hv)) else {
         return false;
     };
-    let length_m: f64 = trail
-        .points()
-        .zip(trail.points().skip(1))
-        .map(|(a, b)| a.distance_to(b))
-        .sum();
-    if length_m < MIN_PATH_M || n < 3 {
-        return false;
-    }
-    // Headings of the trail's first and last segments, and the curvature between them.
-    let bearing = |a: Point, b: Point| (b.east_m - a.east_m).atan2(b.north_m - a.north_m);
-    let h0 = bearing(first, second);
-    let h1 = bearing(before_last, last);
-    let turn =
-        (h1 - h0 + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU) - std::f64::consts::PI;
-    let curvature = turn / length_m;
     // `p` in the frame of the trail's end: metres ahead along its last heading and right.
-    let (sin, cos) = h1.sin_cos();
     let (de, dn) = (
         p.east_m - hv.position.east_m,
         p.north_m - hv.position.north_m,
     );
-    let ahead = de * sin + dn * cos;
-    let right = de * cos - dn * sin;
+    let ahead = de * c.sin + dn * c.cos;
+    let right = de * c.cos - dn * c.sin;
     // Clockwise (positive) curvature bends the path to the right: y = k x² / 2.
     ahead > 0.0
-        && ahead <= PATH_REACH * length_m
-        && (right - curvature * ahead * ahead / 2.0).abs() <= tolerance_m
+        && ahead <= c.reach_m
+        && (right - c.curvature * ahead * ahead / 2.0).abs() <= tolerance_m
+}
+
+/// The shape of a participant's trail that [`on_predicted_path`] carries forward.
+#[derive(Debug, Clone, Copy)]
+struct TrailCurve {
+    /// Sine and cosine of the trail's last heading (its last segment's).
+    sin: f64,
+    cos: f64,
+    /// Radians per metre, clockwise positive: the turn from the trail's first segment's
+    /// heading to its last's over its length.
+    curvature: f64,
+    /// How far ahead the path is carried, metres.
+    reach_m: f64,
+}
+
+impl TrailCurve {
+    /// The shape of `v`'s trail; None when it is too short to tell anything.
+    fn of(v: &SceneParticipant) -> Option<TrailCurve> {
+        // Read the trail in place, not into a copy.
+        let trail = &v.track.trail;
+        let n = trail.len();
+        let (first, second, before_last, last) = (
+            trail.get(0)?,
+            trail.get(1)?,
+            trail.get(n.wrapping_sub(2))?,
+            trail.get(n.wrapping_sub(1))?,
+        );
+        let length_m: f64 = trail
+            .points()
+            .zip(trail.points().skip(1))
+            .map(|(a, b)| a.distance_to(b))
+            .sum();
+        if length_m < MIN_PATH_M || n < 3 {
+            return None;
+        }
+        // Headings of the trail's first and last segments, and the curvature between them.
+        let bearing = |a: Point, b: Point| (b.east_m - a.east_m).atan2(b.north_m - a.north_m);
+        let h0 = bearing(first, second);
+        let h1 = bearing(before_last, last);
+        let turn = (h1 - h0 + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU)
+            - std::f64::consts::PI;
+        let (sin, cos) = h1.sin_cos();
+        Some(TrailCurve {
+            sin,
+            cos,
+            curvature: turn / length_m,
+            reach_m: PATH_REACH * length_m,
+        })
+    }
 }
 
 /// The shortest trail that says where a vehicle's road goes, metres.
@@ -768,6 +797,12 @@ impl<'a> Scene<'a> {
             .as_ref()
     }
 
+    /// Whether [`path`](Self::path) can give `v` a path: only where MAP places it, or
+    /// placed it last (a vehicle that left its lane into the junction).
+    pub fn may_have_path(&self, v: &SceneParticipant) -> bool {
+        v.lane.is_some() || v.track.last_lane.is_some()
+    }
+
     /// The MAP lane a match names.
     pub fn lane(&self, m: &LaneMatch) -> Option<&'a Lane> {
         self.intersections
@@ -883,8 +918,9 @@ fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a>
         lane: t.lane,
         own,
         dir,
-        path: std::sync::OnceLock::new(),
-        trail_box: std::sync::OnceLock::new(),
+        path: std::cell::OnceCell::new(),
+        trail_box: std::cell::OnceCell::new(),
+        trail_curve: std::cell::OnceCell::new(),
         now,
     }
 }
