@@ -8,8 +8,9 @@
 //! Principle ([`schedule`], a pure rule tested from tables):
 //! - Each vehicle's earliest entry is when it reaches its stop line at its speed, speeding
 //!   up towards the limit at `accel_mps2` where it is slower.
-//! - The vehicles whose entry is settled (in the junction already, or told to enter within
-//!   `commit_s`: the caller keeps these until they have crossed) keep their slots; the
+//! - The vehicles whose entry is settled (in the junction already, told to enter within
+//!   `commit_s`, or standing first in their lanes with nothing holding them back:
+//!   [`Slot::settles`]; the caller keeps these until they have crossed) keep their slots; the
 //!   others are taken one at a time from the heads of their approach lanes (nobody
 //!   overtakes in its lane), each time the one whose going first delays the heads least,
 //!   each head's delay counted for every vehicle in its queue. So the junction serves
@@ -392,12 +393,30 @@ pub struct Slot {
     pub stop_first: bool,
     /// When it has crossed the junction, seconds from now.
     pub through_s: f64,
+    /// No vehicle of those scheduled is ahead of it in its lane: nobody it must wait for
+    /// before it can enter but those whose entries are settled.
+    pub first_in_lane: bool,
 }
 
 impl Slot {
     /// Its speed at the stop line, m/s (0: from a stop).
     pub fn entry_mps(&self) -> f64 {
         if self.stop_first { 0.0 } else { self.speed_mps }
+    }
+
+    /// Whether vehicle `v`'s slot settles (the caller keeps it, as the vehicle's entry,
+    /// until the vehicle has crossed): it is to enter within `commit_s`; or it stands (below
+    /// `crawl_mps`) with nothing holding it back, its slot at its earliest entry, and nobody
+    /// ahead of it in its lane yet to enter. Standing, its slot would never come nearer, as
+    /// it is reckoned from where the vehicle stands. But one behind a vehicle still to enter
+    /// cannot enter first, whatever its own kinematics say: settled, it would come before that
+    /// vehicle in every schedule after, which would wait for it, and it for that vehicle, for
+    /// as long as a settled slot is kept (with half the vehicles equipped, the bundled
+    /// crossing locked so: docs/sumo.md).
+    pub fn settles(&self, p: &Params, v: &Approaching) -> bool {
+        let unhindered = self.enter_s <= v.earliest_s(p) + 0.05;
+        self.enter_s <= p.commit_s
+            || (unhindered && self.first_in_lane && v.speed_mps < p.crawl_mps)
     }
 }
 
@@ -506,6 +525,15 @@ pub fn schedule(p: &Params, settled: &[Pass], vehicles: &[Approaching]) -> Vec<S
     for q in &mut queues {
         q.reverse(); // popped from the back
     }
+    let first_in_lane: Vec<bool> = {
+        let mut first = vec![false; vehicles.len()];
+        for q in &queues {
+            if let Some(&i) = q.last() {
+                first[i] = true;
+            }
+        }
+        first
+    };
     let mut placed: Vec<Placed> = settled
         .iter()
         .enumerate()
@@ -532,6 +560,7 @@ pub fn schedule(p: &Params, settled: &[Pass], vehicles: &[Approaching]) -> Vec<S
             speed_mps: 0.0,
             stop_first: false,
             through_s: 0.0,
+            first_in_lane: false,
         };
         vehicles.len()
     ];
@@ -608,6 +637,7 @@ pub fn schedule(p: &Params, settled: &[Pass], vehicles: &[Approaching]) -> Vec<S
             speed_mps: slot.1,
             stop_first: slot.2,
             through_s: entry.pass.through_s(p),
+            first_in_lane: first_in_lane[i],
         };
         placed.push(entry);
     }
@@ -862,6 +892,38 @@ mod tests {
             "{s:?}"
         );
         assert!(pet(&p, &inside, &pass_of(&cars[0], &s[0])).unwrap() >= p.pet_s - 0.05);
+    }
+
+    #[test]
+    fn a_vehicle_behind_one_still_to_enter_does_not_settle_its_slot() {
+        let p = Params::default();
+        // Two cars standing in the north approach's lane: the first, at its line, turning left
+        // across the main road, held for a main road car 15 m out; the second, 10.3 m back,
+        // going straight on. (The bundled crossing's lock, read from a run with half the
+        // vehicles equipped: the second settled standing, and the first waited for it.)
+        let first = car('N', 'E', 2.7, 0.0);
+        let second = car('N', 'S', 10.3, 0.0);
+        let main = car('E', 'W', 15.0, 12.0);
+        let s = schedule(&p, &[], &[first, second, main]);
+        assert!(s[0].enter_s > first.earliest_s(&p) + 0.05, "held: {s:?}");
+        assert!(s[0].enter_s > p.commit_s, "{s:?}");
+        // The second's slot is its earliest entry, as if nothing held it back...
+        assert!((s[1].enter_s - second.earliest_s(&p)).abs() < 0.05, "{s:?}");
+        assert!(s[0].first_in_lane && !s[1].first_in_lane, "{s:?}");
+        // ... but the first is still to enter: neither settles.
+        assert!(!s[0].settles(&p, &first), "{s:?}");
+        assert!(!s[1].settles(&p, &second), "{s:?}");
+        // With the main road car gone, the first settles: it stands, first in its lane,
+        // nothing holding it back.
+        let s = schedule(&p, &[], &[first, second]);
+        assert!(s[0].settles(&p, &first), "{s:?}");
+        // And the second, once the first has entered (it is no longer scheduled).
+        let s = schedule(&p, &[], &[second]);
+        assert!(s[0].first_in_lane && s[0].settles(&p, &second), "{s:?}");
+        // One moving does not settle so, however unhindered: its slot comes nearer.
+        let moving = car('N', 'S', 40.0, 10.0);
+        let s = schedule(&p, &[], &[moving]);
+        assert!(!s[0].settles(&p, &moving), "{s:?}");
     }
 
     #[test]

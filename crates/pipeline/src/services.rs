@@ -820,7 +820,6 @@ impl Services {
             });
         }
         self.unguided_due.retain(|t, _| unguided.contains(t));
-        let commit_ms = (p.commit_s * 1e3).round() as Millis;
         let mut out = Vec::new();
         for (junction, entries) in &by_junction {
             if !entries
@@ -892,12 +891,9 @@ impl Services {
                     continue;
                 };
                 let ms = |secs: f64| z.now + (secs * 1e3).round() as Millis;
-                // Its slot settles when it comes within `commit_s`, or when nothing holds the
-                // vehicle back and it stands (waiting at its line): its slot would never come
-                // nearer, as it is reckoned from where the vehicle stands.
-                let unhindered = s.enter_s <= e.approaching.earliest_s(p) + 0.05;
-                let settles = ms(s.enter_s) - z.now <= commit_ms
-                    || (unhindered && e.approaching.speed_mps < p.crawl_mps);
+                // Its slot settles when it comes within `commit_s`, or when it stands first
+                // in its lane with nothing holding it back ([`cip::Slot::settles`]).
+                let settles = s.settles(p, &e.approaching);
                 // Told when it declared, or when its slot settles: a vehicle whose turn comes
                 // is told at once, whoever declared (were only those who declared now settled,
                 // each vehicle could be second in every schedule made at its own declaration,
