@@ -781,15 +781,7 @@ impl<'a> Scene<'a> {
     pub fn path<'s>(&self, v: &'s SceneParticipant<'a>) -> Option<&'s Path> {
         v.path
             .get_or_init(|| {
-                let start = match (v.lane, v.track.last_lane) {
-                    (Some(m), _) if !m.against => Start::InLane(m),
-                    (Some(_), _) => return None,
-                    (None, Some(last)) => Start::Leaving {
-                        lane: last,
-                        heading_deg: v.heading_deg,
-                    },
-                    (None, None) => return None,
-                };
+                let start = path_start(v)?;
                 let length_m = (v.speed_mps * PATH_HORIZON_S).max(PATH_MIN_M);
                 self.lanes
                     .path(v.position, start, v.turn_signal(), length_m)
@@ -797,10 +789,11 @@ impl<'a> Scene<'a> {
             .as_ref()
     }
 
-    /// Whether [`path`](Self::path) can give `v` a path: only where MAP places it, or
-    /// placed it last (a vehicle that left its lane into the junction).
+    /// Whether [`path`](Self::path) can give `v` a path: only where MAP places it (in its
+    /// lane's direction), or placed it last (a vehicle that left its lane into the
+    /// junction). Without working the path out.
     pub fn may_have_path(&self, v: &SceneParticipant) -> bool {
-        v.lane.is_some() || v.track.last_lane.is_some()
+        path_start(v).is_some()
     }
 
     /// The MAP lane a match names.
@@ -922,6 +915,21 @@ fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a>
         trail_box: std::cell::OnceCell::new(),
         trail_curve: std::cell::OnceCell::new(),
         now,
+    }
+}
+
+/// Where a participant's path along MAP starts ([`Scene::path`]): in its lane, or leaving
+/// the lane MAP placed it in last; None where MAP does not place it, or places it against
+/// its lane's direction.
+fn path_start(v: &SceneParticipant) -> Option<Start> {
+    match (v.lane, v.track.last_lane) {
+        (Some(m), _) if !m.against => Some(Start::InLane(m)),
+        (Some(_), _) => None,
+        (None, Some(last)) => Some(Start::Leaving {
+            lane: last,
+            heading_deg: v.heading_deg,
+        }),
+        (None, None) => None,
     }
 }
 
