@@ -21,10 +21,10 @@
 //! OBUs' readings got those errors (docs/apps.md). One standing is judged by the closest
 //! approach alone: at the kerb it may step out (on SUMO's arterial, leaving standing
 //! pedestrians out as well cost a quarter of the encounters warned in time). Except beside
-//! a host going straight whose signal (SPAT, through its MAP lane) shows green when it gets
-//! there: a pedestrian standing at the kerb there waits for the crossing's own green, which
-//! comes with the host's red; one that steps out anyway is moving towards the path, and
-//! judged so. On the arterial, advisories about pedestrians standing beside a host going
+//! a host going straight whose signal (SPAT, through its MAP lane, driven in its direction)
+//! shows green when it gets there: a pedestrian standing at the kerb there waits for the
+//! crossing's own green, which comes with the host's red; one that steps out anyway is moving
+//! towards the path, and judged so. On the arterial, advisories about pedestrians standing beside a host going
 //! straight had one in four backed (docs/apps.md).
 
 use crate::scene::{Light, Scene, SceneParticipant, closest_approach, near, relative};
@@ -153,8 +153,11 @@ fn waits_for_its_green(
         return false;
     }
     let meeting = scene.now + (meet_s * 1_000.0) as i64;
+    // A host driving against its lane's direction has no green of its own: the lane's signal
+    // is for the traffic it meets (as RLVW and `Scene::stops_before` read it).
     hv.lane
         .as_ref()
+        .filter(|m| !m.against)
         .and_then(|m| scene.signal_for(m, meeting))
         .is_some_and(|(_, light, _)| light == Light::Go)
 }

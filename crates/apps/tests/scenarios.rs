@@ -599,6 +599,18 @@ fn vrucw() {
                     )
                 },
             ),
+            // MAP places the car in the southbound lane driving north: the lane's green is
+            // for the traffic it meets, not a green the pedestrian waits out.
+            case(
+                "a wrong-way car on the lane's green, a pedestrian at the kerb ahead",
+                Some(Warning),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 22.0, NORTH, 10.0)]);
+                    z.pedestrian(7, p(-1.475, 47.0), SOUTH, 0.0);
+                    z.signals(&[(1, LightState::ProtectedGreen, 20_000)]);
+                    z
+                },
+            ),
             case("near miss: walking along the pavement", None, || {
                 car_and_pedestrian(60.0, p(-9.0, 40.0), SOUTH, 1.4, None)
             }),
