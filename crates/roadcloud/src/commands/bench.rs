@@ -908,6 +908,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 fcd_out: None,
                 apps_switched: Vec::new(),
                 sds_share: 0.0,
+                open_loop: false,
             };
             let run = crate::commands::sumo::cosimulate(
                 cosim,

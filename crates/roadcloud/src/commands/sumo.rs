@@ -183,6 +183,13 @@ pub struct CosimArgs {
     /// (sensor data sharing), for the command that scores the answers.
     #[arg(skip)]
     pub sds_share: f64,
+    /// Open loop: the vehicles and junctions carry out nothing roadcloud sends them (no RSC
+    /// coordination, no signal priority command), so SUMO's traffic is SUMO's own, the same
+    /// in every run. `roadcloud eval` without `--respond` runs so: otherwise cooperative
+    /// intersection passing drove the equipped vehicles at junctions without signals by the
+    /// slots it gave them, as they came in time, and no two runs had the same traffic.
+    #[arg(skip)]
+    pub open_loop: bool,
 }
 
 impl CosimArgs {
@@ -433,6 +440,9 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         None
     };
     let mut cosim = args.cosim.clone();
+    // Open loop unless the drivers respond: the applications are measured against SUMO's
+    // own traffic.
+    cosim.open_loop = !args.cosim.respond;
     cosim.advisories_out = Some(
         cosim
             .advisories_out
@@ -812,16 +822,22 @@ pub(crate) async fn cosimulate(
     {
         let (sim_time, advisories) = (sim_time.clone(), advisories.clone());
         let sds_answers = sds_answers.clone();
-        let respond = args.respond;
+        let (respond, open_loop) = (args.respond, args.open_loop);
         tokio::spawn(async move {
             loop {
                 match events.poll().await {
+                    // In the open loop nothing is carried out.
                     Ok(Event::Incoming(Packet::Publish(p)))
-                        if p.topic.ends_with("/PRIORITY/DOWN") =>
+                        if p.topic.ends_with("/PRIORITY/DOWN")
+                            || p.topic.ends_with("/RSC/DOWN") =>
                     {
-                        let _ = commands_tx.send(p.payload.to_vec());
-                    }
-                    Ok(Event::Incoming(Packet::Publish(p))) if p.topic.ends_with("/RSC/DOWN") => {
+                        if open_loop {
+                            continue;
+                        }
+                        if p.topic.ends_with("/PRIORITY/DOWN") {
+                            let _ = commands_tx.send(p.payload.to_vec());
+                            continue;
+                        }
                         // An OBU reads its own vehicle's part of the coordination.
                         let t = f64::from_bits(sim_time.load(Ordering::Acquire));
                         let own = p
