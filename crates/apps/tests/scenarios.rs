@@ -846,6 +846,36 @@ fn lta() {
                 // The oncoming car is in the south approach's straight lane.
                 zone(true, &[a, car(2, -0.125, -40.0, NORTH, 12.0)])
             }),
+            // Car 3 is first in the left-turn lane, its front at the stop line (y = 20): it
+            // picks the gap, car 1 follows it; once it has crossed the line car 1 is first.
+            case(
+                "near miss: queued behind a car standing at the stop line, oncoming 3.5 s away",
+                None,
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 3.5, 30.0, SOUTH, 3.0),
+                            car(3, 3.5, 22.5, SOUTH, 0.0),
+                            car(2, -0.125, -42.0, NORTH, 12.0),
+                        ],
+                    )
+                },
+            ),
+            case(
+                "behind a car that has crossed the stop line, oncoming 3.5 s away",
+                Some(Warning),
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 3.5, 30.0, SOUTH, 3.0),
+                            car(3, 3.5, 17.0, SOUTH, 5.0),
+                            car(2, -0.125, -42.0, NORTH, 12.0),
+                        ],
+                    )
+                },
+            ),
             case("near miss: oncoming far away", None, || {
                 zone(
                     true,
