@@ -250,6 +250,10 @@ pub(crate) fn share(s: &str) -> Result<f64, String> {
 /// scenario's `<end>`; on SIGINT or SIGTERM, at once, with the report of what ran marked
 /// partial, and exit status 1. The ground truth is defined in docs/sumo.md.
 ///
+/// An open loop unless --respond: the vehicles and junctions carry out nothing roadcloud
+/// sends (advisories, RSC coordination, signal priority commands), so every run of a
+/// scenario has SUMO's own traffic and the same situations to be warned of.
+///
 /// With --attackers, a share of the vehicles lie (the VeReMi Extension attacks, labelled),
 /// and the report adds how misbehaviour detection fared: per attack, the attackers detected
 /// and how soon, the honest vehicles reported, and the advisories resting on attackers
