@@ -24,8 +24,8 @@
 //! a host going straight whose signal (SPAT, through its MAP lane, driven in its direction)
 //! shows green when it gets there: a pedestrian standing at the kerb there waits for the
 //! crossing's own green, which comes with the host's red; one that steps out anyway is moving
-//! towards the path, and judged so. On the arterial, advisories about pedestrians standing beside a host going
-//! straight had one in four backed (docs/apps.md).
+//! towards the path, and judged so. On the arterial, advisories about pedestrians standing
+//! beside a host going straight had one in four backed (docs/apps.md).
 
 use crate::scene::{Light, Scene, SceneParticipant, closest_approach, near, relative};
 use crate::{Advisory, App, Severity, plugin};

@@ -832,16 +832,15 @@ pub(crate) async fn cosimulate(
                 match events.poll().await {
                     // In the open loop nothing is carried out.
                     Ok(Event::Incoming(Packet::Publish(p)))
-                        if p.topic.ends_with("/PRIORITY/DOWN")
-                            || p.topic.ends_with("/RSC/DOWN") =>
+                        if open_loop
+                            && (p.topic.ends_with("/PRIORITY/DOWN")
+                                || p.topic.ends_with("/RSC/DOWN")) => {}
+                    Ok(Event::Incoming(Packet::Publish(p)))
+                        if p.topic.ends_with("/PRIORITY/DOWN") =>
                     {
-                        if open_loop {
-                            continue;
-                        }
-                        if p.topic.ends_with("/PRIORITY/DOWN") {
-                            let _ = commands_tx.send(p.payload.to_vec());
-                            continue;
-                        }
+                        let _ = commands_tx.send(p.payload.to_vec());
+                    }
+                    Ok(Event::Incoming(Packet::Publish(p))) if p.topic.ends_with("/RSC/DOWN") => {
                         // An OBU reads its own vehicle's part of the coordination.
                         let t = f64::from_bits(sim_time.load(Ordering::Acquire));
                         let own = p
