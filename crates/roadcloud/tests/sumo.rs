@@ -66,7 +66,17 @@ fn a_short_cosimulation_brings_advisories_back() {
 /// that the report's figures add up; returns the JSON figures and what it printed.
 fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str, extra: &[&str]) -> (Value, String) {
     let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("eval.json");
+    evaluate_briefly_into(dir.path(), sumocfg, seconds, extra)
+}
+
+/// As [`evaluate_briefly`], the report written to `dir`.
+fn evaluate_briefly_into(
+    dir: &std::path::Path,
+    sumocfg: &std::path::Path,
+    seconds: &str,
+    extra: &[&str],
+) -> (Value, String) {
+    let json = dir.join("eval.json");
     let http = format!("127.0.0.1:{}", free_port());
     let mut args = vec![
         "eval",
@@ -79,7 +89,7 @@ fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str, extra: &[&str]) ->
         "--http-listen",
         &http,
         "--report-dir",
-        dir.path().to_str().unwrap(),
+        dir.to_str().unwrap(),
         "--report-json",
         json.to_str().unwrap(),
     ];
@@ -96,7 +106,7 @@ fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str, extra: &[&str]) ->
         "advisories.jsonl",
         "advisory_lanes.jsonl",
     ] {
-        assert!(dir.path().join(f).exists(), "no {f}");
+        assert!(dir.join(f).exists(), "no {f}");
     }
     let e: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let n = |v: &Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}"));
@@ -162,7 +172,7 @@ fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str, extra: &[&str]) ->
         );
     }
     // Every advisory the vehicles received was written down.
-    let lines = std::fs::read_to_string(dir.path().join("advisories.jsonl")).unwrap();
+    let lines = std::fs::read_to_string(dir.join("advisories.jsonl")).unwrap();
     let by: u64 = e["advisories_by_scenario"]
         .as_object()
         .unwrap()
@@ -172,7 +182,7 @@ fn evaluate_briefly(sumocfg: &std::path::Path, seconds: &str, extra: &[&str]) ->
     assert_eq!(lines.lines().count() as u64, by);
     assert!(by > 0);
     if e["closed_loop"].is_object() {
-        assert!(dir.path().join("ssm-without-roadcloud.xml").exists());
+        assert!(dir.join("ssm-without-roadcloud.xml").exists());
     }
     (e, text)
 }
@@ -231,21 +241,7 @@ fn the_open_loop_evaluation_leaves_sumos_traffic_its_own() {
     // out, they made each run's traffic differ from the next from 5 s on.
     let run = || {
         let dir = tempfile::tempdir().unwrap();
-        let http = format!("127.0.0.1:{}", free_port());
-        succeeded(&roadcloud(&[
-            "eval",
-            "--sumocfg",
-            bundled("arterial").to_str().unwrap(),
-            "--speed",
-            "3",
-            "--seconds",
-            "30",
-            "--allow-unsigned",
-            "--http-listen",
-            &http,
-            "--report-dir",
-            dir.path().to_str().unwrap(),
-        ]));
+        evaluate_briefly_into(dir.path(), &bundled("arterial"), "30", &[]);
         let ssm = std::fs::read_to_string(dir.path().join("ssm.xml")).unwrap();
         ssm.lines()
             .filter(|l| l.contains("<conflict"))

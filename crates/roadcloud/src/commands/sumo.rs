@@ -801,14 +801,17 @@ pub(crate) async fn cosimulate(
     listener
         .subscribe("V2X/OBU/+/ADVICE/DOWN", QoS::AtMostOnce)
         .await?;
-    // The junctions' signal controllers, as their RSUs hear roadcloud's priority commands.
-    listener
-        .subscribe("V2X/RSU/+/PRIORITY/DOWN", QoS::AtLeastOnce)
-        .await?;
-    // The coordinations (lane changes, merges) for the vehicles.
-    listener
-        .subscribe("V2X/OBU/+/RSC/DOWN", QoS::AtMostOnce)
-        .await?;
+    // The junctions' signal controllers, as their RSUs hear roadcloud's priority commands,
+    // and the coordinations (lane changes, merges, slots) for the vehicles: in the open loop
+    // nothing hears them, and nothing is carried out.
+    if !args.open_loop {
+        listener
+            .subscribe("V2X/RSU/+/PRIORITY/DOWN", QoS::AtLeastOnce)
+            .await?;
+        listener
+            .subscribe("V2X/OBU/+/RSC/DOWN", QoS::AtMostOnce)
+            .await?;
+    }
     let (coordination_tx, coordinations) =
         std::sync::mpsc::channel::<(f64, [u8; 8], roadcloud_sumo::merge::Coordination)>();
     // The answers to sensor-sharing requests: (time, requester, the vehicles shared).
@@ -826,15 +829,10 @@ pub(crate) async fn cosimulate(
     {
         let (sim_time, advisories) = (sim_time.clone(), advisories.clone());
         let sds_answers = sds_answers.clone();
-        let (respond, open_loop) = (args.respond, args.open_loop);
+        let respond = args.respond;
         tokio::spawn(async move {
             loop {
                 match events.poll().await {
-                    // In the open loop nothing is carried out.
-                    Ok(Event::Incoming(Packet::Publish(p)))
-                        if open_loop
-                            && (p.topic.ends_with("/PRIORITY/DOWN")
-                                || p.topic.ends_with("/RSC/DOWN")) => {}
                     Ok(Event::Incoming(Packet::Publish(p)))
                         if p.topic.ends_with("/PRIORITY/DOWN") =>
                     {
