@@ -486,6 +486,22 @@ fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
             "{c}"
         );
     }
+    // The slow car-following ones are counted apart, and the rest's reduction from them.
+    let slow = |k: &str| c[k]["severe_slow_following"].as_u64().unwrap();
+    let in_range = |k: &str| severe(k) - slow(k);
+    assert!(slow("with_roadcloud") <= severe("with_roadcloud"), "{c}");
+    assert!(
+        slow("without_roadcloud") <= severe("without_roadcloud"),
+        "{c}"
+    );
+    if in_range("without_roadcloud") > 0 {
+        let want = 1.0 - in_range("with_roadcloud") as f64 / in_range("without_roadcloud") as f64;
+        assert!(
+            (c["severe_in_range_reduction"].as_f64().unwrap() - want).abs() < 1e-9,
+            "{c}"
+        );
+    }
+    assert!(text.contains("| the others |"), "{text}");
 }
 
 /// `roadcloud eval --attackers`: a share of SUMO's vehicles lie, each attack of the VeReMi

@@ -78,6 +78,14 @@ pub const SCENARIOS: [&str; 7] = ["FCW", "ICW", "LTA", "LCW", "EBW", "RLVW", "VR
 /// range the standard requires and are counted apart, m/s.
 pub const FCW_MIN_SPEED_MPS: f64 = 11.1;
 
+/// Whether `c` is a car-following conflict whose follower drove slower than
+/// [`FCW_MIN_SPEED_MPS`] at its lowest TTC: outside the range FCW's standard requires.
+pub fn below_fcw_range(c: &Conflict) -> bool {
+    c.follower
+        .as_ref()
+        .is_some_and(|(_, v)| *v < FCW_MIN_SPEED_MPS)
+}
+
 /// How long before entering its junction a red-light runner may be warned, seconds (RLVW
 /// looks that far ahead).
 pub const RLVW_AHEAD_S: f64 = 8.0;
@@ -222,10 +230,7 @@ pub fn situations(conflicts: &[Conflict], truth: &Found, k: Criteria) -> Vec<Sit
             // lowest TTC leaves no FCW the time to warn (it is LCW's: the bridge's truth
             // counts the change into an occupied gap there).
             in_range: scenario != "FCW"
-                || (c
-                    .follower
-                    .as_ref()
-                    .is_none_or(|(_, v)| *v >= FCW_MIN_SPEED_MPS)
+                || (!below_fcw_range(c)
                     && !side_by_side(&truth.lanes, &c.ego, &c.foe, t_min - k.lead_s)),
         });
     }

@@ -30,9 +30,9 @@ pub(crate) struct ClosedLoop {
     /// How long the run without roadcloud went, simulated seconds.
     pub without_simulated_s: f64,
     /// Conflicts with a minimum TTC under 1.5 s, without roadcloud.
-    pub severe_without: usize,
+    pub severe_without: Severe,
     /// ... and with it.
-    pub severe_with: usize,
+    pub severe_with: Severe,
     /// Vehicles in collisions without roadcloud.
     pub colliding_without: u64,
     /// ... and with it.
@@ -45,11 +45,49 @@ pub(crate) struct ClosedLoop {
     pub reactions: usize,
 }
 
+/// The conflicts of a run with a minimum TTC under
+/// [`SEVERE_TTC_S`](super::sumo::SEVERE_TTC_S).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Severe {
+    /// All of them.
+    pub all: usize,
+    /// Of them, the car-following conflicts whose follower drove slower than forward
+    /// collision warning's operating range requires (ISO 15623 / GB/T 33577: 11.1 m/s,
+    /// [`FCW_MIN_SPEED_MPS`](roadcloud_sumo::eval::FCW_MIN_SPEED_MPS)): mostly SUMO's
+    /// drivers stopping behind a queue, counted apart as the applications' figures count
+    /// them (docs/apps.md).
+    pub slow_following: usize,
+}
+
+impl Severe {
+    /// Those inside the operating range: all but the slow car-following ones.
+    pub fn in_range(&self) -> usize {
+        self.all - self.slow_following
+    }
+}
+
+/// How many fewer with roadcloud than without, as a share of those without.
+fn fewer(without: usize, with: usize) -> Option<f64> {
+    (without > 0).then(|| 1.0 - with as f64 / without as f64)
+}
+
 impl ClosedLoop {
     /// How many fewer severe conflicts with roadcloud, as a share of those without.
     pub fn reduction(&self) -> Option<f64> {
-        (self.severe_without > 0)
-            .then(|| 1.0 - self.severe_with as f64 / self.severe_without as f64)
+        fewer(self.severe_without.all, self.severe_with.all)
+    }
+
+    /// ... of those inside the operating range ([`Severe::in_range`]).
+    pub fn reduction_in_range(&self) -> Option<f64> {
+        fewer(self.severe_without.in_range(), self.severe_with.in_range())
+    }
+}
+
+/// A reduction for people: "12.0 % fewer", or "8.0 % more".
+fn change(reduction: Option<f64>) -> String {
+    match reduction {
+        Some(r) if r < 0.0 => format!("{} more", pct(Some(-r))),
+        r => format!("{} fewer", pct(r)),
     }
 }
 
@@ -163,16 +201,24 @@ impl Written<'_> {
             let _ = writeln!(
                 t,
                 "\n| closed loop, {:.0} % of vehicles equipped | without roadcloud | with roadcloud |\n| --- | --- | --- |\n\
-                 | conflicts with minimum TTC < {} s | {} | {} ({} fewer) |\n\
+                 | conflicts with minimum TTC < {} s | {} | {} ({}) |\n\
+                 | of them car-following with the follower below {} m/s (FCW's range) | {} | {} |\n\
+                 | the others | {} | {} ({}) |\n\
                  | vehicles in collisions | {} | {} |\n\
                  | vehicles entering a junction on red | {} | {} |\n\
                  | drivers' reactions to advisories | - | {} |\n\
                  | simulated | {:.0} s | {:.0} s |",
                 100.0 * c.equipped,
                 super::sumo::SEVERE_TTC_S,
-                c.severe_without,
-                c.severe_with,
-                pct(c.reduction()),
+                c.severe_without.all,
+                c.severe_with.all,
+                change(c.reduction()),
+                roadcloud_sumo::eval::FCW_MIN_SPEED_MPS,
+                c.severe_without.slow_following,
+                c.severe_with.slow_following,
+                c.severe_without.in_range(),
+                c.severe_with.in_range(),
+                change(c.reduction_in_range()),
                 c.colliding_without,
                 c.colliding_with,
                 c.red_entries_without,
@@ -241,18 +287,21 @@ impl Written<'_> {
                 "severe_ttc_s": super::sumo::SEVERE_TTC_S,
                 "without_roadcloud": {
                     "simulated_s": c.without_simulated_s,
-                    "severe_conflicts": c.severe_without,
+                    "severe_conflicts": c.severe_without.all,
+                    "severe_slow_following": c.severe_without.slow_following,
                     "vehicles_in_collisions": c.colliding_without,
                     "red_light_entries": c.red_entries_without,
                 },
                 "with_roadcloud": {
                     "simulated_s": self.out.sim_s,
-                    "severe_conflicts": c.severe_with,
+                    "severe_conflicts": c.severe_with.all,
+                    "severe_slow_following": c.severe_with.slow_following,
                     "vehicles_in_collisions": c.colliding_with,
                     "red_light_entries": c.red_entries_with,
                     "reactions": c.reactions,
                 },
                 "severe_conflict_reduction": c.reduction(),
+                "severe_in_range_reduction": c.reduction_in_range(),
             })),
         })
     }

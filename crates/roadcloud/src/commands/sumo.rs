@@ -16,7 +16,7 @@ use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_end};
 use roadcloud_sumo::eval::{self, Criteria, Received, Situation};
 use roadcloud_sumo::net::Net;
 use roadcloud_sumo::priority::{PriorityVehicles, TraciSignals};
-use roadcloud_sumo::respond::Responder;
+use roadcloud_sumo::respond::{Heard, Responder};
 use roadcloud_sumo::runners::RedLightRunners;
 use roadcloud_sumo::truth::{Found, Truth};
 use roadcloud_transport::mqtt::parse_broker_url;
@@ -133,11 +133,11 @@ pub struct CosimArgs {
     #[arg(long)]
     pub roadside_vehicles: bool,
     /// Closed loop: SUMO's drivers heed the advisories they receive, after a reaction time
-    /// of 1 to 1.5 s drawn per driver, braking on an alert (4 m/s²) and slowing on a warning
-    /// (2.5 m/s²) for 1.5 s, and on a red light violation warning braking to a stop at the
-    /// line, through TraCI (docs/sumo.md#the-closed-loop---respond). `roadcloud eval
-    /// --respond` also runs the scenario without roadcloud and compares conflicts and
-    /// collisions.
+    /// of 1 to 1.5 s drawn per driver, through TraCI: warned of a vehicle ahead (FCW, EBW,
+    /// AVW), braking evenly to its speed; of a red light, braking to a stop at the line;
+    /// otherwise braking on an alert (4 m/s²) and slowing on a warning (2.5 m/s²) for 1.5 s
+    /// (docs/sumo.md#the-closed-loop---respond). `roadcloud eval --respond` also runs the
+    /// scenario without roadcloud and compares conflicts and collisions.
     #[arg(long)]
     pub respond: bool,
     /// The share of SUMO's drivers who run red lights, 0 to 1 (drawn from their ids, the same
@@ -523,9 +523,14 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     let scenario = args.cosim.scenario_name();
     let closed_loop = without.map(|(alone, before)| {
         let severe = |c: &[roadcloud_sumo::ssm::Conflict]| {
-            c.iter()
+            let severe: Vec<_> = c
+                .iter()
                 .filter(|c| c.min_ttc.is_some_and(|(_, v)| v < SEVERE_TTC_S))
-                .count()
+                .collect();
+            super::eval_report::Severe {
+                all: severe.len(),
+                slow_following: severe.iter().filter(|c| eval::below_fcw_range(c)).count(),
+            }
         };
         super::eval_report::ClosedLoop {
             equipped: args.cosim.equipped,
@@ -822,10 +827,8 @@ pub(crate) async fn cosimulate(
             .await?;
     }
     let (commands_tx, commands) = std::sync::mpsc::channel::<Vec<u8>>();
-    // Advisories as the drivers hear them, for the closed loop: (time, target, scenario,
-    // severity).
-    let (heard_tx, heard) =
-        std::sync::mpsc::channel::<(f64, String, String, String, Option<f64>)>();
+    // Advisories as the drivers hear them, for the closed loop: (time, target, what).
+    let (heard_tx, heard) = std::sync::mpsc::channel::<(f64, String, Heard)>();
     {
         let (sim_time, advisories) = (sim_time.clone(), advisories.clone());
         let sds_answers = sds_answers.clone();
@@ -873,13 +876,13 @@ pub(crate) async fn cosimulate(
                             let t = f64::from_bits(sim_time.load(Ordering::Acquire));
                             if respond {
                                 let text = |k: &str| a[k].as_str().unwrap_or("").to_string();
-                                let _ = heard_tx.send((
-                                    t,
-                                    text("target"),
-                                    text("scenario"),
-                                    text("severity"),
-                                    a["distance_m"].as_f64(),
-                                ));
+                                let heard = Heard {
+                                    scenario: text("scenario"),
+                                    severity: text("severity"),
+                                    distance_m: a["distance_m"].as_f64(),
+                                    ttc_s: a["ttc_s"].as_f64(),
+                                };
+                                let _ = heard_tx.send((t, text("target"), heard));
                             }
                             advisories.lock().expect("advisories").push((t, a));
                         }
@@ -977,26 +980,32 @@ pub(crate) async fn cosimulate(
             clock.store(sim_s.to_bits(), Ordering::Release);
             max_vehicles = max_vehicles.max(s.vehicles.len());
             colliding += u64::from(s.colliding);
-            // The closed loop: drivers heed what they heard, after their reaction time.
-            while let Ok((t, target, scenario, severity, distance_m)) = heard.try_recv() {
-                let sumo_id = roadcloud_transport::DeviceId::parse(&target)
-                    .and_then(|d| ids.get(&d.0))
-                    .cloned();
-                if let Some(v) = sumo_id {
-                    responder.advise(t, &v, (&scenario, &severity), distance_m);
-                }
-            }
             let speeds: HashMap<&str, f64> = s
                 .vehicles
                 .iter()
                 .map(|v| (v.id.as_str(), v.speed_mps))
                 .collect();
+            // The closed loop: drivers heed what they heard, after their reaction time.
+            while let Ok((t, target, what)) = heard.try_recv() {
+                let sumo_id =
+                    roadcloud_transport::DeviceId::parse(&target).and_then(|d| ids.get(&d.0));
+                if let Some((v, speed_mps)) =
+                    sumo_id.and_then(|v| Some((v, *speeds.get(v.as_str())?)))
+                {
+                    responder.advise(t, v, speed_mps, &what);
+                }
+            }
             let orders = responder.due(s.time_s, &speeds);
             // A driver who reacts is attentive: a red light runner among them stops for it.
+            // And SUMO's driver in it still brakes as hard as traffic needs while it reacts.
             let heeding: Vec<_> = orders
                 .iter()
                 .filter_map(|(v, _, _)| s.vehicles.iter().find(|x| x.id == *v))
-                .flat_map(|x| runners.heed(&x.id, &x.lane))
+                .flat_map(|x| {
+                    let mut sets = runners.heed(&x.id, &x.lane);
+                    sets.push(roadcloud_sumo::respond::reacting_mode(&x.id));
+                    sets
+                })
                 .collect();
             sumo.set_vehicles(&heeding)?;
             if !orders.is_empty() {
