@@ -448,6 +448,8 @@ fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
             "0.3",
             "--red-light-runners",
             "0.3",
+            "--distracted",
+            "0.1",
         ],
     );
     assert!(
@@ -502,6 +504,19 @@ fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
         );
     }
     assert!(text.contains("| the others |"), "{text}");
+    // Drivers looked away in both runs; warnings ended some of the moments with roadcloud.
+    let away = |k: &str| c[k]["moments_looking_away"].as_u64().unwrap();
+    assert!(
+        away("without_roadcloud") > 0 && away("with_roadcloud") > 0,
+        "{c}"
+    );
+    assert!(
+        c["with_roadcloud"]["looking_away_ended_by_warnings"]
+            .as_u64()
+            .unwrap()
+            <= away("with_roadcloud"),
+        "{c}"
+    );
 }
 
 /// `roadcloud eval --attackers`: a share of SUMO's vehicles lie, each attack of the VeReMi

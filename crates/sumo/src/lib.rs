@@ -8,12 +8,15 @@
 //! the vehicles on an on-ramp's acceleration lane ask for a gap, carries out the answers and
 //! records every merge; [`passing`] has the vehicles coming to a junction without signals
 //! declare how they pass it and carries out the slots they get; [`runners`] has a share of
-//! its drivers run red lights, which SUMO's own never do.
+//! its drivers run red lights, which SUMO's own never do; [`distraction`] has them look
+//! away from the road now and then, which SUMO's own never do either; [`respond`] has them
+//! heed roadcloud's advisories.
 
 #![warn(missing_docs)]
 
 pub mod bridge;
 pub mod cosim;
+pub mod distraction;
 pub mod eval;
 pub mod merge;
 pub mod net;

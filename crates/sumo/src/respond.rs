@@ -107,6 +107,17 @@ struct Pending {
     ahead: Option<(f64, f64)>,
 }
 
+/// A driver's reaction, due after its reaction time: it looks at the road again (ending a
+/// moment of looking away, [`crate::distraction`]) and slows down as the advisory asks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reaction {
+    /// SUMO's id of the vehicle.
+    pub vehicle: String,
+    /// Down to this speed (m/s) over these seconds (TraCI's `slowDown`); none when the
+    /// driver finds nothing to slow for.
+    pub slow_down: Option<(f64, f64)>,
+}
+
 /// The drivers' reactions to advisories.
 #[derive(Debug, Default)]
 pub struct Responder {
@@ -154,9 +165,8 @@ impl Responder {
         });
     }
 
-    /// The reactions due at `now_s`: (SUMO id, target speed m/s, over seconds), given each
-    /// vehicle's speed now.
-    pub fn due(&mut self, now_s: f64, speed_mps: &HashMap<&str, f64>) -> Vec<(String, f64, f64)> {
+    /// The reactions due at `now_s`, given each vehicle's speed now.
+    pub fn due(&mut self, now_s: f64, speed_mps: &HashMap<&str, f64>) -> Vec<Reaction> {
         let mut out = Vec::new();
         self.pending.retain(|p| {
             if p.due_s > now_s {
@@ -172,10 +182,10 @@ impl Responder {
                 .map(|d| d - v * (now_s - p.heard_s))
                 .filter(|left_m| *left_m > 1.0 && v > 0.5)
                 .map(|left_m| 2.0 * left_m / v);
-            match (stop_over_s, p.ahead) {
-                (Some(over_s), _) => out.push((p.vehicle.clone(), 0.0, over_s)),
-                // No longer faster than the vehicle ahead: nothing to do.
-                (None, Some((_, ahead_mps))) if v <= ahead_mps + 0.1 => {}
+            let slow_down = match (stop_over_s, p.ahead) {
+                (Some(over_s), _) => Some((0.0, over_s)),
+                // No longer faster than the vehicle ahead: nothing to slow for.
+                (None, Some((_, ahead_mps))) if v <= ahead_mps + 0.1 => None,
                 (None, Some((gap_m, ahead_mps))) => {
                     // The gap left once the driver reacts (closed meanwhile at about the
                     // speeds heard, an underestimate if it slowed), braked over evenly to
@@ -187,21 +197,23 @@ impl Responder {
                     } else {
                         p.decel_mps2
                     };
-                    let decel_mps2 = decel_mps2.max(0.5);
-                    out.push((p.vehicle.clone(), ahead_mps, closing_mps / decel_mps2));
+                    Some((ahead_mps, closing_mps / decel_mps2.max(0.5)))
                 }
-                (None, None) => out.push((
-                    p.vehicle.clone(),
-                    (v - p.decel_mps2 * RESPONSE_S).max(0.0),
-                    RESPONSE_S,
-                )),
-            }
+                (None, None) => Some(((v - p.decel_mps2 * RESPONSE_S).max(0.0), RESPONSE_S)),
+            };
+            out.push(Reaction {
+                vehicle: p.vehicle.clone(),
+                slow_down,
+            });
             false
         });
-        for (v, _, over_s) in &out {
-            self.reacting_until.insert(v.clone(), now_s + over_s);
+        for r in &out {
+            if let Some((_, over_s)) = r.slow_down {
+                self.reacting_until
+                    .insert(r.vehicle.clone(), now_s + over_s);
+                self.reactions += 1;
+            }
         }
-        self.reactions += out.len();
         out
     }
 }
@@ -209,6 +221,21 @@ impl Responder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The slowing of each reaction that has one.
+    fn commands(due: Vec<Reaction>) -> Vec<(String, f64, f64)> {
+        due.into_iter()
+            .filter_map(|r| r.slow_down.map(|(v, s)| (r.vehicle, v, s)))
+            .collect()
+    }
+
+    fn due_of(
+        r: &mut Responder,
+        now_s: f64,
+        speeds: &HashMap<&str, f64>,
+    ) -> Vec<(String, f64, f64)> {
+        commands(r.due(now_s, speeds))
+    }
 
     fn heard(scenario: &str, severity: &str, distance_m: Option<f64>) -> Heard {
         Heard {
@@ -229,13 +256,13 @@ mod tests {
         r.advise(10.0, "b", 10.0, &heard("GLOSA", "info", None)); // no slowing asked
         r.advise(10.0, "b", 10.0, &heard("DNPW", "warning", None)); // not overtaking asked
         let speeds = HashMap::from([("a", 10.0), ("b", 10.0)]);
-        assert!(r.due(10.0 + t - 0.05, &speeds).is_empty());
-        let due = r.due(10.0 + t + 0.05, &speeds);
+        assert!(due_of(&mut r, 10.0 + t - 0.05, &speeds).is_empty());
+        let due = due_of(&mut r, 10.0 + t + 0.05, &speeds);
         assert_eq!(
             due,
             vec![("a".to_string(), 10.0 - 4.0 * RESPONSE_S, RESPONSE_S)]
         );
-        assert!(r.due(20.0, &speeds).is_empty());
+        assert!(due_of(&mut r, 20.0, &speeds).is_empty());
         assert_eq!(r.reactions, 1);
     }
 
@@ -247,7 +274,7 @@ mod tests {
         // evenly in 2 (40 - 10 t) / 10 s; and nothing more while it brakes.
         r.advise(10.0, "c", 10.0, &heard("RLVW", "warning", Some(40.0)));
         let speeds = HashMap::from([("c", 10.0)]);
-        let due = r.due(10.0 + t, &speeds);
+        let due = due_of(&mut r, 10.0 + t, &speeds);
         let over_s = 2.0 * (40.0 - 10.0 * t) / 10.0;
         assert_eq!(due.len(), 1);
         assert_eq!((due[0].1, (due[0].2 - over_s).abs() < 1e-9), (0.0, true));
@@ -257,10 +284,10 @@ mod tests {
             10.0,
             &heard("RLVW", "alert", Some(20.0)),
         );
-        assert!(r.due(10.0 + 2.0 * t + 1.1, &speeds).is_empty());
+        assert!(due_of(&mut r, 10.0 + 2.0 * t + 1.1, &speeds).is_empty());
         // Already at the line when it reacts: the usual slowing.
         r.advise(30.0, "c", 10.0, &heard("RLVW", "alert", Some(5.0)));
-        let due = r.due(30.0 + t, &speeds);
+        let due = due_of(&mut r, 30.0 + t, &speeds);
         assert_eq!(due[0].2, RESPONSE_S);
     }
 
@@ -276,21 +303,25 @@ mod tests {
             ..heard(scenario, "warning", Some(gap_m))
         };
         r.advise(10.0, "d", 10.0, &ahead("FCW", 60.0, 6.0));
-        let due = r.due(10.0 + t, &HashMap::from([("d", 8.0)]));
+        let due = due_of(&mut r, 10.0 + t, &HashMap::from([("d", 8.0)]));
         let decel = 64.0 / (2.0 * (60.0 - 10.0 * t - STANDSTILL_GAP_M));
         assert_eq!((due[0].1, due.len()), (0.0, 1));
         assert!((due[0].2 - 8.0 / decel).abs() < 1e-9, "{due:?}");
         // Already at it when reacting: braking as the warning asks.
         r.advise(30.0, "d", 10.0, &ahead("EBW", 12.0, 1.2));
-        let due = r.due(30.0 + t, &HashMap::from([("d", 10.0)]));
+        let due = due_of(&mut r, 30.0 + t, &HashMap::from([("d", 10.0)]));
         assert_eq!(due, vec![("d".to_string(), 0.0, 10.0 / WARNING_DECEL_MPS2)]);
         // Closing at 5 m/s from 10 m/s: the vehicle ahead does 5 m/s; by the reaction the
         // driver is down to 4 m/s (SUMO's driver braked): nothing to do.
         r.advise(50.0, "d", 10.0, &ahead("AVW", 20.0, 4.0));
-        assert!(r.due(50.0 + t, &HashMap::from([("d", 4.0)])).is_empty());
+        let looked = Reaction {
+            vehicle: "d".into(),
+            slow_down: None,
+        };
+        assert_eq!(r.due(50.0 + t, &HashMap::from([("d", 4.0)])), [looked]);
         // A crossing: slowing for a while.
         r.advise(70.0, "d", 10.0, &ahead("ICW", 20.0, 2.0));
-        let due = r.due(70.0 + t, &HashMap::from([("d", 10.0)]));
+        let due = due_of(&mut r, 70.0 + t, &HashMap::from([("d", 10.0)]));
         assert_eq!(due[0].2, RESPONSE_S);
         assert_eq!(r.reactions, 3);
     }

@@ -901,6 +901,7 @@ async fn bench(args: BenchArgs) -> Result<Value> {
                 roadside_vehicles: false,
                 respond: false,
                 red_light_runners: 0.0,
+                distracted: 0.0,
                 attackers: 0.0,
                 attacks: Vec::new(),
                 misbehaviour: None,

@@ -43,6 +43,10 @@ pub(crate) struct ClosedLoop {
     pub red_entries_with: usize,
     /// Drivers' reactions to advisories.
     pub reactions: usize,
+    /// Moments the drivers looked away without roadcloud (--distracted).
+    pub looking_away_without: u64,
+    /// ... and with it, and of them those a warning ended.
+    pub looking_away_with: (u64, u64),
 }
 
 /// The conflicts of a run with a minimum TTC under
@@ -207,6 +211,7 @@ impl Written<'_> {
                  | vehicles in collisions | {} | {} |\n\
                  | vehicles entering a junction on red | {} | {} |\n\
                  | drivers' reactions to advisories | - | {} |\n\
+                 | moments drivers looked away (ended by a warning) | {} | {} ({}) |\n\
                  | simulated | {:.0} s | {:.0} s |",
                 100.0 * c.equipped,
                 super::sumo::SEVERE_TTC_S,
@@ -224,6 +229,9 @@ impl Written<'_> {
                 c.red_entries_without,
                 c.red_entries_with,
                 c.reactions,
+                c.looking_away_without,
+                c.looking_away_with.0,
+                c.looking_away_with.1,
                 c.without_simulated_s,
                 self.out.sim_s,
             );
@@ -291,6 +299,7 @@ impl Written<'_> {
                     "severe_slow_following": c.severe_without.slow_following,
                     "vehicles_in_collisions": c.colliding_without,
                     "red_light_entries": c.red_entries_without,
+                    "moments_looking_away": c.looking_away_without,
                 },
                 "with_roadcloud": {
                     "simulated_s": self.out.sim_s,
@@ -299,6 +308,8 @@ impl Written<'_> {
                     "vehicles_in_collisions": c.colliding_with,
                     "red_light_entries": c.red_entries_with,
                     "reactions": c.reactions,
+                    "moments_looking_away": c.looking_away_with.0,
+                    "looking_away_ended_by_warnings": c.looking_away_with.1,
                 },
                 "severe_conflict_reduction": c.reduction(),
                 "severe_in_range_reduction": c.reduction_in_range(),

@@ -13,6 +13,7 @@ use roadcloud_signals::{PriorityCommand, SignalController as _};
 use roadcloud_sim::{Attack, AttackConfig, Attackers, DeviceKeys, Label};
 use roadcloud_sumo::bridge::{Bridge, device_id};
 use roadcloud_sumo::cosim::{Sumo, SumoOptions, net_file, scenario_end};
+use roadcloud_sumo::distraction::DistractedDrivers;
 use roadcloud_sumo::eval::{self, Criteria, Received, Situation};
 use roadcloud_sumo::net::Net;
 use roadcloud_sumo::priority::{PriorityVehicles, TraciSignals};
@@ -148,6 +149,14 @@ pub struct CosimArgs {
     /// A runner who heeds a warning (--respond) stops for that light.
     #[arg(long, default_value_t = 0.0, value_parser = share)]
     pub red_light_runners: f64,
+    /// The share of their driving SUMO's drivers spend looking away, 0 to 1: moments of 1 to
+    /// 3 s, drawn from the vehicle's id and the time (the same in every run), in which the
+    /// driver holds its speed and does not brake for the vehicle ahead; a warning it reacts
+    /// to (--respond) ends the moment. SUMO's own drivers never look away, so a forward
+    /// collision warning only reaches drivers already braking without it
+    /// (docs/sumo.md#the-closed-loop---respond).
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    pub distracted: f64,
     /// The share of the equipped vehicles that lie, 0 to 1 (docs/misbehaviour.md#attackers):
     /// each, 5 s after it first sends, attacks with one of --attacks, taken in turn. They
     /// are labelled; `roadcloud eval` scores the detector against them. With attackers (or
@@ -327,6 +336,8 @@ pub(crate) struct Outcome {
     pub(crate) passing: PassingOutcome,
     /// Yellow or red lights the runners (--red-light-runners) drove on at.
     pub(crate) red_light_runs: u64,
+    /// Moments the drivers looked away (--distracted), and of them those a warning ended.
+    pub(crate) looking_away: (u64, u64),
 }
 
 /// What the vehicles coming to junctions without signals declared and got.
@@ -542,6 +553,8 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             red_entries_without: alone.red_entries,
             red_entries_with: red_entries(&out.truth),
             reactions: out.reactions,
+            looking_away_without: alone.looking_away,
+            looking_away_with: out.looking_away,
         }
     });
     let report = super::eval_report::Written {
@@ -638,6 +651,8 @@ struct Alone {
     colliding: u64,
     /// Vehicles that entered a junction on red.
     red_entries: usize,
+    /// Moments the drivers looked away (--distracted).
+    looking_away: u64,
 }
 
 /// Vehicles that entered a junction on red (RLVW's ground truth).
@@ -655,6 +670,7 @@ async fn sumo_alone(args: &CosimArgs, config: &Path, ssm: &Path) -> Result<Alone
     let limit = run_limit(args, config)?;
     let net = Net::read(&net_file(config)?)?;
     let mut runners = RedLightRunners::new(&net, args.red_light_runners);
+    let mut distracted = DistractedDrivers::new(args.distracted);
     let mut truth = Truth::new(&net);
     let options = SumoOptions {
         sumo_home: args.sumo_home.clone(),
@@ -674,6 +690,7 @@ async fn sumo_alone(args: &CosimArgs, config: &Path, ssm: &Path) -> Result<Alone
             colliding += u64::from(s.colliding);
             truth.step(&s);
             runners.drive(&mut sumo, &s)?;
+            distracted.drive(&mut sumo, &s)?;
             if s.done || limit.is_some_and(|l| sim_s >= l - 1e-9) {
                 break;
             }
@@ -683,6 +700,7 @@ async fn sumo_alone(args: &CosimArgs, config: &Path, ssm: &Path) -> Result<Alone
             sim_s,
             colliding,
             red_entries: red_entries(&truth.finish()),
+            looking_away: distracted.moments,
         })
     })
     .await?
@@ -929,6 +947,7 @@ pub(crate) async fn cosimulate(
     let (speed, equipped, sds_share) = (args.speed, args.equipped, args.sds_share);
     let roadside_vehicles = args.roadside_vehicles;
     let red_light_runners = args.red_light_runners;
+    let distracted_share = args.distracted;
     let attack_config = AttackConfig::new(args.attackers, &args.attacks);
     let stop = stop_on_signal();
     let clock = sim_time.clone();
@@ -950,6 +969,7 @@ pub(crate) async fn cosimulate(
         let mut merges = roadcloud_sumo::merge::MergeWatch::new(&net);
         let mut passing = roadcloud_sumo::passing::PassingVehicles::new(&net);
         let mut runners = RedLightRunners::new(&net, red_light_runners);
+        let mut distracted = DistractedDrivers::new(distracted_share);
         let mut corridor = std::collections::BTreeSet::new();
         let (mut commands_refused, mut commands_taken) = (0u64, 0u64);
         let mut bridge = Bridge::new(net);
@@ -995,24 +1015,25 @@ pub(crate) async fn cosimulate(
                     responder.advise(t, v, speed_mps, &what);
                 }
             }
-            let orders = responder.due(s.time_s, &speeds);
-            // A driver who reacts is attentive: a red light runner among them stops for it.
-            // And SUMO's driver in it still brakes as hard as traffic needs while it reacts.
-            let heeding: Vec<_> = orders
-                .iter()
-                .filter_map(|(v, _, _)| s.vehicles.iter().find(|x| x.id == *v))
-                .flat_map(|x| {
-                    let mut sets = runners.heed(&x.id, &x.lane);
-                    sets.push(roadcloud_sumo::respond::reacting_mode(&x.id));
-                    sets
-                })
-                .collect();
+            let reactions = responder.due(s.time_s, &speeds);
+            // A driver who reacts is attentive: a red light runner among them stops for it, a
+            // driver looking away looks at the road again. And while it slows, SUMO's driver
+            // in it still brakes as hard as traffic needs.
+            let mut heeding = Vec::new();
+            let mut orders = Vec::new();
+            for r in &reactions {
+                let Some(x) = s.vehicles.iter().find(|x| x.id == r.vehicle) else {
+                    continue;
+                };
+                heeding.extend(runners.heed(&x.id, &x.lane));
+                heeding.extend(distracted.heed(&x.id));
+                if let Some((speed_mps, over_s)) = r.slow_down {
+                    heeding.push(roadcloud_sumo::respond::reacting_mode(&x.id));
+                    orders.push((x.id.as_str(), speed_mps, over_s));
+                }
+            }
             sumo.set_vehicles(&heeding)?;
             if !orders.is_empty() {
-                let orders: Vec<(&str, f64, f64)> = orders
-                    .iter()
-                    .map(|(v, s, d)| (v.as_str(), *s, *d))
-                    .collect();
                 sumo.slow_down(&orders)?;
             }
             if let Some(truth) = truth.as_mut() {
@@ -1053,6 +1074,7 @@ pub(crate) async fn cosimulate(
                 }
             }
             runners.drive(&mut sumo, &s)?;
+            distracted.drive(&mut sumo, &s)?;
             for v in priority.unrouted(&s) {
                 if let Some(route) = sumo.route(v)? {
                     corridor.extend(route.iter().cloned());
@@ -1120,6 +1142,7 @@ pub(crate) async fn cosimulate(
             colliding,
             reactions: responder.reactions,
             red_light_runs: runners.runs,
+            looking_away: (distracted.moments, distracted.ended_by_warnings),
             labels: bridge.attackers.labels().cloned().collect(),
             present: bridge.attackers.present().clone(),
             data_dir: None,
