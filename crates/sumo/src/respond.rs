@@ -34,10 +34,10 @@ pub const WARNING_DECEL_MPS2: f64 = 2.5;
 /// How long a driver keeps slowing for a crossing, a turn or a pedestrian, seconds.
 pub const RESPONSE_S: f64 = 1.5;
 /// The applications that warn of a vehicle ahead in the host's lane: the driver brakes
-/// until it no longer closes on it. Braking for a moment and then letting SUMO's driver
-/// speed up again took it back towards the queue it had been warned of: on the grid most
-/// conflicts under 1.5 s with roadcloud were such drivers, warned and reacting 1.5 to 2.5 s
-/// before their lowest time to collision (docs/sumo.md#the-closed-loop---respond).
+/// evenly down to its speed. Slowing for [`RESPONSE_S`] and then letting SUMO's driver
+/// speed up again took it back towards the queue it had been warned of, and braking to a
+/// stop far short of one let SUMO's driver creep up to it at up to 5 m/s, each another
+/// conflict under 1.5 s (docs/sumo.md#the-closed-loop---respond).
 pub const AHEAD: [&str; 3] = ["FCW", "EBW", "AVW"];
 /// The gap a driver braking for a vehicle ahead means to keep to it, metres: SUMO's
 /// default `minGap`, the gap its drivers keep when they stop in a queue.
