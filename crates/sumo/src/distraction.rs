@@ -12,7 +12,7 @@
 //! it again.
 
 use crate::cosim::{Step, Sumo};
-use crate::traci::{Set, ids};
+use crate::traci::{Set, default_driving, ids};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 
@@ -84,7 +84,7 @@ impl DistractedDrivers {
         self.looking_away.retain(|id, until_s| {
             let here = present.contains_key(id.as_str());
             if here && *until_s <= now_s + 1e-9 {
-                sets.extend(attentive(id));
+                sets.extend(default_driving(id));
             }
             here && *until_s > now_s + 1e-9
         });
@@ -130,49 +130,24 @@ impl DistractedDrivers {
         match self.looking_away.remove(sumo_id) {
             Some(_) => {
                 self.ended_by_warnings += 1;
-                attentive(sumo_id).into()
+                default_driving(sumo_id).into()
             }
             None => Vec::new(),
         }
     }
 }
 
-/// The sets that give a vehicle back to SUMO's driver model.
-fn attentive(id: &str) -> [(u8, String, Set); 2] {
-    [
-        (ids::VAR_SPEED, id.to_string(), Set::Double(-1.0)),
-        (
-            ids::VAR_SPEEDSETMODE,
-            id.to_string(),
-            Set::Int(ids::SPEED_MODE_DEFAULT),
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bridge::VehicleSample;
+    use crate::testing::car;
 
     fn step(time_s: f64, vehicles: &[(&str, f64)]) -> Step {
         Step {
             time_s,
             vehicles: vehicles
                 .iter()
-                .map(|(id, speed_mps)| VehicleSample {
-                    id: id.to_string(),
-                    x: 0.0,
-                    y: 0.0,
-                    speed_mps: *speed_mps,
-                    angle_deg: 0.0,
-                    accel_mps2: 0.0,
-                    length_m: 5.0,
-                    width_m: 1.8,
-                    class: "passenger".into(),
-                    signals: 0,
-                    lane: "e_0".into(),
-                    lane_pos_m: 0.0,
-                })
+                .map(|(id, speed_mps)| car(id, "e_0", 0.0, *speed_mps))
                 .collect(),
             ..Step::default()
         }

@@ -33,7 +33,27 @@ pub mod truth;
 /// What the unit tests share.
 #[cfg(test)]
 pub(crate) mod testing {
+    use crate::bridge::VehicleSample;
     use crate::net::Net;
+
+    /// A passenger car `id` heading north at the origin, on `lane` `lane_pos_m` from its
+    /// start, at `speed_mps`.
+    pub fn car(id: &str, lane: &str, lane_pos_m: f64, speed_mps: f64) -> VehicleSample {
+        VehicleSample {
+            id: id.into(),
+            x: 0.0,
+            y: 0.0,
+            speed_mps,
+            angle_deg: 0.0,
+            accel_mps2: 0.0,
+            length_m: 5.0,
+            width_m: 1.8,
+            class: "passenger".into(),
+            signals: 0,
+            lane: lane.into(),
+            lane_pos_m,
+        }
+    }
 
     /// The bundled grid's network: lane 1 of `n01_n11` comes to traffic light `n11`, whose
     /// link 19 takes it straight on to `n11_n21`.

@@ -13,7 +13,7 @@
 use crate::cosim::{Step, Sumo};
 use crate::net::Net;
 use crate::respond::draw;
-use crate::traci::{Set, ids};
+use crate::traci::{Set, default_driving, ids};
 use std::collections::{HashMap, HashSet};
 use std::io;
 
@@ -212,23 +212,11 @@ impl RedLightRunners {
     }
 }
 
-/// The sets that give a vehicle back to SUMO's driver model.
-fn default_driving(id: &str) -> [(u8, String, Set); 2] {
-    [
-        (ids::VAR_SPEED, id.to_string(), Set::Double(-1.0)),
-        (
-            ids::VAR_SPEEDSETMODE,
-            id.to_string(),
-            Set::Int(ids::SPEED_MODE_DEFAULT),
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bridge::{SignalSample, VehicleSample};
-    use crate::testing::grid;
+    use crate::bridge::SignalSample;
+    use crate::testing::{car, grid};
 
     const LANE: &str = "n01_n11_1";
 
@@ -240,20 +228,7 @@ mod tests {
         state[19] = light;
         Step {
             time_s: 10.0,
-            vehicles: vec![VehicleSample {
-                id: "v".into(),
-                x: 0.0,
-                y: 0.0,
-                speed_mps,
-                angle_deg: 0.0,
-                accel_mps2: 0.0,
-                length_m: 5.0,
-                width_m: 1.8,
-                class: "passenger".into(),
-                signals: 0,
-                lane: lane.into(),
-                lane_pos_m: length_m - left_m,
-            }],
+            vehicles: vec![car("v", lane, length_m - left_m, speed_mps)],
             persons: Vec::new(),
             signals: vec![SignalSample {
                 tls: "n11".into(),

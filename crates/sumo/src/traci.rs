@@ -92,6 +92,19 @@ pub mod ids {
     pub const VAR_EDGES: u8 = 0x54;
 }
 
+/// The vehicle sets that give a vehicle back to SUMO's driver model: no commanded speed,
+/// the default speed mode.
+pub fn default_driving(id: &str) -> [(u8, String, Set); 2] {
+    [
+        (ids::VAR_SPEED, id.to_string(), Set::Double(-1.0)),
+        (
+            ids::VAR_SPEEDSETMODE,
+            id.to_string(),
+            Set::Int(ids::SPEED_MODE_DEFAULT),
+        ),
+    ]
+}
+
 /// A value as TraCI types it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

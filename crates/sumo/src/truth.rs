@@ -635,24 +635,14 @@ fn time_to_body(
 mod tests {
     use super::*;
     use crate::bridge::{SignalSample, VehicleSample};
-    use crate::testing::grid;
+    use crate::testing::{car, grid};
 
     const LANE: &str = "n01_n11_1";
 
     fn vehicle(id: &str, lane_pos_m: f64, speed_mps: f64, accel_mps2: f64) -> VehicleSample {
         VehicleSample {
-            id: id.into(),
-            x: 0.0,
-            y: 0.0,
-            speed_mps,
-            angle_deg: 0.0,
             accel_mps2,
-            length_m: 5.0,
-            width_m: 1.8,
-            class: "passenger".into(),
-            signals: 0,
-            lane: LANE.into(),
-            lane_pos_m,
+            ..car(id, LANE, lane_pos_m, speed_mps)
         }
     }
 
