@@ -421,8 +421,8 @@ pub fn sim(args: &SimArgs) -> Result<()> {
         out.by_scenario()
     );
     println!(
-        "vehicles in collisions: {}; drivers' reactions to advisories: {}; red light runners drove on at {} yellow or red lights",
-        out.colliding, out.reactions, out.red_light_runs
+        "vehicles in collisions: {}; drivers' reactions to advisories: {}; red light runners drove on at {} yellow or red lights; drivers looked away {} times, {} of them ended by a warning",
+        out.colliding, out.reactions, out.red_light_runs, out.looking_away.0, out.looking_away.1
     );
     match out.interrupted {
         Some(signal) => bail!("interrupted by {signal} at {:.1} s simulated", out.sim_s),
