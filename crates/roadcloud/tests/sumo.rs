@@ -437,6 +437,15 @@ fn sumo_does_not_outlive_a_killed_roadcloud() {
     assert!(!alive(sumo), "SUMO ({sumo}) outlived roadcloud");
 }
 
+/// `--warnings-only` says what it leaves out of the closed loop, so it needs one.
+#[test]
+fn warnings_only_needs_the_closed_loop() {
+    let out = roadcloud(&["eval", "--sumocfg", "x.sumocfg", "--warnings-only"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--respond"), "{err}");
+}
+
 #[test]
 fn the_closed_loop_compares_the_road_with_and_without_roadcloud() {
     let (e, text) = evaluate_briefly(

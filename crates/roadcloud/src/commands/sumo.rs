@@ -295,6 +295,12 @@ pub struct EvalArgs {
     /// How far from a conflict a warning may be and still be about it, seconds.
     #[arg(long, default_value_t = 2.0)]
     pub window_s: f64,
+    /// With --respond: the co-simulation carries out only the drivers' reactions to
+    /// advisories, not what the Day-2 services send (intersection passing's slots, merges,
+    /// signal priority), so that the warnings' effect on the road is measured apart from
+    /// theirs (docs/sumo.md#the-closed-loop---respond).
+    #[arg(long, requires = "respond")]
+    pub warnings_only: bool,
 }
 
 /// What a co-simulation did.
@@ -456,8 +462,9 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     };
     let mut cosim = args.cosim.clone();
     // Open loop unless the drivers respond: the applications are measured against SUMO's
-    // own traffic.
-    cosim.open_loop = !args.cosim.respond;
+    // own traffic. With --warnings-only the drivers respond, the Day-2 services' commands
+    // are not carried out.
+    cosim.open_loop = !args.cosim.respond || args.warnings_only;
     cosim.advisories_out = Some(
         cosim
             .advisories_out
