@@ -87,9 +87,11 @@ impl ClosedLoop {
     }
 }
 
-/// A reduction for people: "12.0 % fewer", or "8.0 % more".
+/// A reduction for people: "12.0 % fewer", "8.0 % more", or "-" when there was nothing
+/// to reduce.
 fn change(reduction: Option<f64>) -> String {
     match reduction {
+        None => "-".to_string(),
         Some(r) if r < 0.0 => format!("{} more", pct(Some(-r))),
         r => format!("{} fewer", pct(r)),
     }
