@@ -13,7 +13,7 @@
 
 use crate::cosim::{Step, Sumo};
 use crate::traci::{Set, default_driving, ids};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::io;
 
 /// The shortest moment of looking away, seconds.
@@ -76,13 +76,9 @@ impl DistractedDrivers {
             return sets;
         }
         let now_s = step.time_s;
-        let present: HashMap<&str, f64> = step
-            .vehicles
-            .iter()
-            .map(|v| (v.id.as_str(), v.speed_mps))
-            .collect();
+        let present: HashSet<&str> = step.vehicles.iter().map(|v| v.id.as_str()).collect();
         self.looking_away.retain(|id, until_s| {
-            let here = present.contains_key(id.as_str());
+            let here = present.contains(id.as_str());
             if here && *until_s <= now_s + 1e-9 {
                 sets.extend(default_driving(id));
             }
