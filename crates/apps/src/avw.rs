@@ -7,7 +7,7 @@
 //! the host must be moving at `min_speed_mps` or more. A vehicle waiting at a stop line is
 //! normal traffic, not abnormal.
 
-use crate::scene::{Scene, gap_ahead, near};
+use crate::scene::{Scene, near};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,7 @@ pub struct Params {
     /// How far ahead to look, metres.
     pub range_m: f64,
     /// Where MAP does not give both lanes, how far from the path the other vehicle took the
-    /// host may be and still drive in its lane, metres (see `scene::gap_ahead`).
+    /// host may be and still drive in its lane, metres (see `Scene::gap_ahead`).
     pub path_tolerance_m: f64,
     /// The host's speed below which there is no warning, m/s.
     pub min_speed_mps: f64,
@@ -72,7 +72,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             } else {
                 continue;
             };
-            let Some(gap) = gap_ahead(hv, rv, p.path_tolerance_m) else {
+            let Some(gap) = scene.gap_ahead(hv, rv, p.path_tolerance_m) else {
                 continue;
             };
             out.push(

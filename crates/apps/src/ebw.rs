@@ -7,7 +7,7 @@
 //! has the time to see the brake lights ahead and brake in turn); an alert when the host would
 //! close the gap within `ttc_alert_s`.
 
-use crate::scene::{Scene, gap_ahead, near, time_to_close};
+use crate::scene::{Scene, near, time_to_close};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ pub struct Params {
     /// How far ahead to look, metres.
     pub range_m: f64,
     /// Where MAP does not give both lanes, how far from the path the other vehicle took the
-    /// host may be and still drive in its lane, metres (see `scene::gap_ahead`).
+    /// host may be and still drive in its lane, metres (see `Scene::gap_ahead`).
     pub path_tolerance_m: f64,
     /// Only vehicles that would reach the braking vehicle within this at their speed are
     /// warned (a time headway), seconds.
@@ -65,7 +65,8 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             continue;
         }
         for rv in near(hv, &braking, p.range_m) {
-            let Some(gap) = gap_ahead(hv, rv, p.path_tolerance_m)
+            let Some(gap) = scene
+                .gap_ahead(hv, rv, p.path_tolerance_m)
                 .filter(|g| *g <= p.max_headway_s * hv.speed_mps)
             else {
                 continue;

@@ -10,7 +10,7 @@
 //! `ttc_alert_s`; 2.7 s is the warning threshold of the CAMP/NHTSA FCW test procedure,
 //! 1.5 s leaves a normal driver's reaction and a hard brake.
 
-use crate::scene::{Scene, gap_ahead, time_to_close};
+use crate::scene::{Scene, time_to_close};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +23,7 @@ pub struct Params {
     /// Time to collision below which to alert, seconds.
     pub ttc_alert_s: f64,
     /// Where MAP does not give both lanes, how far from the path the other vehicle took the
-    /// host may be and still drive in its lane, metres (see `scene::gap_ahead`).
+    /// host may be and still drive in its lane, metres (see `Scene::gap_ahead`).
     pub path_tolerance_m: f64,
     /// How far ahead to look, metres.
     pub range_m: f64,
@@ -70,7 +70,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         // The vehicle directly ahead: the nearest in the lane.
         let ahead = scene
             .around_where(hv, p.range_m, |rv| rv.is_vehicle())
-            .filter_map(|rv| gap_ahead(hv, rv, p.path_tolerance_m).map(|g| (g, rv)))
+            .filter_map(|rv| scene.gap_ahead(hv, rv, p.path_tolerance_m).map(|g| (g, rv)))
             .min_by(|a, b| a.0.total_cmp(&b.0));
         let Some((gap, rv)) = ahead else { continue };
         let brakes = rv

@@ -30,11 +30,11 @@
 //! Clear the way: a vehicle ahead of an emergency vehicle on a call within `clear_ahead_m`,
 //! in the lane the emergency vehicle's `Req-ClearTheWay` names while its window stands, else
 //! in the emergency vehicle's own lane (MAP's, or its path where MAP does not tell:
-//! [`gap_ahead`]), is told to make way (an advisory of PVP on its downlink; EVW warns every
+//! [`Scene::gap_ahead`]), is told to make way (an advisory of PVP on its downlink; EVW warns every
 //! vehicle the emergency vehicle approaches, this one only those in the lane, which must
 //! leave it).
 
-use crate::scene::{Scene, SceneParticipant, gap_ahead, near};
+use crate::scene::{Scene, SceneParticipant, near};
 use crate::{Advisory, App, Severity, plugin};
 use roadcloud_world::Millis;
 use roadcloud_world::map::NodeId;
@@ -136,7 +136,7 @@ fn ahead_in_the_lane(
                 + (hv.position.north_m - ev.position.north_m) * h.cos();
             (ahead > 0.0).then_some(ahead)?
         }
-        None => gap_ahead(ev, hv, p.path_tolerance_m)?,
+        None => scene.gap_ahead(ev, hv, p.path_tolerance_m)?,
     };
     (gap <= p.clear_ahead_m).then_some(gap)
 }

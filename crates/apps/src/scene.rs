@@ -2,7 +2,7 @@
 //! lanes, signal states and road events around them, and the geometry the scenarios share.
 
 use roadcloud_world::events::{EventKind, RoadEvent};
-use roadcloud_world::lanes::{LaneIndex, LaneMatch};
+use roadcloud_world::lanes::{LaneIndex, LaneMatch, LaneRef};
 use roadcloud_world::map::{Intersection, Lane, NodeId};
 use roadcloud_world::paths::{Meeting, Path, Signal, Start};
 use roadcloud_world::requests::ClearTheWay;
@@ -193,16 +193,18 @@ pub fn near<'s, 'a>(
         .filter(move |p| p.track.id != hv.track.id && p.position.distance2_to(hv.position) <= r2)
 }
 
-/// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane, None
-/// otherwise. `rv` must be ahead along `hv`'s heading and head within 30 degrees of it; it is
-/// in `hv`'s lane when MAP matches both to the same lane. Where MAP does not tell (either is
-/// off MAP's lanes, or they are on different links, as on both sides of a node), `rv` is in
-/// the lane when `hv` is on the path `rv` took ([`on_path_of`]): the applications do not
-/// guess a vehicle ahead from headings alone; or `rv` is on the path `hv`'s own trail
-/// says it is on ([`on_predicted_path`]: a stopped vehicle has no path to offer). When
-/// neither path reaches, the evidence is too weak and the answer is None.
+/// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane as far as
+/// the two vehicles alone tell (without MAP's connections: [`Scene::gap_ahead`] adds them),
+/// None otherwise. `rv` must be ahead along `hv`'s heading, its rear ahead of `hv`'s front (a
+/// vehicle beside the host, mid lane change, is not ahead of it), and head within 30 degrees
+/// of it; it is in `hv`'s lane when MAP matches both to the same lane. Where MAP does not
+/// tell (either is off MAP's lanes, or they are on different links, as on both sides of a
+/// node), `rv` is in the lane when `hv` is on the path `rv` took ([`on_path_of`]): the
+/// applications do not guess a vehicle ahead from headings alone; or `rv` is on the path
+/// `hv`'s own trail says it is on ([`on_predicted_path`]: a stopped vehicle has no path to
+/// offer). When neither path reaches, the evidence is too weak and the answer is None.
 /// `path_tolerance_m` is how far from a path a vehicle may be.
-pub fn gap_ahead(
+fn gap_along_paths(
     hv: &SceneParticipant,
     rv: &SceneParticipant,
     path_tolerance_m: f64,
@@ -228,8 +230,14 @@ pub fn gap_ahead(
                 || on_predicted_path(hv, rv.position, path_tolerance_m)
         }
     };
-    same_lane.then(|| ahead_m - (hv.length_m() + rv.length_m()) / 2.0)
+    let gap_m = ahead_m - (hv.length_m() + rv.length_m()) / 2.0;
+    (same_lane && gap_m > 0.0).then_some(gap_m)
 }
+
+/// How many lanes on [`Scene::gap_ahead`] follows MAP's connections from the host's lane to
+/// find the other's: a road section's link and the next one or two, more than the 150 m
+/// the applications look ahead on all but the shortest links.
+const CONNECTION_HOPS: usize = 3;
 
 /// Whether `p` lies on the path `hv` is on: its own trail's curvature carried forward from
 /// where it is, within `tolerance_m`, at most [`PATH_REACH`] times as far ahead as the trail
@@ -801,6 +809,67 @@ impl<'a> Scene<'a> {
         self.intersections
             .get(&m.lane.node)?
             .lane(m.lane.upstream, m.lane.lane)
+    }
+
+    /// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane, None
+    /// otherwise: ahead along the paths the two vehicles show ([`gap_along_paths`]) and, where
+    /// MAP matches them to lanes of different links, each driving with its lane, and says
+    /// where the host's lane leads, in a lane MAP connects the host's lane to (DF_Connection, within [`CONNECTION_HOPS`]
+    /// lanes). The path a vehicle drove or the curve of the host's trail may pass a lane
+    /// beside the host's: on the motorway scenario an on-ramp's curve carried forward met
+    /// the cars in the main road's lanes it merges beside, and a car that had just changed
+    /// lanes had a trail through the host's lane.
+    pub fn gap_ahead(
+        &self,
+        hv: &SceneParticipant,
+        rv: &SceneParticipant,
+        path_tolerance_m: f64,
+    ) -> Option<f64> {
+        let gap_m = gap_along_paths(hv, rv, path_tolerance_m)?;
+        match (&hv.lane, &rv.lane) {
+            // A match against a lane's direction is no lane of the vehicle's own (a vehicle
+            // leaving a junction whose outgoing lanes no MAP has matches the incoming lane
+            // beside its way).
+            (Some(a), Some(b)) if a.lane != b.lane && !a.against && !b.against => {
+                self.leads_to(a.lane, b.lane).then_some(gap_m)
+            }
+            _ => Some(gap_m),
+        }
+    }
+
+    /// Whether lane `to` may be where lane `from` leads, as far as MAP's connections tell
+    /// within [`CONNECTION_HOPS`] lanes. Not when `to` is on another link into the same node
+    /// (another approach, or a road merging beside), nor when the connections reach `to`'s
+    /// link but not `to` (a lane beside the one the host's lane leads to). Where MAP does not
+    /// say how far on a lane leads, or `to` lies beyond the lanes followed, it may.
+    fn leads_to(&self, from: LaneRef, to: LaneRef) -> bool {
+        let on_link_of_to = |l: &LaneRef| l.node == to.node && l.upstream == to.upstream;
+        if from.node == to.node {
+            return false;
+        }
+        let mut frontier = vec![from];
+        let mut unknown_beyond = false;
+        for _ in 0..CONNECTION_HOPS {
+            let mut next = Vec::new();
+            for lane in &frontier {
+                match self.lanes.geometry(lane) {
+                    Some(g) if !g.connections.is_empty() => {
+                        next.extend(g.connections.iter().map(|(l, _)| *l));
+                    }
+                    _ => unknown_beyond = true,
+                }
+            }
+            if next.contains(&to) {
+                return true;
+            }
+            if next.iter().any(on_link_of_to) {
+                return false;
+            }
+            next.sort_unstable();
+            next.dedup();
+            frontier = next;
+        }
+        unknown_beyond || !frontier.is_empty()
     }
 
     /// Whether `v`, `s_m` along its way from a point, will stop before it: braking to a

@@ -5,7 +5,7 @@
 //! a host approaching at `min_speed_mps` or more is warned, with the distance to the jam's
 //! tail (the nearest slow vehicle).
 
-use crate::scene::{Scene, gap_ahead, near};
+use crate::scene::{Scene, near};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ pub struct Params {
     /// How far ahead to look, metres.
     pub range_m: f64,
     /// Where MAP does not give both lanes, how far from the path the other vehicle took the
-    /// host may be and still drive in its lane, metres (see `scene::gap_ahead`).
+    /// host may be and still drive in its lane, metres (see `Scene::gap_ahead`).
     pub path_tolerance_m: f64,
     /// The host's speed below which there is no warning (it is in the jam), m/s.
     pub min_speed_mps: f64,
@@ -55,7 +55,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             continue;
         }
         let jammed: Vec<(f64, &crate::SceneParticipant)> = near(hv, &slow, p.range_m)
-            .filter_map(|rv| gap_ahead(hv, rv, p.path_tolerance_m).map(|g| (g, rv)))
+            .filter_map(|rv| scene.gap_ahead(hv, rv, p.path_tolerance_m).map(|g| (g, rv)))
             .collect();
         if jammed.len() < p.min_vehicles {
             continue;

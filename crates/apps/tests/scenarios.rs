@@ -74,6 +74,73 @@ fn behind_a_braking_car(lasting: bool) -> Zone {
     z
 }
 
+/// A road north through node 2 at the origin, nodes every 200 m (1 south, 3 north): the link
+/// from 1 has lanes 1 and 2 (east 1.75 and 5.25 m), each leading into the same lane of the
+/// link on to 3, which has a third lane beside them (east 8.75 m), as below an on-ramp.
+/// Car 1 drives north in lane 2 at 20 m/s, 20 m short of node 2; car 2, 5 m/s, drove along
+/// that lane through the node, and ends 17 m past it in lane `ends_in` of the link on.
+fn beyond_a_node(ends_in: u8) -> Zone {
+    use roadcloud_world::map::{Connection, Intersection, Lane, Link, NodeId};
+    let node = |id| NodeId { region: 1, id };
+    let east = |lane: u8| 1.75 + 3.5 * f64::from(lane - 1);
+    let lane = |id: u8, from: f64, to: f64, connects_to| Lane {
+        id,
+        width_m: Some(3.5),
+        maneuvers: None,
+        points: vec![p(east(id), from), p(east(id), to)],
+        connects_to,
+        speed_limit_mps: None,
+    };
+    let onward = |l| {
+        vec![Connection {
+            remote: node(3),
+            lane: Some(l),
+            phase: None,
+        }]
+    };
+    let link = |upstream, lanes| Link {
+        name: None,
+        upstream: node(upstream),
+        width_m: 10.5,
+        points: Vec::new(),
+        speed_limit_mps: None,
+        lanes,
+    };
+    let x = |id, north: f64, links| Intersection {
+        id: node(id),
+        name: None,
+        position: p(0.0, north),
+        position_1e7: (0, 0),
+        links,
+    };
+    let mut z = Zone::with_intersections(vec![
+        x(
+            2,
+            0.0,
+            vec![link(
+                1,
+                vec![
+                    lane(1, -200.0, -10.0, onward(1)),
+                    lane(2, -200.0, -10.0, onward(2)),
+                ],
+            )],
+        ),
+        x(
+            3,
+            200.0,
+            vec![link(
+                2,
+                (1..=3).map(|l| lane(l, 10.0, 190.0, Vec::new())).collect(),
+            )],
+        ),
+    ]);
+    z.vehicle(car(2, east(2), 12.0, NORTH, 5.0));
+    z.now += 1_000;
+    z.vehicle(car(2, east(ends_in), 17.0, NORTH, 5.0));
+    z.vehicle(car(1, east(2), -20.0, NORTH, 20.0));
+    z
+}
+
 #[test]
 fn fcw() {
     run(
@@ -162,6 +229,30 @@ fn fcw() {
                 "near miss: the car ahead's latest report brakes, the one before did not",
                 None,
                 || behind_a_braking_car(false),
+            ),
+            // Gap 37 - 4.6 = 32.4 m, closing at 15 m/s: 2.2 s.
+            case(
+                "past a node, the car ahead in the lane MAP connects the host's lane to",
+                Some(Warning),
+                || beyond_a_node(2),
+            ),
+            case(
+                "near miss: past a node, the car ahead moved into the lane beside it",
+                None,
+                || beyond_a_node(3),
+            ),
+            case(
+                "near miss: a slower car beside, 2 m ahead, moving into the lane",
+                None,
+                || {
+                    zone(
+                        true,
+                        &[
+                            car(1, 0.125, 100.0, SOUTH, 15.0),
+                            car(2, -1.2, 98.0, SOUTH, 13.0),
+                        ],
+                    )
+                },
             ),
         ],
     );

@@ -72,6 +72,17 @@ impl Zone {
         z
     }
 
+    /// A zone whose MAP is `intersections`, as if their MAPs had come in (for road layouts
+    /// the MAP vector does not have).
+    pub fn with_intersections(intersections: Vec<roadcloud_world::map::Intersection>) -> Zone {
+        let mut z = Zone::new();
+        for x in intersections {
+            z.pipeline.intersections.insert(x.id, x);
+        }
+        z.pipeline.lanes = roadcloud_world::LaneIndex::new(z.pipeline.intersections.values());
+        z
+    }
+
     /// Marks the lanes of the approach through `at` heading `heading_deg` as giving way at
     /// their stop line (DE_AllowedManeuvers bit 8, `yieldAllwaysRequired`), as MAP would
     /// for a minor road.
