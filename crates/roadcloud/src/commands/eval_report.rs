@@ -203,6 +203,20 @@ impl Written<'_> {
                 pct(a.precision()),
             );
         }
+        for a in r.apps.iter().filter(|a| a.backed_by_another > 0) {
+            let others: Vec<&str> = eval::ALSO_BACKED_BY
+                .iter()
+                .filter(|(app, _)| *app == a.scenario)
+                .map(|(_, by)| *by)
+                .collect();
+            let _ = writeln!(
+                t,
+                "\n{}: {} of its advisories had only a situation of {} of the pair behind them",
+                a.scenario,
+                a.backed_by_another,
+                others.join(", ")
+            );
+        }
         if let Some(c) = &self.closed_loop {
             let _ = writeln!(
                 t,
@@ -240,7 +254,7 @@ impl Written<'_> {
         }
         let _ = writeln!(
             t,
-            "\ncritical: minimum TTC under {} s (SSM, pedestrians), or as the application's ground truth defines it (docs/sumo.md); in time: at least {} s before the minimum-TTC moment; nothing behind: no situation of the application, nor an SSM conflict of the pair, within {} s; not judged: nothing behind it, and its target or the vehicle it is about left the simulation (its route ended, or the run did) before the time to collision it gave and {} s more",
+            "\ncritical: minimum TTC under {} s (SSM, pedestrians), or as the application's ground truth defines it (docs/sumo.md); in time: at least {} s before the minimum-TTC moment; nothing behind: no situation of the application, nor an SSM conflict of the pair (nor, for FCW, an EBW situation of the pair), within {} s; not judged: nothing behind it, and its target or the vehicle it is about left the simulation (its route ended, or the run did) before the time to collision it gave and {} s more",
             k.critical_ttc_s, k.lead_s, k.window_s, k.window_s
         );
         t
@@ -265,6 +279,7 @@ impl Written<'_> {
                         "advisories": a.advisories,
                         "advisories_without_conflict": a.unbacked,
                         "advisories_not_judged": a.unjudged,
+                        "advisories_backed_by_another": a.backed_by_another,
                         "precision": a.precision(),
                     }),
                 )
