@@ -31,10 +31,13 @@
 //! that one has crossed the line (on the arterial scenario, half of LTA's advisories with
 //! nothing behind them went to a host with a vehicle ahead of it in its lane).
 //!
-//! Either way the host must be moving (at least `min_speed_mps`): a driver waiting to turn
-//! sees the oncoming traffic and is not turning into it; measured on SUMO traffic, where
-//! turning drivers wait for their gap, the advisories to waiting drivers had no conflict
-//! behind them (docs/apps.md). And neither the host nor the oncoming vehicle may be one that
+//! Either way the host must be moving (at least `min_speed_mps`) or pulling away (speeding up
+//! at `starting_mps2` or more): a driver waiting to turn sees the oncoming traffic and is not
+//! turning into it; measured on SUMO traffic, where turning drivers wait for their gap, the
+//! advisories to waiting drivers had no conflict behind them (docs/apps.md). A driver who
+//! sets off from waiting has chosen a gap, and it is then that a gap too short needs saying:
+//! at `min_speed_mps` alone such a driver, at 2.5 m/s², was warned a second after setting off,
+//! too late for most of the grid's missed left-turn conflicts. And neither the host nor the oncoming vehicle may be one that
 //! will stop before the crossing ([`Scene::stops_before`], as ICW): a left-turner held at
 //! its red light, an oncoming car at its red while the turn has its green arrow.
 
@@ -57,8 +60,10 @@ pub struct Params {
     pub gap_s: f64,
     /// How far to look for oncoming traffic, metres.
     pub range_m: f64,
-    /// The host's speed below which it is waiting, not turning, m/s.
+    /// The host's speed below which it is waiting, not turning, m/s...
     pub min_speed_mps: f64,
+    /// ... unless it speeds up at least this much: it is setting off into the turn, m/s².
+    pub starting_mps2: f64,
     /// The acceleration a turning driver may take to get across first, m/s².
     pub turn_accel_mps2: f64,
     /// Without a path across the intersection: the time the host needs from reaching the
@@ -83,6 +88,7 @@ impl Default for Params {
             gap_s: 5.0,
             range_m: 200.0,
             min_speed_mps: 2.0,
+            starting_mps2: 1.0,
             turn_accel_mps2: 2.0,
             clear_s: 3.0,
             time_gap_s: 1.0,
@@ -204,7 +210,8 @@ fn along_path(
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
     for (hv, target) in scene.targets() {
-        if !hv.is_vehicle() || hv.speed_mps < p.min_speed_mps {
+        let moving = hv.speed_mps >= p.min_speed_mps || hv.accel_mps2 >= p.starting_mps2;
+        if !hv.is_vehicle() || !moving {
             continue;
         }
         // Queued behind another left-turner, the host follows it through the gap it picks.

@@ -929,6 +929,28 @@ fn lta() {
                     )
                 },
             ),
+            // Setting off from waiting in the intersection, 40 m before the oncoming car.
+            case(
+                "left signal, pulling away in the intersection, oncoming 3.3 s away",
+                Some(Warning),
+                || {
+                    let a = with(car(1, 0.0, 10.0, SOUTH, 0.5), |v| {
+                        v.flags.left_signal = true;
+                        v.accel_mps2 = 2.5;
+                    });
+                    zone(true, &[a, car(2, -0.125, -40.0, NORTH, 12.0)])
+                },
+            ),
+            case(
+                "near miss: left signal, waiting in the intersection, oncoming 3.3 s away",
+                None,
+                || {
+                    let a = with(car(1, 0.0, 10.0, SOUTH, 0.5), |v| {
+                        v.flags.left_signal = true
+                    });
+                    zone(true, &[a, car(2, -0.125, -40.0, NORTH, 12.0)])
+                },
+            ),
             case("left signal, in the intersection", Some(Warning), || {
                 let a = with(car(1, 0.0, 10.0, SOUTH, 3.0), |v| {
                     v.flags.left_signal = true
