@@ -114,10 +114,31 @@ struct FrontPath {
     points: VecDeque<(f64, f64)>,
 }
 
+/// How far a vehicle's front may move across its heading in one step and still be driving,
+/// metres: more than a car moves in 0.1 s at any speed. SUMO's default lane change moves a
+/// vehicle a lane's width sideways in one step, standing or not.
+const SIDESTEP_M: f64 = 2.0;
+
 impl FrontPath {
-    /// Adds where the front is now, and forgets what lies further back than `keep_m` (and a
-    /// little more) along the path.
-    fn push(&mut self, front: (f64, f64), keep_m: f64) {
+    /// Adds where the front is now, heading `angle_deg` (SUMO's), and forgets what lies
+    /// further back than `keep_m` (and a little more) along the path. A step more than
+    /// [`SIDESTEP_M`] across the heading moved the whole vehicle sideways (SUMO's lane change
+    /// in one step): the path moves with it, so that the centre stays half a length behind
+    /// the front in the new lane. Placed on the sideways step, a car standing at a stop line
+    /// moved to the next lane was reported 0.7 m from the centre of the lane it had left.
+    fn push(&mut self, front: (f64, f64), keep_m: f64, angle_deg: f64) {
+        if let Some(&last) = self.points.back() {
+            let (sin, cos) = angle_deg.to_radians().sin_cos();
+            let (dx, dy) = (front.0 - last.0, front.1 - last.1);
+            // Metres to the right of the heading.
+            let across = dx * cos - dy * sin;
+            if across.abs() > SIDESTEP_M {
+                let (sx, sy) = (across * cos, -across * sin);
+                for p in &mut self.points {
+                    *p = (p.0 + sx, p.1 + sy);
+                }
+            }
+        }
         let moved = self
             .points
             .back()
@@ -294,7 +315,7 @@ impl Bridge {
                 None => (0.0, FrontPath::default()),
             };
             // SUMO places a vehicle by its front bumper; a BSM by its centre.
-            path.push((v.x, v.y), v.length_m / 2.0);
+            path.push((v.x, v.y), v.length_m / 2.0, v.angle_deg);
             let (x, y) = path.back_by(v.length_m / 2.0, v.angle_deg);
             let centre = self.local(x, y);
             seen.insert(v.id.clone(), (v.angle_deg, path));
@@ -427,9 +448,9 @@ mod tests {
     fn the_centre_follows_the_front_round_a_corner() {
         let mut p = FrontPath::default();
         for x in -10..=0 {
-            p.push((f64::from(x), 0.0), 2.5);
+            p.push((f64::from(x), 0.0), 2.5, 90.0);
         }
-        p.push((0.0, 1.0), 2.5);
+        p.push((0.0, 1.0), 2.5, 0.0);
         assert!(
             near(p.back_by(2.5, 0.0), (-1.5, 0.0)),
             "{:?}",
@@ -438,7 +459,7 @@ mod tests {
         // What is further back than 3.5 m is forgotten.
         assert!(p.points.len() <= 6, "{:?}", p.points);
         // Standing still adds nothing.
-        p.push((0.0, 1.0), 2.5);
+        p.push((0.0, 1.0), 2.5, 0.0);
         assert!(near(p.back_by(2.5, 0.0), (-1.5, 0.0)));
     }
 
@@ -446,13 +467,38 @@ mod tests {
     #[test]
     fn a_new_vehicle_is_placed_back_along_its_angle() {
         let mut p = FrontPath::default();
-        p.push((5.0, 7.0), 2.0);
+        p.push((5.0, 7.0), 2.0, 90.0);
         assert!(
             near(p.back_by(2.0, 90.0), (3.0, 7.0)),
             "{:?}",
             p.back_by(2.0, 90.0)
         );
-        p.push((6.0, 7.0), 2.0);
+        p.push((6.0, 7.0), 2.0, 90.0);
         assert!(near(p.back_by(2.0, 90.0), (4.0, 7.0)));
+    }
+
+    /// SUMO's lane change in one step: a car standing at its stop line (heading north, front
+    /// at y = 0) is moved 3.2 m east into the next lane, then a step later driven on.
+    #[test]
+    fn a_car_moved_into_the_next_lane_keeps_its_centre_behind_its_front() {
+        let mut p = FrontPath::default();
+        for y in -10..=0 {
+            p.push((0.0, f64::from(y)), 2.5, 0.0);
+        }
+        p.push((3.2, 0.0), 2.5, 0.0);
+        assert!(
+            near(p.back_by(2.5, 0.0), (3.2, -2.5)),
+            "{:?}",
+            p.back_by(2.5, 0.0)
+        );
+        p.push((3.2, 1.0), 2.5, 0.0);
+        assert!(
+            near(p.back_by(2.5, 0.0), (3.2, -1.5)),
+            "{:?}",
+            p.back_by(2.5, 0.0)
+        );
+        // A step forward and a little across, as on a bend, is driving: the path stays.
+        p.push((4.2, 2.5), 2.5, 0.0);
+        assert!(p.points.contains(&(3.2, 1.0)), "{:?}", p.points);
     }
 }
