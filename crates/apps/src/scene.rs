@@ -237,7 +237,7 @@ fn gap_along_paths(
 /// How many lanes on [`Scene::gap_ahead`] follows MAP's connections from the host's lane to
 /// find the other's: a road section's link and the next one or two, more than the 150 m
 /// the applications look ahead on all but the shortest links.
-const CONNECTION_HOPS: usize = 3;
+pub const CONNECTION_HOPS: usize = 3;
 
 /// Whether `p` lies on the path `hv` is on: its own trail's curvature carried forward from
 /// where it is, within `tolerance_m`, at most [`PATH_REACH`] times as far ahead as the trail
@@ -812,7 +812,7 @@ impl<'a> Scene<'a> {
     }
 
     /// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane, None
-    /// otherwise: ahead along the paths the two vehicles show ([`gap_along_paths`]) and, where
+    /// otherwise: ahead along the paths the two vehicles show (`gap_along_paths`) and, where
     /// MAP matches them to lanes of different links, each driving with its lane, and says
     /// where the host's lane leads, in a lane MAP connects the host's lane to (DF_Connection, within [`CONNECTION_HOPS`]
     /// lanes). The path a vehicle drove or the curve of the host's trail may pass a lane
