@@ -37,9 +37,10 @@
 //! advisories to waiting drivers had no conflict behind them (docs/apps.md). A driver who
 //! sets off from waiting has chosen a gap, and it is then that a gap too short needs saying:
 //! at `min_speed_mps` alone such a driver, at 2.5 m/s², was warned a second after setting off,
-//! too late for most of the grid's missed left-turn conflicts. And neither the host nor the oncoming vehicle may be one that
-//! will stop before the crossing ([`Scene::stops_before`], as ICW): a left-turner held at
-//! its red light, an oncoming car at its red while the turn has its green arrow.
+//! too late for most of the grid's missed left-turn conflicts. And neither the host nor the
+//! oncoming vehicle may be one that will stop before the crossing ([`Scene::stops_before`],
+//! as ICW): a left-turner held at its red light, an oncoming car at its red while the turn
+//! has its green arrow.
 
 use crate::scene::{Scene, SceneParticipant, relative, time_to_cover};
 use crate::{Advisory, App, Severity, plugin};
