@@ -150,6 +150,12 @@ impl Situation {
             && other == Some(self.target.as_str());
         direct || reverse
     }
+
+    /// Whether it backs advisory `w`: it concerns `w`, and `w` came from when it may be
+    /// warned of to its end and the window after.
+    fn backs(&self, w: &Received) -> bool {
+        self.concerns(w) && w.at_s >= self.from_s && w.at_s <= self.until_s
+    }
 }
 
 /// Which way a vehicle turned at the junction it was in or coming to at `t`: the junction it
@@ -444,9 +450,9 @@ pub fn backed<'s>(
     conflicts: &[Conflict],
     k: Criteria,
 ) -> bool {
-    let own = situations.into_iter().any(|s| {
-        s.scenario == w.scenario && s.concerns(w) && w.at_s >= s.from_s && w.at_s <= s.until_s
-    });
+    let own = situations
+        .into_iter()
+        .any(|s| s.scenario == w.scenario && s.backs(w));
     own || w.other.as_deref().is_some_and(|o| {
         conflicts.iter().any(|c| {
             ((c.ego == w.target && c.foe == o) || (c.foe == w.target && c.ego == o))
@@ -462,9 +468,7 @@ fn backed_by_another(w: &Received, situations: &[Situation]) -> bool {
     situations.iter().any(|s| {
         ALSO_BACKED_BY.contains(&(w.scenario.as_str(), s.scenario))
             && w.other.is_some()
-            && s.concerns(w)
-            && w.at_s >= s.from_s
-            && w.at_s <= s.until_s
+            && s.backs(w)
     })
 }
 
