@@ -252,10 +252,18 @@ impl Written<'_> {
                 self.out.sim_s,
             );
         }
+        let also: Vec<String> = eval::ALSO_BACKED_BY
+            .iter()
+            .map(|(app, by)| format!(" (nor, for {app}, a situation of {by} of the pair)"))
+            .collect();
         let _ = writeln!(
             t,
-            "\ncritical: minimum TTC under {} s (SSM, pedestrians), or as the application's ground truth defines it (docs/sumo.md); in time: at least {} s before the minimum-TTC moment; nothing behind: no situation of the application, nor an SSM conflict of the pair (nor, for FCW, an EBW situation of the pair), within {} s; not judged: nothing behind it, and its target or the vehicle it is about left the simulation (its route ended, or the run did) before the time to collision it gave and {} s more",
-            k.critical_ttc_s, k.lead_s, k.window_s, k.window_s
+            "\ncritical: minimum TTC under {} s (SSM, pedestrians), or as the application's ground truth defines it (docs/sumo.md); in time: at least {} s before the minimum-TTC moment; nothing behind: no situation of the application, nor an SSM conflict of the pair{}, within {} s; not judged: nothing behind it, and its target or the vehicle it is about left the simulation (its route ended, or the run did) before the time to collision it gave and {} s more",
+            k.critical_ttc_s,
+            k.lead_s,
+            also.concat(),
+            k.window_s,
+            k.window_s
         );
         t
     }
