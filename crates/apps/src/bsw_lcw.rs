@@ -7,7 +7,7 @@
 //! behind that will reach the host's rear within `closing_s`, or that would follow the host
 //! within `min_gap_s` once it changed, also gives LCW when the signal is on towards it.
 
-use crate::scene::{Scene, relative};
+use crate::scene::{Brief, Scene, relative};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +57,9 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         }
         let status = hv.track.status;
         let half = hv.length_m() / 2.0;
-        for rv in scene.around_where(hv, 60.0, |rv| rv.is_vehicle()) {
+        // Within 30 degrees of the host's heading (tested exactly below): a cheap test first.
+        let same_way = |rv: &Brief| rv.heading_cos(hv).is_none_or(|c| c > 0.86);
+        for rv in scene.around_where(hv, 60.0, |rv| rv.is_vehicle() && same_way(rv)) {
             let Some(r) = relative(hv, rv) else { continue };
             if r.heading_diff_deg > 30.0 {
                 continue;

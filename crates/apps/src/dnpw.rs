@@ -8,7 +8,7 @@
 //! `max_lateral_m` to the left). Meeting one within `passing_time_s` (the gap over the sum
 //! of the speeds) is a warning.
 
-use crate::scene::{Scene, relative};
+use crate::scene::{Brief, Scene, relative};
 use crate::{Advisory, App, Severity, plugin};
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +61,10 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         {
             continue;
         }
-        for rv in scene.around_where(hv, p.range_m, |rv| rv.is_vehicle()) {
+        // Oncoming, 150 degrees or more from the host's heading (tested exactly below): a
+        // cheap test first.
+        let oncoming = |rv: &Brief| rv.heading_cos(hv).is_some_and(|c| c < -0.86);
+        for rv in scene.around_where(hv, p.range_m, |rv| rv.is_vehicle() && oncoming(rv)) {
             let Some(r) = relative(hv, rv) else { continue };
             let left = -r.right_m;
             if r.heading_diff_deg < 150.0

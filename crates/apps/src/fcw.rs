@@ -68,11 +68,9 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             continue;
         }
         // The vehicle directly ahead: the nearest in the lane.
-        let ahead = scene
-            .around_where(hv, p.range_m, |rv| rv.is_vehicle())
-            .filter_map(|rv| scene.gap_ahead(hv, rv, p.path_tolerance_m).map(|g| (g, rv)))
-            .min_by(|a, b| a.0.total_cmp(&b.0));
-        let Some((gap, rv)) = ahead else { continue };
+        let Some((gap, rv)) = scene.nearest_ahead(hv, p.range_m, p.path_tolerance_m) else {
+            continue;
+        };
         let brakes = rv
             .track
             .accel_history

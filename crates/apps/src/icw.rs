@@ -28,7 +28,7 @@
 //! left are those of a vehicle that cannot or does not stop; the red-light runner itself is
 //! RLVW's.
 
-use crate::scene::{Scene, SceneParticipant, braking_short_of, meeting_times};
+use crate::scene::{Brief, Scene, SceneParticipant, braking_short_of, meeting_times};
 use crate::{Advisory, App, Severity, plugin};
 use roadcloud_world::Turn;
 use roadcloud_world::paths::Path;
@@ -154,7 +154,7 @@ fn turns(path: &Path) -> bool {
 
 fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
     let max_cos = p.min_angle_deg.to_radians().cos();
-    let moving = |rv: &SceneParticipant| rv.is_vehicle() && rv.speed_mps >= p.min_speed_mps;
+    let moving = |hv: &SceneParticipant| hv.is_vehicle() && hv.speed_mps >= p.min_speed_mps;
     // Each participant's path, worked out once for all the pairs it is in (a heading line
     // costs a sine, a cosine and an allocation; a tile of 100 vehicles has thousands of
     // pairs). Boxed, so the slots of a big scene evaluated for one target cost little.
@@ -174,15 +174,19 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
         };
         let hv_mapped = *hv_mapped;
         let hv_turns = turns(hv_path);
-        for (r, rv) in scene.around_indexed_where(hv, p.range_m, moving) {
-            // Two paths that do not turn, heading the same way or opposite ways, do not cross:
-            // a cheap test that spares most pairs the walk along both paths. A vehicle MAP
-            // has never placed has a heading line or no path, neither of which turns, so its
-            // path need not be worked out to tell.
-            let parallel = !hv_turns && hv.heading_cos(rv).is_some_and(|c| c.abs() > max_cos);
-            if parallel && !scene.may_have_path(rv) {
-                continue;
-            }
+        // Two paths that do not turn, heading the same way or opposite ways, do not cross: a
+        // cheap test that spares most pairs the walk along both paths. A vehicle MAP has
+        // never placed has a heading line or no path, neither of which turns, so its path
+        // need not be worked out to tell.
+        let parallel = |c: Option<f64>| !hv_turns && c.is_some_and(|c| c.abs() > max_cos);
+        let may_cross = |rv: &Brief| {
+            rv.is_vehicle()
+                && rv.speed_mps >= p.min_speed_mps
+                && (rv.may_have_path || !parallel(rv.heading_cos(hv)))
+        };
+        let skip_along = (!hv_turns).then_some(p.min_angle_deg);
+        for (r, rv) in scene.around_across(hv, p.range_m, skip_along, may_cross) {
+            let parallel = parallel(hv.heading_cos(rv));
             let Some((rv_path, rv_mapped)) = path(r) else {
                 continue;
             };

@@ -147,10 +147,8 @@ fn follows_left_turner(scene: &Scene, hv: &SceneParticipant) -> bool {
         m.lane == own.lane && !m.against && (0.0..own.to_stop_line_m).contains(&m.to_stop_line_m)
     };
     scene
-        .around_where(hv, own.to_stop_line_m + 1.0, |rv| {
-            rv.is_vehicle() && rv.lane.is_some_and(|m| ahead(&m))
-        })
-        .filter_map(|rv| rv.lane.map(|m| (rv, m.to_stop_line_m)))
+        .around_where(hv, own.to_stop_line_m + 1.0, |rv| rv.is_vehicle())
+        .filter_map(|rv| rv.lane.filter(|m| ahead(m)).map(|m| (rv, m.to_stop_line_m)))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .is_some_and(|(rv, _)| turns_left(scene, rv))
 }
@@ -165,12 +163,10 @@ fn along_path(
     target: [u8; 8],
     out: &mut Vec<Advisory>,
 ) {
-    let oncoming = |rv: &SceneParticipant| {
-        rv.is_vehicle()
-            && rv.speed_mps >= 1.0
-            && relative(hv, rv).is_some_and(|r| r.heading_diff_deg >= p.oncoming_deg)
-    };
-    for rv in scene.around_where(hv, p.range_m, oncoming) {
+    for rv in scene.around_where(hv, p.range_m, |rv| rv.is_vehicle() && rv.speed_mps >= 1.0) {
+        if !relative(hv, rv).is_some_and(|r| r.heading_diff_deg >= p.oncoming_deg) {
+            continue;
+        }
         if turns_left(scene, rv) {
             continue;
         }

@@ -1,6 +1,7 @@
 //! What an application sees: one tile's participants predicted to one instant, with the
 //! lanes, signal states and road events around them, and the geometry the scenarios share.
 
+use either::Either;
 use roadcloud_world::events::{EventKind, RoadEvent};
 use roadcloud_world::lanes::{LaneIndex, LaneMatch, LaneRef};
 use roadcloud_world::map::{Intersection, Lane, NodeId};
@@ -82,6 +83,8 @@ pub struct SceneParticipant<'a> {
     trail_curve: std::cell::OnceCell<Option<TrailCurve>>,
     /// When the scene's instant is, for prediction.
     now: Millis,
+    /// Its index in the scene's `participants`.
+    index: u32,
 }
 
 impl SceneParticipant<'_> {
@@ -193,33 +196,16 @@ pub fn near<'s, 'a>(
         .filter(move |p| p.track.id != hv.track.id && p.position.distance2_to(hv.position) <= r2)
 }
 
-/// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane as far as
-/// the two vehicles alone tell (without MAP's connections: [`Scene::gap_ahead`] adds them),
-/// None otherwise. `rv` must be ahead along `hv`'s heading, its rear ahead of `hv`'s front (a
-/// vehicle beside the host, mid lane change, is not ahead of it), and head within 30 degrees
-/// of it; it is in `hv`'s lane when MAP matches both to the same lane. Where MAP does not
-/// tell (either is off MAP's lanes, or they are on different links, as on both sides of a
-/// node), `rv` is in the lane when `hv` is on the path `rv` took ([`on_path_of`]): the
-/// applications do not guess a vehicle ahead from headings alone; or `rv` is on the path
-/// `hv`'s own trail says it is on ([`on_predicted_path`]: a stopped vehicle has no path to
-/// offer). When neither path reaches, the evidence is too weak and the answer is None.
-/// `path_tolerance_m` is how far from a path a vehicle may be.
-fn gap_along_paths(
-    hv: &SceneParticipant,
-    rv: &SceneParticipant,
-    path_tolerance_m: f64,
-) -> Option<f64> {
-    let (s, c) = hv.dir?;
-    let (de, dn) = (
-        rv.position.east_m - hv.position.east_m,
-        rv.position.north_m - hv.position.north_m,
-    );
-    let ahead_m = de * s + dn * c;
-    // cos 30 degrees; a participant without heading is taken to go the same way.
-    if ahead_m <= 0.0 || hv.heading_cos(rv).is_some_and(|cos| cos < COS_30) {
-        return None;
-    }
-    let same_lane = match (&hv.lane, &rv.lane) {
+/// Whether `rv` drives in `hv`'s lane as far as the two vehicles alone tell (without MAP's
+/// connections: [`Scene::gap_ahead`] adds them): when MAP matches both to the same lane.
+/// Where MAP does not tell (either is off MAP's lanes, or they are on different links, as
+/// on both sides of a node), `rv` is in the lane when `hv` is on the path `rv` took
+/// ([`on_path_of`]): the applications do not guess a vehicle ahead from headings alone; or
+/// `rv` is on the path `hv`'s own trail says it is on ([`on_predicted_path`]: a stopped
+/// vehicle has no path to offer). When neither path reaches, the evidence is too weak and
+/// the answer is no. `path_tolerance_m` is how far from a path a vehicle may be.
+fn in_lane_by_paths(hv: &SceneParticipant, rv: &SceneParticipant, path_tolerance_m: f64) -> bool {
+    match (&hv.lane, &rv.lane) {
         (Some(a), Some(b)) if a.lane == b.lane => true,
         // Side by side on one link: another lane.
         (Some(a), Some(b)) if a.lane.node == b.lane.node && a.lane.upstream == b.lane.upstream => {
@@ -229,9 +215,32 @@ fn gap_along_paths(
             on_path_of(hv.position, rv, path_tolerance_m)
                 || on_predicted_path(hv, rv.position, path_tolerance_m)
         }
-    };
-    let gap_m = ahead_m - (hv.length_m() + rv.length_m()) / 2.0;
-    (same_lane && gap_m > 0.0).then_some(gap_m)
+    }
+}
+
+/// The bumper-to-bumper gap, metres, from `hv` to a participant at `position` heading `dir`
+/// (east, north) `length_m` long, when that is ahead along `hv`'s heading, its rear ahead of
+/// `hv`'s front (a vehicle beside the host, mid lane change, is not ahead of it), heading
+/// within 30 degrees of it (one without a heading is taken to go the same way); None
+/// otherwise, and when `hv` has no heading.
+fn gap_by_geometry(
+    hv: &SceneParticipant,
+    position: Point,
+    dir: Option<(f64, f64)>,
+    length_m: f64,
+) -> Option<f64> {
+    let (s, c) = hv.dir?;
+    let (de, dn) = (
+        position.east_m - hv.position.east_m,
+        position.north_m - hv.position.north_m,
+    );
+    let ahead_m = de * s + dn * c;
+    let cos = dir.map(|(s2, c2)| s * s2 + c * c2);
+    if ahead_m <= 0.0 || cos.is_some_and(|cos| cos < COS_30) {
+        return None;
+    }
+    let gap_m = ahead_m - (hv.length_m() + length_m) / 2.0;
+    (gap_m > 0.0).then_some(gap_m)
 }
 
 /// How many lanes on [`Scene::gap_ahead`] follows MAP's connections from the host's lane to
@@ -498,6 +507,61 @@ pub fn distance_to_zone(
     })
 }
 
+/// What the neighbour searches ([`Scene::around_where`]) test a participant by before
+/// reading it: its [`SceneParticipant`]'s position, heading, speed, length and kind, kept
+/// in one small array (a tile's participants fill hundreds of cache lines, their briefs a
+/// few, and most neighbours a search passes over are turned away).
+#[derive(Debug, Clone, Copy)]
+pub struct Brief {
+    /// Its index in the scene's `participants`.
+    pub index: u32,
+    /// As [`SceneParticipant::position`].
+    pub position: Point,
+    /// As [`SceneParticipant::speed_mps`].
+    pub speed_mps: f64,
+    /// As [`SceneParticipant::length_m`].
+    pub length_m: f64,
+    /// Its heading as a unit vector (east, north).
+    dir: Option<(f64, f64)>,
+    /// What kind of road user it is.
+    pub kind: ParticipantKind,
+    /// As [`Scene::may_have_path`].
+    pub may_have_path: bool,
+}
+
+impl Brief {
+    fn of(v: &SceneParticipant) -> Brief {
+        Brief {
+            index: v.index,
+            position: v.position,
+            speed_mps: v.speed_mps,
+            length_m: v.length_m(),
+            dir: v.dir,
+            kind: v.track.kind,
+            may_have_path: path_start(v).is_some(),
+        }
+    }
+
+    /// Whether it is a motor vehicle.
+    pub fn is_vehicle(&self) -> bool {
+        self.kind == ParticipantKind::Vehicle
+    }
+
+    /// As [`SceneParticipant::heading_cos`], between `hv` and this participant.
+    pub fn heading_cos(&self, hv: &SceneParticipant) -> Option<f64> {
+        let ((s1, c1), (s2, c2)) = (hv.dir?, self.dir?);
+        Some(s1 * s2 + c1 * c2)
+    }
+
+    /// The bumper-to-bumper gap, metres, when this participant is ahead of `hv` along its
+    /// heading (its rear ahead of `hv`'s front) and heads within 30 degrees of it (one
+    /// without a heading is taken to go the same way); None otherwise. The geometric half of
+    /// [`Scene::gap_ahead`], which also asks whether the two are in one lane.
+    pub fn gap_ahead_of(&self, hv: &SceneParticipant) -> Option<f64> {
+        gap_by_geometry(hv, self.position, self.dir, self.length_m)
+    }
+}
+
 /// One tile's world at one instant, as every application sees it.
 pub struct Scene<'a> {
     /// The instant every participant is predicted to, ms since the epoch.
@@ -518,6 +582,57 @@ pub struct Scene<'a> {
     targets: Vec<u32>,
     /// Participants by cell, for neighbour searches.
     grid: Grid,
+    /// Participants by the axis they move along, for [`Scene::around_across`]; sorted out
+    /// when first asked.
+    axes: std::cell::OnceCell<Axes>,
+}
+
+/// How many sectors [`Axes`] divides the axes of headings into (a heading and its opposite
+/// share an axis): 30 degrees each.
+const AXIS_SECTORS: usize = 6;
+/// The width of an axis sector, degrees.
+const AXIS_SECTOR_DEG: f64 = 180.0 / AXIS_SECTORS as f64;
+
+/// The axis sector of a heading given as its unit vector (east, north): 0 for within 15
+/// degrees of north-south, then 30-degree sectors clockwise. Without trigonometry: the
+/// sectors' borders are at tangents 0.268 (15 degrees), 1 (45) and 3.732 (75).
+fn axis_sector((s, c): (f64, f64)) -> usize {
+    // The axis, folded onto the northern half: (s, c) and (-s, -c) share one.
+    let (s, c) = if c < 0.0 { (-s, -c) } else { (s, c) };
+    const TAN_15: f64 = 0.267_949_192_431_122_7;
+    const TAN_75: f64 = 3.732_050_807_568_877;
+    let (a, east) = (s.abs(), s > 0.0);
+    if a <= TAN_15 * c {
+        0
+    } else if a <= c {
+        if east { 1 } else { 5 }
+    } else if a <= TAN_75 * c {
+        if east { 2 } else { 4 }
+    } else {
+        3
+    }
+}
+
+/// The grid's briefs (by their offsets in it) sorted by the axis they move along: those a
+/// search must always see (a MAP path may turn them; no heading) apart, the rest by
+/// [`axis_sector`].
+#[derive(Debug, Default)]
+struct Axes {
+    always: Vec<u32>,
+    sectors: [Vec<u32>; AXIS_SECTORS],
+}
+
+impl Axes {
+    fn of(briefs: &[Brief]) -> Axes {
+        let mut axes = Axes::default();
+        for (k, b) in briefs.iter().enumerate() {
+            match b.dir.filter(|_| !b.may_have_path) {
+                Some(dir) => axes.sectors[axis_sector(dir)].push(k as u32),
+                None => axes.always.push(k as u32),
+            }
+        }
+        axes
+    }
 }
 
 /// Two vehicles' times at the place where their paths meet ([`Path::meets`]).
@@ -584,7 +699,7 @@ fn cell_of(p: Point) -> (i32, i32) {
     )
 }
 
-/// The participants' indexes sorted by cell (row by row), with where each cell starts: a
+/// The participants' briefs sorted by cell (row by row), with where each cell starts: a
 /// row's cells are one slice, so a search walks a few slices and hashes nothing.
 #[derive(Debug, Default)]
 struct Grid {
@@ -592,9 +707,11 @@ struct Grid {
     origin: (i32, i32),
     /// Cells east-west and north-south.
     size: (i32, i32),
-    /// `starts[c]..starts[c + 1]` is cell c's part of `order`.
+    /// `starts[c]..starts[c + 1]` is cell c's part of `briefs`.
     starts: Vec<u32>,
-    order: Vec<u32>,
+    /// The participants' briefs sorted by cell: a search reads one contiguous array, not each
+    /// participant.
+    briefs: Vec<Brief>,
 }
 
 impl Grid {
@@ -602,8 +719,8 @@ impl Grid {
     /// candidates, never an unbounded grid.
     const MAX_SIDE: i32 = 256;
 
-    fn new(points: impl Iterator<Item = Point>) -> Grid {
-        let cells: Vec<(i32, i32)> = points.map(cell_of).collect();
+    fn new(briefs: Vec<Brief>) -> Grid {
+        let cells: Vec<(i32, i32)> = briefs.iter().map(|b| cell_of(b.position)).collect();
         let Some(&first) = cells.first() else {
             return Grid::default();
         };
@@ -635,18 +752,35 @@ impl Grid {
             order[next[k] as usize] = i as u32;
             next[k] += 1;
         }
+        let briefs = order.iter().map(|&i| briefs[i as usize]).collect();
         Grid {
             origin: lo,
             size,
             starts,
-            order,
+            briefs,
         }
     }
 
-    /// The indexes in the cells from `lo` to `hi` (inclusive), row by row.
-    fn within(&self, lo: (i32, i32), hi: (i32, i32)) -> impl Iterator<Item = u32> + '_ {
+    /// The briefs within `range_m` of `center`, cell row by cell row.
+    fn near(&self, center: Point, range_m: f64) -> Near<'_> {
+        self.near_in(center, range_m, (-range_m, -range_m), (range_m, range_m))
+    }
+
+    /// The briefs within `range_m` of `center` in the cells that the box from `center` +
+    /// `sw` to `center` + `ne` (east and north offsets, metres) touches, cell row by cell row.
+    fn near_in(&self, center: Point, range_m: f64, sw: (f64, f64), ne: (f64, f64)) -> Near<'_> {
+        let (lo, hi) = (
+            cell_of(Point {
+                east_m: center.east_m + sw.0,
+                north_m: center.north_m + sw.1,
+            }),
+            cell_of(Point {
+                east_m: center.east_m + ne.0,
+                north_m: center.north_m + ne.1,
+            }),
+        );
         // Clamped as the participants were: a query beyond the grid still reaches the
-        // border cells that hold whatever lies beyond (the caller checks distances).
+        // border cells that hold whatever lies beyond.
         let (w, h) = self.size;
         let (o0, o1) = self.origin;
         let (x0, x1, y0, y1) = if w > 0 && h > 0 {
@@ -659,11 +793,47 @@ impl Grid {
         } else {
             (0, -1, 0, -1)
         };
-        (y0..=y1).filter(move |_| x0 <= x1).flat_map(move |y| {
-            let a = self.starts[(y * w + x0) as usize] as usize;
-            let b = self.starts[(y * w + x1) as usize + 1] as usize;
-            self.order[a..b].iter().copied()
-        })
+        Near {
+            grid: self,
+            center,
+            r2: range_m * range_m,
+            rows: if x0 <= x1 { y0..y1 + 1 } else { 0..0 },
+            columns: (x0, x1),
+            row: [].iter(),
+        }
+    }
+}
+
+/// The briefs of [`Grid::near_in`]: a row's cells at a time, each brief tested for its
+/// distance.
+struct Near<'g> {
+    grid: &'g Grid,
+    center: Point,
+    r2: f64,
+    /// The cell rows still to search.
+    rows: std::ops::Range<i32>,
+    /// The first and last cell of each row searched.
+    columns: (i32, i32),
+    /// What is left of the row being searched.
+    row: std::slice::Iter<'g, Brief>,
+}
+
+impl<'g> Iterator for Near<'g> {
+    type Item = &'g Brief;
+
+    fn next(&mut self) -> Option<&'g Brief> {
+        loop {
+            for b in self.row.by_ref() {
+                if b.position.distance2_to(self.center) <= self.r2 {
+                    return Some(b);
+                }
+            }
+            let y = self.rows.next()?;
+            let w = self.grid.size.0;
+            let a = self.grid.starts[(y * w + self.columns.0) as usize] as usize;
+            let b = self.grid.starts[(y * w + self.columns.1) as usize + 1] as usize;
+            self.row = self.grid.briefs[a..b].iter();
+        }
     }
 }
 
@@ -681,9 +851,10 @@ impl<'a> Scene<'a> {
         let mirrored = view.mirrored.iter().map(|t| (t, false));
         let participants: Vec<SceneParticipant<'a>> = own
             .chain(mirrored)
-            .map(|(t, own)| participant(t, own, now))
+            .enumerate()
+            .map(|(i, (t, own))| participant(t, own, now, i as u32))
             .collect();
-        let grid = Grid::new(participants.iter().map(|p| p.position));
+        let grid = Grid::new(participants.iter().map(Brief::of).collect());
         let targets = participants
             .iter()
             .enumerate()
@@ -695,6 +866,7 @@ impl<'a> Scene<'a> {
             participants,
             targets,
             grid,
+            axes: std::cell::OnceCell::new(),
             lanes,
             intersections,
             signals,
@@ -735,13 +907,13 @@ impl<'a> Scene<'a> {
         })
     }
 
-    /// The participants other than `hv` within `range_m` of it for which `keep` holds
-    /// (tested first: a cheap test saves the distance).
+    /// The participants other than `hv` within `range_m` of it whose [`Brief`] `keep` holds
+    /// for: a search reads only the briefs of those it passes over.
     pub fn around_where<'s>(
         &'s self,
         hv: &'s SceneParticipant<'a>,
         range_m: f64,
-        keep: impl Fn(&SceneParticipant<'a>) -> bool + 's,
+        keep: impl Fn(&Brief) -> bool + 's,
     ) -> impl Iterator<Item = &'s SceneParticipant<'a>> {
         self.around_indexed_where(hv, range_m, keep).map(|(_, p)| p)
     }
@@ -751,25 +923,58 @@ impl<'a> Scene<'a> {
         &'s self,
         hv: &'s SceneParticipant<'a>,
         range_m: f64,
-        keep: impl Fn(&SceneParticipant<'a>) -> bool + 's,
+        keep: impl Fn(&Brief) -> bool + 's,
     ) -> impl Iterator<Item = (usize, &'s SceneParticipant<'a>)> {
-        let r2 = range_m * range_m;
-        let (lo, hi) = (
-            cell_of(Point {
-                east_m: hv.position.east_m - range_m,
-                north_m: hv.position.north_m - range_m,
-            }),
-            cell_of(Point {
-                east_m: hv.position.east_m + range_m,
-                north_m: hv.position.north_m + range_m,
-            }),
-        );
         self.grid
-            .within(lo, hi)
-            .map(|i| (i as usize, &self.participants[i as usize]))
-            .filter(move |(_, p)| {
-                keep(p) && p.track.id != hv.track.id && p.position.distance2_to(hv.position) <= r2
+            .near(hv.position, range_m)
+            .filter(move |b| b.index != hv.index && keep(b))
+            .map(|b| (b.index as usize, &self.participants[b.index as usize]))
+    }
+
+    /// What [`around_indexed_where`](Self::around_indexed_where) gives, in its order, less
+    /// some participants that move along `hv`'s axis (the same way or the opposite way)
+    /// within `skip_along_deg` degrees and that MAP places on no path (which might turn
+    /// them): what a search for crossing traffic never wants. It leaves out those in the
+    /// host's 30-degree sector of axes ([`axis_sector`]) when `skip_along_deg` is over
+    /// 31 degrees, and none otherwise; the caller still tests those it gets.
+    pub fn around_across<'s>(
+        &'s self,
+        hv: &'s SceneParticipant<'a>,
+        range_m: f64,
+        skip_along_deg: Option<f64>,
+        keep: impl Fn(&Brief) -> bool + 's,
+    ) -> impl Iterator<Item = (usize, &'s SceneParticipant<'a>)> {
+        // Sorting out the axes costs about what one search over the tile does: worth it
+        // for a scene with more than one host.
+        let own_sector = hv
+            .dir
+            .filter(|_| skip_along_deg.is_some_and(|d| d > AXIS_SECTOR_DEG + 1.0))
+            .filter(|_| self.targets.len() > 1)
+            .map(axis_sector);
+        let Some(own_sector) = own_sector else {
+            return Either::Left(self.around_indexed_where(hv, range_m, keep));
+        };
+        let axes = self.axes.get_or_init(|| Axes::of(&self.grid.briefs));
+        let r2 = range_m * range_m;
+        let mut offsets: Vec<u32> = axes
+            .sectors
+            .iter()
+            .enumerate()
+            .filter(|(sector, _)| *sector != own_sector)
+            .flat_map(|(_, offsets)| offsets)
+            .chain(&axes.always)
+            .copied()
+            .filter(|&k| {
+                let b = &self.grid.briefs[k as usize];
+                b.position.distance2_to(hv.position) <= r2 && b.index != hv.index && keep(b)
             })
+            .collect();
+        // The grid's own order, as a search over the grid gives them.
+        offsets.sort_unstable();
+        Either::Right(offsets.into_iter().map(|k| {
+            let i = self.grid.briefs[k as usize].index as usize;
+            (i, &self.participants[i])
+        }))
     }
 
     /// The participants for which `keep` holds: for conditions that are rare (an emergency
@@ -812,28 +1017,87 @@ impl<'a> Scene<'a> {
     }
 
     /// The bumper-to-bumper gap, metres, when `rv` drives ahead of `hv` in its lane, None
-    /// otherwise: ahead along the paths the two vehicles show (`gap_along_paths`) and, where
-    /// MAP matches them to lanes of different links, each driving with its lane, and says
-    /// where the host's lane leads, in a lane MAP connects the host's lane to (DF_Connection, within [`CONNECTION_HOPS`]
-    /// lanes). The path a vehicle drove or the curve of the host's trail may pass a lane
-    /// beside the host's: on the motorway scenario an on-ramp's curve carried forward met
-    /// the cars in the main road's lanes it merges beside, and a car that had just changed
-    /// lanes had a trail through the host's lane.
+    /// otherwise: ahead along `hv`'s heading (its rear ahead of `hv`'s front: a vehicle beside
+    /// the host, mid lane change, is not ahead of it) heading within 30 degrees of it, in its
+    /// lane as the paths the two vehicles show tell (`in_lane_by_paths`), and, where MAP
+    /// matches them to lanes of different links, each driving with its lane, and says where
+    /// the host's lane leads, in a lane MAP connects the host's lane to (DF_Connection, within
+    /// [`CONNECTION_HOPS`] lanes). The path a vehicle drove or the curve of the host's trail
+    /// may pass a lane beside the host's: on the motorway scenario an on-ramp's curve carried
+    /// forward met the cars in the main road's lanes it merges beside, and a car that had
+    /// just changed lanes had a trail through the host's lane.
     pub fn gap_ahead(
         &self,
         hv: &SceneParticipant,
         rv: &SceneParticipant,
         path_tolerance_m: f64,
     ) -> Option<f64> {
-        let gap_m = gap_along_paths(hv, rv, path_tolerance_m)?;
+        let gap_m = gap_by_geometry(hv, rv.position, rv.dir, rv.length_m())?;
+        self.in_lane_ahead(hv, rv, path_tolerance_m)
+            .then_some(gap_m)
+    }
+
+    /// The vehicle directly ahead of `hv` in its lane within `range_m` (the nearest that
+    /// [`gap_ahead`](Self::gap_ahead) finds ahead), with the gap to it, metres. The lane
+    /// tests, the dear part, are made only for a vehicle nearer than the nearest found so
+    /// far, and only the half of the range ahead of the host is searched.
+    pub fn nearest_ahead(
+        &self,
+        hv: &SceneParticipant<'a>,
+        range_m: f64,
+        path_tolerance_m: f64,
+    ) -> Option<(f64, &SceneParticipant<'a>)> {
+        let (s, c) = hv.dir?;
+        // Only the half of the range ahead of the host can hold a vehicle ahead: the box
+        // around that half disc, its arc reaching `range_m` on a side the heading faces.
+        let r = range_m;
+        let sw = (
+            if s <= 0.0 { -r } else { -r * c.abs() },
+            if c <= 0.0 { -r } else { -r * s.abs() },
+        );
+        let ne = (
+            if s >= 0.0 { r } else { r * c.abs() },
+            if c >= 0.0 { r } else { r * s.abs() },
+        );
+        let mut nearest: Option<(f64, &SceneParticipant<'a>)> = None;
+        for b in self.grid.near_in(hv.position, range_m, sw, ne) {
+            if b.index == hv.index || !b.is_vehicle() {
+                continue;
+            }
+            let Some(gap_m) = b.gap_ahead_of(hv) else {
+                continue;
+            };
+            if nearest.is_some_and(|(g, _)| g <= gap_m) {
+                continue;
+            }
+            let rv = &self.participants[b.index as usize];
+            if self.in_lane_ahead(hv, rv, path_tolerance_m) {
+                nearest = Some((gap_m, rv));
+            }
+        }
+        nearest
+    }
+
+    /// Whether `rv`, ahead of `hv` ([`gap_ahead`](Self::gap_ahead)'s geometric test), is in
+    /// its lane: as the two vehicles' own paths tell, and where MAP matches them to lanes of
+    /// different links, each driving with its lane, in a lane MAP connects the host's to.
+    fn in_lane_ahead(
+        &self,
+        hv: &SceneParticipant,
+        rv: &SceneParticipant,
+        path_tolerance_m: f64,
+    ) -> bool {
+        if !in_lane_by_paths(hv, rv, path_tolerance_m) {
+            return false;
+        }
         match (&hv.lane, &rv.lane) {
             // A match against a lane's direction is no lane of the vehicle's own (a vehicle
             // leaving a junction whose outgoing lanes no MAP has matches the incoming lane
             // beside its way).
             (Some(a), Some(b)) if a.lane != b.lane && !a.against && !b.against => {
-                self.leads_to(a.lane, b.lane).then_some(gap_m)
+                self.leads_to(a.lane, b.lane)
             }
-            _ => Some(gap_m),
+            _ => true,
         }
     }
 
@@ -954,15 +1218,20 @@ impl<'a> Scene<'a> {
     }
 }
 
-fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a> {
+fn participant<'a>(t: &'a Track, own: bool, now: Millis, index: u32) -> SceneParticipant<'a> {
     let dt = (now - t.at) as f64 / 1000.0;
     let speed0 = t.motion.speed_mps.unwrap_or(0.0);
     let accel = t.motion.accel_long_mps2.unwrap_or(0.0);
     let turn_deg = t.motion.yaw_rate_dps.unwrap_or(0.0) * dt;
-    let heading_deg = t
-        .motion
-        .heading_deg
-        .map(|h| (h + turn_deg).rem_euclid(360.0));
+    // A heading in range as it is (DE_Heading's 0 to 359.9875 degrees) skips the division.
+    let heading_deg = t.motion.heading_deg.map(|h| {
+        let h = h + turn_deg;
+        if (0.0..360.0).contains(&h) {
+            h
+        } else {
+            h.rem_euclid(360.0)
+        }
+    });
     let dir = heading_deg.map(|h| h.to_radians().sin_cos());
     // Without a turn, the heading now is the reported one, and so is its sine and cosine.
     let straight = dir.filter(|_| turn_deg == 0.0);
@@ -984,6 +1253,7 @@ fn participant<'a>(t: &'a Track, own: bool, now: Millis) -> SceneParticipant<'a>
         trail_box: std::cell::OnceCell::new(),
         trail_curve: std::cell::OnceCell::new(),
         now,
+        index,
     }
 }
 
