@@ -935,8 +935,9 @@ impl<'a> Scene<'a> {
     /// some participants that move along `hv`'s axis (the same way or the opposite way)
     /// within `skip_along_deg` degrees and that MAP places on no path (which might turn
     /// them): what a search for crossing traffic never wants. It leaves out those in the
-    /// host's 30-degree sector of axes ([`axis_sector`]) when `skip_along_deg` is over
-    /// 31 degrees, and none otherwise; the caller still tests those it gets.
+    /// host's 30-degree sector of axes (north-south within 15 degrees, then every 30
+    /// degrees) when `skip_along_deg` is over 31 degrees, and none otherwise; the caller
+    /// still tests those it gets.
     pub fn around_across<'s>(
         &'s self,
         hv: &'s SceneParticipant<'a>,
