@@ -9,8 +9,11 @@
 
 use crate::{Advisory, ParticipantId, Severity};
 use roadcloud_world::Millis;
+use std::borrow::Cow;
 
-type Key = (&'static str, [u8; 8], Option<ParticipantId>);
+/// A condition: scenario, target and the first other participant. The scenario is the
+/// application's own name, or one another node's gate named ([`AdvisoryGate::adopt`]).
+type Key = (Cow<'static, str>, [u8; 8], Option<ParticipantId>);
 
 /// What was last sent for one condition.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +35,23 @@ pub enum Passed {
     Refresh,
 }
 
+/// What a gate last sent for one condition, as it leaves the gate ([`AdvisoryGate::standing`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    /// The advisory's scenario (`FCW`, ...).
+    pub scenario: String,
+    /// The vehicle it went to.
+    pub target: [u8; 8],
+    /// The first other participant it was about.
+    pub about: Option<ParticipantId>,
+    /// When it was sent, ms since the epoch.
+    pub at: Millis,
+    /// Its severity.
+    pub severity: Severity,
+    /// When it expires, ms since the epoch.
+    pub expires_at: Millis,
+}
+
 /// Lets an advisory through when it says something new.
 #[derive(Debug)]
 pub struct AdvisoryGate {
@@ -50,7 +70,8 @@ impl AdvisoryGate {
 
     /// Whether `a` goes out, and why (if so, it is remembered as sent).
     pub fn admit(&mut self, a: &Advisory) -> Option<Passed> {
-        let key = a.key();
+        let (scenario, target, other) = a.key();
+        let key = (Cow::Borrowed(scenario), target, other);
         let passed = match self.sent.get(&key) {
             None => Some(Passed::New),
             Some(s) if a.at >= s.expires_at => Some(Passed::New),
@@ -69,6 +90,42 @@ impl AdvisoryGate {
             );
         }
         passed
+    }
+
+    /// What was last sent for each condition of the vehicles for which `of` holds: for the
+    /// node that takes a vehicle over in a cluster (docs/scale.md), so that a warning that
+    /// stands is not sent again as new where the vehicle crosses.
+    pub fn standing(&self, of: impl Fn([u8; 8]) -> bool) -> Vec<Standing> {
+        self.sent
+            .iter()
+            .filter(|((_, target, _), _)| of(*target))
+            .map(|((scenario, target, about), s)| Standing {
+                scenario: scenario.to_string(),
+                target: *target,
+                about: about.clone(),
+                at: s.at,
+                severity: s.severity,
+                expires_at: s.expires_at,
+            })
+            .collect()
+    }
+
+    /// Takes in what another gate sent for a condition ([`standing`](Self::standing)),
+    /// unless this one sent it later.
+    pub fn adopt(&mut self, s: Standing) {
+        let sent = Sent {
+            at: s.at,
+            severity: s.severity,
+            expires_at: s.expires_at,
+        };
+        self.sent
+            .entry((Cow::Owned(s.scenario), s.target, s.about))
+            .and_modify(|mine| {
+                if sent.at > mine.at {
+                    *mine = sent;
+                }
+            })
+            .or_insert(sent);
     }
 
     /// Forgets conditions whose last advisory expired before `now`.
@@ -130,5 +187,29 @@ mod tests {
         g.expire(3_000);
         assert!(g.is_empty());
         assert_eq!(g.admit(&fcw(3_100, Severity::Warning)), Some(Passed::New));
+    }
+
+    #[test]
+    fn a_gate_that_adopts_another_ones_conditions_does_not_send_them_again_as_new() {
+        let mut west = AdvisoryGate::new(500);
+        assert_eq!(west.admit(&fcw(0, Severity::Warning)), Some(Passed::New));
+        assert!(
+            west.standing(|v| v == [2; 8]).is_empty(),
+            "another vehicle's"
+        );
+        let standing = west.standing(|v| v == [1; 8]);
+        assert_eq!(standing.len(), 1);
+        let mut east = AdvisoryGate::new(500);
+        for s in standing {
+            east.adopt(s);
+        }
+        assert_eq!(east.admit(&fcw(100, Severity::Warning)), None);
+        assert_eq!(
+            east.admit(&fcw(500, Severity::Warning)),
+            Some(Passed::Refresh)
+        );
+        // An older copy does not undo what this gate sent since.
+        east.adopt(west.standing(|_| true).remove(0));
+        assert_eq!(east.admit(&fcw(600, Severity::Warning)), None);
     }
 }

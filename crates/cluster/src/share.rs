@@ -7,7 +7,7 @@ use crate::{Cluster, DOWNLINK_SUBJECT, VIEW_SUBJECT, mirror_subject};
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use roadcloud_transport::{DownlinkError, Downlinks};
-use roadcloud_wire::{Downlink, MirrorBatch, ZoneView};
+use roadcloud_wire::{Downlink, MirrorBatch, StandingAdvisory, ZoneView};
 use roadcloud_world::Track;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -94,11 +94,18 @@ impl Cluster {
         }))
     }
 
-    /// Sends `node` this node's tracks near its tiles, to hold as mirrors.
-    pub async fn publish_mirrors(&self, node: &str, tracks: Vec<Track>) -> Result<()> {
+    /// Sends `node` this node's tracks near its tiles, to hold as mirrors, with what this
+    /// node last sent their vehicles for each condition that stands.
+    pub async fn publish_mirrors(
+        &self,
+        node: &str,
+        tracks: Vec<Track>,
+        standing: Vec<StandingAdvisory>,
+    ) -> Result<()> {
         let batch = MirrorBatch {
             from_node: self.config.node_id.clone(),
             tracks,
+            standing,
         };
         self.client
             .publish(mirror_subject(node), roadcloud_wire::encode(&batch).into())

@@ -6,12 +6,14 @@ use crate::http::views;
 use crate::stages::WorldRef;
 use futures_util::future::BoxFuture;
 use roadcloud_api::zone::Participant;
+use roadcloud_apps::gate::Standing;
+use roadcloud_apps::{ParticipantId, Severity};
 use roadcloud_cluster::Cluster;
 use roadcloud_cluster::leases::{ClusterStatus, Membership, TileState};
 use roadcloud_cluster::route::DecodedBatch;
 use roadcloud_cluster::share::Views;
 use roadcloud_pipeline::ShardPlan;
-use roadcloud_wire::MirrorBatch;
+use roadcloud_wire::{About, MirrorBatch, StandingAdvisory};
 use roadcloud_wire::{ParticipantView, ZoneView};
 use roadcloud_world::{TileGrid, Track};
 use std::collections::BTreeMap;
@@ -193,17 +195,21 @@ impl BorderMirrors {
                 continue;
             }
             let (plan, grid, margin) = (self.plan, self.grid, self.margin_m);
-            let Ok(near) = self
+            let Ok((near, standing)) = self
                 .world
                 .read(move |w| {
-                    w.pipeline
+                    let near: Vec<(u64, Track)> = w
+                        .pipeline
                         .tracks()
                         .iter()
                         .filter_map(|t| {
                             let parts = plan.near(&grid, t.position, margin) & !mine;
                             (parts != 0).then(|| (parts, t.clone()))
                         })
-                        .collect::<Vec<_>>()
+                        .collect();
+                    let vehicles = near.iter().filter_map(|(_, t)| t.vehicle).collect();
+                    let standing = w.pipeline.standing_advisories(&vehicles);
+                    (near, standing)
                 })
                 .await
             else {
@@ -215,9 +221,17 @@ impl BorderMirrors {
                     .filter(|(p, _)| p & parts != 0)
                     .map(|(_, t)| t.clone())
                     .collect();
-                if !tracks.is_empty()
-                    && let Err(e) = self.cluster.publish_mirrors(&node, tracks).await
-                {
+                if tracks.is_empty() {
+                    continue;
+                }
+                let theirs: std::collections::HashSet<[u8; 8]> =
+                    tracks.iter().filter_map(|t| t.vehicle).collect();
+                let standing = standing
+                    .iter()
+                    .filter(|s| theirs.contains(&s.target))
+                    .map(to_wire)
+                    .collect();
+                if let Err(e) = self.cluster.publish_mirrors(&node, tracks, standing).await {
                     tracing::warn!("{e:#}");
                 }
             }
@@ -225,17 +239,69 @@ impl BorderMirrors {
     }
 }
 
-/// Holds the other nodes' tracks near this node's tiles as mirrors, as they come.
+/// Holds the other nodes' tracks near this node's tiles as mirrors, as they come, and
+/// what those nodes last sent their vehicles (the gate then goes on where theirs left off,
+/// should one of them cross into this node's tiles).
 pub(crate) async fn take_mirrors(mut batches: mpsc::Receiver<MirrorBatch>, world: WorldRef) {
     while let Some(batch) = batches.recv().await {
         let now = roadcloud_transport::now_millis();
+        let standing: Vec<Standing> = batch.standing.into_iter().filter_map(from_wire).collect();
         let put = world
-            .write(move |w| w.pipeline.put_remote_mirrors(batch.tracks, now))
+            .write(move |w| {
+                w.pipeline.put_remote_mirrors(batch.tracks, now);
+                w.pipeline.adopt_standing_advisories(standing);
+            })
             .await;
         if put.is_err() {
             return;
         }
     }
+}
+
+/// What a gate last sent, as it crosses to another node.
+fn to_wire(s: &Standing) -> StandingAdvisory {
+    StandingAdvisory {
+        scenario: s.scenario.clone(),
+        target: s.target,
+        about: s.about.as_ref().map(|a| match a {
+            ParticipantId::Vehicle(v) => About::Vehicle(*v),
+            ParticipantId::Track(n) => About::Track(*n),
+            ParticipantId::Rsi { rsu, sign, id } => About::Rsi {
+                rsu: *rsu,
+                sign: *sign,
+                id: *id,
+            },
+        }),
+        at_ms: s.at,
+        severity: match s.severity {
+            Severity::Info => 0,
+            Severity::Warning => 1,
+            Severity::Alert => 2,
+        },
+        expires_at_ms: s.expires_at,
+    }
+}
+
+/// What another node's gate last sent, as this node's gate takes it; None for a severity
+/// this version does not know.
+fn from_wire(s: StandingAdvisory) -> Option<Standing> {
+    Some(Standing {
+        scenario: s.scenario,
+        target: s.target,
+        about: s.about.map(|a| match a {
+            About::Vehicle(v) => ParticipantId::Vehicle(v),
+            About::Track(n) => ParticipantId::Track(n),
+            About::Rsi { rsu, sign, id } => ParticipantId::Rsi { rsu, sign, id },
+        }),
+        at: s.at_ms,
+        severity: match s.severity {
+            0 => Severity::Info,
+            1 => Severity::Warning,
+            2 => Severity::Alert,
+            _ => return None,
+        },
+        expires_at: s.expires_at_ms,
+    })
 }
 
 /// A participant of another node as the API lists participants: what the nodes share of

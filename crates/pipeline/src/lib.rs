@@ -319,6 +319,28 @@ impl Pipeline {
         }
     }
 
+    /// What the advisory gate last sent each of `vehicles` for each condition
+    /// ([`AdvisoryGate::standing`]): goes with their tracks to the node that mirrors them,
+    /// which may take them over.
+    pub fn standing_advisories(
+        &self,
+        vehicles: &std::collections::HashSet<[u8; 8]>,
+    ) -> Vec<roadcloud_apps::gate::Standing> {
+        self.gate.standing(|v| vehicles.contains(&v))
+    }
+
+    /// Takes in what another node's gate sent the vehicles it mirrors here
+    /// ([`AdvisoryGate::adopt`]): a warning that stands is not sent again as new when one
+    /// of them crosses into this node's tiles.
+    pub fn adopt_standing_advisories(
+        &mut self,
+        standing: impl IntoIterator<Item = roadcloud_apps::gate::Standing>,
+    ) {
+        for s in standing {
+            self.gate.adopt(s);
+        }
+    }
+
     /// Takes in tracks another node kept (a snapshot of tiles taken over in a cluster):
     /// each keeps its id, trail and lane, unless a track here already holds its id or its
     /// vehicle. How many were taken in. A track whose time has passed goes at the next

@@ -53,30 +53,38 @@ fn nats_server_on(dir: &std::path::Path, port: u16) -> Nats {
     nats
 }
 
-fn node(url: &str, id: &str) -> Server {
+fn node(url: &str, id: &str, extra: &[&str]) -> Server {
     // The border test's pair stops and starts from one report to the next.
-    start_with(&[
+    let lease_ms = LEASE_MS.to_string();
+    let mut args = vec![
         "--cluster",
         url,
         "--node-id",
         id,
         "--lease-ms",
-        &LEASE_MS.to_string(),
+        &lease_ms,
         ONE_MOMENT_REPEATED[0],
         ONE_MOMENT_REPEATED[1],
-    ])
+    ];
+    args.extend_from_slice(extra);
+    start_with(&args)
 }
 
 /// A nats-server, node A, then node B once A holds every partition, and once the two
 /// share them out, eight each.
 fn two_nodes() -> (tempfile::TempDir, Nats, Server, Server) {
+    two_nodes_with(&[])
+}
+
+/// As [`two_nodes`], each node started with `extra` flags too.
+fn two_nodes_with(extra: &[&str]) -> (tempfile::TempDir, Nats, Server, Server) {
     let dir = tempfile::tempdir().unwrap();
     let (nats, url) = nats_server(dir.path());
-    let a = node(&url, "node-a");
+    let a = node(&url, "node-a", extra);
     wait_until(Duration::from_secs(10), || {
         cluster(&a)["partitions"].as_array().unwrap().len() == 16
     });
-    let b = node(&url, "node-b");
+    let b = node(&url, "node-b", extra);
     wait_until(Duration::from_secs(15), || {
         let h = holdings(&a);
         h.len() == 2 && h.iter().all(|(_, p)| p.len() == 8)
@@ -361,13 +369,93 @@ fn tracks_and_warnings_cross_the_border_between_two_nodes() {
     assert!(track_of(&a, follower, &west).is_some());
 }
 
+/// A warning that stands is not sent again as new when its vehicle crosses into another
+/// node's tiles: the node taking the vehicle over has what the other node sent it (with the
+/// border mirrors) and goes on from there. Advisories here are refreshed only every 8 s and
+/// EVW's stand 10 s, so in the 6 s of the drive the host gets one EVW, from the node it
+/// starts on; a node that started its gate afresh sent a second at the crossing.
+#[test]
+fn a_standing_warning_is_not_sent_again_where_its_vehicle_crosses_to_another_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("roadcloud.toml");
+    std::fs::write(&config, "[apps.EVW]\nvalid_ms = 10000\n").unwrap();
+    let config = config.to_str().unwrap();
+    let (_dir, _nats, a, b) = two_nodes_with(&["--advisory-repeat-ms", "8000", "--config", config]);
+    let held = holdings(&a);
+    let holder = |p: u64| {
+        held.iter()
+            .find(|(_, ps)| ps.contains(&p))
+            .unwrap()
+            .0
+            .clone()
+    };
+    let east = holder(0);
+    assert_ne!(holder(15), east, "{held:?}");
+    let feed = advisory_feed(a.mqtt, "feed");
+    let (c, _) = counting_client(b.mqtt, "drive");
+    let (host, ambulance) = (
+        [0x5a, 0xc3, 0, 0, 0, 0, 0, 1],
+        [0x5a, 0xc3, 0, 0, 0, 0, 0, 2],
+    );
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let at = |east_m| Point {
+        east_m,
+        north_m: 300.0,
+    };
+
+    // The host drives east at 15 m/s from 40 m west of the border (east = 0 m) to 50 m
+    // past it; an ambulance on a call follows 160 m behind at 20 m/s, coming closer.
+    let start = Instant::now();
+    let (mut evw, mut crossed_at) = (Vec::new(), None);
+    loop {
+        let t = start.elapsed().as_secs_f64();
+        let host_east = -40.0 + 15.0 * t;
+        if host_east >= 50.0 {
+            break;
+        }
+        let mut amb = VehicleState::car(ambulance, at(host_east - 160.0 - 5.0 * t), 90.0, 20.0);
+        amb.class = 60;
+        amb.flags.emergency = true;
+        let car = VehicleState::car(host, at(host_east), 90.0, 15.0);
+        for v in [car, amb] {
+            let m = MessageFrame::BsmFrame(bsm(&frame, &v, 0, now_millis()));
+            publish(&c, v.id, encode(&m).unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        if crossed_at.is_none() && track_of(&a, host, &east).is_some() {
+            crossed_at = Some(start.elapsed());
+        }
+        evw.extend(
+            feed.try_iter()
+                .filter(|v| v["scenario"] == "EVW" && v["target"] == hex(&host))
+                .map(|_| start.elapsed()),
+        );
+    }
+    let crossed_at = crossed_at.expect("the host's track went to the east node");
+    std::thread::sleep(Duration::from_millis(500));
+    evw.extend(
+        feed.try_iter()
+            .filter(|v| v["scenario"] == "EVW" && v["target"] == hex(&host))
+            .map(|_| start.elapsed()),
+    );
+    assert!(
+        evw.first().is_some_and(|t| *t < crossed_at),
+        "warned before the crossing ({crossed_at:?}): {evw:?}"
+    );
+    assert_eq!(
+        evw.len(),
+        1,
+        "one EVW, not one more where the host crossed at {crossed_at:?}: {evw:?}"
+    );
+}
+
 #[test]
 fn a_publish_is_acknowledged_only_once_the_stream_has_it() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let nats = nats_server_on(dir.path(), port);
     let url = format!("nats://127.0.0.1:{port}");
-    let a = node(&url, "node-a");
+    let a = node(&url, "node-a", &[]);
     wait_until(Duration::from_secs(10), || {
         cluster(&a)["partitions"].as_array().unwrap().len() == 16
     });

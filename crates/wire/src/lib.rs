@@ -8,7 +8,7 @@
 //! mirrors). Each crosses as one [`Message`] in an envelope:
 //!
 //! ```text
-//! octet 0     VERSION (1)
+//! octet 0     VERSION (2)
 //! octet 1     the message's TAG
 //! octets 2..  the message, postcard (serde's compact varint form)
 //! ```
@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The envelope's version, octet 0.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
 /// The most octets an envelope may have (NATS's default largest payload, 1 MiB).
 pub const MAX_LEN: usize = 1 << 20;
@@ -265,6 +265,45 @@ pub struct MirrorBatch {
     pub from_node: String,
     /// The tracks, whole.
     pub tracks: Vec<roadcloud_world::Track>,
+    /// What the owner last sent their vehicles for each condition that stands, so that
+    /// the node taking one over does not send a standing warning again as new.
+    pub standing: Vec<StandingAdvisory>,
+}
+
+/// What a node last sent a vehicle for one condition (an application's scenario, the
+/// vehicle, the first participant it was about).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandingAdvisory {
+    /// The scenario (`FCW`, `EVW`, ...).
+    pub scenario: String,
+    /// The vehicle it went to.
+    pub target: [u8; 8],
+    /// Whom it was about.
+    pub about: Option<About>,
+    /// When it was sent, ms since the Unix epoch.
+    pub at_ms: i64,
+    /// Its severity: 0 info, 1 warning, 2 alert.
+    pub severity: u8,
+    /// When it expires, ms since the Unix epoch.
+    pub expires_at_ms: i64,
+}
+
+/// Whom a [`StandingAdvisory`] was about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum About {
+    /// A vehicle, by its id.
+    Vehicle([u8; 8]),
+    /// A track without a vehicle id.
+    Track(u64),
+    /// An RSI event or sign: its RSU, whether a sign, its id there.
+    Rsi {
+        /// The announcing RSU.
+        rsu: [u8; 8],
+        /// Sign (true) or event.
+        sign: bool,
+        /// Its id there.
+        id: u8,
+    },
 }
 
 impl Message for MirrorBatch {
@@ -322,16 +361,47 @@ mod tests {
             decode::<UplinkBatch>(&bytes),
             Err(WireError::Tag { found: 2, .. })
         ));
-        bytes[0] = 2;
+        bytes[0] = VERSION + 1;
         assert_eq!(
             decode::<Downlink>(&bytes),
-            Err(WireError::Version { found: 2 })
+            Err(WireError::Version { found: VERSION + 1 })
         );
         assert_eq!(decode::<Downlink>(&[1]), Err(WireError::Truncated));
         assert!(matches!(
             decode::<Downlink>(&vec![0; MAX_LEN + 1]),
             Err(WireError::TooLong(_))
         ));
+    }
+
+    #[test]
+    fn standing_advisories_travel_with_the_mirrors() {
+        let batch = MirrorBatch {
+            from_node: "node-a".into(),
+            tracks: Vec::new(),
+            standing: vec![
+                StandingAdvisory {
+                    scenario: "EVW".into(),
+                    target: [1; 8],
+                    about: Some(About::Vehicle([2; 8])),
+                    at_ms: 1_764_000_000_000,
+                    severity: 1,
+                    expires_at_ms: 1_764_000_002_000,
+                },
+                StandingAdvisory {
+                    scenario: "IVS".into(),
+                    target: [1; 8],
+                    about: Some(About::Rsi {
+                        rsu: [3; 8],
+                        sign: true,
+                        id: 7,
+                    }),
+                    at_ms: 1_764_000_000_000,
+                    severity: 0,
+                    expires_at_ms: 1_764_000_001_000,
+                },
+            ],
+        };
+        assert_eq!(decode::<MirrorBatch>(&encode(&batch)), Ok(batch));
     }
 
     #[test]
