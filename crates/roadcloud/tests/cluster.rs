@@ -307,12 +307,10 @@ fn bsm_east(id: [u8; 8], east_m: f64, speed_mps: f64) -> Vec<u8> {
     bsm_at(id, Point { east_m, north_m }, 90.0, speed_mps)
 }
 
-#[test]
-fn tracks_and_warnings_cross_the_border_between_two_nodes() {
-    let (_dir, _nats, a, b) = two_nodes();
-    // East = 0 m is a border between nodes: west of it is stripe -1 (partition 15), east of
-    // it stripe 0 (partition 0).
-    let held = holdings(&a);
+/// The nodes west and east of the border at east = 0 m, as `s` sees them: west of it is
+/// stripe -1 (partition 15), east of it stripe 0 (partition 0), held by different nodes.
+fn border_nodes(s: &Server) -> (String, String) {
+    let held = holdings(s);
     let holder = |p: u64| {
         held.iter()
             .find(|(_, ps)| ps.contains(&p))
@@ -322,6 +320,13 @@ fn tracks_and_warnings_cross_the_border_between_two_nodes() {
     };
     let (west, east) = (holder(15), holder(0));
     assert_ne!(west, east, "{held:?}");
+    (west, east)
+}
+
+#[test]
+fn tracks_and_warnings_cross_the_border_between_two_nodes() {
+    let (_dir, _nats, a, b) = two_nodes();
+    let (west, east) = border_nodes(&a);
     let feed = advisory_feed(a.mqtt, "feed");
     let (c, _) = counting_client(b.mqtt, "pair");
     let (follower, leader) = (
@@ -381,16 +386,7 @@ fn a_standing_warning_is_not_sent_again_where_its_vehicle_crosses_to_another_nod
     std::fs::write(&config, "[apps.EVW]\nvalid_ms = 10000\n").unwrap();
     let config = config.to_str().unwrap();
     let (_dir, _nats, a, b) = two_nodes_with(&["--advisory-repeat-ms", "8000", "--config", config]);
-    let held = holdings(&a);
-    let holder = |p: u64| {
-        held.iter()
-            .find(|(_, ps)| ps.contains(&p))
-            .unwrap()
-            .0
-            .clone()
-    };
-    let east = holder(0);
-    assert_ne!(holder(15), east, "{held:?}");
+    let (_, east) = border_nodes(&a);
     let feed = advisory_feed(a.mqtt, "feed");
     let (c, _) = counting_client(b.mqtt, "drive");
     let (host, ambulance) = (
