@@ -672,6 +672,11 @@ fn the_sensor_sharing_evaluation_scores_answers() {
         n("delivered") <= n("hidden") && n("shared_hidden") <= n("shared"),
         "{e}"
     );
+    assert!(
+        n("delivered_pedestrians") <= n("hidden_pedestrians")
+            && n("shared_pedestrians_hidden") <= n("shared_pedestrians"),
+        "{e}"
+    );
 }
 
 /// `roadcloud eval-merge` runs the on-ramp without and with cooperative merging: the merging

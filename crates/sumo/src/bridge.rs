@@ -222,14 +222,7 @@ pub struct Bridge {
 impl Bridge {
     /// A bridge for network `net`.
     pub fn new(net: Net) -> Bridge {
-        let (mut lat, mut lon, mut n) = (0.0, 0.0, 0.0);
-        for j in net.junctions.values() {
-            let (a, o) = net.to_wgs84(j.x, j.y);
-            lat += a;
-            lon += o;
-            n += 1.0;
-        }
-        let frame = LocalFrame::new(lat / f64::max(n, 1.0), lon / f64::max(n, 1.0));
+        let frame = Bridge::frame_of(&net);
         Bridge {
             rsus: net.mapped().into_iter().cloned().collect(),
             net,
@@ -245,6 +238,19 @@ impl Bridge {
     /// The network.
     pub fn net(&self) -> &Net {
         &self.net
+    }
+
+    /// The local frame a bridge of `net` places its messages in: centred on the mean of
+    /// its junctions.
+    pub fn frame_of(net: &Net) -> LocalFrame {
+        let (mut lat, mut lon, mut n) = (0.0, 0.0, 0.0);
+        for j in net.junctions.values() {
+            let (a, o) = net.to_wgs84(j.x, j.y);
+            lat += a;
+            lon += o;
+            n += 1.0;
+        }
+        LocalFrame::new(lat / f64::max(n, 1.0), lon / f64::max(n, 1.0))
     }
 
     /// A network position in the frame messages are written from.

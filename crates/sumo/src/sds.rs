@@ -12,11 +12,11 @@
 //! This is SUMO's geometry, not roadcloud's model of it (SDS takes bodies as circles and
 //! knows only what was reported).
 
-use crate::bridge::{Bridge, VehicleSample, device_id};
+use crate::bridge::{Bridge, PersonSample, VehicleSample, device_id};
 use crate::cosim::Step;
 use roadcloud_csae as csae;
 use roadcloud_sim::messages::sensor_sharing_request;
-use roadcloud_world::Millis;
+use roadcloud_world::{Millis, Point};
 use std::collections::HashMap;
 
 /// How far ahead a vehicle asks about, metres (as the demo's cars).
@@ -39,7 +39,18 @@ pub struct Asked {
     pub hidden: Vec<String>,
     /// The vehicles in its area it sees.
     pub seen: Vec<String>,
+    /// Where the pedestrians in its area hidden from it were (the bridge's local frame):
+    /// they reach roadcloud through RSU cameras without an id, so an answer is matched to
+    /// them by place ([`PEDESTRIAN_MATCH_M`]).
+    pub hidden_pedestrians: Vec<Point>,
+    /// How many pedestrians in its area it sees.
+    pub seen_pedestrians: usize,
 }
+
+/// How near a pedestrian shared in an answer must be to where a hidden one was at the
+/// request to be taken for it, metres: a walker covers about 1.4 m in the second an answer
+/// may take, and an RSU camera's place has its own error.
+pub const PEDESTRIAN_MATCH_M: f64 = 3.0;
 
 /// The requests a share of the equipped vehicles send, and their ground truth.
 #[derive(Debug, Default)]
@@ -110,34 +121,85 @@ impl Body {
     }
 }
 
+/// What a requester sees from its driver's seat: its area, and the other vehicles' bodies
+/// that may stand in the way.
+struct View<'a> {
+    requester: &'a VehicleSample,
+    me: Body,
+    eye: (f64, f64),
+    bodies: Vec<(&'a VehicleSample, Body)>,
+}
+
+impl<'a> View<'a> {
+    fn of(requester: &'a VehicleSample, vehicles: &'a [VehicleSample]) -> View<'a> {
+        let me = Body::of(requester);
+        let eye = (
+            requester.x - me.dir.0 * EYE_BEHIND_FRONT_M,
+            requester.y - me.dir.1 * EYE_BEHIND_FRONT_M,
+        );
+        let bodies = vehicles
+            .iter()
+            .filter(|v| v.id != requester.id)
+            .map(|v| (v, Body::of(v)))
+            .collect();
+        View {
+            requester,
+            me,
+            eye,
+            bodies,
+        }
+    }
+
+    /// Whether `p` lies in the area the requester asks about.
+    fn in_area(&self, p: (f64, f64)) -> bool {
+        let (dx, dy) = (p.0 - self.requester.x, p.1 - self.requester.y);
+        let ahead = dx * self.me.dir.0 + dy * self.me.dir.1;
+        let aside = -dx * self.me.dir.1 + dy * self.me.dir.0;
+        (0.0..=AHEAD_M).contains(&ahead) && aside.abs() <= HALF_WIDTH_M
+    }
+
+    /// Whether `p` is hidden from the requester: beyond its sensors, or behind a vehicle's
+    /// body (other than `own`, the body at `p` itself).
+    fn hides(&self, p: (f64, f64), own: Option<&str>) -> bool {
+        let far = (p.0 - self.eye.0).hypot(p.1 - self.eye.1) > SENSOR_RANGE_M;
+        far || self
+            .bodies
+            .iter()
+            .any(|(o, ob)| Some(o.id.as_str()) != own && ob.crosses(self.eye, p))
+    }
+}
+
 /// What `requester` could and could not see of the vehicles in its area: (hidden, seen).
 pub fn truth(requester: &VehicleSample, vehicles: &[VehicleSample]) -> (Vec<String>, Vec<String>) {
-    let me = Body::of(requester);
-    let eye = (
-        requester.x - me.dir.0 * EYE_BEHIND_FRONT_M,
-        requester.y - me.dir.1 * EYE_BEHIND_FRONT_M,
-    );
-    let bodies: Vec<(&VehicleSample, Body)> = vehicles
-        .iter()
-        .filter(|v| v.id != requester.id)
-        .map(|v| (v, Body::of(v)))
-        .collect();
+    let view = View::of(requester, vehicles);
     let (mut hidden, mut seen) = (Vec::new(), Vec::new());
-    for (v, b) in &bodies {
-        let (dx, dy) = (b.centre.0 - requester.x, b.centre.1 - requester.y);
-        let ahead = dx * me.dir.0 + dy * me.dir.1;
-        let aside = -dx * me.dir.1 + dy * me.dir.0;
-        if !(0.0..=AHEAD_M).contains(&ahead) || aside.abs() > HALF_WIDTH_M {
+    for (v, b) in &view.bodies {
+        if !view.in_area(b.centre) {
             continue;
         }
-        let far = (b.centre.0 - eye.0).hypot(b.centre.1 - eye.1) > SENSOR_RANGE_M;
-        let behind_another = bodies
-            .iter()
-            .any(|(o, ob)| o.id != v.id && ob.crosses(eye, b.centre));
-        if far || behind_another {
+        if view.hides(b.centre, Some(&v.id)) {
             hidden.push(v.id.clone());
         } else {
             seen.push(v.id.clone());
+        }
+    }
+    (hidden, seen)
+}
+
+/// What `requester` could and could not see of the pedestrians in its area (a pedestrian
+/// hides nothing): (the hidden ones, how many it sees).
+pub fn pedestrian_truth<'p>(
+    requester: &VehicleSample,
+    vehicles: &[VehicleSample],
+    persons: &'p [PersonSample],
+) -> (Vec<&'p PersonSample>, usize) {
+    let view = View::of(requester, vehicles);
+    let (mut hidden, mut seen) = (Vec::new(), 0);
+    for p in persons.iter().filter(|p| view.in_area((p.x, p.y))) {
+        if view.hides((p.x, p.y), None) {
+            hidden.push(p);
+        } else {
+            seen += 1;
         }
     }
     (hidden, seen)
@@ -180,6 +242,8 @@ impl SdsProbe {
             }
             self.last.insert(v.id.clone(), step.time_s);
             let (hidden, seen) = truth(v, &step.vehicles);
+            let (hidden_pedestrians, seen_pedestrians) =
+                pedestrian_truth(v, &step.vehicles, &step.persons);
             let a = v.angle_deg.to_radians();
             let front = bridge.local(v.x, v.y);
             let ahead = bridge.local(v.x + a.sin() * AHEAD_M, v.y + a.cos() * AHEAD_M);
@@ -198,6 +262,11 @@ impl SdsProbe {
                 requester: v.id.clone(),
                 hidden,
                 seen,
+                hidden_pedestrians: hidden_pedestrians
+                    .iter()
+                    .map(|p| bridge.local(p.x, p.y))
+                    .collect(),
+                seen_pedestrians,
             });
             out.push(roadcloud_sim::messages::vir_uplink(vir));
         }
@@ -228,12 +297,24 @@ pub struct Score {
     pub shared: usize,
     /// Of those, hidden from the requester (the rest it could see, or lay outside its area).
     pub shared_hidden: usize,
+    /// (Request, hidden pedestrian) pairs.
+    pub hidden_pedestrians: usize,
+    /// Of those, delivered: a pedestrian shared in the request's answer within
+    /// [`PEDESTRIAN_MATCH_M`] of where it was.
+    pub delivered_pedestrians: usize,
+    /// Pedestrians shared in the answers, in all.
+    pub shared_pedestrians: usize,
+    /// Of those, within [`PEDESTRIAN_MATCH_M`] of a pedestrian hidden from the requester.
+    pub shared_pedestrians_hidden: usize,
 }
 
-/// Scores `asked` against the SSMs that came: (arrival time, requester, the SUMO ids the
-/// answer shares). An answer belongs to the requester's latest request sent before it
-/// arrived and within `window_s`.
-pub fn score(asked: &[Asked], answers: &[(f64, String, Vec<String>)], window_s: f64) -> Score {
+/// An answer to a request: when it came (simulated seconds), the requester, the vehicles
+/// it shares (SUMO ids) and where the pedestrians it shares are (the bridge's local frame).
+pub type Answer = (f64, String, Vec<String>, Vec<Point>);
+
+/// Scores `asked` against the SSMs that came ([`Answer`]). An answer belongs to the
+/// requester's latest request sent before it arrived and within `window_s`.
+pub fn score(asked: &[Asked], answers: &[Answer], window_s: f64) -> Score {
     let mut s = Score {
         requests: asked.len(),
         ..Score::default()
@@ -245,8 +326,10 @@ pub fn score(asked: &[Asked], answers: &[(f64, String, Vec<String>)], window_s: 
             .or_default()
             .push(a);
     }
+    let near = |p: &Point, q: &Point| p.distance_to(*q) <= PEDESTRIAN_MATCH_M;
     let mut answered: HashMap<(&str, u64), Vec<&str>> = HashMap::new();
-    for (at, requester, shared) in answers {
+    let mut walkers: HashMap<(&str, u64), Vec<Point>> = HashMap::new();
+    for (at, requester, shared, pedestrians) in answers {
         let Some(a) = by_requester.get(requester.as_str()).and_then(|v| {
             v.iter()
                 .rev()
@@ -259,6 +342,12 @@ pub fn score(asked: &[Asked], answers: &[(f64, String, Vec<String>)], window_s: 
         entry.extend(shared.iter().map(String::as_str));
         s.shared += shared.len();
         s.shared_hidden += shared.iter().filter(|x| a.hidden.contains(x)).count();
+        walkers.entry(key).or_default().extend(pedestrians);
+        s.shared_pedestrians += pedestrians.len();
+        s.shared_pedestrians_hidden += pedestrians
+            .iter()
+            .filter(|p| a.hidden_pedestrians.iter().any(|h| near(p, h)))
+            .count();
     }
     s.answered = answered.len();
     for a in asked {
@@ -271,6 +360,14 @@ pub fn score(asked: &[Asked], answers: &[(f64, String, Vec<String>)], window_s: 
                 .filter(|h| got.contains(&h.as_str()))
                 .count();
             s.needing_answered += usize::from(!a.hidden.is_empty());
+        }
+        s.hidden_pedestrians += a.hidden_pedestrians.len();
+        if let Some(got) = walkers.get(&(a.requester.as_str(), a.at_s.to_bits())) {
+            s.delivered_pedestrians += a
+                .hidden_pedestrians
+                .iter()
+                .filter(|h| got.iter().any(|p| near(p, h)))
+                .count();
         }
     }
     s
@@ -315,6 +412,23 @@ mod tests {
         let mut seen = seen;
         seen.sort();
         assert_eq!(seen, vec!["beside".to_string(), "truck".to_string()]);
+        // A pedestrian crossing behind the truck is hidden; one beside it, in the open, is
+        // seen; one behind the requester is outside the area.
+        let person = |id: &str, x, y| PersonSample {
+            id: id.into(),
+            x,
+            y,
+            speed_mps: 1.4,
+            angle_deg: 90.0,
+        };
+        let persons = vec![
+            person("behind the truck", 0.5, 40.0),
+            person("in the open", 6.0, 20.0),
+            person("behind me", 0.0, -10.0),
+        ];
+        let (hidden, seen) = pedestrian_truth(&me, &all, &persons);
+        let hidden: Vec<&str> = hidden.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!((hidden, seen), (vec!["behind the truck"], 1));
     }
 
     #[test]
@@ -325,21 +439,35 @@ mod tests {
                 requester: "a".into(),
                 hidden: vec!["x".into(), "y".into()],
                 seen: vec!["z".into()],
+                hidden_pedestrians: vec![Point {
+                    east_m: 50.0,
+                    north_m: 10.0,
+                }],
+                seen_pedestrians: 0,
             },
             Asked {
                 at_s: 11.0,
                 requester: "a".into(),
                 hidden: vec!["x".into()],
                 seen: vec![],
+                hidden_pedestrians: vec![],
+                seen_pedestrians: 1,
             },
         ];
+        let at = |east_m| Point {
+            east_m,
+            north_m: 10.0,
+        };
         let answers = vec![
             (
                 10.3,
                 "a".to_string(),
                 vec!["x".to_string(), "z".to_string()],
+                // 2 m from the hidden pedestrian: it; 10 m: another.
+                vec![at(52.0), at(60.0)],
             ),
-            (13.5, "a".to_string(), vec!["x".to_string()]), // too late for 11.0
+            // Too late for 11.0.
+            (13.5, "a".to_string(), vec!["x".to_string()], vec![]),
         ];
         let s = score(&asked, &answers, 1.0);
         assert_eq!(
@@ -353,6 +481,10 @@ mod tests {
                 delivered: 1,
                 shared: 2,
                 shared_hidden: 1,
+                hidden_pedestrians: 1,
+                delivered_pedestrians: 1,
+                shared_pedestrians: 2,
+                shared_pedestrians_hidden: 1,
             }
         );
     }

@@ -19,8 +19,9 @@ use std::path::PathBuf;
 /// SSM that answers (before the requester's next request; SDS sends none when it finds
 /// nothing hidden) is scored against that: hidden vehicles delivered (recall), and of the
 /// vehicles shared, those that were hidden (precision: the others it could see itself, or
-/// lay outside its area). Only vehicles are
-/// scored: SUMO's pedestrians reach roadcloud through RSU cameras without an id to match.
+/// lay outside its area). Pedestrians the same way, apart: they reach roadcloud through RSU
+/// cameras without an id, so a pedestrian shared counts for a hidden one within 3 m of where
+/// that one was at the request.
 ///
 /// Examples:
 ///   source scripts/sumo.sh
@@ -65,32 +66,34 @@ pub fn run(args: &SdsEvalArgs) -> Result<()> {
         out.sim_s, out.max_vehicles
     );
     println!("| | |\n| --- | --- |");
-    println!("| requests | {} |", s.requests);
-    println!(
-        "| answered (an SSM within 1 s) | {} ({}) |",
-        s.answered,
-        pct(s.answered, s.requests)
-    );
-    println!(
-        "| requests with a hidden vehicle in their area | {} |",
-        s.needing
-    );
-    println!(
-        "| of those, answered | {} ({}) |",
-        s.needing_answered,
-        pct(s.needing_answered, s.needing)
-    );
-    println!("| hidden vehicles in the requested areas | {} |", s.hidden);
-    println!(
-        "| of those, delivered | {} ({}) |",
-        s.delivered,
-        pct(s.delivered, s.hidden)
-    );
-    println!("| vehicles shared | {} |", s.shared);
-    println!(
-        "| of those, hidden from the requester | {} ({}) |",
+    let count = |label: &str, n: usize| println!("| {label} | {n} |");
+    let share = |label: &str, n: usize, of: usize| println!("| {label} | {n} ({}) |", pct(n, of));
+    count("requests", s.requests);
+    share("answered (an SSM within 1 s)", s.answered, s.requests);
+    count("requests with a hidden vehicle in their area", s.needing);
+    share("of those, answered", s.needing_answered, s.needing);
+    count("hidden vehicles in the requested areas", s.hidden);
+    share("of those, delivered", s.delivered, s.hidden);
+    count("vehicles shared", s.shared);
+    share(
+        "of those, hidden from the requester",
         s.shared_hidden,
-        pct(s.shared_hidden, s.shared)
+        s.shared,
+    );
+    count(
+        "hidden pedestrians in the requested areas",
+        s.hidden_pedestrians,
+    );
+    share(
+        "of those, delivered (one shared within 3 m)",
+        s.delivered_pedestrians,
+        s.hidden_pedestrians,
+    );
+    count("pedestrians shared", s.shared_pedestrians);
+    share(
+        "of those, within 3 m of a hidden one",
+        s.shared_pedestrians_hidden,
+        s.shared_pedestrians,
     );
     if let Some(path) = &args.report_json {
         let scenario = args.cosim.scenario_name();
@@ -109,6 +112,12 @@ pub fn run(args: &SdsEvalArgs) -> Result<()> {
             "shared": s.shared,
             "shared_hidden": s.shared_hidden,
             "shared_hidden_share": ratio(s.shared_hidden, s.shared),
+            "hidden_pedestrians": s.hidden_pedestrians,
+            "delivered_pedestrians": s.delivered_pedestrians,
+            "delivered_pedestrians_share": ratio(s.delivered_pedestrians, s.hidden_pedestrians),
+            "shared_pedestrians": s.shared_pedestrians,
+            "shared_pedestrians_hidden": s.shared_pedestrians_hidden,
+            "shared_pedestrians_hidden_share": ratio(s.shared_pedestrians_hidden, s.shared_pedestrians),
         });
         std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -372,7 +372,7 @@ pub(crate) struct MergeOutcome {
 
 /// An SSM answering a sensor-sharing request: (simulation time it came, the requester, the
 /// vehicles it shares).
-pub(crate) type SdsAnswer<Id> = (f64, Id, Vec<Id>);
+pub(crate) type SdsAnswer<Id> = (f64, Id, Vec<Id>, Vec<roadcloud_world::Point>);
 
 /// What the priority vehicles asked and the junctions' controllers did in a run.
 #[derive(Debug, Default)]
@@ -844,8 +844,10 @@ pub(crate) async fn cosimulate(
     }
     let (coordination_tx, coordinations) =
         std::sync::mpsc::channel::<(f64, [u8; 8], roadcloud_sumo::merge::Coordination)>();
-    // The answers to sensor-sharing requests: (time, requester, the vehicles shared).
+    // The answers to sensor-sharing requests: (time, requester, the vehicles shared, where
+    // the pedestrians shared are), in the frame the bridge writes its messages from.
     let sds_answers: Arc<Mutex<Vec<SdsAnswer<[u8; 8]>>>> = Arc::default();
+    let sds_frame = Bridge::frame_of(&net);
     if args.sds_share > 0.0 {
         listener
             .subscribe("V2X/OBU/+/SSM/DOWN", QoS::AtMostOnce)
@@ -887,13 +889,15 @@ pub(crate) async fn cosimulate(
                             .split('/')
                             .nth(2)
                             .and_then(roadcloud_transport::DeviceId::parse);
-                        if let (Some(requester), Some(shared)) =
-                            (requester, shared_vehicles(&p.payload))
+                        if let (Some(requester), Some((vehicles, pedestrians))) =
+                            (requester, shared_participants(&sds_frame, &p.payload))
                         {
-                            sds_answers
-                                .lock()
-                                .expect("answers")
-                                .push((t, requester.0, shared));
+                            sds_answers.lock().expect("answers").push((
+                                t,
+                                requester.0,
+                                vehicles,
+                                pedestrians,
+                            ));
                         }
                     }
                     Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -1199,11 +1203,12 @@ pub(crate) async fn cosimulate(
     let sumo_id = |d: &[u8; 8]| out.ids.get(d).cloned();
     out.sds_answers = std::mem::take(&mut *sds_answers.lock().expect("answers"))
         .into_iter()
-        .filter_map(|(t, requester, shared)| {
+        .filter_map(|(t, requester, shared, pedestrians)| {
             Some((
                 t,
                 sumo_id(&requester)?,
                 shared.iter().filter_map(sumo_id).collect(),
+                pedestrians,
             ))
         })
         .collect();
@@ -1222,21 +1227,30 @@ pub(crate) async fn cosimulate(
     Ok(out)
 }
 
-/// The vehicles (their ids) an SSM on a downlink shares; None when it is not an SSM.
-fn shared_vehicles(payload: &[u8]) -> Option<Vec<[u8; 8]>> {
+/// What an SSM on a downlink shares: the vehicles (their ids) and where the pedestrians are
+/// (in `frame`); None when it is not an SSM.
+fn shared_participants(
+    frame: &roadcloud_world::LocalFrame,
+    payload: &[u8],
+) -> Option<(Vec<[u8; 8]>, Vec<roadcloud_world::Point>)> {
     let roadcloud_csae::MessageFrame::MsgFrameExt(e) = roadcloud_csae::decode(payload).ok()? else {
         return None;
     };
     let roadcloud_csae::Day2Message::SensorSharing(s) = e.value else {
         return None;
     };
-    Some(
-        s.participants
-            .iter()
-            .flat_map(|l| l.0.iter())
-            .filter_map(|d| d.ptc.id)
-            .collect(),
-    )
+    let vehicles = s
+        .participants
+        .iter()
+        .flat_map(|l| l.0.iter())
+        .filter_map(|d| d.ptc.id)
+        .collect();
+    let pedestrians = roadcloud_world::observe::observe_ssm(frame, &s, 0)
+        .into_iter()
+        .filter(|o| o.kind == roadcloud_world::ParticipantKind::Pedestrian)
+        .map(|o| o.position)
+        .collect();
+    Some((vehicles, pedestrians))
 }
 
 /// One run of [`without_and_with`]: its outcome, SUMO's trips, and the conflicts SUMO's SSM
