@@ -371,7 +371,7 @@ pub(crate) struct MergeOutcome {
 }
 
 /// An SSM answering a sensor-sharing request: (simulation time it came, the requester, the
-/// vehicles it shares).
+/// vehicles it shares, where the pedestrians it shares are in the bridge's frame).
 pub(crate) type SdsAnswer<Id> = (f64, Id, Vec<Id>, Vec<roadcloud_world::Point>);
 
 /// What the priority vehicles asked and the junctions' controllers did in a run.
