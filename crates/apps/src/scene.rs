@@ -140,8 +140,7 @@ impl SceneParticipant<'_> {
     /// The cosine of the angle between its heading and `other`'s (1 same direction, -1
     /// oncoming), without trigonometry; None when either has no heading.
     pub fn heading_cos(&self, other: &SceneParticipant) -> Option<f64> {
-        let ((s1, c1), (s2, c2)) = (self.dir?, other.dir?);
-        Some(s1 * s2 + c1 * c2)
+        cos_between(self.dir, other.dir)
     }
 
     /// The other participant as an advisory names it.
@@ -218,6 +217,13 @@ fn in_lane_by_paths(hv: &SceneParticipant, rv: &SceneParticipant, path_tolerance
     }
 }
 
+/// The cosine of the angle between two headings given as unit vectors (east, north); None
+/// when either is missing.
+fn cos_between(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<f64> {
+    let ((s1, c1), (s2, c2)) = (a?, b?);
+    Some(s1 * s2 + c1 * c2)
+}
+
 /// The bumper-to-bumper gap, metres, from `hv` to a participant at `position` heading `dir`
 /// (east, north) `length_m` long, when that is ahead along `hv`'s heading, its rear ahead of
 /// `hv`'s front (a vehicle beside the host, mid lane change, is not ahead of it), heading
@@ -235,8 +241,7 @@ fn gap_by_geometry(
         position.north_m - hv.position.north_m,
     );
     let ahead_m = de * s + dn * c;
-    let cos = dir.map(|(s2, c2)| s * s2 + c * c2);
-    if ahead_m <= 0.0 || cos.is_some_and(|cos| cos < COS_30) {
+    if ahead_m <= 0.0 || cos_between(hv.dir, dir).is_some_and(|cos| cos < COS_30) {
         return None;
     }
     let gap_m = ahead_m - (hv.length_m() + length_m) / 2.0;
@@ -525,7 +530,8 @@ pub struct Brief {
     dir: Option<(f64, f64)>,
     /// What kind of road user it is.
     pub kind: ParticipantKind,
-    /// As [`Scene::may_have_path`].
+    /// Whether [`Scene::path`] can give it a path: only where MAP places it (in its lane's
+    /// direction), or placed it last (a vehicle that left its lane into the junction).
     pub may_have_path: bool,
 }
 
@@ -549,8 +555,7 @@ impl Brief {
 
     /// As [`SceneParticipant::heading_cos`], between `hv` and this participant.
     pub fn heading_cos(&self, hv: &SceneParticipant) -> Option<f64> {
-        let ((s1, c1), (s2, c2)) = (hv.dir?, self.dir?);
-        Some(s1 * s2 + c1 * c2)
+        cos_between(hv.dir, self.dir)
     }
 
     /// The bumper-to-bumper gap, metres, when this participant is ahead of `hv` along its
@@ -1001,13 +1006,6 @@ impl<'a> Scene<'a> {
                     .path(v.position, start, v.turn_signal(), length_m)
             })
             .as_ref()
-    }
-
-    /// Whether [`path`](Self::path) can give `v` a path: only where MAP places it (in its
-    /// lane's direction), or placed it last (a vehicle that left its lane into the
-    /// junction). Without working the path out.
-    pub fn may_have_path(&self, v: &SceneParticipant) -> bool {
-        path_start(v).is_some()
     }
 
     /// The MAP lane a match names.
