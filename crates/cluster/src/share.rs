@@ -7,7 +7,7 @@ use crate::{Cluster, DOWNLINK_SUBJECT, VIEW_SUBJECT, mirror_subject};
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use roadcloud_transport::{DownlinkError, Downlinks};
-use roadcloud_wire::{Downlink, MirrorBatch, StandingAdvisory, ZoneView};
+use roadcloud_wire::{Downlink, MirrorBatch, SenderHandover, StandingAdvisory, ZoneView};
 use roadcloud_world::Track;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -95,17 +95,20 @@ impl Cluster {
     }
 
     /// Sends `node` this node's tracks near its tiles, to hold as mirrors, with what this
-    /// node last sent their vehicles for each condition that stands.
+    /// node last sent their vehicles for each condition that stands, and what its
+    /// misbehaviour detector knows of the senders near those tiles.
     pub async fn publish_mirrors(
         &self,
         node: &str,
         tracks: Vec<Track>,
         standing: Vec<StandingAdvisory>,
+        senders: Vec<SenderHandover>,
     ) -> Result<()> {
         let batch = MirrorBatch {
             from_node: self.config.node_id.clone(),
             tracks,
             standing,
+            senders,
         };
         self.client
             .publish(mirror_subject(node), roadcloud_wire::encode(&batch).into())

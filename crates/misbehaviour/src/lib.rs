@@ -20,6 +20,7 @@
 mod camera;
 pub mod checks;
 mod generations;
+mod handover;
 mod kalman;
 mod moving_as_one;
 
@@ -27,6 +28,7 @@ pub use checks::{
     Around, Beacon, Check, Finding, History, Kind, Neighbour, ReplayIndex, Reported,
     ReportedMotion, Thresholds,
 };
+pub use handover::SenderRecord;
 pub use moving_as_one::LockstepIndex;
 
 use roadcloud_world::{Millis, Observation};
@@ -238,6 +240,25 @@ struct Sender {
 }
 
 impl Sender {
+    /// A sender first heard at `since` (generation time), its report arriving at
+    /// `last_seen`: fully trusted.
+    fn new(since: Millis, last_seen: Millis) -> Sender {
+        Sender {
+            history: History {
+                since,
+                ..History::default()
+            },
+            trust: 1.0,
+            trust_at: since,
+            quarantined: false,
+            last_report: [Millis::MIN / 2; Kind::ALL.len()],
+            last_seen,
+            cell: (i32::MIN, i32::MIN),
+            quarantines: 0,
+            quarantined_where: None,
+        }
+    }
+
     /// Whether this sender is to be believed at least as much as `other`: fewer
     /// quarantines, or as many and a trust score at least as high.
     fn at_least_as_trusted_as(&self, other: &Sender) -> bool {
@@ -648,20 +669,10 @@ impl Detector {
     /// Vehicle `id`'s sender, entered if new, its trust returned with the time to `now`.
     fn enter(&mut self, id: [u8; 8], now: Millis, received_at: Millis) -> &mut Sender {
         let recovery = self.config.trust.recovery_per_s;
-        let sender = self.senders.entry(id).or_insert_with(|| Sender {
-            history: History {
-                since: now,
-                ..History::default()
-            },
-            trust: 1.0,
-            trust_at: now,
-            quarantined: false,
-            last_report: [Millis::MIN / 2; Kind::ALL.len()],
-            last_seen: received_at,
-            cell: (i32::MIN, i32::MIN),
-            quarantines: 0,
-            quarantined_where: None,
-        });
+        let sender = self
+            .senders
+            .entry(id)
+            .or_insert_with(|| Sender::new(now, received_at));
         sender.last_seen = received_at;
         // Trust returns with time, slower for a repeat offender.
         if now > sender.trust_at {

@@ -12,8 +12,9 @@ use roadcloud_cluster::Cluster;
 use roadcloud_cluster::leases::{ClusterStatus, Membership, TileState};
 use roadcloud_cluster::route::DecodedBatch;
 use roadcloud_cluster::share::Views;
+use roadcloud_misbehaviour::{Reported, ReportedMotion, SenderRecord};
 use roadcloud_pipeline::ShardPlan;
-use roadcloud_wire::{About, MirrorBatch, StandingAdvisory};
+use roadcloud_wire::{About, MirrorBatch, SenderHandover, SenderReport, StandingAdvisory};
 use roadcloud_wire::{ParticipantView, ZoneView};
 use roadcloud_world::{TileGrid, Track};
 use std::collections::BTreeMap;
@@ -29,6 +30,13 @@ const VIEW_EVERY: Duration = Duration::from_millis(500);
 
 /// How often a node sends the others its tracks near their tiles (the tick's pace).
 const MIRROR_EVERY: Duration = Duration::from_millis(100);
+
+/// How near another node's tiles a sender's last report lies for the detector's record of
+/// it to go to that node, metres: the tracks go from further (the mirror margin, for the
+/// applications there to see across), but the record is needed only once the sender
+/// crosses, and 20 m is half a second ahead at 40 m/s, five batches. Each record carries
+/// its sender's last 2.5 s of reports (about 1.3 KB at 10 Hz), so the margin is kept small.
+const HANDOVER_MARGIN_M: f64 = 20.0;
 
 /// A node's part in its cluster, for the node's handle to end.
 pub(crate) struct Member {
@@ -164,7 +172,9 @@ pub(crate) async fn share_view(cluster: Cluster, world: WorldRef, participants: 
 
 /// Where a node's tracks near other nodes' tiles go: every [`MIRROR_EVERY`], each own
 /// track whose position lies within `margin_m` of a tile of a partition another node holds
-/// goes to that node.
+/// goes to that node, with what the gate last sent its vehicle; and so does the
+/// misbehaviour detector's record of each sender within [`HANDOVER_MARGIN_M`] of such a
+/// tile.
 pub(crate) struct BorderMirrors {
     pub cluster: Cluster,
     pub world: WorldRef,
@@ -195,7 +205,7 @@ impl BorderMirrors {
                 continue;
             }
             let (plan, grid, margin) = (self.plan, self.grid, self.margin_m);
-            let Ok((near, standing)) = self
+            let Ok((near, standing, senders)) = self
                 .world
                 .read(move |w| {
                     let near: Vec<(u64, Track)> = w
@@ -209,7 +219,23 @@ impl BorderMirrors {
                         .collect();
                     let vehicles = near.iter().filter_map(|(_, t)| t.vehicle).collect();
                     let standing = w.pipeline.standing_advisories(&vehicles);
-                    (near, standing)
+                    // A sender this node judges (its last report lies in a tile of its
+                    // own) about to cross to another node's tiles; quarantined ones too,
+                    // which have no track to mirror.
+                    let others_near = |p| plan.near(&grid, p, HANDOVER_MARGIN_M) & !mine;
+                    let senders: Vec<(u64, SenderHandover)> = w
+                        .pipeline
+                        .misbehaviour
+                        .records_where(|p| {
+                            mine & (1 << plan.owner(grid.tile_of(p))) != 0 && others_near(p) != 0
+                        })
+                        .into_iter()
+                        .filter_map(|r| {
+                            let parts = others_near(r.recent.last()?.position);
+                            Some((parts, sender_to_wire(r)))
+                        })
+                        .collect();
+                    (near, standing, senders)
                 })
                 .await
             else {
@@ -221,7 +247,12 @@ impl BorderMirrors {
                     .filter(|(p, _)| p & parts != 0)
                     .map(|(_, t)| t.clone())
                     .collect();
-                if tracks.is_empty() {
+                let senders: Vec<SenderHandover> = senders
+                    .iter()
+                    .filter(|(p, _)| p & parts != 0)
+                    .map(|(_, s)| s.clone())
+                    .collect();
+                if tracks.is_empty() && senders.is_empty() {
                     continue;
                 }
                 let theirs: std::collections::HashSet<[u8; 8]> =
@@ -231,7 +262,11 @@ impl BorderMirrors {
                     .filter(|s| theirs.contains(&s.target))
                     .map(to_wire)
                     .collect();
-                if let Err(e) = self.cluster.publish_mirrors(&node, tracks, standing).await {
+                if let Err(e) = self
+                    .cluster
+                    .publish_mirrors(&node, tracks, standing, senders)
+                    .await
+                {
                     tracing::warn!("{e:#}");
                 }
             }
@@ -240,16 +275,21 @@ impl BorderMirrors {
 }
 
 /// Holds the other nodes' tracks near this node's tiles as mirrors, as they come, and
-/// what those nodes last sent their vehicles (the gate then goes on where theirs left off,
+/// takes in what those nodes last sent their vehicles and what their detectors know of the
+/// senders about to cross (the gate and the detector then go on where theirs left off,
 /// should one of them cross into this node's tiles).
 pub(crate) async fn take_mirrors(mut batches: mpsc::Receiver<MirrorBatch>, world: WorldRef) {
     while let Some(batch) = batches.recv().await {
         let now = roadcloud_transport::now_millis();
         let standing: Vec<Standing> = batch.standing.into_iter().filter_map(from_wire).collect();
+        let senders: Vec<SenderRecord> = batch.senders.into_iter().map(sender_from_wire).collect();
         let put = world
             .write(move |w| {
                 w.pipeline.put_remote_mirrors(batch.tracks, now);
                 w.pipeline.adopt_standing_advisories(standing);
+                for r in senders {
+                    w.pipeline.misbehaviour.adopt(r);
+                }
             })
             .await;
         if put.is_err() {
@@ -279,6 +319,64 @@ fn to_wire(s: &Standing) -> StandingAdvisory {
             Severity::Alert => 2,
         },
         expires_at_ms: s.expires_at,
+    }
+}
+
+/// What this node's detector knows of a sender, as it crosses to another node.
+fn sender_to_wire(r: SenderRecord) -> SenderHandover {
+    SenderHandover {
+        device: r.device,
+        trust: r.trust,
+        trust_at_ms: r.trust_at,
+        quarantined: r.quarantined,
+        quarantines: r.quarantines,
+        quarantined_where: r.quarantined_where,
+        last_seen_ms: r.last_seen,
+        since_ms: r.since,
+        unseen_since_ms: r.unseen_since,
+        late_since_ms: r.late_since,
+        driven_through_by: r.driven_through_by,
+        recent: r
+            .recent
+            .into_iter()
+            .map(|o| SenderReport {
+                generated_at_ms: o.generated_at,
+                position: o.position,
+                speed_mps: o.motion.speed_mps,
+                heading_deg: o.motion.heading_deg,
+                accel_long_mps2: o.motion.accel_long_mps2,
+            })
+            .collect(),
+    }
+}
+
+/// What another node's detector knew of a sender, as this node's detector takes it.
+fn sender_from_wire(s: SenderHandover) -> SenderRecord {
+    SenderRecord {
+        device: s.device,
+        trust: s.trust,
+        trust_at: s.trust_at_ms,
+        quarantined: s.quarantined,
+        quarantines: s.quarantines,
+        quarantined_where: s.quarantined_where,
+        last_seen: s.last_seen_ms,
+        since: s.since_ms,
+        unseen_since: s.unseen_since_ms,
+        late_since: s.late_since_ms,
+        driven_through_by: s.driven_through_by,
+        recent: s
+            .recent
+            .into_iter()
+            .map(|o| Reported {
+                generated_at: o.generated_at_ms,
+                position: o.position,
+                motion: ReportedMotion {
+                    speed_mps: o.speed_mps,
+                    heading_deg: o.heading_deg,
+                    accel_long_mps2: o.accel_long_mps2,
+                },
+            })
+            .collect(),
     }
 }
 

@@ -53,19 +53,15 @@ fn nats_server_on(dir: &std::path::Path, port: u16) -> Nats {
     nats
 }
 
+/// Node `id` of the cluster at `url`, with misbehaviour detection only watching unless
+/// `extra` says otherwise (the border test's pair stops and starts from one report to the
+/// next).
 fn node(url: &str, id: &str, extra: &[&str]) -> Server {
-    // The border test's pair stops and starts from one report to the next.
     let lease_ms = LEASE_MS.to_string();
-    let mut args = vec![
-        "--cluster",
-        url,
-        "--node-id",
-        id,
-        "--lease-ms",
-        &lease_ms,
-        ONE_MOMENT_REPEATED[0],
-        ONE_MOMENT_REPEATED[1],
-    ];
+    let mut args = vec!["--cluster", url, "--node-id", id, "--lease-ms", &lease_ms];
+    if !extra.contains(&ONE_MOMENT_REPEATED[0]) {
+        args.extend_from_slice(&ONE_MOMENT_REPEATED);
+    }
     args.extend_from_slice(extra);
     start_with(&args)
 }
@@ -443,6 +439,60 @@ fn a_standing_warning_is_not_sent_again_where_its_vehicle_crosses_to_another_nod
         1,
         "one EVW, not one more where the host crossed at {crossed_at:?}: {evw:?}"
     );
+}
+
+/// The vehicles `s`'s own misbehaviour detector holds quarantined.
+fn quarantined(s: &Server) -> Vec<String> {
+    get_json(s.http, "/api/v1/misbehaviour")["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A liar quarantined by one node is still quarantined when it drives into another node's
+/// tiles: the node it leaves hands the detector's record of it over with the border
+/// mirrors. A node that started it afresh trusted it there from its first honest report,
+/// and tracked it.
+#[test]
+fn a_liar_quarantined_on_one_node_stays_quarantined_across_the_border() {
+    let (_dir, _nats, a, b) = two_nodes_with(&["--misbehaviour", "enforce"]);
+    let (west, east) = border_nodes(&a);
+    let node_named = |name: &str| if name == "node-a" { &a } else { &b };
+    let (c, _) = counting_client(a.mqtt, "liar");
+    let liar = [0x5a, 0xc4, 0, 0, 0, 0, 0, 1];
+
+    // It drives east at 15 m/s from 40 m west of the border (east = 0 m) to 30 m past it;
+    // for its first second it says it drives at 120 m/s (the detector's limit is 70).
+    let start = Instant::now();
+    let mut quarantined_west = false;
+    let mut crossed_at = None;
+    loop {
+        let t = start.elapsed().as_secs_f64();
+        let east_m = -40.0 + 15.0 * t;
+        if east_m >= 30.0 {
+            break;
+        }
+        let said_mps = if t < 1.0 { 120.0 } else { 15.0 };
+        publish(&c, liar, bsm_east(liar, east_m, said_mps));
+        std::thread::sleep(Duration::from_millis(100));
+        if east_m < -5.0 {
+            quarantined_west =
+                quarantined_west || quarantined(node_named(&west)).contains(&hex(&liar));
+        } else if crossed_at.is_none() {
+            crossed_at = Some(start.elapsed());
+        }
+    }
+    assert!(quarantined_west, "the west node quarantined the liar");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        quarantined(node_named(&east)).contains(&hex(&liar)),
+        "the east node holds it quarantined {:?} after it crossed",
+        crossed_at.map(|c| start.elapsed() - c)
+    );
+    // Its reports there moved nothing: no track.
+    assert_eq!(track_of(&a, liar, &east), None, "{:?}", listed(&a));
 }
 
 #[test]

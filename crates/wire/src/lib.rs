@@ -8,7 +8,7 @@
 //! mirrors). Each crosses as one [`Message`] in an envelope:
 //!
 //! ```text
-//! octet 0     VERSION (2)
+//! octet 0     VERSION (3)
 //! octet 1     the message's TAG
 //! octets 2..  the message, postcard (serde's compact varint form)
 //! ```
@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The envelope's version, octet 0.
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;
 
 /// The most octets an envelope may have (NATS's default largest payload, 1 MiB).
 pub const MAX_LEN: usize = 1 << 20;
@@ -268,6 +268,57 @@ pub struct MirrorBatch {
     /// What the owner last sent their vehicles for each condition that stands, so that
     /// the node taking one over does not send a standing warning again as new.
     pub standing: Vec<StandingAdvisory>,
+    /// What the owner's misbehaviour detector knows of the senders whose last report lies
+    /// near the other node's tiles, so that a liar quarantined here is still quarantined
+    /// there, and the checks there compare its first reports with its last ones here.
+    pub senders: Vec<SenderHandover>,
+}
+
+/// What a node's misbehaviour detector knows of one sender, as the sender crosses to
+/// another node (docs/misbehaviour.md#in-a-cluster).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SenderHandover {
+    /// The vehicle id.
+    pub device: [u8; 8],
+    /// Its trust score, 0 to 1.
+    pub trust: f64,
+    /// When the score was last brought up to date, ms since the Unix epoch.
+    pub trust_at_ms: i64,
+    /// Whether it is quarantined.
+    pub quarantined: bool,
+    /// How often it has been quarantined.
+    pub quarantines: u32,
+    /// Where it said it was when last quarantined.
+    pub quarantined_where: Option<roadcloud_world::Point>,
+    /// When its last report arrived, ms since the Unix epoch.
+    pub last_seen_ms: i64,
+    /// When it was first heard, ms since the Unix epoch.
+    pub since_ms: i64,
+    /// Since when it has been where a camera looks without being seen, ms since the Unix
+    /// epoch.
+    pub unseen_since_ms: Option<i64>,
+    /// Since when every report of it has arrived late, ms since the Unix epoch.
+    pub late_since_ms: Option<i64>,
+    /// The vehicles that drove through it while it stood, with when they last did (ms
+    /// since the Unix epoch).
+    pub driven_through_by: Vec<([u8; 8], i64)>,
+    /// Its reports of the last seconds, oldest first.
+    pub recent: Vec<SenderReport>,
+}
+
+/// One report in a [`SenderHandover`]: when, where, and how the sender said it moved.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SenderReport {
+    /// When the sender measured it, ms since the Unix epoch.
+    pub generated_at_ms: i64,
+    /// Where, in the zone's local frame.
+    pub position: roadcloud_world::Point,
+    /// Speed, m/s.
+    pub speed_mps: Option<f64>,
+    /// Heading, degrees clockwise from north.
+    pub heading_deg: Option<f64>,
+    /// Longitudinal acceleration, m/s².
+    pub accel_long_mps2: Option<f64>,
 }
 
 /// What a node last sent a vehicle for one condition (an application's scenario, the
@@ -374,7 +425,7 @@ mod tests {
     }
 
     #[test]
-    fn standing_advisories_travel_with_the_mirrors() {
+    fn standing_advisories_and_senders_travel_with_the_mirrors() {
         let batch = MirrorBatch {
             from_node: "node-a".into(),
             tracks: Vec::new(),
@@ -400,6 +451,32 @@ mod tests {
                     expires_at_ms: 1_764_000_001_000,
                 },
             ],
+            senders: vec![SenderHandover {
+                device: [4; 8],
+                trust: 0.25,
+                trust_at_ms: 1_764_000_000_000,
+                quarantined: true,
+                quarantines: 1,
+                quarantined_where: Some(roadcloud_world::Point {
+                    east_m: -30.0,
+                    north_m: 300.0,
+                }),
+                last_seen_ms: 1_764_000_000_020,
+                since_ms: 1_763_999_990_000,
+                unseen_since_ms: None,
+                late_since_ms: Some(1_763_999_999_000),
+                driven_through_by: vec![([5; 8], 1_763_999_999_500)],
+                recent: vec![SenderReport {
+                    generated_at_ms: 1_764_000_000_000,
+                    position: roadcloud_world::Point {
+                        east_m: -1.5,
+                        north_m: 300.0,
+                    },
+                    speed_mps: Some(15.0),
+                    heading_deg: Some(90.0),
+                    accel_long_mps2: None,
+                }],
+            }],
         };
         assert_eq!(decode::<MirrorBatch>(&encode(&batch)), Ok(batch));
     }
