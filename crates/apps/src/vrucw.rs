@@ -18,14 +18,19 @@
 //! pedestrians walk along the pavement about 1.6-1.7 m from the centre of the nearest lane,
 //! just within `conflict_m` of a car's side (and beyond the ground truth's 0.25 m), such
 //! errors brought more of them within it, and VRUCW's advisories doubled when the simulated
-//! OBUs' readings got those errors (docs/apps.md). One standing is judged by the closest
-//! approach alone: at the kerb it may step out (on SUMO's arterial, leaving standing
-//! pedestrians out as well cost a quarter of the encounters warned in time). Except beside
-//! a host going straight whose signal (SPAT, through its MAP lane, driven in its direction)
-//! shows green when it gets there: a pedestrian standing at the kerb there waits for the
-//! crossing's own green, which comes with the host's red; one that steps out anyway is moving
-//! towards the path, and judged so. On the arterial, advisories about pedestrians standing
-//! beside a host going straight had one in four backed (docs/apps.md).
+//! OBUs' readings got those errors (docs/apps.md). One standing beside the path of a host
+//! going straight is judged the same way (`standing_beside`), unless the host signals a
+//! turn (BSM `exteriorLights`): a host about to turn sweeps across the crossing the
+//! pedestrian waits at, and the pedestrian may step out onto it, so it is judged by the
+//! closest approach. On SUMO's arterial, where pedestrians wait at the kerb of crossings
+//! without signals for a gap in the traffic, judging every standing pedestrian by the
+//! closest approach sent three advisories in five with nothing behind them; leaving them all
+//! out lost a fifth of the encounters warned in time, most of them a car turning right onto
+//! the crossing the pedestrian stepped onto, which signalled its turn (docs/apps.md). A
+//! pedestrian standing beside a host going straight whose signal (SPAT, through its MAP
+//! lane, driven in its direction) shows green when it gets there waits for the crossing's
+//! own green, which comes with the host's red; one that steps out anyway is moving towards
+//! the path, and judged so.
 
 use crate::scene::{Light, Scene, SceneParticipant, closest_approach, near, relative};
 use crate::{Advisory, App, Severity, plugin};
@@ -59,6 +64,11 @@ pub struct Params {
     /// A pedestrian walking along the host's way is in it within this of the host's side,
     /// metres.
     pub beside_m: f64,
+    /// Whether a pedestrian standing beside the path of a host going straight and
+    /// signalling no turn (beyond `beside_m` of its side) is left out until it moves
+    /// towards the path, as one walking along; else it is judged by the closest approach,
+    /// as one that may step out.
+    pub standing_beside: bool,
     /// How long an advisory stands, milliseconds.
     pub valid_ms: i64,
 }
@@ -77,6 +87,7 @@ impl Default for Params {
             entering_mps: 0.3,
             turning_dps: 2.0,
             beside_m: 0.5,
+            standing_beside: true,
             valid_ms: 1_000,
         }
     }
@@ -135,6 +146,12 @@ fn turning(p: &Params, hv: &SceneParticipant) -> bool {
     hv.track.motion.yaw_rate_dps.unwrap_or(0.0).abs() >= p.turning_dps
 }
 
+/// Whether host `hv` signals a turn.
+fn signalling(hv: &SceneParticipant) -> bool {
+    let status = &hv.track.status;
+    status.left_turn_signal || status.right_turn_signal
+}
+
 /// Whether `vru` stands: slower than `entering_mps`.
 fn standing(p: &Params, vru: &SceneParticipant) -> bool {
     vru.speed_mps < p.entering_mps
@@ -162,21 +179,24 @@ fn waits_for_its_green(
         .is_some_and(|(_, light, _)| light == Light::Go)
 }
 
-/// Whether `vru` walks beside the path of host `hv` going straight: moving, not stepping into
-/// it (module docs), and beside it now, more than `beside_m` from the host's side.
+/// Whether `vru` is beside the path of host `hv` going straight, more than `beside_m` from
+/// the host's side: walking, not stepping into it; or standing (with `standing_beside`),
+/// the host signalling no turn (module docs).
 fn beside_path(p: &Params, hv: &SceneParticipant, vru: &SceneParticipant) -> bool {
-    if turning(p, hv) || standing(p, vru) {
+    let standing = standing(p, vru);
+    if turning(p, hv) || (standing && (!p.standing_beside || signalling(hv))) {
         return false;
     }
     let (Some(r), Some(heading)) = (relative(hv, vru), hv.heading_deg) else {
         return false;
     };
-    // The pedestrian's speed to the host's right.
-    let right_mps = match vru.heading_deg {
-        Some(h) => vru.speed_mps * (h - heading).to_radians().sin(),
-        // Moving, its way unknown: it may be stepping in.
-        None => return false,
+    let Some(h) = vru.heading_deg.filter(|_| !standing) else {
+        // Standing, it is beside the path if it is not in it; moving, its way unknown, it
+        // may be stepping in.
+        return standing && r.right_m.abs() > hv.width_m() / 2.0 + p.beside_m;
     };
+    let right = (h - heading).to_radians().sin();
+    let right_mps = vru.speed_mps * right;
     let entering = -right_mps * r.right_m.signum() >= p.entering_mps;
     !entering && r.right_m.abs() > hv.width_m() / 2.0 + p.beside_m
 }

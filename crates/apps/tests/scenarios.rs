@@ -673,17 +673,30 @@ fn vrucw() {
                 },
             ),
             case(
-                "a pedestrian standing at the kerb 1.6 m beside its path (it may step out)",
-                Some(Warning),
+                "near miss: a pedestrian standing at the kerb 1.6 m beside its path",
+                None,
                 || car_and_pedestrian(60.0, p(-1.475, 30.0), SOUTH, 0.0, None),
             ),
+            // About to turn, the car sweeps across the crossing the pedestrian waits at.
             case(
-                "near miss: the same, the car on green (the pedestrian waits for its own)",
+                "the same, the car signalling a turn (the pedestrian may step out)",
+                Some(Warning),
+                || {
+                    let signalling = with(car(1, 0.125, 60.0, SOUTH, 10.0), |v| {
+                        v.flags.right_signal = true
+                    });
+                    let mut z = zone(true, &[signalling]);
+                    z.pedestrian(7, p(-1.475, 30.0), SOUTH, 0.0);
+                    z
+                },
+            ),
+            case(
+                "near miss: standing in its path, the car on green (the pedestrian waits for its own)",
                 None,
                 || {
                     car_and_pedestrian(
                         60.0,
-                        p(-1.475, 30.0),
+                        p(-0.4, 30.0),
                         SOUTH,
                         0.0,
                         Some(LightState::ProtectedGreen),
@@ -693,11 +706,11 @@ fn vrucw() {
             // MAP places the car in the southbound lane driving north: the lane's green is
             // for the traffic it meets, not a green the pedestrian waits out.
             case(
-                "a wrong-way car on the lane's green, a pedestrian at the kerb ahead",
+                "a wrong-way car on the lane's green, a pedestrian standing in its path ahead",
                 Some(Warning),
                 || {
                     let mut z = zone(true, &[car(1, 0.125, 22.0, NORTH, 10.0)]);
-                    z.pedestrian(7, p(-1.475, 47.0), SOUTH, 0.0);
+                    z.pedestrian(7, p(0.5, 47.0), SOUTH, 0.0);
                     z.signals(&[(1, LightState::ProtectedGreen, 20_000)]);
                     z
                 },
