@@ -31,7 +31,8 @@ pub struct Params {
     pub min_occluder_m: f64,
     /// A body of unknown size is taken this long, metres.
     pub default_length_m: f64,
-    /// At most this many participants in one answer (DetectedPTCList allows 512). 32: on
+    /// At most this many participants and obstacles in one answer (DetectedPTCList allows
+    /// 512, DetectedObstacleList 64). 32: on
     /// the arterial scenario, 16 left a quarter of the hidden vehicles undelivered
     /// (docs/apps.md).
     pub max_objects: usize,

@@ -46,7 +46,7 @@ use roadcloud_world::map::{Intersection, NodeId, intersections_from_map};
 use roadcloud_world::signals::{SignalState, signals_from_spat};
 use roadcloud_world::{
     LaneIndex, LocalFrame, Millis, Point, Track, TrackConfig, TrackId, observe_bsm, observe_psm,
-    observe_rsm, observe_ssm, units,
+    observe_rsm, observe_ssm, obstacles::Obstacle, units,
 };
 use shards::{Shards, ZoneWide};
 use std::sync::Arc;
@@ -226,6 +226,9 @@ pub struct Pipeline {
     pub signal_rsus: HashMap<NodeId, DeviceId>,
     /// Road events and signs from RSI.
     pub events: HashMap<EventKey, RoadEvent>,
+    /// Obstacles on the road, from SSMs' obstacle lists (shared with the vehicles that ask,
+    /// SDS).
+    pub obstacles: roadcloud_world::obstacles::Obstacles,
     /// Counters.
     pub counters: Counters,
     /// Ingest latency: from a BSM's generation to the end of the batch that applied it.
@@ -270,6 +273,7 @@ impl Pipeline {
             signals: HashMap::default(),
             signal_rsus: HashMap::default(),
             events: HashMap::default(),
+            obstacles: Default::default(),
             counters: Counters::default(),
             latency: LatencyHistogram::default(),
             apps: Registry::new(),
@@ -480,6 +484,11 @@ impl Pipeline {
                 // An RSU's or a vehicle's sensors, as an RSM's: the sender's detections.
                 roadcloud_csae::Day2Message::SensorSharing(s) => {
                     self.locate_rsu(&a.topic, &s.sensor_pos);
+                    for o in
+                        roadcloud_world::obstacles::observe_obstacles(&self.frame, s, a.received_at)
+                    {
+                        self.obstacles.put(o);
+                    }
                     let seen = observe_ssm(&self.frame, s, a.received_at);
                     self.sensed(a.topic.device, seen, a.received_at)
                 }
@@ -724,6 +733,7 @@ impl Pipeline {
         self.unverified
             .retain(|v, _| tracks.by_vehicle(*v).is_some());
         self.misbehaviour.expire(now);
+        self.obstacles.expire(now);
         let signal_ttl = self.config.signal_ttl_ms;
         let touched = &mut self.journal.intersections_touched;
         self.signals.retain(|id, s| {
@@ -825,9 +835,11 @@ impl Pipeline {
         // The Day-2 services answer the requests that came since the last turn.
         if self.services.has_work() {
             let live: Vec<&Track> = ZoneTracks::new(&self.shards).iter().collect();
+            let obstacles: Vec<&Obstacle> = self.obstacles.iter().collect();
             self.services.answer(&services::ServiceInputs {
                 frame: &self.frame,
                 tracks: &live,
+                obstacles: &obstacles,
                 apps: &self.apps,
                 lanes: &self.lanes,
                 intersections: &self.intersections,

@@ -14,6 +14,7 @@ use roadcloud_csae::{Day2Message, MessageFrame};
 use roadcloud_signals::{Action, Junction, PriorityCommand};
 use roadcloud_transport::{DeviceId, MessageKind};
 use roadcloud_world::map::NodeId;
+use roadcloud_world::obstacles::Obstacle;
 use roadcloud_world::requests::{
     Asks, ClearTheWay, GapPlan, LaneChangeAnswer, LaneRule, PassingSlot, PriorityAnswer, Request,
     Yielding, lane_change_answer, lane_rule_answer, passing_answer, priority_answer,
@@ -79,6 +80,8 @@ pub struct ServiceCounts {
     pub sds_answered: u64,
     /// Participants shared in SDS's answers, in all.
     pub sds_shared: u64,
+    /// Obstacles shared in SDS's answers, in all.
+    pub sds_obstacles_shared: u64,
     /// Junctions granted to priority vehicles.
     pub pvp_granted: u64,
     /// Priority requests refused.
@@ -185,6 +188,8 @@ pub(crate) struct ServiceInputs<'a> {
     pub frame: &'a LocalFrame,
     /// The zone's live tracks.
     pub tracks: &'a [&'a Track],
+    /// The obstacles known on the zone's roads.
+    pub obstacles: &'a [&'a Obstacle],
     pub apps: &'a Registry,
     /// The zone's lanes (MAP).
     pub lanes: &'a LaneIndex,
@@ -401,6 +406,14 @@ impl Services {
                     || bounds.is_some_and(|b| b.holds(t.position))
             })
             .collect();
+        let obstacles: Vec<&Obstacle> = z
+            .obstacles
+            .iter()
+            .copied()
+            .filter(|o| bounds.is_some_and(|b| b.holds(o.position)))
+            .collect();
+        // The obstacles are weighed as the participants are (hidden behind a body, or
+        // beyond the requester's sensors); being low, most hide nothing themselves.
         let seen: Vec<Seen> = weighed
             .iter()
             .map(|t| Seen {
@@ -412,17 +425,34 @@ impl Services {
                     |(k, _)| matches!(k, SourceKey::Roadside { rsu, .. } if *rsu == r.vehicle),
                 ),
             })
+            .chain(obstacles.iter().map(|o| Seen {
+                position: o.position,
+                length_m: o.length_m,
+                width_m: o.width_m,
+                is_requester: false,
+                reported_by_requester: o.sensor == r.vehicle,
+            }))
             .collect();
-        let chosen: Vec<&Track> = sds::hidden(p, from, area, &seen)
-            .into_iter()
-            .map(|i| weighed[i])
-            .collect();
+        let (mut chosen, mut chosen_obstacles): (Vec<&Track>, Vec<&Obstacle>) = (vec![], vec![]);
+        for i in sds::hidden(p, from, area, &seen) {
+            match weighed.get(i) {
+                Some(t) => chosen.push(t),
+                None => chosen_obstacles.push(obstacles[i - weighed.len()]),
+            }
+        }
         self.counts.sds_answered += 1;
         self.counts.sds_shared += chosen.len() as u64;
-        // Nothing hidden there: an SSM needs at least one participant, so no answer.
-        let Some(ssm) =
-            sensor_sharing_answer(z.frame, CLOUD_ID, from, &chosen, self.next_msg_cnt(), z.now)
-        else {
+        self.counts.sds_obstacles_shared += chosen_obstacles.len() as u64;
+        // Nothing hidden there: an SSM needs something to share, so no answer.
+        let Some(ssm) = sensor_sharing_answer(
+            z.frame,
+            CLOUD_ID,
+            from,
+            &chosen,
+            &chosen_obstacles,
+            self.next_msg_cnt(),
+            z.now,
+        ) else {
             return;
         };
         self.answers.push(VehicleDownlink {
@@ -1508,6 +1538,7 @@ mod tests {
         let at = |now| ServiceInputs {
             frame: &frame,
             tracks: &[],
+            obstacles: &[],
             apps: &apps,
             lanes: &lanes,
             intersections: &intersections,
@@ -1579,6 +1610,7 @@ mod tests {
             s.answer(&ServiceInputs {
                 frame: &frame,
                 tracks: &[],
+                obstacles: &[],
                 apps: &apps,
                 lanes: &LaneIndex::default(),
                 intersections: &crate::HashMap::default(),

@@ -222,6 +222,113 @@ fn a_sensor_sharing_request_is_answered_with_what_the_vehicle_cannot_see() {
     );
 }
 
+const CAMERA_RSU: [u8; 8] = *b"RSU\0\0\0\x05\0";
+
+/// A car asks what lies on the 300 m of road ahead; an RSU's sensors report a traffic cone
+/// 190 m ahead of it, beyond its own sensors' 150 m, and a roadblock 40 m ahead, in plain
+/// sight. The answer shares the cone, where the RSU saw it, and not the roadblock.
+#[test]
+fn an_obstacle_the_vehicle_cannot_see_is_shared_with_it() {
+    let s = start();
+    let frame = LocalFrame::new(31.2866, 121.1655);
+    let rx = downlinks(
+        s.mqtt,
+        "obstacle-downlink",
+        &[format!("V2X/OBU/{}/SSM/DOWN", hex(&ASKER))],
+    );
+    let c = client(s.mqtt, "obstacles");
+    let road = vec![(vec![at(500.0), at(800.0)], 4.0)];
+    let obstacle = |id, kind, north_m, now| roadcloud_world::obstacles::Obstacle {
+        sensor: CAMERA_RSU,
+        id,
+        kind,
+        position: at(north_m),
+        width_m: Some(0.4),
+        length_m: Some(0.4),
+        height_m: Some(0.7),
+        generated_at: now,
+        received_at: now,
+    };
+    let start = Instant::now();
+    let mut shared = None;
+    let mut req = 0u8;
+    while shared.is_none() && start.elapsed() < Duration::from_secs(10) {
+        let now = now_millis();
+        let car = VehicleState::car(ASKER, at(500.0), 0.0, 0.0);
+        publish(
+            &c,
+            ASKER,
+            "BSM",
+            &MessageFrame::BsmFrame(bsm(&frame, &car, 0, now)),
+        );
+        let mut report = ssm(
+            &frame,
+            CAMERA_RSU,
+            EquipmentType::Rsu,
+            at(700.0),
+            &[],
+            0,
+            now,
+        );
+        let MessageFrame::MsgFrameExt(e) = &mut report else {
+            unreachable!()
+        };
+        let Day2Message::SensorSharing(m) = &mut e.value else {
+            unreachable!()
+        };
+        let (lat, lon) = frame.to_1e7(at(700.0));
+        let cone = obstacle(7, roadcloud_csae::ObstacleType::Trafficcone, 690.0, now);
+        let block = obstacle(
+            8,
+            roadcloud_csae::ObstacleType::TrafficRoadblock,
+            540.0,
+            now,
+        );
+        m.obstacles = Some(roadcloud_csae::DetectedObstacleList(
+            [(&cone, 7), (&block, 8)]
+                .iter()
+                .map(|(o, id)| {
+                    roadcloud_world::obstacles::detected_obstacle(&frame, lat, lon, o, *id)
+                })
+                .collect(),
+        ));
+        publish_rsu(&c, CAMERA_RSU, "SSM", &report);
+        std::thread::sleep(Duration::from_millis(100));
+        req = req.wrapping_add(1);
+        let vir = sensor_sharing_request(&frame, ASKER, at(500.0), req, &road, now_millis());
+        publish_vir(&c, ASKER, vir);
+        std::thread::sleep(Duration::from_millis(200));
+        for (_, payload) in rx.try_iter() {
+            let MessageFrame::MsgFrameExt(e) = decode(&payload).expect("the answer decodes") else {
+                panic!("not a Day II message")
+            };
+            let Day2Message::SensorSharing(answer) = e.value else {
+                panic!("not an SSM: {e:?}")
+            };
+            if answer.obstacles.is_some() {
+                shared = Some(roadcloud_world::obstacles::observe_obstacles(
+                    &frame,
+                    &answer,
+                    now_millis(),
+                ));
+            }
+        }
+    }
+    let shared = shared.expect("an answer with obstacles");
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert_eq!(shared[0].kind, roadcloud_csae::ObstacleType::Trafficcone);
+    assert!(
+        shared[0].position.distance_to(at(690.0)) < 0.1,
+        "{shared:?}"
+    );
+    assert_eq!(
+        metric(s.http, "roadcloud_obstacles"),
+        Some(2.0),
+        "both obstacles known"
+    );
+    assert!(metric(s.http, "roadcloud_sds_obstacles_shared_total").is_some_and(|n| n >= 1.0));
+}
+
 const AMBULANCE: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x11];
 const CAR: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x12];
 const JUNCTION_RSU: [u8; 8] = *b"RSU\0\0\0\x07\0";

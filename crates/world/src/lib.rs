@@ -12,6 +12,7 @@ pub mod geo;
 pub mod lanes;
 pub mod map;
 pub mod observe;
+pub mod obstacles;
 pub mod parking;
 pub mod paths;
 pub mod requests;

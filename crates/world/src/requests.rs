@@ -275,24 +275,26 @@ pub fn requests_from_vir(
     out
 }
 
-/// The SSM (T/CSAE 157-2020 `SensorSharingMsg`) that shares `tracks` with a vehicle at
-/// `at`, as `sender` (roadcloud's id) at `now`: each track a participant of the fused view
-/// (`source` integrated), positioned from the vehicle's place (`sensorPos`), so the offsets
-/// stay short. At most 512 (DF_DetectedPTCList); `None` for none.
+/// The SSM (T/CSAE 157-2020 `SensorSharingMsg`) that shares `tracks` and `obstacles` with
+/// a vehicle at `at`, as `sender` (roadcloud's id) at `now`: each track a participant of the
+/// fused view (`source` integrated), positioned from the vehicle's place (`sensorPos`), so
+/// the offsets stay short. At most 512 participants (DF_DetectedPTCList) and 64 obstacles
+/// (DF_DetectedObstacleList); `None` for none of either.
 pub fn sensor_sharing_answer(
     frame: &LocalFrame,
     sender: [u8; 8],
     at: Point,
     tracks: &[&crate::Track],
+    obstacles: &[&crate::obstacles::Obstacle],
     msg_cnt: u8,
     now: Millis,
 ) -> Option<csae::SensorSharingMsg> {
-    if tracks.is_empty() {
+    if tracks.is_empty() && obstacles.is_empty() {
         return None;
     }
     let (ref_lat, ref_lon) = frame.to_1e7(at);
     let sec_mark = |t: Millis| csae::DSecond(crate::time::sec_mark(t));
-    let participants = tracks
+    let participants: Vec<_> = tracks
         .iter()
         .take(512)
         .map(|t| {
@@ -356,8 +358,19 @@ pub fn sensor_sharing_answer(
             elevation: None,
         },
         detected_region: None,
-        participants: Some(csae::DetectedPTCList(participants)),
-        obstacles: None,
+        participants: (!participants.is_empty()).then_some(csae::DetectedPTCList(participants)),
+        obstacles: (!obstacles.is_empty()).then(|| {
+            csae::DetectedObstacleList(
+                obstacles
+                    .iter()
+                    .take(64)
+                    .zip(1u16..)
+                    .map(|(o, id)| {
+                        crate::obstacles::detected_obstacle(frame, ref_lat, ref_lon, o, id)
+                    })
+                    .collect(),
+            )
+        }),
         rtes: None,
     })
 }

@@ -805,6 +805,20 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
     );
     metric(
         &mut out,
+        "roadcloud_sds_obstacles_shared_total",
+        "counter",
+        "Obstacles (an SSM's DetectedObstacleList) shared in the answers to sensor-sharing requests.",
+        services.sds_obstacles_shared,
+    );
+    metric(
+        &mut out,
+        "roadcloud_obstacles",
+        "gauge",
+        "Obstacles on the road known now (from SSMs' obstacle lists).",
+        p.obstacles.len(),
+    );
+    metric(
+        &mut out,
         "roadcloud_pvp_grants_total",
         "counter",
         "Junctions granted to priority vehicles (PVP: signal priority, T/CSAE 157-2020).",
