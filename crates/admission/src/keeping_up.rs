@@ -8,8 +8,8 @@
 //!   after. The world stage checks a deferred
 //!   signature before the message starts a track and before an advisory rests on the
 //!   vehicle; the rest only move a track a verified message started.
-//! - [`Thinning`]: when frames still wait, a vehicle's BSMs are thinned to one per interval
-//!   and the rest shed, so what is taken is not late.
+//! - [`Thinning`]: when frames have waited 100 ms to be decoded, a vehicle's BSMs are
+//!   thinned to one per interval and the rest shed, so what is taken is not later still.
 //!
 //! Both touch only a vehicle's own BSMs (topic `V2X/OBU/{id}/BSM/UP`): RSU messages (MAP,
 //! SPAT, RSI, RSM, forwarded BSMs) are always verified and always taken.
@@ -169,34 +169,44 @@ pub fn verification(f: &Frame, d: &Result<Decoded, Rejection>) -> Verification {
     }
 }
 
-/// Load shedding (module docs). When more frames wait than two batches, verifying every
-/// message would only make them all late (and stale, and refused): a vehicle's own BSMs are
-/// then thinned to one per interval, which grows with what waits (200 ms with two batches
-/// waiting, up to a second). What is taken is verified; what is shed counts as
-/// [`Reason::Shed`] against its vehicle.
+/// Load shedding (module docs). When the frames wait longer than [`THIN_AFTER_MS`] to be
+/// decoded, verifying every message would only make them all later (and stale, and
+/// refused): a vehicle's own BSMs are then thinned to one per interval, twice the wait
+/// (200 ms at first, up to a second). What is taken is verified; what is shed counts as
+/// [`Reason::Shed`] against its vehicle. The trigger is the wait, not how many frames wait:
+/// a count that is a short wait at a busy node's rate (512 frames are 5 ms at 100,000 a
+/// second) shed messages in every passing burst that the stages would have caught up with.
 #[derive(Debug)]
 pub struct Thinning {
-    batch: usize,
     interval_ms: i64,
     last_kept: HashMap<String, i64>,
 }
 
+/// How long the oldest frame of a batch may have waited for decoding before vehicles' BSMs
+/// are thinned, ms: a tenth of a second late is still worth a safety application's while.
+pub const THIN_AFTER_MS: i64 = 100;
+
+impl Default for Thinning {
+    fn default() -> Self {
+        Thinning::new()
+    }
+}
+
 impl Thinning {
-    /// Thinning for a stage that takes up to `batch` frames at a time.
-    pub fn new(batch: usize) -> Self {
+    /// Thinning that takes everything until told of a wait.
+    pub fn new() -> Self {
         Thinning {
-            batch: batch.max(1),
             interval_ms: 0,
             last_kept: HashMap::default(),
         }
     }
 
-    /// How many frames wait now.
-    pub fn set_backlog(&mut self, waiting: usize) {
-        self.interval_ms = if waiting < 2 * self.batch {
+    /// How long the oldest frame of the batch in hand waited to be decoded, ms.
+    pub fn set_wait(&mut self, waited_ms: i64) {
+        self.interval_ms = if waited_ms < THIN_AFTER_MS {
             0
         } else {
-            ((waiting / self.batch) as i64 * 100).min(1_000)
+            (2 * waited_ms / 100 * 100).clamp(200, 1_000)
         };
     }
 
@@ -234,7 +244,6 @@ mod tests {
     use crate::Uplink;
     use roadcloud_transport::{Topic, Transport};
 
-    const BATCH: usize = 256;
     const CAR: &str = "V2X/OBU/5a00000000000001/BSM/UP";
     const RSU: &str = "V2X/RSU/5253552d41543031/RSM/UP";
 
@@ -264,19 +273,22 @@ mod tests {
 
     #[test]
     fn under_load_a_vehicles_bsms_are_thinned_and_rsu_messages_never() {
-        let mut t = Thinning::new(BATCH);
-        // Little waiting: everything is taken.
-        t.set_backlog(BATCH);
+        let mut t = Thinning::new();
+        // A short wait: everything is taken.
+        t.set_wait(THIN_AFTER_MS - 1);
         assert!((0..10).all(|i| t.keeps(&frame(CAR, i * 100))));
-        // Four batches waiting: one BSM per vehicle every 400 ms; RSMs all.
-        t.set_backlog(4 * BATCH);
+        // 200 ms waited: one BSM per vehicle every 400 ms; RSMs all.
+        t.set_wait(200);
         let kept = (10..30).filter(|i| t.keeps(&frame(CAR, i * 100))).count();
         assert_eq!(kept, 5, "2 s of 10 Hz BSMs at one per 400 ms");
         assert!((0..20).all(|i| t.keeps(&frame(RSU, i * 100))));
         // A flood: at most one a second.
-        t.set_backlog(16_384);
+        t.set_wait(5_000);
         let kept = (30..60).filter(|i| t.keeps(&frame(CAR, i * 100))).count();
         assert_eq!(kept, 3);
+        // Caught up: everything again.
+        t.set_wait(0);
+        assert!((60..70).all(|i| t.keeps(&frame(CAR, i * 100))));
     }
 
     #[test]

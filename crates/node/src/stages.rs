@@ -68,7 +68,11 @@ pub(crate) type DecodedBatch = Vec<(Result<Decoded, Rejection>, String)>;
 ///
 /// - the **decoding thread** takes each batch of frames, decides what each asks (shed, or
 ///   its signature's check deferred, or verified in full), and decodes the ones that need
-///   no signature checked there and then, spread over every core;
+///   no signature checked there and then, itself: a decode costs a microsecond or two, and
+///   spread over rayon's workers (as it was) their spinning while idle cost more than they
+///   shared (about 7 % of a node's CPU time at 100,000 messages a second on two cores, and
+///   the world stage then fell behind and shed 4-5 %; docs/scale.md). On a node of many
+///   cores one decoding thread bounds the rate (docs/scale.md, Not built yet);
 /// - the **verifying lane**, a thread of its own with a pool of its own, verifies the rest
 ///   in full (RSU messages, new vehicles and certificates, a vehicle's BSM each interval),
 ///   a few frames at a time spread over every core, each few handed on as it is done.
@@ -87,7 +91,6 @@ pub(crate) fn decode(
     security: Arc<Security>,
     mut on_demand: OnDemand,
 ) -> Result<()> {
-    use rayon::prelude::*;
     let (to_verify, verified) = verifying_lane(
         handoff.clone(),
         security.clone(),
@@ -97,7 +100,7 @@ pub(crate) fn decode(
         .name("decode".into())
         .spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
-            let mut thinning = Thinning::new(BATCH);
+            let mut thinning = Thinning::new();
             // Per topic, how many of its frames are in the verifying lane.
             let mut in_lane: HashMap<String, usize> = HashMap::new();
             let mut lane_len = 0usize;
@@ -112,7 +115,9 @@ pub(crate) fn decode(
                         }
                     }
                 }
-                thinning.set_backlog(frames.len());
+                // The batch's first frame waited longest.
+                let now = roadcloud_transport::now_millis();
+                thinning.set_wait(batch.first().map_or(0, |f| now - f.received_at));
                 let detail = thinning.detail();
                 let verifier_busy = lane_len >= LANE_BUSY;
                 // What each frame asks: shed, decoded without a signature, or its signature's
@@ -144,7 +149,7 @@ pub(crate) fn decode(
                     }
                 }
                 let out: DecodedBatch = here
-                    .par_iter()
+                    .iter()
                     .map(|(f, plan)| {
                         let d = match plan {
                             Plan::Shed => roadcloud_admission::shed(f, &detail),
