@@ -173,10 +173,7 @@ pub fn rsi_announcing(
     let r = frame.to_1e7(at);
     let offset = |p: Point| {
         let (lat, lon) = frame.to_1e7(p);
-        csae::PositionOffsetLLV {
-            offset_ll: units::offset_ll(r.0, r.1, lat, lon),
-            offset_v: None,
-        }
+        units::offset_llv(r.0, r.1, lat, lon)
     };
     // DE_Radius: 0.1 m.
     let radius = |m: f64| csae::Radius((m * 10.0).round().clamp(0.0, 65_535.0) as u16);

@@ -147,14 +147,8 @@ pub fn detected_obstacle(
         obs_id,
         source: csae::SourceType::Integrated,
         sec_mark: csae::DSecond(crate::time::sec_mark(o.generated_at)),
-        pos: csae::PositionOffsetLLV {
-            offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
-            offset_v: None,
-        },
-        pos_confidence: csae::PositionConfidenceSet {
-            pos: csae::PositionConfidence::Unavailable,
-            elevation: None,
-        },
+        pos: units::offset_llv(ref_lat, ref_lon, lat, lon),
+        pos_confidence: units::NO_POSITION_CONFIDENCE,
         speed: csae::Speed(0),
         speed_cfd: None,
         // 28800: unavailable (DE_Heading).

@@ -316,14 +316,8 @@ pub fn sensor_sharing_answer(
                 source: csae::SourceType::Integrated,
                 id: t.vehicle,
                 sec_mark: sec_mark(t.at),
-                pos: csae::PositionOffsetLLV {
-                    offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
-                    offset_v: None,
-                },
-                pos_confidence: csae::PositionConfidenceSet {
-                    pos: csae::PositionConfidence::Unavailable,
-                    elevation: None,
-                },
+                pos: units::offset_llv(ref_lat, ref_lon, lat, lon),
+                pos_confidence: units::NO_POSITION_CONFIDENCE,
                 transmission: None,
                 speed: t
                     .motion
@@ -491,10 +485,7 @@ impl Rsc<'_> {
         let (lat, lon) = self.frame.to_1e7(p);
         csae::PathPlanning(vec![csae::PathPlanningPoint {
             pos_in_map: in_map,
-            pos: csae::PositionOffsetLLV {
-                offset_ll: units::offset_ll(ref_lat, ref_lon, lat, lon),
-                offset_v: None,
-            },
+            pos: units::offset_llv(ref_lat, ref_lon, lat, lon),
             pos_accuracy: None,
             speed: Some(units::speed_from_mps(speed_mps)),
             speed_cfd: None,

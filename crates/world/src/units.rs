@@ -87,6 +87,21 @@ pub fn resolve_offset_ll(ref_lat: i64, ref_lon: i64, o: &csae::PositionOffsetLL)
     (ref_lat + d_lat, ref_lon + d_lon)
 }
 
+/// [`offset_ll`] as a `PositionOffsetLLV` without a vertical offset.
+pub fn offset_llv(ref_lat: i64, ref_lon: i64, lat: i64, lon: i64) -> csae::PositionOffsetLLV {
+    csae::PositionOffsetLLV {
+        offset_ll: offset_ll(ref_lat, ref_lon, lat, lon),
+        offset_v: None,
+    }
+}
+
+/// A `PositionConfidenceSet` that says nothing: the position's confidence unavailable, no
+/// elevation's.
+pub const NO_POSITION_CONFIDENCE: csae::PositionConfidenceSet = csae::PositionConfidenceSet {
+    pos: csae::PositionConfidence::Unavailable,
+    elevation: None,
+};
+
 /// The shortest `PositionOffsetLL` that takes a reference position to a position, both in
 /// 1e-7 degree as (lat, lon): the inverse of [`resolve_offset_ll`]. Offsets beyond the widest
 /// form (`position-LL6`, 24 bits, about ±90 km) are written as `position-LatLon`.
