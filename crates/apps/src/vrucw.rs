@@ -23,10 +23,11 @@
 //! turn (BSM `exteriorLights`): a host about to turn sweeps across the crossing the
 //! pedestrian waits at, and the pedestrian may step out onto it, so it is judged by the
 //! closest approach. On SUMO's arterial, where pedestrians wait at the kerb of crossings
-//! without signals for a gap in the traffic, judging every standing pedestrian by the
-//! closest approach sent three advisories in five with nothing behind them; leaving them all
-//! out lost a fifth of the encounters warned in time, most of them a car turning right onto
-//! the crossing the pedestrian stepped onto, which signalled its turn (docs/apps.md). A
+//! without signals for a gap in the traffic, three in five advisories about a pedestrian
+//! standing beside a host going straight had nothing behind them while every standing one
+//! was judged by the closest approach; leaving them all out lost a fifth of the encounters
+//! warned in time, most of them a car turning right onto the crossing the pedestrian
+//! stepped onto, which signalled its turn (docs/apps.md). A
 //! pedestrian standing beside a host going straight whose signal (SPAT, through its MAP
 //! lane, driven in its direction) shows green when it gets there waits for the crossing's
 //! own green, which comes with the host's red; one that steps out anyway is moving towards
