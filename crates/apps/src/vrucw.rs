@@ -196,8 +196,8 @@ fn beside_path(p: &Params, hv: &SceneParticipant, vru: &SceneParticipant) -> boo
         // may be stepping in.
         return standing && r.right_m.abs() > hv.width_m() / 2.0 + p.beside_m;
     };
-    let right = (h - heading).to_radians().sin();
-    let right_mps = vru.speed_mps * right;
+    // The pedestrian's speed to the host's right.
+    let right_mps = vru.speed_mps * (h - heading).to_radians().sin();
     let entering = -right_mps * r.right_m.signum() >= p.entering_mps;
     !entering && r.right_m.abs() > hv.width_m() / 2.0 + p.beside_m
 }

@@ -48,25 +48,31 @@ pub struct SenderRecord {
 }
 
 impl Detector {
-    /// The records of the senders whose last report lies where `near` says (its position
-    /// within a mirror margin of another node's tiles, and in this node's own).
-    pub fn records_where(&self, near: impl Fn(Point) -> bool) -> Vec<SenderRecord> {
+    /// The records of the senders whose last report lies where `pick` says something (its
+    /// position in this node's tiles, near another node's: which nodes), each with what it
+    /// said. A record is copied only once picked.
+    pub fn records_where<T>(&self, pick: impl Fn(Point) -> Option<T>) -> Vec<(T, SenderRecord)> {
         self.senders
             .iter()
-            .filter(|(_, s)| s.history.last().is_some_and(|r| near(r.position)))
-            .map(|(id, s)| SenderRecord {
-                device: *id,
-                trust: s.trust,
-                trust_at: s.trust_at,
-                quarantined: s.quarantined,
-                quarantines: s.quarantines,
-                quarantined_where: s.quarantined_where,
-                last_seen: s.last_seen,
-                since: s.history.since,
-                unseen_since: s.history.unseen_since,
-                late_since: s.history.late_since,
-                driven_through_by: s.history.driven_through_by.to_vec(),
-                recent: s.history.recent.iter().copied().collect(),
+            .filter_map(|(id, s)| Some((id, s, pick(s.history.last()?.position)?)))
+            .map(|(id, s, picked)| {
+                (
+                    picked,
+                    SenderRecord {
+                        device: *id,
+                        trust: s.trust,
+                        trust_at: s.trust_at,
+                        quarantined: s.quarantined,
+                        quarantines: s.quarantines,
+                        quarantined_where: s.quarantined_where,
+                        last_seen: s.last_seen,
+                        since: s.history.since,
+                        unseen_since: s.history.unseen_since,
+                        late_since: s.history.late_since,
+                        driven_through_by: s.history.driven_through_by.to_vec(),
+                        recent: s.history.recent.iter().copied().collect(),
+                    },
+                )
             })
             .collect()
     }
@@ -204,14 +210,14 @@ mod tests {
             );
         }
         assert!(west.is_quarantined(id));
-        let records = west.records_where(|p| p.east_m > -20.0);
+        let records = west.records_where(|p| (p.east_m > -20.0).then_some(()));
         assert_eq!(records.len(), 1);
-        assert!(east.adopt(records[0].clone()));
+        assert!(east.adopt(records[0].1.clone()));
         assert!(east.take_changes().iter().any(|c| c.quarantined));
         let honest = report(-2.5, 15.0, 1_500);
         assert_eq!(east.judge(id, &honest, &around), Verdict::Quarantined);
         // A record older than what this detector has heard since is not taken.
-        assert!(!east.adopt(records[0].clone()));
+        assert!(!east.adopt(records[0].1.clone()));
 
         // Without the record, the next detector trusts it.
         let mut fresh = Detector::default();
@@ -229,7 +235,7 @@ mod tests {
             west.judge(id, &report(1.5 * i as f64, 15.0, 1_000 + 100 * i), &around);
         }
         let mut east = Detector::default();
-        east.adopt(west.records_where(|_| true).remove(0));
+        east.adopt(west.records_where(|_| Some(())).remove(0).1);
         // 100 m on in a tenth of a second.
         east.judge(id, &report(113.5, 15.0, 2_000), &around);
         assert!(
@@ -267,7 +273,7 @@ mod tests {
                 .collect(),
         };
         assert!(d.adopt(record));
-        let back = d.records_where(|_| true).remove(0);
+        let back = d.records_where(|_| Some(())).remove(0).1;
         assert_eq!(back.trust, 0.0);
         assert_eq!(back.recent.len(), HISTORY_MAX);
         assert!(

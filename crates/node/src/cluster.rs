@@ -222,18 +222,16 @@ impl BorderMirrors {
                     // A sender this node judges (its last report lies in a tile of its
                     // own) about to cross to another node's tiles; quarantined ones too,
                     // which have no track to mirror.
-                    let others_near = |p| plan.near(&grid, p, HANDOVER_MARGIN_M) & !mine;
                     let senders: Vec<(u64, SenderHandover)> = w
                         .pipeline
                         .misbehaviour
                         .records_where(|p| {
-                            mine & (1 << plan.owner(grid.tile_of(p))) != 0 && others_near(p) != 0
+                            let parts = plan.near(&grid, p, HANDOVER_MARGIN_M) & !mine;
+                            let own = mine & (1 << plan.owner(grid.tile_of(p))) != 0;
+                            (own && parts != 0).then_some(parts)
                         })
                         .into_iter()
-                        .filter_map(|r| {
-                            let parts = others_near(r.recent.last()?.position);
-                            Some((parts, sender_to_wire(r)))
-                        })
+                        .map(|(parts, r)| (parts, sender_to_wire(r)))
                         .collect();
                     (near, standing, senders)
                 })
@@ -260,7 +258,7 @@ impl BorderMirrors {
                 let standing = standing
                     .iter()
                     .filter(|s| theirs.contains(&s.target))
-                    .map(to_wire)
+                    .map(standing_to_wire)
                     .collect();
                 if let Err(e) = self
                     .cluster
@@ -281,7 +279,11 @@ impl BorderMirrors {
 pub(crate) async fn take_mirrors(mut batches: mpsc::Receiver<MirrorBatch>, world: WorldRef) {
     while let Some(batch) = batches.recv().await {
         let now = roadcloud_transport::now_millis();
-        let standing: Vec<Standing> = batch.standing.into_iter().filter_map(from_wire).collect();
+        let standing: Vec<Standing> = batch
+            .standing
+            .into_iter()
+            .filter_map(standing_from_wire)
+            .collect();
         let senders: Vec<SenderRecord> = batch.senders.into_iter().map(sender_from_wire).collect();
         let put = world
             .write(move |w| {
@@ -299,7 +301,7 @@ pub(crate) async fn take_mirrors(mut batches: mpsc::Receiver<MirrorBatch>, world
 }
 
 /// What a gate last sent, as it crosses to another node.
-fn to_wire(s: &Standing) -> StandingAdvisory {
+fn standing_to_wire(s: &Standing) -> StandingAdvisory {
     StandingAdvisory {
         scenario: s.scenario.clone(),
         target: s.target,
@@ -382,7 +384,7 @@ fn sender_from_wire(s: SenderHandover) -> SenderRecord {
 
 /// What another node's gate last sent, as this node's gate takes it; None for a severity
 /// this version does not know.
-fn from_wire(s: StandingAdvisory) -> Option<Standing> {
+fn standing_from_wire(s: StandingAdvisory) -> Option<Standing> {
     Some(Standing {
         scenario: s.scenario,
         target: s.target,

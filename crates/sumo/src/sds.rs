@@ -169,21 +169,42 @@ impl<'a> View<'a> {
     }
 }
 
+impl View<'_> {
+    /// What the requester could and could not see of the vehicles in its area: (hidden,
+    /// seen).
+    fn vehicles(&self) -> (Vec<String>, Vec<String>) {
+        let (mut hidden, mut seen) = (Vec::new(), Vec::new());
+        for (v, b) in &self.bodies {
+            if !self.in_area(b.centre) {
+                continue;
+            }
+            if self.hides(b.centre, Some(&v.id)) {
+                hidden.push(v.id.clone());
+            } else {
+                seen.push(v.id.clone());
+            }
+        }
+        (hidden, seen)
+    }
+
+    /// What the requester could and could not see of `persons` in its area (a pedestrian
+    /// hides nothing): (the hidden ones, how many it sees).
+    fn pedestrians<'p>(&self, persons: &'p [PersonSample]) -> (Vec<&'p PersonSample>, usize) {
+        let (mut hidden, mut seen) = (Vec::new(), 0);
+        for p in persons.iter().filter(|p| self.in_area((p.x, p.y))) {
+            if self.hides((p.x, p.y), None) {
+                hidden.push(p);
+            } else {
+                seen += 1;
+            }
+        }
+        (hidden, seen)
+    }
+}
+
 /// What `requester` could and could not see of the vehicles in its area: (hidden, seen).
 pub fn truth(requester: &VehicleSample, vehicles: &[VehicleSample]) -> (Vec<String>, Vec<String>) {
-    let view = View::of(requester, vehicles);
-    let (mut hidden, mut seen) = (Vec::new(), Vec::new());
-    for (v, b) in &view.bodies {
-        if !view.in_area(b.centre) {
-            continue;
-        }
-        if view.hides(b.centre, Some(&v.id)) {
-            hidden.push(v.id.clone());
-        } else {
-            seen.push(v.id.clone());
-        }
-    }
-    (hidden, seen)
+    View::of(requester, vehicles).vehicles()
 }
 
 /// What `requester` could and could not see of the pedestrians in its area (a pedestrian
@@ -193,16 +214,7 @@ pub fn pedestrian_truth<'p>(
     vehicles: &[VehicleSample],
     persons: &'p [PersonSample],
 ) -> (Vec<&'p PersonSample>, usize) {
-    let view = View::of(requester, vehicles);
-    let (mut hidden, mut seen) = (Vec::new(), 0);
-    for p in persons.iter().filter(|p| view.in_area((p.x, p.y))) {
-        if view.hides((p.x, p.y), None) {
-            hidden.push(p);
-        } else {
-            seen += 1;
-        }
-    }
-    (hidden, seen)
+    View::of(requester, vehicles).pedestrians(persons)
 }
 
 impl SdsProbe {
@@ -241,9 +253,10 @@ impl SdsProbe {
                 continue;
             }
             self.last.insert(v.id.clone(), step.time_s);
-            let (hidden, seen) = truth(v, &step.vehicles);
-            let (hidden_pedestrians, seen_pedestrians) =
-                pedestrian_truth(v, &step.vehicles, &step.persons);
+            // One view of the requester's surroundings for both.
+            let view = View::of(v, &step.vehicles);
+            let (hidden, seen) = view.vehicles();
+            let (hidden_pedestrians, seen_pedestrians) = view.pedestrians(&step.persons);
             let a = v.angle_deg.to_radians();
             let front = bridge.local(v.x, v.y);
             let ahead = bridge.local(v.x + a.sin() * AHEAD_M, v.y + a.cos() * AHEAD_M);

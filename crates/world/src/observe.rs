@@ -211,7 +211,8 @@ impl std::fmt::Display for ObserveError {
 
 impl std::error::Error for ObserveError {}
 
-fn position(frame: &LocalFrame, lat_1e7: i64, lon_1e7: i64) -> Point {
+/// A position in 1e-7 degrees, in the zone's local frame.
+pub(crate) fn position(frame: &LocalFrame, lat_1e7: i64, lon_1e7: i64) -> Point {
     frame.to_local(
         units::degrees_from_1e7(lat_1e7),
         units::degrees_from_1e7(lon_1e7),

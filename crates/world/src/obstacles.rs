@@ -6,7 +6,7 @@
 
 use crate::geo::{LocalFrame, Point};
 use crate::time::{Millis, resolve_sec_mark};
-use crate::units;
+use crate::{observe, units};
 use roadcloud_csae as csae;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -60,8 +60,7 @@ pub fn observe_obstacles(
                 sensor: ssm.id,
                 id: o.obs_id,
                 kind: o.obs_type,
-                position: frame
-                    .to_local(units::degrees_from_1e7(lat), units::degrees_from_1e7(lon)),
+                position: observe::position(frame, lat, lon),
                 width_m: size_m(o.size.width),
                 length_m: size_m(o.size.length),
                 height_m: o.size.height.and_then(size_m),
