@@ -18,6 +18,19 @@ for r in rows:
     if a.get("count"):
         print("{:<16} advisories received {}: BSM to advisory p50 {:.1f} p99 {:.1f} ms".format(
             r["system"], a["count"], a["p50"], a["p99"]))
+        n = r.get("advice_at_server_ms") or {}
+        if n.get("count"):
+            print("{:<16} of which at the server (to its downlinks): p50 {:.1f} p99 {:.1f} ms".format(
+                "", n["p50"], n["p99"]))
+for r in rows:
+    w = r.get("world")
+    if w:
+        print("{:<16} world stage busy: ingest {:.0f} %, applications {:.0f} %; {:.0f} scenes/s, "
+              "{} participants and {} vehicles advised each".format(
+                  r["system"], 100 * w["ingest_busy_share"], 100 * w["apps_busy_share"],
+                  w["scenes_per_s"],
+                  "-" if w["participants_per_scene"] is None else "%.0f" % w["participants_per_scene"],
+                  "-" if w["targets_per_scene"] is None else "%.1f" % w["targets_per_scene"]))
 for r in rows:
     if r.get("verified_share") is not None:
         print("{:<16} signatures verified: {:.1f} % of signed messages".format(

@@ -27,6 +27,11 @@ pub struct Stats {
     pub devices: usize,
     /// From each BSM's generation time to the end of the batch that applied it.
     pub ingest_latency_ms: LatencySummary,
+    /// From the generation of the report each advisory rests on to the advisory's hand-off
+    /// to the downlinks.
+    pub advice_latency_ms: LatencySummary,
+    /// How long the world stage has been busy since the node started.
+    pub world_busy_s: WorldBusy,
     /// Advisories sent, by scenario.
     pub advisories_sent: BTreeMap<String, u64>,
     /// What admission asks of signatures and what it verified.
@@ -87,6 +92,23 @@ pub struct ShardStats {
     pub handed_over: u64,
     /// Observations it dropped.
     pub dropped: u64,
+    /// Scenes (a tile's view at an instant) its applications looked at.
+    pub scenes: u64,
+    /// Participants in those scenes, in all.
+    pub scene_participants: u64,
+    /// Vehicles advised in those scenes, in all.
+    pub scene_targets: u64,
+}
+
+/// How long the world stage (the single writer) has been busy since the node started,
+/// seconds: two readings apart give its load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WorldBusy {
+    /// Taking batches in: admission's stateful half, misbehaviour detection, the world
+    /// update.
+    pub ingest: f64,
+    /// The applications, and their advisories' way to the downlinks.
+    pub apps: f64,
 }
 
 /// Rows committed to the store, per table, and when the last commit was.
@@ -121,7 +143,9 @@ pub enum Exposure {
 }
 
 /// `GET /api/v1/stats/latency`: every admitted BSM's latency from its generation time
-/// (`secMark`, 1 ms resolution) to the end of the batch that applied it to the world.
+/// (`secMark`, 1 ms resolution) to the end of the batch that applied it to the world, or
+/// (`?of=advice`) every advisory's from the generation of the report it rests on to its
+/// hand-off to the downlinks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LatencyHistogram {
     /// A bucket's width, ms: bucket `i` holds `i * bucket_ms` up to `(i + 1) * bucket_ms`;

@@ -289,7 +289,7 @@ impl Node {
             },
         );
         let (stop_world, world_stopped) = watch::channel(false);
-        let world_stage = tokio::spawn(stage.run(world_stopped));
+        let world_stage = stage.spawn(world_stopped)?;
         running.stages.push(world_stage.abort_handle());
         background.spawn(reload::retain(
             store.clone(),

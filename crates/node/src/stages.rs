@@ -491,6 +491,35 @@ impl WorldStage {
         (stage, WorldRef { jobs: jobs_tx })
     }
 
+    /// Runs the stage on a thread of its own (a runtime of its own for its timers and
+    /// channels) until `stop` is true and the decoded batches' channel has closed, or
+    /// `stop`'s sender is gone; the handle's task ends when the stage does (aborting it
+    /// leaves the stage to end that way).
+    ///
+    /// Not on the node's runtime: the stage is busy for milliseconds at a time (a batch, the
+    /// applications' slice), and a task that holds a runtime's thread that long leaves the
+    /// tasks queued behind it there (the MQTT connections' reads and the downlinks' writes)
+    /// waiting for the other threads to steal them; at 50,000 messages a second on two
+    /// cores, the advisories' way out of the node took longer than the applications
+    /// (docs/scale.md). A thread of its own is preempted by the operating system instead.
+    pub(crate) fn spawn(self, stop: watch::Receiver<bool>) -> Result<tokio::task::JoinHandle<()>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the world stage's runtime")?;
+        let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("world".into())
+            .spawn(move || {
+                runtime.block_on(self.run(stop));
+                let _ = done_tx.send(());
+            })
+            .context("cannot start the world stage's thread")?;
+        Ok(tokio::spawn(async move {
+            let _ = done.await;
+        }))
+    }
+
     /// Runs until `stop` is true and the decoded batches' channel has closed.
     pub(crate) async fn run(mut self, mut stop: watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -532,6 +561,7 @@ impl WorldStage {
     /// world's step after a batch (the shards' messages, the journal) is paid once for
     /// them all.
     fn ingest(&mut self, batch: DecodedBatch) {
+        let started = Instant::now();
         let mut taken = batch.len();
         self.take(batch);
         while taken < BATCH {
@@ -546,6 +576,7 @@ impl WorldStage {
         if taken > 0 {
             self.world.pipeline.finish_batch(now_micros());
         }
+        self.world.pipeline.counters.ingest_busy_us += started.elapsed().as_micros() as u64;
     }
 
     fn take(&mut self, batch: DecodedBatch) {
@@ -624,6 +655,8 @@ impl WorldStage {
                 }
             }
         }
+        p.note_advice_sent(&advisories, now_micros());
+        p.counters.apps_busy_us += started.elapsed().as_micros() as u64;
     }
 
     /// Sends a message of differential corrections to the RSUs and vehicles near its

@@ -64,6 +64,31 @@ impl LatencyHistogram {
         Some((BUCKETS as i64 * BUCKET_US) as f64 / 1000.0)
     }
 
+    /// How many were counted below `ms` milliseconds (rounded down to a bucket edge; every
+    /// one counted, from 2 s on).
+    pub fn count_below_ms(&self, ms: f64) -> u64 {
+        let edge = (ms * 1000.0 / BUCKET_US as f64).floor().max(0.0) as usize;
+        if edge >= BUCKETS {
+            return self.total;
+        }
+        self.counts[..edge].iter().sum()
+    }
+
+    /// The sum of the counted latencies, seconds, each taken at its bucket's middle (those
+    /// beyond 2 s at 2 s).
+    pub fn sum_s(&self) -> f64 {
+        self.buckets()
+            .map(|(i, n)| {
+                let mid_us = if i >= BUCKETS {
+                    (BUCKETS as i64 * BUCKET_US) as f64
+                } else {
+                    (i as f64 + 0.5) * BUCKET_US as f64
+                };
+                mid_us * n as f64 / 1e6
+            })
+            .sum()
+    }
+
     /// The non-empty buckets: (index, count); bucket `i` holds latencies from `i` × 0.1 ms
     /// up to (`i` + 1) × 0.1 ms, and the last (index 20000) everything from 2 s.
     pub fn buckets(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
@@ -121,6 +146,10 @@ mod tests {
         h.record_us(2_000);
         let d = h.since(&before);
         assert_eq!((d.total(), d.percentile_ms(100.0)), (1, Some(2.1)));
+        assert_eq!(h.count_below_ms(1.0), 4);
+        assert_eq!(h.count_below_ms(2.05), 5);
+        assert_eq!(h.count_below_ms(5_000.0), 8);
+        assert!((h.sum_s() - 2.00925).abs() < 1e-9, "{}", h.sum_s());
         let again = LatencyHistogram::from_buckets(h.buckets());
         assert_eq!(again.total(), h.total());
         assert_eq!(again.percentile_ms(85.0), h.percentile_ms(85.0));

@@ -30,7 +30,7 @@ use roadcloud_world::parking::CarPark;
 pub use services::{
     CLOUD_ID, GapGrant, RsuCoordination, ServiceCounts, SignalDownlink, VehicleDownlink,
 };
-pub use shards::{ShardMessage, ShardPlan, ShardStats, ZoneTracks};
+pub use shards::{Scenes, ShardMessage, ShardPlan, ShardStats, ZoneTracks};
 
 use roadcloud_admission::{Admission, AdmissionConfig, Admitted, Decoded, Rejection, Uplink};
 use roadcloud_apps::gate::{AdvisoryGate, Passed};
@@ -111,6 +111,12 @@ pub struct Counters {
     pub observations: u64,
     /// Reports of quarantined vehicles, not applied.
     pub quarantined_reports: u64,
+    /// How long whatever runs the pipeline spent taking batches in (admission, the world
+    /// update), microseconds; counted by it (the node's world stage).
+    pub ingest_busy_us: u64,
+    /// How long it spent on the applications (and their advisories' way to the
+    /// downlinks), microseconds.
+    pub apps_busy_us: u64,
 }
 
 impl Counters {
@@ -233,6 +239,11 @@ pub struct Pipeline {
     pub counters: Counters,
     /// Ingest latency: from a BSM's generation to the end of the batch that applied it.
     pub latency: LatencyHistogram,
+    /// Advice latency at the node: from the generation of the report each advisory rests on
+    /// (its `reported_at`) to the advisory's hand-off to the downlinks
+    /// ([`note_advice_sent`](Self::note_advice_sent)). What a vehicle sees adds the way
+    /// from its report to the node and from the downlink to it.
+    pub advice_latency: LatencyHistogram,
     /// The applications.
     pub apps: Registry,
     /// Misbehaviour detection, between admission and the world.
@@ -276,6 +287,7 @@ impl Pipeline {
             obstacles: Default::default(),
             counters: Counters::default(),
             latency: LatencyHistogram::default(),
+            advice_latency: LatencyHistogram::default(),
             apps: Registry::new(),
             misbehaviour: Detector::new(config.misbehaviour),
             advisories_sent: Default::default(),
@@ -410,6 +422,15 @@ impl Pipeline {
         self.apply_pending();
         for g in self.batch_generated.drain(..) {
             self.latency.record_us(now_us - g * 1_000);
+        }
+    }
+
+    /// Counts the advice latency of `advisories`, handed to the downlinks at `now_us`
+    /// (microseconds since the epoch).
+    pub fn note_advice_sent(&mut self, advisories: &[Advisory], now_us: i64) {
+        for a in advisories {
+            self.advice_latency
+                .record_us(now_us - a.reported_at * 1_000);
         }
     }
 

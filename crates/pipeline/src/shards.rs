@@ -125,6 +125,22 @@ pub(crate) struct Shard {
     dropped: u64,
     /// Tracks handed to other shards.
     handed_over: u64,
+    /// What the applications looked at: see [`Scenes`].
+    scenes: Scenes,
+}
+
+/// What the applications of a shard looked at: the scenes built (a tile's view at an
+/// instant, one for each turn of a tile with reporting vehicles), the participants in them
+/// and the vehicles they advised. A scene's cost grows with its participants, an
+/// application's with its vehicles (docs/scale.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scenes {
+    /// Scenes built.
+    pub built: u64,
+    /// Participants in them, in all.
+    pub participants: u64,
+    /// Vehicles advised in them (each vehicle that reported since its tile's last scene).
+    pub targets: u64,
 }
 
 /// One shard's figures, for the API and metrics.
@@ -138,6 +154,8 @@ pub struct ShardStats {
     pub handed_over: u64,
     /// Reports passed to it for a track that had moved on again: dropped.
     pub dropped: u64,
+    /// What its applications looked at.
+    pub scenes: Scenes,
 }
 
 /// What is zone-wide (one copy, lent to every shard read-only).
@@ -170,6 +188,7 @@ impl Shard {
             changed: Vec::new(),
             dropped: 0,
             handed_over: 0,
+            scenes: Scenes::default(),
         }
     }
 
@@ -329,6 +348,9 @@ impl Shard {
             .with_clear_the_way(zone.clear_the_way)
             .only_targets(|t| t.awaiting_apps);
             zone.apps.evaluate(&scene, &mut out);
+            self.scenes.built += 1;
+            self.scenes.participants += scene.participants.len() as u64;
+            self.scenes.targets += scene.targets().count() as u64;
             // A vehicle that crossed into another tile after it reported waits there: this
             // tile's scene did not hold it (one handed to another shard waits there).
             let (here, moved): (Vec<TrackId>, Vec<TrackId>) = woke
@@ -634,6 +656,7 @@ impl Shards {
                 mirrors: s.tracks.mirrors(),
                 handed_over: s.handed_over,
                 dropped: s.dropped,
+                scenes: s.scenes,
             })
             .collect()
     }

@@ -64,6 +64,44 @@ fn the_vehicle_at_risk_gets_the_advisory_on_its_downlink_and_the_api_keeps_it() 
         listed["count"].as_u64() >= Some(1)
     });
     assert_eq!(listed["advisories"][0]["scenario"], "FCW");
+    // Its way through the node is counted: from the report it rests on to the downlink.
+    let stats = get_json(s.http, "/api/v1/stats");
+    let advice = &stats["advice_latency_ms"];
+    // The world stage's load: its time on the applications, the scenes they looked at.
+    assert!(
+        stats["world_busy_s"]["apps"].as_f64() > Some(0.0),
+        "{stats}"
+    );
+    assert!(
+        stats["world_busy_s"]["ingest"].as_f64() > Some(0.0),
+        "{stats}"
+    );
+    let shard = &stats["shards"][0];
+    assert!(shard["scenes"].as_u64() >= Some(1), "{stats}");
+    assert!(shard["scene_participants"].as_u64() >= Some(2), "{stats}");
+    assert!(shard["scene_targets"].as_u64() >= Some(1), "{stats}");
+    assert!(advice["count"].as_u64() >= Some(1), "{advice}");
+    assert!(advice["p50"].as_f64().unwrap() < 2_000.0, "{advice}");
+    let histogram = get_json(s.http, "/api/v1/stats/latency?of=advice");
+    assert!(
+        histogram["count"].as_u64() >= advice["count"].as_u64(),
+        "{histogram}"
+    );
+    let (code, metrics) = get(s.http, "/metrics").unwrap();
+    assert_eq!(code, 200);
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("roadcloud_advice_latency_seconds_count ") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("roadcloud_world_busy_seconds_total{step=\"apps\"}")
+            && metrics.contains("roadcloud_shard_scenes_total{shard=\"0\"}"),
+        "{metrics}"
+    );
+    let (code, body) = get(s.http, "/api/v1/stats/latency?of=everything").unwrap();
+    assert_eq!(code, 400, "{body}");
     let other = get_json(
         s.http,
         &format!("/api/v1/advisories?vehicle={}", hex(&LEADER)),

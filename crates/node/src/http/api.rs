@@ -27,7 +27,7 @@ use roadcloud_api::history::{
 use roadcloud_api::misbehaviour::{CameraCells, Check, Checks, ReportList};
 use roadcloud_api::stats::{
     CrlTaken, Exposure, LatencyHistogram, LatencySummary, Series, ShardStats as ShardLoad,
-    Signatures, Stats, Stored, TrustStore,
+    Signatures, Stats, Stored, TrustStore, WorldBusy,
 };
 use roadcloud_api::zone::{
     CarParkList, DeviceActivity, DeviceActivityList, GapList, IntersectionList, LaneRule,
@@ -469,11 +469,11 @@ async fn stats(State(state): State<ApiState>) -> Result<Json<Stats>, ApiError> {
                 observations: p.counters.observations,
                 participants: p.tracks().len(),
                 devices: p.admission.devices().len(),
-                ingest_latency_ms: LatencySummary {
-                    count: p.latency.total(),
-                    p50: p.latency.percentile_ms(50.0),
-                    p99: p.latency.percentile_ms(99.0),
-                    p999: p.latency.percentile_ms(99.9),
+                ingest_latency_ms: summary(&p.latency),
+                advice_latency_ms: summary(&p.advice_latency),
+                world_busy_s: WorldBusy {
+                    ingest: p.counters.ingest_busy_us as f64 / 1e6,
+                    apps: p.counters.apps_busy_us as f64 / 1e6,
                 },
                 advisories_sent: p
                     .advisories_sent
@@ -489,6 +489,9 @@ async fn stats(State(state): State<ApiState>) -> Result<Json<Stats>, ApiError> {
                         mirrors: s.mirrors,
                         handed_over: s.handed_over,
                         dropped: s.dropped,
+                        scenes: s.scenes.built,
+                        scene_participants: s.scenes.participants,
+                        scene_targets: s.scenes.targets,
                     })
                     .collect(),
                 stored,
@@ -568,17 +571,50 @@ async fn push_crl(
     Ok(Json(CrlTaken { revoked }))
 }
 
-/// The ingest latency histogram: every admitted BSM's latency from its generation time
-/// (`secMark`, 1 ms resolution) to the end of the batch that applied it to the world, in
-/// 0.1 ms buckets, the non-empty ones only; bucket 20000 holds everything from 2 s. Two
-/// readings subtracted give a time window's histogram (`roadcloud bench` does this).
+/// A histogram's count and percentiles.
+fn summary(h: &roadcloud_pipeline::LatencyHistogram) -> LatencySummary {
+    LatencySummary {
+        count: h.total(),
+        p50: h.percentile_ms(50.0),
+        p99: h.percentile_ms(99.0),
+        p999: h.percentile_ms(99.9),
+    }
+}
+
+/// A latency histogram, in 0.1 ms buckets, the non-empty ones only; bucket 20000 holds
+/// everything from 2 s. Two readings subtracted give a time window's histogram (`roadcloud
+/// bench` does this). `of=ingest` (the default): every admitted BSM's latency from its
+/// generation time (`secMark`, 1 ms resolution) to the end of the batch that applied it to
+/// the world; `of=advice`: every advisory's, from the generation of the report it rests on
+/// to its hand-off to the downlinks.
 #[utoipa::path(get, path = "/api/v1/stats/latency", tag = "node",
-    responses((status = 200, description = "the histogram", body = LatencyHistogram)))]
-async fn latency(State(state): State<ApiState>) -> Result<Json<LatencyHistogram>, ApiError> {
+    params(("of" = Option<String>, Query, description = "`ingest` (default) or `advice`.")),
+    responses(
+        (status = 200, description = "the histogram", body = LatencyHistogram),
+        (status = 400, description = "`of` is neither `ingest` nor `advice`", body = ErrorBody),
+    ))]
+async fn latency(
+    State(state): State<ApiState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<LatencyHistogram>, ApiError> {
+    let advice = match q.get("of").map(String::as_str) {
+        None | Some("ingest") => false,
+        Some("advice") => true,
+        Some(other) => {
+            return Err(bad_request(format!(
+                "of must be ingest or advice, got {other:?}"
+            )));
+        }
+    };
     let v = state
         .world
-        .read(|w| {
-            let h = &w.pipeline.latency;
+        .read(move |w| {
+            let p = &w.pipeline;
+            let h = if advice {
+                &p.advice_latency
+            } else {
+                &p.latency
+            };
             LatencyHistogram {
                 bucket_ms: 0.1,
                 count: h.total(),
@@ -644,6 +680,31 @@ async fn metrics(State(state): State<ApiState>) -> Result<Response, ApiError> {
         cluster_metrics(&mut out, c);
     }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+/// The bucket bounds of the latency histograms in `/metrics`, seconds (the API's
+/// `/api/v1/stats/latency` has them all, 0.1 ms apart).
+const LATENCY_BOUNDS_S: [f64; 12] = [
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0,
+];
+
+/// A latency histogram as a Prometheus histogram: the buckets of [`LATENCY_BOUNDS_S`]; its
+/// sum takes each latency at its 0.1 ms bucket's middle.
+fn latency_metric(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    h: &roadcloud_pipeline::LatencyHistogram,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} histogram");
+    for le in LATENCY_BOUNDS_S {
+        let n = h.count_below_ms(le * 1000.0);
+        let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {n}");
+    }
+    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", h.total());
+    let _ = writeln!(out, "{name}_sum {}", h.sum_s());
+    let _ = writeln!(out, "{name}_count {}", h.total());
 }
 
 /// The world's metrics in the Prometheus text format: frames, admission, signatures,
@@ -788,6 +849,18 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
         "Reports of quarantined vehicles, not applied.",
         p.counters.quarantined_reports,
     );
+    latency_metric(
+        &mut out,
+        "roadcloud_ingest_latency_seconds",
+        "From each admitted BSM's generation (secMark) to the end of the batch that applied it to the world.",
+        &p.latency,
+    );
+    latency_metric(
+        &mut out,
+        "roadcloud_advice_latency_seconds",
+        "From the generation of the report each advisory rests on to its hand-off to the downlinks.",
+        &p.advice_latency,
+    );
     let services = p.service_counts();
     metric(
         &mut out,
@@ -925,6 +998,18 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
         "Devices seen since start.",
         p.admission.devices().len(),
     );
+    let _ = writeln!(
+        out,
+        "# HELP roadcloud_world_busy_seconds_total Time the world stage (the single writer) spent taking batches in and on the applications."
+    );
+    let _ = writeln!(out, "# TYPE roadcloud_world_busy_seconds_total counter");
+    for (step, us) in [("ingest", c.ingest_busy_us), ("apps", c.apps_busy_us)] {
+        let _ = writeln!(
+            out,
+            "roadcloud_world_busy_seconds_total{{step=\"{step}\"}} {}",
+            us as f64 / 1e6
+        );
+    }
     let shards = p.shard_stats();
     for (name, kind, help, value) in [
         (
@@ -950,6 +1035,24 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
             "counter",
             "Reports passed to a shard for a participant that had moved on again: dropped.",
             |s| s.dropped,
+        ),
+        (
+            "roadcloud_shard_scenes_total",
+            "counter",
+            "Scenes (a tile's view at an instant) a tile shard's applications looked at.",
+            |s| s.scenes.built,
+        ),
+        (
+            "roadcloud_shard_scene_participants_total",
+            "counter",
+            "Participants in those scenes, in all.",
+            |s| s.scenes.participants,
+        ),
+        (
+            "roadcloud_shard_scene_targets_total",
+            "counter",
+            "Vehicles advised in those scenes, in all.",
+            |s| s.scenes.targets,
         ),
     ] {
         let _ = writeln!(out, "# HELP {name} {help}");

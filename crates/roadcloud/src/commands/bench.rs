@@ -217,31 +217,65 @@ struct AdviceState {
     latency: std::sync::Mutex<LatencyHistogram>,
 }
 
-/// Listens on every vehicle's downlink and records each advisory's delay from the report it
-/// rests on.
-async fn listen_to_advice(broker: &str) -> Result<Arc<AdviceState>> {
+/// How many connections listen to the advice of a fleet whose vehicles are known (each
+/// with its share of the vehicles' topics, as the vehicles' own connections would): one
+/// connection for all of them sees its outbox at the server overflow whenever the
+/// applications send a burst, and measures its own queue more than the advice's way.
+const ADVICE_LISTENERS: usize = 8;
+
+/// Listens on the vehicles' advice downlinks and records each advisory's delay from the
+/// report it rests on: on `vehicles`' own topics (`V2X/OBU/{id}/ADVICE/DOWN`), spread over
+/// [`ADVICE_LISTENERS`] connections, or, when the vehicles are not known beforehand (the
+/// zone's and SUMO's traffic), on every vehicle's, over one.
+async fn listen_to_advice(
+    broker: &str,
+    vehicles: Option<Vec<[u8; 8]>>,
+) -> Result<Arc<AdviceState>> {
     let state = Arc::new(AdviceState::default());
-    let (client, mut events) = connect(broker, "roadcloud-bench-advice", None).await?;
-    client
-        .subscribe("V2X/OBU/+/ADVICE/DOWN", QoS::AtMostOnce)
-        .await
-        .context("cannot subscribe to the downlinks")?;
-    let s = state.clone();
-    tokio::spawn(async move {
-        while let Ok(ev) = events.poll().await {
-            if let Event::Incoming(Packet::Publish(p)) = ev {
-                let now_us = now_micros();
-                if let Ok(a) = serde_json::from_slice::<Value>(&p.payload)
-                    && let Some(reported) = a["reported_at"].as_i64()
-                {
-                    s.latency
-                        .lock()
-                        .expect("latency lock")
-                        .record_us(now_us - reported * 1_000);
+    let shares: Vec<Vec<String>> = match vehicles {
+        Some(ids) => {
+            let mut shares = vec![Vec::new(); ADVICE_LISTENERS.min(ids.len()).max(1)];
+            let n = shares.len();
+            for (k, id) in ids.into_iter().enumerate() {
+                shares[k % n].push(roadcloud_transport::vehicle_advice_topic(
+                    roadcloud_transport::DeviceId(id),
+                ));
+            }
+            shares
+        }
+        None => vec![vec!["V2X/OBU/+/ADVICE/DOWN".to_string()]],
+    };
+    for (k, topics) in shares.into_iter().enumerate() {
+        let (client, mut events) =
+            connect(broker, &format!("roadcloud-bench-advice-{k}"), None).await?;
+        // A thousand filters to a SUBSCRIBE: each packet well below the server's 64 KiB.
+        for chunk in topics.chunks(1_000) {
+            client
+                .subscribe_many(
+                    chunk
+                        .iter()
+                        .map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtMostOnce)),
+                )
+                .await
+                .context("cannot subscribe to the downlinks")?;
+        }
+        let s = state.clone();
+        tokio::spawn(async move {
+            while let Ok(ev) = events.poll().await {
+                if let Event::Incoming(Packet::Publish(p)) = ev {
+                    let now_us = now_micros();
+                    if let Ok(a) = serde_json::from_slice::<Value>(&p.payload)
+                        && let Some(reported) = a["reported_at"].as_i64()
+                    {
+                        s.latency
+                            .lock()
+                            .expect("latency lock")
+                            .record_us(now_us - reported * 1_000);
+                    }
                 }
             }
-        }
-    });
+        });
+    }
     Ok(state)
 }
 
@@ -303,6 +337,32 @@ pub fn print_table(results: &[Value]) {
                 a["p999"].as_f64().unwrap_or(f64::NAN),
             );
         }
+        let w = &r["world"];
+        if let (Some(i), Some(a)) = (
+            w["ingest_busy_share"].as_f64(),
+            w["apps_busy_share"].as_f64(),
+        ) {
+            println!(
+                "{:<12} world stage busy: ingest {:.0} %, applications {:.0} %; {:.0} scenes/s, {:.0} participants and {:.1} vehicles advised each",
+                "",
+                100.0 * i,
+                100.0 * a,
+                w["scenes_per_s"].as_f64().unwrap_or(0.0),
+                w["participants_per_scene"].as_f64().unwrap_or(f64::NAN),
+                w["targets_per_scene"].as_f64().unwrap_or(f64::NAN),
+            );
+        }
+        let n = &r["advice_at_server_ms"];
+        if n["count"].as_u64().is_some_and(|n| n > 0) {
+            println!(
+                "{:<12} of which at the server (to its downlinks) p50 {:.1} p90 {:.1} p99 {:.1} p99.9 {:.1} ms",
+                "",
+                n["p50"].as_f64().unwrap_or(f64::NAN),
+                n["p90"].as_f64().unwrap_or(f64::NAN),
+                n["p99"].as_f64().unwrap_or(f64::NAN),
+                n["p999"].as_f64().unwrap_or(f64::NAN),
+            );
+        }
     }
 }
 
@@ -314,6 +374,52 @@ struct Reading {
     verified_share: Option<f64>,
     /// Messages the server received and turned away, every reason (its API only).
     refused: Option<u64>,
+    /// The server's advice latency, to the hand-off to its downlinks (its API only).
+    advice_at_server: Option<LatencyHistogram>,
+    /// The server's world stage: its busy time and its applications' scenes (its API only).
+    world: Option<WorldReading>,
+}
+
+/// What a roadcloud server's world stage has done since it started (`/api/v1/stats`).
+#[derive(Debug, Clone, Copy, Default)]
+struct WorldReading {
+    /// Seconds busy taking batches in.
+    ingest_s: f64,
+    /// Seconds busy on the applications.
+    apps_s: f64,
+    /// Scenes built, the participants in them and the vehicles they advised, every shard.
+    scenes: u64,
+    scene_participants: u64,
+    scene_targets: u64,
+}
+
+impl WorldReading {
+    fn of(stats: &Value) -> Option<WorldReading> {
+        let busy = &stats["world_busy_s"];
+        let shards = stats["shards"].as_array()?;
+        let sum = |k: &str| shards.iter().filter_map(|s| s[k].as_u64()).sum();
+        Some(WorldReading {
+            ingest_s: busy["ingest"].as_f64()?,
+            apps_s: busy["apps"].as_f64()?,
+            scenes: sum("scenes"),
+            scene_participants: sum("scene_participants"),
+            scene_targets: sum("scene_targets"),
+        })
+    }
+
+    /// What the stage did from `earlier` to this reading, `seconds` apart.
+    fn since(&self, earlier: &WorldReading, seconds: f64) -> Value {
+        let scenes = self.scenes.saturating_sub(earlier.scenes);
+        let per_scene =
+            |n: u64, m: u64| (scenes > 0).then(|| n.saturating_sub(m) as f64 / scenes as f64);
+        json!({
+            "ingest_busy_share": (self.ingest_s - earlier.ingest_s) / seconds,
+            "apps_busy_share": (self.apps_s - earlier.apps_s) / seconds,
+            "scenes_per_s": scenes as f64 / seconds,
+            "participants_per_scene": per_scene(self.scene_participants, earlier.scene_participants),
+            "targets_per_scene": per_scene(self.scene_targets, earlier.scene_targets),
+        })
+    }
 }
 
 /// Reads the counters of roadcloud's API or of the bench's own subscriber.
@@ -336,20 +442,33 @@ impl Meter {
                 latency: s.latency.lock().expect("latency lock").clone(),
                 verified_share: None,
                 refused: None,
+                advice_at_server: None,
+                world: None,
             }),
             Meter::Api(base) => {
                 let base = base.clone();
                 tokio::task::spawn_blocking(move || -> Result<Reading> {
                     let stats = http_get_json(&base, "/api/v1/stats")?;
-                    let lat = http_get_json(&base, "/api/v1/stats/latency")?;
-                    let buckets = lat["buckets"]
-                        .as_array()
-                        .context("latency buckets missing")?
-                        .iter()
-                        .filter_map(|b| Some((b[0].as_u64()? as usize, b[1].as_u64()?)));
+                    let histogram = |of: &str| -> Result<LatencyHistogram> {
+                        let lat = http_get_json(&base, &format!("/api/v1/stats/latency?of={of}"))?;
+                        let buckets = lat["buckets"]
+                            .as_array()
+                            .context("latency buckets missing")?
+                            .iter()
+                            .filter_map(|b| Some((b[0].as_u64()? as usize, b[1].as_u64()?)));
+                        Ok(LatencyHistogram::from_buckets(buckets))
+                    };
                     Ok(Reading {
                         delivered: stats["admitted"].as_u64().unwrap_or(0),
-                        latency: LatencyHistogram::from_buckets(buckets),
+                        latency: histogram("ingest")?,
+                        // A server from before the advice histogram answers every
+                        // `of` with its ingest histogram: asked only of one that has it.
+                        advice_at_server: if stats["advice_latency_ms"].is_object() {
+                            Some(histogram("advice")?)
+                        } else {
+                            None
+                        },
+                        world: WorldReading::of(&stats),
                         verified_share: stats["signatures"]["verified_share"].as_f64(),
                         refused: stats["rejected"]
                             .as_object()
@@ -831,7 +950,19 @@ async fn bench(args: BenchArgs) -> Result<Value> {
     let advice = if args.subscribe || tls.is_some() {
         None
     } else {
-        Some(listen_to_advice(&args.broker).await?)
+        let vehicles = (args.traffic == Traffic::Circles).then(|| {
+            Fleet::numbered_from(
+                args.first_vehicle,
+                args.vehicles,
+                args.origin_lat,
+                args.origin_lon,
+            )
+            .vehicles
+            .iter()
+            .map(|v| v.id)
+            .collect()
+        });
+        Some(listen_to_advice(&args.broker, vehicles).await?)
     };
     let advice_reading = || {
         advice.as_ref().map_or_else(LatencyHistogram::default, |a| {
@@ -1079,6 +1210,18 @@ async fn bench(args: BenchArgs) -> Result<Value> {
         "loss_percent": if sent_total > 0 { 100.0 * lost as f64 / sent_total as f64 } else { 0.0 },
         "latency_ms": percentiles(&latency),
         "advice_latency_ms": percentiles(&advice_latency),
+        // The world stage's load over the measured time.
+        "world": at_end
+            .world
+            .as_ref()
+            .zip(from.world.as_ref())
+            .map(|(end, from)| end.since(from, measured_s)),
+        // The server's share of it: to the hand-off to its downlinks.
+        "advice_at_server_ms": at_end
+            .advice_at_server
+            .as_ref()
+            .zip(from.advice_at_server.as_ref())
+            .map(|(end, from)| percentiles(&end.since(from))),
         "verified_share": drained.verified_share,
         // What the server itself turned away from the end of the warm-up (and in the
         // drain): the loss of a sustained rate, without a cold start's (a signing zone's
