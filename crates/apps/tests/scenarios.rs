@@ -964,14 +964,21 @@ fn lta() {
                     zone(true, &[a, car(2, -0.125, -40.0, NORTH, 12.0)])
                 },
             ),
-            case("left signal, in the intersection", Some(Warning), || {
-                let a = with(car(1, 0.0, 10.0, SOUTH, 3.0), |v| {
-                    v.flags.left_signal = true
-                });
-                // Past the stop line there is no lane: the node's position is the reference.
-                // The oncoming car is in the south approach's straight lane.
-                zone(true, &[a, car(2, -0.125, -40.0, NORTH, 12.0)])
-            }),
+            // It came down a lane of the north approach and has left it into the
+            // intersection, but on none of the lane's connections: where it goes, MAP does
+            // not say, and no guess is made (on SUMO's grid such hosts were left-turners at
+            // the place where they wait for their gap, and every guess about them was
+            // wrong). The oncoming car is in the south approach's straight lane.
+            case(
+                "near miss: left signal, in the intersection off its lane's connections",
+                None,
+                || {
+                    let a = with(car(1, 0.0, 10.0, SOUTH, 3.0), |v| {
+                        v.flags.left_signal = true
+                    });
+                    zone(true, &[a, car(2, -0.125, -40.0, NORTH, 12.0)])
+                },
+            ),
             // Car 3 is first in the left-turn lane, its front at the stop line (y = 20): it
             // picks the gap, car 1 follows it; once it has crossed the line car 1 is first.
             case(
