@@ -273,6 +273,43 @@ pub struct GapList {
     pub gaps: Vec<Gap>,
 }
 
+/// An obstacle on the road as its sensor last reported it (an SSM's `DetectedObstacleList`,
+/// T/CSAE 157-2020): kept while the sensor goes on reporting it, shared with the vehicles
+/// that ask (SDS).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Obstacle {
+    /// The RSU or vehicle whose sensors report it, hex.
+    pub sensor: String,
+    /// Its id there (`obsId`).
+    pub id: u16,
+    /// What it is (`ObstacleType`, as the standard names it: `trafficcone`,
+    /// `goods-scattered`, ...).
+    pub kind: String,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Width, metres, when reported.
+    pub width_m: Option<f64>,
+    /// Length, metres, when reported.
+    pub length_m: Option<f64>,
+    /// Height, metres, when reported.
+    pub height_m: Option<f64>,
+    /// When the sensor measured it.
+    pub generated_at: Millis,
+    /// When roadcloud received the report.
+    pub received_at: Millis,
+}
+
+/// `GET /api/v1/obstacles`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ObstacleList {
+    /// How many.
+    pub count: usize,
+    /// By sensor and id.
+    pub obstacles: Vec<Obstacle>,
+}
+
 /// A parking slot of a car park (GSPA, docs/apps.md#gspa-guidance-in-a-parking-area).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ParkingSlot {

@@ -37,6 +37,8 @@ const model = {
   gaps: [],
   /** the car parks their RSUs announce (PAM, GSPA): where, name, free slots of all */
   carParks: [],
+  /** the obstacles on the road that sensors report (SSM): where, and what */
+  obstacles: [],
   /** the selected participant's track */
   selected: null,
   /** server clock minus this page's clock, ms */
@@ -167,6 +169,12 @@ function apply(msg) {
     model.carParks = msg.car_parks.map((c) => {
       const [x, y] = project(c.position[0], c.position[1]);
       return { x, y, name: c.name, free: c.free, slots: c.slots };
+    });
+  }
+  if (msg.obstacles) {
+    model.obstacles = msg.obstacles.map(([lat, lon, kind]) => {
+      const [x, y] = project(lat, lon);
+      return { x, y, kind };
     });
   }
   if (msg.type === "snapshot") model.quarantined = new Set(msg.quarantined || []);

@@ -37,6 +37,8 @@ const PRIORITY_COLOUR = "#38bdf8";
 const GAP_COLOUR = "#c084fc";
 /** The parking sign's blue. */
 const CAR_PARK_COLOUR = "#2f7de1";
+/** Obstacles on the road (SSM): traffic orange. */
+const OBSTACLE_COLOUR = "#ff8c28";
 
 const LIGHT_COLOURS = {
   red: "#ff4d4d",
@@ -234,6 +236,7 @@ export class MapView {
       this.drawRoads(ctx);
       this.drawEvents(ctx);
       this.drawCarParks(ctx);
+      this.drawObstacles(ctx);
       this.drawSignals(ctx, serverNow);
     }
     this.drawParticipants(this.octx, t0);
@@ -343,6 +346,28 @@ export class MapView {
       ctx.fillText(`${c.free}/${c.slots}`, sx, sy + 17);
     }
     ctx.textBaseline = "alphabetic";
+  }
+
+  /**
+   * The obstacles on the road that sensors report (SSM): a small warning triangle each,
+   * at least 6 px across, as large as 1 m of road.
+   */
+  drawObstacles(ctx) {
+    this.screenTransform(ctx);
+    const r = Math.max(3, this.scale * 0.5);
+    ctx.fillStyle = OBSTACLE_COLOUR;
+    ctx.strokeStyle = "#12161c";
+    ctx.lineWidth = 1;
+    for (const o of this.model.obstacles) {
+      const [sx, sy] = this.toScreen(o.x, o.y);
+      ctx.beginPath();
+      ctx.moveTo(sx, sy - r);
+      ctx.lineTo(sx + r, sy + r);
+      ctx.lineTo(sx - r, sy + r);
+      ctx.closePath();
+      ctx.fill();
+      ctx.stroke();
+    }
   }
 
   drawEvents(ctx) {

@@ -9,6 +9,7 @@ use roadcloud_signals::{Action, PriorityCommand};
 use roadcloud_sim::messages::{
     Detection, LaneChangeAsk, PriorityAsk, VehicleState, bsm, lane_change_request,
     passing_intention, rsm, sensor_sharing_request, signal_priority_request, spat, ssm,
+    ssm_of_obstacles,
 };
 use roadcloud_transport::now_millis;
 use roadcloud_world::{LocalFrame, Point};
@@ -261,22 +262,6 @@ fn an_obstacle_the_vehicle_cannot_see_is_shared_with_it() {
             "BSM",
             &MessageFrame::BsmFrame(bsm(&frame, &car, 0, now)),
         );
-        let mut report = ssm(
-            &frame,
-            CAMERA_RSU,
-            EquipmentType::Rsu,
-            at(700.0),
-            &[],
-            0,
-            now,
-        );
-        let MessageFrame::MsgFrameExt(e) = &mut report else {
-            unreachable!()
-        };
-        let Day2Message::SensorSharing(m) = &mut e.value else {
-            unreachable!()
-        };
-        let (lat, lon) = frame.to_1e7(at(700.0));
         let cone = obstacle(7, roadcloud_csae::ObstacleType::Trafficcone, 690.0, now);
         let block = obstacle(
             8,
@@ -284,14 +269,15 @@ fn an_obstacle_the_vehicle_cannot_see_is_shared_with_it() {
             540.0,
             now,
         );
-        m.obstacles = Some(roadcloud_csae::DetectedObstacleList(
-            [(&cone, 7), (&block, 8)]
-                .iter()
-                .map(|(o, id)| {
-                    roadcloud_world::obstacles::detected_obstacle(&frame, lat, lon, o, *id)
-                })
-                .collect(),
-        ));
+        let report = ssm_of_obstacles(
+            &frame,
+            CAMERA_RSU,
+            EquipmentType::Rsu,
+            at(700.0),
+            &[cone, block],
+            0,
+            now,
+        );
         publish_rsu(&c, CAMERA_RSU, "SSM", &report);
         std::thread::sleep(Duration::from_millis(100));
         req = req.wrapping_add(1);
@@ -327,6 +313,34 @@ fn an_obstacle_the_vehicle_cannot_see_is_shared_with_it() {
         "both obstacles known"
     );
     assert!(metric(s.http, "roadcloud_sds_obstacles_shared_total").is_some_and(|n| n >= 1.0));
+    // The API lists both, where the RSU saw them.
+    let listed = get_json(s.http, "/api/v1/obstacles");
+    assert_eq!(listed["count"], 2, "{listed}");
+    let cone = &listed["obstacles"][0];
+    assert_eq!(
+        (
+            cone["sensor"].as_str(),
+            cone["id"].as_u64(),
+            cone["kind"].as_str()
+        ),
+        (
+            Some(hex(&CAMERA_RSU).as_str()),
+            Some(7),
+            Some("trafficcone")
+        ),
+        "{listed}"
+    );
+    let (lat, lon) = frame.to_wgs84(at(690.0));
+    assert!(
+        (cone["lat"].as_f64().unwrap() - lat).abs() < 1e-6
+            && (cone["lon"].as_f64().unwrap() - lon).abs() < 1e-6,
+        "{listed}"
+    );
+    assert_eq!(cone["height_m"], 0.7, "{listed}");
+    assert_eq!(
+        listed["obstacles"][1]["kind"], "traffic-roadblock",
+        "{listed}"
+    );
 }
 
 const AMBULANCE: [u8; 8] = [0x5d, 0x55, 0, 0, 0, 0, 0, 0x11];

@@ -318,8 +318,8 @@ async fn the_demo_zone_is_drawn_live() {
         .await
         .unwrap();
     // The zone's traffic, all of it on screen, about as many as the API counts (the zone
-    // moves between the two readings), its five intersections, its car park, and
-    // advisories listed.
+    // moves between the two readings), its five intersections, its car park, the road
+    // works' cones its RSU sees, and advisories listed.
     b.wait_for(
         "the zone's traffic drawn",
         Duration::from_secs(60),
@@ -340,10 +340,16 @@ async fn the_demo_zone_is_drawn_live() {
             b.eval(
                 "return [window.roadcloud.model.intersections.size, \
                      document.querySelectorAll('#advisory-list li.advisory').length > 0, \
-                     window.roadcloud.model.carParks.map((c) => c.slots)];",
+                     window.roadcloud.model.carParks.map((c) => c.slots), \
+                     window.roadcloud.model.obstacles.map((o) => o.kind)];",
             )
             .await
-                == json!([5, true, [20]])
+                == json!([
+                    5,
+                    true,
+                    [20],
+                    ["trafficcone", "trafficcone", "trafficcone", "trafficcone"]
+                ])
         },
     )
     .await;

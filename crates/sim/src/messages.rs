@@ -310,6 +310,37 @@ pub fn ssm(
     })
 }
 
+/// The SSM a device of `equipment` type at `position` sends at `now_ms` of the obstacles its
+/// sensors detect (DF_DetectedObstacleList, each under its own id; the first 64), and of no
+/// participant, in a `MessageFrame`.
+pub fn ssm_of_obstacles(
+    frame: &LocalFrame,
+    sender: [u8; 8],
+    equipment: csae::EquipmentType,
+    position: Point,
+    obstacles: &[roadcloud_world::obstacles::Obstacle],
+    msg_count: u8,
+    now_ms: Millis,
+) -> csae::MessageFrame {
+    let mut m = ssm(frame, sender, equipment, position, &[], msg_count, now_ms);
+    if let csae::MessageFrame::MsgFrameExt(csae::MessageFrameExt {
+        value: csae::Day2Message::SensorSharing(s),
+    }) = &mut m
+    {
+        let (lat, lon) = (
+            i64::from(s.sensor_pos.lat.0),
+            i64::from(s.sensor_pos.long.0),
+        );
+        let list: Vec<csae::DetectedObstacleData> = obstacles
+            .iter()
+            .take(64)
+            .map(|o| roadcloud_world::obstacles::detected_obstacle(frame, lat, lon, o, o.id))
+            .collect();
+        s.obstacles = (!list.is_empty()).then_some(csae::DetectedObstacleList(list));
+    }
+    m
+}
+
 /// One detection as DF_ParticipantData, positioned from `ref_pos`.
 fn participant(
     frame: &LocalFrame,

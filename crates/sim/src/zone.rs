@@ -18,6 +18,7 @@ use crate::rng::Rng;
 use roadcloud_csae as csae;
 use roadcloud_transport::{DeviceId, DeviceKind, MessageKind, Topic};
 use roadcloud_world::events::{EventKind, RoadEvent, rsi_announcing};
+use roadcloud_world::obstacles::Obstacle;
 use roadcloud_world::parking::ParkingGoal;
 use roadcloud_world::{Millis, Point};
 
@@ -1312,6 +1313,24 @@ impl Zone {
                         }),
                     ));
                 }
+                // Its camera sees the cones that close the road works' lane (T/CSAE
+                // 157-2020 sensor data sharing: an SSM's obstacle list).
+                let cones = self.road_works_cones(j, now_ms);
+                if !cones.is_empty() {
+                    let count = self.next_rsu_count(j);
+                    out.push((
+                        topic(MessageKind::Ssm),
+                        messages::ssm_of_obstacles(
+                            &frame,
+                            rsu,
+                            csae::EquipmentType::Rsu,
+                            at,
+                            &cones,
+                            count,
+                            now_ms,
+                        ),
+                    ));
+                }
                 let events = self.announcements(j, now_ms);
                 if !events.is_empty() {
                     let items: Vec<(u8, &RoadEvent)> =
@@ -1593,6 +1612,35 @@ impl Zone {
             ));
         }
         out
+    }
+
+    /// The traffic cones junction `j`'s RSU sees: junction 2003's, the four across Moyu Rd's
+    /// eastbound right lane where the road works begin (500 m along it, 200 m east of the
+    /// junction), 5 m apart.
+    fn road_works_cones(&self, j: usize, now_ms: Millis) -> Vec<Obstacle> {
+        if self.network.junctions[j].node != 2003 {
+            return Vec::new();
+        }
+        let moyu_east = Flow {
+            road: 1,
+            forward: true,
+        };
+        let right = f64::from(network::LANES);
+        (0..4u16)
+            .map(|k| Obstacle {
+                sensor: self.network.junctions[j].rsu,
+                id: k + 1,
+                kind: csae::ObstacleType::Trafficcone,
+                position: self
+                    .network
+                    .lane_point(moyu_east, right, 480.0 + 5.0 * f64::from(k)),
+                width_m: Some(0.4),
+                length_m: Some(0.4),
+                height_m: Some(0.7),
+                generated_at: now_ms,
+                received_at: now_ms,
+            })
+            .collect()
     }
 
     /// The events and signs junction `j`'s RSU announces: junction 2003's, on Moyu Rd, the

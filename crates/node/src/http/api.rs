@@ -31,7 +31,7 @@ use roadcloud_api::stats::{
 };
 use roadcloud_api::zone::{
     CarParkList, DeviceActivity, DeviceActivityList, GapList, IntersectionList, LaneRule,
-    LaneRuleChange, LaneRuleList, Participant, ParticipantList, RoadEventList,
+    LaneRuleChange, LaneRuleList, ObstacleList, Participant, ParticipantList, RoadEventList,
 };
 use roadcloud_api::{ApiError as ErrorBody, Switch};
 use roadcloud_pipeline::ShardStats;
@@ -106,6 +106,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(devices))
         .routes(routes!(intersections))
         .routes(routes!(events))
+        .routes(routes!(obstacles))
         .routes(routes!(gaps))
         .routes(routes!(car_parks))
         .routes(routes!(lane_rules, set_lane_rule, lift_lane_rule))
@@ -1259,6 +1260,28 @@ async fn events(State(state): State<ApiState>) -> Result<Json<RoadEventList>, Ap
     Ok(Json(RoadEventList {
         count: list.len(),
         events: list,
+    }))
+}
+
+/// Obstacles on the road that RSUs' and vehicles' sensors report (SSM), by sensor and id:
+/// each as last reported, while its sensor goes on reporting it.
+#[utoipa::path(get, path = "/api/v1/obstacles", tag = "zone",
+    responses((status = 200, description = "the obstacles", body = ObstacleList)))]
+async fn obstacles(State(state): State<ApiState>) -> Result<Json<ObstacleList>, ApiError> {
+    let mut list: Vec<_> = state
+        .world
+        .read(|w| {
+            let p = &w.pipeline;
+            p.obstacles
+                .iter()
+                .map(|o| views::obstacle(&p.frame, o))
+                .collect()
+        })
+        .await?;
+    list.sort_by(|a: &roadcloud_api::zone::Obstacle, b| (&a.sensor, a.id).cmp(&(&b.sensor, b.id)));
+    Ok(Json(ObstacleList {
+        count: list.len(),
+        obstacles: list,
     }))
 }
 

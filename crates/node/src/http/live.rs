@@ -91,6 +91,7 @@ pub fn snapshot(p: &Pipeline, now: Millis, view: View) -> String {
         "gaps": views::gaps(p),
         "lane_rules": views::lane_rules(p),
         "car_parks": views::car_park_marks(p),
+        "obstacles": views::obstacle_marks(p),
     })
     .to_string()
 }
@@ -136,6 +137,7 @@ pub fn update(p: &Pipeline, j: &Journal, since: Millis, now: Millis, view: View)
         "gaps": views::gaps(p),
         "lane_rules": views::lane_rules(p),
         "car_parks": views::car_park_marks(p),
+        "obstacles": views::obstacle_marks(p),
     })
     .to_string()
 }
@@ -152,7 +154,7 @@ pub(crate) fn device_status(d: &DeviceChange) -> DeviceStatus {
 
 /// The live world over a WebSocket. The first text message is a snapshot:
 /// `{"type": "snapshot", "at", "participants", "intersections", "events", "quarantined",
-/// "gaps", "lane_rules", "car_parks"}`;
+/// "gaps", "lane_rules", "car_parks", "obstacles"}`;
 /// then every 100 ms an update: `{"type": "update", "at", "participants"` (those reported
 /// since the last update, keyed by `track`), `"removed"` (track numbers that expired),
 /// `"intersections"` (MAP or signal state changed), `"events"` (`[{"change":
@@ -162,7 +164,8 @@ pub(crate) fn device_status(d: &DeviceChange) -> DeviceStatus {
 /// "quarantined", "at"}]`), `"gaps"` (every gap granted now for a lane change or a merge,
 /// as `/api/v1/gaps` lists them), `"lane_rules"` (every operator's lane rule in force, as
 /// `/api/v1/lane-rules` lists them), `"car_parks"` (every car park announced: `{"name",
-/// "position", "free", "slots"}`, from `/api/v1/car-parks`)`}`. A client that falls behind gets a fresh snapshot. With
+/// "position", "free", "slots"}`, from `/api/v1/car-parks`), `"obstacles"` (every obstacle on
+/// the road that sensors report, `[lat, lon, kind]`, from `/api/v1/obstacles`)`}`. A client that falls behind gets a fresh snapshot. With
 /// `view=map` (what the web map reads) each participant is a row `[track, id, type, lat,
 /// lon, heading_deg, speed_mps, source (self|roadside|fused), length_m, width_m]`.
 #[utoipa::path(get, path = "/api/v1/live", tag = "zone",

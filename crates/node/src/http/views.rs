@@ -342,6 +342,34 @@ pub fn event_kind(k: EventKind) -> &'static str {
     }
 }
 
+/// An obstacle on the road.
+pub fn obstacle(frame: &LocalFrame, o: &roadcloud_world::obstacles::Obstacle) -> zone::Obstacle {
+    let (lat, lon) = frame.to_wgs84(o.position);
+    zone::Obstacle {
+        sensor: hex(&o.sensor),
+        id: o.id,
+        kind: o.kind.asn_name().to_string(),
+        lat,
+        lon,
+        width_m: o.width_m,
+        length_m: o.length_m,
+        height_m: o.height_m,
+        generated_at: o.generated_at,
+        received_at: o.received_at,
+    }
+}
+
+/// The obstacles as the web map draws them: `[lat, lon, kind]` each.
+pub fn obstacle_marks(p: &Pipeline) -> Vec<serde_json::Value> {
+    p.obstacles
+        .iter()
+        .map(|o| {
+            let (lat, lon) = p.frame.to_wgs84(o.position);
+            serde_json::json!([lat, lon, o.kind.asn_name()])
+        })
+        .collect()
+}
+
 /// A road event or sign.
 pub fn event(frame: &LocalFrame, e: &RoadEvent) -> zone::RoadEvent {
     let (lat, lon) = frame.to_wgs84(e.position);
