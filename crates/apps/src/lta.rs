@@ -6,7 +6,10 @@
 //! of its stop line or past it, each oncoming vehicle (headings at least `oncoming_deg` apart)
 //! whose own path crosses the turn is a conflict when it reaches the crossing point within
 //! `gap_s` and is there while the host could be: the host from when its front could reach the
-//! point, speeding up into the turn at `turn_accel_mps2`, to when its rear has left it going on
+//! point, speeding up into the turn at `turn_accel_mps2` up to `turn_speed_mps` (on at its
+//! speed, when faster: a driver turning left slows for the turn; on SUMO's grid half of LTA's
+//! advisories with nothing behind them went to a host still on its approach, about an
+//! oncoming car already crossing the junction), to when its rear has left it going on
 //! as it goes, the oncoming vehicle at its speed, either occupancy widened by `time_gap_s`.
 //!
 //! Without such a path (no MAP there, none beyond the stop line, or a lane whose way on is
@@ -70,6 +73,9 @@ pub struct Params {
     pub starting_mps2: f64,
     /// The acceleration a turning driver may take to get across first, m/s².
     pub turn_accel_mps2: f64,
+    /// ... up to this speed at most: a driver turning left slows for the turn rather than
+    /// speeding into it, m/s.
+    pub turn_speed_mps: f64,
     /// Without a path across the intersection: the time the host needs from reaching the
     /// intersection's centre to clear the oncoming lanes, seconds.
     pub clear_s: f64,
@@ -94,6 +100,7 @@ impl Default for Params {
             min_speed_mps: 2.0,
             starting_mps2: 1.0,
             turn_accel_mps2: 2.0,
+            turn_speed_mps: 8.0,
             clear_s: 3.0,
             time_gap_s: 1.0,
             stop_decel_mps2: 3.0,
@@ -156,6 +163,20 @@ fn follows_left_turner(scene: &Scene, hv: &SceneParticipant) -> bool {
         .is_some_and(|(rv, _)| turns_left(scene, rv))
 }
 
+/// The soonest the host covers `d_m` from `v_mps`: speeding up at `turn_accel_mps2` to
+/// `turn_speed_mps` at most, or at its speed when it goes faster.
+fn soonest_s(p: &Params, d_m: f64, v_mps: f64) -> f64 {
+    let cap = p.turn_speed_mps.max(v_mps).max(0.1);
+    let a = p.turn_accel_mps2.max(1e-6);
+    let t_cap = (cap - v_mps) / a;
+    let d_cap = v_mps * t_cap + 0.5 * a * t_cap * t_cap;
+    if d_m <= d_cap {
+        time_to_cover(d_m, v_mps, a).unwrap_or(0.0)
+    } else {
+        t_cap + (d_m - d_cap) / cap
+    }
+}
+
 /// The host's left turn along its predicted path ([`Scene::path`]): the oncoming vehicles
 /// whose paths it crosses and that will be at the crossing point while it could be.
 fn along_path(
@@ -180,12 +201,11 @@ fn along_path(
             continue;
         }
         // The host is at the crossing from when its front could reach it, speeding up into
-        // the turn, until its rear leaves it going on as it goes; the oncoming vehicle at its
-        // speed.
+        // the turn (to a turning speed), until its rear leaves it going on as it goes; the
+        // oncoming vehicle at its speed.
         let reach_hv = hv.length_m() / 2.0 + rv.width_m() / 2.0;
         let reach_rv = rv.length_m() / 2.0 + hv.width_m() / 2.0;
-        let soonest = time_to_cover((m.s_m - reach_hv).max(0.0), hv.speed_mps, p.turn_accel_mps2)
-            .unwrap_or(0.0);
+        let soonest = soonest_s(p, (m.s_m - reach_hv).max(0.0), hv.speed_mps);
         let latest = time_to_cover(m.s_m + reach_hv, hv.speed_mps, hv.accel_mps2.max(0.0))
             .unwrap_or(f64::INFINITY);
         let (arrives, leaves) = (
@@ -294,5 +314,23 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
                     )),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turning_host_speeds_up_to_the_turning_speed_at_most() {
+        let p = Params::default();
+        // From 6 m/s at 2 m/s²: 8 m/s after 1 s and 7 m, then 28 m at 8 m/s.
+        assert!((soonest_s(&p, 35.0, 6.0) - 4.5).abs() < 1e-9);
+        // Within the 7 m it speeds up over, as time_to_cover has it.
+        assert!((soonest_s(&p, 5.0, 6.0) - time_to_cover(5.0, 6.0, 2.0).unwrap()).abs() < 1e-9);
+        // Faster than the turning speed: on at its speed, not faster.
+        assert!((soonest_s(&p, 36.0, 12.0) - 3.0).abs() < 1e-9);
+        // From standing: 4 s and 16 m to 8 m/s, then 4 m at 8 m/s.
+        assert!((soonest_s(&p, 20.0, 0.0) - 4.5).abs() < 1e-9);
     }
 }
