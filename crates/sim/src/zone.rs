@@ -1614,9 +1614,9 @@ impl Zone {
         out
     }
 
-    /// The traffic cones junction `j`'s RSU sees: junction 2003's, the four across Moyu Rd's
-    /// eastbound right lane where the road works begin (500 m along it, 200 m east of the
-    /// junction), 5 m apart.
+    /// The traffic cones junction `j`'s RSU sees: junction 2003's, four in Moyu Rd's
+    /// eastbound right lane, 5 m apart, 480-495 m along it, leading to the road works (at
+    /// 500 m, 200 m east of the junction).
     fn road_works_cones(&self, j: usize, now_ms: Millis) -> Vec<Obstacle> {
         if self.network.junctions[j].node != 2003 {
             return Vec::new();
