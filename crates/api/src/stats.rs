@@ -92,8 +92,10 @@ pub struct ShardStats {
     pub handed_over: u64,
     /// Observations it dropped.
     pub dropped: u64,
-    /// Scenes (a tile's view at an instant) its applications looked at.
+    /// Scenes (the view of a group of tiles at an instant) its applications looked at.
     pub scenes: u64,
+    /// Tiles in those scenes, in all.
+    pub scene_tiles: u64,
     /// Participants in those scenes, in all.
     pub scene_participants: u64,
     /// Vehicles advised in those scenes, in all.

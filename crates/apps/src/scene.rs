@@ -1,14 +1,13 @@
 //! What an application sees: one tile's participants predicted to one instant, with the
 //! lanes, signal states and road events around them, and the geometry the scenarios share.
 
-use either::Either;
 use roadcloud_world::events::{EventKind, RoadEvent};
 use roadcloud_world::lanes::{LaneIndex, LaneMatch, LaneRef};
 use roadcloud_world::map::{Intersection, Lane, NodeId};
 use roadcloud_world::paths::{Meeting, Path, Signal, Start};
 use roadcloud_world::requests::ClearTheWay;
 use roadcloud_world::signals::{Phase, PhaseStep, SignalState};
-use roadcloud_world::tracks::{TileView, angle_between, predict_with};
+use roadcloud_world::tracks::{TileView, angle_between, extend_box, predict_with};
 use roadcloud_world::{Millis, ParticipantKind, Point, Track};
 
 /// The maps the pipeline keeps (the same hasher as the world's).
@@ -76,9 +75,6 @@ pub struct SceneParticipant<'a> {
     dir: Option<(f64, f64)>,
     /// Its path along MAP lanes, computed when an application first asks ([`Scene::path`]).
     path: std::cell::OnceCell<Option<Path>>,
-    /// The box (south-west, north-east corners) around the path it took and where it is,
-    /// computed when [`on_path_of`] first asks: most of the places asked about lie outside.
-    trail_box: std::cell::OnceCell<(Point, Point)>,
     /// The shape of its trail, computed when [`on_predicted_path`] first asks.
     trail_curve: std::cell::OnceCell<Option<TrailCurve>>,
     /// When the scene's instant is, for prediction.
@@ -337,20 +333,10 @@ pub const PATH_REACH: f64 = 2.0;
 /// [`Trail`]: roadcloud_world::Trail
 pub fn on_path_of(p: Point, rv: &SceneParticipant, tolerance_m: f64) -> bool {
     let path = || rv.track.trail.points().chain(std::iter::once(rv.position));
-    let (sw, ne) = *rv.trail_box.get_or_init(|| {
-        path().fold((rv.position, rv.position), |(sw, ne), q| {
-            (
-                Point {
-                    east_m: sw.east_m.min(q.east_m),
-                    north_m: sw.north_m.min(q.north_m),
-                },
-                Point {
-                    east_m: ne.east_m.max(q.east_m),
-                    north_m: ne.north_m.max(q.north_m),
-                },
-            )
-        })
-    });
+    let (sw, ne) = match rv.track.trail.bounds() {
+        Some(b) => extend_box(b, rv.position),
+        None => (rv.position, rv.position),
+    };
     if p.east_m < sw.east_m - tolerance_m
         || p.east_m > ne.east_m + tolerance_m
         || p.north_m < sw.north_m - tolerance_m
@@ -533,10 +519,15 @@ pub struct Brief {
     /// Whether [`Scene::path`] can give it a path: only where MAP places it (in its lane's
     /// direction), or placed it last (a vehicle that left its lane into the junction).
     pub may_have_path: bool,
+    /// The sector of the axis it moves along ([`axis_sector`]), for
+    /// [`Scene::around_across`]; None for one a search must always see (no heading, or a
+    /// MAP path that may turn it).
+    axis_sector: Option<u8>,
 }
 
 impl Brief {
     fn of(v: &SceneParticipant) -> Brief {
+        let may_have_path = path_start(v).is_some();
         Brief {
             index: v.index,
             position: v.position,
@@ -544,7 +535,8 @@ impl Brief {
             length_m: v.length_m(),
             dir: v.dir,
             kind: v.track.kind,
-            may_have_path: path_start(v).is_some(),
+            may_have_path,
+            axis_sector: v.dir.filter(|_| !may_have_path).map(axis_sector),
         }
     }
 
@@ -583,16 +575,14 @@ pub struct Scene<'a> {
     pub events: Vec<&'a RoadEvent>,
     /// The lanes emergency vehicles asked to have cleared (`Req-ClearTheWay`).
     pub clear_the_way: &'a [ClearTheWay],
-    /// The participants that are advised this time (indexes into `participants`).
+    /// The participants that may be advised this time (indexes into `participants`; those
+    /// that do not report themselves are passed over when read).
     targets: Vec<u32>,
     /// Participants by cell, for neighbour searches.
     grid: Grid,
-    /// Participants by the axis they move along, for [`Scene::around_across`]; sorted out
-    /// when first asked.
-    axes: std::cell::OnceCell<Axes>,
 }
 
-/// How many sectors [`Axes`] divides the axes of headings into (a heading and its opposite
+/// How many sectors [`axis_sector`] divides the axes of headings into (a heading and its opposite
 /// share an axis): 30 degrees each.
 const AXIS_SECTORS: usize = 6;
 /// The width of an axis sector, degrees.
@@ -601,7 +591,7 @@ const AXIS_SECTOR_DEG: f64 = 180.0 / AXIS_SECTORS as f64;
 /// The axis sector of a heading given as its unit vector (east, north): 0 for within 15
 /// degrees of north-south, then 30-degree sectors clockwise. Without trigonometry: the
 /// sectors' borders are at tangents 0.268 (15 degrees), 1 (45) and 3.732 (75).
-fn axis_sector((s, c): (f64, f64)) -> usize {
+fn axis_sector((s, c): (f64, f64)) -> u8 {
     // The axis, folded onto the northern half: (s, c) and (-s, -c) share one.
     let (s, c) = if c < 0.0 { (-s, -c) } else { (s, c) };
     const TAN_15: f64 = 0.267_949_192_431_122_7;
@@ -615,28 +605,6 @@ fn axis_sector((s, c): (f64, f64)) -> usize {
         if east { 2 } else { 4 }
     } else {
         3
-    }
-}
-
-/// The grid's briefs (by their offsets in it) sorted by the axis they move along: those a
-/// search must always see (a MAP path may turn them; no heading) apart, the rest by
-/// [`axis_sector`].
-#[derive(Debug, Default)]
-struct Axes {
-    always: Vec<u32>,
-    sectors: [Vec<u32>; AXIS_SECTORS],
-}
-
-impl Axes {
-    fn of(briefs: &[Brief]) -> Axes {
-        let mut axes = Axes::default();
-        for (k, b) in briefs.iter().enumerate() {
-            match b.dir.filter(|_| !b.may_have_path) {
-                Some(dir) => axes.sectors[axis_sector(dir)].push(k as u32),
-                None => axes.always.push(k as u32),
-            }
-        }
-        axes
     }
 }
 
@@ -860,18 +828,16 @@ impl<'a> Scene<'a> {
             .map(|(i, (t, own))| participant(t, own, now, i as u32))
             .collect();
         let grid = Grid::new(participants.iter().map(Brief::of).collect());
-        let targets = participants
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.target().is_some())
-            .map(|(i, _)| i as u32)
+        // The candidates: the own vehicles (they come first). Whether one reports itself
+        // (reading its sources) is asked of those kept ([`Scene::targets_indexed`]).
+        let targets = (0..view.own.len() as u32)
+            .filter(|&i| participants[i as usize].is_vehicle())
             .collect();
         Scene {
             now,
             participants,
             targets,
             grid,
-            axes: std::cell::OnceCell::new(),
             lanes,
             intersections,
             signals,
@@ -893,8 +859,10 @@ impl<'a> Scene<'a> {
     /// the applications: the others were advised when they last reported).
     pub fn only_targets(mut self, keep: impl Fn(&Track) -> bool) -> Self {
         let participants = &self.participants;
-        self.targets
-            .retain(|&i| keep(participants[i as usize].track));
+        self.targets.retain(|&i| {
+            let p = &participants[i as usize];
+            keep(p.track) && p.target().is_some()
+        });
         self
     }
 
@@ -950,37 +918,16 @@ impl<'a> Scene<'a> {
         skip_along_deg: Option<f64>,
         keep: impl Fn(&Brief) -> bool + 's,
     ) -> impl Iterator<Item = (usize, &'s SceneParticipant<'a>)> {
-        // Sorting out the axes costs about what one search over the tile does: worth it
-        // for a scene with more than one host.
         let own_sector = hv
             .dir
             .filter(|_| skip_along_deg.is_some_and(|d| d > AXIS_SECTOR_DEG + 1.0))
-            .filter(|_| self.targets.len() > 1)
             .map(axis_sector);
-        let Some(own_sector) = own_sector else {
-            return Either::Left(self.around_indexed_where(hv, range_m, keep));
-        };
-        let axes = self.axes.get_or_init(|| Axes::of(&self.grid.briefs));
-        let r2 = range_m * range_m;
-        let mut offsets: Vec<u32> = axes
-            .sectors
-            .iter()
-            .enumerate()
-            .filter(|(sector, _)| *sector != own_sector)
-            .flat_map(|(_, offsets)| offsets)
-            .chain(&axes.always)
-            .copied()
-            .filter(|&k| {
-                let b = &self.grid.briefs[k as usize];
-                b.position.distance2_to(hv.position) <= r2 && b.index != hv.index && keep(b)
-            })
-            .collect();
-        // The grid's own order, as a search over the grid gives them.
-        offsets.sort_unstable();
-        Either::Right(offsets.into_iter().map(|k| {
-            let i = self.grid.briefs[k as usize].index as usize;
-            (i, &self.participants[i])
-        }))
+        // A search of the cells around the host, its sector's briefs passed over: the
+        // briefs carry their sectors, so a scene of many tiles costs a host no more than a
+        // scene of one.
+        self.around_indexed_where(hv, range_m, move |b| {
+            (own_sector.is_none() || b.axis_sector != own_sector) && keep(b)
+        })
     }
 
     /// The participants for which `keep` holds: for conditions that are rare (an emergency
@@ -1249,7 +1196,6 @@ fn participant<'a>(t: &'a Track, own: bool, now: Millis, index: u32) -> ScenePar
         own,
         dir,
         path: std::cell::OnceCell::new(),
-        trail_box: std::cell::OnceCell::new(),
         trail_curve: std::cell::OnceCell::new(),
         now,
         index,

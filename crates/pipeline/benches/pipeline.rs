@@ -4,7 +4,8 @@
 //! `cargo bench -p roadcloud-pipeline` prints BSMs per second (criterion's `thrpt`);
 //! `cargo bench -p roadcloud-pipeline -- shards` the writer with one tile shard and with two;
 //! `cargo bench -p roadcloud-pipeline -- writer_only` the writer with misbehaviour detection
-//! (enforce, the default) and without.
+//! (enforce, the default) and without; `cargo bench -p roadcloud-pipeline -- with_apps` the
+//! world stage's whole work, the applications included, on `roadcloud bench`'s fleet.
 
 use bytes::Bytes;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -229,5 +230,83 @@ fn pipeline(c: &mut Criterion) {
     assert_eq!(admitted, received, "every BSM of the bench is admitted");
 }
 
-criterion_group!(benches, pipeline);
+/// The world stage's whole work as `roadcloud serve` does it at 50,000 BSM/s: the 5,000
+/// vehicles of `roadcloud bench`'s fleet (circles of 50 m to 1.5 km around the origin, as
+/// `Fleet` drives them), each reporting once in a 100 ms step at a phase of its own, taken in
+/// batches, and after each batch the applications for every vehicle that reported (each
+/// batch's vehicles are the scenes' targets). Per BSM, this is what an advisory costs the
+/// single writer; the smaller the batch, the fewer vehicles share a scene.
+fn with_apps(c: &mut Criterion) {
+    let mut fleet = roadcloud_sim::Fleet::new(VEHICLES, 31.2866, 121.1655);
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Elements(VEHICLES as u64));
+    g.sample_size(20);
+    let t0 = roadcloud_transport::now_millis();
+    // One step from `t`: every vehicle's BSM, generated at its phase, in that order.
+    let mut step = move |t: i64| -> Vec<(i64, Frame)> {
+        let mut frames: Vec<(i64, Frame)> = (0..VEHICLES)
+            .map(|i| {
+                let at = t + (i % 100) as i64;
+                let (topic, frame) = fleet.bsm(i, (at - t0) as f64 / 1000.0, at);
+                let payload = roadcloud_csae::encode(&frame).expect("encodes");
+                (
+                    at,
+                    Frame {
+                        transport: Transport::Mqtt,
+                        topic,
+                        payload: Bytes::from(payload),
+                        received_at: at,
+                        ack: None,
+                    },
+                )
+            })
+            .collect();
+        frames.sort_by_key(|(at, _)| *at);
+        frames
+    };
+    for batch in [64, 256] {
+        let mut config = PipelineConfig::default();
+        // As `roadcloud bench` runs `serve`.
+        config.misbehaviour.mode = roadcloud_misbehaviour::Mode::Monitor;
+        let mut p = Pipeline::new(config);
+        let mut t = t0;
+        for (_, f) in step(t) {
+            let _ = p.ingest(&f);
+        }
+        let before = p.shard_stats()[0].scenes;
+        g.bench_function(format!("bsm_5000_vehicles_with_apps_batch_{batch}"), |b| {
+            b.iter_batched(
+                || {
+                    t += 100;
+                    (step(t), t)
+                },
+                |(frames, t)| {
+                    for chunk in frames.chunks(batch) {
+                        for (_, f) in chunk {
+                            let _ = p.ingest(f);
+                        }
+                        let now = chunk.last().map_or(t, |(at, _)| *at);
+                        p.finish_batch(now * 1_000);
+                        std::hint::black_box(p.evaluate(now));
+                    }
+                    p.expire(t);
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        // What the scenes were like: the cost per vehicle follows from how many vehicles
+        // one scene serves and how many participants it is built of.
+        let after = p.shard_stats()[0].scenes;
+        let built = (after.built - before.built).max(1) as f64;
+        eprintln!(
+            "batches of {batch}: {:.0} participants and {:.1} vehicles advised per scene, {:.1} tiles",
+            (after.participants - before.participants) as f64 / built,
+            (after.targets - before.targets) as f64 / built,
+            (after.tiles - before.tiles) as f64 / built,
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, pipeline, with_apps);
 criterion_main!(benches);

@@ -129,14 +129,16 @@ pub(crate) struct Shard {
     scenes: Scenes,
 }
 
-/// What the applications of a shard looked at: the scenes built (a tile's view at an
-/// instant, one for each turn of a tile with reporting vehicles), the participants in them
-/// and the vehicles they advised. A scene's cost grows with its participants, an
+/// What the applications of a shard looked at: the scenes built (the view of a group of
+/// tiles with reporting vehicles at an instant), the tiles and participants in them and the
+/// vehicles they advised. A scene's cost grows with its participants, an
 /// application's with its vehicles (docs/scale.md).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Scenes {
     /// Scenes built.
     pub built: u64,
+    /// Tiles in them, in all (a scene takes several tiles at once).
+    pub tiles: u64,
     /// Participants in them, in all.
     pub participants: u64,
     /// Vehicles advised in them (each vehicle that reported since its tile's last scene).
@@ -317,9 +319,12 @@ impl Shard {
         }
     }
 
-    /// The applications for the vehicles of this shard's tiles that reported, tile by tile
-    /// in the order they reported, taking only tiles whose first vehicle has waited
-    /// `settle_ms`, until `stop` says so (asked after each tile).
+    /// The applications for the vehicles of this shard's tiles that reported, in the order
+    /// their tiles first had one waiting, taking only tiles whose first vehicle has waited
+    /// `settle_ms`, until `stop` says so (asked after each scene). The tiles waiting are
+    /// taken a group at a time ([`Shard::next_group`]) into one scene: neighbouring tiles'
+    /// views overlap (a 300 m tile with a 300 m margin sees nine tiles' area), and a scene
+    /// per tile built each participant again for every tile that saw it.
     fn evaluate_tiles(
         &mut self,
         now: Millis,
@@ -328,15 +333,13 @@ impl Shard {
         zone: &ZoneWide<'_>,
     ) -> Vec<Advisory> {
         let mut out = Vec::new();
-        while let Some(&(tile, since)) = self.dirty_order.front() {
-            if now - since < settle_ms {
+        loop {
+            let group = self.next_group(now, settle_ms);
+            if group.is_empty() {
                 break;
             }
-            self.dirty_order.pop_front();
-            let Some(woke) = self.dirty.remove(&tile) else {
-                continue;
-            };
-            let view = self.tracks.view(tile);
+            let tiles: Vec<TileId> = group.iter().map(|g| g.0).collect();
+            let view = self.tracks.view_of(&tiles);
             let scene = Scene::new(
                 now,
                 &view,
@@ -349,17 +352,21 @@ impl Shard {
             .only_targets(|t| t.awaiting_apps);
             zone.apps.evaluate(&scene, &mut out);
             self.scenes.built += 1;
+            self.scenes.tiles += tiles.len() as u64;
             self.scenes.participants += scene.participants.len() as u64;
             self.scenes.targets += scene.targets().count() as u64;
-            // A vehicle that crossed into another tile after it reported waits there: this
-            // tile's scene did not hold it (one handed to another shard waits there).
-            let (here, moved): (Vec<TrackId>, Vec<TrackId>) = woke
-                .into_iter()
-                .partition(|id| self.tracks.get(*id).is_none_or(|t| t.tile == tile));
-            self.tracks.clear_reports(&here);
-            for id in moved {
-                if let Some(t) = self.tracks.get(id) {
-                    self.wait(t.tile, since, id);
+            for (_, since, woke) in group {
+                // A vehicle that crossed into a tile outside the group after it reported
+                // waits there: this scene did not hold it (one handed to another shard
+                // waits there).
+                let (here, moved): (Vec<TrackId>, Vec<TrackId>) = woke
+                    .into_iter()
+                    .partition(|id| self.tracks.get(*id).is_none_or(|t| tiles.contains(&t.tile)));
+                self.tracks.clear_reports(&here);
+                for id in moved {
+                    if let Some(t) = self.tracks.get(id) {
+                        self.wait(t.tile, since, id);
+                    }
                 }
             }
             if stop() {
@@ -368,7 +375,59 @@ impl Shard {
         }
         out
     }
+
+    /// The next tiles for one scene, with since when and which vehicles wait in each: the
+    /// first tile ready (its first vehicle has waited `settle_ms`), then the other tiles
+    /// ready within [`GROUP_REACH_M`] of it (east and north), in their order, until
+    /// [`GROUP_TARGETS`] vehicles wait in them. Tiles side by side share most of their
+    /// views: a compact group builds fewer participants per vehicle than one spread out.
+    fn next_group(
+        &mut self,
+        now: Millis,
+        settle_ms: Millis,
+    ) -> Vec<(TileId, Millis, Vec<TrackId>)> {
+        let reach = (GROUP_REACH_M / self.tracks.grid().size_m())
+            .floor()
+            .clamp(0.0, 64.0) as i32;
+        let mut group: Vec<(TileId, Millis, Vec<TrackId>)> = Vec::new();
+        let mut waiting = 0;
+        let mut k = 0;
+        while k < self.dirty_order.len() && waiting < GROUP_TARGETS {
+            let (tile, since) = self.dirty_order[k];
+            if now - since < settle_ms {
+                // The order is by since: none after it is ready either.
+                break;
+            }
+            let near_first = group.first().is_none_or(|f| {
+                (f.0.east - tile.east).abs() <= reach && (f.0.north - tile.north).abs() <= reach
+            });
+            if !near_first {
+                k += 1;
+                continue;
+            }
+            self.dirty_order.remove(k);
+            if let Some(woke) = self.dirty.remove(&tile) {
+                waiting += woke.len();
+                group.push((tile, since, woke));
+            }
+        }
+        group
+    }
 }
+
+/// How far from the first tile of a group (east or north) the others may lie, metres: five
+/// tiles of the default 300 m, a group of eleven by eleven tiles at most, whose scene with
+/// the 300 m margin covers 3.9 km square (a scene's neighbour index is a grid over its
+/// participants' box, see `roadcloud_apps::scene`, which wants the box bounded). On
+/// `roadcloud bench`'s fleet (`cargo bench -p roadcloud-pipeline -- with_apps`), groups
+/// this wide cost the world stage less per vehicle than groups of three by three or five
+/// by five tiles: the vehicles that report together are spread over the zone, and one
+/// scene of a wide group builds each participant once for all of them.
+const GROUP_REACH_M: f64 = 1_500.0;
+
+/// How many waiting vehicles one scene takes at most: the applications cost about ten
+/// microseconds per vehicle, and the stage asks whether its slice is spent after each scene.
+const GROUP_TARGETS: usize = 512;
 
 /// The shards of `set`.
 fn shards_in(set: u64) -> impl Iterator<Item = u16> {
@@ -729,5 +788,66 @@ impl<'a> ZoneTracks<'a> {
         self.shards.list[usize::from(self.shards.plan.owner(tile))]
             .tracks
             .near(p, radius_m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tile(east: i32, north: i32) -> TileId {
+        TileId { east, north }
+    }
+
+    /// A shard of 300 m tiles with vehicles waiting in `waiting` (tile, since, how many).
+    fn shard_waiting(waiting: &[(TileId, Millis, u64)]) -> Shard {
+        let mut shard = Shard::new(0, TrackConfig::default(), &ShardPlan::default());
+        let mut next = 0;
+        for &(t, since, n) in waiting {
+            for _ in 0..n {
+                next += 1;
+                shard.wait(t, since, TrackId::new(0, next));
+            }
+        }
+        shard
+    }
+
+    fn tiles_of(group: &[(TileId, Millis, Vec<TrackId>)]) -> Vec<TileId> {
+        group.iter().map(|g| g.0).collect()
+    }
+
+    #[test]
+    fn a_group_takes_the_first_tile_ready_and_the_ready_tiles_near_it() {
+        let reach = (GROUP_REACH_M / 300.0) as i32;
+        let (a, far, near, late) = (
+            tile(0, 0),
+            tile(reach + 1, 0),
+            tile(reach, -reach),
+            tile(1, 0),
+        );
+        let mut shard = shard_waiting(&[(a, 10, 2), (far, 11, 1), (near, 12, 3), (late, 50, 1)]);
+        // At 40 with 20 ms to settle: the tile whose first vehicle came at 50 is not ready.
+        let group = shard.next_group(40, 20);
+        assert_eq!(tiles_of(&group), vec![a, near]);
+        assert_eq!(group[1].2.len(), 3, "its waiting vehicles");
+        // The far tile kept its place, ahead of the later one.
+        assert_eq!(tiles_of(&shard.next_group(40, 20)), vec![far]);
+        assert!(shard.next_group(40, 20).is_empty());
+        assert_eq!(tiles_of(&shard.next_group(70, 20)), vec![late]);
+    }
+
+    #[test]
+    fn a_group_stops_at_its_share_of_waiting_vehicles() {
+        let per_tile = GROUP_TARGETS as u64 / 2;
+        let mut shard = shard_waiting(&[
+            (tile(0, 0), 1, per_tile),
+            (tile(1, 0), 2, per_tile),
+            (tile(2, 0), 3, 1),
+        ]);
+        assert_eq!(
+            tiles_of(&shard.next_group(10, 0)),
+            vec![tile(0, 0), tile(1, 0)]
+        );
+        assert_eq!(tiles_of(&shard.next_group(10, 0)), vec![tile(2, 0)]);
     }
 }

@@ -78,6 +78,10 @@ fn the_vehicle_at_risk_gets_the_advisory_on_its_downlink_and_the_api_keeps_it() 
     );
     let shard = &stats["shards"][0];
     assert!(shard["scenes"].as_u64() >= Some(1), "{stats}");
+    assert!(
+        shard["scene_tiles"].as_u64() >= shard["scenes"].as_u64(),
+        "a scene holds a tile at least: {stats}"
+    );
     assert!(shard["scene_participants"].as_u64() >= Some(2), "{stats}");
     assert!(shard["scene_targets"].as_u64() >= Some(1), "{stats}");
     assert!(advice["count"].as_u64() >= Some(1), "{advice}");

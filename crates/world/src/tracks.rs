@@ -174,8 +174,56 @@ pub struct Track {
 /// other took, not when their headings merely agree: the path is the evidence (as a BSM's
 /// `pathHistory` is an OBU's, T/CSAE 53-2020 DF_PathHistory).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "TrailPoints", into = "TrailPoints")]
 pub struct Trail {
     points: std::collections::VecDeque<Point>,
+    /// The box around the points (south-west, north-east corners), kept as they change:
+    /// the applications ask it of every neighbour in every scene, the points change a few
+    /// times a second.
+    bounds: Option<(Point, Point)>,
+}
+
+/// A [`Trail`]'s serialised form: its points (the box follows from them).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TrailPoints {
+    points: std::collections::VecDeque<Point>,
+}
+
+impl From<TrailPoints> for Trail {
+    fn from(t: TrailPoints) -> Trail {
+        let mut trail = Trail {
+            points: t.points,
+            bounds: None,
+        };
+        trail.bounds = bounding_box(trail.points());
+        trail
+    }
+}
+
+impl From<Trail> for TrailPoints {
+    fn from(t: Trail) -> TrailPoints {
+        TrailPoints { points: t.points }
+    }
+}
+
+/// The box around `points` (south-west, north-east corners); None without points.
+pub fn bounding_box(mut points: impl Iterator<Item = Point>) -> Option<(Point, Point)> {
+    let first = points.next()?;
+    Some(points.fold((first, first), |(sw, ne), q| extend_box((sw, ne), q)))
+}
+
+/// The box `(sw, ne)` grown to hold `q`.
+pub fn extend_box((sw, ne): (Point, Point), q: Point) -> (Point, Point) {
+    (
+        Point {
+            east_m: sw.east_m.min(q.east_m),
+            north_m: sw.north_m.min(q.north_m),
+        },
+        Point {
+            east_m: ne.east_m.max(q.east_m),
+            north_m: ne.north_m.max(q.north_m),
+        },
+    )
 }
 
 impl Trail {
@@ -193,10 +241,20 @@ impl Trail {
         {
             return;
         }
-        if self.points.len() == Self::POINTS {
-            self.points.pop_front();
-        }
+        let dropped = (self.points.len() == Self::POINTS)
+            .then(|| self.points.pop_front())
+            .flatten();
         self.points.push_back(p);
+        // The box shrinks only when a point on its edge was dropped.
+        self.bounds = match (self.bounds, dropped) {
+            (Some(b), None) => Some(extend_box(b, p)),
+            _ => bounding_box(self.points()),
+        };
+    }
+
+    /// The box around its points (south-west, north-east corners); None while it has none.
+    pub fn bounds(&self) -> Option<(Point, Point)> {
+        self.bounds
     }
 
     /// How many points it keeps now.
@@ -451,15 +509,15 @@ pub enum Update {
     Foreign(TrackId),
 }
 
-/// What one tile's applications see: the tile's own tracks, and read-only mirrors of the
-/// neighbours' tracks within the mirror margin of its border.
+/// What a tile's applications see (or several tiles' at once): the tiles' own tracks, and
+/// read-only mirrors of the neighbours' tracks within the mirror margin of their borders.
 #[derive(Debug, Clone, Default)]
 pub struct TileView<'a> {
-    /// The tile.
-    pub tile: Option<TileId>,
-    /// Tracks whose position lies in the tile.
+    /// The tiles (usually one; several when their scene is built at once).
+    pub tiles: Vec<TileId>,
+    /// Tracks whose position lies in the tiles.
     pub own: Vec<&'a Track>,
-    /// Tracks of neighbouring tiles near the border.
+    /// Tracks of neighbouring tiles near the borders.
     pub mirrored: Vec<&'a Track>,
 }
 
@@ -603,28 +661,56 @@ impl Tracks {
 
     /// What `tile`'s applications see: its tracks and the neighbours' near its border.
     pub fn view(&self, tile: TileId) -> TileView<'_> {
+        self.view_of(&[tile])
+    }
+
+    /// What the applications of several tiles see at once, in one scene: the tiles' own
+    /// tracks, and the tracks within the mirror margin of any of them. A participant near
+    /// two of the tiles is in the view once, where a view per tile would hold it in each:
+    /// the applications' scene is built once for all of them.
+    pub fn view_of(&self, tiles: &[TileId]) -> TileView<'_> {
         let margin = self.config.mirror_margin_m;
-        let (sw, ne) = self.grid.bounds(tile);
-        let centre = Point {
-            east_m: (sw.east_m + ne.east_m) / 2.0,
-            north_m: (sw.north_m + ne.north_m) / 2.0,
+        let mut view = TileView {
+            tiles: tiles.to_vec(),
+            ..TileView::default()
         };
-        // A mirror lies in a tile of its owner's; one in this tile (the moment before its
-        // owner hands it over) is seen, not evaluated.
-        let (own, mut mirrored): (Vec<&Track>, Vec<&Track>) =
-            self.in_tile(tile).partition(|t| !t.mirror);
-        mirrored.extend(
-            self.grid
-                .tiles_near(centre, self.grid.size_m() / 2.0 + margin)
-                .skip(1)
-                .flat_map(|t| self.in_tile(t))
-                .filter(|t| self.grid.within(tile, t.position, margin)),
-        );
-        TileView {
-            tile: Some(tile),
-            own,
-            mirrored,
+        // A mirror lies in a tile of its owner's; one in these tiles (the moment before
+        // its owner hands it over) is seen, not evaluated.
+        for &t in tiles {
+            for track in self.in_tile(t) {
+                if track.mirror {
+                    view.mirrored.push(track);
+                } else {
+                    view.own.push(track);
+                }
+            }
         }
+        // The neighbouring tiles the margin reaches, each with the view's tiles it borders
+        // (a track there is seen when it lies within the margin of one of those).
+        let reach = (margin / self.grid.size_m()).ceil().clamp(0.0, 64.0) as i32;
+        let mut sorted = tiles.to_vec();
+        sorted.sort_unstable();
+        let mut borders: Vec<(TileId, TileId)> = Vec::new();
+        for &t in &sorted {
+            for north in t.north - reach..=t.north + reach {
+                for east in t.east - reach..=t.east + reach {
+                    let n = TileId { east, north };
+                    if sorted.binary_search(&n).is_err() && self.by_tile.contains_key(&n) {
+                        borders.push((n, t));
+                    }
+                }
+            }
+        }
+        borders.sort_unstable();
+        for group in borders.chunk_by(|a, b| a.0 == b.0) {
+            view.mirrored
+                .extend(self.in_tile(group[0].0).filter(|track| {
+                    group
+                        .iter()
+                        .any(|&(_, t)| self.grid.within(t, track.position, margin))
+                }));
+        }
+        view
     }
 
     /// Notes that a track's vehicle reported itself, for the applications: the tile to look
@@ -1210,7 +1296,30 @@ pub fn angle_between(a: f64, b: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::AccelHistory;
+    use super::{AccelHistory, Trail, bounding_box};
+    use crate::geo::Point;
+
+    #[test]
+    fn a_trail_keeps_the_box_of_its_points() {
+        let mut trail = Trail::default();
+        assert_eq!(trail.bounds(), None);
+        // A zigzag longer than the trail keeps: the first points, the box's west and south
+        // edges, are dropped on the way.
+        for k in 0..(Trail::POINTS * 2) {
+            let p = Point {
+                east_m: 5.0 * k as f64,
+                north_m: if k % 2 == 0 { -4.0 } else { 4.0 } - k as f64,
+            };
+            trail.push(p);
+            assert_eq!(trail.bounds(), bounding_box(trail.points()), "after {k}");
+        }
+        let (sw, ne) = trail.bounds().unwrap();
+        assert_eq!(sw.east_m, 5.0 * Trail::POINTS as f64);
+        assert_eq!(ne.east_m, 5.0 * (2 * Trail::POINTS - 1) as f64);
+        // Its serialised form is its points: read back, the box is the same.
+        let back: Trail = serde_json::from_str(&serde_json::to_string(&trail).unwrap()).unwrap();
+        assert_eq!(back, trail);
+    }
 
     #[test]
     fn a_brake_lasts_from_the_first_braking_report_of_the_latest_run() {

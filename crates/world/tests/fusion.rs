@@ -207,6 +207,42 @@ fn tracks_move_between_tiles_and_border_tracks_are_mirrored_to_the_neighbour() {
 }
 
 #[test]
+fn a_view_of_several_tiles_holds_each_track_once() {
+    let mut tracks = Tracks::new(TrackConfig {
+        tile_size_m: 100.0,
+        mirror_margin_m: 20.0,
+        ..TrackConfig::default()
+    });
+    let west = TileId { east: 0, north: 0 };
+    let east = TileId { east: 1, north: 0 };
+    let far = TileId { east: 4, north: 0 };
+    // One in each tile, one just north of the border between them (in the margin of both),
+    // one beyond the margin, one in a far tile.
+    tracks.update(bsm(1, 50.0, 50.0, T0));
+    tracks.update(bsm(2, 150.0, 50.0, T0));
+    tracks.update(bsm(3, 100.0, 110.0, T0));
+    tracks.update(bsm(4, 150.0, 130.0, T0));
+    tracks.update(bsm(5, 450.0, 50.0, T0));
+    let ids = |v: &[&roadcloud_world::Track]| {
+        let mut ids: Vec<u8> = v.iter().map(|t| t.vehicle.unwrap()[0]).collect();
+        ids.sort_unstable();
+        ids
+    };
+    let both = tracks.view_of(&[west, east]);
+    assert_eq!(both.tiles, vec![west, east]);
+    assert_eq!(ids(&both.own), vec![1, 2]);
+    assert_eq!(ids(&both.mirrored), vec![3], "once, though near both");
+    // What each tile alone sees, together.
+    let (w, e) = (tracks.view(west), tracks.view(east));
+    assert_eq!(ids(&w.mirrored), vec![3]);
+    assert_eq!(ids(&e.mirrored), vec![3]);
+    // Tiles apart: each with its own.
+    let apart = tracks.view_of(&[west, far]);
+    assert_eq!(ids(&apart.own), vec![1, 5]);
+    assert_eq!(ids(&apart.mirrored), vec![3]);
+}
+
+#[test]
 fn a_roadside_track_seen_before_the_vehicle_reported_itself_merges_into_its_track() {
     let mut tracks = Tracks::new(TrackConfig::default());
     // The RSU sees the car first: a roadside-only track.

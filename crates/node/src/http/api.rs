@@ -491,6 +491,7 @@ async fn stats(State(state): State<ApiState>) -> Result<Json<Stats>, ApiError> {
                         handed_over: s.handed_over,
                         dropped: s.dropped,
                         scenes: s.scenes.built,
+                        scene_tiles: s.scenes.tiles,
                         scene_participants: s.scenes.participants,
                         scene_targets: s.scenes.targets,
                     })
@@ -1040,8 +1041,14 @@ fn world_metrics(w: &crate::World, security: &Security) -> String {
         (
             "roadcloud_shard_scenes_total",
             "counter",
-            "Scenes (a tile's view at an instant) a tile shard's applications looked at.",
+            "Scenes (the view of a group of tiles at an instant) a tile shard's applications looked at.",
             |s| s.scenes.built,
+        ),
+        (
+            "roadcloud_shard_scene_tiles_total",
+            "counter",
+            "Tiles in those scenes, in all.",
+            |s| s.scenes.tiles,
         ),
         (
             "roadcloud_shard_scene_participants_total",

@@ -343,11 +343,12 @@ pub fn print_table(results: &[Value]) {
             w["apps_busy_share"].as_f64(),
         ) {
             println!(
-                "{:<12} world stage busy: ingest {:.0} %, applications {:.0} %; {:.0} scenes/s, {:.0} participants and {:.1} vehicles advised each",
+                "{:<12} world stage busy: ingest {:.0} %, applications {:.0} %; {:.0} scenes/s of {:.1} tiles, {:.0} participants and {:.1} vehicles advised each",
                 "",
                 100.0 * i,
                 100.0 * a,
                 w["scenes_per_s"].as_f64().unwrap_or(0.0),
+                w["tiles_per_scene"].as_f64().unwrap_or(f64::NAN),
                 w["participants_per_scene"].as_f64().unwrap_or(f64::NAN),
                 w["targets_per_scene"].as_f64().unwrap_or(f64::NAN),
             );
@@ -387,8 +388,10 @@ struct WorldReading {
     ingest_s: f64,
     /// Seconds busy on the applications.
     apps_s: f64,
-    /// Scenes built, the participants in them and the vehicles they advised, every shard.
+    /// Scenes built, the tiles and participants in them and the vehicles they advised,
+    /// every shard.
     scenes: u64,
+    scene_tiles: u64,
     scene_participants: u64,
     scene_targets: u64,
 }
@@ -402,6 +405,7 @@ impl WorldReading {
             ingest_s: busy["ingest"].as_f64()?,
             apps_s: busy["apps"].as_f64()?,
             scenes: sum("scenes"),
+            scene_tiles: sum("scene_tiles"),
             scene_participants: sum("scene_participants"),
             scene_targets: sum("scene_targets"),
         })
@@ -416,6 +420,7 @@ impl WorldReading {
             "ingest_busy_share": (self.ingest_s - earlier.ingest_s) / seconds,
             "apps_busy_share": (self.apps_s - earlier.apps_s) / seconds,
             "scenes_per_s": scenes as f64 / seconds,
+            "tiles_per_scene": per_scene(self.scene_tiles, earlier.scene_tiles),
             "participants_per_scene": per_scene(self.scene_participants, earlier.scene_participants),
             "targets_per_scene": per_scene(self.scene_targets, earlier.scene_targets),
         })
