@@ -4,6 +4,7 @@
 use roadcloud_world::events::{EventKind, RoadEvent};
 use roadcloud_world::lanes::{LaneIndex, LaneMatch, LaneRef};
 use roadcloud_world::map::{Intersection, Lane, NodeId};
+use roadcloud_world::obstacles::Obstacle;
 use roadcloud_world::paths::{Meeting, Path, Signal, Start};
 use roadcloud_world::requests::ClearTheWay;
 use roadcloud_world::signals::{Phase, PhaseStep, SignalState};
@@ -30,6 +31,13 @@ pub enum ParticipantId {
         /// Its id there.
         id: u8,
     },
+    /// An obstacle a sensor reports (SSM, T/CSAE 157-2020): the sensor and its id there.
+    Obstacle {
+        /// The RSU or vehicle that reports it.
+        sensor: [u8; 8],
+        /// Its id there (`obsId`).
+        id: u16,
+    },
 }
 
 fn hex(id: &[u8; 8]) -> String {
@@ -47,6 +55,7 @@ impl std::fmt::Display for ParticipantId {
                 if *sign { "sign" } else { "event" },
                 hex(rsu)
             ),
+            ParticipantId::Obstacle { sensor, id } => write!(f, "obstacle:{}:{id}", hex(sensor)),
         }
     }
 }
@@ -575,6 +584,8 @@ pub struct Scene<'a> {
     pub events: Vec<&'a RoadEvent>,
     /// The lanes emergency vehicles asked to have cleared (`Req-ClearTheWay`).
     pub clear_the_way: &'a [ClearTheWay],
+    /// The obstacles sensors report on the road (SSM's `DetectedObstacleList`).
+    pub obstacles: Vec<&'a Obstacle>,
     /// The participants that may be advised this time (indexes into `participants`; those
     /// that do not report themselves are passed over when read).
     targets: Vec<u32>,
@@ -846,7 +857,14 @@ impl<'a> Scene<'a> {
                 .filter(|e| e.start.is_none_or(|s| s <= now) && e.end.is_none_or(|x| x > now))
                 .collect(),
             clear_the_way: &[],
+            obstacles: Vec::new(),
         }
+    }
+
+    /// With the obstacles sensors report.
+    pub fn with_obstacles(mut self, obstacles: impl IntoIterator<Item = &'a Obstacle>) -> Self {
+        self.obstacles = obstacles.into_iter().collect();
+        self
     }
 
     /// With the lanes emergency vehicles asked to have cleared.

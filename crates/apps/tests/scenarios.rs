@@ -406,6 +406,44 @@ fn hlw() {
             case("near miss: no event announced", None, || {
                 zone(true, &[car(1, 0.125, 280.0, SOUTH, 15.0)])
             }),
+            case(
+                "a cone in its lane, 80 m ahead on MAP's lane",
+                Some(Warning),
+                || {
+                    let mut z = zone(true, &[car(1, 0.125, 280.0, SOUTH, 15.0)]);
+                    z.cones(&[p(0.4, 200.0)]);
+                    z
+                },
+            ),
+            case(
+                "a cone ahead where no MAP is, on its heading",
+                Some(Warning),
+                || {
+                    let mut z = zone(false, &[car(1, 0.0, 600.0, SOUTH, 15.0)]);
+                    z.cones(&[p(-0.5, 500.0)]);
+                    z
+                },
+            ),
+            case("a cone 250 m ahead: information", Some(Info), || {
+                let mut z = zone(false, &[car(1, 0.0, 600.0, SOUTH, 10.0)]);
+                z.cones(&[p(0.0, 350.0)]);
+                z
+            }),
+            case("near miss: cones in the next lane", None, || {
+                let mut z = zone(true, &[car(1, 0.125, 280.0, SOUTH, 15.0)]);
+                z.cones(&[p(-3.375, 200.0), p(-3.375, 190.0)]);
+                z
+            }),
+            case("near miss: a cone behind it", None, || {
+                let mut z = zone(true, &[car(1, 0.125, 280.0, SOUTH, 15.0)]);
+                z.cones(&[p(0.125, 300.0)]);
+                z
+            }),
+            case("near miss: a cone beyond its range", None, || {
+                let mut z = zone(false, &[car(1, 0.0, 600.0, SOUTH, 10.0)]);
+                z.cones(&[p(0.0, 250.0)]);
+                z
+            }),
         ],
     );
 }

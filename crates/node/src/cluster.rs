@@ -313,6 +313,10 @@ fn standing_to_wire(s: &Standing) -> StandingAdvisory {
                 sign: *sign,
                 id: *id,
             },
+            ParticipantId::Obstacle { sensor, id } => About::Obstacle {
+                sensor: *sensor,
+                id: *id,
+            },
         }),
         at_ms: s.at,
         severity: match s.severity {
@@ -392,6 +396,7 @@ fn standing_from_wire(s: StandingAdvisory) -> Option<Standing> {
             About::Vehicle(v) => ParticipantId::Vehicle(v),
             About::Track(n) => ParticipantId::Track(n),
             About::Rsi { rsu, sign, id } => ParticipantId::Rsi { rsu, sign, id },
+            About::Obstacle { sensor, id } => ParticipantId::Obstacle { sensor, id },
         }),
         at: s.at_ms,
         severity: match s.severity {

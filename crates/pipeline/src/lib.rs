@@ -810,10 +810,10 @@ impl Pipeline {
     }
 
     /// As [`evaluate`](Self::evaluate), tile by tile in the order their vehicles reported
-    /// (each shard its own tiles, the shards side by side), taking only tiles whose first
-    /// vehicle has waited `settle_ms` (so that a busy tile's scene is built once for many
-    /// vehicles, not once for each), until `stop` says so (asked after each tile); the
-    /// tiles left wait for the next call. The server gives the applications a slice of time
+    /// (each shard its own tiles, a group of them to a scene, the shards side by side),
+    /// taking only tiles whose first vehicle has waited `settle_ms` (so that a busy tile's
+    /// scene serves many vehicles, not one), until `stop` says so (asked after each scene);
+    /// the tiles left wait for the next call. The server gives the applications a slice of time
     /// after each batch so that ingest latency stays bounded however busy the zone.
     pub fn evaluate_until(
         &mut self,
@@ -829,6 +829,7 @@ impl Pipeline {
             events: &self.events,
             apps: &self.apps,
             clear_the_way: self.services.clear_the_way(),
+            obstacles: &self.obstacles,
         };
         let mut out = self.shards.evaluate_until(now, settle_ms, &stop, &zone);
         // No advisory rests on a quarantined vehicle, nor goes to one.

@@ -8,7 +8,7 @@
 //! mirrors). Each crosses as one [`Message`] in an envelope:
 //!
 //! ```text
-//! octet 0     VERSION (3)
+//! octet 0     VERSION (4)
 //! octet 1     the message's TAG
 //! octets 2..  the message, postcard (serde's compact varint form)
 //! ```
@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The envelope's version, octet 0.
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
 
 /// The most octets an envelope may have (NATS's default largest payload, 1 MiB).
 pub const MAX_LEN: usize = 1 << 20;
@@ -354,6 +354,13 @@ pub enum About {
         sign: bool,
         /// Its id there.
         id: u8,
+    },
+    /// An obstacle a sensor reports: the sensor, its id there (since version 4).
+    Obstacle {
+        /// The RSU or vehicle that reports it.
+        sensor: [u8; 8],
+        /// Its id there.
+        id: u16,
     },
 }
 

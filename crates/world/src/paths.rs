@@ -125,6 +125,37 @@ impl Path {
         &self.lanes
     }
 
+    /// Where `p` lies beside the path: metres along it to the nearest point of it, and
+    /// metres from there to `p`; None when that nearest point is the path's start and `p`
+    /// lies behind it (a place behind the vehicle is not on its way).
+    pub fn locate(&self, p: Point) -> Option<(f64, f64)> {
+        let mut best: Option<(f64, f64)> = None;
+        for (k, w) in self.points.windows(2).enumerate() {
+            let (a, b) = (w[0], w[1]);
+            let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
+            let len2 = de * de + dn * dn;
+            let t = if len2 > 0.0 {
+                ((p.east_m - a.east_m) * de + (p.north_m - a.north_m) * dn) / len2
+            } else {
+                0.0
+            };
+            if k == 0 && t < 0.0 {
+                // Behind the start: only the rest of the path may hold it.
+                continue;
+            }
+            let t = t.clamp(0.0, 1.0);
+            let q = Point {
+                east_m: a.east_m + t * de,
+                north_m: a.north_m + t * dn,
+            };
+            let off = q.distance_to(p);
+            if best.is_none_or(|(_, o)| off < o) {
+                best = Some((self.s_m[k] + t * len2.sqrt(), off));
+            }
+        }
+        best
+    }
+
     /// Whether the two paths start in one lane, or one drives into the lane the other is in:
     /// the one follows the other, and their conflict is a rear-end one, not a crossing.
     pub fn follows_or_leads(&self, other: &Path) -> bool {

@@ -196,6 +196,36 @@ impl Zone {
         );
     }
 
+    /// The RSU's camera sees obstacles on the road: each a 0.3 m traffic cone at its place
+    /// (an SSM's obstacle list, T/CSAE 157-2020).
+    pub fn cones(&mut self, at: &[Point]) {
+        let cones: Vec<roadcloud_world::obstacles::Obstacle> = at
+            .iter()
+            .enumerate()
+            .map(|(k, &position)| roadcloud_world::obstacles::Obstacle {
+                sensor: RSU,
+                id: k as u16,
+                kind: roadcloud_csae::ObstacleType::Trafficcone,
+                position,
+                width_m: Some(0.3),
+                length_m: Some(0.3),
+                height_m: Some(0.7),
+                generated_at: self.now,
+                received_at: self.now,
+            })
+            .collect();
+        let ssm = messages::ssm_of_obstacles(
+            &self.frame,
+            RSU,
+            roadcloud_csae::EquipmentType::Rsu,
+            p(0.0, 0.0),
+            &cones,
+            0,
+            self.now,
+        );
+        self.send(DeviceKind::Rsu, RSU, MessageKind::Ssm, ssm);
+    }
+
     /// The intersection's signals: (phase, light, ms until it changes).
     pub fn signals(&mut self, phases: &[(u8, LightState, Millis)]) {
         let spat = messages::spat((310, 1001), phases, 0, self.now);
@@ -247,7 +277,8 @@ impl Zone {
                 &p.signals,
                 p.events.values(),
             )
-            .with_clear_the_way(p.clear_the_way());
+            .with_clear_the_way(p.clear_the_way())
+            .with_obstacles(p.obstacles.iter());
             registry.evaluate(&scene, &mut out);
         }
         out
