@@ -382,8 +382,8 @@ impl Shard {
     /// The next tiles for one scene, with since when and which vehicles wait in each: the
     /// first tile ready (its first vehicle has waited `settle_ms`), then the other tiles
     /// ready within [`GROUP_REACH_M`] of it (east and north), in their order, until
-    /// [`GROUP_TARGETS`] vehicles wait in them. Tiles side by side share most of their
-    /// views: a compact group builds fewer participants per vehicle than one spread out.
+    /// [`GROUP_TARGETS`] vehicles wait in them. Tiles near each other share much of their
+    /// views, and one scene for all of them builds each participant once.
     fn next_group(
         &mut self,
         now: Millis,

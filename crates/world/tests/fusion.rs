@@ -174,15 +174,19 @@ fn prediction_uses_speed_acceleration_and_yaw_rate() {
     );
 }
 
-#[test]
-fn tracks_move_between_tiles_and_border_tracks_are_mirrored_to_the_neighbour() {
-    let mut tracks = Tracks::new(TrackConfig {
+/// Tracks in tiles of 100 m, mirrored 20 m across their borders.
+fn small_tiles() -> Tracks {
+    Tracks::new(TrackConfig {
         tile_size_m: 100.0,
         mirror_margin_m: 20.0,
         ..TrackConfig::default()
-    });
-    let west = TileId { east: 0, north: 0 };
-    let east = TileId { east: 1, north: 0 };
+    })
+}
+
+#[test]
+fn tracks_move_between_tiles_and_border_tracks_are_mirrored_to_the_neighbour() {
+    let mut tracks = small_tiles();
+    let (west, east) = (TileId { east: 0, north: 0 }, TileId { east: 1, north: 0 });
     // One vehicle 5 m west of the border, one deep inside the west tile.
     tracks.update(bsm(1, 95.0, 50.0, T0));
     tracks.update(bsm(2, 30.0, 50.0, T0));
@@ -208,13 +212,8 @@ fn tracks_move_between_tiles_and_border_tracks_are_mirrored_to_the_neighbour() {
 
 #[test]
 fn a_view_of_several_tiles_holds_each_track_once() {
-    let mut tracks = Tracks::new(TrackConfig {
-        tile_size_m: 100.0,
-        mirror_margin_m: 20.0,
-        ..TrackConfig::default()
-    });
-    let west = TileId { east: 0, north: 0 };
-    let east = TileId { east: 1, north: 0 };
+    let mut tracks = small_tiles();
+    let (west, east) = (TileId { east: 0, north: 0 }, TileId { east: 1, north: 0 });
     let far = TileId { east: 4, north: 0 };
     // One in each tile, one just north of the border between them (in the margin of both),
     // one beyond the margin, one in a far tile.
