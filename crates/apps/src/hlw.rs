@@ -13,7 +13,8 @@
 //! host sweeps along its predicted path (half the host's width, half the obstacle's, 0.3 m
 //! when not reported, and the clearance), up to `range_m` ahead. The path is MAP's (its lanes
 //! and its next connection, [`Scene::path`]) where MAP places the host, else its heading for
-//! `range_m`. An obstacle in the lane beside is not warned of: a driver passes it.
+//! `range_m`. An obstacle in the lane beside is not warned of: a driver passes it. Only the
+//! nearest obstacle on the way is advised: a row of cones is one hazard to a driver.
 
 use crate::scene::{ParticipantId, Scene, SceneParticipant, distance_to_zone};
 use crate::{Advisory, App, Other, Severity, plugin};
@@ -67,10 +68,13 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
                     .detail(format!("hazard (event {}) in {d:.0} m: {what}", e.code)),
             );
         }
-        for o in &scene.obstacles {
-            let Some(d) = obstacle_ahead(p, scene, hv, o) else {
-                continue;
-            };
+        // The nearest obstacle on its way: a row of cones is one hazard to a driver.
+        let nearest = scene
+            .obstacles
+            .iter()
+            .filter_map(|o| obstacle_ahead(p, scene, hv, o).map(|d| (d, o)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((d, o)) = nearest {
             out.push(
                 Advisory::new("HLW", severity(p, hv, d), hv, target, scene, p.valid_ms)
                     .about(obstacle_other(o))

@@ -449,6 +449,25 @@ fn hlw() {
 }
 
 #[test]
+fn hlw_advises_the_nearest_of_a_row_of_cones() {
+    let mut z = zone(true, &[car(1, 0.125, 280.0, SOUTH, 15.0)]);
+    z.cones(&[p(0.125, 185.0), p(0.125, 200.0), p(0.125, 215.0)]);
+    let mine: Vec<_> = z
+        .advisories("HLW")
+        .into_iter()
+        .filter(|a| a.target == id(1))
+        .collect();
+    assert_eq!(mine.len(), 1, "{mine:#?}");
+    // Cone 2 stands at 215 m north, 65 m ahead of the car's centre.
+    assert_eq!(
+        mine[0].others[0].id,
+        roadcloud_apps::ParticipantId::Obstacle { sensor: RSU, id: 2 }
+    );
+    let d = mine[0].distance_m.unwrap();
+    assert!((62.0..65.0).contains(&d), "{d}");
+}
+
+#[test]
 fn ivs() {
     run(
         "IVS",
