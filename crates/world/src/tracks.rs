@@ -686,8 +686,10 @@ impl Tracks {
             }
         }
         // The neighbouring tiles the margin reaches, each with the view's tiles it borders
-        // (a track there is seen when it lies within the margin of one of those).
-        let reach = (margin / self.grid.size_m()).ceil().clamp(0.0, 64.0) as i32;
+        // (a track there is seen when it lies within the margin of one of those). Bounded so
+        // that no configuration overflows the tile numbers; a margin that wide would be
+        // millions of tiles to look at anyway.
+        let reach = (margin / self.grid.size_m()).ceil().clamp(0.0, 4_096.0) as i32;
         let mut sorted = tiles.to_vec();
         sorted.sort_unstable();
         let mut borders: Vec<(TileId, TileId)> = Vec::new();
