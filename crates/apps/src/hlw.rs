@@ -69,12 +69,7 @@ fn evaluate(p: &Params, scene: &Scene, out: &mut Vec<Advisory>) {
             );
         }
         // The nearest obstacle on its way: a row of cones is one hazard to a driver.
-        let nearest = scene
-            .obstacles
-            .iter()
-            .filter_map(|o| obstacle_ahead(p, scene, hv, o).map(|d| (d, o)))
-            .min_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((d, o)) = nearest {
+        if let Some((d, o)) = nearest_obstacle(p, scene, hv) {
             out.push(
                 Advisory::new("HLW", severity(p, hv, d), hv, target, scene, p.valid_ms)
                     .about(obstacle_other(o))
@@ -103,11 +98,21 @@ fn severity(p: &Params, hv: &SceneParticipant, d_m: f64) -> Severity {
     }
 }
 
-/// How far ahead along the host's predicted path obstacle `o` lies, metres (its near edge,
-/// 0 when the host is at it), when it lies on the host's way within `range_m`.
-fn obstacle_ahead(p: &Params, scene: &Scene, hv: &SceneParticipant, o: &Obstacle) -> Option<f64> {
-    // Only what may be in range is located on the path.
-    if o.position.distance_to(hv.position) > p.range_m + hv.length_m() {
+/// The nearest obstacle on the host's way within `range_m`, and how far ahead along its
+/// predicted path it lies, metres (its near edge, 0 when the host is at it).
+fn nearest_obstacle<'o>(
+    p: &Params,
+    scene: &Scene<'o>,
+    hv: &SceneParticipant,
+) -> Option<(f64, &'o Obstacle)> {
+    // Only what may be in range is located on the path, and the path is drawn once.
+    let near: Vec<&Obstacle> = scene
+        .obstacles
+        .iter()
+        .copied()
+        .filter(|o| o.position.distance_to(hv.position) <= p.range_m + hv.length_m())
+        .collect();
+    if near.is_empty() {
         return None;
     }
     let straight;
@@ -118,13 +123,18 @@ fn obstacle_ahead(p: &Params, scene: &Scene, hv: &SceneParticipant, o: &Obstacle
             &straight
         }
     };
-    let (along_m, beside_m) = path.locate(o.position)?;
-    let reach_m = hv.width_m() / 2.0 + o.width_m.unwrap_or(0.3) / 2.0 + p.obstacle_clearance_m;
-    if beside_m > reach_m || along_m > p.range_m {
-        return None;
-    }
-    let near_edge_m = along_m - hv.length_m() / 2.0 - o.length_m.unwrap_or(0.3) / 2.0;
-    Some(near_edge_m.max(0.0))
+    near.into_iter()
+        .filter_map(|o| {
+            let (along_m, beside_m) = path.locate(o.position)?;
+            let reach_m =
+                hv.width_m() / 2.0 + o.width_m.unwrap_or(0.3) / 2.0 + p.obstacle_clearance_m;
+            if beside_m > reach_m || along_m > p.range_m {
+                return None;
+            }
+            let near_edge_m = along_m - hv.length_m() / 2.0 - o.length_m.unwrap_or(0.3) / 2.0;
+            Some((near_edge_m.max(0.0), o))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
 }
 
 /// An obstacle as the other party of an advisory.

@@ -132,25 +132,19 @@ impl Path {
         let mut best: Option<(f64, f64)> = None;
         for (k, w) in self.points.windows(2).enumerate() {
             let (a, b) = (w[0], w[1]);
-            let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
-            let len2 = de * de + dn * dn;
-            let t = if len2 > 0.0 {
-                ((p.east_m - a.east_m) * de + (p.north_m - a.north_m) * dn) / len2
-            } else {
-                0.0
-            };
-            if k == 0 && t < 0.0 {
+            let behind = (p.east_m - a.east_m) * (b.east_m - a.east_m)
+                + (p.north_m - a.north_m) * (b.north_m - a.north_m)
+                < 0.0;
+            if k == 0 && behind {
                 // Behind the start: only the rest of the path may hold it.
                 continue;
             }
-            let t = t.clamp(0.0, 1.0);
-            let q = Point {
-                east_m: a.east_m + t * de,
-                north_m: a.north_m + t * dn,
+            let Some((foot, _, _)) = crate::lanes::foot_on(a, b, p) else {
+                continue;
             };
-            let off = q.distance_to(p);
+            let off = foot.distance_to(p);
             if best.is_none_or(|(_, o)| off < o) {
-                best = Some((self.s_m[k] + t * len2.sqrt(), off));
+                best = Some((self.s_m[k] + foot.distance_to(a), off));
             }
         }
         best
